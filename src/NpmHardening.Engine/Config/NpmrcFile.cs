@@ -1,0 +1,142 @@
+using System.Collections.Generic;
+using System.Text;
+using NpmHardening.Engine.Platform;
+
+namespace NpmHardening
+{
+    /// <summary>Why a config source deserves attention: how npm will (mis)read it.</summary>
+    public enum NpmConfigIssueKind
+    {
+        Utf16Encoded,
+        NulBytes,
+        InvalidUtf8,
+        LargeFile,
+        TooLargeToRead,
+        Unreadable,
+        NotAFile,
+        ParserFailure,
+        UnknownKey,
+        DeprecatedKey,
+        PrefixInProjectConfig,
+        WorkspaceConfigIgnored,
+        ExclusiveKeys,
+        NpmNotFound,
+        NodeNotFound,
+    }
+
+    /// <summary>A problem with a config file or environment entry, stated as what npm will do about it.</summary>
+    public sealed class NpmConfigIssue
+    {
+        public NpmConfigIssue(NpmConfigIssueKind kind, string source, int? line, string message, bool isError)
+        {
+            Kind = kind; Source = source; Line = line; Message = message; IsError = isError;
+        }
+
+        public NpmConfigIssueKind Kind { get; }
+        /// <summary>The file path or environment variable concerned.</summary>
+        public string Source { get; }
+        public int? Line { get; }
+        public string Message { get; }
+        /// <summary>True when npm fails or the file cannot be audited; false for a warning.</summary>
+        public bool IsError { get; }
+        public override string ToString() => Line.HasValue ? $"{Source}:{Line}: {Message}" : $"{Source}: {Message}";
+    }
+}
+
+namespace NpmHardening.Engine.Config
+{
+    /// <summary>Reads an .npmrc as npm would (UTF-8, whole file), noting what npm will silently get wrong.</summary>
+    public static class NpmrcFile
+    {
+        /// <summary>Files above this are unusual for an .npmrc: reported, still read.</summary>
+        public const long LargeFileBytes = 1L << 20;
+        /// <summary>Files above this are not read at all (memory safety); npm would still read them.</summary>
+        public const long MaxReadBytes = 64L << 20;
+
+        public sealed class LoadResult
+        {
+            internal LoadResult(NpmrcDocument? document, FileReadStatus status, List<NpmConfigIssue> issues)
+            {
+                Document = document; Status = status; Issues = issues;
+            }
+            public NpmrcDocument? Document { get; }
+            public FileReadStatus Status { get; }
+            public IReadOnlyList<NpmConfigIssue> Issues { get; }
+        }
+
+        public static LoadResult Load(IPlatform platform, string path)
+        {
+            var issues = new List<NpmConfigIssue>();
+            var read = platform.ReadFile(path, MaxReadBytes);
+            switch (read.Status)
+            {
+                case FileReadStatus.NotFound:
+                    return new LoadResult(null, read.Status, issues);
+                case FileReadStatus.IsDirectory:
+                    issues.Add(new NpmConfigIssue(NpmConfigIssueKind.NotAFile, path, null,
+                        "is a directory, not a file; npm ignores it (its settings do not apply).", true));
+                    return new LoadResult(null, read.Status, issues);
+                case FileReadStatus.TooLarge:
+                    issues.Add(new NpmConfigIssue(NpmConfigIssueKind.TooLargeToRead, path, null,
+                        $"is {read.Length:N0} bytes, over the {MaxReadBytes / (1 << 20)} MiB NpmHardening reads; npm would read it whole. It was not audited.", true));
+                    return new LoadResult(null, read.Status, issues);
+                case FileReadStatus.AccessDenied:
+                case FileReadStatus.IoError:
+                    issues.Add(new NpmConfigIssue(NpmConfigIssueKind.Unreadable, path, null,
+                        $"cannot be read ({read.Error}); npm running as this user ignores it without a warning.", true));
+                    return new LoadResult(null, read.Status, issues);
+            }
+
+            var bytes = read.Bytes!;
+            Inspect(bytes, path, issues);
+            var document = NpmrcDocument.Parse(bytes, path);
+            return new LoadResult(document, read.Status, issues);
+        }
+
+        /// <summary>Encoding checks: what npm's UTF-8 decoding makes of these bytes.</summary>
+        internal static void Inspect(byte[] bytes, string path, List<NpmConfigIssue> issues)
+        {
+            if (bytes.Length > LargeFileBytes)
+                issues.Add(new NpmConfigIssue(NpmConfigIssueKind.LargeFile, path, null,
+                    $"is {bytes.Length:N0} bytes (over 1 MiB), far larger than any real .npmrc; npm reads all of it.", false));
+
+            bool utf16Bom = bytes.Length >= 2 && (bytes[0] == 0xFF && bytes[1] == 0xFE || bytes[0] == 0xFE && bytes[1] == 0xFF);
+            int nulCount = 0, firstNulLine = 0, line = 1;
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                if (bytes[i] == 0) { if (nulCount++ == 0) firstNulLine = line; }
+                else if (bytes[i] == (byte)'\n') line++;
+            }
+            if (utf16Bom || nulCount > 0 && nulCount * 4 >= bytes.Length)
+            {
+                issues.Add(new NpmConfigIssue(NpmConfigIssueKind.Utf16Encoded, path, null,
+                    "is encoded as UTF-16 (as `echo x > .npmrc` writes in Windows PowerShell 5.1); npm reads it as UTF-8 and sees garbage, so none of its settings take effect. Save it as UTF-8.", true));
+                return;
+            }
+            if (nulCount > 0)
+                issues.Add(new NpmConfigIssue(NpmConfigIssueKind.NulBytes, path, firstNulLine,
+                    $"contains {nulCount} NUL byte(s); npm keeps them in keys and values, so the affected settings do not match any npm option.", false));
+
+            int invalidLine = FirstInvalidUtf8Line(bytes);
+            if (invalidLine > 0)
+                issues.Add(new NpmConfigIssue(NpmConfigIssueKind.InvalidUtf8, path, invalidLine,
+                    "contains bytes that are not valid UTF-8; npm replaces them with U+FFFD, so values on that line are not what the file's author wrote.", false));
+        }
+
+        private static int FirstInvalidUtf8Line(byte[] bytes)
+        {
+            var decoder = new UTF8Encoding(false, true);
+            try
+            {
+                decoder.GetCharCount(bytes);
+                return 0;
+            }
+            catch (DecoderFallbackException e)
+            {
+                int line = 1;
+                for (int i = 0; i < e.Index && i < bytes.Length; i++) if (bytes[i] == (byte)'\n') line++;
+                return line;
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using System;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace NpmHardening.Engine.Credentials
+{
+    /// <summary>What kind of secret a config value is.</summary>
+    public enum NpmCredentialKind
+    {
+        None,
+        /// <summary><c>npm_</c> + 30 random base62 characters + a 6-character base62 CRC32 checksum.</summary>
+        GranularToken,
+        /// <summary>The pre-2021 UUID token format.</summary>
+        LegacyUuidToken,
+        /// <summary>Any other bearer token value (<c>_authToken</c> that matches no known format).</summary>
+        OpaqueToken,
+        /// <summary><c>_auth</c>: base64 of user:password.</summary>
+        BasicAuth,
+        /// <summary><c>_password</c>: base64 of the password.</summary>
+        Password,
+        /// <summary>A value that only refers to an environment variable (<c>${NPM_TOKEN}</c>): the good form.</summary>
+        EnvironmentReference,
+        /// <summary>A URL with user:password (proxy, registry).</summary>
+        UrlWithPassword,
+        /// <summary>certfile/keyfile: a path to client TLS material.</summary>
+        ClientCertificatePath,
+    }
+
+    /// <summary>
+    /// Recognises npm credentials and turns them into things that are safe to show: a redacted form that
+    /// keeps the first and last two characters of the secret and a fingerprint (first 12 hex digits of
+    /// SHA-256) that lets users see the same token in several places without seeing the token.
+    /// </summary>
+    public static class NpmCredential
+    {
+        private const string Base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        private static readonly Regex GranularShape = new Regex("^npm_[0-9A-Za-z]{36}$", RegexOptions.CultureInvariant);
+        private static readonly Regex UuidShape = new Regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", RegexOptions.CultureInvariant);
+        private static readonly Regex OnlyReferences = new Regex(@"^(?:\$\{[^${}?]+\??\})+$", RegexOptions.CultureInvariant);
+        private static readonly Regex UrlPassword = new Regex(@"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/@:\s]*:[^/@\s]+@", RegexOptions.CultureInvariant);
+
+        /// <summary>True for keys whose values npm itself treats as secret (config.js isProtected, and _auth-like keys).</summary>
+        public static bool IsSecretKey(string key)
+        {
+            var name = key;
+            if (NpmHardening.Engine.Config.NerfDart.TrySplitKey(key, out _, out var scoped)) name = scoped;
+            else if (key.IndexOf(':') > 0 && key[0] != '@') name = key.Substring(key.LastIndexOf(':') + 1);
+            if (name.StartsWith("_", StringComparison.Ordinal)) return true;
+            switch (name.ToLowerInvariant())
+            {
+                case "auth": case "authtoken": case "password": case "_password": case "certfile": case "keyfile": case "cert": case "key":
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>Classifies a value found under <paramref name="key"/> (the raw text as written, before expansion).</summary>
+        public static NpmCredentialKind Classify(string key, string value)
+        {
+            var v = value.Trim();
+            if (v.Length > 0 && OnlyReferences.IsMatch(v)) return NpmCredentialKind.EnvironmentReference;
+            if (GranularShape.IsMatch(v)) return NpmCredentialKind.GranularToken;
+            if (UrlPassword.IsMatch(v)) return NpmCredentialKind.UrlWithPassword;
+            var name = key;
+            if (NpmHardening.Engine.Config.NerfDart.TrySplitKey(key, out _, out var scoped)) name = scoped;
+            switch (name)
+            {
+                case "_auth": return NpmCredentialKind.BasicAuth;
+                case "_password": return NpmCredentialKind.Password;
+                case "certfile": case "keyfile": return NpmCredentialKind.ClientCertificatePath;
+            }
+            if (UuidShape.IsMatch(v)) return NpmCredentialKind.LegacyUuidToken;
+            if (IsSecretKey(key) && v.Length > 0) return NpmCredentialKind.OpaqueToken;
+            return NpmCredentialKind.None;
+        }
+
+        /// <summary>Whether a granular token's last six characters are the base62 CRC32 of its 30 random ones.</summary>
+        public static bool HasValidChecksum(string token)
+        {
+            if (!GranularShape.IsMatch(token)) return false;
+            var random = token.Substring(4, 30);
+            return token.Substring(34, 6) == Checksum(random);
+        }
+
+        /// <summary>The base62 CRC32 checksum of a token's random part, padded to six characters.</summary>
+        public static string Checksum(string random)
+        {
+            uint crc = System.IO.Hashing.Crc32.HashToUInt32(Encoding.ASCII.GetBytes(random));
+            var chars = new char[6];
+            for (int i = 5; i >= 0; i--)
+            {
+                chars[i] = Base62[(int)(crc % 62)];
+                crc /= 62;
+            }
+            return new string(chars);
+        }
+
+        /// <summary>A display form that reveals at most four characters of a secret: <c>npm_ab…yz</c>.</summary>
+        public static string Redact(string secret)
+        {
+            var v = secret.Trim();
+            if (v.Length > 0 && OnlyReferences.IsMatch(v)) return v; // a reference holds no secret
+            var m = UrlPassword.Match(v);
+            if (m.Success)
+            {
+                // keep scheme and user, hide the password
+                int schemeEnd = v.IndexOf("://", StringComparison.Ordinal) + 3;
+                int colon = v.IndexOf(':', schemeEnd);
+                int at = v.IndexOf('@', colon);
+                return v.Substring(0, colon + 1) + "***" + v.Substring(at);
+            }
+            if (v.StartsWith("npm_", StringComparison.Ordinal) && v.Length >= 12) return "npm_" + v.Substring(4, 2) + "…" + v.Substring(v.Length - 2);
+            if (v.Length >= 16) return v.Substring(0, 2) + "…" + v.Substring(v.Length - 2);
+            return v.Length == 0 ? "" : "***";
+        }
+
+        /// <summary>First 12 hex digits of SHA-256 over the secret's UTF-8 bytes: equal secrets, equal fingerprints.</summary>
+        public static string Fingerprint(string secret)
+        {
+            using var sha = SHA256.Create();
+            var hash = sha.ComputeHash(Encoding.UTF8.GetBytes(secret.Trim()));
+            var sb = new StringBuilder(12);
+            for (int i = 0; i < 6; i++) sb.Append(hash[i].ToString("x2"));
+            return sb.ToString();
+        }
+    }
+}

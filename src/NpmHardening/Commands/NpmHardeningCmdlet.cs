@@ -1,0 +1,91 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Management.Automation;
+using NpmHardening.Engine.Platform;
+
+namespace NpmHardening.Commands
+{
+    /// <summary>Shared plumbing of the module's cmdlets: paths, environments and issues → PowerShell streams.</summary>
+    public abstract class NpmHardeningCmdlet : PSCmdlet
+    {
+        /// <summary>The PowerShell location as a file-system path (not the process's current directory).</summary>
+        protected string CurrentFileSystemDirectory => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+
+        /// <summary>Resolves -Path (wildcards) or -LiteralPath to file-system paths; unresolvable ones become errors.</summary>
+        protected IEnumerable<string> ResolvePaths(string[]? paths, bool literal)
+        {
+            if (paths == null) yield break;
+            foreach (var p in paths)
+            {
+                List<string> resolved = new List<string>();
+                try
+                {
+                    if (literal) resolved.Add(SessionState.Path.GetUnresolvedProviderPathFromPSPath(p));
+                    else
+                    {
+                        ProviderInfo provider;
+                        foreach (var r in SessionState.Path.GetResolvedProviderPathFromPSPath(p, out provider))
+                        {
+                            if (provider.Name != "FileSystem")
+                            {
+                                WriteError(new ErrorRecord(new ArgumentException($"'{p}' is not a file-system path."), "NotFileSystemPath", ErrorCategory.InvalidArgument, p));
+                                continue;
+                            }
+                            resolved.Add(r);
+                        }
+                    }
+                }
+                catch (ItemNotFoundException e)
+                {
+                    WriteError(new ErrorRecord(e, "PathNotFound", ErrorCategory.ObjectNotFound, p));
+                }
+                catch (Exception e) when (e is ProviderNotFoundException || e is DriveNotFoundException || e is PSArgumentException)
+                {
+                    WriteError(new ErrorRecord(e, "InvalidPath", ErrorCategory.InvalidArgument, p));
+                }
+                foreach (var r in resolved) yield return r;
+            }
+        }
+
+        /// <summary>A hashtable of variables → an environment with the platform's name comparison.</summary>
+        protected static Dictionary<string, string> ToEnvironment(Hashtable table, bool windows)
+        {
+            var env = EnvironmentMap.Create(windows);
+            foreach (DictionaryEntry e in table)
+            {
+                var name = Convert.ToString(e.Key, System.Globalization.CultureInfo.InvariantCulture) ?? "";
+                var value = e.Value is PSObject ps ? ps.BaseObject : e.Value;
+                if (name.Length == 0 || value == null) continue;
+                env[name] = Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "";
+            }
+            return env;
+        }
+
+        /// <summary>Issues npm would warn about become warnings; problems that stop npm or the audit become non-terminating errors.</summary>
+        protected void WriteIssue(NpmConfigIssue issue)
+        {
+            if (!issue.IsError)
+            {
+                WriteWarning(issue.ToString());
+                return;
+            }
+            var category = issue.Kind switch
+            {
+                NpmConfigIssueKind.Unreadable => ErrorCategory.PermissionDenied,
+                NpmConfigIssueKind.NotAFile => ErrorCategory.InvalidType,
+                NpmConfigIssueKind.TooLargeToRead => ErrorCategory.LimitsExceeded,
+                NpmConfigIssueKind.ExclusiveKeys => ErrorCategory.InvalidData,
+                _ => ErrorCategory.ParserError,
+            };
+            WriteError(new ErrorRecord(new NpmConfigIssueException(issue), "Npmrc" + issue.Kind, category, issue.Source));
+        }
+    }
+
+    /// <summary>The exception carried by error records about config files; its message names the file.</summary>
+    public sealed class NpmConfigIssueException : Exception
+    {
+        public NpmConfigIssueException(NpmConfigIssue issue) : base(issue.ToString()) { Issue = issue; }
+        public NpmConfigIssue Issue { get; }
+    }
+}

@@ -1,0 +1,116 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Reflection;
+
+namespace NpmHardening.Loading
+{
+    /// <summary>
+    /// Loads the engine and the third-party assemblies shipped in the module's <c>Dependencies/</c> folder
+    /// without letting them collide with other versions already in (or later loaded into) the session.
+    /// <list type="bullet">
+    /// <item>PowerShell 7 (.NET): an isolated <c>AssemblyLoadContext</c> named "NpmHardening" (see
+    /// <see cref="IsolatedLoadContext"/>); only the assemblies this module's own DLL references directly (the
+    /// engine) are handed to the default context, everything they pull in stays private.</item>
+    /// <item>Windows PowerShell 5.1 (.NET Framework): <c>AppDomain.AssemblyResolve</c>, answering only for
+    /// names that exist in <c>Dependencies/</c>. .NET Framework binds strong-named assemblies by exact version,
+    /// so two versions can live side by side; the handler also serves as the binding redirect that a
+    /// module cannot declare (System.Memory asks for an older System.Runtime.CompilerServices.Unsafe than
+    /// the one shipped).</item>
+    /// </list>
+    /// </summary>
+    internal static class DependencyLoader
+    {
+        public const string DependencyFolderName = "Dependencies";
+        public const string LoadContextName = "NpmHardening";
+
+        private static readonly object Gate = new object();
+        private static IsolatedLoadContext? s_coreContext;
+        private static ResolveEventHandler? s_desktopHandler;
+        private static Dictionary<string, string>? s_desktopAssemblies;
+
+        /// <summary>The folder that holds the engine and third-party assemblies, next to NpmHardening.dll.</summary>
+        public static string DependencyDirectory
+        {
+            get
+            {
+                var location = typeof(DependencyLoader).Assembly.Location;
+                var baseDirectory = string.IsNullOrEmpty(location) ? AppContext.BaseDirectory : Path.GetDirectoryName(location);
+                return Path.Combine(baseDirectory ?? ".", DependencyFolderName);
+            }
+        }
+
+        public static void Register()
+        {
+            lock (Gate)
+            {
+                var directory = DependencyDirectory;
+                // Running from a plain build output (bin/), everything sits next to NpmHardening.dll and the
+                // runtime's normal probing finds it: nothing to do.
+                if (!Directory.Exists(directory)) return;
+
+                var alcType = IsolatedLoadContext.FindLoadContextType();
+                if (alcType != null)
+                {
+                    if (s_coreContext == null)
+                    {
+                        var referenced = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                        foreach (var reference in typeof(DependencyLoader).Assembly.GetReferencedAssemblies())
+                        {
+                            if (reference.Name != null) referenced.Add(reference.Name);
+                        }
+                        s_coreContext = IsolatedLoadContext.Create(alcType, LoadContextName, directory, referenced);
+                    }
+                    s_coreContext.Attach();
+                }
+                else if (s_desktopHandler == null)
+                {
+                    s_desktopAssemblies = ListAssemblies(directory);
+                    s_desktopHandler = ResolveOnDesktop;
+                    AppDomain.CurrentDomain.AssemblyResolve += s_desktopHandler;
+                }
+            }
+        }
+
+        public static void Unregister()
+        {
+            lock (Gate)
+            {
+                s_coreContext?.Detach();
+                if (s_desktopHandler != null)
+                {
+                    AppDomain.CurrentDomain.AssemblyResolve -= s_desktopHandler;
+                    s_desktopHandler = null;
+                }
+            }
+        }
+
+        /// <summary>Simple name → full path of every <c>*.dll</c> in <paramref name="directory"/>.</summary>
+        internal static Dictionary<string, string> ListAssemblies(string directory)
+        {
+            var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var path in Directory.GetFiles(directory, "*.dll"))
+            {
+                result[Path.GetFileNameWithoutExtension(path)] = path;
+            }
+            return result;
+        }
+
+        private static Assembly? ResolveOnDesktop(object? sender, ResolveEventArgs args)
+        {
+            try
+            {
+                var name = new AssemblyName(args.Name).Name;
+                var assemblies = s_desktopAssemblies;
+                if (name == null || assemblies == null || !assemblies.TryGetValue(name, out var path)) return null;
+                return Assembly.LoadFrom(path);
+            }
+            catch (Exception)
+            {
+                // A resolver that throws turns one missing assembly into a confusing failure elsewhere;
+                // returning null lets the runtime report the original bind failure.
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,326 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Reflection;
+using System.Reflection.Emit;
+
+namespace NpmHardening.Loading
+{
+    /// <summary>
+    /// A private <c>System.Runtime.Loader.AssemblyLoadContext</c> for the engine and its dependencies on
+    /// PowerShell 7, reached by reflection because the module targets netstandard2.0, where the type does not
+    /// exist at compile time.
+    /// </summary>
+    /// <remarks>
+    /// <para>An isolating context has to override <c>AssemblyLoadContext.Load</c>: a context that does not
+    /// first asks the default context, which hands out whatever version the session loaded before us (or, with
+    /// a lower version already there, fails and lets PowerShell's own resolver pick "any loaded version").
+    /// A netstandard2.0 assembly cannot subclass the type, so <see cref="Create"/> emits a one-method subclass
+    /// at run time whose <c>Load</c> calls back into <see cref="LoadPrivate"/>. If emitting is impossible, it
+    /// falls back to a plain context plus its <c>Resolving</c> event, which still isolates in the common case
+    /// (the dependency is not in the default context at all, or only in a lower version).</para>
+    /// <para>Which assemblies are private: every <c>*.dll</c> in <c>Dependencies/</c>, except those the
+    /// platform already provides in the same or a newer version (listed in the runtime's trusted platform
+    /// assemblies: System.Memory, System.Buffers, …). Those must come from the default context, so that types
+    /// like <c>ReadOnlySpan&lt;T&gt;</c> are the ones the rest of the process uses.</para>
+    /// <para>The bridge into the isolated context is the default context's <c>Resolving</c> event, answering
+    /// only for the private assemblies that NpmHardening.dll itself references (the engine): when PowerShell's
+    /// binder needs them for the cmdlet types, they come from the isolated context.</para>
+    /// </remarks>
+    internal sealed class IsolatedLoadContext
+    {
+        private const BindingFlags AnyInstance = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
+
+        private static readonly object EmitGate = new object();
+        private static Type? s_emittedType;
+
+        private readonly Dictionary<string, string> _private;
+        private readonly HashSet<string> _bridged;
+        private readonly object _defaultContext;
+        private readonly EventInfo _defaultResolving;
+        private readonly Delegate _defaultResolvingHandler;
+        private Func<string, Assembly>? _loadFromAssemblyPath;
+        private Func<AssemblyName, Assembly>? _loadFromAssemblyName;
+        private bool _attached;
+
+        /// <summary>The AssemblyLoadContext instance (for diagnostics and tests).</summary>
+        public object Context { get; private set; } = null!;
+
+        /// <summary>Whether the context overrides Load (emitted subclass) or relies on its Resolving event.</summary>
+        public bool OverridesLoad { get; private set; }
+
+        private IsolatedLoadContext(Dictionary<string, string> privateAssemblies, HashSet<string> bridged,
+            object defaultContext, EventInfo defaultResolving, Type alcType)
+        {
+            _private = privateAssemblies;
+            _bridged = bridged;
+            _defaultContext = defaultContext;
+            _defaultResolving = defaultResolving;
+            _defaultResolvingHandler = CreateResolvingHandler(alcType, nameof(ResolveFromDefault));
+        }
+
+        /// <summary>The AssemblyLoadContext type on .NET (Core); null on .NET Framework.</summary>
+        public static Type? FindLoadContextType() =>
+            typeof(object).Assembly.GetType("System.Runtime.Loader.AssemblyLoadContext", throwOnError: false);
+
+        public static IsolatedLoadContext Create(Type alcType, string name, string directory, ISet<string> referencedByModule)
+        {
+            var defaultContext = alcType.GetProperty("Default", BindingFlags.Public | BindingFlags.Static)?.GetValue(null)
+                ?? throw new InvalidOperationException("AssemblyLoadContext.Default is not available.");
+            var resolving = alcType.GetEvent("Resolving")
+                ?? throw new InvalidOperationException("AssemblyLoadContext.Resolving is not available.");
+
+            var privateAssemblies = DependencyLoader.ListAssemblies(directory);
+            RemovePlatformProvided(privateAssemblies);
+
+            var bridged = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var assemblyName in privateAssemblies.Keys)
+            {
+                if (referencedByModule.Contains(assemblyName)) bridged.Add(assemblyName);
+            }
+
+            var isolated = new IsolatedLoadContext(privateAssemblies, bridged, defaultContext, resolving, alcType);
+            var loadCallback = new Func<AssemblyName, Assembly?>(isolated.LoadPrivate);
+
+            object? context = null;
+            var subclass = EmitSubclass(alcType);
+            if (subclass != null)
+            {
+                context = Activator.CreateInstance(subclass, name, loadCallback);
+                isolated.OverridesLoad = true;
+            }
+            else
+            {
+                context = Activator.CreateInstance(alcType, name, false);
+                resolving.AddEventHandler(context, CreateResolvingHandler(alcType, nameof(ResolveFromIsolated), isolated));
+            }
+            isolated.Context = context ?? throw new InvalidOperationException("Could not create the NpmHardening AssemblyLoadContext.");
+
+            isolated._loadFromAssemblyPath = (Func<string, Assembly>)Delegate.CreateDelegate(
+                typeof(Func<string, Assembly>), context,
+                alcType.GetMethod("LoadFromAssemblyPath", new[] { typeof(string) })
+                    ?? throw new InvalidOperationException("AssemblyLoadContext.LoadFromAssemblyPath is not available."));
+            isolated._loadFromAssemblyName = (Func<AssemblyName, Assembly>)Delegate.CreateDelegate(
+                typeof(Func<AssemblyName, Assembly>), context,
+                alcType.GetMethod("LoadFromAssemblyName", new[] { typeof(AssemblyName) })
+                    ?? throw new InvalidOperationException("AssemblyLoadContext.LoadFromAssemblyName is not available."));
+            return isolated;
+        }
+
+        /// <summary>Hooks the default context's Resolving event (idempotent).</summary>
+        public void Attach()
+        {
+            if (_attached) return;
+            _defaultResolving.AddEventHandler(_defaultContext, _defaultResolvingHandler);
+            _attached = true;
+        }
+
+        public void Detach()
+        {
+            if (!_attached) return;
+            _defaultResolving.RemoveEventHandler(_defaultContext, _defaultResolvingHandler);
+            _attached = false;
+        }
+
+        /// <summary>The isolated context's Load: private assemblies from Dependencies/, everything else from
+        /// the default context (null).</summary>
+        private Assembly? LoadPrivate(AssemblyName assemblyName)
+        {
+            try
+            {
+                var simpleName = assemblyName.Name;
+                if (simpleName == null || _loadFromAssemblyPath == null) return null;
+                return _private.TryGetValue(simpleName, out var path) ? _loadFromAssemblyPath(path) : null;
+            }
+            catch (Exception)
+            {
+                return null;
+            }
+        }
+
+        /// <summary>Default context's Resolving handler: only the engine (what NpmHardening.dll references).</summary>
+        private Assembly? ResolveFromDefault(object context, AssemblyName assemblyName)
+        {
+            try
+            {
+                var simpleName = assemblyName.Name;
+                if (simpleName == null || _loadFromAssemblyName == null || !_bridged.Contains(simpleName)) return null;
+                return _loadFromAssemblyName(assemblyName);
+            }
+            catch (Exception)
+            {
+                return null;
+            }
+        }
+
+        /// <summary>Fallback mode only: the isolated context's own Resolving handler.</summary>
+        private Assembly? ResolveFromIsolated(object context, AssemblyName assemblyName) => LoadPrivate(assemblyName);
+
+        private Delegate CreateResolvingHandler(Type alcType, string methodName) =>
+            CreateResolvingHandler(alcType, methodName, this);
+
+        private static Delegate CreateResolvingHandler(Type alcType, string methodName, IsolatedLoadContext target)
+        {
+            // Func<AssemblyLoadContext, AssemblyName, Assembly?>; the method takes object for the context, which
+            // delegate binding accepts (parameter contravariance for reference types).
+            var handlerType = typeof(Func<,,>).MakeGenericType(alcType, typeof(AssemblyName), typeof(Assembly));
+            var method = typeof(IsolatedLoadContext).GetMethod(methodName, AnyInstance)
+                ?? throw new MissingMethodException(nameof(IsolatedLoadContext), methodName);
+            return Delegate.CreateDelegate(handlerType, target, method);
+        }
+
+        /// <summary>
+        /// Drops the assemblies that the runtime's trusted platform assemblies (the shared framework and the
+        /// PowerShell host's own files) already provide in the same or a newer version.
+        /// </summary>
+        private static void RemovePlatformProvided(Dictionary<string, string> assemblies)
+        {
+            if (!(AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") is string tpa)) return;
+            foreach (var platformPath in tpa.Split(new[] { Path.PathSeparator }, StringSplitOptions.RemoveEmptyEntries))
+            {
+                var simpleName = Path.GetFileNameWithoutExtension(platformPath);
+                if (!assemblies.TryGetValue(simpleName, out var ourPath)) continue;
+                if (IsSameOrNewer(platformPath, ourPath)) assemblies.Remove(simpleName);
+            }
+        }
+
+        private static bool IsSameOrNewer(string platformPath, string ourPath)
+        {
+            try
+            {
+                var platformVersion = AssemblyName.GetAssemblyName(platformPath).Version;
+                var ourVersion = AssemblyName.GetAssemblyName(ourPath).Version;
+                return platformVersion == null || ourVersion == null || platformVersion >= ourVersion;
+            }
+            catch (Exception)
+            {
+                // Unreadable: trust the platform, as the runtime would.
+                return true;
+            }
+        }
+
+        /// <summary>
+        /// Emits <c>sealed class IsolatedLoadContext : AssemblyLoadContext { ctor(string name, Func&lt;AssemblyName,
+        /// Assembly&gt; load) : base(name, false); protected override Assembly Load(AssemblyName n) =&gt; load(n); }</c>.
+        /// netstandard2.0 has no AssemblyBuilder/TypeBuilder/ILGenerator, so the builders are driven through
+        /// reflection too (<see cref="Emitter"/>). Returns null when the runtime cannot emit code.
+        /// </summary>
+        private static Type? EmitSubclass(Type alcType)
+        {
+            lock (EmitGate)
+            {
+                if (s_emittedType != null) return s_emittedType;
+                try
+                {
+                    var baseConstructor = alcType.GetConstructor(AnyInstance, null, new[] { typeof(string), typeof(bool) }, null);
+                    var baseLoad = alcType.GetMethod("Load", AnyInstance, null, new[] { typeof(AssemblyName) }, null);
+                    if (baseConstructor == null || baseLoad == null || !baseLoad.IsVirtual || baseLoad.IsFinal) return null;
+
+                    var callbackType = typeof(Func<AssemblyName, Assembly>);
+                    var emitter = new Emitter("NpmHardening.Loading.Emitted");
+                    var type = emitter.DefineType("NpmHardening.Loading.IsolatedLoadContext",
+                        TypeAttributes.Public | TypeAttributes.Sealed | TypeAttributes.Class | TypeAttributes.BeforeFieldInit, alcType);
+                    var callback = emitter.DefineField(type, "_load", callbackType, FieldAttributes.Private | FieldAttributes.InitOnly);
+
+                    var constructor = emitter.DefineConstructor(type, MethodAttributes.Public | MethodAttributes.HideBySig,
+                        new[] { typeof(string), callbackType });
+                    var il = emitter.GetILGenerator(constructor);
+                    emitter.Emit(il, OpCodes.Ldarg_0);
+                    emitter.Emit(il, OpCodes.Ldarg_1);
+                    emitter.Emit(il, OpCodes.Ldc_I4_0);
+                    emitter.Emit(il, OpCodes.Call, baseConstructor);
+                    emitter.Emit(il, OpCodes.Ldarg_0);
+                    emitter.Emit(il, OpCodes.Ldarg_2);
+                    emitter.Emit(il, OpCodes.Stfld, callback);
+                    emitter.Emit(il, OpCodes.Ret);
+
+                    var load = emitter.DefineMethod(type, "Load", MethodAttributes.Family | MethodAttributes.Virtual | MethodAttributes.HideBySig,
+                        typeof(Assembly), new[] { typeof(AssemblyName) });
+                    il = emitter.GetILGenerator(load);
+                    emitter.Emit(il, OpCodes.Ldarg_0);
+                    emitter.Emit(il, OpCodes.Ldfld, callback);
+                    emitter.Emit(il, OpCodes.Ldarg_1);
+                    emitter.Emit(il, OpCodes.Callvirt, callbackType.GetMethod("Invoke")!);
+                    emitter.Emit(il, OpCodes.Ret);
+                    emitter.DefineMethodOverride(type, load, baseLoad);
+
+                    s_emittedType = emitter.CreateType(type);
+                    return s_emittedType;
+                }
+                catch (Exception)
+                {
+                    return null;
+                }
+            }
+        }
+
+        /// <summary>Just enough of System.Reflection.Emit, by reflection, for <see cref="EmitSubclass"/>.</summary>
+        private sealed class Emitter
+        {
+            private readonly object _module;
+
+            public Emitter(string assemblyName)
+            {
+                var core = typeof(object).Assembly;
+                var assemblyBuilder = core.GetType("System.Reflection.Emit.AssemblyBuilder", throwOnError: true)!;
+                var access = core.GetType("System.Reflection.Emit.AssemblyBuilderAccess", throwOnError: true)!;
+                var assembly = Call(assemblyBuilder, null, "DefineDynamicAssembly",
+                    new[] { typeof(AssemblyName), access }, new AssemblyName(assemblyName), Enum.Parse(access, "Run"));
+                _module = Call(assembly.GetType(), assembly, "DefineDynamicModule", new[] { typeof(string) }, assemblyName);
+            }
+
+            public object DefineType(string name, TypeAttributes attributes, Type parent) =>
+                Call(_module.GetType(), _module, "DefineType", new[] { typeof(string), typeof(TypeAttributes), typeof(Type) }, name, attributes, parent);
+
+            public FieldInfo DefineField(object type, string name, Type fieldType, FieldAttributes attributes) =>
+                (FieldInfo)Call(type.GetType(), type, "DefineField", new[] { typeof(string), typeof(Type), typeof(FieldAttributes) }, name, fieldType, attributes);
+
+            public ConstructorInfo DefineConstructor(object type, MethodAttributes attributes, Type[] parameters) =>
+                (ConstructorInfo)Call(type.GetType(), type, "DefineConstructor",
+                    new[] { typeof(MethodAttributes), typeof(CallingConventions), typeof(Type[]) }, attributes, CallingConventions.Standard, parameters);
+
+            public MethodInfo DefineMethod(object type, string name, MethodAttributes attributes, Type returnType, Type[] parameters) =>
+                (MethodInfo)Call(type.GetType(), type, "DefineMethod",
+                    new[] { typeof(string), typeof(MethodAttributes), typeof(Type), typeof(Type[]) }, name, attributes, returnType, parameters);
+
+            public void DefineMethodOverride(object type, MethodInfo body, MethodInfo declaration) =>
+                Invoke(type.GetType(), type, "DefineMethodOverride", new[] { typeof(MethodInfo), typeof(MethodInfo) }, body, declaration);
+
+            public Type? CreateType(object type) =>
+                Call(type.GetType(), type, "CreateTypeInfo", Type.EmptyTypes) as Type;
+
+            public object GetILGenerator(MemberInfo builder) =>
+                Call(builder.GetType(), builder, "GetILGenerator", Type.EmptyTypes);
+
+            public void Emit(object il, OpCode opCode) =>
+                Invoke(il.GetType(), il, "Emit", new[] { typeof(OpCode) }, opCode);
+
+            public void Emit(object il, OpCode opCode, ConstructorInfo constructor) =>
+                Invoke(il.GetType(), il, "Emit", new[] { typeof(OpCode), typeof(ConstructorInfo) }, opCode, constructor);
+
+            public void Emit(object il, OpCode opCode, MethodInfo method) =>
+                Invoke(il.GetType(), il, "Emit", new[] { typeof(OpCode), typeof(MethodInfo) }, opCode, method);
+
+            public void Emit(object il, OpCode opCode, FieldInfo field) =>
+                Invoke(il.GetType(), il, "Emit", new[] { typeof(OpCode), typeof(FieldInfo) }, opCode, field);
+
+            private static object Call(Type type, object? target, string name, Type[] parameterTypes, params object[] arguments) =>
+                Invoke(type, target, name, parameterTypes, arguments) ?? throw new InvalidOperationException(type.FullName + "." + name + " returned null.");
+
+            private static object? Invoke(Type type, object? target, string name, Type[] parameterTypes, params object[] arguments)
+            {
+                var flags = BindingFlags.Public | (target == null ? BindingFlags.Static : BindingFlags.Instance);
+                var method = type.GetMethod(name, flags, null, parameterTypes, null)
+                    ?? throw new MissingMethodException(type.FullName, name);
+                try
+                {
+                    return method.Invoke(target, arguments);
+                }
+                catch (TargetInvocationException e) when (e.InnerException != null)
+                {
+                    throw e.InnerException;
+                }
+            }
+        }
+    }
+}

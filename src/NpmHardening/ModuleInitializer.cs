@@ -1,0 +1,24 @@
+using System.Management.Automation;
+using NpmHardening.Loading;
+
+namespace NpmHardening.Commands
+{
+    /// <summary>
+    /// Runs when PowerShell imports the module and before it binds any cmdlet: routes the engine and its
+    /// third-party dependencies (the module's <c>Dependencies/</c> folder) through <see cref="DependencyLoader"/>,
+    /// so a session that already holds another version of one of them (System.IO.Hashing, YamlDotNet, …)
+    /// keeps working, and so does this module.
+    /// </summary>
+    /// <remarks>
+    /// This type must not mention any type of the engine or of a dependency: its methods are compiled before
+    /// the resolver is in place.
+    /// </remarks>
+    public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
+    {
+        /// <summary>Installs the dependency resolver (idempotent).</summary>
+        public void OnImport() => DependencyLoader.Register();
+
+        /// <summary>Removes the resolver. Assemblies already loaded stay loaded, as .NET requires.</summary>
+        public void OnRemove(PSModuleInfo psModuleInfo) => DependencyLoader.Unregister();
+    }
+}

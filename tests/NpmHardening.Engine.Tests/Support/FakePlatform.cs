@@ -1,0 +1,79 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using NpmHardening.Engine.Platform;
+
+namespace NpmHardening.Engine.Tests.Support
+{
+    /// <summary>An in-memory machine: Windows or Unix paths, files, folders, environment.</summary>
+    public sealed class FakePlatform : IPlatform
+    {
+        private readonly Dictionary<string, byte[]> _files;
+        private readonly HashSet<string> _directories;
+        private readonly HashSet<string> _denied;
+
+        public FakePlatform(bool windows, string cwd, string? home = null)
+        {
+            IsWindows = windows;
+            var cmp = windows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+            _files = new Dictionary<string, byte[]>(cmp);
+            _directories = new HashSet<string>(cmp);
+            _denied = new HashSet<string>(cmp);
+            Env = EnvironmentMap.Create(windows);
+            CurrentDirectory = cwd;
+            OsHomeDirectory = home;
+            AddDirectory(cwd);
+        }
+
+        public bool IsWindows { get; }
+        public NodePath Path => IsWindows ? NodePath.Win32 : NodePath.Posix;
+        public Dictionary<string, string> Env { get; }
+        public IReadOnlyDictionary<string, string> Environment => Env;
+        public string? OsHomeDirectory { get; set; }
+        public string CurrentDirectory { get; set; }
+
+        private string Norm(string p) => Path.Resolve(CurrentDirectory, p);
+
+        public FakePlatform AddFile(string path, string text) => AddFile(path, new UTF8Encoding(false).GetBytes(text));
+
+        public FakePlatform AddFile(string path, byte[] bytes)
+        {
+            var full = Norm(path);
+            _files[full] = bytes;
+            AddDirectory(Path.Dirname(full));
+            return this;
+        }
+
+        public FakePlatform AddDirectory(string path)
+        {
+            var full = Norm(path);
+            while (_directories.Add(full))
+            {
+                var parent = Path.Dirname(full);
+                if (parent == full) break;
+                full = parent;
+            }
+            return this;
+        }
+
+        public FakePlatform Deny(string path) { _denied.Add(Norm(path)); return this; }
+
+        public bool FileExists(string path) => _files.ContainsKey(Norm(path));
+        public bool DirectoryExists(string path) => _directories.Contains(Norm(path));
+
+        public FileReadResult ReadFile(string path, long maxBytes)
+        {
+            var full = Norm(path);
+            if (_denied.Contains(full)) return FileReadResult.Failed(FileReadStatus.AccessDenied, "Access to the path is denied.");
+            if (_directories.Contains(full)) return FileReadResult.Failed(FileReadStatus.IsDirectory, "the path is a directory");
+            if (!_files.TryGetValue(full, out var bytes)) return FileReadResult.Missing();
+            if (bytes.Length > maxBytes) return FileReadResult.Failed(FileReadStatus.TooLarge, "too large", bytes.Length);
+            return FileReadResult.Ok((byte[])bytes.Clone());
+        }
+
+        public Stream? OpenRead(string path) => _files.TryGetValue(Norm(path), out var b) ? new MemoryStream(b, false) : null;
+        public string RealPath(string path) => path;
+        public string? FindExecutable(string name, IReadOnlyDictionary<string, string> environment) => ExecutableSearch.Find(this, name, environment);
+    }
+}

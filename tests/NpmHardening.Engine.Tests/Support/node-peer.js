@@ -1,0 +1,43 @@
+// Test peer: answers questions with npm's own code (the installed npm), so the engine's ports are
+// compared with the real thing. Reads one JSON array of requests on stdin, writes one JSON array.
+'use strict'
+const path = require('node:path')
+const npmRoot = process.env.NPMH_NPM_ROOT
+const req = (p) => require(path.join(npmRoot, 'node_modules', p))
+const ini = req('ini')
+const envReplace = req('@npmcli/config/lib/env-replace.js')
+const nerfDart = req('@npmcli/config/lib/nerf-dart.js')
+const parseField = req('@npmcli/config/lib/parse-field.js')
+const { definitions } = req('@npmcli/config/lib/definitions/index.js')
+const types = Object.fromEntries(Object.entries(definitions).map(([k, d]) => [k, d.type]))
+
+const encode = (v) => {
+  if (v === undefined) return { $undefined: true }
+  if (v instanceof Date) return { $date: isNaN(v) ? null : v.toISOString() }
+  return v
+}
+
+const answer = (r) => {
+  try {
+    switch (r.op) {
+      case 'ini': return { ok: ini.parse(r.text) }
+      case 'env': return { ok: envReplace(r.text, r.env) }
+      case 'nerf': return { ok: nerfDart(r.url) }
+      case 'resolve': return { ok: path[r.flavor].resolve(...r.args) }
+      case 'dirname': return { ok: path[r.flavor].dirname(r.path) }
+      case 'join': return { ok: path[r.flavor].join(...r.args) }
+      case 'field': return { ok: encode(parseField(r.value, r.key, { platform: 'linux', types, home: r.home, env: r.env })) }
+      default: return { error: 'unknown op ' + r.op }
+    }
+  } catch (e) {
+    return { error: String(e && e.message) }
+  }
+}
+
+let input = ''
+process.stdin.setEncoding('utf8')
+process.stdin.on('data', (d) => { input += d })
+process.stdin.on('end', () => {
+  const requests = JSON.parse(input)
+  process.stdout.write(JSON.stringify(requests.map(answer)))
+})
