@@ -25,7 +25,7 @@ namespace NpmHardening
         public bool IsEffective { get; internal set; }
         /// <summary>The layer whose value npm uses instead of this one.</summary>
         public NpmConfigLayer? ShadowedBy { get; internal set; }
-        /// <summary>False for keys the detected npm does not define (npm 11 warns and ignores them, npm 12 refuses to run).</summary>
+        /// <summary>False for keys the detected npm does not define (npm warns and ignores them; npm 12 fails with strict-npmrc).</summary>
         public bool IsKnown { get; internal set; }
         /// <summary>For nerf-darted keys (<c>//host/path/:name</c>), the registry scope.</summary>
         public string? Registry { get; internal set; }

@@ -204,6 +204,7 @@ namespace NpmHardening.Engine.Config
                 defaults.Set(new NpmConfigValue("globalconfig", gc, gc, NpmConfigLayer.Default, defaults.Source, null, null));
             }
 
+            state.ReportUnknowns(version);
             return new NpmConfigResolution(installation, version, cwd, home, globalPrefix, localPrefix, layers, issues, env, workspace);
         }
 
@@ -383,6 +384,10 @@ namespace NpmHardening.Engine.Config
                 return true;
             }
 
+            /// <summary>Unknown keys seen while loading: reported once the whole configuration (strict-npmrc) is known.</summary>
+            public List<(NpmConfigLayer Where, string Key, string Unknown, string Source, int? Line)> Unknowns { get; } =
+                new List<(NpmConfigLayer, string, string, string, int?)>();
+
             private void CheckUnknown(NpmConfigLayer where, string key, string source, IniDecodeResult? decoded, Dictionary<string, string>? variables)
             {
                 if (Definitions(key) != null || InternalEnvKeys.Contains(key)) return;
@@ -394,10 +399,29 @@ namespace NpmHardening.Engine.Config
                     if (Definitions(baseKey) == null && !NpmConfigCatalog.Default.NerfDarts.Contains(baseKey)) unknown = baseKey;
                 }
                 if (unknown == null) return;
-                var where2 = where.ToString().ToLowerInvariant();
-                Issues.Add(new NpmConfigIssue(NpmConfigIssueKind.UnknownKey,
-                    variables != null && variables.TryGetValue(key, out var v) ? v : source, decoded?.EffectiveLine(key),
-                    $"sets \"{unknown}\", which npm does not know: npm 11 warns \"Unknown {where2} config\" and ignores it; npm 12 refuses to run.", false));
+                Unknowns.Add((where, key, unknown, variables != null && variables.TryGetValue(key, out var v) ? v : source, decoded?.EffectiveLine(key)));
+            }
+
+            /// <summary>
+            /// What the detected npm does with unknown keys (npm 12's base-cmd.js validateCli): npm 11 and
+            /// earlier warn; npm 12 fails on unknown command-line flags always and on unknown file keys when
+            /// strict-npmrc is true, and still only warns for npm_config_* variables.
+            /// </summary>
+            public void ReportUnknowns(NpmVersion version)
+            {
+                bool npm12 = version.Major >= 12;
+                bool strict = npm12 && Get("strict-npmrc") is bool b && b;
+                foreach (var u in Unknowns)
+                {
+                    bool fatal = npm12 && (u.Where == NpmConfigLayer.Cli || strict && u.Where != NpmConfigLayer.Env);
+                    var what = u.Unknown == u.Key ? $"\"{u.Key}\"" : $"\"{u.Unknown}\" ({u.Key})";
+                    var outcome = fatal
+                        ? $"npm {version} refuses to run (unknown {u.Where.ToString().ToLowerInvariant()} config{(u.Where == NpmConfigLayer.Cli ? "" : " with strict-npmrc=true")})."
+                        : npm12
+                            ? $"npm {version} warns and ignores it; it fails when strict-npmrc is true."
+                            : $"npm {version} warns and ignores it; npm 12 fails on it when strict-npmrc is true.";
+                    Issues.Add(new NpmConfigIssue(NpmConfigIssueKind.UnknownKey, u.Source, u.Line, $"sets {what}, which is not an npm config key: {outcome}", fatal));
+                }
             }
         }
     }
