@@ -19,7 +19,6 @@ namespace NpmHardening.HelpBuilder
     /// </summary>
     internal static class MarkdownCommandReader
     {
-        private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UseYamlFrontMatter().Build();
         private static readonly Regex SyntaxParameter = new Regex(@"(?<=[\s\[])-([A-Za-z_][A-Za-z0-9_]*)", RegexOptions.CultureInvariant);
 
         private sealed class Section
@@ -35,7 +34,7 @@ namespace NpmHardening.HelpBuilder
         public static CommandHelp Read(string path, Diagnostics diagnostics)
         {
             var text = File.ReadAllText(path).Replace("\r\n", "\n");
-            var document = Markdown.Parse(text, Pipeline);
+            var document = Markdown.Parse(text, MarkdownText.Pipeline);
             var help = new CommandHelp { SourcePath = path };
             var sections = new List<Section>();
             Section? current = null;

@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text;
+using Markdig;
+using Markdig.Extensions.Tables;
 using Markdig.Syntax;
 using Markdig.Syntax.Inlines;
 
@@ -14,6 +16,12 @@ namespace NpmHardening.HelpBuilder
     /// </summary>
     internal static class MarkdownText
     {
+        /// <summary>The markdown dialect of the docs: YAML front matter and pipe tables.</summary>
+        public static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UseYamlFrontMatter().UsePipeTables().Build();
+
+        /// <summary>Width that tables in MAML paragraphs are laid out for (Get-Help indents them by 4).</summary>
+        public const int HelpWidth = 76;
+
         /// <summary>One paragraph string per block; soft line breaks inside a paragraph become spaces.</summary>
         public static List<string> Paragraphs(IEnumerable<Block> blocks)
         {
@@ -41,6 +49,8 @@ namespace NpmHardening.HelpBuilder
                     return Indent(CodeText(code), indent + 4);
                 case ListBlock list:
                     return RenderList(list, indent);
+                case Table table:
+                    return string.Join("\n", RenderTable(table, HelpWidth - indent).Select(l => l.Length == 0 ? l : pad + l));
                 case QuoteBlock quote:
                     return RenderQuote(quote, indent);
                 case ThematicBreakBlock _:
@@ -167,6 +177,55 @@ namespace NpmHardening.HelpBuilder
 
         public static bool IsAbsoluteUrl(string? url) =>
             url != null && (url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
+
+        /// <summary>
+        /// Lays a pipe table out as text lines: aligned columns under a dashed header when it fits in
+        /// <paramref name="width"/>; otherwise each row as its first cell followed by the other cells, wrapped
+        /// with a hanging indent (a definition list), which reads well in an 80-column console.
+        /// </summary>
+        public static List<string> RenderTable(Table table, int width)
+        {
+            var rows = table.OfType<TableRow>()
+                .Select(r => (Header: r.IsHeader, Cells: r.OfType<TableCell>().Select(c => string.Join(" ", c.OfType<ParagraphBlock>().Select(pb => Inlines(pb.Inline)))).ToList()))
+                .ToList();
+            var columns = rows.Count == 0 ? 0 : rows.Max(r => r.Cells.Count);
+            foreach (var row in rows) while (row.Cells.Count < columns) row.Cells.Add("");
+            var lines = new List<string>();
+            if (columns == 0) return lines;
+
+            var widths = Enumerable.Range(0, columns).Select(c => rows.Max(r => r.Cells[c].Length)).ToList();
+            const int gap = 2;
+            if (widths.Sum() + gap * (columns - 1) <= width)
+            {
+                foreach (var row in rows)
+                {
+                    lines.Add(string.Join(new string(' ', gap), row.Cells.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
+                    if (row.Header) lines.Add(string.Join(new string(' ', gap), widths.Select(w => new string('-', w))));
+                }
+                return lines;
+            }
+
+            var termWidth = Math.Min(widths[0], width / 3);
+            var restWidth = Math.Max(20, width - termWidth - gap);
+            foreach (var row in rows)
+            {
+                var rest = string.Join("; ", row.Cells.Skip(1).Where(c => c.Length > 0));
+                var wrapped = Wrap(rest, restWidth).ToList();
+                var term = row.Cells[0];
+                if (term.Length > termWidth)
+                {
+                    lines.Add(term);
+                    term = "";
+                }
+                if (wrapped.Count == 0) wrapped.Add("");
+                for (var i = 0; i < wrapped.Count; i++)
+                {
+                    lines.Add(((i == 0 ? term : "").PadRight(termWidth) + new string(' ', gap) + wrapped[i]).TrimEnd());
+                }
+                if (row.Header) lines.Add(new string('-', Math.Min(width, termWidth + gap + wrapped.Max(w => w.Length))));
+            }
+            return lines;
+        }
 
         /// <summary>Word-wraps <paramref name="text"/> to <paramref name="width"/> columns (for about topics).</summary>
         public static IEnumerable<string> Wrap(string text, int width)

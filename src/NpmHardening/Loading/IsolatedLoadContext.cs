@@ -12,9 +12,9 @@ namespace NpmHardening.Loading
     /// exist at compile time.
     /// </summary>
     /// <remarks>
-    /// <para>An isolating context has to override <c>AssemblyLoadContext.Load</c>: a context that does not
-    /// first asks the default context, which hands out whatever version the session loaded before us (or, with
-    /// a lower version already there, fails and lets PowerShell's own resolver pick "any loaded version").
+    /// <para>An isolating context has to override <c>AssemblyLoadContext.Load</c>: without the override, a
+    /// context first asks the default context, which hands out whatever version the session loaded before us
+    /// when it is the same or newer (and with an older one fails, so that other resolvers get a say).
     /// A netstandard2.0 assembly cannot subclass the type, so <see cref="Create"/> emits a one-method subclass
     /// at run time whose <c>Load</c> calls back into <see cref="LoadPrivate"/>. If emitting is impossible, it
     /// falls back to a plain context plus its <c>Resolving</c> event, which still isolates in the common case
@@ -40,8 +40,11 @@ namespace NpmHardening.Loading
         private readonly EventInfo _defaultResolving;
         private readonly Delegate _defaultResolvingHandler;
         private Func<string, Assembly>? _loadFromAssemblyPath;
-        private Func<AssemblyName, Assembly>? _loadFromAssemblyName;
         private bool _attached;
+
+        // Set while this thread is inside one of our handlers: loading a private assembly can raise the
+        // Resolving events again (for its own references); those must not re-enter the same name.
+        [ThreadStatic] private static HashSet<string>? t_resolving;
 
         /// <summary>The AssemblyLoadContext instance (for diagnostics and tests).</summary>
         public object Context { get; private set; } = null!;
@@ -100,10 +103,6 @@ namespace NpmHardening.Loading
                 typeof(Func<string, Assembly>), context,
                 alcType.GetMethod("LoadFromAssemblyPath", new[] { typeof(string) })
                     ?? throw new InvalidOperationException("AssemblyLoadContext.LoadFromAssemblyPath is not available."));
-            isolated._loadFromAssemblyName = (Func<AssemblyName, Assembly>)Delegate.CreateDelegate(
-                typeof(Func<AssemblyName, Assembly>), context,
-                alcType.GetMethod("LoadFromAssemblyName", new[] { typeof(AssemblyName) })
-                    ?? throw new InvalidOperationException("AssemblyLoadContext.LoadFromAssemblyName is not available."));
             return isolated;
         }
 
@@ -126,31 +125,31 @@ namespace NpmHardening.Loading
         /// the default context (null).</summary>
         private Assembly? LoadPrivate(AssemblyName assemblyName)
         {
+            var simpleName = assemblyName.Name;
+            if (simpleName == null || _loadFromAssemblyPath == null || !_private.TryGetValue(simpleName, out var path)) return null;
+            var resolving = t_resolving ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            if (!resolving.Add(simpleName)) return null;
             try
             {
-                var simpleName = assemblyName.Name;
-                if (simpleName == null || _loadFromAssemblyPath == null) return null;
-                return _private.TryGetValue(simpleName, out var path) ? _loadFromAssemblyPath(path) : null;
+                return _loadFromAssemblyPath(path);
             }
             catch (Exception)
             {
                 return null;
+            }
+            finally
+            {
+                resolving.Remove(simpleName);
             }
         }
 
-        /// <summary>Default context's Resolving handler: only the engine (what NpmHardening.dll references).</summary>
+        /// <summary>Default context's Resolving handler: only the engine (what NpmHardening.dll references),
+        /// loaded into the isolated context by path (by name would fall back to Default and come back here).</summary>
         private Assembly? ResolveFromDefault(object context, AssemblyName assemblyName)
         {
-            try
-            {
-                var simpleName = assemblyName.Name;
-                if (simpleName == null || _loadFromAssemblyName == null || !_bridged.Contains(simpleName)) return null;
-                return _loadFromAssemblyName(assemblyName);
-            }
-            catch (Exception)
-            {
-                return null;
-            }
+            var simpleName = assemblyName.Name;
+            if (simpleName == null || !_bridged.Contains(simpleName)) return null;
+            return LoadPrivate(assemblyName);
         }
 
         /// <summary>Fallback mode only: the isolated context's own Resolving handler.</summary>

@@ -1,0 +1,32 @@
+# Source manifest. build.ps1 stamps ModuleVersion from Directory.Build.props (VersionPrefix) and copies it
+# to out/NpmHardening/<version>/. Keep this file ASCII: Windows PowerShell 5.1 reads it without a BOM.
+@{
+    RootModule             = 'NpmHardening.dll'
+    ModuleVersion          = '0.1.0'
+    GUID                   = 'fe14a5e3-f317-448f-b4a5-a5fb9c120e48'
+    Author                 = 'NpmHardening contributors'
+    CompanyName            = 'NpmHardening contributors'
+    Copyright              = '(c) NpmHardening contributors. MIT License.'
+    Description            = 'Audits and hardens npm configuration on Windows, Linux and macOS: reads .npmrc files and the environment exactly as npm resolves them, finds exposed tokens and risky settings, without running node or npm.'
+    CompatiblePSEditions   = @('Desktop', 'Core')
+    PowerShellVersion      = '5.1'
+    DotNetFrameworkVersion = '4.7.2'
+
+    CmdletsToExport        = @(
+        'Get-NpmConfig'
+    )
+    FunctionsToExport      = @()
+    AliasesToExport        = @()
+    VariablesToExport      = @()
+
+    FormatsToProcess       = @('NpmHardening.format.ps1xml')
+
+    PrivateData            = @{
+        PSData = @{
+            Tags         = @('npm', 'npmrc', 'security', 'hardening', 'supply-chain', 'tokens', 'audit', 'nodejs', 'Windows', 'Linux', 'MacOS', 'PSEdition_Desktop', 'PSEdition_Core')
+            LicenseUri   = 'https://github.com/NpmHardening/NpmHardening/blob/main/LICENSE'
+            ProjectUri   = 'https://github.com/NpmHardening/NpmHardening'
+            ReleaseNotes = 'First preview: Get-NpmConfig resolves the effective npm configuration (builtin, global, user, project and environment layers) as npm does, with credentials redacted.'
+        }
+    }
+}

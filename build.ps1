@@ -1,0 +1,515 @@
+#Requires -Version 5.1
+<#
+.SYNOPSIS
+    Builds, documents, tests, benchmarks and packages the NpmHardening module.
+
+.DESCRIPTION
+    One entry point for developers and CI. Runs in PowerShell 7 (Linux, macOS, Windows) and in Windows
+    PowerShell 5.1. Needs only the .NET SDK: run `dotnet tool restore` once, then `dotnet pwsh -File ./build.ps1`.
+
+    Tasks:
+      Bootstrap  dotnet tool restore; fetch the pinned Pester (and the test-only System.IO.Hashing 6.0.0)
+                 from the configured NuGet source into .tools/ (git-ignored). Idempotent.
+      Build      (default) dotnet build the module; lay it out in out/NpmHardening/<version>/; runs Docs.
+      Docs       build the MAML help and about topic into out/NpmHardening/<version>/en-US/.
+      Test       Bootstrap + Build, then the xunit suite and the Pester suites (in a child PowerShell, against
+                 the built module); ends with the line "N passed, N failed".
+      Run        Build, then the default audit of this machine in a fresh PowerShell (Get-NpmConfig for now).
+      Bench      Build, then tests/NpmHardening.Benchmarks/Invoke-Benchmark.ps1 when it exists.
+      Package    Build, then out/NpmHardening.<version>.zip (NpmHardening/<version>/... inside).
+      Clean      remove out/, TestResults/ and every project's bin/ and obj/ (keeps .tools/).
+
+.PARAMETER WindowsPowerShell
+    Windows only: run the Pester suites and the Run task in Windows PowerShell 5.1 (powershell.exe) instead of
+    the pinned PowerShell 7 (dotnet pwsh).
+
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh -NoProfile -File ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Bootstrap', 'Build', 'Docs', 'Test', 'Run', 'Bench', 'Package', 'Clean')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    [switch] $WindowsPowerShell
+)
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+
+$Root = $PSScriptRoot
+$ModuleName = 'NpmHardening'
+$PesterVersion = '5.7.1'
+# An older System.IO.Hashing that DependencyIsolation.Tests.ps1 loads before the module (ours: see
+# Directory.Packages.props), to prove the module's copy loads in isolation.
+$HashingCompatVersion = '6.0.0'
+
+if ($PSVersionTable.PSEdition -eq 'Desktop') { $OnWindows = $true } else { $OnWindows = [bool] $IsWindows }
+
+function Join-Paths {
+    # Join-Path with more than two parts, which Windows PowerShell 5.1 lacks.
+    $path = $args[0]
+    for ($i = 1; $i -lt $args.Count; $i++) { $path = [System.IO.Path]::Combine($path, $args[$i]) }
+    return $path
+}
+
+$ToolsDir = Join-Paths $Root '.tools'
+$OutRoot = Join-Paths $Root 'out'
+$TestResultsDir = Join-Paths $Root 'TestResults'
+$ModuleProject = Join-Paths $Root 'src' 'NpmHardening' 'NpmHardening.csproj'
+$HelpBuilderProject = Join-Paths $Root 'tools' 'NpmHardening.HelpBuilder' 'NpmHardening.HelpBuilder.csproj'
+$EngineTestProject = Join-Paths $Root 'tests' 'NpmHardening.Engine.Tests' 'NpmHardening.Engine.Tests.csproj'
+$PesterSuites = @(
+    (Join-Paths $Root 'tests' 'NpmHardening.Tests'),
+    (Join-Paths $Root 'tools' 'NpmHardening.HelpBuilder' 'TestData')
+)
+
+function Get-ModuleVersion {
+    $props = [xml] (Get-Content -LiteralPath (Join-Paths $Root 'Directory.Build.props') -Raw)
+    $node = $props.SelectSingleNode('//VersionPrefix')
+    if ($null -eq $node -or [string]::IsNullOrWhiteSpace($node.InnerText)) { throw 'Directory.Build.props has no <VersionPrefix>.' }
+    return $node.InnerText.Trim()
+}
+
+$Version = Get-ModuleVersion
+$ModuleOut = Join-Paths $OutRoot $ModuleName $Version
+$ManifestOut = Join-Paths $ModuleOut "$ModuleName.psd1"
+
+$script:Timings = New-Object System.Collections.ArrayList
+
+function Invoke-Phase {
+    # Runs $Action and records how long it took, for the closing "time:" line.
+    param([string] $Name, [scriptblock] $Action)
+    $watch = [System.Diagnostics.Stopwatch]::StartNew()
+    try { . $Action }
+    finally { [void] $script:Timings.Add(('{0} {1:0.0} s' -f $Name, $watch.Elapsed.TotalSeconds)) }
+}
+
+function Write-Step([string] $Message) {
+    Write-Host "==> $Message" -ForegroundColor Cyan
+}
+
+function Invoke-Native {
+    # Runs a native command and throws when it fails. Arguments are passed as an array, never through a
+    # shell, so paths with spaces are safe on every platform.
+    param([string] $FilePath, [string[]] $Arguments, [string] $What)
+    & $FilePath @Arguments | Out-Host
+    if ($LASTEXITCODE -ne 0) { throw "$What failed (exit code $LASTEXITCODE): $FilePath $($Arguments -join ' ')" }
+}
+
+function Get-DotnetBuildArgs {
+    $extra = @('-nologo', '-v:minimal', '-c', $Configuration)
+    # In CI nothing should outlive the run: no MSBuild node reuse.
+    if ($env:CI -eq 'true') { $extra += '-nodeReuse:false' }
+    return $extra
+}
+
+# --------------------------------------------------------------------------------------------------------
+# Bootstrap
+# --------------------------------------------------------------------------------------------------------
+
+function Get-NuGetSources {
+    # Enabled sources from `dotnet nuget list source` (NuGet.Config cascade), in order. Format "Short":
+    # "E https://api.nuget.org/v3/index.json" (E = enabled, D = disabled).
+    # Windows PowerShell 5.1 turns redirected native stderr into terminating errors under 'Stop'.
+    $ErrorActionPreference = 'Continue'
+    $lines = & dotnet nuget list source --format Short 2>$null
+    $sources = @()
+    foreach ($line in @($lines)) {
+        $text = [string] $line
+        if ($text -match '^\s*E[A-Za-z]*\s+(\S.*)$') { $sources += $Matches[1].Trim() }
+    }
+    if ($sources.Count -eq 0) { $sources = @('https://api.nuget.org/v3/index.json') }
+    return $sources
+}
+
+function Get-GlobalPackagesFolder {
+    $ErrorActionPreference = 'Continue'
+    $line = & dotnet nuget locals global-packages --list 2>$null | Select-Object -First 1
+    if ($line -and ([string] $line) -match 'global-packages:\s*(.+)$') { return $Matches[1].Trim() }
+    return $null
+}
+
+function Save-NuGetPackage {
+    # Downloads <id>.<version>.nupkg to $Destination: first from the global packages folder (already restored
+    # by dotnet), else from each configured source: v3 feeds through the PackageBaseAddress/3.0.0 resource of
+    # their service index, folder feeds by path.
+    param([string] $Id, [string] $PackageVersion, [string] $Destination)
+    $idLower = $Id.ToLowerInvariant()
+    $versionLower = $PackageVersion.ToLowerInvariant()
+    $fileName = "$idLower.$versionLower.nupkg"
+
+    $global = Get-GlobalPackagesFolder
+    if ($global) {
+        $cached = Join-Paths $global $idLower $versionLower $fileName
+        if (Test-Path -LiteralPath $cached) {
+            Copy-Item -LiteralPath $cached -Destination $Destination -Force
+            return "global packages folder"
+        }
+    }
+
+    if ($PSVersionTable.PSEdition -eq 'Desktop') {
+        [System.Net.ServicePointManager]::SecurityProtocol = [System.Net.ServicePointManager]::SecurityProtocol -bor [System.Net.SecurityProtocolType]::Tls12
+    }
+    $errors = @()
+    foreach ($source in Get-NuGetSources) {
+        try {
+            if ($source -match '^https?://') {
+                $index = Invoke-RestMethod -Uri $source -UseBasicParsing
+                $resource = @($index.resources | Where-Object { $_.'@type' -like 'PackageBaseAddress/3.0.0*' }) | Select-Object -First 1
+                if ($null -eq $resource) { $errors += "${source}: no PackageBaseAddress/3.0.0 resource (not a v3 feed)"; continue }
+                $base = ([string] $resource.'@id').TrimEnd('/')
+                $uri = "$base/$idLower/$versionLower/$fileName"
+                Invoke-WebRequest -Uri $uri -OutFile $Destination -UseBasicParsing
+                return $uri
+            }
+            elseif (Test-Path -LiteralPath $source) {
+                foreach ($candidate in @((Join-Paths $source $fileName), (Join-Paths $source $idLower $versionLower $fileName), (Join-Paths $source "$Id.$PackageVersion.nupkg"))) {
+                    if (Test-Path -LiteralPath $candidate) {
+                        Copy-Item -LiteralPath $candidate -Destination $Destination -Force
+                        return $candidate
+                    }
+                }
+                $errors += "${source}: $fileName not found"
+            }
+        }
+        catch {
+            $errors += "${source}: $($_.Exception.Message)"
+        }
+    }
+    throw "Could not download $Id $PackageVersion from any NuGet source:`n  $($errors -join "`n  ")"
+}
+
+function Expand-NuGetPackage {
+    # Extracts the entries under $Prefix (e.g. 'tools/') of a .nupkg into $Destination.
+    param([string] $Package, [string] $Prefix, [string] $Destination)
+    Add-Type -AssemblyName System.IO.Compression, System.IO.Compression.FileSystem
+    $zip = [System.IO.Compression.ZipFile]::OpenRead($Package)
+    try {
+        foreach ($entry in $zip.Entries) {
+            $name = [System.Uri]::UnescapeDataString($entry.FullName)
+            if (-not $name.StartsWith($Prefix, [System.StringComparison]::OrdinalIgnoreCase) -or $name.EndsWith('/')) { continue }
+            $relative = $name.Substring($Prefix.Length)
+            $target = [System.IO.Path]::GetFullPath((Join-Path $Destination $relative))
+            if (-not $target.StartsWith([System.IO.Path]::GetFullPath($Destination), [System.StringComparison]::OrdinalIgnoreCase)) { continue }
+            [void] [System.IO.Directory]::CreateDirectory([System.IO.Path]::GetDirectoryName($target))
+            [System.IO.Compression.ZipFileExtensions]::ExtractToFile($entry, $target, $true)
+        }
+    }
+    finally {
+        $zip.Dispose()
+    }
+}
+
+function Install-ToolPackage {
+    # .tools/<Id>/<Version>/ holds the extracted $Prefix part of the package; '.complete' marks success.
+    param([string] $Id, [string] $PackageVersion, [string] $Prefix)
+    $target = Join-Paths $ToolsDir $Id $PackageVersion
+    $marker = Join-Paths $target '.complete'
+    if (Test-Path -LiteralPath $marker) {
+        Write-Host "    $Id $PackageVersion already in .tools"
+        return
+    }
+    if (Test-Path -LiteralPath $target) { Remove-Item -LiteralPath $target -Recurse -Force }
+    [void] [System.IO.Directory]::CreateDirectory($target)
+    $package = Join-Paths $ToolsDir "$($Id.ToLowerInvariant()).$PackageVersion.nupkg"
+    $from = Save-NuGetPackage -Id $Id -PackageVersion $PackageVersion -Destination $package
+    Expand-NuGetPackage -Package $package -Prefix $Prefix -Destination $target
+    Remove-Item -LiteralPath $package -Force
+    Set-Content -LiteralPath $marker -Value $from -Encoding Ascii
+    Write-Host "    $Id $PackageVersion from $from"
+}
+
+function Invoke-Bootstrap {
+    Write-Step 'Bootstrap'
+    Invoke-Native dotnet @('tool', 'restore') 'dotnet tool restore'
+    [void] [System.IO.Directory]::CreateDirectory($ToolsDir)
+    Install-ToolPackage -Id 'Pester' -PackageVersion $PesterVersion -Prefix 'tools/'
+    Install-ToolPackage -Id 'System.IO.Hashing' -PackageVersion $HashingCompatVersion -Prefix 'lib/netstandard2.0/'
+}
+
+# --------------------------------------------------------------------------------------------------------
+# Build and Docs
+# --------------------------------------------------------------------------------------------------------
+
+function Invoke-Docs {
+    Write-Step 'Docs'
+    $helpOut = Join-Paths $ModuleOut 'en-US'
+    [void] [System.IO.Directory]::CreateDirectory($helpOut)
+    Invoke-Native dotnet (@('build', $HelpBuilderProject) + (Get-DotnetBuildArgs)) 'Building the help builder'
+    $builder = Join-Paths $Root 'tools' 'NpmHardening.HelpBuilder' 'bin' $Configuration 'net10.0' 'NpmHardening.HelpBuilder.dll'
+    $arguments = @($builder, '--cmdlets', (Join-Paths $Root 'docs' 'cmdlets'), '--out', $helpOut, '--help-file', "$ModuleName.dll-Help.xml")
+    $about = Join-Paths $Root 'docs' "about_$ModuleName.md"
+    if (Test-Path -LiteralPath $about) { $arguments += @('--about', $about) }
+    Invoke-Native dotnet $arguments 'Generating help'
+}
+
+function Invoke-Build {
+    Write-Step "Build $ModuleName $Version ($Configuration)"
+    Invoke-Native dotnet (@('build', $ModuleProject) + (Get-DotnetBuildArgs)) 'dotnet build'
+    $bin = Join-Paths $Root 'src' $ModuleName 'bin' $Configuration 'netstandard2.0'
+
+    Write-Step "Layout $ModuleOut"
+    if (Test-Path -LiteralPath $ModuleOut) {
+        try { Remove-Item -LiteralPath $ModuleOut -Recurse -Force }
+        catch { throw "Cannot replace $ModuleOut ($($_.Exception.Message)). Is the module imported in a running PowerShell? Close it and build again." }
+    }
+    $dependencies = Join-Paths $ModuleOut 'Dependencies'
+    [void] [System.IO.Directory]::CreateDirectory($dependencies)
+
+    # The manifest, version stamped from Directory.Build.props.
+    $manifest = Get-Content -LiteralPath (Join-Paths $Root "$ModuleName.psd1") -Raw
+    $stamped = [regex]::Replace($manifest, "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$Version'")
+    [System.IO.File]::WriteAllText($ManifestOut, $stamped, (New-Object System.Text.UTF8Encoding $true))
+
+    # NpmHardening.dll in the module root (default load context); everything else it needs in Dependencies/.
+    # PowerShell's own assemblies come with the host and are never shipped.
+    $hostProvided = @('System.Management.Automation.dll', 'Microsoft.Management.Infrastructure.dll', 'Microsoft.PowerShell.CoreCLR.Eventing.dll')
+    Copy-Item -LiteralPath (Join-Paths $bin "$ModuleName.dll") -Destination $ModuleOut
+    foreach ($dll in Get-ChildItem -LiteralPath $bin -Filter '*.dll') {
+        if ($dll.Name -eq "$ModuleName.dll" -or $hostProvided -contains $dll.Name) { continue }
+        Copy-Item -LiteralPath $dll.FullName -Destination $dependencies
+    }
+    # Format and type files, nested script modules (DSC resources later) from the module project.
+    $moduleSource = Join-Paths $Root 'src' $ModuleName
+    foreach ($pattern in @('*.ps1xml', '*.psm1')) {
+        foreach ($file in Get-ChildItem -LiteralPath $moduleSource -Filter $pattern) {
+            Copy-Item -LiteralPath $file.FullName -Destination $ModuleOut
+        }
+    }
+    $license = Join-Paths $Root 'LICENSE'
+    if (Test-Path -LiteralPath $license) { Copy-Item -LiteralPath $license -Destination $ModuleOut }
+
+    Invoke-Docs
+    Write-Host "    $ManifestOut"
+}
+
+# --------------------------------------------------------------------------------------------------------
+# Child PowerShell processes (so the module DLL is never loaded, and locked, in the build session)
+# --------------------------------------------------------------------------------------------------------
+
+function ConvertTo-PSLiteral([string] $Text) {
+    # A single-quoted PowerShell string literal for $Text.
+    return "'" + $Text.Replace("'", "''") + "'"
+}
+
+function Invoke-ChildPowerShell {
+    # Runs $Script in a fresh PowerShell: the pinned PowerShell 7 (dotnet pwsh) by default, Windows PowerShell
+    # 5.1 with -WindowsPowerShell. Returns the exit code. The script goes through a temporary file: with
+    # -EncodedCommand and redirected output, PowerShell would send host output as CLIXML.
+    param([string] $Script)
+    $file = Join-Path ([System.IO.Path]::GetTempPath()) ("npmh-build-" + [guid]::NewGuid().ToString('n') + '.ps1')
+    [System.IO.File]::WriteAllText($file, $Script, (New-Object System.Text.UTF8Encoding $true))
+    try {
+        $common = @('-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', $file)
+        if ($WindowsPowerShell) {
+            if (-not $OnWindows) { throw '-WindowsPowerShell needs Windows.' }
+            & powershell.exe @common | Out-Host
+        }
+        else {
+            & dotnet pwsh @common | Out-Host
+        }
+        return $LASTEXITCODE
+    }
+    finally {
+        Remove-Item -LiteralPath $file -Force -ErrorAction SilentlyContinue
+    }
+}
+
+# --------------------------------------------------------------------------------------------------------
+# Test
+# --------------------------------------------------------------------------------------------------------
+
+function Invoke-XunitSuite {
+    # Returns @{ Name; Ran; Passed; Failed; Skipped }.
+    $result = @{ Name = 'xunit  NpmHardening.Engine.Tests'; Ran = $false; Passed = 0; Failed = 0; Skipped = 0 }
+    $trxName = 'NpmHardening.Engine.Tests.trx'
+    $trx = Join-Paths $TestResultsDir $trxName
+    if (Test-Path -LiteralPath $trx) { Remove-Item -LiteralPath $trx -Force }
+    Write-Step 'xunit: NpmHardening.Engine.Tests'
+    $arguments = @('test', $EngineTestProject) + (Get-DotnetBuildArgs) + @('--logger', "trx;LogFileName=$trxName", '--results-directory', $TestResultsDir)
+    & dotnet @arguments | Out-Host
+    $exitCode = $LASTEXITCODE
+    if (-not (Test-Path -LiteralPath $trx)) {
+        Write-Host "    xunit did not produce $trx (exit code $exitCode): the suite did not run." -ForegroundColor Red
+        return $result
+    }
+    $counters = ([xml] (Get-Content -LiteralPath $trx -Raw)).TestRun.ResultSummary.Counters
+    $result.Ran = $true
+    $result.Passed = [int] $counters.passed
+    $result.Failed = [int] $counters.failed + [int] $counters.error + [int] $counters.timeout + [int] $counters.aborted
+    $result.Skipped = [int] $counters.total - $result.Passed - $result.Failed
+    if ($result.Skipped -lt 0) { $result.Skipped = 0 }
+    if ($exitCode -ne 0 -and $result.Failed -eq 0) {
+        # dotnet test failed for another reason (test host crash, ...): count it.
+        Write-Host "    dotnet test exited with $exitCode although no test failed." -ForegroundColor Red
+        $result.Failed = 1
+    }
+    return $result
+}
+
+function Invoke-PesterSuite {
+    $result = @{ Name = "pester $PesterVersion"; Ran = $false; Passed = 0; Failed = 0; Skipped = 0 }
+    $pester = Join-Paths $ToolsDir 'Pester' $PesterVersion 'Pester.psd1'
+    $json = Join-Paths $TestResultsDir 'pester-summary.json'
+    $xml = Join-Paths $TestResultsDir 'pester.xml'
+    foreach ($stale in @($json, $xml)) { if (Test-Path -LiteralPath $stale) { Remove-Item -LiteralPath $stale -Force } }
+    $paths = @($PesterSuites | Where-Object { Test-Path -LiteralPath $_ })
+    Write-Step "Pester: $($paths -join ', ')"
+
+    $pathList = ($paths | ForEach-Object { ConvertTo-PSLiteral $_ }) -join ', '
+    $script = @"
+`$ErrorActionPreference = 'Stop'
+`$ProgressPreference = 'SilentlyContinue'
+Import-Module $(ConvertTo-PSLiteral $pester) -Force
+`$configuration = New-PesterConfiguration
+`$configuration.Run.Path = @($pathList)
+`$configuration.Run.PassThru = `$true
+`$configuration.Output.Verbosity = 'Detailed'
+`$configuration.TestResult.Enabled = `$true
+`$configuration.TestResult.OutputFormat = 'NUnitXml'
+`$configuration.TestResult.OutputPath = $(ConvertTo-PSLiteral $xml)
+`$run = Invoke-Pester -Configuration `$configuration
+`$summary = @{
+    Passed = `$run.PassedCount
+    Failed = `$run.FailedCount + `$run.FailedBlocksCount + `$run.FailedContainersCount
+    Skipped = `$run.SkippedCount
+}
+`$summary | ConvertTo-Json | Set-Content -LiteralPath $(ConvertTo-PSLiteral $json) -Encoding Ascii
+exit 0
+"@
+    $env:NPMH_MODULE_PATH = $ManifestOut
+    $env:NPMH_REPO_ROOT = $Root
+    $exitCode = Invoke-ChildPowerShell $script
+    if (-not (Test-Path -LiteralPath $json)) {
+        Write-Host "    Pester did not finish (exit code $exitCode): the suite did not run." -ForegroundColor Red
+        return $result
+    }
+    $summary = Get-Content -LiteralPath $json -Raw | ConvertFrom-Json
+    $result.Ran = $true
+    $result.Passed = [int] $summary.Passed
+    $result.Failed = [int] $summary.Failed
+    $result.Skipped = [int] $summary.Skipped
+    return $result
+}
+
+function Invoke-Test {
+    [void] [System.IO.Directory]::CreateDirectory($TestResultsDir)
+    $testWatch = [System.Diagnostics.Stopwatch]::StartNew()
+    $suites = @((Invoke-XunitSuite), (Invoke-PesterSuite))
+
+    Write-Host ''
+    Write-Host 'Test summary'
+    $passed = 0; $failed = 0; $skipped = 0; $broken = $false
+    foreach ($suite in $suites) {
+        if ($suite.Ran) {
+            Write-Host ('  {0,-36} passed {1,5}   failed {2,5}   skipped {3,5}' -f $suite.Name, $suite.Passed, $suite.Failed, $suite.Skipped)
+        }
+        else {
+            Write-Host ('  {0,-36} DID NOT RUN' -f $suite.Name)
+            $broken = $true
+        }
+        $passed += $suite.Passed; $failed += $suite.Failed; $skipped += $suite.Skipped
+    }
+    Write-Host ('  time: ' + (($script:Timings + @(('tests {0:0.0} s' -f $testWatch.Elapsed.TotalSeconds))) -join ', '))
+    $line = "$passed passed, $failed failed"
+    if ($skipped -gt 0) { $line += ", $skipped skipped" }
+    Write-Host $line
+    if ($failed -gt 0 -or $broken) { return 1 }
+    return 0
+}
+
+# --------------------------------------------------------------------------------------------------------
+# Run, Bench, Package, Clean
+# --------------------------------------------------------------------------------------------------------
+
+function Invoke-Run {
+    Write-Step 'Default audit of this machine'
+    $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module $(ConvertTo-PSLiteral $ManifestOut)
+Get-NpmConfig | Format-Table -AutoSize
+"@
+    return (Invoke-ChildPowerShell $script)
+}
+
+function Invoke-Bench {
+    $bench = Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' 'Invoke-Benchmark.ps1'
+    if (-not (Test-Path -LiteralPath $bench)) {
+        Write-Host "No benchmark yet ($bench)."
+        return 0
+    }
+    Write-Step 'Bench'
+    $env:NPMH_MODULE_PATH = $ManifestOut
+    $env:NPMH_REPO_ROOT = $Root
+    & $bench | Out-Host
+    return 0
+}
+
+function Invoke-Package {
+    $zipPath = Join-Paths $OutRoot "$ModuleName.$Version.zip"
+    Write-Step "Package $zipPath"
+    Add-Type -AssemblyName System.IO.Compression, System.IO.Compression.FileSystem
+    if (Test-Path -LiteralPath $zipPath) { Remove-Item -LiteralPath $zipPath -Force }
+    $zip = [System.IO.Compression.ZipFile]::Open($zipPath, [System.IO.Compression.ZipArchiveMode]::Create)
+    try {
+        $base = [System.IO.Path]::GetFullPath($ModuleOut).TrimEnd([System.IO.Path]::DirectorySeparatorChar) + [System.IO.Path]::DirectorySeparatorChar
+        foreach ($file in Get-ChildItem -LiteralPath $ModuleOut -Recurse -File) {
+            $relative = $file.FullName.Substring($base.Length).Replace('\', '/')
+            [void] [System.IO.Compression.ZipFileExtensions]::CreateEntryFromFile($zip, $file.FullName, "$ModuleName/$Version/$relative", [System.IO.Compression.CompressionLevel]::Optimal)
+        }
+    }
+    finally {
+        $zip.Dispose()
+    }
+    Write-Host "    $zipPath"
+}
+
+function Invoke-Clean {
+    Write-Step 'Clean'
+    $targets = @($OutRoot, $TestResultsDir)
+    foreach ($project in Get-ChildItem -LiteralPath $Root -Recurse -Filter '*.csproj' | Where-Object { $_.FullName -notlike "*$([System.IO.Path]::DirectorySeparatorChar).tools$([System.IO.Path]::DirectorySeparatorChar)*" }) {
+        $targets += (Join-Path $project.DirectoryName 'bin')
+        $targets += (Join-Path $project.DirectoryName 'obj')
+    }
+    foreach ($target in $targets) {
+        if (Test-Path -LiteralPath $target) {
+            Remove-Item -LiteralPath $target -Recurse -Force
+            Write-Host "    removed $target"
+        }
+    }
+}
+
+# --------------------------------------------------------------------------------------------------------
+
+$exitCode = 0
+Push-Location -LiteralPath $Root
+try {
+    switch ($Task) {
+        'Bootstrap' { Invoke-Phase 'bootstrap' { Invoke-Bootstrap } }
+        'Build' { Invoke-Phase 'build' { Invoke-Build } }
+        'Docs' { Invoke-Phase 'docs' { Invoke-Docs } }
+        'Test' {
+            Invoke-Phase 'bootstrap' { Invoke-Bootstrap }
+            Invoke-Phase 'build' { Invoke-Build }
+            $exitCode = Invoke-Test
+        }
+        'Run' { Invoke-Phase 'build' { Invoke-Build }; $exitCode = Invoke-Run }
+        'Bench' { Invoke-Phase 'build' { Invoke-Build }; $exitCode = Invoke-Bench }
+        'Package' { Invoke-Phase 'build' { Invoke-Build }; Invoke-Phase 'package' { Invoke-Package } }
+        'Clean' { Invoke-Clean }
+    }
+    if ($Task -ne 'Test' -and $script:Timings.Count -gt 0) { Write-Host ('time: ' + ($script:Timings -join ', ')) }
+}
+catch {
+    Write-Host "build.ps1 -Task ${Task}: $($_.Exception.Message)" -ForegroundColor Red
+    $exitCode = 1
+}
+finally {
+    Pop-Location
+}
+exit $exitCode
