@@ -59,6 +59,18 @@ namespace NpmHardening.Engine.Platform
         /// <summary>The target of a symbolic link chain, fully resolved (realpath); the path itself when it is no link.</summary>
         string RealPath(string path);
 
+        /// <summary>Who besides the owner can read or write a file; null when it cannot be determined.</summary>
+        FileAccessInfo? GetFileAccess(string path);
+
+        /// <summary>The user profiles on this machine (Windows ProfileList, Unix /etc/passwd homes).</summary>
+        IEnumerable<UserProfileInfo> EnumerateUserProfiles();
+
+        /// <summary>
+        /// Environment variables defined persistently for the machine or for a user (registry on Windows;
+        /// /etc/environment and shell start-up files on Unix); null user means the current one.
+        /// </summary>
+        IEnumerable<PersistentVariable> GetPersistentVariables(EnvironmentScope scope, UserProfileInfo? user);
+
         /// <summary>Executable search on PATH as the shell would do it (PATHEXT on Windows).</summary>
         string? FindExecutable(string name, IReadOnlyDictionary<string, string> environment);
     }

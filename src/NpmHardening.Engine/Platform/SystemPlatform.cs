@@ -114,6 +114,12 @@ namespace NpmHardening.Engine.Platform
         public string? FindExecutable(string name, IReadOnlyDictionary<string, string> environment)
             => ExecutableSearch.Find(this, name, environment);
 
+        // Implemented in FileAccessReader.cs, UserProfiles.cs and PersistentEnvironment.cs beside this file.
+        public FileAccessInfo? GetFileAccess(string path) => FileAccessReader.Read(this, path);
+        public IEnumerable<UserProfileInfo> EnumerateUserProfiles() => UserProfiles.Enumerate(this);
+        public IEnumerable<PersistentVariable> GetPersistentVariables(EnvironmentScope scope, UserProfileInfo? user) =>
+            PersistentEnvironment.Read(this, scope, user);
+
         private static class NativeMethods
         {
             [DllImport("libc", SetLastError = true)]

@@ -1,0 +1,330 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using NpmHardening.Engine.Platform;
+
+namespace NpmHardening.Engine.Tests.Platform
+{
+    /// <summary>
+    /// The Windows ACL classification, run on any OS: self-relative security descriptors built here (and
+    /// byte fixtures produced by another implementation) go through the same parser the Windows code uses.
+    /// </summary>
+    public class WindowsSecurityDescriptorTests
+    {
+        private const string Bob = "S-1-5-21-1111-2222-3333-1001";
+        private const string Alice = "S-1-5-21-1111-2222-3333-1002";
+        private const string SystemSid = "S-1-5-18", Administrators = "S-1-5-32-544", Users = "S-1-5-32-545";
+        private const string Everyone = "S-1-1-0", AuthenticatedUsers = "S-1-5-11", CreatorOwner = "S-1-3-0";
+        private const string TrustedInstaller = "S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464";
+
+        private const byte Allow = 0, Deny = 1, AllowCallback = 9, DenyCallback = 10;
+        private const byte Inherited = 0x10, InheritOnly = 0x08, ObjectInherit = 0x01, ContainerInherit = 0x02;
+        private const uint FullControl = 0x001F01FF, Modify = 0x001301BF, ReadExecute = 0x001200A9, ReadOnly = 0x00120089;
+
+        // ------------------------------------------------------------ a tiny SD writer (MS-DTYP 2.4.2, 2.4.4, 2.4.5, 2.4.6)
+
+        private sealed record Ace(byte Type, byte Flags, uint Mask, string Sid);
+
+        private static byte[] SidBytes(string sid)
+        {
+            var parts = sid.Split('-');
+            var authority = ulong.Parse(parts[2], CultureInfo.InvariantCulture);
+            var bytes = new List<byte> { 1, (byte)(parts.Length - 3) };
+            for (int i = 5; i >= 0; i--) bytes.Add((byte)(authority >> (8 * i)));
+            for (int i = 3; i < parts.Length; i++) bytes.AddRange(BitConverter.GetBytes(uint.Parse(parts[i], CultureInfo.InvariantCulture)));
+            return bytes.ToArray();
+        }
+
+        private static byte[] Descriptor(string? owner, IReadOnlyList<Ace>? dacl)
+        {
+            var ownerBytes = owner == null ? Array.Empty<byte>() : SidBytes(owner);
+            var aces = new List<byte>();
+            foreach (var ace in dacl ?? Array.Empty<Ace>())
+            {
+                var sid = SidBytes(ace.Sid);
+                var size = (ushort)(8 + sid.Length);
+                aces.Add(ace.Type); aces.Add(ace.Flags); aces.AddRange(BitConverter.GetBytes(size));
+                aces.AddRange(BitConverter.GetBytes(ace.Mask)); aces.AddRange(sid);
+            }
+            var sd = new List<byte>();
+            ushort control = (ushort)(0x8000 | (dacl != null ? 0x0004 : 0));
+            int ownerOffset = owner == null ? 0 : 20;
+            int daclOffset = dacl == null ? 0 : 20 + ownerBytes.Length;
+            sd.Add(1); sd.Add(0); sd.AddRange(BitConverter.GetBytes(control));
+            sd.AddRange(BitConverter.GetBytes(ownerOffset)); sd.AddRange(BitConverter.GetBytes(0));
+            sd.AddRange(BitConverter.GetBytes(0)); sd.AddRange(BitConverter.GetBytes(daclOffset));
+            sd.AddRange(ownerBytes);
+            if (dacl != null)
+            {
+                sd.Add(2); sd.Add(0); sd.AddRange(BitConverter.GetBytes((ushort)(8 + aces.Count)));
+                sd.AddRange(BitConverter.GetBytes((ushort)dacl.Count)); sd.AddRange(BitConverter.GetBytes((ushort)0));
+                sd.AddRange(aces);
+            }
+            return sd.ToArray();
+        }
+
+        private static FileAccessInfo Classify(string? owner, params Ace[] aces) =>
+            WindowsSecurityDescriptor.ToFileAccess(@"C:\Users\bob\.npmrc", Descriptor(owner, aces), Name)!;
+
+        private static string Name(WindowsSid sid) => sid.Value switch
+        {
+            Bob => @"CONTOSO\bob",
+            Alice => @"CONTOSO\alice",
+            _ => WindowsSecurityDescriptor.WellKnownNameOrSid(sid),
+        };
+
+        private static IReadOnlyList<Ace> ProfileDefault => new[]
+        {
+            new Ace(Allow, Inherited, FullControl, SystemSid),
+            new Ace(Allow, Inherited, FullControl, Administrators),
+            new Ace(Allow, Inherited, FullControl, Bob),
+        };
+
+        // ------------------------------------------------------------ classification
+
+        [Fact]
+        public void ProfileDefaultAclIsOwnerOnly()
+        {
+            var info = Classify(Bob, ProfileDefault.ToArray());
+            Assert.Equal(@"CONTOSO\bob", info.Owner);
+            Assert.Null(info.UnixMode);
+            Assert.Empty(info.OtherReaders);
+            Assert.Empty(info.OtherWriters);
+            Assert.Equal("(owner only)", info.Summary);
+        }
+
+        [Fact]
+        public void UsersWithReadAndExecuteCanReadNotWrite()
+        {
+            var info = Classify(Bob, ProfileDefault.Append(new Ace(Allow, Inherited, ReadExecute, Users)).ToArray());
+            Assert.Equal(new[] { @"BUILTIN\Users" }, info.OtherReaders);
+            Assert.Empty(info.OtherWriters);
+        }
+
+        [Fact]
+        public void AuthenticatedUsersWithModifyCanReadAndWrite()
+        {
+            var info = Classify(Bob, ProfileDefault.Append(new Ace(Allow, 0, Modify, AuthenticatedUsers)).ToArray());
+            Assert.Equal(new[] { @"NT AUTHORITY\Authenticated Users" }, info.OtherReaders);
+            Assert.Equal(new[] { @"NT AUTHORITY\Authenticated Users" }, info.OtherWriters);
+        }
+
+        [Fact]
+        public void GenericRightsAreMappedToFileRights()
+        {
+            var info = Classify(Bob, new Ace(Allow, 0, 0x80000000 /* GENERIC_READ */, Everyone), new Ace(Allow, 0, 0x40000000 /* GENERIC_WRITE */, Alice));
+            Assert.Equal(new[] { "Everyone" }, info.OtherReaders);
+            Assert.Equal(new[] { @"CONTOSO\alice" }, info.OtherWriters);
+
+            var all = Classify(Bob, new Ace(Allow, 0, 0x10000000 /* GENERIC_ALL */, Users));
+            Assert.Equal(new[] { @"BUILTIN\Users" }, all.OtherReaders);
+            Assert.Equal(new[] { @"BUILTIN\Users" }, all.OtherWriters);
+        }
+
+        [Fact]
+        public void WriteDacAndWriteOwnerCountAsWriting()
+        {
+            var dac = Classify(Bob, new Ace(Allow, 0, 0x00040000, Alice));
+            Assert.Empty(dac.OtherReaders);
+            Assert.Equal(new[] { @"CONTOSO\alice" }, dac.OtherWriters);
+            var owner = Classify(Bob, new Ace(Allow, 0, 0x00080000, Alice));
+            Assert.Equal(new[] { @"CONTOSO\alice" }, owner.OtherWriters);
+        }
+
+        [Fact]
+        public void AppendDataCountsAsWriting()
+        {
+            var info = Classify(Bob, new Ace(Allow, 0, 0x0004, Users));
+            Assert.Empty(info.OtherReaders);
+            Assert.Equal(new[] { @"BUILTIN\Users" }, info.OtherWriters);
+        }
+
+        [Fact]
+        public void RightsWithoutReadDataOrWriteDataAreNotReported()
+        {
+            // READ_CONTROL | SYNCHRONIZE | FILE_READ_ATTRIBUTES | FILE_READ_EA: can see metadata, not the token.
+            var info = Classify(Bob, new Ace(Allow, 0, 0x00120088, Users), new Ace(Allow, 0, 0x00100020 /* execute */, Everyone));
+            Assert.Empty(info.OtherReaders);
+            Assert.Empty(info.OtherWriters);
+        }
+
+        [Fact]
+        public void OwnerSystemAdministratorsAndTrustedInstallerAreNotOthers()
+        {
+            var info = Classify(Alice,
+                new Ace(Allow, 0, FullControl, Alice), new Ace(Allow, 0, FullControl, SystemSid),
+                new Ace(Allow, 0, FullControl, Administrators), new Ace(Allow, 0, FullControl, TrustedInstaller),
+                new Ace(Allow, 0, FullControl, "S-1-3-4" /* OWNER RIGHTS */), new Ace(Allow, 0, FullControl, CreatorOwner));
+            Assert.Empty(info.OtherReaders);
+            Assert.Empty(info.OtherWriters);
+        }
+
+        [Fact]
+        public void TheOwnerIsComparedBySidNotName()
+        {
+            // A file owned by Administrators (an elevated admin created it): the profile's user is then "another" principal.
+            var info = Classify(Administrators, ProfileDefault.ToArray());
+            Assert.Equal(@"BUILTIN\Administrators", info.Owner);
+            Assert.Equal(new[] { @"CONTOSO\bob" }, info.OtherReaders);
+            Assert.Equal(new[] { @"CONTOSO\bob" }, info.OtherWriters);
+        }
+
+        [Fact]
+        public void InheritOnlyAcesDoNotApplyToTheFile()
+        {
+            var info = Classify(Bob, new Ace(Allow, ObjectInherit | ContainerInherit | InheritOnly, FullControl, Users));
+            Assert.Empty(info.OtherReaders);
+            Assert.Empty(info.OtherWriters);
+        }
+
+        [Fact]
+        public void AnEarlierDenyWinsAndALaterDenyDoesNot()
+        {
+            // Canonical order: explicit deny before explicit allow.
+            var denied = Classify(Bob, new Ace(Deny, 0, 0x1 /* ReadData */, Users), new Ace(Allow, 0, ReadExecute, Users));
+            Assert.Empty(denied.OtherReaders);
+
+            // An inherited deny after an explicit allow does not take the right back.
+            var allowed = Classify(Bob, new Ace(Allow, 0, ReadExecute, Users), new Ace(Deny, Inherited, 0x1, Users));
+            Assert.Equal(new[] { @"BUILTIN\Users" }, allowed.OtherReaders);
+
+            // A deny of writing only leaves reading.
+            var readOnly = Classify(Bob, new Ace(Deny, 0, 0x000D0116 /* write, append, WRITE_DAC/OWNER… */, Users), new Ace(Allow, 0, FullControl, Users));
+            Assert.Equal(new[] { @"BUILTIN\Users" }, readOnly.OtherReaders);
+            Assert.Empty(readOnly.OtherWriters);
+        }
+
+        [Fact]
+        public void ADenyForAGroupDoesNotHideAnotherPrincipal()
+        {
+            // Group membership is not evaluated: we over-report rather than miss.
+            var info = Classify(Bob, new Ace(Deny, 0, FullControl, Everyone), new Ace(Allow, 0, ReadOnly, Users));
+            Assert.Equal(new[] { @"BUILTIN\Users" }, info.OtherReaders);
+        }
+
+        [Fact]
+        public void ConditionalAllowCountsConditionalDenyDoesNot()
+        {
+            var info = Classify(Bob, new Ace(DenyCallback, 0, FullControl, Users), new Ace(AllowCallback, 0, ReadOnly, Users));
+            Assert.Equal(new[] { @"BUILTIN\Users" }, info.OtherReaders);
+        }
+
+        [Fact]
+        public void SeveralAcesForOnePrincipalAreReportedOnce()
+        {
+            var info = Classify(Bob, new Ace(Allow, 0, ReadOnly, Users), new Ace(Allow, Inherited, ReadExecute, Users), new Ace(Allow, 0, Modify, Everyone));
+            Assert.Equal(new[] { @"BUILTIN\Users", "Everyone" }, info.OtherReaders);
+            Assert.Equal(new[] { "Everyone" }, info.OtherWriters);
+        }
+
+        [Fact]
+        public void UnknownSidsFallBackToTheSidString()
+        {
+            var stranger = "S-1-5-21-9-9-9-4242";
+            var info = Classify(Bob, new Ace(Allow, 0, ReadOnly, stranger));
+            Assert.Equal(new[] { stranger }, info.OtherReaders);
+        }
+
+        [Fact]
+        public void NullDaclGrantsEveryoneEverything()
+        {
+            var info = WindowsSecurityDescriptor.ToFileAccess("x", Descriptor(Bob, null), Name)!;
+            Assert.Equal(new[] { "Everyone" }, info.OtherReaders);
+            Assert.Equal(new[] { "Everyone" }, info.OtherWriters);
+        }
+
+        [Fact]
+        public void EmptyDaclGrantsNobodyAnything()
+        {
+            var info = WindowsSecurityDescriptor.ToFileAccess("x", Descriptor(Bob, Array.Empty<Ace>()), Name)!;
+            Assert.Empty(info.OtherReaders);
+            Assert.Empty(info.OtherWriters);
+        }
+
+        [Fact]
+        public void MalformedDescriptorsAreUnknown()
+        {
+            var good = Descriptor(Bob, ProfileDefault);
+            Assert.Null(WindowsSecurityDescriptor.Parse(Array.Empty<byte>()));
+            Assert.Null(WindowsSecurityDescriptor.Parse(good.Take(good.Length - 3).ToArray())); // truncated ACE
+            var absolute = (byte[])good.Clone();
+            absolute[3] = 0; // SE_SELF_RELATIVE cleared: an absolute descriptor holds pointers, not offsets
+            Assert.Null(WindowsSecurityDescriptor.Parse(absolute));
+            var badOwner = (byte[])good.Clone();
+            badOwner[4] = 0xF0; // owner offset beyond the end
+            Assert.Null(WindowsSecurityDescriptor.Parse(badOwner));
+        }
+
+        [Theory]
+        [InlineData("S-1-5-32-545")]
+        [InlineData("S-1-1-0")]
+        [InlineData("S-1-5-21-3623811015-3361044348-30300820-1013")]
+        [InlineData("S-1-15-2-1")]
+        [InlineData("S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464")]
+        public void SidsRoundTrip(string sid)
+        {
+            var parsed = WindowsSecurityDescriptor.ReadSid(SidBytes(sid), 0);
+            Assert.NotNull(parsed);
+            Assert.Equal(sid, parsed!.Value.Value);
+            Assert.Equal(SidBytes(sid), parsed.Value.Binary);
+        }
+
+        [Fact]
+        public void LargeIdentifierAuthoritiesArePrintedInHex()
+        {
+            var bytes = new byte[] { 1, 1, 0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC, 7, 0, 0, 0 };
+            Assert.Equal("S-1-0x123456789ABC-7", WindowsSecurityDescriptor.ReadSid(bytes, 0)!.Value.Value);
+        }
+
+        // ------------------------------------------------------------ fixtures written by another implementation
+
+        private static byte[] Hex(string hex) => hex.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(h => Convert.ToByte(h, 16)).ToArray();
+
+        [Fact]
+        public void ForeignFixtureOwnerUsersOneAllowForNullSid()
+        {
+            // "O:BUG:BAD:(A;;RPWPCCDCLCSWRCWDWOGA;;;S-1-0-0)" as Mono's RawSecurityDescriptor tests encode it.
+            var sd = Hex("01 00 04 80 14 00 00 00 24 00 00 00 00 00 00 00 34 00 00 00 01 02 00 00 00 00 00 05 20 00 00 00 21 02 00 00 "
+                       + "01 02 00 00 00 00 00 05 20 00 00 00 20 02 00 00 02 00 1C 00 01 00 00 00 00 00 14 00 3F 00 0E 10 01 01 00 00 "
+                       + "00 00 00 00 00 00 00 00");
+            var info = WindowsSecurityDescriptor.ToFileAccess("x", sd, WindowsSecurityDescriptor.WellKnownNameOrSid)!;
+            Assert.Equal(@"BUILTIN\Users", info.Owner);
+            Assert.Equal(new[] { "NULL SID" }, info.OtherReaders); // GENERIC_ALL and ReadData (0x1)
+            Assert.Equal(new[] { "NULL SID" }, info.OtherWriters);
+        }
+
+        [Fact]
+        public void ForeignFixtureWithoutDaclIsOpenToEveryone()
+        {
+            // "O:BUG:BA": owner and group, no DACL at all (a NULL DACL).
+            var sd = Hex("01 00 00 80 14 00 00 00 24 00 00 00 00 00 00 00 00 00 00 00 01 02 00 00 00 00 00 05 20 00 00 00 21 02 00 00 "
+                       + "01 02 00 00 00 00 00 05 20 00 00 00 20 02 00 00");
+            var info = WindowsSecurityDescriptor.ToFileAccess("x", sd, WindowsSecurityDescriptor.WellKnownNameOrSid)!;
+            Assert.Equal(new[] { "Everyone" }, info.OtherReaders);
+        }
+
+        [Fact]
+        public void ForeignFixtureAdministratorsOnlyAndAnObjectAce()
+        {
+            // Owner BU, group BA, SACL and DACL present; the DACL grants BA 0x7FFFFFFF: nobody else.
+            var adminsOnly = Hex("01 00 14 80 14 00 00 00 24 00 00 00 34 00 00 00 3C 00 00 00 01 02 00 00 00 00 00 05 20 00 "
+                               + "00 00 21 02 00 00 01 02 00 00 00 00 00 05 20 00 00 00 20 02 00 00 01 00 08 00 00 00 00 00 "
+                               + "01 00 20 00 01 00 00 00 00 00 18 00 FF FF FF 7F 01 02 00 00 00 00 00 05 20 00 00 00 20 02 00 00");
+            var info = WindowsSecurityDescriptor.ToFileAccess("x", adminsOnly, WindowsSecurityDescriptor.WellKnownNameOrSid)!;
+            Assert.Equal(@"BUILTIN\Users", info.Owner);
+            Assert.Empty(info.OtherReaders);
+            Assert.Empty(info.OtherWriters);
+
+            // The same with an object ACE (directory objects only): skipped, the rest of the ACL still parses.
+            var objectAce = Hex("01 00 14 80 14 00 00 00 24 00 00 00 34 00 00 00 3C 00 00 00 01 02 00 00 00 00 00 05 20 00 "
+                              + "00 00 21 02 00 00 01 02 00 00 00 00 00 05 20 00 00 00 20 02 00 00 01 00 08 00 00 00 00 00 "
+                              + "02 00 44 00 01 00 00 00 05 10 3C 00 78 56 34 12 03 00 00 00 C7 0D 9C 18 49 B8 EA 4D 93 A5 "
+                              + "6D 4C B8 85 7A 5C D4 A3 B4 53 39 FE 8B 46 BC 60 B4 FC BA 77 2F A5 01 02 00 00 00 00 00 05 "
+                              + "20 00 00 00 20 02 00 00");
+            var parsed = WindowsSecurityDescriptor.Parse(objectAce);
+            Assert.NotNull(parsed);
+            Assert.Empty(parsed!.Readers);
+        }
+    }
+}
