@@ -1,0 +1,148 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using NpmHardening.Engine.Rules;
+
+namespace NpmHardening
+{
+    /// <summary>One object for a whole audit: counts, a score and a yes/no answer for detection scripts (Intune, DSC).</summary>
+    public sealed class NpmSecurityPostureSummary
+    {
+        public string Baseline { get; set; } = "";
+        /// <summary>True when no finding has status Fail or Error with severity Medium or higher.</summary>
+        public bool Compliant { get; set; }
+        /// <summary>0–100, severity-weighted share of passed findings (docs/rules.md gives the formula).</summary>
+        public int Score { get; set; }
+        /// <summary>One line under 2,048 characters: the verdict and the failing rules.</summary>
+        public string Message { get; set; } = "";
+        /// <summary>The contexts (profiles, projects) audited.</summary>
+        public string[] Contexts { get; set; } = Array.Empty<string>();
+        public int Total { get; set; }
+        public int Pass { get; set; }
+        public int Fail { get; set; }
+        public int Warning { get; set; }
+        public int NotApplicable { get; set; }
+        public int Error { get; set; }
+        /// <summary>Failed or errored findings of each severity.</summary>
+        public int Critical { get; set; }
+        public int High { get; set; }
+        public int Medium { get; set; }
+        public int Low { get; set; }
+        public int Info { get; set; }
+        /// <summary>Distinct rule ids with a Fail or Error finding, in id order.</summary>
+        public string[] FailedRules { get; set; } = Array.Empty<string>();
+
+        public override string ToString() => Message;
+    }
+}
+
+namespace NpmHardening.Engine.Rules
+{
+    /// <summary>Reduces findings to an <see cref="NpmSecurityPostureSummary"/>.</summary>
+    public static class PostureSummary
+    {
+        /// <summary>Intune keeps detection output under 2,048 characters.</summary>
+        public const int MaxMessageLength = 2047;
+
+        /// <summary>How much a finding of this severity counts in the score.</summary>
+        public static int Weight(NpmSeverity severity)
+        {
+            switch (severity)
+            {
+                case NpmSeverity.Critical: return 10;
+                case NpmSeverity.High: return 5;
+                case NpmSeverity.Medium: return 3;
+                case NpmSeverity.Low: return 1;
+                default: return 0;
+            }
+        }
+
+        /// <summary>A Fail or Error at Medium or above makes the context non-compliant.</summary>
+        public static bool BreaksCompliance(NpmSecurityFinding finding) =>
+            (finding.Status == NpmFindingStatus.Fail || finding.Status == NpmFindingStatus.Error) && finding.Severity <= NpmSeverity.Medium;
+
+        public static NpmSecurityPostureSummary Summarize(IEnumerable<NpmSecurityFinding> findings, NpmBaseline baseline, IEnumerable<string>? contexts = null)
+        {
+            var list = findings.ToList();
+            var ctx = (contexts ?? list.Select(f => f.Context).Where(c => !string.IsNullOrEmpty(c)).Select(c => c!))
+                .Distinct(StringComparer.Ordinal).ToArray();
+            bool Bad(NpmSecurityFinding f) => f.Status == NpmFindingStatus.Fail || f.Status == NpmFindingStatus.Error;
+            int CountBad(NpmSeverity s) => list.Count(f => Bad(f) && f.Severity == s);
+
+            double possible = 0, earned = 0;
+            foreach (var f in list)
+            {
+                if (f.Status == NpmFindingStatus.NotApplicable) continue;
+                int w = Weight(f.Severity);
+                possible += w;
+                if (f.Status == NpmFindingStatus.Pass) earned += w;
+                else if (f.Status == NpmFindingStatus.Warning) earned += w / 2.0;
+            }
+            var summary = new NpmSecurityPostureSummary
+            {
+                Baseline = baseline.ToString(),
+                Contexts = ctx,
+                Total = list.Count,
+                Pass = list.Count(f => f.Status == NpmFindingStatus.Pass),
+                Fail = list.Count(f => f.Status == NpmFindingStatus.Fail),
+                Warning = list.Count(f => f.Status == NpmFindingStatus.Warning),
+                NotApplicable = list.Count(f => f.Status == NpmFindingStatus.NotApplicable),
+                Error = list.Count(f => f.Status == NpmFindingStatus.Error),
+                Critical = CountBad(NpmSeverity.Critical),
+                High = CountBad(NpmSeverity.High),
+                Medium = CountBad(NpmSeverity.Medium),
+                Low = CountBad(NpmSeverity.Low),
+                Info = CountBad(NpmSeverity.Info),
+                Score = possible == 0 ? 100 : (int)Math.Floor(100 * earned / possible + 1e-9),
+                Compliant = !list.Any(BreaksCompliance),
+                FailedRules = list.Where(Bad).Select(f => f.RuleId).Distinct(StringComparer.Ordinal).OrderBy(id => id, StringComparer.Ordinal).ToArray(),
+            };
+            summary.Message = BuildMessage(summary, list);
+            return summary;
+        }
+
+        private static string Count(int n, string noun) => n.ToString(CultureInfo.InvariantCulture) + " " + noun + (n == 1 ? "" : "s");
+
+        private static string BuildMessage(NpmSecurityPostureSummary s, List<NpmSecurityFinding> findings)
+        {
+            var sb = new StringBuilder();
+            sb.Append(s.Compliant ? "COMPLIANT" : "NON-COMPLIANT")
+              .Append(" (").Append(s.Baseline).Append(", score ").Append(s.Score.ToString(CultureInfo.InvariantCulture)).Append("/100): ")
+              .Append(s.Fail.ToString(CultureInfo.InvariantCulture)).Append(" failed");
+            var bySeverity = new[] { ("Critical", s.Critical), ("High", s.High), ("Medium", s.Medium), ("Low", s.Low), ("Info", s.Info) }
+                .Where(x => x.Item2 > 0).Select(x => $"{x.Item1} {x.Item2.ToString(CultureInfo.InvariantCulture)}").ToList();
+            if (bySeverity.Count > 0) sb.Append(" [").Append(string.Join(", ", bySeverity)).Append(']');
+            sb.Append(", ").Append(Count(s.Warning, "warning")).Append(", ").Append(Count(s.Error, "error")).Append(", ")
+              .Append(s.Pass.ToString(CultureInfo.InvariantCulture)).Append(" passed in ")
+              .Append(s.Contexts.Length.ToString(CultureInfo.InvariantCulture)).Append(s.Contexts.Length == 1 ? " context" : " contexts");
+
+            // the failing rules, worst first, each once with the setting it is about
+            var failing = findings
+                .Where(f => f.Status == NpmFindingStatus.Fail || f.Status == NpmFindingStatus.Error)
+                .OrderBy(f => f.Severity).ThenBy(f => f.RuleId, StringComparer.Ordinal)
+                .GroupBy(f => f.RuleId, StringComparer.Ordinal)
+                .Select(g => g.Key + (g.First().Setting is string set && set.Length > 0 && set.Length <= 60 ? " " + set : "") + (g.Count() > 1 ? " ×" + g.Count().ToString(CultureInfo.InvariantCulture) : ""))
+                .ToList();
+            if (failing.Count > 0)
+            {
+                sb.Append(" — ");
+                for (int i = 0; i < failing.Count; i++)
+                {
+                    var part = (i > 0 ? "; " : "") + failing[i];
+                    var rest = failing.Count - i - 1;
+                    var reserve = rest > 0 ? 16 : 0; // room for "; …and N more"
+                    if (sb.Length + part.Length + reserve > MaxMessageLength)
+                    {
+                        sb.Append("; …and ").Append((failing.Count - i).ToString(CultureInfo.InvariantCulture)).Append(" more");
+                        break;
+                    }
+                    sb.Append(part);
+                }
+            }
+            var text = sb.ToString().Replace('\r', ' ').Replace('\n', ' ');
+            return text.Length <= MaxMessageLength ? text : text.Substring(0, MaxMessageLength - 1) + "…";
+        }
+    }
+}

@@ -1,0 +1,250 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.RegularExpressions;
+using NpmHardening.Engine.Config;
+using NpmHardening.Engine.Credentials;
+using NpmHardening.Engine.Platform;
+
+namespace NpmHardening.Engine.Rules
+{
+    // 7xxx: credentials in config layers and environment variables
+    internal sealed partial class AuditRun
+    {
+        private sealed class Credential
+        {
+            public Credential(NpmConfigValue value, string name, bool scoped, string raw, NpmCredentialKind kind)
+            {
+                Value = value; Name = name; Scoped = scoped; Raw = raw; Kind = kind;
+            }
+            public NpmConfigValue Value { get; }
+            /// <summary>The setting without its registry scope: _authToken, _auth, _password, username.</summary>
+            public string Name { get; }
+            public bool Scoped { get; }
+            /// <summary>The value as written, before ${VAR} expansion.</summary>
+            public string Raw { get; }
+            public NpmCredentialKind Kind { get; }
+            /// <summary>What npm sends: the expanded value.</summary>
+            public string Expanded => (Value.Value as string ?? Raw).Trim();
+        }
+
+        /// <summary>Every credential-like key set in a layer above the defaults (shadowed ones too: they are still stored).</summary>
+        private IEnumerable<Credential> ConfigCredentials(params string[] names)
+        {
+            foreach (var layer in R.Layers)
+            {
+                if (layer.Layer == NpmConfigLayer.Default) continue;
+                foreach (var key in layer.Keys)
+                {
+                    if (!layer.TryGet(key, out var v)) continue;
+                    bool scoped = key.StartsWith("//", StringComparison.Ordinal);
+                    var name = key.IndexOf(':') >= 0 ? key.Substring(key.LastIndexOf(':') + 1) : key;
+                    if (!names.Contains(name, StringComparer.Ordinal)) continue;
+                    var raw = (v.RawValue as string ?? v.Value as string)?.Trim();
+                    if (string.IsNullOrEmpty(raw)) continue;
+                    yield return new Credential(v, name, scoped, raw!, NpmCredential.Classify(key, raw!));
+                }
+            }
+        }
+
+        /// <summary>A credential as it may be shown: references as written, secrets redacted with a fingerprint.</summary>
+        private static string Describe(Credential c)
+        {
+            if (c.Name == "username") return c.Expanded; // not a secret; the password is
+            if (c.Kind == NpmCredentialKind.EnvironmentReference)
+                return c.Raw + (c.Expanded.Length > 0 && c.Expanded != c.Raw ? " (variable set)" : " (variable not set)");
+            return RedactedWithFingerprint(c.Expanded);
+        }
+
+        private static string RedactedWithFingerprint(string secret) =>
+            $"{NpmCredential.Redact(secret)} [fingerprint {NpmCredential.Fingerprint(secret)}]";
+
+        /// <summary>The command that removes the credential from where it sits.</summary>
+        private string RemoveCredential(NpmSecurityRule rule, NpmConfigValue v)
+        {
+            switch (v.Layer)
+            {
+                case NpmConfigLayer.Env: return Prefix(v, v.Key).TrimEnd(' ', ';');
+                case NpmConfigLayer.Cli: return $"(drop --{v.Key} from the npm command line)";
+                default: return FillPath(Platform.IsWindows ? rule.RemediationWindows : rule.Remediation, v.Source ?? "", null, posixShell: false);
+            }
+        }
+
+        private IEnumerable<NpmSecurityFinding> PlaintextTokens(NpmSecurityRule rule)
+        {
+            var found = ConfigCredentials("_authToken").ToList();
+            if (found.Count == 0)
+            {
+                yield return New(rule, NpmFindingStatus.Pass, "No _authToken is set in any config layer.", expected: rule.ExpectedText);
+                yield break;
+            }
+            foreach (var c in found)
+            {
+                var actual = Describe(c);
+                if (c.Kind == NpmCredentialKind.EnvironmentReference)
+                {
+                    yield return New(rule, NpmFindingStatus.Pass, $"{c.Value.Key} reads its token from the environment ({Where(c.Value)}).",
+                        setting: c.Value.Key, actual: actual, expected: rule.ExpectedText, from: c.Value);
+                    continue;
+                }
+                if (c.Value.Layer == NpmConfigLayer.Env && Baseline == NpmBaseline.CI)
+                {
+                    yield return New(rule, NpmFindingStatus.Pass,
+                        $"{c.Value.Key} is injected through the job's environment ({c.Value.EnvironmentVariable}), the expected channel on CI; keep it a masked secret.",
+                        setting: c.Value.Key, actual: actual, expected: rule.ExpectedText, from: c.Value);
+                    continue;
+                }
+                NpmSeverity? severity = null;
+                var note = "";
+                if (c.Kind == NpmCredentialKind.GranularToken && !NpmCredential.HasValidChecksum(c.Expanded))
+                {
+                    severity = NpmSeverity.Low;
+                    note = " Its checksum is invalid, so it is probably a placeholder rather than a real token.";
+                }
+                yield return New(rule, NpmFindingStatus.Fail,
+                    $"{c.Value.Key} holds a plaintext {KindText(c.Kind)} ({Where(c.Value)}); anything that can read it can publish as its owner.{note}",
+                    setting: c.Value.Key, actual: actual, expected: rule.ExpectedText, from: c.Value,
+                    remediation: RemoveCredential(rule, c.Value), severity: severity);
+            }
+        }
+
+        private static string KindText(NpmCredentialKind kind) => kind switch
+        {
+            NpmCredentialKind.GranularToken => "npm access token",
+            NpmCredentialKind.LegacyUuidToken => "legacy (UUID) npm token",
+            NpmCredentialKind.BasicAuth => "base64 user:password (_auth)",
+            NpmCredentialKind.Password => "base64 password (_password)",
+            NpmCredentialKind.UrlWithPassword => "URL with a password",
+            _ => "token",
+        };
+
+        private IEnumerable<NpmSecurityFinding> BasicAuth(NpmSecurityRule rule)
+        {
+            var found = ConfigCredentials("_auth", "_password").ToList();
+            if (found.Count == 0)
+            {
+                yield return New(rule, NpmFindingStatus.Pass, "No _auth or _password is set in any config layer.", expected: rule.ExpectedText);
+                yield break;
+            }
+            foreach (var c in found)
+            {
+                var actual = Describe(c);
+                if (c.Kind == NpmCredentialKind.EnvironmentReference)
+                {
+                    yield return New(rule, NpmFindingStatus.Pass,
+                        $"{c.Value.Key} reads its value from the environment ({Where(c.Value)}); prefer a granular access token over a password all the same.",
+                        setting: c.Value.Key, actual: actual, expected: rule.ExpectedText, from: c.Value);
+                    continue;
+                }
+                yield return New(rule, NpmFindingStatus.Fail,
+                    $"{c.Value.Key} holds a {KindText(c.Name == "_auth" ? NpmCredentialKind.BasicAuth : NpmCredentialKind.Password)} ({Where(c.Value)}): an account password, not a revocable token. Replace it with a granular access token referenced as ${{NPM_TOKEN}}.",
+                    setting: c.Value.Key, actual: actual, expected: rule.ExpectedText, from: c.Value, remediation: RemoveCredential(rule, c.Value));
+            }
+        }
+
+        private IEnumerable<NpmSecurityFinding> UnscopedAuth(NpmSecurityRule rule)
+        {
+            var found = ConfigCredentials("_authToken", "_auth", "_password", "username").Where(c => !c.Scoped).ToList();
+            if (found.Count == 0)
+            {
+                yield return New(rule, NpmFindingStatus.Pass, "Every auth setting is scoped to a registry (//host/:key).", expected: rule.ExpectedText);
+                yield break;
+            }
+            foreach (var c in found)
+            {
+                string remediation = c.Value.Layer switch
+                {
+                    NpmConfigLayer.Env => Prefix(c.Value, c.Value.Key) + $"use npm_config_//registry.npmjs.org/:{c.Name} (scoped to the registry) instead",
+                    NpmConfigLayer.Cli => $"(drop --{c.Value.Key} from the npm command line)",
+                    _ => rule.Remediation,
+                };
+                yield return New(rule, NpmFindingStatus.Fail,
+                    $"{c.Value.Key} is not scoped to a registry ({Where(c.Value)}); npm 9 and later refuse to run with it (ERR_INVALID_AUTH) until it is, and `npm config fix` scopes it to the default registry.",
+                    setting: c.Value.Key, actual: Describe(c), expected: rule.ExpectedText, from: c.Value, remediation: remediation);
+            }
+        }
+
+        private static readonly Regex TokenShape = new Regex(@"npm_[0-9A-Za-z]{36}", RegexOptions.CultureInvariant);
+
+        /// <summary>A variable whose name says it carries an npm credential, or whose value holds an npm token.</summary>
+        internal static bool IsTokenVariable(string name, string? value)
+        {
+            if (string.IsNullOrWhiteSpace(value)) return false;
+            var v = value!.Trim();
+            if (NpmCredential.Classify("_authToken", v) == NpmCredentialKind.EnvironmentReference) return false;
+            if (TokenShape.IsMatch(v)) return true;
+            var upper = name.ToUpperInvariant();
+            if (upper.StartsWith("NPM_CONFIG_", StringComparison.Ordinal))
+            {
+                var key = name.Substring("npm_config_".Length);
+                var baseKey = key.IndexOf(':') >= 0 ? key.Substring(key.LastIndexOf(':') + 1) : key;
+                if (string.Equals(baseKey, "cert", StringComparison.OrdinalIgnoreCase)) return false;
+                return NpmCredential.IsSecretKey(key) && NpmCredential.Classify(key, v) != NpmCredentialKind.ClientCertificatePath;
+            }
+            if (upper == "NODE_AUTH_TOKEN") return true;
+            return upper.Contains("NPM") && (upper.Contains("TOKEN") || upper.Contains("PASSWORD") || upper.EndsWith("_AUTH", StringComparison.Ordinal) || upper.Contains("_AUTH_"));
+        }
+
+        private IEnumerable<NpmSecurityFinding> TokenVariables(NpmSecurityRule rule)
+        {
+            var persistent = PersistentVariables();
+            var cmp = Platform.IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+            bool any = false;
+            foreach (var error in _persistentErrors)
+                yield return New(rule, NpmFindingStatus.Error, error, expected: rule.ExpectedText);
+            foreach (var pv in persistent.Where(p => IsTokenVariable(p.Name, p.Value)))
+            {
+                any = true;
+                var source = pv.Line is int line ? $"{pv.Location}:{line}" : pv.Location;
+                yield return new NpmSecurityFinding
+                {
+                    RuleId = rule.Id, Title = rule.Title, Severity = rule.Severity, Status = NpmFindingStatus.Fail,
+                    Setting = pv.Name, Actual = RedactedWithFingerprint(pv.Value), Expected = rule.ExpectedText,
+                    Layer = $"{pv.Scope} environment", Source = source, Context = Context, Reference = rule.Reference, Baseline = Baseline.ToString(),
+                    Message = $"{pv.Name} holds an npm credential and is defined {(pv.Scope == EnvironmentScope.Machine ? "for every user of the machine" : "for the user")} in {source}: every process, install scripts included, can read it.",
+                    Remediation = RemoveVariable(rule, pv),
+                };
+            }
+            if (_request.AuditProcessEnvironment)
+            {
+                foreach (var kv in R.Environment.OrderBy(k => k.Key, StringComparer.Ordinal))
+                {
+                    if (!IsTokenVariable(kv.Key, kv.Value)) continue;
+                    if (kv.Key.StartsWith("npm_config_", StringComparison.OrdinalIgnoreCase)) continue; // a config layer: NPMH7001-7003 report it
+                    if (persistent.Any(p => cmp.Equals(p.Name, kv.Key) && p.Value == kv.Value)) continue; // reported where it is defined
+                    any = true;
+                    var remove = $"Remove-Item -LiteralPath {PowerShellText.Quote("Env:" + kv.Key)}";
+                    if (Baseline == NpmBaseline.CI)
+                        yield return New(rule, NpmFindingStatus.Pass,
+                            $"{kv.Key} holds an npm credential in the job's environment, the expected channel on CI; keep it a masked secret.",
+                            setting: kv.Key, actual: RedactedWithFingerprint(kv.Value), expected: rule.ExpectedText);
+                    else
+                    {
+                        var f = New(rule, NpmFindingStatus.Warning,
+                            $"{kv.Key} holds an npm credential in this session's environment (not defined persistently): every process started from it, install scripts included, can read it. Set it only for the commands that need it.",
+                            setting: kv.Key, actual: RedactedWithFingerprint(kv.Value), expected: rule.ExpectedText, remediation: remove);
+                        f.Layer = "Process environment";
+                        f.Source = kv.Key;
+                        yield return f;
+                    }
+                }
+            }
+            if (!any && _persistentErrors.Count == 0)
+                yield return New(rule, NpmFindingStatus.Pass, "No environment variable holds an npm credential.", expected: rule.ExpectedText);
+        }
+
+        private string RemoveVariable(NpmSecurityRule rule, PersistentVariable pv)
+        {
+            if (Platform.IsWindows)
+            {
+                if (pv.Scope == EnvironmentScope.User && _request.UserProfile?.SecurityId is string sid)
+                    return $"Remove-ItemProperty -LiteralPath {PowerShellText.Quote(@"Registry::HKEY_USERS\" + sid + @"\Environment")} -Name {PowerShellText.Quote(pv.Name)}";
+                return rule.RemediationWindows.Replace("{variable}", pv.Name.Replace("'", "''")).Replace("{scope}", pv.Scope.ToString());
+            }
+            var path = pv.Location.Replace("'", "'\\''");
+            return pv.Line is int line
+                ? rule.Remediation.Replace("{line}", line.ToString(System.Globalization.CultureInfo.InvariantCulture)).Replace("{path}", path) + $"  # the line that sets {pv.Name}"
+                : $"Remove the {pv.Name} assignment from '{path}'";
+        }
+    }
+}
