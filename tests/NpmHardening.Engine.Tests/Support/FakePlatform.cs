@@ -75,5 +75,25 @@ namespace NpmHardening.Engine.Tests.Support
         public Stream? OpenRead(string path) => _files.TryGetValue(Norm(path), out var b) ? new MemoryStream(b, false) : null;
         public string RealPath(string path) => path;
         public string? FindExecutable(string name, IReadOnlyDictionary<string, string> environment) => ExecutableSearch.Find(this, name, environment);
+
+        /// <summary>File access per path; unset paths report "owner only".</summary>
+        public Dictionary<string, FileAccessInfo> Access { get; } = new Dictionary<string, FileAccessInfo>();
+        public List<UserProfileInfo> Profiles { get; } = new List<UserProfileInfo>();
+        public List<(PersistentVariable Variable, string? UserSid)> PersistentVariables { get; } = new List<(PersistentVariable, string?)>();
+
+        public FileAccessInfo? GetFileAccess(string path)
+        {
+            var full = Norm(path);
+            if (!_files.ContainsKey(full)) return null;
+            return Access.TryGetValue(full, out var a) ? a : new FileAccessInfo(full, "owner", IsWindows ? (int?)null : 0x180, Array.Empty<string>(), Array.Empty<string>());
+        }
+
+        public IEnumerable<UserProfileInfo> EnumerateUserProfiles() => Profiles;
+
+        public IEnumerable<PersistentVariable> GetPersistentVariables(EnvironmentScope scope, UserProfileInfo? user)
+        {
+            foreach (var (v, sid) in PersistentVariables)
+                if (v.Scope == scope && (scope == EnvironmentScope.Machine || sid == user?.SecurityId)) yield return v;
+        }
     }
 }
