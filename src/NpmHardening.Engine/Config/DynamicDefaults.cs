@@ -60,6 +60,12 @@ namespace NpmHardening.Engine.Config
                 case "npm-version":
                     value = _installation.NpmVersion ?? (object)Js.JsUndefined.Value;
                     return true;
+                case "node-gyp":
+                    // require.resolve('node-gyp/bin/node-gyp.js') from npm's own node_modules, '' when absent
+                    var gyp = _installation.NpmRoot == null ? null
+                        : _platform.Path.Resolve(_platform.CurrentDirectory, _installation.NpmRoot, "node_modules", "node-gyp", "bin", "node-gyp.js");
+                    value = gyp != null && _platform.FileExists(gyp) ? gyp : "";
+                    return true;
                 case "ci-name":
                     var name = CiDetection.VendorName(_env);
                     value = name == null ? null : name.ToLowerInvariant().Replace(' ', '-');

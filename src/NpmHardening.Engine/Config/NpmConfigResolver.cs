@@ -197,12 +197,16 @@ namespace NpmHardening.Engine.Config
             if (globalFile != null) state.LoadFile(NpmConfigLayer.Global, globalFile);
             else layers[(int)NpmConfigLayer.Global].SkipReason = "the global prefix is unknown (node not found)";
 
-            // what config.get('globalconfig') shows afterwards: the getter over the final prefix
-            if (state.GetEffectivePrefix() is string finalPrefix)
+            // What config.get('globalconfig') shows afterwards while it is still the default getter: the
+            // file under the final prefix (which the global file itself may have changed).
+            if (!defaults.Contains("globalconfig") && state.GetEffectivePrefix() is string finalPrefix)
             {
                 var gc = path.Resolve(cwd, finalPrefix, "etc/npmrc");
                 defaults.Set(new NpmConfigValue("globalconfig", gc, gc, NpmConfigLayer.Default, defaults.Source, null, null));
             }
+
+            NpmFlattenEffects.Apply(layers, path, cwd);
+            state.CheckStartupFailures();
 
             state.ReportUnknowns(version);
             return new NpmConfigResolution(installation, version, cwd, home, globalPrefix, localPrefix, layers, issues, env, workspace);
@@ -325,10 +329,24 @@ namespace NpmHardening.Engine.Config
 
             public string? GetEffectivePrefix() => Get("prefix") as string;
 
+            /// <summary>True once any layer has assigned globalconfig (npm's setter then replaced the default getter).</summary>
+            public bool GlobalConfigAssigned { get; set; }
+
+            private readonly Dictionary<string, NpmConfigLayer> _loadedFiles = new Dictionary<string, NpmConfigLayer>(StringComparer.Ordinal);
+
             public void LoadFile(NpmConfigLayer where, string file)
             {
                 var layer = Layers[(int)where];
                 layer.Source = file;
+                if (_loadedFiles.TryGetValue(file, out var earlier))
+                {
+                    // #loadObject refuses to load one source twice: npm stops with this error.
+                    layer.SkipReason = $"already loaded as the {earlier.ToString().ToLowerInvariant()} config";
+                    Issues.Add(new NpmConfigIssue(NpmConfigIssueKind.ParserFailure, file, null,
+                        $"is both the {earlier.ToString().ToLowerInvariant()} and the {where.ToString().ToLowerInvariant()} config; npm refuses to start (\"double-loading config\").", true));
+                    return;
+                }
+                _loadedFiles[file] = where;
                 var load = NpmrcFile.Load(Platform, file);
                 Issues.AddRange(load.Issues);
                 if (load.Document == null) return;
@@ -372,7 +390,15 @@ namespace NpmHardening.Engine.Config
                             decoded?.EffectiveLine(rawKey), $"sets {rawKey}, which this npm version deprecates (npm logs a warning).", false));
                     string? variable = null;
                     variables?.TryGetValue(rawKey, out variable);
-                    layer.Set(new NpmConfigValue(key, value, raw, where, source, decoded?.EffectiveLine(rawKey), variable));
+                    var target = layer;
+                    // npm's default layer defines globalconfig as an accessor whose setter stores the first
+                    // assignment made through any layer on the default layer itself; later layers shadow it.
+                    if (key == "globalconfig" && !GlobalConfigAssigned)
+                    {
+                        GlobalConfigAssigned = true;
+                        target = Layers[(int)NpmConfigLayer.Default];
+                    }
+                    target.Set(new NpmConfigValue(key, value, raw, target.Layer, source, decoded?.EffectiveLine(rawKey), variable));
                 nextKey:;
                 }
             }
@@ -382,6 +408,20 @@ namespace NpmHardening.Engine.Config
                 if (!Layers[(int)NpmConfigLayer.Default].Contains(key)) return false;
                 for (int i = 1; i < Layers.Length; i++) if (Layers[i].Contains(key)) return false;
                 return true;
+            }
+
+            /// <summary>Settings that make npm fail before running any command.</summary>
+            public void CheckStartupFailures()
+            {
+                var cafile = Find("cafile");
+                if (cafile?.Value is string ca && ca.Length > 0 && Platform.DirectoryExists(ca))
+                    Issues.Add(new NpmConfigIssue(NpmConfigIssueKind.ParserFailure, cafile.EnvironmentVariable ?? cafile.Source ?? "cafile", cafile.Line,
+                        $"sets cafile to the folder {ca}; npm fails at start (EISDIR) when it reads the CA file.", true));
+                var loglevel = Find("loglevel");
+                var def = Definitions("loglevel");
+                if (loglevel != null && def != null && !def.Types.Contains(loglevel.Value))
+                    Issues.Add(new NpmConfigIssue(NpmConfigIssueKind.CommandCrash, loglevel.EnvironmentVariable ?? loglevel.Source ?? "loglevel", loglevel.Line,
+                        $"sets loglevel to {Js.Js.ToJson(loglevel.Value)}, which is not a log level; npm crashes at start.", true));
             }
 
             /// <summary>Unknown keys seen while loading: reported once the whole configuration (strict-npmrc) is known.</summary>

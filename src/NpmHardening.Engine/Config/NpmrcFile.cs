@@ -20,6 +20,8 @@ namespace NpmHardening
         PrefixInProjectConfig,
         WorkspaceConfigIgnored,
         ExclusiveKeys,
+        /// <summary>npm loads the configuration, then its command line crashes on a value (e.g. an unknown loglevel).</summary>
+        CommandCrash,
         NpmNotFound,
         NodeNotFound,
     }

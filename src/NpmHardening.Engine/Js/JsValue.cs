@@ -142,14 +142,44 @@ namespace NpmHardening.Engine.Js
             return -1;
         }
 
-        /// <summary>String(number) for the values npm config can hold.</summary>
+        /// <summary>Number.prototype.toString() (ECMAScript Number::toString, radix 10).</summary>
         public static string NumberToString(double d)
         {
             if (double.IsNaN(d)) return "NaN";
             if (double.IsPositiveInfinity(d)) return "Infinity";
             if (double.IsNegativeInfinity(d)) return "-Infinity";
-            if (d == Math.Floor(d) && Math.Abs(d) < 1e21) return d.ToString("0", CultureInfo.InvariantCulture);
-            return d.ToString("R", CultureInfo.InvariantCulture);
+            if (d == 0) return "0"; // -0 too
+            // shortest round-trip digits and decimal exponent, then JavaScript's layout rules
+            SplitScientific(Math.Abs(d).ToString("R", CultureInfo.InvariantCulture), out var digits, out var exponent);
+            int k = digits.Length, n = exponent + 1;
+            var sb = new StringBuilder();
+            if (d < 0) sb.Append('-');
+            if (k <= n && n <= 21) sb.Append(digits).Append('0', n - k);
+            else if (0 < n && n <= 21) sb.Append(digits, 0, n).Append('.').Append(digits, n, k - n);
+            else if (-6 < n && n <= 0) sb.Append("0.").Append('0', -n).Append(digits);
+            else
+            {
+                sb.Append(digits[0]);
+                if (k > 1) sb.Append('.').Append(digits, 1, k - 1);
+                sb.Append('e').Append(n - 1 >= 0 ? "+" : "-").Append(Math.Abs(n - 1).ToString(CultureInfo.InvariantCulture));
+            }
+            return sb.ToString();
+        }
+
+        /// <summary>"1.25E+21" or "0.000125" → significant digits "125" and the exponent of the first digit.</summary>
+        private static void SplitScientific(string roundTrip, out string digits, out int exponent)
+        {
+            var s = roundTrip;
+            int e = s.IndexOfAny(new[] { 'E', 'e' });
+            int exp = 0;
+            if (e >= 0) { exp = int.Parse(s.Substring(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture); s = s.Substring(0, e); }
+            int dot = s.IndexOf('.');
+            string intPart = dot >= 0 ? s.Substring(0, dot) : s, frac = dot >= 0 ? s.Substring(dot + 1) : "";
+            var all = (intPart + frac).TrimStart('0');
+            int leadingZeros = (intPart + frac).Length - all.Length;
+            digits = all.TrimEnd('0');
+            if (digits.Length == 0) { digits = "0"; exponent = 0; return; }
+            exponent = intPart.Length - 1 - leadingZeros + exp;
         }
 
         /// <summary>JSON.stringify for config values: what npm config ls --json prints.</summary>
@@ -207,14 +237,38 @@ namespace NpmHardening.Engine.Js
         public JsDate(System.DateTimeOffset? time) { Time = time; }
         public System.DateTimeOffset? Time { get; }
 
-        /// <summary>new Date(text) for the ISO and RFC forms people write in config files.</summary>
+        private static readonly System.Text.RegularExpressions.Regex IsoLike = new System.Text.RegularExpressions.Regex(
+            @"^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?(Z|[+-]\d{2}:\d{2})?)?$",
+            System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+        /// <summary>
+        /// new Date(text) for ISO 8601 (date-only is UTC, date-time without offset is local time) including
+        /// V8's overflow of impossible days ("2024-02-30" is 1 March), then common RFC forms. Text that only
+        /// V8's legacy fallback accepts (such as "0") is not modelled and gives Invalid Date.
+        /// </summary>
         public static JsDate Parse(string text)
         {
             var t = JsText.Trim(text);
-            // Date-only ISO forms are UTC in JavaScript; everything else without an offset is local time.
-            var dateOnly = System.Text.RegularExpressions.Regex.IsMatch(t, @"^\d{4}(-\d{2}(-\d{2})?)?$");
-            var style = dateOnly ? System.Globalization.DateTimeStyles.AssumeUniversal : System.Globalization.DateTimeStyles.AssumeLocal;
-            if (System.DateTimeOffset.TryParse(t, System.Globalization.CultureInfo.InvariantCulture, style, out var parsed))
+            var m = IsoLike.Match(t);
+            if (m.Success)
+            {
+                int year = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                int month = int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+                int day = int.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture);
+                int hour = m.Groups[4].Success ? int.Parse(m.Groups[4].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+                int minute = m.Groups[5].Success ? int.Parse(m.Groups[5].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+                int second = m.Groups[6].Success ? int.Parse(m.Groups[6].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+                int ms = m.Groups[7].Success ? int.Parse(m.Groups[7].Value.PadRight(3, '0'), System.Globalization.CultureInfo.InvariantCulture) : 0;
+                if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || second > 59 || year < 1) return new JsDate(null);
+                var local = new System.DateTime(year, 1, 1, 0, 0, 0, System.DateTimeKind.Unspecified)
+                    .AddMonths(month - 1).AddDays(day - 1).AddHours(hour).AddMinutes(minute).AddSeconds(second).AddMilliseconds(ms);
+                System.TimeSpan offset;
+                if (m.Groups[8].Success) offset = m.Groups[8].Value == "Z" ? System.TimeSpan.Zero : System.TimeSpan.Parse(m.Groups[8].Value.TrimStart('+'), System.Globalization.CultureInfo.InvariantCulture);
+                else if (!m.Groups[4].Success) offset = System.TimeSpan.Zero;
+                else offset = System.TimeZoneInfo.Local.GetUtcOffset(local);
+                return new JsDate(new System.DateTimeOffset(local, offset));
+            }
+            if (System.DateTimeOffset.TryParse(t, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeLocal, out var parsed))
                 return new JsDate(parsed);
             return new JsDate(null);
         }

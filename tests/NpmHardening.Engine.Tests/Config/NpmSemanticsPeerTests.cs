@@ -68,6 +68,15 @@ namespace NpmHardening.Engine.Tests.Config
         }
 
         [Fact]
+        public void Number_to_string_matches_javascript()
+        {
+            var numbers = new[] { 0.0, -0.0, 1, -1, 0.1, 1e21, 1e20, 123456789012345680000.0, 1.5e-7, 0.000001, 1e-6, 0.0000015, 2.5e300, -3.75, 1.0 / 3, 5e-324, double.MaxValue };
+            var answers = NodePeer.Ask(numbers.Select(n => NodePeer.Request("env", ("text", "${N}"), ("env", new JsObject { ["N"] = n }))).ToList());
+            for (int i = 0; i < numbers.Length; i++)
+                Assert.Equal(answers[i]["ok"] as string, Js.Js.NumberToString(numbers[i]));
+        }
+
+        [Fact]
         public void Nerf_darts_match_npm()
         {
             var urls = new[]
