@@ -14,6 +14,7 @@
 
     CmdletsToExport        = @(
         'Get-NpmConfig'
+        'Get-NpmSecurityPosture'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()
@@ -26,7 +27,7 @@
             Tags         = @('npm', 'npmrc', 'security', 'hardening', 'supply-chain', 'tokens', 'audit', 'nodejs', 'Windows', 'Linux', 'MacOS', 'PSEdition_Desktop', 'PSEdition_Core')
             LicenseUri   = 'https://github.com/NpmHardening/NpmHardening/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/NpmHardening/NpmHardening'
-            ReleaseNotes = 'First preview: Get-NpmConfig resolves the effective npm configuration (builtin, global, user, project and environment layers) as npm does, with credentials redacted.'
+            ReleaseNotes = 'First preview: Get-NpmConfig resolves the effective npm configuration (builtin, global, user, project and environment layers) as npm does, with credentials redacted; Get-NpmSecurityPosture audits users and projects against the Recommended, Strict and CI baselines (rule catalog NPMH1001-NPMH9007).'
         }
     }
 }

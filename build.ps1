@@ -14,7 +14,7 @@
       Docs       build the MAML help and about topic into out/NpmHardening/<version>/en-US/.
       Test       Bootstrap + Build, then the xunit suite and the Pester suites (in a child PowerShell, against
                  the built module); ends with the line "N passed, N failed".
-      Run        Build, then the default audit of this machine in a fresh PowerShell (Get-NpmConfig for now).
+      Run        Build, then the default audit of this machine in a fresh PowerShell: Get-NpmSecurityPosture as a table.
       Bench      Build, then tests/NpmHardening.Benchmarks/Invoke-Benchmark.ps1 when it exists.
       Package    Build, then out/NpmHardening.<version>.zip (NpmHardening/<version>/... inside).
       Clean      remove out/, TestResults/ and every project's bin/ and obj/ (keeps .tools/).
@@ -432,7 +432,11 @@ function Invoke-Run {
     $script = @"
 `$ErrorActionPreference = 'Stop'
 Import-Module $(ConvertTo-PSLiteral $ManifestOut)
-Get-NpmConfig | Format-Table -AutoSize
+# The table view is laid out for 120 columns; output redirected by build.ps1 would otherwise be cut at 80.
+`$width = 0
+try { `$width = `$Host.UI.RawUI.WindowSize.Width } catch { }
+if (`$width -lt 120) { `$width = 120 }
+Get-NpmSecurityPosture | Format-Table | Out-String -Width `$width
 "@
     return (Invoke-ChildPowerShell $script)
 }

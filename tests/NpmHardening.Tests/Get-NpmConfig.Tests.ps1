@@ -6,45 +6,7 @@
 BeforeAll {
     Import-Module -Name $env:NPMH_MODULE_PATH -Force -ErrorAction Stop
 
-    function New-TestMachine {
-        $root = Join-Path ([System.IO.Path]::GetTempPath()) ("npmh-" + [guid]::NewGuid().ToString('n'))
-        $machine = [pscustomobject]@{
-            Root    = $root
-            Home    = Join-Path $root 'home'
-            Prefix  = Join-Path $root 'prefix'
-            Project = Join-Path $root 'project'
-        }
-        foreach ($dir in $machine.Home, (Join-Path $machine.Prefix 'etc'), $machine.Project) { New-Item -ItemType Directory -Path $dir -Force | Out-Null }
-        Set-Content -LiteralPath (Join-Path $machine.Project 'package.json') -Value '{}' -NoNewline
-        $machine
-    }
-
-    function Get-TestEnvironment($Machine, [hashtable] $Extra = @{}) {
-        $envTable = @{ PATH = $env:PATH; HOME = $Machine.Home; PREFIX = $Machine.Prefix }
-        foreach ($k in $Extra.Keys) { $envTable[$k] = $Extra[$k] }
-        $envTable
-    }
-
-    function Write-Utf8File([string] $Path, [string] $Text) {
-        [System.IO.File]::WriteAllText($Path, $Text, (New-Object System.Text.UTF8Encoding($false)))
-    }
-
-    # A checksum-valid granular token built in the test (base62 of CRC32 over the 30 random characters).
-    function New-NpmToken {
-        $alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
-        $random = -join (1..30 | ForEach-Object { $alphabet[(Get-Random -Maximum 62)] })
-        $crc = [uint32]::MaxValue
-        foreach ($b in [System.Text.Encoding]::ASCII.GetBytes($random)) {
-            $crc = $crc -bxor $b
-            for ($i = 0; $i -lt 8; $i++) {
-                if ($crc -band 1) { $crc = [uint32](($crc -shr 1) -bxor 0xEDB88320) } else { $crc = [uint32]($crc -shr 1) }
-            }
-        }
-        $crc = $crc -bxor [uint32]::MaxValue
-        $check = ''
-        for ($i = 0; $i -lt 6; $i++) { $check = $alphabet[[int]($crc % 62)] + $check; $crc = [uint32][math]::Floor($crc / 62) }
-        "npm_$random$check"
-    }
+    . (Join-Path $PSScriptRoot 'TestMachine.ps1')
 }
 
 AfterAll {
@@ -143,12 +105,16 @@ Describe 'Get-NpmConfig' {
         $envTable['NPM_TOKEN'] = $token
         Write-Utf8File (Join-Path $m.Project '.npmrc') "//r.example.com/:_authToken=`${NPM_TOKEN}`n"
         $clixml = Join-Path $m.Root 'out.xml'
+        # Every stream's text, plus the objects in every serialized form. (Stream records are not serialized:
+        # their InvocationInfo holds the -Environment table this test passed in, which is the caller's own data.)
         $captured = & {
-            $entries = Get-NpmConfig -Path $m.Project -Environment $envTable -All -Verbose -Debug 4>&1 5>&1 3>&1 2>&1
+            $all = Get-NpmConfig -Path $m.Project -Environment $envTable -All -Verbose -Debug 4>&1 5>&1 3>&1 2>&1
+            $all | Out-String -Width 500
+            $entries = $all | Where-Object { $_.PSObject.TypeNames[0] -eq 'NpmHardening.NpmConfigEntry' }
             $entries | Format-List * | Out-String -Width 500
             $entries | Format-Table | Out-String -Width 500
             $entries | ConvertTo-Json -Depth 5
-            $entries | Where-Object { $_.PSObject.TypeNames[0] -eq 'NpmHardening.NpmConfigEntry' } | Export-Clixml -LiteralPath $clixml
+            $entries | Export-Clixml -LiteralPath $clixml
             Get-Content -LiteralPath $clixml -Raw
         } | Out-String
         $captured | Should -Not -BeLike "*$token*"

@@ -1,0 +1,252 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using NpmHardening.Engine.Platform;
+using NpmHardening.Engine.Rules;
+
+namespace NpmHardening.Commands
+{
+    [Cmdlet(VerbsCommon.Get, "NpmSecurityPosture", DefaultParameterSetName = "Path")]
+    [OutputType(typeof(NpmSecurityFinding))]
+    [OutputType(typeof(NpmSecurityPostureSummary))]
+    public sealed class GetNpmSecurityPostureCommand : NpmHardeningCmdlet
+    {
+        [Parameter(Position = 0, ParameterSetName = "Path", ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[]? Path { get; set; }
+
+        [Parameter(ParameterSetName = "LiteralPath", Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "LP")]
+        [ValidateNotNullOrEmpty]
+        public string[]? LiteralPath { get; set; }
+
+        // An int behind an enum property: PowerShell lists the module's types before the module initializer can resolve
+        // the engine, and an enum-typed field would need the engine to lay out this class.
+        private int _baseline;
+
+        [Parameter]
+        public NpmBaseline Baseline { get => (NpmBaseline)_baseline; set => _baseline = (int)value; }
+
+        [Parameter]
+        [SupportsWildcards]
+        [ArgumentCompleter(typeof(NpmRuleIdCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[]? RuleId { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? AllowedRegistry { get; set; }
+
+        [Parameter]
+        public SwitchParameter Recurse { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? UserProfile { get; set; }
+
+        [Parameter]
+        public SwitchParameter AllUsers { get; set; }
+
+        [Parameter]
+        public SwitchParameter IncludeSystemProfiles { get; set; }
+
+        [Parameter]
+        public Hashtable? Environment { get; set; }
+
+        [Parameter]
+        public SwitchParameter Summary { get; set; }
+
+        private const int SearchActivity = 1;
+        private const int ProfileActivity = 2;
+
+        private PostureScanner _scanner = null!;
+        /// <summary>Other users' profiles to audit; null means the current user.</summary>
+        private List<UserProfileInfo>? _profiles;
+        private readonly HashSet<string> _audited = new HashSet<string>(StringComparer.Ordinal);
+        private readonly List<NpmSecurityFinding> _collected = new List<NpmSecurityFinding>();
+        private readonly List<string> _contexts = new List<string>();
+        private DateTime _lastProgress = DateTime.MinValue;
+
+        protected override void BeginProcessing()
+        {
+            if (AllUsers && UserProfile != null)
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Use -AllUsers or -UserProfile, not both."),
+                    "ProfileParametersConflict", ErrorCategory.InvalidArgument, null));
+            if (IncludeSystemProfiles && !AllUsers)
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("-IncludeSystemProfiles only applies with -AllUsers."),
+                    "IncludeSystemProfilesWithoutAllUsers", ErrorCategory.InvalidArgument, null));
+
+            var platform = SystemPlatform.Instance;
+            _scanner = new PostureScanner(platform, DateTimeOffset.Now)
+            {
+                Baseline = Baseline,
+                AllowedRegistries = AllowedRegistry ?? PostureRequest.DefaultAllowedRegistries,
+                RuleIds = RuleId,
+                Environment = Environment != null ? ToEnvironment(Environment, platform.IsWindows) : null,
+                Explain = WriteVerbose,
+            };
+            if (RuleId != null)
+                foreach (var pattern in PostureScanner.UnmatchedRuleIds(RuleId))
+                    WriteError(new ErrorRecord(new ItemNotFoundException($"No posture rule matches '{pattern}'. Rule ids are NPMH followed by four digits; tab completion on -RuleId lists them with their titles."),
+                        "RuleIdNotFound", ErrorCategory.ObjectNotFound, pattern));
+
+            if (AllUsers)
+            {
+                _profiles = PostureScanner.SelectProfiles(platform, IncludeSystemProfiles,
+                    (p, why) => WriteVerbose($"Skipping the profile of {p.UserName} ({p.HomeDirectory}): {why}.")).ToList();
+                WriteVerbose($"-AllUsers: {_profiles.Count} profile(s) to audit.");
+                if (_profiles.Count == 0)
+                    WriteWarning("No user profile to audit was found on this machine" + (IncludeSystemProfiles ? "." : " (system and service accounts are skipped; add -IncludeSystemProfiles to audit them)."));
+            }
+            else if (UserProfile != null)
+            {
+                _profiles = new List<UserProfileInfo>();
+                foreach (var given in UserProfile)
+                {
+                    string home;
+                    try { home = GetUnresolvedProviderPathFromPSPath(given); }
+                    catch (Exception e) when (e is ProviderNotFoundException || e is DriveNotFoundException || e is PSArgumentException || e is NotSupportedException)
+                    {
+                        WriteError(new ErrorRecord(e, "InvalidProfilePath", ErrorCategory.InvalidArgument, given));
+                        continue;
+                    }
+                    if (!System.IO.Directory.Exists(home))
+                    {
+                        WriteError(new ErrorRecord(new System.IO.DirectoryNotFoundException($"The profile folder '{home}' does not exist; give a user's home folder."),
+                            "ProfileFolderNotFound", ErrorCategory.ObjectNotFound, home));
+                        continue;
+                    }
+                    _profiles.Add(PostureScanner.ProfileFor(platform, home));
+                }
+            }
+            else if (PostureScanner.RunsAsServiceAccount(platform))
+            {
+                WriteWarning($"This process runs as a service account ({platform.OsHomeDirectory}), whose profile holds no user's npm settings. Add -AllUsers to audit the users' profiles.");
+            }
+        }
+
+        protected override void ProcessRecord()
+        {
+            if (Path == null && LiteralPath == null)
+            {
+                if (Recurse) AuditTree(CurrentFileSystemDirectory);
+                else AuditFolder(null);
+                return;
+            }
+            foreach (var resolved in ResolvePaths(LiteralPath ?? Path, LiteralPath != null))
+            {
+                var folder = resolved;
+                if (System.IO.File.Exists(folder))
+                {
+                    // Get-ChildItem -Recurse -Filter package.json | Get-NpmSecurityPosture
+                    folder = System.IO.Path.GetDirectoryName(folder) ?? folder;
+                }
+                if (!System.IO.Directory.Exists(folder))
+                {
+                    WriteError(new ErrorRecord(new System.IO.DirectoryNotFoundException($"'{folder}' is not a folder; give the project folder npm would run in."),
+                        "ProjectFolderNotFound", ErrorCategory.ObjectNotFound, folder));
+                    continue;
+                }
+                if (Recurse) AuditTree(folder);
+                else AuditFolder(folder);
+            }
+        }
+
+        /// <summary>-Recurse: audits every project under <paramref name="folder"/> as the search finds it.</summary>
+        private void AuditTree(string folder)
+        {
+            int searched = 0, found = 0;
+            var activity = $"Searching {folder} for projects";
+            foreach (var project in PostureScanner.FindProjects(folder,
+                         dir => { searched++; Progress(SearchActivity, -1, activity, $"{found} project(s) in {searched} folder(s): {dir}", -1); },
+                         (dir, e) => WriteError(new ErrorRecord(e, "ProjectFolderUnreadable", ErrorCategory.PermissionDenied, dir))))
+            {
+                found++;
+                AuditFolder(project);
+            }
+            CompleteProgress(SearchActivity, activity);
+            if (found == 0) WriteWarning($"No folder with a package.json was found under {folder} (node_modules and .git are not searched).");
+            else WriteVerbose($"-Recurse: {found} project(s) in {searched} folder(s) under {folder}.");
+        }
+
+        protected override void EndProcessing()
+        {
+            if (Summary) WriteObject(PostureSummary.Summarize(_collected, Baseline, _contexts));
+        }
+
+        /// <summary>Audits one folder (null: the current location) for the current user or for every selected profile.</summary>
+        private void AuditFolder(string? folder)
+        {
+            if (_profiles == null)
+            {
+                Audit(PostureContext.CurrentUser(_scanner.Platform, _scanner.Environment, folder ?? CurrentFileSystemDirectory));
+                return;
+            }
+            for (int i = 0; i < _profiles.Count; i++)
+            {
+                var profile = _profiles[i];
+                if (AllUsers)
+                    Progress(ProfileActivity, Recurse ? SearchActivity : -1, "Auditing user profiles",
+                        $"{profile.UserName} ({i + 1} of {_profiles.Count})", 100 * i / Math.Max(1, _profiles.Count), force: true);
+                Audit(PostureContext.ForProfile(profile, folder));
+            }
+            if (AllUsers) CompleteProgress(ProfileActivity, "Auditing user profiles");
+        }
+
+        private void Audit(PostureContext context)
+        {
+            if (!_audited.Add((context.ProfileHome ?? "") + "\n" + context.WorkingDirectory)) return;
+            PostureContextResult result;
+            try
+            {
+                result = _scanner.Audit(context);
+            }
+            catch (Exception e) when (!(e is PipelineStoppedException) && !(e is OutOfMemoryException))
+            {
+                WriteError(new ErrorRecord(e, "PostureAuditFailed", ErrorCategory.NotSpecified, context.Label)
+                {
+                    ErrorDetails = new ErrorDetails($"{context.Label} could not be audited: {e.Message} The other contexts are still audited."),
+                });
+                return;
+            }
+            _contexts.Add(context.Label);
+            foreach (var finding in result.Findings)
+            {
+                if (Summary) _collected.Add(finding);
+                else WriteObject(finding);
+            }
+        }
+
+        private void Progress(int id, int parentId, string activity, string status, int percent, bool force = false)
+        {
+            // Progress records are cheap to make but slow to render; a tree walk reports at most ten times a second.
+            var now = DateTime.UtcNow;
+            if (!force && (now - _lastProgress).TotalMilliseconds < 100) return;
+            _lastProgress = now;
+            WriteProgress(new ProgressRecord(id, activity, status) { ParentActivityId = parentId, PercentComplete = percent });
+        }
+
+        private void CompleteProgress(int id, string activity) =>
+            WriteProgress(new ProgressRecord(id, activity, "Done") { RecordType = ProgressRecordType.Completed });
+    }
+
+    /// <summary>Tab completion of posture rule ids (NPMH2001…) with their titles, from the engine's catalog.</summary>
+    public sealed class NpmRuleIdCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            var prefix = (wordToComplete ?? "").Trim('\'', '"');
+            var pattern = new WildcardPattern(prefix + "*", WildcardOptions.IgnoreCase);
+            foreach (var rule in RuleCatalog.Default.Rules)
+            {
+                if (!pattern.IsMatch(rule.Id)) continue;
+                yield return new CompletionResult(rule.Id, rule.Id + " " + rule.Title, CompletionResultType.ParameterValue, $"{rule.Id} ({rule.Severity}): {rule.Title}");
+            }
+        }
+    }
+}
