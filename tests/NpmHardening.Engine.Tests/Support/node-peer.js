@@ -27,6 +27,19 @@ const answer = (r) => {
       case 'dirname': return { ok: path[r.flavor].dirname(r.path) }
       case 'join': return { ok: path[r.flavor].join(...r.args) }
       case 'field': return { ok: encode(parseField(r.value, r.key, { platform: 'linux', types, home: r.home, env: r.env })) }
+      // Remediation: what npm makes of a whole .npmrc text, key by key (ini.parse then parseField), with
+      // non-finite numbers and dates spelled out so JSON can carry them.
+      case 'iniField': {
+        const typed = (v) => {
+          if (typeof v === 'number' && !Number.isFinite(v)) return { $number: String(v) }
+          if (Array.isArray(v)) return v.map(typed)
+          return encode(v)
+        }
+        const parsed = ini.parse(r.text)
+        const out = {}
+        for (const k of Object.keys(parsed)) out[k] = typed(parseField(parsed[k], k, { platform: 'linux', types, home: r.home, env: r.env || {} }))
+        return { ok: out }
+      }
       default: return { error: 'unknown op ' + r.op }
     }
   } catch (e) {
