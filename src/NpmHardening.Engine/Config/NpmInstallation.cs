@@ -52,9 +52,31 @@ namespace NpmHardening.Engine.Config
             var node = FindNode(platform, environment);
             var npmRoot = FindNpmRoot(platform, environment, node);
             string? npmVersion = null;
-            if (npmRoot != null) npmVersion = ReadPackageVersion(platform, platform.Path.Resolve(platform.CurrentDirectory, npmRoot, "package.json"), "npm");
+            if (npmRoot != null)
+            {
+                var packageJson = platform.Path.Resolve(platform.CurrentDirectory, npmRoot, "package.json");
+                npmVersion = Cached(platform, "npm:" + packageJson, packageJson, () => ReadPackageVersion(platform, packageJson, "npm"));
+            }
             if (npmVersion == null) npmRoot = null;
-            return new NpmInstallation(node, node == null ? null : ReadNodeVersion(platform, node), npmRoot, npmVersion);
+            var nodeVersion = node == null ? null : Cached(platform, "node:" + node, node, () => ReadNodeVersion(platform, node));
+            return new NpmInstallation(node, nodeVersion, npmRoot, npmVersion);
+        }
+
+        // Versions read from files, reused while the file's stamp (write time, length) is unchanged: a warm
+        // audit then only searches PATH instead of parsing npm's package.json and node's headers each time.
+        private static readonly Dictionary<string, (DateTime, long, string?)> VersionCache = new Dictionary<string, (DateTime, long, string?)>(StringComparer.Ordinal);
+
+        private static string? Cached(IPlatform platform, string key, string stampPath, Func<string?> read)
+        {
+            var stamp = platform.GetFileStamp(stampPath);
+            if (stamp == null) return read();
+            lock (VersionCache)
+            {
+                if (VersionCache.TryGetValue(key, out var hit) && hit.Item1 == stamp.Value.LastWriteUtc && hit.Item2 == stamp.Value.Length) return hit.Item3;
+            }
+            var value = read();
+            lock (VersionCache) VersionCache[key] = (stamp.Value.LastWriteUtc, stamp.Value.Length, value);
+            return value;
         }
 
         private static string? FindNode(IPlatform platform, IReadOnlyDictionary<string, string> env)

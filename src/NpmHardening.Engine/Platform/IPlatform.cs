@@ -53,6 +53,9 @@ namespace NpmHardening.Engine.Platform
         /// <summary>Reads a whole file, refusing files larger than <paramref name="maxBytes"/>.</summary>
         FileReadResult ReadFile(string path, long maxBytes);
 
+        /// <summary>A file's last write time and length (a cheap change stamp); null when it does not exist.</summary>
+        (DateTime LastWriteUtc, long Length)? GetFileStamp(string path);
+
         /// <summary>Opens a file for streaming reads; null when it cannot be opened.</summary>
         System.IO.Stream? OpenRead(string path);
 

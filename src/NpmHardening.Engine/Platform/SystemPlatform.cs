@@ -87,6 +87,19 @@ namespace NpmHardening.Engine.Platform
             }
         }
 
+        public (DateTime LastWriteUtc, long Length)? GetFileStamp(string path)
+        {
+            try
+            {
+                var info = new FileInfo(path);
+                return info.Exists ? (info.LastWriteTimeUtc, info.Length) : ((DateTime, long)?)null;
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is ArgumentException || e is NotSupportedException)
+            {
+                return null;
+            }
+        }
+
         public Stream? OpenRead(string path)
         {
             try { return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan); }

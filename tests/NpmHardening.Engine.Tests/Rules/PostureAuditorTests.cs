@@ -807,6 +807,7 @@ namespace NpmHardening.Engine.Tests.Rules
             public bool DirectoryExists(string path) => Inner.DirectoryExists(path);
             public FileReadResult ReadFile(string path, long maxBytes) => Inner.ReadFile(path, maxBytes);
             public System.IO.Stream? OpenRead(string path) => Inner.OpenRead(path);
+            public (DateTime LastWriteUtc, long Length)? GetFileStamp(string path) => Inner.GetFileStamp(path);
             public string RealPath(string path) => Inner.RealPath(path);
             public virtual FileAccessInfo? GetFileAccess(string path) => Inner.GetFileAccess(path);
             public IEnumerable<UserProfileInfo> EnumerateUserProfiles() => Inner.EnumerateUserProfiles();

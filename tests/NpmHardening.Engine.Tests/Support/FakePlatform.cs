@@ -72,6 +72,9 @@ namespace NpmHardening.Engine.Tests.Support
             return FileReadResult.Ok((byte[])bytes.Clone());
         }
 
+        public (DateTime LastWriteUtc, long Length)? GetFileStamp(string path) =>
+            _files.TryGetValue(Norm(path), out var b) ? (DateTime.UnixEpoch.AddTicks(b.GetHashCode() & 0xFFFFFFF), (long)b.Length) : ((DateTime, long)?)null;
+
         public Stream? OpenRead(string path) => _files.TryGetValue(Norm(path), out var b) ? new MemoryStream(b, false) : null;
         public string RealPath(string path) => path;
         public string? FindExecutable(string name, IReadOnlyDictionary<string, string> environment) => ExecutableSearch.Find(this, name, environment);
