@@ -15,6 +15,10 @@
     CmdletsToExport        = @(
         'Get-NpmConfig'
         'Get-NpmSecurityPosture'
+        'Set-NpmHardening'
+        'Test-NpmHardening'
+        'Get-NpmHardeningBackup'
+        'Restore-NpmHardening'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()
