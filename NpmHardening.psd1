@@ -25,6 +25,8 @@
     VariablesToExport      = @()
 
     FormatsToProcess       = @('NpmHardening.format.ps1xml')
+    NestedModules          = @('NpmHardeningDsc.psm1')
+    DscResourcesToExport   = @('NpmHardening')
 
     PrivateData            = @{
         PSData = @{

@@ -281,6 +281,11 @@ function Invoke-Build {
             Copy-Item -LiteralPath $file.FullName -Destination $ModuleOut
         }
     }
+    # DSC resources (class-based NpmHardeningDsc.psm1, DSC v3 manifest and script) go to the module root.
+    $dscSource = Join-Paths $moduleSource 'DSCResources'
+    if (Test-Path -LiteralPath $dscSource) {
+        foreach ($file in Get-ChildItem -LiteralPath $dscSource -File) { Copy-Item -LiteralPath $file.FullName -Destination $ModuleOut }
+    }
     $license = Join-Paths $Root 'LICENSE'
     if (Test-Path -LiteralPath $license) { Copy-Item -LiteralPath $license -Destination $ModuleOut }
 

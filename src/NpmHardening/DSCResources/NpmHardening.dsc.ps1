@@ -1,0 +1,102 @@
+#Requires -Version 5.1
+<#
+.SYNOPSIS
+    DSC v3 command resource NpmHardening/Hardening (see NpmHardening.dsc.resource.json): get, test or set one
+    instance given as JSON on stdin; writes the instance's state as one line of JSON on stdout.
+
+.DESCRIPTION
+    The same logic as the class-based DSC resource: an instance of [NpmHardening] from NpmHardeningDsc.psm1,
+    loaded with the module from this folder (the built module's folder; else the installed module by name).
+
+    Input properties: scope (User|Global|Builtin|Project, default User), target ('~' = this account, default;
+    '*' = all users; a home folder; for Project a project folder), baseline (Recommended|Strict|CI), settings
+    (object of npm key = value), environment (object of environment variables, for what-if and tests; never
+    echoed back).
+    Output: scope, target, baseline, settings (current values of the keys concerned, secrets redacted),
+    compliant, pendingChanges; test adds _inDesiredState. Exit code 0 = success, 1 = error (message on stderr).
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory = $true)]
+    [ValidateSet('get', 'set', 'test')]
+    [string] $Operation,
+
+    [Parameter(ValueFromPipeline = $true)]
+    [string] $InputJson
+)
+
+begin {
+    $lines = New-Object System.Collections.Generic.List[string]
+}
+
+process {
+    if ($null -ne $InputJson) { $lines.Add($InputJson) }
+}
+
+end {
+    $ErrorActionPreference = 'Stop'
+    $WarningPreference = 'SilentlyContinue'
+    $VerbosePreference = 'SilentlyContinue'
+    $InformationPreference = 'SilentlyContinue'
+    $ProgressPreference = 'SilentlyContinue'
+
+    function ConvertTo-Hashtable($Object) {
+        $table = @{}
+        if ($null -eq $Object) { return $table }
+        if ($Object -is [System.Collections.IDictionary]) { foreach ($k in $Object.Keys) { $table[[string] $k] = $Object[$k] }; return $table }
+        foreach ($property in $Object.PSObject.Properties) { $table[$property.Name] = $property.Value }
+        return $table
+    }
+
+    function Get-InputValue($Object, [string] $Name, $Default) {
+        $property = $Object.PSObject.Properties[$Name]
+        if ($null -eq $property -or $null -eq $property.Value) { return $Default }
+        return $property.Value
+    }
+
+    try {
+        $json = ($lines.ToArray() -join "`n").Trim()
+        if ($json.Length -eq 0 -and [Console]::IsInputRedirected) { $json = [Console]::In.ReadToEnd().Trim() }
+        if ($json.Length -eq 0) { throw 'No input: pass the instance as JSON on stdin.' }
+        $desired = $json | ConvertFrom-Json
+
+        $manifest = Join-Path $PSScriptRoot 'NpmHardening.psd1'
+        if (Test-Path -LiteralPath $manifest) { $module = Import-Module -Name $manifest -PassThru -ErrorAction Stop }
+        else { $module = Import-Module -Name NpmHardening -PassThru -ErrorAction Stop }
+        $dsc = @(@($module)[0].NestedModules | Where-Object { $_.Name -eq 'NpmHardeningDsc' })[0]
+        if ($null -eq $dsc) { throw 'NpmHardeningDsc.psm1 is not loaded with the NpmHardening module.' }
+
+        $resource = & $dsc { [NpmHardening]::new() }
+        $resource.Scope = [string] (Get-InputValue $desired 'scope' 'User')
+        $resource.Target = [string] (Get-InputValue $desired 'target' '~')
+        $resource.Baseline = [string] (Get-InputValue $desired 'baseline' 'Recommended')
+        $settings = Get-InputValue $desired 'settings' $null
+        if ($null -ne $settings) { $resource.Settings = ConvertTo-Hashtable $settings }
+        $environment = Get-InputValue $desired 'environment' $null
+        if ($null -ne $environment) {
+            $envTable = @{}
+            $source = ConvertTo-Hashtable $environment
+            foreach ($k in $source.Keys) { $envTable[$k] = [string] $source[$k] }
+            $resource.Environment = $envTable
+        }
+
+        if ($Operation -eq 'set') { $resource.Set() }
+        $state = $resource.Get()
+
+        $output = [ordered]@{
+            scope          = [string] $state.Scope
+            target         = [string] $state.Target
+            baseline       = [string] $state.Baseline
+            settings       = $state.Settings
+            compliant      = [bool] $state.Compliant
+            pendingChanges = [string[]] @($state.PendingChanges)
+        }
+        if ($Operation -eq 'test') { $output['_inDesiredState'] = [bool] $state.Compliant }
+        [Console]::Out.WriteLine(($output | ConvertTo-Json -Compress -Depth 5))
+        exit 0
+    }
+    catch {
+        [Console]::Error.WriteLine("NpmHardening/Hardening ${Operation}: $($_.Exception.Message)")
+        exit 1
+    }
+}
