@@ -21,7 +21,8 @@ namespace NpmHardening.Commands
                 List<string> resolved = new List<string>();
                 try
                 {
-                    if (literal) resolved.Add(SessionState.Path.GetUnresolvedProviderPathFromPSPath(p));
+                    // Globbing through the provider costs milliseconds; a path without wildcards needs none.
+                    if (literal || !WildcardPattern.ContainsWildcardCharacters(p)) resolved.Add(SessionState.Path.GetUnresolvedProviderPathFromPSPath(p));
                     else
                     {
                         ProviderInfo provider;
