@@ -352,6 +352,7 @@ $cases = [ordered]@{
     'registry' = { Get-NpmConfig -Name registry }
     'all'      = { Get-NpmConfig -All }
     'path'     = { Get-NpmConfig -Path $Project }
+    'posture'  = { Get-NpmSecurityPosture }
 }
 $warnings = @()
 $entries = @(Get-NpmConfig -WarningVariable +warnings 3>$null | ForEach-Object {
@@ -669,6 +670,13 @@ try {
         'import' = @{ Label = 'fresh pwsh: Import-Module'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $quotedModule") }
         'get'    = @{ Label = 'fresh pwsh: Import-Module; Get-NpmConfig'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $quotedModule; Get-NpmConfig -Path $quotedProject | Out-Null") }
         'npm'    = @{ Label = 'npm config ls -l --json'; File = $Npm; Arguments = @('config', 'ls', '-l', '--json') }
+        'posture' = @{ Label = 'fresh pwsh: Import-Module; Get-NpmSecurityPosture'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $quotedModule; Get-NpmSecurityPosture | Out-Null") }
+    }
+    # Issue 3's peer: the bash audit admins run today (three `npm config get` calls and a grep).
+    $seedScript = [System.IO.Path]::GetFullPath((Join-Paths $RepoRoot '..' 'shared' 'peers' 'seed-audit.sh'))
+    $bash = Get-Command bash -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    if ($bash -and (Test-Path -LiteralPath $seedScript)) {
+        $processContenders['seed'] = @{ Label = 'bash seed-audit.sh'; File = $bash.Source; Arguments = @($seedScript) }
     }
     $memoryContenders = [ordered]@{
         'bare'   = @{ Label = 'fresh pwsh: bare'; Arguments = (Get-PwshArguments "$peakProbe") }
@@ -748,7 +756,10 @@ Add-Row 'warm' 'warm: Get-NpmConfig' ([double[]] $warm.Times.default)
 Add-Row 'warm-registry' 'warm: Get-NpmConfig -Name registry' ([double[]] $warm.Times.registry)
 Add-Row 'warm-all' 'warm: Get-NpmConfig -All' ([double[]] $warm.Times.all)
 Add-Row 'warm-path' 'warm: Get-NpmConfig -Path <project>' ([double[]] $warm.Times.path)
-foreach ($key in @('bare', 'empty', 'import', 'get', 'npm')) { Add-Row $key $processContenders[$key].Label $processTimes[$key].ToArray() }
+Add-Row 'warm-posture' 'warm: Get-NpmSecurityPosture' ([double[]] $warm.Times.posture)
+foreach ($key in @('bare', 'empty', 'import', 'get', 'posture', 'seed', 'npm')) {
+    if ($processContenders.Contains($key)) { Add-Row $key $processContenders[$key].Label $processTimes[$key].ToArray() }
+}
 
 $timeTable = Format-MarkdownTable @('contender', 'runs', 'median ms', 'p90 ms', 'ratio to npm config ls', 'npm ÷ this') $rows.ToArray() @('l', 'r', 'r', 'r', 'r', 'r')
 
@@ -771,6 +782,15 @@ $importAdds = ($medians['import'] - $medians['bare']) / $medians['bare']
 $getAdds = ($medians['get'] - $medians['bare']) / $medians['bare']
 $emptyAdds = ($medians['empty'] - $medians['bare']) / $medians['bare']
 $memDelta = $peakMedians['get'] - $peakMedians['bare']
+$postureGoals = @(
+    ('{0}  warm Get-NpmSecurityPosture median <= 5 ms: {1} ms' -f (Get-Verdict ($medians['warm-posture'] -le 5)), (Format-Ms $medians['warm-posture'])),
+    ('{0}  warm Get-NpmSecurityPosture >= 30x faster than npm config ls -l --json: {1}x' -f (Get-Verdict (($npmMedian / $medians['warm-posture']) -ge 30)), ($npmMedian / $medians['warm-posture']).ToString('0.0', $Invariant))
+)
+if ($medians.ContainsKey('seed')) {
+    $postureGoals += ('{0}  warm Get-NpmSecurityPosture >= 100x faster than the seed script: {1}x ({2} ms vs {3} ms)' -f (Get-Verdict (($medians['seed'] / $medians['warm-posture']) -ge 100)), ($medians['seed'] / $medians['warm-posture']).ToString('0.0', $Invariant), (Format-Ms $medians['warm-posture']), (Format-Ms $medians['seed']))
+    $postureGoals += ('{0}  fresh pwsh (import + posture) faster than the seed script: {1} ms vs {2} ms' -f (Get-Verdict ($medians['posture'] -lt $medians['seed'])), (Format-Ms $medians['posture']), (Format-Ms $medians['seed']))
+}
+else { $postureGoals += 'info  seed script not found beside the repository (../shared/peers/seed-audit.sh) or no bash: not compared' }
 $goals = @(
     ('{0}  warm Get-NpmConfig >= 50x faster than npm config ls -l --json: {1}x ({2} ms vs {3} ms)' -f (Get-Verdict ($speedup -ge 50)), $speedup.ToString('0.0', $Invariant), (Format-Ms $medians['warm']), (Format-Ms $npmMedian)),
     ('{0}  Import-Module adds <= 20% to bare pwsh start: {1}% ({2} ms vs {3} ms)' -f (Get-Verdict ($importAdds -le 0.20)), ($importAdds * 100).ToString('+0.0;-0.0', $Invariant), (Format-Ms $medians['import']), (Format-Ms $medians['bare'])),
@@ -779,6 +799,7 @@ $goals = @(
     ('info  PowerShell''s own first Import-Module (an empty manifest) adds {0}% ({1} ms) to bare start, which prints 1 and so pays for output formatting that Import-Module does not' -f ($emptyAdds * 100).ToString('+0.0;-0.0', $Invariant), (Format-Ms ($medians['empty'] - $medians['bare']))),
     ('info  NpmHardening''s own share, Import-Module minus the empty-manifest Import-Module (both silent): {0} ms = {1}% of bare start' -f (Format-Ms ($medians['import'] - $medians['empty'])), (($medians['import'] - $medians['empty']) / $medians['bare'] * 100).ToString('+0.0;-0.0', $Invariant))
 )
+$goals += $postureGoals
 
 # Fixture check: both read the fixture, not this machine, and agree on the keys it sets.
 $checked = 0; $disagree = @()
