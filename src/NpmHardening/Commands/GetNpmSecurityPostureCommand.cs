@@ -105,23 +105,8 @@ namespace NpmHardening.Commands
             else if (UserProfile != null)
             {
                 _profiles = new List<UserProfileInfo>();
-                foreach (var given in UserProfile)
-                {
-                    string home;
-                    try { home = GetUnresolvedProviderPathFromPSPath(given); }
-                    catch (Exception e) when (e is ProviderNotFoundException || e is DriveNotFoundException || e is PSArgumentException || e is NotSupportedException)
-                    {
-                        WriteError(new ErrorRecord(e, "InvalidProfilePath", ErrorCategory.InvalidArgument, given));
-                        continue;
-                    }
-                    if (!System.IO.Directory.Exists(home))
-                    {
-                        WriteError(new ErrorRecord(new System.IO.DirectoryNotFoundException($"The profile folder '{home}' does not exist; give a user's home folder."),
-                            "ProfileFolderNotFound", ErrorCategory.ObjectNotFound, home));
-                        continue;
-                    }
+                foreach (var home in ResolveProfileFolders(UserProfile))
                     _profiles.Add(PostureScanner.ProfileFor(platform, home));
-                }
             }
             else if (PostureScanner.RunsAsServiceAccount(platform))
             {

@@ -49,6 +49,28 @@ namespace NpmHardening.Commands
             }
         }
 
+        /// <summary>-UserProfile folders as file-system paths; missing or invalid ones become non-terminating errors.</summary>
+        protected IEnumerable<string> ResolveProfileFolders(IEnumerable<string> given)
+        {
+            foreach (var folder in given)
+            {
+                string home;
+                try { home = GetUnresolvedProviderPathFromPSPath(folder); }
+                catch (Exception e) when (e is ProviderNotFoundException || e is DriveNotFoundException || e is PSArgumentException || e is NotSupportedException)
+                {
+                    WriteError(new ErrorRecord(e, "InvalidProfilePath", ErrorCategory.InvalidArgument, folder));
+                    continue;
+                }
+                if (!System.IO.Directory.Exists(home))
+                {
+                    WriteError(new ErrorRecord(new System.IO.DirectoryNotFoundException($"The profile folder '{home}' does not exist; give a user's home folder."),
+                        "ProfileFolderNotFound", ErrorCategory.ObjectNotFound, home));
+                    continue;
+                }
+                yield return home;
+            }
+        }
+
         /// <summary>A hashtable of variables → an environment with the platform's name comparison.</summary>
         protected static Dictionary<string, string> ToEnvironment(Hashtable table, bool windows)
         {

@@ -184,23 +184,8 @@ namespace NpmHardening.Commands
             }
             if (UserProfile != null)
             {
-                foreach (var given in UserProfile)
-                {
-                    string home;
-                    try { home = GetUnresolvedProviderPathFromPSPath(given); }
-                    catch (Exception e) when (e is ProviderNotFoundException || e is DriveNotFoundException || e is PSArgumentException || e is NotSupportedException)
-                    {
-                        WriteError(new ErrorRecord(e, "InvalidProfilePath", ErrorCategory.InvalidArgument, given));
-                        continue;
-                    }
-                    if (!System.IO.Directory.Exists(home))
-                    {
-                        WriteError(new ErrorRecord(new System.IO.DirectoryNotFoundException($"The profile folder '{home}' does not exist; give a user's home folder."),
-                            "ProfileFolderNotFound", ErrorCategory.ObjectNotFound, home));
-                        continue;
-                    }
+                foreach (var home in ResolveProfileFolders(UserProfile))
                     yield return (home, ProfileEnvironment.For(Platform, BaseEnvironment, home), project ? workingDirectory : home);
-                }
                 yield break;
             }
             yield return (workingDirectory, BaseEnvironment, workingDirectory);
