@@ -19,6 +19,7 @@
         'Test-NpmHardening'
         'Get-NpmHardeningBackup'
         'Restore-NpmHardening'
+        'Test-NpmrcToken'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

@@ -1,10 +1,12 @@
 using System;
+using System.Collections.Generic;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace NpmHardening.Engine.Credentials
+namespace NpmHardening
 {
+    // In the NpmHardening namespace because NpmTokenFinding.Kind shows it to users.
     /// <summary>What kind of secret a config value is.</summary>
     public enum NpmCredentialKind
     {
@@ -26,7 +28,10 @@ namespace NpmHardening.Engine.Credentials
         /// <summary>certfile/keyfile: a path to client TLS material.</summary>
         ClientCertificatePath,
     }
+}
 
+namespace NpmHardening.Engine.Credentials
+{
     /// <summary>
     /// Recognises npm credentials and turns them into things that are safe to show: a redacted form that
     /// keeps the first and last two characters of the secret and a fingerprint (first 12 hex digits of
@@ -54,6 +59,55 @@ namespace NpmHardening.Engine.Credentials
                 default:
                     return false;
             }
+        }
+
+        private static readonly Regex TokenAnywhere = new Regex(@"npm_[0-9A-Za-z]{36}", RegexOptions.CultureInvariant);
+
+        /// <summary>Every substring shaped like a granular npm token (comments, binary files, variable values).</summary>
+        public static IEnumerable<string> FindTokenShapes(string text)
+        {
+            foreach (Match m in TokenAnywhere.Matches(text))
+            {
+                // npm_ + 36 inside a longer run of base62 characters is not a token by itself
+                int end = m.Index + m.Length;
+                bool before = m.Index > 0 && IsBase62(text[m.Index - 1]);
+                bool after = end < text.Length && IsBase62(text[end]);
+                if (!before && !after) yield return m.Value;
+            }
+        }
+
+        private static readonly Regex UuidAnywhere = new Regex("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", RegexOptions.CultureInvariant);
+
+        /// <summary>
+        /// A text with every npm-token-shaped and UUID-shaped substring redacted: for messages that quote a file's
+        /// keys or values, where a malformed line can carry a secret that no key name marks as one.
+        /// </summary>
+        public static string RedactShapes(string text)
+        {
+            if (string.IsNullOrEmpty(text)) return text;
+            var result = TokenAnywhere.Replace(text, m => Redact(m.Value));
+            return UuidAnywhere.Replace(result, m => Redact(m.Value));
+        }
+
+        private static bool IsBase62(char c) => c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z';
+
+        /// <summary>A variable whose name says it carries an npm credential, or whose value holds an npm token.</summary>
+        public static bool IsTokenVariable(string name, string? value)
+        {
+            if (string.IsNullOrWhiteSpace(value)) return false;
+            var v = value!.Trim();
+            if (Classify("_authToken", v) == NpmCredentialKind.EnvironmentReference) return false;
+            if (TokenAnywhere.IsMatch(v)) return true;
+            var upper = name.ToUpperInvariant();
+            if (upper.StartsWith("NPM_CONFIG_", StringComparison.Ordinal))
+            {
+                var key = name.Substring("npm_config_".Length);
+                var baseKey = key.IndexOf(':') >= 0 ? key.Substring(key.LastIndexOf(':') + 1) : key;
+                if (string.Equals(baseKey, "cert", StringComparison.OrdinalIgnoreCase)) return false;
+                return IsSecretKey(key) && Classify(key, v) != NpmCredentialKind.ClientCertificatePath;
+            }
+            if (upper == "NODE_AUTH_TOKEN") return true;
+            return upper.Contains("NPM") && (upper.Contains("TOKEN") || upper.Contains("PASSWORD") || upper.EndsWith("_AUTH", StringComparison.Ordinal) || upper.Contains("_AUTH_"));
         }
 
         /// <summary>Classifies a value found under <paramref name="key"/> (the raw text as written, before expansion).</summary>

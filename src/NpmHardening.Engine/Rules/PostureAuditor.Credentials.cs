@@ -164,26 +164,7 @@ namespace NpmHardening.Engine.Rules
             }
         }
 
-        private static readonly Regex TokenShape = new Regex(@"npm_[0-9A-Za-z]{36}", RegexOptions.CultureInvariant);
-
-        /// <summary>A variable whose name says it carries an npm credential, or whose value holds an npm token.</summary>
-        internal static bool IsTokenVariable(string name, string? value)
-        {
-            if (string.IsNullOrWhiteSpace(value)) return false;
-            var v = value!.Trim();
-            if (NpmCredential.Classify("_authToken", v) == NpmCredentialKind.EnvironmentReference) return false;
-            if (TokenShape.IsMatch(v)) return true;
-            var upper = name.ToUpperInvariant();
-            if (upper.StartsWith("NPM_CONFIG_", StringComparison.Ordinal))
-            {
-                var key = name.Substring("npm_config_".Length);
-                var baseKey = key.IndexOf(':') >= 0 ? key.Substring(key.LastIndexOf(':') + 1) : key;
-                if (string.Equals(baseKey, "cert", StringComparison.OrdinalIgnoreCase)) return false;
-                return NpmCredential.IsSecretKey(key) && NpmCredential.Classify(key, v) != NpmCredentialKind.ClientCertificatePath;
-            }
-            if (upper == "NODE_AUTH_TOKEN") return true;
-            return upper.Contains("NPM") && (upper.Contains("TOKEN") || upper.Contains("PASSWORD") || upper.EndsWith("_AUTH", StringComparison.Ordinal) || upper.Contains("_AUTH_"));
-        }
+        internal static bool IsTokenVariable(string name, string? value) => NpmCredential.IsTokenVariable(name, value);
 
         private IEnumerable<NpmSecurityFinding> TokenVariables(NpmSecurityRule rule)
         {

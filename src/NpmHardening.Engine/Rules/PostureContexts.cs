@@ -142,19 +142,7 @@ namespace NpmHardening.Engine.Rules
         /// <summary>Resolves and audits one context. Throws only on internal failures; unreadable files become findings.</summary>
         public PostureContextResult Audit(PostureContext context)
         {
-            if (context == null) throw new ArgumentNullException(nameof(context));
-            IReadOnlyDictionary<string, string> env = Environment ?? Platform.Environment;
-            if (context.ProfileHome != null) env = ProfileEnvironment.For(Platform, env, context.ProfileHome);
-
-            var installation = Installation ?? Locate(env);
-            var resolution = NpmConfigResolver.Resolve(new NpmConfigRequest
-            {
-                Platform = Platform,
-                Environment = env,
-                WorkingDirectory = context.WorkingDirectory,
-                Installation = installation,
-            });
-            if (Explain != null) Describe(context, resolution);
+            var resolution = Resolve(context);
 
             var findings = PostureAuditor.Audit(new PostureRequest(resolution, Platform, Now)
             {
@@ -173,6 +161,25 @@ namespace NpmHardening.Engine.Rules
                 Explain($"{context.Label}: {findings.Count} findings ({string.Join(", ", counts)}) against the {Baseline} baseline.");
             }
             return new PostureContextResult(context, resolution, findings);
+        }
+
+        /// <summary>npm's configuration as npm would load it in <paramref name="context"/> (what the audit and the token scan read).</summary>
+        public NpmConfigResolution Resolve(PostureContext context)
+        {
+            if (context == null) throw new ArgumentNullException(nameof(context));
+            IReadOnlyDictionary<string, string> env = Environment ?? Platform.Environment;
+            if (context.ProfileHome != null) env = ProfileEnvironment.For(Platform, env, context.ProfileHome);
+
+            var installation = Installation ?? Locate(env);
+            var resolution = NpmConfigResolver.Resolve(new NpmConfigRequest
+            {
+                Platform = Platform,
+                Environment = env,
+                WorkingDirectory = context.WorkingDirectory,
+                Installation = installation,
+            });
+            if (Explain != null) Describe(context, resolution);
+            return resolution;
         }
 
         /// <summary>node and npm as a shell with this environment finds them; located once per distinct environment.</summary>

@@ -69,7 +69,6 @@ namespace NpmHardening.Commands
         private readonly HashSet<string> _audited = new HashSet<string>(StringComparer.Ordinal);
         private readonly List<NpmSecurityFinding> _collected = new List<NpmSecurityFinding>();
         private readonly List<string> _contexts = new List<string>();
-        private DateTime _lastProgress = DateTime.MinValue;
 
         protected override void BeginProcessing()
         {
@@ -205,18 +204,6 @@ namespace NpmHardening.Commands
                 else WriteObject(finding);
             }
         }
-
-        private void Progress(int id, int parentId, string activity, string status, int percent, bool force = false)
-        {
-            // Progress records are cheap to make but slow to render; a tree walk reports at most ten times a second.
-            var now = DateTime.UtcNow;
-            if (!force && (now - _lastProgress).TotalMilliseconds < 100) return;
-            _lastProgress = now;
-            WriteProgress(new ProgressRecord(id, activity, status) { ParentActivityId = parentId, PercentComplete = percent });
-        }
-
-        private void CompleteProgress(int id, string activity) =>
-            WriteProgress(new ProgressRecord(id, activity, "Done") { RecordType = ProgressRecordType.Completed });
     }
 
     /// <summary>Tab completion of posture rule ids (NPMH2001…) with their titles, from the engine's catalog.</summary>

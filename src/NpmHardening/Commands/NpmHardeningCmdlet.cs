@@ -13,6 +13,20 @@ namespace NpmHardening.Commands
         protected string CurrentFileSystemDirectory => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
 
         /// <summary>Resolves -Path (wildcards) or -LiteralPath to file-system paths; unresolvable ones become errors.</summary>
+        private DateTime _lastProgress = DateTime.MinValue;
+
+        /// <summary>Progress for long work; unless forced, at most ten records a second (they are cheap to make but slow to render).</summary>
+        protected void Progress(int id, int parentId, string activity, string status, int percent, bool force = false)
+        {
+            var now = DateTime.UtcNow;
+            if (!force && (now - _lastProgress).TotalMilliseconds < 100) return;
+            _lastProgress = now;
+            WriteProgress(new ProgressRecord(id, activity, status) { ParentActivityId = parentId, PercentComplete = percent });
+        }
+
+        protected void CompleteProgress(int id, string activity) =>
+            WriteProgress(new ProgressRecord(id, activity, "Done") { RecordType = ProgressRecordType.Completed });
+
         protected IEnumerable<string> ResolvePaths(string[]? paths, bool literal)
         {
             if (paths == null) yield break;

@@ -1,0 +1,583 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using NpmHardening.Engine.Config;
+using NpmHardening.Engine.Platform;
+using NpmHardening.Engine.Rules;
+
+namespace NpmHardening.Engine.Credentials
+{
+    /// <summary>Why a source could not be scanned (or was scanned with a caveat). Messages never hold a secret.</summary>
+    public enum TokenScanProblemKind
+    {
+        Unreadable,
+        NotAFile,
+        TooLarge,
+        Binary,
+        /// <summary>Scanned, but npm cannot read the file (UTF-16): its settings do not apply, its secrets still leak.</summary>
+        Utf16,
+        FolderUnreadable,
+        VariablesUnreadable,
+    }
+
+    public sealed class TokenScanProblem
+    {
+        public TokenScanProblem(TokenScanProblemKind kind, string target, string message, bool isError)
+        {
+            Kind = kind; Target = target; Message = message; IsError = isError;
+        }
+        public TokenScanProblemKind Kind { get; }
+        /// <summary>The file or folder (or variable store) concerned.</summary>
+        public string Target { get; }
+        public string Message { get; }
+        /// <summary>False for caveats that still produced findings.</summary>
+        public bool IsError { get; }
+        public override string ToString() => $"{Target}: {Message}";
+    }
+
+    /// <summary>
+    /// Finds npm credentials line by line in npmrc files and in environment variables, and judges each one:
+    /// what it is, where npm sends it, who else can read it. Every line counts, not only the one npm would use:
+    /// a shadowed duplicate, a key inside an ini section or a token left in a comment is still a secret on disk.
+    /// One scanner serves a whole run, so a file reached twice (as a layer and by path) is reported once.
+    /// </summary>
+    public sealed class NpmTokenScanner
+    {
+        /// <summary>Files above this are not read: no real .npmrc comes near it.</summary>
+        public const long MaxFileBytes = 8L << 20;
+
+        private static readonly string[] AuthNames = { "_authToken", "_auth", "_password", "username", "certfile", "keyfile" };
+        private readonly HashSet<string> _files;
+        private readonly HashSet<string> _variableStores = new HashSet<string>(StringComparer.Ordinal);
+        private VariableScope? _currentUser;
+
+        public NpmTokenScanner(IPlatform platform)
+        {
+            Platform = platform ?? throw new ArgumentNullException(nameof(platform));
+            _files = new HashSet<string>(platform.IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+            IsCI = CiDetection.IsCI(platform.Environment);
+        }
+
+        public IPlatform Platform { get; }
+
+        private IReadOnlyDictionary<string, string>? _environment;
+
+        /// <summary>The variables of the process that would run npm (what-if analysis); the platform's own by default.</summary>
+        public IReadOnlyDictionary<string, string> Environment
+        {
+            get => _environment ?? Platform.Environment;
+            set { _environment = value; IsCI = CiDetection.IsCI(Environment); _currentUser = null; }
+        }
+        /// <summary>Whether this process runs as a CI job: there, a token in the job's environment is the expected channel.</summary>
+        public bool IsCI { get; set; }
+        /// <summary>Hears each problem: unreadable, binary, UTF-16 or oversized files, unreadable variable stores.</summary>
+        public Action<TokenScanProblem>? Problem { get; set; }
+
+        // ------------------------------------------------------------------------------------------ contexts
+
+        /// <summary>
+        /// The credentials npm meets in one context: every npmrc layer the resolver loads for it, and the variables
+        /// defined for that user (this process's own variables when it is the current user).
+        /// </summary>
+        public IEnumerable<NpmTokenFinding> ScanContext(PostureContext context, NpmConfigResolution resolution)
+        {
+            if (context == null) throw new ArgumentNullException(nameof(context));
+            if (resolution == null) throw new ArgumentNullException(nameof(resolution));
+            var scope = new VariableScope(this, context.AuditProcessEnvironment ? resolution.Environment : null, context.Profile);
+            var registries = ConfiguredRegistries(resolution);
+            foreach (var layer in resolution.Layers)
+            {
+                if (layer.Source == null) continue;
+                if (layer.Layer != NpmConfigLayer.Builtin && layer.Layer != NpmConfigLayer.Global &&
+                    layer.Layer != NpmConfigLayer.User && layer.Layer != NpmConfigLayer.Project) continue;
+                foreach (var f in ScanFileCore(layer.Source, layer.Layer.ToString(), context.Label, scope, registries)) yield return f;
+            }
+            foreach (var f in ScanVariables(context.Label, scope)) yield return f;
+        }
+
+        /// <summary>One file given by path, read as npm would read it as a user or project config.</summary>
+        public IEnumerable<NpmTokenFinding> ScanFile(string path, string? context = null)
+        {
+            if (path == null) throw new ArgumentNullException(nameof(path));
+            _currentUser ??= new VariableScope(this, Environment, null);
+            return ScanFileCore(path, "File", context, _currentUser, null);
+        }
+
+        /// <summary>True when the file was already scanned in this run (then it is not reported again).</summary>
+        public bool AlreadyScanned(string path) => _files.Contains(Key(path));
+
+        private string Key(string path)
+        {
+            try { return Platform.RealPath(path); }
+            catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException || e is ArgumentException) { return path; }
+        }
+
+        private IEnumerable<NpmTokenFinding> ScanFileCore(string path, string layer, string? context, VariableScope scope,
+            IReadOnlyDictionary<string, string>? registries)
+        {
+            if (!_files.Add(Key(path))) yield break;
+            var read = Platform.ReadFile(path, MaxFileBytes);
+            switch (read.Status)
+            {
+                case FileReadStatus.NotFound:
+                    yield break;
+                case FileReadStatus.IsDirectory:
+                    Report(TokenScanProblemKind.NotAFile, path, "is a directory, not a file; npm ignores it.", true);
+                    yield break;
+                case FileReadStatus.TooLarge:
+                    Report(TokenScanProblemKind.TooLarge, path,
+                        $"is {read.Length:N0} bytes, over the {MaxFileBytes >> 20} MiB an npmrc scan reads; it was not scanned. No real .npmrc is this large: look at what it is.", true);
+                    yield break;
+                case FileReadStatus.AccessDenied:
+                case FileReadStatus.IoError:
+                    Report(TokenScanProblemKind.Unreadable, path, $"cannot be read ({read.Error}); it was not scanned.", true);
+                    yield break;
+            }
+
+            var bytes = read.Bytes!;
+            var document = Decode(path, bytes, out bool binary);
+            var file = new FileState(this, path);
+            if (binary)
+            {
+                // not an npmrc at all; still sweep it for token-shaped strings so a planted token is not missed
+                var text = Encoding.GetEncoding("ISO-8859-1").GetString(bytes);
+                foreach (var token in NpmCredential.FindTokenShapes(text).Distinct(StringComparer.Ordinal))
+                    yield return TokenInText(file, layer, context, token, null, "binary content");
+                yield break;
+            }
+
+            var local = registries ?? RegistriesIn(document!);
+            string? section = null;
+            foreach (var line in document!.Lines)
+            {
+                if (line.Kind == NpmrcLineKind.Section) { section = line.SectionName; continue; }
+                if (line.Kind == NpmrcLineKind.Comment || line.Kind == NpmrcLineKind.Ignored)
+                {
+                    foreach (var token in NpmCredential.FindTokenShapes(line.Text).Distinct(StringComparer.Ordinal))
+                        yield return TokenInText(file, layer, context, token, line.Number, line.Kind == NpmrcLineKind.Comment ? "a comment" : "a line npm skips");
+                    continue;
+                }
+                if (line.Kind != NpmrcLineKind.Setting) continue;
+                var finding = JudgeLine(file, layer, context, scope, local, line, section);
+                if (finding != null) yield return finding;
+            }
+        }
+
+        private void Report(TokenScanProblemKind kind, string target, string message, bool isError) =>
+            Problem?.Invoke(new TokenScanProblem(kind, target, message, isError));
+
+        /// <summary>The document npm would parse, or the UTF-16 text decoded (npm cannot read it, but its secrets are real).</summary>
+        private NpmrcDocument? Decode(string path, byte[] bytes, out bool binary)
+        {
+            binary = false;
+            var issues = new List<NpmConfigIssue>();
+            NpmrcFile.Inspect(bytes, path, issues);
+            var utf16 = issues.Any(i => i.Kind == NpmConfigIssueKind.Utf16Encoded) ? Utf16Order(bytes) : null;
+            if (utf16 != null)
+            {
+                var text = utf16.GetString(bytes).TrimStart('\uFEFF');
+                Report(TokenScanProblemKind.Utf16, path,
+                    "is encoded as UTF-16, which npm cannot read (none of its settings apply); it was scanned as UTF-16 because the secrets in it are still on disk. Save it as UTF-8 or delete it.", false);
+                return NpmrcDocument.Parse(text, path);
+            }
+            if (issues.Any(i => i.Kind == NpmConfigIssueKind.NulBytes || i.Kind == NpmConfigIssueKind.Utf16Encoded))
+            {
+                binary = true;
+                Report(TokenScanProblemKind.Binary, path,
+                    "holds binary data (NUL bytes), not npm settings; only token-shaped strings were looked for in it.", true);
+                return null;
+            }
+            return NpmrcDocument.Parse(bytes, path);
+        }
+
+        /// <summary>
+        /// The UTF-16 byte order of text that npm's check flagged as UTF-16, or null when the bytes are binary: without a
+        /// byte-order mark, text in UTF-16 has its NULs on one side of each byte pair and (almost) none on the other.
+        /// </summary>
+        private static Encoding? Utf16Order(byte[] bytes)
+        {
+            if (bytes.Length >= 2 && bytes[0] == 0xFF && bytes[1] == 0xFE) return Encoding.Unicode;
+            if (bytes.Length >= 2 && bytes[0] == 0xFE && bytes[1] == 0xFF) return Encoding.BigEndianUnicode;
+            int evenNul = 0, oddNul = 0;
+            for (int i = 0; i < bytes.Length; i++)
+                if (bytes[i] == 0) { if ((i & 1) == 0) evenNul++; else oddNul++; }
+            int pairs = bytes.Length / 2;
+            if (pairs == 0) return null;
+            if (oddNul * 10 >= pairs * 9 && evenNul * 10 <= pairs) return Encoding.Unicode;
+            if (evenNul * 10 >= pairs * 9 && oddNul * 10 <= pairs) return Encoding.BigEndianUnicode;
+            return null;
+        }
+
+        // ------------------------------------------------------------------------------------------ lines
+
+        private NpmTokenFinding? JudgeLine(FileState file, string layer, string? context, VariableScope scope,
+            IReadOnlyDictionary<string, string> registries, NpmrcLine line, string? section)
+        {
+            var key = IniDecoder.Unsafe(line.RawKey!) as string;
+            if (string.IsNullOrEmpty(key)) return null;
+            if (key!.EndsWith("[]", StringComparison.Ordinal)) key = key.Substring(0, key.Length - 2);
+            var raw = line.RawValue == null ? "" : (IniDecoder.Unsafe(line.RawValue) as string ?? "");
+            raw = raw.Trim();
+            if (raw.Length == 0) return null;
+
+            string? registry = null;
+            string name = key;
+            if (NerfDart.TrySplitKey(key, out var nerf, out var scopedName)) { registry = nerf; name = scopedName; }
+            else if (key.IndexOf(':') > 0 && key[0] != '@') name = key.Substring(key.LastIndexOf(':') + 1);
+
+            var kind = NpmCredential.Classify(key, raw);
+            bool authName = AuthNames.Contains(name, StringComparer.Ordinal);
+            if (!authName && kind != NpmCredentialKind.UrlWithPassword && kind != NpmCredentialKind.GranularToken &&
+                !(NpmCredential.IsSecretKey(key) && kind != NpmCredentialKind.None)) return null;
+            if (name == "username" && registry != null) return null; // a scoped user name: its _password line is the finding
+            if (kind == NpmCredentialKind.ClientCertificatePath && name != "keyfile") return null; // certificates are public
+
+            var f = new NpmTokenFinding
+            {
+                Path = file.Path, Line = line.Number, Layer = layer, Source = $"{file.Path}:{line.Number}", Registry = registry,
+                Key = key, Kind = kind, Context = context,
+            };
+            var where = section != null ? $" (inside [{section}], which npm does not apply)" : "";
+
+            if (name == "username")
+            {
+                f.UserName = raw;
+                f.Redacted = raw;
+                f.Kind = NpmCredentialKind.None;
+                return Judge(f, file, NpmSeverity.Medium, NpmFindingStatus.Fail, "NPMH7003",
+                    $"username is not scoped to a registry{where}; npm 9 and later refuse to run with it (ERR_INVALID_AUTH).",
+                    $"npm config fix  # or write it as //registry.example.com/:username=…");
+            }
+
+            if (kind == NpmCredentialKind.EnvironmentReference)
+                return JudgeReference(f, file, scope, registries, raw, name, where);
+
+            var secret = EnvExpansion.Replace(raw, _ => null); // a partial reference keeps its literal part
+            f.Redacted = NpmCredential.Redact(secret);
+            f.Fingerprint = kind == NpmCredentialKind.ClientCertificatePath ? null : NpmCredential.Fingerprint(secret);
+            if (kind == NpmCredentialKind.GranularToken) f.ChecksumValid = NpmCredential.HasValidChecksum(secret);
+
+            if (kind == NpmCredentialKind.ClientCertificatePath)
+            {
+                f.Redacted = raw;
+                var keyAccess = Platform.GetFileAccess(raw);
+                if (keyAccess != null && keyAccess.ReadableByOthers)
+                    return Judge(f, file, NpmSeverity.High, NpmFindingStatus.Fail, "NPMH8001",
+                        $"The client TLS key {raw} that {key} names is readable by others: {keyAccess.Summary}.",
+                        Platform.IsWindows ? $"icacls '{raw}' /inheritance:r /grant:r \"%USERNAME%:F\"" : $"chmod 600 '{raw}'", fileAccessOf: keyAccess);
+                return Judge(f, file, NpmSeverity.Info, NpmFindingStatus.Pass, null,
+                    $"{key} names a client TLS key ({(keyAccess != null ? keyAccess.Summary : "its permissions could not be read")}); the key itself is not in the npmrc.", null, fileAccessOf: keyAccess);
+            }
+
+            if (kind == NpmCredentialKind.UrlWithPassword)
+                return Judge(f, file, NpmSeverity.High, NpmFindingStatus.Fail, "NPMH9002",
+                    $"{key} is a URL with a password in it{where}; anything that can read the file can use it.",
+                    "Put the password in the proxy or registry's own credential store, or reference it as ${VARIABLE}.");
+
+            var (severity, ruleId, what) = kind switch
+            {
+                NpmCredentialKind.GranularToken when f.ChecksumValid == false =>
+                    (NpmSeverity.Low, "NPMH7001", "a string shaped like an npm token whose checksum is invalid, so probably a placeholder rather than a real token"),
+                NpmCredentialKind.GranularToken => (NpmSeverity.High, "NPMH7001", "a plaintext npm access token"),
+                NpmCredentialKind.LegacyUuidToken => (NpmSeverity.High, "NPMH7001", "a plaintext legacy (UUID) token"),
+                NpmCredentialKind.BasicAuth => (NpmSeverity.High, "NPMH7002", "a base64 user:password (_auth), which is an account password rather than a revocable token"),
+                NpmCredentialKind.Password => (NpmSeverity.High, "NPMH7002", "a base64 password (_password), which is an account password rather than a revocable token"),
+                _ => (NpmSeverity.High, "NPMH7001", "a plaintext registry token"),
+            };
+            var message = new StringBuilder($"{key} holds {what}{where}.");
+            if (kind == NpmCredentialKind.BasicAuth)
+            {
+                var user = BasicAuthUser(secret, out bool validBase64);
+                f.UserName = user;
+                if (!validBase64) message.Append(" Its value is not valid base64, so npm sends a broken credential; it is still a secret on disk.");
+            }
+            if (registry == null && name != "username")
+            {
+                message.Append(" It is not scoped to a registry: npm 9 and later refuse to run until it is (ERR_INVALID_AUTH), but the secret is on disk all the same.");
+            }
+            string recommendation = kind == NpmCredentialKind.BasicAuth || kind == NpmCredentialKind.Password
+                ? $"Create a granular access token (npm token create, or on npmjs.com), reference it as {RegistryPrefix(registry)}:_authToken=${{NPM_TOKEN}}, and delete this line: Protect-NpmrcToken -LiteralPath {PowerShellText.Quote(file.Path)} -Remove"
+                : $"Protect-NpmrcToken -LiteralPath {PowerShellText.Quote(file.Path)} -VariableName NPM_TOKEN  # then keep the token in a secret store";
+            if (HttpScope(registry, registries) is string http && f.ChecksumValid != false)
+            {
+                message.Append($" It is sent to {http} over plain http, readable by anyone on the network path.");
+                severity = NpmSeverity.Critical;
+            }
+            return Judge(f, file, severity, NpmFindingStatus.Fail, ruleId, message.ToString(), recommendation, raiseIfShared: f.ChecksumValid != false);
+        }
+
+        private NpmTokenFinding JudgeReference(NpmTokenFinding f, FileState file, VariableScope scope,
+            IReadOnlyDictionary<string, string> registries, string raw, string name, string where)
+        {
+            f.Redacted = raw;
+            var names = EnvExpansion.References(raw).Select(r => r.Name).ToList();
+            f.Variable = string.Join(", ", names);
+            var values = names.Select(n => scope.Lookup(n)).ToList();
+            bool set = values.All(v => v.Value != null);
+            f.VariableSet = set;
+            f.VariableSource = string.Join(", ", values.Where(v => v.Source != null).Select(v => v.Source).Distinct());
+            if (f.VariableSource.Length == 0) f.VariableSource = null;
+            var expanded = EnvExpansion.Replace(raw, n => scope.Lookup(n).Value);
+            if (set)
+            {
+                f.Fingerprint = NpmCredential.Fingerprint(expanded);
+                var expandedKind = NpmCredential.Classify(f.Key, expanded);
+                if (expandedKind == NpmCredentialKind.GranularToken) f.ChecksumValid = NpmCredential.HasValidChecksum(expanded);
+            }
+            var rule = name == "_auth" || name == "_password" ? "NPMH7002" : "NPMH7001";
+            if (f.Registry == null && (name == "_authToken" || name == "_auth" || name == "_password"))
+                return Judge(f, file, NpmSeverity.Medium, NpmFindingStatus.Fail, "NPMH7003",
+                    $"{f.Key} reads its value from the environment but is not scoped to a registry{where}; npm 9 and later refuse to run with it (ERR_INVALID_AUTH).",
+                    "npm config fix  # scopes it to the default registry", fileAccess: false);
+            if (HttpScope(f.Registry, registries) is string http)
+                return Judge(f, file, NpmSeverity.High, NpmFindingStatus.Fail, "NPMH2002",
+                    $"{f.Key} is sent to {http} over plain http, readable by anyone on the network path.",
+                    $"Use https for {http}.", fileAccess: false);
+            if (!set)
+            {
+                var hint = scope.IsCurrentProcess
+                    ? "is not set in this session or persistently; npm then sends the reference text itself and the registry refuses it"
+                    : "is not defined persistently for this user; it must come from the session or job that runs npm";
+                return Judge(f, file, NpmSeverity.Low, NpmFindingStatus.Warning, rule,
+                    $"{f.Key} reads {f.Variable} from the environment{where} (good), but it {hint}.", null, fileAccess: false);
+            }
+            return Judge(f, file, NpmSeverity.Info, NpmFindingStatus.Pass, rule,
+                $"{f.Key} reads its secret from {f.Variable}{where} ({f.VariableSource}); the file holds no secret.", null, fileAccess: false);
+        }
+
+        /// <summary>A granular-token-shaped string outside any setting (a comment, binary content): found by shape alone.</summary>
+        private NpmTokenFinding TokenInText(FileState file, string layer, string? context, string token, int? line, string where)
+        {
+            var f = new NpmTokenFinding
+            {
+                Path = file.Path, Line = line, Layer = layer, Source = line is int n ? $"{file.Path}:{n}" : file.Path,
+                Key = "(" + where + ")", Kind = NpmCredentialKind.GranularToken, Context = context,
+                Redacted = NpmCredential.Redact(token), Fingerprint = NpmCredential.Fingerprint(token),
+                ChecksumValid = NpmCredential.HasValidChecksum(token),
+            };
+            bool real = f.ChecksumValid == true;
+            return Judge(f, file, real ? NpmSeverity.High : NpmSeverity.Low, NpmFindingStatus.Fail, "NPMH7001",
+                real ? $"An npm access token sits in {where}: npm does not use it, but anyone who reads the file can."
+                     : $"A string shaped like an npm token sits in {where}; its checksum is invalid, so it is probably a placeholder.",
+                "Revoke the token (npm token revoke, or on npmjs.com) and delete it from the file.", raiseIfShared: real);
+        }
+
+        private NpmTokenFinding Judge(NpmTokenFinding f, FileState file, NpmSeverity severity, NpmFindingStatus status, string? ruleId,
+            string message, string? recommendation, bool fileAccess = true, bool raiseIfShared = false, FileAccessInfo? fileAccessOf = null)
+        {
+            var access = fileAccessOf ?? (fileAccess ? file.Access : null);
+            f.FileAccess = access?.Summary;
+            if (raiseIfShared && access != null && access.ReadableByOthers && status == NpmFindingStatus.Fail)
+            {
+                severity = NpmSeverity.Critical;
+                message += $" The file is readable by others: {access.Summary}.";
+            }
+            f.Severity = severity;
+            f.Status = status;
+            f.RuleId = ruleId;
+            f.Message = message;
+            f.Recommendation = recommendation;
+            return f;
+        }
+
+        private static string RegistryPrefix(string? registry) => registry ?? "//registry.npmjs.org/";
+
+        /// <summary>The user name an _auth value encodes; never its password.</summary>
+        private static string? BasicAuthUser(string value, out bool validBase64)
+        {
+            validBase64 = false;
+            try
+            {
+                var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(value));
+                validBase64 = true;
+                int colon = decoded.IndexOf(':');
+                return colon > 0 ? decoded.Substring(0, colon) : null;
+            }
+            catch (FormatException) { return null; }
+        }
+
+        // ------------------------------------------------------------------------------------------ registries
+
+        /// <summary>nerf-dart scope → registry URL, for the registries the configuration names (registry, @scope:registry).</summary>
+        private static IReadOnlyDictionary<string, string> ConfiguredRegistries(NpmConfigResolution resolution)
+        {
+            var map = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var layer in resolution.Layers)
+                foreach (var key in layer.Keys)
+                    if ((key == "registry" || key.EndsWith(":registry", StringComparison.Ordinal)) && layer.TryGet(key, out var v) && v.Value is string url)
+                        AddRegistry(map, url);
+            return map;
+        }
+
+        private static IReadOnlyDictionary<string, string> RegistriesIn(NpmrcDocument document)
+        {
+            var map = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var line in document.Lines)
+            {
+                if (line.Kind != NpmrcLineKind.Setting || line.RawValue == null) continue;
+                var key = IniDecoder.Unsafe(line.RawKey!) as string;
+                if (key == null || !(key == "registry" || key.EndsWith(":registry", StringComparison.Ordinal))) continue;
+                if (IniDecoder.Unsafe(line.RawValue) is string url) AddRegistry(map, url);
+            }
+            return map;
+        }
+
+        private static void AddRegistry(Dictionary<string, string> map, string url)
+        {
+            var nerf = NerfDart.FromUrl(url.Trim());
+            if (nerf != null) map[nerf] = url.Trim();
+        }
+
+        /// <summary>The registry URL when a credential for <paramref name="scope"/> would travel over http to a host that is not this machine.</summary>
+        private static string? HttpScope(string? scope, IReadOnlyDictionary<string, string> registries)
+        {
+            if (scope == null || !registries.TryGetValue(scope.EndsWith("/", StringComparison.Ordinal) ? scope : scope + "/", out var url)) return null;
+            if (!url.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) return null;
+            return IsLoopback(url) ? null : url;
+        }
+
+        internal static bool IsLoopback(string url)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri)) return false;
+            if (uri.IsLoopback) return true;
+            return string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase);
+        }
+
+        // ------------------------------------------------------------------------------------------ variables
+
+        private IEnumerable<NpmTokenFinding> ScanVariables(string? context, VariableScope scope)
+        {
+            var cmp = Platform.IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+            foreach (var pv in scope.Persistent)
+            {
+                if (!NpmCredential.IsTokenVariable(pv.Name, pv.Value)) continue;
+                var source = pv.Line is int line ? $"{pv.Location}:{line}" : pv.Location;
+                if (!_variableStores.Add(pv.Scope + "\n" + source + "\n" + pv.Name)) continue;
+                var f = VariableFinding(pv.Name, pv.Value, pv.Scope == EnvironmentScope.Machine ? "MachineEnvironment" : "UserEnvironment", source, context);
+                f.Path = pv.Line != null ? pv.Location : null;
+                f.Line = pv.Line;
+                var who = pv.Scope == EnvironmentScope.Machine ? "every user of the machine" : "the user";
+                yield return Judge(f, FileState.None, f.ChecksumValid == false ? NpmSeverity.Low : NpmSeverity.High, NpmFindingStatus.Fail, "NPMH7004",
+                    $"{pv.Name} holds an npm credential and is defined for {who} in {source}: every process, install scripts included, can read it.",
+                    Platform.IsWindows && pv.Line == null
+                        ? $"[Environment]::SetEnvironmentVariable({PowerShellText.Quote(pv.Name)}, $null, '{pv.Scope}')"
+                        : $"Delete the line that sets {pv.Name} in {pv.Location}, and keep the token in a secret store.", fileAccess: false);
+            }
+            if (scope.Process == null || !_variableStores.Add("process")) yield break;
+            foreach (var kv in scope.Process.OrderBy(k => k.Key, StringComparer.Ordinal))
+            {
+                if (!NpmCredential.IsTokenVariable(kv.Key, kv.Value)) continue;
+                if (scope.Persistent.Any(p => cmp.Equals(p.Name, kv.Key) && p.Value == kv.Value)) continue; // reported where it is defined
+                var f = VariableFinding(kv.Key, kv.Value, "Environment", "env:" + kv.Key, context);
+                var remove = $"Remove-Item -LiteralPath {PowerShellText.Quote("Env:" + kv.Key)}";
+                if (IsCI)
+                    yield return Judge(f, FileState.None, NpmSeverity.Info, NpmFindingStatus.Pass, "NPMH7004",
+                        $"{kv.Key} holds an npm credential in the job's environment, the expected channel on CI; keep it a masked secret with the least permissions it needs.", null, fileAccess: false);
+                else
+                    yield return Judge(f, FileState.None, f.ChecksumValid == false ? NpmSeverity.Low : NpmSeverity.Medium, NpmFindingStatus.Warning, "NPMH7004",
+                        $"{kv.Key} holds an npm credential in this session's environment: every process started from it, install scripts included, can read it. Set it only for the commands that need it.",
+                        remove, fileAccess: false);
+            }
+        }
+
+        private static NpmTokenFinding VariableFinding(string name, string value, string layer, string source, string? context)
+        {
+            var v = value.Trim();
+            string key = name;
+            string? registry = null;
+            if (name.StartsWith("npm_config_", StringComparison.OrdinalIgnoreCase) && NerfDart.TrySplitKey(name.Substring("npm_config_".Length), out var nerf, out _))
+                registry = nerf;
+            var token = NpmCredential.FindTokenShapes(v).FirstOrDefault();
+            var secret = token ?? v;
+            var kind = token != null ? NpmCredentialKind.GranularToken : NpmCredential.Classify(name.StartsWith("npm_config_", StringComparison.OrdinalIgnoreCase) ? name.Substring(11) : "_authToken", v);
+            if (kind == NpmCredentialKind.None) kind = NpmCredentialKind.OpaqueToken;
+            return new NpmTokenFinding
+            {
+                Layer = layer, Source = source, Key = key, Registry = registry, Kind = kind, Context = context,
+                Redacted = NpmCredential.Redact(secret), Fingerprint = NpmCredential.Fingerprint(secret),
+                ChecksumValid = kind == NpmCredentialKind.GranularToken ? NpmCredential.HasValidChecksum(secret) : (bool?)null,
+            };
+        }
+
+        /// <summary>Where a context's variables come from: the process (current user only) and the persistent definitions.</summary>
+        private sealed class VariableScope
+        {
+            public VariableScope(NpmTokenScanner owner, IReadOnlyDictionary<string, string>? process, UserProfileInfo? profile)
+            {
+                Process = process;
+                _owner = owner;
+                _profile = profile;
+                _comparer = owner.Platform.IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+            }
+
+            private readonly NpmTokenScanner _owner;
+            private readonly UserProfileInfo? _profile;
+            private List<PersistentVariable>? _persistent;
+
+            /// <summary>Read on first use: a file scan that meets no ${VAR} reference never touches the registry or shell files.</summary>
+            public IReadOnlyList<PersistentVariable> Persistent => _persistent ??= Read(_owner, _profile);
+
+            private static List<PersistentVariable> Read(NpmTokenScanner owner, UserProfileInfo? profile)
+            {
+                var list = new List<PersistentVariable>();
+                foreach (var scope in new[] { EnvironmentScope.User, EnvironmentScope.Machine })
+                {
+                    try
+                    {
+                        list.AddRange(owner.Platform.GetPersistentVariables(scope, scope == EnvironmentScope.User ? profile : null)
+                                      ?? Enumerable.Empty<PersistentVariable>());
+                    }
+                    catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException || e is System.Security.SecurityException || e is InvalidOperationException)
+                    {
+                        owner.Report(TokenScanProblemKind.VariablesUnreadable, scope + " environment",
+                            $"{scope} environment variables could not be read ({e.GetType().Name}); variables defined there were not scanned.", true);
+                    }
+                }
+                return list;
+            }
+
+            private readonly StringComparer _comparer;
+            public IReadOnlyDictionary<string, string>? Process { get; }
+            public bool IsCurrentProcess => Process != null;
+
+            public (string? Value, string? Source) Lookup(string name)
+            {
+                if (Process != null && Process.TryGetValue(name, out var v)) return (v, "env:" + name);
+                // the user's definition wins over the machine's, as Windows and login shells combine them
+                foreach (var scope in new[] { EnvironmentScope.User, EnvironmentScope.Machine })
+                    foreach (var pv in Persistent)
+                        if (pv.Scope == scope && _comparer.Equals(pv.Name, name))
+                            return (pv.Value, pv.Line is int line ? $"{pv.Location}:{line}" : pv.Location);
+                return (null, null);
+            }
+        }
+
+        /// <summary>A file being scanned: its access is read once, and only when a finding needs it.</summary>
+        private sealed class FileState
+        {
+            public static readonly FileState None = new FileState(null, "");
+            private readonly NpmTokenScanner? _owner;
+            private bool _read;
+            private FileAccessInfo? _access;
+
+            public FileState(NpmTokenScanner? owner, string path) { _owner = owner; Path = path; }
+            public string Path { get; }
+
+            public FileAccessInfo? Access
+            {
+                get
+                {
+                    if (!_read && _owner != null)
+                    {
+                        _read = true;
+                        try { _access = _owner.Platform.GetFileAccess(Path); }
+                        catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException) { _access = null; }
+                    }
+                    return _access;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,262 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using NpmHardening.Engine.Credentials;
+using NpmHardening.Engine.Config;
+using NpmHardening.Engine.Platform;
+using NpmHardening.Engine.Rules;
+using NpmHardening.Engine.Tests.Support;
+using Xunit;
+
+namespace NpmHardening.Engine.Tests.Tokens
+{
+    public class NpmTokenScannerTests
+    {
+        private const string Base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+        /// <summary>A token with a valid checksum, built the way npm builds them (random part + base62 CRC32).</summary>
+        internal static string NewToken(int seed, bool validChecksum = true)
+        {
+            var random = new Random(seed);
+            var chars = Enumerable.Range(0, 30).Select(_ => Base62[random.Next(62)]).ToArray();
+            var body = new string(chars);
+            var checksum = NpmCredential.Checksum(body);
+            if (!validChecksum) checksum = checksum[0] == 'A' ? "B" + checksum.Substring(1) : "A" + checksum.Substring(1);
+            return "npm_" + body + checksum;
+        }
+
+        private static (FakePlatform Platform, NpmTokenScanner Scanner, List<TokenScanProblem> Problems) Setup()
+        {
+            var platform = new FakePlatform(false, "/work", "/home/u");
+            var problems = new List<TokenScanProblem>();
+            var scanner = new NpmTokenScanner(platform) { Problem = problems.Add, IsCI = false };
+            return (platform, scanner, problems);
+        }
+
+        [Fact]
+        public void Every_credential_line_is_found_with_its_line_scope_and_kind()
+        {
+            var (platform, scanner, problems) = Setup();
+            var token = NewToken(1);
+            var shadowed = NewToken(2);
+            var uuid = "0f6e4f3c-1b2a-4c3d-9e8f-a1b2c3d4e5f6";
+            platform.AddFile("/work/.npmrc",
+                "; comment\n" +
+                $"//registry.npmjs.org/:_authToken={shadowed}\n" +
+                $"//registry.npmjs.org/:_authToken=\"{token}\"\r\n" +
+                $"//npm.example.com/repo/:_authToken={uuid}\n" +
+                "_auth=Ym9iOnMzY3JldA==\n" +
+                "//npm.example.com/repo/:username=alice\n" +
+                "//npm.example.com/repo/:_password=czNjcmV0\n" +
+                "https-proxy=http://proxy-user:pr0xy-pass@proxy.example.com:8080\n" +
+                "strict-ssl=true\n");
+            var found = scanner.ScanFile("/work/.npmrc").ToList();
+
+            Assert.Empty(problems);
+            Assert.Equal(new[] { 2, 3, 4, 5, 7, 8 }, found.Select(f => f.Line!.Value).ToArray());
+            var granular = found.Where(f => f.Kind == NpmCredentialKind.GranularToken).ToList();
+            Assert.Equal(2, granular.Count); // the shadowed duplicate is still a leaked token
+            Assert.All(granular, f => Assert.Equal("//registry.npmjs.org/", f.Registry));
+            Assert.All(granular, f => Assert.True(f.ChecksumValid));
+            Assert.Equal(NpmCredential.Fingerprint(token), found[1].Fingerprint); // the quotes are ini's, not the token's
+            Assert.Equal(NpmCredentialKind.LegacyUuidToken, found[2].Kind);
+            Assert.Equal("//npm.example.com/repo/", found[2].Registry);
+            Assert.Equal(NpmCredentialKind.BasicAuth, found[3].Kind);
+            Assert.Equal("bob", found[3].UserName);
+            Assert.Null(found[3].Registry);
+            Assert.Contains("not scoped", found[3].Message);
+            Assert.Equal(NpmCredentialKind.Password, found[4].Kind);
+            Assert.Equal(NpmCredentialKind.UrlWithPassword, found[5].Kind);
+            Assert.Equal("NPMH9002", found[5].RuleId);
+            Assert.All(found, f => Assert.Equal(NpmFindingStatus.Fail, f.Status));
+            Assert.All(found, f => Assert.Equal("File", f.Layer));
+        }
+
+        [Fact]
+        public void No_secret_appears_in_any_property_of_a_finding()
+        {
+            var (platform, scanner, _) = Setup();
+            var token = NewToken(3);
+            var secrets = new[] { token, "Ym9iOnMzY3JldA==", "s3cret", "czNjcmV0", "pr0xy-pass", "4e1f0c2a-8b7d-4c6e-9f3a-0d2b1c4e6f8a" };
+            platform.AddFile("/work/.npmrc",
+                $"//registry.npmjs.org/:_authToken={token}\n# backup {token}\n_auth=Ym9iOnMzY3JldA==\n//h/:_password=czNjcmV0\n" +
+                "proxy=http://u:pr0xy-pass@p:1\n//x/:_authToken=4e1f0c2a-8b7d-4c6e-9f3a-0d2b1c4e6f8a\n");
+            platform.Env["NPM_TOKEN"] = token;
+            platform.Env["npm_config_//registry.npmjs.org/:_authToken"] = token;
+            var found = scanner.ScanFile("/work/.npmrc").ToList();
+            Assert.Equal(6, found.Count);
+            foreach (var f in found)
+            {
+                var text = string.Join("\n", typeof(NpmTokenFinding).GetProperties().Select(p => Convert.ToString(p.GetValue(f))));
+                text += "\n" + f;
+                foreach (var secret in secrets)
+                {
+                    Assert.DoesNotContain(secret, text);
+                    Assert.DoesNotContain(Convert.ToBase64String(Encoding.UTF8.GetBytes(secret)), text);
+                }
+            }
+        }
+
+        [Fact]
+        public void Invalid_checksum_lowers_severity_and_readable_file_raises_it()
+        {
+            var (platform, scanner, _) = Setup();
+            platform.AddFile("/work/a/.npmrc", $"//registry.npmjs.org/:_authToken={NewToken(4, validChecksum: false)}\n");
+            platform.AddFile("/work/b/.npmrc", $"//registry.npmjs.org/:_authToken={NewToken(5)}\n");
+            platform.AddFile("/work/c/.npmrc", $"//registry.npmjs.org/:_authToken={NewToken(6)}\n");
+            platform.Access["/work/c/.npmrc"] = new FileAccessInfo("/work/c/.npmrc", "u", Convert.ToInt32("644", 8), new[] { "group", "others" }, Array.Empty<string>());
+            var a = scanner.ScanFile("/work/a/.npmrc").Single();
+            var b = scanner.ScanFile("/work/b/.npmrc").Single();
+            var c = scanner.ScanFile("/work/c/.npmrc").Single();
+            Assert.False(a.ChecksumValid);
+            Assert.Equal(NpmSeverity.Low, a.Severity);
+            Assert.Equal(NpmSeverity.High, b.Severity);
+            Assert.Equal(NpmSeverity.Critical, c.Severity);
+            Assert.Contains("others can read", c.FileAccess);
+        }
+
+        [Fact]
+        public void A_reference_passes_when_its_variable_is_set_and_shares_the_fingerprint_of_the_value()
+        {
+            var (platform, scanner, _) = Setup();
+            var token = NewToken(7);
+            platform.Env["NPM_TOKEN"] = token;
+            platform.AddFile("/work/.npmrc", "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n//other.example/:_authToken=${UNSET_TOKEN}\n_authToken=${NPM_TOKEN}\n");
+            var found = scanner.ScanFile("/work/.npmrc").ToList();
+            Assert.Equal(3, found.Count);
+            Assert.Equal(NpmCredentialKind.EnvironmentReference, found[0].Kind);
+            Assert.Equal(NpmFindingStatus.Pass, found[0].Status);
+            Assert.True(found[0].VariableSet);
+            Assert.Equal("env:NPM_TOKEN", found[0].VariableSource);
+            Assert.Equal(NpmCredential.Fingerprint(token), found[0].Fingerprint);
+            Assert.True(found[0].ChecksumValid);
+            Assert.Equal("${NPM_TOKEN}", found[0].Redacted);
+            Assert.Equal(NpmFindingStatus.Warning, found[1].Status);
+            Assert.False(found[1].VariableSet);
+            Assert.Equal("NPMH7003", found[2].RuleId); // unscoped: npm 9+ refuses it
+        }
+
+        [Fact]
+        public void A_token_scoped_to_a_plain_http_registry_is_critical_unless_the_registry_is_loopback()
+        {
+            var (platform, scanner, _) = Setup();
+            platform.AddFile("/work/a/.npmrc", $"registry=http://npm.corp.example/\n//npm.corp.example/:_authToken={NewToken(8)}\n");
+            platform.AddFile("/work/b/.npmrc", $"registry=http://127.0.0.1:4873/\n//127.0.0.1:4873/:_authToken={NewToken(9)}\n");
+            Assert.Equal(NpmSeverity.Critical, scanner.ScanFile("/work/a/.npmrc").Single().Severity);
+            Assert.Equal(NpmSeverity.High, scanner.ScanFile("/work/b/.npmrc").Single().Severity);
+        }
+
+        [Fact]
+        public void Tokens_in_comments_sections_and_utf16_files_are_found()
+        {
+            var (platform, scanner, problems) = Setup();
+            var t1 = NewToken(10); var t2 = NewToken(11); var t3 = NewToken(12);
+            platform.AddFile("/work/a/.npmrc", $"# old one: {t1}\n[legacy]\n//registry.npmjs.org/:_authToken={t2}\n");
+            platform.AddFile("/work/b/.npmrc", new byte[] { 0xFF, 0xFE }.Concat(Encoding.Unicode.GetBytes($"//registry.npmjs.org/:_authToken={t3}\r\n")).ToArray());
+            var a = scanner.ScanFile("/work/a/.npmrc").ToList();
+            Assert.Equal(new[] { NpmCredential.Fingerprint(t1), NpmCredential.Fingerprint(t2) }, a.Select(f => f.Fingerprint));
+            Assert.Equal("(a comment)", a[0].Key);
+            Assert.Contains("[legacy]", a[1].Message);
+            var b = scanner.ScanFile("/work/b/.npmrc").Single();
+            Assert.Equal(NpmCredential.Fingerprint(t3), b.Fingerprint);
+            var warning = Assert.Single(problems);
+            Assert.Equal(TokenScanProblemKind.Utf16, warning.Kind);
+            Assert.False(warning.IsError);
+        }
+
+        [Fact]
+        public void Bad_files_are_reported_by_name_and_the_scan_goes_on()
+        {
+            var (platform, scanner, problems) = Setup();
+            var token = NewToken(13);
+            var binary = new byte[4096];
+            Encoding.ASCII.GetBytes(token).CopyTo(binary, 100);
+            platform.AddFile("/work/bin/.npmrc", binary);
+            platform.AddFile("/work/denied/.npmrc", "x=1\n").Deny("/work/denied/.npmrc");
+            platform.AddFile("/work/ok/.npmrc", $"//registry.npmjs.org/:_authToken={token}\n");
+            var binaryFindings = scanner.ScanFile("/work/bin/.npmrc").ToList();
+            Assert.Empty(scanner.ScanFile("/work/denied/.npmrc"));
+            Assert.Single(scanner.ScanFile("/work/ok/.npmrc"));
+            Assert.Equal(new[] { TokenScanProblemKind.Binary, TokenScanProblemKind.Unreadable }, problems.Select(p => p.Kind));
+            Assert.Equal(new[] { "/work/bin/.npmrc", "/work/denied/.npmrc" }, problems.Select(p => p.Target));
+            // the binary file was still swept for token-shaped strings
+            Assert.Equal(NpmCredential.Fingerprint(token), Assert.Single(binaryFindings).Fingerprint);
+            Assert.All(problems, p => Assert.DoesNotContain(token, p.Message));
+        }
+
+        [Fact]
+        public void A_file_reached_twice_is_reported_once()
+        {
+            var (platform, scanner, _) = Setup();
+            platform.AddFile("/work/.npmrc", $"//registry.npmjs.org/:_authToken={NewToken(14)}\n");
+            Assert.Single(scanner.ScanFile("/work/.npmrc"));
+            Assert.True(scanner.AlreadyScanned("/work/.npmrc"));
+            Assert.Empty(scanner.ScanFile("/work/.npmrc"));
+        }
+
+        [Fact]
+        public void Variables_holding_tokens_are_judged_by_where_they_are_defined()
+        {
+            var (platform, scanner, _) = Setup();
+            var token = NewToken(15);
+            platform.Env["NODE_AUTH_TOKEN"] = token;
+            platform.Env["npm_config_//npm.pkg.github.com/:_authToken"] = "ghp_notanpmtoken_butsecret";
+            platform.Env["NPM_TOKEN_REF"] = "${NPM_TOKEN}"; // a reference holds nothing
+            platform.Env["PATH"] = "/usr/bin";
+            platform.PersistentVariables.Add((new PersistentVariable("NPM_TOKEN", token, EnvironmentScope.User, "/home/u/.bashrc", 12), null));
+            var context = PostureContext.CurrentUser(platform, null, "/work");
+            var resolution = new PostureScanner(platform, DateTimeOffset.Now) { Installation = new NpmInstallation(null, null, null, null) }.Resolve(context);
+            var found = scanner.ScanContext(context, resolution).ToList();
+
+            var persistent = Assert.Single(found, f => f.Layer == "UserEnvironment");
+            Assert.Equal(NpmFindingStatus.Fail, persistent.Status);
+            Assert.Equal(NpmSeverity.High, persistent.Severity);
+            Assert.Equal("/home/u/.bashrc:12", persistent.Source);
+            Assert.Equal(12, persistent.Line);
+            var session = found.Where(f => f.Layer == "Environment").ToList();
+            Assert.Equal(new[] { "NODE_AUTH_TOKEN", "npm_config_//npm.pkg.github.com/:_authToken" }, session.Select(f => f.Key));
+            Assert.All(session, f => Assert.Equal(NpmFindingStatus.Warning, f.Status));
+            Assert.Equal("//npm.pkg.github.com/", session[1].Registry);
+            // the same token in a shell file and in this session: one fingerprint shows where it spread
+            Assert.Equal(persistent.Fingerprint, session[0].Fingerprint);
+
+            var ci = new NpmTokenScanner(platform) { IsCI = true };
+            Assert.All(ci.ScanContext(context, resolution).Where(f => f.Layer == "Environment"), f => Assert.Equal(NpmFindingStatus.Pass, f.Status));
+        }
+
+        [Fact]
+        public void The_tree_walk_finds_every_npmrc_skips_node_modules_and_does_not_follow_links()
+        {
+            var root = Path.Combine(Path.GetTempPath(), "npmh-walk-" + Guid.NewGuid().ToString("N"));
+            try
+            {
+                var expected = new List<string>();
+                for (int i = 0; i < 5; i++)
+                {
+                    var dir = Path.Combine(root, "p" + i, "deep", "er");
+                    Directory.CreateDirectory(dir);
+                    File.WriteAllText(Path.Combine(dir, "package.json"), "{}");
+                    if (i % 2 == 0) { File.WriteAllText(Path.Combine(dir, ".npmrc"), "x=1\n"); expected.Add(Path.Combine(dir, ".npmrc")); }
+                }
+                Directory.CreateDirectory(Path.Combine(root, "p0", "node_modules", "dep"));
+                File.WriteAllText(Path.Combine(root, "p0", "node_modules", "dep", ".npmrc"), "x=1\n");
+                File.WriteAllText(Path.Combine(root, ".npmrc"), "x=1\n");
+                expected.Add(Path.Combine(root, ".npmrc"));
+                Directory.CreateDirectory(Path.Combine(root, "dir-named", ".npmrc")); // a folder with that name is not a file
+                if (!OperatingSystem.IsWindows())
+                    Directory.CreateSymbolicLink(Path.Combine(root, "p1", "loop"), root); // would loop forever if followed
+
+                var found = NpmrcTreeWalker.Find(root, includeNodeModules: false, ignoreCase: false).ToList();
+                Assert.Equal(expected.OrderBy(x => x, StringComparer.Ordinal), found.OrderBy(x => x, StringComparer.Ordinal));
+                var withModules = NpmrcTreeWalker.Find(root, includeNodeModules: true, ignoreCase: false).ToList();
+                Assert.Equal(found.Count + 1, withModules.Count);
+            }
+            finally
+            {
+                if (Directory.Exists(root)) Directory.Delete(root, true);
+            }
+        }
+    }
+}
