@@ -109,6 +109,17 @@ namespace NpmHardening.Engine.Config
                 NpmVersion = resolution.Installation.NpmVersion,
             };
             if (NerfDart.TrySplitKey(value.Key, out var scope, out _)) entry.Registry = scope;
+            // A token pasted on a line of its own is read by npm as a key set to true: the key is then the secret.
+            var shownKey = NpmCredential.RedactShapes(value.Key);
+            if (!ReferenceEquals(shownKey, value.Key) && shownKey != value.Key)
+            {
+                entry.Key = shownKey;
+                entry.IsSecret = true;
+                entry.Fingerprint = NpmCredential.FindTokenShapes(value.Key).Select(NpmCredential.Fingerprint).FirstOrDefault();
+                entry.Redacted = shownKey;
+                entry.Value = Display(value.Value);
+                return entry;
+            }
 
             var raw = value.RawValue as string;
             var text = value.Value as string;

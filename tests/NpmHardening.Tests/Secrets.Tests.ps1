@@ -1,0 +1,151 @@
+#Requires -Version 5.1
+# The acceptance bar for secrets: canary credentials are planted in every source the module reads (user, global and
+# project npmrc files, a binary and a UTF-16 file, session variables, a shell start-up file), then EVERY exported
+# cmdlet runs with -Verbose -Debug, error cases included. All six streams, a transcript, Format-List *, ConvertTo-Json
+# and Export-Clixml of the output must hold no canary and no base64 of one. A test below fails when a cmdlet is
+# exported without a case here, so the test grows with the module.
+
+BeforeAll {
+    Import-Module -Name $env:NPMH_MODULE_PATH -Force -ErrorAction Stop
+    . (Join-Path $PSScriptRoot 'TestMachine.ps1')
+
+    $script:m = New-TestMachine
+    $script:token = New-NpmToken
+    $script:uuid = [guid]::NewGuid().ToString()
+    $script:password = 'canary-Pa55-' + [guid]::NewGuid().ToString('n').Substring(0, 8)
+    $script:proxyPassword = 'pr0xy-' + [guid]::NewGuid().ToString('n').Substring(0, 10)
+    $script:auth = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes("erin:$password"))
+    $script:passwordB64 = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($password))
+    $script:Canaries = @($token, $uuid, $password, $proxyPassword, $auth, $passwordB64)
+
+    $userNpmrc = Join-Path $m.Home '.npmrc'
+    Write-Utf8File $userNpmrc ("; planted canaries`n//registry.npmjs.org/:_authToken=$token`n//r.example.test/:_authToken=$uuid`n" +
+        "_auth=$auth`n//r.example.test/:username=erin`n//r.example.test/:_password=$passwordB64`n" +
+        "https-proxy=http://proxy-user:$proxyPassword@proxy.example.test:3128`nstrict-ssl=false`n# leftover $token`n")
+    Write-Utf8File (Join-Path $m.Prefix 'etc/npmrc') "//registry.npmjs.org/:_authToken=$token`n"
+    Write-Utf8File (Join-Path $m.Project '.npmrc') "//registry.npmjs.org/:_authToken=$token`n$token`nignore-scripts=false`n"
+    $sub = Join-Path $m.Project 'pkgs'
+    New-Item -ItemType Directory -Path (Join-Path $sub 'bin'), (Join-Path $sub 'utf16') -Force | Out-Null
+    [IO.File]::WriteAllBytes((Join-Path $sub 'bin/.npmrc'), [byte[]](0, 0, 7, 0) + [Text.Encoding]::ASCII.GetBytes("_authToken=$token") + [byte[]](0, 0))
+    [IO.File]::WriteAllText((Join-Path $sub 'utf16/.npmrc'), "//registry.npmjs.org/:_authToken=$token`r`n_auth=$auth`r`n", [Text.Encoding]::Unicode)
+    if (-not $OnWindows) { Write-Utf8File (Join-Path $m.Home '.bashrc') "export NPM_TOKEN=$token`nexport NODE_AUTH_TOKEN='$uuid'`n" }
+
+    $script:envTable = Get-TestEnvironment $m @{
+        NPM_TOKEN                                     = $token
+        'npm_config_//registry.npmjs.org/:_authToken' = $token
+        npm_config_proxy                              = "http://u:$proxyPassword@proxy.example.test:8080"
+        NODE_AUTH_TOKEN                               = $uuid
+        LOCALAPPDATA                                  = (Join-Path $m.Root 'localappdata')
+        XDG_STATE_HOME                                = (Join-Path $m.Root 'state')
+    }
+    $script:userNpmrc = $userNpmrc
+    $script:missing = Join-Path $m.Root 'does-not-exist'
+
+    # One scriptblock per cmdlet: normal use and error cases, always with -Verbose -Debug.
+    $script:Cases = [ordered]@{
+        'Get-NpmConfig'           = {
+            Get-NpmConfig -Path $m.Project -Environment $envTable -All -Verbose -Debug
+            Get-NpmConfig -Name '*auth*', '*proxy*', '_password' -Path $m.Project -Environment $envTable -Layer User, Project, Env -Verbose -Debug
+            Get-NpmConfig -Path $missing -Environment $envTable -Verbose -Debug
+        }
+        'Get-NpmSecurityPosture'  = {
+            Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -Baseline Strict -Verbose -Debug
+            Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -Summary -Verbose -Debug
+            Get-NpmSecurityPosture -Path $m.Root -Recurse -Environment $envTable -Verbose -Debug
+            Get-NpmSecurityPosture -Path $missing -Environment $envTable -Verbose -Debug
+        }
+        'Set-NpmHardening'        = {
+            Set-NpmHardening -Environment $envTable -WhatIf -Verbose -Debug
+            Set-NpmHardening -Environment $envTable -Setting @{ 'strict-ssl' = $true } -PassThru -Confirm:$false -Verbose -Debug
+            Set-NpmHardening -Scope Project -Path $m.Project -Environment $envTable -PassThru -Confirm:$false -Verbose -Debug
+            Get-NpmSecurityPosture -Path $m.Project -Environment $envTable | Set-NpmHardening -Environment $envTable -WhatIf -Verbose -Debug
+            Set-NpmHardening -Scope Project -Path $missing -Environment $envTable -Confirm:$false -Verbose -Debug
+        }
+        'Test-NpmHardening'       = {
+            Test-NpmHardening -Environment $envTable -Baseline Strict -Verbose -Debug
+            Test-NpmHardening -Scope Project -Path $m.Project -Environment $envTable -Verbose -Debug
+        }
+        'Get-NpmHardeningBackup'  = {
+            Get-NpmHardeningBackup -Environment $envTable -Verbose -Debug
+            Get-NpmHardeningBackup -Path $userNpmrc -Environment $envTable -Verbose -Debug
+            Get-NpmHardeningBackup -BackupId 'no-such-backup' -Environment $envTable -Verbose -Debug
+        }
+        'Restore-NpmHardening'    = {
+            Restore-NpmHardening -Path $userNpmrc -Latest -Environment $envTable -WhatIf -Verbose -Debug
+            Restore-NpmHardening -Path $userNpmrc -Latest -Environment $envTable -PassThru -Confirm:$false -Verbose -Debug
+            Restore-NpmHardening -BackupId 'no-such-backup' -Environment $envTable -Confirm:$false -Verbose -Debug
+        }
+        'Test-NpmrcToken'         = {
+            Test-NpmrcToken -Path $m.Project -Environment $envTable -Verbose -Debug
+            Test-NpmrcToken -Path $m.Root -Recurse -IncludeNodeModules -Environment $envTable -Verbose -Debug
+            Get-ChildItem -LiteralPath $m.Root -Recurse -Force -Filter .npmrc | Test-NpmrcToken -Environment $envTable -Verbose -Debug
+            Test-NpmrcToken -LiteralPath $missing -Environment $envTable -Quiet -Verbose -Debug
+        }
+    }
+
+    function Assert-NoCanary([string] $Text, [string] $Where) {
+        foreach ($c in $Canaries) {
+            foreach ($form in @($c, [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($c)))) {
+                if ($Text.IndexOf($form, [StringComparison]::Ordinal) -ge 0) {
+                    $at = $Text.IndexOf($form, [StringComparison]::Ordinal)
+                    $context = $Text.Substring([Math]::Max(0, $at - 120), [Math]::Min(240, $Text.Length - [Math]::Max(0, $at - 120)))
+                    throw "A canary ($($form.Substring(0, 4))...) appears in $Where, near: $($context.Replace($form, '<CANARY>'))"
+                }
+            }
+        }
+    }
+}
+
+AfterAll {
+    Remove-Module -Name NpmHardening -Force -ErrorAction SilentlyContinue
+    if ($script:m) { Remove-Item -LiteralPath $m.Root -Recurse -Force -ErrorAction SilentlyContinue }
+}
+
+Describe 'No secret leaves the module' {
+    It 'has a canary case for every exported cmdlet' {
+        $exported = @((Get-Module NpmHardening).ExportedCmdlets.Keys | Sort-Object)
+        $missingCases = @($exported | Where-Object { -not $Cases.Contains($_) })
+        $missingCases | Should -BeNullOrEmpty -Because 'every cmdlet must run under the canary test'
+    }
+
+    It '<_> shows no canary in any stream, view, JSON, CLIXML or transcript' -ForEach @(
+        'Get-NpmConfig', 'Get-NpmSecurityPosture', 'Set-NpmHardening', 'Test-NpmHardening', 'Get-NpmHardeningBackup',
+        'Restore-NpmHardening', 'Test-NpmrcToken'
+    ) {
+        $case = $Cases[$_]
+        $transcript = Join-Path $m.Root "transcript-$_.txt"
+        # -Debug on a compiled cmdlet makes every warning and error ask "Continue with this operation?" unless
+        # -WarningAction/-ErrorAction are given (PowerShell's own rule); there is no console to answer here.
+        $PSDefaultParameterValues['*-Npm*:WarningAction'] = 'Continue'
+        $PSDefaultParameterValues['*-Npm*:ErrorAction'] = 'Continue'
+        $DebugPreference = 'Continue'; $VerbosePreference = 'Continue'
+        Start-Transcript -LiteralPath $transcript | Out-Null
+        try {
+            # every stream into one: output, errors, warnings, verbose, debug, information
+            $records = @(& $case *>&1)
+        } finally {
+            Stop-Transcript | Out-Null
+            $DebugPreference = 'SilentlyContinue'; $VerbosePreference = 'SilentlyContinue'
+        }
+        $records.Count | Should -BeGreaterThan 0
+        $objects = @($records | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] -and $_ -isnot [System.Management.Automation.InformationalRecord] })
+        $xml = Join-Path $m.Root "out-$_.xml"
+        $records | Export-Clixml -LiteralPath $xml -Depth 5
+        Assert-NoCanary ($records | Out-String -Width 500) 'the streams'
+        Assert-NoCanary (($records | ForEach-Object { if ($_ -is [System.Management.Automation.ErrorRecord]) { "$($_.Exception) $($_.ErrorDetails) $($_.TargetObject) $($_.ScriptStackTrace)" } }) -join "`n") 'error details'
+        Assert-NoCanary ($objects | Format-List * -Force | Out-String -Width 500) 'Format-List *'
+        Assert-NoCanary ($objects | ConvertTo-Json -Depth 5 -WarningAction SilentlyContinue) 'ConvertTo-Json'
+        Assert-NoCanary ([IO.File]::ReadAllText($xml)) 'Export-Clixml'
+        Assert-NoCanary ([IO.File]::ReadAllText($transcript)) 'the transcript'
+    }
+
+    It 'the canaries are real: Test-NpmrcToken finds each planted secret by fingerprint' {
+        $found = @(Test-NpmrcToken -Path $m.Project -Environment $envTable -WarningAction SilentlyContinue)
+        $fingerprints = @($found.Fingerprint)
+        $sha = [Security.Cryptography.SHA256]::Create()
+        foreach ($secret in @($token, $uuid, $auth, $passwordB64)) {
+            $fp = -join ($sha.ComputeHash([Text.Encoding]::UTF8.GetBytes($secret))[0..5] | ForEach-Object { $_.ToString('x2') })
+            $fingerprints | Should -Contain $fp
+        }
+    }
+}
