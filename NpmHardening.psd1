@@ -19,12 +19,14 @@
         'Test-NpmHardening'
         'Get-NpmHardeningBackup'
         'Restore-NpmHardening'
+        'Protect-NpmrcToken'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()
     VariablesToExport      = @()
 
     FormatsToProcess       = @('NpmHardening.format.ps1xml')
+    TypesToProcess         = @('NpmHardening.types.ps1xml')
     NestedModules          = @('NpmHardeningDsc.psm1')
     DscResourcesToExport   = @('NpmHardening')
 

@@ -65,7 +65,8 @@ namespace NpmHardening.Engine.Remediation
                 _ => "left as is",
             };
 
-        internal NpmTokenProtection ToOutput(string path, string? backupId) => new NpmTokenProtection
+        /// <summary>The output object for this line (Skipped lines carry no secret).</summary>
+        public NpmTokenProtection ToOutput(string path, string? backupId) => new NpmTokenProtection
         {
             Path = path,
             Line = Line,
