@@ -37,7 +37,6 @@ namespace NpmHardening.Commands
 
         /// <summary>From a piped finding: the one line to protect (re-checked against <see cref="Key"/>).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidateRange(1, int.MaxValue)]
         public int? Line { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -78,6 +77,11 @@ namespace NpmHardening.Commands
                 else
                     WriteError(new ErrorRecord(new ArgumentException("Give the .npmrc file to protect with -Path or -LiteralPath, or pipe files or Test-NpmrcToken findings."),
                         "PathRequired", ErrorCategory.InvalidArgument, null));
+                return;
+            }
+            if (Line is int n && n < 1)
+            {
+                WriteError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Line), n, "-Line is a 1-based line number."), "InvalidLine", ErrorCategory.InvalidArgument, n));
                 return;
             }
             // a piped finding names one exact file: never glob it
