@@ -35,9 +35,9 @@ namespace NpmHardening.Commands
         [ValidateNotNullOrEmpty]
         public string[]? Registry { get; set; }
 
-        /// <summary>From a piped finding: the one line to protect (re-checked against <see cref="Key"/>).</summary>
+        /// <summary>From a piped finding: the one line to protect (re-checked against <see cref="Key"/>); 0 (a finding without a line): every line.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        public int? Line { get; set; }
+        public int Line { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
         public string? Key { get; set; }
@@ -72,20 +72,20 @@ namespace NpmHardening.Commands
             if (named.Length == 0)
             {
                 // a Test-NpmrcToken finding about an environment variable has no file
-                if (Key != null || Line != null)
+                if (Key != null || Line != 0)
                     WriteWarning($"{Key ?? "This credential"} is set in the environment, not a file; Protect-NpmrcToken only changes .npmrc files. Remove the variable where it is defined and keep the token in a secret store.");
                 else
                     WriteError(new ErrorRecord(new ArgumentException("Give the .npmrc file to protect with -Path or -LiteralPath, or pipe files or Test-NpmrcToken findings."),
                         "PathRequired", ErrorCategory.InvalidArgument, null));
                 return;
             }
-            if (Line is int n && n < 1)
+            if (Line < 0)
             {
-                WriteError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Line), n, "-Line is a 1-based line number."), "InvalidLine", ErrorCategory.InvalidArgument, n));
+                WriteError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Line), Line, "-Line is a 1-based line number."), "InvalidLine", ErrorCategory.InvalidArgument, Line));
                 return;
             }
             // a piped finding names one exact file: never glob it
-            bool literal = ParameterSetName == LiteralPathSet || Line != null;
+            bool literal = ParameterSetName == LiteralPathSet || Line > 0;
             foreach (var file in ResolvePaths(named, literal))
                 Protect(file);
         }
@@ -105,8 +105,8 @@ namespace NpmHardening.Commands
                 VariableName = VariableName,
                 Registries = Registry,
                 Remove = Remove,
-                OnlyLine = Line,
-                OnlyKey = Line != null ? Key : null,
+                OnlyLine = Line > 0 ? Line : (int?)null,
+                OnlyKey = Line > 0 ? Key : null,
                 Environment = name => EnvironmentMap.Get(platform.Environment, name),
             };
             // a symbolic link may point anywhere inside the file's own folder without -Force (Set-NpmHardening's rule)
