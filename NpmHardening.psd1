@@ -20,12 +20,14 @@
         'Get-NpmHardeningBackup'
         'Restore-NpmHardening'
         'Test-NpmrcToken'
+        'Protect-NpmrcToken'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()
     VariablesToExport      = @()
 
     FormatsToProcess       = @('NpmHardening.format.ps1xml')
+    TypesToProcess         = @('NpmHardening.types.ps1xml')
     NestedModules          = @('NpmHardeningDsc.psm1')
     DscResourcesToExport   = @('NpmHardening')
 

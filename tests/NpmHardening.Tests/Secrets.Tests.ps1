@@ -81,6 +81,20 @@ BeforeAll {
             Get-ChildItem -LiteralPath $m.Root -Recurse -Force -Filter .npmrc | Test-NpmrcToken -Environment $envTable -Verbose -Debug
             Test-NpmrcToken -LiteralPath $missing -Environment $envTable -Quiet -Verbose -Debug
         }
+        # Last: it rewrites the planted files. Backups go to the test's state folder (the cmdlet takes the process's).
+        'Protect-NpmrcToken'      = {
+            $saved = $env:XDG_STATE_HOME, $env:LOCALAPPDATA
+            $env:XDG_STATE_HOME = $envTable.XDG_STATE_HOME; $env:LOCALAPPDATA = $envTable.LOCALAPPDATA
+            try {
+                Test-NpmrcToken -Path $m.Project -Environment $envTable | Where-Object { $_.Status -eq 'Fail' -and $_.Path } |
+                    Protect-NpmrcToken -WhatIf -Verbose -Debug
+                Protect-NpmrcToken -LiteralPath (Join-Path $m.Project '.npmrc') -PassThru -Confirm:$false -Verbose -Debug
+                Protect-NpmrcToken -LiteralPath $userNpmrc -PassThru -Confirm:$false -Verbose -Debug
+                Protect-NpmrcToken -LiteralPath $userNpmrc -Remove -PassThru -Confirm:$false -Verbose -Debug
+                Get-ChildItem -LiteralPath (Join-Path $m.Project 'pkgs') -Recurse -Force -Filter .npmrc | Protect-NpmrcToken -Confirm:$false -Verbose -Debug
+                Protect-NpmrcToken -LiteralPath $missing -Confirm:$false -Verbose -Debug
+            } finally { $env:XDG_STATE_HOME, $env:LOCALAPPDATA = $saved }
+        }
     }
 
     function Assert-NoCanary([string] $Text, [string] $Where) {
@@ -108,9 +122,19 @@ Describe 'No secret leaves the module' {
         $missingCases | Should -BeNullOrEmpty -Because 'every cmdlet must run under the canary test'
     }
 
+    It 'the canaries are real: Test-NpmrcToken finds each planted secret by fingerprint' {
+        $found = @(Test-NpmrcToken -Path $m.Project -Environment $envTable -WarningAction SilentlyContinue)
+        $fingerprints = @($found.Fingerprint)
+        $sha = [Security.Cryptography.SHA256]::Create()
+        foreach ($secret in @($token, $uuid, $auth, $passwordB64)) {
+            $fp = -join ($sha.ComputeHash([Text.Encoding]::UTF8.GetBytes($secret))[0..5] | ForEach-Object { $_.ToString('x2') })
+            $fingerprints | Should -Contain $fp
+        }
+    }
+
     It '<_> shows no canary in any stream, view, JSON, CLIXML or transcript' -ForEach @(
         'Get-NpmConfig', 'Get-NpmSecurityPosture', 'Set-NpmHardening', 'Test-NpmHardening', 'Get-NpmHardeningBackup',
-        'Restore-NpmHardening', 'Test-NpmrcToken'
+        'Restore-NpmHardening', 'Test-NpmrcToken', 'Protect-NpmrcToken'
     ) {
         $case = $Cases[$_]
         $transcript = Join-Path $m.Root "transcript-$_.txt"
@@ -139,13 +163,4 @@ Describe 'No secret leaves the module' {
         Assert-NoCanary ([IO.File]::ReadAllText($transcript)) 'the transcript'
     }
 
-    It 'the canaries are real: Test-NpmrcToken finds each planted secret by fingerprint' {
-        $found = @(Test-NpmrcToken -Path $m.Project -Environment $envTable -WarningAction SilentlyContinue)
-        $fingerprints = @($found.Fingerprint)
-        $sha = [Security.Cryptography.SHA256]::Create()
-        foreach ($secret in @($token, $uuid, $auth, $passwordB64)) {
-            $fp = -join ($sha.ComputeHash([Text.Encoding]::UTF8.GetBytes($secret))[0..5] | ForEach-Object { $_.ToString('x2') })
-            $fingerprints | Should -Contain $fp
-        }
-    }
 }

@@ -50,7 +50,7 @@ namespace NpmHardening.Engine.Remediation
     /// backs the old bytes up, then writes the new bytes atomically (temporary file, flush to disk, replace) keeping owner,
     /// group, mode and ACL. A failure is an <see cref="NpmrcWriteException"/> naming the file; the original stays intact.
     /// </summary>
-    public sealed class NpmrcFileWriter
+    public sealed partial class NpmrcFileWriter
     {
         public const string LockSuffix = ".npmhardening.lock";
 
