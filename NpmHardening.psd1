@@ -19,6 +19,8 @@
         'Test-NpmHardening'
         'Get-NpmHardeningBackup'
         'Restore-NpmHardening'
+        'Get-NpmAccount'
+        'Get-NpmAccessToken'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()
