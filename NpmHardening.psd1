@@ -21,6 +21,8 @@
         'Restore-NpmHardening'
         'Test-NpmrcToken'
         'Protect-NpmrcToken'
+        'Get-NpmAccount'
+        'Get-NpmAccessToken'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

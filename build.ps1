@@ -224,12 +224,36 @@ function Install-ToolPackage {
     Write-Host "    $Id $PackageVersion from $from"
 }
 
+function Install-Verdaccio {
+    # The loopback registry of the online tests: tests/verdaccio/package.json and its lockfile (verdaccio 6.8.0,
+    # node-fetch overridden to 2.7.0) installed with npm ci into .tools/verdaccio. Reinstalled when the lockfile changes.
+    $source = Join-Paths $Root 'tests' 'verdaccio'
+    $target = Join-Paths $ToolsDir 'verdaccio'
+    $marker = Join-Paths $target '.complete'
+    $lock = Join-Paths $source 'package-lock.json'
+    $hash = (Get-FileHash -LiteralPath $lock -Algorithm SHA256).Hash
+    if ((Test-Path -LiteralPath $marker) -and (Get-Content -LiteralPath $marker -Raw).Trim() -eq $hash) {
+        Write-Host '    verdaccio already in .tools'
+        return
+    }
+    if (Test-Path -LiteralPath $target) { Remove-Item -LiteralPath $target -Recurse -Force }
+    [void] [System.IO.Directory]::CreateDirectory($target)
+    Copy-Item -LiteralPath (Join-Paths $source 'package.json') -Destination $target
+    Copy-Item -LiteralPath $lock -Destination $target
+    Push-Location -LiteralPath $target
+    try { Invoke-Native npm @('ci', '--no-audit', '--no-fund', '--loglevel=error') 'npm ci (verdaccio)' }
+    finally { Pop-Location }
+    Set-Content -LiteralPath $marker -Value $hash -Encoding Ascii
+    Write-Host "    verdaccio from tests/verdaccio/package-lock.json"
+}
+
 function Invoke-Bootstrap {
     Write-Step 'Bootstrap'
     Invoke-Native dotnet @('tool', 'restore') 'dotnet tool restore'
     [void] [System.IO.Directory]::CreateDirectory($ToolsDir)
     Install-ToolPackage -Id 'Pester' -PackageVersion $PesterVersion -Prefix 'tools/'
     Install-ToolPackage -Id 'System.IO.Hashing' -PackageVersion $HashingCompatVersion -Prefix 'lib/netstandard2.0/'
+    Install-Verdaccio
 }
 
 # --------------------------------------------------------------------------------------------------------

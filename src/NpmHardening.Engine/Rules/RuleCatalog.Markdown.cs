@@ -97,6 +97,8 @@ namespace NpmHardening.Engine.Rules
                 L($"- Area: {r.Area} ({r.Id[4]}xxx)");
                 L($"- Severity: {r.Severity}");
                 L($"- Baselines: {string.Join(", ", r.Baselines)}");
+                if (r.Online)
+                    L("- Online: judged from the registry's answers (Get-NpmAccount, Get-NpmAccessToken, Test-NpmrcToken -Online); the offline posture audit does not report it");
                 if (r.Setting != null)
                 {
                     var since = Config.NpmConfigCatalog.Default.IntroducedIn(r.Setting);
@@ -166,7 +168,9 @@ namespace NpmHardening.Engine.Rules
                 .Replace("{owner}", "<owner>")
                 .Replace("{variable}", "<variable>")
                 .Replace("{line}", "<line>")
-                .Replace("{scope}", "User");
+                .Replace("{scope}", "User")
+                .Replace("{registry}", "<registry>")
+                .Replace("{key}", "<token-key>");
         }
 
         private static readonly System.Text.RegularExpressions.Regex CommandStart =

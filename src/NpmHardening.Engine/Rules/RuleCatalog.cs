@@ -169,7 +169,8 @@ namespace NpmHardening.Engine.Rules
 
                 rules.Add(new NpmSecurityRule(id, Str(r, "title", id), area.Name, severity, Str(r, "rationale", id),
                     remediation, remediationWindows, reference, ruleBaselines.AsReadOnly(), r["setting"] as string,
-                    new ReadOnlyDictionary<NpmBaseline, RuleExpectation>(expect), r["expected"] as string, feature));
+                    new ReadOnlyDictionary<NpmBaseline, RuleExpectation>(expect), r["expected"] as string, feature)
+                { Online = r["online"] is bool online && online });
             }
             rules.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
             return new RuleCatalog(rules.AsReadOnly(), baselines.AsReadOnly(), areas.AsReadOnly(), nodes.AsReadOnly(), warnDays, features.AsReadOnly());
@@ -223,7 +224,7 @@ namespace NpmHardening.Engine.Rules
         public string Area { get; }
         public NpmSeverity Severity { get; }
         public string Rationale { get; }
-        /// <summary>The remediation template (Unix); placeholders: {target} {setting} {value} {path} {owner} {variable} {scope} {line}.</summary>
+        /// <summary>The remediation template (Unix); placeholders: {target} {setting} {value} {path} {owner} {variable} {scope} {line}; online rules {registry} {key}.</summary>
         public string Remediation { get; }
         /// <summary>The remediation template on Windows (the same text where the fix does not depend on the OS).</summary>
         public string RemediationWindows { get; }
@@ -238,6 +239,12 @@ namespace NpmHardening.Engine.Rules
         public string? ExpectedText { get; }
         /// <summary>For "npm too old for X" rules, the capability and its npm floor.</summary>
         public NpmFeatureFloor? Feature { get; }
+
+        /// <summary>
+        /// Judged from what a registry answers (Get-NpmAccount, Get-NpmAccessToken, Test-NpmrcToken -Online), never
+        /// by the offline posture audit, which makes no network request.
+        /// </summary>
+        public bool Online { get; internal set; }
 
         public bool AppliesTo(NpmBaseline baseline) => Baselines.Contains(baseline);
 

@@ -46,7 +46,7 @@ namespace NpmHardening.Engine.Tests.Rules
                 Assert.False(string.IsNullOrWhiteSpace(r.Remediation), r.Id);
                 Assert.StartsWith("https://", r.Reference);
                 Assert.NotEmpty(r.Baselines);
-                Assert.Contains(r.Id, PostureAuditor.EvaluatedRuleIds);
+                Assert.Contains(r.Id, r.Online ? NpmHardening.Engine.Registry.OnlineAudit.EvaluatedRuleIds : PostureAuditor.EvaluatedRuleIds);
                 foreach (var b in r.Baselines)
                     if (r.Expectations.Count > 0) Assert.NotNull(r.ExpectationFor(b));
                 if (r.Setting != null && !r.Setting.StartsWith("_", StringComparison.Ordinal))

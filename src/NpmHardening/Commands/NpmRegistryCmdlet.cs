@@ -1,0 +1,182 @@
+using System;
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using System.Net;
+using System.Security;
+using NpmHardening.Engine.Config;
+using NpmHardening.Engine.Platform;
+using NpmHardening.Engine.Registry;
+
+namespace NpmHardening.Commands
+{
+    /// <summary>
+    /// Shared by the cmdlets that ask a registry about the user: which registry, which credential (the one npm
+    /// would send, from the resolved configuration, or -Token / -Credential), the client, and registry errors as
+    /// non-terminating error records. Verbose lines name the registry and where the credential came from, never it.
+    /// </summary>
+    public abstract class NpmRegistryCmdlet : NpmHardeningCmdlet
+    {
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string? Registry { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = "Token")]
+        [ValidateNotNull]
+        public SecureString? Token { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = "Credential")]
+        [ValidateNotNull]
+        [System.Management.Automation.Credential]
+        public PSCredential? Credential { get; set; }
+
+        [Parameter(ParameterSetName = "Config")]
+        [ValidateNotNullOrEmpty]
+        public string? UserProfile { get; set; }
+
+        [Parameter(ParameterSetName = "Config")]
+        public System.Collections.Hashtable? Environment { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, 300)]
+        public int TimeoutSec { get; set; } = 10;
+
+        private NpmConfigResolution? _resolution;
+        private NpmRegistryClient? _client;
+        private readonly ConcurrentQueue<string> _log = new ConcurrentQueue<string>();
+
+        protected override void BeginProcessing()
+        {
+            _client = new NpmRegistryClient(new RegistryClientOptions { Timeout = TimeSpan.FromSeconds(TimeoutSec), Log = _log.Enqueue });
+        }
+
+        protected override void EndProcessing() => DisposeClient();
+        protected override void StopProcessing() => DisposeClient();
+
+        private void DisposeClient()
+        {
+            _client?.Dispose();
+            _client = null;
+        }
+
+        /// <summary>npm's configuration for the current folder (or -UserProfile's user), resolved once per pipeline.</summary>
+        private NpmConfigResolution Resolution
+        {
+            get
+            {
+                if (_resolution != null) return _resolution;
+                string? home = null;
+                if (UserProfile != null)
+                {
+                    foreach (var folder in ResolveProfileFolders(new[] { UserProfile })) home = folder;
+                    if (home == null) ThrowTerminatingError(new ErrorRecord(new ArgumentException($"'{UserProfile}' is not a profile folder."), "ProfileFolderNotFound", ErrorCategory.ObjectNotFound, UserProfile));
+                }
+                _resolution = NpmConfigResolver.Resolve(new NpmConfigRequest
+                {
+                    Platform = SystemPlatform.Instance,
+                    WorkingDirectory = CurrentFileSystemDirectory,
+                    Environment = Environment != null ? ToEnvironment(Environment, SystemPlatform.Instance.IsWindows) : null,
+                    UserProfile = home,
+                });
+                return _resolution;
+            }
+        }
+
+        /// <summary>The registry and credential to use, or null after writing why there is none.</summary>
+        protected (string Registry, RegistryCredential Credential)? Target()
+        {
+            string registry;
+            if (Registry != null) registry = Registry;
+            else if (Resolution.GetEffective("registry")?.Value is string configured && configured.Length > 0) registry = configured;
+            else registry = "https://registry.npmjs.org/";
+            if (!registry.EndsWith("/", StringComparison.Ordinal)) registry += "/";
+            var shown = RegistryEndpoint.Safe(registry);
+
+            RegistryCredential? credential;
+            try
+            {
+                if (Token != null) credential = RegistryCredential.FromToken(new NetworkCredential("", Token).Password, "-Token");
+                else if (Credential != null) credential = RegistryCredential.FromUserPassword(Credential.UserName, Credential.GetNetworkCredential().Password, "-Credential");
+                else
+                {
+                    // the credential npm attaches to a request for {registry}-/whoami (npm-registry-fetch getAuth)
+                    credential = RegistryCredentials.ForUrl(Resolution, registry + "-/whoami");
+                    if (credential == null || !credential.CanAuthorize)
+                    {
+                        WriteError(new ErrorRecord(new InvalidOperationException(
+                                $"npm's configuration for {CurrentFileSystemDirectory} has no token or password for {shown}" +
+                                (credential != null ? $" (only a client certificate, {credential.Source}, which this module does not send)" : "") +
+                                $". Log in (npm login --registry={shown}) or pass -Token or -Credential."),
+                            "NpmCredentialNotFound", ErrorCategory.ObjectNotFound, shown));
+                        return null;
+                    }
+                }
+            }
+            catch (ArgumentException e)
+            {
+                WriteError(new ErrorRecord(e, "NpmCredentialInvalid", ErrorCategory.InvalidArgument, shown));
+                return null;
+            }
+            WriteVerbose($"{shown}: using the {credential.Kind} credential from {credential.Source ?? "?"} (fingerprint {credential.Fingerprint}).");
+            return (registry, credential);
+        }
+
+        protected NpmRegistryClient Client => _client ?? throw new InvalidOperationException("The cmdlet has not started.");
+
+        /// <summary>Runs a registry call; its log lines become verbose output on this thread, failures error records.</summary>
+        protected T? Call<T>(string registry, Func<T> call) where T : class
+        {
+            try { return call(); }
+            catch (RegistryException e)
+            {
+                WriteError(new ErrorRecord(e, "NpmRegistry" + e.Kind, Category(e.Kind), e.Registry));
+                return null;
+            }
+            finally
+            {
+                while (_log.TryDequeue(out var line)) WriteVerbose(line);
+            }
+        }
+
+        private static ErrorCategory Category(RegistryErrorKind kind) => kind switch
+        {
+            RegistryErrorKind.Refused => ErrorCategory.SecurityError,
+            RegistryErrorKind.CrossOriginRedirect => ErrorCategory.SecurityError,
+            RegistryErrorKind.Tls => ErrorCategory.SecurityError,
+            RegistryErrorKind.Timeout => ErrorCategory.OperationTimeout,
+            RegistryErrorKind.Network => ErrorCategory.ConnectionError,
+            RegistryErrorKind.Unauthorized => ErrorCategory.AuthenticationError,
+            RegistryErrorKind.NotFound => ErrorCategory.ObjectNotFound,
+            _ => ErrorCategory.InvalidResult,
+        };
+    }
+
+    [Cmdlet(VerbsCommon.Get, "NpmAccount", DefaultParameterSetName = "Config")]
+    [OutputType(typeof(NpmAccount))]
+    public sealed class GetNpmAccountCommand : NpmRegistryCmdlet
+    {
+        protected override void ProcessRecord()
+        {
+            var target = Target();
+            if (target == null) return;
+            var (registry, credential) = target.Value;
+            var account = Call(registry, () => Client.GetAccount(registry, credential));
+            if (account != null) WriteObject(account);
+        }
+    }
+
+    [Cmdlet(VerbsCommon.Get, "NpmAccessToken", DefaultParameterSetName = "Config")]
+    [OutputType(typeof(NpmAccessToken))]
+    public sealed class GetNpmAccessTokenCommand : NpmRegistryCmdlet
+    {
+        protected override void ProcessRecord()
+        {
+            var target = Target();
+            if (target == null) return;
+            var (registry, credential) = target.Value;
+            var tokens = Call(registry, () => Client.GetTokens(registry, credential));
+            if (tokens == null) return;
+            WriteVerbose($"{RegistryEndpoint.Safe(registry)}: {tokens.Count} token(s).");
+            foreach (var t in tokens) WriteObject(t);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace NpmHardening.Engine.Tests.Registry
+{
+    /// <summary>One request as the fake registry saw it, Authorization header included (that is what tests assert on).</summary>
+    public sealed record SeenRequest(string Method, string Path, string? Authorization, string? UserAgent);
+
+    /// <summary>What the fake registry answers: a status, headers and a body, optionally after a delay or as raw bytes.</summary>
+    public sealed class FakeResponse
+    {
+        public int Status { get; init; } = 200;
+        public string Body { get; init; } = "";
+        public string ContentType { get; init; } = "application/json";
+        public Dictionary<string, string> Headers { get; init; } = new();
+        /// <summary>Wait this long before sending anything (timeouts).</summary>
+        public TimeSpan Delay { get; init; }
+
+        public static FakeResponse Json(string json, int status = 200) => new() { Status = status, Body = json };
+    }
+
+    /// <summary>
+    /// A minimal HTTP/1.1 server on 127.0.0.1:0 shaped like the npm registry where a test needs it: the route
+    /// function decides each answer, and every request (with its Authorization header) is recorded.
+    /// </summary>
+    public sealed class LoopbackRegistry : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Func<SeenRequest, FakeResponse> _route;
+        private readonly Task _loop;
+
+        public LoopbackRegistry(Func<SeenRequest, FakeResponse> route)
+        {
+            _route = route;
+            _listener.Start();
+            Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+            _loop = Task.Run(AcceptLoop);
+        }
+
+        public int Port { get; }
+        public string Url => $"http://127.0.0.1:{Port}/";
+        public string Scope => $"//127.0.0.1:{Port}/";
+        public ConcurrentQueue<SeenRequest> Requests { get; } = new();
+
+        private async Task AcceptLoop()
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                TcpClient client;
+                try { client = await _listener.AcceptTcpClientAsync(_stop.Token); }
+                catch (Exception) { return; }
+                _ = Task.Run(() => Serve(client));
+            }
+        }
+
+        private async Task Serve(TcpClient client)
+        {
+            using (client)
+            {
+                try
+                {
+                    var stream = client.GetStream();
+                    var reader = new StreamReader(stream, Encoding.ASCII, false, 1024, leaveOpen: true);
+                    var requestLine = await reader.ReadLineAsync();
+                    if (requestLine == null) return;
+                    string? auth = null, agent = null;
+                    string? line;
+                    while (!string.IsNullOrEmpty(line = await reader.ReadLineAsync()))
+                    {
+                        int colon = line.IndexOf(':');
+                        if (colon <= 0) continue;
+                        var name = line.Substring(0, colon).Trim();
+                        var value = line.Substring(colon + 1).Trim();
+                        if (name.Equals("Authorization", StringComparison.OrdinalIgnoreCase)) auth = value;
+                        if (name.Equals("User-Agent", StringComparison.OrdinalIgnoreCase)) agent = value;
+                    }
+                    var parts = requestLine.Split(' ');
+                    var seen = new SeenRequest(parts[0], parts.Length > 1 ? parts[1] : "", auth, agent);
+                    Requests.Enqueue(seen);
+                    var response = _route(seen);
+                    if (response.Delay > TimeSpan.Zero) await Task.Delay(response.Delay, _stop.Token);
+                    var body = Encoding.UTF8.GetBytes(response.Body);
+                    var head = new StringBuilder();
+                    head.Append($"HTTP/1.1 {response.Status} {Reason(response.Status)}\r\n");
+                    head.Append($"Content-Type: {response.ContentType}\r\nContent-Length: {body.Length}\r\nConnection: close\r\n");
+                    foreach (var h in response.Headers) head.Append($"{h.Key}: {h.Value}\r\n");
+                    head.Append("\r\n");
+                    var headBytes = Encoding.ASCII.GetBytes(head.ToString());
+                    await stream.WriteAsync(headBytes, _stop.Token);
+                    await stream.WriteAsync(body, _stop.Token);
+                    await stream.FlushAsync(_stop.Token);
+                }
+                catch (Exception) { /* the client went away (timeouts): nothing to answer */ }
+            }
+        }
+
+        private static string Reason(int status) => status switch
+        {
+            200 => "OK", 302 => "Found", 401 => "Unauthorized", 403 => "Forbidden", 404 => "Not Found", 500 => "Internal Server Error", _ => "Status",
+        };
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _listener.Stop();
+            try { _loop.Wait(TimeSpan.FromSeconds(2)); } catch (AggregateException) { }
+            _stop.Dispose();
+        }
+    }
+}
