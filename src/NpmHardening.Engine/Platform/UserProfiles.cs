@@ -96,6 +96,45 @@ namespace NpmHardening.Engine.Platform
             return list;
         }
 
+        /// <summary>
+        /// The SID of the ProfileList entry whose home is <paramref name="folder"/> (or a folder inside it), for giving a
+        /// new file in that profile to its user; null when no profile holds the folder. The longest matching home wins.
+        /// </summary>
+        public static string? WindowsProfileSid(string folder)
+        {
+            try
+            {
+                var sids = WindowsRegistry.SubKeyNames(WindowsRegistry.LocalMachine, ProfileListKey);
+                if (sids == null) return null;
+                var entries = new List<KeyValuePair<string, string?>>();
+                foreach (var sid in sids)
+                    entries.Add(new KeyValuePair<string, string?>(sid,
+                        WindowsRegistry.GetString(WindowsRegistry.LocalMachine, ProfileListKey + "\\" + sid, "ProfileImagePath")));
+                return ProfileSidForFolder(entries, Environment.ExpandEnvironmentVariables, folder);
+            }
+            catch (Exception e) when (FileAccessReader.IsProbeFailure(e)) { return null; }
+        }
+
+        /// <summary>The pure half of <see cref="WindowsProfileSid"/>: Windows paths, compared without case.</summary>
+        internal static string? ProfileSidForFolder(IEnumerable<KeyValuePair<string, string?>> entries, Func<string, string> expand, string folder)
+        {
+            var target = folder.Replace('/', '\\').TrimEnd('\\');
+            string? best = null;
+            int bestLength = -1;
+            foreach (var entry in entries)
+            {
+                var sid = entry.Key;
+                if (!sid.StartsWith("S-1-", StringComparison.OrdinalIgnoreCase) || sid.EndsWith(".bak", StringComparison.OrdinalIgnoreCase)) continue;
+                if (string.IsNullOrEmpty(entry.Value)) continue;
+                var home = expand(entry.Value!).Replace('/', '\\').TrimEnd('\\');
+                if (home.Length == 0) continue;
+                bool inside = string.Equals(target, home, StringComparison.OrdinalIgnoreCase)
+                    || target.StartsWith(home + "\\", StringComparison.OrdinalIgnoreCase);
+                if (inside && home.Length > bestLength) { best = sid; bestLength = home.Length; }
+            }
+            return best;
+        }
+
         /// <summary>The fallback: profile folders, minus the ones that belong to nobody.</summary>
         internal static List<UserProfileInfo> FromProfileFolders(IEnumerable<string> folders)
         {

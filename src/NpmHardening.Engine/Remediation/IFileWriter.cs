@@ -32,6 +32,13 @@ namespace NpmHardening.Engine.Remediation
         public int? NewFileUnixMode { get; set; }
         /// <summary>A new file takes the owner and group of its folder (an administrator writing into a user's profile).</summary>
         public bool NewFileOwnerFromDirectory { get; set; }
+        /// <summary>
+        /// A new file is private to its owner, npm's 0600: on Unix see <see cref="NewFileUnixMode"/>; on Windows, with
+        /// <see cref="NewFileOwnerFromDirectory"/>, a protected DACL granting only the owner, SYSTEM and Administrators.
+        /// </summary>
+        public bool NewFileOwnerOnly { get; set; }
+        /// <summary>Windows: the home folder of the profile the file belongs to; its ProfileList SID becomes the new file's owner.</summary>
+        public string? NewFileProfileFolder { get; set; }
         /// <summary>Replace a file marked read-only (it stays read-only afterwards).</summary>
         public bool OverrideReadOnly { get; set; }
         /// <summary>A private file of this process's user (backups): mode 0600 whatever existed, owner not carried over.</summary>

@@ -113,7 +113,8 @@ namespace NpmHardening.Engine.Remediation
                 var records = plan.Changes.Select(c => new NpmBackupChange(c.Key, c.OldValue, c.NewValue)).ToList();
                 if (plan.ConvertsFromUtf16) records.Insert(0, new NpmBackupChange("(encoding)", "UTF-16", "UTF-8"));
                 var backup = SaveBackup(plan.Path, writePath, current, render.Bytes, records);
-                var warnings = Write(plan.Path, writePath, current, render.Bytes, plan.Scope, backup);
+                var warnings = Write(plan.Path, writePath, current, render.Bytes, plan.Scope, backup,
+                    plan.Scope == NpmHardeningScope.User ? plan.Target.ContainmentRoot : null);
 
                 var changes = plan.Changes.Select(c => new NpmSettingChange
                 {
@@ -250,13 +251,18 @@ namespace NpmHardening.Engine.Remediation
             }
         }
 
-        private IReadOnlyList<string> Write(string path, string writePath, byte[]? current, byte[] content, NpmHardeningScope? scope, NpmHardeningBackup? backup)
+        private IReadOnlyList<string> Write(string path, string writePath, byte[]? current, byte[] content, NpmHardeningScope? scope, NpmHardeningBackup? backup,
+            string? profileFolder = null)
         {
+            bool userConfig = !(scope == NpmHardeningScope.Project || scope == NpmHardeningScope.Global || scope == NpmHardeningScope.Builtin);
             var options = new AtomicWriteOptions
             {
                 OverrideReadOnly = Force,
                 // npm writes user configs as 0600; a new user or project file written by an administrator belongs to the folder's owner
-                NewFileUnixMode = scope == NpmHardeningScope.Project || scope == NpmHardeningScope.Global || scope == NpmHardeningScope.Builtin ? (int?)null : 0x180,
+                NewFileUnixMode = userConfig ? 0x180 : (int?)null,
+                // Windows' 0600: a protected DACL for the owner, SYSTEM and Administrators, owned by the profile's user
+                NewFileOwnerOnly = userConfig,
+                NewFileProfileFolder = profileFolder,
                 NewFileOwnerFromDirectory = scope == NpmHardeningScope.User || scope == NpmHardeningScope.Project || scope == null,
                 BeforeCommit = () =>
                 {

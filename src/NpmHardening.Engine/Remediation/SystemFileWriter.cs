@@ -13,8 +13,16 @@ namespace NpmHardening.Engine.Remediation
     /// The real file system. Atomic replacement is a temporary file in the same folder, flushed with
     /// <c>FileStream.Flush(true)</c>, then <c>File.Replace</c> (Windows: ReplaceFile, which keeps the replaced file's
     /// DACL; the owner is checked and put back) or a rename (Unix: owner, group and mode are copied onto the temporary
-    /// file before any content is written, so secrets are never readable by others even for a moment).
+    /// file before any content is written, so secrets are never readable by others even for a moment). A new file
+    /// gets its owner (and for a private one, 0600 or an owner-only protected DACL) on the empty temporary file too.
     /// </summary>
+    /// <remarks>
+    /// ReplaceFileW's documented behaviour (learn.microsoft.com, "ReplaceFileW function"): it keeps the replaced
+    /// file's creation time, short name, object id, DACLs, security resource attributes, encryption, compression
+    /// and named streams; the owner is not in that list, hence <c>WindowsOwnership.EnsureOwner</c> afterwards. It
+    /// needs WRITE_DAC on the replacement to merge the DACL; without it, it fails (we retry with
+    /// ignoreMetadataErrors and warn) rather than silently dropping the ACL.
+    /// </remarks>
     public class SystemFileWriter : IFileWriter
     {
         public static readonly SystemFileWriter Instance = new SystemFileWriter();
@@ -199,6 +207,7 @@ namespace NpmHardening.Engine.Remediation
                 using (var raw = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.None))
                 {
                     if (!IsWindows) PrepareUnixTemp(temp, full, dir, exists, existingMode, existingUid, existingGid, options, warnings);
+                    else if (!exists) PrepareWindowsTemp(temp, full, dir, options, warnings);
                     using (var stream = CreateTempStream(raw))
                     {
                         stream.Write(content, 0, content.Length);
@@ -275,6 +284,34 @@ namespace NpmHardening.Engine.Remediation
                 if (error != null) warnings.Add($"{full}: could not give the new file to the folder's owner ({error}).");
             }
             if (options.NewFileUnixMode is int newMode) UnixNative.ChangeMode(temp, newMode);
+        }
+
+        /// <summary>
+        /// Windows, new file: the owner (the profile's user, else the folder's owner) and, for a private file, a protected
+        /// owner-only DACL go onto the empty temporary file before the content does, through the still-open handle's
+        /// name (WRITE_OWNER/WRITE_DAC do not conflict with our FileShare.None). The handle keeps its write access
+        /// whatever the new DACL says. If Windows refuses for a private file, the write fails and the temporary file is
+        /// removed: a user's new .npmrc is never left owned by SYSTEM with content in it. A project file only warns.
+        /// </summary>
+        private static void PrepareWindowsTemp(string temp, string full, string dir, AtomicWriteOptions options, List<string> warnings)
+        {
+            if (options.Private || !options.NewFileOwnerFromDirectory) return;
+            var profileSid = options.NewFileProfileFolder != null ? UserProfiles.WindowsProfileSid(options.NewFileProfileFolder) : null;
+            var folderOwner = WindowsOwnership.GetOwnerSidString(dir);
+            var plan = WindowsNewFileSecurity.Decide(profileSid, folderOwner, options.NewFileOwnerOnly, out var warning);
+            if (warning != null) warnings.Add($"{full}: {warning}.");
+            if (plan == null) return;
+            var error = WindowsOwnership.Apply(temp, plan);
+            if (error != null && !plan.OwnerOnly)
+            {
+                // a shared project file: like a failed chown on Unix, the creator keeps it and the inherited ACL still applies
+                warnings.Add($"{full}: could not give the new file to the folder's owner {plan.OwnerSid} ({error}).");
+                return;
+            }
+            if (error != null)
+                throw new UnauthorizedAccessException(
+                    $"the new file could not be given to {plan.OwnerSid} (the {plan.Source}'s owner) with the permissions {plan.Sddl}: {error}. " +
+                    "Run as SYSTEM or an elevated administrator (giving a file to another account needs SeRestorePrivilege), or as the profile's user");
         }
 
         /// <summary>The stream the new content is written through; tests override it to fail or slow down mid-write.</summary>
@@ -512,6 +549,42 @@ namespace NpmHardening.Engine.Remediation
             finally { handle.Free(); }
         }
 
+        /// <summary>The owner of a file or folder as a SID string; null when it cannot be read.</summary>
+        public static string? GetOwnerSidString(string path)
+        {
+            var sid = GetOwnerSid(path);
+            return sid == null ? null : WindowsSecurityDescriptor.ReadSid(sid, 0)?.Value;
+        }
+
+        /// <summary>
+        /// Sets the owner (and, for an owner-only plan, the protected DACL) of <paramref name="path"/> from the plan's
+        /// self-relative descriptor; null on success, else the reason. Tries as is first (giving a file to yourself
+        /// needs no privilege), then with SeRestorePrivilege enabled, which lets SYSTEM and elevated administrators
+        /// name any owner.
+        /// </summary>
+        public static string? Apply(string path, WindowsNewFileSecurityPlan plan)
+        {
+            var descriptor = plan.Descriptor;
+            WindowsNewFileSecurity.Offsets(descriptor, out var ownerOffset, out var daclOffset);
+            // unmanaged, pointer-aligned memory: SetNamedSecurityInfoW takes PSID and PACL pointers into it
+            var buffer = Marshal.AllocHGlobal(descriptor.Length);
+            try
+            {
+                Marshal.Copy(descriptor, 0, buffer, descriptor.Length);
+                var pOwner = ownerOffset == 0 ? IntPtr.Zero : IntPtr.Add(buffer, ownerOffset);
+                var pDacl = daclOffset == 0 ? IntPtr.Zero : IntPtr.Add(buffer, daclOffset);
+                uint info = plan.SecurityInformation;
+                uint rc = Native.SetNamedSecurityInfoFlags(path, SeFileObject, info, pOwner, IntPtr.Zero, pDacl, IntPtr.Zero);
+                if (rc == 0) return null;
+                uint first = rc;
+                if (!WithPrivilege("SeRestorePrivilege", () => rc = Native.SetNamedSecurityInfoFlags(path, SeFileObject, info, pOwner, IntPtr.Zero, pDacl, IntPtr.Zero)))
+                    return "Windows error " + first.ToString(System.Globalization.CultureInfo.InvariantCulture) + " and SeRestorePrivilege is not available to this account";
+                return rc == 0 ? null : "Windows error " + rc.ToString(System.Globalization.CultureInfo.InvariantCulture) + " even with SeRestorePrivilege";
+            }
+            catch (Exception e) when (e is DllNotFoundException || e is EntryPointNotFoundException) { return e.Message; }
+            finally { Marshal.FreeHGlobal(buffer); }
+        }
+
         private static bool Equal(byte[] a, byte[] b)
         {
             if (a.Length != b.Length) return false;
@@ -556,6 +629,11 @@ namespace NpmHardening.Engine.Remediation
 
             [DllImport("advapi32.dll", EntryPoint = "SetNamedSecurityInfoW", CharSet = CharSet.Unicode, ExactSpelling = true)]
             public static extern uint SetNamedSecurityInfo(string objectName, int objectType, int securityInfo,
+                IntPtr owner, IntPtr group, IntPtr dacl, IntPtr sacl);
+
+            /// <summary>SetNamedSecurityInfoW with SECURITY_INFORMATION as the DWORD it is (PROTECTED_DACL_SECURITY_INFORMATION is the high bit).</summary>
+            [DllImport("advapi32.dll", EntryPoint = "SetNamedSecurityInfoW", CharSet = CharSet.Unicode, ExactSpelling = true)]
+            public static extern uint SetNamedSecurityInfoFlags(string objectName, int objectType, uint securityInfo,
                 IntPtr owner, IntPtr group, IntPtr dacl, IntPtr sacl);
 
             [DllImport("advapi32.dll", ExactSpelling = true)]

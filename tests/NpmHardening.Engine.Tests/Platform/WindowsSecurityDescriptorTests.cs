@@ -326,5 +326,157 @@ namespace NpmHardening.Engine.Tests.Platform
             Assert.NotNull(parsed);
             Assert.Empty(parsed!.Readers);
         }
+
+        // ------------------------------------------------------------ a new file's owner and owner-only DACL
+
+        private const string BobHome = @"C:\Users\bob";
+
+        [Fact]
+        public void TheProfileSidWinsOverTheFolderOwner()
+        {
+            var plan = WindowsNewFileSecurity.Decide(Bob, Administrators, ownerOnly: true, out var warning);
+            Assert.Null(warning);
+            Assert.NotNull(plan);
+            Assert.Equal(Bob, plan!.OwnerSid);
+            Assert.Equal("profile", plan.Source);
+            Assert.Equal($"O:{Bob}D:P(A;;FA;;;{Bob})(A;;FA;;;SY)(A;;FA;;;BA)", plan.Sddl);
+            Assert.Equal(0x80000005u, plan.SecurityInformation); // PROTECTED_DACL | DACL | OWNER
+        }
+
+        [Fact]
+        public void WithoutAProfileTheFolderOwnerIsUsedWhenItIsAPerson()
+        {
+            var plan = WindowsNewFileSecurity.Decide(null, Alice, ownerOnly: true, out var warning);
+            Assert.Null(warning);
+            Assert.Equal((Alice, "folder"), (plan!.OwnerSid, plan.Source));
+            var entra = "S-1-12-1-1111-2222-3333-4444";
+            Assert.Equal(entra, WindowsNewFileSecurity.Decide(null, entra, ownerOnly: true, out _)!.OwnerSid);
+        }
+
+        [Theory]
+        [InlineData(SystemSid, @"NT AUTHORITY\SYSTEM")]
+        [InlineData(Administrators, @"BUILTIN\Administrators")]
+        [InlineData(TrustedInstaller, @"NT SERVICE\TrustedInstaller")]
+        public void APrivateFileIsNeverGivenToAMachinePrincipalByFolderOwnership(string folderOwner, string name)
+        {
+            // SYSTEM running -AllUsers into a profile folder that SYSTEM owns: an owner-only DACL for SYSTEM would lock the user out.
+            var plan = WindowsNewFileSecurity.Decide(null, folderOwner, ownerOnly: true, out var warning);
+            Assert.Null(plan);
+            Assert.Contains(name, warning);
+            Assert.Contains("inherits from the folder", warning);
+
+            var unreadable = WindowsNewFileSecurity.Decide(null, null, ownerOnly: true, out var why);
+            Assert.Null(unreadable);
+            Assert.Contains("cannot be read", why);
+        }
+
+        [Fact]
+        public void AProjectFileTakesTheFolderOwnerWhoeverItIsAndKeepsItsInheritedAcl()
+        {
+            // Mirrors Unix, where a new project file is chowned to the folder's uid whatever it is; the DACL stays inherited.
+            var plan = WindowsNewFileSecurity.Decide(null, Administrators, ownerOnly: false, out var warning);
+            Assert.Null(warning);
+            Assert.Equal(Administrators, plan!.OwnerSid);
+            Assert.Equal("O:BA", plan.Sddl);
+            Assert.Equal(0x1u, plan.SecurityInformation); // OWNER only: the inherited DACL is not touched
+            var parsed = WindowsSecurityDescriptor.Parse(plan.Descriptor)!;
+            Assert.Equal(Administrators, parsed.Owner!.Value.Value);
+            Assert.Equal(0, BitConverter.ToInt32(plan.Descriptor, 16)); // no DACL in the descriptor
+
+            Assert.Null(WindowsNewFileSecurity.Decide(null, null, ownerOnly: false, out var none));
+            Assert.Null(none); // nothing to say: the creator keeps it, as with no folder owner on Unix
+        }
+
+        [Fact]
+        public void SystemsOwnProfileGetsSystemAndAdministratorsOnceEach()
+        {
+            var plan = WindowsNewFileSecurity.Decide(SystemSid, SystemSid, ownerOnly: true, out _)!;
+            Assert.Equal("O:SYD:P(A;;FA;;;SY)(A;;FA;;;BA)", plan.Sddl);
+            Assert.Equal(2, BitConverter.ToUInt16(plan.Descriptor, 20 + 12 + 4)); // ACE count of the ACL after the 12-byte SID
+        }
+
+        [Fact]
+        public void TheOwnerOnlyDescriptorIsWhatAnIndependentWriterBuildsPlusTheProtectedBit()
+        {
+            var plan = WindowsNewFileSecurity.Decide(Bob, null, ownerOnly: true, out _)!;
+            var expected = Descriptor(Bob, new[]
+            {
+                new Ace(Allow, 0, FullControl, Bob), new Ace(Allow, 0, FullControl, SystemSid), new Ace(Allow, 0, FullControl, Administrators),
+            });
+            var control = BitConverter.ToUInt16(plan.Descriptor, 2);
+            Assert.Equal(0x8000 | 0x1000 | 0x0004, control); // SELF_RELATIVE | DACL_PROTECTED | DACL_PRESENT
+            expected[3] |= 0x10; // the test writer never sets SE_DACL_PROTECTED (0x1000)
+            Assert.Equal(expected, plan.Descriptor);
+        }
+
+        [Fact]
+        public void TheOwnerOnlyDescriptorClassifiesAsOwnerOnly()
+        {
+            var plan = WindowsNewFileSecurity.Decide(Bob, null, ownerOnly: true, out _)!;
+            var info = WindowsSecurityDescriptor.ToFileAccess(@"C:\Users\bob\.npmrc", plan.Descriptor, Name)!;
+            Assert.Equal(@"CONTOSO\bob", info.Owner);
+            Assert.Empty(info.OtherReaders);
+            Assert.Empty(info.OtherWriters);
+            Assert.Equal("(owner only)", info.Summary);
+
+            // the same classifier does see an inherited Users ACE, which the protected DACL keeps off the new file
+            var inherited = Classify(Bob, new Ace(Allow, Inherited, ReadExecute, Users));
+            Assert.Equal(new[] { @"BUILTIN\Users" }, inherited.OtherReaders);
+        }
+
+        [Theory]
+        [InlineData("S-1-5-18")]
+        [InlineData("S-1-5-32-544")]
+        [InlineData("S-1-5-21-3623811015-3361044348-30300820-1013")]
+        [InlineData("S-1-12-1-1-2-3-4")]
+        [InlineData("S-1-0x123456789ABC-7")]
+        public void SidStringsBecomeTheBytesTheParserReadsBack(string sid)
+        {
+            var bytes = WindowsNewFileSecurity.SidToBytes(sid);
+            Assert.NotNull(bytes);
+            Assert.Equal(sid, WindowsSecurityDescriptor.ReadSid(bytes!, 0)!.Value.Value);
+            if (!sid.Contains("0x")) Assert.Equal(SidBytes(sid), bytes);
+        }
+
+        [Theory]
+        [InlineData("")]
+        [InlineData("S-1")]
+        [InlineData("S-2-5-18")]
+        [InlineData("X-1-5-18")]
+        [InlineData("S-1-5-abc")]
+        [InlineData("S-1-5--18")]
+        [InlineData("S-1-5-4294967296")]
+        [InlineData("S-1-5-1-2-3-4-5-6-7-8-9-10-11-12-13-14-15-16")]
+        public void NonSidsAreRejectedAndDecideIgnoresThem(string bad)
+        {
+            Assert.Null(WindowsNewFileSecurity.SidToBytes(bad));
+            Assert.Throws<ArgumentException>(() => WindowsNewFileSecurity.Descriptor(bad, true));
+            // a garbage profile SID falls through to the folder owner rather than producing a broken descriptor
+            Assert.Equal(Alice, WindowsNewFileSecurity.Decide(bad, Alice, ownerOnly: true, out _)!.OwnerSid);
+        }
+
+        [Fact]
+        public void TheProfileOfAFolderIsTheLongestProfileListHomeHoldingIt()
+        {
+            var entries = new[]
+            {
+                new KeyValuePair<string, string?>("S-1-5-18", @"%systemroot%\system32\config\systemprofile"),
+                new KeyValuePair<string, string?>(Bob, BobHome),
+                new KeyValuePair<string, string?>(Alice, @"C:\Users\bob\nested-alice"),
+                new KeyValuePair<string, string?>("S-1-5-21-1111-2222-3333-1003", @"C:\Users\bob2"),
+                new KeyValuePair<string, string?>("S-1-5-21-1111-2222-3333-1004.bak", @"C:\Users\carol"),
+                new KeyValuePair<string, string?>("S-1-5-21-1111-2222-3333-1005", null),
+            };
+            Func<string, string> expand = s => s.Replace("%systemroot%", @"C:\Windows");
+            Assert.Equal(Bob, UserProfiles.ProfileSidForFolder(entries, expand, BobHome));
+            Assert.Equal(Bob, UserProfiles.ProfileSidForFolder(entries, expand, @"c:\users\BOB\"));
+            Assert.Equal(Bob, UserProfiles.ProfileSidForFolder(entries, expand, @"C:/Users/bob/src/app"));
+            Assert.Equal(Alice, UserProfiles.ProfileSidForFolder(entries, expand, @"C:\Users\bob\nested-alice\x"));
+            Assert.Equal("S-1-5-21-1111-2222-3333-1003", UserProfiles.ProfileSidForFolder(entries, expand, @"C:\Users\bob2"));
+            Assert.Equal("S-1-5-18", UserProfiles.ProfileSidForFolder(entries, expand, @"C:\Windows\System32\config\systemprofile"));
+            Assert.Null(UserProfiles.ProfileSidForFolder(entries, expand, @"C:\Users\carol"));
+            Assert.Null(UserProfiles.ProfileSidForFolder(entries, expand, @"C:\Users\bo"));
+            Assert.Null(UserProfiles.ProfileSidForFolder(entries, expand, @"D:\src"));
+        }
     }
 }

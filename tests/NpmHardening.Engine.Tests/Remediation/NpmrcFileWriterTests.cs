@@ -337,6 +337,32 @@ namespace NpmHardening.Engine.Tests.Remediation
             Assert.Equal("/home/bob/.local/state/npmhardening/backups", BackupStore.DefaultRoot(false, new Dictionary<string, string> { ["XDG_STATE_HOME"] = "relative" }, "/home/bob"));
         }
 
+        [Fact]
+        public void A_user_config_asks_for_an_owner_only_file_of_the_profile_and_a_project_file_does_not()
+        {
+            // What the Windows writer turns into a protected DACL and the profile's SID as owner (see WindowsNewFileSecurity).
+            var seen = new List<AtomicWriteOptions>();
+            var files = new InterferingWriter(() => { }, seen.Add);
+            Assert.Equal(NpmrcApplyStatus.Changed, _disk.Writer(files).Apply(_disk.Plan(NpmBaseline.Strict)).Status);
+            var user = seen.Last();
+            Assert.True(user.NewFileOwnerOnly);
+            Assert.True(user.NewFileOwnerFromDirectory);
+            Assert.Equal(_disk.Home, user.NewFileProfileFolder);
+            Assert.Equal(0x180, user.NewFileUnixMode);
+
+            var projectDir = Path.Combine(_disk.Root, "app");
+            Directory.CreateDirectory(projectDir);
+            var rc = Path.Combine(projectDir, ".npmrc");
+            var target = new HardeningTarget(NpmHardeningScope.Project, rc, projectDir);
+            var plan = HardeningPlanner.PlanFile(target, HardeningSettings.FromBaseline(NpmBaseline.Strict, RemediationDisk.Npm), RemediationDisk.Npm);
+            Assert.Equal(NpmrcApplyStatus.Changed, _disk.Writer(files).Apply(plan).Status);
+            var project = seen.Last();
+            Assert.False(project.NewFileOwnerOnly);
+            Assert.True(project.NewFileOwnerFromDirectory);
+            Assert.Null(project.NewFileProfileFolder);
+            Assert.Null(project.NewFileUnixMode);
+        }
+
         // ---- injected writers -------------------------------------------------------------------------------------
 
         /// <summary>Fails like a full disk once <paramref name="failAfterBytes"/> bytes of the target's temporary file are written.</summary>
@@ -379,8 +405,9 @@ namespace NpmHardening.Engine.Tests.Remediation
         private sealed class InterferingWriter : IFileWriter
         {
             private readonly Action _interfere;
+            private readonly Action<AtomicWriteOptions>? _observe;
             private readonly IFileWriter _inner = SystemFileWriter.Instance;
-            public InterferingWriter(Action interfere) { _interfere = interfere; }
+            public InterferingWriter(Action interfere, Action<AtomicWriteOptions>? observe = null) { _interfere = interfere; _observe = observe; }
 
             public bool IsWindows => _inner.IsWindows;
             public FileProbe Probe(string path) => _inner.Probe(path);
@@ -396,6 +423,7 @@ namespace NpmHardening.Engine.Tests.Remediation
             {
                 if (Path.GetFileName(path) == ".npmrc")
                 {
+                    _observe?.Invoke(options);
                     var check = options.BeforeCommit;
                     options.BeforeCommit = () => { _interfere(); check?.Invoke(); };
                 }

@@ -1,0 +1,14 @@
+using System;
+
+namespace NpmHardening.Engine.Tests.Support
+{
+    /// <summary>A fact that runs on Windows and is reported as skipped, with the reason, everywhere else.</summary>
+    [AttributeUsage(AttributeTargets.Method)]
+    public sealed class WindowsFactAttribute : FactAttribute
+    {
+        public WindowsFactAttribute()
+        {
+            if (!OperatingSystem.IsWindows()) Skip = "Windows only: calls the Win32 security APIs (advapi32) on a real NTFS file.";
+        }
+    }
+}
