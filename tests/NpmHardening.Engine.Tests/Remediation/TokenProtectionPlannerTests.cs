@@ -84,7 +84,7 @@ namespace NpmHardening.Engine.Tests.Remediation
             var value = Assert.IsType<string>(decoded.Values["//registry.npmjs.org/:_authToken"]);
             Assert.Equal("${CI_NPM_TOKEN_2}", value);
             Assert.Equal(TokenA, EnvExpansion.Replace(value, n => n == "CI_NPM_TOKEN_2" ? TokenA : null));
-            Assert.Equal(NpmHardening.Engine.Credentials.NpmCredentialKind.EnvironmentReference,
+            Assert.Equal(NpmCredentialKind.EnvironmentReference,
                 NpmHardening.Engine.Credentials.NpmCredential.Classify("//registry.npmjs.org/:_authToken", value));
         }
 
