@@ -61,6 +61,8 @@ namespace NpmHardening.Engine.Tests.Agreement
         public string Cwd { get; }
         public List<string> Argv { get; }
         public NpmConfigResolution? Ours { get; set; }
+        /// <summary>True when no update-notifier stamp could be written, so npm config ls ran npm's update check.</summary>
+        public bool UpdateCheckRan { get; set; }
         public string? OursError { get; set; }
         public NpmAnswer? Layers { get; set; }
         public NpmAnswer? List { get; set; }
@@ -217,7 +219,10 @@ namespace NpmHardening.Engine.Tests.Agreement
             var cacheDir = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar);
             if (!Directory.Exists(cacheDir) && layers.Keys.Any(k => k.Key != "cache" && k.Value.Json is string j && j.Length > 2 && j[0] == '"'
                 && JsJson.TryParse(j, out var jv) && jv is string other && (other == cacheDir || other.StartsWith(cacheDir + Path.DirectorySeparatorChar, StringComparison.Ordinal))))
+            {
+                p.UpdateCheckRan = true;
                 return;
+            }
             Directory.CreateDirectory(Path.GetDirectoryName(stamp)!);
             File.WriteAllText(stamp, "");
         }
@@ -242,13 +247,21 @@ namespace NpmHardening.Engine.Tests.Agreement
             return null;
         }
 
+        /// <summary>npm's exit 1 with no message but the pointer to its log file.</summary>
+        private static bool BareExit(string error) =>
+            error.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).All(l => l.Contains("A complete log of this run can be found in", StringComparison.Ordinal) || l.StartsWith("exit 1", StringComparison.Ordinal));
+
         /// <summary>Compares one prepared scenario (List may be null: peer 2 only).</summary>
         private void Compare(PreparedScenario p, List<Disagreement> found, bool count)
         {
             var s = p.Scenario;
             var layers = p.Layers!;
             var list = p.List;
-            if (list?.Error != null && layers.Error == null && CommandRefusal(list.Error, layers) is string refusal)
+            // Without a stamp, npm config ls also runs npm's update check, which fetches from the configured registry
+            // and exits 1 with nothing printed when that registry is not a URL: a network step, not configuration.
+            var refusalOf = list?.Error == null || layers.Error != null ? null
+                : CommandRefusal(list.Error, layers) ?? (p.UpdateCheckRan && BareExit(list.Error) ? "the update check ran (no stamp could be written)" : null);
+            if (refusalOf is string refusal)
             {
                 // the engine must predict the crash that npm's Config class cannot see
                 if (refusal == "invalid loglevel crashes npm" && p.Ours != null && !p.Ours.Issues.Any(i => i.Kind == NpmConfigIssueKind.CommandCrash))
