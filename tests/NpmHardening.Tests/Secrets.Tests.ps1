@@ -8,6 +8,13 @@
 BeforeAll {
     Import-Module -Name $env:NPMH_MODULE_PATH -Force -ErrorAction Stop
     . (Join-Path $PSScriptRoot 'TestMachine.ps1')
+    . (Join-Path $PSScriptRoot 'Verdaccio.ps1')
+
+    # A real registry on 127.0.0.1 for the online cmdlets; its login token is one more canary.
+    $script:V = Start-TestVerdaccio
+    $script:registryToken = Add-TestVerdaccioUser $V 'frank' 'canary-horse-battery'
+    $probe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $probe.Start(); $script:closedPort = $probe.LocalEndpoint.Port; $probe.Stop()
 
     $script:m = New-TestMachine
     $script:token = New-NpmToken
@@ -16,12 +23,13 @@ BeforeAll {
     $script:proxyPassword = 'pr0xy-' + [guid]::NewGuid().ToString('n').Substring(0, 10)
     $script:auth = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes("erin:$password"))
     $script:passwordB64 = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($password))
-    $script:Canaries = @($token, $uuid, $password, $proxyPassword, $auth, $passwordB64)
+    $script:Canaries = @($token, $uuid, $password, $proxyPassword, $auth, $passwordB64, $registryToken, 'canary-horse-battery')
 
     $userNpmrc = Join-Path $m.Home '.npmrc'
     Write-Utf8File $userNpmrc ("; planted canaries`n//registry.npmjs.org/:_authToken=$token`n//r.example.test/:_authToken=$uuid`n" +
         "_auth=$auth`n//r.example.test/:username=erin`n//r.example.test/:_password=$passwordB64`n" +
-        "https-proxy=http://proxy-user:$proxyPassword@proxy.example.test:3128`nstrict-ssl=false`n# leftover $token`n")
+        "https-proxy=http://proxy-user:$proxyPassword@proxy.example.test:3128`nstrict-ssl=false`n# leftover $token`n" +
+        "@v:registry=$($V.Url)`n$($V.Scope):_authToken=$registryToken`n//127.0.0.1:$($closedPort)/:_authToken=$token`n")
     Write-Utf8File (Join-Path $m.Prefix 'etc/npmrc') "//registry.npmjs.org/:_authToken=$token`n"
     Write-Utf8File (Join-Path $m.Project '.npmrc') "//registry.npmjs.org/:_authToken=$token`n$token`nignore-scripts=false`n"
     $sub = Join-Path $m.Project 'pkgs'
@@ -81,6 +89,21 @@ BeforeAll {
             Get-ChildItem -LiteralPath $m.Root -Recurse -Force -Filter .npmrc | Test-NpmrcToken -Environment $envTable -Verbose -Debug
             Test-NpmrcToken -LiteralPath $missing -Environment $envTable -Quiet -Verbose -Debug
         }
+        'Get-NpmAccount'          = {
+            Get-NpmAccount -Registry $V.Url -Environment $envTable -Verbose -Debug
+            Get-NpmAccount -Registry $V.Url -Token (ConvertTo-SecureString $token -AsPlainText -Force) -Verbose -Debug
+            Get-NpmAccount -Registry $V.Url -Credential ([pscredential]::new('frank', (ConvertTo-SecureString 'canary-horse-battery' -AsPlainText -Force))) -Verbose -Debug
+            Get-NpmAccount -Registry "http://127.0.0.1:$closedPort/" -Environment $envTable -TimeoutSec 5 -Verbose -Debug
+            Get-NpmAccount -Registry 'http://npm.example.test/' -Token (ConvertTo-SecureString $uuid -AsPlainText -Force) -Verbose -Debug
+        }
+        'Get-NpmAccessToken'      = {
+            Get-NpmAccessToken -Registry $V.Url -Environment $envTable -Verbose -Debug
+            Get-NpmAccessToken -Registry $V.Url -Token (ConvertTo-SecureString $uuid -AsPlainText -Force) -Verbose -Debug
+            Get-NpmAccessToken -Registry "http://127.0.0.1:$closedPort/" -Environment $envTable -TimeoutSec 5 -Verbose -Debug
+        }
+        'Test-NpmrcToken -Online' = {
+            Test-NpmrcToken -Path $m.Project -Environment $envTable -Online -TimeoutSec 5 -Verbose -Debug
+        }
         # Last: it rewrites the planted files. Backups go to the test's state folder (the cmdlet takes the process's).
         'Protect-NpmrcToken'      = {
             $saved = $env:XDG_STATE_HOME, $env:LOCALAPPDATA
@@ -111,6 +134,7 @@ BeforeAll {
 }
 
 AfterAll {
+    Stop-TestVerdaccio $V
     Remove-Module -Name NpmHardening -Force -ErrorAction SilentlyContinue
     if ($script:m) { Remove-Item -LiteralPath $m.Root -Recurse -Force -ErrorAction SilentlyContinue }
 }
@@ -132,9 +156,17 @@ Describe 'No secret leaves the module' {
         }
     }
 
+    It 'the online cases reach the registry, so their output is checked and not only their errors' {
+        (Get-NpmAccount -Registry $V.Url -Environment $envTable).User | Should -Be 'frank'
+        $online = @(Test-NpmrcToken -Path $m.Project -Environment $envTable -Online -TimeoutSec 5 -WarningAction SilentlyContinue)
+        @($online | Where-Object Valid -eq $true).User | Should -Contain 'frank'
+        @($online | Where-Object { $_.OnlineError -match "127\.0\.0\.1:$closedPort" }).Count | Should -BeGreaterThan 0
+    }
+
     It '<_> shows no canary in any stream, view, JSON, CLIXML or transcript' -ForEach @(
         'Get-NpmConfig', 'Get-NpmSecurityPosture', 'Set-NpmHardening', 'Test-NpmHardening', 'Get-NpmHardeningBackup',
-        'Restore-NpmHardening', 'Test-NpmrcToken', 'Protect-NpmrcToken'
+        'Restore-NpmHardening', 'Test-NpmrcToken', 'Get-NpmAccount', 'Get-NpmAccessToken', 'Test-NpmrcToken -Online',
+        'Protect-NpmrcToken'
     ) {
         $case = $Cases[$_]
         $transcript = Join-Path $m.Root "transcript-$_.txt"

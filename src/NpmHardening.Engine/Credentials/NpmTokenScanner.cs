@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text;
 using NpmHardening.Engine.Config;
 using NpmHardening.Engine.Platform;
+using NpmHardening.Engine.Registry;
 using NpmHardening.Engine.Rules;
 
 namespace NpmHardening.Engine.Credentials
@@ -72,6 +73,13 @@ namespace NpmHardening.Engine.Credentials
         }
         /// <summary>Whether this process runs as a CI job: there, a token in the job's environment is the expected channel.</summary>
         public bool IsCI { get; set; }
+        /// <summary>
+        /// -Online: asks the registry a token is scoped to about it (scope, registries the configuration names, token).
+        /// Null (the default): nothing leaves the machine.
+        /// </summary>
+        public Func<string, IReadOnlyList<string>, string, NpmTokenCheck>? OnlineCheck { get; set; }
+        private readonly Dictionary<string, NpmTokenCheck> _checks = new Dictionary<string, NpmTokenCheck>(StringComparer.Ordinal);
+
         /// <summary>Hears each problem: unreadable, binary, UTF-16 or oversized files, unreadable variable stores.</summary>
         public Action<TokenScanProblem>? Problem { get; set; }
 
@@ -94,7 +102,7 @@ namespace NpmHardening.Engine.Credentials
                     layer.Layer != NpmConfigLayer.User && layer.Layer != NpmConfigLayer.Project) continue;
                 foreach (var f in ScanFileCore(layer.Source, layer.Layer.ToString(), context.Label, scope, registries)) yield return f;
             }
-            foreach (var f in ScanVariables(context.Label, scope)) yield return f;
+            foreach (var f in ScanVariables(context.Label, scope, registries)) yield return f;
         }
 
         /// <summary>One file given by path, read as npm would read it as a user or project config.</summary>
@@ -305,7 +313,75 @@ namespace NpmHardening.Engine.Credentials
                 message.Append($" It is sent to {http} over plain http, readable by anyone on the network path.");
                 severity = NpmSeverity.Critical;
             }
-            return Judge(f, file, severity, NpmFindingStatus.Fail, ruleId, message.ToString(), recommendation, raiseIfShared: f.ChecksumValid != false);
+            var judged = Judge(f, file, severity, NpmFindingStatus.Fail, ruleId, message.ToString(), recommendation, raiseIfShared: f.ChecksumValid != false);
+            return IsBearer(kind) ? Online(judged, secret, registries) : NotOnline(judged, "online checks cover bearer tokens only; a password is never sent");
+        }
+
+        private static bool IsBearer(NpmCredentialKind kind) =>
+            kind == NpmCredentialKind.GranularToken || kind == NpmCredentialKind.LegacyUuidToken || kind == NpmCredentialKind.OpaqueToken;
+
+        private NpmTokenFinding NotOnline(NpmTokenFinding f, string why)
+        {
+            if (OnlineCheck != null) f.OnlineError = "Not checked: " + why + ".";
+            return f;
+        }
+
+        /// <summary>
+        /// -Online: the answer of the registry the token is scoped to, folded into the finding. The token goes only
+        /// to that scope (the client refuses plain http to another machine); each token is asked about once per run.
+        /// </summary>
+        private NpmTokenFinding Online(NpmTokenFinding f, string secret, IReadOnlyDictionary<string, string> registries)
+        {
+            if (OnlineCheck == null) return f;
+            if (f.Registry == null) return NotOnline(f, "it is not scoped to a registry, so there is no registry it may be sent to");
+            if (f.ChecksumValid == false) return NotOnline(f, "its checksum is invalid, so it is not a real token");
+            var key = f.Registry + "\n" + f.Fingerprint;
+            if (!_checks.TryGetValue(key, out var check))
+            {
+                check = OnlineCheck(f.Registry, registries.Values.ToList(), secret);
+                _checks[key] = check;
+            }
+            f.CheckedRegistry = check.Registry;
+            f.Valid = check.Valid;
+            f.User = check.User;
+            f.Readonly = check.Readonly;
+            f.BypassTwoFactor = check.BypassTwoFactor;
+            f.Expires = check.Expires;
+            f.OnlineError = check.Error == null ? null : NpmCredential.RedactShapes(check.Error);
+            var notes = new StringBuilder();
+            if (check.Valid == false)
+            {
+                notes.Append($" {check.Registry} rejected it (revoked, expired, or not valid there).");
+                if (f.Status == NpmFindingStatus.Fail && f.Severity < NpmSeverity.Low) f.Severity = NpmSeverity.Low;
+            }
+            else if (check.Valid == true)
+            {
+                notes.Append($" {check.Registry} accepts it as {check.User}.");
+                if (check.BypassTwoFactor == true)
+                {
+                    notes.Append(" It bypasses two-factor authentication, which npm is deprecating: use staged publishing or trusted publishing instead.");
+                    Raise(f, NpmSeverity.High);
+                }
+                if (check.Readonly == false && check.Expires == null && check.HasCidr == false)
+                {
+                    notes.Append(" It can publish, never expires and is not limited to CIDR ranges.");
+                    Raise(f, NpmSeverity.Medium);
+                }
+                if (check.TwoFactorMode == "disabled" || check.TwoFactorMode == "auth-only")
+                {
+                    notes.Append($" The account's two-factor mode is {check.TwoFactorMode}: approving staged publishes needs 2FA for writes (auth-and-writes).");
+                    Raise(f, NpmSeverity.High);
+                }
+            }
+            f.Message += notes.ToString();
+            return f;
+        }
+
+        /// <summary>Makes a finding at least as severe as <paramref name="floor"/>; a passing reference to a risky token becomes a warning.</summary>
+        private static void Raise(NpmTokenFinding f, NpmSeverity floor)
+        {
+            if (f.Severity > floor) f.Severity = floor;
+            if (f.Status == NpmFindingStatus.Pass) f.Status = NpmFindingStatus.Warning;
         }
 
         private NpmTokenFinding JudgeReference(NpmTokenFinding f, FileState file, VariableScope scope,
@@ -343,8 +419,9 @@ namespace NpmHardening.Engine.Credentials
                 return Judge(f, file, NpmSeverity.Low, NpmFindingStatus.Warning, rule,
                     $"{f.Key} reads {f.Variable} from the environment{where} (good), but it {hint}.", null, fileAccess: false);
             }
-            return Judge(f, file, NpmSeverity.Info, NpmFindingStatus.Pass, rule,
+            var judged = Judge(f, file, NpmSeverity.Info, NpmFindingStatus.Pass, rule,
                 $"{f.Key} reads its secret from {f.Variable}{where} ({f.VariableSource}); the file holds no secret.", null, fileAccess: false);
+            return name == "_authToken" ? Online(judged, expanded.Trim(), registries) : NotOnline(judged, "online checks cover bearer tokens only; a password is never sent");
         }
 
         /// <summary>A granular-token-shaped string outside any setting (a comment, binary content): found by shape alone.</summary>
@@ -447,7 +524,7 @@ namespace NpmHardening.Engine.Credentials
 
         // ------------------------------------------------------------------------------------------ variables
 
-        private IEnumerable<NpmTokenFinding> ScanVariables(string? context, VariableScope scope)
+        private IEnumerable<NpmTokenFinding> ScanVariables(string? context, VariableScope scope, IReadOnlyDictionary<string, string> registries)
         {
             var cmp = Platform.IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
             foreach (var pv in scope.Persistent)
@@ -472,15 +549,22 @@ namespace NpmHardening.Engine.Credentials
                 if (scope.Persistent.Any(p => cmp.Equals(p.Name, kv.Key) && p.Value == kv.Value)) continue; // reported where it is defined
                 var f = VariableFinding(kv.Key, kv.Value, "Environment", "env:" + kv.Key, context);
                 var remove = $"Remove-Item -LiteralPath {PowerShellText.Quote("Env:" + kv.Key)}";
+                var secretValue = NpmCredential.FindTokenShapes(kv.Value).FirstOrDefault() ?? kv.Value.Trim();
                 if (IsCI)
-                    yield return Judge(f, FileState.None, NpmSeverity.Info, NpmFindingStatus.Pass, "NPMH7004",
-                        $"{kv.Key} holds an npm credential in the job's environment, the expected channel on CI; keep it a masked secret with the least permissions it needs.", null, fileAccess: false);
+                    yield return OnlineVariable(Judge(f, FileState.None, NpmSeverity.Info, NpmFindingStatus.Pass, "NPMH7004",
+                        $"{kv.Key} holds an npm credential in the job's environment, the expected channel on CI; keep it a masked secret with the least permissions it needs.", null, fileAccess: false), secretValue, registries);
                 else
-                    yield return Judge(f, FileState.None, f.ChecksumValid == false ? NpmSeverity.Low : NpmSeverity.Medium, NpmFindingStatus.Warning, "NPMH7004",
+                    yield return OnlineVariable(Judge(f, FileState.None, f.ChecksumValid == false ? NpmSeverity.Low : NpmSeverity.Medium, NpmFindingStatus.Warning, "NPMH7004",
                         $"{kv.Key} holds an npm credential in this session's environment: every process started from it, install scripts included, can read it. Set it only for the commands that need it.",
-                        remove, fileAccess: false);
+                        remove, fileAccess: false), secretValue, registries);
             }
         }
+
+        /// <summary>Only npm_config_//host/:_authToken variables are scoped; NPM_TOKEN and friends go nowhere by themselves.</summary>
+        private NpmTokenFinding OnlineVariable(NpmTokenFinding f, string secret, IReadOnlyDictionary<string, string> registries) =>
+            f.Registry != null && f.Key.EndsWith(":_authToken", StringComparison.OrdinalIgnoreCase) && IsBearer(f.Kind)
+                ? Online(f, secret, registries)
+                : NotOnline(f, "the variable is not scoped to a registry by itself (a ${VAR} reference in an npmrc line is checked there)");
 
         private static NpmTokenFinding VariableFinding(string name, string value, string layer, string source, string? context)
         {

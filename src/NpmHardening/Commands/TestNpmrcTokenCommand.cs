@@ -4,6 +4,7 @@ using System.Linq;
 using System.Management.Automation;
 using NpmHardening.Engine.Credentials;
 using NpmHardening.Engine.Platform;
+using NpmHardening.Engine.Registry;
 using NpmHardening.Engine.Rules;
 
 namespace NpmHardening.Commands
@@ -46,6 +47,13 @@ namespace NpmHardening.Commands
         [Parameter]
         public SwitchParameter Quiet { get; set; }
 
+        [Parameter]
+        public SwitchParameter Online { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, 300)]
+        public int TimeoutSec { get; set; } = 10;
+
         private const int WalkActivity = 1;
 
         private NpmTokenScanner _scanner = null!;
@@ -65,6 +73,11 @@ namespace NpmHardening.Commands
 
             var platform = SystemPlatform.Instance;
             _scanner = new NpmTokenScanner(platform) { Problem = OnProblem };
+            if (Online)
+            {
+                _client = new NpmRegistryClient(new RegistryClientOptions { Timeout = TimeSpan.FromSeconds(TimeoutSec), Log = _clientLog.Enqueue });
+                _scanner.OnlineCheck = CheckOnline;
+            }
             _resolver = new PostureScanner(platform, DateTimeOffset.Now) { Explain = WriteVerbose };
             if (Environment != null)
             {
@@ -118,8 +131,23 @@ namespace NpmHardening.Commands
             }
         }
 
+        private NpmRegistryClient? _client;
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _clientLog = new System.Collections.Concurrent.ConcurrentQueue<string>();
+
+        /// <summary>One online check, on the pipeline thread; the client's log (registry and status, never the token) goes to verbose.</summary>
+        private NpmTokenCheck CheckOnline(string scope, IReadOnlyList<string> registries, string token)
+        {
+            WriteVerbose($"Asking the registry for {scope} about a token (fingerprint {NpmCredential.Fingerprint(token)}).");
+            var check = _client!.CheckToken(scope, registries, token);
+            while (_clientLog.TryDequeue(out var line)) WriteVerbose(line);
+            return check;
+        }
+
+        protected override void StopProcessing() => _client?.Dispose();
+
         protected override void EndProcessing()
         {
+            _client?.Dispose();
             WriteVerbose($"{_found} credential finding(s).");
             if (Quiet) WriteObject(!_failed && !_problem);
         }

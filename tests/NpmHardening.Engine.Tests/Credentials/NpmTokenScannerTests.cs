@@ -258,5 +258,40 @@ namespace NpmHardening.Engine.Tests.Tokens
                 if (Directory.Exists(root)) Directory.Delete(root, true);
             }
         }
+    
+        [Fact]
+        public void Online_answers_are_folded_into_findings_and_each_token_is_asked_about_once_at_its_own_scope()
+        {
+            var (platform, scanner, _) = Setup();
+            var live = NewToken(20); var revoked = NewToken(21); var bypass = NewToken(22); var fake = NewToken(23, validChecksum: false);
+            platform.AddFile("/work/a/.npmrc",
+                $"//registry.npmjs.org/:_authToken={live}\n//registry.npmjs.org/:_authToken={live}\n" +
+                $"//old.example/:_authToken={revoked}\n//ci.example/:_authToken={bypass}\n" +
+                $"//registry.npmjs.org/:_authToken={fake}\n_authToken={live}\n_auth=Ym9iOnB3\n");
+            var asked = new List<(string Scope, string Token)>();
+            scanner.OnlineCheck = (scope, registries, token) =>
+            {
+                asked.Add((scope, token));
+                if (token == revoked) return new NpmTokenCheck { Registry = "https://old.example/", Scope = scope, Valid = false, Error = "401" };
+                if (token == bypass) return new NpmTokenCheck { Registry = "https://ci.example/", Scope = scope, Valid = true, User = "ci", BypassTwoFactor = true, Readonly = false, HasCidr = true, Expires = DateTimeOffset.Now.AddDays(9), TwoFactorMode = "auth-and-writes" };
+                return new NpmTokenCheck { Registry = "https://registry.npmjs.org/", Scope = scope, Valid = true, User = "alice", Readonly = false, HasCidr = false, TwoFactorMode = "auth-and-writes" };
+            };
+            var found = scanner.ScanFile("/work/a/.npmrc").ToList();
+
+            // the live token twice at one scope: asked once; the fake, the unscoped copy and _auth: never
+            Assert.Equal(new[] { ("//registry.npmjs.org/", live), ("//old.example/", revoked), ("//ci.example/", bypass) }, asked.ToArray());
+            Assert.True(found[0].Valid);
+            Assert.Equal("alice", found[1].User);
+            Assert.Contains("never expires", found[0].Message);
+            Assert.False(found[2].Valid);
+            Assert.Equal(NpmSeverity.Low, found[2].Severity);
+            Assert.True(found[3].BypassTwoFactor);
+            Assert.Equal(NpmSeverity.High, found[3].Severity);
+            Assert.Contains("bypasses two-factor", found[3].Message);
+            Assert.Null(found[4].Valid);
+            Assert.Contains("checksum", found[4].OnlineError);
+            Assert.Contains("not scoped", found[5].OnlineError);
+            Assert.Contains("password is never sent", found[6].OnlineError);
+        }
     }
 }
