@@ -600,6 +600,8 @@ if ($floor) {
         $r = $medians[$key] / $floor
         $goals.Add(('{0}  {1} within 2x of find: {2} ({3} ms vs {4} ms)' -f (Get-Verdict ($r -le 2)), $contenders[$key].Label, (Format-X $r), (Format-Ms $medians[$key]), (Format-Ms $floor)))
     }
+    $scanOnly = $medians['fresh'] - $medians['import']
+    $goals.Add(('info  a fresh pwsh that only imports the module takes {0} ms ({1} find); the scan''s own share of the fresh process (fresh scan minus import) is {2} ms = {3} find' -f (Format-Ms $medians['import']), (Format-X ($medians['import'] / $floor)), (Format-Ms $scanOnly), (Format-X ($scanOnly / $floor))))
     $goals.Add(('info  the same walk as -Recurse (find with node_modules pruned) takes {0} ms; warm Test-NpmrcToken is {1} of it' -f (Format-Ms $medians['find-prune']), (Format-X ($medians['warm'] / $medians['find-prune']))))
 }
 else { $goals.Add('info  no Unix find on this machine: the floor is not measured') }
