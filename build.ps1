@@ -15,7 +15,8 @@
       Test       Bootstrap + Build, then the xunit suite and the Pester suites (in a child PowerShell, against
                  the built module); ends with the line "N passed, N failed".
       Run        Build, then the default audit of this machine in a fresh PowerShell: Get-NpmSecurityPosture as a table.
-      Bench      Build, then tests/NpmHardening.Benchmarks/Invoke-Benchmark.ps1 when it exists.
+      Bench      Build, then tests/NpmHardening.Benchmarks/Invoke-Benchmark.ps1 when it exists, then the tree-scan
+                 bench Invoke-TreeBenchmark.ps1 (-BenchPart Config or Tree runs one of them).
       Package    Build, then out/NpmHardening.<version>.zip (NpmHardening/<version>/... inside).
       Clean      remove out/, TestResults/ and every project's bin/ and obj/ (keeps .tools/).
 
@@ -34,7 +35,11 @@ param(
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
 
-    [switch] $WindowsPowerShell
+    [switch] $WindowsPowerShell,
+
+    # Bench only: which benchmarks to run (Config: Invoke-Benchmark.ps1; Tree: Invoke-TreeBenchmark.ps1).
+    [ValidateSet('All', 'Config', 'Tree')]
+    [string] $BenchPart = 'All'
 )
 
 Set-StrictMode -Version Latest
@@ -479,7 +484,12 @@ function Invoke-Bench {
     Write-Step 'Bench'
     $env:NPMH_MODULE_PATH = $ManifestOut
     $env:NPMH_REPO_ROOT = $Root
-    & $bench | Out-Host
+    if ($BenchPart -ne 'Tree') { & $bench | Out-Host }
+    $tree = Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' 'Invoke-TreeBenchmark.ps1'
+    if ($BenchPart -ne 'Config' -and (Test-Path -LiteralPath $tree)) {
+        Write-Step 'Bench: tree scan'
+        & $tree | Out-Host
+    }
     return 0
 }
 

@@ -227,8 +227,35 @@ namespace NpmHardening.Engine.Tests.Tokens
         }
 
         [Fact]
-        public void The_tree_walk_finds_every_npmrc_skips_node_modules_and_does_not_follow_links()
+        public void The_tree_walk_lists_folders_through_FileSystemEnumerable_on_dotnet_core()
         {
+            // The test host is .NET, where the fast lister must build; if it silently fell back to DirectoryInfo the
+            // walk would still be right but several times slower (tests/NpmHardening.Benchmarks, tree part).
+            Assert.NotNull(NpmrcTreeWalker.FastLister.Build(ignoreCase: false));
+            Assert.NotNull(NpmrcTreeWalker.FastLister.Build(ignoreCase: true));
+        }
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public void The_tree_walk_reports_a_folder_it_cannot_list_and_goes_on(bool fast)
+        {
+            var missing = Path.Combine(Path.GetTempPath(), "npmh-walk-missing-" + Guid.NewGuid().ToString("N"));
+            var unreadable = new List<(string, Exception)>();
+            var found = NpmrcTreeWalker.Find(missing, false, false, null, (d, e) => unreadable.Add((d, e)), fast ? NpmrcTreeWalker.FastLister.Build(false) : null).ToList();
+            Assert.Empty(found);
+            var (dir, error) = Assert.Single(unreadable);
+            Assert.Equal(missing, dir);
+            Assert.IsAssignableFrom<IOException>(error);
+        }
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public void The_tree_walk_finds_every_npmrc_skips_node_modules_and_does_not_follow_links(bool fast)
+        {
+            var lister = fast ? NpmrcTreeWalker.FastLister.Build(false) : null;
+            Assert.Equal(fast, lister != null);
             var root = Path.Combine(Path.GetTempPath(), "npmh-walk-" + Guid.NewGuid().ToString("N"));
             try
             {
@@ -248,9 +275,9 @@ namespace NpmHardening.Engine.Tests.Tokens
                 if (!OperatingSystem.IsWindows())
                     Directory.CreateSymbolicLink(Path.Combine(root, "p1", "loop"), root); // would loop forever if followed
 
-                var found = NpmrcTreeWalker.Find(root, includeNodeModules: false, ignoreCase: false).ToList();
+                var found = NpmrcTreeWalker.Find(root, false, false, null, null, lister).ToList();
                 Assert.Equal(expected.OrderBy(x => x, StringComparer.Ordinal), found.OrderBy(x => x, StringComparer.Ordinal));
-                var withModules = NpmrcTreeWalker.Find(root, includeNodeModules: true, ignoreCase: false).ToList();
+                var withModules = NpmrcTreeWalker.Find(root, true, false, null, null, lister).ToList();
                 Assert.Equal(found.Count + 1, withModules.Count);
             }
             finally
