@@ -47,7 +47,7 @@ catch {
         'ignore-scripts'  = $true
         'save-exact'      = $true
         'engine-strict'   = $true
-        'progress'        = $false
+        'fetch-timeout'   = 120000  # not progress: its default is false on CI, which would leave nothing to write
         'update-notifier' = $false
         'prefer-online'   = $true
         'fetch-retries'   = 4

@@ -168,6 +168,25 @@ Describe 'Test-NpmrcToken' {
         }
     }
 
+    It 'its failed findings pipe into Protect-NpmrcToken, after which the scan finds references instead of tokens' {
+        $file = Join-Path $m.Project '.npmrc'
+        Write-Utf8File $file "; keep me`n//registry.npmjs.org/:_authToken=$token`nstrict-ssl=true`n"
+        $saved = $env:XDG_STATE_HOME, $env:LOCALAPPDATA
+        $env:XDG_STATE_HOME = Join-Path $m.Root 'state'; $env:LOCALAPPDATA = Join-Path $m.Root 'state'
+        try {
+            $changes = @(Test-NpmrcToken -LiteralPath $file -Environment $envTable | Where-Object Status -eq 'Fail' |
+                Protect-NpmrcToken -PassThru -Confirm:$false -WarningAction SilentlyContinue)
+        } finally { $env:XDG_STATE_HOME, $env:LOCALAPPDATA = $saved }
+        $changes.Count | Should -Be 1
+        [IO.File]::ReadAllText($file) | Should -Be "; keep me`n//registry.npmjs.org/:_authToken=`${NPM_TOKEN}`nstrict-ssl=true`n"
+        $envTable['NPM_TOKEN'] = $token
+        $after = @(Test-NpmrcToken -LiteralPath $file -Environment $envTable)
+        $after[0].Kind | Should -Be 'EnvironmentReference'
+        $after[0].Status | Should -Be 'Pass'
+        # the token now lives in the variable: same fingerprint as before
+        $after[0].Fingerprint | Should -Be $changes[0].Fingerprint
+    }
+
     It 'has help with examples for every parameter' {
         $help = Get-Help Test-NpmrcToken -Full
         $help.Synopsis | Should -Match 'credentials'
