@@ -139,3 +139,22 @@ Describe 'Get-NpmAccessToken' {
         ($copy | Format-Table | Out-String -Width 200) | Should -Match 'Bypass2FA'
     }
 }
+
+Describe 'Get-NpmAccount -Audit and Get-NpmAccessToken -Audit' {
+    It 'judges the account''s two-factor mode as rule NPMH7101' {
+        $findings = @(Get-NpmAccount -Registry $A.Url -Token (ConvertTo-Secure $TokenA) -Audit)
+        $findings.Count | Should -Be 1
+        $findings[0].RuleId | Should -Be 'NPMH7101'
+        # Verdaccio has no two-factor authentication: the profile says disabled
+        $findings[0].Status | Should -Be 'Fail'
+        $findings[0].Severity | Should -Be 'High'
+        $findings[0].PSObject.TypeNames[0] | Should -Be 'NpmHardening.NpmSecurityFinding'
+    }
+
+    It 'judges every listed token against NPMH7102 and NPMH7103' {
+        $findings = @(Get-NpmAccessToken -Registry $A.Url -Token (ConvertTo-Secure $TokenA) -Audit)
+        @($findings.RuleId | Sort-Object -Unique) | Should -Be @('NPMH7102', 'NPMH7103')
+        ($findings | Where-Object RuleId -eq 'NPMH7102').Status | Should -Be 'Pass'
+        (Get-AllText $findings @()) | Should -Not -Match ([regex]::Escape($TokenA))
+    }
+}

@@ -353,6 +353,7 @@ namespace NpmHardening.Engine.Credentials
             {
                 notes.Append($" {check.Registry} rejected it (revoked, expired, or not valid there).");
                 if (f.Status == NpmFindingStatus.Fail && f.Severity < NpmSeverity.Low) f.Severity = NpmSeverity.Low;
+                f.RuleId = OnlineAudit.TokenRejected;
             }
             else if (check.Valid == true)
             {
@@ -360,29 +361,41 @@ namespace NpmHardening.Engine.Credentials
                 if (check.BypassTwoFactor == true)
                 {
                     notes.Append(" It bypasses two-factor authentication, which npm is deprecating: use staged publishing or trusted publishing instead.");
-                    Raise(f, NpmSeverity.High);
+                    Raise(f, NpmSeverity.High, OnlineAudit.TokenBypassesTwoFactor);
                 }
                 if (check.Readonly == false && check.Expires == null && check.HasCidr == false)
                 {
                     notes.Append(" It can publish, never expires and is not limited to CIDR ranges.");
-                    Raise(f, NpmSeverity.Medium);
+                    Raise(f, NpmSeverity.Medium, OnlineAudit.WriteTokenUnbounded);
                 }
                 if (check.TwoFactorMode == "disabled" || check.TwoFactorMode == "auth-only")
                 {
                     notes.Append($" The account's two-factor mode is {check.TwoFactorMode}: approving staged publishes needs 2FA for writes (auth-and-writes).");
-                    Raise(f, NpmSeverity.High);
+                    Raise(f, NpmSeverity.High, OnlineAudit.AccountTwoFactor);
                 }
             }
             f.Message += notes.ToString();
             return f;
         }
 
-        /// <summary>Makes a finding at least as severe as <paramref name="floor"/>; a passing reference to a risky token becomes a warning.</summary>
-        private static void Raise(NpmTokenFinding f, NpmSeverity floor)
+        /// <summary>
+        /// Makes a finding at least as severe as <paramref name="floor"/>, under the online rule that raised it (the
+        /// first one that did); a passing reference to a risky token becomes a warning.
+        /// </summary>
+        private static void Raise(NpmTokenFinding f, NpmSeverity floor, string ruleId)
         {
-            if (f.Severity > floor) f.Severity = floor;
-            if (f.Status == NpmFindingStatus.Pass) f.Status = NpmFindingStatus.Warning;
+            if (f.Severity > floor || f.Status == NpmFindingStatus.Pass)
+            {
+                if (f.Severity > floor) f.Severity = floor;
+                if (f.Status == NpmFindingStatus.Pass) f.Status = NpmFindingStatus.Warning;
+                if (!_onlineRules.Contains(f.RuleId ?? "")) f.RuleId = ruleId;
+            }
         }
+
+        private static readonly HashSet<string> _onlineRules = new HashSet<string>(StringComparer.Ordinal)
+        {
+            OnlineAudit.AccountTwoFactor, OnlineAudit.TokenBypassesTwoFactor, OnlineAudit.WriteTokenUnbounded, OnlineAudit.TokenRejected,
+        };
 
         private NpmTokenFinding JudgeReference(NpmTokenFinding f, FileState file, VariableScope scope,
             IReadOnlyDictionary<string, string> registries, string raw, string name, string where)

@@ -152,22 +152,33 @@ namespace NpmHardening.Commands
 
     [Cmdlet(VerbsCommon.Get, "NpmAccount", DefaultParameterSetName = "Config")]
     [OutputType(typeof(NpmAccount))]
+    [OutputType(typeof(NpmSecurityFinding))]
     public sealed class GetNpmAccountCommand : NpmRegistryCmdlet
     {
+        [Parameter]
+        public SwitchParameter Audit { get; set; }
+
         protected override void ProcessRecord()
         {
             var target = Target();
             if (target == null) return;
             var (registry, credential) = target.Value;
             var account = Call(registry, () => Client.GetAccount(registry, credential));
-            if (account != null) WriteObject(account);
+            if (account == null) return;
+            if (!Audit) { WriteObject(account); return; }
+            foreach (var finding in OnlineAudit.ForAccount(account)) WriteObject(finding);
+            if (!account.ProfileAvailable) WriteWarning($"{RegistryEndpoint.Safe(registry)} has no profile endpoint (/-/npm/v1/user), so its two-factor mode cannot be judged.");
         }
     }
 
     [Cmdlet(VerbsCommon.Get, "NpmAccessToken", DefaultParameterSetName = "Config")]
     [OutputType(typeof(NpmAccessToken))]
+    [OutputType(typeof(NpmSecurityFinding))]
     public sealed class GetNpmAccessTokenCommand : NpmRegistryCmdlet
     {
+        [Parameter]
+        public SwitchParameter Audit { get; set; }
+
         protected override void ProcessRecord()
         {
             var target = Target();
@@ -176,7 +187,10 @@ namespace NpmHardening.Commands
             var tokens = Call(registry, () => Client.GetTokens(registry, credential));
             if (tokens == null) return;
             WriteVerbose($"{RegistryEndpoint.Safe(registry)}: {tokens.Count} token(s).");
-            foreach (var t in tokens) WriteObject(t);
+            if (Audit)
+                foreach (var finding in OnlineAudit.ForTokens(RegistryEndpoint.Safe(registry), tokens)) WriteObject(finding);
+            else
+                foreach (var t in tokens) WriteObject(t);
         }
     }
 }

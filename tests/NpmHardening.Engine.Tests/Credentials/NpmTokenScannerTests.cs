@@ -294,7 +294,8 @@ namespace NpmHardening.Engine.Tests.Tokens
             platform.AddFile("/work/a/.npmrc",
                 $"//registry.npmjs.org/:_authToken={live}\n//registry.npmjs.org/:_authToken={live}\n" +
                 $"//old.example/:_authToken={revoked}\n//ci.example/:_authToken={bypass}\n" +
-                $"//registry.npmjs.org/:_authToken={fake}\n_authToken={live}\n_auth=Ym9iOnB3\n");
+                $"//registry.npmjs.org/:_authToken={fake}\n_authToken={live}\n_auth=Ym9iOnB3\n//ci2.example/:_authToken=${{CI_TOKEN}}\n");
+            platform.Env["CI_TOKEN"] = bypass;
             var asked = new List<(string Scope, string Token)>();
             scanner.OnlineCheck = (scope, registries, token) =>
             {
@@ -306,7 +307,7 @@ namespace NpmHardening.Engine.Tests.Tokens
             var found = scanner.ScanFile("/work/a/.npmrc").ToList();
 
             // the live token twice at one scope: asked once; the fake, the unscoped copy and _auth: never
-            Assert.Equal(new[] { ("//registry.npmjs.org/", live), ("//old.example/", revoked), ("//ci.example/", bypass) }, asked.ToArray());
+            Assert.Equal(new[] { ("//registry.npmjs.org/", live), ("//old.example/", revoked), ("//ci.example/", bypass), ("//ci2.example/", bypass) }, asked.ToArray());
             Assert.True(found[0].Valid);
             Assert.Equal("alice", found[1].User);
             Assert.Contains("never expires", found[0].Message);
@@ -315,6 +316,13 @@ namespace NpmHardening.Engine.Tests.Tokens
             Assert.True(found[3].BypassTwoFactor);
             Assert.Equal(NpmSeverity.High, found[3].Severity);
             Assert.Contains("bypasses two-factor", found[3].Message);
+            Assert.Equal("NPMH7001", found[3].RuleId); // a plaintext token stays under its own rule; the note says more
+            // a reference passes on its own, but the token it reads bypasses 2FA: a warning under the online rule
+            Assert.Equal(NpmFindingStatus.Warning, found[7].Status);
+            Assert.Equal(NpmSeverity.High, found[7].Severity);
+            Assert.Equal("NPMH7102", found[7].RuleId);
+            Assert.Equal("NPMH7104", found[2].RuleId);
+            Assert.Equal("NPMH7001", found[0].RuleId); // already High: the unbounded-write note does not take the rule over
             Assert.Null(found[4].Valid);
             Assert.Contains("checksum", found[4].OnlineError);
             Assert.Contains("not scoped", found[5].OnlineError);
