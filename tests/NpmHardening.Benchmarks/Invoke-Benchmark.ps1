@@ -75,13 +75,8 @@ $ProgressPreference = 'SilentlyContinue'
 
 $benchWatch = [System.Diagnostics.Stopwatch]::StartNew()
 $Invariant = [System.Globalization.CultureInfo]::InvariantCulture
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')
 if ($PSVersionTable.PSEdition -eq 'Desktop') { $OnWindows = $true } else { $OnWindows = [bool] $IsWindows }
-
-function Join-Paths {
-    $path = $args[0]
-    for ($i = 1; $i -lt $args.Count; $i++) { $path = [System.IO.Path]::Combine($path, $args[$i]) }
-    return $path
-}
 
 # --------------------------------------------------------------------------------------------------------
 # Inputs: repo, module, executables
@@ -99,25 +94,6 @@ if (-not (Test-Path -LiteralPath $ModulePath)) { throw "No built module at $Modu
 $ModuleVersion = (Import-PowerShellDataFile -LiteralPath $ModulePath).ModuleVersion
 
 if (-not $OutDirectory) { $OutDirectory = Join-Paths $RepoRoot 'out' 'bench' }
-
-function Get-PwshCommand {
-    # The executable behind this PowerShell, as @{ File; Prefix } (Prefix: arguments before PowerShell's own).
-    # `dotnet pwsh` runs a tool shim inside dotnet; the real PowerShell is $PSHOME/pwsh.dll, run by dotnet
-    # (Unix) or $PSHOME/pwsh.exe (Windows package). An installed pwsh has its own apphost in $PSHOME.
-    $names = @('pwsh')
-    if ($OnWindows) { $names = @('pwsh.exe') }
-    foreach ($name in $names) {
-        $apphost = Join-Paths $PSHOME $name
-        if (Test-Path -LiteralPath $apphost -PathType Leaf) { return @{ File = $apphost; Prefix = @() } }
-    }
-    $dll = Join-Paths $PSHOME 'pwsh.dll'
-    $process = [System.Diagnostics.Process]::GetCurrentProcess()
-    $host_ = $process.MainModule.FileName
-    if ((Test-Path -LiteralPath $dll) -and ([System.IO.Path]::GetFileNameWithoutExtension($host_) -eq 'dotnet')) {
-        return @{ File = $host_; Prefix = @($dll) }
-    }
-    throw "Cannot find the PowerShell executable under $PSHOME (process: $host_)."
-}
 
 function Get-NpmExecutable {
     $candidates = @(Get-Command -Name 'npm' -CommandType Application -ErrorAction SilentlyContinue)
@@ -219,24 +195,6 @@ function New-BenchEnvironment {
 # Running processes
 # --------------------------------------------------------------------------------------------------------
 
-function ConvertTo-CommandLineArgument([string] $Text) {
-    # Quotes one argument by the rules CommandLineToArgvW and .NET's Unix argument parser share.
-    if ($Text.Length -gt 0 -and $Text -notmatch '[\s"]') { return $Text }
-    $builder = New-Object System.Text.StringBuilder
-    [void] $builder.Append('"')
-    $backslashes = 0
-    foreach ($c in $Text.ToCharArray()) {
-        if ($c -eq '\') { $backslashes++; continue }
-        if ($c -eq '"') { [void] $builder.Append('\', 2 * $backslashes + 1) }
-        elseif ($backslashes -gt 0) { [void] $builder.Append('\', $backslashes) }
-        $backslashes = 0
-        [void] $builder.Append($c)
-    }
-    if ($backslashes -gt 0) { [void] $builder.Append('\', 2 * $backslashes) }
-    [void] $builder.Append('"')
-    return $builder.ToString()
-}
-
 function Invoke-TimedProcess {
     # Starts $File with $Arguments in the bench environment and the project folder; returns
     # @{ Ms; Stdout; Stderr } with the wall time from Start() to exit and drained output. Throws on a non-zero
@@ -271,62 +229,9 @@ function Invoke-TimedProcess {
     return @{ Ms = $watch.Elapsed.TotalMilliseconds; Stdout = $out; Stderr = $err }
 }
 
-function ConvertTo-PSLiteral([string] $Text) { return "'" + $Text.Replace("'", "''") + "'" }
-
-function Get-PwshArguments([string] $Command) {
-    return @($Pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-Command', $Command)
-}
-
 # --------------------------------------------------------------------------------------------------------
 # Statistics and formatting
 # --------------------------------------------------------------------------------------------------------
-
-function Get-Median([double[]] $Values) {
-    $sorted = [double[]] ($Values | Sort-Object)
-    $n = $sorted.Count
-    if ($n % 2 -eq 1) { return $sorted[($n - 1) / 2] }
-    return ($sorted[$n / 2 - 1] + $sorted[$n / 2]) / 2
-}
-
-function Get-Percentile([double[]] $Values, [double] $Percent) {
-    # Nearest rank.
-    $sorted = [double[]] ($Values | Sort-Object)
-    $rank = [int] [Math]::Ceiling($Percent / 100 * $sorted.Count)
-    if ($rank -lt 1) { $rank = 1 }
-    return $sorted[$rank - 1]
-}
-
-function Format-Ms([double] $Ms) {
-    if ([Math]::Abs($Ms) -lt 10) { return $Ms.ToString('0.000', $Invariant) }
-    if ([Math]::Abs($Ms) -lt 100) { return $Ms.ToString('0.00', $Invariant) }
-    return $Ms.ToString('0.0', $Invariant)
-}
-
-function Format-Ratio([double] $Ratio) {
-    if ($Ratio -lt 0.01) { return $Ratio.ToString('0.0000', $Invariant) }
-    if ($Ratio -lt 1) { return $Ratio.ToString('0.000', $Invariant) }
-    return $Ratio.ToString('0.00', $Invariant)
-}
-
-function Format-MarkdownTable([string[]] $Header, [object[]] $Rows, [string[]] $Align) {
-    $widths = @($Header | ForEach-Object { $_.Length })
-    foreach ($row in $Rows) { for ($i = 0; $i -lt $Header.Count; $i++) { if (([string] $row[$i]).Length -gt $widths[$i]) { $widths[$i] = ([string] $row[$i]).Length } } }
-    $format = {
-        param($cells)
-        $parts = for ($i = 0; $i -lt $Header.Count; $i++) {
-            if ($Align[$i] -eq 'r') { ([string] $cells[$i]).PadLeft($widths[$i]) } else { ([string] $cells[$i]).PadRight($widths[$i]) }
-        }
-        '| ' + ($parts -join ' | ') + ' |'
-    }
-    $lines = New-Object System.Collections.Generic.List[string]
-    $lines.Add((& $format $Header))
-    $rule = for ($i = 0; $i -lt $Header.Count; $i++) {
-        if ($Align[$i] -eq 'r') { ('-' * ($widths[$i] - 1)) + ':' } else { '-' * $widths[$i] }
-    }
-    $lines.Add('| ' + ($rule -join ' | ') + ' |')
-    foreach ($row in $Rows) { $lines.Add((& $format $row)) }
-    return $lines.ToArray()
-}
 
 function ConvertTo-Comparable($Value) {
     # One string for a value as Get-NpmConfig types it and as npm's JSON has it.
@@ -627,11 +532,6 @@ function Invoke-Breakdown {
 # Run
 # --------------------------------------------------------------------------------------------------------
 
-function Get-LoadAverage {
-    # Linux: the 1/5/15-minute load averages, so a reader can tell a busy machine's figures from a quiet one's.
-    if (-not (Test-Path -LiteralPath '/proc/loadavg')) { return '' }
-    return ((Get-Content -LiteralPath '/proc/loadavg' -Raw).Split(' ')[0..2] -join ' ')
-}
 $StartLoad = Get-LoadAverage
 
 function Get-MachineLine {
@@ -776,7 +676,6 @@ foreach ($key in $memoryContenders.Keys) {
 }
 $memTable = Format-MarkdownTable @('peak working set', 'runs', 'median MiB', 'p90 MiB', 'delta vs bare MiB') $memRows.ToArray() @('l', 'r', 'r', 'r', 'r')
 
-function Get-Verdict([bool] $Ok) { if ($Ok) { return 'PASS' } else { return 'MISS' } }
 $speedup = $npmMedian / $medians['warm']
 $importAdds = ($medians['import'] - $medians['bare']) / $medians['bare']
 $getAdds = ($medians['get'] - $medians['bare']) / $medians['bare']

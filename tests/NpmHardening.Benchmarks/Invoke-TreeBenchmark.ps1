@@ -82,14 +82,9 @@ $ProgressPreference = 'SilentlyContinue'
 $benchWatch = [System.Diagnostics.Stopwatch]::StartNew()
 $BoundParameters = $PSBoundParameters
 $Invariant = [System.Globalization.CultureInfo]::InvariantCulture
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')
 if ($PSVersionTable.PSEdition -eq 'Desktop') { $OnWindows = $true } else { $OnWindows = [bool] $IsWindows }
 $Utf8 = New-Object System.Text.UTF8Encoding $false
-
-function Join-Paths {
-    $path = $args[0]
-    for ($i = 1; $i -lt $args.Count; $i++) { $path = [System.IO.Path]::Combine($path, $args[$i]) }
-    return $path
-}
 
 # --------------------------------------------------------------------------------------------------------
 # Inputs
@@ -110,20 +105,6 @@ if (-not $BenchDirectory) { $BenchDirectory = Join-Paths $RepoRoot '.bench' }
 $BenchDirectory = [System.IO.Path]::GetFullPath($BenchDirectory)
 $TreeRoot = Join-Paths $BenchDirectory 'tree'
 $TreeStamp = Join-Paths $BenchDirectory 'tree.json'
-
-function Get-PwshCommand {
-    # The PowerShell behind `dotnet pwsh`, never the tool shim (see Invoke-Benchmark.ps1).
-    $names = @('pwsh')
-    if ($OnWindows) { $names = @('pwsh.exe') }
-    foreach ($name in $names) {
-        $apphost = Join-Paths $PSHOME $name
-        if (Test-Path -LiteralPath $apphost -PathType Leaf) { return @{ File = $apphost; Prefix = @() } }
-    }
-    $dll = Join-Paths $PSHOME 'pwsh.dll'
-    $host_ = [System.Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
-    if ((Test-Path -LiteralPath $dll) -and ([System.IO.Path]::GetFileNameWithoutExtension($host_) -eq 'dotnet')) { return @{ File = $host_; Prefix = @($dll) } }
-    throw "Cannot find the PowerShell executable under $PSHOME (process: $host_)."
-}
 
 function Get-Application([string] $Name) {
     $c = @(Get-Command -Name $Name -CommandType Application -ErrorAction SilentlyContinue)
@@ -146,23 +127,6 @@ if (-not $SkipSecretlint -and (-not $Node -or -not $Npm)) {
 # --------------------------------------------------------------------------------------------------------
 # Processes
 # --------------------------------------------------------------------------------------------------------
-
-function ConvertTo-CommandLineArgument([string] $Text) {
-    if ($Text.Length -gt 0 -and $Text -notmatch '[\s"]') { return $Text }
-    $builder = New-Object System.Text.StringBuilder
-    [void] $builder.Append('"')
-    $backslashes = 0
-    foreach ($c in $Text.ToCharArray()) {
-        if ($c -eq '\') { $backslashes++; continue }
-        if ($c -eq '"') { [void] $builder.Append('\', 2 * $backslashes + 1) }
-        elseif ($backslashes -gt 0) { [void] $builder.Append('\', $backslashes) }
-        $backslashes = 0
-        [void] $builder.Append($c)
-    }
-    if ($backslashes -gt 0) { [void] $builder.Append('\', 2 * $backslashes) }
-    [void] $builder.Append('"')
-    return $builder.ToString()
-}
 
 function New-StartInfo([string] $File, [string[]] $Arguments, [string] $WorkingDirectory) {
     $psi = New-Object System.Diagnostics.ProcessStartInfo
@@ -199,61 +163,10 @@ function Invoke-TimedProcess {
     return @{ Ms = $watch.Elapsed.TotalMilliseconds; Stdout = $out; Stderr = $err; ExitCode = $exitCode }
 }
 
-function ConvertTo-PSLiteral([string] $Text) { return "'" + $Text.Replace("'", "''") + "'" }
-function Get-PwshArguments([string] $Command) { return @($Pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-Command', $Command) }
-
 # --------------------------------------------------------------------------------------------------------
-# Statistics and formatting (as in Invoke-Benchmark.ps1)
+# Statistics and formatting (the shared helpers are in BenchCommon.ps1)
 # --------------------------------------------------------------------------------------------------------
 
-function Get-Median([double[]] $Values) {
-    $sorted = [double[]] ($Values | Sort-Object)
-    $n = $sorted.Count
-    if ($n % 2 -eq 1) { return $sorted[($n - 1) / 2] }
-    return ($sorted[$n / 2 - 1] + $sorted[$n / 2]) / 2
-}
-
-function Get-Percentile([double[]] $Values, [double] $Percent) {
-    $sorted = [double[]] ($Values | Sort-Object)
-    $rank = [int] [Math]::Ceiling($Percent / 100 * $sorted.Count)
-    if ($rank -lt 1) { $rank = 1 }
-    return $sorted[$rank - 1]
-}
-
-function Format-Ms([double] $Ms) {
-    if ([Math]::Abs($Ms) -lt 10) { return $Ms.ToString('0.000', $Invariant) }
-    if ([Math]::Abs($Ms) -lt 100) { return $Ms.ToString('0.00', $Invariant) }
-    return $Ms.ToString('0', $Invariant)
-}
-
-function Format-Ratio([double] $Ratio) {
-    if ($Ratio -lt 0.01) { return $Ratio.ToString('0.0000', $Invariant) }
-    if ($Ratio -lt 1) { return $Ratio.ToString('0.000', $Invariant) }
-    return $Ratio.ToString('0.00', $Invariant)
-}
-
-function Format-MarkdownTable([string[]] $Header, [object[]] $Rows, [string[]] $Align) {
-    $widths = @($Header | ForEach-Object { $_.Length })
-    foreach ($row in $Rows) { for ($i = 0; $i -lt $Header.Count; $i++) { if (([string] $row[$i]).Length -gt $widths[$i]) { $widths[$i] = ([string] $row[$i]).Length } } }
-    $format = {
-        param($cells)
-        $parts = for ($i = 0; $i -lt $Header.Count; $i++) {
-            if ($Align[$i] -eq 'r') { ([string] $cells[$i]).PadLeft($widths[$i]) } else { ([string] $cells[$i]).PadRight($widths[$i]) }
-        }
-        '| ' + ($parts -join ' | ') + ' |'
-    }
-    $lines = New-Object System.Collections.Generic.List[string]
-    $lines.Add((& $format $Header))
-    $rule = for ($i = 0; $i -lt $Header.Count; $i++) { if ($Align[$i] -eq 'r') { ('-' * ($widths[$i] - 1)) + ':' } else { '-' * $widths[$i] } }
-    $lines.Add('| ' + ($rule -join ' | ') + ' |')
-    foreach ($row in $Rows) { $lines.Add((& $format $row)) }
-    return $lines.ToArray()
-}
-
-function Get-LoadAverage {
-    if (-not (Test-Path -LiteralPath '/proc/loadavg')) { return '' }
-    return ((Get-Content -LiteralPath '/proc/loadavg' -Raw).Split(' ')[0..2] -join ' ')
-}
 $StartLoad = Get-LoadAverage
 
 function Get-FileHashHex([string] $Path) {
@@ -592,7 +505,6 @@ if ($slAllRecall) { $totalRow[4] = $slAllRecall.Hit }
 [void] $kindRows.Add($totalRow)
 $kindTable = Format-MarkdownTable @('planted credential kind', 'planted', 'Test-NpmrcToken', 'secretlint "**/.npmrc"', 'secretlint "**/*"') $kindRows.ToArray() @('l', 'r', 'r', 'r', 'r')
 
-function Get-Verdict([bool] $Ok) { if ($Ok) { return 'PASS' } else { return 'MISS' } }
 function Format-X([double] $X) { return $X.ToString('0.00', $Invariant) + 'x' }
 $goals = New-Object System.Collections.Generic.List[string]
 if ($floor) {

@@ -1,0 +1,108 @@
+# Helpers both bench scripts share (dot-sourced by Invoke-Benchmark.ps1 and Invoke-TreeBenchmark.ps1): statistics,
+# table formatting, the PowerShell to start child processes with, and command-line quoting. They read the calling
+# script's $Invariant (invariant culture) and $Pwsh (from Get-PwshCommand) when they run.
+
+function Join-Paths {
+    $path = $args[0]
+    for ($i = 1; $i -lt $args.Count; $i++) { $path = [System.IO.Path]::Combine($path, $args[$i]) }
+    return $path
+}
+
+function Get-Median([double[]] $Values) {
+    $sorted = [double[]] ($Values | Sort-Object)
+    $n = $sorted.Count
+    if ($n % 2 -eq 1) { return $sorted[($n - 1) / 2] }
+    return ($sorted[$n / 2 - 1] + $sorted[$n / 2]) / 2
+}
+
+function Get-Percentile([double[]] $Values, [double] $Percent) {
+    # Nearest rank.
+    $sorted = [double[]] ($Values | Sort-Object)
+    $rank = [int] [Math]::Ceiling($Percent / 100 * $sorted.Count)
+    if ($rank -lt 1) { $rank = 1 }
+    return $sorted[$rank - 1]
+}
+
+function Format-Ms([double] $Ms) {
+    if ([Math]::Abs($Ms) -lt 10) { return $Ms.ToString('0.000', $Invariant) }
+    if ([Math]::Abs($Ms) -lt 100) { return $Ms.ToString('0.00', $Invariant) }
+    return $Ms.ToString('0.0', $Invariant)
+}
+
+function Format-Ratio([double] $Ratio) {
+    if ($Ratio -lt 0.01) { return $Ratio.ToString('0.0000', $Invariant) }
+    if ($Ratio -lt 1) { return $Ratio.ToString('0.000', $Invariant) }
+    return $Ratio.ToString('0.00', $Invariant)
+}
+
+function Format-MarkdownTable([string[]] $Header, [object[]] $Rows, [string[]] $Align) {
+    $widths = @($Header | ForEach-Object { $_.Length })
+    foreach ($row in $Rows) { for ($i = 0; $i -lt $Header.Count; $i++) { if (([string] $row[$i]).Length -gt $widths[$i]) { $widths[$i] = ([string] $row[$i]).Length } } }
+    $format = {
+        param($cells)
+        $parts = for ($i = 0; $i -lt $Header.Count; $i++) {
+            if ($Align[$i] -eq 'r') { ([string] $cells[$i]).PadLeft($widths[$i]) } else { ([string] $cells[$i]).PadRight($widths[$i]) }
+        }
+        '| ' + ($parts -join ' | ') + ' |'
+    }
+    $lines = New-Object System.Collections.Generic.List[string]
+    $lines.Add((& $format $Header))
+    $rule = for ($i = 0; $i -lt $Header.Count; $i++) {
+        if ($Align[$i] -eq 'r') { ('-' * ($widths[$i] - 1)) + ':' } else { '-' * $widths[$i] }
+    }
+    $lines.Add('| ' + ($rule -join ' | ') + ' |')
+    foreach ($row in $Rows) { $lines.Add((& $format $row)) }
+    return $lines.ToArray()
+}
+
+function Get-LoadAverage {
+    # Linux: the 1/5/15-minute load averages, so a reader can tell a busy machine's figures from a quiet one's.
+    if (-not (Test-Path -LiteralPath '/proc/loadavg')) { return '' }
+    return ((Get-Content -LiteralPath '/proc/loadavg' -Raw).Split(' ')[0..2] -join ' ')
+}
+
+function ConvertTo-CommandLineArgument([string] $Text) {
+    # Quotes one argument by the rules CommandLineToArgvW and .NET's Unix argument parser share.
+    if ($Text.Length -gt 0 -and $Text -notmatch '[\s"]') { return $Text }
+    $builder = New-Object System.Text.StringBuilder
+    [void] $builder.Append('"')
+    $backslashes = 0
+    foreach ($c in $Text.ToCharArray()) {
+        if ($c -eq '\') { $backslashes++; continue }
+        if ($c -eq '"') { [void] $builder.Append('\', 2 * $backslashes + 1) }
+        elseif ($backslashes -gt 0) { [void] $builder.Append('\', $backslashes) }
+        $backslashes = 0
+        [void] $builder.Append($c)
+    }
+    if ($backslashes -gt 0) { [void] $builder.Append('\', 2 * $backslashes) }
+    [void] $builder.Append('"')
+    return $builder.ToString()
+}
+
+function ConvertTo-PSLiteral([string] $Text) { return "'" + $Text.Replace("'", "''") + "'" }
+
+
+function Get-PwshCommand {
+    # The executable behind this PowerShell, as @{ File; Prefix } (Prefix: arguments before PowerShell's own).
+    # `dotnet pwsh` runs a tool shim inside dotnet; the real PowerShell is $PSHOME/pwsh.dll, run by dotnet
+    # (Unix) or $PSHOME/pwsh.exe (Windows package). An installed pwsh has its own apphost in $PSHOME.
+    $names = @('pwsh')
+    if ($OnWindows) { $names = @('pwsh.exe') }
+    foreach ($name in $names) {
+        $apphost = Join-Paths $PSHOME $name
+        if (Test-Path -LiteralPath $apphost -PathType Leaf) { return @{ File = $apphost; Prefix = @() } }
+    }
+    $dll = Join-Paths $PSHOME 'pwsh.dll'
+    $process = [System.Diagnostics.Process]::GetCurrentProcess()
+    $host_ = $process.MainModule.FileName
+    if ((Test-Path -LiteralPath $dll) -and ([System.IO.Path]::GetFileNameWithoutExtension($host_) -eq 'dotnet')) {
+        return @{ File = $host_; Prefix = @($dll) }
+    }
+    throw "Cannot find the PowerShell executable under $PSHOME (process: $host_)."
+}
+
+function Get-PwshArguments([string] $Command) {
+    return @($Pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-Command', $Command)
+}
+
+function Get-Verdict([bool] $Ok) { if ($Ok) { return 'PASS' } else { return 'MISS' } }
