@@ -12,7 +12,7 @@ namespace NpmHardening.Commands
     [Cmdlet(VerbsCommon.Get, "NpmSecurityPosture", DefaultParameterSetName = "Path")]
     [OutputType(typeof(NpmSecurityFinding))]
     [OutputType(typeof(NpmSecurityPostureSummary))]
-    public sealed class GetNpmSecurityPostureCommand : NpmHardeningCmdlet
+    public sealed class GetNpmSecurityPostureCommand : NpmProfileCmdlet
     {
         [Parameter(Position = 0, ParameterSetName = "Path", ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
@@ -45,19 +45,6 @@ namespace NpmHardening.Commands
         public SwitchParameter Recurse { get; set; }
 
         [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string[]? UserProfile { get; set; }
-
-        [Parameter]
-        public SwitchParameter AllUsers { get; set; }
-
-        [Parameter]
-        public SwitchParameter IncludeSystemProfiles { get; set; }
-
-        [Parameter]
-        public Hashtable? Environment { get; set; }
-
-        [Parameter]
         public SwitchParameter Summary { get; set; }
 
         private const int SearchActivity = 1;
@@ -72,45 +59,20 @@ namespace NpmHardening.Commands
 
         protected override void BeginProcessing()
         {
-            if (AllUsers && UserProfile != null)
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Use -AllUsers or -UserProfile, not both."),
-                    "ProfileParametersConflict", ErrorCategory.InvalidArgument, null));
-            if (IncludeSystemProfiles && !AllUsers)
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException("-IncludeSystemProfiles only applies with -AllUsers."),
-                    "IncludeSystemProfilesWithoutAllUsers", ErrorCategory.InvalidArgument, null));
-
             var platform = SystemPlatform.Instance;
+            _profiles = SelectProfiles(platform, "audit");
             _scanner = new PostureScanner(platform, DateTimeOffset.Now)
             {
                 Baseline = Baseline,
                 AllowedRegistries = AllowedRegistry ?? PostureRequest.DefaultAllowedRegistries,
                 RuleIds = RuleId,
-                Environment = Environment != null ? ToEnvironment(Environment, platform.IsWindows) : null,
+                Environment = WhatIfEnvironment(platform),
                 Explain = WriteVerbose,
             };
             if (RuleId != null)
                 foreach (var pattern in PostureScanner.UnmatchedRuleIds(RuleId))
                     WriteError(new ErrorRecord(new ItemNotFoundException($"No posture rule matches '{pattern}'. Rule ids are NPMH followed by four digits; tab completion on -RuleId lists them with their titles."),
                         "RuleIdNotFound", ErrorCategory.ObjectNotFound, pattern));
-
-            if (AllUsers)
-            {
-                _profiles = PostureScanner.SelectProfiles(platform, IncludeSystemProfiles,
-                    (p, why) => WriteVerbose($"Skipping the profile of {p.UserName} ({p.HomeDirectory}): {why}.")).ToList();
-                WriteVerbose($"-AllUsers: {_profiles.Count} profile(s) to audit.");
-                if (_profiles.Count == 0)
-                    WriteWarning("No user profile to audit was found on this machine" + (IncludeSystemProfiles ? "." : " (system and service accounts are skipped; add -IncludeSystemProfiles to audit them)."));
-            }
-            else if (UserProfile != null)
-            {
-                _profiles = new List<UserProfileInfo>();
-                foreach (var home in ResolveProfileFolders(UserProfile))
-                    _profiles.Add(PostureScanner.ProfileFor(platform, home));
-            }
-            else if (PostureScanner.RunsAsServiceAccount(platform))
-            {
-                WriteWarning($"This process runs as a service account ({platform.OsHomeDirectory}), whose profile holds no user's npm settings. Add -AllUsers to audit the users' profiles.");
-            }
         }
 
         protected override void ProcessRecord()

@@ -82,7 +82,7 @@ namespace NpmHardening.Commands
         }
 
         /// <summary>The registry and credential to use, or null after writing why there is none.</summary>
-        protected (string Registry, RegistryCredential Credential)? Target()
+        private (string Registry, RegistryCredential Credential)? Target()
         {
             string registry;
             if (Registry != null) registry = Registry;
@@ -122,6 +122,15 @@ namespace NpmHardening.Commands
 
         protected NpmRegistryClient Client => _client ?? throw new InvalidOperationException("The cmdlet has not started.");
 
+        protected override void ProcessRecord()
+        {
+            var target = Target();
+            if (target != null) Ask(target.Value.Registry, target.Value.Credential);
+        }
+
+        /// <summary>What the cmdlet asks <paramref name="registry"/> with <paramref name="credential"/>, once per input record.</summary>
+        protected abstract void Ask(string registry, RegistryCredential credential);
+
         /// <summary>Runs a registry call; its log lines become verbose output on this thread, failures error records.</summary>
         protected T? Call<T>(string registry, Func<T> call) where T : class
         {
@@ -158,11 +167,8 @@ namespace NpmHardening.Commands
         [Parameter]
         public SwitchParameter Audit { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void Ask(string registry, RegistryCredential credential)
         {
-            var target = Target();
-            if (target == null) return;
-            var (registry, credential) = target.Value;
             var account = Call(registry, () => Client.GetAccount(registry, credential));
             if (account == null) return;
             if (!Audit) { WriteObject(account); return; }
@@ -179,11 +185,8 @@ namespace NpmHardening.Commands
         [Parameter]
         public SwitchParameter Audit { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void Ask(string registry, RegistryCredential credential)
         {
-            var target = Target();
-            if (target == null) return;
-            var (registry, credential) = target.Value;
             var tokens = Call(registry, () => Client.GetTokens(registry, credential));
             if (tokens == null) return;
             WriteVerbose($"{RegistryEndpoint.Safe(registry)}: {tokens.Count} token(s).");

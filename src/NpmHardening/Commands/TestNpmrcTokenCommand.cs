@@ -12,7 +12,7 @@ namespace NpmHardening.Commands
     [Cmdlet(VerbsDiagnostic.Test, "NpmrcToken", DefaultParameterSetName = "Path")]
     [OutputType(typeof(NpmTokenFinding))]
     [OutputType(typeof(bool))]
-    public sealed class TestNpmrcTokenCommand : NpmHardeningCmdlet
+    public sealed class TestNpmrcTokenCommand : NpmProfileCmdlet
     {
         [Parameter(Position = 0, ParameterSetName = "Path", ValueFromPipeline = true)]
         [SupportsWildcards]
@@ -30,19 +30,6 @@ namespace NpmHardening.Commands
 
         [Parameter]
         public SwitchParameter IncludeNodeModules { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string[]? UserProfile { get; set; }
-
-        [Parameter]
-        public SwitchParameter AllUsers { get; set; }
-
-        [Parameter]
-        public SwitchParameter IncludeSystemProfiles { get; set; }
-
-        [Parameter]
-        public System.Collections.Hashtable? Environment { get; set; }
 
         [Parameter]
         public SwitchParameter Quiet { get; set; }
@@ -64,14 +51,8 @@ namespace NpmHardening.Commands
 
         protected override void BeginProcessing()
         {
-            if (AllUsers && UserProfile != null)
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Use -AllUsers or -UserProfile, not both."),
-                    "ProfileParametersConflict", ErrorCategory.InvalidArgument, null));
-            if (IncludeSystemProfiles && !AllUsers)
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException("-IncludeSystemProfiles only applies with -AllUsers."),
-                    "IncludeSystemProfilesWithoutAllUsers", ErrorCategory.InvalidArgument, null));
-
             var platform = SystemPlatform.Instance;
+            _profiles = SelectProfiles(platform, "scan");
             _scanner = new NpmTokenScanner(platform) { Problem = OnProblem };
             if (Online)
             {
@@ -79,21 +60,10 @@ namespace NpmHardening.Commands
                 _scanner.OnlineCheck = CheckOnline;
             }
             _resolver = new PostureScanner(platform, DateTimeOffset.Now) { Explain = WriteVerbose };
-            if (Environment != null)
+            if (WhatIfEnvironment(platform) is Dictionary<string, string> environment)
             {
-                var environment = ToEnvironment(Environment, platform.IsWindows);
                 _scanner.Environment = environment;
                 _resolver.Environment = environment;
-            }
-            if (AllUsers)
-            {
-                _profiles = PostureScanner.SelectProfiles(platform, IncludeSystemProfiles,
-                    (p, why) => WriteVerbose($"Skipping the profile of {p.UserName} ({p.HomeDirectory}): {why}.")).ToList();
-                WriteVerbose($"-AllUsers: {_profiles.Count} profile(s) to scan.");
-            }
-            else if (UserProfile != null)
-            {
-                _profiles = ResolveProfileFolders(UserProfile).Select(home => PostureScanner.ProfileFor(platform, home)).ToList();
             }
         }
 
