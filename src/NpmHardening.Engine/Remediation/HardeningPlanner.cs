@@ -276,30 +276,7 @@ namespace NpmHardening.Engine.Remediation
         private static string InPlaceValue(NpmrcLine line, string key, object? intent, FieldContext field, string formattedLine)
         {
             var plain = formattedLine.Substring(formattedLine.IndexOf('=') + 1);
-            var rawValue = line.RawValue ?? "";
-            int lead = 0;
-            while (lead < rawValue.Length && JsText.IsWhiteSpace(rawValue[lead])) lead++;
-            var leading = rawValue.Substring(0, lead);
-            var trimmed = JsText.Trim(rawValue);
-            char quote = trimmed.Length > 1 && (trimmed[0] == '"' || trimmed[0] == '\'') && trimmed[trimmed.Length - 1] == trimmed[0] ? trimmed[0] : '\0';
-            string comment = "";
-            if (quote == '\0')
-            {
-                bool esc = false;
-                for (int i = lead; i < rawValue.Length; i++)
-                {
-                    char c = rawValue[i];
-                    if (esc) { esc = false; continue; }
-                    if (c == '\\') { esc = true; continue; }
-                    if (c == ';' || c == '#')
-                    {
-                        int start = i;
-                        while (start > lead && JsText.IsWhiteSpace(rawValue[start - 1])) start--;
-                        comment = rawValue.Substring(start);
-                        break;
-                    }
-                }
-            }
+            NpmrcValueWriter.SplitRawValue(line.RawValue ?? "", commentNeedsSpace: false, out var leading, out var quote, out var comment);
 
             var values = new List<string>();
             string? raw = intent switch

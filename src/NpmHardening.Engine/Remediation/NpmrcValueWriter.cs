@@ -305,5 +305,35 @@ namespace NpmHardening.Engine.Remediation
             }
             return $"{key}: no .npmrc line makes npm read back {shown} for this key (npm would type or transform it differently).";
         }
-    }
+    
+        /// <summary>
+        /// The parts of a line's raw value an in-place edit keeps: the spacing after '=', the quote character of a
+        /// quoted value ('\0' when bare), and a trailing inline comment of a bare value (from the whitespace before
+        /// the first unescaped ';' or '#', which ini cuts at). With <paramref name="commentNeedsSpace"/>, a ';' or '#'
+        /// right after a non-space character does not start a comment.
+        /// </summary>
+        internal static void SplitRawValue(string raw, bool commentNeedsSpace, out string leading, out char quote, out string comment)
+        {
+            int lead = 0;
+            while (lead < raw.Length && JsText.IsWhiteSpace(raw[lead])) lead++;
+            leading = raw.Substring(0, lead);
+            var trimmed = JsText.Trim(raw);
+            quote = trimmed.Length > 1 && (trimmed[0] == '"' || trimmed[0] == '\'') && trimmed[trimmed.Length - 1] == trimmed[0] ? trimmed[0] : '\0';
+            comment = "";
+            if (quote != '\0') return;
+            bool escaped = false;
+            for (int i = lead; i < raw.Length; i++)
+            {
+                char c = raw[i];
+                if (escaped) { escaped = false; continue; }
+                if (c == '\\') { escaped = true; continue; }
+                if (c != ';' && c != '#') continue;
+                if (commentNeedsSpace && !(i > lead && JsText.IsWhiteSpace(raw[i - 1]))) return;
+                int start = i;
+                while (start > lead && JsText.IsWhiteSpace(raw[start - 1])) start--;
+                comment = raw.Substring(start);
+                return;
+            }
+        }
+}
 }

@@ -390,33 +390,8 @@ namespace NpmHardening.Engine.Remediation
         /// </summary>
         private static string InPlaceValue(NpmrcLine line, string reference)
         {
-            var raw = line.RawValue ?? "";
-            int lead = 0;
-            while (lead < raw.Length && JsText.IsWhiteSpace(raw[lead])) lead++;
-            var leading = raw.Substring(0, lead);
-            var trimmed = JsText.Trim(raw);
-            bool quoted = trimmed.Length > 1 && (trimmed[0] == '"' || trimmed[0] == '\'') && trimmed[trimmed.Length - 1] == trimmed[0];
-            string comment = "";
-            if (!quoted)
-            {
-                bool esc = false;
-                for (int i = lead; i < raw.Length; i++)
-                {
-                    char c = raw[i];
-                    if (esc) { esc = false; continue; }
-                    if (c == '\\') { esc = true; continue; }
-                    if (c == ';' || c == '#')
-                    {
-                        if (i > lead && JsText.IsWhiteSpace(raw[i - 1]))
-                        {
-                            int start = i;
-                            while (start > lead && JsText.IsWhiteSpace(raw[start - 1])) start--;
-                            comment = raw.Substring(start);
-                        }
-                        break;
-                    }
-                }
-            }
+            // a ';' or '#' glued to the value may be part of what the user thinks is the secret: not a comment here
+            NpmrcValueWriter.SplitRawValue(line.RawValue ?? "", commentNeedsSpace: true, out var leading, out _, out var comment);
             foreach (var candidate in new[] { leading + reference + comment, reference })
                 if (IniDecoder.Unsafe(candidate) is string s && s == reference) return candidate;
             return reference;
