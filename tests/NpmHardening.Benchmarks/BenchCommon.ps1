@@ -106,3 +106,38 @@ function Get-PwshArguments([string] $Command) {
 }
 
 function Get-Verdict([bool] $Ok) { if ($Ok) { return 'PASS' } else { return 'MISS' } }
+
+function Get-BenchRepoRoot {
+    # build.ps1 sets NPMH_REPO_ROOT; run directly, the scripts sit two folders below the repository root.
+    if ($env:NPMH_REPO_ROOT) { return $env:NPMH_REPO_ROOT }
+    return [System.IO.Path]::GetFullPath((Join-Paths $PSScriptRoot '..' '..'))
+}
+
+function Resolve-BenchModulePath([string] $RepoRoot, [string] $ModulePath) {
+    # The built manifest: the one given, else out/NpmHardening/<VersionPrefix>/NpmHardening.psd1.
+    if ([string]::IsNullOrWhiteSpace($ModulePath)) {
+        $props = [xml] (Get-Content -LiteralPath (Join-Paths $RepoRoot 'Directory.Build.props') -Raw)
+        $ModulePath = Join-Paths $RepoRoot 'out' 'NpmHardening' $props.SelectSingleNode('//VersionPrefix').InnerText.Trim() 'NpmHardening.psd1'
+    }
+    $ModulePath = [System.IO.Path]::GetFullPath($ModulePath)
+    if (-not (Test-Path -LiteralPath $ModulePath)) { throw "No built module at $ModulePath. Run: dotnet pwsh -NoProfile -File ./build.ps1 -Task Build" }
+    return $ModulePath
+}
+
+function Invoke-StartInfo([System.Diagnostics.ProcessStartInfo] $psi, [int[]] $AllowedExitCodes = @(0)) {
+    # Runs a prepared process (stdin closed at once, stdout and stderr drained) and returns @{ Ms; Stdout; Stderr;
+    # ExitCode }, Ms being the wall time from Start() to exit. Throws when the exit code is not allowed.
+    $watch = [System.Diagnostics.Stopwatch]::StartNew()
+    $process = [System.Diagnostics.Process]::Start($psi)
+    $process.StandardInput.Close()
+    $stdout = $process.StandardOutput.ReadToEndAsync()
+    $stderr = $process.StandardError.ReadToEndAsync()
+    $process.WaitForExit()
+    $out = $stdout.Result
+    $err = $stderr.Result
+    $watch.Stop()
+    $exitCode = $process.ExitCode
+    $process.Dispose()
+    if ($AllowedExitCodes -notcontains $exitCode) { throw "Exit code $exitCode from $($psi.FileName) $($psi.Arguments)`n$err`n$out" }
+    return @{ Ms = $watch.Elapsed.TotalMilliseconds; Stdout = $out; Stderr = $err; ExitCode = $exitCode }
+}

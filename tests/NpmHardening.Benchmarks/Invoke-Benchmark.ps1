@@ -82,15 +82,8 @@ if ($PSVersionTable.PSEdition -eq 'Desktop') { $OnWindows = $true } else { $OnWi
 # Inputs: repo, module, executables
 # --------------------------------------------------------------------------------------------------------
 
-if ($env:NPMH_REPO_ROOT) { $RepoRoot = $env:NPMH_REPO_ROOT }
-else { $RepoRoot = [System.IO.Path]::GetFullPath((Join-Paths $PSScriptRoot '..' '..')) }
-
-if ([string]::IsNullOrWhiteSpace($ModulePath)) {
-    $props = [xml] (Get-Content -LiteralPath (Join-Paths $RepoRoot 'Directory.Build.props') -Raw)
-    $ModulePath = Join-Paths $RepoRoot 'out' 'NpmHardening' $props.SelectSingleNode('//VersionPrefix').InnerText.Trim() 'NpmHardening.psd1'
-}
-$ModulePath = [System.IO.Path]::GetFullPath($ModulePath)
-if (-not (Test-Path -LiteralPath $ModulePath)) { throw "No built module at $ModulePath. Run: dotnet pwsh -NoProfile -File ./build.ps1 -Task Build" }
+$RepoRoot = Get-BenchRepoRoot
+$ModulePath = Resolve-BenchModulePath $RepoRoot $ModulePath
 $ModuleVersion = (Import-PowerShellDataFile -LiteralPath $ModulePath).ModuleVersion
 
 if (-not $OutDirectory) { $OutDirectory = Join-Paths $RepoRoot 'out' 'bench' }
@@ -212,21 +205,7 @@ function Invoke-TimedProcess {
     $psi.EnvironmentVariables.Clear()
     foreach ($name in $BenchEnvironment.Keys) { $psi.EnvironmentVariables[$name] = $BenchEnvironment[$name] }
 
-    $watch = [System.Diagnostics.Stopwatch]::StartNew()
-    $process = [System.Diagnostics.Process]::Start($psi)
-    $process.StandardInput.Close()
-    $stdout = $process.StandardOutput.ReadToEndAsync()
-    $stderr = $process.StandardError.ReadToEndAsync()
-    $process.WaitForExit()
-    $out = $stdout.Result
-    $err = $stderr.Result
-    $watch.Stop()
-    $exitCode = $process.ExitCode
-    $process.Dispose()
-    if ($exitCode -ne 0) {
-        throw "Exit code $exitCode from $File $($psi.Arguments)`n$err`n$out"
-    }
-    return @{ Ms = $watch.Elapsed.TotalMilliseconds; Stdout = $out; Stderr = $err }
+    return Invoke-StartInfo $psi
 }
 
 # --------------------------------------------------------------------------------------------------------

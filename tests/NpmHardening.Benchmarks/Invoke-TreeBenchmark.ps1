@@ -90,15 +90,8 @@ $Utf8 = New-Object System.Text.UTF8Encoding $false
 # Inputs
 # --------------------------------------------------------------------------------------------------------
 
-if ($env:NPMH_REPO_ROOT) { $RepoRoot = $env:NPMH_REPO_ROOT }
-else { $RepoRoot = [System.IO.Path]::GetFullPath((Join-Paths $PSScriptRoot '..' '..')) }
-
-if ([string]::IsNullOrWhiteSpace($ModulePath)) {
-    $props = [xml] (Get-Content -LiteralPath (Join-Paths $RepoRoot 'Directory.Build.props') -Raw)
-    $ModulePath = Join-Paths $RepoRoot 'out' 'NpmHardening' $props.SelectSingleNode('//VersionPrefix').InnerText.Trim() 'NpmHardening.psd1'
-}
-$ModulePath = [System.IO.Path]::GetFullPath($ModulePath)
-if (-not (Test-Path -LiteralPath $ModulePath)) { throw "No built module at $ModulePath. Run: dotnet pwsh -NoProfile -File ./build.ps1 -Task Build" }
+$RepoRoot = Get-BenchRepoRoot
+$ModulePath = Resolve-BenchModulePath $RepoRoot $ModulePath
 $ModuleVersion = (Import-PowerShellDataFile -LiteralPath $ModulePath).ModuleVersion
 if (-not $OutDirectory) { $OutDirectory = Join-Paths $RepoRoot 'out' 'bench' }
 if (-not $BenchDirectory) { $BenchDirectory = Join-Paths $RepoRoot '.bench' }
@@ -148,19 +141,7 @@ function Invoke-TimedProcess {
     # the exit code is not one of $AllowedExitCodes.
     param([string] $File, [string[]] $Arguments, [string] $WorkingDirectory = $RepoRoot, [int[]] $AllowedExitCodes = @(0))
     $psi = New-StartInfo $File $Arguments $WorkingDirectory
-    $watch = [System.Diagnostics.Stopwatch]::StartNew()
-    $process = [System.Diagnostics.Process]::Start($psi)
-    $process.StandardInput.Close()
-    $stdout = $process.StandardOutput.ReadToEndAsync()
-    $stderr = $process.StandardError.ReadToEndAsync()
-    $process.WaitForExit()
-    $out = $stdout.Result
-    $err = $stderr.Result
-    $watch.Stop()
-    $exitCode = $process.ExitCode
-    $process.Dispose()
-    if ($AllowedExitCodes -notcontains $exitCode) { throw "Exit code $exitCode from $File $($psi.Arguments)`n$err`n$out" }
-    return @{ Ms = $watch.Elapsed.TotalMilliseconds; Stdout = $out; Stderr = $err; ExitCode = $exitCode }
+    return Invoke-StartInfo $psi $AllowedExitCodes
 }
 
 # --------------------------------------------------------------------------------------------------------

@@ -40,6 +40,10 @@ namespace NpmHardening.Commands
         [ValidateRange(1, 300)]
         public int TimeoutSec { get; set; } = 10;
 
+        /// <summary>Findings under the online rules (NPMH71xx) instead of the registry's objects.</summary>
+        [Parameter]
+        public SwitchParameter Audit { get; set; }
+
         private NpmConfigResolution? _resolution;
         private NpmRegistryClient? _client;
         private readonly ConcurrentQueue<string> _log = new ConcurrentQueue<string>();
@@ -164,9 +168,6 @@ namespace NpmHardening.Commands
     [OutputType(typeof(NpmSecurityFinding))]
     public sealed class GetNpmAccountCommand : NpmRegistryCmdlet
     {
-        [Parameter]
-        public SwitchParameter Audit { get; set; }
-
         protected override void Ask(string registry, RegistryCredential credential)
         {
             var account = Call(registry, () => Client.GetAccount(registry, credential));
@@ -182,9 +183,6 @@ namespace NpmHardening.Commands
     [OutputType(typeof(NpmSecurityFinding))]
     public sealed class GetNpmAccessTokenCommand : NpmRegistryCmdlet
     {
-        [Parameter]
-        public SwitchParameter Audit { get; set; }
-
         protected override void Ask(string registry, RegistryCredential credential)
         {
             var tokens = Call(registry, () => Client.GetTokens(registry, credential));
