@@ -77,10 +77,10 @@ namespace NpmHardening.TestWriter
         private readonly string _target;
         public SlowFileWriter(int chunk, int delay, string targetName) { _chunk = chunk; _delay = delay; _target = targetName; }
 
-        protected override Stream CreateTempStream(FileStream file) =>
-            Path.GetFileName(file.Name).StartsWith(_target + ".npmhardening-", StringComparison.Ordinal)
-                ? new SlowStream(base.CreateTempStream(file), _chunk, _delay)
-                : base.CreateTempStream(file);
+        protected override Stream CreateTempStream(Stream file, string targetName) =>
+            targetName == _target
+                ? new SlowStream(base.CreateTempStream(file, targetName), _chunk, _delay)
+                : base.CreateTempStream(file, targetName);
 
         private sealed class SlowStream : Stream
         {

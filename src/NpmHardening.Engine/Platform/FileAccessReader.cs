@@ -265,6 +265,8 @@ namespace NpmHardening.Engine.Platform
             public WindowsSid? Owner { get; set; }
             public List<WindowsSid> Readers { get; } = new List<WindowsSid>();
             public List<WindowsSid> Writers { get; } = new List<WindowsSid>();
+            /// <summary>Every SID an ACE names, with the rights it is allowed (generic rights mapped), trusted ones included.</summary>
+            public List<KeyValuePair<WindowsSid, uint>> Grants { get; } = new List<KeyValuePair<WindowsSid, uint>>();
         }
 
         /// <summary>
@@ -293,6 +295,7 @@ namespace NpmHardening.Engine.Platform
                 var everyone = new WindowsSid("S-1-1-0", new byte[] { 1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0 });
                 result.Readers.Add(everyone);
                 result.Writers.Add(everyone);
+                result.Grants.Add(new KeyValuePair<WindowsSid, uint>(everyone, FileAllAccess));
                 return result;
             }
 
@@ -329,6 +332,7 @@ namespace NpmHardening.Engine.Platform
             }
 
             var ownerSid = result.Owner?.Value;
+            foreach (var key in order) result.Grants.Add(new KeyValuePair<WindowsSid, uint>(sids[key], allowed[key]));
             foreach (var key in order)
             {
                 if (Trusted.Contains(key) || (ownerSid != null && string.Equals(key, ownerSid, StringComparison.OrdinalIgnoreCase))) continue;

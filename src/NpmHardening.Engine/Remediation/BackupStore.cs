@@ -24,10 +24,12 @@ namespace NpmHardening
     public sealed class NpmHardeningBackup
     {
         internal NpmHardeningBackup(string backupId, string originalPath, DateTimeOffset time, string sha256Original, string? sha256New,
-            bool originalExisted, long length, IReadOnlyList<NpmBackupChange> changes, string reason, string manifestPath, string? dataPath)
+            bool originalExisted, long length, IReadOnlyList<NpmBackupChange> changes, string reason, string manifestPath, string? dataPath,
+            IReadOnlyList<FilePrincipal> principals)
         {
             BackupId = backupId; OriginalPath = originalPath; Time = time; Sha256Original = sha256Original; Sha256New = sha256New;
             OriginalExisted = originalExisted; Length = length; Changes = changes; Reason = reason; ManifestPath = manifestPath; DataPath = dataPath;
+            Principals = principals;
         }
 
         public string BackupId { get; }
@@ -48,6 +50,8 @@ namespace NpmHardening
         public string ManifestPath { get; }
         /// <summary>The saved bytes (mode 0600 on Unix); null when the file did not exist.</summary>
         public string? DataPath { get; }
+        /// <summary>The accounts the change was made for (the audited profile's owner, whoever controlled the path): a restore is bound by them too.</summary>
+        internal IReadOnlyList<FilePrincipal> Principals { get; }
 
         public override string ToString() => $"{BackupId} {OriginalPath} ({Time:yyyy-MM-dd HH:mm:ss}Z, {Changes.Count} change(s))";
     }
@@ -66,6 +70,8 @@ namespace NpmHardening.Engine.Remediation
     {
         private const string ManifestSuffix = ".json";
         private const string DataSuffix = ".npmrc.bak";
+        private const long MaxManifestBytes = 1L << 20;
+        private const long MaxDataBytes = 64L << 20;
 
         public BackupStore(string root, IFileWriter? files = null)
         {
@@ -78,8 +84,42 @@ namespace NpmHardening.Engine.Remediation
         public IFileWriter Files { get; }
 
         /// <summary>The current user's store.</summary>
-        public static BackupStore ForCurrentUser(IFileWriter? files = null) =>
-            new BackupStore(DefaultRoot(SystemPlatform.Instance.IsWindows, SystemPlatform.Instance.Environment, SystemPlatform.Instance.OsHomeDirectory), files);
+        public static BackupStore ForCurrentUser(IFileWriter? files = null) => ForEnvironment(SystemPlatform.Instance.Environment, files);
+
+        /// <summary>
+        /// The store of the account running NpmHardening, from <paramref name="environment"/> (its HOME, XDG_STATE_HOME or
+        /// LOCALAPPDATA). On Unix, when those name a place another account controls — root run with a user's HOME, as
+        /// <c>sudo -E</c> does — the store is under the account's own home from the passwd database instead: backups,
+        /// and the restores they drive, must never be something another account can plant.
+        /// </summary>
+        public static BackupStore ForEnvironment(IReadOnlyDictionary<string, string> environment, IFileWriter? files = null)
+        {
+            var platform = SystemPlatform.Instance;
+            var root = DefaultRoot(platform.IsWindows, environment, platform.OsHomeDirectory);
+            if (!platform.IsWindows && !ControlledOnlyByMe(root))
+            {
+                var home = UnixLibc.HomeOf(UnixAccounts.EffectiveUserId);
+                if (home != null) root = DefaultRoot(false, new Dictionary<string, string> { ["HOME"] = home }, home);
+            }
+            return new BackupStore(root, files);
+        }
+
+        /// <summary>Whether the deepest existing folder of <paramref name="path"/> is reached through folders and links only trusted accounts control.</summary>
+        private static bool ControlledOnlyByMe(string path)
+        {
+            for (var p = path; !string.IsNullOrEmpty(p); p = Path.GetDirectoryName(p))
+            {
+                try
+                {
+                    using var opened = UnixPathWalker.Open(p!, null);
+                    if (opened.Entry == null) continue;
+                    return opened.Principals.Count == 0 && opened.Entry is UnixStat st && UnixAccounts.IsTrusted(st.Uid);
+                }
+                catch (SafePathException e) when (e.Error == SafePathError.NotFound) { }
+                catch (SafePathException) { return false; }
+            }
+            return true;
+        }
 
         /// <summary>%LOCALAPPDATA%\NpmHardening\Backups, or $XDG_STATE_HOME/npmhardening/backups, or ~/.local/state/npmhardening/backups.</summary>
         public static string DefaultRoot(bool windows, IReadOnlyDictionary<string, string> environment, string? home)
@@ -98,20 +138,31 @@ namespace NpmHardening.Engine.Remediation
             return NodePath.Posix.Join(h!, ".local", "state", "npmhardening", "backups");
         }
 
-        /// <summary>Saves <paramref name="original"/> (null: the file did not exist) before it is replaced by <paramref name="updated"/>.</summary>
-        public NpmHardeningBackup Save(string originalPath, byte[]? original, byte[]? updated, IEnumerable<NpmBackupChange> changes, string reason)
+        /// <summary>The store's folder, checked private to this account; created when <paramref name="create"/>; null when missing.</summary>
+        /// <exception cref="NpmrcWriteException">The folder can be changed by another account (BackupStoreUntrusted).</exception>
+        private IPrivateFolder? Open(bool create)
         {
-            var parent = Path.GetDirectoryName(Root);
-            if (parent != null && !Directory.Exists(parent)) Files.CreatePrivateDirectory(parent);
-            Files.CreatePrivateDirectory(Root);
+            try { return Files.OpenPrivateFolder(Root, create); }
+            catch (SafePathException e) when (e.Error == SafePathError.NotFound && !create) { return null; }
+            catch (SafePathException e) when (e.Error == SafePathError.Untrusted || e.Error == SafePathError.NotPermittedForPrincipal)
+            {
+                throw new NpmrcWriteException(NpmrcWriteError.BackupStoreUntrusted, Root, e.Message, e);
+            }
+        }
+
+        /// <summary>Saves <paramref name="original"/> (null: the file did not exist) before it is replaced by <paramref name="updated"/>.</summary>
+        public NpmHardeningBackup Save(string originalPath, byte[]? original, byte[]? updated, IEnumerable<NpmBackupChange> changes, string reason,
+            IEnumerable<FilePrincipal>? principals = null)
+        {
+            using var folder = Open(true)!;
             var time = DateTimeOffset.UtcNow;
             var id = time.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfffffff'Z'", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             var changeList = changes.ToList();
-            string? dataPath = null;
+            string? dataName = null;
             if (original != null)
             {
-                dataPath = Path.Combine(Root, id + DataSuffix);
-                Files.ReplaceAtomically(dataPath, original, new AtomicWriteOptions { Private = true });
+                dataName = id + DataSuffix;
+                folder.Write(dataName, original);
             }
             var manifest = new JsObject
             {
@@ -124,27 +175,33 @@ namespace NpmHardening.Engine.Remediation
                 ["originalExisted"] = original != null,
                 ["length"] = (double)(original?.LongLength ?? 0),
                 ["reason"] = reason,
-                ["dataFile"] = dataPath != null ? Path.GetFileName(dataPath) : null,
+                ["dataFile"] = dataName,
+                ["principals"] = (principals ?? Array.Empty<FilePrincipal>()).Select(p => (object?)Encode(p)).ToList(),
                 ["changes"] = changeList.Select(c => (object?)new JsObject { ["key"] = c.Key, ["old"] = c.OldValue, ["new"] = c.NewValue }).ToList(),
             };
-            var manifestPath = Path.Combine(Root, id + ManifestSuffix);
-            Files.ReplaceAtomically(manifestPath, new UTF8Encoding(false).GetBytes(Js.Js.ToJson(manifest) + "\n"), new AtomicWriteOptions { Private = true });
-            return Parse(manifestPath, Js.Js.ToJson(manifest))!;
+            var manifestName = id + ManifestSuffix;
+            var text = Js.Js.ToJson(manifest);
+            folder.Write(manifestName, new UTF8Encoding(false).GetBytes(text + "\n"));
+            return Parse(manifestName, text)!;
         }
 
-        /// <summary>Every backup (of <paramref name="originalPath"/> when given), newest first. Unreadable manifests are skipped.</summary>
+        /// <summary>Every backup (of <paramref name="originalPath"/> when given), newest first. Manifests that are not this account's private files, or unreadable, are skipped.</summary>
+        /// <exception cref="NpmrcWriteException">The store can be changed by another account (BackupStoreUntrusted).</exception>
         public IReadOnlyList<NpmHardeningBackup> List(string? originalPath = null)
         {
             var comparison = Files.IsWindows ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
             var wanted = originalPath != null ? Path.GetFullPath(originalPath) : null;
             var wantedReal = wanted != null ? Files.ResolveRealPath(wanted) : null;
             var list = new List<NpmHardeningBackup>();
-            foreach (var file in Files.EnumerateFiles(Root, "*" + ManifestSuffix))
+            using var folder = Open(false);
+            if (folder == null) return list;
+            foreach (var name in folder.List(ManifestSuffix))
             {
-                string text;
-                try { text = File.ReadAllText(file, Encoding.UTF8); }
+                byte[]? bytes;
+                try { bytes = folder.Read(name, MaxManifestBytes); }
                 catch (Exception e) when (e is IOException || e is UnauthorizedAccessException) { continue; }
-                var backup = Parse(file, text);
+                if (bytes == null) continue;
+                var backup = Parse(name, Encoding.UTF8.GetString(bytes));
                 if (backup == null) continue;
                 if (wanted != null && !string.Equals(backup.OriginalPath, wanted, comparison) && !string.Equals(backup.OriginalPath, wantedReal, comparison)) continue;
                 list.Add(backup);
@@ -163,7 +220,12 @@ namespace NpmHardening.Engine.Remediation
         {
             if (!backup.OriginalExisted) return null;
             byte[]? bytes = null;
-            try { if (backup.DataPath != null) bytes = Files.ReadAllBytes(backup.DataPath); }
+            try
+            {
+                using var folder = Open(false);
+                if (folder != null && backup.DataPath != null) bytes = folder.Read(Path.GetFileName(backup.DataPath), MaxDataBytes);
+            }
+            catch (NpmrcWriteException) { throw; }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException) { }
             if (bytes == null)
                 throw new NpmrcWriteException(NpmrcWriteError.BackupNotFound, backup.OriginalPath, $"The data of backup {backup.BackupId} ({backup.DataPath}) is missing or unreadable.");
@@ -191,11 +253,36 @@ namespace NpmHardening.Engine.Remediation
 
         internal void Delete(NpmHardeningBackup backup)
         {
-            Files.Delete(backup.ManifestPath);
-            if (backup.DataPath != null) Files.Delete(backup.DataPath);
+            using var folder = Open(false);
+            if (folder == null) return;
+            folder.Delete(Path.GetFileName(backup.ManifestPath));
+            if (backup.DataPath != null) folder.Delete(Path.GetFileName(backup.DataPath));
         }
 
-        private NpmHardeningBackup? Parse(string manifestPath, string text)
+        private static string Encode(FilePrincipal p) => p.Kind switch
+        {
+            FilePrincipalKind.Anyone => "anyone",
+            FilePrincipalKind.GroupMembers => "gid:" + p.Id.ToString(CultureInfo.InvariantCulture),
+            _ => p.Sid != null ? "sid:" + p.Sid : "uid:" + p.Id.ToString(CultureInfo.InvariantCulture),
+        };
+
+        private static FilePrincipal? Decode(string text)
+        {
+            if (text == "anyone") return FilePrincipal.Anyone;
+            if (text.StartsWith("sid:", StringComparison.Ordinal)) return FilePrincipal.WindowsAccount(text.Substring(4));
+            bool user = text.StartsWith("uid:", StringComparison.Ordinal), group = text.StartsWith("gid:", StringComparison.Ordinal);
+            if ((user || group) && uint.TryParse(text.Substring(4), NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+                return user ? FilePrincipal.UnixUser(id, SafeName(() => UnixAccounts.NameOf(id))) : FilePrincipal.UnixGroup(id, SafeName(() => UnixAccounts.GroupNameOf(id)));
+            return null;
+        }
+
+        private static string? SafeName(Func<string> name)
+        {
+            try { return name(); }
+            catch (Exception e) when (e is DllNotFoundException || e is EntryPointNotFoundException) { return null; }
+        }
+
+        private NpmHardeningBackup? Parse(string manifestName, string text)
         {
             if (!JsJson.TryParse(text, out var parsed) || !(parsed is JsObject o)) return null;
             if (!(o["backupId"] is string id) || !(o["originalPath"] is string original) || !(o["time"] is string timeText) ||
@@ -205,10 +292,16 @@ namespace NpmHardening.Engine.Remediation
             if (o["changes"] is List<object?> list)
                 foreach (var item in list)
                     if (item is JsObject c && c["key"] is string key) changes.Add(new NpmBackupChange(key, c["old"] as string, c["new"] as string));
+            var principals = new List<FilePrincipal>();
+            if (o["principals"] is List<object?> recorded)
+                foreach (var item in recorded)
+                    if (item is string p && Decode(p) is FilePrincipal decoded) principals.Add(decoded);
             var dataFile = o["dataFile"] as string;
+            // only plain names inside the store: a manifest never points the data at another file
+            if (dataFile != null && (dataFile.IndexOfAny(new[] { '/', '\\' }) >= 0 || dataFile == ".." || dataFile == ".")) return null;
             return new NpmHardeningBackup(id, original, time, sha, o["sha256New"] as string, o["originalExisted"] as bool? ?? dataFile != null,
                 (long)(o["length"] as double? ?? 0), changes.AsReadOnly(), o["reason"] as string ?? "",
-                manifestPath, dataFile != null ? Path.Combine(Path.GetDirectoryName(manifestPath)!, dataFile) : null);
+                Path.Combine(Root, manifestName), dataFile != null ? Path.Combine(Root, dataFile) : null, principals.AsReadOnly());
         }
     }
 }

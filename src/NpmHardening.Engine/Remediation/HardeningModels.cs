@@ -47,11 +47,12 @@ namespace NpmHardening.Engine.Remediation
     /// <summary>The file a plan writes, with the folder a symbolic link may point into without -Force.</summary>
     public sealed class HardeningTarget
     {
-        public HardeningTarget(NpmHardeningScope scope, string path, string? containmentRoot)
+        public HardeningTarget(NpmHardeningScope scope, string path, string? containmentRoot, IReadOnlyList<FilePrincipal>? principals = null)
         {
             Scope = scope;
             Path = path ?? throw new ArgumentNullException(nameof(path));
             ContainmentRoot = containmentRoot;
+            Principals = principals ?? Array.Empty<FilePrincipal>();
         }
 
         public NpmHardeningScope Scope { get; }
@@ -59,6 +60,11 @@ namespace NpmHardening.Engine.Remediation
         public string Path { get; }
         /// <summary>The profile or project folder: a symbolic link resolving outside it is refused unless forced. Null: no check.</summary>
         public string? ContainmentRoot { get; }
+        /// <summary>
+        /// Accounts the write is done for besides whoever controls the path: the owner of the audited profile, and the
+        /// owner of a file whose setting chose this path. The write happens only where each of them could write.
+        /// </summary>
+        public IReadOnlyList<FilePrincipal> Principals { get; }
 
         /// <summary>The config layer the file is read as.</summary>
         public NpmConfigLayer Layer => Scope switch

@@ -39,11 +39,11 @@ namespace NpmHardening.Engine.Remediation
             if (plan.Problem != null) throw plan.Problem;
             if (!plan.HasChanges) return new TokenProtectionResult(plan, NpmrcApplyStatus.Unchanged, Array.Empty<NpmTokenProtection>(), null, Array.Empty<string>(), false);
 
-            var writePath = CheckTarget(plan.Path, plan.Target.ContainmentRoot);
-            using (Lock(plan.Path, writePath))
+            using var target = OpenTarget(plan.Path, plan.Target.Principals, plan.Target.ContainmentRoot);
+            using (Lock(plan.Path, target))
             {
-                Files.RemoveStaleTemporaryFiles(writePath);
-                var current = Read(plan.Path, writePath);
+                target.RemoveStaleTemporaryFiles();
+                var current = Read(plan.Path, target);
                 bool replanned = false;
                 if (!(plan.FileExisted == (current != null) && plan.OriginalSha256 == Hashing.Sha256Hex(current)))
                 {
@@ -60,8 +60,8 @@ namespace NpmHardening.Engine.Remediation
                 var records = plan.Changes.Select(c => new NpmBackupChange($"{c.Key} (line {c.Line})", c.Redacted,
                     c.Action == NpmTokenProtectionAction.Replaced ? "${" + c.VariableName + "}" : "(line removed)")).ToList();
                 if (plan.ConvertsFromUtf16) records.Insert(0, new NpmBackupChange("(encoding)", "UTF-16", "UTF-8"));
-                var backup = SaveBackup(plan.Path, writePath, current, bytes, records);
-                var warnings = Write(plan.Path, writePath, current, bytes, plan.Target.Scope, backup);
+                var backup = SaveBackup(plan.Path, target, current, bytes, records);
+                var warnings = Write(plan.Path, target, current, bytes, plan.Target.Scope, backup);
                 var lines = plan.Lines.Select(l => l.ToOutput(plan.Path, backup?.BackupId)).ToList();
                 return new TokenProtectionResult(plan, NpmrcApplyStatus.Changed, lines, backup?.BackupId, warnings, replanned);
             }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using NpmHardening.Engine.Platform;
 
 namespace NpmHardening.Engine.Remediation
 {
@@ -92,11 +93,11 @@ namespace NpmHardening.Engine.Remediation
             if (plan.Problem != null) throw plan.Problem;
             if (!plan.HasChanges) return Unchanged(plan, plan.Path, false);
 
-            var writePath = CheckTarget(plan.Path, plan.Target.ContainmentRoot);
-            using (Lock(plan.Path, writePath))
+            using var target = OpenTarget(plan.Path, plan.Target.Principals, plan.Target.ContainmentRoot);
+            using (Lock(plan.Path, target))
             {
-                Files.RemoveStaleTemporaryFiles(writePath);
-                var current = Read(plan.Path, writePath);
+                target.RemoveStaleTemporaryFiles();
+                var current = Read(plan.Path, target);
                 bool replanned = false;
                 if (!Matches(plan, current))
                 {
@@ -112,8 +113,8 @@ namespace NpmHardening.Engine.Remediation
                 var render = NpmrcEditor.RenderDetailed(plan, current);
                 var records = plan.Changes.Select(c => new NpmBackupChange(c.Key, c.OldValue, c.NewValue)).ToList();
                 if (plan.ConvertsFromUtf16) records.Insert(0, new NpmBackupChange("(encoding)", "UTF-16", "UTF-8"));
-                var backup = SaveBackup(plan.Path, writePath, current, render.Bytes, records);
-                var warnings = Write(plan.Path, writePath, current, render.Bytes, plan.Scope, backup,
+                var backup = SaveBackup(plan.Path, target, current, render.Bytes, records);
+                var warnings = Write(plan.Path, target, current, render.Bytes, plan.Scope, backup,
                     plan.Scope == NpmHardeningScope.User ? plan.Target.ContainmentRoot : null);
 
                 var changes = plan.Changes.Select(c => new NpmSettingChange
@@ -132,67 +133,98 @@ namespace NpmHardening.Engine.Remediation
             }
         }
 
-        /// <summary>Puts a backup's bytes back (or removes the file when it did not exist then), backing up the current bytes first.</summary>
+        /// <summary>
+        /// Puts a backup's bytes back (or removes the file when it did not exist then), backing up the current bytes first.
+        /// The write is done for the same accounts as the change it undoes (recorded in the backup), through the same
+        /// path checks: a link or folder swapped in since then cannot redirect it.
+        /// </summary>
         public NpmrcApplyResult Restore(NpmHardeningBackup backup)
         {
             if (backup == null) throw new ArgumentNullException(nameof(backup));
             var store = Backups ?? throw new InvalidOperationException("Restoring needs a backup store.");
             var path = backup.OriginalPath;
             var content = store.ReadContent(backup);
-            var writePath = CheckTarget(path, null);
-            using (Lock(path, writePath))
+            using var target = OpenTarget(path, backup.Principals, null);
+            using (Lock(path, target))
             {
-                Files.RemoveStaleTemporaryFiles(writePath);
-                var current = Read(path, writePath);
+                target.RemoveStaleTemporaryFiles();
+                var current = Read(path, target);
                 if (current == null && content == null || current != null && content != null && current.SequenceEqual(content))
                     return new NpmrcApplyResult(null, path, null, NpmrcApplyStatus.Unchanged, Array.Empty<NpmSettingChange>(), null, Array.Empty<string>(), false, null)
                         { RestoredBackupId = backup.BackupId };
                 var record = new NpmBackupChange("(file)", current == null ? "(missing)" : "sha256:" + Hashing.Sha256Hex(current).Substring(0, 12),
                     content == null ? "(removed)" : "restored backup " + backup.BackupId);
-                var saved = SaveBackup(path, writePath, current, content, new[] { record }, "Restore-NpmHardening " + backup.BackupId);
+                var saved = SaveBackup(path, target, current, content, new[] { record }, "Restore-NpmHardening " + backup.BackupId);
                 IReadOnlyList<string> warnings = Array.Empty<string>();
                 if (content == null)
                 {
-                    try { Files.Delete(writePath); }
+                    try { target.Delete(); }
                     catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
                     {
+                        Discard(saved);
                         throw new NpmrcWriteException(NpmrcWriteError.WriteFailed, path, $"{path} could not be removed to restore backup {backup.BackupId} ({e.Message}).", e);
                     }
                 }
-                else warnings = Write(path, writePath, current, content, null, saved);
+                else warnings = Write(path, target, current, content, null, saved);
                 return new NpmrcApplyResult(null, path, null, NpmrcApplyStatus.Changed, Array.Empty<NpmSettingChange>(), saved?.BackupId, warnings, false, null)
                     { RestoredBackupId = backup.BackupId };
             }
         }
 
-        /// <summary>The file to write: the path itself, or the final target of a symbolic link (so the link stays a link).</summary>
-        private string CheckTarget(string path, string? containmentRoot)
+        /// <summary>
+        /// Opens the file to write: the path itself, or the final target of a symbolic link (so the link stays a link) when
+        /// it stays inside <paramref name="containmentRoot"/> (or with Force). Every account in <paramref name="principals"/>
+        /// and everyone who controls a folder or link on the way must be able to write there (docs/security.md).
+        /// </summary>
+        private IWriteTarget OpenTarget(string path, IReadOnlyList<FilePrincipal> principals, string? containmentRoot)
         {
-            var probe = Files.Probe(path);
-            if (probe.IsDirectory)
-                throw new NpmrcWriteException(NpmrcWriteError.NotAFile, path, $"{path} is a directory, not a config file; npm ignores it. Remove or rename the directory, then run again.");
-            var writePath = probe.Path;
-            if (probe.IsSymbolicLink)
+            IWriteTarget target;
+            try { target = Files.Open(path, new WriteTargetPolicy { Principals = principals, ContainmentRoot = containmentRoot, AllowLinkOutsideRoot = Force }); }
+            catch (SafePathException e) { throw FromPathError(path, e); }
+            catch (UnauthorizedAccessException e)
             {
-                if (probe.LinkTarget == null)
-                    throw new NpmrcWriteException(NpmrcWriteError.SymlinkOutsideRoot, path,
-                        $"{path} is a symbolic link whose target cannot be resolved here (Windows PowerShell 5.1 cannot resolve links; PowerShell 7 can); edit the file it points to directly.");
-                if (containmentRoot != null && !Force)
+                throw new NpmrcWriteException(NpmrcWriteError.AccessDenied, path, $"{path} cannot be changed ({e.Message}). Run as the file's owner or an administrator.", e);
+            }
+            try
+            {
+                var full = Path.GetFullPath(path);
+                bool followedLink = !string.Equals(target.WritePath, full, Files.IsWindows ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+                if (followedLink && containmentRoot != null && !Force)
                 {
                     var root = Files.ResolveRealPath(containmentRoot);
-                    if (!IsUnder(probe.LinkTarget, root))
+                    if (!IsUnder(target.WritePath, root))
                         throw new NpmrcWriteException(NpmrcWriteError.SymlinkOutsideRoot, path,
-                            $"{path} is a symbolic link to {probe.LinkTarget}, outside {containmentRoot}; NpmHardening does not follow it silently. Run again with -Force to write the file it points to.");
+                            $"{path} is a symbolic link to {target.WritePath}, outside {containmentRoot}; NpmHardening does not follow it silently. Run again with -Force to write the file it points to.");
                 }
-                writePath = probe.LinkTarget;
-                probe = Files.Probe(writePath);
-                if (probe.IsDirectory)
-                    throw new NpmrcWriteException(NpmrcWriteError.NotAFile, path, $"{path} points to {writePath}, which is a directory, not a config file.");
+                if (target.IsReadOnly && !Force)
+                    throw new NpmrcWriteException(NpmrcWriteError.ReadOnly, path,
+                        $"{path} is marked read-only, so it was not changed. Clear the read-only mark, or run again with -Force (it stays read-only afterwards).");
+                return target;
             }
-            if (probe.IsReadOnly && !Force)
-                throw new NpmrcWriteException(NpmrcWriteError.ReadOnly, path,
-                    $"{path} is marked read-only, so it was not changed. Clear the read-only mark, or run again with -Force (it stays read-only afterwards).");
-            return writePath;
+            catch
+            {
+                target.Dispose();
+                throw;
+            }
+        }
+
+        internal static NpmrcWriteException FromPathError(string path, SafePathException e)
+        {
+            var kind = e.Error switch
+            {
+                SafePathError.NotARegularFile => e.Message.Contains(" is a directory") ? NpmrcWriteError.NotAFile : NpmrcWriteError.NotARegularFile,
+                SafePathError.AccessDenied => NpmrcWriteError.AccessDenied,
+                SafePathError.Changed => NpmrcWriteError.ChangedConcurrently,
+                SafePathError.NotFound => NpmrcWriteError.WriteFailed,
+                SafePathError.NotADirectory => NpmrcWriteError.WriteFailed,
+                SafePathError.IoError => NpmrcWriteError.WriteFailed,
+                SafePathError.Untrusted => NpmrcWriteError.BackupStoreUntrusted,
+                _ => NpmrcWriteError.UnsafePath,
+            };
+            var message = kind == NpmrcWriteError.NotAFile
+                ? $"{path} is a directory, not a config file; npm ignores it. Remove or rename the directory, then run again."
+                : kind == NpmrcWriteError.UnsafePath ? $"{path} was not changed: {e.Message}" : e.Message;
+            return new NpmrcWriteException(kind, path, message, e);
         }
 
         private bool IsUnder(string candidate, string root)
@@ -203,14 +235,18 @@ namespace NpmHardening.Engine.Remediation
             return candidate.StartsWith(r + "/", comparison) || Files.IsWindows && candidate.StartsWith(r + "\\", comparison);
         }
 
-        private IDisposable Lock(string path, string writePath)
+        private IDisposable Lock(string path, IWriteTarget target)
         {
-            var lockPath = writePath + LockSuffix;
-            try { return Files.AcquireLock(lockPath, LockTimeout); }
+            var lockPath = target.WritePath + LockSuffix;
+            try { return target.Lock(LockTimeout); }
             catch (TimeoutException e)
             {
                 throw new NpmrcWriteException(NpmrcWriteError.Locked, path,
                     $"{path} is being changed by another process (its lock {lockPath} was held for {LockTimeout.TotalSeconds:0} s). Try again when it is done.", e);
+            }
+            catch (SafePathException e)
+            {
+                throw new NpmrcWriteException(NpmrcWriteError.UnsafePath, path, $"{path} was not changed: {e.Message}", e);
             }
             catch (UnauthorizedAccessException e)
             {
@@ -223,9 +259,10 @@ namespace NpmHardening.Engine.Remediation
             }
         }
 
-        private byte[]? Read(string path, string writePath)
+        private static byte[]? Read(string path, IWriteTarget target)
         {
-            try { return Files.ReadAllBytes(writePath); }
+            try { return target.Read(); }
+            catch (SafePathException e) { throw FromPathError(path, e); }
             catch (UnauthorizedAccessException e)
             {
                 throw new NpmrcWriteException(NpmrcWriteError.AccessDenied, path, $"{path} cannot be read ({e.Message}); run as its owner or an administrator.", e);
@@ -240,10 +277,11 @@ namespace NpmHardening.Engine.Remediation
             }
         }
 
-        private NpmHardeningBackup? SaveBackup(string path, string writePath, byte[]? current, byte[]? updated, IEnumerable<NpmBackupChange> records, string? reason = null)
+        private NpmHardeningBackup? SaveBackup(string path, IWriteTarget target, byte[]? current, byte[]? updated, IEnumerable<NpmBackupChange> records, string? reason = null)
         {
             if (Backups == null) return null;
-            try { return Backups.Save(writePath, current, updated, records, reason ?? Reason); }
+            try { return Backups.Save(target.WritePath, current, updated, records, reason ?? Reason, target.Principals); }
+            catch (NpmrcWriteException) { throw; }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
                 throw new NpmrcWriteException(NpmrcWriteError.BackupFailed, path,
@@ -251,7 +289,7 @@ namespace NpmHardening.Engine.Remediation
             }
         }
 
-        private IReadOnlyList<string> Write(string path, string writePath, byte[]? current, byte[] content, NpmHardeningScope? scope, NpmHardeningBackup? backup,
+        private IReadOnlyList<string> Write(string path, IWriteTarget target, byte[]? current, byte[] content, NpmHardeningScope? scope, NpmHardeningBackup? backup,
             string? profileFolder = null)
         {
             bool userConfig = !(scope == NpmHardeningScope.Project || scope == NpmHardeningScope.Global || scope == NpmHardeningScope.Builtin);
@@ -267,14 +305,15 @@ namespace NpmHardening.Engine.Remediation
                 BeforeCommit = () =>
                 {
                     // Whoever edits without our lock (npm config set, an editor) may have written meanwhile: never overwrite that.
-                    var now = Files.ReadAllBytes(writePath);
+                    var now = target.Read();
                     if (!(now == null && current == null || now != null && current != null && now.SequenceEqual(current)))
                         throw new NpmrcWriteException(NpmrcWriteError.ChangedConcurrently, path,
                             $"{path} was changed by another program while it was being updated (after one re-plan); nothing was written. Run again.");
                 },
             };
-            try { return Files.ReplaceAtomically(writePath, content, options); }
+            try { return target.Replace(content, options); }
             catch (NpmrcWriteException) { Discard(backup); throw; }
+            catch (SafePathException e) { Discard(backup); throw FromPathError(path, e); }
             catch (UnauthorizedAccessException e)
             {
                 Discard(backup);

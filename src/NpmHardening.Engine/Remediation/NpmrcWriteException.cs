@@ -28,6 +28,16 @@ namespace NpmHardening.Engine.Remediation
         BackupFailed,
         /// <summary>No backup with that id (or for that file) exists, or its bytes no longer match the manifest.</summary>
         BackupNotFound,
+        /// <summary>
+        /// Writing would do for an account what it could not do itself: the path leads, through a folder or link another
+        /// account controls, somewhere that account may not write; or the file is a second hard link there; or a user's
+        /// configuration chose the file outside the folder being audited (docs/security.md).
+        /// </summary>
+        UnsafePath,
+        /// <summary>The backup folder can be changed by an account other than the one running NpmHardening, so its backups are not used.</summary>
+        BackupStoreUntrusted,
+        /// <summary>The path is a FIFO, socket or device: never opened.</summary>
+        NotARegularFile,
     }
 
     /// <summary>A file that could not be written, named in the message with what to do about it.</summary>
@@ -48,6 +58,7 @@ namespace NpmHardening.Engine.Remediation
         {
             NpmrcWriteError.BackupFailed => "NpmHardeningBackupFailed",
             NpmrcWriteError.BackupNotFound => "NpmHardeningBackupNotFound",
+            NpmrcWriteError.BackupStoreUntrusted => "NpmHardeningBackupStoreUntrusted",
             _ => "Npmrc" + Kind,
         };
 
@@ -65,6 +76,9 @@ namespace NpmHardening.Engine.Remediation
             NpmrcWriteError.ReadFailed => "ReadError",
             NpmrcWriteError.BackupFailed => "WriteError",
             NpmrcWriteError.BackupNotFound => "ObjectNotFound",
+            NpmrcWriteError.UnsafePath => "SecurityError",
+            NpmrcWriteError.BackupStoreUntrusted => "SecurityError",
+            NpmrcWriteError.NotARegularFile => "InvalidType",
             _ => "NotSpecified",
         };
     }

@@ -13,7 +13,7 @@ namespace NpmHardening.Engine.Tests.Platform
 {
     /// <summary>
     /// The Windows half of a new file's owner and DACL, on a real NTFS file: the P/Invoke signatures, the
-    /// descriptor the pure code builds, and what ReplaceFile keeps. Skipped (with the reason) on other systems.
+    /// descriptor the pure code builds, and what the handle-based replace keeps. Skipped (with the reason) on other systems.
     /// </summary>
     public sealed class WindowsFileSecurityRuntimeTests : IDisposable
     {
@@ -54,7 +54,8 @@ namespace NpmHardening.Engine.Tests.Platform
                 NewFileOwnerOnly = true,
                 NewFileProfileFolder = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile),
             };
-            var warnings = SystemFileWriter.Instance.ReplaceAtomically(path, Encoding.UTF8.GetBytes("strict-ssl=true\n"), options);
+            using var target = SystemFileWriter.Instance.Open(path, new WriteTargetPolicy());
+            var warnings = target.Replace(Encoding.UTF8.GetBytes("strict-ssl=true\n"), options);
 
             Assert.Empty(warnings);
             Assert.Equal("strict-ssl=true\n", File.ReadAllText(path));
@@ -69,7 +70,7 @@ namespace NpmHardening.Engine.Tests.Platform
 
         [WindowsFact]
         [SupportedOSPlatform("windows")]
-        public void AnExistingFileKeepsItsOwnerAndDaclThroughReplaceFile()
+        public void AnExistingFileKeepsItsOwnerAndDaclThroughTheReplace()
         {
             var path = Path.Combine(_dir, ".npmrc");
             File.WriteAllText(path, "strict-ssl=false\n");
@@ -77,11 +78,13 @@ namespace NpmHardening.Engine.Tests.Platform
             var wanted = new RawSecurityDescriptor($"O:{Me}D:P(A;;FA;;;{Me})(A;;FA;;;SY)(A;;FA;;;BA)(A;;FR;;;BU)");
             var bytes = new byte[wanted.BinaryLength];
             wanted.GetBinaryForm(bytes, 0);
-            Assert.Null(WindowsOwnership.Apply(path, new WindowsNewFileSecurityPlan(Me, ownerOnly: true, "test", bytes)));
+            using (var handle = WindowsNative.Open(path, WindowsNative.WriteDac | WindowsNative.WriteOwner | WindowsNative.ReadControl, 7, WindowsNative.OpenExisting, 0))
+                Assert.Null(WindowsSecurity.Apply(handle, bytes, withDacl: true));
             var set = Sddl(path);
             Assert.Contains("(A;;FR;;;BU)", set);
 
-            var warnings = SystemFileWriter.Instance.ReplaceAtomically(path, Encoding.UTF8.GetBytes("strict-ssl=true\n"), new AtomicWriteOptions());
+            using var target = SystemFileWriter.Instance.Open(path, new WriteTargetPolicy());
+            var warnings = target.Replace(Encoding.UTF8.GetBytes("strict-ssl=true\n"), new AtomicWriteOptions());
 
             Assert.Empty(warnings);
             Assert.Equal("strict-ssl=true\n", File.ReadAllText(path));

@@ -77,7 +77,7 @@ namespace NpmHardening.Engine.Tests.Remediation
             if (OperatingSystem.IsWindows()) return;
             _disk.Write("strict-ssl=false\n");
             File.SetUnixFileMode(_disk.Rc, (UnixFileMode)0x1A0); // 0640
-            if (RemediationDisk.IsRoot) Assert.Null(UnixNative.ChangeOwner(_disk.Rc, 4321, 4322));
+            if (RemediationDisk.IsRoot) RemediationDisk.Chown(_disk.Rc, 4321, 4322);
             var before = RemediationDisk.Stat(_disk.Rc);
 
             _disk.Writer().Apply(_disk.Plan(NpmBaseline.Strict));
@@ -92,7 +92,7 @@ namespace NpmHardening.Engine.Tests.Remediation
         public void A_new_user_config_is_0600_and_belongs_to_the_profile_owner()
         {
             if (OperatingSystem.IsWindows()) return;
-            if (RemediationDisk.IsRoot) Assert.Null(UnixNative.ChangeOwner(_disk.Home, 4321, 4322));
+            if (RemediationDisk.IsRoot) RemediationDisk.Chown(_disk.Home, 4321, 4322);
             var plan = _disk.Plan(NpmBaseline.Recommended);
             Assert.False(plan.FileExisted);
             var result = _disk.Writer().Apply(plan);
@@ -373,10 +373,10 @@ namespace NpmHardening.Engine.Tests.Remediation
             public bool Failed { get; private set; }
             public DiskFullWriter(long failAfterBytes, string failOnlyForTarget) { _limit = failAfterBytes; _target = Path.GetFileName(failOnlyForTarget); }
 
-            protected override Stream CreateTempStream(FileStream file) =>
-                Path.GetFileName(file.Name).StartsWith(_target + ".npmhardening-", StringComparison.Ordinal)
-                    ? new FullStream(base.CreateTempStream(file), _limit, () => Failed = true)
-                    : base.CreateTempStream(file);
+            protected override Stream CreateTempStream(Stream file, string targetName) =>
+                targetName == _target
+                    ? new FullStream(base.CreateTempStream(file, targetName), _limit, () => Failed = true)
+                    : base.CreateTempStream(file, targetName);
 
             private sealed class FullStream : Stream
             {
@@ -410,24 +410,38 @@ namespace NpmHardening.Engine.Tests.Remediation
             public InterferingWriter(Action interfere, Action<AtomicWriteOptions>? observe = null) { _interfere = interfere; _observe = observe; }
 
             public bool IsWindows => _inner.IsWindows;
-            public FileProbe Probe(string path) => _inner.Probe(path);
             public string ResolveRealPath(string path) => _inner.ResolveRealPath(path);
-            public byte[]? ReadAllBytes(string path) => _inner.ReadAllBytes(path);
-            public IDisposable AcquireLock(string lockPath, TimeSpan timeout) => _inner.AcquireLock(lockPath, timeout);
-            public void Delete(string path) => _inner.Delete(path);
-            public void CreatePrivateDirectory(string path) => _inner.CreatePrivateDirectory(path);
-            public IEnumerable<string> EnumerateFiles(string directory, string searchPattern) => _inner.EnumerateFiles(directory, searchPattern);
-            public void RemoveStaleTemporaryFiles(string path) => _inner.RemoveStaleTemporaryFiles(path);
+            public IPrivateFolder OpenPrivateFolder(string path, bool create) => _inner.OpenPrivateFolder(path, create);
 
-            public IReadOnlyList<string> ReplaceAtomically(string path, byte[] content, AtomicWriteOptions options)
+            public IWriteTarget Open(string path, WriteTargetPolicy policy)
             {
-                if (Path.GetFileName(path) == ".npmrc")
+                var target = _inner.Open(path, policy);
+                return Path.GetFileName(path) == ".npmrc" ? new Interfering(target, this) : target;
+            }
+
+            private sealed class Interfering : IWriteTarget
+            {
+                private readonly IWriteTarget _target;
+                private readonly InterferingWriter _owner;
+                public Interfering(IWriteTarget target, InterferingWriter owner) { _target = target; _owner = owner; }
+                public string RequestedPath => _target.RequestedPath;
+                public string WritePath => _target.WritePath;
+                public bool Exists => _target.Exists;
+                public bool IsReadOnly => _target.IsReadOnly;
+                public IReadOnlyCollection<NpmHardening.Engine.Platform.FilePrincipal> Principals => _target.Principals;
+                public byte[]? Read() => _target.Read();
+                public IDisposable Lock(TimeSpan timeout) => _target.Lock(timeout);
+                public void RemoveStaleTemporaryFiles() => _target.RemoveStaleTemporaryFiles();
+                public void Delete() => _target.Delete();
+                public void Dispose() => _target.Dispose();
+
+                public IReadOnlyList<string> Replace(byte[] content, AtomicWriteOptions options)
                 {
-                    _observe?.Invoke(options);
+                    _owner._observe?.Invoke(options);
                     var check = options.BeforeCommit;
-                    options.BeforeCommit = () => { _interfere(); check?.Invoke(); };
+                    options.BeforeCommit = () => { _owner._interfere(); check?.Invoke(); };
+                    return _target.Replace(content, options);
                 }
-                return _inner.ReplaceAtomically(path, content, options);
             }
         }
     }

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using NpmHardening.Engine.Config;
+using NpmHardening.Engine.Platform;
 using NpmHardening.Engine.Remediation;
 
 namespace NpmHardening.Engine.Tests.Remediation
@@ -52,10 +53,19 @@ namespace NpmHardening.Engine.Tests.Remediation
 
         public static bool IsRoot => !OperatingSystem.IsWindows() && Environment.UserName == "root";
 
-        public static UnixNative.Stat Stat(string path)
+        public static UnixStat Stat(string path)
         {
-            Assert.True(UnixNative.TryStat(path, out var st), "stat " + path);
+            Assert.True(UnixLibc.Stat(path, true, out var st), "stat " + path);
             return st;
+        }
+
+        /// <summary>chown(2) for test set-up (the engine itself only ever changes owners through descriptors).</summary>
+        public static void Chown(string path, uint uid, uint gid) => Assert.Equal(0, Libc.chown(path, uid, gid));
+
+        private static class Libc
+        {
+            [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+            public static extern int chown(string path, uint owner, uint group);
         }
 
         public void Dispose()

@@ -1,0 +1,165 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+
+namespace NpmHardening.Engine.Platform
+{
+    /// <summary>The POSIX permissions a check asks for.</summary>
+    [Flags]
+    internal enum UnixAccess
+    {
+        Execute = 1,
+        Write = 2,
+        Read = 4,
+    }
+
+    /// <summary>One entry of a POSIX.1e access ACL (the <c>system.posix_acl_access</c> attribute on Linux).</summary>
+    internal readonly struct PosixAclEntry
+    {
+        public const ushort UserObj = 0x01, User = 0x02, GroupObj = 0x04, Group = 0x08, Mask = 0x10, Other = 0x20;
+
+        public PosixAclEntry(ushort tag, int permissions, uint id) { Tag = tag; Permissions = permissions; Id = id; }
+        public ushort Tag { get; }
+        public int Permissions { get; }
+        public uint Id { get; }
+    }
+
+    /// <summary>
+    /// The kernel's discretionary access check, done for somebody else: what a <see cref="FilePrincipal"/> may do to a
+    /// file given its owner, group, mode bits and (Linux) POSIX ACL — the algorithm of POSIX.1e §23.1.5 that Linux and
+    /// macOS apply. Privileges (root's CAP_DAC_OVERRIDE) are deliberately not modelled: a principal is never root.
+    /// </summary>
+    internal static class UnixAccessCheck
+    {
+        private static readonly ConcurrentDictionary<uint, uint[]> GroupCache = new ConcurrentDictionary<uint, uint[]>();
+
+        /// <summary>Whether <paramref name="principal"/> may do <paramref name="wanted"/> on an object with this status and ACL.</summary>
+        public static bool Allows(FilePrincipal principal, UnixStat stat, IReadOnlyList<PosixAclEntry>? acl, UnixAccess wanted, Func<uint, uint[]>? groupsOf = null)
+        {
+            int want = (int)wanted;
+            switch (principal.Kind)
+            {
+                case FilePrincipalKind.User:
+                    return UserAllows(principal.Id, (groupsOf ?? GroupsOf)(principal.Id), stat, acl, want);
+                case FilePrincipalKind.GroupMembers:
+                {
+                    // Any member might be the one acting: the group class applies, but a member named in the ACL gets its
+                    // own entry instead, so every named user entry must allow it too.
+                    bool allowed = GroupClassAllows(null, new[] { principal.Id }, stat, acl, want);
+                    if (allowed && acl != null)
+                        foreach (var e in acl)
+                            if (e.Tag == PosixAclEntry.User && (e.Permissions & MaskOf(stat, acl) & want) != want) return false;
+                    return allowed;
+                }
+                default:
+                    return (OtherPermissions(stat, acl) & want) == want;
+            }
+        }
+
+        private static bool UserAllows(uint uid, uint[] groups, UnixStat stat, IReadOnlyList<PosixAclEntry>? acl, int want)
+        {
+            if (uid == stat.Uid)
+            {
+                int owner = acl != null ? Entry(acl, PosixAclEntry.UserObj) ?? 0 : (stat.Permissions >> 6) & 7;
+                return (owner & want) == want;
+            }
+            if (acl != null)
+                foreach (var e in acl)
+                    if (e.Tag == PosixAclEntry.User && e.Id == uid) return (e.Permissions & MaskOf(stat, acl) & want) == want;
+            return GroupClassAllows(uid, groups, stat, acl, want);
+        }
+
+        /// <summary>Owning group and named groups: allowed when one matching entry grants it all; matched but none grants: denied.</summary>
+        private static bool GroupClassAllows(uint? uid, uint[] groups, UnixStat stat, IReadOnlyList<PosixAclEntry>? acl, int want)
+        {
+            bool matched = false;
+            if (acl == null)
+            {
+                if (Array.IndexOf(groups, stat.Gid) >= 0) return (((stat.Permissions >> 3) & 7) & want) == want;
+                return (OtherPermissions(stat, null) & want) == want;
+            }
+            int mask = MaskOf(stat, acl);
+            foreach (var e in acl)
+            {
+                bool member = e.Tag == PosixAclEntry.GroupObj ? Array.IndexOf(groups, stat.Gid) >= 0
+                    : e.Tag == PosixAclEntry.Group && Array.IndexOf(groups, e.Id) >= 0;
+                if (!member) continue;
+                matched = true;
+                if ((e.Permissions & mask & want) == want) return true;
+            }
+            return !matched && (OtherPermissions(stat, acl) & want) == want;
+        }
+
+        private static int OtherPermissions(UnixStat stat, IReadOnlyList<PosixAclEntry>? acl) =>
+            acl != null ? Entry(acl, PosixAclEntry.Other) ?? (stat.Permissions & 7) : stat.Permissions & 7;
+
+        private static int MaskOf(UnixStat stat, IReadOnlyList<PosixAclEntry> acl) => Entry(acl, PosixAclEntry.Mask) ?? 7;
+
+        private static int? Entry(IReadOnlyList<PosixAclEntry> acl, ushort tag)
+        {
+            foreach (var e in acl) if (e.Tag == tag) return e.Permissions;
+            return null;
+        }
+
+        /// <summary>
+        /// Parses <c>system.posix_acl_access</c>: a little-endian version 2 header, then (tag u16, perm u16, id u32)
+        /// entries. Null for a missing or malformed attribute (then the mode bits are the whole story).
+        /// </summary>
+        public static IReadOnlyList<PosixAclEntry>? ParseAcl(byte[]? value)
+        {
+            if (value == null || value.Length < 4 || (value.Length - 4) % 8 != 0 || BitConverter.ToUInt32(value, 0) != 2) return null;
+            var entries = new List<PosixAclEntry>((value.Length - 4) / 8);
+            for (int o = 4; o < value.Length; o += 8)
+                entries.Add(new PosixAclEntry(BitConverter.ToUInt16(value, o), BitConverter.ToUInt16(value, o + 2) & 7, BitConverter.ToUInt32(value, o + 4)));
+            return entries;
+        }
+
+        /// <summary>Who besides the trusted accounts can add, remove or rename entries of a folder (write and search on it).</summary>
+        public static IEnumerable<FilePrincipal> EntryControllers(UnixStat folder, IReadOnlyList<PosixAclEntry>? acl, UnixStat? entry, Func<uint, bool> trustedUser)
+        {
+            const int WriteSearch = 3;
+            bool sticky = (folder.Permissions & 0x200) != 0;
+            if (!trustedUser(folder.Uid)) yield return FilePrincipal.UnixUser(folder.Uid, UnixAccounts.NameOf(folder.Uid));
+            // In a sticky folder (/tmp) only an entry's owner (and the folder's) can remove or rename it.
+            if (sticky)
+            {
+                if (entry is UnixStat e && !trustedUser(e.Uid)) yield return FilePrincipal.UnixUser(e.Uid, UnixAccounts.NameOf(e.Uid));
+                yield break;
+            }
+            int mask = acl != null ? MaskOf(folder, acl) : 7;
+            int groupBits = acl != null ? (Entry(acl, PosixAclEntry.GroupObj) ?? 0) & mask : (folder.Permissions >> 3) & 7;
+            if ((groupBits & WriteSearch) == WriteSearch && folder.Gid != 0) yield return FilePrincipal.UnixGroup(folder.Gid, UnixAccounts.GroupNameOf(folder.Gid));
+            if ((OtherPermissions(folder, acl) & WriteSearch) == WriteSearch) yield return FilePrincipal.Anyone;
+            if (acl == null) yield break;
+            foreach (var a in acl)
+            {
+                if ((a.Permissions & mask & WriteSearch) != WriteSearch) continue;
+                if (a.Tag == PosixAclEntry.User && !trustedUser(a.Id)) yield return FilePrincipal.UnixUser(a.Id, UnixAccounts.NameOf(a.Id));
+                else if (a.Tag == PosixAclEntry.Group && a.Id != 0) yield return FilePrincipal.UnixGroup(a.Id, UnixAccounts.GroupNameOf(a.Id));
+            }
+        }
+
+        /// <summary>Who besides the trusted accounts can change a file's bytes: its owner, and the group or others when they may write.</summary>
+        public static IEnumerable<FilePrincipal> ContentControllers(UnixStat file, IReadOnlyList<PosixAclEntry>? acl, Func<uint, bool> trustedUser)
+        {
+            if (!trustedUser(file.Uid)) yield return FilePrincipal.UnixUser(file.Uid, UnixAccounts.NameOf(file.Uid));
+            int mask = acl != null ? MaskOf(file, acl) : 7;
+            int groupBits = acl != null ? (Entry(acl, PosixAclEntry.GroupObj) ?? 0) & mask : (file.Permissions >> 3) & 7;
+            if ((groupBits & 2) != 0 && file.Gid != 0) yield return FilePrincipal.UnixGroup(file.Gid, UnixAccounts.GroupNameOf(file.Gid));
+            if ((OtherPermissions(file, acl) & 2) != 0) yield return FilePrincipal.Anyone;
+            if (acl == null) yield break;
+            foreach (var a in acl)
+            {
+                if ((a.Permissions & mask & 2) == 0) continue;
+                if (a.Tag == PosixAclEntry.User && !trustedUser(a.Id)) yield return FilePrincipal.UnixUser(a.Id, UnixAccounts.NameOf(a.Id));
+                else if (a.Tag == PosixAclEntry.Group && a.Id != 0) yield return FilePrincipal.UnixGroup(a.Id, UnixAccounts.GroupNameOf(a.Id));
+            }
+        }
+
+        private static uint[] GroupsOf(uint uid) => GroupCache.GetOrAdd(uid, u =>
+        {
+            var account = UnixLibc.Account(u);
+            return account is (string name, uint gid) ? UnixLibc.GroupsOf(name, gid) : Array.Empty<uint>();
+        });
+    }
+}

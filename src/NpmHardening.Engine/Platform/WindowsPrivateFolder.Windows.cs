@@ -1,0 +1,50 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using NpmHardening.Engine.Remediation;
+
+namespace NpmHardening.Engine.Platform
+{
+    /// <summary>
+    /// The backup store's folder on Windows (%LOCALAPPDATA%\NpmHardening\Backups): held open like any other path, refused
+    /// when an account other than SYSTEM, Administrators or the one running NpmHardening controls it or a folder above it.
+    /// New folders inherit the profile's ACL (the user, SYSTEM and Administrators).
+    /// </summary>
+    internal sealed class WindowsPrivateFolder : IPrivateFolder
+    {
+        private readonly WindowsOpenedPath _held;
+
+        private WindowsPrivateFolder(string path, WindowsOpenedPath held) { Path = path; _held = held; }
+
+        public string Path { get; }
+
+        public static WindowsPrivateFolder Open(string path, bool create)
+        {
+            if (create) Directory.CreateDirectory(path);
+            // open the folder's own parent chain, then the folder itself as the last component
+            var opened = WindowsPathWalker.Open(path, null);
+            if (opened.Principals.Count > 0 || opened.Entry is not WindowsNative.FileInfo e || !e.IsDirectory || e.IsLink)
+            {
+                var who = opened.Principals.Count > 0 ? FilePrincipal.Describe(opened.Principals) : null;
+                opened.Dispose();
+                throw new SafePathException(SafePathError.Untrusted, path, who != null
+                    ? $"The backup folder {path} can be changed by {who}; NpmHardening keeps backups only where no other account can add or change them. Set LOCALAPPDATA to a folder of this account's own."
+                    : $"The backup folder {path} is not a plain folder.");
+            }
+            return new WindowsPrivateFolder(path, opened);
+        }
+
+        public IEnumerable<string> List(string suffix) =>
+            WindowsFiles.List(Path, "*" + suffix).Where(n => n.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)).OrderBy(n => n, StringComparer.Ordinal).ToList();
+
+        public byte[]? Read(string name, long maxBytes) => WindowsFiles.Read(WindowsFiles.Combine(Path, name), maxBytes, refuseHardLinks: true)?.Bytes;
+
+        public void Write(string name, byte[] content) =>
+            WindowsFiles.Replace(Path, name, WindowsFiles.Combine(Path, name), content, null, false, null, null, false, new List<string>());
+
+        public void Delete(string name) => WindowsFiles.Delete(WindowsFiles.Combine(Path, name));
+
+        public void Dispose() => _held.Dispose();
+    }
+}
