@@ -56,6 +56,8 @@ namespace NpmHardening.Engine.Config
         /// <summary>Why npm does not read this layer (global mode, same file as the user config, …).</summary>
         public string? SkipReason { get; internal set; }
         public NpmrcDocument? Document { get; internal set; }
+        /// <summary>Accounts other than the trusted ones that could have written this layer's file (its owner, writers, and whoever controls its path).</summary>
+        public IReadOnlyList<NpmHardening.Engine.Platform.FilePrincipal> ControlledBy { get; internal set; } = System.Array.Empty<NpmHardening.Engine.Platform.FilePrincipal>();
         public IEnumerable<string> Keys => _order;
         public int Count => _order.Count;
 

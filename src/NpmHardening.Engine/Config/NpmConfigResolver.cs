@@ -28,12 +28,18 @@ namespace NpmHardening.Engine.Config
     {
         internal NpmConfigResolution(NpmInstallation installation, NpmVersion npmVersion, string cwd, string? home,
             string? globalPrefix, string localPrefix, NpmConfigLayerData[] layers, List<NpmConfigIssue> issues,
-            IReadOnlyDictionary<string, string> environment, string? workspace)
+            IReadOnlyDictionary<string, string> environment, string? workspace, IPlatform platform)
         {
             Installation = installation; NpmVersion = npmVersion; WorkingDirectory = cwd; Home = home;
             GlobalPrefix = globalPrefix; LocalPrefix = localPrefix; Layers = layers; Issues = issues;
-            Environment = environment; Workspace = workspace;
+            Environment = environment; Workspace = workspace; Platform = platform;
         }
+
+        /// <summary>
+        /// The platform view the files were read with: for a home another account owns, reads as that account (npm runs
+        /// as it; and a link in its home must not show the auditing account's files). Later reads for this context use it.
+        /// </summary>
+        public IPlatform Platform { get; }
 
         public NpmInstallation Installation { get; }
         /// <summary>The npm version whose definitions interpreted the files.</summary>
@@ -114,6 +120,8 @@ namespace NpmHardening.Engine.Config
             string? Env(string name) => env.TryGetValue(name, out var v) ? v : null;
             var homeVar = Env("HOME");
             var home = !string.IsNullOrEmpty(homeVar) ? homeVar : platform.OsHomeDirectory;
+            // npm runs as the owner of that home: read everything as that account could (docs/security.md)
+            if (!string.IsNullOrEmpty(home)) platform = platform.As(platform.OwnerOf(home!));
 
             // loadGlobalPrefix
             string? globalPrefix = null;
@@ -209,7 +217,7 @@ namespace NpmHardening.Engine.Config
             state.CheckStartupFailures();
 
             state.ReportUnknowns(version);
-            return new NpmConfigResolution(installation, version, cwd, home, globalPrefix, localPrefix, layers, issues, env, workspace);
+            return new NpmConfigResolution(installation, version, cwd, home, globalPrefix, localPrefix, layers, issues, env, workspace, platform);
         }
 
         private static void LoadCli(LoadState state, IReadOnlyDictionary<string, object?>? overrides)
@@ -352,6 +360,7 @@ namespace NpmHardening.Engine.Config
                 if (load.Document == null) return;
                 layer.Loaded = true;
                 layer.Document = load.Document;
+                layer.ControlledBy = load.ControlledBy;
                 var decoded = load.Document.Decode();
                 if (decoded.Failure != null)
                 {

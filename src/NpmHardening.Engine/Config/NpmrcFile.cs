@@ -58,11 +58,13 @@ namespace NpmHardening.Engine.Config
 
         public sealed class LoadResult
         {
-            internal LoadResult(NpmrcDocument? document, FileReadStatus status, List<NpmConfigIssue> issues)
+            internal LoadResult(NpmrcDocument? document, FileReadStatus status, List<NpmConfigIssue> issues, IReadOnlyList<FilePrincipal>? controlledBy = null)
             {
-                Document = document; Status = status; Issues = issues;
+                Document = document; Status = status; Issues = issues; ControlledBy = controlledBy ?? System.Array.Empty<FilePrincipal>();
             }
             public NpmrcDocument? Document { get; }
+            /// <summary>Who besides the trusted accounts could have written the file (see <see cref="FileReadResult.ControlledBy"/>).</summary>
+            public IReadOnlyList<FilePrincipal> ControlledBy { get; }
             public FileReadStatus Status { get; }
             public IReadOnlyList<NpmConfigIssue> Issues { get; }
         }
@@ -83,6 +85,10 @@ namespace NpmHardening.Engine.Config
                     issues.Add(new NpmConfigIssue(NpmConfigIssueKind.TooLargeToRead, path, null,
                         $"is {read.Length:N0} bytes, over the {MaxReadBytes / (1 << 20)} MiB NpmHardening reads; npm would read it whole. It was not audited.", true));
                     return new LoadResult(null, read.Status, issues);
+                case FileReadStatus.NotRegularFile:
+                    issues.Add(new NpmConfigIssue(NpmConfigIssueKind.NotAFile, path, null,
+                        $"is not a regular file ({read.Error}); NpmHardening never opens it, and npm would block or fail reading it.", true));
+                    return new LoadResult(null, read.Status, issues);
                 case FileReadStatus.AccessDenied:
                 case FileReadStatus.IoError:
                     issues.Add(new NpmConfigIssue(NpmConfigIssueKind.Unreadable, path, null,
@@ -93,7 +99,7 @@ namespace NpmHardening.Engine.Config
             var bytes = read.Bytes!;
             Inspect(bytes, path, issues);
             var document = NpmrcDocument.Parse(bytes, path);
-            return new LoadResult(document, read.Status, issues);
+            return new LoadResult(document, read.Status, issues, read.ControlledBy);
         }
 
         /// <summary>Encoding checks: what npm's UTF-8 decoding makes of these bytes.</summary>

@@ -6,9 +6,10 @@ namespace NpmHardening.Engine.Platform
     /// <summary>The outcome of reading a file: its bytes, or why it could not be read.</summary>
     public sealed class FileReadResult
     {
-        private FileReadResult(byte[]? bytes, long length, FileReadStatus status, string? error)
+        private FileReadResult(byte[]? bytes, long length, FileReadStatus status, string? error, IReadOnlyList<FilePrincipal>? controlledBy = null)
         {
             Bytes = bytes; Length = length; Status = status; Error = error;
+            ControlledBy = controlledBy ?? Array.Empty<FilePrincipal>();
         }
 
         public byte[]? Bytes { get; }
@@ -16,14 +17,32 @@ namespace NpmHardening.Engine.Platform
         public long Length { get; }
         public FileReadStatus Status { get; }
         public string? Error { get; }
+        /// <summary>
+        /// Accounts other than root/SYSTEM, Administrators and the one running NpmHardening that could have changed what
+        /// was read: the file's owner and writers, and whoever controls a folder or link on its path. A path a setting in
+        /// this file names is chosen by them.
+        /// </summary>
+        public IReadOnlyList<FilePrincipal> ControlledBy { get; }
 
-        public static FileReadResult Ok(byte[] bytes) => new FileReadResult(bytes, bytes.LongLength, FileReadStatus.Ok, null);
+        public static FileReadResult Ok(byte[] bytes, IReadOnlyList<FilePrincipal>? controlledBy = null) =>
+            new FileReadResult(bytes, bytes.LongLength, FileReadStatus.Ok, null, controlledBy);
         public static FileReadResult Missing() => new FileReadResult(null, 0, FileReadStatus.NotFound, null);
         public static FileReadResult Failed(FileReadStatus status, string error, long length = 0) =>
             new FileReadResult(null, length, status, error);
     }
 
-    public enum FileReadStatus { Ok, NotFound, IsDirectory, AccessDenied, TooLarge, IoError }
+    public enum FileReadStatus
+    {
+        Ok,
+        NotFound,
+        IsDirectory,
+        /// <summary>Refused by the operating system, or for an account the read is done for (it could not read the file itself).</summary>
+        AccessDenied,
+        TooLarge,
+        IoError,
+        /// <summary>A FIFO, socket or device: never opened, so it can never block or have side effects.</summary>
+        NotRegularFile,
+    }
 
     /// <summary>
     /// Everything NpmHardening needs to know about the machine: environment, home folders, files, paths.
@@ -61,6 +80,18 @@ namespace NpmHardening.Engine.Platform
 
         /// <summary>The target of a symbolic link chain, fully resolved (realpath); the path itself when it is no link.</summary>
         string RealPath(string path);
+
+        /// <summary>
+        /// Accounts every file read of this view is done for (besides whoever controls each path): empty for the account
+        /// running NpmHardening; the owner of a profile when auditing it (docs/security.md).
+        /// </summary>
+        IReadOnlyList<FilePrincipal> Principals { get; }
+
+        /// <summary>A view of this platform whose file reads (and existence checks) are only what every one of <paramref name="principals"/> could do too.</summary>
+        IPlatform As(IReadOnlyList<FilePrincipal> principals);
+
+        /// <summary>The account a profile (home) folder belongs to, when it is not root/SYSTEM or the account running NpmHardening; else empty.</summary>
+        IReadOnlyList<FilePrincipal> OwnerOf(string folder);
 
         /// <summary>Who besides the owner can read or write a file; null when it cannot be determined.</summary>
         FileAccessInfo? GetFileAccess(string path);

@@ -2,22 +2,54 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Runtime.InteropServices;
 
 namespace NpmHardening.Engine.Platform
 {
-    /// <summary>The real machine.</summary>
+    /// <summary>
+    /// The real machine. Files are read through <see cref="UnixPathWalker"/> (descriptors) or <see cref="WindowsPathWalker"/>
+    /// (handles): a FIFO, socket or device is never opened, and a read is refused when an account that controls the path,
+    /// or one this view reads for (<see cref="Principals"/>), could not read the file itself.
+    /// </summary>
     public sealed class SystemPlatform : IPlatform
     {
-        public static readonly SystemPlatform Instance = new SystemPlatform();
+        public static readonly SystemPlatform Instance = new SystemPlatform(Array.Empty<FilePrincipal>());
 
-        private SystemPlatform()
+        private SystemPlatform(IReadOnlyList<FilePrincipal> principals)
         {
             IsWindows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
+            Principals = principals;
         }
 
         public bool IsWindows { get; }
         public NodePath Path => IsWindows ? NodePath.Win32 : NodePath.Posix;
+        public IReadOnlyList<FilePrincipal> Principals { get; }
+
+        public IPlatform As(IReadOnlyList<FilePrincipal> principals)
+        {
+            if (principals == null || principals.Count == 0) return this;
+            var merged = new List<FilePrincipal>(Principals);
+            foreach (var p in principals) if (!merged.Contains(p)) merged.Add(p);
+            return merged.Count == Principals.Count ? this : new SystemPlatform(merged);
+        }
+
+        public IReadOnlyList<FilePrincipal> OwnerOf(string folder)
+        {
+            if (string.IsNullOrEmpty(folder)) return Array.Empty<FilePrincipal>();
+            try
+            {
+                if (IsWindows)
+                {
+                    var sid = UserProfiles.WindowsProfileSid(folder);
+                    if (sid == null) return Array.Empty<FilePrincipal>();
+                    return WindowsPathWalker.IsTrusted(sid) ? Array.Empty<FilePrincipal>() : new[] { FilePrincipal.WindowsAccount(sid) };
+                }
+                if (!UnixLibc.Stat(folder, true, out var st) || UnixAccounts.IsTrusted(st.Uid)) return Array.Empty<FilePrincipal>();
+                return new[] { FilePrincipal.UnixUser(st.Uid, UnixAccounts.NameOf(st.Uid)) };
+            }
+            catch (Exception e) when (e is DllNotFoundException || e is EntryPointNotFoundException) { return Array.Empty<FilePrincipal>(); }
+        }
 
         public IReadOnlyDictionary<string, string> Environment
         {
@@ -45,50 +77,97 @@ namespace NpmHardening.Engine.Platform
 
         public string CurrentDirectory => Directory.GetCurrentDirectory();
 
-        public bool FileExists(string path)
-        {
-            try { return File.Exists(path); } catch { return false; }
-        }
+        public bool FileExists(string path) => Kind(path) == EntryKind.File;
 
-        public bool DirectoryExists(string path)
+        public bool DirectoryExists(string path) => Kind(path) == EntryKind.Directory;
+
+        private enum EntryKind { None, File, Directory, Other }
+
+        /// <summary>stat(path) as this view's principals would see it (links followed, every folder searchable for them).</summary>
+        private EntryKind Kind(string path)
         {
-            try { return Directory.Exists(path); } catch { return false; }
+            if (string.IsNullOrEmpty(path)) return EntryKind.None;
+            try
+            {
+                var full = System.IO.Path.GetFullPath(path);
+                if (IsWindows)
+                {
+                    using var w = WindowsPathWalker.Open(full, Principals);
+                    return w.Entry is WindowsNative.FileInfo i ? (i.IsDirectory ? EntryKind.Directory : EntryKind.File) : EntryKind.None;
+                }
+                using var u = UnixPathWalker.Open(full, Principals);
+                return u.Entry is UnixStat st ? (st.IsDirectory ? EntryKind.Directory : st.IsRegular ? EntryKind.File : EntryKind.Other) : EntryKind.None;
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is ArgumentException || e is NotSupportedException)
+            {
+                // a path that names the root folder, or that the walk cannot take: a folder when it is one to the OS
+                if (e is SafePathException sp && sp.Error == SafePathError.NotARegularFile && sp.Message.EndsWith("is a folder, not a file.", StringComparison.Ordinal))
+                    return EntryKind.Directory;
+                return EntryKind.None;
+            }
         }
 
         public FileReadResult ReadFile(string path, long maxBytes)
         {
             try
             {
-                using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.SequentialScan);
-                long length = fs.Length;
-                if (length > maxBytes) return FileReadResult.Failed(FileReadStatus.TooLarge, $"the file is {length:N0} bytes", length);
-                var buffer = new byte[length];
-                int read = 0;
-                while (read < buffer.Length)
+                var full = System.IO.Path.GetFullPath(path);
+                return IsWindows ? ReadWindows(full, maxBytes) : ReadUnix(full, maxBytes);
+            }
+            catch (SafePathException e)
+            {
+                switch (e.Error)
                 {
-                    int n = fs.Read(buffer, read, buffer.Length - read);
-                    if (n == 0) break;
-                    read += n;
+                    case SafePathError.NotFound:
+                    case SafePathError.NotADirectory:
+                        return FileReadResult.Missing();
+                    case SafePathError.NotARegularFile:
+                        return e.Message.Contains(" is a directory") || e.Message.EndsWith("is a folder, not a file.", StringComparison.Ordinal)
+                            ? FileReadResult.Failed(FileReadStatus.IsDirectory, "the path is a directory")
+                            : FileReadResult.Failed(FileReadStatus.NotRegularFile, e.Message);
+                    case SafePathError.AccessDenied:
+                    case SafePathError.NotPermittedForPrincipal:
+                    case SafePathError.HardLinked:
+                        return FileReadResult.Failed(FileReadStatus.AccessDenied, e.Message);
+                    default:
+                        return FileReadResult.Failed(FileReadStatus.IoError, e.Message);
                 }
-                if (read != buffer.Length) Array.Resize(ref buffer, read);
-                return FileReadResult.Ok(buffer);
             }
-            catch (FileNotFoundException) { return FileReadResult.Missing(); }
-            catch (DirectoryNotFoundException) { return FileReadResult.Missing(); }
-            catch (UnauthorizedAccessException e)
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is ArgumentException || e is NotSupportedException)
             {
-                if (Directory.Exists(path)) return FileReadResult.Failed(FileReadStatus.IsDirectory, "the path is a directory");
-                return FileReadResult.Failed(FileReadStatus.AccessDenied, e.Message);
+                return FileReadResult.Failed(e is UnauthorizedAccessException ? FileReadStatus.AccessDenied : FileReadStatus.IoError, e.Message);
             }
-            catch (IOException e)
+        }
+
+        private FileReadResult ReadUnix(string full, long maxBytes)
+        {
+            using var opened = UnixPathWalker.Open(full, Principals);
+            if (opened.Entry is UnixStat st && st.Size > maxBytes && st.IsRegular)
+                return FileReadResult.Failed(FileReadStatus.TooLarge, $"the file is {st.Size:N0} bytes", st.Size);
+            var read = UnixFiles.ReadAt(opened.Folder, opened.Name, opened.Principals, maxBytes, full);
+            if (read == null) return FileReadResult.Missing();
+            var controlledBy = new List<FilePrincipal>(opened.Principals.Where(p => !Principals.Contains(p)));
+            foreach (var p in UnixAccessCheck.ContentControllers(read.Value.Stat, read.Value.Acl, UnixAccounts.IsTrusted))
+                if (!controlledBy.Contains(p)) controlledBy.Add(p);
+            return FileReadResult.Ok(read.Value.Bytes, controlledBy);
+        }
+
+        private FileReadResult ReadWindows(string full, long maxBytes)
+        {
+            using var opened = WindowsPathWalker.Open(full, Principals);
+            if (opened.Entry is WindowsNative.FileInfo info)
             {
-                if (Directory.Exists(path)) return FileReadResult.Failed(FileReadStatus.IsDirectory, "the path is a directory");
-                return FileReadResult.Failed(FileReadStatus.IoError, e.Message);
+                if (info.IsDirectory) return FileReadResult.Failed(FileReadStatus.IsDirectory, "the path is a directory");
+                if (info.Size > maxBytes) return FileReadResult.Failed(FileReadStatus.TooLarge, $"the file is {info.Size:N0} bytes", info.Size);
             }
+            var read = WindowsFiles.Read(opened.PhysicalPath, maxBytes, refuseHardLinks: opened.Principals.Count > 0);
+            if (read == null) return FileReadResult.Missing();
+            return FileReadResult.Ok(read.Value.Bytes, opened.Principals.Where(p => !Principals.Contains(p)).ToList());
         }
 
         public (DateTime LastWriteUtc, long Length)? GetFileStamp(string path)
         {
+            if (!FileExists(path)) return null;
             try
             {
                 var info = new FileInfo(path);
@@ -102,7 +181,26 @@ namespace NpmHardening.Engine.Platform
 
         public Stream? OpenRead(string path)
         {
-            try { return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan); }
+            try
+            {
+                var full = System.IO.Path.GetFullPath(path);
+                if (IsWindows)
+                {
+                    using var w = WindowsPathWalker.Open(full, Principals);
+                    if (!(w.Entry is WindowsNative.FileInfo i) || i.IsDirectory || i.IsLink) return null;
+                    return new FileStream(w.PhysicalPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
+                }
+                using var u = UnixPathWalker.Open(full, Principals);
+                if (!(u.Entry is UnixStat st) || !st.IsRegular) return null;
+                int fd = UnixLibc.OpenAt(u.Folder, u.Name, UnixLibc.O_RDONLY | UnixLibc.O_NOFOLLOW | UnixLibc.O_NONBLOCK | UnixLibc.O_NOCTTY | UnixLibc.O_CLOEXEC);
+                if (fd < 0) return null;
+                if (!UnixLibc.FStat(fd, out var opened, out _) || !opened.SameObject(st) || u.Principals.Any(p => !UnixAccessCheck.Allows(p, opened, null, UnixAccess.Read)))
+                {
+                    UnixLibc.Close(fd);
+                    return null;
+                }
+                return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle((IntPtr)fd, true), FileAccess.Read, 1 << 16);
+            }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is ArgumentException || e is NotSupportedException) { return null; }
         }
 
@@ -131,7 +229,8 @@ namespace NpmHardening.Engine.Platform
         public FileAccessInfo? GetFileAccess(string path) => FileAccessReader.Read(this, path);
         public IEnumerable<UserProfileInfo> EnumerateUserProfiles() => UserProfiles.Enumerate(this);
         public IEnumerable<PersistentVariable> GetPersistentVariables(EnvironmentScope scope, UserProfileInfo? user) =>
-            PersistentEnvironment.Read(this, scope, user);
+            // another user's start-up files are read as that user: a link in their home cannot show root's files
+            PersistentEnvironment.Read(user != null ? (SystemPlatform)As(OwnerOf(user.HomeDirectory)) : this, scope, user);
 
         private static class NativeMethods
         {

@@ -84,6 +84,7 @@ namespace NpmHardening.Engine.Remediation
         {
             if (resolution == null) throw new ArgumentNullException(nameof(resolution));
             var cwd = resolution.WorkingDirectory;
+            var owner = resolution.Platform.Principals;
             switch (scope)
             {
                 case NpmHardeningScope.User:
@@ -91,24 +92,59 @@ namespace NpmHardening.Engine.Remediation
                     var layer = resolution[NpmConfigLayer.User];
                     if (layer.Source == null || !path.IsAbsolute(layer.Source))
                         throw new InvalidOperationException($"npm has no user config file here ({layer.SkipReason ?? "userconfig is not set"}).");
-                    return new HardeningTarget(scope, layer.Source, resolution.Home ?? path.Dirname(layer.Source));
+                    return Chosen(resolution, scope, layer.Source, resolution.Home ?? path.Dirname(layer.Source), path, "userconfig");
                 }
                 case NpmHardeningScope.Global:
                 {
                     var layer = resolution[NpmConfigLayer.Global];
                     if (layer.Source == null || !path.IsAbsolute(layer.Source))
                         throw new InvalidOperationException($"The global config file is unknown ({layer.SkipReason ?? "no global prefix"}).");
-                    return new HardeningTarget(scope, layer.Source, path.Dirname(path.Dirname(layer.Source)));
+                    return Chosen(resolution, scope, layer.Source, path.Dirname(path.Dirname(layer.Source)), path, "globalconfig", "prefix");
                 }
                 case NpmHardeningScope.Builtin:
                 {
                     var root = resolution.Installation.NpmRoot ?? throw new InvalidOperationException("npm was not found, so its builtin config file (<npm>/npmrc) is unknown.");
-                    return new HardeningTarget(scope, path.Resolve(cwd, root, "npmrc"), path.Resolve(cwd, root));
+                    return new HardeningTarget(scope, path.Resolve(cwd, root, "npmrc"), path.Resolve(cwd, root), owner);
                 }
                 default:
-                    return new HardeningTarget(scope, path.Resolve(cwd, resolution.LocalPrefix, ".npmrc"), path.Resolve(cwd, resolution.LocalPrefix));
+                    return new HardeningTarget(scope, path.Resolve(cwd, resolution.LocalPrefix, ".npmrc"), path.Resolve(cwd, resolution.LocalPrefix), owner);
             }
         }
+
+        /// <summary>
+        /// A User or Global file whose location settings (<paramref name="keys"/>) may come from a file another account
+        /// controls: that account joins the principals of the write, and when the file it chose lies outside the audited
+        /// home the write is refused outright — a user's configuration never picks what a privileged run writes.
+        /// </summary>
+        private static HardeningTarget Chosen(NpmConfigResolution resolution, NpmHardeningScope scope, string file, string containmentRoot, NodePath path, params string[] keys)
+        {
+            var principals = new List<FilePrincipal>(resolution.Platform.Principals);
+            var choosers = new List<string>();
+            foreach (var layer in resolution.Layers)
+            {
+                if (layer.ControlledBy.Count == 0 || !keys.Any(layer.Contains)) continue;
+                choosers.Add(layer.Source ?? layer.Layer.ToString());
+                foreach (var p in layer.ControlledBy) if (!principals.Contains(p)) principals.Add(p);
+            }
+            var target = new HardeningTarget(scope, file, containmentRoot, principals);
+            var home = resolution.Home;
+            if (choosers.Count > 0 && (home == null || !Inside(path, file, home)))
+                target.Problem = new NpmrcWriteException(NpmrcWriteError.UnsafePath, file,
+                    $"{file} was not changed: its location comes from {string.Join(", ", choosers)}, which {FilePrincipal.Describe(principals)} can change, and it lies outside {home ?? "the audited home"}. " +
+                    $"NpmHardening does not write where another account's configuration points; run it as that account, or remove the {string.Join("/", keys)} setting.");
+            return target;
+        }
+
+        private static bool Inside(NodePath path, string file, string folder)
+        {
+            var f = path.Resolve(folder, folder).TrimEnd('/', '\\');
+            var candidate = path.Resolve(f, file);
+            var comparison = path.Separator == '\\' ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+            return candidate.StartsWith(f + path.Separator, comparison);
+        }
+
+        /// <summary>Why this file may not be written at all (a user's setting chose it outside the audited folder); null when it may.</summary>
+        public NpmrcWriteException? Problem { get; private set; }
 
         public override string ToString() => $"{Scope} {Path}";
     }

@@ -55,11 +55,12 @@ namespace NpmHardening.Engine.Remediation
             // the bytes npm read for this layer, when the resolution read this very file; else read it now
             var data = resolution[target.Layer];
             byte[]? bytes = null;
-            NpmrcWriteException? problem = null;
-            if (data.Document != null && string.Equals(data.Source, target.Path, platform.Path.Comparison))
+            NpmrcWriteException? problem = target.Problem;
+            if (problem != null) { }
+            else if (data.Document != null && string.Equals(data.Source, target.Path, platform.Path.Comparison))
                 bytes = data.Document.ToBytes();
             else
-                problem = Read(platform, target.Path, out bytes);
+                problem = Read(resolution.Platform, target.Path, out bytes);
             return Build(target, bytes, inputs, problem);
         }
 

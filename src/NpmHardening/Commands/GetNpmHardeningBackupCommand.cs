@@ -108,7 +108,7 @@ namespace NpmHardening.Commands
                     environment = copy;
                 }
             }
-            return new BackupStore(BackupStore.DefaultRoot(platform.IsWindows, environment, platform.OsHomeDirectory));
+            return BackupStore.ForEnvironment(environment);
         }
     }
 }

@@ -817,6 +817,9 @@ namespace NpmHardening.Engine.Tests.Rules
             public IEnumerable<UserProfileInfo> EnumerateUserProfiles() => Inner.EnumerateUserProfiles();
             public virtual IEnumerable<PersistentVariable> GetPersistentVariables(EnvironmentScope scope, UserProfileInfo? user) => Inner.GetPersistentVariables(scope, user);
             public string? FindExecutable(string name, IReadOnlyDictionary<string, string> environment) => Inner.FindExecutable(name, environment);
+            public IReadOnlyList<FilePrincipal> Principals => Inner.Principals;
+            public IPlatform As(IReadOnlyList<FilePrincipal> principals) => this;
+            public IReadOnlyList<FilePrincipal> OwnerOf(string folder) => Inner.OwnerOf(folder);
         }
 
         private sealed class ThrowingAccessPlatform : DelegatingPlatform

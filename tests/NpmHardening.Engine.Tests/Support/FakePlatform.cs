@@ -32,6 +32,10 @@ namespace NpmHardening.Engine.Tests.Support
         public IReadOnlyDictionary<string, string> Environment => Env;
         public string? OsHomeDirectory { get; set; }
         public string CurrentDirectory { get; set; }
+        public IReadOnlyList<FilePrincipal> Principals => Array.Empty<FilePrincipal>();
+        /// <summary>The fake has no accounts: every file is the auditing account's own.</summary>
+        public IPlatform As(IReadOnlyList<FilePrincipal> principals) => this;
+        public IReadOnlyList<FilePrincipal> OwnerOf(string folder) => Array.Empty<FilePrincipal>();
 
         private string Norm(string p) => Path.Resolve(CurrentDirectory, p);
 
