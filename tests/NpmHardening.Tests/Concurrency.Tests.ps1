@@ -6,10 +6,9 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestMachine.ps1')
 
-    # This PowerShell, started again: pwsh(.exe), powershell.exe, or `dotnet pwsh.dll` (dotnet tool).
-    $script:HostPath = (Get-Process -Id $PID).Path
-    $script:HostPrefix = @()
-    if ([System.IO.Path]::GetFileNameWithoutExtension($HostPath) -eq 'dotnet') { $script:HostPrefix = @([Environment]::GetCommandLineArgs()[0]) }
+    $pwsh = Get-PowerShellHost
+    $script:HostPath = $pwsh.Path
+    $script:HostPrefix = $pwsh.Prefix
 
     # Each child imports the module first, says it is ready, waits for the shared "go" file, then writes its one key.
     $script:ChildScript = @'

@@ -47,3 +47,12 @@ function New-NpmToken {
     for ($i = 0; $i -lt 6; $i++) { $check = $alphabet[[int]($crc % 62)] + $check; $crc = [uint32][math]::Floor($crc / 62) }
     "npm_$random$check"
 }
+
+# This PowerShell, started again: pwsh(.exe), powershell.exe, or `dotnet pwsh.dll` (dotnet tool). Returns the program
+# and the arguments that must come before the host's own.
+function Get-PowerShellHost {
+    $path = (Get-Process -Id $PID).Path
+    $prefix = @()
+    if ([System.IO.Path]::GetFileNameWithoutExtension($path) -eq 'dotnet') { $prefix = @([Environment]::GetCommandLineArgs()[0]) }
+    [pscustomobject] @{ Path = $path; Prefix = $prefix }
+}

@@ -211,6 +211,10 @@ namespace NpmHardening.Engine.Platform
                 }
                 committed = true;
                 UnixLibc.FSync(folder); // the rename itself durable; a folder that cannot be synced (some file systems) is not an error
+                // whoever controls the folder can swap the temporary name for something else before the rename: then what
+                // now sits at the name is theirs, not what was written, and saying "written" would be a lie
+                if (!UnixLibc.FStat(fd, out var mine, out _) || !UnixLibc.StatAt(folder, name, false, out var there, out _) || !there.SameObject(mine))
+                    throw new IOException($"{path}: the temporary file was replaced by another process before it took the file's place; the new content was not written. Run again.");
             }
             finally
             {

@@ -190,7 +190,7 @@ namespace NpmHardening.Engine.Remediation
         public IReadOnlyList<NpmHardeningBackup> List(string? originalPath = null)
         {
             var comparison = Files.IsWindows ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-            var wanted = originalPath != null ? Path.GetFullPath(originalPath) : null;
+            var wanted = !string.IsNullOrEmpty(originalPath) ? Path.GetFullPath(originalPath) : null;
             var wantedReal = wanted != null ? Files.ResolveRealPath(wanted) : null;
             var list = new List<NpmHardeningBackup>();
             using var folder = Open(false);

@@ -120,12 +120,17 @@ namespace NpmHardening.Engine.Remediation
         {
             var principals = new List<FilePrincipal>(resolution.Platform.Principals);
             var choosers = new List<string>();
-            foreach (var layer in resolution.Layers)
-            {
-                if (layer.ControlledBy.Count == 0 || !keys.Any(layer.Contains)) continue;
-                choosers.Add(layer.Source ?? layer.Layer.ToString());
-                foreach (var p in layer.ControlledBy) if (!principals.Contains(p)) principals.Add(p);
-            }
+            // a value keeps the file it came from even where npm stores it on another layer (globalconfig's setter)
+            var files = resolution.Layers.Where(l => l.Loaded && l.Source != null && l.ControlledBy.Count > 0)
+                .GroupBy(l => l.Source!, path.Separator == '\\' ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.First().ControlledBy, path.Separator == '\\' ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+            foreach (var key in keys)
+                foreach (var value in resolution.GetAll(key))
+                {
+                    if (value.Source == null || !files.TryGetValue(value.Source, out var controlledBy)) continue;
+                    if (!choosers.Contains(value.Source)) choosers.Add(value.Source);
+                    foreach (var p in controlledBy) if (!principals.Contains(p)) principals.Add(p);
+                }
             var target = new HardeningTarget(scope, file, containmentRoot, principals);
             var home = resolution.Home;
             if (choosers.Count > 0 && (home == null || !Inside(path, file, home)))
