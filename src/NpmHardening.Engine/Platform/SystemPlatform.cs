@@ -26,7 +26,9 @@ namespace NpmHardening.Engine.Platform
         public NodePath Path => IsWindows ? NodePath.Win32 : NodePath.Posix;
         public IReadOnlyList<FilePrincipal> Principals { get; }
 
-        public IPlatform As(IReadOnlyList<FilePrincipal> principals)
+        public IPlatform As(IReadOnlyList<FilePrincipal> principals) => ForPrincipals(principals);
+
+        private SystemPlatform ForPrincipals(IReadOnlyList<FilePrincipal> principals)
         {
             if (principals == null || principals.Count == 0) return this;
             var merged = new List<FilePrincipal>(Principals);
@@ -230,7 +232,7 @@ namespace NpmHardening.Engine.Platform
         public IEnumerable<UserProfileInfo> EnumerateUserProfiles() => UserProfiles.Enumerate(this);
         public IEnumerable<PersistentVariable> GetPersistentVariables(EnvironmentScope scope, UserProfileInfo? user) =>
             // another user's start-up files are read as that user: a link in their home cannot show root's files
-            PersistentEnvironment.Read(user != null ? (SystemPlatform)As(OwnerOf(user.HomeDirectory)) : this, scope, user);
+            PersistentEnvironment.Read(user != null ? ForPrincipals(OwnerOf(user.HomeDirectory)) : this, scope, user);
 
         private static class NativeMethods
         {

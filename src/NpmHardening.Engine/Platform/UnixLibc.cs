@@ -292,26 +292,14 @@ namespace NpmHardening.Engine.Platform
         public static (string Name, uint Gid)? Account(uint uid)
         {
             // struct passwd starts char* pw_name; char* pw_passwd; uid_t pw_uid; gid_t pw_gid on Linux and macOS alike.
-            var passwd = Marshal.AllocHGlobal(256);
-            try
+            (string, uint)? account = null;
+            PasswdField(uid, p =>
             {
-                for (int size = 1024; size <= 1 << 20; size *= 4)
-                {
-                    var buffer = Marshal.AllocHGlobal(size);
-                    try
-                    {
-                        int rc = Native.getpwuid_r(uid, passwd, buffer, (UIntPtr)size, out var result);
-                        if (rc == ERANGE) continue;
-                        if (rc != 0 || result == IntPtr.Zero) return null;
-                        var name = Marshal.PtrToStringAnsi(Marshal.ReadIntPtr(passwd, 0));
-                        var gid = (uint)Marshal.ReadInt32(passwd, 2 * IntPtr.Size + 4);
-                        return string.IsNullOrEmpty(name) ? null : (name!, gid);
-                    }
-                    finally { Marshal.FreeHGlobal(buffer); }
-                }
-                return null;
-            }
-            finally { Marshal.FreeHGlobal(passwd); }
+                var name = Marshal.PtrToStringAnsi(Marshal.ReadIntPtr(p, 0));
+                if (!string.IsNullOrEmpty(name)) account = (name!, (uint)Marshal.ReadInt32(p, 2 * IntPtr.Size + 4));
+                return name;
+            });
+            return account;
         }
 
         /// <summary>The name of a gid (getgrgid_r); null when unknown.</summary>

@@ -102,7 +102,7 @@ namespace NpmHardening.Engine.Platform
                 {
                     if (!WindowsNative.TryInfo(handle, out var info)) throw Failure(path, entryPath, System.Runtime.InteropServices.Marshal.GetLastWin32Error());
                     var entrySd = WindowsSecurityDescriptor.Parse(WindowsNative.SecurityDescriptor(handle) ?? Array.Empty<byte>());
-                    var controllers = Controllers(folderSd, entrySd);
+                    var controllers = Controllers(folderSd, entrySd, IsTrusted);
                     principals.UnionWith(controllers);
                     if (info.IsLink && (!last || followFinalLink))
                     {
@@ -162,12 +162,12 @@ namespace NpmHardening.Engine.Platform
         }
 
         /// <summary>Who besides the trusted accounts could have put this entry there or could replace it.</summary>
-        internal static HashSet<FilePrincipal> Controllers(WindowsSecurityDescriptor.Result? folder, WindowsSecurityDescriptor.Result? entry)
+        internal static HashSet<FilePrincipal> Controllers(WindowsSecurityDescriptor.Result? folder, WindowsSecurityDescriptor.Result? entry, Func<string, bool> trusted)
         {
             var result = new HashSet<FilePrincipal>();
             void Add(WindowsSid sid)
             {
-                if (!IsTrusted(sid.Value)) result.Add(FilePrincipal.WindowsAccount(sid.Value, WindowsSecurityDescriptor.WellKnownNameOrSid(sid)));
+                if (!trusted(sid.Value)) result.Add(FilePrincipal.WindowsAccount(sid.Value, WindowsSecurityDescriptor.WellKnownNameOrSid(sid)));
             }
             if (folder == null || entry == null)
             {

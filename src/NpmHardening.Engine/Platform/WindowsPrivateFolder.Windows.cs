@@ -21,7 +21,18 @@ namespace NpmHardening.Engine.Platform
 
         public static WindowsPrivateFolder Open(string path, bool create)
         {
-            if (create) Directory.CreateDirectory(path);
+            if (create && !Directory.Exists(path))
+            {
+                // creating follows junctions: first make sure no one else controls the deepest folder that already exists
+                var existing = System.IO.Path.GetDirectoryName(path);
+                while (existing != null && !Directory.Exists(existing)) existing = System.IO.Path.GetDirectoryName(existing);
+                if (existing != null && System.IO.Path.GetPathRoot(existing) != existing)
+                    using (var parent = WindowsPathWalker.Open(existing, null))
+                        if (parent.Principals.Count > 0)
+                            throw new SafePathException(SafePathError.Untrusted, path,
+                                $"The backup folder {path} would be created in {existing}, which {FilePrincipal.Describe(parent.Principals)} can change; NpmHardening keeps backups only where no other account can add or change them. Set LOCALAPPDATA to a folder of this account's own.");
+                Directory.CreateDirectory(path);
+            }
             // open the folder's own parent chain, then the folder itself as the last component
             var opened = WindowsPathWalker.Open(path, null);
             if (opened.Principals.Count > 0 || opened.Entry is not WindowsNative.FileInfo e || !e.IsDirectory || e.IsLink)

@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using NpmHardening.Engine.Platform;
+using NpmHardening.Engine.Tests.Support;
+using Ace = NpmHardening.Engine.Tests.Support.WindowsDescriptorBuilder.Ace;
 
 namespace NpmHardening.Engine.Tests.Platform
 {
@@ -12,6 +14,9 @@ namespace NpmHardening.Engine.Tests.Platform
     /// </summary>
     public class WindowsSecurityDescriptorTests
     {
+        private static byte[] SidBytes(string sid) => WindowsDescriptorBuilder.SidBytes(sid);
+        private static byte[] Descriptor(string? owner, IReadOnlyList<Ace>? dacl) => WindowsDescriptorBuilder.Descriptor(owner, dacl);
+
         private const string Bob = "S-1-5-21-1111-2222-3333-1001";
         private const string Alice = "S-1-5-21-1111-2222-3333-1002";
         private const string SystemSid = "S-1-5-18", Administrators = "S-1-5-32-544", Users = "S-1-5-32-545";
@@ -21,48 +26,6 @@ namespace NpmHardening.Engine.Tests.Platform
         private const byte Allow = 0, Deny = 1, AllowCallback = 9, DenyCallback = 10;
         private const byte Inherited = 0x10, InheritOnly = 0x08, ObjectInherit = 0x01, ContainerInherit = 0x02;
         private const uint FullControl = 0x001F01FF, Modify = 0x001301BF, ReadExecute = 0x001200A9, ReadOnly = 0x00120089;
-
-        // ------------------------------------------------------------ a tiny SD writer (MS-DTYP 2.4.2, 2.4.4, 2.4.5, 2.4.6)
-
-        private sealed record Ace(byte Type, byte Flags, uint Mask, string Sid);
-
-        private static byte[] SidBytes(string sid)
-        {
-            var parts = sid.Split('-');
-            var authority = ulong.Parse(parts[2], CultureInfo.InvariantCulture);
-            var bytes = new List<byte> { 1, (byte)(parts.Length - 3) };
-            for (int i = 5; i >= 0; i--) bytes.Add((byte)(authority >> (8 * i)));
-            for (int i = 3; i < parts.Length; i++) bytes.AddRange(BitConverter.GetBytes(uint.Parse(parts[i], CultureInfo.InvariantCulture)));
-            return bytes.ToArray();
-        }
-
-        private static byte[] Descriptor(string? owner, IReadOnlyList<Ace>? dacl)
-        {
-            var ownerBytes = owner == null ? Array.Empty<byte>() : SidBytes(owner);
-            var aces = new List<byte>();
-            foreach (var ace in dacl ?? Array.Empty<Ace>())
-            {
-                var sid = SidBytes(ace.Sid);
-                var size = (ushort)(8 + sid.Length);
-                aces.Add(ace.Type); aces.Add(ace.Flags); aces.AddRange(BitConverter.GetBytes(size));
-                aces.AddRange(BitConverter.GetBytes(ace.Mask)); aces.AddRange(sid);
-            }
-            var sd = new List<byte>();
-            ushort control = (ushort)(0x8000 | (dacl != null ? 0x0004 : 0));
-            int ownerOffset = owner == null ? 0 : 20;
-            int daclOffset = dacl == null ? 0 : 20 + ownerBytes.Length;
-            sd.Add(1); sd.Add(0); sd.AddRange(BitConverter.GetBytes(control));
-            sd.AddRange(BitConverter.GetBytes(ownerOffset)); sd.AddRange(BitConverter.GetBytes(0));
-            sd.AddRange(BitConverter.GetBytes(0)); sd.AddRange(BitConverter.GetBytes(daclOffset));
-            sd.AddRange(ownerBytes);
-            if (dacl != null)
-            {
-                sd.Add(2); sd.Add(0); sd.AddRange(BitConverter.GetBytes((ushort)(8 + aces.Count)));
-                sd.AddRange(BitConverter.GetBytes((ushort)dacl.Count)); sd.AddRange(BitConverter.GetBytes((ushort)0));
-                sd.AddRange(aces);
-            }
-            return sd.ToArray();
-        }
 
         private static FileAccessInfo Classify(string? owner, params Ace[] aces) =>
             WindowsSecurityDescriptor.ToFileAccess(@"C:\Users\bob\.npmrc", Descriptor(owner, aces), Name)!;
