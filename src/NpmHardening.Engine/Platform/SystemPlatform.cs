@@ -97,8 +97,8 @@ namespace NpmHardening.Engine.Platform
                     using var w = WindowsPathWalker.Open(full, Principals);
                     return w.Entry is WindowsNative.FileInfo i ? (i.IsDirectory ? EntryKind.Directory : EntryKind.File) : EntryKind.None;
                 }
-                using var u = UnixPathWalker.Open(full, Principals);
-                return u.Entry is UnixStat st ? (st.IsDirectory ? EntryKind.Directory : st.IsRegular ? EntryKind.File : EntryKind.Other) : EntryKind.None;
+                using var u = UnixPathWalker.Probe(full, Principals);
+                return u?.Entry is UnixStat st ? (st.IsDirectory ? EntryKind.Directory : st.IsRegular ? EntryKind.File : EntryKind.Other) : EntryKind.None;
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is ArgumentException || e is NotSupportedException)
             {
@@ -143,7 +143,8 @@ namespace NpmHardening.Engine.Platform
 
         private FileReadResult ReadUnix(string full, long maxBytes)
         {
-            using var opened = UnixPathWalker.Open(full, Principals);
+            using var opened = UnixPathWalker.Probe(full, Principals);
+            if (opened == null) return FileReadResult.Missing();
             if (opened.Entry is UnixStat st && st.Size > maxBytes && st.IsRegular)
                 return FileReadResult.Failed(FileReadStatus.TooLarge, $"the file is {st.Size:N0} bytes", st.Size);
             var read = UnixFiles.ReadAt(opened.Folder, opened.Name, opened.Principals, maxBytes, full);

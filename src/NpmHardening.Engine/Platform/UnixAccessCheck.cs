@@ -101,6 +101,9 @@ namespace NpmHardening.Engine.Platform
             return null;
         }
 
+        /// <summary>The POSIX access ACL of an open file or folder (Linux); null when it has none.</summary>
+        public static IReadOnlyList<PosixAclEntry>? ReadAcl(int fd) => ParseAcl(UnixLibc.GetXattr(fd, "system.posix_acl_access"));
+
         /// <summary>
         /// Parses <c>system.posix_acl_access</c>: a little-endian version 2 header, then (tag u16, perm u16, id u32)
         /// entries. Null for a missing or malformed attribute (then the mode bits are the whole story).

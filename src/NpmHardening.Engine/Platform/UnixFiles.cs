@@ -210,7 +210,7 @@ namespace NpmHardening.Engine.Platform
                     throw new IOException($"{path}: replacing it failed ({UnixLibc.Describe(errno)}).");
                 }
                 committed = true;
-                UnixLibc.FSync(folder); // the rename itself durable; a folder that cannot be synced (some file systems) is not an error
+                SyncFolder(folder);
                 // whoever controls the folder can swap the temporary name for something else before the rename: then what
                 // now sits at the name is theirs, not what was written, and saying "written" would be a lie
                 if (!UnixLibc.FStat(fd, out var mine, out _) || !UnixLibc.StatAt(folder, name, false, out var there, out _) || !there.SameObject(mine))
@@ -221,6 +221,19 @@ namespace NpmHardening.Engine.Platform
                 UnixLibc.Close(fd);
                 if (!committed) UnixLibc.UnlinkAt(folder, temp);
             }
+        }
+
+        /// <summary>
+        /// Makes a rename or unlink in the folder durable. The walk holds folders as O_PATH descriptors, which fsync
+        /// refuses, so the folder is opened again through its own descriptor; a folder that cannot be synced (some file
+        /// systems) is not an error.
+        /// </summary>
+        public static void SyncFolder(int folder)
+        {
+            int fd = UnixLibc.OpenAt(folder, ".", UnixLibc.O_RDONLY | UnixLibc.O_DIRECTORY | UnixLibc.O_CLOEXEC);
+            if (fd < 0) return;
+            UnixLibc.FSync(fd);
+            UnixLibc.Close(fd);
         }
 
         /// <summary>Names in the open folder (listed through the descriptor, never through the path).</summary>

@@ -69,6 +69,8 @@ namespace NpmHardening.Engine.Platform
         public static readonly int O_DIRECTORY = IsMac ? 0x100000 : IsArm ? 0x4000 : 0x10000;
         public static readonly int O_NOFOLLOW = IsMac ? 0x100 : IsArm ? 0x8000 : 0x20000;
         public static readonly int O_CLOEXEC = IsMac ? 0x1000000 : 0x80000;
+        /// <summary>Linux's O_PATH (a descriptor to walk from and act relative to, needing only search permission); O_RDONLY on macOS.</summary>
+        public static readonly int O_PATH_OR_RDONLY = IsMac ? 0 : 0x200000;
         public static readonly int AT_SYMLINK_NOFOLLOW = IsMac ? 0x20 : 0x100;
         public static readonly int AT_FDCWD = IsMac ? -2 : -100;
         private static readonly int AT_EMPTY_PATH = 0x1000; // Linux only
@@ -222,9 +224,17 @@ namespace NpmHardening.Engine.Platform
             if (IsMac) return null;
             var key = Path(name);
             var buffer = new byte[512];
+            byte[]? viaProc = null;
             for (int attempt = 0; attempt < 4; attempt++)
             {
-                var n = (long)Native.fgetxattr(fd, key, buffer, (UIntPtr)buffer.Length);
+                // an O_PATH descriptor takes no fgetxattr: the same object through /proc/self/fd instead
+                var n = viaProc == null ? (long)Native.fgetxattr(fd, key, buffer, (UIntPtr)buffer.Length) : (long)Native.getxattr(viaProc, key, buffer, (UIntPtr)buffer.Length);
+                if (n < 0 && viaProc == null && Errno == 9 /* EBADF */)
+                {
+                    viaProc = Path(DescriptorPath(fd));
+                    attempt--;
+                    continue;
+                }
                 if (n >= 0)
                 {
                     var value = new byte[n];
@@ -420,6 +430,9 @@ namespace NpmHardening.Engine.Platform
 
             [DllImport(Lib, SetLastError = true)]
             public static extern IntPtr fgetxattr(int fd, byte[] name, [Out] byte[] value, UIntPtr size);
+
+            [DllImport(Lib, SetLastError = true)]
+            public static extern IntPtr getxattr(byte[] path, byte[] name, [Out] byte[] value, UIntPtr size);
 
             [DllImport(Lib)]
             public static extern uint geteuid();

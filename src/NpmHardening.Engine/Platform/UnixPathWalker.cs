@@ -44,17 +44,28 @@ namespace NpmHardening.Engine.Platform
     /// </summary>
     internal sealed class UnixOpenedPath : IDisposable
     {
-        internal UnixOpenedPath(string requested, int folder, UnixStat folderStat, IReadOnlyList<PosixAclEntry>? folderAcl, string folderPath,
-            string name, UnixStat? entry, HashSet<FilePrincipal> principals)
+        private IReadOnlyList<PosixAclEntry>? _folderAcl;
+        private bool _aclRead;
+
+        internal UnixOpenedPath(string requested, int folder, UnixStat folderStat, string folderPath, string name, UnixStat? entry, HashSet<FilePrincipal> principals)
         {
-            Requested = requested; Folder = folder; FolderStat = folderStat; FolderAcl = folderAcl; FolderPath = folderPath;
+            Requested = requested; Folder = folder; FolderStat = folderStat; FolderPath = folderPath;
             Name = name; Entry = entry; Principals = principals;
         }
 
         public string Requested { get; }
         public int Folder { get; private set; }
         public UnixStat FolderStat { get; }
-        public IReadOnlyList<PosixAclEntry>? FolderAcl { get; }
+
+        /// <summary>The folder's POSIX ACL (Linux), read on first use.</summary>
+        public IReadOnlyList<PosixAclEntry>? FolderAcl
+        {
+            get
+            {
+                if (!_aclRead) { _folderAcl = UnixAccessCheck.ReadAcl(Folder); _aclRead = true; }
+                return _folderAcl;
+            }
+        }
         /// <summary>The folder's physical path (links resolved).</summary>
         public string FolderPath { get; }
         public string Name { get; }
@@ -88,145 +99,215 @@ namespace NpmHardening.Engine.Platform
 
         /// <summary>Opens <paramref name="path"/> (absolute) for an operation on its last component.</summary>
         /// <exception cref="SafePathException">A folder on the way is missing, is not a folder, changed, or may not be searched.</exception>
-        public static UnixOpenedPath Open(string path, IEnumerable<FilePrincipal>? principals, bool followFinalLink = true)
+        public static UnixOpenedPath Open(string path, IEnumerable<FilePrincipal>? principals, bool followFinalLink = true) =>
+            Open(path, principals, followFinalLink, probe: false)!;
+
+        /// <summary>
+        /// Like <see cref="Open(string, IEnumerable{FilePrincipal}?, bool)"/>, but a folder on the way that does not exist
+        /// (or is not a folder) gives null instead of an exception: existence checks are most of npm's lookups.
+        /// </summary>
+        public static UnixOpenedPath? Probe(string path, IEnumerable<FilePrincipal>? principals) => Open(path, principals, true, probe: true);
+
+        private static UnixOpenedPath? Open(string path, IEnumerable<FilePrincipal>? principals, bool followFinalLink, bool probe)
         {
             if (string.IsNullOrEmpty(path) || path[0] != '/') throw new ArgumentException("An absolute path is required.", nameof(path));
             var initial = principals?.ToList() ?? new List<FilePrincipal>();
             for (int attempt = 1; ; attempt++)
             {
-                try { return Walk(path, initial, followFinalLink); }
+                try { return Walk(path, initial, followFinalLink, probe); }
                 catch (SafePathException e) when (e.Error == SafePathError.Changed && attempt < Attempts) { }
             }
         }
 
+        /// <summary>One folder the walk went through, held open until the walk ends (its ACL is read only if needed).</summary>
         private sealed class Step
         {
-            public Step(string path, UnixStat stat, IReadOnlyList<PosixAclEntry>? acl) { Path = path; Stat = stat; Acl = acl; }
+            private IReadOnlyList<PosixAclEntry>? _acl;
+            private bool _aclRead;
+            public Step(int fd, string path, UnixStat stat) { Fd = fd; Path = path; Stat = stat; }
+            public Step(UnixChainFolder known, int fd) { Fd = fd; Path = known.Path; Stat = known.Stat; _acl = known.Acl; _aclRead = true; }
+            public int Fd { get; set; }
             public string Path { get; }
             public UnixStat Stat { get; }
-            public IReadOnlyList<PosixAclEntry>? Acl { get; }
+
+            public IReadOnlyList<PosixAclEntry>? Acl
+            {
+                get
+                {
+                    if (!_aclRead) { _acl = UnixAccessCheck.ReadAcl(Fd); _aclRead = true; }
+                    return _acl;
+                }
+            }
+
+            /// <summary>The ACL where it can change who controls entries: only a mask with write lets named users or groups write.</summary>
+            public IReadOnlyList<PosixAclEntry>? AclForControllers => (Stat.Permissions & 0x10) != 0 ? Acl : null;
         }
 
-        private static UnixOpenedPath Walk(string path, List<FilePrincipal> initial, bool followFinalLink)
+        private static UnixOpenedPath? Walk(string path, List<FilePrincipal> initial, bool followFinalLink, bool probe)
         {
             var principals = new HashSet<FilePrincipal>(initial);
             var visited = new List<Step>();
             var physical = new List<string>();
             var pending = new Stack<string>();
-            Push(pending, path);
             int links = 0;
-            int cur = OpenRoot(path, visited);
+            var cur = Start(path, visited, physical, pending);
+            // true while every folder so far was reached without a link and without anyone else controlling it: such a
+            // folder can be remembered (UnixTrustedFolders) and the next walk starts there
+            bool trustedChain = true;
             try
             {
-                var curStep = visited[visited.Count - 1];
                 while (true)
                 {
                     // the path named a folder itself ("/", a link to a folder ending in "/")
                     if (pending.Count == 0) throw new SafePathException(SafePathError.NotARegularFile, path, $"{path} is a folder, not a file.");
                     var name = pending.Pop();
                     if (name.Length == 0 || name == ".") continue;
-                    bool last = pending.All(p => p.Length == 0 || p == ".");
+                    bool last = OnlyEmpty(pending);
                     if (name == "..")
                     {
                         if (physical.Count == 0) { if (last) throw new SafePathException(SafePathError.NotARegularFile, path, $"{path} is a folder, not a file."); continue; }
-                        int parent = UnixLibc.OpenAt(cur, "..", UnixLibc.O_RDONLY | UnixLibc.O_DIRECTORY | UnixLibc.O_CLOEXEC);
-                        if (parent < 0) throw Failure(path, JoinPath(physical), UnixLibc.Errno);
                         physical.RemoveAt(physical.Count - 1);
-                        UnixLibc.Close(cur);
-                        cur = parent;
-                        curStep = Describe(cur, JoinPath(physical), path);
-                        visited.Add(curStep);
+                        trustedChain = false;
+                        cur = Enter(cur.Fd, "..", JoinPath(physical), path, visited, null);
                         if (last) throw new SafePathException(SafePathError.NotARegularFile, path, $"{path} is a folder, not a file.");
                         continue;
                     }
-
-                    bool found = UnixLibc.StatAt(cur, name, false, out var entry, out var errno);
-                    principals.UnionWith(UnixAccessCheck.EntryControllers(curStep.Stat, curStep.Acl, found ? entry : (UnixStat?)null, UnixAccounts.IsTrusted));
                     var entryPath = Combine(physical, name);
+
+                    if (!last)
+                    {
+                        // the usual case first: a folder, opened without following a link; what was opened is what is checked
+                        int next = UnixLibc.OpenAt(cur.Fd, name, DirectoryFlags | UnixLibc.O_NOFOLLOW);
+                        if (next >= 0)
+                        {
+                            if (!UnixLibc.FStat(next, out var st, out var e)) { UnixLibc.Close(next); throw Failure(path, entryPath, e); }
+                            if (st.IsDirectory)
+                            {
+                                foreach (var c in UnixAccessCheck.EntryControllers(cur.Stat, cur.AclForControllers, st, UnixAccounts.IsTrusted))
+                                {
+                                    principals.Add(c);
+                                    trustedChain = false;
+                                }
+                                physical.Add(name);
+                                cur = new Step(next, entryPath, st);
+                                visited.Add(cur);
+                                if (trustedChain)
+                                    UnixTrustedFolders.Add(entryPath, next, DirectoryFlags, visited.ConvertAll(v => new UnixChainFolder(v.Path, v.Stat, v.Acl)));
+                                continue;
+                            }
+                            UnixLibc.Close(next); // O_PATH opened the link itself: handled below
+                        }
+                        else
+                        {
+                            int errno = UnixLibc.Errno;
+                            if (errno != UnixLibc.ELOOP && errno != UnixLibc.ENOTDIR)
+                            {
+                                if (probe && errno == UnixLibc.ENOENT) return null;
+                                principals.UnionWith(UnixAccessCheck.EntryControllers(cur.Stat, cur.AclForControllers, null, UnixAccounts.IsTrusted));
+                                throw Failure(path, entryPath, errno);
+                            }
+                        }
+                    }
+
+                    bool found = UnixLibc.StatAt(cur.Fd, name, false, out var entry, out var statErrno);
+                    principals.UnionWith(UnixAccessCheck.EntryControllers(cur.Stat, cur.AclForControllers, found ? entry : (UnixStat?)null, UnixAccounts.IsTrusted));
                     if (!found)
                     {
-                        if (errno == UnixLibc.ENOENT && last)
-                        {
-                            Check(principals, visited, path);
-                            var missing = new UnixOpenedPath(path, cur, curStep.Stat, curStep.Acl, JoinPath(physical), name, null, principals);
-                            cur = -1;
-                            return missing;
-                        }
-                        throw Failure(path, entryPath, errno);
+                        if (statErrno == UnixLibc.ENOENT && last) return Result(path, cur, physical, name, null, principals, visited);
+                        if (probe && (statErrno == UnixLibc.ENOENT || statErrno == UnixLibc.ENOTDIR)) return null;
+                        throw Failure(path, entryPath, statErrno);
                     }
                     if (entry.IsSymbolicLink && (!last || followFinalLink))
                     {
                         if (++links > MaxLinks)
                             throw new SafePathException(SafePathError.TooManyLinks, path, $"{path}: more than {MaxLinks} symbolic links on the way (a loop?).");
+                        trustedChain = false;
                         if (!UnixAccounts.IsTrusted(entry.Uid)) principals.Add(FilePrincipal.UnixUser(entry.Uid, UnixAccounts.NameOf(entry.Uid)));
-                        var target = UnixLibc.ReadLinkAt(cur, name, out errno);
-                        if (target == null) throw Failure(path, entryPath, errno);
+                        var target = UnixLibc.ReadLinkAt(cur.Fd, name, out var linkErrno);
+                        if (target == null) throw Failure(path, entryPath, linkErrno);
                         if (target.Length == 0) throw new SafePathException(SafePathError.NotFound, path, $"{path}: {entryPath} is an empty symbolic link.");
                         if (target[0] == '/')
                         {
-                            UnixLibc.Close(cur);
-                            cur = -1;
                             physical.Clear();
                             cur = OpenRoot(path, visited);
-                            curStep = visited[visited.Count - 1];
                         }
                         Push(pending, target);
                         continue;
                     }
-                    if (last)
-                    {
-                        Check(principals, visited, path);
-                        var opened = new UnixOpenedPath(path, cur, curStep.Stat, curStep.Acl, JoinPath(physical), name, entry, principals);
-                        cur = -1;
-                        return opened;
-                    }
-                    if (!entry.IsDirectory)
-                        throw new SafePathException(SafePathError.NotADirectory, path, $"{path}: {entryPath} is {entry.Describe()}, not a folder.");
-                    int next = UnixLibc.OpenAt(cur, name, UnixLibc.O_RDONLY | UnixLibc.O_DIRECTORY | UnixLibc.O_NOFOLLOW | UnixLibc.O_CLOEXEC);
-                    if (next < 0)
-                    {
-                        errno = UnixLibc.Errno;
-                        if (errno == UnixLibc.ELOOP || errno == UnixLibc.ENOTDIR || errno == UnixLibc.ENOENT)
-                            throw new SafePathException(SafePathError.Changed, path, $"{path}: {entryPath} was replaced while it was being opened.");
-                        throw Failure(path, entryPath, errno);
-                    }
-                    UnixLibc.Close(cur);
-                    cur = next;
-                    physical.Add(name);
-                    curStep = Describe(cur, entryPath, path);
-                    if (!curStep.Stat.SameObject(entry))
-                        throw new SafePathException(SafePathError.Changed, path, $"{path}: {entryPath} was replaced while it was being opened.");
-                    visited.Add(curStep);
+                    if (last) return Result(path, cur, physical, name, entry, principals, visited);
+                    if (entry.IsDirectory) throw new SafePathException(SafePathError.Changed, path, $"{path}: {entryPath} was replaced while it was being opened.");
+                    if (probe) return null;
+                    throw new SafePathException(SafePathError.NotADirectory, path, $"{path}: {entryPath} is {entry.Describe()}, not a folder.");
                 }
             }
             finally
             {
-                UnixLibc.Close(cur);
+                foreach (var step in visited) UnixLibc.Close(step.Fd);
             }
         }
 
-        /// <summary>Every principal must be able to search every folder the walk went through, as the kernel would check for it.</summary>
-        private static void Check(HashSet<FilePrincipal> principals, List<Step> visited, string path)
+        /// <summary>The walk's result: every principal must be able to search every folder passed; the last folder's descriptor goes to the caller.</summary>
+        private static UnixOpenedPath Result(string path, Step folder, List<string> physical, string name, UnixStat? entry, HashSet<FilePrincipal> principals, List<Step> visited)
         {
             foreach (var p in principals)
                 foreach (var step in visited)
                     if (!UnixAccessCheck.Allows(p, step.Stat, step.Acl, UnixAccess.Execute))
                         throw new SafePathException(SafePathError.NotPermittedForPrincipal, path,
                             $"{path} leads through {step.Path}, which {p} cannot enter; NpmHardening does not go where an account that controls the path (or is audited) could not go itself.");
+            var opened = new UnixOpenedPath(path, folder.Fd, folder.Stat, JoinPath(physical), name, entry, principals);
+            folder.Fd = -1; // now the caller's
+            return opened;
         }
 
-        private static int OpenRoot(string path, List<Step> visited)
+        /// <summary>Folders are opened O_PATH on Linux: enough to walk and act relative to them, and search permission suffices, as for the kernel's own walk.</summary>
+        private static int DirectoryFlags => UnixLibc.O_PATH_OR_RDONLY | UnixLibc.O_DIRECTORY | UnixLibc.O_CLOEXEC;
+
+        private static Step Enter(int parent, string name, string folderPath, string path, List<Step> visited, UnixStat? expected)
         {
-            int fd = UnixLibc.OpenAt(UnixLibc.AT_FDCWD, "/", UnixLibc.O_RDONLY | UnixLibc.O_DIRECTORY | UnixLibc.O_CLOEXEC);
-            if (fd < 0) throw Failure(path, "/", UnixLibc.Errno);
-            visited.Add(Describe(fd, "/", path));
-            return fd;
+            int fd = UnixLibc.OpenAt(parent, name, DirectoryFlags);
+            if (fd < 0) throw Failure(path, folderPath, UnixLibc.Errno);
+            if (!UnixLibc.FStat(fd, out var stat, out var errno)) { UnixLibc.Close(fd); throw Failure(path, folderPath, errno); }
+            var step = new Step(fd, folderPath, stat);
+            visited.Add(step);
+            if (expected is UnixStat e && !e.SameObject(stat)) throw new SafePathException(SafePathError.Changed, path, $"{path}: {folderPath} was replaced while it was being opened.");
+            return step;
         }
 
-        private static Step Describe(int fd, string folderPath, string path)
+        private static Step OpenRoot(string path, List<Step> visited) => Enter(UnixLibc.AT_FDCWD, "/", "/", path, visited, null);
+
+        /// <summary>
+        /// Where the walk of <paramref name="path"/> begins: its deepest folder still remembered as reached through a
+        /// trusted chain (then only the rest is walked), else "/". Fills the components still to walk.
+        /// </summary>
+        private static Step Start(string path, List<Step> visited, List<string> physical, Stack<string> pending)
         {
-            if (!UnixLibc.FStat(fd, out var stat, out var errno)) throw Failure(path, folderPath, errno);
-            return new Step(folderPath, stat, UnixAccessCheck.ParseAcl(UnixLibc.GetXattr(fd, "system.posix_acl_access")));
+            var parts = path.Split('/');
+            // only a plain path (no "." or "..") names a remembered folder by its text
+            bool plain = true;
+            foreach (var p in parts) if (p == "." || p == "..") { plain = false; break; }
+            if (plain)
+            {
+                for (int end = parts.Length - 1; end > 1; end--)
+                {
+                    if (parts[end - 1].Length == 0) continue;
+                    var prefix = string.Join("/", parts, 0, end);
+                    if (!UnixTrustedFolders.TryOpen(prefix, DirectoryFlags, out var fd, out var chain)) continue;
+                    for (int i = 0; i < chain.Count - 1; i++) visited.Add(new Step(chain[i], -1));
+                    var step = new Step(chain[chain.Count - 1], fd);
+                    visited.Add(step);
+                    for (int i = 1; i < end; i++) if (parts[i].Length > 0) physical.Add(parts[i]);
+                    for (int i = parts.Length - 1; i >= end; i--) pending.Push(parts[i]);
+                    return step;
+                }
+            }
+            Push(pending, path);
+            return OpenRoot(path, visited);
+        }
+
+        private static bool OnlyEmpty(Stack<string> pending)
+        {
+            foreach (var p in pending) if (p.Length != 0 && p != ".") return false;
+            return true;
         }
 
         private static void Push(Stack<string> pending, string path)

@@ -124,7 +124,7 @@ namespace NpmHardening.Engine.Platform
                 if (errno == UnixLibc.EACCES || errno == UnixLibc.EPERM) throw new UnauthorizedAccessException($"{WritePath}: {UnixLibc.Describe(errno)}");
                 throw new IOException($"{WritePath}: removing it failed ({UnixLibc.Describe(errno)}).");
             }
-            UnixLibc.FSync(_path.Folder);
+            UnixFiles.SyncFolder(_path.Folder);
         }
 
         public void Dispose() => _path.Dispose();

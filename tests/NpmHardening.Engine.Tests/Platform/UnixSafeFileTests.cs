@@ -75,6 +75,24 @@ namespace NpmHardening.Engine.Tests.Platform
             Assert.Equal(FileReadStatus.NotRegularFile, SystemPlatform.Instance.ReadFile("/dev/null", 1 << 20).Status);
         }
 
+        [Fact]
+        public void A_folder_removed_or_replaced_since_the_last_walk_is_not_used_from_memory()
+        {
+            if (OperatingSystem.IsWindows()) return;
+            var folder = Folder("state", 0x1ED);
+            var inner = Path.Combine(folder, "inner");
+            Directory.CreateDirectory(inner);
+            File.WriteAllText(Path.Combine(inner, "npmrc"), "a=1\n");
+            Assert.Equal("a=1\n", Encoding.UTF8.GetString(SystemPlatform.Instance.ReadFile(Path.Combine(inner, "npmrc"), 100).Bytes!));
+            // within the few seconds a trusted chain is remembered, the folder is replaced by another one of the same name
+            Directory.Delete(folder, true);
+            Directory.CreateDirectory(inner);
+            File.WriteAllText(Path.Combine(inner, "npmrc"), "b=2\n");
+            Assert.Equal("b=2\n", Encoding.UTF8.GetString(SystemPlatform.Instance.ReadFile(Path.Combine(inner, "npmrc"), 100).Bytes!));
+            Directory.Move(folder, folder + "-moved");
+            Assert.Equal(FileReadStatus.NotFound, SystemPlatform.Instance.ReadFile(Path.Combine(inner, "npmrc"), 100).Status);
+        }
+
         [UnixRootFact]
         public void A_link_in_another_users_folder_never_reaches_where_that_user_cannot_go()
         {
