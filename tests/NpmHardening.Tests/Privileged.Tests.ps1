@@ -224,6 +224,28 @@ Restore-NpmHardening -Path '$($victim.File)' -Latest -Confirm:`$false -ErrorActi
         $thrown.ErrorId | Should -Be 'NpmHardeningBackupStoreUntrusted'
     }
 
+    It 'A7: a userconfig or globalconfig set in a user''s project never has root read a root-only file' {
+        $victim = New-RootVictim -FolderMode '0755' -FileMode '0600' -Content "a7-chosen=TOPSECRET-A7-CHOSEN`n"
+        try {
+            $project = "$($User.Home)/app"
+            foreach ($key in 'userconfig', 'globalconfig') {
+                Invoke-AsUser $User "mkdir -p '$project' && printf '{}' > '$project/package.json' && printf '%s=%s
+' '$key' '$($victim.File)' > '$project/.npmrc'"
+                $text = @(
+                    Get-NpmConfig -Path $project -All -ErrorAction Continue *>&1
+                    Get-NpmSecurityPosture -Path $project -ErrorAction Continue *>&1
+                ) | Out-String -Width 500
+                $text | Should -Not -BeLike '*TOPSECRET-A7*' -Because $key
+                $text | Should -Not -BeLike '*a7-chosen*' -Because $key
+            }
+            # root's own choice on the command line is root's: read as root (npm lets a project's globalconfig win over
+            # the command line, so only userconfig shows this)
+            Invoke-AsUser $User "printf 'userconfig=%s\n' '$($victim.File)' > '$project/.npmrc'"
+            (Get-NpmConfig -Path $project -Override @{ userconfig = $victim.File } -All -WarningAction SilentlyContinue | Where-Object Key -eq 'a7-chosen') | Should -Not -BeNullOrEmpty
+        }
+        finally { Remove-Item -LiteralPath $victim.Folder -Recurse -Force }
+    }
+
     It 'A7: a link from the user''s ~/.npmrc to a root-only file is never read for the user' {
         foreach ($shape in @(@{ Folder = '0700'; File = '0644' }, @{ Folder = '0755'; File = '0600' })) {
             $victim = New-RootVictim -FolderMode $shape.Folder -FileMode $shape.File -Content "a7-secret=TOPSECRET-A7-VALUE`n"

@@ -195,14 +195,14 @@ namespace NpmHardening.Engine.Config
             }
 
             // user
-            if (state.Get("userconfig") is string userconfig) state.LoadFile(NpmConfigLayer.User, userconfig);
+            if (state.Get("userconfig") is string userconfig) state.LoadFile(NpmConfigLayer.User, userconfig, state.ChosenBy("userconfig"));
             else layers[(int)NpmConfigLayer.User].SkipReason = "userconfig is not a path";
 
             // global: the default getter resolves against the prefix as it stands now (user layer included)
             var globalFile = state.Find("globalconfig") != null
                 ? state.Get("globalconfig") as string
                 : state.Get("prefix") is string p ? path.Resolve(cwd, p, "etc/npmrc") : null;
-            if (globalFile != null) state.LoadFile(NpmConfigLayer.Global, globalFile);
+            if (globalFile != null) state.LoadFile(NpmConfigLayer.Global, globalFile, state.ChosenBy("globalconfig", "prefix"));
             else layers[(int)NpmConfigLayer.Global].SkipReason = "the global prefix is unknown (node not found)";
 
             // What config.get('globalconfig') shows afterwards while it is still the default getter: the
@@ -342,7 +342,26 @@ namespace NpmHardening.Engine.Config
 
             private readonly Dictionary<string, NpmConfigLayer> _loadedFiles = new Dictionary<string, NpmConfigLayer>(StringComparer.Ordinal);
 
-            public void LoadFile(NpmConfigLayer where, string file)
+            /// <summary>
+            /// Accounts that control the files whose settings chose a path (<c>userconfig</c>, <c>globalconfig</c>,
+            /// <c>prefix</c>): the file at that path is read as they could read it, never with the auditor's privileges.
+            /// </summary>
+            public IReadOnlyList<FilePrincipal> ChosenBy(params string[] keys)
+            {
+                var chosen = new List<FilePrincipal>();
+                foreach (var key in keys)
+                {
+                    // the value npm uses decides the path; it keeps the file it came from wherever npm stores it
+                    var value = Find(key);
+                    if (value?.Source == null) continue;
+                    foreach (var file in Layers)
+                        if (file.Loaded && string.Equals(file.Source, value.Source, StringComparison.Ordinal))
+                            foreach (var p in file.ControlledBy) if (!chosen.Contains(p)) chosen.Add(p);
+                }
+                return chosen;
+            }
+
+            public void LoadFile(NpmConfigLayer where, string file, IReadOnlyList<FilePrincipal>? chosenBy = null)
             {
                 var layer = Layers[(int)where];
                 layer.Source = file;
@@ -355,12 +374,15 @@ namespace NpmHardening.Engine.Config
                     return;
                 }
                 _loadedFiles[file] = where;
-                var load = NpmrcFile.Load(Platform, file);
+                var reader = chosenBy != null && chosenBy.Count > 0 ? Platform.As(chosenBy) : Platform;
+                var load = NpmrcFile.Load(reader, file);
                 Issues.AddRange(load.Issues);
                 if (load.Document == null) return;
                 layer.Loaded = true;
                 layer.Document = load.Document;
-                layer.ControlledBy = load.ControlledBy;
+                var controlledBy = new List<FilePrincipal>(load.ControlledBy);
+                if (chosenBy != null) foreach (var p in chosenBy) if (!controlledBy.Contains(p)) controlledBy.Add(p);
+                layer.ControlledBy = controlledBy;
                 var decoded = load.Document.Decode();
                 if (decoded.Failure != null)
                 {
