@@ -34,6 +34,34 @@ BeforeAll {
     function Get-RootOwnedLeftovers {
         @(& find $User.Home -uid 0 2>$null)
     }
+
+    # 200 rounds of Set-NpmHardening on the user's profile (a new value each round, so each round writes) while the
+    # swapper races as the user; asserts the race ran, writes still landed in the user's own folder, and the victim
+    # and the user's folder show no trace of root.
+    function Invoke-Race([string] $Name, $Victim, [string[]] $SwapperArguments, [scriptblock] $BeforeRound) {
+        $before = Get-VictimState $Victim
+        $swapper = Start-Swapper $User $Swapper $SwapperArguments
+        $written = 0; $refused = 0; $why = @{}
+        try {
+            for ($i = 1; $i -le 200; $i++) {
+                & $BeforeRound
+                $out = @(Set-NpmHardening -UserProfile $User.Home -Environment $OperatorEnv -Setting @{ 'fetch-retries' = $i } -Confirm:$false -PassThru `
+                    -ErrorVariable errs -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
+                if ($out.Count -gt 0) { $written++ } else { $refused++ }
+                foreach ($e in $errs) { $why[$e.FullyQualifiedErrorId.Split(',')[0]]++ }
+            }
+        }
+        finally { $swaps = Stop-Swapper $swapper }
+        try {
+            $swaps | Should -BeGreaterThan 0 -Because 'the race must have been run'
+            $written | Should -BeGreaterThan 0 -Because 'writes still land in the user''s own folder'
+            Get-VictimState $Victim | Should -Be $before
+            Get-RootOwnedLeftovers | Should -BeNullOrEmpty
+        }
+        finally { Remove-Item -LiteralPath $Victim.Folder -Recurse -Force }
+        $reasons = ($why.Keys | Sort-Object | ForEach-Object { $_ + ' ' + $why[$_] }) -join ', '
+        Write-Host "    ${Name}: $swaps swaps, $written writes, $refused refused or failed ($reasons), 0 wins"
+    }
 }
 
 AfterAll {
@@ -83,57 +111,18 @@ Describe 'Run as root over a user''s files (issue 10 A)' -Skip:($null -ne $SkipR
 
     It 'A2: 200 writes while the user swaps each temporary file for a link to a root file: 0 wins' {
         $victim = New-RootVictim
-        $before = Get-VictimState $victim
-        $swapper = Start-Swapper $User $Swapper @('temp', $User.Home, $victim.File)
-        $written = 0; $refused = 0; $why = @{}
-        try {
-            for ($i = 1; $i -le 200; $i++) {
-                # a round may leave the user's own .npmrc as the user's link: the user's loss, and the next round starts clean
-                if ((Get-Item -LiteralPath "$($User.Home)/.npmrc" -Force -ErrorAction SilentlyContinue).LinkType) {
-                    Invoke-AsUser $User "rm -f '$($User.Home)/.npmrc' && printf 'strict-ssl=false\n' > '$($User.Home)/.npmrc'"
-                }
-                $out = @(Set-NpmHardening -UserProfile $User.Home -Environment $OperatorEnv -Setting @{ 'fetch-retries' = $i } -Confirm:$false -PassThru `
-                    -ErrorVariable errs -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
-                if ($out.Count -gt 0) { $written++ } else { $refused++ }
-                foreach ($e in $errs) { $why[$e.FullyQualifiedErrorId.Split(',')[0]]++ }
+        Invoke-Race 'A2' $victim @('temp', $User.Home, $victim.File) {
+            # a round may leave the user's own .npmrc as the user's link: the user's loss, and the next round starts clean
+            if ((Get-Item -LiteralPath "$($User.Home)/.npmrc" -Force -ErrorAction SilentlyContinue).LinkType) {
+                Invoke-AsUser $User "rm -f '$($User.Home)/.npmrc' && printf 'strict-ssl=false\n' > '$($User.Home)/.npmrc'"
             }
         }
-        finally { $swaps = Stop-Swapper $swapper }
-        try {
-            $swaps | Should -BeGreaterThan 0 -Because 'the race must have been run'
-            $written | Should -BeGreaterThan 0 -Because 'writes still land in the user''s own folder'
-            Get-VictimState $victim | Should -Be $before
-            Get-RootOwnedLeftovers | Should -BeNullOrEmpty
-        }
-        finally { Remove-Item -LiteralPath $victim.Folder -Recurse -Force }
-        $reasons = ($why.Keys | Sort-Object | ForEach-Object { $_ + ' ' + $why[$_] }) -join ', '
-        Write-Host "    A2: $swaps swaps, $written writes, $refused refused or failed ($reasons), 0 wins"
     }
 
     It 'A3: 200 writes through ~/.npmrc -> cfg/npmrc while the user exchanges cfg with a link to a root-only folder: 0 wins' {
         $victim = New-RootVictim -FolderMode '0700' -Content "root-only npmrc`n"
-        $before = Get-VictimState $victim
         Invoke-AsUser $User "cd '$($User.Home)' && rm -f .npmrc && mkdir cfg && printf 'strict-ssl=false\n' > cfg/victim && ln -s cfg/victim .npmrc && ln -s '$($victim.Folder)' cfglink"
-        $swapper = Start-Swapper $User $Swapper @('dirs', $User.Home, 'cfg', 'cfglink')
-        $written = 0; $refused = 0; $why = @{}
-        try {
-            for ($i = 1; $i -le 200; $i++) {
-                $out = @(Set-NpmHardening -UserProfile $User.Home -Environment $OperatorEnv -Setting @{ 'fetch-retries' = $i } -Confirm:$false -PassThru `
-                    -ErrorVariable errs -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
-                if ($out.Count -gt 0) { $written++ } else { $refused++ }
-                foreach ($e in $errs) { $why[$e.FullyQualifiedErrorId.Split(',')[0]]++ }
-            }
-        }
-        finally { $swaps = Stop-Swapper $swapper }
-        try {
-            $swaps | Should -BeGreaterThan 0 -Because 'the race must have been run'
-            $written | Should -BeGreaterThan 0 -Because 'writes still land in the user''s own cfg folder'
-            Get-VictimState $victim | Should -Be $before
-            Get-RootOwnedLeftovers | Should -BeNullOrEmpty
-        }
-        finally { Remove-Item -LiteralPath $victim.Folder -Recurse -Force }
-        $reasons = ($why.Keys | Sort-Object | ForEach-Object { $_ + ' ' + $why[$_] }) -join ', '
-        Write-Host "    A3: $swaps swaps, $written writes, $refused refused ($reasons), 0 wins"
+        Invoke-Race 'A3' $victim @('dirs', $User.Home, 'cfg', 'cfglink') {}
     }
 
     It 'A4: a globalconfig (or prefix) the user sets never makes root write a root file, existing or new' {

@@ -62,26 +62,8 @@ namespace NpmHardening.Engine.Platform
         }
 
         /// <summary>Reads to the end, at most <paramref name="maxBytes"/> (a file that grows past it is an error, not a truncation).</summary>
-        public static byte[] ReadAll(int fd, long expected, long maxBytes, string path)
-        {
-            var buffer = new byte[Math.Min(Math.Max(expected, 0) + 1, maxBytes + 1)];
-            int total = 0;
-            while (true)
-            {
-                if (total == buffer.Length)
-                {
-                    if (buffer.Length > maxBytes) throw new SafePathException(SafePathError.IoError, path, $"{path} grew past {maxBytes:N0} bytes while it was read.");
-                    Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, maxBytes + 1));
-                }
-                int n = UnixLibc.Read(fd, buffer, total, buffer.Length - total);
-                if (n < 0) throw UnixPathWalker.Failure(path, path, UnixLibc.Errno);
-                if (n == 0) break;
-                total += n;
-            }
-            if (total > maxBytes) throw new SafePathException(SafePathError.IoError, path, $"{path} grew past {maxBytes:N0} bytes while it was read.");
-            Array.Resize(ref buffer, total);
-            return buffer;
-        }
+        public static byte[] ReadAll(int fd, long expected, long maxBytes, string path) =>
+            BoundedRead.ToEnd((b, o, c) => UnixLibc.Read(fd, b, o, c), expected, maxBytes, path, () => UnixPathWalker.Failure(path, path, UnixLibc.Errno));
 
         public static void RequireRegular(UnixStat stat, string path)
         {

@@ -275,9 +275,16 @@ namespace NpmHardening.Engine.Platform
             return PasswdField(uid, p => Marshal.PtrToStringAnsi(Marshal.ReadIntPtr(p, offset)));
         }
 
-        private static string? PasswdField(uint uid, Func<IntPtr, string?> read)
+        private static string? PasswdField(uint uid, Func<IntPtr, string?> read) =>
+            NssLookup((record, buffer, size) => { int rc = Native.getpwuid_r(uid, record, buffer, size, out var r); return (rc, r); }, read);
+
+        /// <summary>
+        /// One reentrant NSS lookup (getpwuid_r, getgrgid_r): the record and its string buffer, grown while the answer is
+        /// ERANGE; <paramref name="read"/> takes what it needs from the record. Null when there is no entry.
+        /// </summary>
+        private static string? NssLookup(Func<IntPtr, IntPtr, UIntPtr, (int Rc, IntPtr Result)> call, Func<IntPtr, string?> read)
         {
-            var passwd = Marshal.AllocHGlobal(256);
+            var record = Marshal.AllocHGlobal(256);
             try
             {
                 for (int size = 1024; size <= 1 << 20; size *= 4)
@@ -285,17 +292,17 @@ namespace NpmHardening.Engine.Platform
                     var buffer = Marshal.AllocHGlobal(size);
                     try
                     {
-                        int rc = Native.getpwuid_r(uid, passwd, buffer, (UIntPtr)size, out var result);
+                        var (rc, result) = call(record, buffer, (UIntPtr)size);
                         if (rc == ERANGE) continue;
                         if (rc != 0 || result == IntPtr.Zero) return null;
-                        var value = read(passwd);
+                        var value = read(record);
                         return string.IsNullOrEmpty(value) ? null : value;
                     }
                     finally { Marshal.FreeHGlobal(buffer); }
                 }
                 return null;
             }
-            finally { Marshal.FreeHGlobal(passwd); }
+            finally { Marshal.FreeHGlobal(record); }
         }
 
         /// <summary>The account name and primary group of a uid (getpwuid_r: passwd files, LDAP, whatever NSS answers); null when unknown.</summary>
@@ -313,29 +320,10 @@ namespace NpmHardening.Engine.Platform
         }
 
         /// <summary>The name of a gid (getgrgid_r); null when unknown.</summary>
-        public static string? GroupName(uint gid)
-        {
+        public static string? GroupName(uint gid) =>
             // struct group starts char* gr_name on Linux and macOS alike.
-            var group = Marshal.AllocHGlobal(256);
-            try
-            {
-                for (int size = 1024; size <= 1 << 20; size *= 4)
-                {
-                    var buffer = Marshal.AllocHGlobal(size);
-                    try
-                    {
-                        int rc = Native.getgrgid_r(gid, group, buffer, (UIntPtr)size, out var result);
-                        if (rc == ERANGE) continue;
-                        if (rc != 0 || result == IntPtr.Zero) return null;
-                        var name = Marshal.PtrToStringAnsi(Marshal.ReadIntPtr(group, 0));
-                        return string.IsNullOrEmpty(name) ? null : name;
-                    }
-                    finally { Marshal.FreeHGlobal(buffer); }
-                }
-                return null;
-            }
-            finally { Marshal.FreeHGlobal(group); }
-        }
+            NssLookup((record, buffer, size) => { int rc = Native.getgrgid_r(gid, record, buffer, size, out var r); return (rc, r); },
+                record => Marshal.PtrToStringAnsi(Marshal.ReadIntPtr(record, 0)));
 
         /// <summary>A path of the open directory that names it through the descriptor itself, for listing it.</summary>
         public static string DescriptorPath(int fd) => (IsMac ? "/dev/fd/" : "/proc/self/fd/") + fd.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -32,22 +32,7 @@ namespace NpmHardening.Engine.Platform
             if (!WindowsNative.TryInfo(h, out var info)) throw WindowsPathWalker.Failure(path, path, LastError);
             Require(info, path, refuseHardLinks);
             if (info.Size > maxBytes) throw new SafePathException(SafePathError.IoError, path, $"{path} is {info.Size:N0} bytes, over the {maxBytes:N0} bytes read.");
-            var buffer = new byte[Math.Min(info.Size + 1, maxBytes + 1)];
-            int total = 0;
-            while (true)
-            {
-                if (total == buffer.Length)
-                {
-                    if (buffer.Length > maxBytes) throw new SafePathException(SafePathError.IoError, path, $"{path} grew past {maxBytes:N0} bytes while it was read.");
-                    Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, maxBytes + 1));
-                }
-                int n = WindowsNative.Read(h, buffer, total, buffer.Length - total);
-                if (n < 0) throw WindowsPathWalker.Failure(path, path, LastError);
-                if (n == 0) break;
-                total += n;
-            }
-            if (total > maxBytes) throw new SafePathException(SafePathError.IoError, path, $"{path} grew past {maxBytes:N0} bytes while it was read.");
-            Array.Resize(ref buffer, total);
+            var buffer = BoundedRead.ToEnd((b, o, c) => WindowsNative.Read(h, b, o, c), info.Size, maxBytes, path, () => WindowsPathWalker.Failure(path, path, LastError));
             return (buffer, info);
         }
 
@@ -193,27 +178,17 @@ namespace NpmHardening.Engine.Platform
 
         public static string Combine(string folder, string name) => folder.EndsWith("\\", StringComparison.Ordinal) ? folder + name : folder + "\\" + name;
 
-        /// <summary>A write-only stream over a handle the caller keeps (disposing it does not close the handle).</summary>
-        private sealed class HandleStream : Stream
+        /// <summary>A write-only stream over a handle the caller keeps.</summary>
+        private sealed class HandleStream : WriteOnlyStream
         {
             private readonly SafeFileHandle _handle;
             private readonly string _path;
-            private long _written;
             public HandleStream(SafeFileHandle handle, string path) { _handle = handle; _path = path; }
-            public override bool CanRead => false;
-            public override bool CanSeek => false;
-            public override bool CanWrite => true;
-            public override long Length => _written;
-            public override long Position { get => _written; set => throw new NotSupportedException(); }
-            public override void Flush() { }
-            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
-            public override void Write(byte[] buffer, int offset, int count)
+
+            protected override void WriteAll(byte[] buffer, int offset, int count)
             {
                 if (!WindowsNative.WriteAll(_handle, buffer, offset, count))
                     throw new IOException($"{_path}: writing failed ({new System.ComponentModel.Win32Exception(Marshal.GetLastWin32Error()).Message}).");
-                _written += count;
             }
         }
     }
