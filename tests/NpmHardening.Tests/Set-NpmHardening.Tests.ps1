@@ -204,6 +204,44 @@ Describe 'Set-NpmHardening' {
             [System.IO.File]::ReadAllBytes($npmrc)[0] | Should -Be ([byte][char]'s')
             (Get-NpmConfig -Name strict-ssl -Path $m.Home -Environment $envTable).Value | Should -BeTrue
         }
+
+        It '-WhatIf predicts the refusal of the real run (<Case>): the same error, and no plan shown' -ForEach @(
+            @{ Case = 'UTF-16 project file' }
+            @{ Case = 'read-only project file' }
+        ) {
+            $projectRc = Join-Path $m.Project '.npmrc'
+            if ($Case -like 'UTF-16*') { [System.IO.File]::WriteAllText($projectRc, "strict-ssl=false`r`n", [System.Text.Encoding]::Unicode) }
+            else {
+                Write-Utf8File $projectRc "strict-ssl=false`n"
+                if ($OnWindows) { Set-ItemProperty -LiteralPath $projectRc -Name IsReadOnly -Value $true } else { & chmod 400 $projectRc }
+            }
+            $parameters = @{ Scope = 'Project'; Path = $m.Project; Setting = @{ 'strict-ssl' = $true }; Environment = $envTable; WarningAction = 'SilentlyContinue'; ErrorAction = 'SilentlyContinue' }
+            $before = Get-TreeSnapshot $m
+            $transcript = Join-Path $TestDrive 'whatif-refused.txt'
+            $predicted = $null
+            Start-Transcript -LiteralPath $transcript -Force | Out-Null
+            try { Set-NpmHardening @parameters -WhatIf -ErrorVariable predicted }
+            finally { Stop-Transcript | Out-Null }
+            (Get-Content -LiteralPath $transcript -Raw) | Should -Not -BeLike '*What if:*'
+            @($predicted).Count | Should -Be 1
+            (Get-TreeSnapshot $m) | Should -Be $before
+
+            $actual = $null
+            Set-NpmHardening @parameters -Confirm:$false -ErrorVariable actual
+            @($actual).Count | Should -Be 1
+            $predicted[0].FullyQualifiedErrorId | Should -Be $actual[0].FullyQualifiedErrorId
+            $predicted[0].FullyQualifiedErrorId | Should -BeIn @('NpmrcUtf16Encoded,NpmHardening.Commands.SetNpmHardeningCommand', 'NpmrcReadOnly,NpmHardening.Commands.SetNpmHardeningCommand')
+            $predicted[0].Exception.Message | Should -Be $actual[0].Exception.Message
+            $predicted[0].TargetObject | Should -Be $projectRc
+            (Get-TreeSnapshot $m) | Should -Be $before
+
+            # with -Force the same file is planned, and -WhatIf shows the plan
+            Start-Transcript -LiteralPath $transcript -Force | Out-Null
+            try { Set-NpmHardening @parameters -Force -WhatIf -ErrorVariable forced }
+            finally { Stop-Transcript | Out-Null }
+            @($forced).Count | Should -Be 0
+            (Get-Content -LiteralPath $transcript -Raw) | Should -BeLike "*What if: $projectRc*strict-ssl*"
+        }
     }
 
     It 'has a table view, also for deserialized changes' {

@@ -105,9 +105,7 @@ namespace NpmHardening.Engine.Remediation
                     if (plan.Problem != null) throw plan.Problem;
                     if (!plan.HasChanges) return Unchanged(plan, plan.Path, true);
                 }
-                if (plan.ConvertsFromUtf16 && !Force)
-                    throw new NpmrcWriteException(NpmrcWriteError.Utf16Encoded, plan.Path,
-                        $"{plan.Path} is UTF-16, which npm cannot read (none of its settings apply today). Run again with -Force to rewrite it as UTF-8 (a backup keeps the original), or save it as UTF-8 yourself.");
+                if (NpmrcWriteCheck.Encoding(plan.Path, plan.ConvertsFromUtf16, Force) is NpmrcWriteException utf16) throw utf16;
 
                 var render = NpmrcEditor.RenderDetailed(plan, current);
                 var records = plan.Changes.Select(c => new NpmBackupChange(c.Key, c.OldValue, c.NewValue)).ToList();
@@ -165,43 +163,9 @@ namespace NpmHardening.Engine.Remediation
             }
         }
 
-        /// <summary>The file to write: the path itself, or the final target of a symbolic link (so the link stays a link).</summary>
-        private string CheckTarget(string path, string? containmentRoot)
-        {
-            var probe = Files.Probe(path);
-            if (probe.IsDirectory)
-                throw new NpmrcWriteException(NpmrcWriteError.NotAFile, path, $"{path} is a directory, not a config file; npm ignores it. Remove or rename the directory, then run again.");
-            var writePath = probe.Path;
-            if (probe.IsSymbolicLink)
-            {
-                if (probe.LinkTarget == null)
-                    throw new NpmrcWriteException(NpmrcWriteError.SymlinkOutsideRoot, path,
-                        $"{path} is a symbolic link whose target cannot be resolved here (Windows PowerShell 5.1 cannot resolve links; PowerShell 7 can); edit the file it points to directly.");
-                if (containmentRoot != null && !Force)
-                {
-                    var root = Files.ResolveRealPath(containmentRoot);
-                    if (!IsUnder(probe.LinkTarget, root))
-                        throw new NpmrcWriteException(NpmrcWriteError.SymlinkOutsideRoot, path,
-                            $"{path} is a symbolic link to {probe.LinkTarget}, outside {containmentRoot}; NpmHardening does not follow it silently. Run again with -Force to write the file it points to.");
-                }
-                writePath = probe.LinkTarget;
-                probe = Files.Probe(writePath);
-                if (probe.IsDirectory)
-                    throw new NpmrcWriteException(NpmrcWriteError.NotAFile, path, $"{path} points to {writePath}, which is a directory, not a config file.");
-            }
-            if (probe.IsReadOnly && !Force)
-                throw new NpmrcWriteException(NpmrcWriteError.ReadOnly, path,
-                    $"{path} is marked read-only, so it was not changed. Clear the read-only mark, or run again with -Force (it stays read-only afterwards).");
-            return writePath;
-        }
-
-        private bool IsUnder(string candidate, string root)
-        {
-            var comparison = Files.IsWindows ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-            var r = root.TrimEnd('/', '\\');
-            if (string.Equals(candidate, r, comparison)) return true;
-            return candidate.StartsWith(r + "/", comparison) || Files.IsWindows && candidate.StartsWith(r + "\\", comparison);
-        }
+        /// <summary>The file to write (a link's final target), or the refusal <see cref="NpmrcWriteCheck"/> also gives -WhatIf.</summary>
+        private string CheckTarget(string path, string? containmentRoot) =>
+            NpmrcWriteCheck.Target(Files, path, containmentRoot, Force, out var writePath) is NpmrcWriteException refused ? throw refused : writePath;
 
         private IDisposable Lock(string path, string writePath)
         {

@@ -28,6 +28,8 @@ namespace NpmHardening.Engine.Remediation
         BackupFailed,
         /// <summary>No backup with that id (or for that file) exists, or its bytes no longer match the manifest.</summary>
         BackupNotFound,
+        /// <summary>The folder the file belongs in does not exist (nothing creates it).</summary>
+        FolderNotFound,
     }
 
     /// <summary>A file that could not be written, named in the message with what to do about it.</summary>
@@ -65,6 +67,7 @@ namespace NpmHardening.Engine.Remediation
             NpmrcWriteError.ReadFailed => "ReadError",
             NpmrcWriteError.BackupFailed => "WriteError",
             NpmrcWriteError.BackupNotFound => "ObjectNotFound",
+            NpmrcWriteError.FolderNotFound => "ObjectNotFound",
             _ => "NotSpecified",
         };
     }

@@ -124,6 +124,9 @@ namespace NpmHardening.Commands
                 if (PassThru) foreach (var skipped in plan.Lines) WriteObject(skipped.ToOutput(file, null));
                 return;
             }
+            // what the writer would refuse (UTF-16 without -Force, read-only, a link out of the folder…) is an error before ShouldProcess
+            var refusal = NpmrcWriteCheck.Refusal(Writer, plan);
+            if (refusal != null) { WriteProblem(refusal); return; }
             var description = plan.Describe();
             if (!ShouldProcess(description, $"Change {description}?", "Protect-NpmrcToken")) return;
 

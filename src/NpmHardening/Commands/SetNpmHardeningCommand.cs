@@ -233,12 +233,14 @@ namespace NpmHardening.Commands
         protected override void Handle(HardeningPlan plan)
         {
             WritePlanWarnings(plan, false);
-            if (plan.Problem != null) { WriteWriteError(plan.Problem); return; }
-            if (!plan.HasChanges)
+            if (!plan.HasChanges && plan.Problem == null)
             {
                 WriteVerbose($"{plan.Path}: already compliant, nothing to change.");
                 return;
             }
+            // what the writer would refuse is an error before ShouldProcess, so -WhatIf shows the failure the real run would hit
+            var refusal = NpmrcWriteCheck.Refusal(Writer, plan);
+            if (refusal != null) { WriteWriteError(refusal); return; }
             if (!ShouldProcess(plan.Describe(), $"Change {plan.Describe()}?", "Set-NpmHardening")) return;
             var result = Writer.TryApply(plan);
             foreach (var w in result.Warnings) WriteWarning($"{result.Path}: {w}");
