@@ -131,12 +131,30 @@ Describe 'Set-NpmHardening' {
         ($warnings -join "`n") | Should -BeLike '*npm_config_strict_ssl*still wins*'
     }
 
-    It 'skips keys the detected npm does not know, with a warning naming the upgrade' {
-        $warnings = $null
-        $changes = @(Set-NpmHardening -Setting @{ 'no-such-npm-key-xyz' = 'on' } -Environment $envTable -PassThru -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue)
-        $changes.Count | Should -Be 0
-        ($warnings -join "`n") | Should -BeLike '*no-such-npm-key-xyz*not written*'
+    It 'refuses at binding a -Setting no npm accepts (<Setting.Keys>), whatever -ErrorAction says' -ForEach @(
+        @{ Setting = @{ 'no-such-npm-key-xyz' = 'on' }; Expected = "*'no-such-npm-key-xyz' is not an npm config key*" }
+        @{ Setting = @{ 'strict-sll' = $true }; Expected = "*Did you mean 'strict-ssl'?*" }
+        @{ Setting = @{ 'strict-ssl' = 'maybe' }; Expected = "*strict-ssl does not accept 'maybe'*true or false*" }
+    ) {
+        $thrown = $null
+        try { Set-NpmHardening -Setting $Setting -Environment $envTable -Confirm:$false -ErrorAction SilentlyContinue -WarningAction SilentlyContinue }
+        catch { $thrown = $_ }
+        $thrown | Should -Not -BeNullOrEmpty
+        $thrown.FullyQualifiedErrorId | Should -Be 'ParameterArgumentValidationError,NpmHardening.Commands.SetNpmHardeningCommand'
+        $thrown.Exception.Message | Should -BeLike $Expected
         Test-Path -LiteralPath $npmrc | Should -BeFalse
+    }
+
+    It 'a key the installed npm does not have yet is a non-terminating error naming the file and the upgrade, not a warning' {
+        $errors = $null
+        $changes = @(Set-NpmHardening -Setting @{ 'strict-npmrc' = $true; 'min-release-age' = 5 } -Environment $envTable -PassThru -Confirm:$false -ErrorVariable errors -ErrorAction SilentlyContinue)
+        @($errors).Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -Be 'NpmSettingNeedsNpmUpgrade,NpmHardening.Commands.SetNpmHardeningCommand'
+        $errors[0].CategoryInfo.Category | Should -Be 'NotInstalled'
+        $errors[0].TargetObject | Should -Be $npmrc
+        $errors[0].Exception.Message | Should -BeLike '*strict-npmrc needs npm*12*'
+        $changes.Key | Should -Be 'min-release-age'   # the rest is still written
+        { Set-NpmHardening -Setting @{ 'strict-npmrc' = $true } -Environment $envTable -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'NpmSettingNeedsNpmUpgrade,NpmHardening.Commands.SetNpmHardeningCommand'
     }
 
     It '-Scope Builtin warns that upgrading npm replaces the file (-WhatIf)' {

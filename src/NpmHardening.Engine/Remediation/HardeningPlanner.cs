@@ -159,7 +159,7 @@ namespace NpmHardening.Engine.Remediation
             {
                 var key = d.Key;
                 var def = Catalog.Find(key, inputs.Version);
-                if (def == null && !IsRegistryScopedKey(key, inputs.Version))
+                if (def == null && !HardeningSettings.IsRegistryScopedKey(key, inputs.Version))
                 {
                     warnings.Add(UnknownKeyWarning(key, inputs.Version));
                     continue;
@@ -246,15 +246,6 @@ namespace NpmHardening.Engine.Remediation
                 warnings.Add(new PlanWarning(PlanWarningKind.FileProblem, null, problem.Message));
                 return new HardeningPlan(target, bytes, Array.Empty<PlannedChange>(), warnings, utf16, problem, inputs);
             }
-        }
-
-        /// <summary>Keys npm accepts without a definition of their own: //registry/:_authToken and @scope:registry style.</summary>
-        private static bool IsRegistryScopedKey(string key, NpmVersion version)
-        {
-            int colon = key.LastIndexOf(':');
-            if (colon < 0) return false;
-            var baseKey = key.Substring(colon + 1);
-            return Catalog.IsKnown(baseKey, version) || Catalog.NerfDarts.Contains(baseKey);
         }
 
         private static PlanWarning UnknownKeyWarning(string key, NpmVersion version)

@@ -33,6 +33,7 @@ namespace NpmHardening.Commands
 
         [Parameter(ParameterSetName = SettingSet, Mandatory = true)]
         [ValidateNotNullOrEmpty]
+        [ValidateNpmSetting]
         public Hashtable? Setting { get; set; }
 
         [Parameter(ParameterSetName = FindingSet, Mandatory = true, ValueFromPipeline = true)]
@@ -131,16 +132,33 @@ namespace NpmHardening.Commands
         /// <summary>After every context.</summary>
         protected virtual void Finish() { }
 
-        /// <summary>Plan warnings to the warning stream (the Windows Global note to verbose); file problems are left to the caller.</summary>
+        /// <summary>
+        /// Plan warnings to the warning stream (the Windows Global note to verbose). A setting asked for by -Setting or a
+        /// piped finding that the plan cannot write for this npm (a key it does not have yet, a value its type refuses) is
+        /// a non-terminating error naming the file, so -ErrorAction Stop stops on it; a baseline key this npm does not
+        /// have stays a warning (the posture rule is NotApplicable for it). File problems are left to the caller.
+        /// </summary>
         protected void WritePlanWarnings(HardeningPlan plan, bool asVerbose)
         {
             foreach (var w in plan.Warnings)
             {
                 if (plan.Problem != null && w.Kind == PlanWarningKind.FileProblem) continue;
-                if (asVerbose || w.Kind == PlanWarningKind.Note) WriteVerbose(w.Message);
+                if (!asVerbose && ParameterSetName != BaselineSet && NotWritten(w.Kind) is ErrorCategory category)
+                    WriteError(new ErrorRecord(new InvalidOperationException(w.Message), "NpmSetting" + w.Kind, category, plan.Path));
+                else if (asVerbose || w.Kind == PlanWarningKind.Note) WriteVerbose(w.Message);
                 else WriteWarning(w.Message);
             }
         }
+
+        /// <summary>The error category of a desired setting the plan leaves unwritten; null for the other warnings.</summary>
+        private static ErrorCategory? NotWritten(PlanWarningKind kind) => kind switch
+        {
+            PlanWarningKind.NeedsNpmUpgrade => ErrorCategory.NotInstalled,
+            PlanWarningKind.UnknownKey => ErrorCategory.InvalidArgument,
+            PlanWarningKind.InvalidValue => ErrorCategory.InvalidArgument,
+            PlanWarningKind.ValueNotRepresentable => ErrorCategory.InvalidArgument,
+            _ => null,
+        };
 
         protected void WriteWriteError(NpmrcWriteException e)
         {
@@ -153,15 +171,7 @@ namespace NpmHardening.Commands
             switch (ParameterSetName)
             {
                 case SettingSet:
-                    var pairs = new List<KeyValuePair<string, object?>>();
-                    foreach (DictionaryEntry e in Setting!)
-                    {
-                        var key = Convert.ToString(e.Key, System.Globalization.CultureInfo.InvariantCulture) ?? "";
-                        var value = e.Value is PSObject ps ? ps.BaseObject : e.Value;
-                        if (value is object[] array) value = array.Select(v => v is PSObject p ? p.BaseObject : v).ToList();
-                        pairs.Add(new KeyValuePair<string, object?>(key, value));
-                    }
-                    return HardeningSettings.FromMap(pairs, "-Setting");
+                    return HardeningSettings.FromMap(ValidateNpmSettingAttribute.Pairs(Setting!), "-Setting");
                 case FindingSet:
                     return HardeningSettings.FromFindings(_findings.Cast<NpmSecurityFinding>());
                 default:
