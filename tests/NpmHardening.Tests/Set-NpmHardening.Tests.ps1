@@ -117,6 +117,75 @@ Describe 'Set-NpmHardening' {
         Test-Path -LiteralPath $npmrc | Should -BeFalse
     }
 
+    Context 'project folders from -Path and the pipeline' {
+        BeforeEach {
+            $projects = foreach ($name in 'a', 'b', 'c') {
+                $p = Join-Path $m.Root "repo/$name"
+                New-Item -ItemType Directory -Path $p -Force | Out-Null
+                Set-Content -LiteralPath (Join-Path $p 'package.json') -Value '{}'
+                $p
+            }
+            $parameters = @{ Scope = 'Project'; Setting = @{ 'min-release-age' = 7 }; Environment = $envTable }
+        }
+
+        It 'piped folders (Get-ChildItem -Directory) are the project folders, with -WhatIf too; the current folder is not touched' {
+            Push-Location -LiteralPath $m.Project
+            try {
+                $transcript = Join-Path $TestDrive 'piped.txt'
+                Start-Transcript -LiteralPath $transcript -Force | Out-Null
+                try { Get-ChildItem -LiteralPath (Join-Path $m.Root 'repo') -Directory | Set-NpmHardening -Scope Project -Environment $envTable -WhatIf -WarningAction SilentlyContinue }
+                finally { Stop-Transcript | Out-Null }
+                $text = Get-Content -LiteralPath $transcript -Raw
+                foreach ($p in $projects) { $text | Should -BeLike "*What if: $(Join-Path $p '.npmrc'):*" }
+                $text | Should -Not -BeLike "*What if: $(Join-Path $m.Project '.npmrc')*"
+
+                $changes = @(Get-ChildItem -LiteralPath (Join-Path $m.Root 'repo') -Directory | Set-NpmHardening @parameters -PassThru -Confirm:$false)
+                @($changes.Path | Sort-Object) | Should -Be @($projects | ForEach-Object { Join-Path $_ '.npmrc' })
+                Test-Path -LiteralPath (Join-Path $m.Project '.npmrc') | Should -BeFalse
+            }
+            finally { Pop-Location }
+        }
+
+        It 'binds FullName (.NET objects), Path (Resolve-Path) and package.json files to their folders' {
+            $a = @(([System.IO.DirectoryInfo] $projects[0]) | Set-NpmHardening @parameters -PassThru -Confirm:$false)
+            $a.Path | Should -Be (Join-Path $projects[0] '.npmrc')
+            $b = @(Resolve-Path -LiteralPath $projects[1] | Set-NpmHardening @parameters -PassThru -Confirm:$false)
+            $b.Path | Should -Be (Join-Path $projects[1] '.npmrc')
+            $c = @(Get-Item -LiteralPath (Join-Path $projects[2] 'package.json') | Set-NpmHardening @parameters -PassThru -Confirm:$false)
+            $c.Path | Should -Be (Join-Path $projects[2] '.npmrc')
+        }
+
+        It '-Path takes several folders (and wildcards); -LiteralPath takes them literally' {
+            $changes = @(Set-NpmHardening @parameters -Path $projects[0], $projects[1] -PassThru -Confirm:$false)
+            @($changes.Path) | Should -Be @((Join-Path $projects[0] '.npmrc'), (Join-Path $projects[1] '.npmrc'))
+            $wild = @(Set-NpmHardening -Scope Project -Setting @{ 'min-release-age' = 9 } -Environment $envTable -Path (Join-Path $m.Root 'repo/*') -PassThru -Confirm:$false)
+            $wild.Count | Should -Be 3
+            $literal = @(Set-NpmHardening -Scope Project -Setting @{ 'min-release-age' = 11 } -Environment $envTable -LiteralPath $projects[2] -PassThru -Confirm:$false)
+            $literal.Path | Should -Be (Join-Path $projects[2] '.npmrc')
+        }
+
+        It 'refuses piped objects that are neither folders nor findings, and files that are not package.json' {
+            $errors = $null
+            $out = @(1, 'text' | Set-NpmHardening -Scope Project -Environment $envTable -PassThru -Confirm:$false -ErrorVariable errors -ErrorAction SilentlyContinue)
+            $out.Count | Should -Be 0
+            @($errors | Where-Object FullyQualifiedErrorId -eq 'InputObjectNotRecognized,NpmHardening.Commands.SetNpmHardeningCommand').Count | Should -Be 2
+            $file = Join-Path $projects[0] 'readme.txt'
+            Set-Content -LiteralPath $file -Value 'x'
+            $errors = $null
+            Get-Item -LiteralPath $file | Set-NpmHardening @parameters -Confirm:$false -ErrorVariable errors -ErrorAction SilentlyContinue
+            $errors[0].FullyQualifiedErrorId | Should -Be 'ProjectFolderNotFound,NpmHardening.Commands.SetNpmHardeningCommand'
+            Test-Path -LiteralPath (Join-Path $projects[0] '.npmrc') | Should -BeFalse
+            Test-Path -LiteralPath (Join-Path $m.Project '.npmrc') | Should -BeFalse
+        }
+
+        It 'an empty pipeline changes nothing (not the current folder)' {
+            Push-Location -LiteralPath $m.Project
+            try { @() | Set-NpmHardening -Scope Project -Setting @{ 'min-release-age' = 7 } -Environment $envTable -Confirm:$false }
+            finally { Pop-Location }
+            Test-Path -LiteralPath (Join-Path $m.Project '.npmrc') | Should -BeFalse
+        }
+    }
+
     It '-Path without -Scope Project is refused' {
         { Set-NpmHardening -Path $m.Project -Environment $envTable -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'PathWithoutProjectScope,NpmHardening.Commands.SetNpmHardeningCommand'
     }
