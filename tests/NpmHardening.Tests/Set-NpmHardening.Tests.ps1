@@ -8,6 +8,7 @@ BeforeAll {
     Import-Module -Name $env:NPMH_MODULE_PATH -Force -ErrorAction Stop
 
     . (Join-Path $PSScriptRoot 'TestMachine.ps1')
+    . (Join-Path $PSScriptRoot 'SupportedNode.ps1')
 
     # The machine's environment plus a backup store under the machine (both the Unix and the Windows variable).
     function Get-HardeningEnvironment($Machine, [hashtable] $Extra = @{}) {
@@ -344,7 +345,8 @@ Describe 'Set-NpmHardening' {
 Describe 'Test-NpmHardening' {
     BeforeEach {
         $m = New-TestMachine
-        $envTable = Get-HardeningEnvironment $m
+        # a supported node, so the baseline's NPMH1003 does not depend on the node of the test machine
+        $envTable = Get-HardeningEnvironment $m @{ PATH = (Add-TestNode $m) }
         $npmrc = Join-Path $m.Home '.npmrc'
     }
     AfterEach {

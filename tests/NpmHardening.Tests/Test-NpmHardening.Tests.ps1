@@ -7,6 +7,7 @@ BeforeAll {
     Import-Module -Name $env:NPMH_MODULE_PATH -Force -ErrorAction Stop
 
     . (Join-Path $PSScriptRoot 'TestMachine.ps1')
+    . (Join-Path $PSScriptRoot 'SupportedNode.ps1')
 
     function Get-HardeningEnvironment($Machine, [hashtable] $Extra = @{}) {
         $state = Join-Path $Machine.Root 'state'
@@ -119,5 +120,143 @@ Describe 'Test-NpmHardening: invalid input is an error, never a pass' {
         Test-NpmHardening @projects -Path $a, $b | Should -BeFalse
         Write-Utf8File (Join-Path $b '.npmrc') "min-release-age=7`n"
         Test-NpmHardening @projects -Path $a, $b | Should -BeTrue
+    }
+}
+
+Describe 'Test-NpmHardening and Get-NpmSecurityPosture -Summary: one definition of compliant' {
+    BeforeEach {
+        $m = New-TestMachine
+        # a node newer than every end-of-life entry, so NPMH1003 judges nothing about the test machine or today's date
+        $nodePath = Add-TestNode $m '99.0.0'
+        $envTable = Get-HardeningEnvironment $m @{ PATH = $nodePath }
+        $npmrc = Join-Path $m.Home '.npmrc'
+        Push-Location -LiteralPath $m.Home
+    }
+    AfterEach {
+        Pop-Location
+        Remove-Item -LiteralPath $m.Root -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'after Set-NpmHardening both say compliant; before it, both say not compliant' {
+        Write-Utf8File $npmrc "strict-ssl=false`n"
+        Test-NpmHardening -Environment $envTable | Should -BeFalse
+        (Get-NpmSecurityPosture -Environment $envTable -Summary).Compliant | Should -BeFalse
+        Set-NpmHardening -Environment $envTable -Confirm:$false -WarningAction SilentlyContinue
+        $summary = Get-NpmSecurityPosture -Environment $envTable -Summary
+        $summary.Compliant | Should -BeTrue -Because $summary.Message
+        $result = Test-NpmHardening -Environment $envTable -Detailed
+        $result.Compliant | Should -BeTrue -Because $result.Message
+        $result.Message | Should -BeLike 'COMPLIANT (Recommended)*'
+        Test-NpmHardening -Environment $envTable | Should -BeTrue
+    }
+
+    It 'an npm_config_* variable that overrides the file is not compliant, and the reason names the variable and layer' {
+        $e = Get-HardeningEnvironment $m @{ PATH = $nodePath; npm_config_strict_ssl = 'false' }
+        Set-NpmHardening -Environment $e -Confirm:$false -WarningAction SilentlyContinue
+        $ssl = Get-NpmSecurityPosture -Environment $e -RuleId NPMH2001
+        $ssl.Status | Should -Be 'Fail'
+        (Get-NpmSecurityPosture -Environment $e -Summary).Compliant | Should -BeFalse
+        $verbose = @(Test-NpmHardening -Environment $e -Verbose 4>&1)
+        $verbose[-1] | Should -BeFalse
+        ($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message) -join "`n" | Should -BeLike '*Not compliant*NPMH2001*npm_config_strict_ssl*'
+        $reason = @((Test-NpmHardening -Environment $e -Detailed).Reasons | Where-Object Code -eq 'NPMH2001')
+        $reason.Count | Should -Be 1
+        $reason[0].Layer | Should -Be 'Env'
+        $reason[0].Source | Should -Be 'npm_config_strict_ssl'
+        $reason[0].Setting | Should -Be 'strict-ssl'
+
+        # explicit settings: the override is the reason, even though the file holds the value
+        Write-Utf8File $npmrc "strict-ssl=true`n"
+        $overridden = Test-NpmHardening -Setting @{ 'strict-ssl' = $true } -Environment $e -Detailed
+        $overridden.Compliant | Should -BeFalse
+        $o = @($overridden.Reasons | Where-Object Code -eq 'Overridden')
+        $o.Count | Should -Be 1
+        ($o[0].Layer, $o[0].Source) | Should -Be @('Env', 'npm_config_strict_ssl')
+        $overridden.Message | Should -BeLike '*Overridden strict-ssl (Env: npm_config_strict_ssl)*'
+    }
+
+    It 'a project .npmrc that overrides the user file is not compliant for the user in that project' {
+        Set-NpmHardening -Environment $envTable -Confirm:$false -WarningAction SilentlyContinue
+        Write-Utf8File (Join-Path $m.Project '.npmrc') "strict-ssl=false`n"
+        Push-Location -LiteralPath $m.Project
+        try {
+            $result = Test-NpmHardening -Environment $envTable -Detailed
+            (Get-NpmSecurityPosture -Environment $envTable -Summary).Compliant | Should -BeFalse
+        }
+        finally { Pop-Location }
+        $result.Compliant | Should -BeFalse
+        $ssl = @($result.Reasons | Where-Object Code -eq 'NPMH2001')[0]
+        $ssl.Layer | Should -Be 'Project'
+        $ssl.Source | Should -Be "$(Join-Path $m.Project '.npmrc'):1"
+    }
+
+    It 'what no config value fixes (an end-of-life node) keeps both not compliant after Set-NpmHardening' {
+        $old = Add-TestNode $m '16.20.2'
+        $e = Get-HardeningEnvironment $m @{ PATH = $old }
+        Set-NpmHardening -Environment $e -Confirm:$false -WarningAction SilentlyContinue
+        (Get-NpmSecurityPosture -Environment $e -Summary).FailedRules | Should -Contain 'NPMH1003'
+        $result = Test-NpmHardening -Environment $e -Detailed
+        $result.Compliant | Should -BeFalse
+        $result.Reasons.Code | Should -Contain 'NPMH1003'
+        $result.Reasons.Code | Should -Not -Contain 'PendingChange'   # the file itself is done
+    }
+
+    It 'never says compliant where the summary does not, in every state tried (<State>)' -ForEach @(
+        @{ State = 'default'; Rc = ''; Extra = @{} }
+        @{ State = 'weak file'; Rc = "strict-ssl=false`naudit=false`n"; Extra = @{} }
+        @{ State = 'plaintext token'; Rc = "//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789`n"; Extra = @{} }
+        @{ State = 'env override'; Rc = ''; Extra = @{ npm_config_ignore_scripts = 'false'; npm_config_allow_git = 'all' } }
+        @{ State = 'registry not allowed'; Rc = "registry=https://npm.corp.example/`n"; Extra = @{} }
+        @{ State = 'http registry'; Rc = "registry=http://npm.corp.example/`n"; Extra = @{} }
+    ) {
+        if ($Rc) { Write-Utf8File $npmrc $Rc }
+        $extra = @{ PATH = $nodePath } + $Extra
+        $e = Get-HardeningEnvironment $m $extra
+        foreach ($round in 'before Set', 'after Set') {
+            $summary = Get-NpmSecurityPosture -Environment $e -Summary
+            $test = Test-NpmHardening -Environment $e -Detailed
+            if (-not $summary.Compliant) { $test.Compliant | Should -BeFalse -Because "$State ${round}: the summary says $($summary.Message)" }
+            if ($round -eq 'after Set') {
+                # nothing left for Set to change: the two answers are the same
+                @($test.Reasons | Where-Object Code -eq 'PendingChange').Count | Should -Be 0
+                $test.Compliant | Should -Be $summary.Compliant -Because "$State after Set: $($test.Message) / $($summary.Message)"
+                # and every rule the summary fails is a reason of the test
+                foreach ($rule in @($summary.Reasons | Where-Object Code -like 'NPMH*').Code) { $test.Reasons.Code | Should -Contain $rule }
+            }
+            Set-NpmHardening -Environment $e -Confirm:$false -WarningAction SilentlyContinue -ErrorAction SilentlyContinue
+        }
+    }
+
+    It '-AllowedRegistry is the posture''s: a private registry is compliant only when it is allowed' {
+        Set-NpmHardening -Environment $envTable -Confirm:$false -WarningAction SilentlyContinue
+        Add-Content -LiteralPath $npmrc -Value 'registry=https://npm.corp.example/'
+        $denied = Test-NpmHardening -Environment $envTable -Detailed
+        $denied.Reasons.Code | Should -Contain 'NPMH2003'
+        Test-NpmHardening -Environment $envTable -AllowedRegistry https://npm.corp.example/ | Should -BeTrue
+        (Get-NpmSecurityPosture -Environment $envTable -AllowedRegistry https://npm.corp.example/ -Summary).Compliant | Should -BeTrue
+    }
+
+    It 'a missing -UserProfile makes -Summary not compliant too (nothing audited is not a pass)' {
+        $missing = Join-Path $m.Root 'gone'
+        $summary = Get-NpmSecurityPosture -UserProfile $missing -Environment $envTable -Summary -ErrorAction SilentlyContinue
+        $summary.Compliant | Should -BeFalse
+        $summary.Reasons.Code | Should -Contain 'NotEvaluated'
+        $summary.Message | Should -BeLike "NON-COMPLIANT*not evaluated: $missing*"
+        $both = Get-NpmSecurityPosture -UserProfile $m.Home, $missing -Environment $envTable -Summary -ErrorAction SilentlyContinue
+        $both.Compliant | Should -BeFalse
+    }
+
+    It '-Detailed returns one NpmComplianceResult with a list view, also deserialized, and a one-line message' {
+        Write-Utf8File $npmrc "strict-ssl=false`n"
+        $result = @(Test-NpmHardening -Environment $envTable -Detailed)
+        $result.Count | Should -Be 1
+        $result[0].PSObject.TypeNames[0] | Should -Be 'NpmHardening.NpmComplianceResult'
+        $result[0].Message | Should -Not -Match '[\r\n]'
+        $result[0].Message.Length | Should -BeLessThan 2048
+        $view = $result[0] | Format-List | Out-String -Width 200
+        $view | Should -BeLike '*Compliant*False*Reasons*PendingChange*strict-ssl*'
+        $deserialized = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($result[0], 3))
+        ($deserialized | Format-List | Out-String -Width 200) | Should -Be $view
+        ($result[0].Reasons | Format-Table | Out-String -Width 200) | Should -BeLike '*Code*Setting*Where*Context*Message*NPMH2001*'
     }
 }

@@ -186,7 +186,8 @@ namespace NpmHardening.Engine.Remediation
                 {
                     if (overridden)
                         warnings.Add(new PlanWarning(PlanWarningKind.Overridden, key,
-                            $"{key} is already {Show(key, atTarget)} for {target.Path}, but {Where(deciding!)} sets it to {Show(key, deciding!.Value)} and wins: npm does not use the compliant value.{RemoveHint(deciding)}"));
+                            $"{key} is already {Show(key, atTarget)} for {target.Path}, but {Where(deciding!)} sets it to {Show(key, deciding!.Value)} and wins: npm does not use the compliant value.{RemoveHint(deciding)}")
+                            { Layer = deciding.Layer.ToString(), Source = AuditRun.SourceOf(deciding) });
                     continue;
                 }
 
@@ -228,7 +229,8 @@ namespace NpmHardening.Engine.Remediation
                 {
                     change.StillOverriddenBy = Where(deciding!);
                     warnings.Add(new PlanWarning(PlanWarningKind.Overridden, key,
-                        $"{key} will be {newShown} in {target.Path}, but {Where(deciding!)} sets it to {Show(key, deciding!.Value)} and still wins: npm will not use the new value.{RemoveHint(deciding)}"));
+                        $"{key} will be {newShown} in {target.Path}, but {Where(deciding!)} sets it to {Show(key, deciding!.Value)} and still wins: npm will not use the new value.{RemoveHint(deciding)}")
+                        { Layer = deciding.Layer.ToString(), Source = AuditRun.SourceOf(deciding) });
                 }
                 changes.Add(change);
             }
