@@ -6,7 +6,7 @@
 BeforeAll {
     $script:Module = Import-Module -Name $env:NPMH_MODULE_PATH -Force -PassThru -ErrorAction Stop
     . (Join-Path $PSScriptRoot 'TestMachine.ps1')
-    . (Join-Path $PSScriptRoot 'SupportedNode.ps1')
+    . (Join-Path $PSScriptRoot 'HardeningMachine.ps1')
     $script:DscModule = @($Module.NestedModules | Where-Object Name -eq 'NpmHardeningDsc')[0]
 
     # A fresh instance of the resource class, from the module the built manifest loaded.
@@ -16,13 +16,6 @@ BeforeAll {
         $resource
     }
 
-    # The machine's environment with a supported node (so the baseline's NPMH1003 does not judge the test machine's).
-    function Get-HardeningEnvironment($Machine, [hashtable] $Extra = @{}) {
-        $state = Join-Path $Machine.Root 'state'
-        $all = @{ XDG_STATE_HOME = $state; LOCALAPPDATA = $state; PATH = (Add-TestNode $Machine) }
-        foreach ($k in $Extra.Keys) { $all[$k] = $Extra[$k] }
-        Get-TestEnvironment $Machine $all
-    }
 }
 
 AfterAll {

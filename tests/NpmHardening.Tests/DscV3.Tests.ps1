@@ -6,7 +6,7 @@
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestMachine.ps1')
-    . (Join-Path $PSScriptRoot 'SupportedNode.ps1')
+    . (Join-Path $PSScriptRoot 'HardeningMachine.ps1')
     $script:ModuleBase = Split-Path -Parent $env:NPMH_MODULE_PATH
     $script:ManifestFile = Join-Path $ModuleBase 'NpmHardening.dsc.resource.json'
     $script:Manifest = Get-Content -LiteralPath $ManifestFile -Raw | ConvertFrom-Json
@@ -38,13 +38,6 @@ BeforeAll {
         @{ ExitCode = $exitCode; Stdout = $text; Stderr = $stderr; State = $state; Lines = @($stdout).Count }
     }
 
-    # The machine's environment with a supported node (so the baseline's NPMH1003 does not judge the test machine's).
-    function Get-InstanceEnvironment($Machine, [hashtable] $Extra = @{}) {
-        $state = Join-Path $Machine.Root 'state'
-        $all = @{ XDG_STATE_HOME = $state; LOCALAPPDATA = $state; PATH = (Add-TestNode $Machine) }
-        foreach ($k in $Extra.Keys) { $all[$k] = $Extra[$k] }
-        Get-TestEnvironment $Machine $all
-    }
 }
 
 Describe 'DSC v3 resource manifest NpmHardening.dsc.resource.json' {
@@ -98,7 +91,7 @@ Describe 'DSC v3 JSON contract, by running the declared commands' {
     BeforeEach {
         $m = New-TestMachine
         $npmrc = Join-Path $m.Home '.npmrc'
-        $instance = @{ scope = 'User'; target = '~'; baseline = 'Recommended'; environment = (Get-InstanceEnvironment $m) }
+        $instance = @{ scope = 'User'; target = '~'; baseline = 'Recommended'; environment = (Get-HardeningEnvironment $m) }
     }
     AfterEach {
         if (-not $OnWindows) { & chmod -R u+rwx $m.Root 2>$null }
@@ -181,7 +174,7 @@ Describe 'DSC v3 JSON contract, by running the declared commands' {
     }
 
     It 'an npm_config_* variable that overrides the file is not in the desired state, and reasons name it' {
-        $instance['environment'] = Get-InstanceEnvironment $m @{ npm_config_strict_ssl = 'false' }
+        $instance['environment'] = Get-HardeningEnvironment $m @{ npm_config_strict_ssl = 'false' }
         $set = Invoke-DscOperation 'set' $instance
         $set.ExitCode | Should -Be 0 -Because $set.Stderr
         $set.Lines | Should -Be 1   # the warning about the override goes to stderr, stdout stays one JSON line

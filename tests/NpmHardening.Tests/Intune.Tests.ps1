@@ -11,7 +11,7 @@ BeforeDiscovery {
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestMachine.ps1')
-    . (Join-Path $PSScriptRoot 'SupportedNode.ps1')
+    . (Join-Path $PSScriptRoot 'HardeningMachine.ps1')
     $script:IntuneDir = [System.IO.Path]::Combine($env:NPMH_REPO_ROOT, 'docs', 'examples', 'intune')
     $script:Detect = Join-Path $IntuneDir 'Detect-NpmHardening.ps1'
     $script:Remediate = Join-Path $IntuneDir 'Remediate-NpmHardening.ps1'

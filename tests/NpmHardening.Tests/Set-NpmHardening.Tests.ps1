@@ -8,15 +8,8 @@ BeforeAll {
     Import-Module -Name $env:NPMH_MODULE_PATH -Force -ErrorAction Stop
 
     . (Join-Path $PSScriptRoot 'TestMachine.ps1')
-    . (Join-Path $PSScriptRoot 'SupportedNode.ps1')
+    . (Join-Path $PSScriptRoot 'HardeningMachine.ps1')
 
-    # The machine's environment plus a backup store under the machine (both the Unix and the Windows variable).
-    function Get-HardeningEnvironment($Machine, [hashtable] $Extra = @{}) {
-        $state = Join-Path $Machine.Root 'state'
-        $extraAll = @{ XDG_STATE_HOME = $state; LOCALAPPDATA = $state }
-        foreach ($k in $Extra.Keys) { $extraAll[$k] = $Extra[$k] }
-        Get-TestEnvironment $Machine $extraAll
-    }
 
     # Every file under the machine with its hash: what "writes nothing at all" is checked against.
     function Get-TreeSnapshot($Machine) {
@@ -345,8 +338,8 @@ Describe 'Set-NpmHardening' {
 Describe 'Test-NpmHardening' {
     BeforeEach {
         $m = New-TestMachine
-        # a supported node, so the baseline's NPMH1003 does not depend on the node of the test machine
-        $envTable = Get-HardeningEnvironment $m @{ PATH = (Add-TestNode $m) }
+        # with a supported node (HardeningMachine.ps1), so the baseline's NPMH1003 does not judge the test machine's
+        $envTable = Get-HardeningEnvironment $m
         $npmrc = Join-Path $m.Home '.npmrc'
     }
     AfterEach {

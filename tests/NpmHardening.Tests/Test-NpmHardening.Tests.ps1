@@ -7,14 +7,8 @@ BeforeAll {
     Import-Module -Name $env:NPMH_MODULE_PATH -Force -ErrorAction Stop
 
     . (Join-Path $PSScriptRoot 'TestMachine.ps1')
-    . (Join-Path $PSScriptRoot 'SupportedNode.ps1')
+    . (Join-Path $PSScriptRoot 'HardeningMachine.ps1')
 
-    function Get-HardeningEnvironment($Machine, [hashtable] $Extra = @{}) {
-        $state = Join-Path $Machine.Root 'state'
-        $extraAll = @{ XDG_STATE_HOME = $state; LOCALAPPDATA = $state }
-        foreach ($k in $Extra.Keys) { $extraAll[$k] = $Extra[$k] }
-        Get-TestEnvironment $Machine $extraAll
-    }
 
     # Runs Test-NpmHardening and returns its output, its errors and its verbose lines.
     function Invoke-Test([hashtable] $Parameters, $InputObject) {

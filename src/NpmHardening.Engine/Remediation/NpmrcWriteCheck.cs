@@ -63,25 +63,19 @@ namespace NpmHardening.Engine.Remediation
         }
 
         /// <summary>What <paramref name="writer"/> would refuse when applying <paramref name="plan"/>, as far as it can be known before the write; null: nothing.</summary>
-        public static NpmrcWriteException? Refusal(NpmrcFileWriter writer, HardeningPlan plan)
-        {
-            if (writer == null) throw new ArgumentNullException(nameof(writer));
-            if (plan == null) throw new ArgumentNullException(nameof(plan));
-            if (plan.Problem != null) return plan.Problem;
-            if (!plan.HasChanges) return null;
-            return Target(writer.Files, plan.Path, plan.Target.ContainmentRoot, writer.Force, out _)
-                   ?? Encoding(plan.Path, plan.ConvertsFromUtf16, writer.Force);
-        }
+        public static NpmrcWriteException? Refusal(NpmrcFileWriter writer, HardeningPlan plan) =>
+            (plan ?? throw new ArgumentNullException(nameof(plan))).Problem ?? Refusal(writer, plan.Target, plan.HasChanges, plan.ConvertsFromUtf16, null);
 
         /// <summary>The same for a token-protection plan (its own problem first: a <see cref="TokenProtectionException"/> or an <see cref="NpmrcWriteException"/>).</summary>
-        public static Exception? Refusal(NpmrcFileWriter writer, TokenProtectionPlan plan)
+        public static Exception? Refusal(NpmrcFileWriter writer, TokenProtectionPlan plan) =>
+            (plan ?? throw new ArgumentNullException(nameof(plan))).Problem ?? Refusal(writer, plan.Target, plan.HasChanges, plan.ConvertsFromUtf16, TokenProtectionWhile);
+
+        private static NpmrcWriteException? Refusal(NpmrcFileWriter writer, HardeningTarget target, bool hasChanges, bool convertsFromUtf16, string? @while)
         {
             if (writer == null) throw new ArgumentNullException(nameof(writer));
-            if (plan == null) throw new ArgumentNullException(nameof(plan));
-            if (plan.Problem != null) return plan.Problem;
-            if (!plan.HasChanges) return null;
-            return Target(writer.Files, plan.Path, plan.Target.ContainmentRoot, writer.Force, out _)
-                   ?? Encoding(plan.Path, plan.ConvertsFromUtf16, writer.Force, TokenProtectionWhile);
+            if (!hasChanges) return null;
+            return Target(writer.Files, target.Path, target.ContainmentRoot, writer.Force, out _)
+                   ?? Encoding(target.Path, convertsFromUtf16, writer.Force, @while);
         }
 
         internal const string TokenProtectionWhile = "while protecting its credentials";

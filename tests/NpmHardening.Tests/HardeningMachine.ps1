@@ -1,5 +1,11 @@
-# Shared by the compliance suites: a node of a chosen version beside the real npm, so that NPMH1003 (node end of life)
-# does not depend on the node installed on the test machine or on today's date. Dot-source it after TestMachine.ps1.
+# Shared by the hardening and compliance suites (Set/Test-NpmHardening, DSC, Intune). Dot-source it after
+# TestMachine.ps1.
+#
+# Get-HardeningEnvironment $Machine @{ ... } is the machine's environment with the backup store inside the machine
+# (XDG_STATE_HOME and LOCALAPPDATA) and a supported node first on PATH, plus the extra variables given.
+#
+# A node of a chosen version beside the real npm, so that NPMH1003 (node end of life) does not depend on the node
+# installed on the test machine or on today's date:
 #
 # Add-TestNode $Machine '99.0.0' returns the PATH to put in the machine's environment: a folder with a `node`
 # (version read from include/node/node_version.h, as NpmLocator reads it) and the real npm package linked in beside
@@ -38,4 +44,11 @@ function Add-TestNode($Machine, [string] $Version = '99.0.0') {
     & chmod 755 (Join-Path $bin 'node')
     New-Item -ItemType SymbolicLink -Path (Join-Path $root 'lib/node_modules/npm') -Target $npm | Out-Null
     $bin
+}
+
+function Get-HardeningEnvironment($Machine, [hashtable] $Extra = @{}) {
+    $state = Join-Path $Machine.Root 'state'
+    $all = @{ XDG_STATE_HOME = $state; LOCALAPPDATA = $state; PATH = (Add-TestNode $Machine) }
+    foreach ($k in $Extra.Keys) { $all[$k] = $Extra[$k] }
+    Get-TestEnvironment $Machine $all
 }
