@@ -6,6 +6,7 @@
 BeforeAll {
     $script:Module = Import-Module -Name $env:NPMH_MODULE_PATH -Force -PassThru -ErrorAction Stop
     . (Join-Path $PSScriptRoot 'TestMachine.ps1')
+    . (Join-Path $PSScriptRoot 'HardeningMachine.ps1')
     $script:DscModule = @($Module.NestedModules | Where-Object Name -eq 'NpmHardeningDsc')[0]
 
     # A fresh instance of the resource class, from the module the built manifest loaded.
@@ -15,10 +16,6 @@ BeforeAll {
         $resource
     }
 
-    function Get-HardeningEnvironment($Machine) {
-        $state = Join-Path $Machine.Root 'state'
-        Get-TestEnvironment $Machine @{ XDG_STATE_HOME = $state; LOCALAPPDATA = $state }
-    }
 }
 
 AfterAll {
@@ -54,6 +51,12 @@ Describe 'The NpmHardening DSC resource in the built module' {
         $kinds['Settings'] | Should -Be 'Optional'
         $kinds['Compliant'] | Should -Be 'NotConfigurable'
         $kinds['PendingChanges'] | Should -Be 'NotConfigurable'
+        $kinds['Reasons'] | Should -Be 'NotConfigurable'
+        $kinds['AllowedRegistry'] | Should -Be 'Optional'
+        # Machine Configuration's convention: Reasons of a class with Code and Phrase, named after the module
+        $reasonType = ($type.GetProperty('Reasons')).PropertyType.GetElementType()
+        $reasonType.Name | Should -Be 'NpmHardeningReason'
+        @($reasonType.GetProperties().Name | Sort-Object) | Should -Be @('Code', 'Phrase')
         (New-Resource @{}).Baseline | Should -Be 'Recommended'
     }
 
@@ -145,6 +148,46 @@ Describe 'NpmHardening DSC resource Get/Test/Set' {
     It 'refuses an empty Target and a Project scope without a folder' {
         { (New-Resource @{ Scope = 'User'; Target = ''; Environment = $envTable }).Test() } | Should -Throw '*Target*'
         { (New-Resource @{ Scope = 'Project'; Target = '~'; Environment = $envTable }).Test() } | Should -Throw '*project folder*'
+    }
+
+    It 'an invalid Settings entry (<Name>) is an error from Test and Get, never "in the desired state"' -ForEach @(
+        @{ Name = 'invalid value'; Settings = @{ 'strict-ssl' = 'maybe' }; Expected = "*strict-ssl does not accept 'maybe'*" }
+        @{ Name = 'misspelled key'; Settings = @{ 'strict-sll' = $true }; Expected = "*Did you mean 'strict-ssl'?*" }
+        @{ Name = 'unknown key'; Settings = @{ 'no-such-key' = 1 }; Expected = "*'no-such-key' is not an npm config key*" }
+    ) {
+        $resource = New-Resource @{ Scope = 'User'; Target = '~'; Settings = $Settings; Environment = $envTable }
+        { $resource.Test() } | Should -Throw $Expected
+        { $resource.Get() } | Should -Throw $Expected
+        { $resource.Set() } | Should -Throw $Expected
+        Test-Path -LiteralPath $npmrc | Should -BeFalse
+    }
+
+    It 'a Target folder that does not exist is an error from Test, never "in the desired state" (<Scope>)' -ForEach @(
+        @{ Scope = 'User' }
+        @{ Scope = 'Project' }
+    ) {
+        $missing = Join-Path $m.Root 'no-such-folder'
+        Write-Utf8File $npmrc "min-release-age=7`n"   # the account's own file is compliant: the answer must not come from it
+        $resource = New-Resource @{ Scope = $Scope; Target = $missing; Settings = @{ 'min-release-age' = 7 }; Environment = $envTable }
+        { $resource.Test() } | Should -Throw "*$missing*"
+    }
+
+    It 'an environment variable that overrides the file: Test false after Set, and Reasons name the rule and the variable' {
+        $e = Get-HardeningEnvironment $m @{ npm_config_strict_ssl = 'false' }
+        $resource = New-Resource @{ Scope = 'User'; Target = '~'; Environment = $e }
+        $resource.Set()
+        $resource.Test() | Should -BeFalse
+        $state = $resource.Get()
+        $state.Compliant | Should -BeFalse
+        @($state.PendingChanges).Count | Should -Be 0
+        $ssl = @($state.Reasons | Where-Object Code -eq 'NpmHardening:NpmHardening:NPMH2001')
+        $ssl.Count | Should -Be 1
+        $ssl[0].Phrase | Should -BeLike '*npm_config_strict_ssl*'
+        $ssl[0].GetType().Name | Should -Be 'NpmHardeningReason'
+        # the explicit setting: the override is the reason
+        $explicit = New-Resource @{ Scope = 'User'; Target = '~'; Settings = @{ 'strict-ssl' = $true }; Environment = $e }
+        $explicit.Test() | Should -BeFalse
+        @($explicit.Get().Reasons.Code) | Should -Contain 'NpmHardening:NpmHardening:Overridden'
     }
 
     It 'never returns a secret from Get' {

@@ -6,6 +6,7 @@
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestMachine.ps1')
+    . (Join-Path $PSScriptRoot 'HardeningMachine.ps1')
     $script:ModuleBase = Split-Path -Parent $env:NPMH_MODULE_PATH
     $script:ManifestFile = Join-Path $ModuleBase 'NpmHardening.dsc.resource.json'
     $script:Manifest = Get-Content -LiteralPath $ManifestFile -Raw | ConvertFrom-Json
@@ -37,10 +38,6 @@ BeforeAll {
         @{ ExitCode = $exitCode; Stdout = $text; Stderr = $stderr; State = $state; Lines = @($stdout).Count }
     }
 
-    function Get-InstanceEnvironment($Machine) {
-        $state = Join-Path $Machine.Root 'state'
-        Get-TestEnvironment $Machine @{ XDG_STATE_HOME = $state; LOCALAPPDATA = $state }
-    }
 }
 
 Describe 'DSC v3 resource manifest NpmHardening.dsc.resource.json' {
@@ -78,6 +75,9 @@ Describe 'DSC v3 resource manifest NpmHardening.dsc.resource.json' {
         $schema.properties.pendingChanges.readOnly | Should -BeTrue
         $schema.properties._inDesiredState | Should -Not -BeNullOrEmpty
         $schema.properties.environment.writeOnly | Should -BeTrue
+        $schema.properties.reasons.readOnly | Should -BeTrue
+        $schema.properties.reasons.items.required | Should -Be @('code', 'phrase')
+        $schema.properties.allowedRegistry | Should -Not -BeNullOrEmpty
     }
 
     It 'the resource script parses without errors' {
@@ -91,7 +91,7 @@ Describe 'DSC v3 JSON contract, by running the declared commands' {
     BeforeEach {
         $m = New-TestMachine
         $npmrc = Join-Path $m.Home '.npmrc'
-        $instance = @{ scope = 'User'; target = '~'; baseline = 'Recommended'; environment = (Get-InstanceEnvironment $m) }
+        $instance = @{ scope = 'User'; target = '~'; baseline = 'Recommended'; environment = (Get-HardeningEnvironment $m) }
     }
     AfterEach {
         if (-not $OnWindows) { & chmod -R u+rwx $m.Root 2>$null }
@@ -152,6 +152,50 @@ Describe 'DSC v3 JSON contract, by running the declared commands' {
         $bad.ExitCode | Should -Be 1
         $bad.Stdout | Should -BeNullOrEmpty
         $bad.Stderr | Should -BeLike '*project folder*'
+    }
+
+    It 'an instance that cannot be evaluated (<Name>) fails test with exit 1 and the reason on stderr, never _inDesiredState' -ForEach @(
+        @{ Name = 'strict-ssl maybe'; Change = @{ settings = @{ 'strict-ssl' = 'maybe' } }; Expected = "*strict-ssl does not accept 'maybe'*" }
+        @{ Name = 'misspelled key'; Change = @{ settings = @{ 'strict-sll' = $true } }; Expected = "*Did you mean 'strict-ssl'?*" }
+        @{ Name = 'missing user folder'; Change = @{ target = '/no/such/home'; settings = @{ 'min-release-age' = 7 } }; Expected = '*/no/such/home*' }
+        @{ Name = 'missing project folder'; Change = @{ scope = 'Project'; target = '/no/such/project'; settings = @{ 'min-release-age' = 7 } }; Expected = '*/no/such/project*' }
+    ) {
+        Write-Utf8File $npmrc "min-release-age=7`nstrict-ssl=true`n"   # this account's file is compliant: no answer may come from it
+        $instance.Remove('baseline')
+        foreach ($k in $Change.Keys) { $instance[$k] = $Change[$k] }
+        $operations = @('test')
+        if ($Name -eq 'strict-ssl maybe') { $operations += 'set' }
+        foreach ($operation in $operations) {
+            $r = Invoke-DscOperation $operation $instance
+            $r.ExitCode | Should -Be 1 -Because "$operation printed $($r.Stdout)"
+            $r.Stdout | Should -BeNullOrEmpty
+            $r.Stderr | Should -BeLike $Expected
+        }
+    }
+
+    It 'an npm_config_* variable that overrides the file is not in the desired state, and reasons name it' {
+        $instance['environment'] = Get-HardeningEnvironment $m @{ npm_config_strict_ssl = 'false' }
+        $set = Invoke-DscOperation 'set' $instance
+        $set.ExitCode | Should -Be 0 -Because $set.Stderr
+        $set.Lines | Should -Be 1   # the warning about the override goes to stderr, stdout stays one JSON line
+        $set.Stderr | Should -BeLike '*npm_config_strict_ssl*wins*'
+        $set.State.compliant | Should -BeFalse
+        $test = Invoke-DscOperation 'test' $instance
+        $test.ExitCode | Should -Be 0 -Because $test.Stderr
+        $test.State._inDesiredState | Should -BeFalse
+        $test.State.compliant | Should -BeFalse
+        $ssl = @($test.State.reasons | Where-Object code -eq 'NpmHardening:NpmHardening:NPMH2001')
+        $ssl.Count | Should -Be 1
+        $ssl[0].phrase | Should -BeLike '*npm_config_strict_ssl*'
+        # the declared schema covers what is returned
+        foreach ($name in @($ssl[0].PSObject.Properties.Name)) { @($Manifest.schema.embedded.properties.reasons.items.properties.PSObject.Properties.Name) | Should -Contain $name }
+    }
+
+    It 'reasons are empty when in the desired state' {
+        (Invoke-DscOperation 'set' $instance).ExitCode | Should -Be 0
+        $test = Invoke-DscOperation 'test' $instance
+        $test.State._inDesiredState | Should -BeTrue
+        @($test.State.reasons).Count | Should -Be 0
     }
 
     It 'never writes a secret to stdout' {

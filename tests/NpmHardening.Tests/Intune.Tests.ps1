@@ -11,6 +11,7 @@ BeforeDiscovery {
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestMachine.ps1')
+    . (Join-Path $PSScriptRoot 'HardeningMachine.ps1')
     $script:IntuneDir = [System.IO.Path]::Combine($env:NPMH_REPO_ROOT, 'docs', 'examples', 'intune')
     $script:Detect = Join-Path $IntuneDir 'Detect-NpmHardening.ps1'
     $script:Remediate = Join-Path $IntuneDir 'Remediate-NpmHardening.ps1'
@@ -20,17 +21,20 @@ BeforeAll {
     $script:HostPrefix = @()
     if ([System.IO.Path]::GetFileNameWithoutExtension($HostPath) -eq 'dotnet') { $script:HostPrefix = @([Environment]::GetCommandLineArgs()[0]) }
 
-    # Runs an Intune script in a child PowerShell with the backup store inside the machine.
+    # Runs an Intune script in a child PowerShell with the backup store inside the machine and, first on PATH, a
+    # supported node (so NPMH1003 does not judge the test machine's node; -Node gives another version).
     # Returns @{ ExitCode; Lines (stdout lines); Stdout; Stderr }.
-    function Invoke-IntuneScript([string] $Script, $Machine, [string[]] $Profiles, [string] $Baseline = 'Recommended') {
+    function Invoke-IntuneScript([string] $Script, $Machine, [string[]] $Profiles, [string] $Baseline = 'Recommended', [string] $Node = '99.0.0', [hashtable] $Variables = @{}, [string[]] $More = @()) {
         $state = Join-Path $Machine.Root 'state'
-        $saved = @{ XDG_STATE_HOME = $env:XDG_STATE_HOME; LOCALAPPDATA = $env:LOCALAPPDATA }
+        $all = @{ XDG_STATE_HOME = $state; LOCALAPPDATA = $state; PATH = (Add-TestNode $Machine $Node) + [System.IO.Path]::PathSeparator + $env:PATH }
+        foreach ($k in $Variables.Keys) { $all[$k] = $Variables[$k] }
+        $saved = @{}
+        foreach ($k in $all.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k) }
         $stderrFile = Join-Path $Machine.Root 'stderr.txt'
         try {
-            $env:XDG_STATE_HOME = $state
-            $env:LOCALAPPDATA = $state
+            foreach ($k in $all.Keys) { [Environment]::SetEnvironmentVariable($k, $all[$k]) }
             $arguments = $HostPrefix + @('-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', $Script,
-                '-Baseline', $Baseline, '-ModulePath', $env:NPMH_MODULE_PATH, '-UserProfile', ($Profiles -join [System.IO.Path]::PathSeparator))
+                '-Baseline', $Baseline, '-ModulePath', $env:NPMH_MODULE_PATH, '-UserProfile', ($Profiles -join [System.IO.Path]::PathSeparator)) + $More
             $stdout = & $HostPath @arguments 2>$stderrFile
             $exitCode = $LASTEXITCODE
         }
@@ -106,7 +110,7 @@ Describe 'Intune Remediations against temp profiles' {
         $before.ExitCode | Should -Be 1 -Because $before.Stderr
         $before.Lines.Count | Should -Be 1
         $before.Lines[0].Length | Should -BeLessOrEqual 2048
-        $before.Lines[0] | Should -BeLike 'NOT COMPLIANT*'
+        $before.Lines[0] | Should -BeLike 'NON-COMPLIANT (Recommended)*strict-ssl*'
         # detection writes nothing
         [System.IO.File]::ReadAllText((Join-Path $alice '.npmrc')) | Should -Be "strict-ssl=false`naudit=false`n"
         Join-Path $bob '.npmrc' | Should -Not -Exist
@@ -122,7 +126,41 @@ Describe 'Intune Remediations against temp profiles' {
         $after = Invoke-IntuneScript $Detect $m @($alice, $bob)
         $after.ExitCode | Should -Be 0 -Because $after.Stdout
         $after.Lines.Count | Should -Be 1
-        $after.Lines[0] | Should -BeLike 'COMPLIANT*'
+        $after.Lines[0] | Should -BeLike 'COMPLIANT (Recommended)*'
+    }
+
+    It 'an end-of-life node is not compliant before or after remediation, and the line names the rule (never COMPLIANT with exit 0)' {
+        $alice = New-Profile $m 'alice' "audit=false`n"
+        $fix = Invoke-IntuneScript $Remediate $m @($alice) -Node '16.20.2'
+        $fix.ExitCode | Should -Be 1 -Because $fix.Stdout
+        $fix.Lines[0] | Should -BeLike 'NOT REMEDIATED*NPMH1003*'
+        [System.IO.File]::ReadAllText((Join-Path $alice '.npmrc')) | Should -Match '(?m)^audit=true'
+        $seen = Invoke-IntuneScript $Detect $m @($alice) -Node '16.20.2'
+        $seen.ExitCode | Should -Be 1
+        $seen.Lines.Count | Should -Be 1
+        $seen.Lines[0] | Should -BeLike 'NON-COMPLIANT (Recommended)*NPMH1003*'
+        $seen.Lines[0] | Should -Not -BeLike '*COMPLIANT (Recommended): 1 context*'
+    }
+
+    It 'a missing profile folder is not compliant, with the folder in the line' {
+        $alice = New-Profile $m 'alice' ''
+        (Invoke-IntuneScript $Remediate $m @($alice)).ExitCode | Should -Be 0
+        $gone = Join-Path $m.Root 'gone'
+        $seen = Invoke-IntuneScript $Detect $m @($alice, $gone)
+        $seen.ExitCode | Should -Be 1
+        $seen.Lines.Count | Should -Be 1
+        $seen.Lines[0] | Should -BeLike "NON-COMPLIANT*$gone*"
+    }
+
+    It 'a private registry is compliant only with -AllowedRegistry, as the posture judges it' {
+        $alice = New-Profile $m 'alice' "registry=https://npm.corp.example/`n"
+        (Invoke-IntuneScript $Remediate $m @($alice)).ExitCode | Should -Be 1
+        $seen = Invoke-IntuneScript $Detect $m @($alice)
+        $seen.ExitCode | Should -Be 1
+        $seen.Lines[0] | Should -BeLike '*NPMH2003*'
+        $allowed = Invoke-IntuneScript $Detect $m @($alice) -More @('-AllowedRegistry', 'https://registry.npmjs.org/,https://npm.corp.example/')
+        $allowed.ExitCode | Should -Be 0 -Because $allowed.Stdout
+        $allowed.Lines[0] | Should -BeLike 'COMPLIANT (Recommended)*'
     }
 
     It 'remediation is idempotent: a second run changes nothing and exits 0' {
@@ -132,7 +170,7 @@ Describe 'Intune Remediations against temp profiles' {
         $again = Invoke-IntuneScript $Remediate $m @($alice)
         $again.ExitCode | Should -Be 0
         $again.Lines.Count | Should -Be 1
-        $again.Lines[0] | Should -BeLike 'REMEDIATED*0 setting(s) changed*'
+        $again.Lines[0] | Should -BeLike 'REMEDIATED*0 setting(s) changed*COMPLIANT (Recommended)*'
         (Get-FileHash -LiteralPath (Join-Path $alice '.npmrc')).Hash | Should -Be $hash
     }
 

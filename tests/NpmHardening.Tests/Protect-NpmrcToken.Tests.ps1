@@ -99,13 +99,14 @@ Describe 'Protect-NpmrcToken' {
         $sub = Join-Path $m.Project 'pkg'
         New-Item -ItemType Directory -Path $sub | Out-Null
         $b = Join-Path $sub '.npmrc'
+        # one token copied into two projects: one variable stands for it (two different tokens are refused, below)
         Write-Utf8File $a "//registry.npmjs.org/:_authToken=$token`n"
-        Write-Utf8File $b "//npm.pkg.github.com/:_authToken=$token2`n"
+        Write-Utf8File $b "a=1`n//registry.npmjs.org/:_authToken=$token`n"
         $r = @(Get-ChildItem -LiteralPath $m.Project -Filter .npmrc -Recurse -File -Force | Protect-NpmrcToken -PassThru -Confirm:$false -WarningAction SilentlyContinue)
         $r.Count | Should -Be 2
         @($r.Path | Sort-Object) | Should -Be @(@($a, $b) | Sort-Object)
         [System.IO.File]::ReadAllText($a) | Should -BeExactly "//registry.npmjs.org/:_authToken=`${NPM_TOKEN}`n"
-        [System.IO.File]::ReadAllText($b) | Should -BeExactly "//npm.pkg.github.com/:_authToken=`${NPM_TOKEN}`n"
+        [System.IO.File]::ReadAllText($b) | Should -BeExactly "a=1`n//registry.npmjs.org/:_authToken=`${NPM_TOKEN}`n"
     }
 
     It 'accepts findings by property name: one line, re-checked, and environment findings skipped with a warning' {
@@ -134,6 +135,78 @@ Describe 'Protect-NpmrcToken' {
         $errs[0].Exception.Message | Should -Not -BeLike "*$token*"
         Protect-NpmrcToken -Path $npmrc -Registry https://npm.pkg.github.com -VariableName GH_TOKEN -Confirm:$false -WarningAction SilentlyContinue
         [System.IO.File]::ReadAllText($npmrc) | Should -BeExactly "//registry.npmjs.org/:_authToken=$token`n//npm.pkg.github.com/:_authToken=`${GH_TOKEN}`n"
+    }
+
+    Context 'the ambiguity check spans the whole pipeline' {
+        BeforeEach {
+            $other = Join-Path $m.Project '.npmrc'
+            Write-Utf8File $npmrc "//registry.npmjs.org/:_authToken=$token`n"
+            Write-Utf8File $other "//npm.pkg.github.com/:_authToken=$token2`n"
+            $hashes = { @($npmrc, $other | ForEach-Object { (Get-FileHash -LiteralPath $_).Hash }) -join ',' }
+        }
+
+        It 'two registries'' tokens in two files piped from Test-NpmrcToken are refused as a whole, naming both files; nothing is written' {
+            $findings = @(Test-NpmrcToken -LiteralPath $npmrc, $other | Where-Object Line)
+            $findings.Count | Should -Be 2
+            $before = & $hashes
+            $thrown = $null
+            try { $findings | Protect-NpmrcToken -Confirm:$false -WarningAction SilentlyContinue -ErrorAction SilentlyContinue }
+            catch { $thrown = $_ }
+            $thrown.FullyQualifiedErrorId | Should -Be 'NpmrcTokensAmbiguous,NpmHardening.Commands.ProtectNpmrcTokenCommand'
+            $thrown.Exception.Message | Should -BeLike "*$npmrc*registry.npmjs.org*$other*npm.pkg.github.com*"
+            $thrown.Exception.Message | Should -Not -BeLike "*$($token.Substring(4, 20))*"
+            $thrown.Exception.Message | Should -Not -BeLike "*$($token2.Substring(4, 20))*"
+            (& $hashes) | Should -Be $before
+            Test-Path -LiteralPath $state | Should -BeFalse   # not even a backup
+        }
+
+        It '-WhatIf predicts the same refusal instead of showing two plans' {
+            $transcript = Join-Path $TestDrive 'ambiguous.txt'
+            $thrown = $null
+            Start-Transcript -LiteralPath $transcript -Force | Out-Null
+            try { Protect-NpmrcToken -LiteralPath $npmrc, $other -WhatIf -WarningAction SilentlyContinue }
+            catch { $thrown = $_ }
+            finally { Stop-Transcript | Out-Null }
+            $thrown.FullyQualifiedErrorId | Should -BeLike 'NpmrcTokensAmbiguous,*'
+            (Get-Content -LiteralPath $transcript -Raw) | Should -Not -BeLike '*What if:*'
+        }
+
+        It 'findings of two lines of one file are planned together, so the check inside a file still holds' {
+            Write-Utf8File $npmrc "//registry.npmjs.org/:_authToken=$token`n//npm.pkg.github.com/:_authToken=$token2`n"
+            $findings = @(Test-NpmrcToken -LiteralPath $npmrc | Where-Object Line)
+            $findings.Count | Should -Be 2
+            { $findings | Protect-NpmrcToken -Confirm:$false -WarningAction SilentlyContinue } | Should -Throw -ErrorId 'NpmrcTokensAmbiguous,*'
+            [System.IO.File]::ReadAllText($npmrc) | Should -BeLike "*$token*$token2*"
+        }
+
+        It '-Registry narrows it to one token: only that registry''s line changes' {
+            @(Test-NpmrcToken -LiteralPath $npmrc, $other | Where-Object Line) | Protect-NpmrcToken -Registry https://npm.pkg.github.com -VariableName GH_TOKEN -Confirm:$false -WarningAction SilentlyContinue
+            [System.IO.File]::ReadAllText($npmrc) | Should -BeExactly "//registry.npmjs.org/:_authToken=$token`n"
+            [System.IO.File]::ReadAllText($other) | Should -BeExactly "//npm.pkg.github.com/:_authToken=`${GH_TOKEN}`n"
+        }
+
+        It 'the same token in two files is one variable: both are protected' {
+            Write-Utf8File $other "//registry.npmjs.org/:_authToken=$token`n"
+            $r = @(Get-Item -LiteralPath $npmrc, $other -Force | Protect-NpmrcToken -PassThru -Confirm:$false -WarningAction SilentlyContinue)
+            $r.Count | Should -Be 2
+            @($r.Fingerprint | Select-Object -Unique).Count | Should -Be 1
+            foreach ($f in $npmrc, $other) { [System.IO.File]::ReadAllText($f) | Should -BeExactly "//registry.npmjs.org/:_authToken=`${NPM_TOKEN}`n" }
+        }
+    }
+
+    It '-WhatIf on a UTF-16 file predicts the refusal without -Force, and shows the plan with it' {
+        [System.IO.File]::WriteAllText($npmrc, "//registry.npmjs.org/:_authToken=$token`r`n", [System.Text.Encoding]::Unicode)
+        $transcript = Join-Path $TestDrive 'utf16.txt'
+        Start-Transcript -LiteralPath $transcript -Force | Out-Null
+        try {
+            Protect-NpmrcToken -Path $npmrc -WhatIf -ErrorVariable predicted -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+            Protect-NpmrcToken -Path $npmrc -WhatIf -Force -WarningAction SilentlyContinue
+        }
+        finally { Stop-Transcript | Out-Null }
+        $predicted[0].FullyQualifiedErrorId | Should -BeLike 'NpmrcUtf16Encoded,*'
+        $text = Get-Content -LiteralPath $transcript -Raw
+        ([regex]::Matches($text, 'What if:')).Count | Should -Be 1
+        $text | Should -BeLike '*What if:*rewrite UTF-16 as UTF-8*'
     }
 
     It 'refuses a bad -VariableName before touching anything' {

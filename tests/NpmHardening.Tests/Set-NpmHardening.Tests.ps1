@@ -8,14 +8,8 @@ BeforeAll {
     Import-Module -Name $env:NPMH_MODULE_PATH -Force -ErrorAction Stop
 
     . (Join-Path $PSScriptRoot 'TestMachine.ps1')
+    . (Join-Path $PSScriptRoot 'HardeningMachine.ps1')
 
-    # The machine's environment plus a backup store under the machine (both the Unix and the Windows variable).
-    function Get-HardeningEnvironment($Machine, [hashtable] $Extra = @{}) {
-        $state = Join-Path $Machine.Root 'state'
-        $extraAll = @{ XDG_STATE_HOME = $state; LOCALAPPDATA = $state }
-        foreach ($k in $Extra.Keys) { $extraAll[$k] = $Extra[$k] }
-        Get-TestEnvironment $Machine $extraAll
-    }
 
     # Every file under the machine with its hash: what "writes nothing at all" is checked against.
     function Get-TreeSnapshot($Machine) {
@@ -117,6 +111,75 @@ Describe 'Set-NpmHardening' {
         Test-Path -LiteralPath $npmrc | Should -BeFalse
     }
 
+    Context 'project folders from -Path and the pipeline' {
+        BeforeEach {
+            $projects = foreach ($name in 'a', 'b', 'c') {
+                $p = Join-Path $m.Root "repo/$name"
+                New-Item -ItemType Directory -Path $p -Force | Out-Null
+                Set-Content -LiteralPath (Join-Path $p 'package.json') -Value '{}'
+                $p
+            }
+            $parameters = @{ Scope = 'Project'; Setting = @{ 'min-release-age' = 7 }; Environment = $envTable }
+        }
+
+        It 'piped folders (Get-ChildItem -Directory) are the project folders, with -WhatIf too; the current folder is not touched' {
+            Push-Location -LiteralPath $m.Project
+            try {
+                $transcript = Join-Path $TestDrive 'piped.txt'
+                Start-Transcript -LiteralPath $transcript -Force | Out-Null
+                try { Get-ChildItem -LiteralPath (Join-Path $m.Root 'repo') -Directory | Set-NpmHardening -Scope Project -Environment $envTable -WhatIf -WarningAction SilentlyContinue }
+                finally { Stop-Transcript | Out-Null }
+                $text = Get-Content -LiteralPath $transcript -Raw
+                foreach ($p in $projects) { $text | Should -BeLike "*What if: $(Join-Path $p '.npmrc'):*" }
+                $text | Should -Not -BeLike "*What if: $(Join-Path $m.Project '.npmrc')*"
+
+                $changes = @(Get-ChildItem -LiteralPath (Join-Path $m.Root 'repo') -Directory | Set-NpmHardening @parameters -PassThru -Confirm:$false)
+                @($changes.Path | Sort-Object) | Should -Be @($projects | ForEach-Object { Join-Path $_ '.npmrc' })
+                Test-Path -LiteralPath (Join-Path $m.Project '.npmrc') | Should -BeFalse
+            }
+            finally { Pop-Location }
+        }
+
+        It 'binds FullName (.NET objects), Path (Resolve-Path) and package.json files to their folders' {
+            $a = @(([System.IO.DirectoryInfo] $projects[0]) | Set-NpmHardening @parameters -PassThru -Confirm:$false)
+            $a.Path | Should -Be (Join-Path $projects[0] '.npmrc')
+            $b = @(Resolve-Path -LiteralPath $projects[1] | Set-NpmHardening @parameters -PassThru -Confirm:$false)
+            $b.Path | Should -Be (Join-Path $projects[1] '.npmrc')
+            $c = @(Get-Item -LiteralPath (Join-Path $projects[2] 'package.json') | Set-NpmHardening @parameters -PassThru -Confirm:$false)
+            $c.Path | Should -Be (Join-Path $projects[2] '.npmrc')
+        }
+
+        It '-Path takes several folders (and wildcards); -LiteralPath takes them literally' {
+            $changes = @(Set-NpmHardening @parameters -Path $projects[0], $projects[1] -PassThru -Confirm:$false)
+            @($changes.Path) | Should -Be @((Join-Path $projects[0] '.npmrc'), (Join-Path $projects[1] '.npmrc'))
+            $wild = @(Set-NpmHardening -Scope Project -Setting @{ 'min-release-age' = 9 } -Environment $envTable -Path (Join-Path $m.Root 'repo/*') -PassThru -Confirm:$false)
+            $wild.Count | Should -Be 3
+            $literal = @(Set-NpmHardening -Scope Project -Setting @{ 'min-release-age' = 11 } -Environment $envTable -LiteralPath $projects[2] -PassThru -Confirm:$false)
+            $literal.Path | Should -Be (Join-Path $projects[2] '.npmrc')
+        }
+
+        It 'refuses piped objects that are neither folders nor findings, and files that are not package.json' {
+            $errors = $null
+            $out = @(1, 'text' | Set-NpmHardening -Scope Project -Environment $envTable -PassThru -Confirm:$false -ErrorVariable errors -ErrorAction SilentlyContinue)
+            $out.Count | Should -Be 0
+            @($errors | Where-Object FullyQualifiedErrorId -eq 'InputObjectNotRecognized,NpmHardening.Commands.SetNpmHardeningCommand').Count | Should -Be 2
+            $file = Join-Path $projects[0] 'readme.txt'
+            Set-Content -LiteralPath $file -Value 'x'
+            $errors = $null
+            Get-Item -LiteralPath $file | Set-NpmHardening @parameters -Confirm:$false -ErrorVariable errors -ErrorAction SilentlyContinue
+            $errors[0].FullyQualifiedErrorId | Should -Be 'ProjectFolderNotFound,NpmHardening.Commands.SetNpmHardeningCommand'
+            Test-Path -LiteralPath (Join-Path $projects[0] '.npmrc') | Should -BeFalse
+            Test-Path -LiteralPath (Join-Path $m.Project '.npmrc') | Should -BeFalse
+        }
+
+        It 'an empty pipeline changes nothing (not the current folder)' {
+            Push-Location -LiteralPath $m.Project
+            try { @() | Set-NpmHardening -Scope Project -Setting @{ 'min-release-age' = 7 } -Environment $envTable -Confirm:$false }
+            finally { Pop-Location }
+            Test-Path -LiteralPath (Join-Path $m.Project '.npmrc') | Should -BeFalse
+        }
+    }
+
     It '-Path without -Scope Project is refused' {
         { Set-NpmHardening -Path $m.Project -Environment $envTable -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'PathWithoutProjectScope,NpmHardening.Commands.SetNpmHardeningCommand'
     }
@@ -131,12 +194,30 @@ Describe 'Set-NpmHardening' {
         ($warnings -join "`n") | Should -BeLike '*npm_config_strict_ssl*still wins*'
     }
 
-    It 'skips keys the detected npm does not know, with a warning naming the upgrade' {
-        $warnings = $null
-        $changes = @(Set-NpmHardening -Setting @{ 'no-such-npm-key-xyz' = 'on' } -Environment $envTable -PassThru -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue)
-        $changes.Count | Should -Be 0
-        ($warnings -join "`n") | Should -BeLike '*no-such-npm-key-xyz*not written*'
+    It 'refuses at binding a -Setting no npm accepts (<Setting.Keys>), whatever -ErrorAction says' -ForEach @(
+        @{ Setting = @{ 'no-such-npm-key-xyz' = 'on' }; Expected = "*'no-such-npm-key-xyz' is not an npm config key*" }
+        @{ Setting = @{ 'strict-sll' = $true }; Expected = "*Did you mean 'strict-ssl'?*" }
+        @{ Setting = @{ 'strict-ssl' = 'maybe' }; Expected = "*strict-ssl does not accept 'maybe'*true or false*" }
+    ) {
+        $thrown = $null
+        try { Set-NpmHardening -Setting $Setting -Environment $envTable -Confirm:$false -ErrorAction SilentlyContinue -WarningAction SilentlyContinue }
+        catch { $thrown = $_ }
+        $thrown | Should -Not -BeNullOrEmpty
+        $thrown.FullyQualifiedErrorId | Should -Be 'ParameterArgumentValidationError,NpmHardening.Commands.SetNpmHardeningCommand'
+        $thrown.Exception.Message | Should -BeLike $Expected
         Test-Path -LiteralPath $npmrc | Should -BeFalse
+    }
+
+    It 'a key the installed npm does not have yet is a non-terminating error naming the file and the upgrade, not a warning' {
+        $errors = $null
+        $changes = @(Set-NpmHardening -Setting @{ 'strict-npmrc' = $true; 'min-release-age' = 5 } -Environment $envTable -PassThru -Confirm:$false -ErrorVariable errors -ErrorAction SilentlyContinue)
+        @($errors).Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -Be 'NpmSettingNeedsNpmUpgrade,NpmHardening.Commands.SetNpmHardeningCommand'
+        $errors[0].CategoryInfo.Category | Should -Be 'NotInstalled'
+        $errors[0].TargetObject | Should -Be $npmrc
+        $errors[0].Exception.Message | Should -BeLike '*strict-npmrc needs npm*12*'
+        $changes.Key | Should -Be 'min-release-age'   # the rest is still written
+        { Set-NpmHardening -Setting @{ 'strict-npmrc' = $true } -Environment $envTable -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'NpmSettingNeedsNpmUpgrade,NpmHardening.Commands.SetNpmHardeningCommand'
     }
 
     It '-Scope Builtin warns that upgrading npm replaces the file (-WhatIf)' {
@@ -204,6 +285,44 @@ Describe 'Set-NpmHardening' {
             [System.IO.File]::ReadAllBytes($npmrc)[0] | Should -Be ([byte][char]'s')
             (Get-NpmConfig -Name strict-ssl -Path $m.Home -Environment $envTable).Value | Should -BeTrue
         }
+
+        It '-WhatIf predicts the refusal of the real run (<Case>): the same error, and no plan shown' -ForEach @(
+            @{ Case = 'UTF-16 project file' }
+            @{ Case = 'read-only project file' }
+        ) {
+            $projectRc = Join-Path $m.Project '.npmrc'
+            if ($Case -like 'UTF-16*') { [System.IO.File]::WriteAllText($projectRc, "strict-ssl=false`r`n", [System.Text.Encoding]::Unicode) }
+            else {
+                Write-Utf8File $projectRc "strict-ssl=false`n"
+                if ($OnWindows) { Set-ItemProperty -LiteralPath $projectRc -Name IsReadOnly -Value $true } else { & chmod 400 $projectRc }
+            }
+            $parameters = @{ Scope = 'Project'; Path = $m.Project; Setting = @{ 'strict-ssl' = $true }; Environment = $envTable; WarningAction = 'SilentlyContinue'; ErrorAction = 'SilentlyContinue' }
+            $before = Get-TreeSnapshot $m
+            $transcript = Join-Path $TestDrive 'whatif-refused.txt'
+            $predicted = $null
+            Start-Transcript -LiteralPath $transcript -Force | Out-Null
+            try { Set-NpmHardening @parameters -WhatIf -ErrorVariable predicted }
+            finally { Stop-Transcript | Out-Null }
+            (Get-Content -LiteralPath $transcript -Raw) | Should -Not -BeLike '*What if:*'
+            @($predicted).Count | Should -Be 1
+            (Get-TreeSnapshot $m) | Should -Be $before
+
+            $actual = $null
+            Set-NpmHardening @parameters -Confirm:$false -ErrorVariable actual
+            @($actual).Count | Should -Be 1
+            $predicted[0].FullyQualifiedErrorId | Should -Be $actual[0].FullyQualifiedErrorId
+            $predicted[0].FullyQualifiedErrorId | Should -BeIn @('NpmrcUtf16Encoded,NpmHardening.Commands.SetNpmHardeningCommand', 'NpmrcReadOnly,NpmHardening.Commands.SetNpmHardeningCommand')
+            $predicted[0].Exception.Message | Should -Be $actual[0].Exception.Message
+            $predicted[0].TargetObject | Should -Be $projectRc
+            (Get-TreeSnapshot $m) | Should -Be $before
+
+            # with -Force the same file is planned, and -WhatIf shows the plan
+            Start-Transcript -LiteralPath $transcript -Force | Out-Null
+            try { Set-NpmHardening @parameters -Force -WhatIf -ErrorVariable forced }
+            finally { Stop-Transcript | Out-Null }
+            @($forced).Count | Should -Be 0
+            (Get-Content -LiteralPath $transcript -Raw) | Should -BeLike "*What if: $projectRc*strict-ssl*"
+        }
     }
 
     It 'has a table view, also for deserialized changes' {
@@ -219,6 +338,7 @@ Describe 'Set-NpmHardening' {
 Describe 'Test-NpmHardening' {
     BeforeEach {
         $m = New-TestMachine
+        # with a supported node (HardeningMachine.ps1), so the baseline's NPMH1003 does not judge the test machine's
         $envTable = Get-HardeningEnvironment $m
         $npmrc = Join-Path $m.Home '.npmrc'
     }

@@ -5,13 +5,20 @@
 
 .DESCRIPTION
     Run as SYSTEM (the Intune default), it checks every real user profile of the device (-AllUsers); run as a
-    user, or with -UserProfile, it checks those profiles only. The device is compliant when
-    Test-NpmHardening finds nothing that Remediate-NpmHardening.ps1 would change for the baseline.
-    Get-NpmSecurityPosture -Summary adds its one-line verdict (rules no config value fixes, such as an old
-    node, are reported there but do not trigger remediation).
+    user, or with -UserProfile, it checks those profiles only.
+
+    The verdict is Test-NpmHardening's, the one definition of compliant that Get-NpmSecurityPosture -Summary
+    and the DSC resources share (about_NpmHardening, "WHAT COMPLIANT MEANS"): every rule of the baseline
+    passes for every profile, judged on the value npm actually uses (an npm_config_* variable or another
+    layer that overrides the user's file counts), and Remediate-NpmHardening.ps1 would change nothing. A
+    profile that cannot be evaluated, no profile at all, or any error is NOT compliant. Rules that no config
+    value fixes (an end-of-life node, a plaintext token) stay not compliant after remediation: Intune then
+    shows the remediation as failed, with the rule in the output, which is the truth.
 
     Output: exactly one line (at most 2,048 characters, no secrets; tokens are redacted by the module and
-    again here). Exit code 0 = compliant, 1 = not compliant (Intune then runs the remediation script).
+    again here): "COMPLIANT (<baseline>): ..." or "NON-COMPLIANT (<baseline>): N reasons in M contexts -- <rule
+    or reason> <setting> (<layer>: <variable or file:line>); ...". Exit code 0 = compliant, 1 = not compliant
+    (Intune then runs the remediation script).
 
     Windows PowerShell 5.1 compatible; saved as UTF-8 without BOM.
 
@@ -21,6 +28,10 @@
 .PARAMETER ModulePath
     Path to NpmHardening.psd1 (or its folder). Default: $env:NPMH_MODULE_PATH, else the NpmHardening module
     installed on the device (Import-Module by name).
+
+.PARAMETER AllowedRegistry
+    Registries the baseline's rule NPMH2003 accepts besides none (default: the public npm registry only), as
+    Test-NpmHardening -AllowedRegistry takes them. With -File, give one string separated by commas.
 
 .PARAMETER UserProfile
     Home folders to check instead of every profile of the device (tests, targeted runs). With -File, where an
@@ -33,6 +44,8 @@ param(
     [string] $Baseline = 'Recommended',
 
     [string] $ModulePath,
+
+    [string[]] $AllowedRegistry,
 
     [string[]] $UserProfile
 )
@@ -64,25 +77,27 @@ try {
     $target = @{}
     if ($profiles.Count -gt 0) { $target['UserProfile'] = [string[]] $profiles } else { $target['AllUsers'] = $true }
 
+    $registries = @($AllowedRegistry | ForEach-Object { ([string] $_).Split(',') } | ForEach-Object { $_.Trim() } | Where-Object { $_ })
+    if ($registries.Count -gt 0) { $target['AllowedRegistry'] = [string[]] $registries }
+
+    # One verdict: Test-NpmHardening -Detailed (the posture of every profile plus what remediation would change).
     $testErrors = @()
-    $inDesiredState = Test-NpmHardening @target -Baseline $Baseline -ErrorAction SilentlyContinue -ErrorVariable +testErrors
-    $postureErrors = @()
-    $summary = Get-NpmSecurityPosture @target -Baseline $Baseline -Summary -ErrorAction SilentlyContinue -ErrorVariable +postureErrors
-
-    $posture = 'posture unavailable'
-    if ($null -ne $summary) { $posture = [string] $summary.Message }
-    $errorCount = @($testErrors).Count + @($postureErrors).Count
+    $result = Test-NpmHardening @target -Baseline $Baseline -Detailed -ErrorAction SilentlyContinue -ErrorVariable +testErrors
     $errorText = ''
-    if ($errorCount -gt 0) { $errorText = " ($errorCount error(s); first: $(@($testErrors + $postureErrors)[0]))" }
+    if (@($testErrors).Count -gt 0) { $errorText = " ($(@($testErrors).Count) error(s); first: $(@($testErrors)[0]))" }
 
-    if ($inDesiredState -eq $true -and @($testErrors).Count -eq 0) {
-        Out-OneLine "COMPLIANT: npm settings match the $Baseline baseline.$errorText Posture: $posture"
+    if ($null -ne $result -and $result.Compliant -eq $true -and @($testErrors).Count -eq 0) {
+        Out-OneLine ([string] $result.Message)
         exit 0
     }
-    Out-OneLine "NOT COMPLIANT: npm settings differ from the $Baseline baseline.$errorText Posture: $posture"
+    # never a line that starts COMPLIANT with exit code 1: errors beside a clean result are themselves the reason
+    if ($null -eq $result) { $verdict = "NON-COMPLIANT ($Baseline): no verdict" }
+    elseif ($result.Compliant -ne $true) { $verdict = [string] $result.Message }
+    else { $verdict = "NON-COMPLIANT ($Baseline): the checks reported errors" }
+    Out-OneLine "$verdict$errorText"
     exit 1
 }
 catch {
-    Out-OneLine "NOT COMPLIANT: detection failed: $($_.Exception.Message)"
+    Out-OneLine "NON-COMPLIANT ($Baseline): detection failed: $($_.Exception.Message)"
     exit 1
 }

@@ -6,7 +6,9 @@
 .DESCRIPTION
     Run as SYSTEM (the Intune default), it writes the baseline into every real user profile's npm user config
     (Set-NpmHardening -AllUsers: each file keeps its owner and ACL, and is backed up first); run as a user, or
-    with -UserProfile, it changes those profiles only. It then checks again with Test-NpmHardening.
+    with -UserProfile, it changes those profiles only. It then checks again with Test-NpmHardening, the same
+    verdict as Detect-NpmHardening.ps1: what no config value fixes (an end-of-life node, a plaintext token, an
+    npm_config_* variable that overrides the file) leaves the device not compliant, and the output says which.
 
     Output: exactly one line (at most 2,048 characters, no secrets). Exit code 0 = remediated (or nothing to
     do), 1 = still not compliant or failed.
@@ -20,6 +22,11 @@
     Path to NpmHardening.psd1 (or its folder). Default: $env:NPMH_MODULE_PATH, else the NpmHardening module
     installed on the device (Import-Module by name).
 
+.PARAMETER AllowedRegistry
+    Registries the baseline's rule NPMH2003 accepts (default: the public npm registry only), as
+    Test-NpmHardening -AllowedRegistry takes them; give the detection script the same. With -File, give one
+    string separated by commas.
+
 .PARAMETER UserProfile
     Home folders to remediate instead of every profile of the device (tests, targeted runs). With -File, where
     an array cannot be passed, give one string with the folders separated by the path separator (';' on
@@ -31,6 +38,8 @@ param(
     [string] $Baseline = 'Recommended',
 
     [string] $ModulePath,
+
+    [string[]] $AllowedRegistry,
 
     [string[]] $UserProfile
 )
@@ -68,19 +77,25 @@ try {
     $files = @($changes | ForEach-Object { [string] $_.Path } | Select-Object -Unique)
     $keys = @($changes | ForEach-Object { [string] $_.Key } | Select-Object -Unique)
 
+    $check = @{}
+    $registries = @($AllowedRegistry | ForEach-Object { ([string] $_).Split(',') } | ForEach-Object { $_.Trim() } | Where-Object { $_ })
+    if ($registries.Count -gt 0) { $check['AllowedRegistry'] = [string[]] $registries }
     $testErrors = @()
-    $inDesiredState = Test-NpmHardening @target -Baseline $Baseline -ErrorAction SilentlyContinue -ErrorVariable +testErrors
+    $result = Test-NpmHardening @target @check -Baseline $Baseline -Detailed -ErrorAction SilentlyContinue -ErrorVariable +testErrors
 
     $done = "$($changes.Count) setting(s) changed in $($files.Count) file(s)"
     if ($keys.Count -gt 0) { $done += " [$($keys -join ', ')]" }
     $errorCount = @($setErrors).Count + @($testErrors).Count
     if ($errorCount -gt 0) { $done += "; $errorCount error(s); first: $(@($setErrors + $testErrors)[0])" }
 
-    if ($inDesiredState -eq $true -and $errorCount -eq 0) {
-        Out-OneLine "REMEDIATED: npm settings match the $Baseline baseline; $done."
+    if ($null -ne $result -and $result.Compliant -eq $true -and $errorCount -eq 0) {
+        Out-OneLine "REMEDIATED: $done. $($result.Message)"
         exit 0
     }
-    Out-OneLine "NOT REMEDIATED: npm settings still differ from the $Baseline baseline; $done."
+    $still = "NON-COMPLIANT ($Baseline): no verdict"
+    if ($null -ne $result -and $result.Compliant -ne $true) { $still = [string] $result.Message }
+    elseif ($null -ne $result) { $still = "NON-COMPLIANT ($Baseline): errors were reported" }
+    Out-OneLine "NOT REMEDIATED: $done. $still"
     exit 1
 }
 catch {

@@ -210,6 +210,10 @@ namespace NpmHardening.Engine.Remediation
         public PlanWarningKind Kind { get; }
         public string? Key { get; }
         public string Message { get; }
+        /// <summary>For <see cref="PlanWarningKind.Overridden"/>: the layer that decides the value instead (Env, Project, Cli…).</summary>
+        public string? Layer { get; internal set; }
+        /// <summary>For <see cref="PlanWarningKind.Overridden"/>: where that layer sets it ("npm_config_strict_ssl", "/p/.npmrc:3").</summary>
+        public string? Source { get; internal set; }
         public override string ToString() => Message;
     }
 

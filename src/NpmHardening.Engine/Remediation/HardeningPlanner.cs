@@ -160,7 +160,7 @@ namespace NpmHardening.Engine.Remediation
             {
                 var key = d.Key;
                 var def = Catalog.Find(key, inputs.Version);
-                if (def == null && !IsRegistryScopedKey(key, inputs.Version))
+                if (def == null && !HardeningSettings.IsRegistryScopedKey(key, inputs.Version))
                 {
                     warnings.Add(UnknownKeyWarning(key, inputs.Version));
                     continue;
@@ -187,7 +187,8 @@ namespace NpmHardening.Engine.Remediation
                 {
                     if (overridden)
                         warnings.Add(new PlanWarning(PlanWarningKind.Overridden, key,
-                            $"{key} is already {Show(key, atTarget)} for {target.Path}, but {Where(deciding!)} sets it to {Show(key, deciding!.Value)} and wins: npm does not use the compliant value.{RemoveHint(deciding)}"));
+                            $"{key} is already {Show(key, atTarget)} for {target.Path}, but {Where(deciding!)} sets it to {Show(key, deciding!.Value)} and wins: npm does not use the compliant value.{RemoveHint(deciding)}")
+                            { Layer = deciding.Layer.ToString(), Source = AuditRun.SourceOf(deciding) });
                     continue;
                 }
 
@@ -229,7 +230,8 @@ namespace NpmHardening.Engine.Remediation
                 {
                     change.StillOverriddenBy = Where(deciding!);
                     warnings.Add(new PlanWarning(PlanWarningKind.Overridden, key,
-                        $"{key} will be {newShown} in {target.Path}, but {Where(deciding!)} sets it to {Show(key, deciding!.Value)} and still wins: npm will not use the new value.{RemoveHint(deciding)}"));
+                        $"{key} will be {newShown} in {target.Path}, but {Where(deciding!)} sets it to {Show(key, deciding!.Value)} and still wins: npm will not use the new value.{RemoveHint(deciding)}")
+                        { Layer = deciding.Layer.ToString(), Source = AuditRun.SourceOf(deciding) });
                 }
                 changes.Add(change);
             }
@@ -247,15 +249,6 @@ namespace NpmHardening.Engine.Remediation
                 warnings.Add(new PlanWarning(PlanWarningKind.FileProblem, null, problem.Message));
                 return new HardeningPlan(target, bytes, Array.Empty<PlannedChange>(), warnings, utf16, problem, inputs);
             }
-        }
-
-        /// <summary>Keys npm accepts without a definition of their own: //registry/:_authToken and @scope:registry style.</summary>
-        private static bool IsRegistryScopedKey(string key, NpmVersion version)
-        {
-            int colon = key.LastIndexOf(':');
-            if (colon < 0) return false;
-            var baseKey = key.Substring(colon + 1);
-            return Catalog.IsKnown(baseKey, version) || Catalog.NerfDarts.Contains(baseKey);
         }
 
         private static PlanWarning UnknownKeyWarning(string key, NpmVersion version)

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using NpmHardening.Engine.Config;
+using NpmHardening.Engine.Platform;
 using NpmHardening.Engine.Rules;
 
 namespace NpmHardening.Engine.Remediation
@@ -67,6 +68,87 @@ namespace NpmHardening.Engine.Remediation
                 }
             }
             return new DesiredSettingSet(settings);
+        }
+
+        /// <summary>
+        /// Why <paramref name="key"/> = <paramref name="value"/> can never be a setting Set-NpmHardening writes, whatever npm
+        /// is installed, or null when it can: the key must be defined by some npm version of the catalog (or be a
+        /// registry-scoped key such as <c>//host/:_authToken</c> or <c>@scope:registry</c>), and the value must be valid
+        /// for the key's type and readable back from an .npmrc line in at least one version that defines it. What depends
+        /// on the npm actually installed (a key it does not have yet, a type it changed) is judged by the planner.
+        /// </summary>
+        public static string? Check(string key, object? value)
+        {
+            if (string.IsNullOrWhiteSpace(key)) return "A setting has an empty name.";
+            var catalog = NpmConfigCatalog.Default;
+            var newest = catalog.Versions[catalog.Versions.Count - 1];
+            var checkedDefinitions = new List<NpmConfigDefinition>();
+            string? problem = null;
+            for (int i = catalog.Versions.Count - 1; i >= 0; i--)
+            {
+                var version = catalog.Versions[i];
+                var def = catalog.Find(key, version);
+                if (def == null || checkedDefinitions.Contains(def)) continue;
+                checkedDefinitions.Add(def);
+                var why = Unwritable(key, value, def, version);
+                if (why == null) return null;
+                problem ??= why;
+            }
+            if (checkedDefinitions.Count > 0) return problem;
+            if (IsRegistryScopedKey(key, null)) return Unwritable(key, value, null, newest);
+            var similar = SimilarKey(key, catalog.AllKeys);
+            return $"'{key}' is not an npm config key: no npm version from {catalog.Versions[0]} to {newest} defines it." +
+                   (similar != null ? $" Did you mean '{similar}'?" : "");
+        }
+
+        /// <summary>Why <paramref name="value"/> cannot be written for <paramref name="def"/> as npm <paramref name="version"/> reads it; null when it can.</summary>
+        private static string? Unwritable(string key, object? value, NpmConfigDefinition? def, NpmVersion version)
+        {
+            var field = NpmrcValueWriter.CreateContext(version, NodePath.Posix, "/", "/");
+            var intent = NpmSettingValue.Normalize(key, value, field);
+            var invalid = NpmSettingValue.Validate(def, intent);
+            if (invalid != null) return invalid;
+            return NpmrcValueWriter.TryFormatLines(key, intent, field, out _, out var error) ? null : error;
+        }
+
+        /// <summary>Keys npm accepts without a definition of their own: //registry/:_authToken and @scope:registry style (for <paramref name="version"/>, or any version when null).</summary>
+        internal static bool IsRegistryScopedKey(string key, NpmVersion? version)
+        {
+            int colon = key.LastIndexOf(':');
+            if (colon < 0) return false;
+            var catalog = NpmConfigCatalog.Default;
+            var baseKey = key.Substring(colon + 1);
+            if (catalog.NerfDarts.Contains(baseKey)) return true;
+            return version is NpmVersion v ? catalog.IsKnown(baseKey, v) : catalog.IntroducedIn(baseKey) != null;
+        }
+
+        /// <summary>The known key closest to a misspelled one (at most two edits, or a quarter of its length), or null.</summary>
+        private static string? SimilarKey(string key, IEnumerable<string> known)
+        {
+            string? best = null;
+            int bestDistance = Math.Max(2, key.Length / 4) + 1;
+            foreach (var candidate in known)
+            {
+                if (Math.Abs(candidate.Length - key.Length) >= bestDistance) continue;
+                int d = EditDistance(key.ToLowerInvariant(), candidate);
+                if (d < bestDistance) { bestDistance = d; best = candidate; }
+            }
+            return best;
+        }
+
+        private static int EditDistance(string a, string b)
+        {
+            var previous = new int[b.Length + 1];
+            var current = new int[b.Length + 1];
+            for (int j = 0; j <= b.Length; j++) previous[j] = j;
+            for (int i = 1; i <= a.Length; i++)
+            {
+                current[0] = i;
+                for (int j = 1; j <= b.Length; j++)
+                    current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+                var swap = previous; previous = current; current = swap;
+            }
+            return previous[b.Length];
         }
 
         /// <summary>Explicit key → value pairs (Set-NpmHardening -Setting); compliant means exactly that value.</summary>

@@ -52,9 +52,7 @@ namespace NpmHardening.Engine.Remediation
                     if (plan.Problem != null) throw plan.Problem;
                     if (!plan.HasChanges) return new TokenProtectionResult(plan, NpmrcApplyStatus.Unchanged, Array.Empty<NpmTokenProtection>(), null, Array.Empty<string>(), true);
                 }
-                if (plan.ConvertsFromUtf16 && !Force)
-                    throw new NpmrcWriteException(NpmrcWriteError.Utf16Encoded, plan.Path,
-                        $"{plan.Path} is UTF-16, which npm cannot read. Run again with -Force to rewrite it as UTF-8 while protecting its credentials (a backup keeps the original), or save it as UTF-8 yourself.");
+                if (NpmrcWriteCheck.Encoding(plan.Path, plan.ConvertsFromUtf16, Force, NpmrcWriteCheck.TokenProtectionWhile) is NpmrcWriteException utf16) throw utf16;
 
                 var bytes = plan.Render();
                 var records = plan.Changes.Select(c => new NpmBackupChange($"{c.Key} (line {c.Line})", c.Redacted,

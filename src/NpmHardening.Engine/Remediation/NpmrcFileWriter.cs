@@ -106,9 +106,7 @@ namespace NpmHardening.Engine.Remediation
                     if (plan.Problem != null) throw plan.Problem;
                     if (!plan.HasChanges) return Unchanged(plan, plan.Path, true);
                 }
-                if (plan.ConvertsFromUtf16 && !Force)
-                    throw new NpmrcWriteException(NpmrcWriteError.Utf16Encoded, plan.Path,
-                        $"{plan.Path} is UTF-16, which npm cannot read (none of its settings apply today). Run again with -Force to rewrite it as UTF-8 (a backup keeps the original), or save it as UTF-8 yourself.");
+                if (NpmrcWriteCheck.Encoding(plan.Path, plan.ConvertsFromUtf16, Force) is NpmrcWriteException utf16) throw utf16;
 
                 var render = NpmrcEditor.RenderDetailed(plan, current);
                 var records = plan.Changes.Select(c => new NpmBackupChange(c.Key, c.OldValue, c.NewValue)).ToList();
@@ -171,69 +169,9 @@ namespace NpmHardening.Engine.Remediation
             }
         }
 
-        /// <summary>
-        /// Opens the file to write: the path itself, or the final target of a symbolic link (so the link stays a link) when
-        /// it stays inside <paramref name="containmentRoot"/> (or with Force). Every account in <paramref name="principals"/>
-        /// and everyone who controls a folder or link on the way must be able to write there (docs/security.md).
-        /// </summary>
-        private IWriteTarget OpenTarget(string path, IReadOnlyList<FilePrincipal> principals, string? containmentRoot)
-        {
-            IWriteTarget target;
-            try { target = Files.Open(path, new WriteTargetPolicy { Principals = principals, ContainmentRoot = containmentRoot, AllowLinkOutsideRoot = Force }); }
-            catch (SafePathException e) { throw FromPathError(path, e); }
-            catch (UnauthorizedAccessException e)
-            {
-                throw new NpmrcWriteException(NpmrcWriteError.AccessDenied, path, $"{path} cannot be changed ({e.Message}). Run as the file's owner or an administrator.", e);
-            }
-            try
-            {
-                var full = Path.GetFullPath(path);
-                bool followedLink = !string.Equals(target.WritePath, full, Files.IsWindows ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
-                if (followedLink && containmentRoot != null && !Force)
-                {
-                    var root = Files.ResolveRealPath(containmentRoot);
-                    if (!IsUnder(target.WritePath, root))
-                        throw new NpmrcWriteException(NpmrcWriteError.SymlinkOutsideRoot, path,
-                            $"{path} is a symbolic link to {target.WritePath}, outside {containmentRoot}; NpmHardening does not follow it silently. Run again with -Force to write the file it points to.");
-                }
-                if (target.IsReadOnly && !Force)
-                    throw new NpmrcWriteException(NpmrcWriteError.ReadOnly, path,
-                        $"{path} is marked read-only, so it was not changed. Clear the read-only mark, or run again with -Force (it stays read-only afterwards).");
-                return target;
-            }
-            catch
-            {
-                target.Dispose();
-                throw;
-            }
-        }
-
-        internal static NpmrcWriteException FromPathError(string path, SafePathException e)
-        {
-            var kind = e.Error switch
-            {
-                SafePathError.NotARegularFile => e.Message.Contains(" is a directory") ? NpmrcWriteError.NotAFile : NpmrcWriteError.NotARegularFile,
-                SafePathError.AccessDenied => NpmrcWriteError.AccessDenied,
-                SafePathError.Changed => NpmrcWriteError.ChangedConcurrently,
-                SafePathError.NotFound => NpmrcWriteError.WriteFailed,
-                SafePathError.NotADirectory => NpmrcWriteError.WriteFailed,
-                SafePathError.IoError => NpmrcWriteError.WriteFailed,
-                SafePathError.Untrusted => NpmrcWriteError.BackupStoreUntrusted,
-                _ => NpmrcWriteError.UnsafePath,
-            };
-            var message = kind == NpmrcWriteError.NotAFile
-                ? $"{path} is a directory, not a config file; npm ignores it. Remove or rename the directory, then run again."
-                : kind == NpmrcWriteError.UnsafePath ? $"{path} was not changed: {e.Message}" : e.Message;
-            return new NpmrcWriteException(kind, path, message, e);
-        }
-
-        private bool IsUnder(string candidate, string root)
-        {
-            var comparison = Files.IsWindows ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-            var r = root.TrimEnd('/', '\\');
-            if (string.Equals(candidate, r, comparison)) return true;
-            return candidate.StartsWith(r + "/", comparison) || Files.IsWindows && candidate.StartsWith(r + "\\", comparison);
-        }
+        /// <summary>Opens the file to write, or refuses it exactly as <see cref="NpmrcWriteCheck"/> tells -WhatIf.</summary>
+        private IWriteTarget OpenTarget(string path, IReadOnlyList<FilePrincipal> principals, string? containmentRoot) =>
+            NpmrcWriteCheck.Open(Files, path, principals, containmentRoot, Force);
 
         private IDisposable Lock(string path, IWriteTarget target)
         {
@@ -262,7 +200,7 @@ namespace NpmHardening.Engine.Remediation
         private static byte[]? Read(string path, IWriteTarget target)
         {
             try { return target.Read(); }
-            catch (SafePathException e) { throw FromPathError(path, e); }
+            catch (SafePathException e) { throw NpmrcWriteCheck.FromPathError(path, e); }
             catch (UnauthorizedAccessException e)
             {
                 throw new NpmrcWriteException(NpmrcWriteError.AccessDenied, path, $"{path} cannot be read ({e.Message}); run as its owner or an administrator.", e);
@@ -313,7 +251,7 @@ namespace NpmHardening.Engine.Remediation
             };
             try { return target.Replace(content, options); }
             catch (NpmrcWriteException) { Discard(backup); throw; }
-            catch (SafePathException e) { Discard(backup); throw FromPathError(path, e); }
+            catch (SafePathException e) { Discard(backup); throw NpmrcWriteCheck.FromPathError(path, e); }
             catch (UnauthorizedAccessException e)
             {
                 Discard(backup);

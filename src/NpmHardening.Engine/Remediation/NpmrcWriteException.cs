@@ -38,6 +38,8 @@ namespace NpmHardening.Engine.Remediation
         BackupStoreUntrusted,
         /// <summary>The path is a FIFO, socket or device: never opened.</summary>
         NotARegularFile,
+        /// <summary>The folder the file belongs in does not exist (nothing creates it).</summary>
+        FolderNotFound,
     }
 
     /// <summary>A file that could not be written, named in the message with what to do about it.</summary>
@@ -79,6 +81,7 @@ namespace NpmHardening.Engine.Remediation
             NpmrcWriteError.UnsafePath => "SecurityError",
             NpmrcWriteError.BackupStoreUntrusted => "SecurityError",
             NpmrcWriteError.NotARegularFile => "InvalidType",
+            NpmrcWriteError.FolderNotFound => "ObjectNotFound",
             _ => "NotSpecified",
         };
     }

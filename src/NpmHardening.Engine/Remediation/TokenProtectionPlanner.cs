@@ -19,9 +19,11 @@ namespace NpmHardening.Engine.Remediation
         public IReadOnlyList<string>? Registries { get; set; }
         /// <summary>Delete the credential lines instead of pointing them at a variable (also the only thing done to _auth/_password).</summary>
         public bool Remove { get; set; }
-        /// <summary>Only this line (1-based), which must still set <see cref="OnlyKey"/> (a piped Test-NpmrcToken finding).</summary>
-        public int? OnlyLine { get; set; }
-        public string? OnlyKey { get; set; }
+        /// <summary>
+        /// Only these lines (1-based), each of which must still set its key when one is given (piped Test-NpmrcToken
+        /// findings, several of one file planned together); null: every credential line.
+        /// </summary>
+        public IReadOnlyDictionary<int, string?>? OnlyLines { get; set; }
         /// <summary>Expands <c>${VAR}</c> in keys as npm does; null: keys are taken as written.</summary>
         public Func<string, string?>? Environment { get; set; }
     }
@@ -230,22 +232,22 @@ namespace NpmHardening.Engine.Remediation
                     $"{path} is UTF-16, which npm cannot read: its credentials are not used, but they are stored in plain text. Protecting them rewrites the file as UTF-8 (only with -Force), which makes all of its settings take effect; a backup keeps the original."));
 
             var found = FindCredentialLines(document, options.Environment);
-            var wanted = new List<Found>();
-            if (options.OnlyLine is int only)
+            var candidates = found;
+            if (options.OnlyLines != null)
             {
-                var hit = found.FirstOrDefault(f => f.Line.Number == only);
-                if (hit == null || options.OnlyKey != null && hit.Key != options.OnlyKey && hit.RawKey != options.OnlyKey)
-                    return Failed(target, bytes, options, new TokenProtectionException("NpmrcTokenLineChanged", "ObjectNotFound", path,
-                        $"Line {only} of {path} no longer sets {options.OnlyKey ?? "a credential"}; the file changed since it was checked. Run Test-NpmrcToken again."));
-                wanted.Add(hit);
+                candidates = new List<Found>();
+                foreach (var only in options.OnlyLines.OrderBy(l => l.Key))
+                {
+                    var hit = found.FirstOrDefault(f => f.Line.Number == only.Key);
+                    if (hit == null || only.Value != null && hit.Key != only.Value && hit.RawKey != only.Value)
+                        return Failed(target, bytes, options, new TokenProtectionException("NpmrcTokenLineChanged", "ObjectNotFound", path,
+                            $"Line {only.Key} of {path} no longer sets {only.Value ?? "a credential"}; the file changed since it was checked. Run Test-NpmrcToken again."));
+                    candidates.Add(hit);
+                }
             }
-            else
-            {
-                var scopes = options.Registries?.Select(NormalizeScope).Where(s => s != null).ToList();
-                foreach (var f in found)
-                    if (scopes == null || f.Registry != null && scopes.Any(s => string.Equals(s, f.Registry.TrimEnd('/'), StringComparison.OrdinalIgnoreCase)))
-                        wanted.Add(f);
-            }
+            // -Registry narrows piped lines too: only the lines of those registries are touched
+            var scopes = options.Registries?.Select(NormalizeScope).Where(s => s != null).ToList();
+            var wanted = candidates.Where(f => scopes == null || f.Registry != null && scopes.Any(s => string.Equals(s, f.Registry.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))).ToList();
 
             var lastLineOfKey = new Dictionary<string, Found>(StringComparer.Ordinal);
             foreach (var f in found) lastLineOfKey[f.Key] = f;
@@ -300,18 +302,10 @@ namespace NpmHardening.Engine.Remediation
                 changes.Add(new TokenLineChange(f.Line.Number, f.Key, f.Registry, f.Setting, f.Kind, NpmTokenProtectionAction.Replaced, options.VariableName, f.Value, valueText, shadowed, null));
             }
 
-            // One variable holds one token: pointing two different tokens at it would lose one and mis-send the other.
-            var replaced = changes.Where(c => c.Action == NpmTokenProtectionAction.Replaced).ToList();
-            var distinct = replaced.Select(c => c.Fingerprint).Distinct(StringComparer.Ordinal).Count();
-            if (distinct > 1)
-            {
-                var list = string.Join(", ", replaced.Select(c => $"line {c.Line} {c.Key} ({c.Redacted}, fingerprint {c.Fingerprint})"));
-                return Failed(target, bytes, options, new TokenProtectionException("NpmrcTokensAmbiguous", "InvalidOperation", path,
-                    $"{path} holds {distinct} different tokens ({list}); one variable ${{{options.VariableName}}} cannot stand for all of them, so the file was not changed. " +
-                    "Run once per registry with its own name (-Registry //npm.pkg.github.com/ -VariableName GH_PACKAGES_TOKEN), pipe single lines from Test-NpmrcToken, or use -Remove."));
-            }
-
             var plan = new TokenProtectionPlan(target, bytes, changes, notes, utf16, null, options);
+            // One variable holds one token: pointing two different tokens at it would lose one and mis-send the other.
+            var ambiguous = Ambiguity(new[] { plan });
+            if (ambiguous != null) return Failed(target, bytes, options, ambiguous);
             if (!plan.HasChanges) return plan;
             try
             {
@@ -322,6 +316,33 @@ namespace NpmHardening.Engine.Remediation
             {
                 return Failed(target, bytes, options, new TokenProtectionException("NpmrcEditNotVerified", "InvalidResult", path, $"{path} was not planned: {e.Message}"));
             }
+        }
+
+        /// <summary>
+        /// Why <paramref name="plans"/> cannot all be applied: one variable would stand for different tokens (in one
+        /// file, or in several files of one Protect-NpmrcToken pipeline), so one of them would be lost and npm would
+        /// send the other to the wrong registry. Null when every variable stands for one token (the same token in
+        /// several files is fine). The message names each file, line, registry, redacted token and fingerprint.
+        /// </summary>
+        public static TokenProtectionException? Ambiguity(IEnumerable<TokenProtectionPlan> plans)
+        {
+            if (plans == null) throw new ArgumentNullException(nameof(plans));
+            var list = plans.Where(p => p != null && p.Problem == null).ToList();
+            foreach (var variable in list.SelectMany(p => p.Changes).Where(c => c.Action == NpmTokenProtectionAction.Replaced)
+                         .Select(c => c.VariableName!).Distinct(StringComparer.Ordinal))
+            {
+                var uses = list.SelectMany(p => p.Changes.Where(c => c.Action == NpmTokenProtectionAction.Replaced && c.VariableName == variable).Select(c => (p.Path, Change: c))).ToList();
+                var distinct = uses.Select(u => u.Change.Fingerprint).Distinct(StringComparer.Ordinal).Count();
+                if (distinct < 2) continue;
+                var files = uses.Select(u => u.Path).Distinct(StringComparer.Ordinal).ToList();
+                var where = string.Join(", ", uses.Select(u => $"{u.Path}:{u.Change.Line} {u.Change.Registry ?? u.Change.Key} ({u.Change.Redacted}, fingerprint {u.Change.Fingerprint})"));
+                var subject = files.Count == 1 ? $"{files[0]} holds" : $"The {files.Count} files piped in hold";
+                var nothing = files.Count == 1 ? "the file was not changed" : "no file was changed";
+                return new TokenProtectionException("NpmrcTokensAmbiguous", "InvalidOperation", files[0],
+                    $"{subject} {distinct} different tokens for ${{{variable}}} ({where}); one variable cannot stand for all of them, so {nothing}. " +
+                    "Run once per registry with its own name (-Registry //npm.pkg.github.com/ -VariableName GH_PACKAGES_TOKEN), pipe the lines of one token at a time, or use -Remove.");
+            }
+            return null;
         }
 
         /// <summary>The same request against the file's current bytes (it changed since planning).</summary>

@@ -11,7 +11,7 @@ namespace NpmHardening
     public sealed class NpmSecurityPostureSummary
     {
         public string Baseline { get; set; } = "";
-        /// <summary>True when no finding has status Fail or Error with severity Medium or higher.</summary>
+        /// <summary>True when at least one context was audited, no finding has status Fail or Error with severity Medium or higher, and no target given was left unaudited.</summary>
         public bool Compliant { get; set; }
         /// <summary>0–100, severity-weighted share of passed findings (docs/rules.md gives the formula).</summary>
         public int Score { get; set; }
@@ -33,6 +33,8 @@ namespace NpmHardening
         public int Info { get; set; }
         /// <summary>Distinct rule ids with a Fail or Error finding, in id order.</summary>
         public string[] FailedRules { get; set; } = Array.Empty<string>();
+        /// <summary>Why the audit is not compliant (empty when it is): failed findings at Medium or above, and targets not evaluated.</summary>
+        public NpmComplianceReason[] Reasons { get; set; } = Array.Empty<NpmComplianceReason>();
 
         public override string ToString() => Message;
     }
@@ -59,15 +61,20 @@ namespace NpmHardening.Engine.Rules
             }
         }
 
-        /// <summary>A Fail or Error at Medium or above makes the context non-compliant.</summary>
-        public static bool BreaksCompliance(NpmSecurityFinding finding) =>
-            (finding.Status == NpmFindingStatus.Fail || finding.Status == NpmFindingStatus.Error) && finding.Severity <= NpmSeverity.Medium;
-
-        public static NpmSecurityPostureSummary Summarize(IEnumerable<NpmSecurityFinding> findings, NpmBaseline baseline, IEnumerable<string>? contexts = null)
+        /// <summary>
+        /// The findings (and the targets that could not be audited) as one summary. Compliant, Reasons and the verdict
+        /// of Message come from <see cref="NpmComplianceResult"/>, the definition Test-NpmHardening, DSC and Intune share.
+        /// </summary>
+        public static NpmSecurityPostureSummary Summarize(IEnumerable<NpmSecurityFinding> findings, NpmBaseline baseline, IEnumerable<string>? contexts = null,
+            IEnumerable<KeyValuePair<string, string>>? notEvaluated = null)
         {
             var list = findings.ToList();
             var ctx = (contexts ?? list.Select(f => f.Context).Where(c => !string.IsNullOrEmpty(c)).Select(c => c!))
                 .Distinct(StringComparer.Ordinal).ToArray();
+            var compliance = new NpmComplianceResult(baseline.ToString());
+            foreach (var c in ctx) compliance.AddContext(c);
+            compliance.AddFindings(list);
+            foreach (var missing in notEvaluated ?? Enumerable.Empty<KeyValuePair<string, string>>()) compliance.AddNotEvaluated(missing.Key, missing.Value);
             bool Bad(NpmSecurityFinding f) => f.Status == NpmFindingStatus.Fail || f.Status == NpmFindingStatus.Error;
             int CountBad(NpmSeverity s) => list.Count(f => Bad(f) && f.Severity == s);
 
@@ -96,16 +103,17 @@ namespace NpmHardening.Engine.Rules
                 Low = CountBad(NpmSeverity.Low),
                 Info = CountBad(NpmSeverity.Info),
                 Score = possible == 0 ? 100 : (int)Math.Floor(100 * earned / possible + 1e-9),
-                Compliant = !list.Any(BreaksCompliance),
+                Compliant = compliance.Compliant,
+                Reasons = compliance.Reasons,
                 FailedRules = list.Where(Bad).Select(f => f.RuleId).Distinct(StringComparer.Ordinal).OrderBy(id => id, StringComparer.Ordinal).ToArray(),
             };
-            summary.Message = BuildMessage(summary, list);
+            summary.Message = BuildMessage(summary, list, compliance.Reasons.Where(r => r.Code == "NotEvaluated" || r.Code == "NothingEvaluated").ToList());
             return summary;
         }
 
         private static string Count(int n, string noun) => n.ToString(CultureInfo.InvariantCulture) + " " + noun + (n == 1 ? "" : "s");
 
-        private static string BuildMessage(NpmSecurityPostureSummary s, List<NpmSecurityFinding> findings)
+        private static string BuildMessage(NpmSecurityPostureSummary s, List<NpmSecurityFinding> findings, List<NpmComplianceReason> notEvaluated)
         {
             var sb = new StringBuilder();
             sb.Append(s.Compliant ? "COMPLIANT" : "NON-COMPLIANT")
@@ -118,28 +126,35 @@ namespace NpmHardening.Engine.Rules
               .Append(s.Pass.ToString(CultureInfo.InvariantCulture)).Append(" passed in ")
               .Append(s.Contexts.Length.ToString(CultureInfo.InvariantCulture)).Append(s.Contexts.Length == 1 ? " context" : " contexts");
 
-            // the failing rules, worst first, each once with the setting it is about
-            var failing = findings
-                .Where(f => f.Status == NpmFindingStatus.Fail || f.Status == NpmFindingStatus.Error)
-                .OrderBy(f => f.Severity).ThenBy(f => f.RuleId, StringComparer.Ordinal)
-                .GroupBy(f => f.RuleId, StringComparer.Ordinal)
-                .Select(g => g.Key + (g.First().Setting is string set && set.Length > 0 && set.Length <= 60 ? " " + set : "") + (g.Count() > 1 ? " ×" + g.Count().ToString(CultureInfo.InvariantCulture) : ""))
+            // what was not evaluated first, then the failing rules, worst first, each once with the setting it is about
+            var failing = notEvaluated.Select(r => r.Context != null ? "not evaluated: " + r.Context : r.Message)
+                .Concat(findings
+                    .Where(f => f.Status == NpmFindingStatus.Fail || f.Status == NpmFindingStatus.Error)
+                    .OrderBy(f => f.Severity).ThenBy(f => f.RuleId, StringComparer.Ordinal)
+                    .GroupBy(f => f.RuleId, StringComparer.Ordinal)
+                    .Select(g => g.Key + (g.First().Setting is string set && set.Length > 0 && set.Length <= 60 ? " " + set : "") + (g.Count() > 1 ? " ×" + g.Count().ToString(CultureInfo.InvariantCulture) : "")))
                 .ToList();
-            if (failing.Count > 0)
+            if (failing.Count > 0) sb.Append(" — ");
+            return OneLine(sb.ToString(), failing);
+        }
+
+        /// <summary>
+        /// <paramref name="head"/> and the <paramref name="parts"/> joined by "; " on one line under
+        /// <see cref="MaxMessageLength"/> characters, ending "; …and N more" when they do not all fit.
+        /// </summary>
+        internal static string OneLine(string head, IReadOnlyList<string> parts)
+        {
+            var sb = new StringBuilder(head);
+            for (int i = 0; i < parts.Count; i++)
             {
-                sb.Append(" — ");
-                for (int i = 0; i < failing.Count; i++)
+                var part = (i > 0 ? "; " : "") + parts[i];
+                var reserve = parts.Count - i - 1 > 0 ? 16 : 0; // room for "; …and N more"
+                if (sb.Length + part.Length + reserve > MaxMessageLength)
                 {
-                    var part = (i > 0 ? "; " : "") + failing[i];
-                    var rest = failing.Count - i - 1;
-                    var reserve = rest > 0 ? 16 : 0; // room for "; …and N more"
-                    if (sb.Length + part.Length + reserve > MaxMessageLength)
-                    {
-                        sb.Append("; …and ").Append((failing.Count - i).ToString(CultureInfo.InvariantCulture)).Append(" more");
-                        break;
-                    }
-                    sb.Append(part);
+                    sb.Append("; …and ").Append((parts.Count - i).ToString(CultureInfo.InvariantCulture)).Append(" more");
+                    break;
                 }
+                sb.Append(part);
             }
             var text = sb.ToString().Replace('\r', ' ').Replace('\n', ' ');
             return text.Length <= MaxMessageLength ? text : text.Substring(0, MaxMessageLength - 1) + "…";

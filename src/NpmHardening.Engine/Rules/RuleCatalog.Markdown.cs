@@ -82,9 +82,11 @@ namespace NpmHardening.Engine.Rules
             L("        no counted finding (or only Info ones) → 100");
             L("```");
             L();
-            L("**Compliant** is true when no finding has status Fail or Error with severity Medium or higher (Critical, High, Medium). Warnings and");
-            L("Low or Info failures lower the score but never compliance; an Error counts as a failure because an unreadable file might hide anything.");
-            L("The summary's `Message` is one line under 2,048 characters (Intune's limit for detection output) naming the failing rules.");
+            L("**Compliant** is true when at least one context was audited, every profile or folder given was audited, and no finding has status");
+            L("Fail or Error with severity Medium or higher (Critical, High, Medium). Warnings and Low or Info failures lower the score but never");
+            L("compliance; an Error counts as a failure because an unreadable file might hide anything. `Test-NpmHardening`, the DSC resources and");
+            L("the Intune detection script use the same definition (about_NpmHardening, \"WHAT COMPLIANT MEANS\"). The summary's `Message` is one");
+            L("line under 2,048 characters (Intune's limit for detection output) naming the targets not audited and the failing rules.");
             L();
             L("## Rule details");
             foreach (var r in Rules)

@@ -56,6 +56,8 @@ namespace NpmHardening.Commands
         private readonly HashSet<string> _audited = new HashSet<string>(StringComparer.Ordinal);
         private readonly List<NpmSecurityFinding> _collected = new List<NpmSecurityFinding>();
         private readonly List<string> _contexts = new List<string>();
+        /// <summary>Targets given but not audited (missing profile or folder, failed audit): -Summary is then not compliant.</summary>
+        private readonly List<KeyValuePair<string, string>> _notEvaluated = new List<KeyValuePair<string, string>>();
 
         protected override void BeginProcessing()
         {
@@ -93,8 +95,9 @@ namespace NpmHardening.Commands
                 }
                 if (!System.IO.Directory.Exists(folder))
                 {
-                    WriteError(new ErrorRecord(new System.IO.DirectoryNotFoundException($"'{folder}' is not a folder; give the project folder npm would run in."),
-                        "ProjectFolderNotFound", ErrorCategory.ObjectNotFound, folder));
+                    var missing = new System.IO.DirectoryNotFoundException($"'{folder}' is not a folder; give the project folder npm would run in.");
+                    WriteError(new ErrorRecord(missing, "ProjectFolderNotFound", ErrorCategory.ObjectNotFound, folder));
+                    TargetNotFound(folder, missing.Message);
                     continue;
                 }
                 if (Recurse) AuditTree(folder);
@@ -121,8 +124,10 @@ namespace NpmHardening.Commands
 
         protected override void EndProcessing()
         {
-            if (Summary) WriteObject(PostureSummary.Summarize(_collected, Baseline, _contexts));
+            if (Summary) WriteObject(PostureSummary.Summarize(_collected, Baseline, _contexts, _notEvaluated));
         }
+
+        protected override void TargetNotFound(string target, string reason) => _notEvaluated.Add(new KeyValuePair<string, string>(target, reason));
 
         /// <summary>Audits one folder (null: the current location) for the current user or for every selected profile.</summary>
         private void AuditFolder(string? folder)
@@ -157,6 +162,7 @@ namespace NpmHardening.Commands
                 {
                     ErrorDetails = new ErrorDetails($"{context.Label} could not be audited: {e.Message} The other contexts are still audited."),
                 });
+                TargetNotFound(context.Label, "could not be audited: " + e.Message);
                 return;
             }
             _contexts.Add(context.Label);

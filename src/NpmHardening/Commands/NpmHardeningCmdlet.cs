@@ -45,6 +45,7 @@ namespace NpmHardening.Commands
                             if (provider.Name != "FileSystem")
                             {
                                 WriteError(new ErrorRecord(new ArgumentException($"'{p}' is not a file-system path."), "NotFileSystemPath", ErrorCategory.InvalidArgument, p));
+                                TargetNotFound(p, "not a file-system path");
                                 continue;
                             }
                             resolved.Add(r);
@@ -54,10 +55,12 @@ namespace NpmHardening.Commands
                 catch (ItemNotFoundException e)
                 {
                     WriteError(new ErrorRecord(e, "PathNotFound", ErrorCategory.ObjectNotFound, p));
+                    TargetNotFound(p, e.Message);
                 }
                 catch (Exception e) when (e is ProviderNotFoundException || e is DriveNotFoundException || e is PSArgumentException)
                 {
                     WriteError(new ErrorRecord(e, "InvalidPath", ErrorCategory.InvalidArgument, p));
+                    TargetNotFound(p, e.Message);
                 }
                 foreach (var r in resolved) yield return r;
             }
@@ -73,17 +76,25 @@ namespace NpmHardening.Commands
                 catch (Exception e) when (e is ProviderNotFoundException || e is DriveNotFoundException || e is PSArgumentException || e is NotSupportedException)
                 {
                     WriteError(new ErrorRecord(e, "InvalidProfilePath", ErrorCategory.InvalidArgument, folder));
+                    TargetNotFound(folder, e.Message);
                     continue;
                 }
                 if (!System.IO.Directory.Exists(home))
                 {
-                    WriteError(new ErrorRecord(new System.IO.DirectoryNotFoundException($"The profile folder '{home}' does not exist; give a user's home folder."),
-                        "ProfileFolderNotFound", ErrorCategory.ObjectNotFound, home));
+                    var missing = new System.IO.DirectoryNotFoundException($"The profile folder '{home}' does not exist; give a user's home folder.");
+                    WriteError(new ErrorRecord(missing, "ProfileFolderNotFound", ErrorCategory.ObjectNotFound, home));
+                    TargetNotFound(home, missing.Message);
                     continue;
                 }
                 yield return home;
             }
         }
+
+        /// <summary>
+        /// Hears each path or profile folder that was given but could not be used (after its error was written): the
+        /// cmdlets that answer "compliant?" count it as not evaluated, never as a pass.
+        /// </summary>
+        protected virtual void TargetNotFound(string target, string reason) { }
 
         /// <summary>A hashtable of variables → an environment with the platform's name comparison.</summary>
         protected static Dictionary<string, string> ToEnvironment(Hashtable table, bool windows)

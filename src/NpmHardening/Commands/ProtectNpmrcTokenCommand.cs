@@ -53,7 +53,8 @@ namespace NpmHardening.Commands
 
         private NpmrcFileWriter? _writer;
         private readonly HashSet<string> _remindedVariables = new HashSet<string>(StringComparer.Ordinal);
-        private int _files;
+        /// <summary>Every file named by the pipeline, in order, with the lines asked for (null: every credential line).</summary>
+        private readonly List<(string File, Dictionary<int, string?>? Lines)> _requests = new List<(string, Dictionary<int, string?>?)>();
 
         private NpmrcFileWriter Writer => _writer ??= new NpmrcFileWriter(BackupStores.For(SystemPlatform.Instance.Environment)) { Force = Force, Reason = "Protect-NpmrcToken" };
 
@@ -65,6 +66,7 @@ namespace NpmHardening.Commands
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException(error), "InvalidVariableName", ErrorCategory.InvalidArgument, VariableName));
         }
 
+        /// <summary>Collects the files and lines; nothing is planned or written before the whole pipeline is known.</summary>
         protected override void ProcessRecord()
         {
             var given = ParameterSetName == LiteralPathSet ? LiteralPath : Path;
@@ -87,32 +89,64 @@ namespace NpmHardening.Commands
             // a piped finding names one exact file: never glob it
             bool literal = ParameterSetName == LiteralPathSet || Line > 0;
             foreach (var file in ResolvePaths(named, literal))
-                Protect(file);
+            {
+                int at = _requests.FindIndex(r => string.Equals(r.File, file, SystemPlatform.Instance.Path.Comparison));
+                if (at < 0)
+                {
+                    _requests.Add((file, Line > 0 ? new Dictionary<int, string?> { [Line] = Key } : null));
+                    continue;
+                }
+                // the same file again (several findings of one file): its lines are planned together; a whole-file request wins
+                var lines = _requests[at].Lines;
+                if (lines != null && Line > 0) lines[Line] = Key;
+                else if (lines != null) _requests[at] = (file, null);
+            }
         }
 
+        /// <summary>
+        /// Plans every file, then refuses the whole pipeline when one variable would stand for different tokens (in one
+        /// file or across files), and only then asks ShouldProcess and writes, file by file.
+        /// </summary>
         protected override void EndProcessing()
         {
-            if (_files > 0) WriteProgress(new ProgressRecord(1, "Protect-NpmrcToken", "Done") { RecordType = ProgressRecordType.Completed });
+            var plans = new List<TokenProtectionPlan>();
+            for (int i = 0; i < _requests.Count; i++)
+            {
+                var (file, lines) = _requests[i];
+                WriteProgress(new ProgressRecord(1, "Protect-NpmrcToken", file) { CurrentOperation = $"planning file {i + 1} of {_requests.Count}" });
+                var plan = Plan(file, lines);
+                if (plan != null) plans.Add(plan);
+            }
+            var ambiguous = TokenProtectionPlanner.Ambiguity(plans);
+            if (ambiguous != null)
+            {
+                // nothing is written: pointing two tokens at one variable would lose one and send the other to the wrong registry
+                ThrowTerminatingError(new ErrorRecord(ambiguous, ambiguous.ErrorId, ParseCategory(ambiguous.Category), ambiguous.Path));
+            }
+            for (int i = 0; i < plans.Count; i++)
+            {
+                WriteProgress(new ProgressRecord(1, "Protect-NpmrcToken", plans[i].Path) { CurrentOperation = $"file {i + 1} of {plans.Count}" });
+                Apply(plans[i]);
+            }
+            if (_requests.Count > 0) WriteProgress(new ProgressRecord(1, "Protect-NpmrcToken", "Done") { RecordType = ProgressRecordType.Completed });
         }
 
-        private void Protect(string file)
+        /// <summary>The plan for one file when it can be written; its problem, or the writer's refusal, is an error naming the file.</summary>
+        private TokenProtectionPlan? Plan(string file, Dictionary<int, string?>? lines)
         {
-            _files++;
-            WriteProgress(new ProgressRecord(1, "Protect-NpmrcToken", file) { CurrentOperation = $"file {_files}" });
             var platform = SystemPlatform.Instance;
             var options = new TokenProtectionOptions
             {
                 VariableName = VariableName,
                 Registries = Registry,
                 Remove = Remove,
-                OnlyLine = Line > 0 ? Line : (int?)null,
-                OnlyKey = Line > 0 ? Key : null,
+                OnlyLines = lines,
                 Environment = name => EnvironmentMap.Get(platform.Environment, name),
             };
             // a symbolic link may point anywhere inside the file's own folder without -Force (Set-NpmHardening's rule)
             var target = new HardeningTarget(NpmHardeningScope.User, file, platform.Path.Dirname(file));
             var plan = TokenProtectionPlanner.Plan(target, options, platform);
-            if (plan.Problem != null) { WriteProblem(plan.Problem); return; }
+            if (plan.Problem != null) { WriteProblem(plan.Problem); return null; }
             foreach (var note in plan.Notes)
             {
                 if (note.Kind == TokenPlanNoteKind.Verbose) WriteVerbose(note.Message);
@@ -122,8 +156,16 @@ namespace NpmHardening.Commands
             if (!plan.HasChanges)
             {
                 if (PassThru) foreach (var skipped in plan.Lines) WriteObject(skipped.ToOutput(file, null));
-                return;
+                return null;
             }
+            // what the writer would refuse (UTF-16 without -Force, read-only, a link out of the folder…) is an error before ShouldProcess
+            var refusal = NpmrcWriteCheck.Refusal(Writer, plan);
+            if (refusal != null) { WriteProblem(refusal); return null; }
+            return plan;
+        }
+
+        private void Apply(TokenProtectionPlan plan)
+        {
             var description = plan.Describe();
             if (!ShouldProcess(description, $"Change {description}?", "Protect-NpmrcToken")) return;
 

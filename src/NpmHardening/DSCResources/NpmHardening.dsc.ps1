@@ -10,10 +10,15 @@
 
     Input properties: scope (User|Global|Builtin|Project, default User), target ('~' = this account, default;
     '*' = all users; a home folder; for Project a project folder), baseline (Recommended|Strict|CI), settings
-    (object of npm key = value), environment (object of environment variables, for what-if and tests; never
-    echoed back).
+    (object of npm key = value), allowedRegistry (registries the baseline's NPMH2003 accepts), environment
+    (object of environment variables, for what-if and tests; never echoed back).
     Output: scope, target, baseline, settings (current values of the keys concerned, secrets redacted),
-    compliant, pendingChanges; test adds _inDesiredState. Exit code 0 = success, 1 = error (message on stderr).
+    compliant, pendingChanges, reasons ({code, phrase} per reason: the failed rule or the override, with the
+    layer and variable that decide it); test adds _inDesiredState, which is exactly compliant (the definition
+    Test-NpmHardening, Get-NpmSecurityPosture -Summary and the Intune detection script share).
+    Exit code 0 = success, 1 = error (message on stderr): an instance that cannot be evaluated (a setting no npm
+    accepts, a misspelled key, a target folder that does not exist, an unreadable file) is an error, never
+    "in desired state".
 #>
 [CmdletBinding()]
 param(
@@ -72,6 +77,8 @@ end {
         $resource.Baseline = [string] (Get-InputValue $desired 'baseline' 'Recommended')
         $settings = Get-InputValue $desired 'settings' $null
         if ($null -ne $settings) { $resource.Settings = ConvertTo-Hashtable $settings }
+        $allowed = Get-InputValue $desired 'allowedRegistry' $null
+        if ($null -ne $allowed) { $resource.AllowedRegistry = [string[]] @($allowed) }
         $environment = Get-InputValue $desired 'environment' $null
         if ($null -ne $environment) {
             $envTable = @{}
@@ -80,8 +87,12 @@ end {
             $resource.Environment = $envTable
         }
 
-        if ($Operation -eq 'set') { $resource.Set() }
-        $state = $resource.Get()
+        # stdout carries the one JSON line only: the resource's warnings (an override set cannot remove) go to stderr
+        $state = $null
+        . {
+            if ($Operation -eq 'set') { $resource.Set() }
+            $state = $resource.Get()
+        } 3>&1 | ForEach-Object { [Console]::Error.WriteLine("WARNING: $_") }
 
         $output = [ordered]@{
             scope          = [string] $state.Scope
@@ -90,6 +101,7 @@ end {
             settings       = $state.Settings
             compliant      = [bool] $state.Compliant
             pendingChanges = [string[]] @($state.PendingChanges)
+            reasons        = @(@($state.Reasons) | Where-Object { $null -ne $_ } | ForEach-Object { [ordered]@{ code = [string] $_.Code; phrase = [string] $_.Phrase } })
         }
         if ($Operation -eq 'test') { $output['_inDesiredState'] = [bool] $state.Compliant }
         [Console]::Out.WriteLine(($output | ConvertTo-Json -Compress -Depth 5))

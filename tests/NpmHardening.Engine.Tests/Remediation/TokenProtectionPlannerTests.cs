@@ -179,6 +179,47 @@ namespace NpmHardening.Engine.Tests.Remediation
         }
 
         [Fact]
+        public void Different_tokens_for_one_variable_across_files_are_refused_together_and_Registry_narrows()
+        {
+            var home = TokenProtectionPlanner.PlanBytes(Target("/home/u/.npmrc"), Utf8.GetBytes("//registry.npmjs.org/:_authToken=" + TokenA + "\n"), new TokenProtectionOptions());
+            var project = TokenProtectionPlanner.PlanBytes(Target("/home/u/app/.npmrc"), Utf8.GetBytes("//npm.pkg.github.com/:_authToken=" + TokenB + "\n"), new TokenProtectionOptions());
+            Assert.Null(home.Problem);
+            Assert.Null(project.Problem); // each file alone is unambiguous
+            var problem = TokenProtectionPlanner.Ambiguity(new[] { home, project });
+            Assert.NotNull(problem);
+            Assert.Equal("NpmrcTokensAmbiguous", problem!.ErrorId);
+            foreach (var part in new[] { "/home/u/.npmrc:1", "//registry.npmjs.org/", "/home/u/app/.npmrc:1", "//npm.pkg.github.com/", "${NPM_TOKEN}" })
+                Assert.Contains(part, problem.Message);
+            Assert.DoesNotContain(TokenA.Substring(4, 20), problem.Message);
+            Assert.DoesNotContain(TokenB.Substring(4, 20), problem.Message);
+
+            // the same token in both files: one variable is right
+            var same = TokenProtectionPlanner.PlanBytes(Target("/home/u/app/.npmrc"), Utf8.GetBytes("//registry.npmjs.org/:_authToken=" + TokenA + "\n"), new TokenProtectionOptions());
+            Assert.Null(TokenProtectionPlanner.Ambiguity(new[] { home, same }));
+            // separate variables: no ambiguity
+            var named = TokenProtectionPlanner.PlanBytes(Target("/home/u/app/.npmrc"), Utf8.GetBytes("//npm.pkg.github.com/:_authToken=" + TokenB + "\n"), new TokenProtectionOptions { VariableName = "GH_TOKEN" });
+            Assert.Null(TokenProtectionPlanner.Ambiguity(new[] { home, named }));
+            // -Registry narrows piped lines as it narrows a whole file
+            var lines = new Dictionary<int, string?> { [1] = null };
+            var narrowedHome = TokenProtectionPlanner.PlanBytes(Target("/home/u/.npmrc"), Utf8.GetBytes("//registry.npmjs.org/:_authToken=" + TokenA + "\n"),
+                new TokenProtectionOptions { OnlyLines = lines, Registries = new[] { "//npm.pkg.github.com/" } });
+            Assert.False(narrowedHome.HasChanges);
+            Assert.Null(TokenProtectionPlanner.Ambiguity(new[] { narrowedHome, project }));
+        }
+
+        [Fact]
+        public void Several_piped_lines_of_one_file_are_planned_together()
+        {
+            var text = "//registry.npmjs.org/:_authToken=" + TokenA + "\nx=1\n//r.example/:_authToken=" + TokenA + "\n";
+            var plan = PlanText(text, new TokenProtectionOptions { OnlyLines = new Dictionary<int, string?> { [1] = "//registry.npmjs.org/:_authToken", [3] = null } });
+            Assert.Equal(new[] { 1, 3 }, plan.Changes.Select(c => c.Line));
+            Assert.Equal("//registry.npmjs.org/:_authToken=${NPM_TOKEN}\nx=1\n//r.example/:_authToken=${NPM_TOKEN}\n", Utf8.GetString(plan.Render()));
+            var twoTokens = PlanText(text.Replace("//r.example/:_authToken=" + TokenA, "//r.example/:_authToken=" + TokenB),
+                new TokenProtectionOptions { OnlyLines = new Dictionary<int, string?> { [1] = null, [3] = null } });
+            Assert.Equal("NpmrcTokensAmbiguous", Assert.IsType<TokenProtectionException>(twoTokens.Problem).ErrorId);
+        }
+
+        [Fact]
         public void A_line_that_already_refers_to_a_variable_is_left_alone()
         {
             var plan = PlanText("//r.example/:_authToken=${NPM_TOKEN}\n");
@@ -203,9 +244,9 @@ namespace NpmHardening.Engine.Tests.Remediation
         public void A_piped_line_is_protected_alone_and_refused_when_the_file_changed()
         {
             var text = "//registry.npmjs.org/:_authToken=" + TokenA + "\n//npm.pkg.github.com/:_authToken=" + TokenB + "\n";
-            var plan = PlanText(text, new TokenProtectionOptions { OnlyLine = 2, OnlyKey = "//npm.pkg.github.com/:_authToken" });
+            var plan = PlanText(text, new TokenProtectionOptions { OnlyLines = new Dictionary<int, string?> { [2] = "//npm.pkg.github.com/:_authToken" } });
             Assert.Equal(2, Assert.Single(plan.Changes).Line);
-            var moved = PlanText(text, new TokenProtectionOptions { OnlyLine = 1, OnlyKey = "//npm.pkg.github.com/:_authToken" });
+            var moved = PlanText(text, new TokenProtectionOptions { OnlyLines = new Dictionary<int, string?> { [1] = "//npm.pkg.github.com/:_authToken" } });
             Assert.Equal("NpmrcTokenLineChanged", Assert.IsType<TokenProtectionException>(moved.Problem).ErrorId);
         }
 

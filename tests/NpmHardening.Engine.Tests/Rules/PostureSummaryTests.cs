@@ -42,10 +42,42 @@ namespace NpmHardening.Engine.Tests.Rules
             Assert.True(PostureSummary.Summarize(new[] { F("NPMH5005", NpmSeverity.Low, NpmFindingStatus.Fail), F("NPMH9001", NpmSeverity.Medium, NpmFindingStatus.Warning) }, NpmBaseline.CI).Compliant);
             Assert.False(PostureSummary.Summarize(new[] { F("NPMH9005", NpmSeverity.Medium, NpmFindingStatus.Error) }, NpmBaseline.CI).Compliant);
             Assert.False(PostureSummary.Summarize(new[] { F("NPMH7001", NpmSeverity.High, NpmFindingStatus.Fail) }, NpmBaseline.CI).Compliant);
-            var empty = PostureSummary.Summarize(Array.Empty<NpmSecurityFinding>(), NpmBaseline.Strict);
-            Assert.True(empty.Compliant);
-            Assert.Equal(100, empty.Score);
-            Assert.StartsWith("COMPLIANT (Strict, score 100/100)", empty.Message);
+            var clean = PostureSummary.Summarize(Array.Empty<NpmSecurityFinding>(), NpmBaseline.Strict, new[] { "/home/u" });
+            Assert.True(clean.Compliant);
+            Assert.Equal(100, clean.Score);
+            Assert.StartsWith("COMPLIANT (Strict, score 100/100)", clean.Message);
+            Assert.Empty(clean.Reasons);
+        }
+
+        [Fact]
+        public void Nothing_evaluated_and_targets_left_out_are_not_compliant()
+        {
+            // no context at all (every -UserProfile missing, no profile on the machine): never "compliant"
+            var nothing = PostureSummary.Summarize(Array.Empty<NpmSecurityFinding>(), NpmBaseline.Strict);
+            Assert.False(nothing.Compliant);
+            Assert.StartsWith("NON-COMPLIANT (Strict", nothing.Message);
+            Assert.Equal("NothingEvaluated", Assert.Single(nothing.Reasons).Code);
+
+            // one context clean, one given target not audited
+            var partial = PostureSummary.Summarize(new[] { F("NPMH2001", NpmSeverity.High, NpmFindingStatus.Pass) }, NpmBaseline.Recommended, new[] { "/home/u" },
+                new[] { new KeyValuePair<string, string>("/home/gone", "The profile folder '/home/gone' does not exist.") });
+            Assert.False(partial.Compliant);
+            Assert.Contains("not evaluated: /home/gone", partial.Message);
+            var reason = Assert.Single(partial.Reasons);
+            Assert.Equal(("NotEvaluated", "/home/gone"), (reason.Code, reason.Context));
+        }
+
+        [Fact]
+        public void Reasons_name_the_rule_the_layer_and_the_variable_that_overrides()
+        {
+            var env = new NpmSecurityFinding
+            {
+                RuleId = "NPMH2001", Severity = NpmSeverity.High, Status = NpmFindingStatus.Fail, Context = "/home/u", Setting = "strict-ssl",
+                Layer = "Env", Source = "npm_config_strict_ssl", Message = "strict-ssl is false (environment variable npm_config_strict_ssl).",
+            };
+            var s = PostureSummary.Summarize(new[] { env, F("NPMH5005", NpmSeverity.Low, NpmFindingStatus.Fail) }, NpmBaseline.Recommended);
+            var reason = Assert.Single(s.Reasons); // Low does not break compliance, so it is no reason
+            Assert.Equal(("NPMH2001", "strict-ssl", "Env", "npm_config_strict_ssl", "/home/u"), (reason.Code, reason.Setting, reason.Layer, reason.Source, reason.Context));
         }
 
         [Fact]
@@ -88,7 +120,8 @@ namespace NpmHardening.Engine.Tests.Rules
                 return s.Message.Length <= PostureSummary.MaxMessageLength
                     && s.Message.IndexOf('\n') < 0 && s.Message.IndexOf('\r') < 0
                     && s.Score >= 0 && s.Score <= 100
-                    && s.Compliant == !list.Any(PostureSummary.BreaksCompliance)
+                    && s.Compliant == (list.Count > 0 && !list.Any(NpmComplianceResult.BreaksCompliance))
+                    && s.Compliant == (s.Reasons.Length == 0)
                     && s.Total == list.Count
                     && s.Pass + s.Fail + s.Warning + s.NotApplicable + s.Error == list.Count
                     && (list.All(f => f.Status == NpmFindingStatus.Pass || f.Status == NpmFindingStatus.NotApplicable) ? s.Score == 100 : true);
