@@ -280,10 +280,23 @@ namespace NpmHardening.Engine.Config
                     if (cliWorkspaces is bool b && !b || isGlobal) return localPrefix;
                     continue;
                 }
-                if (localPrefix != null && hasPackageJson && WorkspaceMap.IsWorkspaceOf(state.Platform, dir, localPrefix))
+                if (localPrefix != null && hasPackageJson)
                 {
-                    workspace = localPrefix;
-                    return dir;
+                    var check = WorkspaceMap.Check(state.Platform, dir, localPrefix);
+                    if (check.Failure != null)
+                    {
+                        // mapWorkspaces throws out of config.load(): npm refuses to start
+                        state.Issues.Add(new NpmConfigIssue(NpmConfigIssueKind.StartupFailure, check.FailureSource!, null, check.Failure, true));
+                        return localPrefix;
+                    }
+                    if (check.Undecided != null)
+                        state.Issues.Add(new NpmConfigIssue(NpmConfigIssueKind.WorkspaceUndecided, path.Join(dir, "package.json"), null,
+                            $"whether {localPrefix} is one of its workspaces is not known: {check.Undecided}; it is treated as not a workspace.", false));
+                    if (check.IsWorkspace)
+                    {
+                        workspace = localPrefix;
+                        return dir;
+                    }
                 }
             }
             return localPrefix ?? cwd;

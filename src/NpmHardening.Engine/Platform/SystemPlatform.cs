@@ -55,6 +55,39 @@ namespace NpmHardening.Engine.Platform
             try { return Directory.Exists(path); } catch { return false; }
         }
 
+        public IReadOnlyList<DirectoryEntry>? ListDirectory(string path)
+        {
+            try
+            {
+                var list = new List<DirectoryEntry>();
+                foreach (var info in new DirectoryInfo(path).EnumerateFileSystemInfos())
+                    list.Add(new DirectoryEntry(info.Name, KindOf(info.Attributes)));
+                return list;
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is System.Security.SecurityException || e is ArgumentException || e is NotSupportedException)
+            {
+                return null;
+            }
+        }
+
+        public FileEntryKind GetEntryKind(string path)
+        {
+            try
+            {
+                var attributes = new FileInfo(path).Attributes; // lstat: a link is reported as a reparse point
+                return (int)attributes == -1 ? FileEntryKind.Missing : KindOf(attributes);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is System.Security.SecurityException || e is ArgumentException || e is NotSupportedException)
+            {
+                return FileEntryKind.Missing;
+            }
+        }
+
+        private static FileEntryKind KindOf(FileAttributes attributes) =>
+            (attributes & FileAttributes.ReparsePoint) != 0 ? FileEntryKind.SymbolicLink
+            : (attributes & FileAttributes.Directory) != 0 ? FileEntryKind.Directory
+            : FileEntryKind.File;
+
         public FileReadResult ReadFile(string path, long maxBytes)
         {
             try

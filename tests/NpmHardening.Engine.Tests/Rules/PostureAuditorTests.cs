@@ -810,6 +810,8 @@ namespace NpmHardening.Engine.Tests.Rules
             public bool FileExists(string path) => Inner.FileExists(path);
             public bool DirectoryExists(string path) => Inner.DirectoryExists(path);
             public FileReadResult ReadFile(string path, long maxBytes) => Inner.ReadFile(path, maxBytes);
+            public IReadOnlyList<DirectoryEntry>? ListDirectory(string path) => Inner.ListDirectory(path);
+            public FileEntryKind GetEntryKind(string path) => Inner.GetEntryKind(path);
             public System.IO.Stream? OpenRead(string path) => Inner.OpenRead(path);
             public (DateTime LastWriteUtc, long Length)? GetFileStamp(string path) => Inner.GetFileStamp(path);
             public string RealPath(string path) => Inner.RealPath(path);
