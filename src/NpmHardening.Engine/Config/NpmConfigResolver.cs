@@ -187,10 +187,14 @@ namespace NpmHardening.Engine.Config
             }
 
             // user
+            var startup = new NpmStartupChecks(platform, layers, issues);
+            startup.CheckFileName("userconfig", state.Find("userconfig"));
             if (state.Get("userconfig") is string userconfig) state.LoadFile(NpmConfigLayer.User, userconfig);
             else layers[(int)NpmConfigLayer.User].SkipReason = "userconfig is not a path";
 
             // global: the default getter resolves against the prefix as it stands now (user layer included)
+            if (state.Find("globalconfig") != null) startup.CheckFileName("globalconfig", state.Find("globalconfig"));
+            else startup.CheckPrefixForGlobalConfig(state.Find("prefix"));
             var globalFile = state.Find("globalconfig") != null
                 ? state.Get("globalconfig") as string
                 : state.Get("prefix") is string p ? path.Resolve(cwd, p, "etc/npmrc") : null;
@@ -205,6 +209,10 @@ namespace NpmHardening.Engine.Config
                 defaults.Set(new NpmConfigValue("globalconfig", gc, gc, NpmConfigLayer.Default, defaults.Source, null, null));
             }
 
+            // config.load() ends with setEnvs; lib/npm.js then reads config.flat (every flatten runs)
+            if (!state.GlobalConfigAssigned) startup.CheckPrefixForGlobalConfig(state.Find("prefix"));
+            startup.CheckEnvironmentExports();
+            startup.CheckFlatten();
             NpmFlattenEffects.Apply(layers, path, cwd);
             state.CheckStartupFailures();
 
@@ -426,10 +434,6 @@ namespace NpmHardening.Engine.Config
             /// <summary>Settings that make npm fail before running any command.</summary>
             public void CheckStartupFailures()
             {
-                var cafile = Find("cafile");
-                if (cafile?.Value is string ca && ca.Length > 0 && Platform.DirectoryExists(ca))
-                    Issues.Add(new NpmConfigIssue(NpmConfigIssueKind.ParserFailure, cafile.EnvironmentVariable ?? cafile.Source ?? "cafile", cafile.Line,
-                        $"sets cafile to the folder {ca}; npm fails at start (EISDIR) when it reads the CA file.", true));
                 var loglevel = Find("loglevel");
                 var def = Definitions("loglevel");
                 if (loglevel != null && def != null && !def.Types.Contains(loglevel.Value))
