@@ -118,6 +118,13 @@ Describe 'Get-NpmConfig' {
         ($errs | Where-Object { $_.FullyQualifiedErrorId -like 'NpmrcStartupFailure*' }).TargetObject | Should -Be (Join-Path $root 'package.json')
     }
 
+    It 'warns when two variables set the same key, naming the one npm uses' {
+        $envTable['npm_config_fetch_retries'] = '1'
+        $envTable['npm_config_fetch-retries'] = '2'
+        $null = Get-NpmConfig -Path $m.Project -Environment $envTable -WarningVariable warns -WarningAction SilentlyContinue
+        ($warns | Out-String) | Should -BeLike '*npm_config_fetch*npm_config_fetch*fetch-retries*npm uses*'
+    }
+
     It 'never shows a token, in any output form or stream' {
         $token = New-NpmToken
         Write-Utf8File (Join-Path $m.Home '.npmrc') "//registry.npmjs.org/:_authToken=$token`nhttps-proxy=http://user:S3cretPw@proxy.example.com:8080/`n"

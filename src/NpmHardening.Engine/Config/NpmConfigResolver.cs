@@ -21,6 +21,13 @@ namespace NpmHardening.Engine.Config
         public IReadOnlyDictionary<string, object?>? CliOverrides { get; set; }
         /// <summary>The node/npm to assume; null means locate them from the environment's PATH.</summary>
         public NpmInstallation? Installation { get; set; }
+        /// <summary>
+        /// The names of <see cref="Environment"/> in the order of the process's environment block (npm reads
+        /// process.env in that order, so of two variables naming the same key the later one wins). Null: for
+        /// this process's own environment, the order of /proc/self/environ where the platform has it;
+        /// otherwise unknown (then sorted, and a clash is reported as such).
+        /// </summary>
+        public IReadOnlyList<string>? EnvironmentOrder { get; set; }
     }
 
     /// <summary>npm's effective configuration for one context, with every layer kept for inspection.</summary>
@@ -110,10 +117,19 @@ namespace NpmHardening.Engine.Config
                 issues.Add(new NpmConfigIssue(NpmConfigIssueKind.NpmNotFound, "PATH", null,
                     $"npm was not found; its settings are interpreted with the definitions of npm {version}.", false));
 
-            var cwd = path.Resolve(platform.CurrentDirectory, request.WorkingDirectory ?? platform.CurrentDirectory);
+            // process.cwd() is the physical folder: a path through a symbolic link is resolved
+            var cwd = platform.RealPath(path.Resolve(platform.CurrentDirectory, request.WorkingDirectory ?? platform.CurrentDirectory));
             string? Env(string name) => env.TryGetValue(name, out var v) ? v : null;
+            // ${NAME} reads process.env[NAME], which falls back to Object.prototype (${constructor} is a function)
+            string? EnvOrInherited(string name) => env.TryGetValue(name, out var v) ? v : JsProcessEnv.Inherited(name);
+            // loadHome: this.env.HOME || os.homedir(); libuv's homedir returns HOME (USERPROFILE on Windows)
+            // whenever the variable exists, even empty, and asks the OS only when it is absent
             var homeVar = Env("HOME");
-            var home = !string.IsNullOrEmpty(homeVar) ? homeVar : platform.OsHomeDirectory;
+            var homeDirVar = platform.IsWindows ? Env("USERPROFILE") : homeVar;
+            var home = !string.IsNullOrEmpty(homeVar) ? homeVar : homeDirVar ?? platform.OsHomeDirectory;
+            if (string.IsNullOrEmpty(home))
+                issues.Add(new NpmConfigIssue(NpmConfigIssueKind.EmptyHome, platform.IsWindows ? "USERPROFILE" : "HOME", null,
+                    $"is set but empty, so npm has no home folder: '~/' paths, the user config (~/.npmrc) and the cache (~/.npm) included, resolve against the working directory ({path.Join(cwd, "~")}).", false));
 
             // loadGlobalPrefix
             string? globalPrefix = null;
@@ -130,7 +146,7 @@ namespace NpmHardening.Engine.Config
                 }
             }
 
-            var field = new FieldContext(path, cwd, home, Env, definitions);
+            var field = new FieldContext(path, cwd, home, EnvOrInherited, definitions);
             var layers = new NpmConfigLayerData[7];
             for (int i = 0; i < layers.Length; i++) layers[i] = new NpmConfigLayerData((NpmConfigLayer)i);
             var state = new LoadState(platform, env, field, definitions, layers, issues);
@@ -157,7 +173,7 @@ namespace NpmHardening.Engine.Config
 
             // cli, env
             LoadCli(state, request.CliOverrides);
-            LoadEnv(state);
+            LoadEnv(state, EnvironmentOrder(request, platform, env));
 
             // project
             string? workspace = null;
@@ -249,24 +265,93 @@ namespace NpmHardening.Engine.Config
             }
         }
 
-        private static void LoadEnv(LoadState state)
+        private static void LoadEnv(LoadState state, (IReadOnlyList<string> Names, string? OrderFrom) order)
         {
             var layer = state.Layers[(int)NpmConfigLayer.Env];
             layer.Source = "environment";
             layer.Loaded = true;
             var entries = new JsObject();
             var variables = new Dictionary<string, string>(StringComparer.Ordinal);
-            // process.env's order is not observable here; sorting makes a (rare) name clash deterministic.
-            foreach (var kv in state.Environment.OrderBy(k => k.Key, StringComparer.Ordinal))
+            var byKey = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            // for (const [envKey, envVal] of Object.entries(this.env)): later variables overwrite earlier ones
+            foreach (var name in order.Names)
             {
-                if (kv.Key.Length < 11 || !kv.Key.StartsWith("npm_config_", StringComparison.OrdinalIgnoreCase) || kv.Value.Length == 0) continue;
-                var key = kv.Key.Substring(11);
+                if (!state.Environment.TryGetValue(name, out var value)) continue;
+                if (!IsNpmConfigVariable(name) || value.Length == 0) continue;
+                var key = name.Substring(11);
+                // key.replace(/(?!^)_/g, '-').toLowerCase(), except for nerf-darted keys
                 if (!key.StartsWith("//", StringComparison.Ordinal))
-                    key = (key.Length > 0 ? key[0] + key.Substring(1).Replace('_', '-') : key).ToLowerInvariant();
-                entries[key] = kv.Value;
-                variables[key] = kv.Key;
+                    key = JsCase.ToLowerCase(key.Length > 0 ? key[0] + key.Substring(1).Replace('_', '-') : key);
+                entries[key] = value;
+                variables[key] = name;
+                if (!byKey.TryGetValue(key, out var names)) byKey[key] = names = new List<string>();
+                names.Add(name);
+            }
+            foreach (var clash in byKey.Where(kv => kv.Value.Count > 1))
+            {
+                var winner = clash.Value[clash.Value.Count - 1];
+                bool sameValue = clash.Value.All(n => state.Environment[n] == state.Environment[winner]);
+                var how = order.OrderFrom != null
+                    ? $"npm uses the one that comes last in the environment block, {winner} (order read from {order.OrderFrom})"
+                    : $"npm uses the one that comes last in the environment block, which the module cannot see; it assumed {winner}";
+                state.Issues.Add(new NpmConfigIssue(NpmConfigIssueKind.EnvironmentClash, winner, null,
+                    $"{string.Join(" and ", clash.Value)} all set npm's \"{clash.Key}\"{(sameValue ? " (to the same value)" : " to different values")}: {how}.", false));
             }
             state.LoadObject(NpmConfigLayer.Env, entries, layer.Source, null, variables);
+        }
+
+        /// <summary>/^npm_config_/i: JavaScript's case-insensitive match of ASCII letters only.</summary>
+        internal static bool IsNpmConfigVariable(string name)
+        {
+            const string prefix = "npm_config_";
+            if (name.Length < prefix.Length) return false;
+            for (int i = 0; i < prefix.Length; i++)
+            {
+                char c = name[i], e = prefix[i];
+                if (c != e && !(e >= 'a' && e <= 'z' && c == (char)(e - 32))) return false;
+            }
+            return true;
+        }
+
+        /// <summary>The environment's names in process order, and where that order came from (null: unknown).</summary>
+        private static (IReadOnlyList<string> Names, string? OrderFrom) EnvironmentOrder(NpmConfigRequest request, IPlatform platform, IReadOnlyDictionary<string, string> env)
+        {
+            // Windows keeps its environment block sorted by upper-cased name; elsewhere an unknown order is sorted ordinally
+            var fallback = platform.IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+            IReadOnlyList<string>? known = request.EnvironmentOrder;
+            string? from = known != null ? "the caller" : null;
+            if (known == null && request.Environment == null && request.UserProfile == null && !platform.IsWindows)
+            {
+                var read = platform.ReadFile("/proc/self/environ", 16L << 20);
+                if (read.Bytes != null)
+                {
+                    known = ProcessEnvironmentNames(read.Bytes);
+                    from = "/proc/self/environ";
+                }
+            }
+            if (platform.IsWindows && known == null) from = "Windows keeps it sorted";
+            var names = new List<string>();
+            var listed = new HashSet<string>(platform.IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+            if (known != null)
+                foreach (var n in known)
+                    if (env.ContainsKey(n) && listed.Add(n)) names.Add(n);
+            // variables the block does not list (set after this process started) come last
+            names.AddRange(env.Keys.Where(k => !listed.Contains(k)).OrderBy(k => k, fallback));
+            return (names, from);
+        }
+
+        /// <summary>The names of a NUL-separated NAME=value block, in order (the first '=' after the first character ends the name).</summary>
+        internal static List<string> ProcessEnvironmentNames(byte[] block)
+        {
+            var names = new List<string>();
+            var text = new System.Text.UTF8Encoding(false, false).GetString(block);
+            foreach (var entry in text.Split('\0'))
+            {
+                if (entry.Length == 0) continue;
+                int eq = entry.IndexOf('=', 1);
+                names.Add(eq < 0 ? entry : entry.Substring(0, eq));
+            }
+            return names;
         }
 
         /// <summary>loadLocalPrefix: the nearest folder up with package.json or node_modules, or its workspace root.</summary>

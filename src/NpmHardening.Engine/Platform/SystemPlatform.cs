@@ -47,7 +47,22 @@ namespace NpmHardening.Engine.Platform
 
         public bool FileExists(string path)
         {
-            try { return File.Exists(path); } catch { return false; }
+            try
+            {
+                if (!File.Exists(path)) return false;
+                // .NET reports a dangling symbolic link as an existing file (it falls back to lstat); stat,
+                // which npm uses, follows the link and fails.
+                if ((new FileInfo(path).Attributes & FileAttributes.ReparsePoint) == 0) return true;
+                return IsWindows ? LinkTargetOpens(path) : !ReferenceEquals(RealPathOrNull(path), null);
+            }
+            catch { return false; }
+        }
+
+        private static bool LinkTargetOpens(string path)
+        {
+            try { using (new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete)) return true; }
+            catch (UnauthorizedAccessException) { return true; } // exists, not readable: stat would still succeed
+            catch (IOException) { return false; }
         }
 
         public bool DirectoryExists(string path)
@@ -144,11 +159,17 @@ namespace NpmHardening.Engine.Platform
             // netstandard2.0 has no link APIs; on Unix we ask libc, on Windows GetFinalPathNameByHandle is
             // not needed for npm's own paths (npm itself does not realpath on Windows).
             if (IsWindows) return path;
+            return RealPathOrNull(path) ?? path;
+        }
+
+        /// <summary>realpath(3), or null when it fails (a dangling link, a missing component).</summary>
+        private static string? RealPathOrNull(string path)
+        {
             try
             {
                 var p = NativeMethods.realpath(path, IntPtr.Zero);
-                if (p == IntPtr.Zero) return path;
-                try { return Marshal.PtrToStringAnsi(p) ?? path; }
+                if (p == IntPtr.Zero) return null;
+                try { return Marshal.PtrToStringAnsi(p); }
                 finally { NativeMethods.free(p); }
             }
             catch (Exception e) when (e is DllNotFoundException || e is EntryPointNotFoundException)
