@@ -112,7 +112,7 @@ namespace NpmHardening.Engine.Config
 
         private void MatchCheck(Node e, bool absolute, bool ifDir)
         {
-            var s = e.IsUnknown ? e.Lstat(this) : e;
+            var s = e.IsUnknown ? e.Lstat() : e;
             if (s == null) return;
             if (ifDir && !s.CanReaddir) return;
             if (IsIgnored(s)) return;
@@ -210,14 +210,17 @@ namespace NpmHardening.Engine.Config
                 if (part == "..") return Parent ?? this;
                 var name = Normalize(part, _nocase);
                 foreach (var c in _children) if (c._matchName == name) return c;
-                var fullPath = FullPath + (Parent != null || !FullPath.EndsWith(_sep.ToString(), StringComparison.Ordinal) ? _sep.ToString() : "") + part;
-                var child = new Node(_platform, part, this, fullPath, Kind.Unknown, _nocase);
+                var child = new Node(_platform, part, this, ChildPath(part), Kind.Unknown, _nocase);
                 if (!CanReaddir) child._enoent = true;
                 _children.Add(child);
                 return child;
             }
 
-            public Node? Lstat(GlobWalker walker)
+            /// <summary>This folder's path joined with a name (a root such as "/" already ends with the separator).</summary>
+            private string ChildPath(string name) =>
+                FullPath + (FullPath.EndsWith(_sep.ToString(), StringComparison.Ordinal) ? "" : _sep.ToString()) + name;
+
+            public Node? Lstat()
             {
                 if (_enoent) return null;
                 var kind = _platform.GetEntryKind(FullPath);
@@ -266,7 +269,7 @@ namespace NpmHardening.Engine.Config
                         if (kind == Kind.File) existing._enotdir = true;
                         confirmed.Add(existing);
                     }
-                    else confirmed.Add(new Node(_platform, e.Name, this, FullPath + (FullPath.EndsWith(_sep.ToString(), StringComparison.Ordinal) ? "" : _sep.ToString()) + e.Name, kind, _nocase));
+                    else confirmed.Add(new Node(_platform, e.Name, this, ChildPath(e.Name), kind, _nocase));
                 }
                 foreach (var p in provisional) p.MarkEnoent();
                 _children.Clear();

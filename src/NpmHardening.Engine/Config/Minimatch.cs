@@ -578,9 +578,9 @@ namespace NpmHardening.Engine.Config
         {
             int firstgs = pattern.FindIndex(patternIndex, p => p is GlobStar);
             int lastgs = pattern.FindLastIndex(p => p is GlobStar);
-            var head = SliceParts(pattern, patternIndex, firstgs);
-            var body = partial ? SliceParts(pattern, firstgs + 1, pattern.Count) : SliceParts(pattern, firstgs + 1, lastgs);
-            var tail = partial ? new List<object>() : SliceParts(pattern, lastgs + 1, pattern.Count);
+            var head = Slice(pattern, patternIndex, firstgs);
+            var body = partial ? Slice(pattern, firstgs + 1, pattern.Count) : Slice(pattern, firstgs + 1, lastgs);
+            var tail = partial ? new List<object>() : Slice(pattern, lastgs + 1, pattern.Count);
 
             if (head.Count > 0)
             {
@@ -669,14 +669,7 @@ namespace NpmHardening.Engine.Config
         }
 
         /// <summary>Array.prototype.slice(start, end) for non-negative bounds: empty when end &lt;= start.</summary>
-        private static List<object> SliceParts(List<object> list, int start, int end)
-        {
-            start = Math.Min(Math.Max(start, 0), list.Count);
-            end = Math.Min(Math.Max(end, start), list.Count);
-            return list.GetRange(start, end - start);
-        }
-
-        private static List<string> Slice(List<string> list, int start, int end)
+        private static List<T> Slice<T>(List<T> list, int start, int end)
         {
             start = Math.Min(Math.Max(start, 0), list.Count);
             end = Math.Min(Math.Max(end, start), list.Count);

@@ -15,7 +15,8 @@ namespace NpmHardening.Engine.Config
     /// </summary>
     internal static class NpmFlattenEffects
     {
-        private static readonly HashSet<string> OmitKeys = new HashSet<string>(StringComparer.Ordinal)
+        /// <summary>The keys whose flatten runs buildOmitList.</summary>
+        internal static readonly HashSet<string> OmitKeys = new HashSet<string>(StringComparer.Ordinal)
             { "omit", "include", "production", "only", "also", "dev", "optional" };
 
         public static void Apply(NpmConfigLayerData[] layers, NodePath path, string cwd)

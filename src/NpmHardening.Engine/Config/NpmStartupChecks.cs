@@ -19,9 +19,6 @@ namespace NpmHardening.Engine.Config
     /// </summary>
     internal sealed class NpmStartupChecks
     {
-        private static readonly HashSet<string> OmitKeys = new HashSet<string>(StringComparer.Ordinal)
-            { "omit", "include", "production", "only", "also", "dev", "optional" };
-
         private readonly IPlatform _platform;
         private readonly NpmConfigLayerData[] _layers;
         private readonly List<NpmConfigIssue> _issues;
@@ -92,7 +89,7 @@ namespace NpmHardening.Engine.Config
                             if (!(v is string)) Fail(own, $"sets searchexclude to {Describe(v)}; npm lower-cases it and stops (\"toLowerCase is not a function\").");
                             break;
                     }
-                    if (OmitKeys.Contains(key)) CheckOmitList(i);
+                    if (NpmFlattenEffects.OmitKeys.Contains(key)) CheckOmitList(i);
                     if (key == "user-agent" || key == "workspace" || key == "workspaces") CheckUserAgent(i);
                 }
             }

@@ -125,7 +125,7 @@ namespace NpmHardening.Engine.Tests.Agreement
                     requests.Add(new JsObject { ["cwd"] = Path.Combine(dir, "mono"), ["workspaces"] = cases[i].Declared });
                 }
                 var clock = Stopwatch.StartNew();
-                var answers = Ask(peers, requests);
+                var answers = peers.RunScript("map-workspaces.js", requests);
                 var npmTime = clock.Elapsed;
                 clock.Restart();
                 var failures = new List<string>();
@@ -158,21 +158,6 @@ namespace NpmHardening.Engine.Tests.Agreement
             {
                 try { Directory.Delete(baseDir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             }
-        }
-
-        private static List<JsObject> Ask(NpmPeers peers, List<object?> requests)
-        {
-            var psi = new ProcessStartInfo(peers.NodePath) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, StandardOutputEncoding = Encoding.UTF8 };
-            psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Agreement", "map-workspaces.js"));
-            psi.Environment["NPMH_NPM_ROOT"] = peers.NpmRoot;
-            using var process = Process.Start(psi)!;
-            var stderr = process.StandardError.ReadToEndAsync();
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            using (var stdin = new StreamWriter(process.StandardInput.BaseStream, new UTF8Encoding(false))) stdin.Write(Js.Js.ToJson(requests));
-            process.WaitForExit();
-            if (process.ExitCode != 0 || !JsJson.TryParse(stdout.Result, out var parsed) || !(parsed is List<object?> list))
-                throw new InvalidOperationException("map-workspaces.js failed: " + stderr.Result);
-            return list.Cast<JsObject>().ToList();
         }
     }
 }
