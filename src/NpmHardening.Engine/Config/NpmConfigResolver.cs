@@ -46,6 +46,7 @@ namespace NpmHardening.Engine.Config
         /// <summary>The npm version whose definitions interpreted the files.</summary>
         public NpmVersion NpmVersion { get; }
         public string WorkingDirectory { get; }
+        /// <summary>npm's home folder (HOME, else os.homedir()); null when there is none (HOME set but empty).</summary>
         public string? Home { get; }
         /// <summary>npm's default global prefix (before any prefix setting).</summary>
         public string? GlobalPrefix { get; }
@@ -233,7 +234,7 @@ namespace NpmHardening.Engine.Config
             state.CheckStartupFailures();
 
             state.ReportUnknowns(version);
-            return new NpmConfigResolution(installation, version, cwd, home, globalPrefix, localPrefix, layers, issues, env, workspace);
+            return new NpmConfigResolution(installation, version, cwd, string.IsNullOrEmpty(home) ? null : home, globalPrefix, localPrefix, layers, issues, env, workspace);
         }
 
         private static void LoadCli(LoadState state, IReadOnlyDictionary<string, object?>? overrides)
@@ -322,11 +323,11 @@ namespace NpmHardening.Engine.Config
             string? from = known != null ? "the caller" : null;
             if (known == null && request.Environment == null && request.UserProfile == null && !platform.IsWindows)
             {
-                var read = platform.ReadFile("/proc/self/environ", 16L << 20);
-                if (read.Bytes != null)
+                var block = ReadProcFile(platform, "/proc/self/environ");
+                if (block != null)
                 {
-                    known = ProcessEnvironmentNames(read.Bytes);
-                    from = "/proc/self/environ";
+                    known = ProcessEnvironmentNames(block);
+                    from = "this process's environment block (/proc/self/environ; a program that starts npm may pass another order)";
                 }
             }
             if (platform.IsWindows && known == null) from = "Windows keeps it sorted";
@@ -338,6 +339,18 @@ namespace NpmHardening.Engine.Config
             // variables the block does not list (set after this process started) come last
             names.AddRange(env.Keys.Where(k => !listed.Contains(k)).OrderBy(k => k, fallback));
             return (names, from);
+        }
+
+        /// <summary>A /proc file (whose size reads as 0), read to its end up to 16 MiB; null when there is none.</summary>
+        private static byte[]? ReadProcFile(IPlatform platform, string path)
+        {
+            using var stream = platform.OpenRead(path);
+            if (stream == null) return null;
+            var buffer = new System.IO.MemoryStream();
+            var chunk = new byte[1 << 16];
+            int n;
+            while (buffer.Length < (16L << 20) && (n = stream.Read(chunk, 0, chunk.Length)) > 0) buffer.Write(chunk, 0, n);
+            return buffer.ToArray();
         }
 
         /// <summary>The names of a NUL-separated NAME=value block, in order (the first '=' after the first character ends the name).</summary>
