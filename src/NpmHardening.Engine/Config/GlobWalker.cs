@@ -64,14 +64,8 @@ namespace NpmHardening.Engine.Config
             return walker._results;
         }
 
-        private static bool IsMac()
-        {
-#if NETSTANDARD2_0
-            return System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.OSX);
-#else
-            return OperatingSystem.IsMacOS();
-#endif
-        }
+        private static bool IsMac() =>
+            System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.OSX);
 
         // ---- the walk (walkCB2Sync / walkCB3Sync) -----------------------------------------------------------
 
