@@ -99,6 +99,32 @@ Describe 'Get-NpmConfig' {
         ($errs2 | Where-Object { $_.FullyQualifiedErrorId -like 'NpmConfigKeyNotFound*' }).TargetObject | Should -Be 'no-such-key'
     }
 
+    It 'reports a configuration npm cannot start with as an error naming the file and line, and still lists the values' {
+        Write-Utf8File (Join-Path $m.Project '.npmrc') "fetch-retries=3`nomit`n"
+        $entries = Get-NpmConfig -Path $m.Project -Environment $envTable -ErrorVariable errs -ErrorAction SilentlyContinue
+        $start = @($errs | Where-Object { $_.FullyQualifiedErrorId -like 'NpmrcStartupFailure*' })
+        $start.Count | Should -Be 1
+        $start[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        $start[0].TargetObject | Should -Be (Join-Path $m.Project '.npmrc')
+        $start[0].Exception.Message | Should -BeLike "*$(Join-Path $m.Project '.npmrc'):2*omit*npm*stops*"
+        ($entries | Where-Object Key -eq 'fetch-retries').Value | Should -Be 3
+    }
+
+    It 'reports a workspace root npm cannot map as an error naming its package.json' {
+        $root = Split-Path $m.Project -Parent
+        Write-Utf8File (Join-Path $root 'package.json') "{`"workspaces`":`"*`"}"
+        Write-Utf8File (Join-Path $m.Project 'package.json') "{}"
+        $null = Get-NpmConfig -Path $m.Project -Environment $envTable -ErrorVariable errs -ErrorAction SilentlyContinue
+        ($errs | Where-Object { $_.FullyQualifiedErrorId -like 'NpmrcStartupFailure*' }).TargetObject | Should -Be (Join-Path $root 'package.json')
+    }
+
+    It 'warns when two variables set the same key, naming the one npm uses' {
+        $envTable['npm_config_fetch_retries'] = '1'
+        $envTable['npm_config_fetch-retries'] = '2'
+        $null = Get-NpmConfig -Path $m.Project -Environment $envTable -WarningVariable warns -WarningAction SilentlyContinue
+        ($warns | Out-String) | Should -BeLike '*npm_config_fetch*npm_config_fetch*fetch-retries*npm uses*'
+    }
+
     It 'never shows a token, in any output form or stream' {
         $token = New-NpmToken
         Write-Utf8File (Join-Path $m.Home '.npmrc') "//registry.npmjs.org/:_authToken=$token`nhttps-proxy=http://user:S3cretPw@proxy.example.com:8080/`n"

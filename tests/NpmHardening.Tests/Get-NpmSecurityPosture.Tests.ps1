@@ -62,6 +62,16 @@ Describe 'Get-NpmSecurityPosture' {
             (Get-Finding $findings NPMH6002)[0].Status | Should -Be 'Fail'
         }
 
+        It 'fails NPMH9008 when npm cannot start with the configuration, and is not compliant' {
+            Write-Utf8File (Join-Path $m.Home '.npmrc') ($HardNpmrc + "[omit]`nx=1`n")
+            $f = @(Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -RuleId NPMH9008)
+            $f.Count | Should -Be 1
+            $f[0].Status | Should -Be 'Fail'
+            $f[0].Severity | Should -Be 'High'
+            $f[0].Source | Should -Be "$(Join-Path $m.Home '.npmrc'):$(($HardNpmrc -split "`n").Count)"
+            (Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -Summary).Compliant | Should -BeFalse
+        }
+
         It 'passes a hardened configuration, and covers every rule of the catalog' {
             Write-Utf8File (Join-Path $m.Home '.npmrc') $HardNpmrc
             $findings = @(Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -RuleId $ConfigRules)

@@ -99,23 +99,24 @@ namespace NpmHardening.Engine.Config
             return f;
         }
 
-        /// <summary>umask.js parse: /^0o?[0-7]+$/ is octal, /^[1-9][0-9]*$/ decimal, anything else invalid ("0" included).</summary>
+        /// <summary>
+        /// umask.js parse: /^0o?[0-7]+$/ is parseInt(rest, 8), /^[1-9][0-9]*$/ is parseInt(value, 10), anything
+        /// else invalid ("0" included). The value was trimmed by parseField, so JavaScript's '$' (end of input
+        /// only) and the explicit end checked here agree.
+        /// </summary>
         internal static double? ParseUmask(string value)
         {
             if (value.Length == 0) return null;
-            int start, radix;
-            if (value[0] == '0') { start = value.Length > 1 && value[1] == 'o' ? 2 : 1; radix = 8; }
-            else if (value[0] >= '1' && value[0] <= '9') { start = 0; radix = 10; }
-            else return null;
-            if (start >= value.Length) return null;
-            double acc = 0;
-            for (int i = start; i < value.Length; i++)
+            if (value[0] == '0')
             {
-                int d = value[i] - '0';
-                if (d < 0 || d >= radix) return null;
-                acc = acc * radix + d;
+                int start = value.Length > 1 && value[1] == 'o' ? 2 : 1;
+                if (start >= value.Length) return null;
+                for (int i = start; i < value.Length; i++) if (value[i] < '0' || value[i] > '7') return null;
+                return JsNumber.FromPowerOfTwoDigits(value, start, value.Length, 8);
             }
-            return acc;
+            if (value[0] < '1' || value[0] > '9') return null;
+            foreach (var c in value) if (c < '0' || c > '9') return null;
+            return JsNumber.FromDecimalLiteral(value);
         }
     }
 }

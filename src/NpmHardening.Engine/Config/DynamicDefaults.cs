@@ -20,6 +20,8 @@ namespace NpmHardening.Engine.Config
             _platform = platform; _env = env; _installation = installation;
         }
 
+        private static readonly Regex Utf8Locale = new Regex(@"[Uu][Tt][Ff]-?8\z", RegexOptions.CultureInvariant);
+
         private string? Env(string name) => _env.TryGetValue(name, out var v) ? v : null;
         private string? Truthy(string name) { var v = Env(name); return string.IsNullOrEmpty(v) ? null : v; }
 
@@ -35,7 +37,8 @@ namespace NpmHardening.Engine.Config
                     value = win ? Truthy("ComSpec") ?? "cmd" : Truthy("SHELL") ?? "sh";
                     return true;
                 case "unicode":
-                    value = Regex.IsMatch(Truthy("LC_ALL") ?? Truthy("LC_CTYPE") ?? Truthy("LANG") ?? "undefined", "UTF-?8$", RegexOptions.IgnoreCase);
+                    // /UTF-?8$/i.test(…): JavaScript's '$' is the end of the text, so "en_US.UTF-8\n" is not UTF-8
+                    value = Utf8Locale.IsMatch(Truthy("LC_ALL") ?? Truthy("LC_CTYPE") ?? Truthy("LANG") ?? "undefined");
                     return true;
                 case "cache":
                     value = ((win ? Truthy("LOCALAPPDATA") : null) ?? "~") + "/" + (win ? "npm-cache" : ".npm");
@@ -68,7 +71,7 @@ namespace NpmHardening.Engine.Config
                     return true;
                 case "ci-name":
                     var name = CiDetection.VendorName(_env);
-                    value = name == null ? null : name.ToLowerInvariant().Replace(' ', '-');
+                    value = name == null ? null : Js.JsCase.ToLowerCase(name).Replace(' ', '-');
                     return true;
                 default:
                     value = null;

@@ -54,7 +54,7 @@ namespace NpmHardening.Engine.Config
                         continue;
                     }
                     var existing = output[section];
-                    if (!Js.Js.IsTruthy(existing)) existing = new JsObject();
+                    if (!Js.Js.IsTruthy(existing)) existing = JsObject.CreateNullPrototype();
                     output[section] = existing;
                     target = existing;
                     Record(keyLines, section, line.Number, replace: false);
@@ -120,7 +120,7 @@ namespace NpmHardening.Engine.Config
                     var child = po[part];
                     // typeof null === 'object': npm then dereferences null and throws.
                     if (child == null) { failure = $"section [{k}] nests under '{part}', which is null: npm's ini parser throws"; broken = true; break; }
-                    if (!(child is JsObject) && !(child is List<object?>)) { child = new JsObject(); po[part] = child; }
+                    if (!(child is JsObject) && !(child is List<object?>)) { child = JsObject.CreateNullPrototype(); po[part] = child; }
                     p = child;
                 }
                 if (broken) continue;

@@ -21,6 +21,13 @@ namespace NpmHardening.Engine.Config
         public IReadOnlyDictionary<string, object?>? CliOverrides { get; set; }
         /// <summary>The node/npm to assume; null means locate them from the environment's PATH.</summary>
         public NpmInstallation? Installation { get; set; }
+        /// <summary>
+        /// The names of <see cref="Environment"/> in the order of the process's environment block (npm reads
+        /// process.env in that order, so of two variables naming the same key the later one wins). Null: for
+        /// this process's own environment, the order of /proc/self/environ where the platform has it;
+        /// otherwise unknown (then sorted, and a clash is reported as such).
+        /// </summary>
+        public IReadOnlyList<string>? EnvironmentOrder { get; set; }
     }
 
     /// <summary>npm's effective configuration for one context, with every layer kept for inspection.</summary>
@@ -45,6 +52,7 @@ namespace NpmHardening.Engine.Config
         /// <summary>The npm version whose definitions interpreted the files.</summary>
         public NpmVersion NpmVersion { get; }
         public string WorkingDirectory { get; }
+        /// <summary>npm's home folder (HOME, else os.homedir()); null when there is none (HOME set but empty).</summary>
         public string? Home { get; }
         /// <summary>npm's default global prefix (before any prefix setting).</summary>
         public string? GlobalPrefix { get; }
@@ -116,12 +124,21 @@ namespace NpmHardening.Engine.Config
                 issues.Add(new NpmConfigIssue(NpmConfigIssueKind.NpmNotFound, "PATH", null,
                     $"npm was not found; its settings are interpreted with the definitions of npm {version}.", false));
 
-            var cwd = path.Resolve(platform.CurrentDirectory, request.WorkingDirectory ?? platform.CurrentDirectory);
+            // process.cwd() is the physical folder: a path through a symbolic link is resolved
+            var cwd = platform.RealPath(path.Resolve(platform.CurrentDirectory, request.WorkingDirectory ?? platform.CurrentDirectory));
             string? Env(string name) => env.TryGetValue(name, out var v) ? v : null;
+            // ${NAME} reads process.env[NAME], which falls back to Object.prototype (${constructor} is a function)
+            string? EnvOrInherited(string name) => env.TryGetValue(name, out var v) ? v : JsProcessEnv.Inherited(name);
+            // loadHome: this.env.HOME || os.homedir(); libuv's homedir returns HOME (USERPROFILE on Windows)
+            // whenever the variable exists, even empty, and asks the OS only when it is absent
             var homeVar = Env("HOME");
-            var home = !string.IsNullOrEmpty(homeVar) ? homeVar : platform.OsHomeDirectory;
+            var homeDirVar = platform.IsWindows ? Env("USERPROFILE") : homeVar;
+            var home = !string.IsNullOrEmpty(homeVar) ? homeVar : homeDirVar ?? platform.OsHomeDirectory;
+            if (string.IsNullOrEmpty(home))
+                issues.Add(new NpmConfigIssue(NpmConfigIssueKind.EmptyHome, platform.IsWindows ? "USERPROFILE" : "HOME", null,
+                    $"is set but empty, so npm has no home folder: '~/' paths, the user config (~/.npmrc) and the cache (~/.npm) included, resolve against the working directory ({path.Join(cwd, "~")}).", false));
             // npm runs as the owner of that home: read everything as that account could (docs/security.md)
-            if (!string.IsNullOrEmpty(home)) platform = platform.As(platform.OwnerOf(home!));
+            else platform = platform.As(platform.OwnerOf(home!));
 
             // loadGlobalPrefix
             string? globalPrefix = null;
@@ -138,7 +155,7 @@ namespace NpmHardening.Engine.Config
                 }
             }
 
-            var field = new FieldContext(path, cwd, home, Env, definitions);
+            var field = new FieldContext(path, cwd, home, EnvOrInherited, definitions);
             var layers = new NpmConfigLayerData[7];
             for (int i = 0; i < layers.Length; i++) layers[i] = new NpmConfigLayerData((NpmConfigLayer)i);
             var state = new LoadState(platform, env, field, definitions, layers, issues);
@@ -165,7 +182,7 @@ namespace NpmHardening.Engine.Config
 
             // cli, env
             LoadCli(state, request.CliOverrides);
-            LoadEnv(state);
+            LoadEnv(state, EnvironmentOrder(request, platform, env));
 
             // project
             string? workspace = null;
@@ -195,10 +212,14 @@ namespace NpmHardening.Engine.Config
             }
 
             // user
+            var startup = new NpmStartupChecks(platform, layers, issues);
+            startup.CheckFileName("userconfig", state.Find("userconfig"));
             if (state.Get("userconfig") is string userconfig) state.LoadFile(NpmConfigLayer.User, userconfig, state.ChosenBy("userconfig"));
             else layers[(int)NpmConfigLayer.User].SkipReason = "userconfig is not a path";
 
             // global: the default getter resolves against the prefix as it stands now (user layer included)
+            if (state.Find("globalconfig") != null) startup.CheckFileName("globalconfig", state.Find("globalconfig"));
+            else startup.CheckPrefixForGlobalConfig(state.Find("prefix"));
             var globalFile = state.Find("globalconfig") != null
                 ? state.Get("globalconfig") as string
                 : state.Get("prefix") is string p ? path.Resolve(cwd, p, "etc/npmrc") : null;
@@ -213,11 +234,15 @@ namespace NpmHardening.Engine.Config
                 defaults.Set(new NpmConfigValue("globalconfig", gc, gc, NpmConfigLayer.Default, defaults.Source, null, null));
             }
 
+            // config.load() ends with setEnvs; lib/npm.js then reads config.flat (every flatten runs)
+            if (!state.GlobalConfigAssigned) startup.CheckPrefixForGlobalConfig(state.Find("prefix"));
+            startup.CheckEnvironmentExports();
+            startup.CheckFlatten();
             NpmFlattenEffects.Apply(layers, path, cwd);
             state.CheckStartupFailures();
 
             state.ReportUnknowns(version);
-            return new NpmConfigResolution(installation, version, cwd, home, globalPrefix, localPrefix, layers, issues, env, workspace, platform);
+            return new NpmConfigResolution(installation, version, cwd, string.IsNullOrEmpty(home) ? null : home, globalPrefix, localPrefix, layers, issues, env, workspace, platform);
         }
 
         private static void LoadCli(LoadState state, IReadOnlyDictionary<string, object?>? overrides)
@@ -249,24 +274,105 @@ namespace NpmHardening.Engine.Config
             }
         }
 
-        private static void LoadEnv(LoadState state)
+        private static void LoadEnv(LoadState state, (IReadOnlyList<string> Names, string? OrderFrom) order)
         {
             var layer = state.Layers[(int)NpmConfigLayer.Env];
             layer.Source = "environment";
             layer.Loaded = true;
             var entries = new JsObject();
             var variables = new Dictionary<string, string>(StringComparer.Ordinal);
-            // process.env's order is not observable here; sorting makes a (rare) name clash deterministic.
-            foreach (var kv in state.Environment.OrderBy(k => k.Key, StringComparer.Ordinal))
+            var byKey = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            // for (const [envKey, envVal] of Object.entries(this.env)): later variables overwrite earlier ones
+            foreach (var name in order.Names)
             {
-                if (kv.Key.Length < 11 || !kv.Key.StartsWith("npm_config_", StringComparison.OrdinalIgnoreCase) || kv.Value.Length == 0) continue;
-                var key = kv.Key.Substring(11);
+                if (!state.Environment.TryGetValue(name, out var value)) continue;
+                if (!IsNpmConfigVariable(name) || value.Length == 0) continue;
+                var key = name.Substring(11);
+                // key.replace(/(?!^)_/g, '-').toLowerCase(), except for nerf-darted keys
                 if (!key.StartsWith("//", StringComparison.Ordinal))
-                    key = (key.Length > 0 ? key[0] + key.Substring(1).Replace('_', '-') : key).ToLowerInvariant();
-                entries[key] = kv.Value;
-                variables[key] = kv.Key;
+                    key = JsCase.ToLowerCase(key.Length > 0 ? key[0] + key.Substring(1).Replace('_', '-') : key);
+                entries[key] = value;
+                variables[key] = name;
+                if (!byKey.TryGetValue(key, out var names)) byKey[key] = names = new List<string>();
+                names.Add(name);
+            }
+            foreach (var clash in byKey.Where(kv => kv.Value.Count > 1))
+            {
+                var winner = clash.Value[clash.Value.Count - 1];
+                bool sameValue = clash.Value.All(n => state.Environment[n] == state.Environment[winner]);
+                var how = order.OrderFrom != null
+                    ? $"npm uses the one that comes last in the environment block, {winner} (order read from {order.OrderFrom})"
+                    : $"npm uses the one that comes last in the environment block, which the module cannot see; it assumed {winner}";
+                state.Issues.Add(new NpmConfigIssue(NpmConfigIssueKind.EnvironmentClash, winner, null,
+                    $"{string.Join(" and ", clash.Value)} all set npm's \"{clash.Key}\"{(sameValue ? " (to the same value)" : " to different values")}: {how}.", false));
             }
             state.LoadObject(NpmConfigLayer.Env, entries, layer.Source, null, variables);
+        }
+
+        /// <summary>/^npm_config_/i: JavaScript's case-insensitive match of ASCII letters only.</summary>
+        internal static bool IsNpmConfigVariable(string name)
+        {
+            const string prefix = "npm_config_";
+            if (name.Length < prefix.Length) return false;
+            for (int i = 0; i < prefix.Length; i++)
+            {
+                char c = name[i], e = prefix[i];
+                if (c != e && !(e >= 'a' && e <= 'z' && c == (char)(e - 32))) return false;
+            }
+            return true;
+        }
+
+        /// <summary>The environment's names in process order, and where that order came from (null: unknown).</summary>
+        private static (IReadOnlyList<string> Names, string? OrderFrom) EnvironmentOrder(NpmConfigRequest request, IPlatform platform, IReadOnlyDictionary<string, string> env)
+        {
+            // Windows keeps its environment block sorted by upper-cased name; elsewhere an unknown order is sorted ordinally
+            var fallback = platform.IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+            IReadOnlyList<string>? known = request.EnvironmentOrder;
+            string? from = known != null ? "the caller" : null;
+            if (known == null && request.Environment == null && request.UserProfile == null && !platform.IsWindows)
+            {
+                var block = ReadProcFile(platform, "/proc/self/environ");
+                if (block != null)
+                {
+                    known = ProcessEnvironmentNames(block);
+                    from = "this process's environment block (/proc/self/environ; a program that starts npm may pass another order)";
+                }
+            }
+            if (platform.IsWindows && known == null) from = "Windows keeps it sorted";
+            var names = new List<string>();
+            var listed = new HashSet<string>(platform.IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+            if (known != null)
+                foreach (var n in known)
+                    if (env.ContainsKey(n) && listed.Add(n)) names.Add(n);
+            // variables the block does not list (set after this process started) come last
+            names.AddRange(env.Keys.Where(k => !listed.Contains(k)).OrderBy(k => k, fallback));
+            return (names, from);
+        }
+
+        /// <summary>A /proc file (whose size reads as 0), read to its end up to 16 MiB; null when there is none.</summary>
+        private static byte[]? ReadProcFile(IPlatform platform, string path)
+        {
+            using var stream = platform.OpenRead(path);
+            if (stream == null) return null;
+            var buffer = new System.IO.MemoryStream();
+            var chunk = new byte[1 << 16];
+            int n;
+            while (buffer.Length < (16L << 20) && (n = stream.Read(chunk, 0, chunk.Length)) > 0) buffer.Write(chunk, 0, n);
+            return buffer.ToArray();
+        }
+
+        /// <summary>The names of a NUL-separated NAME=value block, in order (the first '=' after the first character ends the name).</summary>
+        internal static List<string> ProcessEnvironmentNames(byte[] block)
+        {
+            var names = new List<string>();
+            var text = new System.Text.UTF8Encoding(false, false).GetString(block);
+            foreach (var entry in text.Split('\0'))
+            {
+                if (entry.Length == 0) continue;
+                int eq = entry.IndexOf('=', 1);
+                names.Add(eq < 0 ? entry : entry.Substring(0, eq));
+            }
+            return names;
         }
 
         /// <summary>loadLocalPrefix: the nearest folder up with package.json or node_modules, or its workspace root.</summary>
@@ -288,10 +394,23 @@ namespace NpmHardening.Engine.Config
                     if (cliWorkspaces is bool b && !b || isGlobal) return localPrefix;
                     continue;
                 }
-                if (localPrefix != null && hasPackageJson && WorkspaceMap.IsWorkspaceOf(state.Platform, dir, localPrefix))
+                if (localPrefix != null && hasPackageJson)
                 {
-                    workspace = localPrefix;
-                    return dir;
+                    var check = WorkspaceMap.Check(state.Platform, dir, localPrefix);
+                    if (check.Failure != null)
+                    {
+                        // mapWorkspaces throws out of config.load(): npm refuses to start
+                        state.Issues.Add(new NpmConfigIssue(NpmConfigIssueKind.StartupFailure, check.FailureSource!, null, check.Failure, true));
+                        return localPrefix;
+                    }
+                    if (check.Undecided != null)
+                        state.Issues.Add(new NpmConfigIssue(NpmConfigIssueKind.WorkspaceUndecided, path.Join(dir, "package.json"), null,
+                            $"whether {localPrefix} is one of its workspaces is not known: {check.Undecided}; it is treated as not a workspace.", false));
+                    if (check.IsWorkspace)
+                    {
+                        workspace = localPrefix;
+                        return dir;
+                    }
                 }
             }
             return localPrefix ?? cwd;
@@ -444,10 +563,6 @@ namespace NpmHardening.Engine.Config
             /// <summary>Settings that make npm fail before running any command.</summary>
             public void CheckStartupFailures()
             {
-                var cafile = Find("cafile");
-                if (cafile?.Value is string ca && ca.Length > 0 && Platform.DirectoryExists(ca))
-                    Issues.Add(new NpmConfigIssue(NpmConfigIssueKind.ParserFailure, cafile.EnvironmentVariable ?? cafile.Source ?? "cafile", cafile.Line,
-                        $"sets cafile to the folder {ca}; npm fails at start (EISDIR) when it reads the CA file.", true));
                 var loglevel = Find("loglevel");
                 var def = Definitions("loglevel");
                 if (loglevel != null && def != null && !def.Types.Contains(loglevel.Value))

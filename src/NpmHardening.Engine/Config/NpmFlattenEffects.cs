@@ -15,7 +15,8 @@ namespace NpmHardening.Engine.Config
     /// </summary>
     internal static class NpmFlattenEffects
     {
-        private static readonly HashSet<string> OmitKeys = new HashSet<string>(StringComparer.Ordinal)
+        /// <summary>The keys whose flatten runs buildOmitList.</summary>
+        internal static readonly HashSet<string> OmitKeys = new HashSet<string>(StringComparer.Ordinal)
             { "omit", "include", "production", "only", "also", "dev", "optional" };
 
         public static void Apply(NpmConfigLayerData[] layers, NodePath path, string cwd)
@@ -49,6 +50,9 @@ namespace NpmHardening.Engine.Config
             }
         }
 
+        // /^prod(uction)?$/: JavaScript's '$' does not match before a final newline ("prod\n" is not prod)
+        private static readonly Regex ProdOnly = new Regex(@"^prod(uction)?\z", RegexOptions.CultureInvariant);
+
         /// <summary>buildOmitList(obj) for the layer at <paramref name="index"/>; obj reads through lower layers.</summary>
         private static void BuildOmitList(NpmConfigLayerData[] layers, int index)
         {
@@ -58,9 +62,9 @@ namespace NpmHardening.Engine.Config
             var omit = Get(layers, index, "omit") as List<object?> ?? new List<object?>();
             var only = Get(layers, index, "only");
             var production = Get(layers, index, "production");
-            if (Regex.IsMatch(ToJsString(only), "^prod(uction)?$") || Js.Js.IsTruthy(production)) omit.Add("dev");
+            if (ProdOnly.IsMatch(ToJsString(only)) || Js.Js.IsTruthy(production)) omit.Add("dev");
             else if (production is bool p && !p) include.Add("dev");
-            if (Regex.IsMatch(ToJsString(Get(layers, index, "also")), "^dev")) include.Add("dev");
+            if (ToJsString(Get(layers, index, "also")).StartsWith("dev", StringComparison.Ordinal)) include.Add("dev");
             if (Js.Js.IsTruthy(Get(layers, index, "dev"))) include.Add("dev");
             var optional = Get(layers, index, "optional");
             if (optional is bool o1 && !o1) omit.Add("optional");
@@ -109,6 +113,7 @@ namespace NpmHardening.Engine.Config
                 case bool b: return b ? "true" : "false";
                 case double d: return Js.Js.NumberToString(d);
                 case List<object?> list: return string.Join(",", list.Select(x => x == null || x is JsUndefined ? "" : ToJsString(x)));
+                case JsObject _: return "[object Object]";
                 default: return v.ToString() ?? "";
             }
         }

@@ -44,7 +44,7 @@ namespace NpmHardening.Engine.Config
     /// </summary>
     public static class NpmLocator
     {
-        private static readonly Regex VersionInPath = new Regex(@"(?:^|[\\/])v?(\d+\.\d+\.\d+)(?:[\\/]|$)", RegexOptions.CultureInvariant);
+        private static readonly Regex VersionInPath = new Regex(@"(?:^|[\\/])v?([0-9]+\.[0-9]+\.[0-9]+)(?:[\\/]|\z)", RegexOptions.CultureInvariant);
         private static readonly Dictionary<string, (long, string?)> BinaryVersionCache = new Dictionary<string, (long, string?)>();
 
         public static NpmInstallation Locate(IPlatform platform, IReadOnlyDictionary<string, string> environment)
@@ -176,9 +176,9 @@ namespace NpmHardening.Engine.Config
             if (header.Bytes != null)
             {
                 var h = Encoding.ASCII.GetString(header.Bytes);
-                var major = Regex.Match(h, @"#define\s+NODE_MAJOR_VERSION\s+(\d+)");
-                var minor = Regex.Match(h, @"#define\s+NODE_MINOR_VERSION\s+(\d+)");
-                var patch = Regex.Match(h, @"#define\s+NODE_PATCH_VERSION\s+(\d+)");
+                var major = Regex.Match(h, @"#define[ \t]+NODE_MAJOR_VERSION[ \t]+([0-9]+)");
+                var minor = Regex.Match(h, @"#define[ \t]+NODE_MINOR_VERSION[ \t]+([0-9]+)");
+                var patch = Regex.Match(h, @"#define[ \t]+NODE_PATCH_VERSION[ \t]+([0-9]+)");
                 if (major.Success && minor.Success && patch.Success)
                     return $"{major.Groups[1].Value}.{minor.Groups[1].Value}.{patch.Groups[1].Value}";
             }
@@ -217,7 +217,7 @@ namespace NpmHardening.Engine.Config
                     int start = i + marker.Length, end = start;
                     while (end < filled && (buffer[end] == '.' || buffer[end] >= '0' && buffer[end] <= '9')) end++;
                     var candidate = Encoding.ASCII.GetString(buffer, start, end - start);
-                    if (Regex.IsMatch(candidate, @"^\d+\.\d+\.\d+$")) version = candidate;
+                    if (Regex.IsMatch(candidate, @"^[0-9]+\.[0-9]+\.[0-9]+\z")) version = candidate;
                 }
                 carried = Math.Min(overlap, filled);
                 Buffer.BlockCopy(buffer, filled - carried, buffer, 0, carried);

@@ -24,6 +24,14 @@ namespace NpmHardening
         CommandCrash,
         NpmNotFound,
         NodeNotFound,
+        /// <summary>npm stops before running any command (a value its loader or flatteners throw on, broken workspaces).</summary>
+        StartupFailure,
+        /// <summary>Two npm_config_* variables name the same key; npm uses the later one in the environment block.</summary>
+        EnvironmentClash,
+        /// <summary>HOME (USERPROFILE on Windows) is set but empty: npm's '~' is the working directory.</summary>
+        EmptyHome,
+        /// <summary>Whether the project is a workspace could not be decided (unmodelled glob syntax, a walk too large).</summary>
+        WorkspaceUndecided,
     }
 
     /// <summary>A problem with a config file or environment entry, stated as what npm will do about it.</summary>
@@ -43,6 +51,10 @@ namespace NpmHardening
         /// <summary>True when npm fails or the file cannot be audited; false for a warning.</summary>
         public bool IsError { get; }
         public override string ToString() => Line.HasValue ? $"{Source}:{Line}: {Message}" : $"{Source}: {Message}";
+
+        /// <summary>True when npm itself exits at start with this configuration (as opposed to a file the module could not read).</summary>
+        public bool StopsNpm => IsError && (Kind == NpmConfigIssueKind.StartupFailure || Kind == NpmConfigIssueKind.ParserFailure
+            || Kind == NpmConfigIssueKind.ExclusiveKeys || Kind == NpmConfigIssueKind.CommandCrash || Kind == NpmConfigIssueKind.UnknownKey);
     }
 }
 

@@ -94,7 +94,7 @@ namespace NpmHardening.Engine.Js
                     while (Pos < _s.Length && _s[Pos] >= '0' && _s[Pos] <= '9') Pos++;
                     if (Pos == d) throw new JsonSyntax();
                 }
-                return double.Parse(_s.Substring(start, Pos - start), NumberStyles.Float, CultureInfo.InvariantCulture);
+                return JsNumber.FromDecimalLiteral(_s.Substring(start, Pos - start));
             }
 
             private string ParseString()

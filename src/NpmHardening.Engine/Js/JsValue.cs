@@ -19,6 +19,12 @@ namespace NpmHardening.Engine.Js
     /// <summary>A JavaScript object with its key order (insertion order, integer-like keys first).</summary>
     public sealed class JsObject
     {
+        /// <summary>An ini section (Object.create(null)): converting it to a string or number throws a TypeError.</summary>
+        public static JsObject CreateNullPrototype() => new JsObject { NullPrototype = true };
+
+        /// <summary>Created with Object.create(null), so it has no toString/valueOf of its own.</summary>
+        public bool NullPrototype { get; private set; }
+
         private readonly List<string> _order = new List<string>();
         private readonly Dictionary<string, object?> _values = new Dictionary<string, object?>(StringComparer.Ordinal);
 
@@ -72,6 +78,14 @@ namespace NpmHardening.Engine.Js
     {
         public static bool IsUndefined(object? v) => v is JsUndefined;
 
+        /// <summary>
+        /// Whether String(v) or Number(v) throws "Cannot convert object to primitive value": an object without a
+        /// callable toString (an ini section, or JSON with its own "toString" key), or an array holding one.
+        /// </summary>
+        public static bool ToPrimitiveThrows(object? v) =>
+            v is JsObject o ? o.NullPrototype || o.ContainsKey("toString")
+            : v is List<object?> list && list.Exists(ToPrimitiveThrows);
+
         /// <summary>JavaScript truthiness, as npm uses in <c>if (this.get(key))</c>.</summary>
         public static bool IsTruthy(object? v)
         {
@@ -97,17 +111,7 @@ namespace NpmHardening.Engine.Js
             if (t.Length > 2 && t[0] == '0')
             {
                 int radix = t[1] == 'x' || t[1] == 'X' ? 16 : t[1] == 'o' || t[1] == 'O' ? 8 : t[1] == 'b' || t[1] == 'B' ? 2 : 0;
-                if (radix != 0)
-                {
-                    double acc = 0;
-                    for (int i = 2; i < t.Length; i++)
-                    {
-                        int d = DigitValue(t[i]);
-                        if (d < 0 || d >= radix) return double.NaN;
-                        acc = acc * radix + d;
-                    }
-                    return acc;
-                }
+                if (radix != 0) return JsNumber.FromPowerOfTwoDigits(t, 2, t.Length, radix);
             }
             if (t == "Infinity" || t == "+Infinity") return double.PositiveInfinity;
             if (t == "-Infinity") return double.NegativeInfinity;
@@ -131,15 +135,7 @@ namespace NpmHardening.Engine.Js
                 if (expDigits == 0) return double.NaN;
             }
             if (p != t.Length) return double.NaN;
-            return double.Parse(t, NumberStyles.Float, CultureInfo.InvariantCulture);
-        }
-
-        private static int DigitValue(char c)
-        {
-            if (c >= '0' && c <= '9') return c - '0';
-            if (c >= 'a' && c <= 'z') return c - 'a' + 10;
-            if (c >= 'A' && c <= 'Z') return c - 'A' + 10;
-            return -1;
+            return JsNumber.FromDecimalLiteral(t);
         }
 
         /// <summary>Number.prototype.toString() (ECMAScript Number::toString, radix 10).</summary>
@@ -238,7 +234,7 @@ namespace NpmHardening.Engine.Js
         public System.DateTimeOffset? Time { get; }
 
         private static readonly System.Text.RegularExpressions.Regex IsoLike = new System.Text.RegularExpressions.Regex(
-            @"^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?(Z|[+-]\d{2}:\d{2})?)?$",
+            @"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,3})[0-9]*)?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?\z",
             System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
         /// <summary>

@@ -69,6 +69,15 @@ namespace NpmHardening.Engine.Platform
         /// <summary>stat(path).isDirectory(), following symlinks; false on any error.</summary>
         bool DirectoryExists(string path);
 
+        /// <summary>
+        /// fs.readdir(path, { withFileTypes: true }): the entries of a folder (a link to a folder is listed
+        /// through), each with its kind as lstat reports it; null when the folder cannot be listed.
+        /// </summary>
+        IReadOnlyList<DirectoryEntry>? ListDirectory(string path);
+
+        /// <summary>lstat(path): the kind of the entry itself, a final symbolic link not followed.</summary>
+        FileEntryKind GetEntryKind(string path);
+
         /// <summary>Reads a whole file, refusing files larger than <paramref name="maxBytes"/>.</summary>
         FileReadResult ReadFile(string path, long maxBytes);
 

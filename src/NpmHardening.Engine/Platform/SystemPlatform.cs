@@ -109,6 +109,75 @@ namespace NpmHardening.Engine.Platform
             }
         }
 
+        /// <summary>
+        /// The entries of a folder (their own kinds: a link is a link), as this view's principals could list it: the folder
+        /// is reached by the same walk as a file, and every principal must be able to read it. Null when it cannot be listed.
+        /// </summary>
+        public IReadOnlyList<DirectoryEntry>? ListDirectory(string path)
+        {
+            try
+            {
+                var full = System.IO.Path.GetFullPath(path);
+                if (IsWindows)
+                {
+                    using var w = WindowsPathWalker.Open(full, Principals);
+                    if (!(w.Entry is WindowsNative.FileInfo i) || !i.IsDirectory) return null;
+                    var list = new List<DirectoryEntry>();
+                    foreach (var info in new DirectoryInfo(w.PhysicalPath).EnumerateFileSystemInfos())
+                        list.Add(new DirectoryEntry(info.Name, KindOf(info.Attributes)));
+                    return list;
+                }
+                using var u = UnixPathWalker.Probe(full, Principals);
+                if (u?.Entry is not UnixStat st || !st.IsDirectory) return null;
+                int fd = UnixLibc.OpenAt(u.Folder, u.Name, UnixLibc.O_RDONLY | UnixLibc.O_DIRECTORY | UnixLibc.O_NOFOLLOW | UnixLibc.O_CLOEXEC);
+                if (fd < 0) return null;
+                try
+                {
+                    if (!UnixLibc.FStat(fd, out var opened, out _) || !opened.SameObject(st)) return null;
+                    var acl = UnixAccessCheck.ReadAcl(fd);
+                    foreach (var p in u.Principals) if (!UnixAccessCheck.Allows(p, opened, acl, UnixAccess.Read | UnixAccess.Execute)) return null;
+                    var list = new List<DirectoryEntry>();
+                    foreach (var name in UnixFiles.List(fd))
+                    {
+                        var kind = !UnixLibc.StatAt(fd, name, false, out var e, out _) ? FileEntryKind.Missing
+                            : e.IsSymbolicLink ? FileEntryKind.SymbolicLink : e.IsDirectory ? FileEntryKind.Directory : FileEntryKind.File;
+                        if (kind != FileEntryKind.Missing) list.Add(new DirectoryEntry(name, kind));
+                    }
+                    return list;
+                }
+                finally { UnixLibc.Close(fd); }
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is System.Security.SecurityException || e is ArgumentException || e is NotSupportedException)
+            {
+                return null;
+            }
+        }
+
+        /// <summary>lstat(path)'s kind, as this view's principals could see it (the last component's own kind: a link is a link).</summary>
+        public FileEntryKind GetEntryKind(string path)
+        {
+            try
+            {
+                var full = System.IO.Path.GetFullPath(path);
+                if (IsWindows)
+                {
+                    using var w = WindowsPathWalker.Open(full, Principals, followFinalLink: false);
+                    return w.Entry is WindowsNative.FileInfo i ? (i.IsLink ? FileEntryKind.SymbolicLink : i.IsDirectory ? FileEntryKind.Directory : FileEntryKind.File) : FileEntryKind.Missing;
+                }
+                using var u = UnixPathWalker.Open(full, Principals, followFinalLink: false);
+                return u.Entry is UnixStat st ? (st.IsSymbolicLink ? FileEntryKind.SymbolicLink : st.IsDirectory ? FileEntryKind.Directory : FileEntryKind.File) : FileEntryKind.Missing;
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is System.Security.SecurityException || e is ArgumentException || e is NotSupportedException)
+            {
+                return FileEntryKind.Missing;
+            }
+        }
+
+        private static FileEntryKind KindOf(FileAttributes attributes) =>
+            (attributes & FileAttributes.ReparsePoint) != 0 ? FileEntryKind.SymbolicLink
+            : (attributes & FileAttributes.Directory) != 0 ? FileEntryKind.Directory
+            : FileEntryKind.File;
+
         public FileReadResult ReadFile(string path, long maxBytes)
         {
             try
@@ -212,11 +281,17 @@ namespace NpmHardening.Engine.Platform
             // netstandard2.0 has no link APIs; on Unix we ask libc, on Windows GetFinalPathNameByHandle is
             // not needed for npm's own paths (npm itself does not realpath on Windows).
             if (IsWindows) return path;
+            return RealPathOrNull(path) ?? path;
+        }
+
+        /// <summary>realpath(3), or null when it fails (a dangling link, a missing component).</summary>
+        private static string? RealPathOrNull(string path)
+        {
             try
             {
                 var p = NativeMethods.realpath(path, IntPtr.Zero);
-                if (p == IntPtr.Zero) return path;
-                try { return Marshal.PtrToStringAnsi(p) ?? path; }
+                if (p == IntPtr.Zero) return null;
+                try { return Marshal.PtrToStringAnsi(p); }
                 finally { NativeMethods.free(p); }
             }
             catch (Exception e) when (e is DllNotFoundException || e is EntryPointNotFoundException)

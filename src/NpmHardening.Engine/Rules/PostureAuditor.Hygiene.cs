@@ -198,8 +198,9 @@ namespace NpmHardening.Engine.Rules
 
         private static readonly NpmConfigIssueKind[] BrokenKinds =
         {
+            // what npm refuses to start with (ParserFailure, ExclusiveKeys, …) is NPMH9008's
             NpmConfigIssueKind.Utf16Encoded, NpmConfigIssueKind.NulBytes, NpmConfigIssueKind.InvalidUtf8, NpmConfigIssueKind.Unreadable,
-            NpmConfigIssueKind.NotAFile, NpmConfigIssueKind.TooLargeToRead, NpmConfigIssueKind.ParserFailure, NpmConfigIssueKind.ExclusiveKeys,
+            NpmConfigIssueKind.NotAFile, NpmConfigIssueKind.TooLargeToRead,
         };
 
         private static readonly NpmConfigIssueKind[] UnreadableKinds =

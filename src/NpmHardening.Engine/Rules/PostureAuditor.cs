@@ -74,6 +74,7 @@ namespace NpmHardening.Engine.Rules
                 ["NPMH9005"] = (a, r) => a.BrokenFiles(r),
                 ["NPMH9006"] = (a, r) => a.UnknownKeys(r),
                 ["NPMH9007"] = (a, r) => a.Setting(r),
+                ["NPMH9008"] = (a, r) => a.NpmCannotStart(r),
             };
 
         private readonly PostureRequest _request;

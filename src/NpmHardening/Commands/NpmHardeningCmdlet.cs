@@ -124,6 +124,7 @@ namespace NpmHardening.Commands
                 NpmConfigIssueKind.NotAFile => ErrorCategory.InvalidType,
                 NpmConfigIssueKind.TooLargeToRead => ErrorCategory.LimitsExceeded,
                 NpmConfigIssueKind.ExclusiveKeys => ErrorCategory.InvalidData,
+                NpmConfigIssueKind.StartupFailure => ErrorCategory.InvalidData,
                 _ => ErrorCategory.ParserError,
             };
             WriteError(new ErrorRecord(new NpmConfigIssueException(issue), "Npmrc" + issue.Kind, category, issue.Source));

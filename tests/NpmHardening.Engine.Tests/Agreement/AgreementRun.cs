@@ -77,6 +77,8 @@ namespace NpmHardening.Engine.Tests.Agreement
         public AgreementSettings Settings { get; private set; } = null!;
         public NpmPeers Peers { get; private set; } = null!;
         public List<Scenario> Scenarios { get; } = new List<Scenario>();
+        /// <summary>The scenarios as run: both npm answers and the engine's resolution (the files are gone afterwards).</summary>
+        public List<PreparedScenario> Prepared { get; } = new List<PreparedScenario>();
         public List<Disagreement> Disagreements { get; } = new List<Disagreement>();
         public int LayerComparisons { get; private set; }
         public int ListComparisons { get; private set; }
@@ -101,7 +103,8 @@ namespace NpmHardening.Engine.Tests.Agreement
             return list;
         }
 
-        public static async Task<AgreementRun> ExecuteAsync(AgreementSettings settings)
+        /// <summary>Runs the generated configurations, or <paramref name="fixedScenarios"/> when given.</summary>
+        public static async Task<AgreementRun> ExecuteAsync(AgreementSettings settings, IReadOnlyList<Scenario>? fixedScenarios = null)
         {
             var run = new AgreementRun { Settings = settings, Peers = new NpmPeers() };
             run._baseDir = Path.Combine(Path.GetTempPath(), "npmh-agreement-" + Guid.NewGuid().ToString("N").Substring(0, 10));
@@ -109,8 +112,9 @@ namespace NpmHardening.Engine.Tests.Agreement
             var sw = Stopwatch.StartNew();
             try
             {
-                run.Scenarios.AddRange(Generate(settings, run.Peers.NodePrefix));
+                run.Scenarios.AddRange(fixedScenarios ?? Generate(settings, run.Peers.NodePrefix));
                 var prepared = run.Scenarios.Select((s, i) => run.Prepare(s, Path.Combine(run._baseDir, i.ToString("D4")))).ToList();
+                run.Prepared.AddRange(prepared);
                 run.Timings["generate+write"] = sw.Elapsed;
 
                 // the engine first (npm writes logs into its cache folder when it runs)
@@ -171,6 +175,8 @@ namespace NpmHardening.Engine.Tests.Agreement
                     Environment = p.Env,
                     WorkingDirectory = p.Cwd,
                     CliOverrides = cli,
+                    // the order both peers get the variables in (npm-layers.js and npm config ls keep it)
+                    EnvironmentOrder = p.Env.Keys.ToList(),
                     Installation = NpmLocator.Locate(SystemPlatform.Instance, p.Env),
                 });
             }
@@ -368,6 +374,11 @@ namespace NpmHardening.Engine.Tests.Agreement
             {
                 var dir = d;
                 yield return s.With(c => c.Dirs.Remove(dir), "dir " + dir);
+            }
+            foreach (var l in s.Links.Keys.ToList())
+            {
+                var link = l;
+                yield return s.With(c => c.Links.Remove(link), "link " + link);
             }
             foreach (var arg in s.Cli.Select(c => c.Arg).ToList())
                 yield return s.With(c => c.Cli.RemoveAll(o => o.Arg == arg), "cli " + arg);

@@ -54,6 +54,7 @@ namespace NpmHardening.Engine.Tests.Agreement
                 "file:home", "file:global", "file:project", "file:alt", "builtin", "project:workspace", "project:none", "project:home", "destdir",
                 "userconfig-via-env", "userconfig-via-project", "globalconfig-redirect", "prefix-redirect", "env-var", "dynamic-env", "cli",
                 "array", "duplicate-key", "quote-double", "quote-single", "inline-comment", "escape", "crlf", "bom", "section",
+                "workspace-patterns", "cwd-symlink", "dangling-marker", "home-empty", "env-clash",
             })
                 Assert.Contains(f, features);
         }

@@ -103,19 +103,14 @@ namespace NpmHardening.Engine.Tests.Agreement
             }
         }
 
-        /// <summary>Peer 2: npm-layers.js, one node process for the whole batch.</summary>
-        public List<NpmAnswer> LoadLayers(IReadOnlyList<(string Cwd, IReadOnlyDictionary<string, string> Env, IReadOnlyList<string> Argv, string NpmRoot)> batch)
+        /// <summary>
+        /// Runs one of the Agreement/*.js peers with node: the requests as a JSON array on stdin, one answer
+        /// object per request on stdout; only PATH (node's folder) and NPMH_NPM_ROOT in its environment.
+        /// </summary>
+        public List<JsObject> RunScript(string scriptName, List<object?> requests)
         {
-            var script = Path.Combine(AppContext.BaseDirectory, "Agreement", "npm-layers.js");
-            var requests = new List<object?>();
-            foreach (var (cwd, env, argv, npmRoot) in batch)
-            {
-                var e = new JsObject();
-                foreach (var kv in env) e[kv.Key] = kv.Value;
-                requests.Add(new JsObject { ["cwd"] = cwd, ["env"] = e, ["argv"] = argv.Cast<object?>().ToList(), ["npmRoot"] = npmRoot });
-            }
             var psi = new ProcessStartInfo(NodePath) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, StandardOutputEncoding = Encoding.UTF8 };
-            psi.ArgumentList.Add(script);
+            psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Agreement", scriptName));
             psi.Environment.Clear();
             psi.Environment["PATH"] = PathVariable;
             psi.Environment["NPMH_NPM_ROOT"] = NpmRoot;
@@ -125,11 +120,25 @@ namespace NpmHardening.Engine.Tests.Agreement
             using (var stdin = new StreamWriter(process.StandardInput.BaseStream, new UTF8Encoding(false)))
                 stdin.Write(Js.Js.ToJson(requests));
             process.WaitForExit();
-            if (process.ExitCode != 0) throw new InvalidOperationException("npm-layers.js failed: " + stderr.Result);
-            if (!JsJson.TryParse(stdout.Result, out var parsed) || !(parsed is List<object?> answers) || answers.Count != batch.Count)
-                throw new InvalidOperationException("npm-layers.js returned unusable output: " + Truncate(stdout.Result));
+            if (process.ExitCode != 0) throw new InvalidOperationException(scriptName + " failed: " + stderr.Result);
+            if (!JsJson.TryParse(stdout.Result, out var parsed) || !(parsed is List<object?> answers) || answers.Count != requests.Count)
+                throw new InvalidOperationException(scriptName + " returned unusable output: " + Truncate(stdout.Result));
+            return answers.Cast<JsObject>().ToList();
+        }
+
+        /// <summary>Peer 2: npm-layers.js, one node process for the whole batch.</summary>
+        public List<NpmAnswer> LoadLayers(IReadOnlyList<(string Cwd, IReadOnlyDictionary<string, string> Env, IReadOnlyList<string> Argv, string NpmRoot)> batch)
+        {
+            var requests = new List<object?>();
+            foreach (var (cwd, env, argv, npmRoot) in batch)
+            {
+                var e = new JsObject();
+                foreach (var kv in env) e[kv.Key] = kv.Value;
+                requests.Add(new JsObject { ["cwd"] = cwd, ["env"] = e, ["argv"] = argv.Cast<object?>().ToList(), ["npmRoot"] = npmRoot });
+            }
+            var answers = RunScript("npm-layers.js", requests);
             var result = new List<NpmAnswer>();
-            foreach (JsObject a in answers.Cast<JsObject>())
+            foreach (JsObject a in answers)
             {
                 var answer = new NpmAnswer();
                 if (a["error"] is string err) answer.Error = err;

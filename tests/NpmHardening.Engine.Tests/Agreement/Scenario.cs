@@ -24,6 +24,8 @@ namespace NpmHardening.Engine.Tests.Agreement
         public SortedDictionary<string, string> Files { get; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
         /// <summary>Relative folders to create (node_modules markers, nested working directories).</summary>
         public SortedSet<string> Dirs { get; } = new SortedSet<string>(StringComparer.Ordinal);
+        /// <summary>Symbolic links to create: relative path → target (relative to the link's folder, or holding the root token).</summary>
+        public SortedDictionary<string, string> Links { get; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
         /// <summary>The whole environment npm runs with (PATH is added by the runner), in process order.</summary>
         public List<KeyValuePair<string, string>> Env { get; } = new List<KeyValuePair<string, string>>();
         /// <summary>Extra command-line options, both as npm's argv text and as the engine's typed override.</summary>
@@ -58,6 +60,7 @@ namespace NpmHardening.Engine.Tests.Agreement
             var c = new Scenario { Seed = Seed, Cwd = Cwd, Builtin = Builtin };
             foreach (var f in Files) c.Files[f.Key] = f.Value;
             foreach (var d in Dirs) c.Dirs.Add(d);
+            foreach (var l in Links) c.Links[l.Key] = l.Value;
             c.Env.AddRange(Env);
             c.Cli.AddRange(Cli);
             foreach (var f in Features) c.Features.Add(f);
@@ -88,14 +91,24 @@ namespace NpmHardening.Engine.Tests.Agreement
         {
             Directory.CreateDirectory(root);
             foreach (var d in Dirs) Directory.CreateDirectory(Path.Combine(root, d));
-            Directory.CreateDirectory(Path.Combine(root, Cwd));
             var utf8 = new UTF8Encoding(false);
-            foreach (var f in Files)
+            bool ThroughLink(string path) => Links.Keys.Any(l => path.StartsWith(l + "/", StringComparison.Ordinal));
+            void Write(KeyValuePair<string, string> f)
             {
                 var full = Path.Combine(root, f.Key);
                 Directory.CreateDirectory(Path.GetDirectoryName(full)!);
                 File.WriteAllText(full, Expand(f.Value, root), utf8);
             }
+            // files first (links usually point at them), then the links, then whatever lives behind a link
+            foreach (var f in Files) if (!ThroughLink(f.Key)) Write(f);
+            foreach (var l in Links)
+            {
+                var link = Path.Combine(root, l.Key);
+                Directory.CreateDirectory(Path.GetDirectoryName(link)!);
+                File.CreateSymbolicLink(link, Expand(l.Value, root));
+            }
+            Directory.CreateDirectory(Path.Combine(root, Cwd));
+            foreach (var f in Files) if (ThroughLink(f.Key)) Write(f);
         }
 
         public Dictionary<string, string> ExpandedEnv(string root, string pathVariable)
@@ -114,6 +127,7 @@ namespace NpmHardening.Engine.Tests.Agreement
             if (Builtin is int b) sb.Append("  builtin <npm>/npmrc = ").Append(Js.Js.ToJson(BuiltinTexts[b])).Append(" (a copy of npm)\n");
             if (Cli.Count > 0) sb.Append("  argv config ls -l --json ").Append(string.Join(" ", Cli.Select(c => c.Arg))).Append('\n');
             if (Dirs.Count > 0) sb.Append("  dirs ").Append(string.Join(" ", Dirs)).Append('\n');
+            foreach (var l in Links) sb.Append("  link ").Append(l.Key).Append(" -> ").Append(l.Value).Append('\n');
             foreach (var f in Files)
                 sb.Append("  file ").Append(f.Key).Append(" = ").Append(Js.Js.ToJson(f.Value)).Append('\n');
             return sb.ToString();

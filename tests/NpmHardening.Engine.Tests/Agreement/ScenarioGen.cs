@@ -51,7 +51,9 @@ namespace NpmHardening.Engine.Tests.Agreement
         private static readonly string[] BoolValues =
             { "true", "false", "true", "false", "\"true\"", "'false'", "", NoEquals, "null", "undefined", "yes", "1", "0", "TRUE", " false " };
         private static readonly string[] NumberValues =
-            { "0", "3", "10", "-1", "1.5", "0x1f", "1e3", "1e21", "-0", "abc", "", " 7 ", "null", "Infinity", "07", "${NPMH_NUM}", "\"4\"", "2.50" };
+            { "0", "3", "10", "-1", "1.5", "0x1f", "1e3", "1e21", "-0", "abc", "", " 7 ", "null", "Infinity", "07", "${NPMH_NUM}", "\"4\"", "2.50",
+              // rounded once from the exact value, as JavaScript does (issue 10)
+              "0x1000000000000081", "9007199254740993", "0o7777777777777777777777", "123456789012345678901234567890", "1e400" };
         private static readonly string[] UrlValues =
             { "https://registry.example.com/", "http://localhost:4873", "https://r.example.com/npm/repo/", "${NPMH_REG}", "https://registry.npmjs.org/",
               "https://user:s3cret@r.example.com/", "not a url", "\"https://q.example.com/\"", "HTTPS://Upper.Example.COM/x", "${NPMH_UNSET}" };
@@ -60,12 +62,14 @@ namespace NpmHardening.Engine.Tests.Agreement
               "${NPMH_DIR}/c", "\"~/quoted\"", "'./single'", "~\\back", "${NPMH_UNSET?}gone", "~/" };
         private static readonly string[] StringValues =
             { "latest", "next", "Jane Doe", "é ü ✓", "\"a;b\"", "a\\;b", "\"line\\nbreak\"", "'x#y'", "${NPMH_A}", "\\${NPMH_A}", "pre-${NPMH_A}-post",
-              "$NPMH_A", "${NPMH_EMPTY}", "true", "null", "  padded  ", "--max-old-space-size=4096", "x=y=z", "undefined", "" };
+              "$NPMH_A", "${NPMH_EMPTY}", "true", "null", "  padded  ", "--max-old-space-size=4096", "x=y=z", "undefined", "",
+              // process.env inherits from Object.prototype
+              "${constructor}", "${toString}-x", "${__proto__}", "${valueOf?}" };
         // Not generated: text that only V8's legacy Date fallback accepts ("0" is 2000-01-01 there); the
         // engine reads ISO 8601 (with V8's day overflow) and common RFC forms — see docs/npm-agreement.md.
         private static readonly string[] DateValues =
             { "2024-01-01", "2024-01-01T10:20:30Z", "2023-06-15T08:00:00.123+02:00", "yesterday", "", "2024-02-30", "null" };
-        private static readonly string[] UmaskValues = { "022", "0022", "077", "18", "bogus", "0o22", "0", "" };
+        private static readonly string[] UmaskValues = { "022", "0022", "077", "18", "bogus", "0o22", "0", "", "07777777777777777777777777" };
 
         private sealed class KeySpec
         {
@@ -153,6 +157,17 @@ namespace NpmHardening.Engine.Tests.Agreement
             new KeySpec("${NPMH_UNSET?}registry", 1, Of(UrlValues)),
             new KeySpec("${NPMH_KEY}", 1, Of(NumberValues)),
             new KeySpec("${NPMH_UNSET}-key", 1, Of("v")),
+            new KeySpec("${hasOwnProperty}", 1, Of("1")),
+            // a newline JavaScript's '$' does not skip: only[]="prod\n" is not production
+            new KeySpec("only", 1, Of("prod", "production", "\"prod\\n\"", "dev"), list: true),
+            // forms npm cannot start with (a bare key is true, '5' is the number 5): npm exits 1 on every command
+            new KeySpec("omit", 1, Of(NoEquals, "'5'", "dev", "optional", "peer")),
+            new KeySpec("include", 1, Of(NoEquals, "'5'", "5", "dev", "optional")),
+            new KeySpec("prefix", 1, Of(NoEquals, "'1'", R + "/prefix3", "~/../prefix3")),
+            new KeySpec("cache", 1, Of(NoEquals, "~/c2", "./c3")),
+            new KeySpec("searchexclude", 1, Of("abc", NoEquals, "x y")),
+            new KeySpec("min-release-age-exclude", 1, Of("a,b", NoEquals, "'5'", "@s/*"), list: true),
+            new KeySpec("user-agent", 1, Of("npm/{npm-version}", "'5'", "x {ci}", "{arch}")),
         };
 
         private static readonly int KeyWeightTotal = Keys.Sum(k => k.Weight);
@@ -169,7 +184,7 @@ namespace NpmHardening.Engine.Tests.Agreement
         private static readonly (string Name, string[] Values)[] DynamicVars =
         {
             ("NODE_ENV", new[] { "production", "development" }), ("EDITOR", new[] { "nano", "" }), ("VISUAL", new[] { "code --wait" }),
-            ("SHELL", new[] { "/bin/zsh", "" }), ("LANG", new[] { "en_US.UTF-8", "C", "de_DE.utf8" }), ("LC_ALL", new[] { "C", "en_US.UTF8" }),
+            ("SHELL", new[] { "/bin/zsh", "" }), ("LANG", new[] { "en_US.UTF-8", "C", "de_DE.utf8", "en_US.UTF-8\n" }), ("LC_ALL", new[] { "C", "en_US.UTF8", "C.UTF-8\n" }),
             ("LC_CTYPE", new[] { "UTF-8" }), ("NO_COLOR", new[] { "1", "0", "" }), ("TERM", new[] { "dumb", "xterm" }),
             ("CI", new[] { "true", "false", "1" }), ("GITHUB_ACTIONS", new[] { "true" }), ("GITLAB_CI", new[] { "true" }),
             ("TF_BUILD", new[] { "True" }), ("BUILD_NUMBER", new[] { "42" }), ("CIRCLECI", new[] { "true" }),
@@ -241,16 +256,23 @@ namespace NpmHardening.Engine.Tests.Agreement
                     case "workspace":
                     case "bad-root-json":
                         projectRoot = "work/mono";
-                        _s.Files["work/mono/package.json"] = kind == "bad-root-json"
-                            ? "{ \"name\": \"mono\", \"workspaces\": [\"packages/*\"], }\n"
-                            : _d.Pick("{\"name\":\"mono\",\"private\":true,\"workspaces\":[\"packages/*\"]}\n",
-                                      "{\"name\":\"mono\",\"workspaces\":{\"packages\":[\"packages/*\"]}}\n",
-                                      "{\"name\":\"mono\",\"workspaces\":[\"packages/a\",\"!packages/b\"]}\n");
+                        // npm's workspace patterns: negations in either order, "!!", a leading "/" or "./", "..",
+                        // braces, dot folders (not matched by *), and declarations npm refuses to start with
+                        var declared = kind == "bad-root-json" ? "[\"packages/*\"], " : _d.Weighted(
+                            (12, "[\"packages/*\"]"), (4, "{\"packages\":[\"packages/*\"]}"), (4, "[\"packages/a\",\"!packages/b\"]"),
+                            (2, "[\"!packages/b\",\"packages/*\"]"), (2, "[\"/packages/a\",\"packages/.hidden\"]"), (2, "[\"!!packages/b\"]"),
+                            (2, "[\"packages/../packages/a\",\"./packages/b\"]"), (2, "[\"packages/{a,b}\",\"!!!packages/a\"]"), (2, "[\"**\"]"),
+                            (1, "\"packages/*\""), (1, "[5]"), (1, "{}"));
+                        _s.Files["work/mono/package.json"] = "{ \"name\": \"mono\", \"workspaces\": " + declared + (kind == "bad-root-json" ? "}\n" : " }\n");
                         _s.Files["work/mono/packages/a/package.json"] = "{\"name\":\"a\"}\n";
-                        _s.Files["work/mono/packages/b/package.json"] = "{\"name\":\"b\"}\n";
-                        var ws = _d.Pick("a", "a", "b");
+                        _s.Files["work/mono/packages/b/package.json"] = _d.Weighted((30, "{\"name\":\"b\"}\n"), (1, "{\"name\":\"a\"}\n"), (1, "{ broken\n"), (1, "null\n"));
+                        bool hidden = _d.Chance(0.3);
+                        if (hidden) _s.Files["work/mono/packages/.hidden/package.json"] = "{\"name\":\"hidden\"}\n";
+                        if (declared != "[\"packages/*\"]") _s.Features.Add("workspace-patterns");
+                        var ws = hidden ? _d.Pick("a", "b", ".hidden") : _d.Pick("a", "a", "b");
                         _s.Cwd = "work/mono/packages/" + ws + _d.Pick("", "", "/src");
-                        bool isWorkspace = kind == "workspace" && !(ws == "b" && _s.Files["work/mono/package.json"].Contains("!packages/b"));
+                        // a rough guess (only where the generated project file goes): both peers read the real tree
+                        bool isWorkspace = kind == "workspace" && ws != ".hidden" && !(ws == "b" && declared.Contains("!packages/b"));
                         if (!isWorkspace) projectRoot = "work/mono/packages/" + ws;
                         if (_d.Chance(0.4))
                         {
@@ -269,6 +291,20 @@ namespace NpmHardening.Engine.Tests.Agreement
                         _s.Dirs.Add("home/node_modules");
                         _s.Cwd = _d.Pick("home", "home/code");
                         break;
+                }
+                // npm works in the physical folder: a working directory reached through a symbolic link
+                if (_d.Chance(0.04))
+                {
+                    _s.Dirs.Add(_s.Cwd);
+                    _s.Links["cwdlink"] = R + "/" + _s.Cwd;
+                    _s.Cwd = "cwdlink";
+                    _s.Features.Add("cwd-symlink");
+                }
+                // a package.json that is a dangling link is no project marker (stat fails)
+                else if (kind == "package" && _s.Cwd != "work/app" && _d.Chance(0.15))
+                {
+                    _s.Links[_s.Cwd + "/package.json"] = "missing.json";
+                    _s.Features.Add("dangling-marker");
                 }
                 if (_s.Cwd != projectRoot && _d.Chance(0.2))
                 {
@@ -371,6 +407,13 @@ namespace NpmHardening.Engine.Tests.Agreement
 
             private void EnvVariables()
             {
+                // HOME set but empty: npm has no home, '~/' is relative to the working directory
+                if (_d.Chance(0.02))
+                {
+                    Env("HOME", "");
+                    FileLines(_s.Cwd + "/~/.npmrc").AddRange(Content(_d.Int(1, 4), "empty-home"));
+                    _s.Features.Add("home-empty");
+                }
                 foreach (var v in Vars)
                     if (_d.Chance(0.7)) Env(v.Name, v.Value);
                 int dyn = _d.Weighted((5, 0), (3, 1), (2, 2), (1, 3));
@@ -388,7 +431,13 @@ namespace NpmHardening.Engine.Tests.Agreement
                     if (key.Contains("${", StringComparison.Ordinal) || key == "global") continue; // env keys are not expanded before npm_config_ naming
                     string normalized = key.StartsWith("//", StringComparison.Ordinal) ? key
                         : (key.Length > 0 ? key[0] + key.Substring(1).Replace('_', '-') : key).ToLowerInvariant();
-                    if (!_envKeys.Add(normalized)) continue; // the same key twice differs only by process.env order
+                    // the same key twice: npm takes the later variable of the environment block, which both peers
+                    // and the engine (EnvironmentOrder) see in the generated order
+                    if (!_envKeys.Add(normalized))
+                    {
+                        if (!_d.Chance(0.5)) continue;
+                        _s.Features.Add("env-clash");
+                    }
                     var value = spec.Value(_d);
                     if (value == NoEquals) value = "";
                     if (spec.List && _d.Chance(0.3)) value = value + "\n\n" + spec.Value(_d);
@@ -410,6 +459,8 @@ namespace NpmHardening.Engine.Tests.Agreement
                     _ => key.Replace('-', '_'),
                 };
                 var prefix = style == 1 ? "NPM_CONFIG_" : _d.Pick("npm_config_", "npm_config_", "NPM_CONFIG_", "Npm_Config_");
+                // İ lower-cases to "i" + U+0307 in JavaScript (an unknown key then), to İ in .NET's invariant culture
+                if (_d.Chance(0.03) && body.IndexOf('I') >= 0) { body = body.Replace('I', 'İ'); _s.Features.Add("dotted-capital-i"); }
                 return prefix + body;
             }
 
@@ -472,7 +523,7 @@ namespace NpmHardening.Engine.Tests.Agreement
                 }
                 if (_d.Chance(0.06))
                 {
-                    lines.Add(_d.Pick("[section]", "[acme]", "[registry]", "[a.b]"));
+                    lines.Add(_d.Weighted((6, "[section]"), (6, "[acme]"), (6, "[registry]"), (6, "[a.b]"), (1, "[omit]"), (1, "[only]"), (1, "[scope]")));
                     lines.Add(Assignment(PickKey(), _d));
                     _s.Features.Add("section");
                 }

@@ -44,7 +44,10 @@ const setProcessEnv = (env) => {
 
 const loadOne = async ({ cwd, env, argv, npmRoot: root = npmRoot }) => {
   const reqFrom = (p) => require(path.join(root, 'node_modules', p))
-  process.chdir(cwd) // parse-field resolves relative paths against process.cwd()
+  // parse-field resolves relative paths against process.cwd(); npm's Config takes cwd = process.cwd(), the
+  // physical folder (a working directory through a symbolic link is resolved by the kernel)
+  process.chdir(cwd)
+  const physicalCwd = process.cwd()
   setProcessEnv(env)
   for (const file of Object.keys(require.cache)) {
     if (envDependent(file)) delete require.cache[file]
@@ -59,7 +62,7 @@ const loadOne = async ({ cwd, env, argv, npmRoot: root = npmRoot }) => {
     shorthands,
     argv: [process.execPath, path.join(root, 'bin', 'npm-cli.js'), ...(argv || [])],
     env: process.env,
-    cwd,
+    cwd: physicalCwd,
     execPath: process.execPath,
     warn: false,
   })

@@ -19,6 +19,73 @@ namespace NpmHardening.Engine.Tests.Config
                 Platform = platform, Installation = npm, WorkingDirectory = cwd, UserProfile = profile, CliOverrides = cli,
             });
 
+        [Theory]
+        [InlineData("NPM_CONFIG_FETCH_RETRIES=2\0npm_config_fetch_retries=1\0", 1.0, "/proc/self/environ")]
+        [InlineData("npm_config_fetch_retries=1\0NPM_CONFIG_FETCH_RETRIES=2\0", 2.0, "/proc/self/environ")]
+        [InlineData(null, 1.0, "cannot see")]
+        public void Of_two_variables_naming_one_key_the_later_in_the_process_block_wins_with_a_warning(string? block, double expected, string said)
+        {
+            var p = new FakePlatform(false, "/work/app", "/home/u");
+            p.Env["HOME"] = "/home/u";
+            p.Env["npm_config_fetch_retries"] = "1";
+            p.Env["NPM_CONFIG_FETCH_RETRIES"] = "2";
+            if (block != null) p.AddFile("/proc/self/environ", "HOME=/home/u\0" + block);
+            var r = Resolve(p, Npm11Unix);
+            Assert.Equal(expected, r.GetEffective("fetch-retries")!.Value);
+            var clash = Assert.Single(r.Issues, i => i.Kind == NpmConfigIssueKind.EnvironmentClash);
+            Assert.False(clash.IsError);
+            Assert.Contains("npm_config_fetch_retries", clash.Message);
+            Assert.Contains("NPM_CONFIG_FETCH_RETRIES", clash.Message);
+            Assert.Contains(said, clash.Message);
+        }
+
+        [Fact]
+        public void A_caller_given_order_decides_and_Windows_assumes_its_sorted_block()
+        {
+            var p = new FakePlatform(false, "/work/app", "/home/u");
+            var env = new Dictionary<string, string> { ["HOME"] = "/home/u", ["npm_config_fetch_retries"] = "4", ["npm_config_fetch-retries"] = "3" };
+            var r = NpmConfigResolver.Resolve(new NpmConfigRequest
+            {
+                Platform = p, Installation = Npm11Unix, Environment = env,
+                EnvironmentOrder = new[] { "npm_config_fetch_retries", "HOME", "npm_config_fetch-retries" },
+            });
+            Assert.Equal(3.0, r.GetEffective("fetch-retries")!.Value);
+            Assert.Contains("the caller", Assert.Single(r.Issues, i => i.Kind == NpmConfigIssueKind.EnvironmentClash).Message);
+
+            // Windows: names are case-insensitive, the block is sorted by upper-cased name: '-' (0x2D) before '_' (0x5F)
+            var w = new FakePlatform(true, @"C:\work\app", @"C:\Users\u");
+            w.Env["USERPROFILE"] = @"C:\Users\u";
+            w.Env["npm_config_fetch_retries"] = "4";
+            w.Env["npm_config_fetch-retries"] = "3";
+            var rw = Resolve(w, Npm11Windows);
+            Assert.Equal(4.0, rw.GetEffective("fetch-retries")!.Value);
+            Assert.Contains("Windows keeps it sorted", Assert.Single(rw.Issues, i => i.Kind == NpmConfigIssueKind.EnvironmentClash).Message);
+        }
+
+        [Fact]
+        public void An_empty_HOME_or_USERPROFILE_leaves_npm_without_a_home()
+        {
+            var p = new FakePlatform(false, "/work/app", "/home/u");
+            p.Env["HOME"] = "";
+            p.AddFile("/work/app/package.json", "{}");
+            var r = Resolve(p, Npm11Unix);
+            Assert.Equal("/work/app/~/.npmrc", r.GetEffective("userconfig")!.Value);
+            Assert.Equal("/work/app/~/.npm", r.GetEffective("cache")!.Value);
+            Assert.Null(r.Home);
+            Assert.Contains(r.Issues, i => i.Kind == NpmConfigIssueKind.EmptyHome && i.Source == "HOME");
+
+            // Windows: HOME unset, USERPROFILE empty: os.homedir() is the empty variable, the OS profile is never asked
+            var w = new FakePlatform(true, @"C:\work\app", @"C:\Users\u");
+            w.Env["USERPROFILE"] = "";
+            w.AddFile(@"C:\work\app\package.json", "{}");
+            var rw = Resolve(w, Npm11Windows);
+            Assert.Equal(@"C:\work\app\~\.npmrc", rw.GetEffective("userconfig")!.Value);
+            Assert.Contains(rw.Issues, i => i.Kind == NpmConfigIssueKind.EmptyHome && i.Source == "USERPROFILE");
+            // with HOME set, USERPROFILE does not matter
+            w.Env["HOME"] = @"C:\h";
+            Assert.Equal(@"C:\h\.npmrc", Resolve(w, Npm11Windows).GetEffective("userconfig")!.Value);
+        }
+
         [Fact]
         public void Layers_take_precedence_cli_env_project_user_global_builtin_default()
         {

@@ -777,6 +777,32 @@ namespace NpmHardening.Engine.Tests.Rules
         }
 
         [Theory, MemberData(nameof(Platforms))]
+        public void NPMH9008_a_configuration_npm_cannot_start_with_fails_with_its_file_and_line(bool windows, string npm)
+        {
+            var m = new PostureMachine(windows, npm).User("audit=true");
+            Assert.Equal(NpmFindingStatus.Pass, m.One("NPMH9008").Status);
+            m.ProjectRc("registry=https://registry.npmjs.org/", "omit");
+            var f = m.One("NPMH9008");
+            Assert.Equal(NpmFindingStatus.Fail, f.Status);
+            Assert.Equal(NpmSeverity.High, f.Severity);
+            Assert.Equal(m.ProjectNpmrc + ":2", f.Source);
+            Assert.Equal("Project", f.Layer);
+            Assert.Contains("omit", f.Message);
+            Assert.False(PostureSummary.Summarize(m.Audit(), NpmBaseline.Recommended).Compliant);
+            // the same value, a list, is fine
+            m.ProjectRc("omit=dev");
+            Assert.Equal(NpmFindingStatus.Pass, m.One("NPMH9008").Status);
+            // a broken workspace: the root's package.json names the file
+            var root = m.P.Path.Dirname(m.Project);
+            m.P.AddFile(m.P.Path.Join(root, "package.json"), "{\"workspaces\":\"*\"}");
+            m.P.AddFile(m.P.Path.Join(m.Project, "package.json"), "{}");
+            var ws = m.One("NPMH9008");
+            Assert.Equal(NpmFindingStatus.Fail, ws.Status);
+            Assert.Contains("not an array", ws.Message);
+            Assert.Equal(m.P.Path.Join(root, "package.json"), ws.Source);
+        }
+
+        [Theory, MemberData(nameof(Platforms))]
         public void NPMH9007_strict_npmrc_needs_npm_12(bool windows, string npm)
         {
             var m = new PostureMachine(windows, npm);
@@ -810,6 +836,8 @@ namespace NpmHardening.Engine.Tests.Rules
             public bool FileExists(string path) => Inner.FileExists(path);
             public bool DirectoryExists(string path) => Inner.DirectoryExists(path);
             public FileReadResult ReadFile(string path, long maxBytes) => Inner.ReadFile(path, maxBytes);
+            public IReadOnlyList<DirectoryEntry>? ListDirectory(string path) => Inner.ListDirectory(path);
+            public FileEntryKind GetEntryKind(string path) => Inner.GetEntryKind(path);
             public System.IO.Stream? OpenRead(string path) => Inner.OpenRead(path);
             public (DateTime LastWriteUtc, long Length)? GetFileStamp(string path) => Inner.GetFileStamp(path);
             public string RealPath(string path) => Inner.RealPath(path);

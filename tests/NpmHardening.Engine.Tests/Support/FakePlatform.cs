@@ -66,6 +66,28 @@ namespace NpmHardening.Engine.Tests.Support
         public bool FileExists(string path) => _files.ContainsKey(Norm(path));
         public bool DirectoryExists(string path) => _directories.Contains(Norm(path));
 
+        public IReadOnlyList<DirectoryEntry>? ListDirectory(string path)
+        {
+            var full = Norm(path);
+            if (!_directories.Contains(full)) return null;
+            var entries = new List<DirectoryEntry>();
+            var prefix = full.EndsWith(IsWindows ? "\\" : "/", StringComparison.Ordinal) ? full : full + (IsWindows ? "\\" : "/");
+            var cmp = IsWindows ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+            foreach (var d in _directories)
+                if (d.Length > prefix.Length && d.StartsWith(prefix, cmp) && d.IndexOfAny(new[] { '/', '\\' }, prefix.Length) < 0)
+                    entries.Add(new DirectoryEntry(d.Substring(prefix.Length), FileEntryKind.Directory));
+            foreach (var f in _files.Keys)
+                if (f.Length > prefix.Length && f.StartsWith(prefix, cmp) && f.IndexOfAny(new[] { '/', '\\' }, prefix.Length) < 0)
+                    entries.Add(new DirectoryEntry(f.Substring(prefix.Length), FileEntryKind.File));
+            return entries;
+        }
+
+        public FileEntryKind GetEntryKind(string path)
+        {
+            var full = Norm(path);
+            return _directories.Contains(full) ? FileEntryKind.Directory : _files.ContainsKey(full) ? FileEntryKind.File : FileEntryKind.Missing;
+        }
+
         public FileReadResult ReadFile(string path, long maxBytes)
         {
             var full = Norm(path);

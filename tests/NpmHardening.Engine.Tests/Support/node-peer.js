@@ -10,6 +10,23 @@ const nerfDart = req('@npmcli/config/lib/nerf-dart.js')
 const parseField = req('@npmcli/config/lib/parse-field.js')
 const { definitions } = req('@npmcli/config/lib/definitions/index.js')
 const types = Object.fromEntries(Object.entries(definitions).map(([k, d]) => [k, d.type]))
+const { minimatch } = req('minimatch')
+
+// a double as the 16 hex digits of its IEEE bits, so no decimal conversion sits between node and the test
+const bits = (n) => {
+  const b = Buffer.alloc(8)
+  b.writeDoubleBE(n)
+  return b.toString('hex')
+}
+const numberOf = (text, how) => {
+  switch (how) {
+    case 'Number': return Number(text)
+    case 'parseInt8': return parseInt(text, 8)
+    case 'parseInt10': return parseInt(text, 10)
+    case 'json': return JSON.parse(text)
+    default: throw new Error('unknown conversion ' + how)
+  }
+}
 
 const encode = (v) => {
   if (v === undefined) return { $undefined: true }
@@ -40,6 +57,10 @@ const answer = (r) => {
         for (const k of Object.keys(parsed)) out[k] = typed(parseField(parsed[k], k, { platform: 'linux', types, home: r.home, env: r.env || {} }))
         return { ok: out }
       }
+      case 'number': return { ok: bits(numberOf(r.text, r.how)) }
+      case 'lower': return { ok: r.text.toLowerCase() }
+      case 'minimatch': return { ok: minimatch(r.path, r.pattern, r.options || {}) }
+      case 'braces': return { ok: minimatch.braceExpand(r.pattern, r.options || {}) }
       default: return { error: 'unknown op ' + r.op }
     }
   } catch (e) {
