@@ -75,6 +75,16 @@ namespace NpmHardening.Engine.Registry
 
         public override string ToString() => $"{Display} ({Source})";
 
+        /// <summary>-Proxy: an absolute http, https, socks4 or socks5 URL with a host; anything else is an ArgumentException saying why.</summary>
+        public static RegistryProxy FromParameter(Uri url)
+        {
+            if (url == null) throw new ArgumentNullException(nameof(url));
+            var schemes = new[] { "http", "https", "socks", "socks4", "socks4a", "socks5", "socks5h" };
+            if (!url.IsAbsoluteUri || string.IsNullOrEmpty(url.Host) || Array.IndexOf(schemes, url.Scheme) < 0)
+                throw new ArgumentException($"'{RegistryEndpoint.Safe(url.OriginalString)}' is not a proxy URL: give http://host:port/ (or https://, socks5://).");
+            return new RegistryProxy(url, null, "-Proxy");
+        }
+
         /// <summary>
         /// The proxy npm would use for an https request in <paramref name="resolution"/>: <c>https-proxy</c>, then
         /// <c>proxy</c>, else the resolution environment's <c>https_proxy</c> (any case); null when there is none. A value
