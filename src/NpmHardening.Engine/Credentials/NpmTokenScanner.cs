@@ -335,7 +335,11 @@ namespace NpmHardening.Engine.Credentials
                 severity = NpmSeverity.Critical;
             }
             var judged = Judge(f, file, severity, NpmFindingStatus.Fail, ruleId, message.ToString(), recommendation, raiseIfShared: f.ChecksumValid != false);
-            return IsBearer(kind) ? Online(judged, secret, registries, scope.Proxy) : NotOnline(judged, "online checks cover bearer tokens only; a password is never sent");
+            if (!IsBearer(kind)) return NotOnline(judged, "online checks cover bearer tokens only; a password is never sent");
+            // npm sends a bearer token only from a //host/path/:_authToken key; a token-shaped value under any other
+            // name (//host:1443#… is the key "//host:1443" to npm's ini parser: scope //host, name 1443) goes nowhere
+            if (registry != null && name != "_authToken") return NotOnline(judged, $"npm never sends the value of a '{name}' key; only //host/path/:_authToken keys carry a token");
+            return Online(judged, secret, registries, scope.Proxy);
         }
 
         private static bool IsBearer(NpmCredentialKind kind) =>

@@ -6,6 +6,7 @@ using NpmHardening.Engine.Credentials;
 using NpmHardening.Engine.Platform;
 using NpmHardening.Engine.Registry;
 using NpmHardening.Engine.Rules;
+using NpmHardening.Engine.Tests.Tokens;
 using NpmHardening.Engine.Tests.Support;
 
 namespace NpmHardening.Engine.Tests.Registry
@@ -184,6 +185,22 @@ namespace NpmHardening.Engine.Tests.Registry
                 Assert.StartsWith("Not checked: reference, not checked:", finding.OnlineError);
                 Assert.Null(finding.Valid);
             }
+        }
+
+        [Fact]
+        public void A_token_under_a_key_that_is_not_authToken_is_never_sent()
+        {
+            // npm's ini parser reads "//127.0.0.1:1443#@127.0.0.2:2443/:_authToken=…" as the key "//127.0.0.1:1443"
+            // ('#' starts a comment): scope //127.0.0.1, name 1443; https://127.0.0.1/ would get the token on port 443
+            var platform = new FakePlatform(false, "/src", "/home/operator");
+            var token = NpmTokenScannerTests.NewToken(31);
+            platform.AddFile("/src/untrusted/.npmrc", $"//127.0.0.1:1443#@127.0.0.2:2443/:_authToken={token}\n");
+            platform.Access["/src/untrusted/.npmrc"] = Owned("/src/untrusted/.npmrc", "operator", 0x180);
+            var (asked, finding) = ScanPath(platform);
+            Assert.Empty(asked);
+            Assert.Equal("//127.0.0.1:1443", finding.Key);
+            Assert.Equal(NpmOnlineCheckState.NotApplicable, finding.OnlineState);
+            Assert.Contains("npm never sends the value of a '1443' key", finding.OnlineError);
         }
 
         [Fact]
