@@ -32,6 +32,8 @@ namespace NpmHardening.Engine.Registry
         /// takes a proxy from the system or the environment by itself, and never sends a loopback request through one.
         /// </summary>
         public RegistryProxy? Proxy { get; set; }
+        /// <summary>Name resolution for "localhost" (tests stand in another machine's answer); null: the system resolver.</summary>
+        internal Func<string, IPAddress[]>? ResolveHost { get; set; }
     }
 
     /// <summary>
@@ -233,6 +235,7 @@ namespace NpmHardening.Engine.Registry
             }
             catch (RegistryException e)
             {
+                check.Refused = e.Kind == RegistryErrorKind.Refused;
                 check.Error = e.Message;
             }
             if (check.Valid != true) return check;
@@ -423,13 +426,13 @@ namespace NpmHardening.Engine.Registry
         /// The URL the request is sent to: <paramref name="url"/> itself, except plain http to "localhost", which goes to
         /// the loopback address the name resolves to (with the Host header kept), so no later lookup can move it.
         /// </summary>
-        private static Uri Wire(Uri url, out string? hostHeader)
+        private Uri Wire(Uri url, out string? hostHeader)
         {
             hostHeader = null;
             if (url.Scheme != Uri.UriSchemeHttp || !RegistryEndpoint.IsLocalhostName(url.Host)) return url;
             var here = RegistryEndpoint.Safe(url.AbsoluteUri);
             IPAddress[] addresses;
-            try { addresses = Dns.GetHostAddresses(url.Host); }
+            try { addresses = (_options.ResolveHost ?? Dns.GetHostAddresses)(url.Host); }
             catch (Exception e) when (e is System.Net.Sockets.SocketException || e is ArgumentException)
             {
                 throw new RegistryException(RegistryErrorKind.Network, here, $"Could not resolve {url.Host}: {e.Message}.");

@@ -115,6 +115,21 @@ namespace NpmHardening.Engine.Tests.Registry
             Assert.Equal($"localhost:{registry.Port}", seen.Host);
         }
 
+        [Theory]
+        [InlineData("10.0.0.5")]
+        [InlineData("127.0.0.1,10.0.0.5")]
+        public void Localhost_that_resolves_to_another_machine_gets_nothing_over_plain_http(string answer)
+        {
+            using var registry = new LoopbackRegistry(Accept);
+            var addresses = answer.Split(',').Select(IPAddress.Parse).ToArray();
+            using var client = new NpmRegistryClient(new RegistryClientOptions { Timeout = TimeSpan.FromSeconds(5), ResolveHost = _ => addresses });
+            var url = $"http://localhost:{registry.Port}/";
+            var check = client.CheckToken($"//localhost:{registry.Port}/", new[] { url }, Token);
+            Assert.True(check.Refused, check.ToString());
+            Assert.Contains("not only to loopback addresses", check.Error);
+            Assert.Empty(registry.Requests);
+        }
+
         [Fact]
         public void Ipv6_loopback_is_a_loopback_registry()
         {
