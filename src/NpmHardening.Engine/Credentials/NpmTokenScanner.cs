@@ -457,7 +457,7 @@ namespace NpmHardening.Engine.Credentials
             if (refused != null)
                 return NotOnline(Judge(f, file, NpmSeverity.Low, NpmFindingStatus.Warning, rule,
                     $"{f.Key} reads {f.Variable} from the environment{where} (good), but the definition found is not the audited account's own: {refused}.", null, fileAccess: false),
-                    refused, NpmOnlineCheckState.ReferenceNotChecked);
+                    "reference, not checked: " + refused, NpmOnlineCheckState.ReferenceNotChecked);
             if (!set)
             {
                 var hint = scope.Provenance.ProcessEnvironment != null

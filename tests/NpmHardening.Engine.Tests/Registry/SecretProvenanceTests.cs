@@ -95,6 +95,7 @@ namespace NpmHardening.Engine.Tests.Registry
             Assert.Empty(asked);
             var reference = Assert.Single(found, f => f.Kind == NpmCredentialKind.EnvironmentReference);
             Assert.Equal(NpmOnlineCheckState.ReferenceNotChecked, reference.OnlineState);
+            Assert.StartsWith("Not checked: reference, not checked:", reference.OnlineError);
             Assert.Equal(NpmFindingStatus.Warning, reference.Status);
             Assert.Contains("belongs to root, not to alice", reference.Message);
             Assert.Null(reference.Fingerprint);
