@@ -62,8 +62,10 @@ namespace NpmHardening
         public bool? Readonly { get; set; }
         public bool? BypassTwoFactor { get; set; }
         public DateTimeOffset? Expires { get; set; }
-        /// <summary>Why an online check gave no answer (network, HTTP status, refused scope); never holds the secret.</summary>
+        /// <summary>Why an online check gave no answer (network, HTTP status, refused scope, reference not checked); never holds the secret.</summary>
         public string? OnlineError { get; set; }
+        /// <summary>What the online check did: Checked, Failed, Refused, ReferenceNotChecked or NotApplicable; null without -Online.</summary>
+        public NpmOnlineCheckState? OnlineState { get; set; }
 
         public override string ToString() => $"{Severity} {Kind} {Key} at {Source} ({Redacted})";
     }

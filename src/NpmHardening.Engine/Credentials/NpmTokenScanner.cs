@@ -52,7 +52,8 @@ namespace NpmHardening.Engine.Credentials
         private static readonly string[] AuthNames = { "_authToken", "_auth", "_password", "username", "certfile", "keyfile" };
         private readonly HashSet<string> _files;
         private readonly HashSet<string> _variableStores = new HashSet<string>(StringComparer.Ordinal);
-        private VariableScope? _currentUser;
+        private Sources? _currentUser;
+        private AuditedAccount? _operator;
 
         public NpmTokenScanner(IPlatform platform)
         {
@@ -71,13 +72,29 @@ namespace NpmHardening.Engine.Credentials
             get => _environment ?? Platform.Environment;
             set { _environment = value; IsCI = CiDetection.IsCI(Environment); _currentUser = null; }
         }
+
+        /// <summary>
+        /// The account running the scan: the audited principal for the current user's configuration and for files given
+        /// by path (whose references may then be resolved from <see cref="Environment"/>). The process's own account by default.
+        /// </summary>
+        public AuditedAccount Operator
+        {
+            get => _operator ??= AuditedAccount.CurrentProcess(Platform);
+            set { _operator = value ?? throw new ArgumentNullException(nameof(value)); _currentUser = null; }
+        }
         /// <summary>Whether this process runs as a CI job: there, a token in the job's environment is the expected channel.</summary>
         public bool IsCI { get; set; }
         /// <summary>
-        /// -Online: asks the registry a token is scoped to about it (scope, registries the configuration names, token).
-        /// Null (the default): nothing leaves the machine.
+        /// -Online: asks the registry a token is scoped to about it (scope, registries the configuration names, token, and
+        /// the proxy someone asked for, or null to go direct). Null (the default): nothing leaves the machine.
         /// </summary>
-        public Func<string, IReadOnlyList<string>, string, NpmTokenCheck>? OnlineCheck { get; set; }
+        public Func<string, IReadOnlyList<string>, string, RegistryProxy?, NpmTokenCheck>? OnlineCheck { get; set; }
+
+        /// <summary>
+        /// -Proxy: the proxy every online check uses (loopback registries excepted). Null: each context's npm configuration
+        /// decides (https-proxy, proxy, else its environment's https_proxy), and files given by path use <see cref="Environment"/>'s https_proxy.
+        /// </summary>
+        public RegistryProxy? Proxy { get; set; }
         private readonly Dictionary<string, NpmTokenCheck> _checks = new Dictionary<string, NpmTokenCheck>(StringComparer.Ordinal);
 
         /// <summary>Hears each problem: unreadable, binary, UTF-16 or oversized files, unreadable variable stores.</summary>
@@ -93,7 +110,11 @@ namespace NpmHardening.Engine.Credentials
         {
             if (context == null) throw new ArgumentNullException(nameof(context));
             if (resolution == null) throw new ArgumentNullException(nameof(resolution));
-            var scope = new VariableScope(this, context.AuditProcessEnvironment ? resolution.Environment : null, context.Profile);
+            // the current user's own configuration may use this process's variables; another user's only their own
+            var provenance = context.AuditProcessEnvironment
+                ? new SecretProvenance(Platform, Operator, resolution.Environment, context.Profile)
+                : new SecretProvenance(Platform, AuditedAccount.ForProfile(context.Profile), null, context.Profile);
+            var scope = new Sources(this, provenance, Proxy ?? RegistryProxy.FromConfiguration(resolution));
             var registries = ConfiguredRegistries(resolution);
             foreach (var layer in resolution.Layers)
             {
@@ -109,7 +130,7 @@ namespace NpmHardening.Engine.Credentials
         public IEnumerable<NpmTokenFinding> ScanFile(string path, string? context = null)
         {
             if (path == null) throw new ArgumentNullException(nameof(path));
-            _currentUser ??= new VariableScope(this, Environment, null);
+            _currentUser ??= new Sources(this, new SecretProvenance(Platform, Operator, Environment, null), Proxy ?? RegistryProxy.FromEnvironment(Environment));
             return ScanFileCore(path, "File", context, _currentUser, null);
         }
 
@@ -122,7 +143,7 @@ namespace NpmHardening.Engine.Credentials
             catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException || e is ArgumentException) { return path; }
         }
 
-        private IEnumerable<NpmTokenFinding> ScanFileCore(string path, string layer, string? context, VariableScope scope,
+        private IEnumerable<NpmTokenFinding> ScanFileCore(string path, string layer, string? context, Sources scope,
             IReadOnlyDictionary<string, string>? registries)
         {
             if (!_files.Add(Key(path))) yield break;
@@ -220,7 +241,7 @@ namespace NpmHardening.Engine.Credentials
 
         // ------------------------------------------------------------------------------------------ lines
 
-        private NpmTokenFinding? JudgeLine(FileState file, string layer, string? context, VariableScope scope,
+        private NpmTokenFinding? JudgeLine(FileState file, string layer, string? context, Sources scope,
             IReadOnlyDictionary<string, string> registries, NpmrcLine line, string? section)
         {
             var key = IniDecoder.Unsafe(line.RawKey!) as string;
@@ -314,15 +335,21 @@ namespace NpmHardening.Engine.Credentials
                 severity = NpmSeverity.Critical;
             }
             var judged = Judge(f, file, severity, NpmFindingStatus.Fail, ruleId, message.ToString(), recommendation, raiseIfShared: f.ChecksumValid != false);
-            return IsBearer(kind) ? Online(judged, secret, registries) : NotOnline(judged, "online checks cover bearer tokens only; a password is never sent");
+            if (!IsBearer(kind)) return NotOnline(judged, "online checks cover bearer tokens only; a password is never sent");
+            // npm sends a bearer token only from a //host/path/:_authToken key; a token-shaped value under any other
+            // name (//host:1443#… is the key "//host:1443" to npm's ini parser: scope //host, name 1443) goes nowhere
+            if (registry != null && name != "_authToken") return NotOnline(judged, $"npm never sends the value of a '{name}' key; only //host/path/:_authToken keys carry a token");
+            return Online(judged, secret, registries, scope.Proxy);
         }
 
         private static bool IsBearer(NpmCredentialKind kind) =>
             kind == NpmCredentialKind.GranularToken || kind == NpmCredentialKind.LegacyUuidToken || kind == NpmCredentialKind.OpaqueToken;
 
-        private NpmTokenFinding NotOnline(NpmTokenFinding f, string why)
+        private NpmTokenFinding NotOnline(NpmTokenFinding f, string why, NpmOnlineCheckState state = NpmOnlineCheckState.NotApplicable)
         {
-            if (OnlineCheck != null) f.OnlineError = "Not checked: " + why + ".";
+            if (OnlineCheck == null) return f;
+            f.OnlineError = "Not checked: " + why + ".";
+            f.OnlineState = state;
             return f;
         }
 
@@ -330,17 +357,18 @@ namespace NpmHardening.Engine.Credentials
         /// -Online: the answer of the registry the token is scoped to, folded into the finding. The token goes only
         /// to that scope (the client refuses plain http to another machine); each token is asked about once per run.
         /// </summary>
-        private NpmTokenFinding Online(NpmTokenFinding f, string secret, IReadOnlyDictionary<string, string> registries)
+        private NpmTokenFinding Online(NpmTokenFinding f, string secret, IReadOnlyDictionary<string, string> registries, RegistryProxy? proxy)
         {
             if (OnlineCheck == null) return f;
             if (f.Registry == null) return NotOnline(f, "it is not scoped to a registry, so there is no registry it may be sent to");
             if (f.ChecksumValid == false) return NotOnline(f, "its checksum is invalid, so it is not a real token");
-            var key = f.Registry + "\n" + f.Fingerprint;
+            var key = f.Registry + "\n" + NpmCredential.Fingerprint(secret) + "\n" + proxy?.ToString();
             if (!_checks.TryGetValue(key, out var check))
             {
-                check = OnlineCheck(f.Registry, registries.Values.ToList(), secret);
+                check = OnlineCheck(f.Registry, registries.Values.ToList(), secret, proxy);
                 _checks[key] = check;
             }
+            f.OnlineState = check.Refused ? NpmOnlineCheckState.Refused : check.Valid != null ? NpmOnlineCheckState.Checked : NpmOnlineCheckState.Failed;
             f.CheckedRegistry = check.Registry;
             f.Valid = check.Valid;
             f.User = check.User;
@@ -397,18 +425,20 @@ namespace NpmHardening.Engine.Credentials
             OnlineAudit.AccountTwoFactor, OnlineAudit.TokenBypassesTwoFactor, OnlineAudit.WriteTokenUnbounded, OnlineAudit.TokenRejected,
         };
 
-        private NpmTokenFinding JudgeReference(NpmTokenFinding f, FileState file, VariableScope scope,
+        private NpmTokenFinding JudgeReference(NpmTokenFinding f, FileState file, Sources scope,
             IReadOnlyDictionary<string, string> registries, string raw, string name, string where)
         {
             f.Redacted = raw;
             var names = EnvExpansion.References(raw).Select(r => r.Name).ToList();
             f.Variable = string.Join(", ", names);
-            var values = names.Select(n => scope.Lookup(n)).ToList();
-            bool set = values.All(v => v.Value != null);
+            // values the audited account owns only: a definition in someone else's file is no value of theirs
+            var values = names.Select(n => scope.Provenance.Lookup(n)).ToList();
+            bool set = values.All(v => v.IsSet);
             f.VariableSet = set;
-            f.VariableSource = string.Join(", ", values.Where(v => v.Source != null).Select(v => v.Source).Distinct());
+            f.VariableSource = string.Join(", ", values.Where(v => v.Location != null).Select(v => v.Location).Distinct());
             if (f.VariableSource.Length == 0) f.VariableSource = null;
-            var expanded = EnvExpansion.Replace(raw, n => scope.Lookup(n).Value);
+            var refused = values.FirstOrDefault(v => v.Refusal != null)?.Refusal;
+            var expanded = EnvExpansion.Replace(raw, n => scope.Provenance.Lookup(n).Value);
             if (set)
             {
                 f.Fingerprint = NpmCredential.Fingerprint(expanded);
@@ -424,9 +454,13 @@ namespace NpmHardening.Engine.Credentials
                 return Judge(f, file, NpmSeverity.High, NpmFindingStatus.Fail, "NPMH2002",
                     $"{f.Key} is sent to {http} over plain http, readable by anyone on the network path.",
                     $"Use https for {http}.", fileAccess: false);
+            if (refused != null)
+                return NotOnline(Judge(f, file, NpmSeverity.Low, NpmFindingStatus.Warning, rule,
+                    $"{f.Key} reads {f.Variable} from the environment{where} (good), but the definition found is not the audited account's own: {refused}.", null, fileAccess: false),
+                    "reference, not checked: " + refused, NpmOnlineCheckState.ReferenceNotChecked);
             if (!set)
             {
-                var hint = scope.IsCurrentProcess
+                var hint = scope.Provenance.ProcessEnvironment != null
                     ? "is not set in this session or persistently; npm then sends the reference text itself and the registry refuses it"
                     : "is not defined persistently for this user; it must come from the session or job that runs npm";
                 return Judge(f, file, NpmSeverity.Low, NpmFindingStatus.Warning, rule,
@@ -434,7 +468,13 @@ namespace NpmHardening.Engine.Credentials
             }
             var judged = Judge(f, file, NpmSeverity.Info, NpmFindingStatus.Pass, rule,
                 $"{f.Key} reads its secret from {f.Variable}{where} ({f.VariableSource}); the file holds no secret.", null, fileAccess: false);
-            return name == "_authToken" ? Online(judged, expanded.Trim(), registries) : NotOnline(judged, "online checks cover bearer tokens only; a password is never sent");
+            if (name != "_authToken") return NotOnline(judged, "online checks cover bearer tokens only; a password is never sent");
+            if (OnlineCheck == null) return judged;
+            if (where.Length > 0) return NotOnline(judged, "npm does not apply settings inside an ini section, so it never sends this reference");
+            // read the line again through one handle: it must still be there, in a file the audited account or an administrator owns
+            var resolved = scope.Provenance.Resolve(file.Path, f.Line ?? 0, f.Key, raw);
+            if (!resolved.MaySend) return NotOnline(judged, "reference, not checked: " + resolved.Refusal, NpmOnlineCheckState.ReferenceNotChecked);
+            return Online(judged, resolved.Secret!.Trim(), registries, scope.Proxy);
         }
 
         /// <summary>A granular-token-shaped string outside any setting (a comment, binary content): found by shape alone.</summary>
@@ -525,19 +565,12 @@ namespace NpmHardening.Engine.Credentials
         {
             if (scope == null || !registries.TryGetValue(scope.EndsWith("/", StringComparison.Ordinal) ? scope : scope + "/", out var url)) return null;
             if (!url.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) return null;
-            return IsLoopback(url) ? null : url;
-        }
-
-        internal static bool IsLoopback(string url)
-        {
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri)) return false;
-            if (uri.IsLoopback) return true;
-            return string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase);
+            return RegistryEndpoint.IsLoopback(url) ? null : url;
         }
 
         // ------------------------------------------------------------------------------------------ variables
 
-        private IEnumerable<NpmTokenFinding> ScanVariables(string? context, VariableScope scope, IReadOnlyDictionary<string, string> registries)
+        private IEnumerable<NpmTokenFinding> ScanVariables(string? context, Sources scope, IReadOnlyDictionary<string, string> registries)
         {
             var cmp = Platform.IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
             foreach (var pv in scope.Persistent)
@@ -565,18 +598,18 @@ namespace NpmHardening.Engine.Credentials
                 var secretValue = NpmCredential.FindTokenShapes(kv.Value).FirstOrDefault() ?? kv.Value.Trim();
                 if (IsCI)
                     yield return OnlineVariable(Judge(f, FileState.None, NpmSeverity.Info, NpmFindingStatus.Pass, "NPMH7004",
-                        $"{kv.Key} holds an npm credential in the job's environment, the expected channel on CI; keep it a masked secret with the least permissions it needs.", null, fileAccess: false), secretValue, registries);
+                        $"{kv.Key} holds an npm credential in the job's environment, the expected channel on CI; keep it a masked secret with the least permissions it needs.", null, fileAccess: false), secretValue, registries, scope.Proxy);
                 else
                     yield return OnlineVariable(Judge(f, FileState.None, f.ChecksumValid == false ? NpmSeverity.Low : NpmSeverity.Medium, NpmFindingStatus.Warning, "NPMH7004",
                         $"{kv.Key} holds an npm credential in this session's environment: every process started from it, install scripts included, can read it. Set it only for the commands that need it.",
-                        remove, fileAccess: false), secretValue, registries);
+                        remove, fileAccess: false), secretValue, registries, scope.Proxy);
             }
         }
 
         /// <summary>Only npm_config_//host/:_authToken variables are scoped; NPM_TOKEN and friends go nowhere by themselves.</summary>
-        private NpmTokenFinding OnlineVariable(NpmTokenFinding f, string secret, IReadOnlyDictionary<string, string> registries) =>
+        private NpmTokenFinding OnlineVariable(NpmTokenFinding f, string secret, IReadOnlyDictionary<string, string> registries, RegistryProxy? proxy) =>
             f.Registry != null && f.Key.EndsWith(":_authToken", StringComparison.OrdinalIgnoreCase) && IsBearer(f.Kind)
-                ? Online(f, secret, registries)
+                ? Online(f, secret, registries, proxy)
                 : NotOnline(f, "the variable is not scoped to a registry by itself (a ${VAR} reference in an npmrc line is checked there)");
 
         private static NpmTokenFinding VariableFinding(string name, string value, string layer, string source, string? context)
@@ -598,57 +631,25 @@ namespace NpmHardening.Engine.Credentials
             };
         }
 
-        /// <summary>Where a context's variables come from: the process (current user only) and the persistent definitions.</summary>
-        private sealed class VariableScope
+        /// <summary>
+        /// What one context's secrets may be checked with: the audited account's variables and where they may be sent
+        /// (<see cref="SecretProvenance"/>), and the proxy someone asked for.
+        /// </summary>
+        private sealed class Sources
         {
-            public VariableScope(NpmTokenScanner owner, IReadOnlyDictionary<string, string>? process, UserProfileInfo? profile)
+            public Sources(NpmTokenScanner owner, SecretProvenance provenance, RegistryProxy? proxy)
             {
-                Process = process;
-                _owner = owner;
-                _profile = profile;
-                _comparer = owner.Platform.IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+                Provenance = provenance;
+                Proxy = proxy;
+                provenance.VariablesUnreadable = (scope, message) => owner.Report(TokenScanProblemKind.VariablesUnreadable, scope + " environment", message, true);
             }
 
-            private readonly NpmTokenScanner _owner;
-            private readonly UserProfileInfo? _profile;
-            private List<PersistentVariable>? _persistent;
-
+            public SecretProvenance Provenance { get; }
+            public RegistryProxy? Proxy { get; }
             /// <summary>Read on first use: a file scan that meets no ${VAR} reference never touches the registry or shell files.</summary>
-            public IReadOnlyList<PersistentVariable> Persistent => _persistent ??= Read(_owner, _profile);
-
-            private static List<PersistentVariable> Read(NpmTokenScanner owner, UserProfileInfo? profile)
-            {
-                var list = new List<PersistentVariable>();
-                foreach (var scope in new[] { EnvironmentScope.User, EnvironmentScope.Machine })
-                {
-                    try
-                    {
-                        list.AddRange(owner.Platform.GetPersistentVariables(scope, scope == EnvironmentScope.User ? profile : null)
-                                      ?? Enumerable.Empty<PersistentVariable>());
-                    }
-                    catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException || e is System.Security.SecurityException || e is InvalidOperationException)
-                    {
-                        owner.Report(TokenScanProblemKind.VariablesUnreadable, scope + " environment",
-                            $"{scope} environment variables could not be read ({e.GetType().Name}); variables defined there were not scanned.", true);
-                    }
-                }
-                return list;
-            }
-
-            private readonly StringComparer _comparer;
-            public IReadOnlyDictionary<string, string>? Process { get; }
-            public bool IsCurrentProcess => Process != null;
-
-            public (string? Value, string? Source) Lookup(string name)
-            {
-                if (Process != null && Process.TryGetValue(name, out var v)) return (v, "env:" + name);
-                // the user's definition wins over the machine's, as Windows and login shells combine them
-                foreach (var scope in new[] { EnvironmentScope.User, EnvironmentScope.Machine })
-                    foreach (var pv in Persistent)
-                        if (pv.Scope == scope && _comparer.Equals(pv.Name, name))
-                            return (pv.Value, pv.Line is int line ? $"{pv.Location}:{line}" : pv.Location);
-                return (null, null);
-            }
+            public IReadOnlyList<PersistentVariable> Persistent => Provenance.Persistent;
+            /// <summary>The process variables, for the account running the scan only.</summary>
+            public IReadOnlyDictionary<string, string>? Process => Provenance.ProcessEnvironment;
         }
 
         /// <summary>A file being scanned: its access is read once, and only when a finding needs it.</summary>

@@ -27,14 +27,23 @@ namespace NpmHardening.Engine.Registry
         public Action<string>? Log { get; set; }
         /// <summary>Stops following <c>urls.next</c> of the token list after this many pages.</summary>
         public int MaxTokenPages { get; set; } = 100;
+        /// <summary>
+        /// The proxy someone asked for (see <see cref="RegistryProxy"/>); null: every request goes direct. The client never
+        /// takes a proxy from the system or the environment by itself, and never sends a loopback request through one.
+        /// </summary>
+        public RegistryProxy? Proxy { get; set; }
+        /// <summary>Name resolution for "localhost" (tests stand in another machine's answer); null: the system resolver.</summary>
+        internal Func<string, IPAddress[]>? ResolveHost { get; set; }
     }
 
     /// <summary>
     /// The npm registry endpoints the module reads: /-/whoami, /-/npm/v1/user and /-/npm/v1/tokens. Only
     /// called when the user asks for an online check. Rules: the credential goes only to the URL given (callers
     /// pick it with <see cref="RegistryCredentials"/> or <see cref="RegistryEndpoint"/>), over https or to a
-    /// loopback address; redirects are followed only within the same scheme, host and port; every request has
-    /// a timeout; log lines and errors carry the URL and never the credential.
+    /// loopback address (a literal one, or "localhost" resolved here to loopback addresses only and connected to by
+    /// address); never through a proxy nobody asked for, and never through any proxy to a loopback address;
+    /// redirects are followed only within the same scheme, host and port; every request has a timeout; log lines
+    /// and errors carry the URL and never the credential.
     /// </summary>
     public sealed class NpmRegistryClient : IDisposable
     {
@@ -52,7 +61,10 @@ namespace NpmHardening.Engine.Registry
                 // followed by hand, so a redirect can never carry the credential to another origin
                 AllowAutoRedirect = false,
                 UseCookies = false,
-                UseProxy = true,
+                // no default proxy: .NET would take http_proxy/https_proxy (and, on Windows, the system's) for every
+                // request, loopback ones included
+                UseProxy = _options.Proxy != null,
+                Proxy = _options.Proxy != null ? new RegistryWebProxy(_options.Proxy) : null,
             };
             _http = new HttpClient(handler, disposeHandler: _options.Handler == null)
             {
@@ -223,6 +235,7 @@ namespace NpmHardening.Engine.Registry
             }
             catch (RegistryException e)
             {
+                check.Refused = e.Kind == RegistryErrorKind.Refused;
                 check.Error = e.Message;
             }
             if (check.Valid != true) return check;
@@ -357,7 +370,8 @@ namespace NpmHardening.Engine.Registry
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(_options.Timeout);
                 var watch = Stopwatch.StartNew();
-                using var request = new HttpRequestMessage(HttpMethod.Get, current);
+                using var request = new HttpRequestMessage(HttpMethod.Get, Wire(current, out var hostHeader));
+                if (hostHeader != null) request.Headers.Host = hostHeader;
                 request.Headers.TryAddWithoutValidation("Accept", "application/json");
                 request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
                 request.Headers.TryAddWithoutValidation("Authorization", credential.AuthorizationHeader);
@@ -386,7 +400,7 @@ namespace NpmHardening.Engine.Registry
                 using (response)
                 {
                     int status = (int)response.StatusCode;
-                    Log($"GET {here} {status} ({watch.ElapsedMilliseconds} ms)");
+                    Log($"GET {here} {status} ({watch.ElapsedMilliseconds} ms{Route(current)})");
                     if (status >= 300 && status < 400 && response.Headers.Location != null)
                     {
                         var next = response.Headers.Location.IsAbsoluteUri ? response.Headers.Location : new Uri(current, response.Headers.Location);
@@ -407,6 +421,33 @@ namespace NpmHardening.Engine.Registry
                 }
             }
         }
+
+        /// <summary>
+        /// The URL the request is sent to: <paramref name="url"/> itself, except plain http to "localhost", which goes to
+        /// the loopback address the name resolves to (with the Host header kept), so no later lookup can move it.
+        /// </summary>
+        private Uri Wire(Uri url, out string? hostHeader)
+        {
+            hostHeader = null;
+            if (url.Scheme != Uri.UriSchemeHttp || !RegistryEndpoint.IsLocalhostName(url.Host)) return url;
+            var here = RegistryEndpoint.Safe(url.AbsoluteUri);
+            IPAddress[] addresses;
+            try { addresses = (_options.ResolveHost ?? Dns.GetHostAddresses)(url.Host); }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException || e is ArgumentException)
+            {
+                throw new RegistryException(RegistryErrorKind.Network, here, $"Could not resolve {url.Host}: {e.Message}.");
+            }
+            if (addresses.Length == 0 || addresses.Any(a => !IPAddress.IsLoopback(a)))
+                throw new RegistryException(RegistryErrorKind.Refused, here,
+                    $"{here}: not contacted: {url.Host} resolves to {string.Join(", ", addresses.Select(a => a.ToString()))}, not only to loopback addresses, and a credential is only sent over plain http to this machine.");
+            var address = addresses[0];
+            var builder = new UriBuilder(url) { Host = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "[" + address + "]" : address.ToString() };
+            hostHeader = url.IsDefaultPort ? url.Host : url.Host + ":" + url.Port.ToString(CultureInfo.InvariantCulture);
+            return builder.Uri;
+        }
+
+        private string Route(Uri url) =>
+            _options.Handler == null && _options.Proxy != null && !_options.Proxy.Bypasses(url) ? ", via proxy " + _options.Proxy.Display : "";
 
         private static async Task<byte[]> ReadBodyAsync(HttpResponseMessage response, string here, CancellationToken token)
         {

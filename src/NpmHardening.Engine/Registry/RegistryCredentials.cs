@@ -14,10 +14,16 @@ namespace NpmHardening.Engine.Registry
     /// </summary>
     public sealed class RegistryCredential
     {
-        private RegistryCredential(string kind, string? token, string? basicAuth, string? username, string? scope, string? source)
+        private RegistryCredential(string kind, string? token, string? basicAuth, string? username, string? scope, string? source, string? refusal = null)
         {
-            Kind = kind; Token = token; BasicAuth = basicAuth; Username = username; Scope = scope; Source = source;
+            Kind = kind; Token = token; BasicAuth = basicAuth; Username = username; Scope = scope; Source = source; Refusal = refusal;
         }
+
+        /// <summary>
+        /// Why npm's credential for the URL is not sent: a <c>${VAR}</c> reference whose value is not the audited account's
+        /// own, or that sits in a file someone else controls (<see cref="SecretProvenance"/>). Null when it may be sent.
+        /// </summary>
+        public string? Refusal { get; }
 
         /// <summary>The config key that supplied it (_authToken, _auth, username, certfile) or "token"/"credential" for explicit ones.</summary>
         public string Kind { get; }
@@ -57,6 +63,9 @@ namespace NpmHardening.Engine.Registry
         internal static RegistryCredential FromConfig(string kind, string? token, string? basicAuth, string? username, string scope, string? source) =>
             new RegistryCredential(kind, token, basicAuth, username, scope, source);
 
+        internal static RegistryCredential NotChecked(string kind, string scope, string? source, string refusal) =>
+            new RegistryCredential(kind, null, null, null, scope, source, refusal);
+
         public override string ToString() => $"{Kind} from {Source ?? "?"}" + (Fingerprint != null ? $" (fingerprint {Fingerprint})" : "");
     }
 
@@ -72,6 +81,68 @@ namespace NpmHardening.Engine.Registry
         {
             if (resolution == null) throw new ArgumentNullException(nameof(resolution));
             return ForUrl(key => Lookup(resolution, key), url);
+        }
+
+        /// <summary>
+        /// npm's credential for <paramref name="url"/>, with its secret taken only where <paramref name="provenance"/> allows
+        /// (the rules Test-NpmrcToken -Online applies): a value written literally in a file is npm's value; a <c>${VAR}</c>
+        /// reference is resolved again from the audited account's own environment, and only for a line in a file that
+        /// account or an administrator owns. Otherwise the credential comes back with <see cref="RegistryCredential.Refusal"/> and no secret.
+        /// </summary>
+        public static RegistryCredential? ForUrl(NpmConfigResolution resolution, string url, SecretProvenance provenance)
+        {
+            if (provenance == null) throw new ArgumentNullException(nameof(provenance));
+            var chosen = ForUrl(resolution, url);
+            if (chosen?.Scope == null || chosen.Kind == "certfile") return chosen;
+            string? Value(string name, out string? refusal)
+            {
+                refusal = null;
+                var v = resolution.GetEffective(chosen.Scope + ":" + name);
+                return v == null ? null : Sendable(v, provenance, out refusal);
+            }
+            string? why;
+            switch (chosen.Kind)
+            {
+                case "_authToken":
+                    var token = Value("_authToken", out why);
+                    return why != null || string.IsNullOrEmpty(token) ? RegistryCredential.NotChecked(chosen.Kind, chosen.Scope, chosen.Source, why ?? "the token is empty")
+                        : RegistryCredential.FromConfig(chosen.Kind, token, null, null, chosen.Scope, chosen.Source);
+                case "_auth":
+                    var auth = Value("_auth", out why);
+                    return why != null || string.IsNullOrEmpty(auth) ? RegistryCredential.NotChecked(chosen.Kind, chosen.Scope, chosen.Source, why ?? "_auth is empty")
+                        : RegistryCredential.FromConfig(chosen.Kind, null, auth, null, chosen.Scope, chosen.Source);
+                default:
+                    var user = Value("username", out why);
+                    string? passwordWhy = null;
+                    var password = why == null ? Value("_password", out passwordWhy) : null;
+                    why ??= passwordWhy;
+                    if (why != null || string.IsNullOrEmpty(user) || string.IsNullOrEmpty(password))
+                        return RegistryCredential.NotChecked(chosen.Kind, chosen.Scope, chosen.Source, why ?? "the user name or password is empty");
+                    var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + DecodeBase64Lenient(password!)));
+                    return RegistryCredential.FromConfig(chosen.Kind, null, basic, user, chosen.Scope, chosen.Source);
+            }
+        }
+
+        /// <summary>A resolved value as it may be sent: npm's own when it holds no reference, else resolved under the provenance rules.</summary>
+        private static string? Sendable(NpmConfigValue v, SecretProvenance provenance, out string? refusal)
+        {
+            refusal = null;
+            if (!(v.RawValue is string raw) || !EnvExpansion.References(raw).Any()) return JsString(v.Value);
+            if (v.EnvironmentVariable != null)
+            {
+                // an npm_config_ variable of this process: the account running the module's own, and nobody else's
+                if (provenance.ProcessEnvironment != null) return JsString(v.Value);
+                refusal = $"{v.EnvironmentVariable} is not a variable of the audited account";
+                return null;
+            }
+            if (v.Source == null || v.Line == null)
+            {
+                refusal = $"{Describe(v)} is not a file line whose owner can be checked";
+                return null;
+            }
+            var resolved = provenance.Resolve(v.Source, v.Line.Value, v.Key, raw);
+            refusal = resolved.Refusal;
+            return resolved.Secret;
         }
 
         /// <summary>The same lookup over any key → (value, source) function (tests, other hosts).</summary>

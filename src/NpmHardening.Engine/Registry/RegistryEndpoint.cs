@@ -19,39 +19,59 @@ namespace NpmHardening.Engine.Registry
     }
 
     /// <summary>
-    /// Maps a credential's scope (<c>//host[:port]/path/</c>) to the registry URL to contact: the configured
-    /// registry (<c>registry</c>, <c>@scope:registry</c>) whose nerf dart is exactly the scope — so its scheme is
-    /// the one the user configured — else <c>https:</c> + scope. A token never travels in clear text to
-    /// another machine: plain http is refused unless the host is a loopback address.
+    /// Maps a credential's scope (<c>//host[:port]/path/</c>) to the registry URL to contact. The scope must be a key
+    /// npm can match at all (<see cref="NerfDart.ParseScope"/>): npm builds the keys it looks up from its URL parser's
+    /// host and path, so a key with user info, a fragment, a numeric IPv4 form or upper case is never used by npm, and
+    /// .NET would read some of them as another host. The URL is the configured registry (<c>registry</c>,
+    /// <c>@scope:registry</c>) whose credential lookup ends at this scope — its nerf dart is the scope, or walks up to
+    /// it — so its scheme is the one the user configured; else <c>https:</c> + scope. Whatever the URL, it must name
+    /// the scope's own host and port. A credential never travels in clear text to another machine: plain http is
+    /// refused unless the host is a loopback address.
     /// </summary>
     public static class RegistryEndpoint
     {
         public static RegistryTarget Resolve(string scope, IEnumerable<string>? configuredRegistries)
         {
-            if (string.IsNullOrWhiteSpace(scope) || !scope.StartsWith("//", StringComparison.Ordinal) || scope.Length <= 2)
-                return new RegistryTarget(scope ?? "", "the scope is not a nerf dart (//host/path/)");
+            var parsed = NerfDart.ParseScope(scope, out var why);
+            if (parsed == null)
+                return new RegistryTarget(Rules.SecretScrubber.RedactInline(scope ?? ""), $"npm never sends a credential under this key: {why}.");
             // npm matches "//host/path:_authToken" as well as "//host/path/:_authToken" (it walks up by the slash too)
             var withSlash = scope.EndsWith("/", StringComparison.Ordinal) ? scope : scope + "/";
-            string? url = null;
-            if (configuredRegistries != null)
-            {
-                foreach (var configured in configuredRegistries)
-                {
-                    if (string.IsNullOrWhiteSpace(configured)) continue;
-                    var nerf = NerfDart.FromUrl(configured);
-                    if (nerf == null || nerf != withSlash) continue;
-                    url = configured.Trim();
-                    break;
-                }
-            }
-            url ??= "https:" + withSlash;
+            var url = ConfiguredRegistryFor(scope, withSlash, configuredRegistries) ?? "https:" + withSlash;
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
                 return new RegistryTarget(Safe(url), "the registry URL is not an http(s) URL");
             // the registry URL is a folder: relative endpoints (-/whoami) resolve under it
             var baseUrl = Safe(url);
             if (!baseUrl.EndsWith("/", StringComparison.Ordinal)) baseUrl += "/";
-            var refusal = CheckTransport(uri);
-            return new RegistryTarget(baseUrl, refusal);
+            if (!NamesScope(uri, parsed))
+                return new RegistryTarget(baseUrl, $"the URL does not name the key's own host and port ({parsed.Host}:{parsed.EffectivePort(uri.Scheme)}).");
+            return new RegistryTarget(baseUrl, CheckTransport(uri));
+        }
+
+        /// <summary>The first configured registry whose nerf dart is the scope, else the first whose lookup walks up to it.</summary>
+        private static string? ConfiguredRegistryFor(string scope, string withSlash, IEnumerable<string>? configuredRegistries)
+        {
+            if (configuredRegistries == null) return null;
+            string? walkedUp = null;
+            foreach (var configured in configuredRegistries)
+            {
+                if (string.IsNullOrWhiteSpace(configured)) continue;
+                var nerf = NerfDart.FromUrl(configured.Trim());
+                if (nerf == null) continue;
+                if (nerf == withSlash) return configured.Trim();
+                if (walkedUp == null && System.Linq.Enumerable.Contains(NerfDart.LookupChain(nerf), scope)) walkedUp = configured.Trim();
+            }
+            return walkedUp;
+        }
+
+        /// <summary>True when .NET reads <paramref name="uri"/>'s host and port as the scope's: no parser difference can move the request.</summary>
+        internal static bool NamesScope(Uri uri, NerfDartScope scope)
+        {
+            if (!string.IsNullOrEmpty(uri.UserInfo)) return false;
+            if (uri.Port != scope.EffectivePort(uri.Scheme)) return false;
+            if (uri.HostNameType == UriHostNameType.IPv6)
+                return IPAddress.TryParse(uri.Host.Trim('[', ']'), out var a) && IPAddress.TryParse(scope.Host.Trim('[', ']'), out var b) && a.Equals(b);
+            return string.Equals(uri.IdnHost, scope.Host, StringComparison.OrdinalIgnoreCase);
         }
 
         /// <summary>Null when a credential may be sent to this URL; else why not.</summary>
@@ -64,14 +84,23 @@ namespace NpmHardening.Engine.Registry
             return $"'{uri.Scheme}' is not http or https.";
         }
 
-        /// <summary>127.0.0.0/8, ::1 and "localhost".</summary>
+        /// <summary>
+        /// A literal loopback address (127.0.0.0/8, ::1, ::ffff:127.x) or the name "localhost", which the client resolves
+        /// itself and only uses when every address it gets is a loopback one. Other names are not loopback here, whatever
+        /// they resolve to: DNS can answer differently at the next lookup.
+        /// </summary>
         public static bool IsLoopback(Uri uri)
         {
-            if (uri.IsLoopback && uri.HostNameType != UriHostNameType.Dns) return true;
-            if (string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase)) return true;
+            if (uri == null) return false;
+            if (uri.HostNameType == UriHostNameType.Dns) return IsLocalhostName(uri.Host);
             var host = uri.Host.Trim('[', ']');
             return IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip);
         }
+
+        /// <summary>True for a URL string whose host is a loopback address or "localhost" (see <see cref="IsLoopback(Uri)"/>).</summary>
+        public static bool IsLoopback(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) && IsLoopback(uri);
+
+        internal static bool IsLocalhostName(string host) => string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase);
 
         /// <summary>The URL without user info, query or fragment: safe to show in messages.</summary>
         public static string Safe(string url)

@@ -6,6 +6,7 @@ using System.Security;
 using NpmHardening.Engine.Config;
 using NpmHardening.Engine.Platform;
 using NpmHardening.Engine.Registry;
+using NpmHardening.Engine.Rules;
 
 namespace NpmHardening.Commands
 {
@@ -44,14 +45,16 @@ namespace NpmHardening.Commands
         [Parameter]
         public SwitchParameter Audit { get; set; }
 
+        /// <summary>The proxy for requests to remote registries; without it, only a proxy the npm configuration names.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        [ValidateProxy]
+        public Uri? Proxy { get; set; }
+
         private NpmConfigResolution? _resolution;
+        private UserProfileInfo? _profile;
         private NpmRegistryClient? _client;
         private readonly ConcurrentQueue<string> _log = new ConcurrentQueue<string>();
-
-        protected override void BeginProcessing()
-        {
-            _client = new NpmRegistryClient(new RegistryClientOptions { Timeout = TimeSpan.FromSeconds(TimeoutSec), Log = _log.Enqueue });
-        }
 
         protected override void EndProcessing() => DisposeClient();
         protected override void StopProcessing() => DisposeClient();
@@ -73,6 +76,7 @@ namespace NpmHardening.Commands
                 {
                     foreach (var folder in ResolveProfileFolders(new[] { UserProfile })) home = folder;
                     if (home == null) ThrowTerminatingError(new ErrorRecord(new ArgumentException($"'{UserProfile}' is not a profile folder."), "ProfileFolderNotFound", ErrorCategory.ObjectNotFound, UserProfile));
+                    _profile = PostureScanner.ProfileFor(SystemPlatform.Instance, home!);
                 }
                 _resolution = NpmConfigResolver.Resolve(new NpmConfigRequest
                 {
@@ -82,6 +86,32 @@ namespace NpmHardening.Commands
                     UserProfile = home,
                 });
                 return _resolution;
+            }
+        }
+
+        /// <summary>
+        /// Whose secrets the configured credential may use, as Test-NpmrcToken -Online decides: for -UserProfile only that
+        /// account's own variables, never this process's; for the current user this process's variables.
+        /// </summary>
+        private SecretProvenance Provenance()
+        {
+            var platform = SystemPlatform.Instance;
+            var resolution = Resolution;
+            if (UserProfile != null) return new SecretProvenance(platform, AuditedAccount.ForProfile(_profile), null, _profile);
+            var context = PostureContext.CurrentUser(platform, Environment != null ? resolution.Environment : null, CurrentFileSystemDirectory);
+            return new SecretProvenance(platform, AuditedAccount.CurrentProcess(platform), resolution.Environment, context.Profile);
+        }
+
+        /// <summary>The client, made on first use with the proxy asked for: -Proxy, else the one the npm configuration names.</summary>
+        protected NpmRegistryClient Client
+        {
+            get
+            {
+                if (_client != null) return _client;
+                var proxy = Proxy != null ? RegistryProxy.FromParameter(Proxy) : RegistryProxy.FromConfiguration(Resolution);
+                if (proxy != null) WriteVerbose($"Remote registries are asked through the proxy {proxy}.");
+                _client = new NpmRegistryClient(new RegistryClientOptions { Timeout = TimeSpan.FromSeconds(TimeoutSec), Log = _log.Enqueue, Proxy = proxy });
+                return _client;
             }
         }
 
@@ -102,8 +132,16 @@ namespace NpmHardening.Commands
                 else if (Credential != null) credential = RegistryCredential.FromUserPassword(Credential.UserName, Credential.GetNetworkCredential().Password, "-Credential");
                 else
                 {
-                    // the credential npm attaches to a request for {registry}-/whoami (npm-registry-fetch getAuth)
-                    credential = RegistryCredentials.ForUrl(Resolution, registry + "-/whoami");
+                    // the credential npm attaches to a request for {registry}-/whoami (npm-registry-fetch getAuth), its
+                    // secret taken only where the online checks allow
+                    credential = RegistryCredentials.ForUrl(Resolution, registry + "-/whoami", Provenance());
+                    if (credential?.Refusal != null)
+                    {
+                        WriteError(new ErrorRecord(new InvalidOperationException(
+                                $"{shown}: npm's credential ({credential.Kind} from {credential.Source ?? "?"}) is a reference, not checked: {credential.Refusal}. Nothing was sent. Pass -Token or -Credential to ask with a credential of your own."),
+                            "NpmCredentialReferenceNotChecked", ErrorCategory.SecurityError, shown));
+                        return null;
+                    }
                     if (credential == null || !credential.CanAuthorize)
                     {
                         WriteError(new ErrorRecord(new InvalidOperationException(
@@ -123,8 +161,6 @@ namespace NpmHardening.Commands
             WriteVerbose($"{shown}: using the {credential.Kind} credential from {credential.Source ?? "?"} (fingerprint {credential.Fingerprint}).");
             return (registry, credential);
         }
-
-        protected NpmRegistryClient Client => _client ?? throw new InvalidOperationException("The cmdlet has not started.");
 
         protected override void ProcessRecord()
         {

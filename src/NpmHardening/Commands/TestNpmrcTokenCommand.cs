@@ -41,6 +41,12 @@ namespace NpmHardening.Commands
         [ValidateRange(1, 300)]
         public int TimeoutSec { get; set; } = 10;
 
+        /// <summary>The proxy for -Online requests to remote registries; without it, only a proxy the audited npm configuration names.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        [ValidateProxy]
+        public Uri? Proxy { get; set; }
+
         private const int WalkActivity = 1;
 
         private NpmTokenScanner _scanner = null!;
@@ -56,7 +62,7 @@ namespace NpmHardening.Commands
             _scanner = new NpmTokenScanner(platform) { Problem = OnProblem };
             if (Online)
             {
-                _client = new NpmRegistryClient(new RegistryClientOptions { Timeout = TimeSpan.FromSeconds(TimeoutSec), Log = _clientLog.Enqueue });
+                _scanner.Proxy = Proxy != null ? RegistryProxy.FromParameter(Proxy) : null;
                 _scanner.OnlineCheck = CheckOnline;
             }
             _resolver = new PostureScanner(platform, DateTimeOffset.Now) { Explain = WriteVerbose };
@@ -101,23 +107,37 @@ namespace NpmHardening.Commands
             }
         }
 
-        private NpmRegistryClient? _client;
+        // one client per proxy asked for (contexts of -AllUsers may name different ones); usually one, direct
+        private readonly Dictionary<string, NpmRegistryClient> _clients = new Dictionary<string, NpmRegistryClient>(StringComparer.Ordinal);
         private readonly System.Collections.Concurrent.ConcurrentQueue<string> _clientLog = new System.Collections.Concurrent.ConcurrentQueue<string>();
 
         /// <summary>One online check, on the pipeline thread; the client's log (registry and status, never the token) goes to verbose.</summary>
-        private NpmTokenCheck CheckOnline(string scope, IReadOnlyList<string> registries, string token)
+        private NpmTokenCheck CheckOnline(string scope, IReadOnlyList<string> registries, string token, RegistryProxy? proxy)
         {
-            WriteVerbose($"Asking the registry for {scope} about a token (fingerprint {NpmCredential.Fingerprint(token)}).");
-            var check = _client!.CheckToken(scope, registries, token);
+            WriteVerbose($"Asking the registry for {scope} about a token (fingerprint {NpmCredential.Fingerprint(token)})" +
+                         (proxy != null ? $"; proxy {proxy} for remote hosts." : "."));
+            var key = proxy?.ToString() ?? "";
+            if (!_clients.TryGetValue(key, out var client))
+            {
+                client = new NpmRegistryClient(new RegistryClientOptions { Timeout = TimeSpan.FromSeconds(TimeoutSec), Log = _clientLog.Enqueue, Proxy = proxy });
+                _clients[key] = client;
+            }
+            var check = client.CheckToken(scope, registries, token);
             while (_clientLog.TryDequeue(out var line)) WriteVerbose(line);
             return check;
         }
 
-        protected override void StopProcessing() => _client?.Dispose();
+        private void DisposeClients()
+        {
+            foreach (var client in _clients.Values) client.Dispose();
+            _clients.Clear();
+        }
+
+        protected override void StopProcessing() => DisposeClients();
 
         protected override void EndProcessing()
         {
-            _client?.Dispose();
+            DisposeClients();
             WriteVerbose($"{_found} credential finding(s).");
             if (Quiet) WriteObject(!_failed && !_problem);
         }

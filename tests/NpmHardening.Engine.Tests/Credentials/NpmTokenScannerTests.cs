@@ -31,7 +31,8 @@ namespace NpmHardening.Engine.Tests.Tokens
         {
             var platform = new FakePlatform(false, "/work", "/home/u");
             var problems = new List<TokenScanProblem>();
-            var scanner = new NpmTokenScanner(platform) { Problem = problems.Add, IsCI = false };
+            // the fake machine's files belong to "owner" unless a test says otherwise: the scanning account
+            var scanner = new NpmTokenScanner(platform) { Problem = problems.Add, IsCI = false, Operator = new AuditedAccount("owner") };
             return (platform, scanner, problems);
         }
 
@@ -297,7 +298,7 @@ namespace NpmHardening.Engine.Tests.Tokens
                 $"//registry.npmjs.org/:_authToken={fake}\n_authToken={live}\n_auth=Ym9iOnB3\n//ci2.example/:_authToken=${{CI_TOKEN}}\n");
             platform.Env["CI_TOKEN"] = bypass;
             var asked = new List<(string Scope, string Token)>();
-            scanner.OnlineCheck = (scope, registries, token) =>
+            scanner.OnlineCheck = (scope, registries, token, proxy) =>
             {
                 asked.Add((scope, token));
                 if (token == revoked) return new NpmTokenCheck { Registry = "https://old.example/", Scope = scope, Valid = false, Error = "401" };

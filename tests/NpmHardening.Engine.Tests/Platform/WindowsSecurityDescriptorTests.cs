@@ -47,6 +47,26 @@ namespace NpmHardening.Engine.Tests.Platform
         // ------------------------------------------------------------ classification
 
         [Fact]
+        public void TheLengthOfADescriptorReadFromAHandleComesFromItsOwnOffsets()
+        {
+            // GetSecurityInfo hands back a pointer: the copy must take exactly the descriptor, not what follows it in memory
+            var descriptors = new (byte[] Sd, string? Owner)[]
+            {
+                (Descriptor(Bob, ProfileDefault), Bob), (Descriptor(null, ProfileDefault), null), (Descriptor(Bob, null), Bob),
+                (Descriptor(TrustedInstaller, new[] { new Ace(Allow, 0, FullControl, Everyone) }), TrustedInstaller),
+            };
+            foreach (var (sd, owner) in descriptors)
+            {
+                var memory = sd.Concat(Enumerable.Repeat((byte)0xCC, 64)).ToArray();
+                Assert.Equal(sd.Length, WindowsHandleSecurity.SelfRelativeLength(i => memory[i]));
+                Assert.Equal(owner, new WindowsHandleSecurity.Descriptor(sd).OwnerSid);
+            }
+            var absolute = Descriptor(Bob, ProfileDefault);
+            absolute[3] &= 0x7F; // SE_SELF_RELATIVE cleared: pointers, not offsets
+            Assert.Equal(-1, WindowsHandleSecurity.SelfRelativeLength(i => absolute[i]));
+        }
+
+        [Fact]
         public void ProfileDefaultAclIsOwnerOnly()
         {
             var info = Classify(Bob, ProfileDefault.ToArray());

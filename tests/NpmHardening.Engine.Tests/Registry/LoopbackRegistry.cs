@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -11,7 +12,12 @@ using System.Threading.Tasks;
 namespace NpmHardening.Engine.Tests.Registry
 {
     /// <summary>One request as the fake registry saw it, Authorization header included (that is what tests assert on).</summary>
-    public sealed record SeenRequest(string Method, string Path, string? Authorization, string? UserAgent);
+    public sealed record SeenRequest(string Method, string Path, string? Authorization, string? UserAgent)
+    {
+        /// <summary>Everything received: request line, headers and body (tests look for secrets anywhere in it).</summary>
+        public string Raw { get; init; } = "";
+        public string? Host { get; init; }
+    }
 
     /// <summary>What the fake registry answers: a status, headers and a body, optionally after a delay or as raw bytes.</summary>
     public sealed class FakeResponse
@@ -32,22 +38,31 @@ namespace NpmHardening.Engine.Tests.Registry
     /// </summary>
     public sealed class LoopbackRegistry : IDisposable
     {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly TcpListener _listener;
         private readonly CancellationTokenSource _stop = new();
         private readonly Func<SeenRequest, FakeResponse> _route;
         private readonly Task _loop;
 
-        public LoopbackRegistry(Func<SeenRequest, FakeResponse> route)
+        /// <param name="address">Where to listen: 127.0.0.1 unless given (any loopback address, ::1 included).</param>
+        /// <param name="port">0 for any free port.</param>
+        public LoopbackRegistry(Func<SeenRequest, FakeResponse> route, IPAddress? address = null, int port = 0)
         {
             _route = route;
+            Address = address ?? IPAddress.Loopback;
+            _listener = new TcpListener(Address, port);
             _listener.Start();
             Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
             _loop = Task.Run(AcceptLoop);
         }
 
+        public IPAddress Address { get; }
         public int Port { get; }
-        public string Url => $"http://127.0.0.1:{Port}/";
-        public string Scope => $"//127.0.0.1:{Port}/";
+        private string HostText => Address.AddressFamily == AddressFamily.InterNetworkV6 ? "[" + Address + "]" : Address.ToString();
+        public string Url => $"http://{HostText}:{Port}/";
+        public string Scope => $"//{HostText}:{Port}/";
+
+        /// <summary>Every byte any request brought, joined: what a test searches for a secret.</summary>
+        public string Received => string.Join("\n", Requests.Select(r => r.Raw));
         public ConcurrentQueue<SeenRequest> Requests { get; } = new();
 
         private async Task AcceptLoop()
@@ -68,22 +83,34 @@ namespace NpmHardening.Engine.Tests.Registry
                 try
                 {
                     var stream = client.GetStream();
-                    var reader = new StreamReader(stream, Encoding.ASCII, false, 1024, leaveOpen: true);
+                    var reader = new StreamReader(stream, Encoding.Latin1, false, 1024, leaveOpen: true);
                     var requestLine = await reader.ReadLineAsync();
                     if (requestLine == null) return;
-                    string? auth = null, agent = null;
+                    var raw = new StringBuilder(requestLine).Append('\n');
+                    string? auth = null, agent = null, host = null;
+                    int length = 0;
                     string? line;
                     while (!string.IsNullOrEmpty(line = await reader.ReadLineAsync()))
                     {
+                        raw.Append(line).Append('\n');
                         int colon = line.IndexOf(':');
                         if (colon <= 0) continue;
                         var name = line.Substring(0, colon).Trim();
                         var value = line.Substring(colon + 1).Trim();
                         if (name.Equals("Authorization", StringComparison.OrdinalIgnoreCase)) auth = value;
                         if (name.Equals("User-Agent", StringComparison.OrdinalIgnoreCase)) agent = value;
+                        if (name.Equals("Host", StringComparison.OrdinalIgnoreCase)) host = value;
+                        if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)) int.TryParse(value, out length);
+                    }
+                    if (length > 0)
+                    {
+                        var content = new char[Math.Min(length, 1 << 20)];
+                        int got = 0, n;
+                        while (got < content.Length && (n = await reader.ReadAsync(content, got, content.Length - got)) > 0) got += n;
+                        raw.Append(content, 0, got);
                     }
                     var parts = requestLine.Split(' ');
-                    var seen = new SeenRequest(parts[0], parts.Length > 1 ? parts[1] : "", auth, agent);
+                    var seen = new SeenRequest(parts[0], parts.Length > 1 ? parts[1] : "", auth, agent) { Raw = raw.ToString(), Host = host };
                     Requests.Enqueue(seen);
                     var response = _route(seen);
                     if (response.Delay > TimeSpan.Zero) await Task.Delay(response.Delay, _stop.Token);
@@ -104,7 +131,7 @@ namespace NpmHardening.Engine.Tests.Registry
 
         private static string Reason(int status) => status switch
         {
-            200 => "OK", 302 => "Found", 401 => "Unauthorized", 403 => "Forbidden", 404 => "Not Found", 500 => "Internal Server Error", _ => "Status",
+            200 => "OK", 302 => "Found", 502 => "Bad Gateway", 401 => "Unauthorized", 403 => "Forbidden", 404 => "Not Found", 500 => "Internal Server Error", _ => "Status",
         };
 
         public void Dispose()

@@ -101,7 +101,14 @@ namespace NpmHardening.Engine.Tests.Support
         public (DateTime LastWriteUtc, long Length)? GetFileStamp(string path) =>
             _files.TryGetValue(Norm(path), out var b) ? (DateTime.UnixEpoch.AddTicks(b.GetHashCode() & 0xFFFFFFF), (long)b.Length) : ((DateTime, long)?)null;
 
-        public Stream? OpenRead(string path) => _files.TryGetValue(Norm(path), out var b) ? new MemoryStream(b, false) : null;
+        /// <summary>Runs before each OpenRead: a test swaps a file here, between the scanner's read and a later one.</summary>
+        public Action<string>? BeforeOpenRead { get; set; }
+
+        public Stream? OpenRead(string path)
+        {
+            BeforeOpenRead?.Invoke(Norm(path));
+            return _files.TryGetValue(Norm(path), out var b) ? new MemoryStream(b, false) : null;
+        }
         public string RealPath(string path) => path;
         public string? FindExecutable(string name, IReadOnlyDictionary<string, string> environment) => ExecutableSearch.Find(this, name, environment);
 

@@ -40,6 +40,19 @@ const answer = (r) => {
       case 'ini': return { ok: ini.parse(r.text) }
       case 'env': return { ok: envReplace(r.text, r.env) }
       case 'nerf': return { ok: nerfDart(r.url) }
+      // Can npm ever use a credential under this key? npm-registry-fetch looks keys up as `//${url.host}${url.pathname}`
+      // of a request URL, walking up by segments, so a key is usable only when its host part is some http(s) URL's
+      // .host and its path part a .pathname (or the empty string).
+      case 'nerfKey': {
+        const m = /^\/\/([^/]*)(\/[^]*)?$/.exec(r.key)
+        if (!m) return { ok: false }
+        const host = m[1]
+        const keyPath = m[2] || ''
+        const hostOk = ['http:', 'https:'].some((s) => { try { return new URL(`${s}//${host}/`).host === host } catch { return false } })
+        if (!hostOk) return { ok: false }
+        if (keyPath === '') return { ok: true }
+        try { return { ok: new URL(`https://h${keyPath}`).pathname === keyPath } } catch { return { ok: false } }
+      }
       case 'resolve': return { ok: path[r.flavor].resolve(...r.args) }
       case 'dirname': return { ok: path[r.flavor].dirname(r.path) }
       case 'join': return { ok: path[r.flavor].join(...r.args) }
