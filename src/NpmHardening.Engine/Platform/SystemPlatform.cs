@@ -102,9 +102,6 @@ namespace NpmHardening.Engine.Platform
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is ArgumentException || e is NotSupportedException)
             {
-                // a path that names the root folder, or that the walk cannot take: a folder when it is one to the OS
-                if (e is SafePathException sp && sp.Error == SafePathError.NotARegularFile && sp.Message.EndsWith("is a folder, not a file.", StringComparison.Ordinal))
-                    return EntryKind.Directory;
                 return EntryKind.None;
             }
         }
@@ -131,11 +128,12 @@ namespace NpmHardening.Engine.Platform
                 if (u?.Entry is not UnixStat st || !st.IsDirectory) return null;
                 int fd = UnixLibc.OpenAt(u.Folder, u.Name, UnixLibc.O_RDONLY | UnixLibc.O_DIRECTORY | UnixLibc.O_NOFOLLOW | UnixLibc.O_CLOEXEC);
                 if (fd < 0) return null;
+                var principals = u.Principals;
                 try
                 {
                     if (!UnixLibc.FStat(fd, out var opened, out _) || !opened.SameObject(st)) return null;
                     var acl = UnixAccessCheck.ReadAcl(fd);
-                    foreach (var p in u.Principals) if (!UnixAccessCheck.Allows(p, opened, acl, UnixAccess.Read | UnixAccess.Execute)) return null;
+                    foreach (var p in principals) if (!UnixAccessCheck.Allows(p, opened, acl, UnixAccess.Read | UnixAccess.Execute)) return null;
                     var list = new List<DirectoryEntry>();
                     foreach (var name in UnixFiles.List(fd))
                     {
@@ -193,7 +191,7 @@ namespace NpmHardening.Engine.Platform
                     case SafePathError.NotADirectory:
                         return FileReadResult.Missing();
                     case SafePathError.NotARegularFile:
-                        return e.Message.Contains(" is a directory") || e.Message.EndsWith("is a folder, not a file.", StringComparison.Ordinal)
+                        return e.Message.Contains(" is a directory")
                             ? FileReadResult.Failed(FileReadStatus.IsDirectory, "the path is a directory")
                             : FileReadResult.Failed(FileReadStatus.NotRegularFile, e.Message);
                     case SafePathError.AccessDenied:

@@ -105,9 +105,10 @@ namespace NpmHardening.Engine.Platform
                     if (!UnixLibc.FStat(fd, out var stat, out var e)) throw UnixPathWalker.Failure(lockPath, lockPath, e);
                     if (!stat.IsRegular)
                         throw new SafePathException(SafePathError.NotARegularFile, lockPath, $"{lockPath} is {stat.Describe()}, not a lock file NpmHardening made. Remove it.");
-                    if (stat.Links != 1)
+                    if (stat.Links > 1)
                         throw new SafePathException(SafePathError.HardLinked, lockPath, $"{lockPath} has {stat.Links} names (a hard link to another file); NpmHardening does not use it as a lock. Remove it.");
-                    if (UnixLibc.Flock(fd, UnixLibc.LOCK_EX | UnixLibc.LOCK_NB) == 0)
+                    // no name at all: the previous holder unlinked it after we opened it; retry with the next one
+                    if (stat.Links == 1 && UnixLibc.Flock(fd, UnixLibc.LOCK_EX | UnixLibc.LOCK_NB) == 0)
                     {
                         // the previous holder may have unlinked it after we opened it: only the file still at the name counts
                         if (UnixLibc.StatAt(folder, lockName, false, out var now, out _) && now.SameObject(stat))

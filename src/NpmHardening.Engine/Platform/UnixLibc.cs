@@ -7,10 +7,18 @@ namespace NpmHardening.Engine.Platform
     /// <summary>What <see cref="UnixLibc.Stat"/> reports of one file system object.</summary>
     internal readonly struct UnixStat
     {
-        public UnixStat(ulong device, ulong inode, int mode, uint uid, uint gid, uint links, long size)
+        public UnixStat(ulong device, ulong inode, int mode, uint uid, uint gid, uint links, long size, long changeSeconds = 0, uint changeNanoseconds = 0)
         {
             Device = device; Inode = inode; Mode = mode; Uid = uid; Gid = gid; Links = links; Size = size;
+            ChangeSeconds = changeSeconds; ChangeNanoseconds = changeNanoseconds;
         }
+
+        /// <summary>st_ctime: moves on every change of owner, mode, ACL, link count (and, for a folder, of its entries).</summary>
+        public long ChangeSeconds { get; }
+        public uint ChangeNanoseconds { get; }
+        /// <summary>The same object, unchanged in owner, mode and ACL since this status was taken.</summary>
+        public bool SameObjectUnchanged(UnixStat other) =>
+            SameObject(other) && ChangeSeconds == other.ChangeSeconds && ChangeNanoseconds == other.ChangeNanoseconds && Mode == other.Mode && Uid == other.Uid && Gid == other.Gid;
 
         public ulong Device { get; }
         public ulong Inode { get; }
@@ -145,7 +153,7 @@ namespace NpmHardening.Engine.Platform
             ulong inode = BitConverter.ToUInt64(b, 32);
             long size = BitConverter.ToInt64(b, 40);
             ulong device = ((ulong)BitConverter.ToUInt32(b, 136) << 32) | BitConverter.ToUInt32(b, 140);
-            stat = new UnixStat(device, inode, mode, uid, gid, links, size);
+            stat = new UnixStat(device, inode, mode, uid, gid, links, size, BitConverter.ToInt64(b, 96), BitConverter.ToUInt32(b, 104));
             return true;
         }
 
@@ -155,7 +163,8 @@ namespace NpmHardening.Engine.Platform
             errno = rc == 0 ? 0 : Errno;
             if (rc != 0) return false;
             stat = new UnixStat((uint)BitConverter.ToInt32(b, 0), BitConverter.ToUInt64(b, 8), BitConverter.ToUInt16(b, 4),
-                BitConverter.ToUInt32(b, 16), BitConverter.ToUInt32(b, 20), BitConverter.ToUInt16(b, 6), BitConverter.ToInt64(b, 96));
+                BitConverter.ToUInt32(b, 16), BitConverter.ToUInt32(b, 20), BitConverter.ToUInt16(b, 6), BitConverter.ToInt64(b, 96),
+                BitConverter.ToInt64(b, 64), (uint)BitConverter.ToInt64(b, 72));
             return true;
         }
 

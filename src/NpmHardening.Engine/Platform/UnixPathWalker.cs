@@ -73,7 +73,7 @@ namespace NpmHardening.Engine.Platform
         public UnixStat? Entry { get; }
         /// <summary>Explicit principals and everyone who controls a folder or link on the way (empty: only trusted accounts).</summary>
         public HashSet<FilePrincipal> Principals { get; }
-        public string PhysicalPath => FolderPath == "/" ? "/" + Name : FolderPath + "/" + Name;
+        public string PhysicalPath => Name == "." ? FolderPath : FolderPath == "/" ? "/" + Name : FolderPath + "/" + Name;
 
         public void Dispose()
         {
@@ -158,18 +158,17 @@ namespace NpmHardening.Engine.Platform
             {
                 while (true)
                 {
-                    // the path named a folder itself ("/", a link to a folder ending in "/")
-                    if (pending.Count == 0) throw new SafePathException(SafePathError.NotARegularFile, path, $"{path} is a folder, not a file.");
+                    // the path named a folder itself ("/", a trailing "..", a link to "." or to "dir/"): the entry is "." of that folder
+                    if (pending.Count == 0) return Result(path, cur, physical, ".", cur.Stat, principals, visited);
                     var name = pending.Pop();
                     if (name.Length == 0 || name == ".") continue;
                     bool last = OnlyEmpty(pending);
                     if (name == "..")
                     {
-                        if (physical.Count == 0) { if (last) throw new SafePathException(SafePathError.NotARegularFile, path, $"{path} is a folder, not a file."); continue; }
+                        if (physical.Count == 0) continue;
                         physical.RemoveAt(physical.Count - 1);
                         trustedChain = false;
                         cur = Enter(cur.Fd, "..", JoinPath(physical), path, visited, null);
-                        if (last) throw new SafePathException(SafePathError.NotARegularFile, path, $"{path} is a folder, not a file.");
                         continue;
                     }
                     var entryPath = Combine(physical, name);

@@ -17,8 +17,8 @@ namespace NpmHardening.Engine.Platform
     /// nothing writable for a group or for everyone), kept open for a few seconds so that the many lookups of one audit
     /// (npm's walk up for package.json and node_modules, every layer's file) do not open "/", "/home"… again each time.
     /// Only a trusted account can change such a chain, so reusing the descriptor cannot be redirected by anyone else;
-    /// each use still checks that the path names the same folder (a trusted account may have moved or removed it), and
-    /// what goes below it is walked afresh every time.
+    /// each use still checks that every folder of the chain is the same object at the same path with the same change
+    /// time (a trusted account may have moved, removed or opened one up), and what goes below it is walked afresh.
     /// </summary>
     internal static class UnixTrustedFolders
     {
@@ -43,9 +43,9 @@ namespace NpmHardening.Engine.Platform
             lock (Gate)
             {
                 if (!Folders.TryGetValue(path, out var entry)) return false;
-                // still the folder at that path? (a trusted account may have removed, renamed or replaced it since)
-                var last = entry.Chain[entry.Chain.Count - 1].Stat;
-                if (entry.Expires <= DateTime.UtcNow || !UnixLibc.Stat(path, false, out var now) || !now.SameObject(last) || now.Links == 0)
+                // still the same folders at those paths, unchanged in owner, mode and ACL? (a trusted account may have
+                // removed, renamed, replaced or opened up one of them since)
+                if (entry.Expires <= DateTime.UtcNow || !Unchanged(entry.Chain))
                 {
                     Folders.Remove(path);
                     UnixLibc.Close(entry.Fd);
@@ -56,6 +56,13 @@ namespace NpmHardening.Engine.Platform
                 chain = entry.Chain;
                 return true;
             }
+        }
+
+        private static bool Unchanged(IReadOnlyList<UnixChainFolder> chain)
+        {
+            foreach (var folder in chain)
+                if (!UnixLibc.Stat(folder.Path, false, out var now) || !now.SameObjectUnchanged(folder.Stat) || now.Links == 0) return false;
+            return true;
         }
 
         /// <summary>Remembers the folder open at <paramref name="fd"/> (a copy of the descriptor is kept) with its chain.</summary>

@@ -94,6 +94,22 @@ namespace NpmHardening.Engine.Tests.Platform
         }
 
         [UnixRootFact]
+        public void A_folder_given_to_another_account_since_the_last_walk_is_judged_by_its_new_owner()
+        {
+            var shared = Folder("shared", 0x1ED);
+            var inner = Path.Combine(shared, "inner");
+            Directory.CreateDirectory(inner);
+            var rc = WriteFile(Path.Combine(inner, "npmrc"), "a=1\n", 0x180);
+            Assert.Equal(FileReadStatus.Ok, SystemPlatform.Instance.ReadFile(rc, 100).Status);
+            // within the few seconds the chain is remembered, root gives the folder to Mallory: the file is now reached
+            // through Mallory's folder, and Mallory cannot read root's 0600 file
+            Chown(inner, Mallory);
+            Assert.Equal(FileReadStatus.AccessDenied, SystemPlatform.Instance.ReadFile(rc, 100).Status);
+            Chown(inner, 0);
+            Assert.Equal(FileReadStatus.Ok, SystemPlatform.Instance.ReadFile(rc, 100).Status);
+        }
+
+        [UnixRootFact]
         public void A_link_in_another_users_folder_never_reaches_where_that_user_cannot_go()
         {
             var secret = Folder("root-only", 0x1C0); // 0700
