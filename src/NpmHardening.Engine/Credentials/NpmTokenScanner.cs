@@ -463,8 +463,11 @@ namespace NpmHardening.Engine.Credentials
                 var hint = scope.Provenance.ProcessEnvironment != null
                     ? "is not set in this session or persistently; npm then sends the reference text itself and the registry refuses it"
                     : "is not defined persistently for this user; it must come from the session or job that runs npm";
-                return Judge(f, file, NpmSeverity.Low, NpmFindingStatus.Warning, rule,
+                var unset = Judge(f, file, NpmSeverity.Low, NpmFindingStatus.Warning, rule,
                     $"{f.Key} reads {f.Variable} from the environment{where} (good), but it {hint}.", null, fileAccess: false);
+                // an online check has nothing of the audited account's to send (as Get-NpmAccount says too)
+                return OnlineCheck == null ? unset
+                    : NotOnline(unset, $"reference, not checked: {f.Variable} is not defined in the audited account's environment", NpmOnlineCheckState.ReferenceNotChecked);
             }
             var judged = Judge(f, file, NpmSeverity.Info, NpmFindingStatus.Pass, rule,
                 $"{f.Key} reads its secret from {f.Variable}{where} ({f.VariableSource}); the file holds no secret.", null, fileAccess: false);
