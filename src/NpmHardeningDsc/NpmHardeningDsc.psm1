@@ -19,8 +19,9 @@
       Compliant       $true when Set() would change nothing.
       PendingChanges  what Set() would change: "file: key old -> new (line)" per file (never secret values).
 
-    Ships in the module folder and is loaded as a nested module (NpmHardening.psd1 NestedModules,
-    DscResourcesToExport). Windows PowerShell 5.1 compatible.
+    The root module of NpmHardeningDsc (NpmHardeningDsc.psd1: DscResourcesToExport, RequiredModules NpmHardening),
+    which ships beside NpmHardening, so that Import-Module NpmHardening does not compile this class. Windows
+    PowerShell 5.1 compatible.
 #>
 
 [DscResource()]
