@@ -11,15 +11,17 @@
       Bootstrap  dotnet tool restore; fetch the pinned Pester (and the test-only System.IO.Hashing 6.0.0)
                  from the configured NuGet source into .tools/ (git-ignored). Idempotent.
       Build      (default) dotnet build the module; lay it out in out/NpmHardening/<version>/ and the DSC resource's
-                 module in out/NpmHardeningDsc/<version>/; runs Docs.
+                 module in out/NpmHardeningDsc/<version>/; compile the engine to ReadyToRun code for PowerShell 7 on
+                 this platform (-ReadyToRun); runs Docs.
       Docs       build the MAML help and about topic into out/NpmHardening/<version>/en-US/.
       Test       Bootstrap + Build, then the xunit suite and the Pester suites (in a child PowerShell, against
                  the built module); ends with the line "N passed, N failed".
       Run        Build, then the default audit of this machine in a fresh PowerShell: Get-NpmSecurityPosture as a table.
       Bench      Build, then tests/NpmHardening.Benchmarks/Invoke-Benchmark.ps1 when it exists, then the tree-scan
                  bench Invoke-TreeBenchmark.ps1 (-BenchPart Config or Tree runs one of them).
-      Package    Build, then out/NpmHardening.<version>.zip (NpmHardening/<version>/... and NpmHardeningDsc/<version>/...
-                 inside).
+      Package    Build (with ReadyToRun engines for every platform in $ReadyToRunAll unless -ReadyToRun says
+                 otherwise), then out/NpmHardening.<version>.zip (NpmHardening/<version>/... and
+                 NpmHardeningDsc/<version>/... inside).
       Clean      remove out/, TestResults/ and every project's bin/ and obj/ (keeps .tools/).
 
 .PARAMETER WindowsPowerShell
@@ -41,7 +43,12 @@ param(
 
     # Bench only: which benchmarks to run (Config: Invoke-Benchmark.ps1; Tree: Invoke-TreeBenchmark.ps1).
     [ValidateSet('All', 'Config', 'Tree')]
-    [string] $BenchPart = 'All'
+    [string] $BenchPart = 'All',
+
+    # Which platforms get a ReadyToRun engine for PowerShell 7 on .NET 10 (Dependencies/net10.0-<rid>/): Host (this
+    # machine's; the default of every task but Package), All (the default of Package: the RIDs in $ReadyToRunAll),
+    # None, or runtime identifiers such as win-x64. The IL engine in Dependencies/ serves every other platform.
+    [string[]] $ReadyToRun
 )
 
 Set-StrictMode -Version Latest
@@ -68,6 +75,10 @@ $ToolsDir = Join-Paths $Root '.tools'
 $OutRoot = Join-Paths $Root 'out'
 $TestResultsDir = Join-Paths $Root 'TestResults'
 $ModuleProject = Join-Paths $Root 'src' 'NpmHardening' 'NpmHardening.csproj'
+$ReadyToRunProject = Join-Paths $Root 'src' 'NpmHardening.ReadyToRun' 'NpmHardening.ReadyToRun.csproj'
+# The TargetFramework of the ReadyToRun project: the .NET that PowerShell 7.6 runs on.
+$ReadyToRunFramework = 'net10.0'
+$ReadyToRunAll = @('win-x64', 'linux-x64', 'linux-arm64', 'osx-x64', 'osx-arm64')
 $HelpBuilderProject = Join-Paths $Root 'tools' 'NpmHardening.HelpBuilder' 'NpmHardening.HelpBuilder.csproj'
 $EngineTestProject = Join-Paths $Root 'tests' 'NpmHardening.Engine.Tests' 'NpmHardening.Engine.Tests.csproj'
 $PesterSuites = @(
@@ -328,9 +339,54 @@ function Invoke-Build {
         Copy-Item -LiteralPath $license -Destination $DscModuleOut
     }
 
+    Invoke-ReadyToRun $dependencies
+
     Invoke-Docs
     Write-Host "    $ManifestOut"
     Write-Host "    $DscManifestOut"
+}
+
+function Get-HostRuntimeIdentifier {
+    # This machine's portable runtime identifier (win-x64, linux-arm64, osx-arm64...), or $null.
+    if ($OnWindows) { $os = 'win' } elseif ($IsLinux) { $os = 'linux' } elseif ($IsMacOS) { $os = 'osx' } else { return $null }
+    switch ([string] [System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture) {
+        'X64' { return "$os-x64" }
+        'Arm64' { return "$os-arm64" }
+        'X86' { return "$os-x86" }
+        default { return $null }
+    }
+}
+
+function Get-ReadyToRunRuntimeIdentifiers {
+    $wanted = @($ReadyToRun | Where-Object { $_ })
+    if ($wanted.Count -eq 0) { if ($Task -eq 'Package') { $wanted = @('All') } else { $wanted = @('Host') } }
+    $rids = @()
+    foreach ($item in $wanted) {
+        switch ($item) {
+            'None' { return @() }
+            'All' { $rids += $ReadyToRunAll }
+            'Host' {
+                $hostRid = Get-HostRuntimeIdentifier
+                if ($hostRid) { $rids += $hostRid } else { Write-Host '    no ReadyToRun engine: this platform has no runtime identifier here' }
+            }
+            default { $rids += $item }
+        }
+    }
+    return @($rids | Select-Object -Unique)
+}
+
+function Invoke-ReadyToRun([string] $Dependencies) {
+    # Compiles the engine to ReadyToRun code for each selected platform (dotnet publish of the ReadyToRun project, whose
+    # SDK brings crossgen2 and the platform's runtime pack from NuGet) and lays it out in Dependencies/net10.0-<rid>/.
+    # The module initializer loads it on PowerShell 7 (.NET 10) on that platform; the IL engine everywhere else.
+    foreach ($rid in Get-ReadyToRunRuntimeIdentifiers) {
+        Write-Step "ReadyToRun engine for $ReadyToRunFramework-$rid"
+        Invoke-Native dotnet (@('publish', $ReadyToRunProject, '-r', $rid, '--self-contained', 'false') + (Get-DotnetBuildArgs)) "ReadyToRun compilation for $rid"
+        $image = Join-Paths $Root 'src' 'NpmHardening.ReadyToRun' 'bin' $Configuration $ReadyToRunFramework $rid 'publish' 'NpmHardening.Engine.dll'
+        $target = Join-Paths $Dependencies "$ReadyToRunFramework-$rid"
+        [void] [System.IO.Directory]::CreateDirectory($target)
+        Copy-Item -LiteralPath $image -Destination $target
+    }
 }
 
 function Write-StampedManifest([string] $Source, [string] $Destination) {

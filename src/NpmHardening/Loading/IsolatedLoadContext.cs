@@ -19,7 +19,8 @@ namespace NpmHardening.Loading
     /// at run time whose <c>Load</c> calls back into <see cref="LoadPrivate"/>. If emitting is impossible, it
     /// falls back to a plain context plus its <c>Resolving</c> event, which still isolates in the common case
     /// (the dependency is not in the default context at all, or only in a lower version).</para>
-    /// <para>Which assemblies are private: every <c>*.dll</c> in <c>Dependencies/</c>, except those the
+    /// <para>Which assemblies are private: every <c>*.dll</c> in <c>Dependencies/</c> (or its ReadyToRun image in
+    /// <c>Dependencies/net&lt;major&gt;.0-&lt;os&gt;-&lt;arch&gt;/</c>, when the build made one), except those the
     /// platform already provides in the same or a newer version (listed in the runtime's trusted platform
     /// assemblies: System.Memory, System.Buffers, …). Those must come from the default context, so that types
     /// like <c>ReadOnlySpan&lt;T&gt;</c> are the ones the rest of the process uses.</para>
@@ -74,6 +75,14 @@ namespace NpmHardening.Loading
                 ?? throw new InvalidOperationException("AssemblyLoadContext.Resolving is not available.");
 
             var privateAssemblies = DependencyLoader.ListAssemblies(directory);
+            // ReadyToRun images the build made for this runtime and platform, from the same IL: same assembly, with
+            // precompiled code, so the first call does not wait for the JIT.
+            var readyToRun = DependencyLoader.ReadyToRunFolderName();
+            var readyToRunDirectory = readyToRun == null ? null : Path.Combine(directory, readyToRun);
+            if (readyToRunDirectory != null && Directory.Exists(readyToRunDirectory))
+            {
+                foreach (var image in DependencyLoader.ListAssemblies(readyToRunDirectory)) privateAssemblies[image.Key] = image.Value;
+            }
             RemovePlatformProvided(privateAssemblies);
 
             var bridged = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
