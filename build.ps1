@@ -76,6 +76,7 @@ $OutRoot = Join-Paths $Root 'out'
 $TestResultsDir = Join-Paths $Root 'TestResults'
 $ModuleProject = Join-Paths $Root 'src' 'NpmHardening' 'NpmHardening.csproj'
 $ReadyToRunProject = Join-Paths $Root 'src' 'NpmHardening.ReadyToRun' 'NpmHardening.ReadyToRun.csproj'
+$LoadContextProject = Join-Paths $Root 'src' 'NpmHardening.LoadContext' 'NpmHardening.LoadContext.csproj'
 # The TargetFramework of the ReadyToRun project: the .NET that PowerShell 7.6 runs on.
 $ReadyToRunFramework = 'net10.0'
 $ReadyToRunAll = @('win-x64', 'linux-x64', 'linux-arm64', 'osx-x64', 'osx-arm64')
@@ -319,6 +320,9 @@ function Invoke-Build {
         if ($dll.Name -eq "$ModuleName.dll" -or $hostProvided -contains $dll.Name) { continue }
         Copy-Item -LiteralPath $dll.FullName -Destination $dependencies
     }
+    # PowerShell 7's AssemblyLoadContext subclass (netcoreapp3.1; NpmHardening.dll, netstandard2.0, cannot hold it).
+    Invoke-Native dotnet (@('build', $LoadContextProject) + (Get-DotnetBuildArgs)) 'Building the load context'
+    Copy-Item -LiteralPath (Join-Paths $Root 'src' 'NpmHardening.LoadContext' 'bin' $Configuration 'netcoreapp3.1' 'NpmHardening.LoadContext.dll') -Destination $dependencies
     # Format and type files from the module project.
     $moduleSource = Join-Paths $Root 'src' $ModuleName
     foreach ($file in Get-ChildItem -LiteralPath $moduleSource -Filter '*.ps1xml') {
