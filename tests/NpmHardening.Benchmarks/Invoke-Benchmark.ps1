@@ -66,7 +66,11 @@ param(
     [switch] $Breakdown,
 
     # Fresh processes per -Breakdown phase table.
-    [ValidateRange(1, 1000)] [int] $BreakdownRuns = 9
+    [ValidateRange(1, 1000)] [int] $BreakdownRuns = 9,
+
+    # Another build of the module (its manifest), e.g. one from before a change: its Import-Module and fresh-process
+    # share rows run in the same round-robin as the module under test, so before and after meet the same load.
+    [string] $BaselineModulePath
 )
 
 Set-StrictMode -Version Latest
@@ -546,6 +550,16 @@ try {
         foreach ($folder in $readyToRunFolders) { Remove-Item -LiteralPath (Join-Paths $ilCopy 'Dependencies' $folder.Name) -Recurse -Force }
         $ilModulePath = Join-Paths $ilCopy ([System.IO.Path]::GetFileName($ModulePath))
     }
+    # The baseline build, copied like the module under test.
+    $baselineManifest = $null
+    if ($BaselineModulePath) {
+        $BaselineModulePath = [System.IO.Path]::GetFullPath($BaselineModulePath)
+        if (-not (Test-Path -LiteralPath $BaselineModulePath)) { throw "No module at -BaselineModulePath $BaselineModulePath." }
+        $baselineCopy = Join-Paths $FixtureRoot 'modules-baseline' 'NpmHardening' ([System.IO.Path]::GetFileName([System.IO.Path]::GetDirectoryName($BaselineModulePath)))
+        [void] [System.IO.Directory]::CreateDirectory([System.IO.Path]::GetDirectoryName($baselineCopy))
+        Copy-Item -LiteralPath ([System.IO.Path]::GetDirectoryName($BaselineModulePath)) -Destination $baselineCopy -Recurse
+        $baselineManifest = Join-Paths $baselineCopy ([System.IO.Path]::GetFileName($BaselineModulePath))
+    }
     # The floor: what PowerShell's first Import-Module costs by itself, for a manifest that loads nothing.
     $emptyManifest = Join-Paths $FixtureRoot 'modules' 'Empty' '1.0.0' 'Empty.psd1'
     Write-FixtureFile $emptyManifest @("@{ ModuleVersion = '1.0.0'; GUID = '3f1a9c52-0d7e-4b8a-9c61-5e2f7a4d8b10' }")
@@ -568,6 +582,11 @@ try {
         # PowerShell's own part of that: a first Import-Module (of a manifest that loads nothing) and a first call of
         # a compiled cmdlet (Get-Variable, built into PowerShell), which any module's first call pays as well.
         'floor'  = @{ Label = 'fresh pwsh: Import-Module (empty manifest); $null = Get-Variable PID'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $quotedEmpty; `$null = Get-Variable PID") }
+    }
+    if ($baselineManifest) {
+        $quotedBaseline = ConvertTo-PSLiteral $baselineManifest
+        $processContenders['import-base'] = @{ Label = 'baseline build: Import-Module'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $quotedBaseline") }
+        $processContenders['share-base'] = @{ Label = 'baseline build: Import-Module; $null = Get-NpmSecurityPosture'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $quotedBaseline; `$null = Get-NpmSecurityPosture") }
     }
     if ($ilModulePath) {
         $processContenders['share-il'] = @{ Label = 'fresh pwsh: Import-Module; $null = Get-NpmSecurityPosture (IL engine, no ReadyToRun)'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $(ConvertTo-PSLiteral $ilModulePath); `$null = Get-NpmSecurityPosture") }
@@ -675,7 +694,7 @@ Add-Row 'warm-registry' 'warm: Get-NpmConfig -Name registry' ([double[]] $warm.T
 Add-Row 'warm-all' 'warm: Get-NpmConfig -All' ([double[]] $warm.Times.all)
 Add-Row 'warm-path' 'warm: Get-NpmConfig -Path <project>' ([double[]] $warm.Times.path)
 Add-Row 'warm-posture' 'warm: Get-NpmSecurityPosture' ([double[]] $warm.Times.posture)
-foreach ($key in @('bare', 'silent', 'empty', 'floor', 'import', 'get', 'posture', 'share', 'share-il', 'seed', 'npm')) {
+foreach ($key in @('bare', 'silent', 'empty', 'floor', 'import', 'import-base', 'get', 'posture', 'share', 'share-il', 'share-base', 'seed', 'npm')) {
     if ($processContenders.Contains($key)) { Add-Row $key $processContenders[$key].Label $processTimes[$key].ToArray() }
 }
 
@@ -726,6 +745,9 @@ $goals += ('info  the same without PowerShell''s own first Import-Module (the em
 $goals += ('info  PowerShell''s own floor of that share (empty-manifest import + a first Get-Variable, minus the silent bare start): {0} ms; the module''s code and files above that floor: {1} ms' -f (Format-Ms ($medians['floor'] - $medians['silent'])), (Format-Ms ($medians['share'] - $medians['floor'])))
 if ($medians.ContainsKey('share-il')) {
     $goals += ('info  with the IL engine (no ReadyToRun) the share is {0} ms: ReadyToRun saves {1} ms' -f (Format-Ms ($medians['share-il'] - $medians['silent'])), (Format-Ms ($medians['share-il'] - $medians['share'])))
+}
+if ($medians.ContainsKey('share-base')) {
+    $goals += ('info  baseline build ({0}): Import-Module adds {1}% to bare start; its share of a fresh process is {2} ms; this build''s is {3} ms lower' -f $BaselineModulePath, ((($medians['import-base'] - $medians['bare']) / $medians['bare']) * 100).ToString('+0.0;-0.0', $Invariant), (Format-Ms ($medians['share-base'] - $medians['silent'])), (Format-Ms ($medians['share-base'] - $medians['share'])))
 }
 foreach ($name in $jitCounts.Keys) {
     $goals += ('info  methods JIT-compiled on the main thread, median of {0} fresh processes, {1}: Import-Module {2}, first Get-NpmSecurityPosture {3}' -f $jitCounts[$name].Import.Count, $name, (Get-Median $jitCounts[$name].Import.ToArray()), (Get-Median $jitCounts[$name].First.ToArray()))
