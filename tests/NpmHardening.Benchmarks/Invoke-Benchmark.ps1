@@ -78,6 +78,7 @@ $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 
 $benchWatch = [System.Diagnostics.Stopwatch]::StartNew()
+$ScriptParameters = @{} + $PSBoundParameters
 $Invariant = [System.Globalization.CultureInfo]::InvariantCulture
 . (Join-Path $PSScriptRoot 'BenchCommon.ps1')
 if ($PSVersionTable.PSEdition -eq 'Desktop') { $OnWindows = $true } else { $OnWindows = [bool] $IsWindows }
@@ -774,7 +775,14 @@ $report = New-Object System.Collections.Generic.List[string]
 $report.Add("# NpmHardening bench $($timestamp.ToString('yyyy-MM-dd HH:mm:ss', $Invariant)) UTC")
 $report.Add('')
 if ($env:NPMH_REPO_ROOT) { $report.Add('Command: `dotnet tool restore && dotnet pwsh -NoProfile -File ./build.ps1 -Task Bench`') }
-else { $report.Add('Command: `' + $MyInvocation.Line.Trim() + '`') }
+else {
+    # Run with -File, $MyInvocation.Line is empty: the command is rebuilt from the parameters given.
+    $given = @($ScriptParameters.GetEnumerator() | Sort-Object Key | ForEach-Object {
+            if ($_.Value -is [System.Management.Automation.SwitchParameter]) { if ($_.Value) { "-$($_.Key)" } }
+            else { "-$($_.Key) $(ConvertTo-CommandLineArgument ([string] $_.Value))" }
+        })
+    $report.Add('Command: `dotnet pwsh -NoProfile -File ./tests/NpmHardening.Benchmarks/Invoke-Benchmark.ps1 ' + ($given -join ' ') + '`')
+}
 $report.Add('')
 $report.Add("NpmHardening $ModuleVersion; PowerShell $($PSVersionTable.PSVersion) ($pwshName = $pwshDisplay); npm $npmVersion; node $nodeVersion; $machine.")
 $report.Add("Warm: $WarmUp warm-up + $Iterations timed calls per case, round-robin, in one session that imported the module, with the project as current location. Processes: $ProcessRuns timed runs each, round-robin, after 2 warm-up rounds; wall time from start to exit. Ratio = median / npm median.")
