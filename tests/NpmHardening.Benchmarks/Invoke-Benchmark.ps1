@@ -645,20 +645,29 @@ try {
         }
     }
 
-    # JIT: methods compiled on the main thread by the import and by the first call, for the module as built and
-    # (when it has a ReadyToRun engine) with the IL engine, which shows whether the ReadyToRun code is used.
+    # Inside fresh processes: the Stopwatch time of Import-Module and of the first Get-NpmSecurityPosture (the
+    # module's share measured directly, without the variance of PowerShell's own start), and the methods JIT-compiled
+    # on the main thread by each, for the module as built, with the IL engine (whether the ReadyToRun code is used)
+    # and for the baseline build. $ProcessRuns rounds, round-robin.
     $jitCounts = [ordered]@{}
     if ($PSVersionTable.PSEdition -eq 'Core') {
         $jitVariants = [ordered]@{ 'as built' = $ModulePath }
         if ($ilModulePath) { $jitVariants['IL engine'] = $ilModulePath }
-        Write-Host "JIT: $MemoryRuns runs of $($jitVariants.Count) variant(s) counting compiled methods ..."
-        foreach ($name in $jitVariants.Keys) { $jitCounts[$name] = @{ Import = New-Object 'System.Collections.Generic.List[double]'; First = New-Object 'System.Collections.Generic.List[double]' } }
-        for ($round = 0; $round -lt $MemoryRuns; $round++) {
+        if ($baselineManifest) { $jitVariants['baseline build'] = $baselineManifest }
+        Write-Host "In-process: $ProcessRuns runs of $($jitVariants.Count) variant(s) timing the import and the first call ..."
+        foreach ($name in $jitVariants.Keys) {
+            $jitCounts[$name] = @{}
+            foreach ($part in 'Import', 'First', 'ImportMs', 'FirstMs') { $jitCounts[$name][$part] = New-Object 'System.Collections.Generic.List[double]' }
+        }
+        $count = '[System.Runtime.JitInfo]::GetCompiledMethodCount($true)'
+        for ($round = 0; $round -lt $ProcessRuns; $round++) {
             foreach ($name in $jitVariants.Keys) {
-                $count = '[System.Runtime.JitInfo]::GetCompiledMethodCount($true)'
-                $command = "`$a = $count; Import-Module $(ConvertTo-PSLiteral $jitVariants[$name]); `$b = $count; `$null = Get-NpmSecurityPosture; `$c = $count; '{0} {1}' -f (`$b - `$a), (`$c - `$b)"
+                $command = "`$w = [System.Diagnostics.Stopwatch]::new(); `$a = $count; `$w.Start(); Import-Module $(ConvertTo-PSLiteral $jitVariants[$name]); `$t1 = `$w.Elapsed.TotalMilliseconds; `$b = $count; " +
+                    "`$w.Restart(); `$null = Get-NpmSecurityPosture; `$t2 = `$w.Elapsed.TotalMilliseconds; `$c = $count; " +
+                    "'{0} {1} {2} {3}' -f (`$b - `$a), (`$c - `$b), `$t1.ToString([cultureinfo]::InvariantCulture), `$t2.ToString([cultureinfo]::InvariantCulture)"
                 $parts = (Invoke-TimedProcess $Pwsh.File (Get-PwshArguments $command)).Stdout.Trim().Split(' ')
                 $jitCounts[$name].Import.Add([double] $parts[0]); $jitCounts[$name].First.Add([double] $parts[1])
+                $jitCounts[$name].ImportMs.Add([double]::Parse($parts[2], $Invariant)); $jitCounts[$name].FirstMs.Add([double]::Parse($parts[3], $Invariant))
             }
         }
     }
@@ -751,8 +760,16 @@ if ($medians.ContainsKey('share-il')) {
 if ($medians.ContainsKey('share-base')) {
     $goals += ('info  baseline build ({0}): Import-Module adds {1}% to bare start; its share of a fresh process is {2} ms; this build''s is {3} ms lower' -f $BaselineModulePath, ((($medians['import-base'] - $medians['bare']) / $medians['bare']) * 100).ToString('+0.0;-0.0', $Invariant), (Format-Ms ($medians['share-base'] - $medians['silent'])), (Format-Ms ($medians['share-base'] - $medians['share'])))
 }
+$inProcessRows = New-Object System.Collections.ArrayList
 foreach ($name in $jitCounts.Keys) {
-    $goals += ('info  methods JIT-compiled on the main thread, median of {0} fresh processes, {1}: Import-Module {2}, first Get-NpmSecurityPosture {3}' -f $jitCounts[$name].Import.Count, $name, (Get-Median $jitCounts[$name].Import.ToArray()), (Get-Median $jitCounts[$name].First.ToArray()))
+    $importMs = Get-Median $jitCounts[$name].ImportMs.ToArray()
+    $firstMs = Get-Median $jitCounts[$name].FirstMs.ToArray()
+    $sums = @(for ($i = 0; $i -lt $jitCounts[$name].ImportMs.Count; $i++) { $jitCounts[$name].ImportMs[$i] + $jitCounts[$name].FirstMs[$i] })
+    [void] $inProcessRows.Add(@($name, $jitCounts[$name].ImportMs.Count, (Format-Ms $importMs), (Format-Ms $firstMs), (Format-Ms (Get-Median $sums)), (Format-Ms (Get-Percentile $sums 90)), (Get-Median $jitCounts[$name].Import.ToArray()), (Get-Median $jitCounts[$name].First.ToArray())))
+}
+$inProcessTable = @()
+if ($inProcessRows.Count -gt 0) {
+    $inProcessTable = Format-MarkdownTable @('in a fresh process (Stopwatch)', 'runs', 'Import-Module ms', 'first Get-NpmSecurityPosture ms', 'both ms', 'both p90 ms', 'JIT methods, import', 'JIT methods, first call') $inProcessRows.ToArray() @('l', 'r', 'r', 'r', 'r', 'r', 'r', 'r')
 }
 
 # Fixture check: both read the fixture, not this machine, and agree on the keys it sets.
@@ -792,6 +809,10 @@ foreach ($line in $timeTable) { $report.Add($line) }
 $report.Add('')
 foreach ($line in $memTable) { $report.Add($line) }
 $report.Add('')
+if ($inProcessTable.Count -gt 0) {
+    foreach ($line in $inProcessTable) { $report.Add($line) }
+    $report.Add('')
+}
 foreach ($line in $goals) { $report.Add($line + '  ') }
 $report.Add('')
 $report.Add($fixtureLine)
