@@ -1,5 +1,7 @@
 # Source manifest. build.ps1 stamps ModuleVersion from Directory.Build.props (VersionPrefix) and copies it
 # to out/NpmHardening/<version>/. Keep this file ASCII: Windows PowerShell 5.1 reads it without a BOM.
+# The DSC resource is a module of its own, NpmHardeningDsc (src/NpmHardeningDsc), shipped beside this one: as a nested
+# module its PowerShell class was compiled on every import of NpmHardening.
 @{
     RootModule             = 'NpmHardening.dll'
     ModuleVersion          = '0.1.0'
@@ -30,8 +32,6 @@
 
     FormatsToProcess       = @('NpmHardening.format.ps1xml')
     TypesToProcess         = @('NpmHardening.types.ps1xml')
-    NestedModules          = @('NpmHardeningDsc.psm1')
-    DscResourcesToExport   = @('NpmHardening')
 
     PrivateData            = @{
         PSData = @{

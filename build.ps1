@@ -10,14 +10,18 @@
     Tasks:
       Bootstrap  dotnet tool restore; fetch the pinned Pester (and the test-only System.IO.Hashing 6.0.0)
                  from the configured NuGet source into .tools/ (git-ignored). Idempotent.
-      Build      (default) dotnet build the module; lay it out in out/NpmHardening/<version>/; runs Docs.
+      Build      (default) dotnet build the module; lay it out in out/NpmHardening/<version>/ and the DSC resource's
+                 module in out/NpmHardeningDsc/<version>/; compile the engine to ReadyToRun code for PowerShell 7 on
+                 this platform (-ReadyToRun); runs Docs.
       Docs       build the MAML help and about topic into out/NpmHardening/<version>/en-US/.
       Test       Bootstrap + Build, then the xunit suite and the Pester suites (in a child PowerShell, against
                  the built module); ends with the line "N passed, N failed".
       Run        Build, then the default audit of this machine in a fresh PowerShell: Get-NpmSecurityPosture as a table.
       Bench      Build, then tests/NpmHardening.Benchmarks/Invoke-Benchmark.ps1 when it exists, then the tree-scan
                  bench Invoke-TreeBenchmark.ps1 (-BenchPart Config or Tree runs one of them).
-      Package    Build, then out/NpmHardening.<version>.zip (NpmHardening/<version>/... inside).
+      Package    Build (with ReadyToRun engines for every platform in $ReadyToRunAll unless -ReadyToRun says
+                 otherwise), then out/NpmHardening.<version>.zip (NpmHardening/<version>/... and
+                 NpmHardeningDsc/<version>/... inside).
       Clean      remove out/, TestResults/ and every project's bin/ and obj/ (keeps .tools/).
 
 .PARAMETER WindowsPowerShell
@@ -39,7 +43,12 @@ param(
 
     # Bench only: which benchmarks to run (Config: Invoke-Benchmark.ps1; Tree: Invoke-TreeBenchmark.ps1).
     [ValidateSet('All', 'Config', 'Tree')]
-    [string] $BenchPart = 'All'
+    [string] $BenchPart = 'All',
+
+    # Which platforms get a ReadyToRun engine for PowerShell 7 on .NET 10 (Dependencies/net10.0-<rid>/): Host (this
+    # machine's; the default of every task but Package), All (the default of Package: the RIDs in $ReadyToRunAll),
+    # None, or runtime identifiers such as win-x64. The IL engine in Dependencies/ serves every other platform.
+    [string[]] $ReadyToRun
 )
 
 Set-StrictMode -Version Latest
@@ -66,6 +75,11 @@ $ToolsDir = Join-Paths $Root '.tools'
 $OutRoot = Join-Paths $Root 'out'
 $TestResultsDir = Join-Paths $Root 'TestResults'
 $ModuleProject = Join-Paths $Root 'src' 'NpmHardening' 'NpmHardening.csproj'
+$ReadyToRunProject = Join-Paths $Root 'src' 'NpmHardening.ReadyToRun' 'NpmHardening.ReadyToRun.csproj'
+$LoadContextProject = Join-Paths $Root 'src' 'NpmHardening.LoadContext' 'NpmHardening.LoadContext.csproj'
+# The TargetFramework of the ReadyToRun project: the .NET that PowerShell 7.6 runs on.
+$ReadyToRunFramework = 'net10.0'
+$ReadyToRunAll = @('win-x64', 'linux-x64', 'linux-arm64', 'osx-x64', 'osx-arm64')
 $HelpBuilderProject = Join-Paths $Root 'tools' 'NpmHardening.HelpBuilder' 'NpmHardening.HelpBuilder.csproj'
 $EngineTestProject = Join-Paths $Root 'tests' 'NpmHardening.Engine.Tests' 'NpmHardening.Engine.Tests.csproj'
 $PesterSuites = @(
@@ -83,6 +97,10 @@ function Get-ModuleVersion {
 $Version = Get-ModuleVersion
 $ModuleOut = Join-Paths $OutRoot $ModuleName $Version
 $ManifestOut = Join-Paths $ModuleOut "$ModuleName.psd1"
+# The DSC resource's own module, laid out beside the main one (out/ is a PSModulePath-style folder).
+$DscModuleName = 'NpmHardeningDsc'
+$DscModuleOut = Join-Paths $OutRoot $DscModuleName $Version
+$DscManifestOut = Join-Paths $DscModuleOut "$DscModuleName.psd1"
 
 $script:Timings = New-Object System.Collections.ArrayList
 
@@ -283,17 +301,16 @@ function Invoke-Build {
     $bin = Join-Paths $Root 'src' $ModuleName 'bin' $Configuration 'netstandard2.0'
 
     Write-Step "Layout $ModuleOut"
-    if (Test-Path -LiteralPath $ModuleOut) {
-        try { Remove-Item -LiteralPath $ModuleOut -Recurse -Force }
-        catch { throw "Cannot replace $ModuleOut ($($_.Exception.Message)). Is the module imported in a running PowerShell? Close it and build again." }
+    foreach ($folder in @($ModuleOut, $DscModuleOut)) {
+        if (-not (Test-Path -LiteralPath $folder)) { continue }
+        try { Remove-Item -LiteralPath $folder -Recurse -Force }
+        catch { throw "Cannot replace $folder ($($_.Exception.Message)). Is the module imported in a running PowerShell? Close it and build again." }
     }
     $dependencies = Join-Paths $ModuleOut 'Dependencies'
     [void] [System.IO.Directory]::CreateDirectory($dependencies)
 
     # The manifest, version stamped from Directory.Build.props.
-    $manifest = Get-Content -LiteralPath (Join-Paths $Root "$ModuleName.psd1") -Raw
-    $stamped = [regex]::Replace($manifest, "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$Version'")
-    [System.IO.File]::WriteAllText($ManifestOut, $stamped, (New-Object System.Text.UTF8Encoding $true))
+    Write-StampedManifest (Join-Paths $Root "$ModuleName.psd1") $ManifestOut
 
     # NpmHardening.dll in the module root (default load context); everything else it needs in Dependencies/.
     # PowerShell's own assemblies come with the host and are never shipped.
@@ -303,23 +320,86 @@ function Invoke-Build {
         if ($dll.Name -eq "$ModuleName.dll" -or $hostProvided -contains $dll.Name) { continue }
         Copy-Item -LiteralPath $dll.FullName -Destination $dependencies
     }
-    # Format and type files, nested script modules (DSC resources later) from the module project.
+    # PowerShell 7's AssemblyLoadContext subclass (netcoreapp3.1; NpmHardening.dll, netstandard2.0, cannot hold it).
+    Invoke-Native dotnet (@('build', $LoadContextProject) + (Get-DotnetBuildArgs)) 'Building the load context'
+    Copy-Item -LiteralPath (Join-Paths $Root 'src' 'NpmHardening.LoadContext' 'bin' $Configuration 'netcoreapp3.1' 'NpmHardening.LoadContext.dll') -Destination $dependencies
+    # Format and type files from the module project.
     $moduleSource = Join-Paths $Root 'src' $ModuleName
-    foreach ($pattern in @('*.ps1xml', '*.psm1')) {
-        foreach ($file in Get-ChildItem -LiteralPath $moduleSource -Filter $pattern) {
-            Copy-Item -LiteralPath $file.FullName -Destination $ModuleOut
-        }
+    foreach ($file in Get-ChildItem -LiteralPath $moduleSource -Filter '*.ps1xml') {
+        Copy-Item -LiteralPath $file.FullName -Destination $ModuleOut
     }
-    # DSC resources (class-based NpmHardeningDsc.psm1, DSC v3 manifest and script) go to the module root.
-    $dscSource = Join-Paths $moduleSource 'DSCResources'
-    if (Test-Path -LiteralPath $dscSource) {
-        foreach ($file in Get-ChildItem -LiteralPath $dscSource -File) { Copy-Item -LiteralPath $file.FullName -Destination $ModuleOut }
+    # The DSC module (class-based resource NpmHardeningDsc.psm1, DSC v3 manifest and script), in its own folder
+    # so that importing NpmHardening never loads it.
+    $dscSource = Join-Paths $Root 'src' $DscModuleName
+    [void] [System.IO.Directory]::CreateDirectory($DscModuleOut)
+    Write-StampedManifest (Join-Paths $dscSource "$DscModuleName.psd1") $DscManifestOut
+    foreach ($file in Get-ChildItem -LiteralPath $dscSource -File) {
+        if ($file.Extension -eq '.psd1') { continue }
+        Copy-Item -LiteralPath $file.FullName -Destination $DscModuleOut
     }
     $license = Join-Paths $Root 'LICENSE'
-    if (Test-Path -LiteralPath $license) { Copy-Item -LiteralPath $license -Destination $ModuleOut }
+    if (Test-Path -LiteralPath $license) {
+        Copy-Item -LiteralPath $license -Destination $ModuleOut
+        Copy-Item -LiteralPath $license -Destination $DscModuleOut
+    }
+
+    Invoke-ReadyToRun $dependencies
 
     Invoke-Docs
     Write-Host "    $ManifestOut"
+    Write-Host "    $DscManifestOut"
+}
+
+function Get-HostRuntimeIdentifier {
+    # This machine's portable runtime identifier (win-x64, linux-arm64, osx-arm64...), or $null.
+    if ($OnWindows) { $os = 'win' } elseif ($IsLinux) { $os = 'linux' } elseif ($IsMacOS) { $os = 'osx' } else { return $null }
+    switch ([string] [System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture) {
+        'X64' { return "$os-x64" }
+        'Arm64' { return "$os-arm64" }
+        'X86' { return "$os-x86" }
+        default { return $null }
+    }
+}
+
+function Get-ReadyToRunRuntimeIdentifiers {
+    $wanted = @($ReadyToRun | Where-Object { $_ })
+    if ($wanted.Count -eq 0) { if ($Task -eq 'Package') { $wanted = @('All') } else { $wanted = @('Host') } }
+    $rids = @()
+    foreach ($item in $wanted) {
+        switch ($item) {
+            'None' { return @() }
+            'All' { $rids += $ReadyToRunAll }
+            'Host' {
+                $hostRid = Get-HostRuntimeIdentifier
+                if ($hostRid) { $rids += $hostRid } else { Write-Host '    no ReadyToRun engine: this platform has no runtime identifier here' }
+            }
+            default { $rids += $item }
+        }
+    }
+    return @($rids | Select-Object -Unique)
+}
+
+function Invoke-ReadyToRun([string] $Dependencies) {
+    # Compiles the engine to ReadyToRun code for each selected platform (dotnet publish of the ReadyToRun project, whose
+    # SDK brings crossgen2 and the platform's runtime pack from NuGet) and lays it out in Dependencies/net10.0-<rid>/.
+    # The module initializer loads it on PowerShell 7 (.NET 10) on that platform; the IL engine everywhere else.
+    foreach ($rid in Get-ReadyToRunRuntimeIdentifiers) {
+        Write-Step "ReadyToRun engine for $ReadyToRunFramework-$rid"
+        Invoke-Native dotnet (@('publish', $ReadyToRunProject, '-r', $rid, '--self-contained', 'false') + (Get-DotnetBuildArgs)) "ReadyToRun compilation for $rid"
+        $image = Join-Paths $Root 'src' 'NpmHardening.ReadyToRun' 'bin' $Configuration $ReadyToRunFramework $rid 'publish' 'NpmHardening.Engine.dll'
+        $target = Join-Paths $Dependencies "$ReadyToRunFramework-$rid"
+        [void] [System.IO.Directory]::CreateDirectory($target)
+        Copy-Item -LiteralPath $image -Destination $target
+    }
+}
+
+function Write-StampedManifest([string] $Source, [string] $Destination) {
+    # Copies a module manifest with ModuleVersion (and the RequiredVersion of the modules it requires, which ship
+    # with it) set to the version from Directory.Build.props.
+    $manifest = Get-Content -LiteralPath $Source -Raw
+    $stamped = [regex]::Replace($manifest, "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$Version'")
+    $stamped = [regex]::Replace($stamped, "(RequiredVersion\s*=\s*)'[^']*'", "`${1}'$Version'")
+    [System.IO.File]::WriteAllText($Destination, $stamped, (New-Object System.Text.UTF8Encoding $true))
 }
 
 # --------------------------------------------------------------------------------------------------------
@@ -417,6 +497,7 @@ Import-Module $(ConvertTo-PSLiteral $pester) -Force
 exit 0
 "@
     $env:NPMH_MODULE_PATH = $ManifestOut
+    $env:NPMH_DSC_MODULE_PATH = $DscManifestOut
     $env:NPMH_REPO_ROOT = $Root
     $exitCode = Invoke-ChildPowerShell $script
     if (-not (Test-Path -LiteralPath $json)) {
@@ -494,16 +575,19 @@ function Invoke-Bench {
 }
 
 function Invoke-Package {
+    # Both modules, NpmHardening/<version>/ and NpmHardeningDsc/<version>/, to extract into a folder on PSModulePath.
     $zipPath = Join-Paths $OutRoot "$ModuleName.$Version.zip"
     Write-Step "Package $zipPath"
     Add-Type -AssemblyName System.IO.Compression, System.IO.Compression.FileSystem
     if (Test-Path -LiteralPath $zipPath) { Remove-Item -LiteralPath $zipPath -Force }
     $zip = [System.IO.Compression.ZipFile]::Open($zipPath, [System.IO.Compression.ZipArchiveMode]::Create)
     try {
-        $base = [System.IO.Path]::GetFullPath($ModuleOut).TrimEnd([System.IO.Path]::DirectorySeparatorChar) + [System.IO.Path]::DirectorySeparatorChar
-        foreach ($file in Get-ChildItem -LiteralPath $ModuleOut -Recurse -File) {
-            $relative = $file.FullName.Substring($base.Length).Replace('\', '/')
-            [void] [System.IO.Compression.ZipFileExtensions]::CreateEntryFromFile($zip, $file.FullName, "$ModuleName/$Version/$relative", [System.IO.Compression.CompressionLevel]::Optimal)
+        foreach ($module in @(@{ Name = $ModuleName; Folder = $ModuleOut }, @{ Name = $DscModuleName; Folder = $DscModuleOut })) {
+            $base = [System.IO.Path]::GetFullPath($module.Folder).TrimEnd([System.IO.Path]::DirectorySeparatorChar) + [System.IO.Path]::DirectorySeparatorChar
+            foreach ($file in Get-ChildItem -LiteralPath $module.Folder -Recurse -File) {
+                $relative = $file.FullName.Substring($base.Length).Replace('\', '/')
+                [void] [System.IO.Compression.ZipFileExtensions]::CreateEntryFromFile($zip, $file.FullName, "$($module.Name)/$Version/$relative", [System.IO.Compression.CompressionLevel]::Optimal)
+            }
         }
     }
     finally {

@@ -15,8 +15,13 @@ namespace NpmHardening.Commands
     /// </remarks>
     public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
-        /// <summary>Installs the dependency resolver (idempotent).</summary>
-        public void OnImport() => DependencyLoader.Register();
+        /// <summary>Installs the dependency resolver (idempotent), then starts building the engine's catalogs in the
+        /// background (<see cref="EngineWarmUp"/>).</summary>
+        public void OnImport()
+        {
+            DependencyLoader.Register();
+            EngineWarmUp.Start();
+        }
 
         /// <summary>Removes the resolver. Assemblies already loaded stay loaded, as .NET requires.</summary>
         public void OnRemove(PSModuleInfo psModuleInfo) => DependencyLoader.Unregister();

@@ -66,7 +66,11 @@ param(
     [switch] $Breakdown,
 
     # Fresh processes per -Breakdown phase table.
-    [ValidateRange(1, 1000)] [int] $BreakdownRuns = 9
+    [ValidateRange(1, 1000)] [int] $BreakdownRuns = 9,
+
+    # Another build of the module (its manifest), e.g. one from before a change: its Import-Module and fresh-process
+    # share rows run in the same round-robin as the module under test, so before and after meet the same load.
+    [string] $BaselineModulePath
 )
 
 Set-StrictMode -Version Latest
@@ -74,6 +78,7 @@ $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 
 $benchWatch = [System.Diagnostics.Stopwatch]::StartNew()
+$ScriptParameters = @{} + $PSBoundParameters
 $Invariant = [System.Globalization.CultureInfo]::InvariantCulture
 . (Join-Path $PSScriptRoot 'BenchCommon.ps1')
 if ($PSVersionTable.PSEdition -eq 'Desktop') { $OnWindows = $true } else { $OnWindows = [bool] $IsWindows }
@@ -535,6 +540,27 @@ try {
         if (-not (Test-Path -LiteralPath $required)) { throw "The copy of the built module lacks $required (was out/ being rebuilt at the same time?). Build and run the bench again." }
     }
     $quotedModule = ConvertTo-PSLiteral $ModulePath
+    # The same module without its ReadyToRun engine (Dependencies/net<major>.0-<rid>/), so the engine loads as IL and
+    # is JIT-compiled, as before ReadyToRun and as on platforms it was not built for: what ReadyToRun saves.
+    $ilModulePath = $null
+    $readyToRunFolders = @(Get-ChildItem -LiteralPath (Join-Paths $snapshot 'Dependencies') -Directory | Where-Object { $_.Name -match '^net\d+\.\d+-' })
+    if ($readyToRunFolders.Count -gt 0) {
+        $ilCopy = Join-Paths $FixtureRoot 'modules-il' 'NpmHardening' $ModuleVersion
+        [void] [System.IO.Directory]::CreateDirectory([System.IO.Path]::GetDirectoryName($ilCopy))
+        Copy-Item -LiteralPath $snapshot -Destination $ilCopy -Recurse
+        foreach ($folder in $readyToRunFolders) { Remove-Item -LiteralPath (Join-Paths $ilCopy 'Dependencies' $folder.Name) -Recurse -Force }
+        $ilModulePath = Join-Paths $ilCopy ([System.IO.Path]::GetFileName($ModulePath))
+    }
+    # The baseline build, copied like the module under test.
+    $baselineManifest = $null
+    if ($BaselineModulePath) {
+        $BaselineModulePath = [System.IO.Path]::GetFullPath($BaselineModulePath)
+        if (-not (Test-Path -LiteralPath $BaselineModulePath)) { throw "No module at -BaselineModulePath $BaselineModulePath." }
+        $baselineCopy = Join-Paths $FixtureRoot 'modules-baseline' 'NpmHardening' ([System.IO.Path]::GetFileName([System.IO.Path]::GetDirectoryName($BaselineModulePath)))
+        [void] [System.IO.Directory]::CreateDirectory([System.IO.Path]::GetDirectoryName($baselineCopy))
+        Copy-Item -LiteralPath ([System.IO.Path]::GetDirectoryName($BaselineModulePath)) -Destination $baselineCopy -Recurse
+        $baselineManifest = Join-Paths $baselineCopy ([System.IO.Path]::GetFileName($BaselineModulePath))
+    }
     # The floor: what PowerShell's first Import-Module costs by itself, for a manifest that loads nothing.
     $emptyManifest = Join-Paths $FixtureRoot 'modules' 'Empty' '1.0.0' 'Empty.psd1'
     Write-FixtureFile $emptyManifest @("@{ ModuleVersion = '1.0.0'; GUID = '3f1a9c52-0d7e-4b8a-9c61-5e2f7a4d8b10' }")
@@ -550,6 +576,22 @@ try {
         'get'    = @{ Label = 'fresh pwsh: Import-Module; Get-NpmConfig'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $quotedModule; Get-NpmConfig -Path $quotedProject | Out-Null") }
         'npm'    = @{ Label = 'npm config ls -l --json'; File = $Npm; Arguments = @('config', 'ls', '-l', '--json') }
         'posture' = @{ Label = 'fresh pwsh: Import-Module; Get-NpmSecurityPosture'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $quotedModule; Get-NpmSecurityPosture | Out-Null") }
+        # Issue 10 F: the module's own share of a fresh process (Intune and DSC start one per run). Both commands are
+        # silent, so neither pays for output formatting: the difference is the import and the first call.
+        'silent' = @{ Label = 'fresh pwsh: $null = 1 (silent bare start)'; File = $Pwsh.File; Arguments = (Get-PwshArguments '$null = 1') }
+        'share'  = @{ Label = 'fresh pwsh: Import-Module; $null = Get-NpmSecurityPosture'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $quotedModule; `$null = Get-NpmSecurityPosture") }
+        # PowerShell's own part of that: a first Import-Module (of a manifest that loads nothing) and a first call of
+        # a compiled cmdlet (Get-Module, built into PowerShell's core, so nothing is auto-loaded for it), which any
+        # module's first call pays as well.
+        'floor'  = @{ Label = 'fresh pwsh: Import-Module (empty manifest); $null = Get-Module Empty'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $quotedEmpty; `$null = Get-Module Empty") }
+    }
+    if ($baselineManifest) {
+        $quotedBaseline = ConvertTo-PSLiteral $baselineManifest
+        $processContenders['import-base'] = @{ Label = 'baseline build: Import-Module'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $quotedBaseline") }
+        $processContenders['share-base'] = @{ Label = 'baseline build: Import-Module; $null = Get-NpmSecurityPosture'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $quotedBaseline; `$null = Get-NpmSecurityPosture") }
+    }
+    if ($ilModulePath) {
+        $processContenders['share-il'] = @{ Label = 'fresh pwsh: Import-Module; $null = Get-NpmSecurityPosture (IL engine, no ReadyToRun)'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $(ConvertTo-PSLiteral $ilModulePath); `$null = Get-NpmSecurityPosture") }
     }
     # Issue 3's peer: the bash audit admins run today (three `npm config get` calls and a grep).
     $seedScript = [System.IO.Path]::GetFullPath((Join-Paths $RepoRoot '..' 'shared' 'peers' 'seed-audit.sh'))
@@ -603,6 +645,33 @@ try {
         }
     }
 
+    # Inside fresh processes: the Stopwatch time of Import-Module and of the first Get-NpmSecurityPosture (the
+    # module's share measured directly, without the variance of PowerShell's own start), and the methods JIT-compiled
+    # on the main thread by each, for the module as built, with the IL engine (whether the ReadyToRun code is used)
+    # and for the baseline build. $ProcessRuns rounds, round-robin.
+    $jitCounts = [ordered]@{}
+    if ($PSVersionTable.PSEdition -eq 'Core') {
+        $jitVariants = [ordered]@{ 'as built' = $ModulePath }
+        if ($ilModulePath) { $jitVariants['IL engine'] = $ilModulePath }
+        if ($baselineManifest) { $jitVariants['baseline build'] = $baselineManifest }
+        Write-Host "In-process: $ProcessRuns runs of $($jitVariants.Count) variant(s) timing the import and the first call ..."
+        foreach ($name in $jitVariants.Keys) {
+            $jitCounts[$name] = @{}
+            foreach ($part in 'Import', 'First', 'ImportMs', 'FirstMs') { $jitCounts[$name][$part] = New-Object 'System.Collections.Generic.List[double]' }
+        }
+        $count = '[System.Runtime.JitInfo]::GetCompiledMethodCount($true)'
+        for ($round = 0; $round -lt $ProcessRuns; $round++) {
+            foreach ($name in $jitVariants.Keys) {
+                $command = "`$w = [System.Diagnostics.Stopwatch]::new(); `$a = $count; `$w.Start(); Import-Module $(ConvertTo-PSLiteral $jitVariants[$name]); `$t1 = `$w.Elapsed.TotalMilliseconds; `$b = $count; " +
+                    "`$w.Restart(); `$null = Get-NpmSecurityPosture; `$t2 = `$w.Elapsed.TotalMilliseconds; `$c = $count; " +
+                    "'{0} {1} {2} {3}' -f (`$b - `$a), (`$c - `$b), `$t1.ToString([cultureinfo]::InvariantCulture), `$t2.ToString([cultureinfo]::InvariantCulture)"
+                $parts = (Invoke-TimedProcess $Pwsh.File (Get-PwshArguments $command)).Stdout.Trim().Split(' ')
+                $jitCounts[$name].Import.Add([double] $parts[0]); $jitCounts[$name].First.Add([double] $parts[1])
+                $jitCounts[$name].ImportMs.Add([double]::Parse($parts[2], $Invariant)); $jitCounts[$name].FirstMs.Add([double]::Parse($parts[3], $Invariant))
+            }
+        }
+    }
+
     # 5. Peak working set.
     Write-Host "Memory: $MemoryRuns rounds of $($memoryContenders.Count) commands ..."
     $peaks = @{}
@@ -636,7 +705,7 @@ Add-Row 'warm-registry' 'warm: Get-NpmConfig -Name registry' ([double[]] $warm.T
 Add-Row 'warm-all' 'warm: Get-NpmConfig -All' ([double[]] $warm.Times.all)
 Add-Row 'warm-path' 'warm: Get-NpmConfig -Path <project>' ([double[]] $warm.Times.path)
 Add-Row 'warm-posture' 'warm: Get-NpmSecurityPosture' ([double[]] $warm.Times.posture)
-foreach ($key in @('bare', 'empty', 'import', 'get', 'posture', 'seed', 'npm')) {
+foreach ($key in @('bare', 'silent', 'empty', 'floor', 'import', 'import-base', 'get', 'posture', 'share', 'share-il', 'share-base', 'seed', 'npm')) {
     if ($processContenders.Contains($key)) { Add-Row $key $processContenders[$key].Label $processTimes[$key].ToArray() }
 }
 
@@ -679,6 +748,30 @@ $goals = @(
 )
 $goals += $postureGoals
 
+# Issue 10 F: the module's own share of a fresh process.
+$share = $medians['share'] - $medians['silent']
+$goals += ('{0}  module''s own share of a fresh process (Import-Module + first Get-NpmSecurityPosture, minus a bare start, both silent) <= 150 ms: {1} ms ({2} ms vs {3} ms, {4}x)' -f (Get-Verdict ($share -le 150)), (Format-Ms $share), (Format-Ms $medians['share']), (Format-Ms $medians['silent']), (Format-Ratio ($medians['share'] / $medians['silent'])))
+$goals += ('info  the same against the bare start that prints 1 (-Command 1, which formats its output): {0} ms' -f (Format-Ms ($medians['share'] - $medians['bare'])))
+$goals += ('info  the same without PowerShell''s own first Import-Module (the empty-manifest import, also silent): {0} ms' -f (Format-Ms ($medians['share'] - $medians['empty'])))
+$goals += ('info  PowerShell''s own floor of that share (empty-manifest import + a first Get-Module, minus the silent bare start): {0} ms; the module''s code and files above that floor: {1} ms' -f (Format-Ms ($medians['floor'] - $medians['silent'])), (Format-Ms ($medians['share'] - $medians['floor'])))
+if ($medians.ContainsKey('share-il')) {
+    $goals += ('info  with the IL engine (no ReadyToRun) the share is {0} ms: ReadyToRun saves {1} ms' -f (Format-Ms ($medians['share-il'] - $medians['silent'])), (Format-Ms ($medians['share-il'] - $medians['share'])))
+}
+if ($medians.ContainsKey('share-base')) {
+    $goals += ('info  baseline build ({0}): Import-Module adds {1}% to bare start; its share of a fresh process is {2} ms; this build''s is {3} ms lower' -f $BaselineModulePath, ((($medians['import-base'] - $medians['bare']) / $medians['bare']) * 100).ToString('+0.0;-0.0', $Invariant), (Format-Ms ($medians['share-base'] - $medians['silent'])), (Format-Ms ($medians['share-base'] - $medians['share'])))
+}
+$inProcessRows = New-Object System.Collections.ArrayList
+foreach ($name in $jitCounts.Keys) {
+    $importMs = Get-Median $jitCounts[$name].ImportMs.ToArray()
+    $firstMs = Get-Median $jitCounts[$name].FirstMs.ToArray()
+    $sums = @(for ($i = 0; $i -lt $jitCounts[$name].ImportMs.Count; $i++) { $jitCounts[$name].ImportMs[$i] + $jitCounts[$name].FirstMs[$i] })
+    [void] $inProcessRows.Add(@($name, $jitCounts[$name].ImportMs.Count, (Format-Ms $importMs), (Format-Ms $firstMs), (Format-Ms (Get-Median $sums)), (Format-Ms (Get-Percentile $sums 90)), (Get-Median $jitCounts[$name].Import.ToArray()), (Get-Median $jitCounts[$name].First.ToArray())))
+}
+$inProcessTable = @()
+if ($inProcessRows.Count -gt 0) {
+    $inProcessTable = Format-MarkdownTable @('in a fresh process (Stopwatch)', 'runs', 'Import-Module ms', 'first Get-NpmSecurityPosture ms', 'both ms', 'both p90 ms', 'JIT methods, import', 'JIT methods, first call') $inProcessRows.ToArray() @('l', 'r', 'r', 'r', 'r', 'r', 'r', 'r')
+}
+
 # Fixture check: both read the fixture, not this machine, and agree on the keys it sets.
 $checked = 0; $disagree = @()
 $npmProps = @{}
@@ -700,7 +793,14 @@ $report = New-Object System.Collections.Generic.List[string]
 $report.Add("# NpmHardening bench $($timestamp.ToString('yyyy-MM-dd HH:mm:ss', $Invariant)) UTC")
 $report.Add('')
 if ($env:NPMH_REPO_ROOT) { $report.Add('Command: `dotnet tool restore && dotnet pwsh -NoProfile -File ./build.ps1 -Task Bench`') }
-else { $report.Add('Command: `' + $MyInvocation.Line.Trim() + '`') }
+else {
+    # Run with -File, $MyInvocation.Line is empty: the command is rebuilt from the parameters given.
+    $given = @($ScriptParameters.GetEnumerator() | Sort-Object Key | ForEach-Object {
+            if ($_.Value -is [System.Management.Automation.SwitchParameter]) { if ($_.Value) { "-$($_.Key)" } }
+            else { "-$($_.Key) $(ConvertTo-CommandLineArgument ([string] $_.Value))" }
+        })
+    $report.Add('Command: `dotnet pwsh -NoProfile -File ./tests/NpmHardening.Benchmarks/Invoke-Benchmark.ps1 ' + ($given -join ' ') + '`')
+}
 $report.Add('')
 $report.Add("NpmHardening $ModuleVersion; PowerShell $($PSVersionTable.PSVersion) ($pwshName = $pwshDisplay); npm $npmVersion; node $nodeVersion; $machine.")
 $report.Add("Warm: $WarmUp warm-up + $Iterations timed calls per case, round-robin, in one session that imported the module, with the project as current location. Processes: $ProcessRuns timed runs each, round-robin, after 2 warm-up rounds; wall time from start to exit. Ratio = median / npm median.")
@@ -709,6 +809,10 @@ foreach ($line in $timeTable) { $report.Add($line) }
 $report.Add('')
 foreach ($line in $memTable) { $report.Add($line) }
 $report.Add('')
+if ($inProcessTable.Count -gt 0) {
+    foreach ($line in $inProcessTable) { $report.Add($line) }
+    $report.Add('')
+}
 foreach ($line in $goals) { $report.Add($line + '  ') }
 $report.Add('')
 $report.Add($fixtureLine)

@@ -77,7 +77,10 @@ if ($ours.Count -gt 0) { $result.OurHashingLocation = $ours[0].Location }
 $result.Edition = $PSVersionTable.PSEdition
 if ($PSVersionTable.PSEdition -eq 'Core') {
     $alc = [System.Runtime.Loader.AssemblyLoadContext]
-    if ($engine.Count -gt 0) { $result.EngineContext = $alc::GetLoadContext($engine[0]).Name }
+    if ($engine.Count -gt 0) {
+        $result.EngineContext = $alc::GetLoadContext($engine[0]).Name
+        $result.EngineContextType = $alc::GetLoadContext($engine[0]).GetType().FullName
+    }
     if ($ours.Count -gt 0) { $result.OurHashingContext = $alc::GetLoadContext($ours[0]).Name }
     $result.OldHashingContext = $alc::GetLoadContext($crc32.Assembly).Name
     $memory = @($loaded | Where-Object { $_.GetName().Name -eq 'System.Memory' })
@@ -178,6 +181,9 @@ Describe 'Dependency isolation' {
 
         It 'uses an isolated AssemblyLoadContext on PowerShell 7, deferring framework assemblies' -Skip:($_ -ne 'Core') {
             $Result.EngineContext | Should -Be 'NpmHardening'
+            # The subclass that overrides Load (Dependencies/NpmHardening.LoadContext.dll), so even a same or newer
+            # version in the default context cannot stand in for ours.
+            $Result.EngineContextType | Should -Be 'NpmHardening.Loading.CallbackLoadContext'
             $Result.OurHashingContext | Should -Be 'NpmHardening'
             $Result.OldHashingContext | Should -Be 'Default'
             $Result.MemoryContexts | Should -Not -Contain 'NpmHardening' -Because 'System.Memory comes with .NET and must not be loaded from Dependencies/'

@@ -1,13 +1,22 @@
 #Requires -Version 5.1
-# The class-based DSC resource NpmHardening (NpmHardeningDsc.psm1, a nested module of the built module): its
-# Get/Test/Set methods called directly, as the DSC engine (Invoke-DscResource, Machine Configuration) calls them,
-# against a temp machine. The resource's Environment property points HOME and the backup store into the machine.
+# The class-based DSC resource NpmHardening (NpmHardeningDsc.psm1, the root module of the NpmHardeningDsc module that
+# ships beside NpmHardening): how DSC finds it, and its Get/Test/Set methods called directly, as the DSC engine
+# (Invoke-DscResource, Machine Configuration) calls them, against a temp machine. The resource's Environment property
+# points HOME and the backup store into the machine.
 
 BeforeAll {
-    $script:Module = Import-Module -Name $env:NPMH_MODULE_PATH -Force -PassThru -ErrorAction Stop
     . (Join-Path $PSScriptRoot 'TestMachine.ps1')
     . (Join-Path $PSScriptRoot 'HardeningMachine.ps1')
-    $script:DscModule = @($Module.NestedModules | Where-Object Name -eq 'NpmHardeningDsc')[0]
+    # build.ps1 sets NPMH_DSC_MODULE_PATH; by hand, the DSC module sits beside the main one in out/.
+    $script:DscManifestPath = $env:NPMH_DSC_MODULE_PATH
+    if (-not $DscManifestPath) {
+        $versionFolder = Split-Path -Parent $env:NPMH_MODULE_PATH
+        $script:DscManifestPath = [System.IO.Path]::Combine((Split-Path -Parent (Split-Path -Parent $versionFolder)), 'NpmHardeningDsc', (Split-Path -Leaf $versionFolder), 'NpmHardeningDsc.psd1')
+    }
+    # The folder that holds both modules, as a PSModulePath entry would.
+    $script:ModulesRoot = Split-Path -Parent (Split-Path -Parent (Split-Path -Parent $DscManifestPath))
+    $script:Module = Import-Module -Name $env:NPMH_MODULE_PATH -Force -PassThru -ErrorAction Stop
+    $script:DscModule = Import-Module -Name $DscManifestPath -Force -PassThru -ErrorAction Stop
 
     # A fresh instance of the resource class, from the module the built manifest loaded.
     function New-Resource([hashtable] $Property) {
@@ -19,17 +28,32 @@ BeforeAll {
 }
 
 AfterAll {
-    Remove-Module -Name NpmHardening -Force -ErrorAction SilentlyContinue
+    Remove-Module -Name NpmHardeningDsc, NpmHardening -Force -ErrorAction SilentlyContinue
 }
 
-Describe 'The NpmHardening DSC resource in the built module' {
-    It 'is shipped and declared: nested module, DscResourcesToExport, [DscResource()] class' {
-        $base = Split-Path -Parent $env:NPMH_MODULE_PATH
-        Join-Path $base 'NpmHardeningDsc.psm1' | Should -Exist
-        $manifest = Import-PowerShellDataFile -Path $env:NPMH_MODULE_PATH
+Describe 'The NpmHardening DSC resource in the NpmHardeningDsc module' {
+    It 'is shipped and declared: script root module, DscResourcesToExport, NpmHardening required at the same version, [DscResource()] class' {
+        $DscManifestPath | Should -Exist
+        $manifest = Import-PowerShellDataFile -Path $DscManifestPath
+        $manifest.RootModule | Should -Be 'NpmHardeningDsc.psm1'
+        Join-Path (Split-Path -Parent $DscManifestPath) $manifest.RootModule | Should -Exist
         $manifest.DscResourcesToExport | Should -Be @('NpmHardening')
-        $manifest.NestedModules | Should -Contain 'NpmHardeningDsc.psm1'
-        $DscModule | Should -Not -BeNullOrEmpty
+        $manifest.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
+        $main = Import-PowerShellDataFile -Path $env:NPMH_MODULE_PATH
+        $manifest.ModuleVersion | Should -Be $main.ModuleVersion
+        $required = @($manifest.RequiredModules)
+        $required.Count | Should -Be 1
+        $required[0].ModuleName | Should -Be 'NpmHardening'
+        $required[0].RequiredVersion | Should -Be $main.ModuleVersion
+        $required[0].GUID | Should -Be $main.GUID
+        # Test-ModuleManifest looks the required module up on PSModulePath, as an installation has it.
+        $saved = $env:PSModulePath
+        try {
+            $env:PSModulePath = $ModulesRoot + [System.IO.Path]::PathSeparator + $env:PSModulePath
+            { Test-ModuleManifest -Path $DscManifestPath -ErrorAction Stop } | Should -Not -Throw
+        }
+        finally { $env:PSModulePath = $saved }
+        $DscModule.ExportedDscResources | Should -Be @('NpmHardening')
         $type = & $DscModule { [NpmHardening] }
         @($type.GetCustomAttributes($true) | Where-Object { $_.GetType().Name -eq 'DscResourceAttribute' }).Count | Should -Be 1
     }
@@ -62,8 +86,74 @@ Describe 'The NpmHardening DSC resource in the built module' {
 
     It 'is parsed by the PowerShell parser without errors' {
         $tokens = $null; $errors = $null
-        [void] [System.Management.Automation.Language.Parser]::ParseFile((Join-Path (Split-Path -Parent $env:NPMH_MODULE_PATH) 'NpmHardeningDsc.psm1'), [ref] $tokens, [ref] $errors)
+        [void] [System.Management.Automation.Language.Parser]::ParseFile((Join-Path (Split-Path -Parent $DscManifestPath) 'NpmHardeningDsc.psm1'), [ref] $tokens, [ref] $errors)
         @($errors).Count | Should -Be 0
+    }
+}
+
+Describe 'DSC finds and runs the resource from PSModulePath' {
+    BeforeAll {
+        $script:SavedModulePath = $env:PSModulePath
+        $env:PSModulePath = $ModulesRoot + [System.IO.Path]::PathSeparator + $env:PSModulePath
+        $script:Machine = New-TestMachine
+        $script:MachineEnvironment = Get-HardeningEnvironment $Machine
+        Write-Utf8File (Join-Path $Machine.Home '.npmrc') "strict-ssl=false`n"
+    }
+    AfterAll {
+        $env:PSModulePath = $SavedModulePath
+        if (-not $OnWindows) { & chmod -R u+rwx $Machine.Root 2>$null }
+        Remove-Item -LiteralPath $Machine.Root -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'discovery as the DSC v3 PowerShell adapter does it: the module whose manifest declares DscResourcesToExport, its script root module holding the [DscResource()] class' {
+        # Module folders whose <name>.psd1 mentions DscResourcesToExport, then the class resources parsed from the
+        # module's script root module: only NpmHardeningDsc qualifies; NpmHardening (a binary module) is not one.
+        $dscModules = @(foreach ($folder in Get-ChildItem -LiteralPath $ModulesRoot -Directory) {
+                $psd1 = @(Get-ChildItem -LiteralPath $folder.FullName -Recurse -Depth 2 -Filter "$($folder.Name).psd1")
+                if ($psd1 | Where-Object { Select-String -LiteralPath $_.FullName -Pattern '^[^#]*\bDscResourcesToExport\b' }) { $folder.Name }
+            })
+        $dscModules | Should -Be @('NpmHardeningDsc')
+        $listed = @(Get-Module -ListAvailable -Name NpmHardeningDsc)
+        $listed.Count | Should -Be 1
+        $listed[0].ModuleBase | Should -Be (Split-Path -Parent $DscManifestPath)
+        # Get-DscResource (PSDesiredStateConfiguration 2) reads the class resources of listed modules that show them here.
+        $listed[0].ExportedDscResources | Should -Be @('NpmHardening')
+        $rootModule = Join-Path $listed[0].ModuleBase $listed[0].RootModule
+        $tokens = $null; $errors = $null
+        $ast = [System.Management.Automation.Language.Parser]::ParseFile($rootModule, [ref] $tokens, [ref] $errors)
+        $resources = @($ast.FindAll({ param($n) $n -is [System.Management.Automation.Language.TypeDefinitionAst] -and @($n.Attributes | Where-Object { $_.TypeName.Name -eq 'DscResource' }).Count -gt 0 }, $false))
+        @($resources | ForEach-Object Name) | Should -Be @('NpmHardening')
+    }
+
+    It 'Invoke-DscResource''s way: a new runspace with "using module <manifest>" creates [NpmHardening], which loads NpmHardening by itself and answers Test' {
+        # PSDesiredStateConfiguration 2's Invoke-DscResource runs class resources this way, in a runspace of their own.
+        $script = "using module '$($DscManifestPath.Replace("'", "''"))'" + @'
+
+param($Environment)
+$resource = [NpmHardening]::new()
+$resource.Scope = 'User'; $resource.Target = '~'; $resource.Environment = $Environment
+$resource.Test()
+(Get-Module -Name NpmHardening).ModuleBase
+'@
+        $ps = [PowerShell]::Create([System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2())
+        try {
+            $out = $ps.AddScript($script).AddArgument($MachineEnvironment).Invoke()
+            $ps.Streams.Error | Should -BeNullOrEmpty
+        }
+        finally { $ps.Dispose() }
+        @($out).Count | Should -Be 2
+        $out[0] | Should -BeFalse -Because 'strict-ssl=false is not the Recommended baseline'
+        $out[1] | Should -Be (Split-Path -Parent $env:NPMH_MODULE_PATH)
+    }
+
+    It 'the DSC v3 adapter''s way: Import-Module NpmHardeningDsc by name, the class taken from the module''s scope' {
+        $ps = [PowerShell]::Create([System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2())
+        try {
+            $out = $ps.AddScript('param($Environment) $m = Import-Module NpmHardeningDsc -PassThru; $type = & $m { ''NpmHardening'' -as [type] }; $r = $type::new(); $r.Scope = ''User''; $r.Target = ''~''; $r.Environment = $Environment; $r.Get().Compliant').AddArgument($MachineEnvironment).Invoke()
+            $ps.Streams.Error | Should -BeNullOrEmpty
+        }
+        finally { $ps.Dispose() }
+        @($out) | Should -Be @($false)
     }
 }
 

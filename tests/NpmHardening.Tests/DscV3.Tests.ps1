@@ -1,13 +1,22 @@
 #Requires -Version 5.1
 # The DSC v3 command resource NpmHardening/Hardening: its manifest (NpmHardening.dsc.resource.json, with the
 # embedded instance schema) and its JSON contract, by running the command lines the manifest declares, as dsc
-# does: in the manifest's folder of the built module, with the instance as JSON on stdin. "pwsh" is run as this
-# PowerShell (pwsh, or `dotnet pwsh.dll` for the dotnet tool), which need not be on PATH.
+# does: in the manifest's folder of the built DSC module (NpmHardeningDsc), with the instance as JSON on stdin, and
+# with the built modules on PSModulePath, as installed modules are. "pwsh" is run as this PowerShell (pwsh, or
+# `dotnet pwsh.dll` for the dotnet tool), which need not be on PATH.
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestMachine.ps1')
     . (Join-Path $PSScriptRoot 'HardeningMachine.ps1')
-    $script:ModuleBase = Split-Path -Parent $env:NPMH_MODULE_PATH
+    # build.ps1 sets NPMH_DSC_MODULE_PATH; by hand, the DSC module sits beside the main one in out/.
+    $dscManifest = $env:NPMH_DSC_MODULE_PATH
+    if (-not $dscManifest) {
+        $versionFolder = Split-Path -Parent $env:NPMH_MODULE_PATH
+        $dscManifest = [System.IO.Path]::Combine((Split-Path -Parent (Split-Path -Parent $versionFolder)), 'NpmHardeningDsc', (Split-Path -Leaf $versionFolder), 'NpmHardeningDsc.psd1')
+    }
+    $script:ModuleBase = Split-Path -Parent $dscManifest
+    $script:SavedModulePath = $env:PSModulePath
+    $env:PSModulePath = (Split-Path -Parent (Split-Path -Parent $ModuleBase)) + [System.IO.Path]::PathSeparator + $env:PSModulePath
     $script:ManifestFile = Join-Path $ModuleBase 'NpmHardening.dsc.resource.json'
     $script:Manifest = Get-Content -LiteralPath $ManifestFile -Raw | ConvertFrom-Json
 
@@ -40,10 +49,16 @@ BeforeAll {
 
 }
 
+AfterAll {
+    $env:PSModulePath = $SavedModulePath
+}
+
 Describe 'DSC v3 resource manifest NpmHardening.dsc.resource.json' {
-    It 'ships in the built module with its script, as UTF-8 JSON' {
+    It 'ships in the built DSC module with its script, as UTF-8 JSON, and not in NpmHardening itself' {
         $ManifestFile | Should -Exist
         Join-Path $ModuleBase 'NpmHardening.dsc.ps1' | Should -Exist
+        Join-Path $ModuleBase 'NpmHardeningDsc.psd1' | Should -Exist
+        @(Get-ChildItem -LiteralPath (Split-Path -Parent $env:NPMH_MODULE_PATH) -Filter '*.dsc.*').Count | Should -Be 0
         $bytes = [System.IO.File]::ReadAllBytes($ManifestFile)
         ($bytes[0] -eq 0xEF) | Should -BeFalse
     }

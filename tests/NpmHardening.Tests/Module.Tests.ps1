@@ -85,6 +85,22 @@ Describe 'The built NpmHardening module' {
         $dependencies | Should -Not -Contain 'System.Management.Automation.dll'
     }
 
+    It 'loads nothing but itself: no nested module, no DSC resource (those are the NpmHardeningDsc module)' {
+        $Manifest.ContainsKey('NestedModules') | Should -BeFalse
+        $Manifest.ContainsKey('DscResourcesToExport') | Should -BeFalse
+        @(Get-ChildItem -LiteralPath $ModuleBase -Filter '*.psm1').Count | Should -Be 0
+        @($Module.NestedModules).Count | Should -Be 0
+        # A runspace of its own, as a fresh process would: importing NpmHardening leaves exactly one module loaded
+        # and no [NpmHardening] resource class.
+        $ps = [PowerShell]::Create()
+        try {
+            $loaded = $ps.AddScript('param($Path) Import-Module -Name $Path; @(Get-Module | ForEach-Object Name); [bool] (''NpmHardening'' -as [type])').AddArgument($ManifestPath).Invoke()
+            $ps.Streams.Error | Should -BeNullOrEmpty
+        }
+        finally { $ps.Dispose() }
+        @($loaded) | Should -Be @('NpmHardening', $false)
+    }
+
     It 'loads its format file' {
         foreach ($format in @($Manifest.FormatsToProcess)) {
             $path = Join-Path $ModuleBase $format

@@ -18,10 +18,12 @@ namespace NpmHardening.Engine.Rules
         /// <summary>Shorter values are too likely to be ordinary words to replace everywhere.</summary>
         private const int MinimumSecretLength = 6;
 
+        // Interpreted, not RegexOptions.Compiled: compiling emits and JIT-compiles code at first use, tens of
+        // milliseconds in every fresh process, for the few short texts one run scrubs.
         private static readonly Regex TokenInText = new Regex(
             @"npm_[0-9A-Za-z]{36}|(?<![0-9A-Za-z\\/{-])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![0-9A-Za-z\\/}-])",
-            RegexOptions.CultureInvariant | RegexOptions.Compiled);
-        private static readonly Regex UrlPassword = new Regex(@"(?<pre>[a-zA-Z][a-zA-Z0-9+.-]*://[^/@:\s'""]*:)(?<pass>[^/@\s'""]+)@", RegexOptions.CultureInvariant | RegexOptions.Compiled);
+            RegexOptions.CultureInvariant);
+        private static readonly Regex UrlPassword = new Regex(@"(?<pre>[a-zA-Z][a-zA-Z0-9+.-]*://[^/@:\s'""]*:)(?<pass>[^/@\s'""]+)@", RegexOptions.CultureInvariant);
 
         private readonly HashSet<string> _secrets = new HashSet<string>(StringComparer.Ordinal);
         private List<string>? _ordered;

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Reflection;
+using System.Runtime.InteropServices;
 
 namespace NpmHardening.Loading
 {
@@ -11,7 +12,9 @@ namespace NpmHardening.Loading
     /// <list type="bullet">
     /// <item>PowerShell 7 (.NET): an isolated <c>AssemblyLoadContext</c> named "NpmHardening" (see
     /// <see cref="IsolatedLoadContext"/>); only the assemblies this module's own DLL references directly (the
-    /// engine) are handed to the default context, everything they pull in stays private.</item>
+    /// engine) are handed to the default context, everything they pull in stays private. Where the build compiled
+    /// ReadyToRun images for this runtime and platform (<see cref="ReadyToRunFolderName"/>), those are loaded
+    /// instead of the IL files of the same name.</item>
     /// <item>Windows PowerShell 5.1 (.NET Framework): <c>AppDomain.AssemblyResolve</c>, answering only for
     /// names that exist in <c>Dependencies/</c>. .NET Framework binds strong-named assemblies by exact version,
     /// so two versions can live side by side; the handler also serves as the binding redirect that a
@@ -83,6 +86,32 @@ namespace NpmHardening.Loading
                     s_desktopHandler = null;
                 }
             }
+        }
+
+        /// <summary>
+        /// The subfolder of <c>Dependencies/</c> with ReadyToRun images for the running .NET and platform:
+        /// <c>net&lt;major&gt;.0-&lt;os&gt;-&lt;arch&gt;</c> (net10.0-linux-x64, net10.0-win-x64, …). ReadyToRun code is
+        /// compiled for one major .NET version, one OS and one processor; the same files also hold the IL, but
+        /// Windows PowerShell cannot load them, so they never replace the IL files in <c>Dependencies/</c> itself.
+        /// Null where the platform has no name here (the IL files are loaded).
+        /// </summary>
+        internal static string? ReadyToRunFolderName()
+        {
+            string? os = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "win"
+                : RuntimeInformation.IsOSPlatform(OSPlatform.Linux) ? "linux"
+                : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "osx"
+                : null;
+            string? architecture = RuntimeInformation.ProcessArchitecture switch
+            {
+                Architecture.X64 => "x64",
+                Architecture.Arm64 => "arm64",
+                Architecture.X86 => "x86",
+                Architecture.Arm => "arm",
+                _ => null,
+            };
+            if (os == null || architecture == null) return null;
+            // On .NET Core 3.0 and later, Environment.Version is the runtime's version (10.0.x on PowerShell 7.6).
+            return "net" + Environment.Version.Major + ".0-" + os + "-" + architecture;
         }
 
         /// <summary>Simple name → full path of every <c>*.dll</c> in <paramref name="directory"/>.</summary>

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Reflection;
-using System.Reflection.Emit;
 
 namespace NpmHardening.Loading
 {
@@ -15,11 +14,14 @@ namespace NpmHardening.Loading
     /// <para>An isolating context has to override <c>AssemblyLoadContext.Load</c>: without the override, a
     /// context first asks the default context, which hands out whatever version the session loaded before us
     /// when it is the same or newer (and with an older one fails, so that other resolvers get a say).
-    /// A netstandard2.0 assembly cannot subclass the type, so <see cref="Create"/> emits a one-method subclass
-    /// at run time whose <c>Load</c> calls back into <see cref="LoadPrivate"/>. If emitting is impossible, it
-    /// falls back to a plain context plus its <c>Resolving</c> event, which still isolates in the common case
-    /// (the dependency is not in the default context at all, or only in a lower version).</para>
-    /// <para>Which assemblies are private: every <c>*.dll</c> in <c>Dependencies/</c>, except those the
+    /// A netstandard2.0 assembly cannot subclass the type, so the subclass lives in
+    /// <c>Dependencies/NpmHardening.LoadContext.dll</c> (netcoreapp3.1, loaded into the default context): its
+    /// <c>Load</c> calls back into <see cref="LoadPrivate"/>. (Until issue 10 the module emitted that class at every
+    /// import; loading it precompiled is cheaper.) Without that file, <see cref="Create"/> falls back to a plain
+    /// context plus its <c>Resolving</c> event, which still isolates in the common case (the dependency is not in
+    /// the default context at all, or only in a lower version).</para>
+    /// <para>Which assemblies are private: every <c>*.dll</c> in <c>Dependencies/</c> (or its ReadyToRun image in
+    /// <c>Dependencies/net&lt;major&gt;.0-&lt;os&gt;-&lt;arch&gt;/</c>, when the build made one), except those the
     /// platform already provides in the same or a newer version (listed in the runtime's trusted platform
     /// assemblies: System.Memory, System.Buffers, …). Those must come from the default context, so that types
     /// like <c>ReadOnlySpan&lt;T&gt;</c> are the ones the rest of the process uses.</para>
@@ -31,8 +33,9 @@ namespace NpmHardening.Loading
     {
         private const BindingFlags AnyInstance = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
 
-        private static readonly object EmitGate = new object();
-        private static Type? s_emittedType;
+        /// <summary>The assembly (in <c>Dependencies/</c>) and type of the AssemblyLoadContext subclass.</summary>
+        internal const string SubclassAssemblyName = "NpmHardening.LoadContext";
+        private const string SubclassTypeName = "NpmHardening.Loading.CallbackLoadContext";
 
         private readonly Dictionary<string, string> _private;
         private readonly HashSet<string> _bridged;
@@ -49,7 +52,7 @@ namespace NpmHardening.Loading
         /// <summary>The AssemblyLoadContext instance (for diagnostics and tests).</summary>
         public object Context { get; private set; } = null!;
 
-        /// <summary>Whether the context overrides Load (emitted subclass) or relies on its Resolving event.</summary>
+        /// <summary>Whether the context overrides Load (the precompiled subclass) or relies on its Resolving event.</summary>
         public bool OverridesLoad { get; private set; }
 
         private IsolatedLoadContext(Dictionary<string, string> privateAssemblies, HashSet<string> bridged,
@@ -74,6 +77,16 @@ namespace NpmHardening.Loading
                 ?? throw new InvalidOperationException("AssemblyLoadContext.Resolving is not available.");
 
             var privateAssemblies = DependencyLoader.ListAssemblies(directory);
+            // ReadyToRun images the build made for this runtime and platform, from the same IL: same assembly, with
+            // precompiled code, so the first call does not wait for the JIT.
+            var readyToRun = DependencyLoader.ReadyToRunFolderName();
+            var readyToRunDirectory = readyToRun == null ? null : Path.Combine(directory, readyToRun);
+            if (readyToRunDirectory != null && Directory.Exists(readyToRunDirectory))
+            {
+                foreach (var image in DependencyLoader.ListAssemblies(readyToRunDirectory)) privateAssemblies[image.Key] = image.Value;
+            }
+            // The subclass's own assembly belongs to the default context, never to this one.
+            privateAssemblies.Remove(SubclassAssemblyName);
             RemovePlatformProvided(privateAssemblies);
 
             var bridged = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -86,7 +99,7 @@ namespace NpmHardening.Loading
             var loadCallback = new Func<AssemblyName, Assembly?>(isolated.LoadPrivate);
 
             object? context = null;
-            var subclass = EmitSubclass(alcType);
+            var subclass = FindSubclass(directory, alcType);
             if (subclass != null)
             {
                 context = Activator.CreateInstance(subclass, name, loadCallback);
@@ -199,126 +212,21 @@ namespace NpmHardening.Loading
         }
 
         /// <summary>
-        /// Emits <c>sealed class IsolatedLoadContext : AssemblyLoadContext { ctor(string name, Func&lt;AssemblyName,
-        /// Assembly&gt; load) : base(name, false); protected override Assembly Load(AssemblyName n) =&gt; load(n); }</c>.
-        /// netstandard2.0 has no AssemblyBuilder/TypeBuilder/ILGenerator, so the builders are driven through
-        /// reflection too (<see cref="Emitter"/>). Returns null when the runtime cannot emit code.
+        /// The AssemblyLoadContext subclass from <c>Dependencies/NpmHardening.LoadContext.dll</c>, loaded into the
+        /// default context; null when the file is missing or does not hold it.
         /// </summary>
-        private static Type? EmitSubclass(Type alcType)
+        private static Type? FindSubclass(string directory, Type alcType)
         {
-            lock (EmitGate)
+            try
             {
-                if (s_emittedType != null) return s_emittedType;
-                try
-                {
-                    var baseConstructor = alcType.GetConstructor(AnyInstance, null, new[] { typeof(string), typeof(bool) }, null);
-                    var baseLoad = alcType.GetMethod("Load", AnyInstance, null, new[] { typeof(AssemblyName) }, null);
-                    if (baseConstructor == null || baseLoad == null || !baseLoad.IsVirtual || baseLoad.IsFinal) return null;
-
-                    var callbackType = typeof(Func<AssemblyName, Assembly>);
-                    var emitter = new Emitter("NpmHardening.Loading.Emitted");
-                    var type = emitter.DefineType("NpmHardening.Loading.IsolatedLoadContext",
-                        TypeAttributes.Public | TypeAttributes.Sealed | TypeAttributes.Class | TypeAttributes.BeforeFieldInit, alcType);
-                    var callback = emitter.DefineField(type, "_load", callbackType, FieldAttributes.Private | FieldAttributes.InitOnly);
-
-                    var constructor = emitter.DefineConstructor(type, MethodAttributes.Public | MethodAttributes.HideBySig,
-                        new[] { typeof(string), callbackType });
-                    var il = emitter.GetILGenerator(constructor);
-                    emitter.Emit(il, OpCodes.Ldarg_0);
-                    emitter.Emit(il, OpCodes.Ldarg_1);
-                    emitter.Emit(il, OpCodes.Ldc_I4_0);
-                    emitter.Emit(il, OpCodes.Call, baseConstructor);
-                    emitter.Emit(il, OpCodes.Ldarg_0);
-                    emitter.Emit(il, OpCodes.Ldarg_2);
-                    emitter.Emit(il, OpCodes.Stfld, callback);
-                    emitter.Emit(il, OpCodes.Ret);
-
-                    var load = emitter.DefineMethod(type, "Load", MethodAttributes.Family | MethodAttributes.Virtual | MethodAttributes.HideBySig,
-                        typeof(Assembly), new[] { typeof(AssemblyName) });
-                    il = emitter.GetILGenerator(load);
-                    emitter.Emit(il, OpCodes.Ldarg_0);
-                    emitter.Emit(il, OpCodes.Ldfld, callback);
-                    emitter.Emit(il, OpCodes.Ldarg_1);
-                    emitter.Emit(il, OpCodes.Callvirt, callbackType.GetMethod("Invoke")!);
-                    emitter.Emit(il, OpCodes.Ret);
-                    emitter.DefineMethodOverride(type, load, baseLoad);
-
-                    s_emittedType = emitter.CreateType(type);
-                    return s_emittedType;
-                }
-                catch (Exception)
-                {
-                    return null;
-                }
+                var path = Path.Combine(directory, SubclassAssemblyName + ".dll");
+                if (!File.Exists(path)) return null;
+                var type = Assembly.LoadFrom(path).GetType(SubclassTypeName, throwOnError: false);
+                return type != null && alcType.IsAssignableFrom(type) ? type : null;
             }
-        }
-
-        /// <summary>Just enough of System.Reflection.Emit, by reflection, for <see cref="EmitSubclass"/>.</summary>
-        private sealed class Emitter
-        {
-            private readonly object _module;
-
-            public Emitter(string assemblyName)
+            catch (Exception)
             {
-                var core = typeof(object).Assembly;
-                var assemblyBuilder = core.GetType("System.Reflection.Emit.AssemblyBuilder", throwOnError: true)!;
-                var access = core.GetType("System.Reflection.Emit.AssemblyBuilderAccess", throwOnError: true)!;
-                var assembly = Call(assemblyBuilder, null, "DefineDynamicAssembly",
-                    new[] { typeof(AssemblyName), access }, new AssemblyName(assemblyName), Enum.Parse(access, "Run"));
-                _module = Call(assembly.GetType(), assembly, "DefineDynamicModule", new[] { typeof(string) }, assemblyName);
-            }
-
-            public object DefineType(string name, TypeAttributes attributes, Type parent) =>
-                Call(_module.GetType(), _module, "DefineType", new[] { typeof(string), typeof(TypeAttributes), typeof(Type) }, name, attributes, parent);
-
-            public FieldInfo DefineField(object type, string name, Type fieldType, FieldAttributes attributes) =>
-                (FieldInfo)Call(type.GetType(), type, "DefineField", new[] { typeof(string), typeof(Type), typeof(FieldAttributes) }, name, fieldType, attributes);
-
-            public ConstructorInfo DefineConstructor(object type, MethodAttributes attributes, Type[] parameters) =>
-                (ConstructorInfo)Call(type.GetType(), type, "DefineConstructor",
-                    new[] { typeof(MethodAttributes), typeof(CallingConventions), typeof(Type[]) }, attributes, CallingConventions.Standard, parameters);
-
-            public MethodInfo DefineMethod(object type, string name, MethodAttributes attributes, Type returnType, Type[] parameters) =>
-                (MethodInfo)Call(type.GetType(), type, "DefineMethod",
-                    new[] { typeof(string), typeof(MethodAttributes), typeof(Type), typeof(Type[]) }, name, attributes, returnType, parameters);
-
-            public void DefineMethodOverride(object type, MethodInfo body, MethodInfo declaration) =>
-                Invoke(type.GetType(), type, "DefineMethodOverride", new[] { typeof(MethodInfo), typeof(MethodInfo) }, body, declaration);
-
-            public Type? CreateType(object type) =>
-                Call(type.GetType(), type, "CreateTypeInfo", Type.EmptyTypes) as Type;
-
-            public object GetILGenerator(MemberInfo builder) =>
-                Call(builder.GetType(), builder, "GetILGenerator", Type.EmptyTypes);
-
-            public void Emit(object il, OpCode opCode) =>
-                Invoke(il.GetType(), il, "Emit", new[] { typeof(OpCode) }, opCode);
-
-            public void Emit(object il, OpCode opCode, ConstructorInfo constructor) =>
-                Invoke(il.GetType(), il, "Emit", new[] { typeof(OpCode), typeof(ConstructorInfo) }, opCode, constructor);
-
-            public void Emit(object il, OpCode opCode, MethodInfo method) =>
-                Invoke(il.GetType(), il, "Emit", new[] { typeof(OpCode), typeof(MethodInfo) }, opCode, method);
-
-            public void Emit(object il, OpCode opCode, FieldInfo field) =>
-                Invoke(il.GetType(), il, "Emit", new[] { typeof(OpCode), typeof(FieldInfo) }, opCode, field);
-
-            private static object Call(Type type, object? target, string name, Type[] parameterTypes, params object[] arguments) =>
-                Invoke(type, target, name, parameterTypes, arguments) ?? throw new InvalidOperationException(type.FullName + "." + name + " returned null.");
-
-            private static object? Invoke(Type type, object? target, string name, Type[] parameterTypes, params object[] arguments)
-            {
-                var flags = BindingFlags.Public | (target == null ? BindingFlags.Static : BindingFlags.Instance);
-                var method = type.GetMethod(name, flags, null, parameterTypes, null)
-                    ?? throw new MissingMethodException(type.FullName, name);
-                try
-                {
-                    return method.Invoke(target, arguments);
-                }
-                catch (TargetInvocationException e) when (e.InnerException != null)
-                {
-                    throw e.InnerException;
-                }
+                return null;
             }
         }
     }

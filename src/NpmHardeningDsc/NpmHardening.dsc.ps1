@@ -5,8 +5,8 @@
     instance given as JSON on stdin; writes the instance's state as one line of JSON on stdout.
 
 .DESCRIPTION
-    The same logic as the class-based DSC resource: an instance of [NpmHardening] from NpmHardeningDsc.psm1,
-    loaded with the module from this folder (the built module's folder; else the installed module by name).
+    The same logic as the class-based DSC resource: an instance of [NpmHardening] from NpmHardeningDsc.psm1, loaded
+    with the NpmHardeningDsc module from this folder (else the installed module by name), which loads NpmHardening.
 
     Input properties: scope (User|Global|Builtin|Project, default User), target ('~' = this account, default;
     '*' = all users; a home folder; for Project a project folder), baseline (Recommended|Strict|CI), settings
@@ -65,11 +65,12 @@ end {
         if ($json.Length -eq 0) { throw 'No input: pass the instance as JSON on stdin.' }
         $desired = $json | ConvertFrom-Json
 
-        $manifest = Join-Path $PSScriptRoot 'NpmHardening.psd1'
-        if (Test-Path -LiteralPath $manifest) { $module = Import-Module -Name $manifest -PassThru -ErrorAction Stop }
-        else { $module = Import-Module -Name NpmHardening -PassThru -ErrorAction Stop }
-        $dsc = @(@($module)[0].NestedModules | Where-Object { $_.Name -eq 'NpmHardeningDsc' })[0]
-        if ($null -eq $dsc) { throw 'NpmHardeningDsc.psm1 is not loaded with the NpmHardening module.' }
+        # The DSC module in this folder (the built or installed NpmHardeningDsc), else by name; it loads NpmHardening
+        # through its RequiredModules.
+        $manifest = Join-Path $PSScriptRoot 'NpmHardeningDsc.psd1'
+        if (Test-Path -LiteralPath $manifest) { $dsc = Import-Module -Name $manifest -PassThru -ErrorAction Stop }
+        else { $dsc = Import-Module -Name NpmHardeningDsc -PassThru -ErrorAction Stop }
+        $dsc = @($dsc | Where-Object { $_.Name -eq 'NpmHardeningDsc' })[0]
 
         $resource = & $dsc { [NpmHardening]::new() }
         $resource.Scope = [string] (Get-InputValue $desired 'scope' 'User')

@@ -29,8 +29,9 @@
     Test() and Get() throw, rather than answer, when the instance cannot be evaluated: an invalid Settings entry,
     a Target folder that does not exist, a file that cannot be read. A DSC engine reports that as an error.
 
-    Ships in the module folder and is loaded as a nested module (NpmHardening.psd1 NestedModules,
-    DscResourcesToExport). Windows PowerShell 5.1 compatible.
+    The root module of NpmHardeningDsc (NpmHardeningDsc.psd1: DscResourcesToExport, RequiredModules NpmHardening),
+    which ships beside NpmHardening, so that Import-Module NpmHardening does not compile this class. Windows
+    PowerShell 5.1 compatible.
 #>
 
 # One reason the instance is not in the desired state (Machine Configuration's Reasons convention).

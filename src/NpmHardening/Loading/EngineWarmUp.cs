@@ -1,0 +1,44 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using NpmHardening.Engine;
+
+namespace NpmHardening.Loading
+{
+    /// <summary>
+    /// Runs the engine's <see cref="Warmup.Prepare"/> (its catalogs, about 150 KB of embedded JSON, and the regular
+    /// expressions its types hold) on a thread-pool thread while PowerShell finishes importing the module (cmdlet
+    /// table, format and type files), so the first cmdlet of a fresh process finds them built. Intune and DSC start
+    /// a fresh process for every run. Nothing is read from disk or the environment; a cmdlet that needs something
+    /// before it is ready waits for it, and a failure is reported by that cmdlet exactly as without the warm-up.
+    /// </summary>
+    internal static class EngineWarmUp
+    {
+        private static int s_started;
+
+        /// <summary>Starts the warm-up once per process. Called by the module initializer after the dependency
+        /// resolver is in place (not inlined into it: this method's code names an engine type).</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        public static void Start()
+        {
+            if (Interlocked.Exchange(ref s_started, 1) != 0) return;
+            try
+            {
+                // Load the engine here, on the importing thread, so two threads never race to load it.
+                GC.KeepAlive(typeof(Warmup).Assembly);
+                ThreadPool.QueueUserWorkItem(_ => Prepare());
+            }
+            catch (Exception)
+            {
+                // No warm-up: the first cmdlet builds what it needs.
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void Prepare()
+        {
+            try { Warmup.Prepare(); }
+            catch (Exception) { /* the first cmdlet that needs it reports it */ }
+        }
+    }
+}
