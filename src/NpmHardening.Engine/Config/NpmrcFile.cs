@@ -24,6 +24,8 @@ namespace NpmHardening
         CommandCrash,
         NpmNotFound,
         NodeNotFound,
+        /// <summary>A FIFO, socket or device where a config file is expected: never opened, so the audit cannot block on it.</summary>
+        NotRegularFile,
     }
 
     /// <summary>A problem with a config file or environment entry, stated as what npm will do about it.</summary>
@@ -83,11 +85,20 @@ namespace NpmHardening.Engine.Config
                     issues.Add(new NpmConfigIssue(NpmConfigIssueKind.TooLargeToRead, path, null,
                         $"is {read.Length:N0} bytes, over the {MaxReadBytes / (1 << 20)} MiB NpmHardening reads; npm would read it whole. It was not audited.", true));
                     return new LoadResult(null, read.Status, issues);
+                case FileReadStatus.NotRegularFile:
+                    issues.Add(new NpmConfigIssue(NpmConfigIssueKind.NotRegularFile, path, null,
+                        $"was not audited: {read.Error}. npm would block or fail reading it; replace it with a regular file or remove it.", true));
+                    return new LoadResult(null, read.Status, issues);
                 case FileReadStatus.AccessDenied:
                 case FileReadStatus.IoError:
                     issues.Add(new NpmConfigIssue(NpmConfigIssueKind.Unreadable, path, null,
                         $"cannot be read ({read.Error}); npm running as this user ignores it without a warning.", true));
                     return new LoadResult(null, read.Status, issues);
+            }
+            if (read.Bytes == null)
+            {
+                issues.Add(new NpmConfigIssue(NpmConfigIssueKind.Unreadable, path, null, $"cannot be read ({read.Error ?? read.Status.ToString()}).", true));
+                return new LoadResult(null, read.Status, issues);
             }
 
             var bytes = read.Bytes!;

@@ -21,6 +21,8 @@ namespace NpmHardening.Engine.Credentials
         Utf16,
         FolderUnreadable,
         VariablesUnreadable,
+        /// <summary>A FIFO, socket or device where an npmrc was expected: not opened, so the scan cannot block on it.</summary>
+        NotRegularFile,
     }
 
     public sealed class TokenScanProblem
@@ -138,10 +140,18 @@ namespace NpmHardening.Engine.Credentials
                     Report(TokenScanProblemKind.TooLarge, path,
                         $"is {read.Length:N0} bytes, over the {MaxFileBytes >> 20} MiB an npmrc scan reads; it was not scanned. No real .npmrc is this large: look at what it is.", true);
                     yield break;
+                case FileReadStatus.NotRegularFile:
+                    Report(TokenScanProblemKind.NotRegularFile, path, $"was not scanned: {read.Error}.", true);
+                    yield break;
                 case FileReadStatus.AccessDenied:
                 case FileReadStatus.IoError:
                     Report(TokenScanProblemKind.Unreadable, path, $"cannot be read ({read.Error}); it was not scanned.", true);
                     yield break;
+            }
+            if (read.Bytes == null)
+            {
+                Report(TokenScanProblemKind.Unreadable, path, $"cannot be read ({read.Error ?? read.Status.ToString()}); it was not scanned.", true);
+                yield break;
             }
 
             var bytes = read.Bytes!;

@@ -23,7 +23,12 @@ namespace NpmHardening.Engine.Platform
             new FileReadResult(null, length, status, error);
     }
 
-    public enum FileReadStatus { Ok, NotFound, IsDirectory, AccessDenied, TooLarge, IoError }
+    public enum FileReadStatus
+    {
+        Ok, NotFound, IsDirectory, AccessDenied, TooLarge, IoError,
+        /// <summary>A FIFO, socket or device: never opened or read, because that could block forever.</summary>
+        NotRegularFile,
+    }
 
     /// <summary>
     /// Everything NpmHardening needs to know about the machine: environment, home folders, files, paths.
@@ -44,19 +49,19 @@ namespace NpmHardening.Engine.Platform
 
         string CurrentDirectory { get; }
 
-        /// <summary>stat(path).isFile(), following symlinks; false on any error.</summary>
+        /// <summary>stat(path).isFile(), following symlinks: a regular file (not a FIFO, socket or device); false on any error.</summary>
         bool FileExists(string path);
 
         /// <summary>stat(path).isDirectory(), following symlinks; false on any error.</summary>
         bool DirectoryExists(string path);
 
-        /// <summary>Reads a whole file, refusing files larger than <paramref name="maxBytes"/>.</summary>
+        /// <summary>Reads a whole regular file, refusing files larger than <paramref name="maxBytes"/> and special files (never blocks on them).</summary>
         FileReadResult ReadFile(string path, long maxBytes);
 
         /// <summary>A file's last write time and length (a cheap change stamp); null when it does not exist.</summary>
         (DateTime LastWriteUtc, long Length)? GetFileStamp(string path);
 
-        /// <summary>Opens a file for streaming reads; null when it cannot be opened.</summary>
+        /// <summary>Opens a regular file for streaming reads; null when it cannot be opened or is a FIFO, socket or device.</summary>
         System.IO.Stream? OpenRead(string path);
 
         /// <summary>The target of a symbolic link chain, fully resolved (realpath); the path itself when it is no link.</summary>

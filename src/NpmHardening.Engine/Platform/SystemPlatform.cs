@@ -47,7 +47,13 @@ namespace NpmHardening.Engine.Platform
 
         public bool FileExists(string path)
         {
-            try { return File.Exists(path); } catch { return false; }
+            try
+            {
+                // File.Exists is also true for a FIFO, socket or device, which npm's stat().isFile() is not
+                if (!IsWindows && RegularFile.IsRegular(path) is bool regular) return regular;
+                return File.Exists(path);
+            }
+            catch { return false; }
         }
 
         public bool DirectoryExists(string path)
@@ -55,37 +61,7 @@ namespace NpmHardening.Engine.Platform
             try { return Directory.Exists(path); } catch { return false; }
         }
 
-        public FileReadResult ReadFile(string path, long maxBytes)
-        {
-            try
-            {
-                using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.SequentialScan);
-                long length = fs.Length;
-                if (length > maxBytes) return FileReadResult.Failed(FileReadStatus.TooLarge, $"the file is {length:N0} bytes", length);
-                var buffer = new byte[length];
-                int read = 0;
-                while (read < buffer.Length)
-                {
-                    int n = fs.Read(buffer, read, buffer.Length - read);
-                    if (n == 0) break;
-                    read += n;
-                }
-                if (read != buffer.Length) Array.Resize(ref buffer, read);
-                return FileReadResult.Ok(buffer);
-            }
-            catch (FileNotFoundException) { return FileReadResult.Missing(); }
-            catch (DirectoryNotFoundException) { return FileReadResult.Missing(); }
-            catch (UnauthorizedAccessException e)
-            {
-                if (Directory.Exists(path)) return FileReadResult.Failed(FileReadStatus.IsDirectory, "the path is a directory");
-                return FileReadResult.Failed(FileReadStatus.AccessDenied, e.Message);
-            }
-            catch (IOException e)
-            {
-                if (Directory.Exists(path)) return FileReadResult.Failed(FileReadStatus.IsDirectory, "the path is a directory");
-                return FileReadResult.Failed(FileReadStatus.IoError, e.Message);
-            }
-        }
+        public FileReadResult ReadFile(string path, long maxBytes) => RegularFile.ReadAll(path, maxBytes);
 
         public (DateTime LastWriteUtc, long Length)? GetFileStamp(string path)
         {
@@ -102,7 +78,7 @@ namespace NpmHardening.Engine.Platform
 
         public Stream? OpenRead(string path)
         {
-            try { return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan); }
+            try { return RegularFile.Open(path, 1 << 16).Stream; }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is ArgumentException || e is NotSupportedException) { return null; }
         }
 

@@ -141,9 +141,10 @@ namespace NpmHardening.Engine.Remediation
             var list = new List<NpmHardeningBackup>();
             foreach (var file in Files.EnumerateFiles(Root, "*" + ManifestSuffix))
             {
-                string text;
-                try { text = File.ReadAllText(file, Encoding.UTF8); }
-                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException) { continue; }
+                // regular files only: a FIFO planted among the manifests must not block the listing
+                var read = RegularFile.ReadAll(file, 4 << 20);
+                if (read.Bytes == null) continue;
+                var text = new UTF8Encoding(false).GetString(read.Bytes).TrimStart('\uFEFF');
                 var backup = Parse(file, text);
                 if (backup == null) continue;
                 if (wanted != null && !string.Equals(backup.OriginalPath, wanted, comparison) && !string.Equals(backup.OriginalPath, wantedReal, comparison)) continue;

@@ -105,6 +105,8 @@ namespace NpmHardening.Engine.Remediation
                     return new NpmrcWriteException(NpmrcWriteError.AccessDenied, path, $"{path} cannot be read ({read.Error}); run as its owner or an administrator.");
                 case FileReadStatus.TooLarge:
                     return new NpmrcWriteException(NpmrcWriteError.ReadFailed, path, $"{path} is {read.Length:N0} bytes, larger than NpmHardening edits; check what it holds.");
+                case FileReadStatus.NotRegularFile:
+                    return new NpmrcWriteException(NpmrcWriteError.NotRegularFile, path, $"{path} was not opened: {read.Error}. Replace it with a regular file or remove it, then run again.");
                 default:
                     return new NpmrcWriteException(NpmrcWriteError.ReadFailed, path, $"{path} cannot be read ({read.Error}).");
             }

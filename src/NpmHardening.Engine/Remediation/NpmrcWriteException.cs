@@ -28,6 +28,10 @@ namespace NpmHardening.Engine.Remediation
         BackupFailed,
         /// <summary>No backup with that id (or for that file) exists, or its bytes no longer match the manifest.</summary>
         BackupNotFound,
+        /// <summary>A FIFO, socket or device where a config file is expected: never opened, so nothing blocks on it.</summary>
+        NotRegularFile,
+        /// <summary>The file is beyond what npm can meaningfully hold (size, lines, settings, line length; see NpmrcLimits).</summary>
+        LimitExceeded,
     }
 
     /// <summary>A file that could not be written, named in the message with what to do about it.</summary>
@@ -65,6 +69,8 @@ namespace NpmHardening.Engine.Remediation
             NpmrcWriteError.ReadFailed => "ReadError",
             NpmrcWriteError.BackupFailed => "WriteError",
             NpmrcWriteError.BackupNotFound => "ObjectNotFound",
+            NpmrcWriteError.NotRegularFile => "InvalidType",
+            NpmrcWriteError.LimitExceeded => "LimitsExceeded",
             _ => "NotSpecified",
         };
     }

@@ -108,7 +108,9 @@ namespace NpmHardening.Engine.Remediation
         {
             try
             {
-                using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
+                // a FIFO or device put in the file's place is refused, never opened for a blocking read
+                using var fs = RegularFile.OpenOrThrow(path, 1 << 16, FileShare.Read | FileShare.Delete);
+                if (fs == null) return null;
                 var buffer = new byte[fs.Length];
                 int read = 0;
                 while (read < buffer.Length)

@@ -194,6 +194,8 @@ namespace NpmHardening.Engine.Remediation
                 case FileReadStatus.TooLarge:
                     return Failed(target, null, options, new TokenProtectionException("NpmrcTooLarge", "LimitsExceeded", path,
                         $"{path} is {read.Length:N0} bytes, over the {MaxFileBytes >> 20} MiB Protect-NpmrcToken edits; no real .npmrc is that large. Check what it holds and remove any credential by hand."));
+                case FileReadStatus.NotRegularFile:
+                    return Failed(target, null, options, new NpmrcWriteException(NpmrcWriteError.NotRegularFile, path, $"{path} was not opened: {read.Error}; there is nothing to protect in it."));
                 case FileReadStatus.AccessDenied:
                     return Failed(target, null, options, new NpmrcWriteException(NpmrcWriteError.AccessDenied, path, $"{path} cannot be read ({read.Error}); run as its owner or an administrator."));
                 default:

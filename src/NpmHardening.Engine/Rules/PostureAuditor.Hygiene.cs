@@ -200,10 +200,11 @@ namespace NpmHardening.Engine.Rules
         {
             NpmConfigIssueKind.Utf16Encoded, NpmConfigIssueKind.NulBytes, NpmConfigIssueKind.InvalidUtf8, NpmConfigIssueKind.Unreadable,
             NpmConfigIssueKind.NotAFile, NpmConfigIssueKind.TooLargeToRead, NpmConfigIssueKind.ParserFailure, NpmConfigIssueKind.ExclusiveKeys,
+            NpmConfigIssueKind.NotRegularFile,
         };
 
         private static readonly NpmConfigIssueKind[] UnreadableKinds =
-            { NpmConfigIssueKind.Unreadable, NpmConfigIssueKind.NotAFile, NpmConfigIssueKind.TooLargeToRead };
+            { NpmConfigIssueKind.Unreadable, NpmConfigIssueKind.NotAFile, NpmConfigIssueKind.TooLargeToRead, NpmConfigIssueKind.NotRegularFile };
 
         private IEnumerable<NpmSecurityFinding> BrokenFiles(NpmSecurityRule rule)
         {
