@@ -60,7 +60,6 @@ namespace NpmHardening.Engine.Config
     public static class NpmConfigEntries
     {
         private static readonly Regex TokenInText = new Regex(@"npm_[0-9A-Za-z]{36}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", RegexOptions.CultureInvariant);
-        private static readonly Regex UrlWithPassword = new Regex(@"[a-zA-Z][a-zA-Z0-9+.-]*://[^/@:\s]*:[^/@\s]+@", RegexOptions.CultureInvariant);
 
         public static IEnumerable<NpmConfigEntry> Select(NpmConfigResolution resolution, NpmConfigEntryFilter filter)
         {
@@ -167,7 +166,7 @@ namespace NpmHardening.Engine.Config
         {
             switch (value)
             {
-                case string s: return TokenInText.IsMatch(s) || UrlWithPassword.IsMatch(s);
+                case string s: return TokenInText.IsMatch(s) || UrlPasswordFinder.First(s) != null;
                 case List<object?> list: return list.Any(ContainsSecret);
                 default: return false;
             }
@@ -175,7 +174,7 @@ namespace NpmHardening.Engine.Config
 
         private static string RedactInline(string text)
         {
-            var t = UrlWithPassword.Replace(text, m => m.Value.Substring(0, m.Value.IndexOf(':', m.Value.IndexOf("://", StringComparison.Ordinal) + 3) + 1) + "***@");
+            var t = UrlPasswordFinder.Replace(text, m => m.Prefix(text) + "***@");
             return TokenInText.Replace(t, m => NpmCredential.Redact(m.Value));
         }
 
@@ -183,8 +182,7 @@ namespace NpmHardening.Engine.Config
         {
             var m = TokenInText.Match(text);
             if (m.Success) return m.Value;
-            var u = UrlWithPassword.Match(text);
-            return u.Success ? u.Value : text;
+            return UrlPasswordFinder.First(text) is UrlPasswordMatch u ? u.Value(text) : text;
         }
 
         /// <summary>JS value → what PowerShell users expect: bool, int (or double), string, string[]/object[], DateTimeOffset.</summary>

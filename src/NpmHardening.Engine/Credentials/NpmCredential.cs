@@ -43,7 +43,6 @@ namespace NpmHardening.Engine.Credentials
         private static readonly Regex GranularShape = new Regex("^npm_[0-9A-Za-z]{36}$", RegexOptions.CultureInvariant);
         private static readonly Regex UuidShape = new Regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", RegexOptions.CultureInvariant);
         private static readonly Regex OnlyReferences = new Regex(@"^(?:\$\{[^${}?]+\??\})+$", RegexOptions.CultureInvariant);
-        private static readonly Regex UrlPassword = new Regex(@"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/@:\s]*:[^/@\s]+@", RegexOptions.CultureInvariant);
 
         /// <summary>True for keys whose values npm itself treats as secret (config.js isProtected, and _auth-like keys).</summary>
         public static bool IsSecretKey(string key)
@@ -116,7 +115,7 @@ namespace NpmHardening.Engine.Credentials
             var v = value.Trim();
             if (v.Length > 0 && OnlyReferences.IsMatch(v)) return NpmCredentialKind.EnvironmentReference;
             if (GranularShape.IsMatch(v)) return NpmCredentialKind.GranularToken;
-            if (UrlPassword.IsMatch(v)) return NpmCredentialKind.UrlWithPassword;
+            if (UrlPasswordAtStart(v) != null) return NpmCredentialKind.UrlWithPassword;
             var name = key;
             if (NpmHardening.Engine.Config.NerfDart.TrySplitKey(key, out _, out var scoped)) name = scoped;
             switch (name)
@@ -156,19 +155,16 @@ namespace NpmHardening.Engine.Credentials
         {
             var v = secret.Trim();
             if (v.Length > 0 && OnlyReferences.IsMatch(v)) return v; // a reference holds no secret
-            var m = UrlPassword.Match(v);
-            if (m.Success)
-            {
-                // keep scheme and user, hide the password
-                int schemeEnd = v.IndexOf("://", StringComparison.Ordinal) + 3;
-                int colon = v.IndexOf(':', schemeEnd);
-                int at = v.IndexOf('@', colon);
-                return v.Substring(0, colon + 1) + "***" + v.Substring(at);
-            }
+            // keep scheme and user, hide the password
+            if (UrlPasswordAtStart(v) is UrlPasswordMatch m) return v.Substring(0, m.PasswordStart) + "***" + v.Substring(m.At);
             if (v.StartsWith("npm_", StringComparison.Ordinal) && v.Length >= 12) return "npm_" + v.Substring(4, 2) + "…" + v.Substring(v.Length - 2);
             if (v.Length >= 16) return v.Substring(0, 2) + "…" + v.Substring(v.Length - 2);
             return v.Length == 0 ? "" : "***";
         }
+
+        /// <summary>A value that is a URL with a password from its first character (scheme://user:password@…).</summary>
+        private static UrlPasswordMatch? UrlPasswordAtStart(string v) =>
+            UrlPasswordFinder.First(v) is UrlPasswordMatch m && m.Start == 0 ? m : (UrlPasswordMatch?)null;
 
         /// <summary>First 12 hex digits of SHA-256 over the secret's UTF-8 bytes: equal secrets, equal fingerprints.</summary>
         public static string Fingerprint(string secret)

@@ -289,13 +289,10 @@ namespace NpmHardening.Engine.Rules
             }
         }
 
-        private static readonly Regex UrlPasswordShape = new Regex(@"[a-zA-Z][a-zA-Z0-9+.-]*://[^/@:\s]*:(?<pass>[^/@\s]+)@", RegexOptions.CultureInvariant | RegexOptions.Compiled);
-
         private static string? UrlPasswordOf(string? text)
         {
-            if (text == null || text.IndexOf('@') < 0 || text.IndexOf("://", StringComparison.Ordinal) < 0) return null;
-            var m = UrlPasswordShape.Match(text);
-            return m.Success ? m.Groups["pass"].Value : null;
+            if (text == null) return null;
+            return UrlPasswordFinder.First(text) is UrlPasswordMatch m ? m.Password(text) : null;
         }
 
         private List<PersistentVariable>? _persistent;
