@@ -364,14 +364,34 @@ namespace NpmHardening.Engine.Config
                 LoadObject(where, decoded.Values, file, decoded, null);
             }
 
-            /// <summary>#loadObject: expand ${VAR} in keys, type the values, warn on unknown keys.</summary>
+            /// <summary>
+            /// #loadObject: expand ${VAR} in keys, type the values, warn on unknown keys. A source whose references grow
+            /// beyond NpmrcLimits is not audited: its layer is emptied and the error names it.
+            /// </summary>
             public void LoadObject(NpmConfigLayer where, JsObject values, string source, IniDecodeResult? decoded, Dictionary<string, string>? variables)
+            {
+                Field.Budget = new ExpansionBudget();
+                try { LoadValues(where, values, source, decoded, variables); }
+                catch (NpmrcLimitException e)
+                {
+                    var layer = Layers[(int)where];
+                    layer.Clear();
+                    layer.Document = null;
+                    layer.Loaded = false;
+                    Unknowns.RemoveAll(u => u.Where == where);
+                    layer.SkipReason = "beyond NpmHardening's limits";
+                    Issues.Add(NpmrcFile.LimitIssue(source, e));
+                }
+                finally { Field.Budget = null; }
+            }
+
+            private void LoadValues(NpmConfigLayer where, JsObject values, string source, IniDecodeResult? decoded, Dictionary<string, string>? variables)
             {
                 var layer = Layers[(int)where];
                 foreach (var rawKey in values.Keys)
                 {
                     var raw = values[rawKey];
-                    var key = EnvExpansion.Replace(rawKey, Field.Environment);
+                    var key = EnvExpansion.Replace(rawKey, Field.Environment, Field.Budget);
                     var value = ConfigFieldParser.Parse(raw, key, Field);
                     var def = Definitions(rawKey);
                     if (def != null && def.Exclusive.Count > 0)

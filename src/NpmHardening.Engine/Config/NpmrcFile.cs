@@ -26,6 +26,8 @@ namespace NpmHardening
         NodeNotFound,
         /// <summary>A FIFO, socket or device where a config file is expected: never opened, so the audit cannot block on it.</summary>
         NotRegularFile,
+        /// <summary>Beyond what npm can meaningfully hold (lines, settings, line length, nesting, ${VAR} growth; see NpmrcLimits): not audited.</summary>
+        LimitExceeded,
     }
 
     /// <summary>A problem with a config file or environment entry, stated as what npm will do about it.</summary>
@@ -55,8 +57,8 @@ namespace NpmHardening.Engine.Config
     {
         /// <summary>Files above this are unusual for an .npmrc: reported, still read.</summary>
         public const long LargeFileBytes = 1L << 20;
-        /// <summary>Files above this are not read at all (memory safety); npm would still read them.</summary>
-        public const long MaxReadBytes = 64L << 20;
+        /// <summary>Files above this are not read at all (<see cref="NpmrcLimits.MaxFileBytes"/>); npm would still read them.</summary>
+        public const long MaxReadBytes = NpmrcLimits.MaxFileBytes;
 
         public sealed class LoadResult
         {
@@ -83,7 +85,7 @@ namespace NpmHardening.Engine.Config
                     return new LoadResult(null, read.Status, issues);
                 case FileReadStatus.TooLarge:
                     issues.Add(new NpmConfigIssue(NpmConfigIssueKind.TooLargeToRead, path, null,
-                        $"is {read.Length:N0} bytes, over the {MaxReadBytes / (1 << 20)} MiB NpmHardening reads; npm would read it whole. It was not audited.", true));
+                        $"is {read.Length:N0} bytes, over the {MaxReadBytes / (1 << 20)} MiB NpmHardening reads (no real .npmrc comes near it; npm would read it whole and slow down every command). It was not audited.", true));
                     return new LoadResult(null, read.Status, issues);
                 case FileReadStatus.NotRegularFile:
                     issues.Add(new NpmConfigIssue(NpmConfigIssueKind.NotRegularFile, path, null,
@@ -103,9 +105,22 @@ namespace NpmHardening.Engine.Config
 
             var bytes = read.Bytes!;
             Inspect(bytes, path, issues);
-            var document = NpmrcDocument.Parse(bytes, path);
-            return new LoadResult(document, read.Status, issues);
+            try
+            {
+                var document = NpmrcDocument.Parse(bytes, path);
+                return new LoadResult(document, read.Status, issues);
+            }
+            catch (NpmrcLimitException e)
+            {
+                issues.Add(LimitIssue(path, e));
+                return new LoadResult(null, read.Status, issues);
+            }
         }
+
+        /// <summary>The error for a source beyond <see cref="NpmrcLimits"/>: it was not audited, which never counts as compliant.</summary>
+        internal static NpmConfigIssue LimitIssue(string source, NpmrcLimitException e) =>
+            new NpmConfigIssue(NpmConfigIssueKind.LimitExceeded, source, e.Line,
+                e.Message + ": beyond anything npm can meaningfully use, so it was not audited (about_NpmHardening, LIMITS).", true);
 
         /// <summary>Encoding checks: what npm's UTF-8 decoding makes of these bytes.</summary>
         internal static void Inspect(byte[] bytes, string path, List<NpmConfigIssue> issues)

@@ -23,6 +23,8 @@ namespace NpmHardening.Engine.Credentials
         VariablesUnreadable,
         /// <summary>A FIFO, socket or device where an npmrc was expected: not opened, so the scan cannot block on it.</summary>
         NotRegularFile,
+        /// <summary>Beyond what npm can meaningfully hold (NpmrcLimits): only swept for token-shaped strings.</summary>
+        LimitExceeded,
     }
 
     public sealed class TokenScanProblem
@@ -48,8 +50,8 @@ namespace NpmHardening.Engine.Credentials
     /// </summary>
     public sealed class NpmTokenScanner
     {
-        /// <summary>Files above this are not read: no real .npmrc comes near it.</summary>
-        public const long MaxFileBytes = 8L << 20;
+        /// <summary>Files above this are not read: no real .npmrc comes near it (<see cref="NpmrcLimits.MaxFileBytes"/>).</summary>
+        public const long MaxFileBytes = NpmrcLimits.MaxFileBytes;
 
         private static readonly string[] AuthNames = { "_authToken", "_auth", "_password", "username", "certfile", "keyfile" };
         private readonly HashSet<string> _files;
@@ -155,7 +157,16 @@ namespace NpmHardening.Engine.Credentials
             }
 
             var bytes = read.Bytes!;
-            var document = Decode(path, bytes, out bool binary);
+            NpmrcDocument? document;
+            bool binary;
+            try { document = Decode(path, bytes, out binary); }
+            catch (NpmrcLimitException e)
+            {
+                Report(TokenScanProblemKind.LimitExceeded, path,
+                    $"{e.Message}: beyond anything npm can meaningfully use, so it was not parsed; only token-shaped strings were looked for in it.", true);
+                document = null;
+                binary = true;
+            }
             var file = new FileState(this, path);
             if (binary)
             {
@@ -167,6 +178,7 @@ namespace NpmHardening.Engine.Credentials
             }
 
             var local = registries ?? RegistriesIn(document!);
+            var budget = new ExpansionBudget();
             string? section = null;
             foreach (var line in document!.Lines)
             {
@@ -178,7 +190,15 @@ namespace NpmHardening.Engine.Credentials
                     continue;
                 }
                 if (line.Kind != NpmrcLineKind.Setting) continue;
-                var finding = JudgeLine(file, layer, context, scope, local, line, section);
+                NpmTokenFinding? finding = null;
+                NpmrcLimitException? limit = null;
+                try { finding = JudgeLine(file, layer, context, scope, local, line, section, budget); }
+                catch (NpmrcLimitException e) { limit = e; }
+                if (limit != null)
+                {
+                    Report(TokenScanProblemKind.LimitExceeded, path, $"{limit.Message}: the scan stopped at line {line.Number}.", true);
+                    yield break;
+                }
                 if (finding != null) yield return finding;
             }
         }
@@ -231,7 +251,7 @@ namespace NpmHardening.Engine.Credentials
         // ------------------------------------------------------------------------------------------ lines
 
         private NpmTokenFinding? JudgeLine(FileState file, string layer, string? context, VariableScope scope,
-            IReadOnlyDictionary<string, string> registries, NpmrcLine line, string? section)
+            IReadOnlyDictionary<string, string> registries, NpmrcLine line, string? section, ExpansionBudget budget)
         {
             var key = IniDecoder.Unsafe(line.RawKey!) as string;
             if (string.IsNullOrEmpty(key)) return null;
@@ -270,7 +290,7 @@ namespace NpmHardening.Engine.Credentials
             }
 
             if (kind == NpmCredentialKind.EnvironmentReference)
-                return JudgeReference(f, file, scope, registries, raw, name, where);
+                return JudgeReference(f, file, scope, registries, raw, name, where, budget);
 
             var secret = EnvExpansion.Replace(raw, _ => null); // a partial reference keeps its literal part
             f.Redacted = NpmCredential.Redact(secret);
@@ -408,7 +428,7 @@ namespace NpmHardening.Engine.Credentials
         };
 
         private NpmTokenFinding JudgeReference(NpmTokenFinding f, FileState file, VariableScope scope,
-            IReadOnlyDictionary<string, string> registries, string raw, string name, string where)
+            IReadOnlyDictionary<string, string> registries, string raw, string name, string where, ExpansionBudget budget)
         {
             f.Redacted = raw;
             var names = EnvExpansion.References(raw).Select(r => r.Name).ToList();
@@ -418,7 +438,7 @@ namespace NpmHardening.Engine.Credentials
             f.VariableSet = set;
             f.VariableSource = string.Join(", ", values.Where(v => v.Source != null).Select(v => v.Source).Distinct());
             if (f.VariableSource.Length == 0) f.VariableSource = null;
-            var expanded = EnvExpansion.Replace(raw, n => scope.Lookup(n).Value);
+            var expanded = EnvExpansion.Replace(raw, n => scope.Lookup(n).Value, budget);
             if (set)
             {
                 f.Fingerprint = NpmCredential.Fingerprint(expanded);

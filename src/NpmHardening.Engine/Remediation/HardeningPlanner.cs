@@ -114,6 +114,17 @@ namespace NpmHardening.Engine.Remediation
 
         private static HardeningPlan Build(HardeningTarget target, byte[]? bytes, PlanInputs inputs, NpmrcWriteException? problem)
         {
+            try { return BuildWithinLimits(target, bytes, inputs, problem); }
+            catch (NpmrcLimitException e)
+            {
+                // a file beyond what npm can meaningfully hold is never edited (nor fully read)
+                return BuildWithinLimits(target, bytes, inputs, new NpmrcWriteException(NpmrcWriteError.LimitExceeded, target.Path,
+                    $"{target.Path} {e.Message}: beyond anything npm can meaningfully use, so NpmHardening does not edit it. Check what it holds."));
+            }
+        }
+
+        private static HardeningPlan BuildWithinLimits(HardeningTarget target, byte[]? bytes, PlanInputs inputs, NpmrcWriteException? problem)
+        {
             var warnings = new List<PlanWarning>(inputs.SettingWarnings);
             var changes = new List<PlannedChange>();
             if (target.Scope == NpmHardeningScope.Builtin)
@@ -144,7 +155,8 @@ namespace NpmHardening.Engine.Remediation
 
             var field = inputs.Field;
             var rawKeys = new Dictionary<string, string>(StringComparer.Ordinal); // npm key (${VAR} expanded) -> key as written
-            foreach (var raw in decoded.Values.Keys) rawKeys[EnvExpansion.Replace(raw, field.Environment)] = raw;
+            var budget = new ExpansionBudget(); // the keys of one file may not grow beyond NpmrcLimits through ${VAR}
+            foreach (var raw in decoded.Values.Keys) rawKeys[EnvExpansion.Replace(raw, field.Environment, budget)] = raw;
 
             object? FileValue(string key, out bool set)
             {

@@ -206,6 +206,16 @@ namespace NpmHardening.Engine.Remediation
         /// <summary>Plans against the given bytes (the file's current content).</summary>
         public static TokenProtectionPlan PlanBytes(HardeningTarget target, byte[] bytes, TokenProtectionOptions options)
         {
+            try { return PlanWithinLimits(target, bytes, options); }
+            catch (NpmrcLimitException e)
+            {
+                return Failed(target, bytes, options, new TokenProtectionException("NpmrcLimitExceeded", "LimitsExceeded", target.Path,
+                    $"{target.Path} {e.Message}: beyond anything npm can meaningfully use, so Protect-NpmrcToken does not edit it. Check what it holds and remove any credential by hand."));
+            }
+        }
+
+        private static TokenProtectionPlan PlanWithinLimits(HardeningTarget target, byte[] bytes, TokenProtectionOptions options)
+        {
             if (target == null) throw new ArgumentNullException(nameof(target));
             if (bytes == null) throw new ArgumentNullException(nameof(bytes));
             if (options == null) throw new ArgumentNullException(nameof(options));
@@ -368,12 +378,13 @@ namespace NpmHardening.Engine.Remediation
         private static List<Found> FindCredentialLines(NpmrcDocument document, Func<string, string?>? env)
         {
             var result = new List<Found>();
+            var budget = new ExpansionBudget(); // the keys of one file may not grow beyond NpmrcLimits through ${VAR}
             foreach (var line in document.Lines)
             {
                 if (line.Kind == NpmrcLineKind.Section) break;
                 if (line.Kind != NpmrcLineKind.Setting || line.RawValue == null) continue;
                 if (!(IniDecoder.Unsafe(line.RawKey!) is string rawKey) || rawKey.EndsWith("[]", StringComparison.Ordinal)) continue;
-                var key = env != null ? EnvExpansion.Replace(rawKey, env) : rawKey;
+                var key = env != null ? EnvExpansion.Replace(rawKey, env, budget) : rawKey;
                 string setting;
                 string? registry = null;
                 if (NerfDart.TrySplitKey(key, out var scope, out var name)) { setting = name; registry = scope; }

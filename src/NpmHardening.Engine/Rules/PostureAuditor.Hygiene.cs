@@ -200,11 +200,12 @@ namespace NpmHardening.Engine.Rules
         {
             NpmConfigIssueKind.Utf16Encoded, NpmConfigIssueKind.NulBytes, NpmConfigIssueKind.InvalidUtf8, NpmConfigIssueKind.Unreadable,
             NpmConfigIssueKind.NotAFile, NpmConfigIssueKind.TooLargeToRead, NpmConfigIssueKind.ParserFailure, NpmConfigIssueKind.ExclusiveKeys,
-            NpmConfigIssueKind.NotRegularFile,
+            NpmConfigIssueKind.NotRegularFile, NpmConfigIssueKind.LimitExceeded,
         };
 
         private static readonly NpmConfigIssueKind[] UnreadableKinds =
-            { NpmConfigIssueKind.Unreadable, NpmConfigIssueKind.NotAFile, NpmConfigIssueKind.TooLargeToRead, NpmConfigIssueKind.NotRegularFile };
+            { NpmConfigIssueKind.Unreadable, NpmConfigIssueKind.NotAFile, NpmConfigIssueKind.TooLargeToRead, NpmConfigIssueKind.NotRegularFile,
+              NpmConfigIssueKind.LimitExceeded };
 
         private IEnumerable<NpmSecurityFinding> BrokenFiles(NpmSecurityRule rule)
         {

@@ -112,6 +112,7 @@ namespace NpmHardening.Commands
                 NpmConfigIssueKind.Unreadable => ErrorCategory.PermissionDenied,
                 NpmConfigIssueKind.NotAFile => ErrorCategory.InvalidType,
                 NpmConfigIssueKind.NotRegularFile => ErrorCategory.InvalidType,
+                NpmConfigIssueKind.LimitExceeded => ErrorCategory.LimitsExceeded,
                 NpmConfigIssueKind.TooLargeToRead => ErrorCategory.LimitsExceeded,
                 NpmConfigIssueKind.ExclusiveKeys => ErrorCategory.InvalidData,
                 _ => ErrorCategory.ParserError,
