@@ -63,7 +63,7 @@ namespace NpmHardening.Engine.Config
 
         public static IEnumerable<NpmConfigEntry> Select(NpmConfigResolution resolution, NpmConfigEntryFilter filter)
         {
-            var patterns = filter.Names != null && filter.Names.Count > 0 ? filter.Names.Select(WildcardToRegex).ToList() : null;
+            var patterns = filter.Names != null && filter.Names.Count > 0 ? filter.Names.Select(n => WildcardMatcher.PowerShell(n)).ToList() : null;
             bool wantDefaults = patterns != null || (filter.Layers?.Contains(NpmConfigLayer.Default) ?? false);
             var keys = resolution.Keys
                 .Where(k => patterns == null ? (wantDefaults || resolution.GetEffective(k)!.Layer != NpmConfigLayer.Default) : patterns.Any(p => p.IsMatch(k)))
@@ -90,7 +90,7 @@ namespace NpmHardening.Engine.Config
         }
 
         /// <summary>Whether <paramref name="pattern"/> (wildcards allowed) names any key the resolution or npm's definitions know.</summary>
-        public static bool Matches(string pattern, string key) => WildcardToRegex(pattern).IsMatch(key);
+        public static bool Matches(string pattern, string key) => WildcardMatcher.PowerShell(pattern).IsMatch(key);
 
         private static NpmConfigEntry ToEntry(NpmConfigResolution resolution, NpmConfigValue value, NpmConfigValue effective, bool isDefault)
         {
@@ -221,27 +221,6 @@ namespace NpmHardening.Engine.Config
                 case DateTimeOffset t: return t.ToString("o", CultureInfo.InvariantCulture);
                 default: return Js.Js.ToJson(value);
             }
-        }
-
-        private static Regex WildcardToRegex(string pattern)
-        {
-            var sb = new System.Text.StringBuilder("^");
-            for (int i = 0; i < pattern.Length; i++)
-            {
-                char c = pattern[i];
-                if (c == '`' && i + 1 < pattern.Length) { sb.Append(Regex.Escape(pattern[++i].ToString())); continue; }
-                if (c == '*') sb.Append(".*");
-                else if (c == '?') sb.Append('.');
-                else if (c == '[')
-                {
-                    int close = pattern.IndexOf(']', i + 1);
-                    if (close < 0) sb.Append("\\[");
-                    else { sb.Append('[').Append(pattern.Substring(i + 1, close - i - 1).Replace("\\", "\\\\")).Append(']'); i = close; }
-                }
-                else sb.Append(Regex.Escape(c.ToString()));
-            }
-            sb.Append('$');
-            return new Regex(sb.ToString(), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
         }
     }
 }
