@@ -1,9 +1,11 @@
 using System.Linq;
 using System.Text.RegularExpressions;
 using CsCheck;
+using NpmHardening.Engine.Config;
 using NpmHardening.Engine.Credentials;
 using NpmHardening.Engine.Rules;
 using NpmHardening.Engine.Tests.Platform;
+using NpmHardening.Engine.Tests.Rules;
 
 namespace NpmHardening.Engine.Tests.Pathological
 {
@@ -60,6 +62,22 @@ namespace NpmHardening.Engine.Tests.Pathological
         public void Needs_scheme_user_and_password(string text)
         {
             Assert.Equal(DescribeRegex(Plain, text), Describe(text, ""));
+        }
+
+        /// <summary>
+        /// A value of letters just inside the line limit, in the keys that reach every use of the expressions: Get-NpmConfig's
+        /// entries (secret detection and redaction), the audit (proxy and registry passwords, CA descriptions).
+        /// </summary>
+        [Fact]
+        public void A_value_of_letters_goes_through_entries_and_audit()
+        {
+            var letters = new string('a', NpmrcLimits.MaxLineBytes - 64);
+            var m = new PostureMachine(false);
+            m.User("proxy=" + letters + "://@", "registry=" + letters, "ca=" + letters, "k" + letters.Substring(0, 1000) + "=" + letters.Substring(1100));
+            var entries = SpecialFileTests.Finishes(() => NpmConfigEntries.Select(m.Resolve(), new NpmConfigEntryFilter { AllLayers = true }).ToList(), "Get-NpmConfig's entries");
+            Assert.True(entries.Any(e => e.Key == "proxy"), string.Join("; ", m.Resolve().Issues));
+            var findings = SpecialFileTests.Finishes(() => m.Audit(NpmBaseline.Strict), "the audit");
+            Assert.NotEmpty(findings);
         }
 
         /// <summary>1 MB of letters (with '@' and "://" where the old scans needed them): the old expressions took minutes for 400 KB.</summary>

@@ -130,6 +130,27 @@ namespace NpmHardening.Engine.Tests.Pathological
             Assert.False(SpecialFileTests.Finishes(() => AuditRun.ExemptsEverything(stars), "ExemptsEverything on 100,000 globstars"));
         }
 
+        private static readonly Regex OldPemBlock = new Regex(@"-----BEGIN CERTIFICATE-----(?<body>.*?)-----END CERTIFICATE-----", RegexOptions.Singleline | RegexOptions.CultureInvariant);
+
+        [Fact]
+        public void Pem_blocks_are_found_as_the_lazy_expression_found_them()
+        {
+            string[] pieces = { "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----", "MIIB", "\n", "-----", "x" };
+            Of(pieces, 10).Sample(t => string.Join("|", AuditRun.PemBodies(t)) ==
+                string.Join("|", OldPemBlock.Matches(t).Cast<Match>().Select(m => m.Groups["body"].Value)), iter: 20_000);
+        }
+
+        /// <summary>BEGIN after BEGIN without an END: the lazy expression rescanned to the end from each one.</summary>
+        [Fact]
+        public void A_megabyte_of_begin_lines_is_described_at_once()
+        {
+            var text = string.Concat(Enumerable.Repeat("-----BEGIN CERTIFICATE-----", (1 << 20) / 27));
+            var description = SpecialFileTests.Finishes(() => AuditRun.DescribeCertificates(new[] { text }), "DescribeCertificates");
+            Assert.Contains("1 certificate", description);
+            var empties = string.Concat(Enumerable.Repeat("-----BEGIN CERTIFICATE----------END CERTIFICATE-----", 20_000));
+            Assert.StartsWith("20000 certificates", SpecialFileTests.Finishes(() => AuditRun.DescribeCertificates(new[] { empties }), "20,000 empty blocks"));
+        }
+
         [Fact]
         public void Deep_braces_do_not_overflow_the_stack()
         {
