@@ -474,7 +474,9 @@ namespace NpmHardening.Engine.Config
                 foreach (var u in Unknowns)
                 {
                     bool fatal = npm12 && (u.Where == NpmConfigLayer.Cli || strict && u.Where != NpmConfigLayer.Env);
-                    var what = u.Unknown == u.Key ? $"\"{u.Key}\"" : $"\"{u.Unknown}\" ({u.Key})";
+                    // a value that lost its '=' makes the whole line the key: never quote a secret
+                    var key = Credentials.NpmCredential.RedactEmbedded(u.Key);
+                    var what = u.Unknown == u.Key ? $"\"{key}\"" : $"\"{Credentials.NpmCredential.RedactEmbedded(u.Unknown)}\" ({key})";
                     var outcome = fatal
                         ? $"npm {version} refuses to run (unknown {u.Where.ToString().ToLowerInvariant()} config{(u.Where == NpmConfigLayer.Cli ? "" : " with strict-npmrc=true")})."
                         : npm12

@@ -36,7 +36,7 @@ namespace NpmHardening
         public NpmConfigIssue(NpmConfigIssueKind kind, string source, int? line, string message, bool isError)
         {
             // Messages quote keys and values from the file; a malformed line can put a secret in the key position.
-            Kind = kind; Source = source; Line = line; Message = NpmHardening.Engine.Credentials.NpmCredential.RedactShapes(message); IsError = isError;
+            Kind = kind; Source = source; Line = line; Message = NpmHardening.Engine.Credentials.NpmCredential.RedactText(message); IsError = isError;
         }
 
         public NpmConfigIssueKind Kind { get; }

@@ -88,6 +88,78 @@ namespace NpmHardening.Engine.Credentials
             return UuidAnywhere.Replace(result, m => Redact(m.Value));
         }
 
+        /// <summary>Token shapes and URL passwords redacted from a message that quotes a file's keys or values.</summary>
+        public static string RedactText(string text)
+        {
+            var t = RedactShapes(text);
+            return t.IndexOf('@') < 0 ? t : UrlPasswordFinder.Replace(t, m => m.Prefix(t) + "***@", "'\"");
+        }
+
+        /// <summary>Names that, followed by a separator and more text inside a key, mean the text is a value that lost its '='.</summary>
+        private static readonly string[] CredentialNames = { "_authtoken", "authtoken", "_password", "password", "_auth", "token", "secret" };
+
+        /// <summary>
+        /// A key, section name or free-text value as it may be shown. A malformed line makes its whole text the key
+        /// (<c>//host/:_password hunter2</c>, <c>[_authToken=…]</c>) and a value can quote another line, so besides token
+        /// shapes this hides URL passwords (<c>scheme://user:pass@</c>, <c>//user:pass@</c>) and whatever follows a
+        /// credential name and a separator (<c>password: …</c>, <c>"_authToken":"…"</c>).
+        /// </summary>
+        public static string RedactEmbedded(string key)
+        {
+            if (string.IsNullOrEmpty(key)) return key;
+            var k = RedactShapes(key);
+            if (k.IndexOf('@') >= 0) k = RedactUserInfo(UrlPasswordFinder.Replace(k, m => m.Prefix(k) + "***@"));
+            return RedactAfterCredentialName(k);
+        }
+
+        /// <summary>"//user:pass@host" without a scheme (a nerf-dart key): the password hidden.</summary>
+        private static string RedactUserInfo(string text)
+        {
+            var sb = new StringBuilder(text.Length);
+            int copied = 0, from = 0;
+            while (true)
+            {
+                int slashes = text.IndexOf("//", from, StringComparison.Ordinal);
+                if (slashes < 0) break;
+                from = slashes + 2;
+                int colon = from;
+                while (colon < text.Length && text[colon] != ':' && text[colon] != '/' && text[colon] != '@' && !char.IsWhiteSpace(text[colon])) colon++;
+                if (colon >= text.Length || text[colon] != ':') continue;
+                int at = colon + 1;
+                while (at < text.Length && text[at] != '/' && text[at] != '@' && !char.IsWhiteSpace(text[at])) at++;
+                if (at >= text.Length || text[at] != '@' || at == colon + 1 || text.Substring(colon + 1, at - colon - 1) == "***") continue;
+                sb.Append(text, copied, colon + 1 - copied).Append("***");
+                copied = at;
+                from = at;
+            }
+            return copied == 0 ? text : sb.Append(text, copied, text.Length - copied).ToString();
+        }
+
+        private static string RedactAfterCredentialName(string key)
+        {
+            var lower = key.ToLowerInvariant();
+            int cut = -1;
+            foreach (var name in CredentialNames)
+            {
+                for (int at = lower.IndexOf(name, StringComparison.Ordinal); at >= 0; at = lower.IndexOf(name, at + 1, StringComparison.Ordinal))
+                {
+                    int end = at + name.Length;
+                    if (end >= key.Length || !IsSeparator(key[end])) continue;
+                    int rest = end;
+                    while (rest < key.Length && IsSeparator(key[rest])) rest++;
+                    if (rest >= key.Length) continue;
+                    if (cut < 0 || end < cut) cut = end;
+                    break;
+                }
+            }
+            if (cut < 0) return key;
+            int keep = cut;
+            while (keep < key.Length && IsSeparator(key[keep])) keep++;
+            return key.Substring(0, keep) + "***";
+        }
+
+        private static bool IsSeparator(char c) => char.IsWhiteSpace(c) || c == ':' || c == '=' || c == '"' || c == '\'' || c == ',' || c == ';';
+
         private static bool IsBase62(char c) => c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z';
 
         /// <summary>A variable whose name says it carries an npm credential, or whose value holds an npm token.</summary>

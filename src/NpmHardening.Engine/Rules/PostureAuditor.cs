@@ -270,6 +270,13 @@ namespace NpmHardening.Engine.Rules
                         if (secretKey) _scrubber.Add(text);
                         else _scrubber.Add(UrlPasswordOf(text));
                     }
+                    if (v.Value is JsObject || v.Value is List<object?>)
+                    {
+                        // a [section]'s values under credential keys, at any depth
+                        var nested = new List<string>();
+                        NpmConfigEntries.RedactStructure(v.Value, secretKey, nested, out _);
+                        foreach (var text in nested) _scrubber.Add(text);
+                    }
                 }
             }
             foreach (var kv in R.Environment)
