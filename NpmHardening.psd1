@@ -29,7 +29,6 @@
     VariablesToExport      = @()
 
     FormatsToProcess       = @('NpmHardening.format.ps1xml')
-    TypesToProcess         = @('NpmHardening.types.ps1xml')
     NestedModules          = @('NpmHardeningDsc.psm1')
     DscResourcesToExport   = @('NpmHardening')
 

@@ -79,8 +79,7 @@ namespace NpmHardening.Engine.Remediation
             Fingerprint = Fingerprint,
             BackupId = Action == NpmTokenProtectionAction.Skipped ? null : backupId,
             Message = Message,
-            Secret = Action == NpmTokenProtectionAction.Skipped ? null : NpmTokenProtection.ToSecureString(Secret),
-        };
+        }.WithSecret(Action == NpmTokenProtectionAction.Skipped ? null : Secret);
     }
 
     /// <summary>Why a file's tokens cannot be protected. Messages name the file and never hold a secret.</summary>
