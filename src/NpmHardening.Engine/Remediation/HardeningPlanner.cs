@@ -104,7 +104,8 @@ namespace NpmHardening.Engine.Remediation
                 case FileReadStatus.AccessDenied:
                     return new NpmrcWriteException(NpmrcWriteError.AccessDenied, path, $"{path} cannot be read ({read.Error}); run as its owner or an administrator.");
                 case FileReadStatus.TooLarge:
-                    return new NpmrcWriteException(NpmrcWriteError.ReadFailed, path, $"{path} is {read.Length:N0} bytes, larger than NpmHardening edits; check what it holds.");
+                    return new NpmrcWriteException(NpmrcWriteError.LimitExceeded, path,
+                        $"{path} is {read.Length:N0} bytes, over the {NpmrcFile.MaxReadBytes >> 20} MiB NpmHardening reads or edits (no real .npmrc comes near it); check what it holds.");
                 case FileReadStatus.NotRegularFile:
                     return new NpmrcWriteException(NpmrcWriteError.NotRegularFile, path, $"{path} was not opened: {read.Error}. Replace it with a regular file or remove it, then run again.");
                 default:

@@ -165,7 +165,7 @@ namespace NpmHardening.Engine.Remediation
     public static class TokenProtectionPlanner
     {
         /// <summary>Larger files are refused: no real .npmrc comes near it, and a secret in such a file needs a look by a person.</summary>
-        public const long MaxFileBytes = 4L << 20;
+        public const long MaxFileBytes = NpmrcLimits.MaxFileBytes;
 
         private static readonly UTF8Encoding Utf8 = new UTF8Encoding(false, false);
         private static readonly string[] CredentialSettings = { "_authToken", "_auth", "_password" };
