@@ -158,6 +158,8 @@ namespace NpmHardening.Engine.Config
                 return JsJson.TryParse(val, out var parsed) ? parsed : val;
             }
 
+            // most values hold no comment and no escape: the trimmed text itself, not a copy of it
+            if (val.IndexOf(';') < 0 && val.IndexOf('#') < 0 && val.IndexOf('\\') < 0) return val;
             var sb = new StringBuilder(val.Length);
             bool esc = false;
             foreach (var c in val)

@@ -31,7 +31,6 @@ namespace NpmHardening.Engine.Config
             Number = number;
             Content = content;
             Terminator = terminator;
-            Text = text;
             Kind = IniLineSyntax.Classify(text, out var key, out var rawValue, out var section);
             RawKey = key;
             RawValue = rawValue;
@@ -42,8 +41,13 @@ namespace NpmHardening.Engine.Config
         public int Number { get; }
         public byte[] Content { get; }
         public byte[] Terminator { get; }
-        /// <summary>The line decoded as npm decodes the file (UTF-8, invalid sequences as U+FFFD).</summary>
-        public string Text { get; }
+        /// <summary>
+        /// The line decoded as npm decodes the file (UTF-8, invalid sequences as U+FFFD). Decoded again on each use rather
+        /// than held: a document keeps its bytes and the parts npm reads (key, value), not a third copy of every line.
+        /// </summary>
+        public string Text => Utf8.GetString(Content);
+
+        private static readonly System.Text.UTF8Encoding Utf8 = new System.Text.UTF8Encoding(false, false);
         public NpmrcLineKind Kind { get; }
         /// <summary>For Setting lines: the text left of the first '=' (or the whole line), untrimmed.</summary>
         public string? RawKey { get; }

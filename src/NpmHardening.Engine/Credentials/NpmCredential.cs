@@ -115,7 +115,7 @@ namespace NpmHardening.Engine.Credentials
         /// <summary>"//user:pass@host" without a scheme (a nerf-dart key): the password hidden.</summary>
         private static string RedactUserInfo(string text)
         {
-            var sb = new StringBuilder(text.Length);
+            StringBuilder? sb = null;
             int copied = 0, from = 0;
             while (true)
             {
@@ -128,20 +128,19 @@ namespace NpmHardening.Engine.Credentials
                 int at = colon + 1;
                 while (at < text.Length && text[at] != '/' && text[at] != '@' && !char.IsWhiteSpace(text[at])) at++;
                 if (at >= text.Length || text[at] != '@' || at == colon + 1 || text.Substring(colon + 1, at - colon - 1) == "***") continue;
-                sb.Append(text, copied, colon + 1 - copied).Append("***");
+                (sb ??= new StringBuilder(text.Length)).Append(text, copied, colon + 1 - copied).Append("***");
                 copied = at;
                 from = at;
             }
-            return copied == 0 ? text : sb.Append(text, copied, text.Length - copied).ToString();
+            return sb == null ? text : sb.Append(text, copied, text.Length - copied).ToString();
         }
 
         private static string RedactAfterCredentialName(string key)
         {
-            var lower = key.ToLowerInvariant();
             int cut = -1;
             foreach (var name in CredentialNames)
             {
-                for (int at = lower.IndexOf(name, StringComparison.Ordinal); at >= 0; at = lower.IndexOf(name, at + 1, StringComparison.Ordinal))
+                for (int at = key.IndexOf(name, StringComparison.OrdinalIgnoreCase); at >= 0; at = key.IndexOf(name, at + 1, StringComparison.OrdinalIgnoreCase))
                 {
                     int end = at + name.Length;
                     if (end >= key.Length || !IsSeparator(key[end])) continue;
