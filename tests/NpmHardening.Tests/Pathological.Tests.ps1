@@ -7,7 +7,7 @@
 
 BeforeDiscovery {
     $script:Skip = ($PSVersionTable.PSEdition -eq 'Desktop') -or $IsWindows
-    $script:CaseNames = @('FIFO', 'socket', 'device', '5 MB line of letters', '1 MB values of letters', '9M keys', '1M keys in 7 MB',
+    $script:CaseNames = @('FIFO', 'socket', 'device', '5 MB line of letters', '1 MB values of letters', '7 MiB of long values', '9M keys', '1M keys in 7 MB',
         'deep ${ nesting', '${VAR} amplification', 'deep section')
 }
 

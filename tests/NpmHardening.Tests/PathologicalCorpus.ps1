@@ -93,6 +93,12 @@ function New-PathologicalCorpus {
         Write-Utf8File $m.UserNpmrc ("proxy=${letters}://@`nregistry=${letters}`n")
         Write-Utf8File (Join-Path $m.Project '.npmrc') ("ca=$letters`n")
     } @{}
+    # the most a file may hold: seven values of letters just inside the line limit, 7 MiB in all
+    Add-Case '7 MiB of long values' {
+        param($m)
+        $letters = New-Object string ([char] 'a'), (1MB - 64)
+        Write-Utf8File $m.UserNpmrc ((@('proxy', 'https-proxy', 'registry', 'ca', 'cafile', 'unknown-a', 'unknown-b') | ForEach-Object { "$_=$letters" }) -join "`n")
+    } @{}
     # 9 million short keys (63 MB, under the old 64 MiB limit): 4 base-36 characters, '=', '1', newline
     Add-Case '9M keys' {
         param($m) [NpmhPathologicalFiles]::Keys($m.UserNpmrc, 9000000, 4)
