@@ -76,19 +76,25 @@ namespace NpmHardening.Engine.Platform
                 using var fs = opened.Stream;
                 long length = fs.Length;
                 if (length > maxBytes) return FileReadResult.Failed(FileReadStatus.TooLarge, $"the file is {length:N0} bytes", length);
-                var buffer = new byte[length];
-                int read = 0;
-                while (read < buffer.Length)
-                {
-                    int n = fs.Read(buffer, read, buffer.Length - read);
-                    if (n == 0) break;
-                    read += n;
-                }
-                if (read != buffer.Length) Array.Resize(ref buffer, read);
-                return FileReadResult.Ok(buffer);
+                return FileReadResult.Ok(ReadToEnd(fs, length));
             }
             catch (UnauthorizedAccessException e) { return FileReadResult.Failed(FileReadStatus.AccessDenied, e.Message); }
             catch (IOException e) { return FileReadResult.Failed(FileReadStatus.IoError, e.Message); }
+        }
+
+        /// <summary>The file's bytes from the start: <paramref name="length"/> of them, fewer when it shrank meanwhile.</summary>
+        public static byte[] ReadToEnd(FileStream fs, long length)
+        {
+            var buffer = new byte[length];
+            int read = 0;
+            while (read < buffer.Length)
+            {
+                int n = fs.Read(buffer, read, buffer.Length - read);
+                if (n == 0) break;
+                read += n;
+            }
+            if (read != buffer.Length) Array.Resize(ref buffer, read);
+            return buffer;
         }
 
         /// <summary>stat(path) says regular file (links followed), as npm's <c>stat().isFile()</c>. Null: cannot tell (no shim).</summary>

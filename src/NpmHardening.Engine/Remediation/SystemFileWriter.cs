@@ -111,16 +111,7 @@ namespace NpmHardening.Engine.Remediation
                 // a FIFO or device put in the file's place is refused, never opened for a blocking read
                 using var fs = RegularFile.OpenOrThrow(path, 1 << 16, FileShare.Read | FileShare.Delete);
                 if (fs == null) return null;
-                var buffer = new byte[fs.Length];
-                int read = 0;
-                while (read < buffer.Length)
-                {
-                    int n = fs.Read(buffer, read, buffer.Length - read);
-                    if (n == 0) break;
-                    read += n;
-                }
-                if (read != buffer.Length) Array.Resize(ref buffer, read);
-                return buffer;
+                return RegularFile.ReadToEnd(fs, fs.Length);
             }
             catch (FileNotFoundException) { return null; }
             catch (DirectoryNotFoundException) { return null; }
