@@ -104,9 +104,30 @@ namespace NpmHardening.Engine.Credentials
                 if (layer.Source == null) continue;
                 if (layer.Layer != NpmConfigLayer.Builtin && layer.Layer != NpmConfigLayer.Global &&
                     layer.Layer != NpmConfigLayer.User && layer.Layer != NpmConfigLayer.Project) continue;
-                foreach (var f in ScanFileCore(layer.Source, layer.Layer.ToString(), context.Label, scope, registries)) yield return f;
+                foreach (var f in ScanFileCore(layer.Source, layer.Layer.ToString(), context.Label, scope, registries)) yield return Shown(f);
             }
-            foreach (var f in ScanVariables(context.Label, scope, registries)) yield return f;
+            foreach (var f in ScanVariables(context.Label, scope, registries)) yield return Shown(f);
+        }
+
+        /// <summary>
+        /// A finding as it may leave the scanner, once judged (and checked online, which needs the real scope): a key, a
+        /// variable name or a scope can hold a secret of its own (a line that lost its '=', <c>//user:pass@host/</c>), and
+        /// messages quote them.
+        /// </summary>
+        private static NpmTokenFinding Shown(NpmTokenFinding f)
+        {
+            var key = NpmCredential.RedactEmbedded(f.Key);
+            if (key != f.Key)
+            {
+                if (f.Message != null) f.Message = f.Message.Replace(f.Key, key);
+                if (f.Recommendation != null) f.Recommendation = f.Recommendation.Replace(f.Key, key);
+                f.Key = key;
+            }
+            if (f.Registry != null) f.Registry = NpmCredential.RedactEmbedded(f.Registry);
+            if (f.CheckedRegistry != null) f.CheckedRegistry = NpmCredential.RedactText(f.CheckedRegistry);
+            if (f.Message != null) f.Message = NpmCredential.RedactText(f.Message);
+            if (f.Recommendation != null) f.Recommendation = NpmCredential.RedactText(f.Recommendation);
+            return f;
         }
 
         /// <summary>One file given by path, read as npm would read it as a user or project config.</summary>
@@ -114,7 +135,7 @@ namespace NpmHardening.Engine.Credentials
         {
             if (path == null) throw new ArgumentNullException(nameof(path));
             _currentUser ??= new VariableScope(this, Environment, null);
-            return ScanFileCore(path, "File", context, _currentUser, null);
+            return ScanFileCore(path, "File", context, _currentUser, null).Select(Shown);
         }
 
         /// <summary>True when the file was already scanned in this run (then it is not reported again).</summary>
@@ -277,7 +298,7 @@ namespace NpmHardening.Engine.Credentials
                 Path = file.Path, Line = line.Number, Layer = layer, Source = $"{file.Path}:{line.Number}", Registry = registry,
                 Key = key, Kind = kind, Context = context,
             };
-            var where = section != null ? $" (inside [{section}], which npm does not apply)" : "";
+            var where = section != null ? $" (inside [{NpmCredential.RedactEmbedded(section)}], which npm does not apply)" : "";
 
             if (name == "username")
             {

@@ -245,7 +245,9 @@ namespace NpmHardening.Engine.Remediation
             if (options.OnlyLine is int only)
             {
                 var hit = found.FirstOrDefault(f => f.Line.Number == only);
-                if (hit == null || options.OnlyKey != null && hit.Key != options.OnlyKey && hit.RawKey != options.OnlyKey)
+                // a piped finding shows the key as it may be shown (a secret in a key is redacted)
+                if (hit == null || options.OnlyKey != null && hit.Key != options.OnlyKey && hit.RawKey != options.OnlyKey
+                                   && NpmCredential.RedactEmbedded(hit.Key) != options.OnlyKey)
                     return Failed(target, bytes, options, new TokenProtectionException("NpmrcTokenLineChanged", "ObjectNotFound", path,
                         $"Line {only} of {path} no longer sets {options.OnlyKey ?? "a credential"}; the file changed since it was checked. Run Test-NpmrcToken again."));
                 wanted.Add(hit);

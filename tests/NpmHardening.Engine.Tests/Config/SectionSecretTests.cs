@@ -86,6 +86,18 @@ namespace NpmHardening.Engine.Tests.Config
             Assert.NotNull(sec.Fingerprint);
         }
 
+        [Fact]
+        public void No_secret_leaves_through_token_findings()
+        {
+            var (m, canaries) = Plant(false);
+            var pw = Canary("pw9");
+            m.P.AddFile("/work/app/extra.npmrc", "//u:" + pw + "@host.example/:_authToken=" + Canary("opq5") + "\n[_password " + pw + "]\n_authToken=" + Canary("opq6") + "\n");
+            var scanner = new NpmTokenScanner(m.P) { IsCI = false };
+            var findings = new[] { m.UserNpmrc, m.ProjectNpmrc, "/work/app/extra.npmrc" }.SelectMany(f => scanner.ScanFile(f)).ToList();
+            Assert.NotEmpty(findings);
+            AssertClean(findings.SelectMany(f => Properties(f, $"token finding {f.Source}")), canaries.Append(pw).ToArray());
+        }
+
         [Theory]
         [InlineData("//host/:_password hunter2-hunter2", "//host/:_password ***")]
         [InlineData("_auth: c2VjcmV0Cg==", "_auth: ***")]
