@@ -31,7 +31,6 @@
     VariablesToExport      = @()
 
     FormatsToProcess       = @('NpmHardening.format.ps1xml')
-    TypesToProcess         = @('NpmHardening.types.ps1xml')
 
     PrivateData            = @{
         PSData = @{

@@ -18,7 +18,8 @@
                  the built module); ends with the line "N passed, N failed".
       Run        Build, then the default audit of this machine in a fresh PowerShell: Get-NpmSecurityPosture as a table.
       Bench      Build, then tests/NpmHardening.Benchmarks/Invoke-Benchmark.ps1 when it exists, then the tree-scan
-                 bench Invoke-TreeBenchmark.ps1 (-BenchPart Config or Tree runs one of them).
+                 bench Invoke-TreeBenchmark.ps1, then the pathological profiles Invoke-PathologicalBenchmark.ps1
+                 (-BenchPart Config, Tree or Pathological runs one of them).
       Package    Build (with ReadyToRun engines for every platform in $ReadyToRunAll unless -ReadyToRun says
                  otherwise), then out/NpmHardening.<version>.zip (NpmHardening/<version>/... and
                  NpmHardeningDsc/<version>/... inside).
@@ -41,8 +42,9 @@ param(
 
     [switch] $WindowsPowerShell,
 
-    # Bench only: which benchmarks to run (Config: Invoke-Benchmark.ps1; Tree: Invoke-TreeBenchmark.ps1).
-    [ValidateSet('All', 'Config', 'Tree')]
+    # Bench only: which benchmarks to run (Config: Invoke-Benchmark.ps1; Tree: Invoke-TreeBenchmark.ps1;
+    # Pathological: Invoke-PathologicalBenchmark.ps1).
+    [ValidateSet('All', 'Config', 'Tree', 'Pathological')]
     [string] $BenchPart = 'All',
 
     # Which platforms get a ReadyToRun engine for PowerShell 7 on .NET 10 (Dependencies/net10.0-<rid>/): Host (this
@@ -565,11 +567,16 @@ function Invoke-Bench {
     Write-Step 'Bench'
     $env:NPMH_MODULE_PATH = $ManifestOut
     $env:NPMH_REPO_ROOT = $Root
-    if ($BenchPart -ne 'Tree') { & $bench | Out-Host }
+    if ($BenchPart -eq 'All' -or $BenchPart -eq 'Config') { & $bench | Out-Host }
     $tree = Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' 'Invoke-TreeBenchmark.ps1'
-    if ($BenchPart -ne 'Config' -and (Test-Path -LiteralPath $tree)) {
+    if (($BenchPart -eq 'All' -or $BenchPart -eq 'Tree') -and (Test-Path -LiteralPath $tree)) {
         Write-Step 'Bench: tree scan'
         & $tree | Out-Host
+    }
+    $pathological = Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' 'Invoke-PathologicalBenchmark.ps1'
+    if (($BenchPart -eq 'All' -or $BenchPart -eq 'Pathological') -and (Test-Path -LiteralPath $pathological)) {
+        Write-Step 'Bench: pathological profiles'
+        & $pathological | Out-Host
     }
     return 0
 }

@@ -62,8 +62,9 @@ Describe 'Protect-NpmrcToken' {
         $r[0].Registry | Should -Be '//registry.npmjs.org/'
         $r[0].Kind | Should -Be 'GranularToken'
         $r[0].BackupId | Should -Not -BeNullOrEmpty
-        $r[0].Secret | Should -BeOfType [System.Security.SecureString]
-        [Net.NetworkCredential]::new('', $r[0].Secret).Password | Should -BeExactly $token
+        $r[0].HasSecret | Should -BeTrue
+        $r[0].GetSecret() | Should -BeOfType [System.Security.SecureString]
+        [Net.NetworkCredential]::new('', $r[0].GetSecret()).Password | Should -BeExactly $token
         [System.IO.File]::ReadAllText($npmrc) | Should -BeExactly "# mine`r`n//registry.npmjs.org/:_authToken = `${NPM_TOKEN} ; CI`r`nsave-exact=true"
         ($warns -join "`n") | Should -BeLike '*Set the environment variable NPM_TOKEN*'
         # the config engine reads the reference back, and expands it once the variable is set
@@ -89,7 +90,8 @@ Describe 'Protect-NpmrcToken' {
         $hash = (Get-FileHash -LiteralPath $npmrc).Hash
         $r = @(Protect-NpmrcToken -Path $npmrc -PassThru -Confirm:$false -WarningVariable warns -WarningAction SilentlyContinue)
         $r[0].Action | Should -Be 'Skipped'
-        $r[0].Secret | Should -BeNullOrEmpty
+        $r[0].HasSecret | Should -BeFalse
+        $r[0].GetSecret() | Should -BeNullOrEmpty
         ($warns -join "`n") | Should -BeLike '*granular access token*'
         (Get-FileHash -LiteralPath $npmrc).Hash | Should -Be $hash
     }
@@ -274,7 +276,13 @@ Describe 'Protect-NpmrcToken' {
         $results += @(Protect-NpmrcToken -Path $npmrc -PassThru -Confirm:$false -WarningAction SilentlyContinue)
         $xml = Join-Path $TestDrive 'out.xml'
         $results | Export-Clixml -LiteralPath $xml
+        # generic copies of every property: type data does not follow them, so the secret must not be a property at all
+        $copies = Join-Path $TestDrive 'copies.xml'
+        $results | Select-Object * | Export-Clixml -LiteralPath $copies
         $texts = @(
+            (Get-Content -LiteralPath $copies -Raw)
+            ($results | Select-Object * | ConvertTo-Json -Depth 5)
+            ([System.Management.Automation.PSSerializer]::Serialize($results, 5))
             $streams
             ($results | Format-List * | Out-String)
             ($results | Format-Table | Out-String)
@@ -290,8 +298,11 @@ Describe 'Protect-NpmrcToken' {
             }
         }
         $streams | Should -BeLike '*Set the environment variable NPM_TOKEN*'
-        (Import-Clixml -LiteralPath $xml)[-1].PSObject.Properties.Name | Should -Not -Contain 'Secret'
-        $results[-1].Secret | Should -Not -BeNullOrEmpty
+        foreach ($copy in (Import-Clixml -LiteralPath $xml)[-1], (Import-Clixml -LiteralPath $copies)[-1]) {
+            @($copy.PSObject.Properties | Where-Object { $_.Value -is [securestring] -or "$($_.TypeNameOfValue)" -match 'SecureString' }) | Should -BeNullOrEmpty
+        }
+        @($results[-1].PSObject.Properties | Where-Object { "$($_.TypeNameOfValue)" -match 'SecureString' }) | Should -BeNullOrEmpty
+        [Net.NetworkCredential]::new('', $results[-1].GetSecret()).Password | Should -BeExactly $token
     }
 
     It 'has help with examples and a table view' {

@@ -23,13 +23,26 @@ BeforeAll {
     $script:proxyPassword = 'pr0xy-' + [guid]::NewGuid().ToString('n').Substring(0, 10)
     $script:auth = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes("erin:$password"))
     $script:passwordB64 = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($password))
-    $script:Canaries = @($token, $uuid, $password, $proxyPassword, $auth, $passwordB64, $registryToken, 'canary-horse-battery')
+    # Secrets where npm does not use them but the file still holds them: inside [sections] (at any depth, in a section's
+    # name) and in lines that lost their '=' (the whole line becomes the key). None is token-shaped: only their position
+    # says they are secret.
+    $script:sectionOpaque = 'opq-section-' + [guid]::NewGuid().ToString('n').Substring(0, 16)
+    $script:sectionNameOpaque = 'opq-name-' + [guid]::NewGuid().ToString('n').Substring(0, 16)
+    $script:sectionPassword = 'sec-Pa55-' + [guid]::NewGuid().ToString('n').Substring(0, 12)
+    $script:sectionAuth = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes("sam:$sectionPassword"))
+    $script:malformedPassword = 'mal-Pa55-' + [guid]::NewGuid().ToString('n').Substring(0, 12)
+    $script:Canaries = @($token, $uuid, $password, $proxyPassword, $auth, $passwordB64, $registryToken, 'canary-horse-battery',
+        $sectionOpaque, $sectionNameOpaque, $sectionPassword, $sectionAuth, $malformedPassword)
 
     $userNpmrc = Join-Path $m.Home '.npmrc'
     Write-Utf8File $userNpmrc ("; planted canaries`n//registry.npmjs.org/:_authToken=$token`n//r.example.test/:_authToken=$uuid`n" +
         "_auth=$auth`n//r.example.test/:username=erin`n//r.example.test/:_password=$passwordB64`n" +
         "https-proxy=http://proxy-user:$proxyPassword@proxy.example.test:3128`nstrict-ssl=false`n# leftover $token`n" +
-        "@v:registry=$($V.Url)`n$($V.Scope):_authToken=$registryToken`n//127.0.0.1:$($closedPort)/:_authToken=$token`n")
+        "@v:registry=$($V.Url)`n$($V.Scope):_authToken=$registryToken`n//127.0.0.1:$($closedPort)/:_authToken=$token`n" +
+        "//r.example.test/:_password $malformedPassword`n" +
+        "[corp]`n//npm.corp.example/:_authToken=$sectionOpaque`n_auth=$sectionAuth`n_password=$([Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($sectionPassword)))`n" +
+        "proxy=http://sam:$sectionPassword@proxy.corp.example:3128`n[corp.nested]`npassword=$sectionPassword`n" +
+        "[//npm.corp.example/:_authToken=$sectionNameOpaque]`nx=1`n")
     Write-Utf8File (Join-Path $m.Prefix 'etc/npmrc') "//registry.npmjs.org/:_authToken=$token`n"
     Write-Utf8File (Join-Path $m.Project '.npmrc') "//registry.npmjs.org/:_authToken=$token`n$token`nignore-scripts=false`n"
     $sub = Join-Path $m.Project 'pkgs'

@@ -19,6 +19,8 @@ namespace NpmHardening.Engine.Config
         public string? Home { get; }
         public Func<string, string?> Environment { get; }
         public Func<string, NpmConfigDefinition?> Definitions { get; }
+        /// <summary>While one source loads: what its ${VAR} references may still add (NpmrcLimits); null outside a load.</summary>
+        internal ExpansionBudget? Budget { get; set; }
     }
 
     /// <summary>
@@ -72,7 +74,7 @@ namespace NpmHardening.Engine.Config
                 }
             }
 
-            f = EnvExpansion.Replace(f, context.Environment);
+            f = EnvExpansion.Replace(f, context.Environment, context.Budget);
 
             if (isDate) return JsDate.Parse(f);
 

@@ -119,12 +119,12 @@ namespace NpmHardening.Engine.Config
                     if (!(p is JsObject po)) { broken = true; break; }
                     var child = po[part];
                     // typeof null === 'object': npm then dereferences null and throws.
-                    if (child == null) { failure = $"section [{k}] nests under '{part}', which is null: npm's ini parser throws"; broken = true; break; }
+                    if (child == null) { failure = $"section [{Credentials.NpmCredential.RedactEmbedded(k)}] nests under '{Credentials.NpmCredential.RedactEmbedded(part)}', which is null: npm's ini parser throws"; broken = true; break; }
                     if (!(child is JsObject) && !(child is List<object?>)) { child = JsObject.CreateNullPrototype(); po[part] = child; }
                     p = child;
                 }
                 if (broken) continue;
-                if (p == null) { failure ??= $"section [{k}] nests under a null value: npm's ini parser throws"; continue; }
+                if (p == null) { failure ??= $"section [{Credentials.NpmCredential.RedactEmbedded(k)}] nests under a null value: npm's ini parser throws"; continue; }
                 if (!(p is JsObject target2)) continue;
                 if (ReferenceEquals(target2, output) && unescaped == last) continue;
                 target2[unescaped] = output[k];
@@ -158,6 +158,8 @@ namespace NpmHardening.Engine.Config
                 return JsJson.TryParse(val, out var parsed) ? parsed : val;
             }
 
+            // most values hold no comment and no escape: the trimmed text itself, not a copy of it
+            if (val.IndexOf(';') < 0 && val.IndexOf('#') < 0 && val.IndexOf('\\') < 0) return val;
             var sb = new StringBuilder(val.Length);
             bool esc = false;
             foreach (var c in val)

@@ -60,11 +60,10 @@ namespace NpmHardening.Engine.Config
     public static class NpmConfigEntries
     {
         private static readonly Regex TokenInText = new Regex(@"npm_[0-9A-Za-z]{36}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", RegexOptions.CultureInvariant);
-        private static readonly Regex UrlWithPassword = new Regex(@"[a-zA-Z][a-zA-Z0-9+.-]*://[^/@:\s]*:[^/@\s]+@", RegexOptions.CultureInvariant);
 
         public static IEnumerable<NpmConfigEntry> Select(NpmConfigResolution resolution, NpmConfigEntryFilter filter)
         {
-            var patterns = filter.Names != null && filter.Names.Count > 0 ? filter.Names.Select(WildcardToRegex).ToList() : null;
+            var patterns = filter.Names != null && filter.Names.Count > 0 ? filter.Names.Select(n => WildcardMatcher.PowerShell(n)).ToList() : null;
             bool wantDefaults = patterns != null || (filter.Layers?.Contains(NpmConfigLayer.Default) ?? false);
             var keys = resolution.Keys
                 .Where(k => patterns == null ? (wantDefaults || resolution.GetEffective(k)!.Layer != NpmConfigLayer.Default) : patterns.Any(p => p.IsMatch(k)))
@@ -91,7 +90,7 @@ namespace NpmHardening.Engine.Config
         }
 
         /// <summary>Whether <paramref name="pattern"/> (wildcards allowed) names any key the resolution or npm's definitions know.</summary>
-        public static bool Matches(string pattern, string key) => WildcardToRegex(pattern).IsMatch(key);
+        public static bool Matches(string pattern, string key) => WildcardMatcher.PowerShell(pattern).IsMatch(key);
 
         private static NpmConfigEntry ToEntry(NpmConfigResolution resolution, NpmConfigValue value, NpmConfigValue effective, bool isDefault)
         {
@@ -99,7 +98,7 @@ namespace NpmHardening.Engine.Config
             {
                 Key = value.Key,
                 Layer = value.Layer,
-                Source = value.EnvironmentVariable ?? value.Source,
+                Source = value.EnvironmentVariable != null ? NpmCredential.RedactEmbedded(value.EnvironmentVariable) : value.Source,
                 Line = value.Line,
                 IsDefault = isDefault,
                 IsEffective = ReferenceEquals(value, effective),
@@ -108,16 +107,33 @@ namespace NpmHardening.Engine.Config
                 Context = resolution.WorkingDirectory,
                 NpmVersion = resolution.Installation.NpmVersion,
             };
-            if (NerfDart.TrySplitKey(value.Key, out var scope, out _)) entry.Registry = scope;
-            // A token pasted on a line of its own is read by npm as a key set to true: the key is then the secret.
-            var shownKey = NpmCredential.RedactShapes(value.Key);
+            if (NerfDart.TrySplitKey(value.Key, out var scope, out _)) entry.Registry = NpmCredential.RedactEmbedded(scope);
+            // A token pasted on a line of its own is read by npm as a key set to true, a value that lost its '=' makes the
+            // whole line the key, and a [section] name can be any text: the key may then hold the secret.
+            var shownKey = NpmCredential.RedactEmbedded(value.Key);
             if (!ReferenceEquals(shownKey, value.Key) && shownKey != value.Key)
             {
                 entry.Key = shownKey;
                 entry.IsSecret = true;
                 entry.Fingerprint = NpmCredential.FindTokenShapes(value.Key).Select(NpmCredential.Fingerprint).FirstOrDefault();
                 entry.Redacted = shownKey;
-                entry.Value = Display(value.Value);
+                entry.Value = Display(ToPowerShell(value.Value));
+                return entry;
+            }
+
+            if (IsStructured(value.Value))
+            {
+                // a [section] (an object of its own keys and values, nested sections included) or a JSON object or array
+                // from a quoted value: shown as JSON with every secret inside redacted, at any depth
+                var secrets = new List<string>();
+                var redacted = RedactStructure(value.Value, NpmCredential.IsSecretKey(value.Key), secrets, out bool changed);
+                entry.Value = ToPowerShell(redacted);
+                if (changed)
+                {
+                    entry.IsSecret = true;
+                    entry.Redacted = Display(entry.Value);
+                    entry.Fingerprint = secrets.Count > 0 ? NpmCredential.Fingerprint(secrets[0]) : null;
+                }
                 return entry;
             }
 
@@ -163,28 +179,70 @@ namespace NpmHardening.Engine.Config
             return catalog.IsKnown(baseKey, version) || catalog.NerfDarts.Contains(baseKey);
         }
 
+        private static bool IsStructured(object? value) =>
+            value is JsObject || value is List<object?> list && list.Any(x => x is JsObject || x is List<object?>);
+
+        /// <summary>
+        /// A copy of a structured value with every secret redacted: strings under credential keys (at any depth; they are
+        /// collected in <paramref name="secrets"/>), token shapes and URL passwords in any other string, and keys that
+        /// carry a secret. Depth is bounded by NpmrcLimits.MaxNesting (sections) and JSON.parse's 512 levels.
+        /// </summary>
+        internal static object? RedactStructure(object? value, bool underSecretKey, List<string>? secrets, out bool changed)
+        {
+            changed = false;
+            switch (value)
+            {
+                case string s:
+                    if (underSecretKey)
+                    {
+                        if (s.Trim().Length == 0) return s;
+                        secrets?.Add(s);
+                        changed = true;
+                        return NpmCredential.Redact(s);
+                    }
+                    var inline = RedactInline(s);
+                    changed = inline != s;
+                    return inline;
+                case List<object?> list:
+                    var items = new List<object?>(list.Count);
+                    foreach (var item in list)
+                    {
+                        items.Add(RedactStructure(item, underSecretKey, secrets, out bool c));
+                        changed |= c;
+                    }
+                    return items;
+                case JsObject o:
+                    var copy = new JsObject();
+                    foreach (var k in o.Keys)
+                    {
+                        var shownKey = NpmCredential.RedactEmbedded(k);
+                        bool secretKey = underSecretKey || NpmCredential.IsSecretKey(k);
+                        copy[shownKey] = RedactStructure(o[k], secretKey, secrets, out bool c);
+                        changed |= c || shownKey != k;
+                    }
+                    return copy;
+                default:
+                    return value;
+            }
+        }
+
         private static bool ContainsSecret(object? value)
         {
             switch (value)
             {
-                case string s: return TokenInText.IsMatch(s) || UrlWithPassword.IsMatch(s);
+                case string s: return NpmCredential.RedactEmbedded(s) != s;
                 case List<object?> list: return list.Any(ContainsSecret);
                 default: return false;
             }
         }
 
-        private static string RedactInline(string text)
-        {
-            var t = UrlWithPassword.Replace(text, m => m.Value.Substring(0, m.Value.IndexOf(':', m.Value.IndexOf("://", StringComparison.Ordinal) + 3) + 1) + "***@");
-            return TokenInText.Replace(t, m => NpmCredential.Redact(m.Value));
-        }
+        private static string RedactInline(string text) => NpmCredential.RedactEmbedded(text);
 
         private static string ExtractSecret(string text)
         {
             var m = TokenInText.Match(text);
             if (m.Success) return m.Value;
-            var u = UrlWithPassword.Match(text);
-            return u.Success ? u.Value : text;
+            return UrlPasswordFinder.First(text) is UrlPasswordMatch u ? u.Value(text) : text;
         }
 
         /// <summary>JS value → what PowerShell users expect: bool, int (or double), string, string[]/object[], DateTimeOffset.</summary>
@@ -202,7 +260,7 @@ namespace NpmHardening.Engine.Config
                     if (list.All(x => x is string)) return list.Cast<string>().ToArray();
                     return list.Select(ToPowerShell).ToArray();
                 case JsDate date: return date.Time;
-                case JsObject o: return Js.Js.ToJson(o);
+                case JsObject o: return Js.Js.ToJson(RedactStructure(o, false, null, out _)); // never a secret inside a section
                 default: return value;
             }
         }
@@ -221,29 +279,10 @@ namespace NpmHardening.Engine.Config
                 case long l: return l.ToString(CultureInfo.InvariantCulture);
                 case double d: return Js.Js.NumberToString(d);
                 case DateTimeOffset t: return t.ToString("o", CultureInfo.InvariantCulture);
+                case JsObject o: return (string)ToPowerShell(o)!;
+                case List<object?> list: return Display(ToPowerShell(list));
                 default: return Js.Js.ToJson(value);
             }
-        }
-
-        private static Regex WildcardToRegex(string pattern)
-        {
-            var sb = new System.Text.StringBuilder("^");
-            for (int i = 0; i < pattern.Length; i++)
-            {
-                char c = pattern[i];
-                if (c == '`' && i + 1 < pattern.Length) { sb.Append(Regex.Escape(pattern[++i].ToString())); continue; }
-                if (c == '*') sb.Append(".*");
-                else if (c == '?') sb.Append('.');
-                else if (c == '[')
-                {
-                    int close = pattern.IndexOf(']', i + 1);
-                    if (close < 0) sb.Append("\\[");
-                    else { sb.Append('[').Append(pattern.Substring(i + 1, close - i - 1).Replace("\\", "\\\\")).Append(']'); i = close; }
-                }
-                else sb.Append(Regex.Escape(c.ToString()));
-            }
-            sb.Append('$');
-            return new Regex(sb.ToString(), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
         }
     }
 }

@@ -64,6 +64,13 @@ namespace NpmHardening.Engine.Config
         public bool TryGet(string key, out NpmConfigValue value) => _values.TryGetValue(key, out value!);
         public bool Contains(string key) => _values.ContainsKey(key);
 
+        /// <summary>Forgets every value (a source beyond NpmrcLimits is not audited at all).</summary>
+        internal void Clear()
+        {
+            _values.Clear();
+            _order.Clear();
+        }
+
         internal void Set(NpmConfigValue value)
         {
             if (!_values.ContainsKey(value.Key)) _order.Add(value.Key);

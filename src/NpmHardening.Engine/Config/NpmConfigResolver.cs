@@ -514,14 +514,34 @@ namespace NpmHardening.Engine.Config
                 LoadObject(where, decoded.Values, file, decoded, null);
             }
 
-            /// <summary>#loadObject: expand ${VAR} in keys, type the values, warn on unknown keys.</summary>
+            /// <summary>
+            /// #loadObject: expand ${VAR} in keys, type the values, warn on unknown keys. A source whose references grow
+            /// beyond NpmrcLimits is not audited: its layer is emptied and the error names it.
+            /// </summary>
             public void LoadObject(NpmConfigLayer where, JsObject values, string source, IniDecodeResult? decoded, Dictionary<string, string>? variables)
+            {
+                Field.Budget = new ExpansionBudget();
+                try { LoadValues(where, values, source, decoded, variables); }
+                catch (NpmrcLimitException e)
+                {
+                    var layer = Layers[(int)where];
+                    layer.Clear();
+                    layer.Document = null;
+                    layer.Loaded = false;
+                    Unknowns.RemoveAll(u => u.Where == where);
+                    layer.SkipReason = "beyond NpmHardening's limits";
+                    Issues.Add(NpmrcFile.LimitIssue(source, e));
+                }
+                finally { Field.Budget = null; }
+            }
+
+            private void LoadValues(NpmConfigLayer where, JsObject values, string source, IniDecodeResult? decoded, Dictionary<string, string>? variables)
             {
                 var layer = Layers[(int)where];
                 foreach (var rawKey in values.Keys)
                 {
                     var raw = values[rawKey];
-                    var key = EnvExpansion.Replace(rawKey, Field.Environment);
+                    var key = EnvExpansion.Replace(rawKey, Field.Environment, Field.Budget);
                     var value = ConfigFieldParser.Parse(raw, key, Field);
                     var def = Definitions(rawKey);
                     if (def != null && def.Exclusive.Count > 0)
@@ -600,7 +620,9 @@ namespace NpmHardening.Engine.Config
                 foreach (var u in Unknowns)
                 {
                     bool fatal = npm12 && (u.Where == NpmConfigLayer.Cli || strict && u.Where != NpmConfigLayer.Env);
-                    var what = u.Unknown == u.Key ? $"\"{u.Key}\"" : $"\"{u.Unknown}\" ({u.Key})";
+                    // a value that lost its '=' makes the whole line the key: never quote a secret
+                    var key = Credentials.NpmCredential.RedactEmbedded(u.Key);
+                    var what = u.Unknown == u.Key ? $"\"{key}\"" : $"\"{Credentials.NpmCredential.RedactEmbedded(u.Unknown)}\" ({key})";
                     var outcome = fatal
                         ? $"npm {version} refuses to run (unknown {u.Where.ToString().ToLowerInvariant()} config{(u.Where == NpmConfigLayer.Cli ? "" : " with strict-npmrc=true")})."
                         : npm12

@@ -31,7 +31,6 @@ namespace NpmHardening.Engine.Config
             Number = number;
             Content = content;
             Terminator = terminator;
-            Text = text;
             Kind = IniLineSyntax.Classify(text, out var key, out var rawValue, out var section);
             RawKey = key;
             RawValue = rawValue;
@@ -42,8 +41,13 @@ namespace NpmHardening.Engine.Config
         public int Number { get; }
         public byte[] Content { get; }
         public byte[] Terminator { get; }
-        /// <summary>The line decoded as npm decodes the file (UTF-8, invalid sequences as U+FFFD).</summary>
-        public string Text { get; }
+        /// <summary>
+        /// The line decoded as npm decodes the file (UTF-8, invalid sequences as U+FFFD). Decoded again on each use rather
+        /// than held: a document keeps its bytes and the parts npm reads (key, value), not a third copy of every line.
+        /// </summary>
+        public string Text => Utf8.GetString(Content);
+
+        private static readonly System.Text.UTF8Encoding Utf8 = new System.Text.UTF8Encoding(false, false);
         public NpmrcLineKind Kind { get; }
         /// <summary>For Setting lines: the text left of the first '=' (or the whole line), untrimmed.</summary>
         public string? RawKey { get; }
@@ -78,22 +82,61 @@ namespace NpmHardening.Engine.Config
 
         public static NpmrcDocument Parse(string text, string? path = null) => Parse(Utf8.GetBytes(text), path);
 
+        /// <summary>
+        /// Splits the bytes into lines. Throws <see cref="NpmrcLimitException"/> as soon as the document goes beyond
+        /// <see cref="NpmrcLimits"/> (size, lines, settings, line length, nesting), before anything larger is built.
+        /// </summary>
         public static NpmrcDocument Parse(byte[] bytes, string? path = null)
         {
             if (bytes == null) throw new ArgumentNullException(nameof(bytes));
+            if (bytes.LongLength > NpmrcLimits.MaxFileBytes)
+                throw new NpmrcLimitException(NpmrcLimit.FileSize, null,
+                    $"is {bytes.LongLength:N0} bytes, over the {NpmrcLimits.MaxFileBytes >> 20} MiB limit");
             var lines = new List<NpmrcLine>();
-            int start = 0, number = 1;
+            int start = 0, number = 1, settings = 0;
             for (int i = 0; i < bytes.Length; i++)
             {
                 byte b = bytes[i];
-                if (b != (byte)'\n' && b != (byte)'\r') continue;
+                if (b != (byte)'\n' && b != (byte)'\r')
+                {
+                    if (i - start >= NpmrcLimits.MaxLineBytes) throw LineTooLong(number);
+                    continue;
+                }
                 int termLength = b == (byte)'\r' && i + 1 < bytes.Length && bytes[i + 1] == (byte)'\n' ? 2 : 1;
-                lines.Add(MakeLine(bytes, start, i - start, termLength, number++));
+                Add(lines, MakeLine(bytes, start, i - start, termLength, number++), ref settings);
                 i += termLength - 1;
                 start = i + 1;
             }
-            if (start < bytes.Length) lines.Add(MakeLine(bytes, start, bytes.Length - start, 0, number));
+            if (start < bytes.Length) Add(lines, MakeLine(bytes, start, bytes.Length - start, 0, number), ref settings);
             return new NpmrcDocument(lines, path);
+        }
+
+        private static void Add(List<NpmrcLine> lines, NpmrcLine line, ref int settings)
+        {
+            if (line.Number > NpmrcLimits.MaxLines)
+                throw new NpmrcLimitException(NpmrcLimit.Lines, line.Number, $"has more than {NpmrcLimits.MaxLines:N0} lines (the limit)");
+            if (line.Kind == NpmrcLineKind.Setting || line.Kind == NpmrcLineKind.Section)
+            {
+                if (++settings > NpmrcLimits.MaxSettings)
+                    throw new NpmrcLimitException(NpmrcLimit.Settings, line.Number,
+                        $"sets more than {NpmrcLimits.MaxSettings:N0} keys and sections (the limit)");
+                var name = line.Kind == NpmrcLineKind.Section ? line.SectionName! : line.RawKey!;
+                if (Count(name, '.') >= NpmrcLimits.MaxNesting)
+                    throw new NpmrcLimitException(NpmrcLimit.Nesting, line.Number,
+                        $"names a key or section of more than {NpmrcLimits.MaxNesting} dot-separated parts (the limit), which npm's ini parser would nest that deep");
+            }
+            lines.Add(line);
+        }
+
+        private static NpmrcLimitException LineTooLong(int number) =>
+            new NpmrcLimitException(NpmrcLimit.LineLength, number,
+                $"has a line longer than {NpmrcLimits.MaxLineBytes >> 20} MiB (the limit; the longest real value, an inline CA bundle, is about 220 KB)");
+
+        private static int Count(string text, char c)
+        {
+            int n = 0;
+            foreach (var ch in text) if (ch == c) n++;
+            return n;
         }
 
         private static NpmrcLine MakeLine(byte[] bytes, int start, int length, int termLength, int number)

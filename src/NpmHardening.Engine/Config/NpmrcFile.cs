@@ -32,6 +32,10 @@ namespace NpmHardening
         EmptyHome,
         /// <summary>Whether the project is a workspace could not be decided (unmodelled glob syntax, a walk too large).</summary>
         WorkspaceUndecided,
+        /// <summary>A FIFO, socket or device where a config file is expected: never opened, so the audit cannot block on it.</summary>
+        NotRegularFile,
+        /// <summary>Beyond what npm can meaningfully hold (lines, settings, line length, nesting, ${VAR} growth; see NpmrcLimits): not audited.</summary>
+        LimitExceeded,
     }
 
     /// <summary>A problem with a config file or environment entry, stated as what npm will do about it.</summary>
@@ -40,7 +44,7 @@ namespace NpmHardening
         public NpmConfigIssue(NpmConfigIssueKind kind, string source, int? line, string message, bool isError)
         {
             // Messages quote keys and values from the file; a malformed line can put a secret in the key position.
-            Kind = kind; Source = source; Line = line; Message = NpmHardening.Engine.Credentials.NpmCredential.RedactShapes(message); IsError = isError;
+            Kind = kind; Source = source; Line = line; Message = NpmHardening.Engine.Credentials.NpmCredential.RedactText(message); IsError = isError;
         }
 
         public NpmConfigIssueKind Kind { get; }
@@ -65,8 +69,8 @@ namespace NpmHardening.Engine.Config
     {
         /// <summary>Files above this are unusual for an .npmrc: reported, still read.</summary>
         public const long LargeFileBytes = 1L << 20;
-        /// <summary>Files above this are not read at all (memory safety); npm would still read them.</summary>
-        public const long MaxReadBytes = 64L << 20;
+        /// <summary>Files above this are not read at all (<see cref="NpmrcLimits.MaxFileBytes"/>); npm would still read them.</summary>
+        public const long MaxReadBytes = NpmrcLimits.MaxFileBytes;
 
         public sealed class LoadResult
         {
@@ -95,11 +99,11 @@ namespace NpmHardening.Engine.Config
                     return new LoadResult(null, read.Status, issues);
                 case FileReadStatus.TooLarge:
                     issues.Add(new NpmConfigIssue(NpmConfigIssueKind.TooLargeToRead, path, null,
-                        $"is {read.Length:N0} bytes, over the {MaxReadBytes / (1 << 20)} MiB NpmHardening reads; npm would read it whole. It was not audited.", true));
+                        $"is {read.Length:N0} bytes, over the {MaxReadBytes / (1 << 20)} MiB NpmHardening reads (no real .npmrc comes near it; npm would read it whole and slow down every command). It was not audited.", true));
                     return new LoadResult(null, read.Status, issues);
                 case FileReadStatus.NotRegularFile:
-                    issues.Add(new NpmConfigIssue(NpmConfigIssueKind.NotAFile, path, null,
-                        $"is not a regular file ({read.Error}); NpmHardening never opens it, and npm would block or fail reading it.", true));
+                    issues.Add(new NpmConfigIssue(NpmConfigIssueKind.NotRegularFile, path, null,
+                        $"was not audited: {read.Error}. npm would block or fail reading it; replace it with a regular file or remove it.", true));
                     return new LoadResult(null, read.Status, issues);
                 case FileReadStatus.AccessDenied:
                 case FileReadStatus.IoError:
@@ -107,12 +111,30 @@ namespace NpmHardening.Engine.Config
                         $"cannot be read ({read.Error}); npm running as this user ignores it without a warning.", true));
                     return new LoadResult(null, read.Status, issues);
             }
+            if (read.Bytes == null)
+            {
+                issues.Add(new NpmConfigIssue(NpmConfigIssueKind.Unreadable, path, null, $"cannot be read ({read.Error ?? read.Status.ToString()}).", true));
+                return new LoadResult(null, read.Status, issues);
+            }
 
             var bytes = read.Bytes!;
             Inspect(bytes, path, issues);
-            var document = NpmrcDocument.Parse(bytes, path);
-            return new LoadResult(document, read.Status, issues, read.ControlledBy);
+            try
+            {
+                var document = NpmrcDocument.Parse(bytes, path);
+                return new LoadResult(document, read.Status, issues, read.ControlledBy);
+            }
+            catch (NpmrcLimitException e)
+            {
+                issues.Add(LimitIssue(path, e));
+                return new LoadResult(null, read.Status, issues);
+            }
         }
+
+        /// <summary>The error for a source beyond <see cref="NpmrcLimits"/>: it was not audited, which never counts as compliant.</summary>
+        internal static NpmConfigIssue LimitIssue(string source, NpmrcLimitException e) =>
+            new NpmConfigIssue(NpmConfigIssueKind.LimitExceeded, source, e.Line,
+                e.Message + ": beyond anything npm can meaningfully use, so it was not audited (about_NpmHardening, LIMITS).", true);
 
         /// <summary>Encoding checks: what npm's UTF-8 decoding makes of these bytes.</summary>
         internal static void Inspect(byte[] bytes, string path, List<NpmConfigIssue> issues)

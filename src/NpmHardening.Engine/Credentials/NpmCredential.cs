@@ -43,7 +43,6 @@ namespace NpmHardening.Engine.Credentials
         private static readonly Regex GranularShape = new Regex("^npm_[0-9A-Za-z]{36}$", RegexOptions.CultureInvariant);
         private static readonly Regex UuidShape = new Regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", RegexOptions.CultureInvariant);
         private static readonly Regex OnlyReferences = new Regex(@"^(?:\$\{[^${}?]+\??\})+$", RegexOptions.CultureInvariant);
-        private static readonly Regex UrlPassword = new Regex(@"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/@:\s]*:[^/@\s]+@", RegexOptions.CultureInvariant);
 
         /// <summary>True for keys whose values npm itself treats as secret (config.js isProtected, and _auth-like keys).</summary>
         public static bool IsSecretKey(string key)
@@ -89,6 +88,77 @@ namespace NpmHardening.Engine.Credentials
             return UuidAnywhere.Replace(result, m => Redact(m.Value));
         }
 
+        /// <summary>Token shapes and URL passwords redacted from a message that quotes a file's keys or values.</summary>
+        public static string RedactText(string text)
+        {
+            var t = RedactShapes(text);
+            return t.IndexOf('@') < 0 ? t : UrlPasswordFinder.Replace(t, m => m.Prefix(t) + "***@", "'\"");
+        }
+
+        /// <summary>Names that, followed by a separator and more text inside a key, mean the text is a value that lost its '='.</summary>
+        private static readonly string[] CredentialNames = { "_authtoken", "authtoken", "_password", "password", "_auth", "token", "secret" };
+
+        /// <summary>
+        /// A key, section name or free-text value as it may be shown. A malformed line makes its whole text the key
+        /// (<c>//host/:_password hunter2</c>, <c>[_authToken=…]</c>) and a value can quote another line, so besides token
+        /// shapes this hides URL passwords (<c>scheme://user:pass@</c>, <c>//user:pass@</c>) and whatever follows a
+        /// credential name and a separator (<c>password: …</c>, <c>"_authToken":"…"</c>).
+        /// </summary>
+        public static string RedactEmbedded(string key)
+        {
+            if (string.IsNullOrEmpty(key)) return key;
+            var k = RedactShapes(key);
+            if (k.IndexOf('@') >= 0) k = RedactUserInfo(UrlPasswordFinder.Replace(k, m => m.Prefix(k) + "***@"));
+            return RedactAfterCredentialName(k);
+        }
+
+        /// <summary>"//user:pass@host" without a scheme (a nerf-dart key): the password hidden.</summary>
+        private static string RedactUserInfo(string text)
+        {
+            StringBuilder? sb = null;
+            int copied = 0, from = 0;
+            while (true)
+            {
+                int slashes = text.IndexOf("//", from, StringComparison.Ordinal);
+                if (slashes < 0) break;
+                from = slashes + 2;
+                int colon = from;
+                while (colon < text.Length && text[colon] != ':' && text[colon] != '/' && text[colon] != '@' && !char.IsWhiteSpace(text[colon])) colon++;
+                if (colon >= text.Length || text[colon] != ':') continue;
+                int at = colon + 1;
+                while (at < text.Length && text[at] != '/' && text[at] != '@' && !char.IsWhiteSpace(text[at])) at++;
+                if (at >= text.Length || text[at] != '@' || at == colon + 1 || text.Substring(colon + 1, at - colon - 1) == "***") continue;
+                (sb ??= new StringBuilder(text.Length)).Append(text, copied, colon + 1 - copied).Append("***");
+                copied = at;
+                from = at;
+            }
+            return sb == null ? text : sb.Append(text, copied, text.Length - copied).ToString();
+        }
+
+        private static string RedactAfterCredentialName(string key)
+        {
+            int cut = -1;
+            foreach (var name in CredentialNames)
+            {
+                for (int at = key.IndexOf(name, StringComparison.OrdinalIgnoreCase); at >= 0; at = key.IndexOf(name, at + 1, StringComparison.OrdinalIgnoreCase))
+                {
+                    int end = at + name.Length;
+                    if (end >= key.Length || !IsSeparator(key[end])) continue;
+                    int rest = end;
+                    while (rest < key.Length && IsSeparator(key[rest])) rest++;
+                    if (rest >= key.Length) continue;
+                    if (cut < 0 || end < cut) cut = end;
+                    break;
+                }
+            }
+            if (cut < 0) return key;
+            int keep = cut;
+            while (keep < key.Length && IsSeparator(key[keep])) keep++;
+            return key.Substring(0, keep) + "***";
+        }
+
+        private static bool IsSeparator(char c) => char.IsWhiteSpace(c) || c == ':' || c == '=' || c == '"' || c == '\'' || c == ',' || c == ';';
+
         private static bool IsBase62(char c) => c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z';
 
         /// <summary>A variable whose name says it carries an npm credential, or whose value holds an npm token.</summary>
@@ -116,7 +186,7 @@ namespace NpmHardening.Engine.Credentials
             var v = value.Trim();
             if (v.Length > 0 && OnlyReferences.IsMatch(v)) return NpmCredentialKind.EnvironmentReference;
             if (GranularShape.IsMatch(v)) return NpmCredentialKind.GranularToken;
-            if (UrlPassword.IsMatch(v)) return NpmCredentialKind.UrlWithPassword;
+            if (UrlPasswordAtStart(v) != null) return NpmCredentialKind.UrlWithPassword;
             var name = key;
             if (NpmHardening.Engine.Config.NerfDart.TrySplitKey(key, out _, out var scoped)) name = scoped;
             switch (name)
@@ -156,19 +226,16 @@ namespace NpmHardening.Engine.Credentials
         {
             var v = secret.Trim();
             if (v.Length > 0 && OnlyReferences.IsMatch(v)) return v; // a reference holds no secret
-            var m = UrlPassword.Match(v);
-            if (m.Success)
-            {
-                // keep scheme and user, hide the password
-                int schemeEnd = v.IndexOf("://", StringComparison.Ordinal) + 3;
-                int colon = v.IndexOf(':', schemeEnd);
-                int at = v.IndexOf('@', colon);
-                return v.Substring(0, colon + 1) + "***" + v.Substring(at);
-            }
+            // keep scheme and user, hide the password
+            if (UrlPasswordAtStart(v) is UrlPasswordMatch m) return v.Substring(0, m.PasswordStart) + "***" + v.Substring(m.At);
             if (v.StartsWith("npm_", StringComparison.Ordinal) && v.Length >= 12) return "npm_" + v.Substring(4, 2) + "…" + v.Substring(v.Length - 2);
             if (v.Length >= 16) return v.Substring(0, 2) + "…" + v.Substring(v.Length - 2);
             return v.Length == 0 ? "" : "***";
         }
+
+        /// <summary>A value that is a URL with a password from its first character (scheme://user:password@…).</summary>
+        private static UrlPasswordMatch? UrlPasswordAtStart(string v) =>
+            UrlPasswordFinder.First(v) is UrlPasswordMatch m && m.Start == 0 ? m : (UrlPasswordMatch?)null;
 
         /// <summary>First 12 hex digits of SHA-256 over the secret's UTF-8 bytes: equal secrets, equal fingerprints.</summary>
         public static string Fingerprint(string secret)

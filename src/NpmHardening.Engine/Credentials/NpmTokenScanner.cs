@@ -21,6 +21,10 @@ namespace NpmHardening.Engine.Credentials
         Utf16,
         FolderUnreadable,
         VariablesUnreadable,
+        /// <summary>A FIFO, socket or device where an npmrc was expected: not opened, so the scan cannot block on it.</summary>
+        NotRegularFile,
+        /// <summary>Beyond what npm can meaningfully hold (NpmrcLimits): only swept for token-shaped strings.</summary>
+        LimitExceeded,
     }
 
     public sealed class TokenScanProblem
@@ -46,8 +50,8 @@ namespace NpmHardening.Engine.Credentials
     /// </summary>
     public sealed class NpmTokenScanner
     {
-        /// <summary>Files above this are not read: no real .npmrc comes near it.</summary>
-        public const long MaxFileBytes = 8L << 20;
+        /// <summary>Files above this are not read: no real .npmrc comes near it (<see cref="NpmrcLimits.MaxFileBytes"/>).</summary>
+        public const long MaxFileBytes = NpmrcLimits.MaxFileBytes;
 
         private static readonly string[] AuthNames = { "_authToken", "_auth", "_password", "username", "certfile", "keyfile" };
         private readonly HashSet<string> _files;
@@ -121,9 +125,30 @@ namespace NpmHardening.Engine.Credentials
                 if (layer.Source == null) continue;
                 if (layer.Layer != NpmConfigLayer.Builtin && layer.Layer != NpmConfigLayer.Global &&
                     layer.Layer != NpmConfigLayer.User && layer.Layer != NpmConfigLayer.Project) continue;
-                foreach (var f in ScanFileCore(layer.Source, layer.Layer.ToString(), context.Label, scope, registries)) yield return f;
+                foreach (var f in ScanFileCore(layer.Source, layer.Layer.ToString(), context.Label, scope, registries)) yield return Shown(f);
             }
-            foreach (var f in ScanVariables(context.Label, scope, registries)) yield return f;
+            foreach (var f in ScanVariables(context.Label, scope, registries)) yield return Shown(f);
+        }
+
+        /// <summary>
+        /// A finding as it may leave the scanner, once judged (and checked online, which needs the real scope): a key, a
+        /// variable name or a scope can hold a secret of its own (a line that lost its '=', <c>//user:pass@host/</c>), and
+        /// messages quote them.
+        /// </summary>
+        private static NpmTokenFinding Shown(NpmTokenFinding f)
+        {
+            var key = NpmCredential.RedactEmbedded(f.Key);
+            if (key != f.Key)
+            {
+                if (f.Message != null) f.Message = f.Message.Replace(f.Key, key);
+                if (f.Recommendation != null) f.Recommendation = f.Recommendation.Replace(f.Key, key);
+                f.Key = key;
+            }
+            if (f.Registry != null) f.Registry = NpmCredential.RedactEmbedded(f.Registry);
+            if (f.CheckedRegistry != null) f.CheckedRegistry = NpmCredential.RedactText(f.CheckedRegistry);
+            if (f.Message != null) f.Message = NpmCredential.RedactText(f.Message);
+            if (f.Recommendation != null) f.Recommendation = NpmCredential.RedactText(f.Recommendation);
+            return f;
         }
 
         /// <summary>One file given by path, read as npm would read it as a user or project config.</summary>
@@ -131,7 +156,7 @@ namespace NpmHardening.Engine.Credentials
         {
             if (path == null) throw new ArgumentNullException(nameof(path));
             _currentUser ??= new Sources(this, new SecretProvenance(Platform, Operator, Environment, null), Proxy ?? RegistryProxy.FromEnvironment(Environment));
-            return ScanFileCore(path, "File", context, _currentUser, null);
+            return ScanFileCore(path, "File", context, _currentUser, null).Select(Shown);
         }
 
         /// <summary>True when the file was already scanned in this run (then it is not reported again).</summary>
@@ -159,14 +184,31 @@ namespace NpmHardening.Engine.Credentials
                     Report(TokenScanProblemKind.TooLarge, path,
                         $"is {read.Length:N0} bytes, over the {MaxFileBytes >> 20} MiB an npmrc scan reads; it was not scanned. No real .npmrc is this large: look at what it is.", true);
                     yield break;
+                case FileReadStatus.NotRegularFile:
+                    Report(TokenScanProblemKind.NotRegularFile, path, $"was not scanned: {read.Error}.", true);
+                    yield break;
                 case FileReadStatus.AccessDenied:
                 case FileReadStatus.IoError:
                     Report(TokenScanProblemKind.Unreadable, path, $"cannot be read ({read.Error}); it was not scanned.", true);
                     yield break;
             }
+            if (read.Bytes == null)
+            {
+                Report(TokenScanProblemKind.Unreadable, path, $"cannot be read ({read.Error ?? read.Status.ToString()}); it was not scanned.", true);
+                yield break;
+            }
 
             var bytes = read.Bytes!;
-            var document = Decode(path, bytes, out bool binary);
+            NpmrcDocument? document;
+            bool binary;
+            try { document = Decode(path, bytes, out binary); }
+            catch (NpmrcLimitException e)
+            {
+                Report(TokenScanProblemKind.LimitExceeded, path,
+                    $"{e.Message}: beyond anything npm can meaningfully use, so it was not parsed; only token-shaped strings were looked for in it.", true);
+                document = null;
+                binary = true;
+            }
             var file = new FileState(this, path);
             if (binary)
             {
@@ -178,6 +220,7 @@ namespace NpmHardening.Engine.Credentials
             }
 
             var local = registries ?? RegistriesIn(document!);
+            var budget = new ExpansionBudget();
             string? section = null;
             foreach (var line in document!.Lines)
             {
@@ -189,7 +232,15 @@ namespace NpmHardening.Engine.Credentials
                     continue;
                 }
                 if (line.Kind != NpmrcLineKind.Setting) continue;
-                var finding = JudgeLine(file, layer, context, scope, local, line, section);
+                NpmTokenFinding? finding = null;
+                NpmrcLimitException? limit = null;
+                try { finding = JudgeLine(file, layer, context, scope, local, line, section, budget); }
+                catch (NpmrcLimitException e) { limit = e; }
+                if (limit != null)
+                {
+                    Report(TokenScanProblemKind.LimitExceeded, path, $"{limit.Message}: the scan stopped at line {line.Number}.", true);
+                    yield break;
+                }
                 if (finding != null) yield return finding;
             }
         }
@@ -242,7 +293,7 @@ namespace NpmHardening.Engine.Credentials
         // ------------------------------------------------------------------------------------------ lines
 
         private NpmTokenFinding? JudgeLine(FileState file, string layer, string? context, Sources scope,
-            IReadOnlyDictionary<string, string> registries, NpmrcLine line, string? section)
+            IReadOnlyDictionary<string, string> registries, NpmrcLine line, string? section, ExpansionBudget budget)
         {
             var key = IniDecoder.Unsafe(line.RawKey!) as string;
             if (string.IsNullOrEmpty(key)) return null;
@@ -268,7 +319,7 @@ namespace NpmHardening.Engine.Credentials
                 Path = file.Path, Line = line.Number, Layer = layer, Source = $"{file.Path}:{line.Number}", Registry = registry,
                 Key = key, Kind = kind, Context = context,
             };
-            var where = section != null ? $" (inside [{section}], which npm does not apply)" : "";
+            var where = section != null ? $" (inside [{NpmCredential.RedactEmbedded(section)}], which npm does not apply)" : "";
 
             if (name == "username")
             {
@@ -281,7 +332,7 @@ namespace NpmHardening.Engine.Credentials
             }
 
             if (kind == NpmCredentialKind.EnvironmentReference)
-                return JudgeReference(f, file, scope, registries, raw, name, where);
+                return JudgeReference(f, file, scope, registries, raw, name, where, budget);
 
             var secret = EnvExpansion.Replace(raw, _ => null); // a partial reference keeps its literal part
             f.Redacted = NpmCredential.Redact(secret);
@@ -426,7 +477,7 @@ namespace NpmHardening.Engine.Credentials
         };
 
         private NpmTokenFinding JudgeReference(NpmTokenFinding f, FileState file, Sources scope,
-            IReadOnlyDictionary<string, string> registries, string raw, string name, string where)
+            IReadOnlyDictionary<string, string> registries, string raw, string name, string where, ExpansionBudget budget)
         {
             f.Redacted = raw;
             var names = EnvExpansion.References(raw).Select(r => r.Name).ToList();
@@ -438,7 +489,7 @@ namespace NpmHardening.Engine.Credentials
             f.VariableSource = string.Join(", ", values.Where(v => v.Location != null).Select(v => v.Location).Distinct());
             if (f.VariableSource.Length == 0) f.VariableSource = null;
             var refused = values.FirstOrDefault(v => v.Refusal != null)?.Refusal;
-            var expanded = EnvExpansion.Replace(raw, n => scope.Provenance.Lookup(n).Value);
+            var expanded = EnvExpansion.Replace(raw, n => scope.Provenance.Lookup(n).Value, budget);
             if (set)
             {
                 f.Fingerprint = NpmCredential.Fingerprint(expanded);

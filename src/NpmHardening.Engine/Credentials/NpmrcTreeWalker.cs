@@ -9,7 +9,9 @@ namespace NpmHardening.Engine.Credentials
     /// Finds every <c>.npmrc</c> file under a folder as a stream: one folder's entries are held at a time and the
     /// stack holds only folders still to visit, so memory does not grow with the tree. Symbolic links and
     /// junctions to folders are not entered (they can loop or leave the tree); <c>node_modules</c> is skipped
-    /// unless asked for, because installed packages ship their own .npmrc files that npm never reads.
+    /// unless asked for, because installed packages ship their own .npmrc files that npm never reads. Listing opens no
+    /// file: a FIFO, socket or device named .npmrc is yielded like any other, so that the reader, which never opens such a
+    /// file (see <c>RegularFile</c>), reports it by name instead of the walk hiding it.
     /// </summary>
     public static class NpmrcTreeWalker
     {

@@ -63,7 +63,7 @@ namespace NpmHardening.Engine.Platform
 
         string CurrentDirectory { get; }
 
-        /// <summary>stat(path).isFile(), following symlinks; false on any error.</summary>
+        /// <summary>stat(path).isFile(), following symlinks: a regular file (not a FIFO, socket or device); false on any error.</summary>
         bool FileExists(string path);
 
         /// <summary>stat(path).isDirectory(), following symlinks; false on any error.</summary>
@@ -78,13 +78,13 @@ namespace NpmHardening.Engine.Platform
         /// <summary>lstat(path): the kind of the entry itself, a final symbolic link not followed.</summary>
         FileEntryKind GetEntryKind(string path);
 
-        /// <summary>Reads a whole file, refusing files larger than <paramref name="maxBytes"/>.</summary>
+        /// <summary>Reads a whole regular file, refusing files larger than <paramref name="maxBytes"/> and special files (never blocks on them).</summary>
         FileReadResult ReadFile(string path, long maxBytes);
 
         /// <summary>A file's last write time and length (a cheap change stamp); null when it does not exist.</summary>
         (DateTime LastWriteUtc, long Length)? GetFileStamp(string path);
 
-        /// <summary>Opens a file for streaming reads; null when it cannot be opened.</summary>
+        /// <summary>Opens a regular file for streaming reads; null when it cannot be opened or is a FIFO, socket or device.</summary>
         System.IO.Stream? OpenRead(string path);
 
         /// <summary>The target of a symbolic link chain, fully resolved (realpath); the path itself when it is no link.</summary>

@@ -475,14 +475,21 @@ namespace NpmHardening.Engine.Platform
             return s.Length;
         }
 
-        private static int SkipDouble(string s, int i)
+        /// <summary>
+        /// Substitutions nested deeper than this end the word at the end of the line: a start-up file is a user's, and
+        /// <c>"$("$("$(…</c> repeated along a line would otherwise recurse until the stack overflows, which no catch stops.
+        /// </summary>
+        private const int MaxNesting = 64;
+
+        private static int SkipDouble(string s, int i, int depth = 0)
         {
+            if (depth > MaxNesting) return s.Length;
             while (i < s.Length)
             {
                 char c = s[i];
                 if (c == '\\') { i += 2; continue; }
                 if (c == '"') return i + 1;
-                if (c == '$' && i + 1 < s.Length && s[i + 1] == '(') { i = SkipGroup(s, i + 2, '(', ')'); continue; }
+                if (c == '$' && i + 1 < s.Length && s[i + 1] == '(') { i = SkipGroup(s, i + 2, '(', ')', depth + 1); continue; }
                 i++;
             }
             return s.Length;
@@ -499,15 +506,16 @@ namespace NpmHardening.Engine.Platform
             return s.Length;
         }
 
-        private static int SkipGroup(string s, int i, char open, char close)
+        private static int SkipGroup(string s, int i, char open, char close, int nesting = 0)
         {
+            if (nesting > MaxNesting) return s.Length;
             int depth = 1;
             while (i < s.Length)
             {
                 char c = s[i];
                 if (c == '\\') { i += 2; continue; }
                 if (c == '\'') { i = SkipSingle(s, i + 1, false); continue; }
-                if (c == '"') { i = SkipDouble(s, i + 1); continue; }
+                if (c == '"') { i = SkipDouble(s, i + 1, nesting + 1); continue; }
                 if (c == open) depth++;
                 else if (c == close && --depth == 0) return i + 1;
                 i++;

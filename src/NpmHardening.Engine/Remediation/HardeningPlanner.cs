@@ -105,13 +105,27 @@ namespace NpmHardening.Engine.Remediation
                 case FileReadStatus.AccessDenied:
                     return new NpmrcWriteException(NpmrcWriteError.AccessDenied, path, $"{path} cannot be read ({read.Error}); run as its owner or an administrator.");
                 case FileReadStatus.TooLarge:
-                    return new NpmrcWriteException(NpmrcWriteError.ReadFailed, path, $"{path} is {read.Length:N0} bytes, larger than NpmHardening edits; check what it holds.");
+                    return new NpmrcWriteException(NpmrcWriteError.LimitExceeded, path,
+                        $"{path} is {read.Length:N0} bytes, over the {NpmrcFile.MaxReadBytes >> 20} MiB NpmHardening reads or edits (no real .npmrc comes near it); check what it holds.");
+                case FileReadStatus.NotRegularFile:
+                    return new NpmrcWriteException(NpmrcWriteError.NotRegularFile, path, $"{path} was not opened: {read.Error}. Replace it with a regular file or remove it, then run again.");
                 default:
                     return new NpmrcWriteException(NpmrcWriteError.ReadFailed, path, $"{path} cannot be read ({read.Error}).");
             }
         }
 
         private static HardeningPlan Build(HardeningTarget target, byte[]? bytes, PlanInputs inputs, NpmrcWriteException? problem)
+        {
+            try { return BuildWithinLimits(target, bytes, inputs, problem); }
+            catch (NpmrcLimitException e)
+            {
+                // a file beyond what npm can meaningfully hold is never edited (nor fully read)
+                return BuildWithinLimits(target, bytes, inputs, new NpmrcWriteException(NpmrcWriteError.LimitExceeded, target.Path,
+                    $"{target.Path} {e.Message}: beyond anything npm can meaningfully use, so NpmHardening does not edit it. Check what it holds."));
+            }
+        }
+
+        private static HardeningPlan BuildWithinLimits(HardeningTarget target, byte[]? bytes, PlanInputs inputs, NpmrcWriteException? problem)
         {
             var warnings = new List<PlanWarning>(inputs.SettingWarnings);
             var changes = new List<PlannedChange>();
@@ -143,7 +157,8 @@ namespace NpmHardening.Engine.Remediation
 
             var field = inputs.Field;
             var rawKeys = new Dictionary<string, string>(StringComparer.Ordinal); // npm key (${VAR} expanded) -> key as written
-            foreach (var raw in decoded.Values.Keys) rawKeys[EnvExpansion.Replace(raw, field.Environment)] = raw;
+            var budget = new ExpansionBudget(); // the keys of one file may not grow beyond NpmrcLimits through ${VAR}
+            foreach (var raw in decoded.Values.Keys) rawKeys[EnvExpansion.Replace(raw, field.Environment, budget)] = raw;
 
             object? FileValue(string key, out bool set)
             {

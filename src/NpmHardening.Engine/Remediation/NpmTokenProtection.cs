@@ -16,10 +16,16 @@ namespace NpmHardening
 
     /// <summary>
     /// One credential line Protect-NpmrcToken changed (or left alone), for scripts: where it was, what was done, and the
-    /// secret that was in the file as a <see cref="SecureString"/> so a script can store it (Set-Secret, a CI secret).
-    /// The secret is never a string property: ToString, the format view and JSON show only <see cref="Redacted"/> and
-    /// <see cref="Fingerprint"/>, and the module's type data keeps <see cref="Secret"/> out of Export-Clixml, remoting and jobs.
+    /// secret that was in the file, which a script can take as a <see cref="SecureString"/> from <see cref="GetSecret"/> to
+    /// store it (Set-Secret, a CI secret).
     /// </summary>
+    /// <remarks>
+    /// The secret is not a property, on purpose. Every generic operation PowerShell has for objects copies or writes
+    /// properties: <c>Select-Object *</c> copies them into a PSCustomObject (type data does not follow), and
+    /// <c>Export-Clixml</c>, <c>ConvertTo-Json</c>, remoting and jobs serialize them; on Linux and macOS a SecureString is
+    /// serialized as the hex of its UTF-16 characters. None of them calls methods, so a secret reachable only through a
+    /// method cannot be written anywhere by accident: only a script that asks for it gets it.
+    /// </remarks>
     public sealed class NpmTokenProtection
     {
         /// <summary>The file as it was named (a symbolic link stays the link's path).</summary>
@@ -43,19 +49,35 @@ namespace NpmHardening
         public string? BackupId { get; set; }
         /// <summary>Why the line was skipped, or what else to know.</summary>
         public string? Message { get; set; }
-        /// <summary>The secret that was in the file (null for Skipped). Read-only; convert it only where it is stored.</summary>
-        public SecureString? Secret { get; set; }
+        private SecureString? _secret;
+
+        /// <summary>
+        /// The secret that was in the file, as a new read-only SecureString the caller may dispose; null for Skipped.
+        /// Convert it to text only where it is stored.
+        /// </summary>
+        public SecureString? GetSecret()
+        {
+            if (_secret == null) return null;
+            var copy = _secret.Copy();
+            copy.MakeReadOnly();
+            return copy;
+        }
+
+        /// <summary>True when <see cref="GetSecret"/> returns the secret (not for Skipped lines).</summary>
+        public bool HasSecret => _secret != null;
 
         public override string ToString() =>
             $"{Path}:{Line}: {Key} {Action}" + (VariableName != null && Action == NpmTokenProtectionAction.Replaced ? " -> ${" + VariableName + "}" : "") +
             $" ({Redacted}, fingerprint {Fingerprint})";
 
-        internal static SecureString ToSecureString(string secret)
+        internal NpmTokenProtection WithSecret(string? secret)
         {
+            if (secret == null) { _secret = null; return this; }
             var s = new SecureString();
             foreach (var c in secret) s.AppendChar(c);
             s.MakeReadOnly();
-            return s;
+            _secret = s;
+            return this;
         }
     }
 }

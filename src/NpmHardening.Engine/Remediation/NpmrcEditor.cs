@@ -130,7 +130,8 @@ namespace NpmHardening.Engine.Remediation
             foreach (var kv in oldKeys)
             {
                 if (changed.Contains(kv.Key)) continue;
-                if (!newKeys.TryGetValue(kv.Key, out var raw) || Js.Js.ToJson(newDecoded.Values[raw]) != Js.Js.ToJson(oldDecoded.Values[kv.Value]))
+                // compared as values, not as JSON texts: a value may be a megabyte long (NpmrcLimits), and two JSON copies of each are not needed
+                if (!newKeys.TryGetValue(kv.Key, out var raw) || !NpmrcValueWriter.SameValue(newDecoded.Values[raw], oldDecoded.Values[kv.Value]))
                     throw new InvalidOperationException($"Internal error: the edit would change {kv.Key} in {plan.Path}, which was not planned; nothing was written.");
             }
             foreach (var k in newKeys.Keys)

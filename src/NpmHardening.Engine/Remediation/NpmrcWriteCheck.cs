@@ -77,7 +77,7 @@ namespace NpmHardening.Engine.Remediation
         {
             var kind = e.Error switch
             {
-                SafePathError.NotARegularFile => e.Message.Contains(" is a directory") ? NpmrcWriteError.NotAFile : NpmrcWriteError.NotARegularFile,
+                SafePathError.NotARegularFile => e.Message.Contains(" is a directory") ? NpmrcWriteError.NotAFile : NpmrcWriteError.NotRegularFile,
                 SafePathError.AccessDenied => NpmrcWriteError.AccessDenied,
                 SafePathError.Changed => NpmrcWriteError.ChangedConcurrently,
                 SafePathError.NotFound => NpmrcWriteError.FolderNotFound,

@@ -36,10 +36,12 @@ namespace NpmHardening.Engine.Remediation
         UnsafePath,
         /// <summary>The backup folder can be changed by an account other than the one running NpmHardening, so its backups are not used.</summary>
         BackupStoreUntrusted,
-        /// <summary>The path is a FIFO, socket or device: never opened.</summary>
-        NotARegularFile,
         /// <summary>The folder the file belongs in does not exist (nothing creates it).</summary>
         FolderNotFound,
+        /// <summary>A FIFO, socket or device where a config file is expected: never opened, so nothing blocks on it.</summary>
+        NotRegularFile,
+        /// <summary>The file is beyond what npm can meaningfully hold (size, lines, settings, line length; see NpmrcLimits).</summary>
+        LimitExceeded,
     }
 
     /// <summary>A file that could not be written, named in the message with what to do about it.</summary>
@@ -80,8 +82,9 @@ namespace NpmHardening.Engine.Remediation
             NpmrcWriteError.BackupNotFound => "ObjectNotFound",
             NpmrcWriteError.UnsafePath => "SecurityError",
             NpmrcWriteError.BackupStoreUntrusted => "SecurityError",
-            NpmrcWriteError.NotARegularFile => "InvalidType",
             NpmrcWriteError.FolderNotFound => "ObjectNotFound",
+            NpmrcWriteError.NotRegularFile => "InvalidType",
+            NpmrcWriteError.LimitExceeded => "LimitsExceeded",
             _ => "NotSpecified",
         };
     }

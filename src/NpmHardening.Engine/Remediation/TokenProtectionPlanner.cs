@@ -81,8 +81,7 @@ namespace NpmHardening.Engine.Remediation
             Fingerprint = Fingerprint,
             BackupId = Action == NpmTokenProtectionAction.Skipped ? null : backupId,
             Message = Message,
-            Secret = Action == NpmTokenProtectionAction.Skipped ? null : NpmTokenProtection.ToSecureString(Secret),
-        };
+        }.WithSecret(Action == NpmTokenProtectionAction.Skipped ? null : Secret);
     }
 
     /// <summary>Why a file's tokens cannot be protected. Messages name the file and never hold a secret.</summary>
@@ -168,7 +167,7 @@ namespace NpmHardening.Engine.Remediation
     public static class TokenProtectionPlanner
     {
         /// <summary>Larger files are refused: no real .npmrc comes near it, and a secret in such a file needs a look by a person.</summary>
-        public const long MaxFileBytes = 4L << 20;
+        public const long MaxFileBytes = NpmrcLimits.MaxFileBytes;
 
         private static readonly UTF8Encoding Utf8 = new UTF8Encoding(false, false);
         private static readonly string[] CredentialSettings = { "_authToken", "_auth", "_password" };
@@ -196,6 +195,8 @@ namespace NpmHardening.Engine.Remediation
                 case FileReadStatus.TooLarge:
                     return Failed(target, null, options, new TokenProtectionException("NpmrcTooLarge", "LimitsExceeded", path,
                         $"{path} is {read.Length:N0} bytes, over the {MaxFileBytes >> 20} MiB Protect-NpmrcToken edits; no real .npmrc is that large. Check what it holds and remove any credential by hand."));
+                case FileReadStatus.NotRegularFile:
+                    return Failed(target, null, options, new NpmrcWriteException(NpmrcWriteError.NotRegularFile, path, $"{path} was not opened: {read.Error}; there is nothing to protect in it."));
                 case FileReadStatus.AccessDenied:
                     return Failed(target, null, options, new NpmrcWriteException(NpmrcWriteError.AccessDenied, path, $"{path} cannot be read ({read.Error}); run as its owner or an administrator."));
                 default:
@@ -205,6 +206,16 @@ namespace NpmHardening.Engine.Remediation
 
         /// <summary>Plans against the given bytes (the file's current content).</summary>
         public static TokenProtectionPlan PlanBytes(HardeningTarget target, byte[] bytes, TokenProtectionOptions options)
+        {
+            try { return PlanWithinLimits(target, bytes, options); }
+            catch (NpmrcLimitException e)
+            {
+                return Failed(target, bytes, options, new TokenProtectionException("NpmrcLimitExceeded", "LimitsExceeded", target.Path,
+                    $"{target.Path} {e.Message}: beyond anything npm can meaningfully use, so Protect-NpmrcToken does not edit it. Check what it holds and remove any credential by hand."));
+            }
+        }
+
+        private static TokenProtectionPlan PlanWithinLimits(HardeningTarget target, byte[] bytes, TokenProtectionOptions options)
         {
             if (target == null) throw new ArgumentNullException(nameof(target));
             if (bytes == null) throw new ArgumentNullException(nameof(bytes));
@@ -239,7 +250,8 @@ namespace NpmHardening.Engine.Remediation
                 foreach (var only in options.OnlyLines.OrderBy(l => l.Key))
                 {
                     var hit = found.FirstOrDefault(f => f.Line.Number == only.Key);
-                    if (hit == null || only.Value != null && hit.Key != only.Value && hit.RawKey != only.Value)
+                    // a piped finding shows the key as it may be shown (a secret in a key is redacted)
+                    if (hit == null || only.Value != null && hit.Key != only.Value && hit.RawKey != only.Value && NpmCredential.RedactEmbedded(hit.Key) != only.Value)
                         return Failed(target, bytes, options, new TokenProtectionException("NpmrcTokenLineChanged", "ObjectNotFound", path,
                             $"Line {only.Key} of {path} no longer sets {only.Value ?? "a credential"}; the file changed since it was checked. Run Test-NpmrcToken again."));
                     candidates.Add(hit);
@@ -387,12 +399,13 @@ namespace NpmHardening.Engine.Remediation
         private static List<Found> FindCredentialLines(NpmrcDocument document, Func<string, string?>? env)
         {
             var result = new List<Found>();
+            var budget = new ExpansionBudget(); // the keys of one file may not grow beyond NpmrcLimits through ${VAR}
             foreach (var line in document.Lines)
             {
                 if (line.Kind == NpmrcLineKind.Section) break;
                 if (line.Kind != NpmrcLineKind.Setting || line.RawValue == null) continue;
                 if (!(IniDecoder.Unsafe(line.RawKey!) is string rawKey) || rawKey.EndsWith("[]", StringComparison.Ordinal)) continue;
-                var key = env != null ? EnvExpansion.Replace(rawKey, env) : rawKey;
+                var key = env != null ? EnvExpansion.Replace(rawKey, env, budget) : rawKey;
                 string setting;
                 string? registry = null;
                 if (NerfDart.TrySplitKey(key, out var scope, out var name)) { setting = name; registry = scope; }

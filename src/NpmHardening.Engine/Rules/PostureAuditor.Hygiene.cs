@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using System.Text.RegularExpressions;
 using NpmHardening.Engine.Config;
 
@@ -166,7 +167,28 @@ namespace NpmHardening.Engine.Rules
             if (!any) yield return New(rule, NpmFindingStatus.Pass, "npm trusts the usual root certificate authorities (no ca or cafile).", expected: rule.ExpectedText);
         }
 
-        private static readonly Regex PemBlock = new Regex(@"-----BEGIN CERTIFICATE-----(?<body>.*?)-----END CERTIFICATE-----", RegexOptions.Singleline | RegexOptions.CultureInvariant);
+        private const string PemBegin = "-----BEGIN CERTIFICATE-----", PemEnd = "-----END CERTIFICATE-----";
+        /// <summary>Certificates parsed for their subject in one description; the rest are counted (a value can hold thousands of empty blocks).</summary>
+        private const int MaxCertificatesParsed = 100;
+
+        /// <summary>
+        /// The bodies between BEGIN and END lines, left to right, as the lazy expression BEGIN(.*?)END matched them, but in
+        /// linear time: that expression rescanned to the end of the text from every BEGIN that had no END after it.
+        /// </summary>
+        internal static IEnumerable<string> PemBodies(string text)
+        {
+            int from = 0;
+            while (true)
+            {
+                int begin = text.IndexOf(PemBegin, from, StringComparison.Ordinal);
+                if (begin < 0) yield break;
+                int body = begin + PemBegin.Length;
+                int end = text.IndexOf(PemEnd, body, StringComparison.Ordinal);
+                if (end < 0) yield break; // no END after this BEGIN, so none after any later one either
+                yield return text.Substring(body, end - body);
+                from = end + PemEnd.Length;
+            }
+        }
 
         /// <summary>The certificates' subjects when they parse, else their count and size. Certificates are public; keys never go here.</summary>
         internal static string DescribeCertificates(IEnumerable<string> pems)
@@ -177,12 +199,12 @@ namespace NpmHardening.Engine.Rules
             {
                 var text = pem.Replace("\\n", "\n");
                 chars += pem.Length;
-                var blocks = PemBlock.Matches(text);
-                if (blocks.Count == 0) { count++; continue; }
-                foreach (Match m in blocks)
+                int before = count;
+                foreach (var block in PemBodies(text))
                 {
                     count++;
-                    var body = Regex.Replace(m.Groups["body"].Value, @"\s", "");
+                    if (count > MaxCertificatesParsed) continue;
+                    var body = RemoveWhiteSpace(block);
                     try
                     {
                         using var cert = new X509Certificate2(Convert.FromBase64String(body));
@@ -190,21 +212,32 @@ namespace NpmHardening.Engine.Rules
                     }
                     catch (Exception ex) when (ex is FormatException || ex is System.Security.Cryptography.CryptographicException || ex is ArgumentException) { }
                 }
+                if (count == before) count++; // not PEM at all: one certificate npm cannot read
             }
             if (names.Count == count && count > 0) return string.Join("; ", names);
             var s = count == 1 ? "1 certificate" : $"{count} certificates";
-            return names.Count > 0 ? $"{s} ({string.Join("; ", names)}, and {count - names.Count} unreadable)" : $"{s} ({chars} characters, not parseable as PEM)";
+            var rest = count > MaxCertificatesParsed ? "not read or unreadable" : "unreadable";
+            return names.Count > 0 ? $"{s} ({string.Join("; ", names)}, and {count - names.Count} {rest})" : $"{s} ({chars} characters, not parseable as PEM)";
+        }
+
+        private static string RemoveWhiteSpace(string text)
+        {
+            var sb = new StringBuilder(text.Length);
+            foreach (var c in text) if (!char.IsWhiteSpace(c)) sb.Append(c);
+            return sb.ToString();
         }
 
         private static readonly NpmConfigIssueKind[] BrokenKinds =
         {
             // what npm refuses to start with (ParserFailure, ExclusiveKeys, …) is NPMH9008's
             NpmConfigIssueKind.Utf16Encoded, NpmConfigIssueKind.NulBytes, NpmConfigIssueKind.InvalidUtf8, NpmConfigIssueKind.Unreadable,
-            NpmConfigIssueKind.NotAFile, NpmConfigIssueKind.TooLargeToRead,
+            NpmConfigIssueKind.NotAFile, NpmConfigIssueKind.TooLargeToRead, NpmConfigIssueKind.ParserFailure, NpmConfigIssueKind.ExclusiveKeys,
+            NpmConfigIssueKind.NotRegularFile, NpmConfigIssueKind.LimitExceeded,
         };
 
         private static readonly NpmConfigIssueKind[] UnreadableKinds =
-            { NpmConfigIssueKind.Unreadable, NpmConfigIssueKind.NotAFile, NpmConfigIssueKind.TooLargeToRead };
+            { NpmConfigIssueKind.Unreadable, NpmConfigIssueKind.NotAFile, NpmConfigIssueKind.TooLargeToRead, NpmConfigIssueKind.NotRegularFile,
+              NpmConfigIssueKind.LimitExceeded };
 
         private IEnumerable<NpmSecurityFinding> BrokenFiles(NpmSecurityRule rule)
         {

@@ -221,45 +221,10 @@ namespace NpmHardening.Engine.Rules
         internal static bool ExemptsEverything(string pattern)
         {
             if (pattern.StartsWith("!", StringComparison.Ordinal)) return false;
-            var regex = GlobRegex(pattern);
-            if (regex == null) return false;
-            return UnscopedSamples.All(regex.IsMatch) || ScopedSamples.All(regex.IsMatch);
-        }
-
-        /// <summary>minimatch's basics: * and ? within a path segment, ** across, [...] classes, {a,b} alternatives.</summary>
-        private static Regex? GlobRegex(string pattern)
-        {
-            var sb = new StringBuilder("^");
-            int depth = 0;
-            for (int i = 0; i < pattern.Length; i++)
-            {
-                char c = pattern[i];
-                switch (c)
-                {
-                    case '*':
-                        if (i + 1 < pattern.Length && pattern[i + 1] == '*') { sb.Append(".*"); i++; }
-                        else sb.Append("[^/]*");
-                        break;
-                    case '?': sb.Append("[^/]"); break;
-                    case '[':
-                        int close = pattern.IndexOf(']', i + 1);
-                        if (close < 0) { sb.Append("\\["); break; }
-                        var body = pattern.Substring(i + 1, close - i - 1);
-                        if (body.StartsWith("!", StringComparison.Ordinal)) body = "^" + body.Substring(1);
-                        sb.Append('[').Append(body.Replace("\\", "\\\\")).Append(']');
-                        i = close;
-                        break;
-                    case '{': depth++; sb.Append("(?:"); break;
-                    case '}' when depth > 0: depth--; sb.Append(')'); break;
-                    case ',' when depth > 0: sb.Append('|'); break;
-                    case '\\' when i + 1 < pattern.Length: sb.Append(Regex.Escape(pattern[++i].ToString())); break;
-                    default: sb.Append(Regex.Escape(c.ToString())); break;
-                }
-            }
-            if (depth != 0) return null;
-            sb.Append('$');
-            try { return new Regex(sb.ToString(), RegexOptions.CultureInvariant); }
-            catch (ArgumentException) { return null; }
+            // linear in the pattern whatever it holds: the value comes from a config file
+            var glob = WildcardMatcher.Minimatch(pattern);
+            if (glob == null) return false;
+            return UnscopedSamples.All(glob.IsMatch) || ScopedSamples.All(glob.IsMatch);
         }
     }
 }

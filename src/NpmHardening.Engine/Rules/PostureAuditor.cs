@@ -271,6 +271,13 @@ namespace NpmHardening.Engine.Rules
                         if (secretKey) _scrubber.Add(text);
                         else _scrubber.Add(UrlPasswordOf(text));
                     }
+                    if (v.Value is JsObject || v.Value is List<object?>)
+                    {
+                        // a [section]'s values under credential keys, at any depth
+                        var nested = new List<string>();
+                        NpmConfigEntries.RedactStructure(v.Value, secretKey, nested, out _);
+                        foreach (var text in nested) _scrubber.Add(text);
+                    }
                 }
             }
             foreach (var kv in R.Environment)
@@ -290,14 +297,10 @@ namespace NpmHardening.Engine.Rules
             }
         }
 
-        // Interpreted, not RegexOptions.Compiled: compiling costs tens of milliseconds at first use in a fresh process.
-        private static readonly Regex UrlPasswordShape = new Regex(@"[a-zA-Z][a-zA-Z0-9+.-]*://[^/@:\s]*:(?<pass>[^/@\s]+)@", RegexOptions.CultureInvariant);
-
         private static string? UrlPasswordOf(string? text)
         {
-            if (text == null || text.IndexOf('@') < 0 || text.IndexOf("://", StringComparison.Ordinal) < 0) return null;
-            var m = UrlPasswordShape.Match(text);
-            return m.Success ? m.Groups["pass"].Value : null;
+            if (text == null) return null;
+            return UrlPasswordFinder.First(text) is UrlPasswordMatch m ? m.Password(text) : null;
         }
 
         private List<PersistentVariable>? _persistent;

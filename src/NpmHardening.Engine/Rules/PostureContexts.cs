@@ -302,7 +302,8 @@ namespace NpmHardening.Engine.Rules
                 try
                 {
                     var info = new DirectoryInfo(dir);
-                    isProject = File.Exists(Path.Combine(dir, "package.json"));
+                    // a regular file, as npm's stat().isFile(): a FIFO named package.json makes no project
+                    isProject = NpmHardening.Engine.Platform.SystemPlatform.Instance.FileExists(Path.Combine(dir, "package.json"));
                     children = info.EnumerateDirectories().ToList();
                 }
                 catch (Exception e) when (e is UnauthorizedAccessException || e is IOException || e is System.Security.SecurityException)

@@ -23,7 +23,8 @@ namespace NpmHardening.Engine.Rules
         private static readonly Regex TokenInText = new Regex(
             @"npm_[0-9A-Za-z]{36}|(?<![0-9A-Za-z\\/{-])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![0-9A-Za-z\\/}-])",
             RegexOptions.CultureInvariant);
-        private static readonly Regex UrlPassword = new Regex(@"(?<pre>[a-zA-Z][a-zA-Z0-9+.-]*://[^/@:\s'""]*:)(?<pass>[^/@\s'""]+)@", RegexOptions.CultureInvariant);
+        /// <summary>Quotes end a URL in the texts scrubbed here (messages quote values).</summary>
+        private const string Quotes = "'\"";
 
         private readonly HashSet<string> _secrets = new HashSet<string>(StringComparer.Ordinal);
         private List<string>? _ordered;
@@ -35,7 +36,7 @@ namespace NpmHardening.Engine.Rules
             var s = secret.Trim();
             if (s.Length < MinimumSecretLength) return;
             if (_secrets.Add(s)) _ordered = null;
-            foreach (Match m in UrlPassword.Matches(s)) AddExact(m.Groups["pass"].Value);
+            foreach (var m in UrlPasswordFinder.Find(s, Quotes)) AddExact(m.Password(s));
             // _auth is base64("user:password"), _password base64("password"): the decoded forms are secrets too
             var decoded = TryBase64(s);
             if (decoded != null)
@@ -60,7 +61,7 @@ namespace NpmHardening.Engine.Rules
             var t = text;
             // cheap checks first: most text holds neither shape
             if (t.IndexOf("://", StringComparison.Ordinal) >= 0 && t.IndexOf('@') >= 0)
-                t = UrlPassword.Replace(t, m => m.Groups["pre"].Value + "***@");
+                t = UrlPasswordFinder.Replace(text, m => m.Prefix(text) + "***@", Quotes);
             if (t.IndexOf("npm_", StringComparison.Ordinal) >= 0 || t.IndexOf('-') >= 0)
                 t = TokenInText.Replace(t, m => NpmCredential.Redact(m.Value));
             return t;

@@ -122,6 +122,8 @@ namespace NpmHardening.Commands
             {
                 NpmConfigIssueKind.Unreadable => ErrorCategory.PermissionDenied,
                 NpmConfigIssueKind.NotAFile => ErrorCategory.InvalidType,
+                NpmConfigIssueKind.NotRegularFile => ErrorCategory.InvalidType,
+                NpmConfigIssueKind.LimitExceeded => ErrorCategory.LimitsExceeded,
                 NpmConfigIssueKind.TooLargeToRead => ErrorCategory.LimitsExceeded,
                 NpmConfigIssueKind.ExclusiveKeys => ErrorCategory.InvalidData,
                 NpmConfigIssueKind.StartupFailure => ErrorCategory.InvalidData,

@@ -212,6 +212,8 @@ namespace NpmHardening.Commands
             {
                 TokenScanProblemKind.NotAFile => ("NpmrcIsDirectory", ErrorCategory.InvalidType),
                 TokenScanProblemKind.TooLarge => ("NpmrcTooLarge", ErrorCategory.LimitsExceeded),
+                TokenScanProblemKind.NotRegularFile => ("NpmrcNotRegularFile", ErrorCategory.InvalidType),
+                TokenScanProblemKind.LimitExceeded => ("NpmrcLimitExceeded", ErrorCategory.LimitsExceeded),
                 TokenScanProblemKind.Binary => ("NpmrcNotText", ErrorCategory.InvalidData),
                 TokenScanProblemKind.FolderUnreadable => ("FolderUnreadable", ErrorCategory.PermissionDenied),
                 TokenScanProblemKind.VariablesUnreadable => ("EnvironmentUnreadable", ErrorCategory.PermissionDenied),

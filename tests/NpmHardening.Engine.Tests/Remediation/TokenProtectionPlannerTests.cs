@@ -142,7 +142,7 @@ namespace NpmHardening.Engine.Tests.Remediation
             Assert.All(plan.Lines, l => Assert.Contains("granular access token", l.Message));
             Assert.Equal(2, plan.Notes.Count(n => n.Kind == TokenPlanNoteKind.Warning));
             Assert.DoesNotContain(auth.Substring(2, 20), string.Join("\n", plan.Notes.Select(n => n.Message)));
-            Assert.Null(plan.Lines[0].ToOutput(plan.Path, null).Secret);
+            Assert.Null(plan.Lines[0].ToOutput(plan.Path, null).GetSecret());
 
             var removed = PlanText(text, new TokenProtectionOptions { Remove = true });
             Assert.Equal(new[] { 2, 3 }, removed.Changes.Select(c => c.Line));
@@ -287,8 +287,10 @@ namespace NpmHardening.Engine.Tests.Remediation
             Assert.Equal("strict-ssl=true\n//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n", _disk.Read());
             var line = Assert.Single(result.Lines);
             Assert.Equal(result.BackupId, line.BackupId);
-            Assert.Equal(TokenA, new NetworkCredential("", line.Secret).Password);
-            Assert.True(line.Secret!.IsReadOnly());
+            Assert.Equal(TokenA, new NetworkCredential("", line.GetSecret()).Password);
+            Assert.True(line.GetSecret()!.IsReadOnly());
+            // the secret is no property at all: nothing that serializes properties can reach it
+            Assert.DoesNotContain(typeof(NpmTokenProtection).GetProperties(), p => p.PropertyType == typeof(System.Security.SecureString) || p.PropertyType == typeof(string) && (string?)p.GetValue(line) == TokenA);
             Assert.DoesNotContain(TokenA, line.ToString());
 
             var backup = Assert.Single(_disk.Store().List());
