@@ -381,6 +381,19 @@ function Get-ReadyToRunRuntimeIdentifiers {
     return @($rids | Select-Object -Unique)
 }
 
+function Get-AssemblyMvid([string] $Path) {
+    # The module version id of a .NET assembly (the same in its IL and its ReadyToRun image), read from its metadata;
+    # $null where System.Reflection.Metadata is not at hand (Windows PowerShell 5.1), and then nothing is compared.
+    if (-not ('System.Reflection.PortableExecutable.PEReader' -as [type])) { return $null }
+    $stream = [System.IO.File]::OpenRead($Path)
+    try {
+        $pe = New-Object System.Reflection.PortableExecutable.PEReader $stream
+        $reader = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($pe)
+        return $reader.GetGuid($reader.GetModuleDefinition().Mvid)
+    }
+    finally { $stream.Dispose() }
+}
+
 function Invoke-ReadyToRun([string] $Dependencies) {
     # Compiles the engine to ReadyToRun code for each selected platform (dotnet publish of the ReadyToRun project, whose
     # SDK brings crossgen2 and the platform's runtime pack from NuGet) and lays it out in Dependencies/net10.0-<rid>/.
@@ -390,6 +403,11 @@ function Invoke-ReadyToRun([string] $Dependencies) {
         Invoke-Native dotnet (@('publish', $ReadyToRunProject, '-r', $rid, '--self-contained', 'false') + (Get-DotnetBuildArgs)) "ReadyToRun compilation for $rid"
         $image = Join-Paths $Root 'src' 'NpmHardening.ReadyToRun' 'bin' $Configuration $ReadyToRunFramework $rid 'publish' 'NpmHardening.Engine.dll'
         $target = Join-Paths $Dependencies "$ReadyToRunFramework-$rid"
+        $il = Join-Paths $Dependencies 'NpmHardening.Engine.dll'
+        $imageMvid = Get-AssemblyMvid $image
+        if ($null -ne $imageMvid -and $imageMvid -ne (Get-AssemblyMvid $il)) {
+            throw "The ReadyToRun engine for $rid was compiled from another build of the engine than the IL in $Dependencies; run the Clean task, then build again."
+        }
         [void] [System.IO.Directory]::CreateDirectory($target)
         Copy-Item -LiteralPath $image -Destination $target
     }

@@ -21,7 +21,6 @@ namespace NpmHardening.Engine.Tests
             Assert.Contains(typeof(AuditRun), holders);
             Assert.Contains(typeof(SecretScrubber), holders);
             Assert.Contains(typeof(NpmCredential), holders);
-            Assert.Contains(typeof(EnvExpansion), holders);
             Assert.Contains(typeof(NpmConfigEntries), holders);
             Assert.All(holders, t => Assert.Contains(t.GetFields(Statics), f => f.FieldType == typeof(Regex)));
             Assert.DoesNotContain(typeof(NpmConfigCatalog), holders);
