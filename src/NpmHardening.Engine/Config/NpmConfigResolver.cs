@@ -112,6 +112,7 @@ namespace NpmHardening.Engine.Config
             var path = platform.Path;
             IReadOnlyDictionary<string, string> env = request.Environment ?? platform.Environment;
             if (request.UserProfile != null) env = ProfileEnvironment.For(platform, env, request.UserProfile);
+            env = AsStarted(env, platform.IsWindows);
             var installation = request.Installation ?? NpmLocator.Locate(platform, env);
             var version = installation.EffectiveNpmVersion;
             var catalog = NpmConfigCatalog.Default;
@@ -320,6 +321,24 @@ namespace NpmHardening.Engine.Config
                 if (c != e && !(e >= 'a' && e <= 'z' && c == (char)(e - 32))) return false;
             }
             return true;
+        }
+
+        /// <summary>
+        /// The environment as a process started with it has it: environment strings end at their first NUL (execve's
+        /// NAME=value strings, node's setenv), so a value is cut there and a name holding one is not a variable.
+        /// Unchanged (the same object) when nothing holds a NUL, which is every environment a process can read.
+        /// </summary>
+        internal static IReadOnlyDictionary<string, string> AsStarted(IReadOnlyDictionary<string, string> env, bool windows)
+        {
+            if (!env.Any(kv => kv.Key.IndexOf('\0') >= 0 || kv.Value.IndexOf('\0') >= 0)) return env;
+            var result = EnvironmentMap.Create(windows);
+            foreach (var kv in env)
+            {
+                if (kv.Key.IndexOf('\0') >= 0) continue;
+                int nul = kv.Value.IndexOf('\0');
+                result[kv.Key] = nul < 0 ? kv.Value : kv.Value.Substring(0, nul);
+            }
+            return result;
         }
 
         /// <summary>The environment's names in process order, and where that order came from (null: unknown).</summary>

@@ -174,6 +174,13 @@ namespace NpmHardening.Engine.Tests.Agreement
                     s.Env.Add(new KeyValuePair<string, string>("NPM_CONFIG_FETCH_RETRIES", "2"));
                     s.Env.Add(new KeyValuePair<string, string>("npm_config_fetch_retries", "1"));
                 }), false, NpmConfigIssueKind.EnvironmentClash, r => Js.Js.ToJson(r.GetEffective("fetch-retries")?.Value) == "1" ? null : "fetch-retries should be 1"),
+                // a NUL ends an environment string: npm sees "'5'\n\n" (one list item) and "3" (seed awsvdI4uZJbjjZ7K1)
+                new FixedCase("env-value-with-nul", With(Base("work/app"), s =>
+                {
+                    s.Files["work/app/package.json"] = "{}\n";
+                    s.Env.Add(new KeyValuePair<string, string>("npm_config_min_release_age_exclude", "'5'\n\n\u0000noeq"));
+                    s.Env.Add(new KeyValuePair<string, string>("npm_config_fetch_retries", "3\u0000junk"));
+                }), false, check: r => Js.Js.ToJson(r.GetEffective("fetch-retries")?.Value) == "3" ? null : "fetch-retries should be 3"),
                 new FixedCase("env-clash-dash-underscore", With(Base("work/app"), s =>
                 {
                     s.Files["work/app/package.json"] = "{}\n";
