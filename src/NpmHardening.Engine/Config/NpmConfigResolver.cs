@@ -587,7 +587,51 @@ namespace NpmHardening.Engine.Config
                 if (loglevel != null && def != null && !def.Types.Contains(loglevel.Value))
                     Issues.Add(new NpmConfigIssue(NpmConfigIssueKind.CommandCrash, loglevel.EnvironmentVariable ?? loglevel.Source ?? "loglevel", loglevel.Line,
                         $"sets loglevel to {Js.Js.ToJson(loglevel.Value)}, which is not a log level; npm crashes at start.", true));
+                CheckWorkspaceCommands();
             }
+
+            /// <summary>
+            /// lib/npm.js, before every command: <c>config.get('workspaces') || config.get('workspace').length</c> (values as
+            /// loaded, never validated), and with that set and global mode on, "Workspaces not supported for global
+            /// packages" — for every command when no workspace was found from the working directory (the default layer's
+            /// workspace), else for the commands that act on that workspace (install, run, exec, config, publish, …).
+            /// </summary>
+            private void CheckWorkspaceCommands()
+            {
+                var workspaces = Find("workspaces");
+                var workspace = Find("workspace");
+                bool filter = Js.Js.IsTruthy(workspaces?.Value);
+                if (!filter && workspace != null)
+                {
+                    if (workspace.Value == null || workspace.Value is JsUndefined)
+                    {
+                        Issues.Add(new NpmConfigIssue(NpmConfigIssueKind.CommandCrash, workspace.EnvironmentVariable ?? workspace.Source ?? "workspace", workspace.Line,
+                            $"sets workspace to {Js.Js.ToJson(workspace.Value)}; npm reads its length before every command and crashes (\"Cannot read properties of null (reading 'length')\").", true));
+                        return;
+                    }
+                    filter = Js.Js.IsTruthy(workspace.Value switch
+                    {
+                        List<object?> list => (double)list.Count,
+                        string s => (double)s.Length,
+                        JsObject o => o["length"],
+                        _ => JsUndefined.Value,
+                    });
+                }
+                var global = Find("global");
+                var location = Find("location");
+                var mode = Js.Js.IsTruthy(global?.Value) ? global : location?.Value as string == "global" ? location : null;
+                if (!filter || mode == null) return;
+                var by = Js.Js.IsTruthy(workspaces?.Value) ? workspaces! : workspace!;
+                bool implicitWorkspace = Layers[(int)NpmConfigLayer.Default].TryGet("workspace", out var found) && found.Value is List<object?> l && l.Count > 0;
+                var which = implicitWorkspace ? "the commands that act on workspaces (install, run, exec, config, publish, …)" : "every command";
+                Issues.Add(new NpmConfigIssue(NpmConfigIssueKind.CommandCrash, mode.EnvironmentVariable ?? mode.Source ?? mode.Key, mode.Line,
+                    $"sets {mode.Key} to {Js.Js.ToJson(mode.Value)} (global mode) while {by.Key} is set ({Origin(by)}); npm refuses {which} with \"Workspaces not supported for global packages\".", true));
+            }
+
+            private static string Origin(NpmConfigValue v) =>
+                v.Layer == NpmConfigLayer.Default ? "the working directory is in a workspace"
+                : v.EnvironmentVariable != null ? "by " + v.EnvironmentVariable
+                : v.Line is int line ? $"{v.Source}, line {line}" : v.Source ?? v.Layer.ToString();
 
             /// <summary>Unknown keys seen while loading: reported once the whole configuration (strict-npmrc) is known.</summary>
             public List<(NpmConfigLayer Where, string Key, string Unknown, string Source, int? Line)> Unknowns { get; } =
