@@ -270,9 +270,13 @@ namespace NpmHardening.Engine.Tests.Agreement
         private static bool IsTruthyJson(string? json) =>
             json != null && json != "false" && json != "null" && json != "\"\"" && json != "0" && json != "-0";
 
-        /// <summary>npm's exit 1 with no message but the pointer to its log file.</summary>
+        /// <summary>
+        /// npm's exit 1 with no message but the pointer to its log file (after the configuration warnings npm prints
+        /// for any command: an unknown key is "npm warn Unknown … config").
+        /// </summary>
         private static bool BareExit(string error) =>
-            error.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).All(l => l.Contains("A complete log of this run can be found in", StringComparison.Ordinal) || l.StartsWith("exit 1", StringComparison.Ordinal));
+            error.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).All(l => l.Contains("A complete log of this run can be found in", StringComparison.Ordinal)
+                || l.StartsWith("exit 1", StringComparison.Ordinal) || l.StartsWith("npm warn ", StringComparison.Ordinal));
 
         /// <summary>Compares one prepared scenario (List may be null: peer 2 only).</summary>
         private void Compare(PreparedScenario p, List<Disagreement> found, bool count)
