@@ -151,7 +151,7 @@ namespace NpmHardening.Engine.Config
             {
                 var prev = set.Count > 0 ? set[set.Count - 1] : null;
                 if (part == "**" && prev == "**") continue;
-                if (part == ".." && prev != null && prev != ".." && prev != "." && prev != "**")
+                if (part == ".." && !string.IsNullOrEmpty(prev) && prev != ".." && prev != "." && prev != "**")
                 {
                     set.RemoveAt(set.Count - 1);
                     continue;

@@ -112,6 +112,7 @@ namespace NpmHardening.Engine.Config
             var path = platform.Path;
             IReadOnlyDictionary<string, string> env = request.Environment ?? platform.Environment;
             if (request.UserProfile != null) env = ProfileEnvironment.For(platform, env, request.UserProfile);
+            env = AsStarted(env, platform.IsWindows);
             var installation = request.Installation ?? NpmLocator.Locate(platform, env);
             var version = installation.EffectiveNpmVersion;
             var catalog = NpmConfigCatalog.Default;
@@ -320,6 +321,24 @@ namespace NpmHardening.Engine.Config
                 if (c != e && !(e >= 'a' && e <= 'z' && c == (char)(e - 32))) return false;
             }
             return true;
+        }
+
+        /// <summary>
+        /// The environment as a process started with it has it: environment strings end at their first NUL (execve's
+        /// NAME=value strings, node's setenv), so a value is cut there and a name holding one is not a variable.
+        /// Unchanged (the same object) when nothing holds a NUL, which is every environment a process can read.
+        /// </summary>
+        internal static IReadOnlyDictionary<string, string> AsStarted(IReadOnlyDictionary<string, string> env, bool windows)
+        {
+            if (!env.Any(kv => kv.Key.IndexOf('\0') >= 0 || kv.Value.IndexOf('\0') >= 0)) return env;
+            var result = EnvironmentMap.Create(windows);
+            foreach (var kv in env)
+            {
+                if (kv.Key.IndexOf('\0') >= 0) continue;
+                int nul = kv.Value.IndexOf('\0');
+                result[kv.Key] = nul < 0 ? kv.Value : kv.Value.Substring(0, nul);
+            }
+            return result;
         }
 
         /// <summary>The environment's names in process order, and where that order came from (null: unknown).</summary>
@@ -588,7 +607,51 @@ namespace NpmHardening.Engine.Config
                 if (loglevel != null && def != null && !def.Types.Contains(loglevel.Value))
                     Issues.Add(new NpmConfigIssue(NpmConfigIssueKind.CommandCrash, loglevel.EnvironmentVariable ?? loglevel.Source ?? "loglevel", loglevel.Line,
                         $"sets loglevel to {Js.Js.ToJson(loglevel.Value)}, which is not a log level; npm crashes at start.", true));
+                CheckWorkspaceCommands();
             }
+
+            /// <summary>
+            /// lib/npm.js, before every command: <c>config.get('workspaces') || config.get('workspace').length</c> (values as
+            /// loaded, never validated), and with that set and global mode on, "Workspaces not supported for global
+            /// packages" — for every command when no workspace was found from the working directory (the default layer's
+            /// workspace), else for the commands that act on that workspace (install, run, exec, config, publish, …).
+            /// </summary>
+            private void CheckWorkspaceCommands()
+            {
+                var workspaces = Find("workspaces");
+                var workspace = Find("workspace");
+                bool filter = Js.Js.IsTruthy(workspaces?.Value);
+                if (!filter && workspace != null)
+                {
+                    if (workspace.Value == null || workspace.Value is JsUndefined)
+                    {
+                        Issues.Add(new NpmConfigIssue(NpmConfigIssueKind.CommandCrash, workspace.EnvironmentVariable ?? workspace.Source ?? "workspace", workspace.Line,
+                            $"sets workspace to {Js.Js.ToJson(workspace.Value)}; npm reads its length before every command and crashes (\"Cannot read properties of null (reading 'length')\").", true));
+                        return;
+                    }
+                    filter = Js.Js.IsTruthy(workspace.Value switch
+                    {
+                        List<object?> list => (double)list.Count,
+                        string s => (double)s.Length,
+                        JsObject o => o["length"],
+                        _ => JsUndefined.Value,
+                    });
+                }
+                var global = Find("global");
+                var location = Find("location");
+                var mode = Js.Js.IsTruthy(global?.Value) ? global : location?.Value as string == "global" ? location : null;
+                if (!filter || mode == null) return;
+                var by = Js.Js.IsTruthy(workspaces?.Value) ? workspaces! : workspace!;
+                bool implicitWorkspace = Layers[(int)NpmConfigLayer.Default].TryGet("workspace", out var found) && found.Value is List<object?> l && l.Count > 0;
+                var which = implicitWorkspace ? "the commands that act on workspaces (install, run, exec, config, publish, …)" : "every command";
+                Issues.Add(new NpmConfigIssue(NpmConfigIssueKind.CommandCrash, mode.EnvironmentVariable ?? mode.Source ?? mode.Key, mode.Line,
+                    $"sets {mode.Key} to {Js.Js.ToJson(mode.Value)} (global mode) while {by.Key} is set ({Origin(by)}); npm refuses {which} with \"Workspaces not supported for global packages\".", true));
+            }
+
+            private static string Origin(NpmConfigValue v) =>
+                v.Layer == NpmConfigLayer.Default ? "the working directory is in a workspace"
+                : v.EnvironmentVariable != null ? "by " + v.EnvironmentVariable
+                : v.Line is int line ? $"{v.Source}, line {line}" : v.Source ?? v.Layer.ToString();
 
             /// <summary>Unknown keys seen while loading: reported once the whole configuration (strict-npmrc) is known.</summary>
             public List<(NpmConfigLayer Where, string Key, string Unknown, string Source, int? Line)> Unknowns { get; } =

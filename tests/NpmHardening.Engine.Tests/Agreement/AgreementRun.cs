@@ -239,23 +239,44 @@ namespace NpmHardening.Engine.Tests.Agreement
         /// </summary>
         public static string? CommandRefusal(string listError, NpmAnswer layers)
         {
-            // lib/npm.js: the config command has workspaces = false and ignoreImplicitWorkspace = false, so it throws
-            // ENOWORKSPACES whenever workspaces is true or workspace is non-empty — which includes cwd inside a
-            // workspace (the implicit default) — or "Workspaces not supported for global packages" with global set.
-            bool ws = layers.Keys.TryGetValue("workspaces", out var wss) && wss.Json == "true"
+            // lib/npm.js, before every command: config.get('workspaces') || config.get('workspace').length, values as loaded
+            // (a string such as "false;tail" is truthy). With global mode that is "Workspaces not supported for global
+            // packages" (the engine predicts it: a CommandCrash issue); a null workspace is a TypeError on its length.
+            if (listError.Contains(GlobalWorkspaces, StringComparison.Ordinal)) return GlobalWorkspaces;
+            if (listError.Contains("Cannot read properties of null (reading 'length')", StringComparison.Ordinal)
+                && layers.Keys.TryGetValue("workspace", out var nullWs) && nullWs.Json == "null")
+                return NullWorkspace;
+            // Otherwise the config command (workspaces = false, ignoreImplicitWorkspace = false) throws ENOWORKSPACES —
+            // which includes cwd inside a workspace (the implicit default).
+            bool ws = layers.Keys.TryGetValue("workspaces", out var wss) && IsTruthyJson(wss.Json)
                 || layers.Keys.TryGetValue("workspace", out var w) && w.Json != null && w.Json != "[]";
             if (ws || listError.Contains("ENOWORKSPACES", StringComparison.Ordinal))
                 return "workspaces (ENOWORKSPACES)";
             // lib/utils/display.js looks the level up without validation: any other loglevel is a TypeError
             // ("Cannot read properties of undefined (reading 'index')"), sometimes with nothing printed.
             if (layers.Keys.TryGetValue("loglevel", out var level) && !LogLevels.Any(l => level.Json == "\"" + l + "\""))
-                return "invalid loglevel crashes npm";
+                return LogLevelCrash;
             return null;
         }
 
-        /// <summary>npm's exit 1 with no message but the pointer to its log file.</summary>
+        public const string GlobalWorkspaces = "Workspaces not supported for global packages";
+        public const string NullWorkspace = "a null workspace crashes npm";
+        public const string LogLevelCrash = "invalid loglevel crashes npm";
+
+        /// <summary>Refusals that happen after npm's Config class has loaded, which the engine must predict (CommandCrash).</summary>
+        public static bool EnginePredicts(string refusal) => refusal == LogLevelCrash || refusal == GlobalWorkspaces || refusal == NullWorkspace;
+
+        /// <summary>JavaScript truthiness of a JSON.stringify'd value (absent: undefined).</summary>
+        private static bool IsTruthyJson(string? json) =>
+            json != null && json != "false" && json != "null" && json != "\"\"" && json != "0" && json != "-0";
+
+        /// <summary>
+        /// npm's exit 1 with no message but the pointer to its log file (after the configuration warnings npm prints
+        /// for any command: an unknown key is "npm warn Unknown … config").
+        /// </summary>
         private static bool BareExit(string error) =>
-            error.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).All(l => l.Contains("A complete log of this run can be found in", StringComparison.Ordinal) || l.StartsWith("exit 1", StringComparison.Ordinal));
+            error.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).All(l => l.Contains("A complete log of this run can be found in", StringComparison.Ordinal)
+                || l.StartsWith("exit 1", StringComparison.Ordinal) || l.StartsWith("npm warn ", StringComparison.Ordinal));
 
         /// <summary>Compares one prepared scenario (List may be null: peer 2 only).</summary>
         private void Compare(PreparedScenario p, List<Disagreement> found, bool count)
@@ -270,11 +291,14 @@ namespace NpmHardening.Engine.Tests.Agreement
             if (refusalOf is string refusal)
             {
                 // the engine must predict the crash that npm's Config class cannot see
-                if (refusal == "invalid loglevel crashes npm" && p.Ours != null && !p.Ours.Issues.Any(i => i.Kind == NpmConfigIssueKind.CommandCrash))
+                if (EnginePredicts(refusal) && p.Ours != null && !p.Ours.Issues.Any(i => i.Kind == NpmConfigIssueKind.CommandCrash))
                     found.Add(new Disagreement(s, "config ls", "error", "(command)", null, "npm crashes: " + refusal, null, "no CommandCrash issue"));
                 if (count) ListRefused[refusal] = ListRefused.TryGetValue(refusal, out var c) ? c + 1 : 1;
                 list = null;
             }
+            // and the other way: a command crash the engine predicts must stop npm config ls (the config command acts on workspaces)
+            if (p.List != null && p.List.Error == null && layers.Error == null && p.Ours?.Issues.FirstOrDefault(i => i.Kind == NpmConfigIssueKind.CommandCrash) is NpmConfigIssue crash)
+                found.Add(new Disagreement(s, "config ls", "error", "(command)", null, "npm config ls runs", null, crash.ToString()));
             if (list != null && (layers.Error == null) != (list.Error == null))
                 found.Add(new Disagreement(s, "peers", "error", "(load)", null, layers.Error ?? list.Error, null, null));
             var npmError = layers.Error ?? list?.Error;

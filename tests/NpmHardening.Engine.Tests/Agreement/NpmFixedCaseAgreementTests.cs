@@ -123,6 +123,19 @@ namespace NpmHardening.Engine.Tests.Agreement
                 new FixedCase("userconfig-section", With(Base("work/app"), s => { s.Files["work/app/package.json"] = "{}\n"; s.Files["work/app/.npmrc"] = "[userconfig]\nx=1\n"; }), true, NpmConfigIssueKind.StartupFailure),
                 new FixedCase("scope-json-object", With(Base("work/app"), s => { s.Files["work/app/package.json"] = "{}\n"; s.Files["work/app/.npmrc"] = "scope='{\"a\":1}'\n"; }), false),
 
+                // ---- npm loads, then refuses its commands (lib/npm.js reads workspaces/workspace unvalidated before each one)
+                new FixedCase("global-with-workspaces-string", With(Base("work/app"), s =>
+                {
+                    // seed 46OHAJQC7kBIIurJ: "false;tail" is a truthy string until a command validates it
+                    s.Files["work/app/package.json"] = "{}\n"; s.Files["home/.npmrc"] = "workspaces=false\\;tail\n"; s.Files["prefix/etc/npmrc"] = "global=true ; trailing\n";
+                }), false, NpmConfigIssueKind.CommandCrash),
+                new FixedCase("global-with-workspaces-false", With(Base("work/app"), s =>
+                {
+                    s.Files["work/app/package.json"] = "{}\n"; s.Files["home/.npmrc"] = "workspaces=false ;tail\n"; s.Files["prefix/etc/npmrc"] = "global=true\n";
+                }), false, check: r => r.Issues.Any(i => i.Kind == NpmConfigIssueKind.CommandCrash) ? "no command crash expected" : null),
+                new FixedCase("workspace-null", With(Base("work/app"), s => { s.Files["work/app/package.json"] = "{}\n"; s.Files["work/app/.npmrc"] = "workspace=null\n"; }),
+                    false, NpmConfigIssueKind.CommandCrash),
+
                 // ---- HOME, the working directory, the project marker
                 new FixedCase("home-empty", With(Base("work/app"), s =>
                 {
@@ -174,6 +187,13 @@ namespace NpmHardening.Engine.Tests.Agreement
                     s.Env.Add(new KeyValuePair<string, string>("NPM_CONFIG_FETCH_RETRIES", "2"));
                     s.Env.Add(new KeyValuePair<string, string>("npm_config_fetch_retries", "1"));
                 }), false, NpmConfigIssueKind.EnvironmentClash, r => Js.Js.ToJson(r.GetEffective("fetch-retries")?.Value) == "1" ? null : "fetch-retries should be 1"),
+                // a NUL ends an environment string: npm sees "'5'\n\n" (one list item) and "3" (seed awsvdI4uZJbjjZ7K1)
+                new FixedCase("env-value-with-nul", With(Base("work/app"), s =>
+                {
+                    s.Files["work/app/package.json"] = "{}\n";
+                    s.Env.Add(new KeyValuePair<string, string>("npm_config_min_release_age_exclude", "'5'\n\n\u0000noeq"));
+                    s.Env.Add(new KeyValuePair<string, string>("npm_config_fetch_retries", "3\u0000junk"));
+                }), false, check: r => Js.Js.ToJson(r.GetEffective("fetch-retries")?.Value) == "3" ? null : "fetch-retries should be 3"),
                 new FixedCase("env-clash-dash-underscore", With(Base("work/app"), s =>
                 {
                     s.Files["work/app/package.json"] = "{}\n";

@@ -440,6 +440,7 @@ namespace NpmHardening.Engine.Tests.Agreement
                     }
                     var value = spec.Value(_d);
                     if (value == NoEquals) value = "";
+                    // the second item may be the NoEquals marker itself: a value holding a NUL, which npm sees cut there
                     if (spec.List && _d.Chance(0.3)) value = value + "\n\n" + spec.Value(_d);
                     Env(EnvName(key), value);
                     _s.Features.Add("env-var");

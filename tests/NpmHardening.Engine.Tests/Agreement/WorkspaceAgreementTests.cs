@@ -16,8 +16,8 @@ namespace NpmHardening.Engine.Tests.Agreement
     /// The workspace map against npm's own @npmcli/map-workspaces (map-workspaces.js), on generated monorepo
     /// trees: negated and double-negated patterns, dot folders, leading "/" and "./", ".." inside patterns,
     /// braces, classes, comments, symbolic links (to folders, to files, dangling, loops), node_modules,
-    /// duplicate names, broken and odd package.json files, "workspaces" that is not an array. Compared: the
-    /// (name, folder) list, or that both throw. Unix only (symbolic links).
+    /// duplicate names, broken and odd package.json files, "workspaces" that is not an array; plus fixed trees that
+    /// once disagreed. Compared: the (name, folder) list, or that both throw. Unix only (symbolic links).
     /// </summary>
     public class WorkspaceAgreementTests
     {
@@ -83,6 +83,30 @@ namespace NpmHardening.Engine.Tests.Agreement
             return c;
         }
 
+        /// <summary>A tree written by hand: every folder gets {"name": its dashed path} unless given another manifest.</summary>
+        private static Case Fixed(string name, string[] patterns, string[] folders, params (string Link, string Target)[] links)
+        {
+            var c = new Case { Seed = "fixed: " + name, Workspaces = patterns.Cast<object?>().ToList() };
+            c.Declared = c.Workspaces;
+            foreach (var f in folders) c.Manifests[f] = "{\"name\":\"" + f.Replace('/', '-').TrimStart('.', '-') + "\"}";
+            c.Links.AddRange(links);
+            return c;
+        }
+
+        /// <summary>Trees that once disagreed (run with every generated batch).</summary>
+        private static IEnumerable<Case> FixedCases() => new[]
+        {
+            // "" maps the root itself; a link to "." is the folder itself (its "." entry), not a new one
+            Fixed("empty-pattern-is-the-root", new[] { "", "packages/.*" }, new[] { "packages/a", "packages/.dot" }, ("packages/loop", ".")),
+            Fixed("empty-pattern-with-globstar", new[] { "", "**/sub" }, new[] { "packages/a", "packages/a/sub" }, ("apps/mirror", "../packages")),
+            // packages/loop -> . makes packages/loop/a another path to packages/a: npm stops with EDUPLICATEWORKSPACE
+            Fixed("globstar-star-through-loop", new[] { "**", "!packages/b", "packages/**/*" }, new[] { "packages/b", "packages/c", "packages/a/sub", "apps/web" }, ("packages/loop", ".")),
+            Fixed("globstar-star-loop-only", new[] { "packages/**/*" }, new[] { "packages/a", "packages/a/sub" }, ("packages/loop", ".")),
+            // a leading "/" inside braces is not stripped: "/packages/a" is absolute
+            Fixed("leading-slash-in-braces", new[] { "{/packages/a,packages/b}", "" }, new[] { "packages/a", "packages/b" }),
+            Fixed("dot-slash-twice-and-root", new[] { "././packages/a", "" }, new[] { "packages/a" }),
+        };
+
         private static void Materialize(Case c, string dir)
         {
             var root = Path.Combine(dir, "mono");
@@ -114,7 +138,7 @@ namespace NpmHardening.Engine.Tests.Agreement
             var seedVar = Environment.GetEnvironmentVariable("NPMH_WORKSPACE_SEED");
             if (!string.IsNullOrWhiteSpace(seedVar)) master = PCG.Parse(seedVar.Trim());
             _output.WriteLine($"master seed {master} (NPMH_WORKSPACE_SEED={master})");
-            var cases = Enumerable.Range(0, 300).Select(_ => Generate(new PCG(master.Next(), master.Next64()))).ToList();
+            var cases = Enumerable.Range(0, 300).Select(_ => Generate(new PCG(master.Next(), master.Next64()))).Concat(FixedCases()).ToList();
             try
             {
                 var requests = new List<object?>();

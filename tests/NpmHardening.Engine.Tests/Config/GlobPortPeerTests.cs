@@ -45,6 +45,9 @@ namespace NpmHardening.Engine.Tests.Config
                 ("packages/a", "packages/*", 1), ("packages/.dot", "packages/*", 1), ("packages", "packages/*", 1), ("x/packages/a", "packages/*", 1),
                 ("packages/a/b", "packages/**", 0), ("packages/.x/b", "packages/**", 0), ("packages/a", "./packages/a", 1), ("packages/b", "packages/a/../b", 1),
                 ("../mono/packages/a", "../mono/packages/a", 1), ("packages/a", "../mono/packages/a", 1), ("a/b/c", "a/**/b/**/c", 0), ("a/.b/c", "a/**/c", 4),
+                // level-1 ".." folding keeps a '' before it (JavaScript's falsy prev): "/{a,}/.." is {"/", "/.."}
+                ("/..", "/{a,}/..", 3), ("/..", "{a,}/..", 0), ("a", "/../{a,}/../{a,}", 1), ("A/", "/../*", 0),
+                ("/../@s/x.js", "{a,}/..//**/*.*", 0), ("/A/a", "/../**", 3), ("/..", "/../x{1..3}/@s", 1),
             });
             var answers = NodePeer.Ask(cases.Select(c => NodePeer.Request("minimatch", ("path", c.Path), ("pattern", c.Pattern), ("options", MatchOptions[c.Options].Options))).ToList());
             var failures = new List<string>();
