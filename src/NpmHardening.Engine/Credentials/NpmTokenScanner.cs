@@ -431,7 +431,7 @@ namespace NpmHardening.Engine.Credentials
             if (check.Valid == false)
             {
                 notes.Append($" {check.Registry} rejected it (revoked, expired, or not valid there).");
-                if (f.Status == NpmFindingStatus.Fail && f.Severity < NpmSeverity.Low) f.Severity = NpmSeverity.Low;
+                if (f.Status == NpmFindingStatus.Fail && f.Severity > NpmSeverity.Low) f.Severity = NpmSeverity.Low;
                 f.RuleId = OnlineAudit.TokenRejected;
             }
             else if (check.Valid == true)
@@ -463,9 +463,9 @@ namespace NpmHardening.Engine.Credentials
         /// </summary>
         private static void Raise(NpmTokenFinding f, NpmSeverity floor, string ruleId)
         {
-            if (f.Severity > floor || f.Status == NpmFindingStatus.Pass)
+            if (f.Severity < floor || f.Status == NpmFindingStatus.Pass)
             {
-                if (f.Severity > floor) f.Severity = floor;
+                if (f.Severity < floor) f.Severity = floor;
                 if (f.Status == NpmFindingStatus.Pass) f.Status = NpmFindingStatus.Warning;
                 if (!_onlineRules.Contains(f.RuleId ?? "")) f.RuleId = ruleId;
             }

@@ -45,7 +45,7 @@ namespace NpmHardening
 
         /// <summary>A Fail or Error at Medium severity or above breaks compliance; Low and Info, and Warnings, do not.</summary>
         public static bool BreaksCompliance(NpmSecurityFinding finding) =>
-            finding != null && (finding.Status == NpmFindingStatus.Fail || finding.Status == NpmFindingStatus.Error) && finding.Severity <= NpmSeverity.Medium;
+            finding != null && (finding.Status == NpmFindingStatus.Fail || finding.Status == NpmFindingStatus.Error) && finding.Severity >= NpmSeverity.Medium;
 
         /// <summary>A context that was evaluated (its evidence follows).</summary>
         public void AddContext(string label)

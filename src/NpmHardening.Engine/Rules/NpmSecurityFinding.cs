@@ -1,10 +1,13 @@
 namespace NpmHardening
 {
-    /// <summary>How bad a failed rule is.</summary>
-    public enum NpmSeverity { Critical, High, Medium, Low, Info }
+    /// <summary>
+    /// How bad a failed rule is. Ascending, so the natural comparisons read right: <c>Sort-Object Severity
+    /// -Descending</c> puts Critical first and <c>Where-Object Severity -ge High</c> keeps High and Critical.
+    /// </summary>
+    public enum NpmSeverity { Info = 0, Low = 1, Medium = 2, High = 3, Critical = 4 }
 
-    /// <summary>The outcome of one rule for one context.</summary>
-    public enum NpmFindingStatus { Pass, Fail, Warning, NotApplicable, Error }
+    /// <summary>The outcome of one rule for one context. Suppressed: a policy exception covers a Fail, Warning or Error (see <see cref="NpmFinding.Suppression"/>).</summary>
+    public enum NpmFindingStatus { Pass, Fail, Warning, NotApplicable, Error, Suppressed }
 
     /// <summary>A named set of expectations: what "hardened" means for a kind of machine.</summary>
     public enum NpmBaseline

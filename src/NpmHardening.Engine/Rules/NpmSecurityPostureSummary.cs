@@ -130,7 +130,7 @@ namespace NpmHardening.Engine.Rules
             var failing = notEvaluated.Select(r => r.Context != null ? "not evaluated: " + r.Context : r.Message)
                 .Concat(findings
                     .Where(f => f.Status == NpmFindingStatus.Fail || f.Status == NpmFindingStatus.Error)
-                    .OrderBy(f => f.Severity).ThenBy(f => f.RuleId, StringComparer.Ordinal)
+                    .OrderByDescending(f => f.Severity).ThenBy(f => f.RuleId, StringComparer.Ordinal)
                     .GroupBy(f => f.RuleId, StringComparer.Ordinal)
                     .Select(g => g.Key + (g.First().Setting is string set && set.Length > 0 && set.Length <= 60 ? " " + set : "") + (g.Count() > 1 ? " ×" + g.Count().ToString(CultureInfo.InvariantCulture) : "")))
                 .ToList();
