@@ -25,6 +25,8 @@ namespace NpmHardening
         public int Warning { get; set; }
         public int NotApplicable { get; set; }
         public int Error { get; set; }
+        /// <summary>Findings a policy exception covers (status Suppressed); they lower neither the score nor compliance.</summary>
+        public int Suppressed { get; set; }
         /// <summary>Failed or errored findings of each severity.</summary>
         public int Critical { get; set; }
         public int High { get; set; }
@@ -81,7 +83,7 @@ namespace NpmHardening.Engine.Rules
             double possible = 0, earned = 0;
             foreach (var f in list)
             {
-                if (f.Status == NpmFindingStatus.NotApplicable) continue;
+                if (f.Status == NpmFindingStatus.NotApplicable || f.Status == NpmFindingStatus.Suppressed) continue;
                 int w = Weight(f.Severity);
                 possible += w;
                 if (f.Status == NpmFindingStatus.Pass) earned += w;
@@ -97,6 +99,7 @@ namespace NpmHardening.Engine.Rules
                 Warning = list.Count(f => f.Status == NpmFindingStatus.Warning),
                 NotApplicable = list.Count(f => f.Status == NpmFindingStatus.NotApplicable),
                 Error = list.Count(f => f.Status == NpmFindingStatus.Error),
+                Suppressed = list.Count(f => f.Status == NpmFindingStatus.Suppressed),
                 Critical = CountBad(NpmSeverity.Critical),
                 High = CountBad(NpmSeverity.High),
                 Medium = CountBad(NpmSeverity.Medium),
