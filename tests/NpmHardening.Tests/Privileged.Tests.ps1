@@ -253,4 +253,20 @@ Restore-NpmHardening -Path '$($victim.File)' -Latest -Confirm:`$false -ErrorActi
             finally { Remove-Item -LiteralPath $victim.Folder -Recurse -Force }
         }
     }
+
+    It 'A8: in a home root owns, a file only root can read is not the user''s setting: never compliant on it' {
+        # npm runs as the account whose home it is; reading as the folder's owner (root) saw settings that npm, run as
+        # that user, cannot read (it then uses allow-git=all), and called the profile compliant
+        $other = New-ThrowawayUser
+        try {
+            & chown root:root $other.Home
+            [IO.File]::WriteAllText("$($other.Home)/.npmrc", "allow-git=root`n")
+            & chmod 0600 "$($other.Home)/.npmrc"
+            Test-NpmHardening -UserProfile $other.Home -Setting @{ 'allow-git' = 'root' } -ErrorAction SilentlyContinue | Should -BeFalse
+            $finding = @(Get-NpmSecurityPosture -UserProfile $other.Home -ErrorAction SilentlyContinue | Where-Object RuleId -EQ 'NPMH5001')
+            $finding.Status | Should -Not -Contain 'Pass'
+            (Get-NpmConfig -UserProfile $other.Home -Name allow-git -ErrorAction SilentlyContinue).Value | Should -Be 'all'
+        }
+        finally { Remove-ThrowawayUser $other }
+    }
 }

@@ -48,6 +48,14 @@ namespace NpmHardening.Engine.Config
         /// <summary>package.json files larger than this are not read (npm would; the module stays bounded).</summary>
         private const long MaxPackageJsonBytes = 16L << 20;
 
+        /// <summary>
+        /// Bytes of all the workspaces' package.json files of one root together: as much as one file. The files are the
+        /// project owner's, and one 16 MiB file linked into 20,000 matched folders cost a privileged run of Set-NpmHardening
+        /// or Get-NpmConfig -Path over that project a parse each (seconds and a gigabyte per file); a real monorepo's
+        /// are a few KB each.
+        /// </summary>
+        internal const long MaxWorkspacePackageJsonBytes = MaxPackageJsonBytes;
+
         /// <summary>loadLocalPrefix for the ancestor <paramref name="root"/> of the project folder <paramref name="candidate"/>.</summary>
         public static WorkspaceCheck Check(IPlatform platform, string root, string candidate)
         {
@@ -87,11 +95,16 @@ namespace NpmHardening.Engine.Config
                 ordered.AddRange(matches.Where(m => Minimatch.IsMatch(m, pattern, filter)));
 
             var seen = new List<(object Name, List<string> Paths)>();
+            long remaining = MaxWorkspacePackageJsonBytes;
             foreach (var match in ordered)
             {
                 var folder = path.Join(cwd, match);
-                var pkg = ReadNormalized(platform, folder);
+                var pkg = ReadNormalized(platform, folder, remaining);
                 if (pkg.Missing) continue;
+                remaining -= pkg.Bytes;
+                if (pkg.ErrorCode == "ETOOLARGE")
+                    throw new WorkspaceMapException("ETOOLARGE",
+                        $"the workspaces of {manifest} hold more than {MaxWorkspacePackageJsonBytes:N0} bytes of package.json (at {pkg.File}); the module does not read them all, so what npm makes of them is unknown.", manifest);
                 if (pkg.Error != null) throw new WorkspaceMapException(pkg.ErrorCode!, pkg.Error, pkg.File);
                 var nameValue = Property(pkg.Content!, "name");
                 object name = Js.Js.IsTruthy(nameValue) ? nameValue! : NameFromFolder(folder, path);
@@ -195,14 +208,15 @@ namespace NpmHardening.Engine.Config
             public string? Error { get; set; }
             public string? ErrorCode { get; set; }
             public string File { get; set; } = "";
+            public long Bytes { get; set; }
         }
 
         /// <summary>Reads and normalizes folder/package.json with normalize's default steps; reports what would throw.</summary>
-        private static PackageRead ReadNormalized(IPlatform platform, string folder)
+        private static PackageRead ReadNormalized(IPlatform platform, string folder, long maxBytes = MaxPackageJsonBytes)
         {
             var file = platform.Path.Resolve(folder, folder, "package.json");
             var result = new PackageRead { File = file };
-            var read = platform.ReadFile(file, MaxPackageJsonBytes);
+            var read = platform.ReadFile(file, Math.Min(maxBytes, MaxPackageJsonBytes));
             switch (read.Status)
             {
                 case FileReadStatus.Ok: break;
@@ -216,6 +230,7 @@ namespace NpmHardening.Engine.Config
                     if (!platform.DirectoryExists(folder)) { result.Missing = true; return result; }
                     return Fail(result, "EREAD", $"{file} cannot be read ({read.Error}); npm stops with \"Could not read package.json\".");
             }
+            result.Bytes = read.Bytes!.Length;
             var text = new UTF8Encoding(false, false).GetString(read.Bytes!);
             if (text.Length > 0 && text[0] == '\uFEFF') text = text.Substring(1);
             if (!JsJson.TryParse(text, out var content))

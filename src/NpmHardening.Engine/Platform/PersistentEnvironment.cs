@@ -32,13 +32,24 @@ namespace NpmHardening.Engine.Platform
         private const string MachineKey = @"SYSTEM\CurrentControlSet\Control\Session Manager\Environment";
         private const long MaxFileBytes = 1 << 20;
 
+        /// <summary>
+        /// Bounds on one scope's start-up files (a user's, or the machine's), which the user controls for their own scope
+        /// and which are read for every profile of an -AllUsers run: a real ~/.bashrc is a few KB and a conf.d folder holds
+        /// a handful of files. Without them a folder of many 1 MiB files of <c>a=b;</c> made one profile's audit take
+        /// seconds and gigabytes per file. Beyond them the scope is an error (<see cref="PersistentEnvironmentLimitException"/>).
+        /// </summary>
+        internal const int MaxFilesPerFolder = 256;
+        internal const long MaxScopeBytes = 4L << 20;
+        internal const int MaxScopeVariables = 100_000;
+
+        /// <exception cref="PersistentEnvironmentLimitException">The scope's start-up files exceed the bounds above.</exception>
         public static IEnumerable<PersistentVariable> Read(SystemPlatform platform, EnvironmentScope scope, UserProfileInfo? user)
         {
             try
             {
                 return platform.IsWindows ? ReadWindows(platform, scope, user) : ReadUnix(platform, scope, user);
             }
-            catch (Exception e) when (FileAccessReader.IsProbeFailure(e))
+            catch (Exception e) when (FileAccessReader.IsProbeFailure(e) && !(e is PersistentEnvironmentLimitException))
             {
                 return Array.Empty<PersistentVariable>();
             }
@@ -94,12 +105,18 @@ namespace NpmHardening.Engine.Platform
                 if (string.IsNullOrEmpty(home)) return list;
                 files = UserFiles(home!);
             }
+            long bytes = 0;
             foreach (var file in files)
             {
                 if (!platform.FileExists(file.Key)) continue; // most candidates are absent: a stat, not an exception
                 var r = platform.ReadFile(file.Key, MaxFileBytes);
                 if (r.Status != FileReadStatus.Ok || r.Bytes == null) continue;
+                bytes += r.Bytes.Length;
+                if (bytes > MaxScopeBytes)
+                    throw new PersistentEnvironmentLimitException($"the {scope} start-up files hold more than {MaxScopeBytes:N0} bytes (at {file.Key}); none of their variables were used.");
                 list.AddRange(Parse(Decode(r.Bytes), file.Value, scope, file.Key));
+                if (list.Count > MaxScopeVariables)
+                    throw new PersistentEnvironmentLimitException($"the {scope} start-up files make more than {MaxScopeVariables:N0} assignments (at {file.Key}); none of their variables were used.");
             }
             return list;
         }
@@ -148,11 +165,16 @@ namespace NpmHardening.Engine.Platform
                 if (!Directory.Exists(directory)) return;
                 var found = new List<string>();
                 foreach (var f in Directory.EnumerateFiles(directory))
-                    if (f.EndsWith(extension, StringComparison.Ordinal)) found.Add(f);
+                {
+                    if (!f.EndsWith(extension, StringComparison.Ordinal)) continue;
+                    if (found.Count == MaxFilesPerFolder)
+                        throw new PersistentEnvironmentLimitException($"{directory} holds more than {MaxFilesPerFolder} *{extension} files; none of the scope's variables were used.");
+                    found.Add(f);
+                }
                 found.Sort(StringComparer.Ordinal);
                 foreach (var f in found) files.Add(new KeyValuePair<string, SourceKind>(f, kind));
             }
-            catch (Exception e) when (FileAccessReader.IsProbeFailure(e)) { }
+            catch (Exception e) when (FileAccessReader.IsProbeFailure(e) && !(e is PersistentEnvironmentLimitException)) { }
         }
 
         /// <summary>Dispatches to the parser for a kind of file.</summary>

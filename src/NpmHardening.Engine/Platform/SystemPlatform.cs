@@ -47,10 +47,38 @@ namespace NpmHardening.Engine.Platform
                     if (sid == null) return Array.Empty<FilePrincipal>();
                     return WindowsPathWalker.IsTrusted(sid) ? Array.Empty<FilePrincipal>() : new[] { FilePrincipal.WindowsAccount(sid) };
                 }
-                if (!UnixLibc.Stat(folder, true, out var st) || UnixAccounts.IsTrusted(st.Uid)) return Array.Empty<FilePrincipal>();
-                return new[] { FilePrincipal.UnixUser(st.Uid, UnixAccounts.NameOf(st.Uid)) };
+                var owners = new List<FilePrincipal>();
+                if (UnixLibc.Stat(folder, true, out var st) && !UnixAccounts.IsTrusted(st.Uid))
+                    owners.Add(FilePrincipal.UnixUser(st.Uid, UnixAccounts.NameOf(st.Uid)));
+                // npm runs as the account whose home this is, which need not own the folder (a home root provisioned and
+                // kept, as for chrooted accounts): a file only root can read there is no setting of that account's npm
+                foreach (var uid in UnixHomeAccounts(folder))
+                {
+                    var account = FilePrincipal.UnixUser(uid, UnixAccounts.NameOf(uid));
+                    if (!UnixAccounts.IsTrusted(uid) && !owners.Contains(account)) owners.Add(account);
+                }
+                return owners;
             }
             catch (Exception e) when (e is DllNotFoundException || e is EntryPointNotFoundException) { return Array.Empty<FilePrincipal>(); }
+        }
+
+        /// <summary>The uids /etc/passwd gives <paramref name="folder"/> as their home (compared without trailing slashes).</summary>
+        private static IEnumerable<uint> UnixHomeAccounts(string folder)
+        {
+            var wanted = folder.Length > 1 ? folder.TrimEnd('/') : folder;
+            if (wanted == "/") yield break; // the home of many service accounts, and of root in some containers
+            string text;
+            try { text = File.ReadAllText("/etc/passwd"); }
+            catch (Exception e) when (FileAccessReader.IsProbeFailure(e)) { yield break; }
+            var uids = new List<uint>();
+            foreach (var entry in PasswdFile.Parse(text))
+            {
+                var home = entry.Home.Length > 1 ? entry.Home.TrimEnd('/') : entry.Home;
+                if (entry.Uid >= 0 && entry.Uid <= uint.MaxValue && string.Equals(home, wanted, StringComparison.Ordinal)) uids.Add((uint)entry.Uid);
+            }
+            // the operator's own home: its own runs are not done for anybody else
+            if (uids.Contains(UnixAccounts.EffectiveUserId)) yield break;
+            foreach (var uid in uids) yield return uid;
         }
 
         public IReadOnlyDictionary<string, string> Environment
