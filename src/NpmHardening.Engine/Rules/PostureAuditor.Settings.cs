@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using NpmHardening.Engine.Config;
 using NpmHardening.Engine.Js;
+using NpmHardening.Engine.Platform;
 
 namespace NpmHardening.Engine.Rules
 {
@@ -27,6 +28,17 @@ namespace NpmHardening.Engine.Rules
             var actual = v != null && IsSet(value) ? Show(value) : "(unset)";
             if (expectation.IsSatisfiedBy(value))
             {
+                var startup = StartupOverride(key, expectation);
+                if (startup != null)
+                {
+                    var (variable, shown) = startup.Value;
+                    yield return New(rule, NpmFindingStatus.Fail,
+                        $"{key} is {actual} ({(v != null ? Where(v) : "unset")}), but {variable.Name} in {StartupWhere(variable)} sets it to {shown} for every npm started "
+                        + $"from a shell or session that reads that file, and variables override every config file; the {Baseline} baseline expects {expected}.",
+                        setting: key, actual: shown, expected: expected, from: v,
+                        remediation: $"Remove {variable.Name} from {StartupWhere(variable)}");
+                    yield break;
+                }
                 yield return New(rule, NpmFindingStatus.Pass, $"{key} is {actual} ({(v != null ? Where(v) : "unset")}).",
                     setting: key, actual: actual, expected: expected, from: v);
                 yield break;
@@ -39,6 +51,52 @@ namespace NpmHardening.Engine.Rules
             yield return New(rule, NpmFindingStatus.Fail, message, setting: key, actual: actual, expected: expected, from: v,
                 remediation: SetCommand(rule, key, fix, v));
         }
+
+        private Dictionary<string, NpmConfigResolution>? _startupResolutions;
+
+        /// <summary>
+        /// A variable defined persistently for the context's account or the machine (shell start-up files, /etc/environment,
+        /// environment.d, the registry's Environment keys) that sets <paramref name="key"/> to a value the expectation
+        /// rejects: npm started from a login shell or a new session gets it and it beats every config file, even though
+        /// the process that audits does not have it (a privileged run, another account, cron). Each such value is judged as
+        /// npm would type it — the configuration resolved again with that one variable added — so "false", "0" or "" read
+        /// as npm reads them. Only keys of setting rules are tried: a variable that chooses a file (userconfig, globalconfig,
+        /// prefix…) is never applied, so a user's start-up file cannot make the audit read a file of its choosing.
+        /// </summary>
+        private (PersistentVariable Variable, string Shown)? StartupOverride(string key, RuleExpectation expectation)
+        {
+            foreach (var pv in PersistentVariables())
+            {
+                if (!NpmConfigResolver.IsNpmConfigVariable(pv.Name) || pv.Value.Length == 0) continue;
+                var rest = pv.Name.Substring(11);
+                if (rest.StartsWith("//", StringComparison.Ordinal)) continue;
+                var mapped = Js.JsCase.ToLowerCase(rest.Length > 0 ? rest[0] + rest.Substring(1).Replace('_', '-') : rest);
+                if (mapped != key) continue;
+                var cacheKey = pv.Name + "\n" + pv.Value;
+                _startupResolutions ??= new Dictionary<string, NpmConfigResolution>(StringComparer.Ordinal);
+                if (!_startupResolutions.TryGetValue(cacheKey, out var with))
+                {
+                    if (_startupResolutions.Count >= 32) break; // bounded: a start-up file cannot buy unbounded re-resolutions
+                    var env = EnvironmentMap.Create(Platform.IsWindows);
+                    foreach (var kv in R.Environment) env[kv.Key] = kv.Value;
+                    env[pv.Name] = pv.Value;
+                    with = NpmConfigResolver.Resolve(new NpmConfigRequest
+                    {
+                        Platform = Platform,
+                        Environment = env,
+                        WorkingDirectory = R.WorkingDirectory,
+                        Installation = R.Installation,
+                    });
+                    _startupResolutions[cacheKey] = with;
+                }
+                var effective = with.GetEffective(key);
+                if (effective == null || effective.Layer != NpmConfigLayer.Env) continue;
+                if (!expectation.IsSatisfiedBy(effective.Value)) return (pv, IsSet(effective.Value) ? Show(effective.Value) : "(unset)");
+            }
+            return null;
+        }
+
+        private static string StartupWhere(PersistentVariable pv) => pv.Line is int line ? $"{pv.Location}:{line}" : pv.Location;
 
         /// <summary>The detected npm does not define the key: it would reject or ignore it, so it is not recommended.</summary>
         private NpmSecurityFinding NotKnown(NpmSecurityRule rule, string key, string expected)

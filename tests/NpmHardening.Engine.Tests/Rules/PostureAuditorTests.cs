@@ -140,6 +140,44 @@ namespace NpmHardening.Engine.Tests.Rules
             }
         }
 
+        // ---- settings overridden by variables a shell or session defines (issue 10, red-team item 4) --------
+
+        [Theory, MemberData(nameof(Platforms))]
+        public void A_setting_a_start_up_file_overrides_fails_even_when_the_auditing_process_lacks_the_variable(bool windows, string npm)
+        {
+            var m = new PostureMachine(windows, npm).User("strict-ssl=true");
+            Assert.Equal(NpmFindingStatus.Pass, m.One("NPMH2001").Status);
+
+            m.Persistent(EnvironmentScope.User, "npm_config_strict_ssl", "false", line: 12);
+            var fail = m.One("NPMH2001");
+            Assert.Equal(NpmFindingStatus.Fail, fail.Status);
+            Assert.Equal("false", fail.Actual);
+            Assert.Contains("npm_config_strict_ssl", fail.Message);
+            Assert.Contains(":12", fail.Message);
+            Assert.Contains("Remove npm_config_strict_ssl", fail.Remediation);
+        }
+
+        [Theory, MemberData(nameof(Platforms))]
+        public void A_start_up_variable_is_typed_as_npm_types_it(bool windows, string npm)
+        {
+            // the variable's text goes through the resolver: "true" keeps the check on, "false" turns it off, and the
+            // upper-case prefix is npm's too (/^npm_config_/i)
+            var m = new PostureMachine(windows, npm).User("strict-ssl=true")
+                .Persistent(EnvironmentScope.Machine, "NPM_CONFIG_STRICT_SSL", "true", line: 3);
+            Assert.Equal(NpmFindingStatus.Pass, m.One("NPMH2001").Status);
+            m.Persistent(EnvironmentScope.Machine, "NPM_CONFIG_STRICT_SSL", "false", line: 4);
+            Assert.Equal(NpmFindingStatus.Fail, m.One("NPMH2001").Status);
+        }
+
+        [Theory, MemberData(nameof(Platforms))]
+        public void A_start_up_variable_that_chooses_a_file_is_never_applied(bool windows, string npm)
+        {
+            var m = new PostureMachine(windows, npm).User("strict-ssl=true");
+            m.Global("strict-ssl=false");
+            m.Persistent(EnvironmentScope.User, "npm_config_userconfig", m.GlobalNpmrc, line: 1);
+            Assert.Equal(NpmFindingStatus.Pass, m.One("NPMH2001").Status);
+        }
+
         // ---- 2xxx transport and registry -------------------------------------------------------------------
 
         [Theory, MemberData(nameof(Platforms))]
