@@ -147,6 +147,9 @@ Describe 'What rehydration keeps and refuses' {
         $bags = @($objects | Where-Object { $_.PSObject.TypeNames[0] -eq 'Deserialized.NpmHardening.NpmSecurityFinding' })
         $bags.Count | Should -Be $tamperedCount
         $bags | ForEach-Object { $_.Severity.ToString() | Should -Be 'Catastrophic' }
+        # A bag that stays one (as SSH remoting leaves every finding) still reads its valid enums as enums.
+        $bags | ForEach-Object { $_.Status.GetType().FullName | Should -Be 'NpmHardening.NpmFindingStatus' }
+        @($bags | Sort-Object Status -Descending | ForEach-Object { [int] $_.Status }) | Should -Be @($bags | ForEach-Object { [int] $_.Status } | Sort-Object -Descending)
         @($objects | Where-Object { $_.GetType().Name -in 'NpmSecurityFinding', 'NpmTokenFinding' }).Count | Should -Be ($objects.Count - $tamperedCount)
     }
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using NpmHardening.Commands;
 
@@ -14,6 +15,12 @@ namespace NpmHardening.Serialization
     /// as its type converter and a <c>SerializationDepth</c> of 3.
     /// </summary>
     /// <remarks>
+    /// <para>PowerShell rehydrates with the receiving session's type table after Import-Clixml, Start-Job and WSMan
+    /// remoting, but SSH remoting (Invoke-Command -HostName, New-PSSession -HostName) deserializes with the built-in
+    /// type files only (TypeTable.LoadDefaultTypeFiles), so its objects stay bags. For those, each enum-typed property
+    /// also gets a script property of the same name on the Deserialized name: extended members come before a bag's
+    /// own, so <c>Severity</c> reads as the enum and sorts and compares by rank there too
+    /// (<see cref="DeserializedFindingConverter.ReadAdapted"/>).</para>
     /// <para>This is not in a types.ps1xml file because PowerShell reads <c>TypesToProcess</c> before it loads the root
     /// module, and resolves <c>TargetTypeForDeserialization</c> to a type right then; the engine is not loaded yet
     /// (it loads through <see cref="Loading.DependencyLoader"/>, in an isolated load context on PowerShell 7), so
@@ -51,7 +58,15 @@ namespace NpmHardening.Serialization
             foreach (var type in ContractTypes())
             {
                 data.Add(new TypeData(type) { TypeConverter = typeof(DeserializedFindingConverter), SerializationDepth = SerializationDepth });
-                data.Add(new TypeData("Deserialized." + type.FullName) { TargetTypeForDeserialization = type });
+                var deserialized = new TypeData("Deserialized." + type.FullName) { TargetTypeForDeserialization = type };
+                foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+                {
+                    var propertyType = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+                    if (!propertyType.IsEnum || property.GetSetMethod() == null) continue;
+                    deserialized.Members[property.Name] = new ScriptPropertyData(property.Name, ScriptBlock.Create(
+                        $"[{typeof(DeserializedFindingConverter).FullName}]::{nameof(DeserializedFindingConverter.ReadAdapted)}($this, '{property.Name}')"));
+                }
+                data.Add(deserialized);
             }
             try
             {

@@ -54,6 +54,26 @@ namespace NpmHardening.Commands
             return (object?)result ?? live;
         }
 
+        /// <summary>
+        /// The value of a bag's property as the live type has it (an enum for Severity, Status, …), for the bags that
+        /// were never rehydrated: PowerShell's SSH remoting deserializes with its built-in type table only, so the
+        /// objects stay <c>Deserialized.NpmHardening.*</c> bags there. <see cref="Serialization.DeserializationTypeData"/>
+        /// adds a script property per enum-typed property to those names that calls this with the bag. The raw value
+        /// when it cannot be converted (a name the enum does not have), so nothing is invented.
+        /// </summary>
+        public static object? ReadAdapted(PSObject instance, string propertyName)
+        {
+            if (instance == null || propertyName == null) return null;
+            // PSAdapted holds the bag's own properties: reading through the instance would find the script property again.
+            var raw = (instance.Members["PSAdapted"] as PSMemberSet)?.Properties[propertyName]?.Value;
+            if (raw == null) return null;
+            var type = ResolveTarget(instance, typeof(object));
+            var property = type?.GetProperty(propertyName, BindingFlags.Public | BindingFlags.Instance);
+            if (property == null) return raw;
+            try { return ConvertValue(raw, property.PropertyType, propertyName); }
+            catch (InvalidCastException) { return raw; }
+        }
+
         public override bool CanConvertFrom(object sourceValue, Type destinationType) =>
             sourceValue is PSObject bag && CanConvertFrom(bag, destinationType);
 
@@ -81,7 +101,7 @@ namespace NpmHardening.Commands
             foreach (var typeName in bag.TypeNames)
             {
                 var name = typeName.StartsWith(DeserializedPrefix, StringComparison.Ordinal) ? typeName.Substring(DeserializedPrefix.Length) : typeName;
-                var type = requested.Assembly.GetType(name, throwOnError: false);
+                var type = typeof(NpmFinding).Assembly.GetType(name, throwOnError: false);
                 if (type != null && requested.IsAssignableFrom(type) && IsContractType(type)) return type;
             }
             return IsContractType(requested) ? requested : null;
