@@ -129,6 +129,19 @@ Describe 'What rehydration keeps and refuses' {
         }
     }
 
+    It 'rebuilds the summary with its contexts and reasons' {
+        $summary = Get-NpmSecurityPosture -Environment $Environment -Baseline Strict -Summary
+        $file = Join-Path $Machine.Root 'summary.clixml'
+        $summary | Export-Clixml -LiteralPath $file
+        $copy = Import-Clixml -LiteralPath $file
+        $copy.GetType().FullName | Should -Be 'NpmHardening.NpmSecurityPostureSummary'
+        $copy.Contexts | Should -Be $summary.Contexts
+        $copy.Reasons.Count | Should -Be $summary.Reasons.Count
+        $copy.Reasons.Count | Should -BeGreaterThan 0
+        $copy.Reasons | ForEach-Object { $_.GetType().FullName | Should -Be 'NpmHardening.NpmComplianceReason' }
+        $copy.Message | Should -Be $summary.Message
+    }
+
     It 'rebuilds a token finding with its DateTimeOffset expiry' {
         $token = New-EngineObject NpmTokenFinding @{ Severity = 'High'; Kind = 'GranularToken'; Redacted = 'npm_ab…yz'; Expires = [DateTimeOffset]::new(2031, 5, 6, 7, 8, 9, [timespan]::FromHours(2)) }
         $copy = Start-Job -ScriptBlock { param($ModulePath, $Finding) Import-Module $ModulePath; $Finding } -ArgumentList $env:NPMH_MODULE_PATH, $token | Receive-Job -Wait -AutoRemoveJob

@@ -41,6 +41,11 @@ BeforeAll {
     $script:Fixture = New-SshFixture -ModuleFolder (Split-Path -Parent $env:NPMH_MODULE_PATH) -UserNames @($Relaxed.Name, $Holder.Name)
     $keys = @{}
     foreach ($user in $Users) { $keys[$user.Name] = Grant-SshKey $Fixture $user }
+    $script:Unavailable = Test-SubsystemReach $Fixture $Relaxed
+    if ($Unavailable) {
+        Write-Host "    Fleet over SSH skipped: $Unavailable" -ForegroundColor Yellow
+        return
+    }
     try { Start-TestSshd $Fixture }
     catch {
         $script:Unavailable = "sshd could not start here: $($_.Exception.Message)"

@@ -31,7 +31,18 @@ function New-SshFixture([string] $ModuleFolder, [string[]] $UserNames) {
     $fixture = [pscustomobject] @{
         Folder = $dir; Port = 0; Process = $null; CreatedRunSshd = $false; Log = (Join-Path $dir 'sshd.log')
         ModulePath = $null; KnownHosts = (Join-Path $dir 'known_hosts'); Config = (Join-Path $dir 'sshd_config')
+        Host = $null
     }
+    try { Initialize-SshFixture $fixture $ModuleFolder $UserNames }
+    catch {
+        Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue
+        throw
+    }
+    $fixture
+}
+
+function Initialize-SshFixture($fixture, [string] $ModuleFolder, [string[]] $UserNames) {
+    $dir = $fixture.Folder
 
     # PowerShell for the accounts: this very one (the dotnet tool), run by dotnet through a wrapper, because an sshd
     # subsystem is one executable path. The NuGet folder it lives in is under /root, which the accounts cannot enter.
@@ -41,12 +52,8 @@ function New-SshFixture([string] $ModuleFolder, [string[]] $UserNames) {
     $dotnet = (Get-Process -Id $PID).Path
     $pwshDll = Join-Path $pwshFolder 'pwsh.dll'
     $wrapper = Join-Path $dir 'pwsh-subsystem'
-    if ([IO.Path]::GetFileNameWithoutExtension($dotnet) -eq 'dotnet') {
-        [IO.File]::WriteAllText($wrapper, "#!/bin/sh`nexec '$dotnet' '$pwshDll' -sshs -NoLogo -NoProfile`n")
-    }
-    else {
-        [IO.File]::WriteAllText($wrapper, "#!/bin/sh`nexec '$(Join-Path $pwshFolder 'pwsh')' -sshs -NoLogo -NoProfile`n")
-    }
+    $fixture.Host = if ([IO.Path]::GetFileNameWithoutExtension($dotnet) -eq 'dotnet') { @($dotnet, $pwshDll) } else { @(Join-Path $pwshFolder 'pwsh') }
+    [IO.File]::WriteAllText($wrapper, "#!/bin/sh`nexec $(($fixture.Host | ForEach-Object { "'$_'" }) -join ' ') -sshs -NoLogo -NoProfile`n")
     & chmod 0755 $wrapper
 
     # The module as built, where the accounts can read it.
@@ -81,7 +88,6 @@ function New-SshFixture([string] $ModuleFolder, [string[]] $UserNames) {
         'LogLevel VERBOSE'
         "Subsystem powershell $wrapper"
     ) | Set-Content -LiteralPath $fixture.Config
-    $fixture
 }
 
 # An account sshd lets in with its key: unlocked ('*': no password, but not the '!' of a locked account, which sshd
@@ -99,6 +105,14 @@ function Grant-SshKey($Fixture, $User) {
     & chmod 0700 $sshDir
     & chmod 0600 (Join-Path $sshDir 'authorized_keys')
     $key
+}
+
+# Why the account cannot start the subsystem's PowerShell (the dotnet host outside its reach), or $null.
+function Test-SubsystemReach($Fixture, $User) {
+    $checks = @("test -x '$($Fixture.Host[0])'") + @($Fixture.Host | Select-Object -Skip 1 | ForEach-Object { "test -r '$_'" })
+    & setpriv "--reuid=$($User.Uid)" "--regid=$($User.Gid)" --clear-groups -- /bin/sh -c ($checks -join ' && ')
+    if ($LASTEXITCODE -ne 0) { return "$($User.Name) cannot run $($Fixture.Host -join ' ') (installed where other accounts cannot reach it)" }
+    return $null
 }
 
 function Start-TestSshd($Fixture) {
