@@ -9,7 +9,8 @@
 
     Tasks:
       Bootstrap  dotnet tool restore; fetch the pinned Pester (and the test-only System.IO.Hashing 6.0.0)
-                 from the configured NuGet source into .tools/ (git-ignored). Idempotent.
+                 from the configured NuGet source into .tools/ (git-ignored); as root on Debian-like Linux, Debian's
+                 openssh-server for the SSH fan-out test (never started as a service). Idempotent.
       Build      (default) dotnet build the module; lay it out in out/NpmHardening/<version>/ and the DSC resource's
                  module in out/NpmHardeningDsc/<version>/; compile the engine to ReadyToRun code for PowerShell 7 on
                  this platform (-ReadyToRun); runs Docs.
@@ -272,6 +273,49 @@ function Install-Verdaccio {
     Write-Host "    verdaccio from tests/verdaccio/package-lock.json"
 }
 
+function Install-OpenSshServer {
+    # Debian's openssh-server for the SSH fan-out test (tests/NpmHardening.Tests/Fleet.Tests.ps1), which starts its own
+    # sshd on 127.0.0.1 with its own configuration. Installed only as root on a system with apt-get, and never started
+    # as a service: when no policy-rc.d forbids it, one is put in place for the install and removed after. Anything
+    # that keeps it from installing (not Linux, not root, no apt-get, no network) prints why; the test then skips.
+    if (Test-Path -LiteralPath '/usr/sbin/sshd') {
+        Write-Host '    openssh-server already installed'
+        return
+    }
+    $why = $null
+    if ($OnWindows -or -not $IsLinux) { $why = 'not Linux' }
+    elseif ((& id -u) -ne '0') { $why = 'not root' }
+    elseif (-not (Get-Command apt-get -ErrorAction SilentlyContinue)) { $why = 'no apt-get' }
+    if ($why) {
+        Write-Host "    openssh-server not installed ($why): the SSH fan-out test will be skipped" -ForegroundColor Yellow
+        return
+    }
+    $policy = '/usr/sbin/policy-rc.d'
+    $ownPolicy = -not (Test-Path -LiteralPath $policy)
+    $savedFrontend = $env:DEBIAN_FRONTEND
+    $env:DEBIAN_FRONTEND = 'noninteractive'
+    $ErrorActionPreference = 'Continue'
+    try {
+        if ($ownPolicy) {
+            [System.IO.File]::WriteAllText($policy, "#!/bin/sh`n# NpmHardening build.ps1: no service starts while openssh-server installs.`nexit 101`n")
+            & chmod 0755 $policy
+        }
+        $install = @('install', '-y', '--no-install-recommends', '-o', 'DPkg::Lock::Timeout=300', 'openssh-server')
+        & apt-get @install 2>&1 | Out-Null
+        if ($LASTEXITCODE -ne 0) {
+            # A fresh machine may have no package lists yet.
+            & apt-get -o DPkg::Lock::Timeout=300 update 2>&1 | Out-Null
+            & apt-get @install 2>&1 | Out-Null
+        }
+        if ($LASTEXITCODE -eq 0 -and (Test-Path -LiteralPath '/usr/sbin/sshd')) { Write-Host '    openssh-server from apt-get' }
+        else { Write-Host "    openssh-server could not be installed (apt-get exit code $LASTEXITCODE): the SSH fan-out test will be skipped" -ForegroundColor Yellow }
+    }
+    finally {
+        if ($ownPolicy -and (Test-Path -LiteralPath $policy)) { Remove-Item -LiteralPath $policy -Force }
+        $env:DEBIAN_FRONTEND = $savedFrontend
+    }
+}
+
 function Invoke-Bootstrap {
     Write-Step 'Bootstrap'
     Invoke-Native dotnet @('tool', 'restore') 'dotnet tool restore'
@@ -279,6 +323,7 @@ function Invoke-Bootstrap {
     Install-ToolPackage -Id 'Pester' -PackageVersion $PesterVersion -Prefix 'tools/'
     Install-ToolPackage -Id 'System.IO.Hashing' -PackageVersion $HashingCompatVersion -Prefix 'lib/netstandard2.0/'
     Install-Verdaccio
+    Install-OpenSshServer
 }
 
 # --------------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using NpmHardening.Loading;
+using NpmHardening.Serialization;
 
 namespace NpmHardening.Commands
 {
@@ -16,11 +17,13 @@ namespace NpmHardening.Commands
     public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
         /// <summary>Installs the dependency resolver (idempotent), then starts building the engine's catalogs in the
-        /// background (<see cref="EngineWarmUp"/>).</summary>
+        /// background (<see cref="EngineWarmUp"/>), and registers how the session rehydrates the module's objects
+        /// after a job, remoting or Import-Clixml (<see cref="DeserializationTypeData"/>).</summary>
         public void OnImport()
         {
             DependencyLoader.Register();
             EngineWarmUp.Start();
+            DeserializationTypeData.Register();
         }
 
         /// <summary>Removes the resolver. Assemblies already loaded stay loaded, as .NET requires.</summary>

@@ -430,7 +430,8 @@ Describe 'Get-NpmSecurityPosture' {
             $file = Join-Path $m.Root 'findings.xml'
             Get-NpmSecurityPosture -Path $m.Project -Environment $envTable | Export-Clixml -LiteralPath $file
             $back = Import-Clixml -LiteralPath $file
-            $back[0].PSObject.TypeNames[0] | Should -Be 'Deserialized.NpmHardening.NpmSecurityFinding'
+            # Rehydrated into the live type (docs/types/Deserialization.md); the views select both names.
+            $back[0].GetType().FullName | Should -Be 'NpmHardening.NpmSecurityFinding'
             ($back | Out-String -Width 120) | Should -Match 'High\s+NPMH2001\s+Fail\s+strict-ssl\s+false\s+true'
         }
 
@@ -448,12 +449,12 @@ Describe 'Get-NpmSecurityPosture' {
                 $received = @(Receive-Job -Job $job)
             }
             finally { Remove-Job -Job $job -Force }
-            $findings = @($received | Where-Object { $_.PSObject.TypeNames[0] -eq 'Deserialized.NpmHardening.NpmSecurityFinding' })
+            $findings = @($received | Where-Object { $_.GetType().FullName -eq 'NpmHardening.NpmSecurityFinding' })
             $findings.Count | Should -Be 2
             $table = $findings | Out-String -Width 120
             $table | Should -Match "Context: $([regex]::Escape($m.Project))"
             $table | Should -Match 'High\s+NPMH2001\s+Fail\s+strict-ssl\s+false\s+true'
-            $summary = @($received | Where-Object { $_.PSObject.TypeNames[0] -eq 'Deserialized.NpmHardening.NpmSecurityPostureSummary' })
+            $summary = @($received | Where-Object { $_.GetType().FullName -eq 'NpmHardening.NpmSecurityPostureSummary' })
             $summary.Count | Should -Be 1
             ($summary | Out-String -Width 120) | Should -Match '(?m)^Failed by severity\s+: Critical 0, High'
         }

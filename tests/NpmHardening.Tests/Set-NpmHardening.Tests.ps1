@@ -243,7 +243,7 @@ Describe 'Set-NpmHardening' {
             Get-NpmSecurityPosture -Path $m.Home -Environment $envTable | Where-Object { $_.Status -eq 'Fail' -and $_.Setting -eq 'audit' } | Export-Clixml -LiteralPath $xml
             $imported = @(Import-Clixml -LiteralPath $xml)
             $imported.Count | Should -Be 1
-            $imported[0].PSObject.TypeNames[0] | Should -Be 'Deserialized.NpmHardening.NpmSecurityFinding'
+            $imported[0].GetType().FullName | Should -Be 'NpmHardening.NpmSecurityFinding'   # rehydrated
             $notFixable = [pscustomobject]@{ RuleId = 'NPMH7001'; Title = 'A token in a file'; Status = 'Fail'; Setting = $null; Remediation = 'Move the token to an environment variable.'; Baseline = 'Recommended' }
             $warnings = $null
             $changes = @(@($imported[0], $notFixable) | Set-NpmHardening -Environment $envTable -PassThru -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue)

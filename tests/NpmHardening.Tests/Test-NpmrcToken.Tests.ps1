@@ -133,7 +133,7 @@ Describe 'Test-NpmrcToken' {
         $xml = Join-Path $m.Root 'f.xml'
         $found | Export-Clixml -LiteralPath $xml
         $back = Import-Clixml -LiteralPath $xml
-        $back.PSObject.TypeNames[0] | Should -Be 'Deserialized.NpmHardening.NpmTokenFinding'
+        $back.GetType().FullName | Should -Be 'NpmHardening.NpmTokenFinding'   # rehydrated
         ($back | Format-Table | Out-String -Width 250) | Should -Be $live
     }
 
