@@ -272,6 +272,55 @@ function Install-Verdaccio {
     Write-Host "    verdaccio from tests/verdaccio/package-lock.json"
 }
 
+# ---- reports (issue 9): the SARIF validator and a headless browser for the report tests --------------------
+$SarifMultitoolVersion = '5.7.0'
+
+function Install-SarifMultitool {
+    # Microsoft's SARIF validator (@microsoft/sarif-multitool, a self-contained binary in its per-platform npm package)
+    # into .tools/sarif-multitool; the report tests run `sarif-multitool validate` and skip with a message without it.
+    $target = Join-Paths $ToolsDir 'sarif-multitool'
+    $marker = Join-Paths $target '.complete'
+    if ((Test-Path -LiteralPath $marker) -and (Get-Content -LiteralPath $marker -Raw).Trim() -eq $SarifMultitoolVersion) {
+        Write-Host "    sarif-multitool $SarifMultitoolVersion already in .tools"
+        return
+    }
+    if (-not (Get-Command npm -ErrorAction SilentlyContinue)) {
+        Write-Warning 'npm is not on PATH: the SARIF validator is not installed and the tests that need it will be skipped.'
+        return
+    }
+    try {
+        if (Test-Path -LiteralPath $target) { Remove-Item -LiteralPath $target -Recurse -Force }
+        [void] [System.IO.Directory]::CreateDirectory($target)
+        Invoke-Native npm @('install', '--prefix', $target, '--no-audit', '--no-fund', '--no-save', '--loglevel=error', "@microsoft/sarif-multitool@$SarifMultitoolVersion") 'npm install @microsoft/sarif-multitool'
+        Set-Content -LiteralPath $marker -Value $SarifMultitoolVersion -Encoding Ascii
+        Write-Host "    sarif-multitool $SarifMultitoolVersion from npm"
+    }
+    catch {
+        Write-Warning "Could not install the SARIF validator ($($_.Exception.Message)); the tests that need it will be skipped."
+    }
+}
+
+function Install-Chromium {
+    # Debian's headless browser for the HTML report test; installed with apt when missing and we are root.
+    foreach ($name in @('chromium', 'chromium-browser', 'google-chrome')) {
+        if (Get-Command $name -ErrorAction SilentlyContinue) { Write-Host "    $name already installed"; return }
+    }
+    if ($OnWindows -or -not (Get-Command apt-get -ErrorAction SilentlyContinue) -or (& id -u) -ne '0') {
+        Write-Warning 'No chromium, and apt-get as root is not available: the HTML report browser test will be skipped.'
+        return
+    }
+    $env:DEBIAN_FRONTEND = 'noninteractive'
+    $ErrorActionPreference = 'Continue'
+    & apt-get install -y -qq --no-install-recommends chromium 2>&1 | Out-Null
+    if ($LASTEXITCODE -ne 0) {
+        & apt-get update -qq 2>&1 | Out-Null
+        & apt-get install -y -qq --no-install-recommends chromium 2>&1 | Out-Null
+    }
+    if ($LASTEXITCODE -eq 0) { Write-Host '    chromium from apt' }
+    else { Write-Warning "apt-get could not install chromium (exit code $LASTEXITCODE): the HTML report browser test will be skipped." }
+}
+# ---- end reports -----------------------------------------------------------------------------------------
+
 function Invoke-Bootstrap {
     Write-Step 'Bootstrap'
     Invoke-Native dotnet @('tool', 'restore') 'dotnet tool restore'
@@ -279,6 +328,8 @@ function Invoke-Bootstrap {
     Install-ToolPackage -Id 'Pester' -PackageVersion $PesterVersion -Prefix 'tools/'
     Install-ToolPackage -Id 'System.IO.Hashing' -PackageVersion $HashingCompatVersion -Prefix 'lib/netstandard2.0/'
     Install-Verdaccio
+    Install-SarifMultitool
+    Install-Chromium
 }
 
 # --------------------------------------------------------------------------------------------------------
