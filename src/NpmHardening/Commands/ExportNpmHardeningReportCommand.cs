@@ -91,7 +91,8 @@ namespace NpmHardening.Commands
             try { _file.Commit(); }
             catch (NpmReportPathException e) { ThrowTerminatingError(ReportErrors.ForPath(e)); }
             WriteVerbose($"Wrote {_count} findings to {_file.Target} ({Format}).");
-            if (PassThru) WriteObject(new FileInfo(_file.Target));
+            // through the provider, so the object carries PSPath and pipes into Get-Content, Copy-Item, …
+            if (PassThru) WriteObject(InvokeProvider.Item.Get(new[] { _file.Target }, false, true), true);
         }
 
         public void Dispose()

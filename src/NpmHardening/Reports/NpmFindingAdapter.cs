@@ -22,7 +22,7 @@ namespace NpmHardening.Reports
             "NpmHardening.NpmFinding", "NpmHardening.NpmSecurityFinding", "NpmHardening.NpmTokenFinding",
         };
 
-        private static readonly Regex PathAndLine = new Regex(@"^(?<path>.+):(?<line>[0-9]{1,9})$", RegexOptions.CultureInvariant);
+        private static readonly Regex PathAndLine = new Regex(@"^(?<path>.+?):(?<line>[0-9]{1,9})(?::(?<column>[0-9]{1,9}))?$", RegexOptions.CultureInvariant);
 
         /// <summary>The finding, or null with <paramref name="problem"/> saying why the object is not one.</summary>
         public static NpmFinding? Adapt(object? input, out string? problem)
@@ -116,6 +116,8 @@ namespace NpmHardening.Reports
                 if (l.BaseObject is NpmFindingLocation live) return live;
                 return new NpmFindingLocation { Path = Text(l, "Path"), Line = Number(l, "Line"), Column = Number(l, "Column"), Uri = Text(l, "Uri"), Name = Text(l, "Name") };
             }
+            // serialized below its depth (Start-Job, remoting: depth 1), the location arrives as its ToString()
+            if (l != null) return ParseLocation((string)l.BaseObject);
             // NpmTokenFinding: Path and Line, or the variable it came from
             var path = Text(ps, "Path");
             if (path != null) return new NpmFindingLocation { Path = path, Line = Number(ps, "Line") };
@@ -123,11 +125,24 @@ namespace NpmHardening.Reports
             if (variable != null) return new NpmFindingLocation { Name = "env:" + variable };
             // NpmSecurityFinding: Source is "path:line", a path, or a name (env:…, builtin)
             var source = Text(ps, "Source");
-            if (source == null) return null;
-            var m = PathAndLine.Match(source);
+            return source == null ? null : ParseLocation(source);
+        }
+
+        /// <summary>"path:line[:column]", a path, a URI or a name, as <see cref="NpmFindingLocation.ToString"/> writes them.</summary>
+        private static NpmFindingLocation? ParseLocation(string text)
+        {
+            if (text.Length == 0) return null;
+            var m = PathAndLine.Match(text);
             if (m.Success && IsRooted(m.Groups["path"].Value))
-                return new NpmFindingLocation { Path = m.Groups["path"].Value, Line = int.Parse(m.Groups["line"].Value, CultureInfo.InvariantCulture) };
-            return IsRooted(source) ? new NpmFindingLocation { Path = source } : new NpmFindingLocation { Name = source };
+                return new NpmFindingLocation
+                {
+                    Path = m.Groups["path"].Value,
+                    Line = int.Parse(m.Groups["line"].Value, CultureInfo.InvariantCulture),
+                    Column = m.Groups["column"].Success ? int.Parse(m.Groups["column"].Value, CultureInfo.InvariantCulture) : (int?)null,
+                };
+            if (IsRooted(text)) return new NpmFindingLocation { Path = text };
+            if (System.Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == "https" || uri.Scheme == "http")) return new NpmFindingLocation { Uri = text };
+            return new NpmFindingLocation { Name = text };
         }
 
         private static bool IsRooted(string path)
@@ -169,6 +184,8 @@ namespace NpmHardening.Reports
             var s = Child(ps, "Suppression");
             if (s == null) return null;
             if (s.BaseObject is NpmFindingSuppression live) return live;
+            // serialized below its depth: the suppression's ToString() is its justification
+            if (s.BaseObject is string justification) return new NpmFindingSuppression { Justification = justification, OriginalStatus = NpmFindingStatus.Fail };
             DateTime? expires = null;
             var value = s.Properties["Expires"]?.Value;
             if (value is PSObject pv) value = pv.BaseObject;
