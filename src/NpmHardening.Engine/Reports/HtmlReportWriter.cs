@@ -191,7 +191,7 @@ namespace NpmHardening.Engine.Reports
             w.Write(_total.Score.ToString(CultureInfo.InvariantCulture));
             w.Write("\">");
             w.Write(_total.Score.ToString(CultureInfo.InvariantCulture));
-            w.Write("</span><span>score</span></div>");
+            w.Write("</span><span>score / 100</span></div>");
             for (int s = 4; s >= 0; s--)
             {
                 var n = _total.ProblemsBySeverity[s].ToString(CultureInfo.InvariantCulture);
