@@ -18,8 +18,9 @@
                  the built module); ends with the line "N passed, N failed".
       Run        Build, then the default audit of this machine in a fresh PowerShell: Get-NpmSecurityPosture as a table.
       Bench      Build, then tests/NpmHardening.Benchmarks/Invoke-Benchmark.ps1 when it exists, then the tree-scan
-                 bench Invoke-TreeBenchmark.ps1, then the pathological profiles Invoke-PathologicalBenchmark.ps1
-                 (-BenchPart Config, Tree or Pathological runs one of them).
+                 bench Invoke-TreeBenchmark.ps1, the pathological profiles Invoke-PathologicalBenchmark.ps1 and the
+                 reports of 100,000 findings Invoke-ReportBenchmark.ps1 (-BenchPart Config, Tree, Pathological or
+                 Report runs one of them).
       Package    Build (with ReadyToRun engines for every platform in $ReadyToRunAll unless -ReadyToRun says
                  otherwise), then out/NpmHardening.<version>.zip (NpmHardening/<version>/... and
                  NpmHardeningDsc/<version>/... inside).
@@ -43,8 +44,8 @@ param(
     [switch] $WindowsPowerShell,
 
     # Bench only: which benchmarks to run (Config: Invoke-Benchmark.ps1; Tree: Invoke-TreeBenchmark.ps1;
-    # Pathological: Invoke-PathologicalBenchmark.ps1).
-    [ValidateSet('All', 'Config', 'Tree', 'Pathological')]
+    # Pathological: Invoke-PathologicalBenchmark.ps1; Report: Invoke-ReportBenchmark.ps1).
+    [ValidateSet('All', 'Config', 'Tree', 'Pathological', 'Report')]
     [string] $BenchPart = 'All',
 
     # Which platforms get a ReadyToRun engine for PowerShell 7 on .NET 10 (Dependencies/net10.0-<rid>/): Host (this
@@ -646,6 +647,11 @@ function Invoke-Bench {
     if (($BenchPart -eq 'All' -or $BenchPart -eq 'Pathological') -and (Test-Path -LiteralPath $pathological)) {
         Write-Step 'Bench: pathological profiles'
         & $pathological | Out-Host
+    }
+    $report = Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' 'Invoke-ReportBenchmark.ps1'
+    if (($BenchPart -eq 'All' -or $BenchPart -eq 'Report') -and (Test-Path -LiteralPath $report)) {
+        Write-Step 'Bench: reports of 100,000 findings'
+        & $report | Out-Host
     }
     return 0
 }
