@@ -9,17 +9,8 @@ namespace NpmHardening.Commands
     /// <summary>Turns the findings piped in into one SARIF 2.1.0 log, output as a single string.</summary>
     [Cmdlet(VerbsData.ConvertTo, "NpmSarif")]
     [OutputType(typeof(string))]
-    public sealed class ConvertToNpmSarifCommand : NpmHardeningCmdlet
+    public sealed class ConvertToNpmSarifCommand : NpmReportCmdlet
     {
-        [Parameter(Mandatory = true, ValueFromPipeline = true)]
-        [AllowNull]
-        public PSObject? InputObject { get; set; }
-
-        /// <summary>The folder SARIF locations are relative to; the current location when not given.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? SourceRoot { get; set; }
-
         /// <summary>No indentation.</summary>
         [Parameter]
         public SwitchParameter Compress { get; set; }
@@ -35,12 +26,7 @@ namespace NpmHardening.Commands
             _writer = NpmReportWriters.Create(NpmReportFormat.Sarif, _buffer, options);
         }
 
-        protected override void ProcessRecord()
-        {
-            var finding = NpmFindingAdapter.Adapt(InputObject, out var problem);
-            if (finding == null) WriteError(ReportErrors.NotAFinding(InputObject, problem!));
-            else _writer.Add(finding);
-        }
+        protected override void Add(NpmFinding finding) => _writer.Add(finding);
 
         protected override void EndProcessing()
         {

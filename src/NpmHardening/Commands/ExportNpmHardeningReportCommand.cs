@@ -12,7 +12,7 @@ namespace NpmHardening.Commands
     /// </summary>
     [Cmdlet(VerbsData.Export, "NpmHardeningReport", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(FileInfo))]
-    public sealed class ExportNpmHardeningReportCommand : NpmHardeningCmdlet, IDisposable
+    public sealed class ExportNpmHardeningReportCommand : NpmReportCmdlet, IDisposable
     {
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
@@ -23,15 +23,6 @@ namespace NpmHardening.Commands
 
         [Parameter(Mandatory = true)]
         public NpmReportFormat Format { get => (NpmReportFormat)_format; set => _format = (int)value; }
-
-        [Parameter(Mandatory = true, ValueFromPipeline = true)]
-        [AllowNull]
-        public PSObject? InputObject { get; set; }
-
-        /// <summary>The folder SARIF locations are relative to; the current location when not given.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? SourceRoot { get; set; }
 
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -70,14 +61,8 @@ namespace NpmHardening.Commands
             _writer = NpmReportWriters.Create(Format, _file.Stream, ReportErrors.Options(this, SourceRoot, Title));
         }
 
-        protected override void ProcessRecord()
+        protected override void Add(NpmFinding finding)
         {
-            var finding = NpmFindingAdapter.Adapt(InputObject, out var problem);
-            if (finding == null)
-            {
-                WriteError(ReportErrors.NotAFinding(InputObject, problem!));
-                return;
-            }
             _count++;
             _writer?.Add(finding);
         }
