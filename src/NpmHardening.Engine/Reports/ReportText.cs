@@ -51,7 +51,7 @@ namespace NpmHardening.Engine.Reports
         {
             if (r == null) return "";
             var parts = new List<string>();
-            if (!string.IsNullOrEmpty(r.Summary)) parts.Add(r.Summary);
+            if (!string.IsNullOrEmpty(r.Summary)) parts.Add(Sentence(r.Summary, ""));
             if (!string.IsNullOrEmpty(r.Setting)) parts.Add($"Set {r.Setting}={r.Value}" + (string.IsNullOrEmpty(r.Scope) ? "" : $" ({r.Scope})"));
             if (!string.IsNullOrEmpty(r.NpmCommand)) parts.Add("npm: " + r.NpmCommand);
             if (r.WebSteps != null && r.WebSteps.Length > 0) parts.Add("Web: " + string.Join("; ", r.WebSteps));

@@ -274,8 +274,8 @@ namespace NpmHardening.Engine.Reports
             }
             if (sample.Remediation is NpmRemediation r)
             {
-                help.Append("\n\nHow to fix it: ").Append(fix.Replace(Environment.NewLine, " "));
-                markdown.Append("How to fix it: ").Append(MarkdownText(r.Summary)).Append("\n\n");
+                help.Append("\n\nHow to fix it:\n").Append(fix.Replace(Environment.NewLine, "\n"));
+                markdown.Append("How to fix it: ").Append(MarkdownText(ReportText.Sentence(r.Summary, "see the reference"))).Append("\n\n");
                 if (!string.IsNullOrEmpty(r.Setting)) markdown.Append("- Setting: `").Append(r.Setting).Append('=').Append(r.Value).Append("`\n");
                 if (!string.IsNullOrEmpty(r.NpmCommand)) markdown.Append("- npm: `").Append(r.NpmCommand!.Replace("`", "'")).Append("`\n");
                 foreach (var step in r.WebSteps ?? Array.Empty<string>()) markdown.Append("- ").Append(MarkdownText(step)).Append('\n');
