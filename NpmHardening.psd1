@@ -25,6 +25,9 @@
         'Protect-NpmrcToken'
         'Get-NpmAccount'
         'Get-NpmAccessToken'
+        # reports (issue 9)
+        'Export-NpmHardeningReport'
+        'ConvertTo-NpmSarif'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

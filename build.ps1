@@ -19,8 +19,9 @@
                  the built module); ends with the line "N passed, N failed".
       Run        Build, then the default audit of this machine in a fresh PowerShell: Get-NpmSecurityPosture as a table.
       Bench      Build, then tests/NpmHardening.Benchmarks/Invoke-Benchmark.ps1 when it exists, then the tree-scan
-                 bench Invoke-TreeBenchmark.ps1, then the pathological profiles Invoke-PathologicalBenchmark.ps1
-                 (-BenchPart Config, Tree or Pathological runs one of them).
+                 bench Invoke-TreeBenchmark.ps1, the pathological profiles Invoke-PathologicalBenchmark.ps1 and the
+                 reports of 100,000 findings Invoke-ReportBenchmark.ps1 (-BenchPart Config, Tree, Pathological or
+                 Report runs one of them).
       Package    Build (with ReadyToRun engines for every platform in $ReadyToRunAll unless -ReadyToRun says
                  otherwise), then out/NpmHardening.<version>.zip (NpmHardening/<version>/... and
                  NpmHardeningDsc/<version>/... inside).
@@ -44,8 +45,8 @@ param(
     [switch] $WindowsPowerShell,
 
     # Bench only: which benchmarks to run (Config: Invoke-Benchmark.ps1; Tree: Invoke-TreeBenchmark.ps1;
-    # Pathological: Invoke-PathologicalBenchmark.ps1).
-    [ValidateSet('All', 'Config', 'Tree', 'Pathological')]
+    # Pathological: Invoke-PathologicalBenchmark.ps1; Report: Invoke-ReportBenchmark.ps1).
+    [ValidateSet('All', 'Config', 'Tree', 'Pathological', 'Report')]
     [string] $BenchPart = 'All',
 
     # Which platforms get a ReadyToRun engine for PowerShell 7 on .NET 10 (Dependencies/net10.0-<rid>/): Host (this
@@ -316,6 +317,55 @@ function Install-OpenSshServer {
     }
 }
 
+# ---- reports (issue 9): the SARIF validator and a headless browser for the report tests --------------------
+$SarifMultitoolVersion = '5.7.0'
+
+function Install-SarifMultitool {
+    # Microsoft's SARIF validator (@microsoft/sarif-multitool, a self-contained binary in its per-platform npm package)
+    # into .tools/sarif-multitool; the report tests run `sarif-multitool validate` and skip with a message without it.
+    $target = Join-Paths $ToolsDir 'sarif-multitool'
+    $marker = Join-Paths $target '.complete'
+    if ((Test-Path -LiteralPath $marker) -and (Get-Content -LiteralPath $marker -Raw).Trim() -eq $SarifMultitoolVersion) {
+        Write-Host "    sarif-multitool $SarifMultitoolVersion already in .tools"
+        return
+    }
+    if (-not (Get-Command npm -ErrorAction SilentlyContinue)) {
+        Write-Warning 'npm is not on PATH: the SARIF validator is not installed and the tests that need it will be skipped.'
+        return
+    }
+    try {
+        if (Test-Path -LiteralPath $target) { Remove-Item -LiteralPath $target -Recurse -Force }
+        [void] [System.IO.Directory]::CreateDirectory($target)
+        Invoke-Native npm @('install', '--prefix', $target, '--no-audit', '--no-fund', '--no-save', '--loglevel=error', "@microsoft/sarif-multitool@$SarifMultitoolVersion") 'npm install @microsoft/sarif-multitool'
+        Set-Content -LiteralPath $marker -Value $SarifMultitoolVersion -Encoding Ascii
+        Write-Host "    sarif-multitool $SarifMultitoolVersion from npm"
+    }
+    catch {
+        Write-Warning "Could not install the SARIF validator ($($_.Exception.Message)); the tests that need it will be skipped."
+    }
+}
+
+function Install-Chromium {
+    # Debian's headless browser for the HTML report test; installed with apt when missing and we are root.
+    foreach ($name in @('chromium', 'chromium-browser', 'google-chrome')) {
+        if (Get-Command $name -ErrorAction SilentlyContinue) { Write-Host "    $name already installed"; return }
+    }
+    if ($OnWindows -or -not (Get-Command apt-get -ErrorAction SilentlyContinue) -or (& id -u) -ne '0') {
+        Write-Warning 'No chromium, and apt-get as root is not available: the HTML report browser test will be skipped.'
+        return
+    }
+    $env:DEBIAN_FRONTEND = 'noninteractive'
+    $ErrorActionPreference = 'Continue'
+    & apt-get install -y -qq --no-install-recommends chromium 2>&1 | Out-Null
+    if ($LASTEXITCODE -ne 0) {
+        & apt-get update -qq 2>&1 | Out-Null
+        & apt-get install -y -qq --no-install-recommends chromium 2>&1 | Out-Null
+    }
+    if ($LASTEXITCODE -eq 0) { Write-Host '    chromium from apt' }
+    else { Write-Warning "apt-get could not install chromium (exit code $LASTEXITCODE): the HTML report browser test will be skipped." }
+}
+# ---- end reports -----------------------------------------------------------------------------------------
+
 function Invoke-Bootstrap {
     Write-Step 'Bootstrap'
     Invoke-Native dotnet @('tool', 'restore') 'dotnet tool restore'
@@ -324,6 +374,8 @@ function Invoke-Bootstrap {
     Install-ToolPackage -Id 'System.IO.Hashing' -PackageVersion $HashingCompatVersion -Prefix 'lib/netstandard2.0/'
     Install-Verdaccio
     Install-OpenSshServer
+    Install-SarifMultitool
+    Install-Chromium
 }
 
 # --------------------------------------------------------------------------------------------------------
@@ -640,6 +692,11 @@ function Invoke-Bench {
     if (($BenchPart -eq 'All' -or $BenchPart -eq 'Pathological') -and (Test-Path -LiteralPath $pathological)) {
         Write-Step 'Bench: pathological profiles'
         & $pathological | Out-Host
+    }
+    $report = Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' 'Invoke-ReportBenchmark.ps1'
+    if (($BenchPart -eq 'All' -or $BenchPart -eq 'Report') -and (Test-Path -LiteralPath $report)) {
+        Write-Step 'Bench: reports of 100,000 findings'
+        & $report | Out-Host
     }
     return 0
 }

@@ -102,6 +102,19 @@ BeforeAll {
             Get-ChildItem -LiteralPath $m.Root -Recurse -Force -Filter .npmrc | Test-NpmrcToken -Environment $envTable -Verbose -Debug
             Test-NpmrcToken -LiteralPath $missing -Environment $envTable -Quiet -Verbose -Debug
         }
+        # Reports of every audit's findings, each format read back into the output so its text is searched too.
+        'Export-NpmHardeningReport' = {
+            $findings = @(Get-NpmSecurityPosture -Path $m.Project -Environment $envTable) + @(Test-NpmrcToken -Path $m.Project -Environment $envTable)
+            foreach ($format in 'Sarif', 'Html', 'JUnit', 'Csv', 'Json') {
+                $file = $findings | Export-NpmHardeningReport -Format $format -Path (Join-Path $m.Root "report.$format") -PassThru -Verbose -Debug
+                Get-Content -LiteralPath $file.FullName -Raw
+            }
+            $findings + @('not a finding') | Export-NpmHardeningReport -Format Csv -Path (Join-Path $m.Root 'report2.csv') -Verbose -Debug
+            try { $findings | Export-NpmHardeningReport -Format Json -Path (Join-Path $missing 'report.json') -Verbose -Debug } catch { $_ }
+        }
+        'ConvertTo-NpmSarif'      = {
+            @(Test-NpmrcToken -Path $m.Project -Environment $envTable) + @('not a finding') | ConvertTo-NpmSarif -Verbose -Debug
+        }
         'Get-NpmAccount'          = {
             Get-NpmAccount -Registry $V.Url -Environment $envTable -Verbose -Debug
             Get-NpmAccount -Registry $V.Url -Token (ConvertTo-SecureString $token -AsPlainText -Force) -Verbose -Debug
@@ -178,8 +191,8 @@ Describe 'No secret leaves the module' {
 
     It '<_> shows no canary in any stream, view, JSON, CLIXML or transcript' -ForEach @(
         'Get-NpmConfig', 'Get-NpmSecurityPosture', 'Set-NpmHardening', 'Test-NpmHardening', 'Get-NpmHardeningBackup',
-        'Restore-NpmHardening', 'Test-NpmrcToken', 'Get-NpmAccount', 'Get-NpmAccessToken', 'Test-NpmrcToken -Online',
-        'Protect-NpmrcToken'
+        'Restore-NpmHardening', 'Test-NpmrcToken', 'Export-NpmHardeningReport', 'ConvertTo-NpmSarif', 'Get-NpmAccount',
+        'Get-NpmAccessToken', 'Test-NpmrcToken -Online', 'Protect-NpmrcToken'
     ) {
         $case = $Cases[$_]
         $transcript = Join-Path $m.Root "transcript-$_.txt"
