@@ -274,47 +274,49 @@ function Install-Verdaccio {
     Write-Host "    verdaccio from tests/verdaccio/package-lock.json"
 }
 
-function Install-OpenSshServer {
-    # Debian's openssh-server for the SSH fan-out test (tests/NpmHardening.Tests/Fleet.Tests.ps1), which starts its own
-    # sshd on 127.0.0.1 with its own configuration. Installed only as root on a system with apt-get, and never started
-    # as a service: when no policy-rc.d forbids it, one is put in place for the install and removed after. Anything
-    # that keeps it from installing (not Linux, not root, no apt-get, no network) prints why; the test then skips.
-    if (Test-Path -LiteralPath '/usr/sbin/sshd') {
-        Write-Host '    openssh-server already installed'
-        return
-    }
+function Install-AptPackage([string] $Package, [string] $Installed, [string] $Purpose, [switch] $NoServiceStart) {
+    # A Debian package a test needs as a real peer, installed with apt-get only as root on a system that has it; never
+    # fails the build: anything that keeps it from installing (not Linux, not root, no apt-get, no network) prints why,
+    # and the tests that need it skip with the reason. -NoServiceStart puts a policy-rc.d in place for the install (when
+    # none forbids services already), so a package with a daemon does not start it.
+    if (Test-Path -LiteralPath $Installed) { Write-Host "    $Package already installed"; return }
     $why = $null
     if ($OnWindows -or -not $IsLinux) { $why = 'not Linux' }
     elseif ((& id -u) -ne '0') { $why = 'not root' }
     elseif (-not (Get-Command apt-get -ErrorAction SilentlyContinue)) { $why = 'no apt-get' }
     if ($why) {
-        Write-Host "    openssh-server not installed ($why): the SSH fan-out test will be skipped" -ForegroundColor Yellow
+        Write-Host "    $Package not installed ($why): $Purpose will be skipped" -ForegroundColor Yellow
         return
     }
     $policy = '/usr/sbin/policy-rc.d'
-    $ownPolicy = -not (Test-Path -LiteralPath $policy)
+    $ownPolicy = $NoServiceStart -and -not (Test-Path -LiteralPath $policy)
     $savedFrontend = $env:DEBIAN_FRONTEND
     $env:DEBIAN_FRONTEND = 'noninteractive'
     $ErrorActionPreference = 'Continue'
     try {
         if ($ownPolicy) {
-            [System.IO.File]::WriteAllText($policy, "#!/bin/sh`n# NpmHardening build.ps1: no service starts while openssh-server installs.`nexit 101`n")
+            [System.IO.File]::WriteAllText($policy, "#!/bin/sh`n# NpmHardening build.ps1: no service starts while $Package installs.`nexit 101`n")
             & chmod 0755 $policy
         }
-        $install = @('install', '-y', '--no-install-recommends', '-o', 'DPkg::Lock::Timeout=300', 'openssh-server')
+        $install = @('install', '-y', '--no-install-recommends', '-o', 'DPkg::Lock::Timeout=300', $Package)
         & apt-get @install 2>&1 | Out-Null
         if ($LASTEXITCODE -ne 0) {
             # A fresh machine may have no package lists yet.
             & apt-get -o DPkg::Lock::Timeout=300 update 2>&1 | Out-Null
             & apt-get @install 2>&1 | Out-Null
         }
-        if ($LASTEXITCODE -eq 0 -and (Test-Path -LiteralPath '/usr/sbin/sshd')) { Write-Host '    openssh-server from apt-get' }
-        else { Write-Host "    openssh-server could not be installed (apt-get exit code $LASTEXITCODE): the SSH fan-out test will be skipped" -ForegroundColor Yellow }
+        if ($LASTEXITCODE -eq 0 -and (Test-Path -LiteralPath $Installed)) { Write-Host "    $Package from apt-get" }
+        else { Write-Host "    $Package could not be installed (apt-get exit code $LASTEXITCODE): $Purpose will be skipped" -ForegroundColor Yellow }
     }
     finally {
         if ($ownPolicy -and (Test-Path -LiteralPath $policy)) { Remove-Item -LiteralPath $policy -Force }
         $env:DEBIAN_FRONTEND = $savedFrontend
     }
+}
+
+function Install-OpenSshServer {
+    # For the SSH fan-out test (tests/NpmHardening.Tests/Fleet.Tests.ps1), which starts its own sshd on 127.0.0.1.
+    Install-AptPackage -Package 'openssh-server' -Installed '/usr/sbin/sshd' -Purpose 'the SSH fan-out test' -NoServiceStart
 }
 
 # ---- reports (issue 9): the SARIF validator and a headless browser for the report tests --------------------
@@ -346,23 +348,11 @@ function Install-SarifMultitool {
 }
 
 function Install-Chromium {
-    # Debian's headless browser for the HTML report test; installed with apt when missing and we are root.
+    # Debian's headless browser for the HTML report test.
     foreach ($name in @('chromium', 'chromium-browser', 'google-chrome')) {
         if (Get-Command $name -ErrorAction SilentlyContinue) { Write-Host "    $name already installed"; return }
     }
-    if ($OnWindows -or -not (Get-Command apt-get -ErrorAction SilentlyContinue) -or (& id -u) -ne '0') {
-        Write-Warning 'No chromium, and apt-get as root is not available: the HTML report browser test will be skipped.'
-        return
-    }
-    $env:DEBIAN_FRONTEND = 'noninteractive'
-    $ErrorActionPreference = 'Continue'
-    & apt-get install -y -qq --no-install-recommends chromium 2>&1 | Out-Null
-    if ($LASTEXITCODE -ne 0) {
-        & apt-get update -qq 2>&1 | Out-Null
-        & apt-get install -y -qq --no-install-recommends chromium 2>&1 | Out-Null
-    }
-    if ($LASTEXITCODE -eq 0) { Write-Host '    chromium from apt' }
-    else { Write-Warning "apt-get could not install chromium (exit code $LASTEXITCODE): the HTML report browser test will be skipped." }
+    Install-AptPackage -Package 'chromium' -Installed '/usr/bin/chromium' -Purpose 'the HTML report browser test'
 }
 # ---- end reports -----------------------------------------------------------------------------------------
 
