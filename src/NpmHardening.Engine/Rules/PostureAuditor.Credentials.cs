@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text.RegularExpressions;
 using NpmHardening.Engine.Config;
 using NpmHardening.Engine.Credentials;
+using NpmHardening.Engine.Findings;
 using NpmHardening.Engine.Platform;
 
 namespace NpmHardening.Engine.Rules
@@ -94,18 +95,25 @@ namespace NpmHardening.Engine.Rules
                         setting: c.Value.Key, actual: actual, expected: rule.ExpectedText, from: c.Value);
                     continue;
                 }
-                NpmSeverity? severity = null;
-                var note = "";
-                if (c.Kind == NpmCredentialKind.GranularToken && !NpmCredential.HasValidChecksum(c.Expanded))
-                {
-                    severity = NpmSeverity.Low;
-                    note = " Its checksum is invalid, so it is probably a placeholder rather than a real token.";
-                }
+                var (severity, reason) = SeverityOf(rule, c);
                 yield return New(rule, NpmFindingStatus.Fail,
-                    $"{c.Value.Key} holds a plaintext {KindText(c.Kind)} ({Where(c.Value)}); anything that can read it can publish as its owner.{note}",
+                    $"{c.Value.Key} holds a plaintext {KindText(c.Kind)} ({Where(c.Value)}); anything that can read it can publish as its owner." + (reason != null ? " " + reason : ""),
                     setting: c.Value.Key, actual: actual, expected: rule.ExpectedText, from: c.Value,
-                    remediation: RemoveCredential(rule, c.Value), severity: severity);
+                    remediation: RemoveCredential(rule, c.Value), severity: severity, severityReason: reason);
             }
+        }
+
+        /// <summary>The shared judgement of a stored secret (<see cref="CredentialSeverity"/>), from what this context knows about its place.</summary>
+        private (NpmSeverity Severity, string? Reason) SeverityOf(NpmSecurityRule rule, Credential c)
+        {
+            bool? checksum = c.Kind == NpmCredentialKind.GranularToken ? NpmCredential.HasValidChecksum(c.Expanded) : (bool?)null;
+            if (c.Value.Layer == NpmConfigLayer.Env) return CredentialSeverity.OfSessionVariable(rule, checksum);
+            if (c.Value.Layer == NpmConfigLayer.Cli || c.Value.Source == null) return CredentialSeverity.OfStoredSecret(rule, checksum, null, null);
+            NerfDart.TrySplitKey(c.Value.Key, out var scope, out _);
+            FileAccessInfo? access = null;
+            try { access = Platform.GetFileAccess(c.Value.Source); }
+            catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException) { access = null; }
+            return CredentialSeverity.OfStoredSecret(rule, checksum, access, NpmTokenScanner.PlainHttpRegistry(scope, R));
         }
 
         private static string KindText(NpmCredentialKind kind) => kind switch
@@ -136,9 +144,11 @@ namespace NpmHardening.Engine.Rules
                         setting: c.Value.Key, actual: actual, expected: rule.ExpectedText, from: c.Value);
                     continue;
                 }
+                var (severity, reason) = SeverityOf(rule, c);
                 yield return New(rule, NpmFindingStatus.Fail,
-                    $"{c.Value.Key} holds a {KindText(c.Name == "_auth" ? NpmCredentialKind.BasicAuth : NpmCredentialKind.Password)} ({Where(c.Value)}): an account password, not a revocable token. Replace it with a granular access token referenced as ${{NPM_TOKEN}}.",
-                    setting: c.Value.Key, actual: actual, expected: rule.ExpectedText, from: c.Value, remediation: RemoveCredential(rule, c.Value));
+                    $"{c.Value.Key} holds a {KindText(c.Name == "_auth" ? NpmCredentialKind.BasicAuth : NpmCredentialKind.Password)} ({Where(c.Value)}): an account password, not a revocable token. Replace it with a granular access token referenced as ${{NPM_TOKEN}}." + (reason != null ? " " + reason : ""),
+                    setting: c.Value.Key, actual: actual, expected: rule.ExpectedText, from: c.Value, remediation: RemoveCredential(rule, c.Value),
+                    severity: severity, severityReason: reason);
             }
         }
 
@@ -177,14 +187,14 @@ namespace NpmHardening.Engine.Rules
             {
                 any = true;
                 var source = pv.Line is int line ? $"{pv.Location}:{line}" : pv.Location;
-                yield return new NpmSecurityFinding
-                {
-                    RuleId = rule.Id, Title = rule.Title, Severity = rule.Severity, Status = NpmFindingStatus.Fail,
-                    Setting = pv.Name, Actual = RedactedWithFingerprint(pv.Value), Expected = rule.ExpectedText,
-                    Layer = $"{pv.Scope} environment", Source = source, Context = Context, Reference = rule.Reference, Baseline = Baseline.ToString(),
-                    Message = $"{pv.Name} holds an npm credential and is defined {(pv.Scope == EnvironmentScope.Machine ? "for every user of the machine" : "for the user")} in {source}: every process, install scripts included, can read it.",
-                    Remediation = RemoveVariable(rule, pv),
-                };
+                var (severity, reason) = CredentialSeverity.OfStoredSecret(rule, NpmCredential.ChecksumOfValue(pv.Value), null, null);
+                var f = New(rule, NpmFindingStatus.Fail,
+                    $"{pv.Name} holds an npm credential and is defined {(pv.Scope == EnvironmentScope.Machine ? "for every user of the machine" : "for the user")} in {source}: every process, install scripts included, can read it.",
+                    setting: pv.Name, actual: RedactedWithFingerprint(pv.Value), expected: rule.ExpectedText,
+                    remediation: RemoveVariable(rule, pv), severity: severity, severityReason: reason);
+                f.Layer = $"{pv.Scope} environment";
+                f.Location = FindingFactory.VariableLocation(pv);
+                yield return f;
             }
             if (_request.AuditProcessEnvironment)
             {
@@ -201,11 +211,13 @@ namespace NpmHardening.Engine.Rules
                             setting: kv.Key, actual: RedactedWithFingerprint(kv.Value), expected: rule.ExpectedText);
                     else
                     {
+                        var (severity, reason) = CredentialSeverity.OfSessionVariable(rule, NpmCredential.ChecksumOfValue(kv.Value));
                         var f = New(rule, NpmFindingStatus.Warning,
                             $"{kv.Key} holds an npm credential in this session's environment (not defined persistently): every process started from it, install scripts included, can read it. Set it only for the commands that need it.",
-                            setting: kv.Key, actual: RedactedWithFingerprint(kv.Value), expected: rule.ExpectedText, remediation: remove);
+                            setting: kv.Key, actual: RedactedWithFingerprint(kv.Value), expected: rule.ExpectedText, remediation: remove,
+                            severity: severity, severityReason: reason);
                         f.Layer = "Process environment";
-                        f.Source = kv.Key;
+                        f.Location = FindingFactory.Named("env:" + kv.Key);
                         yield return f;
                     }
                 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using NpmHardening.Engine.Config;
+using NpmHardening.Engine.Findings;
 using NpmHardening.Engine.Credentials;
 using NpmHardening.Engine.Platform;
 
@@ -64,7 +65,7 @@ namespace NpmHardening.Engine.Rules
             var f = New(rule, status, message, setting: path, actual: access?.Summary, expected: rule.ExpectedText,
                 remediation: withRemediation ? FillPath(template, path, access?.Owner, posixShell: !Platform.IsWindows) : null);
             f.Layer = layer.Layer.ToString();
-            f.Source = path;
+            f.Location = FindingFactory.File(path);
             return f;
         }
 

@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.RegularExpressions;
 using NpmHardening.Engine.Config;
+using NpmHardening.Engine.Findings;
 
 namespace NpmHardening.Engine.Rules
 {
@@ -88,7 +89,7 @@ namespace NpmHardening.Engine.Rules
                         setting: name, actual: Show(url), expected: rule.ExpectedText,
                         remediation: $"Remove-Item -LiteralPath {PowerShellText.Quote("Env:" + name)}; set it again without user:password@");
                     f.Layer = "Process environment";
-                    f.Source = name;
+                    f.Location = FindingFactory.Named("env:" + name);
                     yield return f;
                 }
             }
@@ -126,7 +127,7 @@ namespace NpmHardening.Engine.Rules
             NpmSecurityFinding Finding(NpmFindingStatus status, string message, string? remediation)
             {
                 var f = New(rule, status, message, setting: from?.Key ?? variable, actual: shown, expected: rule.ExpectedText, from: from, remediation: remediation);
-                if (from == null) { f.Layer = "Process environment"; f.Source = variable; }
+                if (from == null) { f.Layer = "Process environment"; f.Location = FindingFactory.Named("env:" + variable); }
                 return f;
             }
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
@@ -248,7 +249,7 @@ namespace NpmHardening.Engine.Rules
                 var status = UnreadableKinds.Contains(issue.Kind) ? NpmFindingStatus.Error : NpmFindingStatus.Warning;
                 var f = New(rule, status, $"{issue.Source} {issue.Message}", setting: issue.Source, actual: issue.Kind.ToString(),
                     expected: rule.ExpectedText, remediation: rule.Remediation);
-                f.Source = issue.Line is int line ? $"{issue.Source}:{line}" : issue.Source;
+                f.Location = FindingFactory.File(issue.Source, issue.Line);
                 f.Layer = LayerOf(issue.Source);
                 yield return f;
             }
@@ -266,7 +267,7 @@ namespace NpmHardening.Engine.Rules
                 var m = UnknownKeyName.Match(issue.Message);
                 var f = New(rule, NpmFindingStatus.Warning, $"{issue.Source} {issue.Message}", setting: m.Success ? m.Groups["key"].Value : null,
                     expected: rule.ExpectedText, remediation: rule.Remediation);
-                f.Source = issue.Line is int line ? $"{issue.Source}:{line}" : issue.Source;
+                f.Location = FindingFactory.File(issue.Source, issue.Line);
                 f.Layer = LayerOf(issue.Source);
                 yield return f;
             }

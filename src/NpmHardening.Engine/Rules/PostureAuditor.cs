@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text.RegularExpressions;
 using NpmHardening.Engine.Config;
 using NpmHardening.Engine.Credentials;
+using NpmHardening.Engine.Findings;
 using NpmHardening.Engine.Js;
 using NpmHardening.Engine.Platform;
 
@@ -131,7 +132,11 @@ namespace NpmHardening.Engine.Rules
                     findings.Add(New(rule, NpmFindingStatus.Error, $"The rule could not be evaluated: {ex.GetType().Name}: {ex.Message}"));
                 }
             }
-            foreach (var f in findings) _scrubber.Scrub(f);
+            foreach (var f in findings)
+            {
+                _scrubber.Scrub(f);
+                f.FactId = FindingFactory.FactId(f, f.Setting);
+            }
             return findings;
         }
 
@@ -139,25 +144,56 @@ namespace NpmHardening.Engine.Rules
 
         private NpmSecurityFinding New(NpmSecurityRule rule, NpmFindingStatus status, string message,
             string? setting = null, string? actual = null, string? expected = null, NpmConfigValue? from = null,
-            string? remediation = null, NpmSeverity? severity = null)
+            string? remediation = null, NpmSeverity? severity = null, string? severityReason = null)
         {
-            return new NpmSecurityFinding
+            var f = FindingFactory.Stamp(new NpmSecurityFinding(), rule, FindingFactory.MachineOf(Platform));
+            f.Status = status;
+            f.Setting = setting;
+            f.Actual = actual;
+            f.Expected = expected;
+            f.Layer = from?.Layer.ToString();
+            f.Location = from != null ? LocationOf(from) : null;
+            f.Context = Context;
+            f.Message = message;
+            f.Remediation = status == NpmFindingStatus.Pass ? null : RemediationFor(rule, remediation, setting);
+            f.Baseline = Baseline.ToString();
+            if (severity is NpmSeverity s) FindingFactory.Escalate(f, s, severityReason);
+            return f;
+        }
+
+        /// <summary>
+        /// The fix as data: the setting and value when the rule is about one, the npm command when the fix is one,
+        /// and the module's command (<paramref name="command"/>) for PowerShell users.
+        /// </summary>
+        private NpmRemediation? RemediationFor(NpmSecurityRule rule, string? command, string? setting)
+        {
+            if (command == null) return null;
+            var fix = new NpmRemediation { Summary = rule.ExpectedText != null ? "Expected: " + rule.ExpectedText + "." : command };
+            if (command.StartsWith("npm ", StringComparison.Ordinal)) fix.NpmCommand = command;
+            else if (Regex.IsMatch(command, @"^(\(drop |Remove-|Set-|Protect-|Get-|\[Environment\]|chmod |icacls |sed )")) fix.PowerShell = command;
+            else fix.Summary = command;
+            if (_pendingSet != null && _pendingSet.Value.Command == command)
             {
-                RuleId = rule.Id,
-                Title = rule.Title,
-                Severity = severity ?? rule.Severity,
-                Status = status,
-                Setting = setting,
-                Actual = actual,
-                Expected = expected,
-                Layer = from?.Layer.ToString(),
-                Source = from != null ? SourceOf(from) : null,
-                Context = Context,
-                Message = message,
-                Remediation = status == NpmFindingStatus.Pass ? null : remediation,
-                Reference = rule.Reference,
-                Baseline = Baseline.ToString(),
-            };
+                var (key, value, scope, _) = _pendingSet.Value;
+                fix.Setting = key;
+                fix.Value = value;
+                fix.Scope = scope;
+                fix.Summary = $"Set {key} to {value} in the {scope} config.";
+                fix.NpmCommand = NpmConfigSet(key, value, scope);
+            }
+            _pendingSet = null;
+            return fix;
+        }
+
+        /// <summary>The setting, value and scope of the last Set-NpmHardening command built, for the finding that carries it.</summary>
+        private (string Key, string Value, string Scope, string Command)? _pendingSet;
+
+        /// <summary>npm's own command for the same change, quoted for a POSIX shell (as npm's docs write it).</summary>
+        private string NpmConfigSet(string key, string value, string scope)
+        {
+            var location = scope == "project" ? " --location=project" : " --location=user";
+            var quoted = "'" + (key + "=" + value).Replace("'", "'\\''") + "'";
+            return "npm config set " + quoted + location;
         }
 
         /// <summary>"path:line", the environment variable, "command line" or "default".</summary>
@@ -169,6 +205,18 @@ namespace NpmHardening.Engine.Rules
                 case NpmConfigLayer.Cli: return "command line";
                 case NpmConfigLayer.Env: return v.EnvironmentVariable ?? "environment";
                 default: return v.Line is int line ? $"{v.Source}:{line}" : v.Source ?? v.Layer.ToString();
+            }
+        }
+
+        /// <summary>Where a config value comes from, as a finding's location: its file and line, its variable, the command line or npm's default.</summary>
+        internal static NpmFindingLocation LocationOf(NpmConfigValue v)
+        {
+            switch (v.Layer)
+            {
+                case NpmConfigLayer.Default: return FindingFactory.Named("default");
+                case NpmConfigLayer.Cli: return FindingFactory.Named("command line");
+                case NpmConfigLayer.Env: return FindingFactory.Named("env:" + (v.EnvironmentVariable ?? "npm_config_" + v.Key));
+                default: return v.Source != null ? FindingFactory.File(v.Source, v.Line) : FindingFactory.Named(v.Layer.ToString());
             }
         }
 
@@ -223,7 +271,12 @@ namespace NpmHardening.Engine.Rules
                 .Replace("{target}", Target(winning))
                 .Replace("{setting}", key.Replace("'", "''"))
                 .Replace("{value}", PowerShellText.Literal(value));
-            return Prefix(winning, key) + command;
+            var full = Prefix(winning, key) + command;
+            var text = value is System.Collections.IEnumerable e && !(value is string)
+                ? string.Join(",", e.Cast<object?>().Select(RuleExpectation.Display))
+                : RuleExpectation.Display(value);
+            _pendingSet = (key, text, winning?.Layer == NpmConfigLayer.Project ? "project" : "user", full);
+            return full;
         }
 
         /// <summary>What has to go first when the deciding value comes from a variable or the command line.</summary>

@@ -95,7 +95,7 @@ namespace NpmHardening.Engine.Tests.Config
             var scanner = new NpmTokenScanner(m.P) { IsCI = false };
             var findings = new[] { m.UserNpmrc, m.ProjectNpmrc, "/work/app/extra.npmrc" }.SelectMany(f => scanner.ScanFile(f)).ToList();
             Assert.NotEmpty(findings);
-            AssertClean(findings.SelectMany(f => Properties(f, $"token finding {f.Source}")), canaries.Append(pw).ToArray());
+            AssertClean(findings.SelectMany(f => Properties(f, $"token finding {f.Src()}")), canaries.Append(pw).ToArray());
         }
 
         [Theory]
