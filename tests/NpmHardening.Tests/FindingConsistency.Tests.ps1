@@ -79,3 +79,65 @@ Describe 'One fact, one rule id, one severity across audit cmdlets' {
         }
     }
 }
+
+Describe 'The summary counts facts, and findings carry their remediation as data and as a command' {
+    BeforeEach {
+        $m = New-TestMachine
+        $envTable = Get-TestEnvironment $m
+    }
+    AfterEach { Remove-Item -LiteralPath $m.Root -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'counts one ~/.npmrc line once over many projects while each project lists it' {
+        Write-Utf8File (Join-Path $m.Home '.npmrc') "strict-ssl=false`n"
+        $root = Join-Path $m.Home 'src'
+        foreach ($i in 1..12) { Write-Utf8File (Join-Path $root "p$i/package.json") '{}' }
+        $findings = @(Get-NpmSecurityPosture -Path $root -Recurse -Environment $envTable -RuleId NPMH2001)
+        $failed = @($findings | Where-Object Status -eq Fail)
+        $failed.Count | Should -Be 12
+        @($failed.FactId | Select-Object -Unique).Count | Should -Be 1
+        @($failed.Context | Select-Object -Unique).Count | Should -Be 12
+
+        $s = Get-NpmSecurityPosture -Path $root -Recurse -Environment $envTable -RuleId NPMH2001 -Summary
+        $s.Fail | Should -Be 1
+        $s.High | Should -Be 1
+        $s.Message | Should -Match 'NPMH2001 strict-ssl'
+        $s.Message | Should -Not -Match '×'
+        $s.Contexts.Count | Should -Be 12
+        $s.Compliant | Should -BeFalse
+    }
+
+    It 'names each fact in the message, and exports Contexts and FailedRules as text' {
+        $a = New-NpmToken; $b = New-NpmToken
+        Write-Utf8File (Join-Path $m.Home '.npmrc') "//registry.npmjs.org/:_authToken=$a`n//npm.corp.example/:_authToken=$b`n"
+        Write-Utf8File (Join-Path $m.Project 'package.json') '{}'
+        $s = Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -RuleId NPMH7001 -Summary
+        $s.Message | Should -Match 'NPMH7001 //npm\.corp\.example/:_authToken'
+        $s.Message | Should -Match 'NPMH7001 //registry\.npmjs\.org/:_authToken'
+        $s.Message | Should -Not -Match '×'
+        $csv = Join-Path $m.Root 'summary.csv'
+        $s | Export-Csv -LiteralPath $csv -NoTypeInformation
+        $text = Get-Content -LiteralPath $csv -Raw
+        $text | Should -Not -Match 'System\.String\[\]|NpmNameList'
+        $back = Import-Csv -LiteralPath $csv
+        $back.FailedRules | Should -Be 'NPMH7001'
+        $back.Contexts | Should -Be $m.Project
+        $text | Should -Not -Match ([regex]::Escape($a))
+    }
+
+    It 'gives a failed setting its npm command, and renders the module command in the cmdlet' {
+        Write-Utf8File (Join-Path $m.Home '.npmrc') "strict-ssl=false`n"
+        $f = Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -RuleId NPMH2001 | Where-Object Status -eq Fail
+        $f.Remediation.Setting | Should -Be 'strict-ssl'
+        $f.Remediation.Value | Should -Be 'true'
+        $f.Remediation.NpmCommand | Should -Be "npm config set 'strict-ssl=true' --location=user"
+        $f.Remediation.PowerShell | Should -Be "Set-NpmHardening -Scope User -Setting @{ 'strict-ssl' = `$true }"
+        "$($f.Remediation)" | Should -Be $f.Remediation.PowerShell
+        $f.Location.Path | Should -Be (Join-Path $m.Home '.npmrc')
+        $f.Location.Line | Should -Be 1
+        $f.ComputerName | Should -Be ([Environment]::MachineName)
+        ($f | Format-List | Out-String) | Should -Match ([regex]::Escape("$(Join-Path $m.Home '.npmrc'):1"))
+        # the fix the command states really fixes it
+        Invoke-Expression ($f.Remediation.PowerShell -replace '-Scope User', "-Scope User -Environment `$envTable") -Confirm:$false -ErrorAction Stop | Out-Null
+        (Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -RuleId NPMH2001).Status | Should -Be 'Pass'
+    }
+}

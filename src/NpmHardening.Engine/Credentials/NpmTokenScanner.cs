@@ -136,7 +136,7 @@ namespace NpmHardening.Engine.Credentials
         /// variable name or a scope can hold a secret of its own (a line that lost its '=', <c>//user:pass@host/</c>), and
         /// messages quote them.
         /// </summary>
-        private static NpmTokenFinding Shown(NpmTokenFinding f)
+        private NpmTokenFinding Shown(NpmTokenFinding f)
         {
             var key = NpmCredential.RedactEmbedded(f.Key);
             if (key != f.Key)
@@ -155,6 +155,8 @@ namespace NpmHardening.Engine.Credentials
                 if (f.Remediation.PowerShell != null) f.Remediation.PowerShell = NpmCredential.RedactText(f.Remediation.PowerShell);
             }
             if (f.SeverityReason != null) f.SeverityReason = NpmCredential.RedactText(f.SeverityReason);
+            if (f.Remediation != null)
+                foreach (var fix in f.Remediation.Fixes) fix.Finish(t => t == null ? null : NpmCredential.RedactText(NpmCredential.RedactEmbedded(t)), Platform.IsWindows);
             f.FactId = FindingFactory.FactId(f, f.Key, f.Fingerprint);
             return f;
         }
@@ -354,7 +356,8 @@ namespace NpmHardening.Engine.Credentials
                 if (keyAccess != null && keyAccess.ReadableByOthers)
                     return Judge(f, file, null, NpmFindingStatus.Fail, "NPMH8001",
                         $"The client TLS key {raw} that {key} names is readable by others: {keyAccess.Summary}.",
-                        Platform.IsWindows ? $"icacls '{raw}' /inheritance:r /grant:r \"%USERNAME%:F\"" : $"chmod 600 '{raw}'", fileAccessOf: keyAccess);
+                        "Give the key file owner-only access.", fileAccessOf: keyAccess,
+                        fix: new NpmFix(NpmFixKind.RestrictFileAccess) { Path = raw, Owner = keyAccess.Owner ?? Operator.Name });
                 return Judge(f, file, null, NpmFindingStatus.Pass, "NPMH8001",
                     $"{key} names a client TLS key ({(keyAccess != null ? keyAccess.Summary : "its permissions could not be read")}); the key itself is not in the npmrc.", null, fileAccessOf: keyAccess);
             }
@@ -385,13 +388,17 @@ namespace NpmHardening.Engine.Credentials
             {
                 message.Append(" It is not scoped to a registry: npm 9 and later refuse to run until it is (ERR_INVALID_AUTH), but the secret is on disk all the same.");
             }
-            string recommendation = kind == NpmCredentialKind.BasicAuth || kind == NpmCredentialKind.Password
-                ? $"Create a granular access token (npm token create, or on npmjs.com), reference it as {RegistryPrefix(registry)}:_authToken=${{NPM_TOKEN}}, and delete this line: Protect-NpmrcToken -LiteralPath {PowerShellText.Quote(file.Path)} -Remove"
-                : $"Protect-NpmrcToken -LiteralPath {PowerShellText.Quote(file.Path)} -VariableName NPM_TOKEN  # then keep the token in a secret store";
+            bool password = kind == NpmCredentialKind.BasicAuth || kind == NpmCredentialKind.Password;
+            string recommendation = password
+                ? $"Create a granular access token (npm token create, or on npmjs.com), reference it as {RegistryPrefix(registry)}:_authToken=${{NPM_TOKEN}}, and delete this line."
+                : "Replace the token by a ${NPM_TOKEN} reference and keep the token in a secret store.";
+            var protect = password
+                ? new NpmFix(NpmFixKind.ProtectTokens) { Path = file.Path, Remove = true }
+                : new NpmFix(NpmFixKind.ProtectTokens) { Path = file.Path, Variable = "NPM_TOKEN", Note = "then keep the token in a secret store" };
             var severity = CredentialSeverity.OfStoredSecret(RuleCatalog.Default[ruleId], f.ChecksumValid,
                 f.ChecksumValid != false ? file.Access : null, HttpScope(registry, registries));
             if (severity.Reason != null && f.ChecksumValid != false) message.Append(' ').Append(severity.Reason);
-            var judged = Judge(f, file, severity, NpmFindingStatus.Fail, ruleId, message.ToString(), recommendation);
+            var judged = Judge(f, file, severity, NpmFindingStatus.Fail, ruleId, message.ToString(), recommendation, fix: protect);
             if (!IsBearer(kind)) return NotOnline(judged, "online checks cover bearer tokens only; a password is never sent");
             // npm sends a bearer token only from a //host/path/:_authToken key; a token-shaped value under any other
             // name (//host:1443#… is the key "//host:1443" to npm's ini parser: scope //host, name 1443) goes nowhere
@@ -563,7 +570,7 @@ namespace NpmHardening.Engine.Credentials
         }
 
         private NpmTokenFinding Judge(NpmTokenFinding f, FileState file, (NpmSeverity Severity, string? Reason)? severity, NpmFindingStatus status, string ruleId,
-            string message, string? recommendation, bool fileAccess = true, FileAccessInfo? fileAccessOf = null)
+            string message, string? recommendation, bool fileAccess = true, FileAccessInfo? fileAccessOf = null, NpmFix? fix = null)
         {
             var access = fileAccessOf ?? (fileAccess ? file.Access : null);
             f.FileAccess = access?.Summary;
@@ -572,19 +579,17 @@ namespace NpmHardening.Engine.Credentials
             f.Status = status;
             f.Message = message;
             f.Remediation = RemediationOf(recommendation);
+            if (fix != null && f.Remediation != null) f.Remediation.Fixes.Add(fix);
             return f;
         }
 
-        /// <summary>A recommendation as remediation data: an npm command where it is one, the module's command where it is one.</summary>
+        /// <summary>A recommendation as remediation data: its words, and the npm command when it is one.</summary>
         private static NpmRemediation? RemediationOf(string? text)
         {
             if (text == null) return null;
             var fix = new NpmRemediation { Summary = text };
             var command = text.Split(new[] { "  # " }, StringSplitOptions.None)[0];
             if (command.StartsWith("npm ", StringComparison.Ordinal)) fix.NpmCommand = command;
-            else if (command.IndexOf(": Protect-NpmrcToken", StringComparison.Ordinal) is int at && at >= 0) fix.PowerShell = command.Substring(at + 2);
-            else if (command.StartsWith("Protect-", StringComparison.Ordinal) || command.StartsWith("Remove-Item", StringComparison.Ordinal) || command.StartsWith("[Environment]", StringComparison.Ordinal))
-                fix.PowerShell = command;
             return fix;
         }
 
@@ -662,9 +667,12 @@ namespace NpmHardening.Engine.Credentials
                 var who = pv.Scope == EnvironmentScope.Machine ? "every user of the machine" : "the user";
                 yield return Judge(f, FileState.None, CredentialSeverity.OfStoredSecret(RuleCatalog.Default["NPMH7004"], f.ChecksumValid, null, null), NpmFindingStatus.Fail, "NPMH7004",
                     $"{pv.Name} holds an npm credential and is defined for {who} in {source}: every process, install scripts included, can read it.",
-                    Platform.IsWindows && pv.Line == null
-                        ? $"[Environment]::SetEnvironmentVariable({PowerShellText.Quote(pv.Name)}, $null, '{pv.Scope}')"
-                        : $"Delete the line that sets {pv.Name} in {pv.Location}, and keep the token in a secret store.", fileAccess: false);
+                    $"Remove the persistent definition of {pv.Name} ({source}), and keep the token in a secret store.", fileAccess: false,
+                    fix: new NpmFix(NpmFixKind.RemovePersistentVariable)
+                    {
+                        Variable = pv.Name, Scope = pv.Scope, Path = pv.Location, Line = pv.Line,
+                        Note = pv.Line != null ? "the line that sets " + pv.Name : null,
+                    });
             }
             if (scope.Process == null || !_variableStores.Add("process")) yield break;
             foreach (var kv in scope.Process.OrderBy(k => k.Key, StringComparer.Ordinal))
@@ -672,7 +680,7 @@ namespace NpmHardening.Engine.Credentials
                 if (!NpmCredential.IsTokenVariable(kv.Key, kv.Value)) continue;
                 if (scope.Persistent.Any(p => cmp.Equals(p.Name, kv.Key) && p.Value == kv.Value)) continue; // reported where it is defined
                 var f = VariableFinding(kv.Key, kv.Value, "Environment", "env:" + kv.Key, context);
-                var remove = $"Remove-Item -LiteralPath {PowerShellText.Quote("Env:" + kv.Key)}";
+                const string remove = "Remove the variable from the session and set it only for the commands that need it.";
                 var secretValue = NpmCredential.FindTokenShapes(kv.Value).FirstOrDefault() ?? kv.Value.Trim();
                 if (IsCI)
                     yield return OnlineVariable(Judge(f, FileState.None, null, NpmFindingStatus.Pass, VariableRule(kv.Key),
@@ -680,7 +688,7 @@ namespace NpmHardening.Engine.Credentials
                 else
                     yield return OnlineVariable(Judge(f, FileState.None, CredentialSeverity.OfSessionVariable(RuleCatalog.Default[VariableRule(kv.Key)], f.ChecksumValid), NpmFindingStatus.Warning, VariableRule(kv.Key),
                         $"{kv.Key} holds an npm credential in this session's environment: every process started from it, install scripts included, can read it. Set it only for the commands that need it.",
-                        remove, fileAccess: false), secretValue, registries, scope.Proxy);
+                        remove, fileAccess: false, fix: new NpmFix(NpmFixKind.RemoveSessionVariable) { Variable = kv.Key }), secretValue, registries, scope.Proxy);
             }
         }
 

@@ -61,14 +61,11 @@ namespace NpmHardening.Engine.Rules
             $"{NpmCredential.Redact(secret)} [fingerprint {NpmCredential.Fingerprint(secret)}]";
 
         /// <summary>The command that removes the credential from where it sits.</summary>
-        private string RemoveCredential(NpmSecurityRule rule, NpmConfigValue v)
+        private static NpmRemediation RemoveCredential(NpmSecurityRule rule, NpmConfigValue v)
         {
-            switch (v.Layer)
-            {
-                case NpmConfigLayer.Env: return Prefix(v, v.Key).TrimEnd(' ', ';');
-                case NpmConfigLayer.Cli: return $"(drop --{v.Key} from the npm command line)";
-                default: return FillPath(Platform.IsWindows ? rule.RemediationWindows : rule.Remediation, v.Source ?? "", null, posixShell: false);
-            }
+            var fix = Advice(rule.Remediation);
+            fix.Fixes.Add(First(v, v.Key) ?? new NpmFix(NpmFixKind.ProtectTokens) { Path = v.Source ?? "" });
+            return fix;
         }
 
         private IEnumerable<NpmSecurityFinding> PlaintextTokens(NpmSecurityRule rule)
@@ -162,12 +159,14 @@ namespace NpmHardening.Engine.Rules
             }
             foreach (var c in found)
             {
-                string remediation = c.Value.Layer switch
+                NpmRemediation remediation;
+                if (First(c.Value, c.Value.Key) is NpmFix first)
                 {
-                    NpmConfigLayer.Env => Prefix(c.Value, c.Value.Key) + $"use npm_config_//registry.npmjs.org/:{c.Name} (scoped to the registry) instead",
-                    NpmConfigLayer.Cli => $"(drop --{c.Value.Key} from the npm command line)",
-                    _ => rule.Remediation,
-                };
+                    remediation = Advice($"Scope the credential to its registry: use npm_config_//registry.npmjs.org/:{c.Name} instead of {c.Value.Key}.");
+                    if (first.Kind == NpmFixKind.RemoveSessionVariable) first.Note = $"use npm_config_//registry.npmjs.org/:{c.Name} (scoped to the registry) instead";
+                    remediation.Fixes.Add(first);
+                }
+                else remediation = FromCatalog(rule);
                 yield return New(rule, NpmFindingStatus.Fail,
                     $"{c.Value.Key} is not scoped to a registry ({Where(c.Value)}); npm 9 and later refuse to run with it (ERR_INVALID_AUTH) until it is, and `npm config fix` scopes it to the default registry.",
                     setting: c.Value.Key, actual: Describe(c), expected: rule.ExpectedText, from: c.Value, remediation: remediation);
@@ -204,7 +203,8 @@ namespace NpmHardening.Engine.Rules
                     if (kv.Key.StartsWith("npm_config_", StringComparison.OrdinalIgnoreCase)) continue; // a config layer: NPMH7001-7003 report it
                     if (persistent.Any(p => cmp.Equals(p.Name, kv.Key) && p.Value == kv.Value)) continue; // reported where it is defined
                     any = true;
-                    var remove = $"Remove-Item -LiteralPath {PowerShellText.Quote("Env:" + kv.Key)}";
+                    var remove = Advice($"Remove {kv.Key} from the session and set it only for the commands that need it.");
+                    remove.Fixes.Add(new NpmFix(NpmFixKind.RemoveSessionVariable) { Variable = kv.Key });
                     if (Baseline == NpmBaseline.CI)
                         yield return New(rule, NpmFindingStatus.Pass,
                             $"{kv.Key} holds an npm credential in the job's environment, the expected channel on CI; keep it a masked secret.",
@@ -226,18 +226,15 @@ namespace NpmHardening.Engine.Rules
                 yield return New(rule, NpmFindingStatus.Pass, "No environment variable holds an npm credential.", expected: rule.ExpectedText);
         }
 
-        private string RemoveVariable(NpmSecurityRule rule, PersistentVariable pv)
+        private NpmRemediation RemoveVariable(NpmSecurityRule rule, PersistentVariable pv)
         {
-            if (Platform.IsWindows)
+            var fix = Advice(rule.Remediation);
+            fix.Fixes.Add(new NpmFix(NpmFixKind.RemovePersistentVariable)
             {
-                if (pv.Scope == EnvironmentScope.User && _request.UserProfile?.SecurityId is string sid)
-                    return $"Remove-ItemProperty -LiteralPath {PowerShellText.Quote(@"Registry::HKEY_USERS\" + sid + @"\Environment")} -Name {PowerShellText.Quote(pv.Name)}";
-                return rule.RemediationWindows.Replace("{variable}", pv.Name.Replace("'", "''")).Replace("{scope}", pv.Scope.ToString());
-            }
-            var path = pv.Location.Replace("'", "'\\''");
-            return pv.Line is int line
-                ? rule.Remediation.Replace("{line}", line.ToString(System.Globalization.CultureInfo.InvariantCulture)).Replace("{path}", path) + $"  # the line that sets {pv.Name}"
-                : $"Remove the {pv.Name} assignment from '{path}'";
+                Variable = pv.Name, Scope = pv.Scope, Path = pv.Location, Line = pv.Line, Profile = _request.UserProfile,
+                Note = pv.Line != null ? "the line that sets " + pv.Name : null,
+            });
+            return fix;
         }
     }
 }

@@ -19,7 +19,7 @@ namespace NpmHardening.Engine.Rules
             {
                 any = true;
                 var f = New(rule, NpmFindingStatus.Fail, $"{issue.Source} {issue.Message}", setting: issue.Source, actual: issue.Kind.ToString(),
-                    expected: rule.ExpectedText, remediation: rule.Remediation);
+                    expected: rule.ExpectedText, remediation: FromCatalog(rule));
                 f.Location = FindingFactory.File(issue.Source, issue.Line);
                 f.Layer = LayerOf(issue.Source);
                 yield return f;

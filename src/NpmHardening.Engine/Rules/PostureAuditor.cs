@@ -134,6 +134,7 @@ namespace NpmHardening.Engine.Rules
             }
             foreach (var f in findings)
             {
+                if (f.Remediation != null) foreach (var fix in f.Remediation.Fixes) fix.Windows = Platform.IsWindows;
                 _scrubber.Scrub(f);
                 f.FactId = FindingFactory.FactId(f, f.Setting);
             }
@@ -144,7 +145,7 @@ namespace NpmHardening.Engine.Rules
 
         private NpmSecurityFinding New(NpmSecurityRule rule, NpmFindingStatus status, string message,
             string? setting = null, string? actual = null, string? expected = null, NpmConfigValue? from = null,
-            string? remediation = null, NpmSeverity? severity = null, string? severityReason = null)
+            NpmRemediation? remediation = null, NpmSeverity? severity = null, string? severityReason = null)
         {
             var f = FindingFactory.Stamp(new NpmSecurityFinding(), rule, FindingFactory.MachineOf(Platform));
             f.Status = status;
@@ -155,41 +156,14 @@ namespace NpmHardening.Engine.Rules
             f.Location = from != null ? LocationOf(from) : null;
             f.Context = Context;
             f.Message = message;
-            f.Remediation = status == NpmFindingStatus.Pass ? null : RemediationFor(rule, remediation, setting);
+            f.Remediation = status == NpmFindingStatus.Pass ? null : remediation;
             f.Baseline = Baseline.ToString();
             if (severity is NpmSeverity s) FindingFactory.Escalate(f, s, severityReason);
             return f;
         }
 
-        /// <summary>
-        /// The fix as data: the setting and value when the rule is about one, the npm command when the fix is one,
-        /// and the module's command (<paramref name="command"/>) for PowerShell users.
-        /// </summary>
-        private NpmRemediation? RemediationFor(NpmSecurityRule rule, string? command, string? setting)
-        {
-            if (command == null) return null;
-            var fix = new NpmRemediation { Summary = rule.ExpectedText != null ? "Expected: " + rule.ExpectedText + "." : command };
-            if (command.StartsWith("npm ", StringComparison.Ordinal)) fix.NpmCommand = command;
-            else if (Regex.IsMatch(command, @"^(\(drop |Remove-|Set-|Protect-|Get-|\[Environment\]|chmod |icacls |sed )")) fix.PowerShell = command;
-            else fix.Summary = command;
-            if (_pendingSet != null && _pendingSet.Value.Command == command)
-            {
-                var (key, value, scope, _) = _pendingSet.Value;
-                fix.Setting = key;
-                fix.Value = value;
-                fix.Scope = scope;
-                fix.Summary = $"Set {key} to {value} in the {scope} config.";
-                fix.NpmCommand = NpmConfigSet(key, value, scope);
-            }
-            _pendingSet = null;
-            return fix;
-        }
-
-        /// <summary>The setting, value and scope of the last Set-NpmHardening command built, for the finding that carries it.</summary>
-        private (string Key, string Value, string Scope, string Command)? _pendingSet;
-
         /// <summary>npm's own command for the same change, quoted for a POSIX shell (as npm's docs write it).</summary>
-        private string NpmConfigSet(string key, string value, string scope)
+        private static string NpmConfigSet(string key, string value, string scope)
         {
             var location = scope == "project" ? " --location=project" : " --location=user";
             var quoted = "'" + (key + "=" + value).Replace("'", "'\\''") + "'";
@@ -251,50 +225,59 @@ namespace NpmHardening.Engine.Rules
 
         private const string UpgradeNpm = "npm install -g npm@latest";
 
-        /// <summary>
-        /// Where a fix must be written so that npm sees it: the project config when that decides the value (nothing
-        /// below it can override it), else the user config, which beats the global and builtin files for this user.
-        /// </summary>
-        private string Target(NpmConfigValue? winning)
-        {
-            if (winning?.Layer == NpmConfigLayer.Project) return "-Scope Project -Path " + PowerShellText.Quote(R.LocalPrefix);
-            return "-Scope User" + (_request.UserProfile != null ? " -UserProfile " + PowerShellText.Quote(_request.UserProfile.HomeDirectory) : "");
-        }
+        /// <summary>Advice in words, for a fix no command makes.</summary>
+        private static NpmRemediation Advice(string text) => new NpmRemediation { Summary = text };
 
-        /// <summary>The rule's Set-NpmHardening command for <paramref name="key"/> = <paramref name="value"/>, first removing an overriding variable.</summary>
-        private string SetCommand(NpmSecurityRule rule, string key, object? value, NpmConfigValue? winning)
+        /// <summary>The catalog's remediation of a rule: its npm command when it is one, else its words.</summary>
+        private static NpmRemediation FromCatalog(NpmSecurityRule rule) =>
+            rule.Remediation.StartsWith("npm ", StringComparison.Ordinal)
+                ? new NpmRemediation { Summary = rule.Title + ": run the npm command.", NpmCommand = rule.Remediation }
+                : Advice(rule.Remediation);
+
+        private static NpmRemediation UpgradeNpmFix() => new NpmRemediation { Summary = "Upgrade npm to its latest release.", NpmCommand = UpgradeNpm };
+
+        /// <summary>
+        /// Writing <paramref name="key"/> = <paramref name="value"/> where npm sees it: the project config when that decides
+        /// the value (nothing below it can override it), else the user config, which beats the global and builtin files for
+        /// this user; a variable or command-line flag that decides it goes first.
+        /// </summary>
+        private NpmRemediation SetFix(string key, object? value, NpmConfigValue? winning)
         {
-            var template = Platform.IsWindows ? rule.RemediationWindows : rule.Remediation;
-            if (template.IndexOf("{setting}", StringComparison.Ordinal) < 0)
-                template = "Set-NpmHardening {target} -Setting @{ '{setting}' = {value} }";
-            var command = template
-                .Replace("{target}", Target(winning))
-                .Replace("{setting}", key.Replace("'", "''"))
-                .Replace("{value}", PowerShellText.Literal(value));
-            var full = Prefix(winning, key) + command;
+            bool project = winning?.Layer == NpmConfigLayer.Project;
+            var scope = project ? "project" : "user";
             var text = value is System.Collections.IEnumerable e && !(value is string)
                 ? string.Join(",", e.Cast<object?>().Select(RuleExpectation.Display))
                 : RuleExpectation.Display(value);
-            _pendingSet = (key, text, winning?.Layer == NpmConfigLayer.Project ? "project" : "user", full);
-            return full;
+            var fix = new NpmRemediation
+            {
+                Setting = key, Value = text, Scope = scope, NpmCommand = NpmConfigSet(key, text, scope),
+                Summary = $"Set {key} to {text} in the {scope} config" + (project ? $" of {R.LocalPrefix}" : "") + ".",
+            };
+            if (First(winning, key) is NpmFix first)
+            {
+                fix.Fixes.Add(first);
+                fix.Summary = (first.Kind == NpmFixKind.RemoveSessionVariable ? $"Remove the environment variable {first.Variable}" : $"Drop --{key} from the npm command line")
+                    + ", which decides the value, then s" + fix.Summary.Substring(1);
+            }
+            fix.Fixes.Add(new NpmFix(NpmFixKind.SetSetting)
+            {
+                Key = key, Value = value, ProjectFolder = project ? R.LocalPrefix : null, Profile = project ? null : _request.UserProfile,
+            });
+            return fix;
         }
 
         /// <summary>What has to go first when the deciding value comes from a variable or the command line.</summary>
-        private static string Prefix(NpmConfigValue? winning, string key)
+        private static NpmFix? First(NpmConfigValue? winning, string key)
         {
             if (winning?.Layer == NpmConfigLayer.Env && winning.EnvironmentVariable != null)
-                return $"Remove-Item -LiteralPath {PowerShellText.Quote("Env:" + winning.EnvironmentVariable)}; ";
-            if (winning?.Layer == NpmConfigLayer.Cli) return $"(drop --{key} from the npm command line) ";
-            return "";
+                return new NpmFix(NpmFixKind.RemoveSessionVariable) { Variable = winning.EnvironmentVariable };
+            if (winning?.Layer == NpmConfigLayer.Cli) return new NpmFix(NpmFixKind.DropCommandLineFlag) { Key = key };
+            return null;
         }
 
-        /// <summary>Fills {path} and {owner}; quoting for PowerShell, or for a POSIX shell when the command is one (chmod).</summary>
-        private string FillPath(string template, string path, string? owner, bool posixShell)
-        {
-            string quotedPath = posixShell ? path.Replace("'", "'\\''") : path.Replace("'", "''");
-            var who = owner ?? _request.UserProfile?.UserName ?? EnvironmentMap.Get(R.Environment, "USERNAME") ?? EnvironmentMap.Get(R.Environment, "USER") ?? "<owner>";
-            return template.Replace("{path}", quotedPath).Replace("{owner}", who.Replace("'", "''"));
-        }
+        /// <summary>The owner a file-permission fix grants access to: the file's owner, else the audited or current user.</summary>
+        private string OwnerOf(string? owner) =>
+            owner ?? _request.UserProfile?.UserName ?? EnvironmentMap.Get(R.Environment, "USERNAME") ?? EnvironmentMap.Get(R.Environment, "USER") ?? "<owner>";
 
         private static Regex WildcardRegex(string pattern)
         {

@@ -102,6 +102,7 @@ namespace NpmHardening.Engine.Rules
                 f.Remediation.NpmCommand = Scrub(f.Remediation.NpmCommand);
                 f.Remediation.PowerShell = Scrub(f.Remediation.PowerShell);
                 f.Remediation.WebSteps = f.Remediation.WebSteps.Select(w => Scrub(w) ?? "").ToArray();
+                foreach (var fix in f.Remediation.Fixes) fix.Finish(Scrub, fix.Windows);
             }
             f.Reference = Scrub(f.Reference);
             f.Baseline = Scrub(f.Baseline);

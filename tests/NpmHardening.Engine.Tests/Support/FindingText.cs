@@ -9,6 +9,8 @@ namespace NpmHardening.Engine.Tests
         public static string? Src(this NpmFinding f) => FindingFactory.SourceText(f.Location);
 
         /// <summary>The command a reader would run: PowerShell when the finding has one, else the npm command, else the summary.</summary>
-        public static string? Fix(this NpmFinding f) => f.Remediation == null ? null : f.Remediation.PowerShell ?? f.Remediation.NpmCommand ?? f.Remediation.Summary;
+        public static string? Fix(this NpmFinding f) => f.Remediation == null ? null
+            : f.Remediation.Fixes.Count > 0 ? NpmHardening.Commands.Rendering.RemediationRenderer.Command(f.Remediation.Fixes)
+            : f.Remediation.NpmCommand ?? f.Remediation.Summary;
     }
 }
