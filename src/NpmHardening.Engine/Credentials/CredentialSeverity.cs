@@ -11,6 +11,14 @@ namespace NpmHardening.Engine.Credentials
     internal static class CredentialSeverity
     {
         /// <summary>
+        /// The rule a stored credential falls under: NPMH7002 for a password (an <c>_auth</c> or <c>_password</c> key, or a
+        /// value that is one), NPMH7001 for a token. <paramref name="name"/> is the key without its registry scope.
+        /// </summary>
+        public static string RuleFor(string name, NpmCredentialKind kind) =>
+            name == "_auth" || name == "_password" || kind == NpmCredentialKind.BasicAuth || kind == NpmCredentialKind.Password
+                ? "NPMH7002" : "NPMH7001";
+
+        /// <summary>
         /// The severity of a stored secret under <paramref name="rule"/> and why it differs from the default (null:
         /// it does not). A token whose checksum fails is a placeholder (Low); one that others can read, or that npm
         /// sends over plain http to another machine, is Critical.

@@ -367,16 +367,17 @@ namespace NpmHardening.Engine.Credentials
                     $"{key} is a URL with a password in it{where}; anything that can read the file can use it.",
                     "Put the password in the proxy or registry's own credential store, or reference it as ${VARIABLE}.");
 
-            var (ruleId, what) = kind switch
+            var what = kind switch
             {
                 NpmCredentialKind.GranularToken when f.ChecksumValid == false =>
-                    ("NPMH7001", "a string shaped like an npm token whose checksum is invalid, so probably a placeholder rather than a real token"),
-                NpmCredentialKind.GranularToken => ("NPMH7001", "a plaintext npm access token"),
-                NpmCredentialKind.LegacyUuidToken => ("NPMH7001", "a plaintext legacy (UUID) token"),
-                NpmCredentialKind.BasicAuth => ("NPMH7002", "a base64 user:password (_auth), which is an account password rather than a revocable token"),
-                NpmCredentialKind.Password => ("NPMH7002", "a base64 password (_password), which is an account password rather than a revocable token"),
-                _ => ("NPMH7001", "a plaintext registry token"),
+                    "a string shaped like an npm token whose checksum is invalid, so probably a placeholder rather than a real token",
+                NpmCredentialKind.GranularToken => "a plaintext npm access token",
+                NpmCredentialKind.LegacyUuidToken => "a plaintext legacy (UUID) token",
+                NpmCredentialKind.BasicAuth => "a base64 user:password (_auth), which is an account password rather than a revocable token",
+                NpmCredentialKind.Password => "a base64 password (_password), which is an account password rather than a revocable token",
+                _ => "a plaintext registry token",
             };
+            var ruleId = CredentialSeverity.RuleFor(name, kind);
             var message = new StringBuilder($"{key} holds {what}{where}.");
             if (kind == NpmCredentialKind.BasicAuth)
             {
@@ -515,7 +516,7 @@ namespace NpmHardening.Engine.Credentials
                 var expandedKind = NpmCredential.Classify(f.Key, expanded);
                 if (expandedKind == NpmCredentialKind.GranularToken) f.ChecksumValid = NpmCredential.HasValidChecksum(expanded);
             }
-            var rule = name == "_auth" || name == "_password" ? "NPMH7002" : "NPMH7001";
+            var rule = CredentialSeverity.RuleFor(name, NpmCredentialKind.EnvironmentReference);
             if (f.Registry == null && (name == "_authToken" || name == "_auth" || name == "_password"))
                 return Judge(f, file, null, NpmFindingStatus.Fail, "NPMH7003",
                     $"{f.Key} reads its value from the environment but is not scoped to a registry{where}; npm 9 and later refuse to run with it (ERR_INVALID_AUTH).",
@@ -701,8 +702,7 @@ namespace NpmHardening.Engine.Credentials
         {
             if (!name.StartsWith("npm_config_", StringComparison.OrdinalIgnoreCase)) return "NPMH7004";
             var key = name.Substring("npm_config_".Length);
-            var last = key.Substring(key.LastIndexOf(':') + 1);
-            return last == "_auth" || last == "_password" ? "NPMH7002" : "NPMH7001";
+            return CredentialSeverity.RuleFor(key.Substring(key.LastIndexOf(':') + 1), NpmCredentialKind.None);
         }
 
         /// <summary>Only npm_config_//host/:_authToken variables are scoped; NPM_TOKEN and friends go nowhere by themselves.</summary>

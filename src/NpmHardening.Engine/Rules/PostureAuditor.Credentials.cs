@@ -48,6 +48,10 @@ namespace NpmHardening.Engine.Rules
             }
         }
 
+        /// <summary>The stored secrets <paramref name="rule"/> judges: its rule decided as Test-NpmrcToken decides it (<see cref="CredentialSeverity.RuleFor"/>).</summary>
+        private IEnumerable<Credential> StoredSecrets(NpmSecurityRule rule) =>
+            ConfigCredentials("_authToken", "_auth", "_password").Where(c => CredentialSeverity.RuleFor(c.Name, c.Kind) == rule.Id);
+
         /// <summary>A credential as it may be shown: references as written, secrets redacted with a fingerprint.</summary>
         private static string Describe(Credential c)
         {
@@ -70,7 +74,7 @@ namespace NpmHardening.Engine.Rules
 
         private IEnumerable<NpmSecurityFinding> PlaintextTokens(NpmSecurityRule rule)
         {
-            var found = ConfigCredentials("_authToken").ToList();
+            var found = StoredSecrets(rule).ToList();
             if (found.Count == 0)
             {
                 yield return New(rule, NpmFindingStatus.Pass, "No _authToken is set in any config layer.", expected: rule.ExpectedText);
@@ -125,7 +129,7 @@ namespace NpmHardening.Engine.Rules
 
         private IEnumerable<NpmSecurityFinding> BasicAuth(NpmSecurityRule rule)
         {
-            var found = ConfigCredentials("_auth", "_password").ToList();
+            var found = StoredSecrets(rule).ToList();
             if (found.Count == 0)
             {
                 yield return New(rule, NpmFindingStatus.Pass, "No _auth or _password is set in any config layer.", expected: rule.ExpectedText);
