@@ -90,7 +90,10 @@ Describe 'The summary counts facts, and findings carry their remediation as data
     It 'counts one ~/.npmrc line once over many projects while each project lists it' {
         Write-Utf8File (Join-Path $m.Home '.npmrc') "strict-ssl=false`n"
         $root = Join-Path $m.Home 'src'
-        foreach ($i in 1..12) { Write-Utf8File (Join-Path $root "p$i/package.json") '{}' }
+        foreach ($i in 1..12) {
+            $project = New-Item -ItemType Directory -Path (Join-Path $root "p$i") -Force
+            Write-Utf8File (Join-Path $project.FullName 'package.json') '{}'
+        }
         $findings = @(Get-NpmSecurityPosture -Path $root -Recurse -Environment $envTable -RuleId NPMH2001)
         $failed = @($findings | Where-Object Status -eq Fail)
         $failed.Count | Should -Be 12
@@ -130,14 +133,16 @@ Describe 'The summary counts facts, and findings carry their remediation as data
         $f.Remediation.Setting | Should -Be 'strict-ssl'
         $f.Remediation.Value | Should -Be 'true'
         $f.Remediation.NpmCommand | Should -Be "npm config set 'strict-ssl=true' --location=user"
-        $f.Remediation.PowerShell | Should -Be "Set-NpmHardening -Scope User -Setting @{ 'strict-ssl' = `$true }"
+        # -Environment names a what-if home, so the command names that profile
+        $f.Remediation.PowerShell | Should -Be "Set-NpmHardening -Scope User -UserProfile '$($m.Home)' -Setting @{ 'strict-ssl' = `$true }"
         "$($f.Remediation)" | Should -Be $f.Remediation.PowerShell
         $f.Location.Path | Should -Be (Join-Path $m.Home '.npmrc')
         $f.Location.Line | Should -Be 1
         $f.ComputerName | Should -Be ([Environment]::MachineName)
         ($f | Format-List | Out-String) | Should -Match ([regex]::Escape("$(Join-Path $m.Home '.npmrc'):1"))
         # the fix the command states really fixes it
-        Invoke-Expression ($f.Remediation.PowerShell -replace '-Scope User', "-Scope User -Environment `$envTable") -Confirm:$false -ErrorAction Stop | Out-Null
+        $command = $f.Remediation.PowerShell -replace '^Set-NpmHardening ', 'Set-NpmHardening -Environment $envTable -Confirm:$false -ErrorAction Stop '
+        Invoke-Expression $command | Out-Null
         (Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -RuleId NPMH2001).Status | Should -Be 'Pass'
     }
 }
