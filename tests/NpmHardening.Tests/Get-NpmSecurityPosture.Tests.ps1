@@ -50,7 +50,7 @@ Describe 'Get-NpmSecurityPosture' {
             $ssl[0].Setting | Should -Be 'strict-ssl'
             $ssl[0].Actual | Should -Be 'false'
             $ssl[0].Layer | Should -Be 'User'
-            $ssl[0].Source | Should -Be "$(Join-Path $m.Home '.npmrc'):1"
+            $ssl[0].Location.ToString() | Should -Be "$(Join-Path $m.Home '.npmrc'):1"
             $ssl[0].Context | Should -Be $m.Project
             $ssl[0].Remediation | Should -BeLike '*strict-ssl*'
             $ssl[0].Reference | Should -Not -BeNullOrEmpty
@@ -68,7 +68,7 @@ Describe 'Get-NpmSecurityPosture' {
             $f.Count | Should -Be 1
             $f[0].Status | Should -Be 'Fail'
             $f[0].Severity | Should -Be 'High'
-            $f[0].Source | Should -Be "$(Join-Path $m.Home '.npmrc'):$(($HardNpmrc -split "`n").Count)"
+            $f[0].Location.ToString() | Should -Be "$(Join-Path $m.Home '.npmrc'):$(($HardNpmrc -split "`n").Count)"
             (Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -Summary).Compliant | Should -BeFalse
         }
 
@@ -93,7 +93,7 @@ Describe 'Get-NpmSecurityPosture' {
             $ssl = (Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -RuleId NPMH2001)[0]
             $ssl.Status | Should -Be 'Fail'
             $ssl.Layer | Should -Be 'Project'
-            $ssl.Source | Should -Be "$(Join-Path $m.Project '.npmrc'):1"
+            $ssl.Location.ToString() | Should -Be "$(Join-Path $m.Project '.npmrc'):1"
         }
 
         It 'audits the current location by default' {
@@ -113,7 +113,7 @@ Describe 'Get-NpmSecurityPosture' {
             $persistent = @($f | Where-Object Setting -eq 'NPM_TOKEN')
             $persistent.Count | Should -Be 1
             $persistent[0].Status | Should -Be 'Fail'
-            $persistent[0].Source | Should -Be "$(Join-Path $m.Home '.bashrc'):1"
+            $persistent[0].Location.ToString() | Should -Be "$(Join-Path $m.Home '.bashrc'):1"
             ($f | Where-Object Setting -eq 'NODE_AUTH_TOKEN').Status | Should -Be 'Warning'
         }
     }
@@ -274,7 +274,7 @@ Describe 'Get-NpmSecurityPosture' {
 
             $hers = Get-NpmSecurityPosture -UserProfile $alice -Environment $envTable -RuleId NPMH2001, NPMH7004
             (Get-Finding $hers NPMH2001)[0].Status | Should -Be 'Pass'
-            (Get-Finding $hers NPMH2001)[0].Source | Should -Be "$(Join-Path $alice '.npmrc'):1"
+            (Get-Finding $hers NPMH2001)[0].Location.ToString() | Should -Be "$(Join-Path $alice '.npmrc'):1"
             (Get-Finding $hers NPMH7004).Setting | Should -Not -Contain 'NPM_TOKEN'
             @($hers.Context | Select-Object -Unique) | Should -Be @($alice)
         }
@@ -419,7 +419,7 @@ Describe 'Get-NpmSecurityPosture' {
             $table | Should -Match ('Medium\s+NPMH8002\s+Pass\s+' + [char] 0x2026 + '\S*home[/\\]\.npmrc\s')
             foreach ($line in $table -split "`r?`n") { $line.TrimEnd().Length | Should -BeLessOrEqual 120 }
             $list = Get-Finding $f NPMH2001 | Format-List | Out-String -Width 120
-            foreach ($label in 'Title', 'Message', 'Source', 'Layer', 'Remediation', 'Reference') { $list | Should -Match "(?m)^$label\s+:" }
+            foreach ($label in 'Title', 'Message', 'Location', 'Layer', 'Remediation', 'Reference', 'ComputerName') { $list | Should -Match "(?m)^$label\s+:" }
             $summary = Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -Summary | Out-String -Width 120
             $summary | Should -Match '(?m)^Compliant\s+: False'
             $summary | Should -Match '(?m)^FailedRules\s+: .*NPMH2001'

@@ -107,7 +107,7 @@ Describe 'The seed script and Get-NpmSecurityPosture on the same machine state' 
         $basicAuth = @($posture | Where-Object RuleId -eq 'NPMH7002')
         (@($basicAuth | Where-Object Status -eq 'Fail').Count -gt 0) | Should -Be $seed.AuthWarning
         if ($seed.AuthWarning) {
-            $basicAuth[0].Source | Should -Be "$(Join-Path $m.Project '.npmrc'):$($project.Count)"
+            $basicAuth[0].Location.ToString() | Should -Be "$(Join-Path $m.Project '.npmrc'):$($project.Count)"
             $basicAuth[0].Actual | Should -Not -BeLike "*$Basic*"
         }
         else { $basicAuth.Status | Should -Be 'Pass' }
@@ -131,7 +131,7 @@ Describe 'The seed script and Get-NpmSecurityPosture on the same machine state' 
         $seed.NoNpmrc | Should -BeTrue
         $fail = @($posture | Where-Object { $_.RuleId -eq 'NPMH7002' -and $_.Status -eq 'Fail' })
         $fail.Count | Should -Be 1
-        $fail[0].Source | Should -Be "$(Join-Path $m.Home '.npmrc'):1"
+        $fail[0].Location.ToString() | Should -Be "$(Join-Path $m.Home '.npmrc'):1"
     }
 }
 

@@ -54,14 +54,17 @@ Describe 'Test-NpmrcToken -Online' {
         @(Get-TestVerdaccioRequest $A).Count | Should -Be $beforeA
     }
 
-    It 'reports a token the registry rejects, lowering its severity, and keeps the token out of every message' {
+    It 'reports a token the registry rejects under NPMH7104 with the catalog''s severity, and keeps the token out of every message' {
         $file = Join-Path $m.Project '.npmrc'
         # B's token scoped to A: A does not know it
         Write-Utf8File $file "@a:registry=$($A.Url)`n$($A.Scope):_authToken=$TokenB`n"
         $found = @(Test-NpmrcToken -LiteralPath $file -Environment $envTable -Online -Verbose 4>&1)
         $finding = @($found | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })[0]
         $finding.Valid | Should -BeFalse
-        $finding.Severity | Should -Be 'Low'
+        # the same rule and severity Get-NpmAccount's check of a configured token gives (one catalog)
+        $finding.RuleId | Should -Be 'NPMH7104'
+        $finding.Severity | Should -Be 'Medium'
+        $finding.Title | Should -Be 'A configured token is rejected by its registry'
         $finding.Message | Should -Match 'rejected'
         ($found | Out-String) + ($finding | ConvertTo-Json) | Should -Not -Match ([regex]::Escape($TokenB))
     }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -201,6 +202,13 @@ namespace NpmHardening.Engine.Credentials
         }
 
         /// <summary>Whether a granular token's last six characters are the base62 CRC32 of its 30 random ones.</summary>
+        /// <summary>For a value that holds a granular-token-shaped string: whether its checksum is valid; null when it holds none.</summary>
+        internal static bool? ChecksumOfValue(string value)
+        {
+            var token = FindTokenShapes(value ?? "").FirstOrDefault();
+            return token != null ? HasValidChecksum(token) : (bool?)null;
+        }
+
         public static bool HasValidChecksum(string token)
         {
             if (!GranularShape.IsMatch(token)) return false;

@@ -7,20 +7,21 @@ namespace NpmHardening
     /// never a property: <see cref="Redacted"/> shows at most four of its characters and <see cref="Fingerprint"/>
     /// is equal wherever the same secret sits, so a token that spread to several files and variables can be traced.
     /// </summary>
-    public sealed class NpmTokenFinding
+    public sealed class NpmTokenFinding : NpmFinding
     {
-        /// <summary>The file that holds the credential; null for an environment variable.</summary>
-        public string? Path { get; set; }
-        /// <summary>1-based line in <see cref="Path"/>, or in the start-up file that sets a variable.</summary>
-        public int? Line { get; set; }
+        /// <summary>
+        /// The file that holds the credential (<see cref="NpmFinding.Location"/>'s path); null for a variable of the
+        /// process. Kept as a property so <c>Test-NpmrcToken | Protect-NpmrcToken</c> binds it by name.
+        /// </summary>
+        public string? Path => Location?.Path;
+        /// <summary>1-based line in <see cref="Path"/> (<see cref="NpmFinding.Location"/>'s line), bound by name by Protect-NpmrcToken.</summary>
+        public int? Line => Location?.Line;
         /// <summary>
         /// How npm meets it: Builtin, Global, User or Project (a layer npm loads for the context), File (a file given
         /// by path, read as npm would read it as a project or user config), Environment (this process's variables),
         /// or UserEnvironment / MachineEnvironment (variables defined persistently).
         /// </summary>
         public string Layer { get; set; } = "";
-        /// <summary>"path:line", "env:NAME", or the persistent location of a variable (HKCU\Environment, /etc/environment:3).</summary>
-        public string Source { get; set; } = "";
         /// <summary>The nerf-dart scope the credential is sent to (//registry.npmjs.org/); null when it is not scoped.</summary>
         public string? Registry { get; set; }
         /// <summary>The config key (//registry.npmjs.org/:_authToken) or the variable name.</summary>
@@ -39,18 +40,8 @@ namespace NpmHardening
         /// <summary>For references: whether the variable is set where npm would run, and where it is defined.</summary>
         public bool? VariableSet { get; set; }
         public string? VariableSource { get; set; }
-        public NpmSeverity Severity { get; set; }
-        public NpmFindingStatus Status { get; set; }
-        /// <summary>The catalog rule the finding falls under (NPMH7001…; see docs/rules.md); null for notes no rule covers.</summary>
-        public string? RuleId { get; set; }
         /// <summary>Who besides the owner can read or write the file: Unix mode, or the Windows principals.</summary>
         public string? FileAccess { get; set; }
-        /// <summary>Why this severity and status, in one or two sentences.</summary>
-        public string Message { get; set; } = "";
-        /// <summary>What to do, as a command where there is one.</summary>
-        public string? Recommendation { get; set; }
-        /// <summary>The user profile or project the source belongs to.</summary>
-        public string? Context { get; set; }
 
         // Filled by -Online only.
         /// <summary>The registry URL asked (or that was refused); null when no online check ran.</summary>
@@ -67,6 +58,6 @@ namespace NpmHardening
         /// <summary>What the online check did: Checked, Failed, Refused, ReferenceNotChecked or NotApplicable; null without -Online.</summary>
         public NpmOnlineCheckState? OnlineState { get; set; }
 
-        public override string ToString() => $"{Severity} {Kind} {Key} at {Source} ({Redacted})";
+        public override string ToString() => $"{Severity} {Kind} {Key} at {Location} ({Redacted})";
     }
 }

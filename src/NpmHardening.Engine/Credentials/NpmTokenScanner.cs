@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using NpmHardening.Engine.Config;
+using NpmHardening.Engine.Findings;
 using NpmHardening.Engine.Platform;
 using NpmHardening.Engine.Registry;
 using NpmHardening.Engine.Rules;
@@ -135,19 +136,28 @@ namespace NpmHardening.Engine.Credentials
         /// variable name or a scope can hold a secret of its own (a line that lost its '=', <c>//user:pass@host/</c>), and
         /// messages quote them.
         /// </summary>
-        private static NpmTokenFinding Shown(NpmTokenFinding f)
+        private NpmTokenFinding Shown(NpmTokenFinding f)
         {
             var key = NpmCredential.RedactEmbedded(f.Key);
             if (key != f.Key)
             {
                 if (f.Message != null) f.Message = f.Message.Replace(f.Key, key);
-                if (f.Recommendation != null) f.Recommendation = f.Recommendation.Replace(f.Key, key);
+                if (f.Remediation != null) f.Remediation.Summary = f.Remediation.Summary.Replace(f.Key, key);
                 f.Key = key;
             }
             if (f.Registry != null) f.Registry = NpmCredential.RedactEmbedded(f.Registry);
             if (f.CheckedRegistry != null) f.CheckedRegistry = NpmCredential.RedactText(f.CheckedRegistry);
             if (f.Message != null) f.Message = NpmCredential.RedactText(f.Message);
-            if (f.Recommendation != null) f.Recommendation = NpmCredential.RedactText(f.Recommendation);
+            if (f.Remediation != null)
+            {
+                f.Remediation.Summary = NpmCredential.RedactText(f.Remediation.Summary);
+                if (f.Remediation.NpmCommand != null) f.Remediation.NpmCommand = NpmCredential.RedactText(f.Remediation.NpmCommand);
+                if (f.Remediation.PowerShell != null) f.Remediation.PowerShell = NpmCredential.RedactText(f.Remediation.PowerShell);
+            }
+            if (f.SeverityReason != null) f.SeverityReason = NpmCredential.RedactText(f.SeverityReason);
+            if (f.Remediation != null)
+                foreach (var fix in f.Remediation.Fixes) fix.Finish(t => t == null ? null : NpmCredential.RedactText(NpmCredential.RedactEmbedded(t)), Platform.IsWindows);
+            f.FactId = FindingFactory.FactId(f, f.Key, f.Fingerprint);
             return f;
         }
 
@@ -316,7 +326,7 @@ namespace NpmHardening.Engine.Credentials
 
             var f = new NpmTokenFinding
             {
-                Path = file.Path, Line = line.Number, Layer = layer, Source = $"{file.Path}:{line.Number}", Registry = registry,
+                Location = FindingFactory.File(file.Path, line.Number), Layer = layer, Registry = registry,
                 Key = key, Kind = kind, Context = context,
             };
             var where = section != null ? $" (inside [{NpmCredential.RedactEmbedded(section)}], which npm does not apply)" : "";
@@ -326,7 +336,7 @@ namespace NpmHardening.Engine.Credentials
                 f.UserName = raw;
                 f.Redacted = raw;
                 f.Kind = NpmCredentialKind.None;
-                return Judge(f, file, NpmSeverity.Medium, NpmFindingStatus.Fail, "NPMH7003",
+                return Judge(f, file, null, NpmFindingStatus.Fail, "NPMH7003",
                     $"username is not scoped to a registry{where}; npm 9 and later refuse to run with it (ERR_INVALID_AUTH).",
                     $"npm config fix  # or write it as //registry.example.com/:username=…");
             }
@@ -344,28 +354,30 @@ namespace NpmHardening.Engine.Credentials
                 f.Redacted = raw;
                 var keyAccess = Platform.GetFileAccess(raw);
                 if (keyAccess != null && keyAccess.ReadableByOthers)
-                    return Judge(f, file, NpmSeverity.High, NpmFindingStatus.Fail, "NPMH8001",
+                    return Judge(f, file, null, NpmFindingStatus.Fail, "NPMH8001",
                         $"The client TLS key {raw} that {key} names is readable by others: {keyAccess.Summary}.",
-                        Platform.IsWindows ? $"icacls '{raw}' /inheritance:r /grant:r \"%USERNAME%:F\"" : $"chmod 600 '{raw}'", fileAccessOf: keyAccess);
-                return Judge(f, file, NpmSeverity.Info, NpmFindingStatus.Pass, null,
+                        "Give the key file owner-only access.", fileAccessOf: keyAccess,
+                        fix: new NpmFix(NpmFixKind.RestrictFileAccess) { Path = raw, Owner = keyAccess.Owner ?? Operator.Name });
+                return Judge(f, file, null, NpmFindingStatus.Pass, "NPMH8001",
                     $"{key} names a client TLS key ({(keyAccess != null ? keyAccess.Summary : "its permissions could not be read")}); the key itself is not in the npmrc.", null, fileAccessOf: keyAccess);
             }
 
             if (kind == NpmCredentialKind.UrlWithPassword)
-                return Judge(f, file, NpmSeverity.High, NpmFindingStatus.Fail, "NPMH9002",
+                return Judge(f, file, null, NpmFindingStatus.Fail, "NPMH9002",
                     $"{key} is a URL with a password in it{where}; anything that can read the file can use it.",
                     "Put the password in the proxy or registry's own credential store, or reference it as ${VARIABLE}.");
 
-            var (severity, ruleId, what) = kind switch
+            var what = kind switch
             {
                 NpmCredentialKind.GranularToken when f.ChecksumValid == false =>
-                    (NpmSeverity.Low, "NPMH7001", "a string shaped like an npm token whose checksum is invalid, so probably a placeholder rather than a real token"),
-                NpmCredentialKind.GranularToken => (NpmSeverity.High, "NPMH7001", "a plaintext npm access token"),
-                NpmCredentialKind.LegacyUuidToken => (NpmSeverity.High, "NPMH7001", "a plaintext legacy (UUID) token"),
-                NpmCredentialKind.BasicAuth => (NpmSeverity.High, "NPMH7002", "a base64 user:password (_auth), which is an account password rather than a revocable token"),
-                NpmCredentialKind.Password => (NpmSeverity.High, "NPMH7002", "a base64 password (_password), which is an account password rather than a revocable token"),
-                _ => (NpmSeverity.High, "NPMH7001", "a plaintext registry token"),
+                    "a string shaped like an npm token whose checksum is invalid, so probably a placeholder rather than a real token",
+                NpmCredentialKind.GranularToken => "a plaintext npm access token",
+                NpmCredentialKind.LegacyUuidToken => "a plaintext legacy (UUID) token",
+                NpmCredentialKind.BasicAuth => "a base64 user:password (_auth), which is an account password rather than a revocable token",
+                NpmCredentialKind.Password => "a base64 password (_password), which is an account password rather than a revocable token",
+                _ => "a plaintext registry token",
             };
+            var ruleId = CredentialSeverity.RuleFor(name, kind);
             var message = new StringBuilder($"{key} holds {what}{where}.");
             if (kind == NpmCredentialKind.BasicAuth)
             {
@@ -377,15 +389,17 @@ namespace NpmHardening.Engine.Credentials
             {
                 message.Append(" It is not scoped to a registry: npm 9 and later refuse to run until it is (ERR_INVALID_AUTH), but the secret is on disk all the same.");
             }
-            string recommendation = kind == NpmCredentialKind.BasicAuth || kind == NpmCredentialKind.Password
-                ? $"Create a granular access token (npm token create, or on npmjs.com), reference it as {RegistryPrefix(registry)}:_authToken=${{NPM_TOKEN}}, and delete this line: Protect-NpmrcToken -LiteralPath {PowerShellText.Quote(file.Path)} -Remove"
-                : $"Protect-NpmrcToken -LiteralPath {PowerShellText.Quote(file.Path)} -VariableName NPM_TOKEN  # then keep the token in a secret store";
-            if (HttpScope(registry, registries) is string http && f.ChecksumValid != false)
-            {
-                message.Append($" It is sent to {http} over plain http, readable by anyone on the network path.");
-                severity = NpmSeverity.Critical;
-            }
-            var judged = Judge(f, file, severity, NpmFindingStatus.Fail, ruleId, message.ToString(), recommendation, raiseIfShared: f.ChecksumValid != false);
+            bool password = kind == NpmCredentialKind.BasicAuth || kind == NpmCredentialKind.Password;
+            string recommendation = password
+                ? $"Create a granular access token (npm token create, or on npmjs.com), reference it as {RegistryPrefix(registry)}:_authToken=${{NPM_TOKEN}}, and delete this line."
+                : "Replace the token by a ${NPM_TOKEN} reference and keep the token in a secret store.";
+            var protect = password
+                ? new NpmFix(NpmFixKind.ProtectTokens) { Path = file.Path, Remove = true }
+                : new NpmFix(NpmFixKind.ProtectTokens) { Path = file.Path, Variable = "NPM_TOKEN", Note = "then keep the token in a secret store" };
+            var severity = CredentialSeverity.OfStoredSecret(RuleCatalog.Default[ruleId], f.ChecksumValid,
+                f.ChecksumValid != false ? file.Access : null, HttpScope(registry, registries));
+            if (severity.Reason != null && f.ChecksumValid != false) message.Append(' ').Append(severity.Reason);
+            var judged = Judge(f, file, severity, NpmFindingStatus.Fail, ruleId, message.ToString(), recommendation, fix: protect);
             if (!IsBearer(kind)) return NotOnline(judged, "online checks cover bearer tokens only; a password is never sent");
             // npm sends a bearer token only from a //host/path/:_authToken key; a token-shaped value under any other
             // name (//host:1443#… is the key "//host:1443" to npm's ini parser: scope //host, name 1443) goes nowhere
@@ -431,8 +445,8 @@ namespace NpmHardening.Engine.Credentials
             if (check.Valid == false)
             {
                 notes.Append($" {check.Registry} rejected it (revoked, expired, or not valid there).");
-                if (f.Status == NpmFindingStatus.Fail && f.Severity > NpmSeverity.Low) f.Severity = NpmSeverity.Low;
-                f.RuleId = OnlineAudit.TokenRejected;
+                // the registry's answer is the fact now: the catalog's rule for a rejected token decides title and severity
+                FindingFactory.Stamp(f, RuleCatalog.Default[OnlineAudit.TokenRejected], f.ComputerName);
             }
             else if (check.Valid == true)
             {
@@ -440,17 +454,17 @@ namespace NpmHardening.Engine.Credentials
                 if (check.BypassTwoFactor == true)
                 {
                     notes.Append(" It bypasses two-factor authentication, which npm is deprecating: use staged publishing or trusted publishing instead.");
-                    Raise(f, NpmSeverity.High, OnlineAudit.TokenBypassesTwoFactor);
+                    Raise(f, OnlineAudit.TokenBypassesTwoFactor);
                 }
                 if (check.Readonly == false && check.Expires == null && check.HasCidr == false)
                 {
                     notes.Append(" It can publish, never expires and is not limited to CIDR ranges.");
-                    Raise(f, NpmSeverity.Medium, OnlineAudit.WriteTokenUnbounded);
+                    Raise(f, OnlineAudit.WriteTokenUnbounded);
                 }
                 if (check.TwoFactorMode == "disabled" || check.TwoFactorMode == "auth-only")
                 {
                     notes.Append($" The account's two-factor mode is {check.TwoFactorMode}: approving staged publishes needs 2FA for writes (auth-and-writes).");
-                    Raise(f, NpmSeverity.High, OnlineAudit.AccountTwoFactor);
+                    Raise(f, OnlineAudit.AccountTwoFactor);
                 }
             }
             f.Message += notes.ToString();
@@ -458,16 +472,22 @@ namespace NpmHardening.Engine.Credentials
         }
 
         /// <summary>
-        /// Makes a finding at least as severe as <paramref name="floor"/>, under the online rule that raised it (the
-        /// first one that did); a passing reference to a risky token becomes a warning.
+        /// Puts a finding under the online rule that the registry's answer breaks (the first one that does), with that
+        /// rule's title and catalog severity when it is higher; a passing reference to a risky token becomes a warning.
         /// </summary>
-        private static void Raise(NpmTokenFinding f, NpmSeverity floor, string ruleId)
+        private static void Raise(NpmTokenFinding f, string ruleId)
         {
-            if (f.Severity < floor || f.Status == NpmFindingStatus.Pass)
+            var rule = RuleCatalog.Default[ruleId];
+            if (f.Severity < rule.Severity || f.Status == NpmFindingStatus.Pass)
             {
-                if (f.Severity < floor) f.Severity = floor;
                 if (f.Status == NpmFindingStatus.Pass) f.Status = NpmFindingStatus.Warning;
-                if (!_onlineRules.Contains(f.RuleId ?? "")) f.RuleId = ruleId;
+                if (!_onlineRules.Contains(f.RuleId))
+                {
+                    var severity = f.Severity;
+                    var reason = f.SeverityReason;
+                    FindingFactory.Stamp(f, rule, f.ComputerName);
+                    if (severity > rule.Severity) FindingFactory.Escalate(f, severity, reason);
+                }
             }
         }
 
@@ -496,17 +516,17 @@ namespace NpmHardening.Engine.Credentials
                 var expandedKind = NpmCredential.Classify(f.Key, expanded);
                 if (expandedKind == NpmCredentialKind.GranularToken) f.ChecksumValid = NpmCredential.HasValidChecksum(expanded);
             }
-            var rule = name == "_auth" || name == "_password" ? "NPMH7002" : "NPMH7001";
+            var rule = CredentialSeverity.RuleFor(name, NpmCredentialKind.EnvironmentReference);
             if (f.Registry == null && (name == "_authToken" || name == "_auth" || name == "_password"))
-                return Judge(f, file, NpmSeverity.Medium, NpmFindingStatus.Fail, "NPMH7003",
+                return Judge(f, file, null, NpmFindingStatus.Fail, "NPMH7003",
                     $"{f.Key} reads its value from the environment but is not scoped to a registry{where}; npm 9 and later refuse to run with it (ERR_INVALID_AUTH).",
                     "npm config fix  # scopes it to the default registry", fileAccess: false);
             if (HttpScope(f.Registry, registries) is string http)
-                return Judge(f, file, NpmSeverity.High, NpmFindingStatus.Fail, "NPMH2002",
+                return Judge(f, file, null, NpmFindingStatus.Fail, "NPMH2002",
                     $"{f.Key} is sent to {http} over plain http, readable by anyone on the network path.",
                     $"Use https for {http}.", fileAccess: false);
             if (refused != null)
-                return NotOnline(Judge(f, file, NpmSeverity.Low, NpmFindingStatus.Warning, rule,
+                return NotOnline(Judge(f, file, null, NpmFindingStatus.Warning, rule,
                     $"{f.Key} reads {f.Variable} from the environment{where} (good), but the definition found is not the audited account's own: {refused}.", null, fileAccess: false),
                     "reference, not checked: " + refused, NpmOnlineCheckState.ReferenceNotChecked);
             if (!set)
@@ -514,13 +534,13 @@ namespace NpmHardening.Engine.Credentials
                 var hint = scope.Provenance.ProcessEnvironment != null
                     ? "is not set in this session or persistently; npm then sends the reference text itself and the registry refuses it"
                     : "is not defined persistently for this user; it must come from the session or job that runs npm";
-                var unset = Judge(f, file, NpmSeverity.Low, NpmFindingStatus.Warning, rule,
+                var unset = Judge(f, file, null, NpmFindingStatus.Warning, rule,
                     $"{f.Key} reads {f.Variable} from the environment{where} (good), but it {hint}.", null, fileAccess: false);
                 // an online check has nothing of the audited account's to send (as Get-NpmAccount says too)
                 return OnlineCheck == null ? unset
                     : NotOnline(unset, $"reference, not checked: {f.Variable} is not defined in the audited account's environment", NpmOnlineCheckState.ReferenceNotChecked);
             }
-            var judged = Judge(f, file, NpmSeverity.Info, NpmFindingStatus.Pass, rule,
+            var judged = Judge(f, file, null, NpmFindingStatus.Pass, rule,
                 $"{f.Key} reads its secret from {f.Variable}{where} ({f.VariableSource}); the file holds no secret.", null, fileAccess: false);
             if (name != "_authToken") return NotOnline(judged, "online checks cover bearer tokens only; a password is never sent");
             if (OnlineCheck == null) return judged;
@@ -536,34 +556,42 @@ namespace NpmHardening.Engine.Credentials
         {
             var f = new NpmTokenFinding
             {
-                Path = file.Path, Line = line, Layer = layer, Source = line is int n ? $"{file.Path}:{n}" : file.Path,
+                Location = FindingFactory.File(file.Path, line), Layer = layer,
                 Key = "(" + where + ")", Kind = NpmCredentialKind.GranularToken, Context = context,
                 Redacted = NpmCredential.Redact(token), Fingerprint = NpmCredential.Fingerprint(token),
                 ChecksumValid = NpmCredential.HasValidChecksum(token),
             };
             bool real = f.ChecksumValid == true;
-            return Judge(f, file, real ? NpmSeverity.High : NpmSeverity.Low, NpmFindingStatus.Fail, "NPMH7001",
-                real ? $"An npm access token sits in {where}: npm does not use it, but anyone who reads the file can."
-                     : $"A string shaped like an npm token sits in {where}; its checksum is invalid, so it is probably a placeholder.",
-                "Revoke the token (npm token revoke, or on npmjs.com) and delete it from the file.", raiseIfShared: real);
+            var severity = CredentialSeverity.OfStoredSecret(RuleCatalog.Default["NPMH7001"], f.ChecksumValid, real ? file.Access : null, null);
+            return Judge(f, file, severity, NpmFindingStatus.Fail, "NPMH7001",
+                (real ? $"An npm access token sits in {where}: npm does not use it, but anyone who reads the file can."
+                      : $"A string shaped like an npm token sits in {where}; its checksum is invalid, so it is probably a placeholder.")
+                + (real && severity.Reason != null ? " " + severity.Reason : ""),
+                "Revoke the token (npm token revoke, or on npmjs.com) and delete it from the file.");
         }
 
-        private NpmTokenFinding Judge(NpmTokenFinding f, FileState file, NpmSeverity severity, NpmFindingStatus status, string? ruleId,
-            string message, string? recommendation, bool fileAccess = true, bool raiseIfShared = false, FileAccessInfo? fileAccessOf = null)
+        private NpmTokenFinding Judge(NpmTokenFinding f, FileState file, (NpmSeverity Severity, string? Reason)? severity, NpmFindingStatus status, string ruleId,
+            string message, string? recommendation, bool fileAccess = true, FileAccessInfo? fileAccessOf = null, NpmFix? fix = null)
         {
             var access = fileAccessOf ?? (fileAccess ? file.Access : null);
             f.FileAccess = access?.Summary;
-            if (raiseIfShared && access != null && access.ReadableByOthers && status == NpmFindingStatus.Fail)
-            {
-                severity = NpmSeverity.Critical;
-                message += $" The file is readable by others: {access.Summary}.";
-            }
-            f.Severity = severity;
+            FindingFactory.Stamp(f, RuleCatalog.Default[ruleId], FindingFactory.MachineOf(Platform));
+            if (severity.HasValue) FindingFactory.Escalate(f, severity.Value.Severity, severity.Value.Reason);
             f.Status = status;
-            f.RuleId = ruleId;
             f.Message = message;
-            f.Recommendation = recommendation;
+            f.Remediation = RemediationOf(recommendation);
+            if (fix != null && f.Remediation != null) f.Remediation.Fixes.Add(fix);
             return f;
+        }
+
+        /// <summary>A recommendation as remediation data: its words, and the npm command when it is one.</summary>
+        private static NpmRemediation? RemediationOf(string? text)
+        {
+            if (text == null) return null;
+            var fix = new NpmRemediation { Summary = text };
+            var command = text.Split(new[] { "  # " }, StringSplitOptions.None)[0];
+            if (command.StartsWith("npm ", StringComparison.Ordinal)) fix.NpmCommand = command;
+            return fix;
         }
 
         private static string RegistryPrefix(string? registry) => registry ?? "//registry.npmjs.org/";
@@ -614,6 +642,9 @@ namespace NpmHardening.Engine.Credentials
             if (nerf != null) map[nerf] = url.Trim();
         }
 
+        /// <summary>The registry URL when a credential for the nerf-dart <paramref name="scope"/> would travel over plain http to another machine under <paramref name="resolution"/>'s registries.</summary>
+        internal static string? PlainHttpRegistry(string? scope, NpmConfigResolution resolution) => HttpScope(scope, ConfiguredRegistries(resolution));
+
         /// <summary>The registry URL when a credential for <paramref name="scope"/> would travel over http to a host that is not this machine.</summary>
         private static string? HttpScope(string? scope, IReadOnlyDictionary<string, string> registries)
         {
@@ -633,14 +664,16 @@ namespace NpmHardening.Engine.Credentials
                 var source = pv.Line is int line ? $"{pv.Location}:{line}" : pv.Location;
                 if (!_variableStores.Add(pv.Scope + "\n" + source + "\n" + pv.Name)) continue;
                 var f = VariableFinding(pv.Name, pv.Value, pv.Scope == EnvironmentScope.Machine ? "MachineEnvironment" : "UserEnvironment", source, context);
-                f.Path = pv.Line != null ? pv.Location : null;
-                f.Line = pv.Line;
+                f.Location = FindingFactory.VariableLocation(pv);
                 var who = pv.Scope == EnvironmentScope.Machine ? "every user of the machine" : "the user";
-                yield return Judge(f, FileState.None, f.ChecksumValid == false ? NpmSeverity.Low : NpmSeverity.High, NpmFindingStatus.Fail, "NPMH7004",
+                yield return Judge(f, FileState.None, CredentialSeverity.OfStoredSecret(RuleCatalog.Default["NPMH7004"], f.ChecksumValid, null, null), NpmFindingStatus.Fail, "NPMH7004",
                     $"{pv.Name} holds an npm credential and is defined for {who} in {source}: every process, install scripts included, can read it.",
-                    Platform.IsWindows && pv.Line == null
-                        ? $"[Environment]::SetEnvironmentVariable({PowerShellText.Quote(pv.Name)}, $null, '{pv.Scope}')"
-                        : $"Delete the line that sets {pv.Name} in {pv.Location}, and keep the token in a secret store.", fileAccess: false);
+                    $"Remove the persistent definition of {pv.Name} ({source}), and keep the token in a secret store.", fileAccess: false,
+                    fix: new NpmFix(NpmFixKind.RemovePersistentVariable)
+                    {
+                        Variable = pv.Name, Scope = pv.Scope, Path = pv.Location, Line = pv.Line,
+                        Note = pv.Line != null ? "the line that sets " + pv.Name : null,
+                    });
             }
             if (scope.Process == null || !_variableStores.Add("process")) yield break;
             foreach (var kv in scope.Process.OrderBy(k => k.Key, StringComparer.Ordinal))
@@ -648,16 +681,28 @@ namespace NpmHardening.Engine.Credentials
                 if (!NpmCredential.IsTokenVariable(kv.Key, kv.Value)) continue;
                 if (scope.Persistent.Any(p => cmp.Equals(p.Name, kv.Key) && p.Value == kv.Value)) continue; // reported where it is defined
                 var f = VariableFinding(kv.Key, kv.Value, "Environment", "env:" + kv.Key, context);
-                var remove = $"Remove-Item -LiteralPath {PowerShellText.Quote("Env:" + kv.Key)}";
+                const string remove = "Remove the variable from the session and set it only for the commands that need it.";
                 var secretValue = NpmCredential.FindTokenShapes(kv.Value).FirstOrDefault() ?? kv.Value.Trim();
                 if (IsCI)
-                    yield return OnlineVariable(Judge(f, FileState.None, NpmSeverity.Info, NpmFindingStatus.Pass, "NPMH7004",
+                    yield return OnlineVariable(Judge(f, FileState.None, null, NpmFindingStatus.Pass, VariableRule(kv.Key),
                         $"{kv.Key} holds an npm credential in the job's environment, the expected channel on CI; keep it a masked secret with the least permissions it needs.", null, fileAccess: false), secretValue, registries, scope.Proxy);
                 else
-                    yield return OnlineVariable(Judge(f, FileState.None, f.ChecksumValid == false ? NpmSeverity.Low : NpmSeverity.Medium, NpmFindingStatus.Warning, "NPMH7004",
+                    yield return OnlineVariable(Judge(f, FileState.None, CredentialSeverity.OfSessionVariable(RuleCatalog.Default[VariableRule(kv.Key)], f.ChecksumValid), NpmFindingStatus.Warning, VariableRule(kv.Key),
                         $"{kv.Key} holds an npm credential in this session's environment: every process started from it, install scripts included, can read it. Set it only for the commands that need it.",
-                        remove, fileAccess: false), secretValue, registries, scope.Proxy);
+                        remove, fileAccess: false, fix: new NpmFix(NpmFixKind.RemoveSessionVariable) { Variable = kv.Key }), secretValue, registries, scope.Proxy);
             }
+        }
+
+        /// <summary>
+        /// The rule a credential in a variable of this session falls under: an npm_config_ variable is a config layer,
+        /// so its key's rule (NPMH7001 for tokens, NPMH7002 for _auth and _password, as Get-NpmSecurityPosture judges
+        /// it); any other variable is NPMH7004.
+        /// </summary>
+        private static string VariableRule(string name)
+        {
+            if (!name.StartsWith("npm_config_", StringComparison.OrdinalIgnoreCase)) return "NPMH7004";
+            var key = name.Substring("npm_config_".Length);
+            return CredentialSeverity.RuleFor(key.Substring(key.LastIndexOf(':') + 1), NpmCredentialKind.None);
         }
 
         /// <summary>Only npm_config_//host/:_authToken variables are scoped; NPM_TOKEN and friends go nowhere by themselves.</summary>
@@ -679,7 +724,7 @@ namespace NpmHardening.Engine.Credentials
             if (kind == NpmCredentialKind.None) kind = NpmCredentialKind.OpaqueToken;
             return new NpmTokenFinding
             {
-                Layer = layer, Source = source, Key = key, Registry = registry, Kind = kind, Context = context,
+                Layer = layer, Location = source.StartsWith("env:", StringComparison.Ordinal) ? FindingFactory.Named(source) : null, Key = key, Registry = registry, Kind = kind, Context = context,
                 Redacted = NpmCredential.Redact(secret), Fingerprint = NpmCredential.Fingerprint(secret),
                 ChecksumValid = kind == NpmCredentialKind.GranularToken ? NpmCredential.HasValidChecksum(secret) : (bool?)null,
             };

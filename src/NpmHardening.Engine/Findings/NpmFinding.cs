@@ -88,6 +88,9 @@ namespace NpmHardening
         /// <summary>The module's command that fixes it; rendered by the cmdlet that emitted the finding.</summary>
         public string? PowerShell { get; set; }
 
+        /// <summary>The steps of the fix as data, for the cmdlet that renders <see cref="PowerShell"/>; never serialized (not public).</summary>
+        internal System.Collections.Generic.List<NpmHardening.Engine.Findings.NpmFix> Fixes { get; } = new System.Collections.Generic.List<NpmHardening.Engine.Findings.NpmFix>();
+
         public override string ToString() => PowerShell ?? NpmCommand ?? Summary;
     }
 

@@ -52,6 +52,9 @@ namespace NpmHardening.Engine.Platform
     {
         bool IsWindows { get; }
 
+        /// <summary>The machine's name (Environment.MachineName), stamped on every finding so results from several machines stay apart.</summary>
+        string MachineName { get; }
+
         /// <summary>Node's path module for this OS (win32 or posix).</summary>
         NodePath Path { get; }
 

@@ -23,6 +23,7 @@ namespace NpmHardening.Engine.Platform
         }
 
         public bool IsWindows { get; }
+        public string MachineName => System.Environment.MachineName;
         public NodePath Path => IsWindows ? NodePath.Win32 : NodePath.Posix;
         public IReadOnlyList<FilePrincipal> Principals { get; }
 

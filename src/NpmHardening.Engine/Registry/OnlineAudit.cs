@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using NpmHardening.Engine.Findings;
 using NpmHardening.Engine.Rules;
 
 namespace NpmHardening.Engine.Registry
@@ -92,27 +93,25 @@ namespace NpmHardening.Engine.Registry
         private static string Describe(NpmAccessToken t) =>
             (t.Redacted ?? "?") + (t.Key != null ? " (key " + (t.Key.Length > 8 ? t.Key.Substring(0, 8) : t.Key) + ")" : "") + (t.Name != null ? " '" + t.Name + "'" : "");
 
-        private static NpmSecurityFinding New(string id, NpmFindingStatus status, string registry, string? setting, string? actual, string? source, string message, string? key = null)
+        private static NpmSecurityFinding New(string id, NpmFindingStatus status, string registry, string? setting, string? actual, string? source, string message, string? key = null, string? computerName = null)
         {
             var rule = RuleCatalog.Default[id];
             var scrubber = new SecretScrubber();
-            var finding = new NpmSecurityFinding
+            var finding = FindingFactory.Stamp(new NpmSecurityFinding(), rule, computerName ?? FindingFactory.MachineOf(Platform.SystemPlatform.Instance));
+            finding.Status = status;
+            finding.Setting = setting;
+            finding.Actual = actual;
+            finding.Expected = rule.ExpectedText;
+            // the registry object the fact is about; the config line that named the credential when there is one
+            finding.Location = new NpmFindingLocation { Uri = registry, Name = source };
+            finding.Context = registry;
+            finding.Message = message;
+            if (status != NpmFindingStatus.Pass)
             {
-                RuleId = rule.Id,
-                Title = rule.Title,
-                Severity = rule.Severity,
-                Status = status,
-                Setting = setting,
-                Actual = actual,
-                Expected = rule.ExpectedText,
-                Source = source,
-                Context = registry,
-                Message = message,
-                Remediation = status == NpmFindingStatus.Pass ? null : rule.Remediation
-                    .Replace("{registry}", registry)
-                    .Replace("{key}", key ?? "<token-key>"),
-                Reference = rule.Reference,
-            };
+                var command = rule.Remediation.Replace("{registry}", registry).Replace("{key}", key ?? "<token-key>");
+                finding.Remediation = new NpmRemediation { Summary = rule.Title + ": " + (rule.ExpectedText ?? "see the rule's reference") + ".", NpmCommand = command };
+            }
+            finding.FactId = FindingFactory.FactId(finding, setting);
             scrubber.Scrub(finding);
             return finding;
         }

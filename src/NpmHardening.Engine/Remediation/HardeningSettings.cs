@@ -192,7 +192,7 @@ namespace NpmHardening.Engine.Remediation
                         continue;
                     }
                 }
-                var remediation = string.IsNullOrEmpty(f.Remediation) ? "see the rule's reference" : f.Remediation;
+                var remediation = f.Remediation?.PowerShell ?? f.Remediation?.NpmCommand ?? f.Remediation?.Summary ?? "see the rule's reference";
                 warnings.Add(new PlanWarning(PlanWarningKind.NotFixableByConfig, f.Setting,
                     $"{f.RuleId} ({f.Title}) is not fixed by writing a config value; remediation: {remediation}"));
             }

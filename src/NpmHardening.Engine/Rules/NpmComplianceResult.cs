@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
+using NpmHardening.Engine.Findings;
 using NpmHardening.Engine.Remediation;
 using NpmHardening.Engine.Rules;
 
@@ -61,7 +62,7 @@ namespace NpmHardening
             foreach (var f in findings)
             {
                 if (!BreaksCompliance(f)) continue;
-                Add(f.RuleId, f.Context, f.Message ?? f.Title, f.Setting, f.RuleId, f.Layer, f.Source);
+                Add(f.RuleId, f.Context, f.Message ?? f.Title, f.Setting, f.RuleId, f.Layer, FindingFactory.SourceText(f.Location));
             }
         }
 

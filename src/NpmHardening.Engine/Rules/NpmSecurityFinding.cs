@@ -21,16 +21,12 @@ namespace NpmHardening
     }
 
     /// <summary>
-    /// One rule evaluated for one context. The shape every audit of the module shares (posture, tokens,
-    /// pipelines, releases), so reports and remediation consume one type.
+    /// One posture rule evaluated for one context (Get-NpmSecurityPosture, and the online account and token rules of
+    /// Get-NpmAccount and Get-NpmAccessToken): the <see cref="NpmFinding"/> every audit shares, plus the config
+    /// setting it judged, the value found, the value expected and the layer that decided it.
     /// </summary>
-    public sealed class NpmSecurityFinding
+    public sealed class NpmSecurityFinding : NpmFinding
     {
-        /// <summary>Stable rule id (NPMH1001…); never reused for another meaning.</summary>
-        public string RuleId { get; set; } = "";
-        public string Title { get; set; } = "";
-        public NpmSeverity Severity { get; set; }
-        public NpmFindingStatus Status { get; set; }
         /// <summary>The npm config key, environment variable or file the finding is about.</summary>
         public string? Setting { get; set; }
         /// <summary>What was found (redacted when it is a credential).</summary>
@@ -39,15 +35,6 @@ namespace NpmHardening
         public string? Expected { get; set; }
         /// <summary>The config layer that decides the value (Default, Builtin, Global, User, Project, Env, Cli).</summary>
         public string? Layer { get; set; }
-        /// <summary>"path:line", an environment variable name, or "default".</summary>
-        public string? Source { get; set; }
-        /// <summary>What was audited: the user profile or project folder.</summary>
-        public string? Context { get; set; }
-        /// <summary>One sentence: why this status.</summary>
-        public string? Message { get; set; }
-        /// <summary>The exact command that fixes it (Set-NpmHardening or npm).</summary>
-        public string? Remediation { get; set; }
-        public string? Reference { get; set; }
         public string? Baseline { get; set; }
 
         public override string ToString() => $"{RuleId} {Status} {Title}" + (Setting != null ? $" [{Setting}={Actual}]" : "");

@@ -17,15 +17,19 @@ namespace NpmHardening
         public int Score { get; set; }
         /// <summary>One line under 2,048 characters: the verdict and the failing rules.</summary>
         public string Message { get; set; } = "";
-        /// <summary>The contexts (profiles, projects) audited.</summary>
-        public string[] Contexts { get; set; } = Array.Empty<string>();
+        /// <summary>The contexts (profiles, projects) audited; one text ("a; b") in a CSV cell.</summary>
+        public NpmNameList Contexts { get; set; } = NpmNameList.Empty;
+        /// <summary>
+        /// Facts counted: a finding that several contexts inherit from one line of one file (equal
+        /// <see cref="NpmFinding.FactId"/>) counts once here and in every count below, while each context still lists it.
+        /// </summary>
         public int Total { get; set; }
         public int Pass { get; set; }
         public int Fail { get; set; }
         public int Warning { get; set; }
         public int NotApplicable { get; set; }
         public int Error { get; set; }
-        /// <summary>Findings a policy exception covers (status Suppressed); they lower neither the score nor compliance.</summary>
+        /// <summary>Facts a policy exception covers (status Suppressed): listed, not scored.</summary>
         public int Suppressed { get; set; }
         /// <summary>Failed or errored findings of each severity.</summary>
         public int Critical { get; set; }
@@ -33,8 +37,8 @@ namespace NpmHardening
         public int Medium { get; set; }
         public int Low { get; set; }
         public int Info { get; set; }
-        /// <summary>Distinct rule ids with a Fail or Error finding, in id order.</summary>
-        public string[] FailedRules { get; set; } = Array.Empty<string>();
+        /// <summary>Distinct rule ids with a Fail or Error finding, in id order; one text ("NPMH2001; NPMH7001") in a CSV cell.</summary>
+        public NpmNameList FailedRules { get; set; } = NpmNameList.Empty;
         /// <summary>Why the audit is not compliant (empty when it is): failed findings at Medium or above, and targets not evaluated.</summary>
         public NpmComplianceReason[] Reasons { get; set; } = Array.Empty<NpmComplianceReason>();
 
@@ -70,12 +74,15 @@ namespace NpmHardening.Engine.Rules
         public static NpmSecurityPostureSummary Summarize(IEnumerable<NpmSecurityFinding> findings, NpmBaseline baseline, IEnumerable<string>? contexts = null,
             IEnumerable<KeyValuePair<string, string>>? notEvaluated = null)
         {
-            var list = findings.ToList();
-            var ctx = (contexts ?? list.Select(f => f.Context).Where(c => !string.IsNullOrEmpty(c)).Select(c => c!))
+            var all = findings.ToList();
+            var ctx = (contexts ?? all.Select(f => f.Context).Where(c => !string.IsNullOrEmpty(c)).Select(c => c!))
                 .Distinct(StringComparer.Ordinal).ToArray();
             var compliance = new NpmComplianceResult(baseline.ToString());
             foreach (var c in ctx) compliance.AddContext(c);
-            compliance.AddFindings(list);
+            compliance.AddFindings(all);
+            // counts, score and message are about facts: the first finding of each FactId stands for the others
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var list = all.Where(f => string.IsNullOrEmpty(f.FactId) || seen.Add(f.FactId)).ToList();
             foreach (var missing in notEvaluated ?? Enumerable.Empty<KeyValuePair<string, string>>()) compliance.AddNotEvaluated(missing.Key, missing.Value);
             bool Bad(NpmSecurityFinding f) => f.Status == NpmFindingStatus.Fail || f.Status == NpmFindingStatus.Error;
             int CountBad(NpmSeverity s) => list.Count(f => Bad(f) && f.Severity == s);
@@ -92,7 +99,7 @@ namespace NpmHardening.Engine.Rules
             var summary = new NpmSecurityPostureSummary
             {
                 Baseline = baseline.ToString(),
-                Contexts = ctx,
+                Contexts = new NpmNameList(ctx),
                 Total = list.Count,
                 Pass = list.Count(f => f.Status == NpmFindingStatus.Pass),
                 Fail = list.Count(f => f.Status == NpmFindingStatus.Fail),
@@ -108,7 +115,7 @@ namespace NpmHardening.Engine.Rules
                 Score = possible == 0 ? 100 : (int)Math.Floor(100 * earned / possible + 1e-9),
                 Compliant = compliance.Compliant,
                 Reasons = compliance.Reasons,
-                FailedRules = list.Where(Bad).Select(f => f.RuleId).Distinct(StringComparer.Ordinal).OrderBy(id => id, StringComparer.Ordinal).ToArray(),
+                FailedRules = new NpmNameList(list.Where(Bad).Select(f => f.RuleId).Distinct(StringComparer.Ordinal).OrderBy(id => id, StringComparer.Ordinal).ToArray()),
             };
             summary.Message = BuildMessage(summary, list, compliance.Reasons.Where(r => r.Code == "NotEvaluated" || r.Code == "NothingEvaluated").ToList());
             return summary;
@@ -127,15 +134,16 @@ namespace NpmHardening.Engine.Rules
             if (bySeverity.Count > 0) sb.Append(" [").Append(string.Join(", ", bySeverity)).Append(']');
             sb.Append(", ").Append(Count(s.Warning, "warning")).Append(", ").Append(Count(s.Error, "error")).Append(", ")
               .Append(s.Pass.ToString(CultureInfo.InvariantCulture)).Append(" passed in ")
-              .Append(s.Contexts.Length.ToString(CultureInfo.InvariantCulture)).Append(s.Contexts.Length == 1 ? " context" : " contexts");
+              .Append(s.Contexts.Count.ToString(CultureInfo.InvariantCulture)).Append(s.Contexts.Count == 1 ? " context" : " contexts");
 
-            // what was not evaluated first, then the failing rules, worst first, each once with the setting it is about
+            // what was not evaluated first, then the failing facts, worst first: one entry per rule and setting, "×N"
+            // when N distinct facts (lines, files, variables) share both, so a count never borrows another fact's name
             var failing = notEvaluated.Select(r => r.Context != null ? "not evaluated: " + r.Context : r.Message)
                 .Concat(findings
                     .Where(f => f.Status == NpmFindingStatus.Fail || f.Status == NpmFindingStatus.Error)
-                    .OrderByDescending(f => f.Severity).ThenBy(f => f.RuleId, StringComparer.Ordinal)
-                    .GroupBy(f => f.RuleId, StringComparer.Ordinal)
-                    .Select(g => g.Key + (g.First().Setting is string set && set.Length > 0 && set.Length <= 60 ? " " + set : "") + (g.Count() > 1 ? " ×" + g.Count().ToString(CultureInfo.InvariantCulture) : "")))
+                    .GroupBy(f => (f.RuleId, Setting: f.Setting is string set && set.Length > 0 && set.Length <= 60 ? set : null))
+                    .OrderByDescending(g => g.Max(f => f.Severity)).ThenBy(g => g.Key.RuleId, StringComparer.Ordinal).ThenBy(g => g.Key.Setting, StringComparer.Ordinal)
+                    .Select(g => g.Key.RuleId + (g.Key.Setting != null ? " " + g.Key.Setting : "") + (g.Count() > 1 ? " ×" + g.Count().ToString(CultureInfo.InvariantCulture) : "")))
                 .ToList();
             if (failing.Count > 0) sb.Append(" — ");
             return OneLine(sb.ToString(), failing);

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text.RegularExpressions;
 using NpmHardening.Engine.Config;
 using NpmHardening.Engine.Credentials;
+using NpmHardening.Engine.Findings;
 using NpmHardening.Engine.Platform;
 
 namespace NpmHardening.Engine.Rules
@@ -47,6 +48,10 @@ namespace NpmHardening.Engine.Rules
             }
         }
 
+        /// <summary>The stored secrets <paramref name="rule"/> judges: its rule decided as Test-NpmrcToken decides it (<see cref="CredentialSeverity.RuleFor"/>).</summary>
+        private IEnumerable<Credential> StoredSecrets(NpmSecurityRule rule) =>
+            ConfigCredentials("_authToken", "_auth", "_password").Where(c => CredentialSeverity.RuleFor(c.Name, c.Kind) == rule.Id);
+
         /// <summary>A credential as it may be shown: references as written, secrets redacted with a fingerprint.</summary>
         private static string Describe(Credential c)
         {
@@ -60,19 +65,16 @@ namespace NpmHardening.Engine.Rules
             $"{NpmCredential.Redact(secret)} [fingerprint {NpmCredential.Fingerprint(secret)}]";
 
         /// <summary>The command that removes the credential from where it sits.</summary>
-        private string RemoveCredential(NpmSecurityRule rule, NpmConfigValue v)
+        private static NpmRemediation RemoveCredential(NpmSecurityRule rule, NpmConfigValue v)
         {
-            switch (v.Layer)
-            {
-                case NpmConfigLayer.Env: return Prefix(v, v.Key).TrimEnd(' ', ';');
-                case NpmConfigLayer.Cli: return $"(drop --{v.Key} from the npm command line)";
-                default: return FillPath(Platform.IsWindows ? rule.RemediationWindows : rule.Remediation, v.Source ?? "", null, posixShell: false);
-            }
+            var fix = Advice(rule.Remediation);
+            fix.Fixes.Add(First(v, v.Key) ?? new NpmFix(NpmFixKind.ProtectTokens) { Path = v.Source ?? "" });
+            return fix;
         }
 
         private IEnumerable<NpmSecurityFinding> PlaintextTokens(NpmSecurityRule rule)
         {
-            var found = ConfigCredentials("_authToken").ToList();
+            var found = StoredSecrets(rule).ToList();
             if (found.Count == 0)
             {
                 yield return New(rule, NpmFindingStatus.Pass, "No _authToken is set in any config layer.", expected: rule.ExpectedText);
@@ -94,18 +96,25 @@ namespace NpmHardening.Engine.Rules
                         setting: c.Value.Key, actual: actual, expected: rule.ExpectedText, from: c.Value);
                     continue;
                 }
-                NpmSeverity? severity = null;
-                var note = "";
-                if (c.Kind == NpmCredentialKind.GranularToken && !NpmCredential.HasValidChecksum(c.Expanded))
-                {
-                    severity = NpmSeverity.Low;
-                    note = " Its checksum is invalid, so it is probably a placeholder rather than a real token.";
-                }
+                var (severity, reason) = SeverityOf(rule, c);
                 yield return New(rule, NpmFindingStatus.Fail,
-                    $"{c.Value.Key} holds a plaintext {KindText(c.Kind)} ({Where(c.Value)}); anything that can read it can publish as its owner.{note}",
+                    $"{c.Value.Key} holds a plaintext {KindText(c.Kind)} ({Where(c.Value)}); anything that can read it can publish as its owner." + (reason != null ? " " + reason : ""),
                     setting: c.Value.Key, actual: actual, expected: rule.ExpectedText, from: c.Value,
-                    remediation: RemoveCredential(rule, c.Value), severity: severity);
+                    remediation: RemoveCredential(rule, c.Value), severity: severity, severityReason: reason);
             }
+        }
+
+        /// <summary>The shared judgement of a stored secret (<see cref="CredentialSeverity"/>), from what this context knows about its place.</summary>
+        private (NpmSeverity Severity, string? Reason) SeverityOf(NpmSecurityRule rule, Credential c)
+        {
+            bool? checksum = c.Kind == NpmCredentialKind.GranularToken ? NpmCredential.HasValidChecksum(c.Expanded) : (bool?)null;
+            if (c.Value.Layer == NpmConfigLayer.Env) return CredentialSeverity.OfSessionVariable(rule, checksum);
+            if (c.Value.Layer == NpmConfigLayer.Cli || c.Value.Source == null) return CredentialSeverity.OfStoredSecret(rule, checksum, null, null);
+            NerfDart.TrySplitKey(c.Value.Key, out var scope, out _);
+            FileAccessInfo? access = null;
+            try { access = Platform.GetFileAccess(c.Value.Source); }
+            catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException) { access = null; }
+            return CredentialSeverity.OfStoredSecret(rule, checksum, access, NpmTokenScanner.PlainHttpRegistry(scope, R));
         }
 
         private static string KindText(NpmCredentialKind kind) => kind switch
@@ -120,7 +129,7 @@ namespace NpmHardening.Engine.Rules
 
         private IEnumerable<NpmSecurityFinding> BasicAuth(NpmSecurityRule rule)
         {
-            var found = ConfigCredentials("_auth", "_password").ToList();
+            var found = StoredSecrets(rule).ToList();
             if (found.Count == 0)
             {
                 yield return New(rule, NpmFindingStatus.Pass, "No _auth or _password is set in any config layer.", expected: rule.ExpectedText);
@@ -136,9 +145,11 @@ namespace NpmHardening.Engine.Rules
                         setting: c.Value.Key, actual: actual, expected: rule.ExpectedText, from: c.Value);
                     continue;
                 }
+                var (severity, reason) = SeverityOf(rule, c);
                 yield return New(rule, NpmFindingStatus.Fail,
-                    $"{c.Value.Key} holds a {KindText(c.Name == "_auth" ? NpmCredentialKind.BasicAuth : NpmCredentialKind.Password)} ({Where(c.Value)}): an account password, not a revocable token. Replace it with a granular access token referenced as ${{NPM_TOKEN}}.",
-                    setting: c.Value.Key, actual: actual, expected: rule.ExpectedText, from: c.Value, remediation: RemoveCredential(rule, c.Value));
+                    $"{c.Value.Key} holds a {KindText(c.Name == "_auth" ? NpmCredentialKind.BasicAuth : NpmCredentialKind.Password)} ({Where(c.Value)}): an account password, not a revocable token. Replace it with a granular access token referenced as ${{NPM_TOKEN}}." + (reason != null ? " " + reason : ""),
+                    setting: c.Value.Key, actual: actual, expected: rule.ExpectedText, from: c.Value, remediation: RemoveCredential(rule, c.Value),
+                    severity: severity, severityReason: reason);
             }
         }
 
@@ -152,12 +163,14 @@ namespace NpmHardening.Engine.Rules
             }
             foreach (var c in found)
             {
-                string remediation = c.Value.Layer switch
+                NpmRemediation remediation;
+                if (First(c.Value, c.Value.Key) is NpmFix first)
                 {
-                    NpmConfigLayer.Env => Prefix(c.Value, c.Value.Key) + $"use npm_config_//registry.npmjs.org/:{c.Name} (scoped to the registry) instead",
-                    NpmConfigLayer.Cli => $"(drop --{c.Value.Key} from the npm command line)",
-                    _ => rule.Remediation,
-                };
+                    remediation = Advice($"Scope the credential to its registry: use npm_config_//registry.npmjs.org/:{c.Name} instead of {c.Value.Key}.");
+                    if (first.Kind == NpmFixKind.RemoveSessionVariable) first.Note = $"use npm_config_//registry.npmjs.org/:{c.Name} (scoped to the registry) instead";
+                    remediation.Fixes.Add(first);
+                }
+                else remediation = FromCatalog(rule);
                 yield return New(rule, NpmFindingStatus.Fail,
                     $"{c.Value.Key} is not scoped to a registry ({Where(c.Value)}); npm 9 and later refuse to run with it (ERR_INVALID_AUTH) until it is, and `npm config fix` scopes it to the default registry.",
                     setting: c.Value.Key, actual: Describe(c), expected: rule.ExpectedText, from: c.Value, remediation: remediation);
@@ -177,14 +190,14 @@ namespace NpmHardening.Engine.Rules
             {
                 any = true;
                 var source = pv.Line is int line ? $"{pv.Location}:{line}" : pv.Location;
-                yield return new NpmSecurityFinding
-                {
-                    RuleId = rule.Id, Title = rule.Title, Severity = rule.Severity, Status = NpmFindingStatus.Fail,
-                    Setting = pv.Name, Actual = RedactedWithFingerprint(pv.Value), Expected = rule.ExpectedText,
-                    Layer = $"{pv.Scope} environment", Source = source, Context = Context, Reference = rule.Reference, Baseline = Baseline.ToString(),
-                    Message = $"{pv.Name} holds an npm credential and is defined {(pv.Scope == EnvironmentScope.Machine ? "for every user of the machine" : "for the user")} in {source}: every process, install scripts included, can read it.",
-                    Remediation = RemoveVariable(rule, pv),
-                };
+                var (severity, reason) = CredentialSeverity.OfStoredSecret(rule, NpmCredential.ChecksumOfValue(pv.Value), null, null);
+                var f = New(rule, NpmFindingStatus.Fail,
+                    $"{pv.Name} holds an npm credential and is defined {(pv.Scope == EnvironmentScope.Machine ? "for every user of the machine" : "for the user")} in {source}: every process, install scripts included, can read it.",
+                    setting: pv.Name, actual: RedactedWithFingerprint(pv.Value), expected: rule.ExpectedText,
+                    remediation: RemoveVariable(rule, pv), severity: severity, severityReason: reason);
+                f.Layer = $"{pv.Scope} environment";
+                f.Location = FindingFactory.VariableLocation(pv);
+                yield return f;
             }
             if (_request.AuditProcessEnvironment)
             {
@@ -194,18 +207,21 @@ namespace NpmHardening.Engine.Rules
                     if (kv.Key.StartsWith("npm_config_", StringComparison.OrdinalIgnoreCase)) continue; // a config layer: NPMH7001-7003 report it
                     if (persistent.Any(p => cmp.Equals(p.Name, kv.Key) && p.Value == kv.Value)) continue; // reported where it is defined
                     any = true;
-                    var remove = $"Remove-Item -LiteralPath {PowerShellText.Quote("Env:" + kv.Key)}";
+                    var remove = Advice($"Remove {kv.Key} from the session and set it only for the commands that need it.");
+                    remove.Fixes.Add(new NpmFix(NpmFixKind.RemoveSessionVariable) { Variable = kv.Key });
                     if (Baseline == NpmBaseline.CI)
                         yield return New(rule, NpmFindingStatus.Pass,
                             $"{kv.Key} holds an npm credential in the job's environment, the expected channel on CI; keep it a masked secret.",
                             setting: kv.Key, actual: RedactedWithFingerprint(kv.Value), expected: rule.ExpectedText);
                     else
                     {
+                        var (severity, reason) = CredentialSeverity.OfSessionVariable(rule, NpmCredential.ChecksumOfValue(kv.Value));
                         var f = New(rule, NpmFindingStatus.Warning,
                             $"{kv.Key} holds an npm credential in this session's environment (not defined persistently): every process started from it, install scripts included, can read it. Set it only for the commands that need it.",
-                            setting: kv.Key, actual: RedactedWithFingerprint(kv.Value), expected: rule.ExpectedText, remediation: remove);
+                            setting: kv.Key, actual: RedactedWithFingerprint(kv.Value), expected: rule.ExpectedText, remediation: remove,
+                            severity: severity, severityReason: reason);
                         f.Layer = "Process environment";
-                        f.Source = kv.Key;
+                        f.Location = FindingFactory.Named("env:" + kv.Key);
                         yield return f;
                     }
                 }
@@ -214,18 +230,15 @@ namespace NpmHardening.Engine.Rules
                 yield return New(rule, NpmFindingStatus.Pass, "No environment variable holds an npm credential.", expected: rule.ExpectedText);
         }
 
-        private string RemoveVariable(NpmSecurityRule rule, PersistentVariable pv)
+        private NpmRemediation RemoveVariable(NpmSecurityRule rule, PersistentVariable pv)
         {
-            if (Platform.IsWindows)
+            var fix = Advice(rule.Remediation);
+            fix.Fixes.Add(new NpmFix(NpmFixKind.RemovePersistentVariable)
             {
-                if (pv.Scope == EnvironmentScope.User && _request.UserProfile?.SecurityId is string sid)
-                    return $"Remove-ItemProperty -LiteralPath {PowerShellText.Quote(@"Registry::HKEY_USERS\" + sid + @"\Environment")} -Name {PowerShellText.Quote(pv.Name)}";
-                return rule.RemediationWindows.Replace("{variable}", pv.Name.Replace("'", "''")).Replace("{scope}", pv.Scope.ToString());
-            }
-            var path = pv.Location.Replace("'", "'\\''");
-            return pv.Line is int line
-                ? rule.Remediation.Replace("{line}", line.ToString(System.Globalization.CultureInfo.InvariantCulture)).Replace("{path}", path) + $"  # the line that sets {pv.Name}"
-                : $"Remove the {pv.Name} assignment from '{path}'";
+                Variable = pv.Name, Scope = pv.Scope, Path = pv.Location, Line = pv.Line, Profile = _request.UserProfile,
+                Note = pv.Line != null ? "the line that sets " + pv.Name : null,
+            });
+            return fix;
         }
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using NpmHardening.Engine.Config;
+using NpmHardening.Engine.Findings;
 using NpmHardening.Engine.Credentials;
 using NpmHardening.Engine.Platform;
 
@@ -60,11 +61,16 @@ namespace NpmHardening.Engine.Rules
             FileAccessInfo? access, bool withRemediation)
         {
             var path = layer.Source!;
-            var template = Platform.IsWindows ? rule.RemediationWindows : rule.Remediation;
-            var f = New(rule, status, message, setting: path, actual: access?.Summary, expected: rule.ExpectedText,
-                remediation: withRemediation ? FillPath(template, path, access?.Owner, posixShell: !Platform.IsWindows) : null);
+            NpmRemediation? fix = null;
+            if (withRemediation)
+            {
+                fix = Advice(rule.Remediation);
+                var kind = rule.Id == "NPMH8002" ? NpmFixKind.RestrictFileWriters : NpmFixKind.RestrictFileAccess; // 8002: others may still read it
+                fix.Fixes.Add(new NpmFix(kind) { Path = path, Owner = OwnerOf(access?.Owner) });
+            }
+            var f = New(rule, status, message, setting: path, actual: access?.Summary, expected: rule.ExpectedText, remediation: fix);
             f.Layer = layer.Layer.ToString();
-            f.Source = path;
+            f.Location = FindingFactory.File(path);
             return f;
         }
 

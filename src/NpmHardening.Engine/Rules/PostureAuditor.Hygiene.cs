@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.RegularExpressions;
 using NpmHardening.Engine.Config;
+using NpmHardening.Engine.Findings;
 
 namespace NpmHardening.Engine.Rules
 {
@@ -49,14 +50,24 @@ namespace NpmHardening.Engine.Rules
                     "script-shell, shell, git, node-gyp and node-options are npm's defaults, and no project config sets prefix.", expected: rule.ExpectedText);
         }
 
-        private static string RemoveLine(NpmConfigValue v)
+        private static NpmRemediation RemoveLine(NpmConfigValue v)
         {
-            switch (v.Layer)
+            if (First(v, v.Key) is NpmFix first)
             {
-                case NpmConfigLayer.Env: return Prefix(v, v.Key) + "and remove it where it is defined";
-                case NpmConfigLayer.Cli: return $"(drop --{v.Key} from the npm command line)";
-                default: return $"Remove the {v.Key} line ({SourceOf(v)}) unless you put it there";
+                var fix = Advice($"Remove {(first.Kind == NpmFixKind.RemoveSessionVariable ? "the variable " + first.Variable : "--" + v.Key + " from the npm command line")} unless you put it there.");
+                if (first.Kind == NpmFixKind.RemoveSessionVariable) first.Note = "and remove it where it is defined";
+                fix.Fixes.Add(first);
+                return fix;
             }
+            return Advice($"Remove the {v.Key} line ({SourceOf(v)}) unless you put it there.");
+        }
+
+        /// <summary>Removing a variable from the session, with what to do next.</summary>
+        private static NpmRemediation RemoveVariableFix(string name, string next)
+        {
+            var fix = Advice($"Remove {name} from the session; {next}.");
+            fix.Fixes.Add(new NpmFix(NpmFixKind.RemoveSessionVariable) { Variable = name, Note = next });
+            return fix;
         }
 
         private static readonly string[] ProxyVariables = { "https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY" };
@@ -75,7 +86,7 @@ namespace NpmHardening.Engine.Rules
                 var clean = Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) ? StripCredentials(uri) : null;
                 yield return New(rule, NpmFindingStatus.Fail,
                     $"{v.Key} carries a password in its URL ({Where(v)}).", setting: v.Key, actual: Show(url), expected: rule.ExpectedText, from: v,
-                    remediation: clean != null ? SetCommand(rule, v.Key, clean, v) : RemoveLine(v));
+                    remediation: clean != null ? SetFix(v.Key, clean, v) : RemoveLine(v));
             }
             if (_request.AuditProcessEnvironment)
             {
@@ -86,9 +97,9 @@ namespace NpmHardening.Engine.Rules
                     any = true;
                     var f = New(rule, NpmFindingStatus.Fail, $"The environment variable {name} carries a password in its URL.",
                         setting: name, actual: Show(url), expected: rule.ExpectedText,
-                        remediation: $"Remove-Item -LiteralPath {PowerShellText.Quote("Env:" + name)}; set it again without user:password@");
+                        remediation: RemoveVariableFix(name, "set it again without user:password@"));
                     f.Layer = "Process environment";
-                    f.Source = name;
+                    f.Location = FindingFactory.Named("env:" + name);
                     yield return f;
                 }
             }
@@ -123,10 +134,10 @@ namespace NpmHardening.Engine.Rules
             }
             var shown = Show(url);
             var where = from != null ? Where(from) : $"environment variable {variable}";
-            NpmSecurityFinding Finding(NpmFindingStatus status, string message, string? remediation)
+            NpmSecurityFinding Finding(NpmFindingStatus status, string message, NpmRemediation? remediation)
             {
                 var f = New(rule, status, message, setting: from?.Key ?? variable, actual: shown, expected: rule.ExpectedText, from: from, remediation: remediation);
-                if (from == null) { f.Layer = "Process environment"; f.Source = variable; }
+                if (from == null) { f.Layer = "Process environment"; f.Location = FindingFactory.Named("env:" + variable); }
                 return f;
             }
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
@@ -136,9 +147,8 @@ namespace NpmHardening.Engine.Rules
             else
             {
                 var https = "https://" + StripCredentials(uri).Substring("http://".Length);
-                var remediation = from != null
-                    ? SetCommand(rule, "https-proxy", https, from.Key == "https-proxy" ? from : null)
-                    : $"Remove-Item -LiteralPath {PowerShellText.Quote("Env:" + variable)}; " + SetCommand(rule, "https-proxy", https, null);
+                var remediation = SetFix("https-proxy", https, from != null && from.Key == "https-proxy" ? from : null);
+                if (from == null) remediation.Fixes.Insert(0, new NpmFix(NpmFixKind.RemoveSessionVariable) { Variable = variable });
                 yield return Finding(NpmFindingStatus.Fail,
                     $"HTTPS traffic goes through the plain-HTTP proxy {shown} ({where}): the CONNECT request, with any proxy credentials, crosses the network unencrypted.",
                     remediation);
@@ -155,14 +165,14 @@ namespace NpmHardening.Engine.Rules
                 any = true;
                 yield return New(rule, NpmFindingStatus.Warning,
                     $"ca is set ({Where(ca)}): npm trusts only {DescribeCertificates(pems)} for TLS, instead of the usual root CAs.",
-                    setting: "ca", actual: DescribeCertificates(pems), expected: rule.ExpectedText, from: ca, remediation: rule.Remediation);
+                    setting: "ca", actual: DescribeCertificates(pems), expected: rule.ExpectedText, from: ca, remediation: FromCatalog(rule));
             }
             var cafile = Known("cafile") ? R.GetEffective("cafile") : null;
             if (cafile?.Value is string path && path.Trim().Length > 0)
             {
                 any = true;
                 yield return New(rule, NpmFindingStatus.Warning, $"cafile is {path} ({Where(cafile)}): npm trusts the certificate authorities in that file.",
-                    setting: "cafile", actual: path, expected: rule.ExpectedText, from: cafile, remediation: rule.Remediation);
+                    setting: "cafile", actual: path, expected: rule.ExpectedText, from: cafile, remediation: FromCatalog(rule));
             }
             if (!any) yield return New(rule, NpmFindingStatus.Pass, "npm trusts the usual root certificate authorities (no ca or cafile).", expected: rule.ExpectedText);
         }
@@ -247,8 +257,8 @@ namespace NpmHardening.Engine.Rules
                 any = true;
                 var status = UnreadableKinds.Contains(issue.Kind) ? NpmFindingStatus.Error : NpmFindingStatus.Warning;
                 var f = New(rule, status, $"{issue.Source} {issue.Message}", setting: issue.Source, actual: issue.Kind.ToString(),
-                    expected: rule.ExpectedText, remediation: rule.Remediation);
-                f.Source = issue.Line is int line ? $"{issue.Source}:{line}" : issue.Source;
+                    expected: rule.ExpectedText, remediation: FromCatalog(rule));
+                f.Location = FindingFactory.File(issue.Source, issue.Line);
                 f.Layer = LayerOf(issue.Source);
                 yield return f;
             }
@@ -265,8 +275,8 @@ namespace NpmHardening.Engine.Rules
                 any = true;
                 var m = UnknownKeyName.Match(issue.Message);
                 var f = New(rule, NpmFindingStatus.Warning, $"{issue.Source} {issue.Message}", setting: m.Success ? m.Groups["key"].Value : null,
-                    expected: rule.ExpectedText, remediation: rule.Remediation);
-                f.Source = issue.Line is int line ? $"{issue.Source}:{line}" : issue.Source;
+                    expected: rule.ExpectedText, remediation: FromCatalog(rule));
+                f.Location = FindingFactory.File(issue.Source, issue.Line);
                 f.Layer = LayerOf(issue.Source);
                 yield return f;
             }

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
 using NpmHardening.Engine.Config;
+using NpmHardening.Engine.Findings;
 using NpmHardening.Engine.Js;
 using NpmHardening.Engine.Platform;
 
@@ -49,7 +50,7 @@ namespace NpmHardening.Engine.Rules
                 : $"{key} is not set; the {Baseline} baseline expects {expected}.";
             if (v?.Layer == NpmConfigLayer.Env) message += $" The environment variable {v.EnvironmentVariable} overrides every config file.";
             yield return New(rule, NpmFindingStatus.Fail, message, setting: key, actual: actual, expected: expected, from: v,
-                remediation: SetCommand(rule, key, fix, v));
+                remediation: SetFix(key, fix, v));
         }
 
         private Dictionary<string, NpmConfigResolution>? _startupResolutions;
@@ -105,7 +106,7 @@ namespace NpmHardening.Engine.Rules
             var set = R.GetAll(key).FirstOrDefault(x => x.Layer != NpmConfigLayer.Default);
             if (set != null) message += $" It is set in {SourceOf(set)}, but this npm ignores it.";
             return New(rule, NpmFindingStatus.NotApplicable, message, setting: key, actual: set != null ? Show(set.Value) : null,
-                expected: expected, from: set, remediation: UpgradeNpm);
+                expected: expected, from: set, remediation: UpgradeNpmFix());
         }
 
         private List<NpmConfigValue>? _registries;
@@ -145,7 +146,7 @@ namespace NpmHardening.Engine.Rules
                     yield return New(rule, NpmFindingStatus.Fail,
                         $"{v.Key} is {shown} ({Where(v)}): packages and the credentials scoped to it travel unencrypted and can be altered in transit.",
                         setting: v.Key, actual: shown, expected: rule.ExpectedText, from: v,
-                        remediation: https != null ? SetCommand(rule, v.Key, https, v) : $"Set {v.Key} to the registry's https:// URL");
+                        remediation: https != null ? SetFix(v.Key, https, v) : Advice($"Set {v.Key} to the registry's https:// URL."));
                 }
             }
         }
@@ -165,9 +166,13 @@ namespace NpmHardening.Engine.Rules
                         expected: expected, from: v);
                     continue;
                 }
-                string remediation = v.Key == "registry" && allowed.Count > 0
-                    ? SetCommand(rule, v.Key, allowed[0], v)
-                    : $"If {shown} is trusted, add it: Get-NpmSecurityPosture -AllowedRegistry {string.Join(", ", allowed.Concat(new[] { normal ?? url }).Select(a => PowerShellText.Quote(a!)))}; otherwise remove the {v.Key} line from {SourceOf(v)}";
+                NpmRemediation remediation;
+                if (v.Key == "registry" && allowed.Count > 0) remediation = SetFix(v.Key, allowed[0], v);
+                else
+                {
+                    remediation = Advice($"If {shown} is trusted, add it to the allowed registries; otherwise remove the {v.Key} line from {SourceOf(v)}.");
+                    remediation.Fixes.Add(new NpmFix(NpmFixKind.AllowRegistries) { Values = allowed.Concat(new[] { normal ?? url }).Select(a => a!).ToList() });
+                }
                 yield return New(rule, NpmFindingStatus.Fail, $"{v.Key} is {shown} ({Where(v)}), which is not an allowed registry.",
                     setting: v.Key, actual: shown, expected: expected, from: v, remediation: remediation);
             }
@@ -204,7 +209,7 @@ namespace NpmHardening.Engine.Rules
                 yield return New(rule, NpmFindingStatus.Fail,
                     $"ignore-scripts is {ignoreText} ({(ignore != null ? Where(ignore) : "unset")}); the {Baseline} baseline runs no install scripts at all.",
                     setting: "ignore-scripts", actual: ignoreText, expected: expected, from: ignore,
-                    remediation: SetCommand(rule, "ignore-scripts", true, ignore));
+                    remediation: SetFix("ignore-scripts", true, ignore));
                 yield break;
             }
 
@@ -216,7 +221,7 @@ namespace NpmHardening.Engine.Rules
                 yield return New(rule, NpmFindingStatus.Fail,
                     $"dangerously-allow-all-scripts is true ({Where(dangerous)}): every dependency's install scripts run, approved or not.",
                     setting: "dangerously-allow-all-scripts", actual: "true", expected: expected, from: dangerous,
-                    remediation: SetCommand(rule, "dangerously-allow-all-scripts", false, dangerous));
+                    remediation: SetFix("dangerously-allow-all-scripts", false, dangerous));
                 yield break;
             }
             var strict = hasAllowList ? R.GetEffective("strict-allow-scripts") : null;
@@ -238,12 +243,12 @@ namespace NpmHardening.Engine.Rules
                 yield return New(rule, NpmFindingStatus.Fail,
                     $"npm {Version} runs the install scripts of every dependency (unapproved ones only get a notice): neither ignore-scripts nor strict-allow-scripts is true.",
                     setting: "strict-allow-scripts", actual: strict != null ? Show(strict.Value) : "(unset)", expected: expected, from: strict,
-                    remediation: SetCommand(rule, "strict-allow-scripts", true, strict));
+                    remediation: SetFix("strict-allow-scripts", true, strict));
             else
                 yield return New(rule, NpmFindingStatus.Fail,
                     $"npm {Version} runs the install scripts of every dependency and has no allow-list; set ignore-scripts=true, or {UpgradeText("strict-allow-scripts")} for an allow-list (strict-allow-scripts).",
                     setting: "ignore-scripts", actual: ignoreText, expected: expected, from: ignore,
-                    remediation: SetCommand(rule, "ignore-scripts", true, ignore));
+                    remediation: SetFix("ignore-scripts", true, ignore));
         }
 
         private IEnumerable<NpmSecurityFinding> CooldownExclusions(NpmSecurityRule rule)
@@ -269,7 +274,7 @@ namespace NpmHardening.Engine.Rules
             yield return New(rule, NpmFindingStatus.Fail,
                 $"{key} contains {string.Join(", ", broad.Select(p => "'" + p + "'"))} ({Where(v!)}), which exempts every package the pattern covers from min-release-age: the cooldown is off for them.",
                 setting: key, actual: actual, expected: rule.ExpectedText, from: v,
-                remediation: SetCommand(rule, key, keep.ToArray(), v));
+                remediation: SetFix(key, keep.ToArray(), v));
         }
 
         private static readonly string[] UnscopedSamples = { "a", "lodash", "react-dom", "left-pad", "x.y_z", "0" };

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using NpmHardening.Engine.Config;
+using NpmHardening.Engine.Findings;
 
 namespace NpmHardening.Engine.Rules
 {
@@ -18,8 +19,8 @@ namespace NpmHardening.Engine.Rules
             {
                 any = true;
                 var f = New(rule, NpmFindingStatus.Fail, $"{issue.Source} {issue.Message}", setting: issue.Source, actual: issue.Kind.ToString(),
-                    expected: rule.ExpectedText, remediation: rule.Remediation);
-                f.Source = issue.Line is int line ? $"{issue.Source}:{line}" : issue.Source;
+                    expected: rule.ExpectedText, remediation: FromCatalog(rule));
+                f.Location = FindingFactory.File(issue.Source, issue.Line);
                 f.Layer = LayerOf(issue.Source);
                 yield return f;
             }

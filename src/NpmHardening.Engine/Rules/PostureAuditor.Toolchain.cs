@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using NpmHardening.Engine.Config;
+using NpmHardening.Engine.Findings;
 
 namespace NpmHardening.Engine.Rules
 {
@@ -17,7 +18,7 @@ namespace NpmHardening.Engine.Rules
             else
                 yield return New(rule, NpmFindingStatus.Warning,
                     $"npm was not found; its settings are judged with the definitions and defaults of npm {Version}, which may not be the npm that runs here.",
-                    setting: "npm", actual: "not found", expected: rule.ExpectedText, remediation: rule.Remediation);
+                    setting: "npm", actual: "not found", expected: rule.ExpectedText, remediation: FromCatalog(rule));
         }
 
         private IEnumerable<NpmSecurityFinding> NodeFound(NpmSecurityRule rule)
@@ -26,10 +27,10 @@ namespace NpmHardening.Engine.Rules
             if (!npm.NodeFound)
                 yield return New(rule, NpmFindingStatus.Warning,
                     "node was not found; the global and builtin config files cannot be located, so their settings are not audited.",
-                    setting: "node", actual: "not found", expected: rule.ExpectedText, remediation: rule.Remediation);
+                    setting: "node", actual: "not found", expected: rule.ExpectedText, remediation: FromCatalog(rule));
             else if (npm.NodeVersion == null)
                 yield return New(rule, NpmFindingStatus.Warning, $"node is at {npm.NodePath} but its version could not be read; its end-of-life cannot be judged.",
-                    setting: "node", actual: "unknown version", expected: rule.ExpectedText, remediation: rule.Remediation);
+                    setting: "node", actual: "unknown version", expected: rule.ExpectedText, remediation: FromCatalog(rule));
             else
                 yield return New(rule, NpmFindingStatus.Pass, $"node {npm.NodeVersion} is installed at {npm.NodePath}.",
                     setting: "node", actual: npm.NodeVersion, expected: rule.ExpectedText);
@@ -47,7 +48,7 @@ namespace NpmHardening.Engine.Rules
             }
             var now = _request.Now;
             var suggestion = SuggestedNode(now);
-            var remediation = rule.Remediation + (suggestion != null ? $"; Node.js {suggestion.Major} LTS{(suggestion.Codename != null ? " (" + suggestion.Codename + ")" : "")} is supported until {Day(suggestion.EndOfLife)}" : "");
+            var remediation = Advice(rule.Remediation + (suggestion != null ? $"; Node.js {suggestion.Major} LTS{(suggestion.Codename != null ? " (" + suggestion.Codename + ")" : "")} is supported until {Day(suggestion.EndOfLife)}" : ""));
             var releases = _catalog.NodeReleases;
             var line = _catalog.FindNodeRelease(node.Major);
             if (line == null)
@@ -104,7 +105,7 @@ namespace NpmHardening.Engine.Rules
             else
                 yield return New(rule, NpmFindingStatus.Warning,
                     $"npm {Version} cannot use {feature.Title}: upgrade npm to ≥ {feature.Minimum}.",
-                    setting: "npm", actual: Version.ToString(), expected: expected, remediation: rule.Remediation);
+                    setting: "npm", actual: Version.ToString(), expected: expected, remediation: FromCatalog(rule));
         }
     }
 }

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text.RegularExpressions;
 using NpmHardening.Engine.Config;
 using NpmHardening.Engine.Credentials;
+using NpmHardening.Engine.Findings;
 using NpmHardening.Engine.Js;
 using NpmHardening.Engine.Platform;
 
@@ -131,7 +132,12 @@ namespace NpmHardening.Engine.Rules
                     findings.Add(New(rule, NpmFindingStatus.Error, $"The rule could not be evaluated: {ex.GetType().Name}: {ex.Message}"));
                 }
             }
-            foreach (var f in findings) _scrubber.Scrub(f);
+            foreach (var f in findings)
+            {
+                if (f.Remediation != null) foreach (var fix in f.Remediation.Fixes) fix.Windows = Platform.IsWindows;
+                _scrubber.Scrub(f);
+                f.FactId = FindingFactory.FactId(f, f.Setting);
+            }
             return findings;
         }
 
@@ -139,25 +145,29 @@ namespace NpmHardening.Engine.Rules
 
         private NpmSecurityFinding New(NpmSecurityRule rule, NpmFindingStatus status, string message,
             string? setting = null, string? actual = null, string? expected = null, NpmConfigValue? from = null,
-            string? remediation = null, NpmSeverity? severity = null)
+            NpmRemediation? remediation = null, NpmSeverity? severity = null, string? severityReason = null)
         {
-            return new NpmSecurityFinding
-            {
-                RuleId = rule.Id,
-                Title = rule.Title,
-                Severity = severity ?? rule.Severity,
-                Status = status,
-                Setting = setting,
-                Actual = actual,
-                Expected = expected,
-                Layer = from?.Layer.ToString(),
-                Source = from != null ? SourceOf(from) : null,
-                Context = Context,
-                Message = message,
-                Remediation = status == NpmFindingStatus.Pass ? null : remediation,
-                Reference = rule.Reference,
-                Baseline = Baseline.ToString(),
-            };
+            var f = FindingFactory.Stamp(new NpmSecurityFinding(), rule, FindingFactory.MachineOf(Platform));
+            f.Status = status;
+            f.Setting = setting;
+            f.Actual = actual;
+            f.Expected = expected;
+            f.Layer = from?.Layer.ToString();
+            f.Location = from != null ? LocationOf(from) : null;
+            f.Context = Context;
+            f.Message = message;
+            f.Remediation = status == NpmFindingStatus.Pass ? null : remediation;
+            f.Baseline = Baseline.ToString();
+            if (severity is NpmSeverity s) FindingFactory.Escalate(f, s, severityReason);
+            return f;
+        }
+
+        /// <summary>npm's own command for the same change, quoted for a POSIX shell (as npm's docs write it).</summary>
+        private static string NpmConfigSet(string key, string value, string scope)
+        {
+            var location = scope == "project" ? " --location=project" : " --location=user";
+            var quoted = "'" + (key + "=" + value).Replace("'", "'\\''") + "'";
+            return "npm config set " + quoted + location;
         }
 
         /// <summary>"path:line", the environment variable, "command line" or "default".</summary>
@@ -169,6 +179,18 @@ namespace NpmHardening.Engine.Rules
                 case NpmConfigLayer.Cli: return "command line";
                 case NpmConfigLayer.Env: return v.EnvironmentVariable ?? "environment";
                 default: return v.Line is int line ? $"{v.Source}:{line}" : v.Source ?? v.Layer.ToString();
+            }
+        }
+
+        /// <summary>Where a config value comes from, as a finding's location: its file and line, its variable, the command line or npm's default.</summary>
+        internal static NpmFindingLocation LocationOf(NpmConfigValue v)
+        {
+            switch (v.Layer)
+            {
+                case NpmConfigLayer.Default: return FindingFactory.Named("default");
+                case NpmConfigLayer.Cli: return FindingFactory.Named("command line");
+                case NpmConfigLayer.Env: return FindingFactory.Named("env:" + (v.EnvironmentVariable ?? "npm_config_" + v.Key));
+                default: return v.Source != null ? FindingFactory.File(v.Source, v.Line) : FindingFactory.Named(v.Layer.ToString());
             }
         }
 
@@ -203,45 +225,59 @@ namespace NpmHardening.Engine.Rules
 
         private const string UpgradeNpm = "npm install -g npm@latest";
 
-        /// <summary>
-        /// Where a fix must be written so that npm sees it: the project config when that decides the value (nothing
-        /// below it can override it), else the user config, which beats the global and builtin files for this user.
-        /// </summary>
-        private string Target(NpmConfigValue? winning)
-        {
-            if (winning?.Layer == NpmConfigLayer.Project) return "-Scope Project -Path " + PowerShellText.Quote(R.LocalPrefix);
-            return "-Scope User" + (_request.UserProfile != null ? " -UserProfile " + PowerShellText.Quote(_request.UserProfile.HomeDirectory) : "");
-        }
+        /// <summary>Advice in words, for a fix no command makes.</summary>
+        private static NpmRemediation Advice(string text) => new NpmRemediation { Summary = text };
 
-        /// <summary>The rule's Set-NpmHardening command for <paramref name="key"/> = <paramref name="value"/>, first removing an overriding variable.</summary>
-        private string SetCommand(NpmSecurityRule rule, string key, object? value, NpmConfigValue? winning)
+        /// <summary>The catalog's remediation of a rule: its npm command when it is one, else its words.</summary>
+        private static NpmRemediation FromCatalog(NpmSecurityRule rule) =>
+            rule.Remediation.StartsWith("npm ", StringComparison.Ordinal)
+                ? new NpmRemediation { Summary = rule.Title + ": run the npm command.", NpmCommand = rule.Remediation }
+                : Advice(rule.Remediation);
+
+        private static NpmRemediation UpgradeNpmFix() => new NpmRemediation { Summary = "Upgrade npm to its latest release.", NpmCommand = UpgradeNpm };
+
+        /// <summary>
+        /// Writing <paramref name="key"/> = <paramref name="value"/> where npm sees it: the project config when that decides
+        /// the value (nothing below it can override it), else the user config, which beats the global and builtin files for
+        /// this user; a variable or command-line flag that decides it goes first.
+        /// </summary>
+        private NpmRemediation SetFix(string key, object? value, NpmConfigValue? winning)
         {
-            var template = Platform.IsWindows ? rule.RemediationWindows : rule.Remediation;
-            if (template.IndexOf("{setting}", StringComparison.Ordinal) < 0)
-                template = "Set-NpmHardening {target} -Setting @{ '{setting}' = {value} }";
-            var command = template
-                .Replace("{target}", Target(winning))
-                .Replace("{setting}", key.Replace("'", "''"))
-                .Replace("{value}", PowerShellText.Literal(value));
-            return Prefix(winning, key) + command;
+            bool project = winning?.Layer == NpmConfigLayer.Project;
+            var scope = project ? "project" : "user";
+            var text = value is System.Collections.IEnumerable e && !(value is string)
+                ? string.Join(",", e.Cast<object?>().Select(RuleExpectation.Display))
+                : RuleExpectation.Display(value);
+            var fix = new NpmRemediation
+            {
+                Setting = key, Value = text, Scope = scope, NpmCommand = NpmConfigSet(key, text, scope),
+                Summary = $"Set {key} to {text} in the {scope} config" + (project ? $" of {R.LocalPrefix}" : "") + ".",
+            };
+            if (First(winning, key) is NpmFix first)
+            {
+                fix.Fixes.Add(first);
+                fix.Summary = (first.Kind == NpmFixKind.RemoveSessionVariable ? $"Remove the environment variable {first.Variable}" : $"Drop --{key} from the npm command line")
+                    + ", which decides the value, then s" + fix.Summary.Substring(1);
+            }
+            fix.Fixes.Add(new NpmFix(NpmFixKind.SetSetting)
+            {
+                Key = key, Value = value, ProjectFolder = project ? R.LocalPrefix : null, Profile = project ? null : _request.UserProfile,
+            });
+            return fix;
         }
 
         /// <summary>What has to go first when the deciding value comes from a variable or the command line.</summary>
-        private static string Prefix(NpmConfigValue? winning, string key)
+        private static NpmFix? First(NpmConfigValue? winning, string key)
         {
             if (winning?.Layer == NpmConfigLayer.Env && winning.EnvironmentVariable != null)
-                return $"Remove-Item -LiteralPath {PowerShellText.Quote("Env:" + winning.EnvironmentVariable)}; ";
-            if (winning?.Layer == NpmConfigLayer.Cli) return $"(drop --{key} from the npm command line) ";
-            return "";
+                return new NpmFix(NpmFixKind.RemoveSessionVariable) { Variable = winning.EnvironmentVariable };
+            if (winning?.Layer == NpmConfigLayer.Cli) return new NpmFix(NpmFixKind.DropCommandLineFlag) { Key = key };
+            return null;
         }
 
-        /// <summary>Fills {path} and {owner}; quoting for PowerShell, or for a POSIX shell when the command is one (chmod).</summary>
-        private string FillPath(string template, string path, string? owner, bool posixShell)
-        {
-            string quotedPath = posixShell ? path.Replace("'", "'\\''") : path.Replace("'", "''");
-            var who = owner ?? _request.UserProfile?.UserName ?? EnvironmentMap.Get(R.Environment, "USERNAME") ?? EnvironmentMap.Get(R.Environment, "USER") ?? "<owner>";
-            return template.Replace("{path}", quotedPath).Replace("{owner}", who.Replace("'", "''"));
-        }
+        /// <summary>The owner a file-permission fix grants access to: the file's owner, else the audited or current user.</summary>
+        private string OwnerOf(string? owner) =>
+            owner ?? _request.UserProfile?.UserName ?? EnvironmentMap.Get(R.Environment, "USERNAME") ?? EnvironmentMap.Get(R.Environment, "USER") ?? "<owner>";
 
         private static Regex WildcardRegex(string pattern)
         {

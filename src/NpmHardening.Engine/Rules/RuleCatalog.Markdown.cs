@@ -59,13 +59,14 @@ namespace NpmHardening.Engine.Rules
             L();
             L("Values are judged as the detected npm version applies them: the effective value is the highest layer that sets the key");
             L("(command line, environment, project, user, global, builtin, then that npm version's default), so npm 12's new defaults");
-            L("(`allow-git=none`, `allow-remote=none`, blocked unapproved install scripts) count without being written anywhere. `Layer` and `Source`");
-            L("(\"path:line\", an environment variable name, or \"default\") say where the deciding value comes from.");
+            L("(`allow-git=none`, `allow-remote=none`, blocked unapproved install scripts) count without being written anywhere. `Layer` and `Location`");
+            L("(file and line, `env:<name>`, or `default`) say where the deciding value comes from.");
             L();
             L("Secrets never appear in a finding: credentials are shown redacted (`npm_ab…yz`) with a fingerprint (first 12 hex digits of their SHA-256),");
             L("passwords in URLs as `***`.");
             L();
-            L("Remediation commands for config keys use `Set-NpmHardening -Scope <scope> -Setting @{ '<key>' = <value> }`: `-Scope Project -Path <folder>`");
+            L("A finding's `Remediation` holds the fix as data (`Setting`, `Value`, `Scope`, `NpmCommand`); the cmdlet that emits it adds the");
+            L("module's command in `Remediation.PowerShell`. For config keys that is `Set-NpmHardening -Scope <scope> -Setting @{ '<key>' = <value> }`: `-Scope Project -Path <folder>`");
             L("when the project's `.npmrc` decides the value (nothing else can override it), otherwise `-Scope User` (with `-UserProfile <home>` when another");
             L("user's profile was audited), which beats the global and builtin files for that user. A value that comes from an environment variable is");
             L("fixed by removing the variable first (`Remove-Item -LiteralPath 'Env:<name>'; Set-NpmHardening …`).");
@@ -165,7 +166,7 @@ namespace NpmHardening.Engine.Rules
             return template
                 .Replace("{target}", "-Scope User")
                 .Replace("{setting}", r.Setting ?? "<key>")
-                .Replace("{value}", value != null ? PowerShellText.Literal(value) : "<value>")
+                .Replace("{value}", value != null ? RuleExpectation.Display(value) : "<value>")
                 .Replace("{path}", "<path>")
                 .Replace("{owner}", "<owner>")
                 .Replace("{variable}", "<variable>")

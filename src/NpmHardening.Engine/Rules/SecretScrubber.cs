@@ -85,10 +85,25 @@ namespace NpmHardening.Engine.Rules
             f.Actual = Scrub(f.Actual);
             f.Expected = Scrub(f.Expected);
             f.Layer = Scrub(f.Layer);
-            f.Source = Scrub(f.Source);
+            if (f.Location != null)
+            {
+                f.Location.Path = Scrub(f.Location.Path);
+                f.Location.Name = Scrub(f.Location.Name);
+                f.Location.Uri = Scrub(f.Location.Uri);
+            }
             f.Context = Scrub(f.Context);
-            f.Message = Scrub(f.Message);
-            f.Remediation = Scrub(f.Remediation);
+            f.Message = Scrub(f.Message) ?? "";
+            f.SeverityReason = Scrub(f.SeverityReason);
+            if (f.Remediation != null)
+            {
+                f.Remediation.Summary = Scrub(f.Remediation.Summary) ?? "";
+                f.Remediation.Setting = Scrub(f.Remediation.Setting);
+                f.Remediation.Value = Scrub(f.Remediation.Value);
+                f.Remediation.NpmCommand = Scrub(f.Remediation.NpmCommand);
+                f.Remediation.PowerShell = Scrub(f.Remediation.PowerShell);
+                f.Remediation.WebSteps = f.Remediation.WebSteps.Select(w => Scrub(w) ?? "").ToArray();
+                foreach (var fix in f.Remediation.Fixes) fix.Finish(Scrub, fix.Windows);
+            }
             f.Reference = Scrub(f.Reference);
             f.Baseline = Scrub(f.Baseline);
         }

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using NpmHardening.Commands.Rendering;
 using NpmHardening.Engine.Platform;
 using NpmHardening.Engine.Rules;
 
@@ -169,7 +170,7 @@ namespace NpmHardening.Commands
             foreach (var finding in result.Findings)
             {
                 if (Summary) _collected.Add(finding);
-                else WriteObject(finding);
+                else WriteObject(RemediationRenderer.Render(finding));
             }
         }
     }

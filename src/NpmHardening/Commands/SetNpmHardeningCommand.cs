@@ -252,6 +252,19 @@ namespace NpmHardening.Commands
             return text.Length > 80 ? text.Substring(0, 77) + "..." : text;
         }
 
+        /// <summary>A deserialized finding's remediation (a property bag after Import-Clixml), or a plain text.</summary>
+        private static NpmRemediation? RemediationOf(object? value)
+        {
+            if (value is PSObject bag && !(bag.BaseObject is string))
+            {
+                if (bag.BaseObject is NpmRemediation live) return live;
+                string? Text(string name) => bag.Properties[name]?.Value?.ToString();
+                return new NpmRemediation { Summary = Text("Summary") ?? "", NpmCommand = Text("NpmCommand"), PowerShell = Text("PowerShell") };
+            }
+            if (value is NpmRemediation r) return r;
+            return value is object o && (o is PSObject p ? p.BaseObject : o) is string text ? new NpmRemediation { Summary = text, PowerShell = text } : null;
+        }
+
         /// <summary>A finding, live or deserialized (Import-Clixml, Invoke-Command): read by property name.</summary>
         private static NpmSecurityFinding ToFinding(PSObject item)
         {
@@ -265,9 +278,8 @@ namespace NpmHardening.Commands
                 Actual = Get("Actual"),
                 Expected = Get("Expected"),
                 Layer = Get("Layer"),
-                Source = Get("Source"),
                 Context = Get("Context"),
-                Remediation = Get("Remediation"),
+                Remediation = RemediationOf(item.Properties["Remediation"]?.Value),
                 Baseline = Get("Baseline"),
             };
             if (Enum.TryParse<NpmFindingStatus>(Get("Status") ?? "", true, out var status)) finding.Status = status;

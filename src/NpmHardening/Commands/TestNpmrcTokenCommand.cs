@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using NpmHardening.Commands.Rendering;
 using NpmHardening.Engine.Credentials;
 using NpmHardening.Engine.Platform;
 using NpmHardening.Engine.Registry;
@@ -195,7 +196,7 @@ namespace NpmHardening.Commands
             {
                 _found++;
                 if (finding.Status == NpmFindingStatus.Fail || finding.Status == NpmFindingStatus.Error) _failed = true;
-                if (!Quiet) WriteObject(finding);
+                if (!Quiet) WriteObject(RemediationRenderer.Render(finding));
             }
         }
 

@@ -62,7 +62,12 @@ namespace NpmHardening.Engine.Tests.Config
                 string[] a => string.Join("|", a),
                 object[] a => string.Join("|", a),
                 var v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture),
-            })).Append(($"{name}.ToString()", o.ToString()));
+            })).Append(($"{name}.ToString()", o.ToString()))
+            // a finding's nested parts, and the command the cmdlet layer renders from its fix steps
+            .Concat(o is NpmFinding f && f.Location != null ? Properties(f.Location, name + ".Location") : Enumerable.Empty<(string, string?)>())
+            .Concat(o is NpmFinding g && g.Remediation != null
+                ? Properties(g.Remediation, name + ".Remediation").Append((name + ".Remediation (rendered)", g.Fix()))
+                : Enumerable.Empty<(string, string?)>());
 
         [Theory]
         [InlineData(false)]
@@ -95,7 +100,7 @@ namespace NpmHardening.Engine.Tests.Config
             var scanner = new NpmTokenScanner(m.P) { IsCI = false };
             var findings = new[] { m.UserNpmrc, m.ProjectNpmrc, "/work/app/extra.npmrc" }.SelectMany(f => scanner.ScanFile(f)).ToList();
             Assert.NotEmpty(findings);
-            AssertClean(findings.SelectMany(f => Properties(f, $"token finding {f.Source}")), canaries.Append(pw).ToArray());
+            AssertClean(findings.SelectMany(f => Properties(f, $"token finding {f.Src()}")), canaries.Append(pw).ToArray());
         }
 
         [Theory]

@@ -69,7 +69,7 @@ namespace NpmHardening.Engine.Tests.Registry
                 Assert.Equal("NPMH7101", finding.RuleId);
                 Assert.Equal(status, finding.Status);
                 Assert.Equal(NpmSeverity.High, finding.Severity);
-                if (status == NpmFindingStatus.Fail) Assert.Contains("npm profile enable-2fa auth-and-writes --registry=" + server.Url, finding.Remediation);
+                if (status == NpmFindingStatus.Fail) Assert.Contains("npm profile enable-2fa auth-and-writes --registry=" + server.Url, finding.Fix());
             }
         }
 
@@ -112,10 +112,10 @@ namespace NpmHardening.Engine.Tests.Registry
                     var findings = OnlineAudit.ForTokens(server.Url, tokens).ToList();
                     var bypassFinding = Assert.Single(findings, f => f.RuleId == "NPMH7102");
                     Assert.Equal(NpmFindingStatus.Fail, bypassFinding.Status);
-                    Assert.Contains("k-bypass", bypassFinding.Remediation);
+                    Assert.Contains("k-bypass", bypassFinding.Fix());
                     // only k-bypass is a write token with neither expiry nor CIDR
                     var unbounded = Assert.Single(findings, f => f.RuleId == "NPMH7103");
-                    Assert.Contains("npm token revoke k-bypass", unbounded.Remediation);
+                    Assert.Contains("npm token revoke k-bypass", unbounded.Fix());
                     Assert.All(findings, f => AssertNoSecret(f.Message + f.Actual + f.Setting + f.Remediation));
                     Assert.All(log, AssertNoSecret);
 

@@ -74,7 +74,7 @@ namespace NpmHardening.Engine.Tests.Rules
             result.AddContext("/home/u");
             result.AddFindings(new[]
             {
-                new NpmSecurityFinding { RuleId = "NPMH2001", Severity = NpmSeverity.High, Status = NpmFindingStatus.Fail, Setting = "strict-ssl", Context = "/home/u", Layer = "Env", Source = "npm_config_strict_ssl", Message = "strict-ssl is false" },
+                new NpmSecurityFinding { RuleId = "NPMH2001", Severity = NpmSeverity.High, Status = NpmFindingStatus.Fail, Setting = "strict-ssl", Context = "/home/u", Layer = "Env", Location = new NpmFindingLocation { Name = "env:npm_config_strict_ssl" }, Message = "strict-ssl is false" },
                 new NpmSecurityFinding { RuleId = "NPMH5005", Severity = NpmSeverity.Low, Status = NpmFindingStatus.Fail, Setting = "include-staged", Context = "/home/u" },
                 new NpmSecurityFinding { RuleId = "NPMH9001", Severity = NpmSeverity.Medium, Status = NpmFindingStatus.Warning, Context = "/home/u" },
             });

@@ -36,7 +36,7 @@ namespace NpmHardening.Engine.Tests.Rules
                     Assert.False(string.IsNullOrEmpty(f.Message));
                     Assert.Equal(RuleCatalog.Default[f.RuleId].Title, f.Title);
                     Assert.NotEqual(NpmFindingStatus.Error, f.Status);
-                    if (f.Status == NpmFindingStatus.Fail) Assert.False(string.IsNullOrEmpty(f.Remediation), f.RuleId + " fails without a remediation");
+                    if (f.Status == NpmFindingStatus.Fail) Assert.False(string.IsNullOrEmpty(f.Fix()), f.RuleId + " fails without a remediation");
                     if (f.Status == NpmFindingStatus.Pass) Assert.Null(f.Remediation);
                 });
             }
@@ -103,7 +103,7 @@ namespace NpmHardening.Engine.Tests.Rules
             Assert.Equal(NpmFindingStatus.Fail, after.Status);
             Assert.Equal(NpmSeverity.High, after.Severity);
             Assert.Contains("2026-04-30", after.Message);
-            Assert.Contains("Node.js 24", after.Remediation);
+            Assert.Contains("Node.js 24", after.Fix());
 
             Assert.Equal(NpmFindingStatus.Pass, new PostureMachine(windows, npm, "24.3.0").One("NPMH1003").Status);
             Assert.Equal(NpmFindingStatus.Fail, new PostureMachine(windows, npm, "25.1.0").One("NPMH1003").Status); // odd line, EOL 2026-06-01
@@ -135,7 +135,7 @@ namespace NpmHardening.Engine.Tests.Rules
                 if (upgrade != null)
                 {
                     Assert.Contains($"upgrade npm to ≥ {upgrade}", f.Message);
-                    Assert.Equal("npm install -g npm@latest", f.Remediation);
+                    Assert.Equal("npm install -g npm@latest", f.Fix());
                 }
             }
         }
@@ -186,7 +186,7 @@ namespace NpmHardening.Engine.Tests.Rules
             var m = new PostureMachine(windows, npm);
             var pass = m.One("NPMH2001");
             Assert.Equal(NpmFindingStatus.Pass, pass.Status);
-            Assert.Equal("default", pass.Source);
+            Assert.Equal("default", pass.Src());
 
             m.User("strict-ssl=false");
             var fail = m.One("NPMH2001");
@@ -194,8 +194,8 @@ namespace NpmHardening.Engine.Tests.Rules
             Assert.Equal(NpmSeverity.High, fail.Severity);
             Assert.Equal("false", fail.Actual);
             Assert.Equal("User", fail.Layer);
-            Assert.Equal(m.UserNpmrc + ":1", fail.Source);
-            Assert.Equal("Set-NpmHardening -Scope User -UserProfile '" + m.Home + "' -Setting @{ 'strict-ssl' = $true }", fail.Remediation);
+            Assert.Equal(m.UserNpmrc + ":1", fail.Src());
+            Assert.Equal("Set-NpmHardening -Scope User -UserProfile '" + m.Home + "' -Setting @{ 'strict-ssl' = $true }", fail.Fix());
 
             m.ProjectRc("strict-ssl=true"); // a higher layer wins: the user file's false no longer decides
             Assert.Equal(NpmFindingStatus.Pass, m.One("NPMH2001").Status);
@@ -203,8 +203,8 @@ namespace NpmHardening.Engine.Tests.Rules
             m.Env("npm_config_strict_ssl", "false");
             var env = m.One("NPMH2001");
             Assert.Equal(NpmFindingStatus.Fail, env.Status);
-            Assert.Equal("npm_config_strict_ssl", env.Source);
-            Assert.StartsWith("Remove-Item -LiteralPath 'Env:npm_config_strict_ssl'; Set-NpmHardening", env.Remediation);
+            Assert.Equal("npm_config_strict_ssl", env.Src());
+            Assert.StartsWith("Remove-Item -LiteralPath 'Env:npm_config_strict_ssl'; Set-NpmHardening", env.Fix());
         }
 
         [Theory, MemberData(nameof(Platforms))]
@@ -219,7 +219,7 @@ namespace NpmHardening.Engine.Tests.Rules
             var main = findings.Single(f => f.Setting == "registry");
             Assert.Equal(NpmFindingStatus.Fail, main.Status);
             Assert.Equal(NpmSeverity.High, main.Severity);
-            Assert.Contains("'registry' = 'https://registry.example.com/'", main.Remediation);
+            Assert.Contains("'registry' = 'https://registry.example.com/'", main.Fix());
             Assert.Equal(NpmFindingStatus.Pass, findings.Single(f => f.Setting == "@corp:registry").Status);
             Assert.Equal(NpmFindingStatus.Pass, findings.Single(f => f.Setting == "@local:registry").Status);
 
@@ -227,7 +227,7 @@ namespace NpmHardening.Engine.Tests.Rules
             var scoped = m.Audit("NPMH2002").Single(f => f.Setting == "@evil:registry");
             Assert.Equal(NpmFindingStatus.Fail, scoped.Status);
             Assert.Equal("Project", scoped.Layer);
-            Assert.Contains("-Scope Project -Path '" + m.Project + "'", scoped.Remediation);
+            Assert.Contains("-Scope Project -Path '" + m.Project + "'", scoped.Fix());
         }
 
         [Theory, MemberData(nameof(Platforms))]
@@ -242,7 +242,7 @@ namespace NpmHardening.Engine.Tests.Rules
             var corp = findings.Single(f => f.Setting == "@corp:registry");
             Assert.Equal(NpmFindingStatus.Fail, corp.Status);
             Assert.Equal(NpmSeverity.Medium, corp.Severity);
-            Assert.Contains("-AllowedRegistry", corp.Remediation);
+            Assert.Contains("-AllowedRegistry", corp.Fix());
 
             var allowed = m.Audit("NPMH2003", configure: r => r.AllowedRegistries = new[] { "https://registry.npmjs.org/", "https://NPM.corp.example" });
             Assert.All(allowed, f => Assert.Equal(NpmFindingStatus.Pass, f.Status));
@@ -265,14 +265,14 @@ namespace NpmHardening.Engine.Tests.Rules
                 Assert.Equal(NpmFindingStatus.Fail, f.Status);
                 Assert.Equal(NpmSeverity.High, f.Severity);
                 Assert.Equal("strict-allow-scripts", f.Setting); // npm 11.19 has the allow-list: the gentler fix
-                Assert.Contains("'strict-allow-scripts' = $true", f.Remediation);
+                Assert.Contains("'strict-allow-scripts' = $true", f.Fix());
             }
             // Strict and CI want no scripts at all, whatever npm blocks by default
             foreach (var b in new[] { NpmBaseline.Strict, NpmBaseline.CI })
             {
                 var strict = m.One("NPMH3001", b);
                 Assert.Equal(NpmFindingStatus.Fail, strict.Status);
-                Assert.Contains("'ignore-scripts' = $true", strict.Remediation);
+                Assert.Contains("'ignore-scripts' = $true", strict.Fix());
             }
             m.User("ignore-scripts=true");
             foreach (NpmBaseline b in Enum.GetValues(typeof(NpmBaseline)))
@@ -298,7 +298,7 @@ namespace NpmHardening.Engine.Tests.Rules
             Assert.Equal(NpmFindingStatus.Fail, f.Status);
             Assert.Equal("ignore-scripts", f.Setting);
             Assert.Contains("upgrade npm to ≥ 11.16.0", f.Message);
-            Assert.Contains("'ignore-scripts' = $true", f.Remediation);
+            Assert.Contains("'ignore-scripts' = $true", f.Fix());
         }
 
         [Theory, MemberData(nameof(Platforms))]
@@ -310,7 +310,7 @@ namespace NpmHardening.Engine.Tests.Rules
             var f = m.One("NPMH3002");
             Assert.Equal(NpmFindingStatus.Fail, f.Status);
             Assert.Equal(NpmSeverity.High, f.Severity);
-            Assert.Contains("'dangerously-allow-all-scripts' = $false", f.Remediation);
+            Assert.Contains("'dangerously-allow-all-scripts' = $false", f.Fix());
 
             var old = new PostureMachine(windows, "11.15.0").User("dangerously-allow-all-scripts=true").One("NPMH3002");
             Assert.Equal(NpmFindingStatus.NotApplicable, old.Status);
@@ -327,7 +327,7 @@ namespace NpmHardening.Engine.Tests.Rules
             var unset = m.One("NPMH4001");
             Assert.Equal(NpmFindingStatus.Fail, unset.Status);
             Assert.Equal("(unset)", unset.Actual);
-            Assert.Contains("'min-release-age' = 3", unset.Remediation);
+            Assert.Contains("'min-release-age' = 3", unset.Fix());
 
             m.User("min-release-age=3");
             Assert.Equal(NpmFindingStatus.Pass, m.One("NPMH4001").Status);
@@ -335,7 +335,7 @@ namespace NpmHardening.Engine.Tests.Rules
             var strict = m.One("NPMH4001", NpmBaseline.Strict);
             Assert.Equal(NpmFindingStatus.Fail, strict.Status);
             Assert.Equal("≥ 7", strict.Expected);
-            Assert.Contains("'min-release-age' = 7", strict.Remediation);
+            Assert.Contains("'min-release-age' = 7", strict.Fix());
             m.User("min-release-age=7");
             Assert.Equal(NpmFindingStatus.Pass, m.One("NPMH4001", NpmBaseline.Strict).Status);
         }
@@ -346,7 +346,7 @@ namespace NpmHardening.Engine.Tests.Rules
             var f = new PostureMachine(false, "11.9.0").User("min-release-age=7").One("NPMH4001");
             Assert.Equal(NpmFindingStatus.NotApplicable, f.Status);
             Assert.Contains("upgrade npm to ≥ 11.10.0", f.Message);
-            Assert.Equal("npm install -g npm@latest", f.Remediation);
+            Assert.Equal("npm install -g npm@latest", f.Fix());
         }
 
         [Theory, MemberData(nameof(Platforms))]
@@ -360,7 +360,7 @@ namespace NpmHardening.Engine.Tests.Rules
             var f = m.One("NPMH4002");
             Assert.Equal(NpmFindingStatus.Fail, f.Status);
             Assert.Contains("'*'", f.Message);
-            Assert.Contains("@('@myorg/*')", f.Remediation);
+            Assert.Contains("@('@myorg/*')", f.Fix());
         }
 
         [Theory]
@@ -405,7 +405,7 @@ namespace NpmHardening.Engine.Tests.Rules
                     Assert.Equal(NpmFindingStatus.Fail, f.Status);
                     Assert.Equal("all", f.Actual);
                     Assert.Equal(NpmSeverity.Medium, f.Severity);
-                    Assert.Contains($"'{key}' = 'root'", f.Remediation);
+                    Assert.Contains($"'{key}' = 'root'", f.Fix());
                 }
             }
             m.User("allow-git=root", "allow-remote=root");
@@ -413,7 +413,7 @@ namespace NpmHardening.Engine.Tests.Rules
             Assert.Equal(NpmFindingStatus.Pass, m.One("NPMH5002").Status);
             var strict = m.One("NPMH5001", NpmBaseline.Strict);
             Assert.Equal(NpmFindingStatus.Fail, strict.Status); // Strict wants none
-            Assert.Contains("'allow-git' = 'none'", strict.Remediation);
+            Assert.Contains("'allow-git' = 'none'", strict.Fix());
             m.ProjectRc("allow-git=all");
             Assert.Equal(NpmFindingStatus.Fail, m.One("NPMH5001").Status);
         }
@@ -450,7 +450,7 @@ namespace NpmHardening.Engine.Tests.Rules
             Assert.Equal(NpmFindingStatus.Fail, f.Status);
             Assert.Equal(NpmSeverity.Low, f.Severity);
             Assert.Equal("Global", f.Layer);
-            Assert.Contains("-Scope User", f.Remediation); // the user config beats the global one for this user
+            Assert.Contains("-Scope User", f.Fix()); // the user config beats the global one for this user
         }
 
         // ---- 6xxx integrity ----------------------------------------------------------------------------------
@@ -467,7 +467,7 @@ namespace NpmHardening.Engine.Tests.Rules
                 var f = m.One(id);
                 Assert.Equal(NpmFindingStatus.Fail, f.Status);
                 Assert.Equal(NpmSeverity.Medium, f.Severity);
-                Assert.Contains("= $true }", f.Remediation);
+                Assert.Contains("= $true }", f.Fix());
             }
         }
 
@@ -503,10 +503,10 @@ namespace NpmHardening.Engine.Tests.Rules
             var plain = findings.Single(f => f.Setting == "//registry.npmjs.org/:_authToken");
             Assert.Equal(NpmFindingStatus.Fail, plain.Status);
             Assert.Equal(NpmSeverity.High, plain.Severity);
-            Assert.Equal(m.UserNpmrc + ":1", plain.Source);
+            Assert.Equal(m.UserNpmrc + ":1", plain.Src());
             Assert.StartsWith("npm_ab…", plain.Actual);
             Assert.Contains("fingerprint " + Credentials.NpmCredential.Fingerprint(token), plain.Actual);
-            Assert.Equal($"Protect-NpmrcToken -LiteralPath '{m.UserNpmrc}'", plain.Remediation);
+            Assert.Equal($"Protect-NpmrcToken -LiteralPath '{m.UserNpmrc}'", plain.Fix());
             var reference = findings.Single(f => f.Setting == "//npm.corp.example/:_authToken");
             Assert.Equal(NpmFindingStatus.Pass, reference.Status);
             Assert.Equal("${CORP_TOKEN} (variable not set)", reference.Actual);
@@ -519,7 +519,7 @@ namespace NpmHardening.Engine.Tests.Rules
             var m = new PostureMachine(windows, npm).Env("npm_config_//registry.npmjs.org/:_authToken", Token("0123456789abcdefghijABCDEFGHIJ"));
             var f = m.One("NPMH7001");
             Assert.Equal(NpmFindingStatus.Fail, f.Status);
-            Assert.Equal("npm_config_//registry.npmjs.org/:_authToken", f.Source);
+            Assert.Equal("npm_config_//registry.npmjs.org/:_authToken", f.Src());
             Assert.Equal(NpmFindingStatus.Pass, m.One("NPMH7001", NpmBaseline.CI).Status);
         }
 
@@ -560,7 +560,7 @@ namespace NpmHardening.Engine.Tests.Rules
             Assert.All(findings, f =>
             {
                 Assert.Equal(NpmFindingStatus.Fail, f.Status);
-                Assert.Equal("npm config fix", f.Remediation);
+                Assert.Equal("npm config fix", f.Fix());
                 Assert.Contains("ERR_INVALID_AUTH", f.Message);
             });
         }
@@ -583,14 +583,14 @@ namespace NpmHardening.Engine.Tests.Rules
             Assert.Equal(NpmFindingStatus.Fail, machine.Status);
             Assert.Equal("Machine environment", machine.Layer);
             Assert.Equal(NpmSeverity.High, machine.Severity);
-            if (windows) Assert.Equal("[Environment]::SetEnvironmentVariable('NPM_TOKEN', $null, 'Machine')", machine.Remediation);
-            else Assert.Equal("sed -i '3d' '/etc/environment'  # the line that sets NPM_TOKEN", machine.Remediation);
+            if (windows) Assert.Equal("[Environment]::SetEnvironmentVariable('NPM_TOKEN', $null, 'Machine')", machine.Fix());
+            else Assert.Equal("sed -i '3d' '/etc/environment'  # the line that sets NPM_TOKEN", machine.Fix());
             var user = findings.Single(f => f.Setting == "GITHUB_PACKAGES"); // named innocently, shaped like an npm token
             Assert.Equal(NpmFindingStatus.Fail, user.Status);
-            if (windows) Assert.Contains(@"HKEY_USERS\S-1-5-21-1-2-3-1001\Environment", user.Remediation);
+            if (windows) Assert.Contains(@"HKEY_USERS\S-1-5-21-1-2-3-1001\Environment", user.Fix());
             var session = findings.Single(f => f.Setting == "NODE_AUTH_TOKEN");
             Assert.Equal(NpmFindingStatus.Warning, session.Status);
-            Assert.Equal("Remove-Item -LiteralPath 'Env:NODE_AUTH_TOKEN'", session.Remediation);
+            Assert.Equal("Remove-Item -LiteralPath 'Env:NODE_AUTH_TOKEN'", session.Fix());
 
             var ci = m.Audit("NPMH7004", NpmBaseline.CI);
             Assert.Equal(NpmFindingStatus.Pass, ci.Single(f => f.Setting == "NODE_AUTH_TOKEN").Status);
@@ -642,12 +642,12 @@ namespace NpmHardening.Engine.Tests.Rules
             if (windows)
             {
                 Assert.Contains(@"BUILTIN\Users can read", f.Actual);
-                Assert.Equal(@"icacls 'C:\Users\bob\.npmrc' /inheritance:r /grant:r 'HOST\bob:(F)' '*S-1-5-18:(F)' '*S-1-5-32-544:(F)'", f.Remediation);
+                Assert.Equal(@"icacls 'C:\Users\bob\.npmrc' /inheritance:r /grant:r 'HOST\bob:(F)' '*S-1-5-18:(F)' '*S-1-5-32-544:(F)'", f.Fix());
             }
             else
             {
                 Assert.StartsWith("0644", f.Actual);
-                Assert.Equal("chmod 600 '/home/u/.npmrc'", f.Remediation);
+                Assert.Equal("chmod 600 '/home/u/.npmrc'", f.Fix());
             }
         }
 
@@ -704,8 +704,8 @@ namespace NpmHardening.Engine.Tests.Rules
             Assert.Equal(new[] { "node-gyp", "node-options", "prefix", "script-shell" }, findings.Select(f => f.Setting).OrderBy(s => s, StringComparer.Ordinal));
             var shell = findings.Single(f => f.Setting == "script-shell");
             Assert.Equal("/tmp/evil.sh", shell.Actual);
-            Assert.Equal(m.ProjectNpmrc + ":1", shell.Source);
-            Assert.Equal("npm_config_node_gyp", findings.Single(f => f.Setting == "node-gyp").Source);
+            Assert.Equal(m.ProjectNpmrc + ":1", shell.Src());
+            Assert.Equal("npm_config_node_gyp", findings.Single(f => f.Setting == "node-gyp").Src());
         }
 
         [Theory, MemberData(nameof(Platforms))]
@@ -725,12 +725,12 @@ namespace NpmHardening.Engine.Tests.Rules
                 {
                     Assert.DoesNotContain(secret, f.Actual ?? "");
                     Assert.DoesNotContain(secret, f.Message ?? "");
-                    Assert.DoesNotContain(secret, f.Remediation ?? "");
+                    Assert.DoesNotContain(secret, f.Fix() ?? "");
                 }
             });
             var proxy = findings.Single(f => f.Setting == "https-proxy");
             Assert.Equal("http://alice:***@proxy.corp.example:8080/", proxy.Actual);
-            Assert.Contains("'https-proxy' = 'http://proxy.corp.example:8080/'", proxy.Remediation);
+            Assert.Contains("'https-proxy' = 'http://proxy.corp.example:8080/'", proxy.Fix());
             Assert.Contains(findings, f => f.Setting == "HTTPS_PROXY");
         }
 
@@ -744,14 +744,14 @@ namespace NpmHardening.Engine.Tests.Rules
             Assert.Equal(NpmFindingStatus.Fail, f.Status);
             Assert.Equal(NpmSeverity.Medium, f.Severity);
             Assert.Equal("proxy", f.Setting);
-            Assert.Contains("'https-proxy' = 'https://proxy.corp.example:8080/'", f.Remediation);
+            Assert.Contains("'https-proxy' = 'https://proxy.corp.example:8080/'", f.Fix());
             m.User("proxy=http://proxy.corp.example:8080", "https-proxy=https://proxy.corp.example:8443");
             Assert.Equal(NpmFindingStatus.Pass, m.One("NPMH9003").Status);
             m.User("https-proxy=http://127.0.0.1:3128");
             Assert.Equal(NpmFindingStatus.Pass, m.One("NPMH9003").Status);
             var env = new PostureMachine(windows, npm).Env("HTTPS_PROXY", "http://proxy.corp.example:3128").One("NPMH9003");
             Assert.Equal(NpmFindingStatus.Fail, env.Status);
-            Assert.Equal("HTTPS_PROXY", env.Source);
+            Assert.Equal("HTTPS_PROXY", env.Src());
         }
 
         [Theory, MemberData(nameof(Platforms))]
@@ -810,7 +810,7 @@ namespace NpmHardening.Engine.Tests.Rules
             var f = m.One("NPMH9006");
             Assert.Equal(NpmFindingStatus.Warning, f.Status);
             Assert.Equal("minimum-release-age", f.Setting);
-            Assert.Equal(m.UserNpmrc + ":1", f.Source);
+            Assert.Equal(m.UserNpmrc + ":1", f.Src());
             Assert.Contains(Is12(npm) ? "strict-npmrc" : "npm 12", f.Message);
         }
 
@@ -823,7 +823,7 @@ namespace NpmHardening.Engine.Tests.Rules
             var f = m.One("NPMH9008");
             Assert.Equal(NpmFindingStatus.Fail, f.Status);
             Assert.Equal(NpmSeverity.High, f.Severity);
-            Assert.Equal(m.ProjectNpmrc + ":2", f.Source);
+            Assert.Equal(m.ProjectNpmrc + ":2", f.Src());
             Assert.Equal("Project", f.Layer);
             Assert.Contains("omit", f.Message);
             Assert.False(PostureSummary.Summarize(m.Audit(), NpmBaseline.Recommended).Compliant);
@@ -837,7 +837,7 @@ namespace NpmHardening.Engine.Tests.Rules
             var ws = m.One("NPMH9008");
             Assert.Equal(NpmFindingStatus.Fail, ws.Status);
             Assert.Contains("not an array", ws.Message);
-            Assert.Equal(m.P.Path.Join(root, "package.json"), ws.Source);
+            Assert.Equal(m.P.Path.Join(root, "package.json"), ws.Src());
         }
 
         [Theory, MemberData(nameof(Platforms))]
@@ -867,6 +867,7 @@ namespace NpmHardening.Engine.Tests.Rules
             protected readonly IPlatform Inner;
             public DelegatingPlatform(IPlatform inner) { Inner = inner; }
             public bool IsWindows => Inner.IsWindows;
+            public string MachineName => Inner.MachineName;
             public NodePath Path => Inner.Path;
             public IReadOnlyDictionary<string, string> Environment => Inner.Environment;
             public string? OsHomeDirectory => Inner.OsHomeDirectory;

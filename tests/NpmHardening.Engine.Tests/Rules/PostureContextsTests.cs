@@ -240,7 +240,7 @@ namespace NpmHardening.Engine.Tests.Rules
             var hers = scanner.Audit(PostureContext.ForProfile(alice)).Findings;
             var ssl = hers.Single(f => f.RuleId == "NPMH2001");
             Assert.Equal(NpmFindingStatus.Pass, ssl.Status);
-            Assert.Equal(m.P.Path.Join(other, ".npmrc") + ":1", ssl.Source);
+            Assert.Equal(m.P.Path.Join(other, ".npmrc") + ":1", ssl.Src());
             Assert.Equal(NpmFindingStatus.Pass, hers.Single(f => f.RuleId == "NPMH6001").Status);   // npm_config_audit is the caller's
             Assert.DoesNotContain(hers, f => f.Setting == "NPM_TOKEN");
             Assert.All(hers, f => Assert.Equal(other, f.Context));

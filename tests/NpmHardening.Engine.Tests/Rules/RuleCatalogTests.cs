@@ -128,10 +128,12 @@ namespace NpmHardening.Engine.Tests.Rules
         {
             var md = Catalog.ToMarkdown();
             Assert.All(Catalog.Rules, r => Assert.Contains($"### {r.Id}", md));
-            Assert.Contains("Set-NpmHardening -Scope User -Setting @{ 'strict-ssl' = $true }", md);
-            Assert.Contains("Set-NpmHardening -Scope User -Setting @{ 'min-release-age' = 3 }", md);
-            Assert.Contains("Set-NpmHardening -Scope User -Setting @{ 'allow-git' = 'root' }", md);
-            Assert.DoesNotContain("{target}", md);
+            // the catalog's remediation is neutral: the setting and npm's own command (findings' PowerShell is the cmdlets')
+            Assert.Contains("npm config set strict-ssl=true", md);
+            Assert.Contains("npm config set min-release-age=3", md);
+            Assert.Contains("npm config set allow-git=root", md);
+            Assert.DoesNotContain("{setting}", md);
+            Assert.DoesNotContain("{value}", md);
             Assert.DoesNotContain("\r", md);
         }
 

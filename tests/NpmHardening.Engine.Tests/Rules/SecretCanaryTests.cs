@@ -133,7 +133,8 @@ namespace NpmHardening.Engine.Tests.Rules
                 m.User($"//registry.npmjs.org/:_authToken={c.Token}", $"//r.example.com/:_authToken={c.Opaque}",
                        $"proxy=http://u:{c.Password}@proxy.example:8080/", $"//r.example.com/:_password={B64(c.Password)}");
                 m.Env("NPM_TOKEN", c.Opaque);
-                var all = string.Join("\n", m.Audit().SelectMany(f => new[] { f.ToString(), f.Actual, f.Message, f.Remediation, f.Source, f.Setting, f.Expected }));
+                var all = string.Join("\n", m.Audit().SelectMany(f => new[] { f.ToString(), f.Actual, f.Message, f.Fix(), f.Src(), f.Setting, f.Expected,
+                    f.SeverityReason, f.FactId, f.Remediation?.Summary, f.Remediation?.NpmCommand, f.Remediation?.Value, f.Location?.Name }));
                 return !all.Contains(c.Token, StringComparison.Ordinal) && !all.Contains(c.Opaque, StringComparison.Ordinal)
                     && !all.Contains(c.Password, StringComparison.Ordinal) && !all.Contains(B64(c.Password), StringComparison.Ordinal);
             }, iter: 200, threads: 1);

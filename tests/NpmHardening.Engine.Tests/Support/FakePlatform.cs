@@ -27,6 +27,8 @@ namespace NpmHardening.Engine.Tests.Support
         }
 
         public bool IsWindows { get; }
+        /// <summary>The machine name findings carry; a fixed fake so tests can tell it from the real one.</summary>
+        public string MachineName { get; set; } = "FAKEHOST";
         public NodePath Path => IsWindows ? NodePath.Win32 : NodePath.Posix;
         public Dictionary<string, string> Env { get; }
         public IReadOnlyDictionary<string, string> Environment => Env;

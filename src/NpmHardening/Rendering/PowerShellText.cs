@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 
-namespace NpmHardening.Engine.Rules
+namespace NpmHardening.Commands.Rendering
 {
-    /// <summary>Values written as PowerShell source, for remediation commands users paste.</summary>
+    /// <summary>Values written as PowerShell source, for remediation commands users paste (the cmdlet layer only: the engine writes no PowerShell).</summary>
     internal static class PowerShellText
     {
         /// <summary>$true, 7, 'none' (single quotes doubled), @('a', 'b').</summary>
@@ -15,7 +15,7 @@ namespace NpmHardening.Engine.Rules
             {
                 case null: return "$null";
                 case bool b: return b ? "$true" : "$false";
-                case double d: return Js.Js.NumberToString(d);
+                case double d: return NpmHardening.Engine.Js.Js.NumberToString(d);
                 case int i: return i.ToString(CultureInfo.InvariantCulture);
                 case long l: return l.ToString(CultureInfo.InvariantCulture);
                 case string s: return Quote(s);
