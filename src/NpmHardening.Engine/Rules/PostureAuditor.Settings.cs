@@ -37,7 +37,7 @@ namespace NpmHardening.Engine.Rules
                         $"{key} is {actual} ({(v != null ? Where(v) : "unset")}), but {variable.Name} in {StartupWhere(variable)} sets it to {shown} for every npm started "
                         + $"from a shell or session that reads that file, and variables override every config file; the {Baseline} baseline expects {expected}.",
                         setting: key, actual: shown, expected: expected, from: v,
-                        remediation: $"Remove {variable.Name} from {StartupWhere(variable)}");
+                        remediation: RemoveStartupVariable(variable));
                     yield break;
                 }
                 yield return New(rule, NpmFindingStatus.Pass, $"{key} is {actual} ({(v != null ? Where(v) : "unset")}).",
@@ -95,6 +95,17 @@ namespace NpmHardening.Engine.Rules
                 if (!expectation.IsSatisfiedBy(effective.Value)) return (pv, IsSet(effective.Value) ? Show(effective.Value) : "(unset)");
             }
             return null;
+        }
+
+        private NpmRemediation RemoveStartupVariable(PersistentVariable pv)
+        {
+            var fix = Advice($"Remove {pv.Name} from {StartupWhere(pv)}, or set it to a value the baseline accepts.");
+            fix.Fixes.Add(new NpmFix(NpmFixKind.RemovePersistentVariable)
+            {
+                Variable = pv.Name, Scope = pv.Scope, Path = pv.Location, Line = pv.Line, Profile = _request.UserProfile,
+                Note = pv.Line != null ? "the line that sets " + pv.Name : null,
+            });
+            return fix;
         }
 
         private static string StartupWhere(PersistentVariable pv) => pv.Line is int line ? $"{pv.Location}:{line}" : pv.Location;

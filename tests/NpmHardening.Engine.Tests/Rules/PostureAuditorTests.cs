@@ -154,7 +154,8 @@ namespace NpmHardening.Engine.Tests.Rules
             Assert.Equal("false", fail.Actual);
             Assert.Contains("npm_config_strict_ssl", fail.Message);
             Assert.Contains(":12", fail.Message);
-            Assert.Contains("Remove npm_config_strict_ssl", fail.Remediation);
+            Assert.Contains("npm_config_strict_ssl", fail.Fix());
+            Assert.Contains("npm_config_strict_ssl", fail.Remediation!.Summary);
         }
 
         [Theory, MemberData(nameof(Platforms))]
