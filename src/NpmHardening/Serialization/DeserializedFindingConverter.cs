@@ -134,6 +134,14 @@ namespace NpmHardening.Commands
             if (type.IsInstanceOfType(value)) return value;
             if (type.IsEnum) return ToEnum(value, type, propertyName);
             if (type.IsArray) return ToArray(value, type.GetElementType()!, propertyName);
+            if (type == typeof(NpmNameList))
+            {
+                // a list when serialized deep enough; its text form ("a; b") when the serializer ran out of depth
+                var names = value is string joined
+                    ? joined.Split(new[] { "; " }, StringSplitOptions.RemoveEmptyEntries)
+                    : (string[])ToArray(value, typeof(string), propertyName);
+                return new NpmNameList(names);
+            }
             if (type == typeof(DateTimeOffset) && value is PSObject offsetBag) return ToDateTimeOffset(offsetBag, propertyName);
             if (value is PSObject nested)
             {
