@@ -51,6 +51,9 @@ namespace NpmHardening
         public string? Recommendation { get; set; }
         /// <summary>The user profile or project the source belongs to.</summary>
         public string? Context { get; set; }
+        // i9-policy: until this type derives from NpmFinding (helper "core"), the same property as NpmFinding.Suppression; drop it at the merge.
+        /// <summary>Set when a policy exception covers the finding (its status is then Suppressed).</summary>
+        public NpmFindingSuppression? Suppression { get; set; }
 
         // Filled by -Online only.
         /// <summary>The registry URL asked (or that was refused); null when no online check ran.</summary>

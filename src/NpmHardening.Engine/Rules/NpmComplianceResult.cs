@@ -14,7 +14,8 @@ namespace NpmHardening
     /// when at least one context was evaluated and nothing gives a reason not to be. Reasons:
     /// <list type="bullet">
     /// <item>a posture finding with status Fail or Error at Medium severity or above (code: the rule id), judged on the
-    /// value npm actually uses, so a higher layer or an <c>npm_config_*</c> variable that overrides the files counts;</item>
+    /// value npm actually uses, so a higher layer or an <c>npm_config_*</c> variable that overrides the files counts; a
+    /// finding Suppressed by a policy exception that still holds is accepted, one whose exception expired is not;</item>
     /// <item>a desired setting that a higher layer or the environment overrides (<c>Overridden</c>, with the layer and the
     /// variable or file:line), that the file to harden still lacks (<c>PendingChange</c>), that the installed npm cannot
     /// take (<c>NotApplied</c>), or a file that cannot be read or written (<c>NotWritable</c>);</item>
@@ -45,7 +46,27 @@ namespace NpmHardening
 
         /// <summary>A Fail or Error at Medium severity or above breaks compliance; Low and Info, and Warnings, do not.</summary>
         public static bool BreaksCompliance(NpmSecurityFinding finding) =>
-            finding != null && (finding.Status == NpmFindingStatus.Fail || finding.Status == NpmFindingStatus.Error) && finding.Severity >= NpmSeverity.Medium;
+            finding != null && BreaksCompliance(finding.Status, finding.Severity, finding.Suppression, DateTime.Today);
+
+        /// <summary>The same judgement for any finding of the shared contract.</summary>
+        public static bool BreaksCompliance(NpmFinding finding) =>
+            finding != null && BreaksCompliance(finding.Status, finding.Severity, finding.Suppression, DateTime.Today);
+
+        /// <summary>
+        /// A Fail or Error at Medium severity or above breaks compliance; Low and Info, and Warnings, do not. A Suppressed
+        /// finding is accepted only while its policy exception holds on <paramref name="today"/> (a justification, and an
+        /// expiry not passed); otherwise it is judged by its original status — a finding marked Suppressed without a
+        /// suppression (edited, or from an older run) as a Fail.
+        /// </summary>
+        public static bool BreaksCompliance(NpmFindingStatus status, NpmSeverity severity, NpmFindingSuppression? suppression, DateTime today)
+        {
+            if (status == NpmFindingStatus.Suppressed)
+            {
+                if (Engine.Policy.NpmFindingFilter.Holds(suppression, today)) return false;
+                status = suppression?.OriginalStatus ?? NpmFindingStatus.Fail;
+            }
+            return (status == NpmFindingStatus.Fail || status == NpmFindingStatus.Error) && severity >= NpmSeverity.Medium;
+        }
 
         /// <summary>A context that was evaluated (its evidence follows).</summary>
         public void AddContext(string label)

@@ -49,6 +49,9 @@ namespace NpmHardening
         public string? Remediation { get; set; }
         public string? Reference { get; set; }
         public string? Baseline { get; set; }
+        // i9-policy: until this type derives from NpmFinding (helper "core"), the same property as NpmFinding.Suppression; drop it at the merge.
+        /// <summary>Set when a policy exception covers the finding (its status is then Suppressed).</summary>
+        public NpmFindingSuppression? Suppression { get; set; }
 
         public override string ToString() => $"{RuleId} {Status} {Title}" + (Setting != null ? $" [{Setting}={Actual}]" : "");
     }

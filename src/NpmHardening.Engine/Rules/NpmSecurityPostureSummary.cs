@@ -25,6 +25,8 @@ namespace NpmHardening
         public int Warning { get; set; }
         public int NotApplicable { get; set; }
         public int Error { get; set; }
+        /// <summary>Findings a policy exception covers: accepted for compliance, but they earn nothing in the score.</summary>
+        public int Suppressed { get; set; }
         /// <summary>Failed or errored findings of each severity.</summary>
         public int Critical { get; set; }
         public int High { get; set; }
@@ -97,6 +99,7 @@ namespace NpmHardening.Engine.Rules
                 Warning = list.Count(f => f.Status == NpmFindingStatus.Warning),
                 NotApplicable = list.Count(f => f.Status == NpmFindingStatus.NotApplicable),
                 Error = list.Count(f => f.Status == NpmFindingStatus.Error),
+                Suppressed = list.Count(f => f.Status == NpmFindingStatus.Suppressed),
                 Critical = CountBad(NpmSeverity.Critical),
                 High = CountBad(NpmSeverity.High),
                 Medium = CountBad(NpmSeverity.Medium),
@@ -123,6 +126,7 @@ namespace NpmHardening.Engine.Rules
                 .Where(x => x.Item2 > 0).Select(x => $"{x.Item1} {x.Item2.ToString(CultureInfo.InvariantCulture)}").ToList();
             if (bySeverity.Count > 0) sb.Append(" [").Append(string.Join(", ", bySeverity)).Append(']');
             sb.Append(", ").Append(Count(s.Warning, "warning")).Append(", ").Append(Count(s.Error, "error")).Append(", ")
+              .Append(s.Suppressed > 0 ? s.Suppressed.ToString(CultureInfo.InvariantCulture) + " suppressed by policy, " : "")
               .Append(s.Pass.ToString(CultureInfo.InvariantCulture)).Append(" passed in ")
               .Append(s.Contexts.Length.ToString(CultureInfo.InvariantCulture)).Append(s.Contexts.Length == 1 ? " context" : " contexts");
 

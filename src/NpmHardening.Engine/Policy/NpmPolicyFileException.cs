@@ -1,0 +1,27 @@
+using System;
+using System.Globalization;
+
+namespace NpmHardening
+{
+    /// <summary>
+    /// A policy file that cannot be used: not a data file, an unknown key, an unknown rule id, an exception without
+    /// justification, a date that is not yyyy-MM-dd. The message names the file and the line; <see cref="ErrorId"/> is
+    /// stable (PolicyParseError, PolicyNotData, PolicyUnknownKey, PolicyInvalidValue, PolicyUnknownRule,
+    /// PolicyMissingJustification, PolicyInvalidDate, PolicyFileNotFound).
+    /// </summary>
+    public sealed class NpmPolicyFileException : Exception
+    {
+        public NpmPolicyFileException(string errorId, string path, int line, string problem)
+            : base($"{path}:{line.ToString(CultureInfo.InvariantCulture)}: {problem}")
+        {
+            ErrorId = errorId; Path = path; Line = line; Problem = problem;
+        }
+
+        public string ErrorId { get; }
+        public string Path { get; }
+        /// <summary>1-based line of the offending value (1 when the whole file is at fault).</summary>
+        public int Line { get; }
+        /// <summary>What is wrong, without the file and line.</summary>
+        public string Problem { get; }
+    }
+}
