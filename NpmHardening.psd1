@@ -25,6 +25,8 @@
         'Protect-NpmrcToken'
         'Get-NpmAccount'
         'Get-NpmAccessToken'
+        'Get-NpmRule'
+        'New-NpmHardeningPolicy'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

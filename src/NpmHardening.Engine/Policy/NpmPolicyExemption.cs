@@ -30,13 +30,17 @@ namespace NpmHardening
         public bool Matches(string? ruleId, string? context, IEnumerable<string?> locations)
         {
             if (!string.Equals(ruleId, RuleId, StringComparison.OrdinalIgnoreCase)) return false;
-            if (Context != null && (context == null || !Matcher(ref _context, Context).IsMatch(context))) return false;
+            if (Context != null && (context == null || !Either(Matcher(ref _context, Context), context))) return false;
             if (Location == null) return true;
             var pattern = Matcher(ref _location, Location);
             foreach (var l in locations)
-                if (!string.IsNullOrEmpty(l) && pattern.IsMatch(l!)) return true;
+                if (!string.IsNullOrEmpty(l) && Either(pattern, l!)) return true;
             return false;
         }
+
+        /// <summary>A pattern written with / matches Windows paths too: the text is tried as is and with \ as /.</summary>
+        private static bool Either(WildcardMatcher pattern, string text) =>
+            pattern.IsMatch(text) || (text.IndexOf('\\') >= 0 && pattern.IsMatch(text.Replace('\\', '/')));
 
         // compiled patterns, rebuilt when the property changes
         private KeyValuePair<string, WildcardMatcher>? _context, _location;

@@ -93,8 +93,23 @@ namespace NpmHardening
         /// have is no reason: its posture rule is NotApplicable ("upgrade npm"). An override already given as a posture
         /// reason for the same setting and context is not repeated.
         /// </summary>
-        public void AddPlan(string context, HardeningPlan plan, bool requested)
+        public void AddPlan(string context, HardeningPlan plan, bool requested) => AddPlan(context, plan, requested, null);
+
+        /// <summary>
+        /// As <see cref="AddPlan(string, HardeningPlan, bool)"/>, except that a change or override of a setting whose rule a
+        /// policy exception covers in this context (<paramref name="accepted"/>: the Suppressed findings) is no reason: the
+        /// policy accepted that the setting stays as it is.
+        /// </summary>
+        public void AddPlan(string context, HardeningPlan plan, bool requested, IEnumerable<NpmSecurityFinding>? accepted)
         {
+            var acceptedRules = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var acceptedSettings = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var f in accepted ?? Enumerable.Empty<NpmSecurityFinding>())
+            {
+                if (f.Status != NpmFindingStatus.Suppressed || BreaksCompliance(f)) continue;
+                acceptedRules.Add(f.RuleId);
+                if (f.Setting != null) acceptedSettings.Add(f.Setting);
+            }
             if (context == null) throw new ArgumentNullException(nameof(context));
             if (plan == null) throw new ArgumentNullException(nameof(plan));
             if (plan.Problem != null) Add("NotWritable", context, $"{plan.Path} cannot be written: {plan.Problem.Message}");
@@ -103,6 +118,7 @@ namespace NpmHardening
                 switch (w.Kind)
                 {
                     case PlanWarningKind.Overridden:
+                        if (w.Key != null && acceptedSettings.Contains(w.Key)) break;
                         if (w.Key != null && _reasons.Any(r => r.RuleId != null && r.Setting == w.Key && r.Context == context)) break;
                         Add("Overridden", context, w.Message, w.Key, null, w.Layer, w.Source);
                         break;
@@ -120,7 +136,8 @@ namespace NpmHardening
             if (plan.Problem != null) return;
             if (plan.ConvertsFromUtf16) Add("PendingChange", context, $"{plan.Path} is UTF-16, which npm cannot read: it has to be rewritten as UTF-8.", null, null, plan.Target.Layer.ToString(), plan.Path);
             foreach (var c in plan.Changes)
-                Add("PendingChange", context,
+                if (!(c.RuleId != null && acceptedRules.Contains(c.RuleId)) && !acceptedSettings.Contains(c.Key))
+                    Add("PendingChange", context,
                     $"{plan.Path}: {c.Key} {c.OldValue ?? "(unset)"} -> {c.NewValue}" + (c.Line.HasValue ? $" (line {c.Line})" : " (appended)"),
                     c.Key, c.RuleId, plan.Target.Layer.ToString(), plan.Path);
         }
