@@ -142,6 +142,18 @@ namespace NpmHardening.Engine.Tests.Policy
         }
 
         [Fact]
+        public void A_pattern_written_with_slashes_matches_windows_paths()
+        {
+            var filter = new NpmFindingFilter(Policy(Exception(3, "NPMH3001", context: "*/legacy-*", location: "*/Users/*/.npmrc:4")), null, null, DateTime.Today);
+            var f = Finding(context: @"C:\src\legacy-app", path: @"C:\Users\ana\.npmrc");
+            filter.Apply(f);
+            Assert.Equal(NpmFindingStatus.Suppressed, f.Status);
+            var other = Finding(context: @"C:\src\legacy-app", path: @"D:\home\ana\.npmrc");
+            filter.Apply(other);
+            Assert.Equal(NpmFindingStatus.Fail, other.Status);
+        }
+
+        [Fact]
         public void An_expired_exception_stops_suppressing_and_says_so()
         {
             var heard = new List<(NpmPolicyExemption, string, string)>();

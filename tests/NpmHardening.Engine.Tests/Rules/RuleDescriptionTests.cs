@@ -1,7 +1,6 @@
 using System;
 using System.IO;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using NpmHardening.Engine.Config;
 using NpmHardening.Engine.Rules;
 
@@ -71,20 +70,8 @@ namespace NpmHardening.Engine.Tests.Rules
         }
 
         [Fact]
-        public void Docs_about_topic_is_generated_from_the_catalog()
-        {
-            var path = Path.Combine(RepoRoot(), "docs", "about_NpmHardening_Rules.md");
-            var expected = Catalog.ToAboutTopic();
-            if (Environment.GetEnvironmentVariable("NPMH_UPDATE_DOCS") == "1")
-            {
-                File.WriteAllText(path, expected, new System.Text.UTF8Encoding(false));
-                return;
-            }
-            var actual = File.Exists(path) ? File.ReadAllText(path).Replace("\r\n", "\n") : "(missing)";
-            Assert.True(actual == expected,
-                "docs/about_NpmHardening_Rules.md is out of date with the rule catalog. Regenerate it with: " +
-                "NPMH_UPDATE_DOCS=1 dotnet test tests/NpmHardening.Engine.Tests --filter FullyQualifiedName~Rules and commit the result.");
-        }
+        public void Docs_about_topic_is_generated_from_the_catalog() =>
+            Support.GeneratedDoc.AssertCurrent(Path.Combine("docs", "about_NpmHardening_Rules.md"), Catalog.ToAboutTopic(), "the rule catalog");
 
         [Fact]
         public void About_topic_lists_every_rule_with_its_severity()
@@ -93,13 +80,6 @@ namespace NpmHardening.Engine.Tests.Rules
             Assert.All(Catalog.Rules, r => Assert.Contains($"### {r.Id} {r.Title}\n\n- Area: {r.Area}\n- Severity: {r.Severity}\n", text));
             Assert.Contains("## SHORT DESCRIPTION", text);
             Assert.DoesNotContain("{target}", text);
-        }
-
-        private static string RepoRoot([CallerFilePath] string here = "")
-        {
-            var dir = Path.GetDirectoryName(here);
-            while (dir != null && !File.Exists(Path.Combine(dir, "NpmHardening.sln"))) dir = Path.GetDirectoryName(dir);
-            return dir ?? throw new InvalidOperationException("repository root not found from " + here);
         }
     }
 }
