@@ -162,8 +162,12 @@ Describe 'Policy exceptions on the audit cmdlets' {
     }
 
     It 'suppresses only what the patterns match, and never a pass' {
-        $policy = New-PolicyFile $m (Get-PolicyText NPMH2001 30 "            Context = '*/somewhere-else'")
-        (Get-NpmSecurityPosture -Environment $envTable -Policy $policy -RuleId NPMH2001).Status | Should -Be 'Fail'
+        $text = Get-PolicyText NPMH2001 30 "            Context = '*/somewhere-else'"
+        $policy = New-PolicyFile $m $text
+        $out = @(Get-NpmSecurityPosture -Environment $envTable -Policy $policy -RuleId NPMH2001 -Verbose 4>&1)
+        @($out | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }).Status | Should -Be 'Fail'
+        @($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message |
+            Should -Contain "The exception for NPMH2001 at ${policy}:$(Get-LineOf $text 'the-exception') suppressed no finding in this run."
         $policy = New-PolicyFile $m (Get-PolicyText NPMH2001 30 "            Location = '*/.npmrc:1'")
         (Get-NpmSecurityPosture -Environment $envTable -Policy $policy -RuleId NPMH2001).Status | Should -Be 'Fail'
         $policy = New-PolicyFile $m (Get-PolicyText NPMH3001 30)

@@ -17,6 +17,7 @@ namespace NpmHardening.Engine.Policy
     public sealed class NpmFindingFilter
     {
         private readonly List<WildcardMatcher> _excluded;
+        private readonly HashSet<NpmPolicyExemption> _used = new HashSet<NpmPolicyExemption>();
 
         public NpmFindingFilter(NpmHardeningPolicy? policy, IEnumerable<string>? excludeRules, NpmSeverity? minimumSeverity, DateTime today)
         {
@@ -55,10 +56,18 @@ namespace NpmHardening.Engine.Policy
             {
                 if (!x.Matches(ruleId, context, locations)) continue;
                 if (x.IsExpired(Today)) { expired ??= x; continue; }
+                lock (_used) _used.Add(x);
                 return new NpmFindingSuppression { Justification = x.Justification, Expires = x.Expires, Source = x.Source, OriginalStatus = status };
             }
             if (expired != null) Expired?.Invoke(expired, ruleId ?? "", message);
             return null;
+        }
+
+        /// <summary>The unexpired exceptions of the policy that have suppressed nothing so far (in file order): candidates for removal.</summary>
+        public IEnumerable<NpmPolicyExemption> Unused()
+        {
+            if (Policy == null) return Enumerable.Empty<NpmPolicyExemption>();
+            lock (_used) return Policy.Exceptions.Where(x => !x.IsExpired(Today) && !_used.Contains(x)).ToList();
         }
 
         /// <summary>

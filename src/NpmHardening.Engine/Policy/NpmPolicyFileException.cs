@@ -11,10 +11,11 @@ namespace NpmHardening
     /// </summary>
     public sealed class NpmPolicyFileException : Exception
     {
+        // the problem may quote the file, and a file can hold a pasted token by mistake: token shapes and URL passwords are redacted
         public NpmPolicyFileException(string errorId, string path, int line, string problem)
-            : base($"{path}:{line.ToString(CultureInfo.InvariantCulture)}: {problem}")
+            : base($"{path}:{line.ToString(CultureInfo.InvariantCulture)}: {Engine.Rules.SecretScrubber.RedactInline(problem)}")
         {
-            ErrorId = errorId; Path = path; Line = line; Problem = problem;
+            ErrorId = errorId; Path = path; Line = line; Problem = Engine.Rules.SecretScrubber.RedactInline(problem);
         }
 
         public string ErrorId { get; }

@@ -119,7 +119,7 @@ namespace NpmHardening.Engine.Policy
                         var why = e.Value.Kind == NpmPolicyValueKind.Scalar ? e.Value.Value as string : null;
                         if (string.IsNullOrWhiteSpace(why))
                             throw new NpmPolicyFileException("PolicyMissingJustification", path, e.Value.Line, "Justification is empty; say why the risk is accepted.");
-                        x.Justification = why!.Trim();
+                        x.Justification = SecretScrubber.RedactInline(why!.Trim());
                         hasJustification = true;
                         break;
                     case "expires":

@@ -128,6 +128,7 @@ namespace NpmHardening.Commands
 
         protected override void EndProcessing()
         {
+            ReportUnusedExceptions();
             if (Summary) WriteObject(PostureSummary.Summarize(_collected, Baseline, _contexts, _notEvaluated));
         }
 

@@ -56,6 +56,16 @@ namespace NpmHardening.Commands
             return true;
         }
 
+        /// <summary>At the end of the run: each unexpired exception that suppressed nothing, as a verbose line (it may be stale).</summary>
+        protected void ReportUnusedExceptions() => ReportUnusedExceptions(this, Filter);
+
+        internal static void ReportUnusedExceptions(Cmdlet cmdlet, NpmFindingFilter? filter)
+        {
+            if (filter == null) return;
+            foreach (var x in filter.Unused())
+                cmdlet.WriteVerbose($"The exception for {x.RuleId} at {x.Source} suppressed no finding in this run.");
+        }
+
         /// <summary>-Policy for any cmdlet (Test-NpmHardening takes it too): the path resolved from the PowerShell location.</summary>
         internal static NpmHardeningPolicy ReadPolicy(PSCmdlet cmdlet, string given)
         {

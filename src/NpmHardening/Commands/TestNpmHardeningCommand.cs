@@ -90,6 +90,7 @@ namespace NpmHardening.Commands
             if (RefusedInputs > 0)
                 _result.AddRefusedInput($"{RefusedInputs} piped object(s) were neither findings nor folders and were refused.");
             _result.Baseline = UsesBaseline ? Baseline.ToString() : null;
+            NpmAuditCmdlet.ReportUnusedExceptions(this, _filter);
             foreach (var reason in _result.Reasons) WriteVerbose("Not compliant: " + reason);
             if (_result.Compliant) WriteVerbose(_result.Message);
             if (Detailed) WriteObject(_result);

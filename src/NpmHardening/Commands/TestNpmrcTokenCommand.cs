@@ -139,6 +139,7 @@ namespace NpmHardening.Commands
         protected override void EndProcessing()
         {
             DisposeClients();
+            ReportUnusedExceptions();
             WriteVerbose($"{_found} credential finding(s).");
             if (Quiet) WriteObject(!_failed && !_problem);
         }

@@ -184,6 +184,26 @@ namespace NpmHardening.Engine.Tests.Policy
         }
 
         [Fact]
+        public void Unused_lists_the_unexpired_exceptions_that_suppressed_nothing()
+        {
+            var filter = new NpmFindingFilter(Policy(Exception(3, "NPMH3001"), Exception(10, "NPMH2001"), Exception(20, "NPMH4001", expires: "2020-01-01")), null, null, new DateTime(2027, 1, 1));
+            Assert.Equal(new[] { File + ":3", File + ":10" }, filter.Unused().Select(x => x.Source));
+            filter.Apply(Finding());
+            Assert.Equal(new[] { File + ":10" }, filter.Unused().Select(x => x.Source));
+        }
+
+        [Fact]
+        public void A_token_pasted_into_a_policy_never_leaves_it()
+        {
+            var token = "npm_" + new string('a', 30) + "000000";
+            var e = new NpmPolicyFileException("PolicyNotData", File, 2, $"'\"{token}\"' is not a constant");
+            Assert.DoesNotContain(token, e.Message);
+            Assert.DoesNotContain(token, e.Problem);
+            var policy = Policy(Exception(3, "NPMH7001", justification: "rotating " + token + " next week"));
+            Assert.DoesNotContain(token, policy.Exceptions[0].Justification);
+        }
+
+        [Fact]
         public void ExcludeRule_and_Severity_drop_findings()
         {
             var filter = new NpmFindingFilter(null, new[] { "NPMH7*", "npmh3002" }, NpmSeverity.Medium, DateTime.Today);
