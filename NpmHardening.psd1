@@ -28,6 +28,8 @@
         # reports (issue 9)
         'Export-NpmHardeningReport'
         'ConvertTo-NpmSarif'
+        'Get-NpmRule'
+        'New-NpmHardeningPolicy'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

@@ -379,8 +379,10 @@ function Invoke-Docs {
     Invoke-Native dotnet (@('build', $HelpBuilderProject) + (Get-DotnetBuildArgs)) 'Building the help builder'
     $builder = Join-Paths $Root 'tools' 'NpmHardening.HelpBuilder' 'bin' $Configuration 'net10.0' 'NpmHardening.HelpBuilder.dll'
     $arguments = @($builder, '--cmdlets', (Join-Paths $Root 'docs' 'cmdlets'), '--out', $helpOut, '--help-file', "$ModuleName.dll-Help.xml")
-    $about = Join-Paths $Root 'docs' "about_$ModuleName.md"
-    if (Test-Path -LiteralPath $about) { $arguments += @('--about', $about) }
+    # every about topic: about_NpmHardening, and about_NpmHardening_Rules (generated from the rule catalog)
+    foreach ($about in Get-ChildItem -LiteralPath (Join-Paths $Root 'docs') -Filter "about_$ModuleName*.md" | Sort-Object Name) {
+        $arguments += @('--about', $about.FullName)
+    }
     Invoke-Native dotnet $arguments 'Generating help'
 }
 

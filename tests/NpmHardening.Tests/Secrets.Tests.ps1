@@ -130,6 +130,24 @@ BeforeAll {
         'Test-NpmrcToken -Online' = {
             Test-NpmrcToken -Path $m.Project -Environment $envTable -Online -TimeoutSec 5 -Verbose -Debug
         }
+        'Get-NpmRule'             = {
+            Get-NpmRule -Verbose -Debug
+            Get-NpmSecurityPosture -Path $m.Project -Environment $envTable | Get-NpmRule -Verbose -Debug
+            Get-NpmRule -RuleId 'NPMH0*' -Verbose -Debug
+        }
+        # a policy someone pasted secrets into: its justification, and code around a token (refused, quoted in the error)
+        'New-NpmHardeningPolicy'  = {
+            $policy = Join-Path $m.Root 'policy.psd1'
+            New-NpmHardeningPolicy -Path $policy -Force -Verbose -Debug
+            try { New-NpmHardeningPolicy -Path $policy -Verbose -Debug } catch { $_ }
+            [IO.File]::WriteAllText($policy, "@{ Exceptions = @(@{ RuleId = 'NPMH7001'; Justification = 'rotate $token and $uuid by Friday' }) }")
+            Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -Policy $policy -Verbose -Debug
+            Test-NpmrcToken -Path $m.Project -Environment $envTable -Policy $policy -Verbose -Debug
+            [IO.File]::WriteAllText($policy, "@{ Exceptions = @(@{ RuleId = 'NPMH7001'; Justification = `"$token `$(1)`" }) }")
+            try { Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -Policy $policy -Verbose -Debug } catch { $_ }
+            [IO.File]::WriteAllText($policy, "@{ Baseline = '$token' }")
+            try { Test-NpmrcToken -Path $m.Project -Environment $envTable -Policy $policy -Verbose -Debug } catch { $_ }
+        }
         # Last: it rewrites the planted files. Backups go to the test's state folder (the cmdlet takes the process's).
         'Protect-NpmrcToken'      = {
             $saved = $env:XDG_STATE_HOME, $env:LOCALAPPDATA
@@ -192,7 +210,7 @@ Describe 'No secret leaves the module' {
     It '<_> shows no canary in any stream, view, JSON, CLIXML or transcript' -ForEach @(
         'Get-NpmConfig', 'Get-NpmSecurityPosture', 'Set-NpmHardening', 'Test-NpmHardening', 'Get-NpmHardeningBackup',
         'Restore-NpmHardening', 'Test-NpmrcToken', 'Export-NpmHardeningReport', 'ConvertTo-NpmSarif', 'Get-NpmAccount',
-        'Get-NpmAccessToken', 'Test-NpmrcToken -Online', 'Protect-NpmrcToken'
+        'Get-NpmAccessToken', 'Test-NpmrcToken -Online', 'Get-NpmRule', 'New-NpmHardeningPolicy', 'Protect-NpmrcToken'
     ) {
         $case = $Cases[$_]
         $transcript = Join-Path $m.Root "transcript-$_.txt"

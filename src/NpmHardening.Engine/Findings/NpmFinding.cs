@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 
 namespace NpmHardening
 {
@@ -105,6 +106,11 @@ namespace NpmHardening
         /// <summary>The status the finding had before the exception covered it (Fail, Warning, Error).</summary>
         public NpmFindingStatus OriginalStatus { get; set; }
 
-        public override string ToString() => Justification;
+        /// <summary>The justification and where it is written: what a serialization one level deep (jobs, remoting) keeps.</summary>
+        public override string ToString() =>
+            Justification + (Source != null || Expires != null
+                ? " (" + string.Join(", ", new[] { Source, Expires is DateTime d ? "until " + d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : null }
+                    .Where(x => x != null)) + ")"
+                : "");
     }
 }

@@ -15,7 +15,8 @@ namespace NpmHardening
     /// when at least one context was evaluated and nothing gives a reason not to be. Reasons:
     /// <list type="bullet">
     /// <item>a posture finding with status Fail or Error at Medium severity or above (code: the rule id), judged on the
-    /// value npm actually uses, so a higher layer or an <c>npm_config_*</c> variable that overrides the files counts;</item>
+    /// value npm actually uses, so a higher layer or an <c>npm_config_*</c> variable that overrides the files counts; a
+    /// finding Suppressed by a policy exception that still holds is accepted, one whose exception expired is not;</item>
     /// <item>a desired setting that a higher layer or the environment overrides (<c>Overridden</c>, with the layer and the
     /// variable or file:line), that the file to harden still lacks (<c>PendingChange</c>), that the installed npm cannot
     /// take (<c>NotApplied</c>), or a file that cannot be read or written (<c>NotWritable</c>);</item>
@@ -46,7 +47,27 @@ namespace NpmHardening
 
         /// <summary>A Fail or Error at Medium severity or above breaks compliance; Low and Info, and Warnings, do not.</summary>
         public static bool BreaksCompliance(NpmSecurityFinding finding) =>
-            finding != null && (finding.Status == NpmFindingStatus.Fail || finding.Status == NpmFindingStatus.Error) && finding.Severity >= NpmSeverity.Medium;
+            finding != null && BreaksCompliance(finding.Status, finding.Severity, finding.Suppression, DateTime.Today);
+
+        /// <summary>The same judgement for any finding of the shared contract.</summary>
+        public static bool BreaksCompliance(NpmFinding finding) =>
+            finding != null && BreaksCompliance(finding.Status, finding.Severity, finding.Suppression, DateTime.Today);
+
+        /// <summary>
+        /// A Fail or Error at Medium severity or above breaks compliance; Low and Info, and Warnings, do not. A Suppressed
+        /// finding is accepted only while its policy exception holds on <paramref name="today"/> (a justification, and an
+        /// expiry not passed); otherwise it is judged by its original status — a finding marked Suppressed without a
+        /// suppression (edited, or from an older run) as a Fail.
+        /// </summary>
+        public static bool BreaksCompliance(NpmFindingStatus status, NpmSeverity severity, NpmFindingSuppression? suppression, DateTime today)
+        {
+            if (status == NpmFindingStatus.Suppressed)
+            {
+                if (Engine.Policy.NpmFindingFilter.Holds(suppression, today)) return false;
+                status = suppression?.OriginalStatus ?? NpmFindingStatus.Fail;
+            }
+            return (status == NpmFindingStatus.Fail || status == NpmFindingStatus.Error) && severity >= NpmSeverity.Medium;
+        }
 
         /// <summary>A context that was evaluated (its evidence follows).</summary>
         public void AddContext(string label)
@@ -73,8 +94,23 @@ namespace NpmHardening
         /// have is no reason: its posture rule is NotApplicable ("upgrade npm"). An override already given as a posture
         /// reason for the same setting and context is not repeated.
         /// </summary>
-        public void AddPlan(string context, HardeningPlan plan, bool requested)
+        public void AddPlan(string context, HardeningPlan plan, bool requested) => AddPlan(context, plan, requested, null);
+
+        /// <summary>
+        /// As <see cref="AddPlan(string, HardeningPlan, bool)"/>, except that a change or override of a setting whose rule a
+        /// policy exception covers in this context (<paramref name="accepted"/>: the Suppressed findings) is no reason: the
+        /// policy accepted that the setting stays as it is.
+        /// </summary>
+        public void AddPlan(string context, HardeningPlan plan, bool requested, IEnumerable<NpmSecurityFinding>? accepted)
         {
+            var acceptedRules = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var acceptedSettings = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var f in accepted ?? Enumerable.Empty<NpmSecurityFinding>())
+            {
+                if (f.Status != NpmFindingStatus.Suppressed || BreaksCompliance(f)) continue;
+                acceptedRules.Add(f.RuleId);
+                if (f.Setting != null) acceptedSettings.Add(f.Setting);
+            }
             if (context == null) throw new ArgumentNullException(nameof(context));
             if (plan == null) throw new ArgumentNullException(nameof(plan));
             if (plan.Problem != null) Add("NotWritable", context, $"{plan.Path} cannot be written: {plan.Problem.Message}");
@@ -83,6 +119,7 @@ namespace NpmHardening
                 switch (w.Kind)
                 {
                     case PlanWarningKind.Overridden:
+                        if (w.Key != null && acceptedSettings.Contains(w.Key)) break;
                         if (w.Key != null && _reasons.Any(r => r.RuleId != null && r.Setting == w.Key && r.Context == context)) break;
                         Add("Overridden", context, w.Message, w.Key, null, w.Layer, w.Source);
                         break;
@@ -100,7 +137,8 @@ namespace NpmHardening
             if (plan.Problem != null) return;
             if (plan.ConvertsFromUtf16) Add("PendingChange", context, $"{plan.Path} is UTF-16, which npm cannot read: it has to be rewritten as UTF-8.", null, null, plan.Target.Layer.ToString(), plan.Path);
             foreach (var c in plan.Changes)
-                Add("PendingChange", context,
+                if (!(c.RuleId != null && acceptedRules.Contains(c.RuleId)) && !acceptedSettings.Contains(c.Key))
+                    Add("PendingChange", context,
                     $"{plan.Path}: {c.Key} {c.OldValue ?? "(unset)"} -> {c.NewValue}" + (c.Line.HasValue ? $" (line {c.Line})" : " (appended)"),
                     c.Key, c.RuleId, plan.Target.Layer.ToString(), plan.Path);
         }

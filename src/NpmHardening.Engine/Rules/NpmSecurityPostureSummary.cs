@@ -29,7 +29,7 @@ namespace NpmHardening
         public int Warning { get; set; }
         public int NotApplicable { get; set; }
         public int Error { get; set; }
-        /// <summary>Facts a policy exception covers (status Suppressed): listed, not scored.</summary>
+        /// <summary>Facts a policy exception covers: accepted for compliance while the exception holds, but they earn nothing in the score.</summary>
         public int Suppressed { get; set; }
         /// <summary>Failed or errored findings of each severity.</summary>
         public int Critical { get; set; }
@@ -90,7 +90,7 @@ namespace NpmHardening.Engine.Rules
             double possible = 0, earned = 0;
             foreach (var f in list)
             {
-                if (f.Status == NpmFindingStatus.NotApplicable || f.Status == NpmFindingStatus.Suppressed) continue;
+                if (f.Status == NpmFindingStatus.NotApplicable) continue; // Suppressed counts as possible and earns nothing
                 int w = Weight(f.Severity);
                 possible += w;
                 if (f.Status == NpmFindingStatus.Pass) earned += w;
@@ -133,6 +133,7 @@ namespace NpmHardening.Engine.Rules
                 .Where(x => x.Item2 > 0).Select(x => $"{x.Item1} {x.Item2.ToString(CultureInfo.InvariantCulture)}").ToList();
             if (bySeverity.Count > 0) sb.Append(" [").Append(string.Join(", ", bySeverity)).Append(']');
             sb.Append(", ").Append(Count(s.Warning, "warning")).Append(", ").Append(Count(s.Error, "error")).Append(", ")
+              .Append(s.Suppressed > 0 ? s.Suppressed.ToString(CultureInfo.InvariantCulture) + " suppressed by policy, " : "")
               .Append(s.Pass.ToString(CultureInfo.InvariantCulture)).Append(" passed in ")
               .Append(s.Contexts.Count.ToString(CultureInfo.InvariantCulture)).Append(s.Contexts.Count == 1 ? " context" : " contexts");
 

@@ -164,10 +164,15 @@ namespace NpmHardening.Engine.Rules
 
         private IEnumerable<NpmSecurityFinding> RegistryAllowed(NpmSecurityRule rule)
         {
-            var allowed = (_request.AllowedRegistries ?? PostureRequest.DefaultAllowedRegistries).Select(NormalizeRegistry).Where(a => a != null).ToList();
-            var expected = "one of: " + string.Join(", ", allowed);
+            var defaults = (_request.AllowedRegistries ?? PostureRequest.DefaultAllowedRegistries).Select(NormalizeRegistry).Where(a => a != null).ToList();
             foreach (var v in Registries())
             {
+                // a scope the policy names may use only the policy's registries for it; the others, the default list
+                var scope = v.Key.StartsWith("@", StringComparison.Ordinal) ? v.Key.Substring(0, v.Key.Length - ":registry".Length).ToLowerInvariant() : null;
+                var allowed = scope != null && _request.ScopedRegistries != null && _request.ScopedRegistries.TryGetValue(scope, out var forScope)
+                    ? forScope.Select(NormalizeRegistry).Where(a => a != null).ToList()
+                    : defaults;
+                var expected = "one of: " + string.Join(", ", allowed);
                 var url = v.Value as string ?? "";
                 var normal = NormalizeRegistry(url);
                 var shown = Show(url);

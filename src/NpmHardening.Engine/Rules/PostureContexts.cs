@@ -128,6 +128,8 @@ namespace NpmHardening.Engine.Rules
         public DateTimeOffset Now { get; }
         public NpmBaseline Baseline { get; set; } = NpmBaseline.Recommended;
         public IReadOnlyList<string> AllowedRegistries { get; set; } = PostureRequest.DefaultAllowedRegistries;
+        /// <summary>Per scope, the registries a policy allows for it (<see cref="PostureRequest.ScopedRegistries"/>).</summary>
+        public IReadOnlyDictionary<string, string[]>? ScopedRegistries { get; set; }
         /// <summary>Rule ids or wildcard patterns; null or empty means every rule.</summary>
         public IReadOnlyCollection<string>? RuleIds { get; set; }
         /// <summary>A what-if environment instead of the process's; null means the process environment.</summary>
@@ -148,6 +150,7 @@ namespace NpmHardening.Engine.Rules
             {
                 Baseline = Baseline,
                 AllowedRegistries = AllowedRegistries,
+                ScopedRegistries = ScopedRegistries,
                 RuleIds = RuleIds,
                 Context = context.Label,
                 UserProfile = context.Profile,

@@ -30,6 +30,9 @@ namespace NpmHardening.Engine.Rules
         /// <summary>Registries (default and @scope:registry) that NPMH2003 accepts; compared by scheme, host, port and path.</summary>
         public IReadOnlyList<string> AllowedRegistries { get; set; } = DefaultAllowedRegistries;
 
+        /// <summary>Per scope (<c>@corp</c>, lower case), the only registries its <c>@corp:registry</c> may name (a policy's AllowedRegistries); other scopes use <see cref="AllowedRegistries"/>.</summary>
+        public IReadOnlyDictionary<string, string[]>? ScopedRegistries { get; set; }
+
         /// <summary>Rule ids or wildcard patterns (NPMH7*) to evaluate; null or empty means every rule.</summary>
         public IReadOnlyCollection<string>? RuleIds { get; set; }
 

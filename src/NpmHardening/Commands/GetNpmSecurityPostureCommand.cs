@@ -13,7 +13,7 @@ namespace NpmHardening.Commands
     [Cmdlet(VerbsCommon.Get, "NpmSecurityPosture", DefaultParameterSetName = "Path")]
     [OutputType(typeof(NpmSecurityFinding))]
     [OutputType(typeof(NpmSecurityPostureSummary))]
-    public sealed class GetNpmSecurityPostureCommand : NpmProfileCmdlet
+    public sealed class GetNpmSecurityPostureCommand : NpmAuditCmdlet
     {
         [Parameter(Position = 0, ParameterSetName = "Path", ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
@@ -63,11 +63,15 @@ namespace NpmHardening.Commands
         protected override void BeginProcessing()
         {
             var platform = SystemPlatform.Instance;
+            LoadPolicy();
+            // the command line wins over the policy: -Baseline over Baseline, -AllowedRegistry over AllowedRegistries.Default
+            if (LoadedPolicy?.Baseline is NpmBaseline policyBaseline && !MyInvocation.BoundParameters.ContainsKey(nameof(Baseline))) Baseline = policyBaseline;
             _profiles = SelectProfiles(platform, "audit");
             _scanner = new PostureScanner(platform, DateTimeOffset.Now)
             {
                 Baseline = Baseline,
-                AllowedRegistries = AllowedRegistry ?? PostureRequest.DefaultAllowedRegistries,
+                AllowedRegistries = AllowedRegistry ?? LoadedPolicy?.AllowedRegistries ?? PostureRequest.DefaultAllowedRegistries,
+                ScopedRegistries = LoadedPolicy?.ScopedRegistries,
                 RuleIds = RuleId,
                 Environment = WhatIfEnvironment(platform),
                 Explain = WriteVerbose,
@@ -125,6 +129,7 @@ namespace NpmHardening.Commands
 
         protected override void EndProcessing()
         {
+            ReportUnusedExceptions();
             if (Summary) WriteObject(PostureSummary.Summarize(_collected, Baseline, _contexts, _notEvaluated));
         }
 
@@ -169,6 +174,12 @@ namespace NpmHardening.Commands
             _contexts.Add(context.Label);
             foreach (var finding in result.Findings)
             {
+                if (!Admit(finding.RuleId, finding.Severity, finding.Status, finding.Context, finding.Message ?? finding.Title, out var suppression, finding.Location?.ToString())) continue;
+                if (suppression != null)
+                {
+                    finding.Suppression = suppression;
+                    finding.Status = NpmFindingStatus.Suppressed;
+                }
                 if (Summary) _collected.Add(finding);
                 else WriteObject(RemediationRenderer.Render(finding));
             }
@@ -186,9 +197,12 @@ namespace NpmHardening.Commands
             foreach (var rule in RuleCatalog.Default.Rules)
             {
                 // online rules (NPMH71xx) are never reported by the offline audit: offering them would filter to nothing
-                if (rule.Online || !pattern.IsMatch(rule.Id)) continue;
+                if ((rule.Online && OfflineOnly(commandName)) || !pattern.IsMatch(rule.Id)) continue;
                 yield return new CompletionResult(rule.Id, rule.Id + " " + rule.Title, CompletionResultType.ParameterValue, $"{rule.Id} ({rule.Severity}): {rule.Title}");
             }
         }
+
+        private static bool OfflineOnly(string? commandName) =>
+            string.Equals(commandName, "Get-NpmSecurityPosture", StringComparison.OrdinalIgnoreCase) || string.Equals(commandName, "Test-NpmHardening", StringComparison.OrdinalIgnoreCase);
     }
 }

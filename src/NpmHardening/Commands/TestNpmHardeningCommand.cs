@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Management.Automation;
 using NpmHardening.Engine.Config;
 using NpmHardening.Engine.Remediation;
@@ -23,15 +24,35 @@ namespace NpmHardening.Commands
         [ValidateNotNullOrEmpty]
         public string[]? AllowedRegistry { get; set; }
 
+        /// <summary>A policy file (as Get-NpmSecurityPosture -Policy): its baseline, registries and unexpired exceptions count.</summary>
+        [Parameter(ParameterSetName = BaselineSet)]
+        [ValidateNotNullOrEmpty]
+        public string? Policy { get; set; }
+
         [Parameter]
         public SwitchParameter Detailed { get; set; }
 
         private readonly NpmComplianceResult _result = new NpmComplianceResult();
+        private Engine.Policy.NpmFindingFilter? _filter;
+        /// <summary>Per context, the findings a policy exception covers: the plan does not demand their settings.</summary>
+        private readonly System.Collections.Generic.Dictionary<string, System.Collections.Generic.List<NpmSecurityFinding>> _accepted =
+            new System.Collections.Generic.Dictionary<string, System.Collections.Generic.List<NpmSecurityFinding>>(System.StringComparer.Ordinal);
+
+        protected override void BeginProcessing()
+        {
+            base.BeginProcessing();
+            if (Policy == null) return;
+            var policy = NpmAuditCmdlet.ReadPolicy(this, Policy);
+            _filter = NpmAuditCmdlet.NewFilter(this, policy, null, null);
+            if (policy.Baseline is NpmBaseline b && !MyInvocation.BoundParameters.ContainsKey(nameof(Baseline))) Baseline = b;
+        }
 
         protected override void Configure(PostureScanner scanner)
         {
             scanner.Baseline = Baseline;
-            scanner.AllowedRegistries = AllowedRegistry ?? PostureRequest.DefaultAllowedRegistries;
+            // the command line wins: -AllowedRegistry replaces the policy's default list; its per-scope lists still apply
+            scanner.AllowedRegistries = AllowedRegistry ?? _filter?.Policy?.AllowedRegistries ?? PostureRequest.DefaultAllowedRegistries;
+            scanner.ScopedRegistries = _filter?.Policy?.ScopedRegistries;
         }
 
         /// <summary>With a baseline the context is audited as Get-NpmSecurityPosture audits it, from the same resolution the plan uses.</summary>
@@ -40,14 +61,22 @@ namespace NpmHardening.Commands
             _result.AddContext(context.Label);
             if (!UsesBaseline) return scanner.Resolve(context);
             var audit = scanner.Audit(context);
+            if (_filter != null)
+                foreach (var f in audit.Findings)
+                    if (_filter.Suppression(f.RuleId, f.Status, f.Context, f.Message ?? f.Title, f.Location?.ToString()) is NpmFindingSuppression suppression)
+                    {
+                        f.Suppression = suppression;
+                        f.Status = NpmFindingStatus.Suppressed;
+                    }
             _result.AddFindings(audit.Findings);
+            _accepted[context.Label] = audit.Findings.Where(f => f.Status == NpmFindingStatus.Suppressed).ToList();
             return audit.Resolution;
         }
 
         protected override void Handle(PostureContext context, HardeningPlan plan)
         {
             WritePlanWarnings(plan, true);
-            _result.AddPlan(context.Label, plan, requested: !UsesBaseline);
+            _result.AddPlan(context.Label, plan, requested: !UsesBaseline, _accepted.TryGetValue(context.Label, out var accepted) ? accepted : null);
         }
 
         protected override void TargetNotFound(string target, string reason) => _result.AddNotEvaluated(target, reason);
@@ -61,6 +90,7 @@ namespace NpmHardening.Commands
             if (RefusedInputs > 0)
                 _result.AddRefusedInput($"{RefusedInputs} piped object(s) were neither findings nor folders and were refused.");
             _result.Baseline = UsesBaseline ? Baseline.ToString() : null;
+            NpmAuditCmdlet.ReportUnusedExceptions(this, _filter);
             foreach (var reason in _result.Reasons) WriteVerbose("Not compliant: " + reason);
             if (_result.Compliant) WriteVerbose(_result.Message);
             if (Detailed) WriteObject(_result);

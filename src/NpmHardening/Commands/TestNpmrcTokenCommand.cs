@@ -13,7 +13,7 @@ namespace NpmHardening.Commands
     [Cmdlet(VerbsDiagnostic.Test, "NpmrcToken", DefaultParameterSetName = "Path")]
     [OutputType(typeof(NpmTokenFinding))]
     [OutputType(typeof(bool))]
-    public sealed class TestNpmrcTokenCommand : NpmProfileCmdlet
+    public sealed class TestNpmrcTokenCommand : NpmAuditCmdlet
     {
         [Parameter(Position = 0, ParameterSetName = "Path", ValueFromPipeline = true)]
         [SupportsWildcards]
@@ -59,6 +59,7 @@ namespace NpmHardening.Commands
         protected override void BeginProcessing()
         {
             var platform = SystemPlatform.Instance;
+            LoadPolicy();
             _profiles = SelectProfiles(platform, "scan");
             _scanner = new NpmTokenScanner(platform) { Problem = OnProblem };
             if (Online)
@@ -139,6 +140,7 @@ namespace NpmHardening.Commands
         protected override void EndProcessing()
         {
             DisposeClients();
+            ReportUnusedExceptions();
             WriteVerbose($"{_found} credential finding(s).");
             if (Quiet) WriteObject(!_failed && !_problem);
         }
@@ -194,6 +196,13 @@ namespace NpmHardening.Commands
         {
             foreach (var finding in findings)
             {
+                var location = finding.Path != null && finding.Line is int line ? finding.Path + ":" + line.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+                if (!Admit(finding.RuleId, finding.Severity, finding.Status, finding.Context, finding.Message, out var suppression, finding.Location?.ToString(), location, finding.Path)) continue;
+                if (suppression != null)
+                {
+                    finding.Suppression = suppression;
+                    finding.Status = NpmFindingStatus.Suppressed;
+                }
                 _found++;
                 if (finding.Status == NpmFindingStatus.Fail || finding.Status == NpmFindingStatus.Error) _failed = true;
                 if (!Quiet) WriteObject(RemediationRenderer.Render(finding));

@@ -108,20 +108,8 @@ namespace NpmHardening.Engine.Tests.Rules
         }
 
         [Fact]
-        public void Docs_rules_md_is_generated_from_the_catalog()
-        {
-            var path = Path.Combine(RepoRoot(), "docs", "rules.md");
-            var expected = Catalog.ToMarkdown();
-            if (Environment.GetEnvironmentVariable("NPMH_UPDATE_DOCS") == "1")
-            {
-                File.WriteAllText(path, expected, new System.Text.UTF8Encoding(false));
-                return;
-            }
-            var actual = File.Exists(path) ? File.ReadAllText(path).Replace("\r\n", "\n") : "(missing)";
-            Assert.True(actual == expected,
-                "docs/rules.md is out of date with the rule catalog (src/NpmHardening.Engine/Data/npm-rules.json). Regenerate it with: " +
-                "NPMH_UPDATE_DOCS=1 dotnet test tests/NpmHardening.Engine.Tests --filter FullyQualifiedName~Rules (PowerShell: $env:NPMH_UPDATE_DOCS = '1'; dotnet test …) and commit the result.");
-        }
+        public void Docs_rules_md_is_generated_from_the_catalog() =>
+            Support.GeneratedDoc.AssertCurrent(Path.Combine("docs", "rules.md"), Catalog.ToMarkdown(), "the rule catalog (src/NpmHardening.Engine/Data/npm-rules.json)");
 
         [Fact]
         public void Markdown_lists_every_rule_and_renders_remediation_commands()
