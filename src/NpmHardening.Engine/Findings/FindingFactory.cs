@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Linq;
 using System.Text;
 using NpmHardening.Engine.Platform;
 using NpmHardening.Engine.Rules;
@@ -35,6 +36,21 @@ namespace NpmHardening.Engine.Findings
         {
             try { return platform?.MachineName ?? ""; }
             catch (InvalidOperationException) { return ""; }
+        }
+
+        /// <summary>
+        /// Fills what the catalog knows about a finding's fix and the analyzer did not say: the rule's web steps (account and
+        /// token settings live on the registry's website), and a remediation with the rule's text when a failed finding
+        /// carries none. Idempotent; a passing finding is left without a remediation.
+        /// </summary>
+        public static T CompleteRemediation<T>(T finding) where T : NpmFinding
+        {
+            if (finding.Status == NpmFindingStatus.Pass || finding.Status == NpmFindingStatus.NotApplicable) return finding;
+            var rule = RuleCatalog.Default.Find(finding.RuleId);
+            if (rule == null || rule.WebSteps.Count == 0) return finding;
+            var remediation = finding.Remediation ??= new NpmRemediation { Summary = rule.Remediation };
+            if (remediation.WebSteps.Length == 0) remediation.WebSteps = rule.WebSteps.ToArray();
+            return finding;
         }
 
         /// <summary>Sets a severity other than the rule's default, with the reason a reader sees; the default clears the reason.</summary>

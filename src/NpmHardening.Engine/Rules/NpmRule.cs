@@ -33,6 +33,8 @@ namespace NpmHardening
         public string? MinimumNpmVersion { get; set; }
         /// <summary>True when the rule is judged from a registry's answers (-Online, Get-NpmAccount…), never by an offline audit.</summary>
         public bool Online { get; set; }
+        /// <summary>The fix on the registry's website, step by step, when it is there (account two-factor settings, tokens).</summary>
+        public string[] WebSteps { get; set; } = Array.Empty<string>();
 
         public override string ToString() => $"{RuleId} {Title}";
     }

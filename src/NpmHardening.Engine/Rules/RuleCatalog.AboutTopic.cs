@@ -63,6 +63,12 @@ namespace NpmHardening.Engine.Rules
                     L();
                     L($"Fix (Windows): {windows}");
                 }
+                if (r.WebSteps.Count > 0)
+                {
+                    L();
+                    L("On the registry's website:");
+                    for (int i = 0; i < r.WebSteps.Count; i++) L($"{i + 1}. {r.WebSteps[i]}");
+                }
             }
             L();
             L("## SEE ALSO");

@@ -64,6 +64,7 @@ namespace NpmHardening.Engine.Rules
             Expected = ExpectedText(r),
             MinimumNpmVersion = MinimumNpmVersion(r)?.ToString(),
             Online = r.Online,
+            WebSteps = r.WebSteps.ToArray(),
         };
 
         private static List<WildcardMatcher>? Matchers(IReadOnlyCollection<string>? patterns) =>

@@ -129,6 +129,13 @@ namespace NpmHardening.Engine.Rules
                     L();
                     L($"Remediation (Windows): {Command(windows)}");
                 }
+                if (r.WebSteps.Count > 0)
+                {
+                    L();
+                    L("On the registry's website:");
+                    L();
+                    for (int i = 0; i < r.WebSteps.Count; i++) L($"{i + 1}. {r.WebSteps[i]}");
+                }
                 L();
                 L($"Reference: <{r.Reference}>");
             }

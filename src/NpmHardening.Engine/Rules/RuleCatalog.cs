@@ -170,7 +170,12 @@ namespace NpmHardening.Engine.Rules
                 rules.Add(new NpmSecurityRule(id, Str(r, "title", id), area.Name, severity, Str(r, "rationale", id),
                     remediation, remediationWindows, reference, ruleBaselines.AsReadOnly(), r["setting"] as string,
                     new ReadOnlyDictionary<NpmBaseline, RuleExpectation>(expect), r["expected"] as string, feature)
-                { Online = r["online"] is bool online && online });
+                {
+                    Online = r["online"] is bool online && online,
+                    WebSteps = r["webSteps"] is List<object?> steps
+                        ? steps.Select(x => x as string ?? throw Bad($"{id}.webSteps holds a non-string")).ToList().AsReadOnly()
+                        : (IReadOnlyList<string>)System.Array.Empty<string>(),
+                });
             }
             rules.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
             return new RuleCatalog(rules.AsReadOnly(), baselines.AsReadOnly(), areas.AsReadOnly(), nodes.AsReadOnly(), warnDays, features.AsReadOnly());
@@ -245,6 +250,12 @@ namespace NpmHardening.Engine.Rules
         /// by the offline posture audit, which makes no network request.
         /// </summary>
         public bool Online { get; internal set; }
+
+        /// <summary>
+        /// What to do on the registry's website when the fix is there (account two-factor settings, access tokens),
+        /// step by step; empty when the fix is a setting or a command.
+        /// </summary>
+        public IReadOnlyList<string> WebSteps { get; internal set; } = System.Array.Empty<string>();
 
         public bool AppliesTo(NpmBaseline baseline) => Baselines.Contains(baseline);
 

@@ -209,7 +209,7 @@ namespace NpmHardening.Commands
             var account = Call(registry, () => Client.GetAccount(registry, credential));
             if (account == null) return;
             if (!Audit) { WriteObject(account); return; }
-            foreach (var finding in OnlineAudit.ForAccount(account)) WriteObject(finding);
+            foreach (var finding in OnlineAudit.ForAccount(account)) WriteObject(Rendering.RemediationRenderer.Render(finding));
             if (!account.ProfileAvailable) WriteWarning($"{RegistryEndpoint.Safe(registry)} has no profile endpoint (/-/npm/v1/user), so its two-factor mode cannot be judged.");
         }
     }
@@ -225,7 +225,7 @@ namespace NpmHardening.Commands
             if (tokens == null) return;
             WriteVerbose($"{RegistryEndpoint.Safe(registry)}: {tokens.Count} token(s).");
             if (Audit)
-                foreach (var finding in OnlineAudit.ForTokens(RegistryEndpoint.Safe(registry), tokens)) WriteObject(finding);
+                foreach (var finding in OnlineAudit.ForTokens(RegistryEndpoint.Safe(registry), tokens)) WriteObject(Rendering.RemediationRenderer.Render(finding));
             else
                 foreach (var t in tokens) WriteObject(t);
         }

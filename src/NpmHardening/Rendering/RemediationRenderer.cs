@@ -16,6 +16,7 @@ namespace NpmHardening.Commands.Rendering
         /// <summary>Fills <see cref="NpmRemediation.PowerShell"/> of <paramref name="finding"/> when its fix has steps the module has a command for.</summary>
         public static NpmFinding Render(NpmFinding finding)
         {
+            NpmHardening.Engine.Findings.FindingFactory.CompleteRemediation(finding);
             var remediation = finding.Remediation;
             if (remediation != null && remediation.Fixes.Count > 0) remediation.PowerShell = Command(remediation.Fixes);
             return finding;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using NpmHardening.Engine.Credentials;
 using NpmHardening.Engine.Platform;
+using NpmHardening.Engine.Registry;
 using NpmHardening.Engine.Rules;
 using Xunit;
 
@@ -18,6 +19,25 @@ namespace NpmHardening.Engine.Tests.Rules
         {
             var random = "abcdefghijklmnopqrstuvwxyz0123";
             return "npm_" + random + NpmCredential.Checksum(random);
+        }
+
+        [Fact]
+        public void A_fix_on_the_registry_website_reaches_the_finding_as_web_steps_from_the_catalog()
+        {
+            var account = new NpmAccount { Registry = "https://registry.npmjs.org/", User = "alice", TwoFactorMode = "auth-only", TwoFactorEnabled = true, ProfileAvailable = true };
+            var finding = Assert.Single(OnlineAudit.ForAccount(account));
+            Assert.Equal("NPMH7101", finding.RuleId);
+            Assert.Equal(NpmFindingStatus.Fail, finding.Status);
+            Engine.Findings.FindingFactory.CompleteRemediation(finding);
+            Assert.Equal(RuleCatalog.Default["NPMH7101"].WebSteps, finding.Remediation!.WebSteps);
+            Assert.Contains(finding.Remediation.WebSteps, step => step.Contains("auth-and-writes"));
+            Assert.Equal(finding.Remediation.WebSteps, Engine.Findings.FindingFactory.CompleteRemediation(finding).Remediation!.WebSteps);
+
+            // a passing finding gets no remediation; a rule whose fix is a setting gets no web steps
+            var pass = new NpmFinding { RuleId = "NPMH7101", Status = NpmFindingStatus.Pass };
+            Assert.Null(Engine.Findings.FindingFactory.CompleteRemediation(pass).Remediation);
+            Assert.Empty(RuleCatalog.Default["NPMH2001"].WebSteps);
+            Assert.All(new[] { "NPMH7001", "NPMH7002", "NPMH7101", "NPMH7102", "NPMH7103" }, id => Assert.NotEmpty(RuleCatalog.Default[id].WebSteps));
         }
 
         [Theory, MemberData(nameof(PostureMachine.Platforms), MemberType = typeof(PostureMachine))]
