@@ -157,4 +157,67 @@ Describe 'Get-NpmAccount -Audit and Get-NpmAccessToken -Audit' {
         ($findings | Where-Object RuleId -eq 'NPMH7102').Status | Should -Be 'Pass'
         (Get-AllText $findings @()) | Should -Not -Match ([regex]::Escape($TokenA))
     }
+
+    It 'leaves out the rules -ExcludeRule names (wildcards too)' {
+        @(Get-NpmAccount -Registry $A.Url -Token (ConvertTo-Secure $TokenA) -Audit -ExcludeRule 'NPMH7101').Count | Should -Be 0
+        $findings = @(Get-NpmAccessToken -Registry $A.Url -Token (ConvertTo-Secure $TokenA) -Audit -ExcludeRule 'NPMH710[2]')
+        @($findings.RuleId | Sort-Object -Unique) | Should -Be @('NPMH7103')
+        $findings = @(Get-NpmAccessToken -Registry $A.Url -Token (ConvertTo-Secure $TokenA) -Audit -ExcludeRule 'NPMH71*')
+        $findings.Count | Should -Be 0
+    }
+
+    It 'keeps only findings at or above -Severity' {
+        # NPMH7101 is High: kept at High, left out at Critical
+        @(Get-NpmAccount -Registry $A.Url -Token (ConvertTo-Secure $TokenA) -Audit -Severity High).RuleId | Should -Be @('NPMH7101')
+        @(Get-NpmAccount -Registry $A.Url -Token (ConvertTo-Secure $TokenA) -Audit -Severity Critical).Count | Should -Be 0
+        # NPMH7102 is High, NPMH7103 Medium
+        $findings = @(Get-NpmAccessToken -Registry $A.Url -Token (ConvertTo-Secure $TokenA) -Audit -Severity High)
+        $findings.Count | Should -BeGreaterThan 0
+        @($findings.RuleId | Sort-Object -Unique) | Should -Be @('NPMH7102')
+        @(Get-NpmAccessToken -Registry $A.Url -Token (ConvertTo-Secure $TokenA) -Audit -Severity Medium).RuleId | Should -Contain 'NPMH7103'
+    }
+
+    It 'writes a finding a -Policy exception covers as Suppressed with its justification, and only that one' {
+        $policy = Join-Path $Home1 'online-policy.psd1'
+        $expires = (Get-Date).Date.AddDays(30).ToString('yyyy-MM-dd')
+        Write-Utf8File $policy @"
+@{
+    Exceptions = @(
+        @{
+            RuleId        = 'NPMH7101'
+            Context       = '$($A.Url)'
+            Justification = 'Verdaccio has no 2FA; accepted for the test registry, ticket SEC-7'
+            Expires       = '$expires'
+        }
+    )
+}
+"@
+        $f = @(Get-NpmAccount -Registry $A.Url -Token (ConvertTo-Secure $TokenA) -Audit -Policy $policy)
+        $f.Count | Should -Be 1
+        $f[0].RuleId | Should -Be 'NPMH7101'
+        $f[0].Status | Should -Be 'Suppressed'
+        $f[0].Suppression.Justification | Should -Be 'Verdaccio has no 2FA; accepted for the test registry, ticket SEC-7'
+        $f[0].Suppression.OriginalStatus | Should -Be 'Fail'
+        $f[0].Suppression.Source | Should -Match ([regex]::Escape($policy))
+        $f[0].Suppression.Expires.ToString('yyyy-MM-dd') | Should -Be $expires
+
+        # the same exception does not cover registry B's account: that finding stays Fail and the exception is reported unused
+        $out = @(Get-NpmAccount -Registry $B.Url -Token (ConvertTo-Secure $TokenB) -Audit -Policy $policy -Verbose 4>&1)
+        $findings = @($out | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
+        $findings.Count | Should -Be 1
+        $findings[0].Status | Should -Be 'Fail'
+        $findings[0].Suppression | Should -BeNullOrEmpty
+        ($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }) -join "`n" | Should -Match 'The exception for NPMH7101 at .* suppressed no finding'
+    }
+
+    It 'refuses -Policy, -ExcludeRule and -Severity without -Audit' {
+        foreach ($extra in @(@{ Severity = 'High' }, @{ ExcludeRule = 'NPMH7101' }, @{ Policy = 'nowhere.psd1' })) {
+            $err = $null
+            try { Get-NpmAccessToken -Registry $A.Url -Token (ConvertTo-Secure $TokenA) @extra -ErrorAction Stop; throw 'no error' }
+            catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -BeLike 'AuditParameterWithoutAudit,*'
+            $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            "$err" | Should -Match "-$(@($extra.Keys)[0]) .*needs -Audit"
+        }
+    }
 }

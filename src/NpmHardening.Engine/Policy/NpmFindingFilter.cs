@@ -77,9 +77,16 @@ namespace NpmHardening.Engine.Policy
         public bool Apply(NpmFinding finding)
         {
             if (finding == null) throw new ArgumentNullException(nameof(finding));
-            if (!Selects(finding.RuleId, finding.Severity)) return false;
             var l = finding.Location;
-            var s = Suppression(finding.RuleId, finding.Status, finding.Context, finding.Message, l?.ToString(), l?.Path, l?.Uri, l?.Name);
+            return Apply(finding, l?.ToString(), l?.Path, l?.Uri, l?.Name);
+        }
+
+        /// <summary><see cref="Apply(NpmFinding)"/> with the texts an exception's Location may match given by the caller.</summary>
+        public bool Apply(NpmFinding finding, params string?[] locations)
+        {
+            if (finding == null) throw new ArgumentNullException(nameof(finding));
+            if (!Selects(finding.RuleId, finding.Severity)) return false;
+            var s = Suppression(finding.RuleId, finding.Status, finding.Context, finding.Message, locations);
             if (s != null)
             {
                 finding.Suppression = s;

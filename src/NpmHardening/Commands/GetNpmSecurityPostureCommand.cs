@@ -174,12 +174,7 @@ namespace NpmHardening.Commands
             _contexts.Add(context.Label);
             foreach (var finding in result.Findings)
             {
-                if (!Admit(finding.RuleId, finding.Severity, finding.Status, finding.Context, finding.Message ?? finding.Title, out var suppression, finding.Location?.ToString())) continue;
-                if (suppression != null)
-                {
-                    finding.Suppression = suppression;
-                    finding.Status = NpmFindingStatus.Suppressed;
-                }
+                if (!Admit(finding, finding.Location?.ToString())) continue;
                 if (Summary) _collected.Add(finding);
                 else WriteObject(RemediationRenderer.Render(finding));
             }

@@ -51,12 +51,55 @@ namespace NpmHardening.Commands
         [ValidateProxy]
         public Uri? Proxy { get; set; }
 
+        // -Policy, -ExcludeRule and -Severity as on the offline audits (NpmAuditCmdlet); declared on each base because a
+        // binary cmdlet's parameters are its properties. They act only on -Audit's findings (see BeginProcessing).
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Policy { get; set; }
+
+        [Parameter]
+        [SupportsWildcards]
+        [ArgumentCompleter(typeof(NpmRuleIdCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[]? ExcludeRule { get; set; }
+
+        // an int behind the enum, as on NpmAuditCmdlet: a field of an engine enum would need the engine to lay out this class
+        private int _severity = -1;
+
+        [Parameter]
+        public NpmSeverity Severity { get => (NpmSeverity)Math.Max(0, _severity); set => _severity = (int)value; }
+
+        /// <summary>-Audit's policy and filters; null without -Audit.</summary>
+        private NpmAuditSelection? _selection;
+
         private NpmConfigResolution? _resolution;
         private UserProfileInfo? _profile;
         private NpmRegistryClient? _client;
         private readonly ConcurrentQueue<string> _log = new ConcurrentQueue<string>();
 
-        protected override void EndProcessing() => DisposeClient();
+        /// <summary>
+        /// Without -Audit the cmdlet writes the registry's objects, which no rule judges: -Policy, -ExcludeRule and -Severity
+        /// are then refused rather than silently ignored.
+        /// </summary>
+        protected override void BeginProcessing()
+        {
+            if (!Audit)
+            {
+                var given = Array.FindAll(new[] { nameof(Policy), nameof(ExcludeRule), nameof(Severity) }, MyInvocation.BoundParameters.ContainsKey);
+                if (given.Length > 0)
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException(
+                            $"-{string.Join(", -", given)} select(s) findings and needs -Audit: without it {MyInvocation.MyCommand.Name} writes the registry's objects, not findings."),
+                        "AuditParameterWithoutAudit", ErrorCategory.InvalidArgument, null));
+                return;
+            }
+            _selection = NpmAuditSelection.Load(this, Policy, ExcludeRule, _severity >= 0 ? Severity : (NpmSeverity?)null);
+        }
+
+        protected override void EndProcessing()
+        {
+            _selection?.ReportUnusedExceptions();
+            DisposeClient();
+        }
         protected override void StopProcessing() => DisposeClient();
 
         private void DisposeClient()
@@ -171,6 +214,17 @@ namespace NpmHardening.Commands
         /// <summary>What the cmdlet asks <paramref name="registry"/> with <paramref name="credential"/>, once per input record.</summary>
         protected abstract void Ask(string registry, RegistryCredential credential);
 
+        /// <summary>
+        /// -Audit's findings, each filtered by -ExcludeRule and -Severity and marked Suppressed when a policy exception covers
+        /// it (an exception's Location may name the registry or the configuration line of the credential), then rendered.
+        /// </summary>
+        protected void WriteFindings(System.Collections.Generic.IEnumerable<NpmSecurityFinding> findings)
+        {
+            foreach (var finding in findings)
+                if (_selection!.Apply(finding))
+                    WriteObject(Rendering.RemediationRenderer.Render(finding));
+        }
+
         /// <summary>Runs a registry call; its log lines become verbose output on this thread, failures error records.</summary>
         protected T? Call<T>(string registry, Func<T> call) where T : class
         {
@@ -209,7 +263,7 @@ namespace NpmHardening.Commands
             var account = Call(registry, () => Client.GetAccount(registry, credential));
             if (account == null) return;
             if (!Audit) { WriteObject(account); return; }
-            foreach (var finding in OnlineAudit.ForAccount(account)) WriteObject(Rendering.RemediationRenderer.Render(finding));
+            WriteFindings(OnlineAudit.ForAccount(account));
             if (!account.ProfileAvailable) WriteWarning($"{RegistryEndpoint.Safe(registry)} has no profile endpoint (/-/npm/v1/user), so its two-factor mode cannot be judged.");
         }
     }
@@ -224,8 +278,7 @@ namespace NpmHardening.Commands
             var tokens = Call(registry, () => Client.GetTokens(registry, credential));
             if (tokens == null) return;
             WriteVerbose($"{RegistryEndpoint.Safe(registry)}: {tokens.Count} token(s).");
-            if (Audit)
-                foreach (var finding in OnlineAudit.ForTokens(RegistryEndpoint.Safe(registry), tokens)) WriteObject(Rendering.RemediationRenderer.Render(finding));
+            if (Audit) WriteFindings(OnlineAudit.ForTokens(RegistryEndpoint.Safe(registry), tokens));
             else
                 foreach (var t in tokens) WriteObject(t);
         }

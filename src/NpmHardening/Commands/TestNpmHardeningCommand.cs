@@ -33,7 +33,7 @@ namespace NpmHardening.Commands
         public SwitchParameter Detailed { get; set; }
 
         private readonly NpmComplianceResult _result = new NpmComplianceResult();
-        private Engine.Policy.NpmFindingFilter? _filter;
+        private NpmAuditSelection? _selection;
         /// <summary>Per context, the findings a policy exception covers: the plan does not demand their settings.</summary>
         private readonly System.Collections.Generic.Dictionary<string, System.Collections.Generic.List<NpmSecurityFinding>> _accepted =
             new System.Collections.Generic.Dictionary<string, System.Collections.Generic.List<NpmSecurityFinding>>(System.StringComparer.Ordinal);
@@ -42,17 +42,16 @@ namespace NpmHardening.Commands
         {
             base.BeginProcessing();
             if (Policy == null) return;
-            var policy = NpmAuditCmdlet.ReadPolicy(this, Policy);
-            _filter = NpmAuditCmdlet.NewFilter(this, policy, null, null);
-            if (policy.Baseline is NpmBaseline b && !MyInvocation.BoundParameters.ContainsKey(nameof(Baseline))) Baseline = b;
+            _selection = NpmAuditSelection.Load(this, Policy, null, null);
+            if (_selection.Filter.Policy?.Baseline is NpmBaseline b && !MyInvocation.BoundParameters.ContainsKey(nameof(Baseline))) Baseline = b;
         }
 
         protected override void Configure(PostureScanner scanner)
         {
             scanner.Baseline = Baseline;
             // the command line wins: -AllowedRegistry replaces the policy's default list; its per-scope lists still apply
-            scanner.AllowedRegistries = AllowedRegistry ?? _filter?.Policy?.AllowedRegistries ?? PostureRequest.DefaultAllowedRegistries;
-            scanner.ScopedRegistries = _filter?.Policy?.ScopedRegistries;
+            scanner.AllowedRegistries = AllowedRegistry ?? _selection?.Filter.Policy?.AllowedRegistries ?? PostureRequest.DefaultAllowedRegistries;
+            scanner.ScopedRegistries = _selection?.Filter.Policy?.ScopedRegistries;
         }
 
         /// <summary>With a baseline the context is audited as Get-NpmSecurityPosture audits it, from the same resolution the plan uses.</summary>
@@ -61,13 +60,9 @@ namespace NpmHardening.Commands
             _result.AddContext(context.Label);
             if (!UsesBaseline) return scanner.Resolve(context);
             var audit = scanner.Audit(context);
-            if (_filter != null)
-                foreach (var f in audit.Findings)
-                    if (_filter.Suppression(f.RuleId, f.Status, f.Context, f.Message ?? f.Title, f.Location?.ToString()) is NpmFindingSuppression suppression)
-                    {
-                        f.Suppression = suppression;
-                        f.Status = NpmFindingStatus.Suppressed;
-                    }
+            // without -ExcludeRule and -Severity every finding is admitted: only the policy's exceptions act here
+            if (_selection != null)
+                foreach (var f in audit.Findings) _selection.Apply(f, f.Location?.ToString());
             _result.AddFindings(audit.Findings);
             _accepted[context.Label] = audit.Findings.Where(f => f.Status == NpmFindingStatus.Suppressed).ToList();
             return audit.Resolution;
@@ -90,7 +85,7 @@ namespace NpmHardening.Commands
             if (RefusedInputs > 0)
                 _result.AddRefusedInput($"{RefusedInputs} piped object(s) were neither findings nor folders and were refused.");
             _result.Baseline = UsesBaseline ? Baseline.ToString() : null;
-            NpmAuditCmdlet.ReportUnusedExceptions(this, _filter);
+            _selection?.ReportUnusedExceptions();
             foreach (var reason in _result.Reasons) WriteVerbose("Not compliant: " + reason);
             if (_result.Compliant) WriteVerbose(_result.Message);
             if (Detailed) WriteObject(_result);

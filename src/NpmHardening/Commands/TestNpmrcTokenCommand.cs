@@ -197,12 +197,7 @@ namespace NpmHardening.Commands
             foreach (var finding in findings)
             {
                 var location = finding.Path != null && finding.Line is int line ? finding.Path + ":" + line.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
-                if (!Admit(finding.RuleId, finding.Severity, finding.Status, finding.Context, finding.Message, out var suppression, finding.Location?.ToString(), location, finding.Path)) continue;
-                if (suppression != null)
-                {
-                    finding.Suppression = suppression;
-                    finding.Status = NpmFindingStatus.Suppressed;
-                }
+                if (!Admit(finding, finding.Location?.ToString(), location, finding.Path)) continue;
                 _found++;
                 if (finding.Status == NpmFindingStatus.Fail || finding.Status == NpmFindingStatus.Error) _failed = true;
                 if (!Quiet) WriteObject(RemediationRenderer.Render(finding));
