@@ -45,7 +45,14 @@ namespace NpmHardening.Engine.Config
     public static class NpmLocator
     {
         private static readonly Regex VersionInPath = new Regex(@"(?:^|[\\/])v?([0-9]+\.[0-9]+\.[0-9]+)(?:[\\/]|\z)", RegexOptions.CultureInvariant);
-        private static readonly Dictionary<string, (long, string?)> BinaryVersionCache = new Dictionary<string, (long, string?)>();
+        // Values are (length, version) pairs as object[] rather than tuples, for the reason given at NpmInstallation's VersionCache.
+        private static readonly Dictionary<string, object?[]> BinaryVersionCache = new Dictionary<string, object?[]>();
+        // Instances rather than the static Regex methods: those go through the framework's pattern cache, whose
+        // dictionary over a value-type key is JIT-compiled on first use in every process (issue 10 F).
+        private static readonly Regex NodeMajor = new Regex(@"#define[ \t]+NODE_MAJOR_VERSION[ \t]+([0-9]+)", RegexOptions.CultureInvariant);
+        private static readonly Regex NodeMinor = new Regex(@"#define[ \t]+NODE_MINOR_VERSION[ \t]+([0-9]+)", RegexOptions.CultureInvariant);
+        private static readonly Regex NodePatch = new Regex(@"#define[ \t]+NODE_PATCH_VERSION[ \t]+([0-9]+)", RegexOptions.CultureInvariant);
+        private static readonly Regex PlainVersion = new Regex(@"^[0-9]+\.[0-9]+\.[0-9]+\z", RegexOptions.CultureInvariant);
 
         public static NpmInstallation Locate(IPlatform platform, IReadOnlyDictionary<string, string> environment)
         {
@@ -64,7 +71,17 @@ namespace NpmHardening.Engine.Config
 
         // Versions read from files, reused while the file's stamp (write time, length) is unchanged: a warm
         // audit then only searches PATH instead of parsing npm's package.json and node's headers each time.
-        private static readonly Dictionary<string, (DateTime, long, string?)> VersionCache = new Dictionary<string, (DateTime, long, string?)>(StringComparer.Ordinal);
+        // A class, not a tuple, for the value: a Dictionary over a value-type value runs framework code that no ReadyToRun
+        // image holds, JIT-compiled on the first audit of every process (issue 10 F).
+        private static readonly Dictionary<string, StampedVersion> VersionCache = new Dictionary<string, StampedVersion>(StringComparer.Ordinal);
+
+        private sealed class StampedVersion
+        {
+            public StampedVersion(DateTime lastWriteUtc, long length, string? version) { LastWriteUtc = lastWriteUtc; Length = length; Version = version; }
+            public DateTime LastWriteUtc { get; }
+            public long Length { get; }
+            public string? Version { get; }
+        }
 
         private static string? Cached(IPlatform platform, string key, string stampPath, Func<string?> read)
         {
@@ -72,10 +89,10 @@ namespace NpmHardening.Engine.Config
             if (stamp == null) return read();
             lock (VersionCache)
             {
-                if (VersionCache.TryGetValue(key, out var hit) && hit.Item1 == stamp.Value.LastWriteUtc && hit.Item2 == stamp.Value.Length) return hit.Item3;
+                if (VersionCache.TryGetValue(key, out var hit) && hit.LastWriteUtc == stamp.Value.LastWriteUtc && hit.Length == stamp.Value.Length) return hit.Version;
             }
             var value = read();
-            lock (VersionCache) VersionCache[key] = (stamp.Value.LastWriteUtc, stamp.Value.Length, value);
+            lock (VersionCache) VersionCache[key] = new StampedVersion(stamp.Value.LastWriteUtc, stamp.Value.Length, value);
             return value;
         }
 
@@ -176,9 +193,9 @@ namespace NpmHardening.Engine.Config
             if (header.Bytes != null)
             {
                 var h = Encoding.ASCII.GetString(header.Bytes);
-                var major = Regex.Match(h, @"#define[ \t]+NODE_MAJOR_VERSION[ \t]+([0-9]+)");
-                var minor = Regex.Match(h, @"#define[ \t]+NODE_MINOR_VERSION[ \t]+([0-9]+)");
-                var patch = Regex.Match(h, @"#define[ \t]+NODE_PATCH_VERSION[ \t]+([0-9]+)");
+                var major = NodeMajor.Match(h);
+                var minor = NodeMinor.Match(h);
+                var patch = NodePatch.Match(h);
                 if (major.Success && minor.Success && patch.Success)
                     return $"{major.Groups[1].Value}.{minor.Groups[1].Value}.{patch.Groups[1].Value}";
             }
@@ -197,7 +214,7 @@ namespace NpmHardening.Engine.Config
             try { length = stream.Length; } catch (NotSupportedException) { length = -1; }
             lock (BinaryVersionCache)
             {
-                if (BinaryVersionCache.TryGetValue(nodePath, out var cached) && cached.Item1 == length) return cached.Item2;
+                if (BinaryVersionCache.TryGetValue(nodePath, out var cached) && cached[0] is long cachedLength && cachedLength == length) return (string?)cached[1];
             }
             var marker = Encoding.ASCII.GetBytes("/download/release/v");
             const int chunk = 1 << 20, overlap = 64;
@@ -217,12 +234,12 @@ namespace NpmHardening.Engine.Config
                     int start = i + marker.Length, end = start;
                     while (end < filled && (buffer[end] == '.' || buffer[end] >= '0' && buffer[end] <= '9')) end++;
                     var candidate = Encoding.ASCII.GetString(buffer, start, end - start);
-                    if (Regex.IsMatch(candidate, @"^[0-9]+\.[0-9]+\.[0-9]+\z")) version = candidate;
+                    if (PlainVersion.IsMatch(candidate)) version = candidate;
                 }
                 carried = Math.Min(overlap, filled);
                 Buffer.BlockCopy(buffer, filled - carried, buffer, 0, carried);
             }
-            lock (BinaryVersionCache) BinaryVersionCache[nodePath] = (length, version);
+            lock (BinaryVersionCache) BinaryVersionCache[nodePath] = new object?[] { length, version };
             return version;
         }
     }

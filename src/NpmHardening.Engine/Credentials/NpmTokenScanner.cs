@@ -676,8 +676,9 @@ namespace NpmHardening.Engine.Credentials
                     });
             }
             if (scope.Process == null || !_variableStores.Add("process")) yield break;
-            foreach (var kv in scope.Process.OrderBy(k => k.Key, StringComparer.Ordinal))
+            foreach (var name in PostureScanner.SortedNames(scope.Process))
             {
+                var kv = new KeyValuePair<string, string>(name, scope.Process[name]);
                 if (!NpmCredential.IsTokenVariable(kv.Key, kv.Value)) continue;
                 if (scope.Persistent.Any(p => cmp.Equals(p.Name, kv.Key) && p.Value == kv.Value)) continue; // reported where it is defined
                 var f = VariableFinding(kv.Key, kv.Value, "Environment", "env:" + kv.Key, context);

@@ -71,7 +71,7 @@ namespace NpmHardening.Engine.Platform
         private static readonly Lazy<MethodInfo?> GetUnixFileMode = new Lazy<MethodInfo?>(() =>
             typeof(File).GetMethod("GetUnixFileMode", BindingFlags.Public | BindingFlags.Static, null, new[] { typeof(string) }, null));
 
-        private static readonly ConcurrentDictionary<uint, string> UserNames = new ConcurrentDictionary<uint, string>();
+        private static readonly IdCache<string> UserNames = new IdCache<string>();
         private static volatile bool _shimMissing;
 
         public static FileAccessInfo? Read(string path)

@@ -71,15 +71,27 @@ namespace NpmHardening.Engine.Platform
             string text;
             try { text = File.ReadAllText("/etc/passwd"); }
             catch (Exception e) when (FileAccessReader.IsProbeFailure(e)) { yield break; }
-            var uids = new List<uint>();
+            // An array grown by hand: List<uint> is framework code over a value type that no ReadyToRun image holds,
+            // JIT-compiled on the first audit of every process (issue 10 F).
+            var uids = new uint[4];
+            var count = 0;
             foreach (var entry in PasswdFile.Parse(text))
             {
                 var home = entry.Home.Length > 1 ? entry.Home.TrimEnd('/') : entry.Home;
-                if (entry.Uid >= 0 && entry.Uid <= uint.MaxValue && string.Equals(home, wanted, StringComparison.Ordinal)) uids.Add((uint)entry.Uid);
+                if (entry.Uid >= 0 && entry.Uid <= uint.MaxValue && string.Equals(home, wanted, StringComparison.Ordinal))
+                {
+                    if (count == uids.Length)
+                    {
+                        var larger = new uint[count * 2];
+                        Array.Copy(uids, larger, count);
+                        uids = larger;
+                    }
+                    uids[count++] = (uint)entry.Uid;
+                }
             }
             // the operator's own home: its own runs are not done for anybody else
-            if (uids.Contains(UnixAccounts.EffectiveUserId)) yield break;
-            foreach (var uid in uids) yield return uid;
+            for (var i = 0; i < count; i++) if (uids[i] == UnixAccounts.EffectiveUserId) yield break;
+            for (var i = 0; i < count; i++) yield return uids[i];
         }
 
         public IReadOnlyDictionary<string, string> Environment

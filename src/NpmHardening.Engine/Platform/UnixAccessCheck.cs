@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 
 namespace NpmHardening.Engine.Platform
@@ -31,7 +30,7 @@ namespace NpmHardening.Engine.Platform
     /// </summary>
     internal static class UnixAccessCheck
     {
-        private static readonly ConcurrentDictionary<uint, uint[]> GroupCache = new ConcurrentDictionary<uint, uint[]>();
+        private static readonly IdCache<uint[]> GroupCache = new IdCache<uint[]>();
 
         /// <summary>Whether <paramref name="principal"/> may do <paramref name="wanted"/> on an object with this status and ACL.</summary>
         public static bool Allows(FilePrincipal principal, UnixStat stat, IReadOnlyList<PosixAclEntry>? acl, UnixAccess wanted, Func<uint, uint[]>? groupsOf = null)

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Globalization;
 
 namespace NpmHardening.Engine.Platform
@@ -7,8 +6,8 @@ namespace NpmHardening.Engine.Platform
     /// <summary>Unix account and group names for messages, asked of NSS once each; the number when there is no name.</summary>
     internal static class UnixAccounts
     {
-        private static readonly ConcurrentDictionary<uint, string> Users = new ConcurrentDictionary<uint, string>();
-        private static readonly ConcurrentDictionary<uint, string> Groups = new ConcurrentDictionary<uint, string>();
+        private static readonly IdCache<string> Users = new IdCache<string>();
+        private static readonly IdCache<string> Groups = new IdCache<string>();
 
         public static string NameOf(uint uid) => Users.GetOrAdd(uid, u => Safe(() => UnixLibc.Account(u)?.Name) ?? Number(u));
 

@@ -201,8 +201,9 @@ namespace NpmHardening.Engine.Rules
             }
             if (_request.AuditProcessEnvironment)
             {
-                foreach (var kv in R.Environment.OrderBy(k => k.Key, StringComparer.Ordinal))
+                foreach (var name in PostureScanner.SortedNames(R.Environment))
                 {
+                    var kv = new KeyValuePair<string, string>(name, R.Environment[name]);
                     if (!IsTokenVariable(kv.Key, kv.Value)) continue;
                     if (kv.Key.StartsWith("npm_config_", StringComparison.OrdinalIgnoreCase)) continue; // a config layer: NPMH7001-7003 report it
                     if (persistent.Any(p => cmp.Equals(p.Name, kv.Key) && p.Value == kv.Value)) continue; // reported where it is defined

@@ -159,8 +159,19 @@ namespace NpmHardening.Engine.Rules
 
             if (Explain != null)
             {
-                var counts = findings.GroupBy(f => f.Status).OrderBy(g => g.Key)
-                    .Select(g => g.Count().ToString(CultureInfo.InvariantCulture) + " " + g.Key);
+                // Counted per status in the enum's order, by hand: GroupBy/OrderBy over the enum key would JIT-compile
+                // a dozen framework methods on the first audit of every process (issue 10 F).
+                var statuses = (NpmFindingStatus[])Enum.GetValues(typeof(NpmFindingStatus));
+                var perStatus = new int[statuses.Length];
+                foreach (var finding in findings)
+                {
+                    for (var i = 0; i < statuses.Length; i++) if (statuses[i] == finding.Status) { perStatus[i]++; break; }
+                }
+                var counts = new List<string>();
+                for (var i = 0; i < statuses.Length; i++)
+                {
+                    if (perStatus[i] > 0) counts.Add(perStatus[i].ToString(CultureInfo.InvariantCulture) + " " + statuses[i]);
+                }
                 Explain($"{context.Label}: {findings.Count} findings ({string.Join(", ", counts)}) against the {Baseline} baseline.");
             }
             return new PostureContextResult(context, resolution, findings);
@@ -185,10 +196,35 @@ namespace NpmHardening.Engine.Rules
             return resolution;
         }
 
+        /// <summary>The environment as one string (name=value lines, names in ordinal order), to tell environments apart.
+        /// Sorted as a string array: LINQ over the dictionary's KeyValuePair&lt;string, string&gt; entries runs framework
+        /// code that no ReadyToRun image holds, JIT-compiled on the first audit of every process (issue 10 F).</summary>
+        internal static string EnvironmentKey(IReadOnlyDictionary<string, string> env)
+        {
+            var names = SortedNames(env);
+            var key = new System.Text.StringBuilder();
+            for (var i = 0; i < names.Length; i++)
+            {
+                if (i > 0) key.Append('\n');
+                key.Append(names[i]).Append('=').Append(env[names[i]]);
+            }
+            return key.ToString();
+        }
+
+        /// <summary>The dictionary's keys in ordinal order, as an array (see <see cref="EnvironmentKey"/> for why not LINQ).</summary>
+        internal static string[] SortedNames(IReadOnlyDictionary<string, string> env)
+        {
+            var names = new string[env.Count];
+            var n = 0;
+            foreach (var name in env.Keys) names[n++] = name;
+            Array.Sort(names, StringComparer.Ordinal);
+            return names;
+        }
+
         /// <summary>node and npm as a shell with this environment finds them; located once per distinct environment.</summary>
         private NpmInstallation Locate(IReadOnlyDictionary<string, string> env)
         {
-            var key = string.Join("\n", env.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => k.Key + "=" + k.Value));
+            var key = EnvironmentKey(env);
             if (_installations.TryGetValue(key, out var found)) return found;
             found = NpmLocator.Locate(Platform, env);
             _installations[key] = found;

@@ -200,8 +200,8 @@ namespace NpmHardening.Loading
         {
             try
             {
-                var platformVersion = AssemblyName.GetAssemblyName(platformPath).Version;
-                var ourVersion = AssemblyName.GetAssemblyName(ourPath).Version;
+                var platformVersion = AssemblyVersionReader.TryRead(platformPath) ?? AssemblyName.GetAssemblyName(platformPath).Version;
+                var ourVersion = AssemblyVersionReader.TryRead(ourPath) ?? AssemblyName.GetAssemblyName(ourPath).Version;
                 return platformVersion == null || ourVersion == null || platformVersion >= ourVersion;
             }
             catch (Exception)
