@@ -26,7 +26,7 @@
     the warm-up, the deserialization type data) through reflection before the Import-Module that completes the
     import, in separate fresh processes.
 
-    -ListMethods writes, with DOTNET_JitStdOutFile and DOTNET_JitDisasmSummary=1, the methods JIT-compiled (first
+    -ListMethods writes, with DOTNET_JitDisasmSummary=1 (the runtime prints each method it compiles), the methods JIT-compiled (first
     compilations only, Tier1 and OSR recompilations left out) by three children: a bare start, an import, and an import
     plus the first call, each waiting 2 s before exiting so the background warm-up finishes; then the difference
     (import minus bare, first call minus import) grouped by assembly, into -OutDirectory.
@@ -169,9 +169,9 @@ try {
             first  = "Import-Module '$($ModulePath.Replace("'", "''"))'; Start-Sleep -Seconds 2; `$null = Get-NpmSecurityPosture"
         }
         foreach ($key in $commands.Keys) {
-            $file = Join-Path $root "jit-$key.txt"
-            $null = Invoke-Child $commands[$key] @{ DOTNET_JitStdOutFile = $file; DOTNET_JitDisasmSummary = '1' }
-            $lists[$key] = @(Get-Content -LiteralPath $file | Where-Object { $_ -match 'JIT compiled' -and $_ -notmatch '\[(Tier1|Tier-1|OSR|Instrumented Tier1)' } |
+            # The summary goes to stdout (DOTNET_JitStdOutFile now and then crashes the child as it exits).
+            $summary = Invoke-Child $commands[$key] @{ DOTNET_JitDisasmSummary = '1' }
+            $lists[$key] = @($summary -split '\r?\n' | Where-Object { $_ -match 'JIT compiled' -and $_ -notmatch '\[(Tier1|Tier-1|OSR|Instrumented Tier1)' } |
                 ForEach-Object { ($_ -replace '^\s*\d+: JIT compiled ', '') -replace ' \[[^\]]*\]\s*$', '' } | Sort-Object -Unique)
         }
         foreach ($pair in @(@('import', 'bare'), @('first', 'import'))) {

@@ -1,0 +1,118 @@
+#Requires -Version 5.1
+# What Import-Module alone loads into a fresh PowerShell (issue 10 F): the module's own assemblies and nothing of its
+# third-party dependencies. Intune and DSC start a fresh process for every run, so every assembly the import loads is
+# paid on every machine of a fleet; a dependency that only one cmdlet needs (System.IO.Hashing, YamlDotNet, ...) must
+# load when that cmdlet runs, not at import. The child waits 2 s after the import, so what the module's background
+# warm-up loads counts too.
+
+BeforeDiscovery {
+    $script:IsCore = $PSVersionTable.PSEdition -eq 'Core'
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestMachine.ps1')
+    $script:ModuleBase = Split-Path -Parent $env:NPMH_MODULE_PATH
+    $script:IsCore = $PSVersionTable.PSEdition -eq 'Core'
+    $script:Machine = New-TestMachine
+    Write-Utf8File (Join-Path $Machine.Home '.npmrc') "registry=https://registry.npmjs.org/`n"
+    $script:MachineEnvironment = @{ HOME = $Machine.Home; USERPROFILE = $Machine.Home; PREFIX = $Machine.Prefix; APPDATA = (Join-Path $Machine.Home 'AppData'); LOCALAPPDATA = (Join-Path $Machine.Home 'AppData') }
+
+    function Invoke-Child([string] $Command) {
+        $process = [System.Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+        $psi = New-Object System.Diagnostics.ProcessStartInfo
+        $psi.FileName = $process
+        $arguments = @()
+        if ([System.IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { $arguments += '"' + (Join-Path $PSHOME 'pwsh.dll') + '"' }
+        $encoded = [Convert]::ToBase64String([System.Text.Encoding]::Unicode.GetBytes($Command))
+        $arguments += @('-NoProfile', '-NonInteractive', '-OutputFormat', 'Text', '-EncodedCommand', $encoded)
+        $psi.Arguments = $arguments -join ' '
+        $psi.UseShellExecute = $false
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $psi.WorkingDirectory = $Machine.Project
+        foreach ($name in @($psi.EnvironmentVariables.Keys)) { if ($name -like 'npm_config_*') { $psi.EnvironmentVariables.Remove($name) } }
+        foreach ($name in $MachineEnvironment.Keys) { $psi.EnvironmentVariables[$name] = $MachineEnvironment[$name] }
+        $child = [System.Diagnostics.Process]::Start($psi)
+        $stdout = $child.StandardOutput.ReadToEndAsync()
+        $stderr = $child.StandardError.ReadToEndAsync()
+        $child.WaitForExit()
+        if ($child.ExitCode -ne 0) { throw "The child PowerShell failed ($($child.ExitCode)): $($stderr.Result)" }
+        return $stdout.Result
+    }
+
+    # In a fresh PowerShell: an empty manifest's import first (PowerShell's own first Import-Module loads assemblies of
+    # its own), then the module's. Lines "now|<name>|<location>" for what was new right after Import-Module returned,
+    # "later|<name>|<location>" for what was new 2 s later.
+    $empty = Join-Path $Machine.Root 'Empty.psd1'
+    [System.IO.File]::WriteAllText($empty, "@{ ModuleVersion = '1.0'; GUID = '$([guid]::NewGuid())' }")
+    $command = "Import-Module '$($empty.Replace("'", "''"))'; `$before = @([AppDomain]::CurrentDomain.GetAssemblies()); " +
+        "Import-Module '$($env:NPMH_MODULE_PATH.Replace("'", "''"))'; `$now = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$before -notcontains `$_ }); " +
+        "Start-Sleep -Seconds 2; `$later = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$before -notcontains `$_ }); " +
+        "foreach (`$a in `$now) { 'now|' + `$a.GetName().Name + '|' + `$a.Location }; foreach (`$a in `$later) { 'later|' + `$a.GetName().Name + '|' + `$a.Location }"
+    $script:Loaded = @((Invoke-Child $command) -split '\r?\n' | Where-Object { $_ -match '^(now|later)\|' } | ForEach-Object {
+            $when, $name, $location = $_ -split '\|', 3
+            [pscustomobject] @{ When = $when; Name = $name; Location = $location }
+        })
+    # The module's own files: anything loaded from its folder.
+    $prefix = $ModuleBase.TrimEnd([System.IO.Path]::DirectorySeparatorChar, [System.IO.Path]::AltDirectorySeparatorChar) + [System.IO.Path]::DirectorySeparatorChar
+    $script:FromModule = @($Loaded | Where-Object { $_.When -eq 'later' -and $_.Location -and $_.Location.StartsWith($prefix, [System.StringComparison]::OrdinalIgnoreCase) } | ForEach-Object Name | Sort-Object -Unique)
+}
+
+AfterAll {
+    if ($Machine) { Remove-Item -LiteralPath $Machine.Root -Recurse -Force -ErrorAction SilentlyContinue }
+}
+
+Describe 'Import-Module NpmHardening in a fresh PowerShell' {
+    It 'loads the module, its engine and (PowerShell 7) the load context from the module folder, and no third-party dependency' {
+        $allowed = @('NpmHardening', 'NpmHardening.Engine')
+        if ($IsCore) { $allowed += 'NpmHardening.LoadContext' }
+        else {
+            # Windows PowerShell lacks these netstandard2.0 polyfills; the engine's warm-up may need them there.
+            $allowed += @('System.Buffers', 'System.Memory', 'System.Numerics.Vectors', 'System.Runtime.CompilerServices.Unsafe')
+        }
+        $FromModule | Should -Contain 'NpmHardening'
+        $FromModule | Should -Contain 'NpmHardening.Engine'
+        $unexpected = @($FromModule | Where-Object { $allowed -notcontains $_ })
+        $unexpected | Should -BeNullOrEmpty -Because "Import-Module loaded $($unexpected -join ', ') from $ModuleBase; load a dependency when the cmdlet that needs it runs (all loaded: $($FromModule -join ', '))"
+    }
+
+    It 'ships third-party dependencies that the check above would catch' {
+        # Guards the test itself: if Dependencies/ held nothing but the engine, the assertion above would prove nothing.
+        $thirdParty = @(Get-ChildItem -LiteralPath (Join-Path $ModuleBase 'Dependencies') -Filter '*.dll' | ForEach-Object BaseName |
+                Where-Object { $_ -notlike 'NpmHardening*' })
+        $thirdParty | Should -Contain 'System.IO.Hashing'
+    }
+
+    It 'does not read assembly versions through System.Reflection.Metadata while importing (PowerShell 7)' -Skip:(-not $IsCore) {
+        # AssemblyName.GetAssemblyName loads System.Reflection.Metadata and System.Collections.Immutable on .NET 9 and
+        # later; the dependency loader reads the few bytes it needs itself (AssemblyVersionReader).
+        $now = @($Loaded | Where-Object When -eq 'now' | ForEach-Object Name)
+        $now | Should -Not -Contain 'System.Reflection.Metadata'
+        $now | Should -Not -Contain 'System.Collections.Immutable'
+    }
+}
+
+Describe 'AssemblyVersionReader' {
+    It 'reads the same version as AssemblyName.GetAssemblyName for every platform assembly and every shipped dependency' -Skip:(-not $IsCore) {
+        # In a child: loads NpmHardening.dll by path and calls the internal reader on every file of the runtime's
+        # trusted platform assemblies (the shared framework and PowerShell's own, IL and ReadyToRun) and of Dependencies/.
+        $command = "`$asm = [System.Reflection.Assembly]::LoadFrom('$((Join-Path $ModuleBase 'NpmHardening.dll').Replace("'", "''"))'); " +
+            "`$read = `$asm.GetType('NpmHardening.Loading.AssemblyVersionReader').GetMethod('TryRead', [System.Reflection.BindingFlags] 'Static, Public, NonPublic'); " +
+            "`$files = @(([AppContext]::GetData('TRUSTED_PLATFORM_ASSEMBLIES') -split [System.IO.Path]::PathSeparator) + @(Get-ChildItem -LiteralPath '$((Join-Path $ModuleBase 'Dependencies').Replace("'", "''"))' -Recurse -Filter *.dll | ForEach-Object FullName)); " +
+            "foreach (`$f in `$files) { `$expected = try { [System.Reflection.AssemblyName]::GetAssemblyName(`$f).Version } catch { `$null }; `$got = `$read.Invoke(`$null, @([string] `$f)); '{0}|{1}|{2}' -f `$f, `$expected, `$got }"
+        $rows = @((Invoke-Child $command) -split '\r?\n' | Where-Object { $_ -match '\|' } | ForEach-Object { $f, $e, $g = $_ -split '\|'; [pscustomobject] @{ File = $f; Expected = $e; Got = $g } })
+        $rows.Count | Should -BeGreaterThan 100 -Because 'the shared framework alone has well over 100 assemblies'
+        @($rows | Where-Object { $_.Expected -ne '' }).Count | Should -BeGreaterThan 100
+        $wrong = @($rows | Where-Object { $_.Expected -ne $_.Got } | ForEach-Object { "$($_.File): expected '$($_.Expected)', read '$($_.Got)'" })
+        $wrong | Should -BeNullOrEmpty
+    }
+
+    It 'answers null, not a wrong version, for a file that is not an assembly' -Skip:(-not $IsCore) {
+        $notAssembly = Join-Path $Machine.Root 'not-an-assembly.dll'
+        [System.IO.File]::WriteAllBytes($notAssembly, [byte[]] (0x4D, 0x5A) + [byte[]]::new(200))
+        $command = "`$asm = [System.Reflection.Assembly]::LoadFrom('$((Join-Path $ModuleBase 'NpmHardening.dll').Replace("'", "''"))'); " +
+            "`$read = `$asm.GetType('NpmHardening.Loading.AssemblyVersionReader').GetMethod('TryRead', [System.Reflection.BindingFlags] 'Static, Public, NonPublic'); " +
+            "'[' + `$read.Invoke(`$null, @('$($notAssembly.Replace("'", "''"))')) + ']'; '[' + `$read.Invoke(`$null, @('$((Join-Path $Machine.Root 'missing.dll').Replace("'", "''"))')) + ']'"
+        @((Invoke-Child $command) -split '\r?\n' | Where-Object { $_ }) | Should -Be @('[]', '[]')
+    }
+}
