@@ -12,8 +12,8 @@
                  from the configured NuGet source into .tools/ (git-ignored); as root on Debian-like Linux, Debian's
                  openssh-server for the SSH fan-out test (never started as a service). Idempotent.
       Build      (default) dotnet build the module; lay it out in out/NpmHardening/<version>/ and the DSC resource's
-                 module in out/NpmHardeningDsc/<version>/; compile the engine to ReadyToRun code for PowerShell 7 on
-                 this platform (-ReadyToRun); runs Docs.
+                 module in out/NpmHardeningDsc/<version>/; compile the engine and the load context to ReadyToRun
+                 code for PowerShell 7 on this platform (-ReadyToRun); runs Docs.
       Docs       build the MAML help and about topic into out/NpmHardening/<version>/en-US/.
       Test       Bootstrap + Build, then the xunit suite and the Pester suites (in a child PowerShell, against
                  the built module); ends with the line "N passed, N failed".
@@ -411,7 +411,7 @@ function Invoke-Build {
         if ($dll.Name -eq "$ModuleName.dll" -or $hostProvided -contains $dll.Name) { continue }
         Copy-Item -LiteralPath $dll.FullName -Destination $dependencies
     }
-    # PowerShell 7's AssemblyLoadContext subclass (netcoreapp3.1; NpmHardening.dll, netstandard2.0, cannot hold it).
+    # PowerShell 7's isolated load context and its set-up (netcoreapp3.1; NpmHardening.dll, netstandard2.0, cannot hold it).
     Invoke-Native dotnet (@('build', $LoadContextProject) + (Get-DotnetBuildArgs)) 'Building the load context'
     Copy-Item -LiteralPath (Join-Paths $Root 'src' 'NpmHardening.LoadContext' 'bin' $Configuration 'netcoreapp3.1' 'NpmHardening.LoadContext.dll') -Destination $dependencies
     # Format and type files from the module project.
@@ -484,21 +484,24 @@ function Get-AssemblyMvid([string] $Path) {
 }
 
 function Invoke-ReadyToRun([string] $Dependencies) {
-    # Compiles the engine to ReadyToRun code for each selected platform (dotnet publish of the ReadyToRun project, whose
-    # SDK brings crossgen2 and the platform's runtime pack from NuGet) and lays it out in Dependencies/net10.0-<rid>/.
-    # The module initializer loads it on PowerShell 7 (.NET 10) on that platform; the IL engine everywhere else.
+    # Compiles the engine and the PowerShell 7 load context to ReadyToRun code for each selected platform (dotnet
+    # publish of the ReadyToRun project, whose SDK brings crossgen2 and the platform's runtime pack from NuGet) and lays
+    # them out in Dependencies/net10.0-<rid>/. The module initializer loads them on PowerShell 7 (.NET 10) on that
+    # platform; the IL files everywhere else.
     foreach ($rid in Get-ReadyToRunRuntimeIdentifiers) {
-        Write-Step "ReadyToRun engine for $ReadyToRunFramework-$rid"
+        Write-Step "ReadyToRun engine and load context for $ReadyToRunFramework-$rid"
         Invoke-Native dotnet (@('publish', $ReadyToRunProject, '-r', $rid, '--self-contained', 'false') + (Get-DotnetBuildArgs)) "ReadyToRun compilation for $rid"
-        $image = Join-Paths $Root 'src' 'NpmHardening.ReadyToRun' 'bin' $Configuration $ReadyToRunFramework $rid 'publish' 'NpmHardening.Engine.dll'
         $target = Join-Paths $Dependencies "$ReadyToRunFramework-$rid"
-        $il = Join-Paths $Dependencies 'NpmHardening.Engine.dll'
-        $imageMvid = Get-AssemblyMvid $image
-        if ($null -ne $imageMvid -and $imageMvid -ne (Get-AssemblyMvid $il)) {
-            throw "The ReadyToRun engine for $rid was compiled from another build of the engine than the IL in $Dependencies; run the Clean task, then build again."
-        }
         [void] [System.IO.Directory]::CreateDirectory($target)
-        Copy-Item -LiteralPath $image -Destination $target
+        foreach ($name in @('NpmHardening.Engine.dll', 'NpmHardening.LoadContext.dll')) {
+            $image = Join-Paths $Root 'src' 'NpmHardening.ReadyToRun' 'bin' $Configuration $ReadyToRunFramework $rid 'publish' $name
+            $il = Join-Paths $Dependencies $name
+            $imageMvid = Get-AssemblyMvid $image
+            if ($null -ne $imageMvid -and $imageMvid -ne (Get-AssemblyMvid $il)) {
+                throw "The ReadyToRun $name for $rid was compiled from another build than the IL in $Dependencies; run the Clean task, then build again."
+            }
+            Copy-Item -LiteralPath $image -Destination $target
+        }
     }
 }
 

@@ -183,7 +183,7 @@ Describe 'Dependency isolation' {
             $Result.EngineContext | Should -Be 'NpmHardening'
             # The subclass that overrides Load (Dependencies/NpmHardening.LoadContext.dll), so even a same or newer
             # version in the default context cannot stand in for ours.
-            $Result.EngineContextType | Should -Be 'NpmHardening.Loading.CallbackLoadContext'
+            $Result.EngineContextType | Should -Be 'NpmHardening.Loading.IsolatedLoadContext'
             $Result.OurHashingContext | Should -Be 'NpmHardening'
             $Result.OldHashingContext | Should -Be 'Default'
             $Result.MemoryContexts | Should -Not -Contain 'NpmHardening' -Because 'System.Memory comes with .NET and must not be loaded from Dependencies/'

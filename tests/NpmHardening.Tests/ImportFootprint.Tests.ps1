@@ -12,6 +12,7 @@ BeforeDiscovery {
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestMachine.ps1')
     $script:ModuleBase = Split-Path -Parent $env:NPMH_MODULE_PATH
+    $script:LoadContextDll = [System.IO.Path]::Combine($ModuleBase, 'Dependencies', 'NpmHardening.LoadContext.dll')
     $script:IsCore = $PSVersionTable.PSEdition -eq 'Core'
     $script:Machine = New-TestMachine
     Write-Utf8File (Join-Path $Machine.Home '.npmrc') "registry=https://registry.npmjs.org/`n"
@@ -94,9 +95,10 @@ Describe 'Import-Module NpmHardening in a fresh PowerShell' {
 
 Describe 'AssemblyVersionReader' {
     It 'reads the same version as AssemblyName.GetAssemblyName for every platform assembly and every shipped dependency' -Skip:(-not $IsCore) {
-        # In a child: loads NpmHardening.dll by path and calls the internal reader on every file of the runtime's
-        # trusted platform assemblies (the shared framework and PowerShell's own, IL and ReadyToRun) and of Dependencies/.
-        $command = "`$asm = [System.Reflection.Assembly]::LoadFrom('$((Join-Path $ModuleBase 'NpmHardening.dll').Replace("'", "''"))'); " +
+        # In a child: loads the load context assembly (PowerShell 7 only; the reader is part of its set-up) by path and
+        # calls the internal reader on every file of the runtime's trusted platform assemblies (the shared framework and
+        # PowerShell's own, IL and ReadyToRun) and of Dependencies/.
+        $command = "`$asm = [System.Reflection.Assembly]::LoadFrom('$($LoadContextDll.Replace("'", "''"))'); " +
             "`$read = `$asm.GetType('NpmHardening.Loading.AssemblyVersionReader').GetMethod('TryRead', [System.Reflection.BindingFlags] 'Static, Public, NonPublic'); " +
             "`$files = @(([AppContext]::GetData('TRUSTED_PLATFORM_ASSEMBLIES') -split [System.IO.Path]::PathSeparator) + @(Get-ChildItem -LiteralPath '$((Join-Path $ModuleBase 'Dependencies').Replace("'", "''"))' -Recurse -Filter *.dll | ForEach-Object FullName)); " +
             "foreach (`$f in `$files) { `$expected = try { [System.Reflection.AssemblyName]::GetAssemblyName(`$f).Version } catch { `$null }; `$got = `$read.Invoke(`$null, @([string] `$f)); '{0}|{1}|{2}' -f `$f, `$expected, `$got }"
@@ -110,7 +112,7 @@ Describe 'AssemblyVersionReader' {
     It 'answers null, not a wrong version, for a file that is not an assembly' -Skip:(-not $IsCore) {
         $notAssembly = Join-Path $Machine.Root 'not-an-assembly.dll'
         [System.IO.File]::WriteAllBytes($notAssembly, [byte[]] (0x4D, 0x5A) + [byte[]]::new(200))
-        $command = "`$asm = [System.Reflection.Assembly]::LoadFrom('$((Join-Path $ModuleBase 'NpmHardening.dll').Replace("'", "''"))'); " +
+        $command = "`$asm = [System.Reflection.Assembly]::LoadFrom('$($LoadContextDll.Replace("'", "''"))'); " +
             "`$read = `$asm.GetType('NpmHardening.Loading.AssemblyVersionReader').GetMethod('TryRead', [System.Reflection.BindingFlags] 'Static, Public, NonPublic'); " +
             "'[' + `$read.Invoke(`$null, @('$($notAssembly.Replace("'", "''"))')) + ']'; '[' + `$read.Invoke(`$null, @('$((Join-Path $Machine.Root 'missing.dll').Replace("'", "''"))')) + ']'"
         @((Invoke-Child $command) -split '\r?\n' | Where-Object { $_ }) | Should -Be @('[]', '[]')

@@ -1,8 +1,9 @@
 #Requires -Version 5.1
-# The ReadyToRun engine (issue 10 F): build.ps1 compiles NpmHardening.Engine.dll to ReadyToRun code for PowerShell 7
-# on .NET 10 and this platform, into Dependencies/net10.0-<rid>/. PowerShell 7 on that runtime and platform loads it
-# (and runs its precompiled code instead of JIT-compiling the engine on the first call); everything else, Windows
-# PowerShell 5.1 included, loads the IL engine in Dependencies/. Fresh child processes, so each import is the first.
+# The ReadyToRun engine (issue 10 F): build.ps1 compiles NpmHardening.Engine.dll and NpmHardening.LoadContext.dll (the
+# PowerShell 7 load context and its set-up at import) to ReadyToRun code for PowerShell 7 on .NET 10 and this platform,
+# into Dependencies/net10.0-<rid>/. PowerShell 7 on that runtime and platform loads them (and runs their precompiled
+# code instead of JIT-compiling the import's set-up and the engine on the first call); everything else, Windows
+# PowerShell 5.1 included, loads the IL files in Dependencies/. Fresh child processes, so each import is the first.
 
 BeforeDiscovery {
     $script:IsCore = $PSVersionTable.PSEdition -eq 'Core'
@@ -26,6 +27,8 @@ BeforeAll {
     # The build makes images for .NET 10 (PowerShell 7.6) only.
     $script:SkipImage = -not $ImageFolder -or [Environment]::Version.Major -ne 10
     $script:Image = if ($ImageFolder) { Join-Path (Join-Path $DependencyDir $ImageFolder) 'NpmHardening.Engine.dll' } else { $null }
+    $script:IlLoadContext = Join-Path $DependencyDir 'NpmHardening.LoadContext.dll'
+    $script:LoadContextImage = if ($ImageFolder) { Join-Path (Join-Path $DependencyDir $ImageFolder) 'NpmHardening.LoadContext.dll' } else { $null }
 
     function Get-PEFacts([string] $Path) {
         # Whether the file carries ReadyToRun code (a managed native header), and its module version id.
@@ -72,10 +75,10 @@ BeforeAll {
         return $stdout.Result
     }
 
-    # The engine's location after an import and a first call, in a fresh PowerShell.
-    function Get-LoadedEngine([string] $Manifest) {
+    # The engine's location after an import and a first call, in a fresh PowerShell (or another assembly's).
+    function Get-LoadedEngine([string] $Manifest, [string] $Name = 'NpmHardening.Engine') {
         $command = "Import-Module '$($Manifest.Replace("'", "''"))'; `$null = Get-NpmConfig -All; " +
-            '[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq ''NpmHardening.Engine'' } | ForEach-Object Location'
+            "[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq '$Name' } | ForEach-Object Location"
         return (Invoke-Child $command).Trim()
     }
 
@@ -103,6 +106,12 @@ Describe 'The ReadyToRun engine' {
         $native.ReadyToRun | Should -BeTrue
         $native.Mvid | Should -Be $il.Mvid -Because 'the image is compiled from the same assembly'
         $native.Version | Should -Be $il.Version
+        $LoadContextImage | Should -Exist
+        $ilLoadContext = Get-PEFacts $IlLoadContext
+        $nativeLoadContext = Get-PEFacts $LoadContextImage
+        $ilLoadContext.ReadyToRun | Should -BeFalse -Because 'PowerShell 7 on other runtimes and platforms loads this copy'
+        $nativeLoadContext.ReadyToRun | Should -BeTrue
+        $nativeLoadContext.Mvid | Should -Be $ilLoadContext.Mvid
         # Nothing else in the image folders: the images replace IL files of the same name.
         foreach ($folder in Get-ChildItem -LiteralPath $DependencyDir -Directory) {
             foreach ($file in Get-ChildItem -LiteralPath $folder.FullName -File) { Join-Path $DependencyDir $file.Name | Should -Exist }
@@ -116,6 +125,11 @@ Describe 'The ReadyToRun engine' {
             '@($e).Count; $e.Location; [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($e).Name'
         $lines = @((Invoke-Child $command).Trim() -split '\r?\n')
         $lines | Should -Be @('1', $Image, 'NpmHardening')
+        # The load context's own assembly: its image, in the default context (the isolated one is its creation).
+        $command = "Import-Module '$($env:NPMH_MODULE_PATH.Replace("'", "''"))'; " +
+            '$a = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq ''NpmHardening.LoadContext'' }); ' +
+            '$a.Count; $a[0].Location; [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($a[0]).Name'
+        @((Invoke-Child $command).Trim() -split '\r?\n') | Should -Be @('1', $LoadContextImage, 'Default')
     }
 
     It 'runs precompiled: the first Get-NpmSecurityPosture JIT-compiles almost none of the engine''s methods, the IL engine hundreds' -Skip:(-not $IsCore) {
@@ -129,13 +143,18 @@ Describe 'The ReadyToRun engine' {
             $counts = foreach ($manifest in @($env:NPMH_MODULE_PATH, $copy.Manifest)) {
                 $summary = Invoke-Child "Import-Module '$($manifest.Replace("'", "''"))'; `$null = Get-NpmSecurityPosture" @{ DOTNET_JitDisasmSummary = '1' }
                 $summary | Should -Match 'JIT compiled' -Because 'the runtime prints the JIT summary'
-                @($summary -split '\r?\n' | Where-Object { $_ -match 'JIT compiled NpmHardening\.Engine\.' -and $_ -notmatch '\[(Tier1|Tier-1|OSR)' }).Count
+                $first = @($summary -split '\r?\n' | Where-Object { $_ -match 'JIT compiled' -and $_ -notmatch '\[(Tier1|Tier-1|OSR)' })
+                # The engine's methods, and the load context's set-up (its class and the version reader it uses).
+                , @(@($first | Where-Object { $_ -match 'JIT compiled NpmHardening\.Engine\.' }).Count,
+                    @($first | Where-Object { $_ -match 'JIT compiled NpmHardening\.Loading\.(IsolatedLoadContext|AssemblyVersionReader)' }).Count)
             }
         }
         finally { Remove-Item -LiteralPath $copy.Root -Recurse -Force -ErrorAction SilentlyContinue }
         $readyToRun, $il = $counts
-        $il | Should -BeGreaterThan 200 -Because 'the IL engine is compiled method by method on the first call'
-        $readyToRun | Should -BeLessThan ($il / 10) -Because "the ReadyToRun image's code is used (ReadyToRun: $readyToRun, IL: $il methods JIT-compiled)"
+        $il[0] | Should -BeGreaterThan 200 -Because 'the IL engine is compiled method by method on the first call'
+        $readyToRun[0] | Should -BeLessThan ($il[0] / 10) -Because "the ReadyToRun image's code is used (ReadyToRun: $($readyToRun[0]), IL: $($il[0]) methods JIT-compiled)"
+        $il[1] | Should -BeGreaterThan 10 -Because 'the IL load context is compiled method by method at import'
+        $readyToRun[1] | Should -BeLessThan ($il[1] / 5) -Because "the load context's ReadyToRun code is used (ReadyToRun: $($readyToRun[1]), IL: $($il[1]) methods JIT-compiled)"
     }
 
     It 'falls back to the IL engine when no image matches this runtime and platform' -Skip:(-not $IsCore) {
@@ -149,6 +168,21 @@ Describe 'The ReadyToRun engine' {
             # And none at all.
             Get-ChildItem -LiteralPath $dependencies -Directory | Remove-Item -Recurse -Force
             Get-LoadedEngine $copy.Manifest | Should -Be (Join-Path $dependencies 'NpmHardening.Engine.dll')
+            Get-LoadedEngine $copy.Manifest 'NpmHardening.LoadContext' | Should -Be (Join-Path $dependencies 'NpmHardening.LoadContext.dll')
+        }
+        finally { Remove-Item -LiteralPath $copy.Root -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
+    It 'still works without the load context assembly (a damaged installation): the engine loads through AssemblyResolve' -Skip:(-not $IsCore) {
+        $copy = New-ModuleCopy
+        try {
+            $dependencies = Join-Path $copy.Base 'Dependencies'
+            Get-ChildItem -LiteralPath $dependencies -Recurse -Filter 'NpmHardening.LoadContext.dll' | Remove-Item -Force
+            $command = "Import-Module '$($copy.Manifest.Replace("'", "''"))'; @(Get-NpmConfig -Name registry).Count; " +
+                '$e = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq ''NpmHardening.Engine'' }; ' +
+                '$e.Location; [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($e).Name'
+            # Without isolation, the image is not chosen either: AssemblyResolve serves the IL file of Dependencies/.
+            @((Invoke-Child $command).Trim() -split '\r?\n') | Should -Be @('1', (Join-Path $dependencies 'NpmHardening.Engine.dll'), 'Default')
         }
         finally { Remove-Item -LiteralPath $copy.Root -Recurse -Force -ErrorAction SilentlyContinue }
     }

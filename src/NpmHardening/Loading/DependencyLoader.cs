@@ -10,16 +10,17 @@ namespace NpmHardening.Loading
     /// Loads the engine and the third-party assemblies shipped in the module's <c>Dependencies/</c> folder
     /// without letting them collide with other versions already in (or later loaded into) the session.
     /// <list type="bullet">
-    /// <item>PowerShell 7 (.NET): an isolated <c>AssemblyLoadContext</c> named "NpmHardening" (see
-    /// <see cref="IsolatedLoadContext"/>); only the assemblies this module's own DLL references directly (the
-    /// engine) are handed to the default context, everything they pull in stays private. Where the build compiled
-    /// ReadyToRun images for this runtime and platform (<see cref="ReadyToRunFolderName"/>), those are loaded
-    /// instead of the IL files of the same name.</item>
+    /// <item>PowerShell 7 (.NET): an isolated <c>AssemblyLoadContext</c> named "NpmHardening", set up by
+    /// <c>Dependencies/NpmHardening.LoadContext.dll</c> (netcoreapp3.1; its <c>IsolatedLoadContext</c> says which
+    /// assemblies are private). That assembly, too, has a ReadyToRun image for this runtime and platform where the build
+    /// made one (<see cref="ReadyToRunFolderName"/>), so the set-up that every import runs is not JIT-compiled there;
+    /// this class only finds the file and makes one reflection call.</item>
     /// <item>Windows PowerShell 5.1 (.NET Framework): <c>AppDomain.AssemblyResolve</c>, answering only for
     /// names that exist in <c>Dependencies/</c>. .NET Framework binds strong-named assemblies by exact version,
     /// so two versions can live side by side; the handler also serves as the binding redirect that a
     /// module cannot declare (System.Memory asks for an older System.Runtime.CompilerServices.Unsafe than
-    /// the one shipped).</item>
+    /// the one shipped). PowerShell 7 uses the same handler when the load context assembly is missing or cannot be
+    /// loaded (a damaged installation): the module then works without isolation.</item>
     /// </list>
     /// </summary>
     internal static class DependencyLoader
@@ -27,8 +28,12 @@ namespace NpmHardening.Loading
         public const string DependencyFolderName = "Dependencies";
         public const string LoadContextName = "NpmHardening";
 
+        /// <summary>The assembly (in <c>Dependencies/</c>) and type that set up the isolated context on PowerShell 7.</summary>
+        internal const string LoadContextAssemblyName = "NpmHardening.LoadContext";
+        private const string LoadContextTypeName = "NpmHardening.Loading.IsolatedLoadContext";
+
         private static readonly object Gate = new object();
-        private static IsolatedLoadContext? s_coreContext;
+        private static Type? s_coreContext;
         private static ResolveEventHandler? s_desktopHandler;
         private static Dictionary<string, string>? s_desktopAssemblies;
 
@@ -52,21 +57,8 @@ namespace NpmHardening.Loading
                 // runtime's normal probing finds it: nothing to do.
                 if (!Directory.Exists(directory)) return;
 
-                var alcType = IsolatedLoadContext.FindLoadContextType();
-                if (alcType != null)
-                {
-                    if (s_coreContext == null)
-                    {
-                        var referenced = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-                        foreach (var reference in typeof(DependencyLoader).Assembly.GetReferencedAssemblies())
-                        {
-                            if (reference.Name != null) referenced.Add(reference.Name);
-                        }
-                        s_coreContext = IsolatedLoadContext.Create(alcType, LoadContextName, directory, referenced);
-                    }
-                    s_coreContext.Attach();
-                }
-                else if (s_desktopHandler == null)
+                if (s_coreContext == null && IsCoreClr()) s_coreContext = AttachIsolatedContext(directory);
+                if (s_coreContext == null && s_desktopHandler == null)
                 {
                     s_desktopAssemblies = ListAssemblies(directory);
                     s_desktopHandler = ResolveOnDesktop;
@@ -79,12 +71,48 @@ namespace NpmHardening.Loading
         {
             lock (Gate)
             {
-                s_coreContext?.Detach();
+                if (s_coreContext != null)
+                {
+                    s_coreContext.GetMethod("Detach", BindingFlags.Public | BindingFlags.Static)?.Invoke(null, null);
+                    s_coreContext = null;
+                }
                 if (s_desktopHandler != null)
                 {
                     AppDomain.CurrentDomain.AssemblyResolve -= s_desktopHandler;
                     s_desktopHandler = null;
                 }
+            }
+        }
+
+        /// <summary>.NET (Core), where assemblies load through AssemblyLoadContexts; false on .NET Framework.</summary>
+        private static bool IsCoreClr() =>
+            typeof(object).Assembly.GetType("System.Runtime.Loader.AssemblyLoadContext", throwOnError: false) != null;
+
+        /// <summary>
+        /// Loads <c>NpmHardening.LoadContext.dll</c> into the default context (its ReadyToRun image for this runtime and
+        /// platform when there is one, else the IL file) and calls its <c>IsolatedLoadContext.Attach</c>. Null when the
+        /// file is missing or fails: the caller falls back to <c>AssemblyResolve</c>.
+        /// </summary>
+        private static Type? AttachIsolatedContext(string directory)
+        {
+            try
+            {
+                var readyToRun = ReadyToRunFolderName();
+                var readyToRunDirectory = readyToRun == null ? null : Path.Combine(directory, readyToRun);
+                var fileName = LoadContextAssemblyName + ".dll";
+                var path = readyToRunDirectory != null && File.Exists(Path.Combine(readyToRunDirectory, fileName))
+                    ? Path.Combine(readyToRunDirectory, fileName)
+                    : Path.Combine(directory, fileName);
+                if (!File.Exists(path)) return null;
+                var type = Assembly.LoadFrom(path).GetType(LoadContextTypeName, throwOnError: false);
+                var attach = type?.GetMethod("Attach", BindingFlags.Public | BindingFlags.Static);
+                if (type == null || attach == null) return null;
+                attach.Invoke(null, new object?[] { typeof(DependencyLoader).Assembly, LoadContextName, directory, readyToRunDirectory });
+                return type;
+            }
+            catch (Exception)
+            {
+                return null;
             }
         }
 

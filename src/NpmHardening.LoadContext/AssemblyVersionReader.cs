@@ -8,8 +8,8 @@ namespace NpmHardening.Loading
     /// Reads the version of an assembly file (its Assembly table row, ECMA-335 II.22.2) straight from the file.
     /// </summary>
     /// <remarks>
-    /// The module initializer compares the versions of the dependencies it ships with those the platform provides
-    /// (<see cref="IsolatedLoadContext"/>). <c>AssemblyName.GetAssemblyName</c> gives the same answer, but on .NET 9
+    /// The load context's set-up at import compares the versions of the dependencies the module ships with those the
+    /// platform provides (<see cref="IsolatedLoadContext"/>). <c>AssemblyName.GetAssemblyName</c> gives the same answer, but on .NET 9
     /// and later it goes through System.Reflection.Metadata: the first call loads that assembly and
     /// System.Collections.Immutable into the session and took 5–8 ms of every <c>Import-Module</c>, then 1.5–2 ms per
     /// file (fresh ReadyToRun PowerShell, measured by tests/NpmHardening.Benchmarks/Measure-StartupWork.ps1). This
