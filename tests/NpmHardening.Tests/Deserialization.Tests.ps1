@@ -96,6 +96,22 @@ Describe 'Findings after <Path>' -ForEach @(@{ Path = 'Live' }, @{ Path = 'Impor
     }
 }
 
+Describe 'What the import registers' {
+    It 'covers every finding type the engine exports, so a new audit''s finding rehydrates too' {
+        # The module lists its contract types instead of searching the engine at every import; this search keeps the
+        # list complete.
+        $findingBase = $EngineAssembly.GetType('NpmHardening.NpmFinding', $true)
+        $findingTypes = @($EngineAssembly.GetExportedTypes() | Where-Object { $findingBase.IsAssignableFrom($_) })
+        $findingTypes.Count | Should -BeGreaterThan 2 -Because 'NpmFinding, NpmSecurityFinding and NpmTokenFinding at least'
+        foreach ($type in $findingTypes) {
+            $deserialized = Get-TypeData -TypeName "Deserialized.$($type.FullName)"
+            $deserialized | Should -Not -BeNullOrEmpty -Because "Deserialized.$($type.FullName) needs its type data"
+            $deserialized.TargetTypeForDeserialization | Should -Be $type
+            (Get-TypeData -TypeName $type.FullName).TypeConverter.Name | Should -Be 'DeserializedFindingConverter'
+        }
+    }
+}
+
 Describe 'What rehydration keeps and refuses' {
     It 'keeps PSComputerName and the other notes that Start-Job adds' {
         $FromJob[0].PSComputerName | Should -Be 'localhost'
