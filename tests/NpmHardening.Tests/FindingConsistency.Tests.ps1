@@ -58,18 +58,29 @@ Describe 'One fact, one rule id, one severity across audit cmdlets' {
         ($tokens | Where-Object Key -eq 'username').RuleId | Should -Be 'NPMH7003'
     }
 
-    It 'keeps the rule and severity of a line when -Online adds what the registry says' {
+    It 'keeps the rule and severity of a line when -Online adds what the registry says as findings of their own' {
         $offline = @(Test-NpmrcToken -Path $m.Project -Environment $envTable | Where-Object Line)
         $online = @(Test-NpmrcToken -Path $m.Project -Environment $envTable -Online | Where-Object Line)
-        $checked = @($online | Where-Object Key -eq "$($Registry.Scope):_authToken")
+        $checked = @($online | Where-Object { $_.Key -eq "$($Registry.Scope):_authToken" -and $_.RuleId -notlike 'NPMH71*' })
         $checked.Count | Should -Be 1
         $checked[0].Valid | Should -BeTrue
         foreach ($o in $online) {
+            if ($o.RuleId -like 'NPMH71*') {
+                # an online fact: at a token's line, with that token's fingerprint
+                $token = @($offline | Where-Object { (Get-LineKey $_) -eq (Get-LineKey $o) -and $_.Fingerprint -eq $o.Fingerprint })
+                $token.Count | Should -Be 1 -Because "$($o.RuleId) at $(Get-LineKey $o) must follow a token"
+                continue
+            }
             $before = @($offline | Where-Object { (Get-LineKey $_) -eq (Get-LineKey $o) -and $_.Key -eq $o.Key })
             $before.Count | Should -Be 1
-            if ($before[0].RuleId -eq $o.RuleId) { $o.Severity | Should -Be $before[0].Severity -Because "$($o.RuleId) at $(Get-LineKey $o)" }
-            else { $o.RuleId | Should -BeIn @('NPMH7101', 'NPMH7102', 'NPMH7103', 'NPMH7104') }
+            $o.RuleId | Should -Be $before[0].RuleId -Because "-Online never rewrites the offline finding at $(Get-LineKey $o)"
+            $o.Severity | Should -Be $before[0].Severity -Because "$($o.RuleId) at $(Get-LineKey $o)"
+            $o.Status | Should -Be $before[0].Status
         }
+        $accepted = @($online | Where-Object { $_.RuleId -eq 'NPMH7104' -and $_.Key -eq "$($Registry.Scope):_authToken" })
+        $accepted.Count | Should -Be 1
+        $accepted[0].Status | Should -Be 'Pass'
+        $accepted[0].Fingerprint | Should -Be $checked[0].Fingerprint
         # the registry's own account rule: the same catalog severity from Get-NpmAccount -Audit as from the token check
         $account = @(Get-NpmAccount -Registry $Registry.Url -Token (ConvertTo-SecureString $RegistryToken -AsPlainText -Force) -Audit -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
         foreach ($a in $account) {

@@ -126,9 +126,11 @@ namespace NpmHardening.Engine.Credentials
                 if (layer.Source == null) continue;
                 if (layer.Layer != NpmConfigLayer.Builtin && layer.Layer != NpmConfigLayer.Global &&
                     layer.Layer != NpmConfigLayer.User && layer.Layer != NpmConfigLayer.Project) continue;
-                foreach (var f in ScanFileCore(layer.Source, layer.Layer.ToString(), context.Label, scope, registries)) yield return Shown(f);
+                foreach (var f in ScanFileCore(layer.Source, layer.Layer.ToString(), context.Label, scope, registries))
+                    foreach (var shown in WithOnline(f)) yield return shown;
             }
-            foreach (var f in ScanVariables(context.Label, scope, registries)) yield return Shown(f);
+            foreach (var f in ScanVariables(context.Label, scope, registries))
+                foreach (var shown in WithOnline(f)) yield return shown;
         }
 
         /// <summary>
@@ -166,7 +168,7 @@ namespace NpmHardening.Engine.Credentials
         {
             if (path == null) throw new ArgumentNullException(nameof(path));
             _currentUser ??= new Sources(this, new SecretProvenance(Platform, Operator, Environment, null), Proxy ?? RegistryProxy.FromEnvironment(Environment));
-            return ScanFileCore(path, "File", context, _currentUser, null).Select(Shown);
+            return ScanFileCore(path, "File", context, _currentUser, null).SelectMany(WithOnline);
         }
 
         /// <summary>True when the file was already scanned in this run (then it is not reported again).</summary>
@@ -419,8 +421,11 @@ namespace NpmHardening.Engine.Credentials
         }
 
         /// <summary>
-        /// -Online: the answer of the registry the token is scoped to, folded into the finding. The token goes only
-        /// to that scope (the client refuses plain http to another machine); each token is asked about once per run.
+        /// -Online: asks the registry the token is scoped to, once per token and registry in a run. The token finding
+        /// keeps its rule, severity, status and message (the offline fact); its online fields say what the check did and
+        /// what the registry answered, and each online rule the answer decides becomes a finding of its own
+        /// (<see cref="OnlineFindings"/>), queued to follow it. The token goes only to that scope (the client refuses
+        /// plain http to another machine).
         /// </summary>
         private NpmTokenFinding Online(NpmTokenFinding f, string secret, IReadOnlyDictionary<string, string> registries, RegistryProxy? proxy)
         {
@@ -441,60 +446,93 @@ namespace NpmHardening.Engine.Credentials
             f.BypassTwoFactor = check.BypassTwoFactor;
             f.Expires = check.Expires;
             f.OnlineError = check.Error == null ? null : NpmCredential.RedactShapes(check.Error);
-            var notes = new StringBuilder();
-            if (check.Valid == false)
-            {
-                notes.Append($" {check.Registry} rejected it (revoked, expired, or not valid there).");
-                // the registry's answer is the fact now: the catalog's rule for a rejected token decides title and severity
-                FindingFactory.Stamp(f, RuleCatalog.Default[OnlineAudit.TokenRejected], f.ComputerName);
-            }
-            else if (check.Valid == true)
-            {
-                notes.Append($" {check.Registry} accepts it as {check.User}.");
-                if (check.BypassTwoFactor == true)
-                {
-                    notes.Append(" It bypasses two-factor authentication, which npm is deprecating: use staged publishing or trusted publishing instead.");
-                    Raise(f, OnlineAudit.TokenBypassesTwoFactor);
-                }
-                if (check.Readonly == false && check.Expires == null && check.HasCidr == false)
-                {
-                    notes.Append(" It can publish, never expires and is not limited to CIDR ranges.");
-                    Raise(f, OnlineAudit.WriteTokenUnbounded);
-                }
-                if (check.TwoFactorMode == "disabled" || check.TwoFactorMode == "auth-only")
-                {
-                    notes.Append($" The account's two-factor mode is {check.TwoFactorMode}: approving staged publishes needs 2FA for writes (auth-and-writes).");
-                    Raise(f, OnlineAudit.AccountTwoFactor);
-                }
-            }
-            f.Message += notes.ToString();
+            _online.AddRange(OnlineFindings(f, check));
             return f;
         }
 
-        /// <summary>
-        /// Puts a finding under the online rule that the registry's answer breaks (the first one that does), with that
-        /// rule's title and catalog severity when it is higher; a passing reference to a risky token becomes a warning.
-        /// </summary>
-        private static void Raise(NpmTokenFinding f, string ruleId)
+        /// <summary>Online findings queued by the last <see cref="Online"/> call, written right after the token finding.</summary>
+        private readonly List<NpmTokenFinding> _online = new List<NpmTokenFinding>();
+
+        /// <summary>The finding, then the online findings its check produced, each made safe to show.</summary>
+        private IEnumerable<NpmTokenFinding> WithOnline(NpmTokenFinding f)
         {
-            var rule = RuleCatalog.Default[ruleId];
-            if (f.Severity < rule.Severity || f.Status == NpmFindingStatus.Pass)
-            {
-                if (f.Status == NpmFindingStatus.Pass) f.Status = NpmFindingStatus.Warning;
-                if (!_onlineRules.Contains(f.RuleId))
-                {
-                    var severity = f.Severity;
-                    var reason = f.SeverityReason;
-                    FindingFactory.Stamp(f, rule, f.ComputerName);
-                    if (severity > rule.Severity) FindingFactory.Escalate(f, severity, reason);
-                }
-            }
+            yield return Shown(f);
+            if (_online.Count == 0) yield break;
+            var online = _online.ToList();
+            _online.Clear();
+            foreach (var o in online) yield return Shown(o);
         }
 
-        private static readonly HashSet<string> _onlineRules = new HashSet<string>(StringComparer.Ordinal)
+        /// <summary>
+        /// The facts a registry's answer establishes, one finding per online rule it decides: NPMH7104 (rejected or
+        /// accepted), and for an accepted token NPMH7102 (bypasses 2FA), NPMH7103 (can publish, never expires, any
+        /// address) and NPMH7101 (the account's 2FA mode) when the registry said enough to decide them. Each names the
+        /// token's file and line (or variable), key and fingerprint, so a report links it to the token finding, and
+        /// policy can exclude or except it on its own. No answer (network, TLS, refused): no online finding; the token
+        /// finding's OnlineState and OnlineError say why.
+        /// </summary>
+        private List<NpmTokenFinding> OnlineFindings(NpmTokenFinding token, NpmTokenCheck check)
         {
-            OnlineAudit.AccountTwoFactor, OnlineAudit.TokenBypassesTwoFactor, OnlineAudit.WriteTokenUnbounded, OnlineAudit.TokenRejected,
-        };
+            var found = new List<NpmTokenFinding>();
+            if (check.Refused || check.Valid == null) return found;
+            var where = check.Registry;
+            if (check.Valid == false)
+            {
+                found.Add(OnlineFinding(token, check, OnlineAudit.TokenRejected, NpmFindingStatus.Fail,
+                    $"{token.Key} holds a token that {where} rejects (revoked, expired, or not valid there)."));
+                return found;
+            }
+            found.Add(OnlineFinding(token, check, OnlineAudit.TokenRejected, NpmFindingStatus.Pass,
+                $"{where} accepts the token of {token.Key} as {check.User ?? "an unnamed account"}."));
+            if (check.BypassTwoFactor != null)
+                found.Add(OnlineFinding(token, check, OnlineAudit.TokenBypassesTwoFactor, check.BypassTwoFactor == true ? NpmFindingStatus.Fail : NpmFindingStatus.Pass,
+                    check.BypassTwoFactor == true
+                        ? $"The token of {token.Key} bypasses two-factor authentication, which npm is deprecating: use staged publishing or trusted publishing instead."
+                        : $"The token of {token.Key} does not bypass two-factor authentication."));
+            bool? unbounded = check.Readonly == false && check.Expires == null && check.HasCidr == false ? true
+                : check.Readonly == true || check.Expires != null || check.HasCidr == true ? false : (bool?)null;
+            if (unbounded != null)
+                found.Add(OnlineFinding(token, check, OnlineAudit.WriteTokenUnbounded, unbounded == true ? NpmFindingStatus.Fail : NpmFindingStatus.Pass,
+                    unbounded == true
+                        ? $"The token of {token.Key} can publish, never expires and is not limited to CIDR ranges."
+                        : $"The token of {token.Key} is read-only, expires or is limited to CIDR ranges."));
+            if (check.TwoFactorMode != null)
+            {
+                bool weak = check.TwoFactorMode == "disabled" || check.TwoFactorMode == "auth-only";
+                found.Add(OnlineFinding(token, check, OnlineAudit.AccountTwoFactor, weak ? NpmFindingStatus.Fail : NpmFindingStatus.Pass,
+                    weak
+                        ? $"The account of the token in {token.Key} ({check.User ?? "?"}) has two-factor mode {check.TwoFactorMode}: approving staged publishes needs 2FA for writes (auth-and-writes)."
+                        : $"The account of the token in {token.Key} ({check.User ?? "?"}) asks for two-factor authentication on writes ({check.TwoFactorMode})."));
+            }
+            return found;
+        }
+
+        private NpmTokenFinding OnlineFinding(NpmTokenFinding token, NpmTokenCheck check, string ruleId, NpmFindingStatus status, string message)
+        {
+            var rule = RuleCatalog.Default[ruleId];
+            var f = new NpmTokenFinding
+            {
+                Location = token.Location == null ? null : new NpmFindingLocation
+                {
+                    Path = token.Location.Path, Line = token.Location.Line, Column = token.Location.Column, Uri = token.Location.Uri, Name = token.Location.Name,
+                },
+                Layer = token.Layer, Registry = token.Registry, Key = token.Key, Kind = token.Kind, Context = token.Context,
+                ChecksumValid = token.ChecksumValid, Redacted = token.Redacted, Fingerprint = token.Fingerprint, UserName = token.UserName,
+                Variable = token.Variable, VariableSet = token.VariableSet, VariableSource = token.VariableSource, FileAccess = token.FileAccess,
+                OnlineState = token.OnlineState, CheckedRegistry = token.CheckedRegistry, Valid = token.Valid, User = token.User,
+                Readonly = token.Readonly, BypassTwoFactor = token.BypassTwoFactor, Expires = token.Expires, OnlineError = token.OnlineError,
+            };
+            FindingFactory.Stamp(f, rule, token.ComputerName);
+            f.Status = status;
+            f.Message = message;
+            if (status != NpmFindingStatus.Pass)
+                f.Remediation = new NpmRemediation
+                {
+                    Summary = rule.Title + ": " + (rule.ExpectedText ?? "see the rule's reference") + ".",
+                    NpmCommand = rule.Remediation.Replace("{registry}", check.Registry).Replace("{key}", "<token-key>"),
+                };
+            return f;
+        }
 
         private NpmTokenFinding JudgeReference(NpmTokenFinding f, FileState file, Sources scope,
             IReadOnlyDictionary<string, string> registries, string raw, string name, string where, ExpansionBudget budget)
