@@ -35,7 +35,7 @@ namespace NpmHardening.Engine.Reports
         private readonly NpmReportOptions _options;
         private readonly string? _baseDirectory;
         /// <summary>Rule id → null for a catalog rule, else the finding that describes the unknown rule (chosen by content, not order).</summary>
-        private readonly SortedDictionary<string, NpmFinding?> _rules = new SortedDictionary<string, NpmFinding?>(StringComparer.Ordinal);
+        private readonly SortedDictionary<string, NpmFinding?> _rules = new SortedDictionary<string, NpmFinding?>(RuleIdOrder.Instance); // the catalog's order, not text order
         private readonly SortedDictionary<string, string> _uriBases = new SortedDictionary<string, string>(StringComparer.Ordinal);
 
         public SarifReportWriter(Stream output, NpmReportOptions options)

@@ -71,6 +71,32 @@ namespace NpmHardening.Engine.Tests.Reports
         }
 
         [Fact]
+        public void Sarif_rules_follow_the_catalog_order_area_then_number_not_text_order()
+        {
+            // NPMH10001 (area 10) sorts between NPMH1009 and NPMH2001 as text; the catalog puts it after area 9
+            var ids = new[] { "NPMH10001", "NPMH2001", "NPMH9008", "NPMH1009", "NPMH7101", "NPMH10002", "NPMH7001" };
+            var findings = ids.Select(id => Finding(id, path: "/work/repo/" + id)).ToArray();
+            foreach (var f in findings.Where(f => NpmHardening.Engine.Rules.RuleCatalog.Default.Find(f.RuleId) == null)) f.Title = "A rule of a newer module";
+            using var doc = JsonDocument.Parse(Write(NpmReportFormat.Sarif, findings));
+            var rules = doc.RootElement.GetProperty("runs")[0].GetProperty("tool").GetProperty("driver").GetProperty("rules")
+                .EnumerateArray().Select(r => r.GetProperty("id").GetString()).ToList();
+            Assert.Equal(new[] { "NPMH1009", "NPMH2001", "NPMH7001", "NPMH7101", "NPMH9008", "NPMH10001", "NPMH10002" }, rules);
+        }
+
+        [Fact]
+        public void The_rule_id_order_is_the_order_of_the_catalog()
+        {
+            var catalog = NpmHardening.Engine.Rules.RuleCatalog.Default.Rules.Select(r => r.Id).ToList();
+            Assert.Equal(catalog, catalog.OrderBy(id => id, NpmHardening.Engine.Rules.RuleIdOrder.Instance).ToList());
+            var order = NpmHardening.Engine.Rules.RuleIdOrder.Instance;
+            Assert.True(order.Compare("NPMH9008", "NPMH10001") < 0);
+            Assert.True(order.Compare("NPMH1009", "NPMH10001") < 0);
+            Assert.True(order.Compare("NPMH10001", "NPMH2001") > 0);
+            Assert.True(order.Compare("NPMH10001", "custom-rule") < 0); // ids of another shape follow
+            Assert.Equal(0, order.Compare("NPMH7001", "NPMH7001"));
+        }
+
+        [Fact]
         public void Sarif_rules_come_from_the_catalog_whatever_the_order_and_remediation_of_the_findings()
         {
             // two findings of one rule with different instance remediations, a second rule, and a rule this catalog
