@@ -136,7 +136,7 @@ namespace NpmHardening.Engine.Rules
             {
                 if (f.Remediation != null) foreach (var fix in f.Remediation.Fixes) fix.Windows = Platform.IsWindows;
                 _scrubber.Scrub(f);
-                f.FactId = FindingFactory.FactId(f, f.Setting);
+                if (f.FactId.Length == 0) f.FactId = FindingFactory.FactId(f, f.Setting); // the npmrc analyzer sets its own, as for Test-NpmrcToken
             }
             return findings;
         }

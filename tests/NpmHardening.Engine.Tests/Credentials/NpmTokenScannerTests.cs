@@ -56,7 +56,8 @@ namespace NpmHardening.Engine.Tests.Tokens
             var found = scanner.ScanFile("/work/.npmrc").ToList();
 
             Assert.Empty(problems);
-            Assert.Equal(new[] { 2, 3, 4, 5, 7, 8 }, found.Select(f => f.Line!.Value).ToArray());
+            // the unscoped _auth (line 5) breaks two rules: a password on disk, and a key npm 9+ refuses
+            Assert.Equal(new[] { 2, 3, 4, 5, 5, 7, 8 }, found.Select(f => f.Line!.Value).ToArray());
             var granular = found.Where(f => f.Kind == NpmCredentialKind.GranularToken).ToList();
             Assert.Equal(2, granular.Count); // the shadowed duplicate is still a leaked token
             Assert.All(granular, f => Assert.Equal("//registry.npmjs.org/", f.Registry));
@@ -67,10 +68,12 @@ namespace NpmHardening.Engine.Tests.Tokens
             Assert.Equal(NpmCredentialKind.BasicAuth, found[3].Kind);
             Assert.Equal("bob", found[3].UserName);
             Assert.Null(found[3].Registry);
-            Assert.Contains("not scoped", found[3].Message);
-            Assert.Equal(NpmCredentialKind.Password, found[4].Kind);
-            Assert.Equal(NpmCredentialKind.UrlWithPassword, found[5].Kind);
-            Assert.Equal("NPMH9002", found[5].RuleId);
+            Assert.Equal(("NPMH7002", "NPMH7003"), (found[3].RuleId, found[4].RuleId));
+            Assert.Contains("not scoped", found[4].Message);
+            Assert.Equal(found[3].Fingerprint, found[4].Fingerprint);
+            Assert.Equal(NpmCredentialKind.Password, found[5].Kind);
+            Assert.Equal(NpmCredentialKind.UrlWithPassword, found[6].Kind);
+            Assert.Equal("NPMH9002", found[6].RuleId);
             Assert.All(found, f => Assert.Equal(NpmFindingStatus.Fail, f.Status));
             Assert.All(found, f => Assert.Equal("File", f.Layer));
         }
@@ -87,7 +90,7 @@ namespace NpmHardening.Engine.Tests.Tokens
             platform.Env["NPM_TOKEN"] = token;
             platform.Env["npm_config_//registry.npmjs.org/:_authToken"] = token;
             var found = scanner.ScanFile("/work/.npmrc").ToList();
-            Assert.Equal(6, found.Count);
+            Assert.Equal(7, found.Count); // the unscoped _auth is NPMH7002 and NPMH7003
             foreach (var f in found)
             {
                 var text = string.Join("\n", typeof(NpmTokenFinding).GetProperties().Select(p => Convert.ToString(p.GetValue(f))));
@@ -126,7 +129,7 @@ namespace NpmHardening.Engine.Tests.Tokens
             platform.Env["NPM_TOKEN"] = token;
             platform.AddFile("/work/.npmrc", "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n//other.example/:_authToken=${UNSET_TOKEN}\n_authToken=${NPM_TOKEN}\n");
             var found = scanner.ScanFile("/work/.npmrc").ToList();
-            Assert.Equal(3, found.Count);
+            Assert.Equal(4, found.Count);
             Assert.Equal(NpmCredentialKind.EnvironmentReference, found[0].Kind);
             Assert.Equal(NpmFindingStatus.Pass, found[0].Status);
             Assert.True(found[0].VariableSet);
@@ -136,7 +139,9 @@ namespace NpmHardening.Engine.Tests.Tokens
             Assert.Equal("${NPM_TOKEN}", found[0].Redacted);
             Assert.Equal(NpmFindingStatus.Warning, found[1].Status);
             Assert.False(found[1].VariableSet);
-            Assert.Equal("NPMH7003", found[2].RuleId); // unscoped: npm 9+ refuses it
+            // unscoped: the reference is judged as any other (its variable is set), and npm 9+ refuses the key
+            Assert.Equal(("NPMH7001", NpmFindingStatus.Pass), (found[2].RuleId, found[2].Status));
+            Assert.Equal(("NPMH7003", NpmFindingStatus.Fail), (found[3].RuleId, found[3].Status));
         }
 
         [Fact]
@@ -324,7 +329,9 @@ namespace NpmHardening.Engine.Tests.Tokens
             Assert.Null(found[4].Valid);
             Assert.Contains("checksum", found[4].OnlineError);
             Assert.Contains("not scoped", found[5].OnlineError);
-            Assert.Contains("password is never sent", found[6].OnlineError);
+            Assert.Equal("NPMH7003", found[6].RuleId); // the unscoped line's second rule: nothing to ask a registry
+            Assert.Null(found[6].OnlineError);
+            Assert.Contains("password is never sent", found[7].OnlineError);
 
             // each online fact is a finding of its own, right after its token, at the token's file and line, linked by Fingerprint
             NpmTokenFinding Fact(string rule, int line) => Assert.Single(online, f => f.RuleId == rule && f.Line == line);
@@ -350,7 +357,7 @@ namespace NpmHardening.Engine.Tests.Tokens
             Assert.Equal(NpmFindingStatus.Fail, Fact("NPMH7102", 4).Status);            // bypasses 2FA
             Assert.Equal(NpmFindingStatus.Pass, Fact("NPMH7103", 4).Status);            // bounded by expiry and CIDR
             Assert.Equal(NpmFindingStatus.Fail, Fact("NPMH7102", 8).Status);            // the reference reads the same token
-            Assert.Equal(NpmFindingStatus.Pass, found[7].Status);                       // the reference itself is still fine
+            Assert.Equal(NpmFindingStatus.Pass, found.Single(f => f.Line == 8).Status); // the reference itself is still fine
             Assert.DoesNotContain(online, f => f.Line == 5 || f.Line == 6 || f.Line == 7); // never sent: no online fact
         }
     }
