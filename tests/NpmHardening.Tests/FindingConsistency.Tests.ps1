@@ -2,17 +2,22 @@
 # The cross-cmdlet consistency test: one machine state (plaintext token in a world-readable user .npmrc, legacy
 # _auth, an unscoped username, weak settings) fed to every audit cmdlet. A fact (one line of one file) must get one
 # rule id and one severity whichever cmdlet reports it, and every finding takes its title from the same catalog.
+# Every registry a token is scoped to is a listener on 127.0.0.1: -Online sends nothing off the machine.
 
 BeforeAll {
     Import-Module -Name $env:NPMH_MODULE_PATH -Force -ErrorAction Stop
     . (Join-Path $PSScriptRoot 'TestMachine.ps1')
     . (Join-Path $PSScriptRoot 'Verdaccio.ps1')
+    . (Join-Path $PSScriptRoot 'SecretListener.ps1')
     $script:Registry = Start-TestVerdaccio
+    # stands in for the public registry: answers /-/whoami, records what it was sent
+    $script:Listener = Start-SecretListener
     $script:RegistryToken = Add-TestVerdaccioUser $Registry 'carol' 'correct-horse-battery'
 }
 
 AfterAll {
     Stop-TestVerdaccio $Registry
+    if ($Listener) { $Listener.Dispose() }
     Remove-Module -Name NpmHardening -Force -ErrorAction SilentlyContinue
 }
 
@@ -23,8 +28,8 @@ Describe 'One fact, one rule id, one severity across audit cmdlets' {
         $token = New-NpmToken
         $npmrc = Join-Path $m.Home '.npmrc'
         $auth = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('bob:hunter2'))
-        Write-Utf8File $npmrc ("strict-ssl=false`naudit=false`n//registry.npmjs.org/:_authToken=$token`n_auth=$auth`nusername=bob`n" +
-            "@c:registry=$($Registry.Url)`n$($Registry.Scope):_authToken=$RegistryToken`n")
+        Write-Utf8File $npmrc ("strict-ssl=false`naudit=false`n$($Listener.Scope):_authToken=$token`n_auth=$auth`nusername=bob`n" +
+            "@c:registry=$($Registry.Url)`n$($Registry.Scope):_authToken=$RegistryToken`n@l:registry=$($Listener.Url)`n")
         if (-not $OnWindows) { & chmod 644 $npmrc }
         Write-Utf8File (Join-Path $m.Project 'package.json') '{}'
 
@@ -50,7 +55,7 @@ Describe 'One fact, one rule id, one severity across audit cmdlets' {
         foreach ($p in $posture) { $postureRules[(Get-LineKey $p) + '|' + $p.RuleId] = $true }
         foreach ($t in $tokens) { $postureRules.ContainsKey((Get-LineKey $t) + '|' + $t.RuleId) | Should -BeTrue }
 
-        $plain = @($tokens | Where-Object Key -eq '//registry.npmjs.org/:_authToken')
+        $plain = @($tokens | Where-Object Key -eq "$($Listener.Scope):_authToken")
         if (-not $OnWindows) {
             $plain[0].Severity | Should -Be 'Critical'
             $plain[0].SeverityReason | Should -Match 'readable by others'
@@ -58,24 +63,108 @@ Describe 'One fact, one rule id, one severity across audit cmdlets' {
         ($tokens | Where-Object Key -eq 'username').RuleId | Should -Be 'NPMH7003'
     }
 
-    It 'keeps the rule and severity of a line when -Online adds what the registry says' {
+    It 'keeps the rule and severity of a line when -Online adds what the registry says as findings of their own' {
+        $planted = $token
         $offline = @(Test-NpmrcToken -Path $m.Project -Environment $envTable | Where-Object Line)
         $online = @(Test-NpmrcToken -Path $m.Project -Environment $envTable -Online | Where-Object Line)
-        $checked = @($online | Where-Object Key -eq "$($Registry.Scope):_authToken")
+        $checked = @($online | Where-Object { $_.Key -eq "$($Registry.Scope):_authToken" -and $_.RuleId -notlike 'NPMH71*' })
         $checked.Count | Should -Be 1
         $checked[0].Valid | Should -BeTrue
         foreach ($o in $online) {
-            $before = @($offline | Where-Object { (Get-LineKey $_) -eq (Get-LineKey $o) -and $_.Key -eq $o.Key })
+            if ($o.RuleId -like 'NPMH71*') {
+                # an online fact: at a token's line, with that token's fingerprint
+                $token = @($offline | Where-Object { (Get-LineKey $_) -eq (Get-LineKey $o) -and $_.Fingerprint -eq $o.Fingerprint })
+                $token.Count | Should -Be 1 -Because "$($o.RuleId) at $(Get-LineKey $o) must follow a token"
+                continue
+            }
+            # a line may break two rules (an unscoped _auth: NPMH7002 and NPMH7003)
+            $before = @($offline | Where-Object { (Get-LineKey $_) -eq (Get-LineKey $o) -and $_.Key -eq $o.Key -and $_.RuleId -eq $o.RuleId })
             $before.Count | Should -Be 1
-            if ($before[0].RuleId -eq $o.RuleId) { $o.Severity | Should -Be $before[0].Severity -Because "$($o.RuleId) at $(Get-LineKey $o)" }
-            else { $o.RuleId | Should -BeIn @('NPMH7101', 'NPMH7102', 'NPMH7103', 'NPMH7104') }
+            $o.RuleId | Should -Be $before[0].RuleId -Because "-Online never rewrites the offline finding at $(Get-LineKey $o)"
+            $o.Severity | Should -Be $before[0].Severity -Because "$($o.RuleId) at $(Get-LineKey $o)"
+            $o.Status | Should -Be $before[0].Status
         }
+        # every check went to a listener on this machine, and the stand-in for the public registry got its token
+        foreach ($o in @($online | Where-Object CheckedRegistry)) { $o.CheckedRegistry | Should -Match '^https?://127\.0\.0\.1:\d+/$' }
+        $Listener.Received | Should -Match ([regex]::Escape("Bearer $planted"))
+        $accepted = @($online | Where-Object { $_.RuleId -eq 'NPMH7104' -and $_.Key -eq "$($Registry.Scope):_authToken" })
+        $accepted.Count | Should -Be 1
+        $accepted[0].Status | Should -Be 'Pass'
+        $accepted[0].Fingerprint | Should -Be $checked[0].Fingerprint
         # the registry's own account rule: the same catalog severity from Get-NpmAccount -Audit as from the token check
         $account = @(Get-NpmAccount -Registry $Registry.Url -Token (ConvertTo-SecureString $RegistryToken -AsPlainText -Force) -Audit -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
         foreach ($a in $account) {
             $same = @($online | Where-Object RuleId -eq $a.RuleId)
             foreach ($s in $same) { $s.Severity | Should -Be $a.Severity }
             $a.ComputerName | Should -Be ([Environment]::MachineName)
+        }
+    }
+}
+
+Describe 'Every credential line of a file is one fact to both audits' {
+    BeforeAll {
+        function Get-CredentialFact($Finding) {
+            # what must agree between the two cmdlets for one line and rule
+            '{0}:{1}|{2}|{3}|{4}|{5}' -f $Finding.Location.Path, $Finding.Location.Line, $Finding.RuleId, $Finding.Severity, $Finding.Status, $Finding.FactId
+        }
+    }
+    BeforeEach {
+        $m = New-TestMachine
+        $envTable = Get-TestEnvironment $m @{ CORP_READ_KEY = 'corp-' + [guid]::NewGuid().ToString('n') }
+        $token = New-NpmToken
+        $auth = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('bob:hunter2'))
+        $password = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('hunter3'))
+        $npmrc = Join-Path $m.Home '.npmrc'
+        # one line per case: shadowed duplicate, the line npm uses, a commented-out token, an unscoped _auth, a reference
+        # to an unset variable, a section and a token inside it, a reference to a set variable, a scoped _password
+        Write-Utf8File $npmrc (@(
+                "//a.example/:_authToken=$token"
+                "//a.example/:_authToken=$token"
+                "# old: $token"
+                "_auth=$auth"
+                '//b.example/:_authToken=${UNSET_VAR}'
+                '//d.example/:_authToken=${CORP_READ_KEY}'
+                "//e.example/:_password=$password"
+                '[corp]'
+                "//c.example/:_authToken=$token"
+            ) -join "`n")
+        Write-Utf8File (Join-Path $m.Project 'package.json') '{}'
+    }
+    AfterEach { Remove-Item -LiteralPath $m.Root -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'gives every line the same rule ids, severities, statuses and fact ids in Get-NpmSecurityPosture and Test-NpmrcToken' {
+        $rules = 'NPMH7001', 'NPMH7002', 'NPMH7003'
+        $posture = @(Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -RuleId $rules | Where-Object { $_.Location.Line })
+        $tokens = @(Test-NpmrcToken -Path $m.Project -Environment $envTable | Where-Object { $_.Line -and $_.RuleId -in $rules })
+        $fromPosture = @($posture | ForEach-Object { Get-CredentialFact $_ } | Sort-Object)
+        $fromTokens = @($tokens | ForEach-Object { Get-CredentialFact $_ } | Sort-Object)
+        # every divergence, named: what only one cmdlet says
+        $onlyPosture = @($fromPosture | Where-Object { $_ -notin $fromTokens })
+        $onlyTokens = @($fromTokens | Where-Object { $_ -notin $fromPosture })
+        $onlyPosture | Should -BeNullOrEmpty -Because 'Test-NpmrcToken must report the same facts'
+        $onlyTokens | Should -BeNullOrEmpty -Because 'Get-NpmSecurityPosture must report the same facts'
+        $fromPosture.Count | Should -Be $fromTokens.Count
+
+        # and what they agree on is what the file holds
+        $at = @{}
+        foreach ($t in $tokens) { $at['{0}|{1}' -f $t.Line, $t.RuleId] = $t.Status }
+        $at['1|NPMH7001'] | Should -Be 'Fail' -Because 'a shadowed token is still on disk'
+        $at['2|NPMH7001'] | Should -Be 'Fail'
+        $at['3|NPMH7001'] | Should -Be 'Fail' -Because 'a commented-out token is still on disk'
+        $at['4|NPMH7002'] | Should -Be 'Fail'
+        $at['4|NPMH7003'] | Should -Be 'Fail' -Because 'an unscoped _auth stops npm 9 (ERR_INVALID_AUTH)'
+        $at['5|NPMH7001'] | Should -Be 'Warning' -Because 'the variable it reads is not set'
+        $at['6|NPMH7001'] | Should -Be 'Pass' -Because 'the variable it reads is set and the file holds no secret'
+        $at['7|NPMH7002'] | Should -Be 'Fail'
+        $at['9|NPMH7001'] | Should -Be 'Fail' -Because 'a token inside an ini section is still on disk'
+        $at.Keys.Count | Should -Be 9
+        # a shadowed line and the line that shadows it are two facts
+        @($tokens | Where-Object { $_.Line -in 1, 2 } | Select-Object -ExpandProperty FactId -Unique).Count | Should -Be 2
+        # the posture's own fields are filled for each credential line
+        foreach ($p in $posture) {
+            $p.Setting | Should -Not -BeNullOrEmpty
+            $p.Layer | Should -Be 'User'
+            $p.Actual | Should -Not -Match ([regex]::Escape($token))
         }
     }
 }

@@ -50,6 +50,27 @@ Describe 'Get-NpmRule' {
         @(Get-NpmRule -RuleId NPMH2001, NPMH7001).RuleId | Should -Be @('NPMH2001', 'NPMH7001')
     }
 
+    It 'reads -RuleId, -ExcludeRule and the posture -RuleId with PowerShell''s wildcard semantics, the same in every cmdlet' {
+        $m = New-TestMachine
+        $envTable = Get-TestEnvironment $m
+        foreach ($pattern in 'npmh700[1-3]', 'NPMH700?', 'NPMH[27]00[12]', 'N*[4-5]') {
+            $expected = @($Rules.RuleId | Where-Object { [System.Management.Automation.WildcardPattern]::new($pattern, 'IgnoreCase').IsMatch($_) })
+            $expected.Count | Should -BeGreaterThan 0 -Because $pattern
+            @(Get-NpmRule -RuleId $pattern).RuleId | Should -Be $expected -Because "Get-NpmRule -RuleId $pattern"
+            $posture = @(Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -RuleId $pattern -ErrorAction SilentlyContinue -WarningAction SilentlyContinue).RuleId | Select-Object -Unique
+            $offline = @($Rules | Where-Object { -not $_.Online -and $_.RuleId -in $expected }).RuleId
+            @($posture | Sort-Object) | Should -Be @($offline | Sort-Object) -Because "Get-NpmSecurityPosture -RuleId $pattern"
+            $excluded = @(Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -ExcludeRule $pattern -ErrorAction SilentlyContinue -WarningAction SilentlyContinue).RuleId
+            @($excluded | Where-Object { $_ -in $expected }) | Should -BeNullOrEmpty -Because "-ExcludeRule $pattern"
+        }
+        # '^' is no negation in PowerShell wildcards ([^1] is '^' or '1'), and a class left open is refused at binding,
+        # as PowerShell refuses it
+        @(Get-NpmRule -RuleId 'NPMH700[^1]').RuleId | Should -Be @('NPMH7001')
+        { Get-NpmRule -RuleId 'NPMH[7' } | Should -Throw -ErrorId 'ParameterArgumentValidationError,NpmHardening.Commands.GetNpmRuleCommand'
+        { Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -ExcludeRule 'NPMH[9-1]' } | Should -Throw -ExpectedMessage '*not valid*'
+        Remove-Item -LiteralPath $m.Root -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
     It 'reports a pattern that matches nothing as a non-terminating error and goes on' {
         $out = @(Get-NpmRule -RuleId NPMH0*, NPMH2001 -ErrorVariable errs -ErrorAction SilentlyContinue)
         $out.RuleId | Should -Be @('NPMH2001')

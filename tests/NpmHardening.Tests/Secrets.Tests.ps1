@@ -15,6 +15,13 @@ BeforeAll {
     $script:registryToken = Add-TestVerdaccioUser $V 'frank' 'canary-horse-battery'
     $probe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
     $probe.Start(); $script:closedPort = $probe.LocalEndpoint.Port; $probe.Stop()
+    $probe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $probe.Start(); $script:closedPort2 = $probe.LocalEndpoint.Port; $probe.Stop()
+    # Where a token would be scoped to the public registry, a listener on 127.0.0.1 stands in for it: -Online sends
+    # nothing off the machine (and no proxy named below is ever used: loopback registries go direct).
+    . (Join-Path $PSScriptRoot 'SecretListener.ps1')
+    $script:L = Start-SecretListener
+    $pub = $L.Scope
 
     $script:m = New-TestMachine
     $script:token = New-NpmToken
@@ -35,25 +42,25 @@ BeforeAll {
         $sectionOpaque, $sectionNameOpaque, $sectionPassword, $sectionAuth, $malformedPassword)
 
     $userNpmrc = Join-Path $m.Home '.npmrc'
-    Write-Utf8File $userNpmrc ("; planted canaries`n//registry.npmjs.org/:_authToken=$token`n//r.example.test/:_authToken=$uuid`n" +
+    Write-Utf8File $userNpmrc ("; planted canaries`n@l:registry=$($L.Url)`n$($pub):_authToken=$token`n//127.0.0.1:$($closedPort2)/:_authToken=$uuid`n" +
         "_auth=$auth`n//r.example.test/:username=erin`n//r.example.test/:_password=$passwordB64`n" +
         "https-proxy=http://proxy-user:$proxyPassword@proxy.example.test:3128`nstrict-ssl=false`n# leftover $token`n" +
         "@v:registry=$($V.Url)`n$($V.Scope):_authToken=$registryToken`n//127.0.0.1:$($closedPort)/:_authToken=$token`n" +
         "//r.example.test/:_password $malformedPassword`n" +
-        "[corp]`n//npm.corp.example/:_authToken=$sectionOpaque`n_auth=$sectionAuth`n_password=$([Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($sectionPassword)))`n" +
+        "[corp]`n//127.0.0.1:$($closedPort2)/:_authToken=$sectionOpaque`n_auth=$sectionAuth`n_password=$([Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($sectionPassword)))`n" +
         "proxy=http://sam:$sectionPassword@proxy.corp.example:3128`n[corp.nested]`npassword=$sectionPassword`n" +
         "[//npm.corp.example/:_authToken=$sectionNameOpaque]`nx=1`n")
-    Write-Utf8File (Join-Path $m.Prefix 'etc/npmrc') "//registry.npmjs.org/:_authToken=$token`n"
-    Write-Utf8File (Join-Path $m.Project '.npmrc') "//registry.npmjs.org/:_authToken=$token`n$token`nignore-scripts=false`n"
+    Write-Utf8File (Join-Path $m.Prefix 'etc/npmrc') "$($pub):_authToken=$token`n"
+    Write-Utf8File (Join-Path $m.Project '.npmrc') "$($pub):_authToken=$token`n$token`nignore-scripts=false`n"
     $sub = Join-Path $m.Project 'pkgs'
     New-Item -ItemType Directory -Path (Join-Path $sub 'bin'), (Join-Path $sub 'utf16') -Force | Out-Null
     [IO.File]::WriteAllBytes((Join-Path $sub 'bin/.npmrc'), [byte[]](0, 0, 7, 0) + [Text.Encoding]::ASCII.GetBytes("_authToken=$token") + [byte[]](0, 0))
-    [IO.File]::WriteAllText((Join-Path $sub 'utf16/.npmrc'), "//registry.npmjs.org/:_authToken=$token`r`n_auth=$auth`r`n", [Text.Encoding]::Unicode)
+    [IO.File]::WriteAllText((Join-Path $sub 'utf16/.npmrc'), "$($pub):_authToken=$token`r`n_auth=$auth`r`n", [Text.Encoding]::Unicode)
     if (-not $OnWindows) { Write-Utf8File (Join-Path $m.Home '.bashrc') "export NPM_TOKEN=$token`nexport NODE_AUTH_TOKEN='$uuid'`n" }
 
     $script:envTable = Get-TestEnvironment $m @{
         NPM_TOKEN                                     = $token
-        'npm_config_//registry.npmjs.org/:_authToken' = $token
+        "npm_config_$($pub):_authToken"              = $token
         npm_config_proxy                              = "http://u:$proxyPassword@proxy.example.test:8080"
         NODE_AUTH_TOKEN                               = $uuid
         LOCALAPPDATA                                  = (Join-Path $m.Root 'localappdata')
@@ -179,6 +186,7 @@ BeforeAll {
 
 AfterAll {
     Stop-TestVerdaccio $V
+    if ($L) { $L.Dispose() }
     Remove-Module -Name NpmHardening -Force -ErrorAction SilentlyContinue
     if ($script:m) { Remove-Item -LiteralPath $m.Root -Recurse -Force -ErrorAction SilentlyContinue }
 }
@@ -205,6 +213,9 @@ Describe 'No secret leaves the module' {
         $online = @(Test-NpmrcToken -Path $m.Project -Environment $envTable -Online -TimeoutSec 5 -WarningAction SilentlyContinue)
         @($online | Where-Object Valid -eq $true).User | Should -Contain 'frank'
         @($online | Where-Object { $_.OnlineError -match "127\.0\.0\.1:$closedPort" }).Count | Should -BeGreaterThan 0
+        # every check went to this machine
+        foreach ($o in @($online | Where-Object CheckedRegistry)) { $o.CheckedRegistry | Should -Match "^https?://127\.0\.0\.1:\d+/$" }
+        $L.Received | Should -Match ([regex]::Escape("Bearer $token"))
     }
 
     It '<_> shows no canary in any stream, view, JSON, CLIXML or transcript' -ForEach @(

@@ -12,7 +12,7 @@ namespace NpmHardening.Engine.Config
     /// </summary>
     internal sealed class WildcardMatcher
     {
-        private enum Kind : byte { Char, Set, AnyButNewLine, AnyButSlash, Split, Empty, Match }
+        private enum Kind : byte { Char, Set, Any, AnyButNewLine, AnyButSlash, Split, Empty, Match }
 
         private struct State
         {
@@ -26,34 +26,89 @@ namespace NpmHardening.Engine.Config
         private readonly List<State> _states = new List<State>();
         private int _start;
         private readonly bool _ignoreCase;
+        /// <summary>PowerShell's comparison: the text's character in lower case against the pattern's, already lowered.</summary>
+        private bool _lowerCaseCompare;
 
         private WildcardMatcher(bool ignoreCase) { _ignoreCase = ignoreCase; }
 
         /// <summary>
-        /// A PowerShell-style wildcard as Get-NpmConfig -Name takes it: <c>*</c> any run (not a line break), <c>?</c> one
-        /// character, <c>[a-z]</c> a class (<c>[^…]</c> negated), a backtick escapes the next character.
+        /// A PowerShell wildcard, matched as <c>System.Management.Automation.WildcardPattern</c> matches it (every rule-id,
+        /// exclusion, policy and setting-name pattern of the module, so one pattern means one thing everywhere): <c>*</c>
+        /// any run of characters (line breaks too), <c>?</c> exactly one, <c>[a-c]</c> a class of characters and ranges
+        /// (no negation: <c>^</c> and <c>!</c> are literal there; a <c>]</c> right after the <c>[</c> is literal), a
+        /// backtick escapes the next character (a trailing backtick is literal). Case-insensitive by default: text and
+        /// pattern compare in lower case. A class left open or a range that runs backwards is invalid, as it is in
+        /// PowerShell: <see cref="NpmWildcardPatternException"/>.
         /// </summary>
         public static WildcardMatcher PowerShell(string pattern, bool ignoreCase = true)
         {
-            var b = new Builder(new WildcardMatcher(ignoreCase));
-            for (int i = 0; i < pattern.Length; i++)
+            if (pattern == null) throw new ArgumentNullException(nameof(pattern));
+            var m = new WildcardMatcher(ignoreCase) { _lowerCaseCompare = ignoreCase };
+            var b = new Builder(m);
+            bool escaped = false, inClass = false, classJustOpened = false;
+            var members = new System.Text.StringBuilder();
+            var isOperator = new List<bool>();
+            foreach (char c in pattern)
             {
-                char c = pattern[i];
-                if (c == '`' && i + 1 < pattern.Length) { b.Char(pattern[++i]); continue; }
-                switch (c)
+                if (inClass)
                 {
-                    case '*': b.Star(Kind.AnyButNewLine); break;
-                    case '?': b.One(Kind.AnyButNewLine); break;
-                    case '[':
-                        int close = pattern.IndexOf(']', i + 1);
-                        if (close < 0) { b.Char('['); break; }
-                        b.Set(CharSet.Parse(pattern.Substring(i + 1, close - i - 1), negation: "^", ignoreCase) ?? CharSet.Nothing);
-                        i = close;
-                        break;
-                    default: b.Char(c); break;
+                    if (c == ']' && !classJustOpened && !escaped)
+                    {
+                        inClass = false;
+                        b.Set(ClassOf(members.ToString(), isOperator, pattern, ignoreCase));
+                        members.Clear();
+                        isOperator.Clear();
+                    }
+                    else if (c != '`' || escaped)
+                    {
+                        members.Append(c);
+                        isOperator.Add(c == '-' && !escaped);
+                    }
+                    classJustOpened = false;
+                }
+                else if (c == '*' && !escaped) b.Star(Kind.Any);
+                else if (c == '?' && !escaped) b.One(Kind.Any);
+                else if (c == '[' && !escaped) { inClass = true; classJustOpened = true; }
+                else if (c != '`' || escaped) b.Char(ignoreCase ? char.ToLowerInvariant(c) : c);
+                escaped = c == '`' && !escaped;
+            }
+            if (inClass) throw new NpmWildcardPatternException(pattern, "a [ class is not closed by ]");
+            // PowerShell keeps a trailing backtick as a character, except in the pattern made of that one backtick
+            if (escaped && pattern != "`") b.Char('`');
+            return b.Finish();
+        }
+
+        /// <summary>The members of a PowerShell class: <c>x-y</c> is a range where an unescaped '-' has a character on each side.</summary>
+        private static CharSet ClassOf(string members, List<bool> isOperator, string pattern, bool ignoreCase)
+        {
+            var ranges = new List<(char, char)>();
+            int i = 0;
+            while (i < members.Length)
+            {
+                if (i + 2 < members.Length && isOperator[i + 1])
+                {
+                    char from = members[i], to = members[i + 2];
+                    if (from > to) throw new NpmWildcardPatternException(pattern, $"the range {from}-{to} runs backwards");
+                    // PowerShell builds each class as a .NET regular expression, where "-[" opens a class subtraction
+                    // that the pattern never closes: it refuses every range that ends at '['
+                    if (to == '[') throw new NpmWildcardPatternException(pattern, $"a range cannot end at [ ({from}-[)");
+                    ranges.Add((from, to));
+                    i += 3;
+                }
+                else
+                {
+                    ranges.Add((members[i], members[i]));
+                    i++;
                 }
             }
-            return b.Finish();
+            return CharSet.Of(ranges, ignoreCase);
+        }
+
+        /// <summary>True when <paramref name="pattern"/> is a valid PowerShell wildcard (<see cref="PowerShell"/> accepts it).</summary>
+        public static bool IsValidPowerShell(string pattern, out string? problem)
+        {
+            try { PowerShell(pattern); problem = null; return true; }
+            catch (NpmWildcardPatternException e) { problem = e.Message; return false; }
         }
 
         /// <summary>
@@ -122,8 +177,11 @@ namespace NpmHardening.Engine.Config
         {
             switch (st.Kind)
             {
-                case Kind.Char: return st.C == c || _ignoreCase && CharSet.SameIgnoringCase(st.C, c);
-                case Kind.Set: return st.Set!.Contains(c);
+                case Kind.Char:
+                    if (_lowerCaseCompare) return st.C == char.ToLowerInvariant(c);
+                    return st.C == c || _ignoreCase && CharSet.SameIgnoringCase(st.C, c);
+                case Kind.Set: return st.Set!.Contains(_lowerCaseCompare ? char.ToLowerInvariant(c) : c);
+                case Kind.Any: return true;
                 case Kind.AnyButNewLine: return c != '\n';
                 case Kind.AnyButSlash: return c != '/';
                 default: return false;
@@ -297,6 +355,14 @@ namespace NpmHardening.Engine.Config
                     }
                     else set._ranges.Add((from, from));
                 }
+                return set;
+            }
+
+            /// <summary>A class of the given characters and ranges, never negated.</summary>
+            public static CharSet Of(List<(char From, char To)> ranges, bool ignoreCase)
+            {
+                var set = new CharSet { _ignoreCase = ignoreCase };
+                set._ranges.AddRange(ranges);
                 return set;
             }
 

@@ -110,10 +110,10 @@ namespace NpmHardening.Engine.Policy
                         hasRule = true;
                         break;
                     case "context":
-                        x.Context = NonEmpty(e.Value, path, "Context");
+                        x.Context = Pattern(e.Value, path, "Context");
                         break;
                     case "location":
-                        x.Location = NonEmpty(e.Value, path, "Location");
+                        x.Location = Pattern(e.Value, path, "Location");
                         break;
                     case "justification":
                         var why = e.Value.Kind == NpmPolicyValueKind.Scalar ? e.Value.Value as string : null;
@@ -162,6 +162,14 @@ namespace NpmHardening.Engine.Policy
         {
             var s = Text(value, path, what);
             return s.Trim().Length > 0 ? s.Trim() : throw Invalid(path, value.Line, $"{what} is empty; leave it out to match everything.");
+        }
+
+        /// <summary>A Context or Location pattern, refused here (with its line) when PowerShell would refuse it as a wildcard.</summary>
+        private static string Pattern(NpmPolicyValue value, string path, string what)
+        {
+            var s = NonEmpty(value, path, what);
+            return Config.WildcardMatcher.IsValidPowerShell(s, out var problem) ? s
+                : throw new NpmPolicyFileException("PolicyInvalidPattern", path, value.Line, $"{what}: {problem}");
         }
 
         private static NpmPolicyFileException Invalid(string path, int line, string problem) => new NpmPolicyFileException("PolicyInvalidValue", path, line, problem);

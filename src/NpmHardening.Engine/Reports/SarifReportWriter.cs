@@ -12,6 +12,10 @@ namespace NpmHardening.Engine.Reports
     /// SARIF 2.1.0 as GitHub code scanning takes it. Results stream out as findings arrive; the rules (known only
     /// once every finding was seen) and the base URIs follow them in the run object, so memory grows with the rules,
     /// not the findings. Pass and NotApplicable findings are not results: SARIF viewers would list them as alerts.
+    /// A rule's description and help come from the catalog (title, rationale, remediation, reference), never from a
+    /// finding: the instance remediation of whichever finding came first would otherwise decide the rule's help. The
+    /// rules are written in id order and results name theirs by <c>ruleId</c> (no <c>ruleIndex</c>, which would fix
+    /// the order at the first finding), so the same findings in any order give the same rules.
     /// </summary>
     /// <remarks>
     /// Files are relative URIs against <c>SRCROOT</c> (the base directory) or, outside it, against their
@@ -30,8 +34,8 @@ namespace NpmHardening.Engine.Reports
         private readonly ReportJsonWriter _json;
         private readonly NpmReportOptions _options;
         private readonly string? _baseDirectory;
-        private readonly Dictionary<string, int> _ruleIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        private readonly List<NpmFinding> _ruleSamples = new List<NpmFinding>();
+        /// <summary>Rule id → null for a catalog rule, else the finding that describes the unknown rule (chosen by content, not order).</summary>
+        private readonly SortedDictionary<string, NpmFinding?> _rules = new SortedDictionary<string, NpmFinding?>(RuleIdOrder.Instance); // the catalog's order, not text order
         private readonly SortedDictionary<string, string> _uriBases = new SortedDictionary<string, string>(StringComparer.Ordinal);
 
         public SarifReportWriter(Stream output, NpmReportOptions options)
@@ -78,19 +82,13 @@ namespace NpmHardening.Engine.Reports
 
         public void Add(NpmFinding f)
         {
-            if (!_ruleIndex.TryGetValue(f.RuleId, out int index))
-            {
-                index = _ruleSamples.Count;
-                _ruleIndex.Add(f.RuleId, index);
-                _ruleSamples.Add(f);
-            }
+            NoteRule(f);
             var status = f.Status == NpmFindingStatus.Suppressed && f.Suppression != null ? f.Suppression.OriginalStatus : f.Status;
             if (!ReportText.IsProblem(status) && f.Status != NpmFindingStatus.Suppressed) return;
 
             var j = _json;
             j.StartObject();
             j.Property("ruleId", f.RuleId);
-            j.Property("ruleIndex", index);
             j.Property("kind", "fail");
             j.Property("level", Level(status, f.Severity));
             j.Name("message");
@@ -229,7 +227,7 @@ namespace NpmHardening.Engine.Reports
             j.Property("semanticVersion", _options.ToolVersion);
             j.Name("rules");
             j.StartArray();
-            foreach (var sample in _ruleSamples) WriteRule(sample);
+            foreach (var rule in _rules) WriteRule(rule.Key, rule.Value);
             j.EndArray();
             j.EndObject();
             j.EndObject();
@@ -253,33 +251,49 @@ namespace NpmHardening.Engine.Reports
             _text.Flush();
         }
 
-        private void WriteRule(NpmFinding sample)
+        private void NoteRule(NpmFinding f)
         {
-            var rule = RuleCatalog.Default.Find(sample.RuleId);
-            var title = rule?.Title ?? (string.IsNullOrWhiteSpace(sample.Title) ? sample.RuleId : sample.Title);
-            var severity = rule?.Severity ?? sample.Severity;
-            var area = rule?.Area ?? sample.Area;
-            var reference = sample.Reference ?? rule?.Reference;
+            if (RuleCatalog.Default.Find(f.RuleId) != null) { _rules[f.RuleId] = null; return; }
+            // a rule this catalog does not know (findings from a newer module): described by its findings' own text,
+            // the same whichever came first
+            if (!_rules.TryGetValue(f.RuleId, out var known) || known == null || string.CompareOrdinal(Describes(f), Describes(known)) < 0)
+                _rules[f.RuleId] = f;
+        }
+
+        private static string Describes(NpmFinding f) =>
+            string.Join("\u0001", f.Title ?? "", f.Reference ?? "", f.Area ?? "", ((int)f.Severity).ToString(CultureInfo.InvariantCulture));
+
+        private void WriteRule(string id, NpmFinding? unknown)
+        {
+            var rule = RuleCatalog.Default.Find(id);
+            var title = rule?.Title ?? (string.IsNullOrWhiteSpace(unknown?.Title) ? id : unknown!.Title);
+            var severity = rule?.Severity ?? unknown?.Severity ?? NpmSeverity.Medium;
+            var area = rule?.Area ?? unknown?.Area;
+            var reference = rule != null ? (string.IsNullOrEmpty(rule.Reference) ? null : rule.Reference) : unknown?.Reference;
             var rationale = rule?.Rationale;
-            var fix = ReportText.Remediation(sample.Remediation);
+            var remediation = rule != null ? RuleCatalog.RemediationText(rule) : null;
 
             var help = new StringBuilder();
             var markdown = new StringBuilder();
             markdown.Append("**").Append(MarkdownText(title)).Append("**\n\n");
-            help.Append(ReportText.Sentence(title, sample.RuleId));
+            help.Append(ReportText.Sentence(title, id));
             if (!string.IsNullOrEmpty(rationale))
             {
                 help.Append("\n\n").Append(rationale);
                 markdown.Append(MarkdownText(rationale!)).Append("\n\n");
             }
-            if (sample.Remediation is NpmRemediation r)
+            if (!string.IsNullOrEmpty(remediation))
             {
-                help.Append("\n\nHow to fix it:\n").Append(fix.Replace(Environment.NewLine, "\n"));
-                markdown.Append("How to fix it: ").Append(MarkdownText(ReportText.Sentence(r.Summary, "see the reference"))).Append("\n\n");
-                if (!string.IsNullOrEmpty(r.Setting)) markdown.Append("- Setting: `").Append(r.Setting).Append('=').Append(r.Value).Append("`\n");
-                if (!string.IsNullOrEmpty(r.NpmCommand)) markdown.Append("- npm: `").Append(r.NpmCommand!.Replace("`", "'")).Append("`\n");
-                foreach (var step in r.WebSteps ?? Array.Empty<string>()) markdown.Append("- ").Append(MarkdownText(step)).Append('\n');
-                if (!string.IsNullOrEmpty(r.PowerShell)) markdown.Append("- PowerShell: `").Append(r.PowerShell!.Replace("`", "'")).Append("`\n");
+                help.Append("\n\nHow to fix it:\n").Append(ReportText.Sentence(remediation, ""));
+                markdown.Append("How to fix it: ").Append(MarkdownText(ReportText.Sentence(remediation, ""))).Append("\n\n");
+                if (!string.IsNullOrEmpty(rule!.Setting) && rule.ExpectedText != null)
+                    markdown.Append("- Setting: `").Append(rule.Setting!.Replace("`", "'")).Append("` (expected: ").Append(MarkdownText(rule.ExpectedText)).Append(")\n");
+                if (rule.WebSteps.Count > 0)
+                {
+                    help.Append("\n\nOn the registry's website:");
+                    for (int i = 0; i < rule.WebSteps.Count; i++) help.Append("\n").Append(i + 1).Append(". ").Append(rule.WebSteps[i]);
+                    foreach (var step in rule.WebSteps) markdown.Append("- ").Append(MarkdownText(step)).Append('\n');
+                }
                 markdown.Append('\n');
             }
             if (reference != null)
@@ -290,11 +304,11 @@ namespace NpmHardening.Engine.Reports
 
             var j = _json;
             j.StartObject();
-            j.Property("id", sample.RuleId);
-            j.Property("name", RuleName(title, sample.RuleId));
+            j.Property("id", id);
+            j.Property("name", RuleName(title, id));
             j.Name("shortDescription");
             j.StartObject();
-            j.Property("text", ReportText.Sentence(title, sample.RuleId));
+            j.Property("text", ReportText.Sentence(title, id));
             j.EndObject();
             j.Name("fullDescription");
             j.StartObject();

@@ -2,10 +2,12 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text.RegularExpressions;
+using NpmHardening.Engine.Analyzers;
 using NpmHardening.Engine.Config;
 using NpmHardening.Engine.Credentials;
 using NpmHardening.Engine.Findings;
 using NpmHardening.Engine.Platform;
+using NpmHardening.Engine.Registry;
 
 namespace NpmHardening.Engine.Rules
 {
@@ -29,12 +31,15 @@ namespace NpmHardening.Engine.Rules
             public string Expanded => (Value.Value as string ?? Raw).Trim();
         }
 
-        /// <summary>Every credential-like key set in a layer above the defaults (shadowed ones too: they are still stored).</summary>
+        /// <summary>
+        /// Every credential-like key set by an environment variable or on the command line. The npmrc files are judged
+        /// line by line by <see cref="FileCredentials"/> instead, as Test-NpmrcToken judges them.
+        /// </summary>
         private IEnumerable<Credential> ConfigCredentials(params string[] names)
         {
             foreach (var layer in R.Layers)
             {
-                if (layer.Layer == NpmConfigLayer.Default) continue;
+                if (layer.Layer == NpmConfigLayer.Default || IsFileLayer(layer)) continue;
                 foreach (var key in layer.Keys)
                 {
                     if (!layer.TryGet(key, out var v)) continue;
@@ -47,6 +52,53 @@ namespace NpmHardening.Engine.Rules
                 }
             }
         }
+
+        /// <summary>The layers whose file <see cref="NpmrcCredentialAnalyzer"/> reads (Test-NpmrcToken scans the same ones).</summary>
+        private static bool IsFileLayer(NpmConfigLayerData layer) =>
+            layer.Source != null && (layer.Layer == NpmConfigLayer.Builtin || layer.Layer == NpmConfigLayer.Global ||
+                                     layer.Layer == NpmConfigLayer.User || layer.Layer == NpmConfigLayer.Project);
+
+        private List<NpmTokenFinding>? _fileCredentials;
+
+        /// <summary>
+        /// Every credential line of every npmrc file this context loads, judged once by the analyzer Test-NpmrcToken
+        /// uses: shadowed, commented-out and sectioned lines too, since a secret on disk is there whether npm uses it or not.
+        /// </summary>
+        private IReadOnlyList<NpmTokenFinding> FileCredentials()
+        {
+            if (_fileCredentials != null) return _fileCredentials;
+            // the current user's configuration may use this process's variables; another user's only their own
+            var provenance = _request.AuditProcessEnvironment
+                ? new SecretProvenance(Platform, AuditedAccount.CurrentProcess(Platform), R.Environment, _request.UserProfile)
+                : new SecretProvenance(Platform, AuditedAccount.ForProfile(_request.UserProfile), null, _request.UserProfile);
+            var analyzer = new NpmrcCredentialAnalyzer(Platform);
+            var registries = NpmrcCredentialAnalyzer.ConfiguredRegistries(R);
+            var files = new HashSet<string>(Platform.IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+            var list = new List<NpmTokenFinding>();
+            foreach (var layer in R.Layers)
+            {
+                if (!IsFileLayer(layer) || !files.Add(layer.Source!)) continue;
+                var input = new NpmrcCredentialInput(layer.Source!, provenance) { Layer = layer.Layer.ToString(), Context = Context, Registries = registries };
+                list.AddRange(analyzer.Analyze(input).Cast<NpmTokenFinding>());
+            }
+            return _fileCredentials = list;
+        }
+
+        /// <summary>The analyzer's findings under <paramref name="rule"/>, with the posture's own fields.</summary>
+        private IEnumerable<NpmSecurityFinding> FileFindings(NpmSecurityRule rule) =>
+            FileCredentials().Where(t => t.RuleId == rule.Id).Select(t => FromFile(rule, t));
+
+        private NpmSecurityFinding FromFile(NpmSecurityRule rule, NpmTokenFinding t) => new NpmSecurityFinding
+        {
+            RuleId = t.RuleId, Title = t.Title, Area = t.Area, Severity = t.Severity, SeverityReason = t.SeverityReason,
+            Reference = t.Reference, ComputerName = t.ComputerName, Status = t.Status, Message = t.Message,
+            Location = t.Location, Context = Context, FactId = t.FactId,
+            Remediation = t.Status == NpmFindingStatus.Pass ? null : t.Remediation,
+            Setting = t.Key, Expected = rule.ExpectedText, Layer = t.Layer, Baseline = Baseline.ToString(),
+            Actual = t.Kind == NpmCredentialKind.EnvironmentReference
+                ? t.Redacted + (t.VariableSet == true ? " (variable set)" : " (variable not set)")
+                : t.Fingerprint != null ? $"{t.Redacted} [fingerprint {t.Fingerprint}]" : t.Redacted,
+        };
 
         /// <summary>The stored secrets <paramref name="rule"/> judges: its rule decided as Test-NpmrcToken decides it (<see cref="CredentialSeverity.RuleFor"/>).</summary>
         private IEnumerable<Credential> StoredSecrets(NpmSecurityRule rule) =>
@@ -75,11 +127,13 @@ namespace NpmHardening.Engine.Rules
         private IEnumerable<NpmSecurityFinding> PlaintextTokens(NpmSecurityRule rule)
         {
             var found = StoredSecrets(rule).ToList();
-            if (found.Count == 0)
+            var inFiles = FileFindings(rule).ToList();
+            if (found.Count == 0 && inFiles.Count == 0)
             {
                 yield return New(rule, NpmFindingStatus.Pass, "No _authToken is set in any config layer.", expected: rule.ExpectedText);
                 yield break;
             }
+            foreach (var f in inFiles) yield return f;
             foreach (var c in found)
             {
                 var actual = Describe(c);
@@ -104,17 +158,12 @@ namespace NpmHardening.Engine.Rules
             }
         }
 
-        /// <summary>The shared judgement of a stored secret (<see cref="CredentialSeverity"/>), from what this context knows about its place.</summary>
-        private (NpmSeverity Severity, string? Reason) SeverityOf(NpmSecurityRule rule, Credential c)
+        /// <summary>The shared judgement of a stored secret (<see cref="CredentialSeverity"/>) set by a variable or on the command line.</summary>
+        private static (NpmSeverity Severity, string? Reason) SeverityOf(NpmSecurityRule rule, Credential c)
         {
             bool? checksum = c.Kind == NpmCredentialKind.GranularToken ? NpmCredential.HasValidChecksum(c.Expanded) : (bool?)null;
             if (c.Value.Layer == NpmConfigLayer.Env) return CredentialSeverity.OfSessionVariable(rule, checksum);
-            if (c.Value.Layer == NpmConfigLayer.Cli || c.Value.Source == null) return CredentialSeverity.OfStoredSecret(rule, checksum, null, null);
-            NerfDart.TrySplitKey(c.Value.Key, out var scope, out _);
-            FileAccessInfo? access = null;
-            try { access = Platform.GetFileAccess(c.Value.Source); }
-            catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException) { access = null; }
-            return CredentialSeverity.OfStoredSecret(rule, checksum, access, NpmTokenScanner.PlainHttpRegistry(scope, R));
+            return CredentialSeverity.OfStoredSecret(rule, checksum, null, null);
         }
 
         private static string KindText(NpmCredentialKind kind) => kind switch
@@ -130,11 +179,13 @@ namespace NpmHardening.Engine.Rules
         private IEnumerable<NpmSecurityFinding> BasicAuth(NpmSecurityRule rule)
         {
             var found = StoredSecrets(rule).ToList();
-            if (found.Count == 0)
+            var inFiles = FileFindings(rule).ToList();
+            if (found.Count == 0 && inFiles.Count == 0)
             {
                 yield return New(rule, NpmFindingStatus.Pass, "No _auth or _password is set in any config layer.", expected: rule.ExpectedText);
                 yield break;
             }
+            foreach (var f in inFiles) yield return f;
             foreach (var c in found)
             {
                 var actual = Describe(c);
@@ -156,7 +207,9 @@ namespace NpmHardening.Engine.Rules
         private IEnumerable<NpmSecurityFinding> UnscopedAuth(NpmSecurityRule rule)
         {
             var found = ConfigCredentials("_authToken", "_auth", "_password", "username").Where(c => !c.Scoped).ToList();
-            if (found.Count == 0)
+            var inFiles = FileFindings(rule).ToList();
+            foreach (var f in inFiles) yield return f;
+            if (found.Count == 0 && inFiles.Count == 0)
             {
                 yield return New(rule, NpmFindingStatus.Pass, "Every auth setting is scoped to a registry (//host/:key).", expected: rule.ExpectedText);
                 yield break;

@@ -81,7 +81,7 @@ namespace NpmHardening.Engine.Rules
         private readonly PostureRequest _request;
         private readonly RuleCatalog _catalog;
         private readonly SecretScrubber _scrubber = new SecretScrubber();
-        private readonly List<Regex>? _ruleFilter;
+        private readonly List<WildcardMatcher>? _ruleFilter;
 
         public AuditRun(PostureRequest request, RuleCatalog catalog)
         {
@@ -93,7 +93,7 @@ namespace NpmHardening.Engine.Rules
             Baseline = request.Baseline;
             Context = request.Context ?? R.WorkingDirectory;
             if (request.RuleIds != null && request.RuleIds.Count > 0)
-                _ruleFilter = request.RuleIds.Select(WildcardRegex).ToList();
+                _ruleFilter = request.RuleIds.Where(p => !string.IsNullOrWhiteSpace(p)).Select(p => WildcardMatcher.PowerShell(p.Trim())).ToList();
         }
 
         private NpmConfigResolution R { get; }
@@ -136,7 +136,7 @@ namespace NpmHardening.Engine.Rules
             {
                 if (f.Remediation != null) foreach (var fix in f.Remediation.Fixes) fix.Windows = Platform.IsWindows;
                 _scrubber.Scrub(f);
-                f.FactId = FindingFactory.FactId(f, f.Setting);
+                if (f.FactId.Length == 0) f.FactId = FindingFactory.FactId(f, f.Setting); // the npmrc analyzer sets its own, as for Test-NpmrcToken
             }
             return findings;
         }
@@ -278,12 +278,6 @@ namespace NpmHardening.Engine.Rules
         /// <summary>The owner a file-permission fix grants access to: the file's owner, else the audited or current user.</summary>
         private string OwnerOf(string? owner) =>
             owner ?? _request.UserProfile?.UserName ?? EnvironmentMap.Get(R.Environment, "USERNAME") ?? EnvironmentMap.Get(R.Environment, "USER") ?? "<owner>";
-
-        private static Regex WildcardRegex(string pattern)
-        {
-            var p = "^" + Regex.Escape(pattern.Trim()).Replace("\\*", ".*").Replace("\\?", ".") + "$";
-            return new Regex(p, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-        }
 
         private static bool IsLoopback(Uri uri)
         {

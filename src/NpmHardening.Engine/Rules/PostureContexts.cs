@@ -245,18 +245,7 @@ namespace NpmHardening.Engine.Rules
         }
 
         /// <summary>Rule patterns (ids or wildcards) that select no rule of the catalog.</summary>
-        public static IEnumerable<string> UnmatchedRuleIds(IEnumerable<string> patterns)
-        {
-            var ids = RuleCatalog.Default.Rules.Select(r => r.Id).ToList();
-            foreach (var pattern in patterns)
-            {
-                if (string.IsNullOrWhiteSpace(pattern)) continue;
-                var regex = new System.Text.RegularExpressions.Regex(
-                    "^" + System.Text.RegularExpressions.Regex.Escape(pattern.Trim()).Replace("\\*", ".*").Replace("\\?", ".") + "$",
-                    System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-                if (!ids.Any(regex.IsMatch)) yield return pattern;
-            }
-        }
+        public static IEnumerable<string> UnmatchedRuleIds(IEnumerable<string> patterns) => RuleCatalog.Default.UnmatchedRuleIds(patterns);
 
         // ------------------------------------------------------------------------------------------ profiles
 

@@ -67,6 +67,9 @@ namespace NpmHardening.Engine.Rules
             WebSteps = r.WebSteps.ToArray(),
         };
 
+        /// <summary>The rule's own remediation text (Unix form, placeholders shown as examples), as reports describe the rule.</summary>
+        internal static string RemediationText(NpmSecurityRule r) => Example(r, r.Remediation);
+
         private static List<WildcardMatcher>? Matchers(IReadOnlyCollection<string>? patterns) =>
             patterns == null || patterns.Count == 0 ? null
                 : patterns.Where(p => !string.IsNullOrWhiteSpace(p)).Select(p => WildcardMatcher.PowerShell(p.Trim())).ToList();

@@ -17,6 +17,7 @@ namespace NpmHardening.Commands
         [SupportsWildcards]
         [ArgumentCompleter(typeof(NpmConfigKeyCompleter))]
         [ValidateNotNullOrEmpty]
+        [ValidateWildcardPattern]
         public string[]? Name { get; set; }
 
         [Parameter(ParameterSetName = "Path", ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]

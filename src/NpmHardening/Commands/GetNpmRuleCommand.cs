@@ -23,12 +23,14 @@ namespace NpmHardening.Commands
         [ArgumentCompleter(typeof(NpmRuleIdCompleter))]
         [AllowNull]
         [AllowEmptyCollection]
+        [ValidateWildcardPattern]
         public string[]? RuleId { get; set; }
 
         [Parameter]
         [SupportsWildcards]
         [ArgumentCompleter(typeof(NpmRuleAreaCompleter))]
         [ValidateNotNullOrEmpty]
+        [ValidateWildcardPattern]
         public string[]? Area { get; set; }
 
         [Parameter]

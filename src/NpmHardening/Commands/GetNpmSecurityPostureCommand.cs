@@ -36,6 +36,7 @@ namespace NpmHardening.Commands
         [SupportsWildcards]
         [ArgumentCompleter(typeof(NpmRuleIdCompleter))]
         [ValidateNotNullOrEmpty]
+        [ValidateWildcardPattern]
         public string[]? RuleId { get; set; }
 
         [Parameter]

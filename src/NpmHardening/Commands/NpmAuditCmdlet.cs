@@ -21,6 +21,7 @@ namespace NpmHardening.Commands
         [SupportsWildcards]
         [ArgumentCompleter(typeof(NpmRuleIdCompleter))]
         [ValidateNotNullOrEmpty]
+        [ValidateWildcardPattern]
         public string[]? ExcludeRule { get; set; }
 
         // an int behind the enum, as for -Baseline: a field of an engine enum would need the engine to lay out this class

@@ -56,7 +56,8 @@ namespace NpmHardening.Engine.Tests.Tokens
             var found = scanner.ScanFile("/work/.npmrc").ToList();
 
             Assert.Empty(problems);
-            Assert.Equal(new[] { 2, 3, 4, 5, 7, 8 }, found.Select(f => f.Line!.Value).ToArray());
+            // the unscoped _auth (line 5) breaks two rules: a password on disk, and a key npm 9+ refuses
+            Assert.Equal(new[] { 2, 3, 4, 5, 5, 7, 8 }, found.Select(f => f.Line!.Value).ToArray());
             var granular = found.Where(f => f.Kind == NpmCredentialKind.GranularToken).ToList();
             Assert.Equal(2, granular.Count); // the shadowed duplicate is still a leaked token
             Assert.All(granular, f => Assert.Equal("//registry.npmjs.org/", f.Registry));
@@ -67,10 +68,12 @@ namespace NpmHardening.Engine.Tests.Tokens
             Assert.Equal(NpmCredentialKind.BasicAuth, found[3].Kind);
             Assert.Equal("bob", found[3].UserName);
             Assert.Null(found[3].Registry);
-            Assert.Contains("not scoped", found[3].Message);
-            Assert.Equal(NpmCredentialKind.Password, found[4].Kind);
-            Assert.Equal(NpmCredentialKind.UrlWithPassword, found[5].Kind);
-            Assert.Equal("NPMH9002", found[5].RuleId);
+            Assert.Equal(("NPMH7002", "NPMH7003"), (found[3].RuleId, found[4].RuleId));
+            Assert.Contains("not scoped", found[4].Message);
+            Assert.Equal(found[3].Fingerprint, found[4].Fingerprint);
+            Assert.Equal(NpmCredentialKind.Password, found[5].Kind);
+            Assert.Equal(NpmCredentialKind.UrlWithPassword, found[6].Kind);
+            Assert.Equal("NPMH9002", found[6].RuleId);
             Assert.All(found, f => Assert.Equal(NpmFindingStatus.Fail, f.Status));
             Assert.All(found, f => Assert.Equal("File", f.Layer));
         }
@@ -87,7 +90,7 @@ namespace NpmHardening.Engine.Tests.Tokens
             platform.Env["NPM_TOKEN"] = token;
             platform.Env["npm_config_//registry.npmjs.org/:_authToken"] = token;
             var found = scanner.ScanFile("/work/.npmrc").ToList();
-            Assert.Equal(6, found.Count);
+            Assert.Equal(7, found.Count); // the unscoped _auth is NPMH7002 and NPMH7003
             foreach (var f in found)
             {
                 var text = string.Join("\n", typeof(NpmTokenFinding).GetProperties().Select(p => Convert.ToString(p.GetValue(f))));
@@ -126,7 +129,7 @@ namespace NpmHardening.Engine.Tests.Tokens
             platform.Env["NPM_TOKEN"] = token;
             platform.AddFile("/work/.npmrc", "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n//other.example/:_authToken=${UNSET_TOKEN}\n_authToken=${NPM_TOKEN}\n");
             var found = scanner.ScanFile("/work/.npmrc").ToList();
-            Assert.Equal(3, found.Count);
+            Assert.Equal(4, found.Count);
             Assert.Equal(NpmCredentialKind.EnvironmentReference, found[0].Kind);
             Assert.Equal(NpmFindingStatus.Pass, found[0].Status);
             Assert.True(found[0].VariableSet);
@@ -136,7 +139,9 @@ namespace NpmHardening.Engine.Tests.Tokens
             Assert.Equal("${NPM_TOKEN}", found[0].Redacted);
             Assert.Equal(NpmFindingStatus.Warning, found[1].Status);
             Assert.False(found[1].VariableSet);
-            Assert.Equal("NPMH7003", found[2].RuleId); // unscoped: npm 9+ refuses it
+            // unscoped: the reference is judged as any other (its variable is set), and npm 9+ refuses the key
+            Assert.Equal(("NPMH7001", NpmFindingStatus.Pass), (found[2].RuleId, found[2].Status));
+            Assert.Equal(("NPMH7003", NpmFindingStatus.Fail), (found[3].RuleId, found[3].Status));
         }
 
         [Fact]
@@ -288,15 +293,16 @@ namespace NpmHardening.Engine.Tests.Tokens
         }
     
         [Fact]
-        public void Online_answers_are_folded_into_findings_and_each_token_is_asked_about_once_at_its_own_scope()
+        public void Online_answers_are_findings_of_their_own_and_each_token_is_asked_about_once_at_its_own_scope()
         {
             var (platform, scanner, _) = Setup();
             var live = NewToken(20); var revoked = NewToken(21); var bypass = NewToken(22); var fake = NewToken(23, validChecksum: false);
-            platform.AddFile("/work/a/.npmrc",
-                $"//registry.npmjs.org/:_authToken={live}\n//registry.npmjs.org/:_authToken={live}\n" +
+            var text = $"//registry.npmjs.org/:_authToken={live}\n//registry.npmjs.org/:_authToken={live}\n" +
                 $"//old.example/:_authToken={revoked}\n//ci.example/:_authToken={bypass}\n" +
-                $"//registry.npmjs.org/:_authToken={fake}\n_authToken={live}\n_auth=Ym9iOnB3\n//ci2.example/:_authToken=${{CI_TOKEN}}\n");
+                $"//registry.npmjs.org/:_authToken={fake}\n_authToken={live}\n_auth=Ym9iOnB3\n//ci2.example/:_authToken=${{CI_TOKEN}}\n";
+            platform.AddFile("/work/a/.npmrc", text);
             platform.Env["CI_TOKEN"] = bypass;
+            var offline = new NpmTokenScanner(platform) { IsCI = false }.ScanFile("/work/a/.npmrc").ToList();
             var asked = new List<(string Scope, string Token)>();
             scanner.OnlineCheck = (scope, registries, token, proxy) =>
             {
@@ -305,30 +311,54 @@ namespace NpmHardening.Engine.Tests.Tokens
                 if (token == bypass) return new NpmTokenCheck { Registry = "https://ci.example/", Scope = scope, Valid = true, User = "ci", BypassTwoFactor = true, Readonly = false, HasCidr = true, Expires = DateTimeOffset.Now.AddDays(9), TwoFactorMode = "auth-and-writes" };
                 return new NpmTokenCheck { Registry = "https://registry.npmjs.org/", Scope = scope, Valid = true, User = "alice", Readonly = false, HasCidr = false, TwoFactorMode = "auth-and-writes" };
             };
-            var found = scanner.ScanFile("/work/a/.npmrc").ToList();
+            var all = scanner.ScanFile("/work/a/.npmrc").ToList();
 
             // the live token twice at one scope: asked once; the fake, the unscoped copy and _auth: never
             Assert.Equal(new[] { ("//registry.npmjs.org/", live), ("//old.example/", revoked), ("//ci.example/", bypass), ("//ci2.example/", bypass) }, asked.ToArray());
+
+            // the offline findings are the same facts with or without -Online: rule, severity, status, message, FactId
+            var online = all.Where(f => f.RuleId.StartsWith("NPMH71", StringComparison.Ordinal)).ToList();
+            var found = all.Except(online).ToList();
+            Assert.Equal(offline.Select(f => (f.RuleId, f.Severity, f.SeverityReason, f.Status, f.Message, f.FactId, f.Line)),
+                found.Select(f => (f.RuleId, f.Severity, f.SeverityReason, f.Status, f.Message, f.FactId, f.Line)));
+            // and carry what the check did and what the registry answered
             Assert.True(found[0].Valid);
             Assert.Equal("alice", found[1].User);
-            Assert.Contains("never expires", found[0].Message);
             Assert.False(found[2].Valid);
-            // a rejected token is NPMH7104, with the catalog's severity, as Get-NpmAccount's check of the same token says
-            Assert.Equal(("NPMH7104", RuleCatalog.Default["NPMH7104"].Severity), (found[2].RuleId, found[2].Severity));
             Assert.True(found[3].BypassTwoFactor);
-            Assert.Equal(NpmSeverity.High, found[3].Severity);
-            Assert.Contains("bypasses two-factor", found[3].Message);
-            Assert.Equal("NPMH7001", found[3].RuleId); // a plaintext token stays under its own rule; the note says more
-            // a reference passes on its own, but the token it reads bypasses 2FA: a warning under the online rule
-            Assert.Equal(NpmFindingStatus.Warning, found[7].Status);
-            Assert.Equal(NpmSeverity.High, found[7].Severity);
-            Assert.Equal("NPMH7102", found[7].RuleId);
-            Assert.Equal("NPMH7104", found[2].RuleId);
-            Assert.Equal("NPMH7001", found[0].RuleId); // already High: the unbounded-write note does not take the rule over
             Assert.Null(found[4].Valid);
             Assert.Contains("checksum", found[4].OnlineError);
             Assert.Contains("not scoped", found[5].OnlineError);
-            Assert.Contains("password is never sent", found[6].OnlineError);
+            Assert.Equal("NPMH7003", found[6].RuleId); // the unscoped line's second rule: nothing to ask a registry
+            Assert.Null(found[6].OnlineError);
+            Assert.Contains("password is never sent", found[7].OnlineError);
+
+            // each online fact is a finding of its own, right after its token, at the token's file and line, linked by Fingerprint
+            NpmTokenFinding Fact(string rule, int line) => Assert.Single(online, f => f.RuleId == rule && f.Line == line);
+            foreach (var o in online)
+            {
+                var token = Assert.Single(found, f => f.Line == o.Line);
+                Assert.All(all.Skip(all.IndexOf(token) + 1).Take(all.IndexOf(o) - all.IndexOf(token)), x => Assert.Equal(o.Line, x.Line));
+                Assert.Equal("/work/a/.npmrc", o.Path);
+                Assert.Equal(token.Fingerprint, o.Fingerprint);
+                Assert.Equal(token.Key, o.Key);
+                Assert.Equal(RuleCatalog.Default[o.RuleId].Title, o.Title);
+                Assert.Equal(RuleCatalog.Default[o.RuleId].Severity, o.Severity);
+                Assert.NotEqual(token.FactId, o.FactId);
+                Assert.DoesNotContain(live, o.Message);
+            }
+            Assert.Equal(NpmFindingStatus.Fail, Fact("NPMH7104", 3).Status);            // rejected
+            Assert.DoesNotContain(online, f => f.Line == 3 && f.RuleId != "NPMH7104");   // nothing more is known of a rejected token
+            Assert.Equal(NpmFindingStatus.Pass, Fact("NPMH7104", 1).Status);            // accepted
+            Assert.Equal(NpmFindingStatus.Fail, Fact("NPMH7103", 1).Status);            // can publish, no expiry, no CIDR
+            Assert.Equal(NpmFindingStatus.Pass, Fact("NPMH7101", 1).Status);
+            // the same token on another line: asked once, and the answer told at each line that holds it
+            Assert.Equal(online.Where(f => f.Line == 1).Select(f => (f.RuleId, f.Status)), online.Where(f => f.Line == 2).Select(f => (f.RuleId, f.Status)));
+            Assert.Equal(NpmFindingStatus.Fail, Fact("NPMH7102", 4).Status);            // bypasses 2FA
+            Assert.Equal(NpmFindingStatus.Pass, Fact("NPMH7103", 4).Status);            // bounded by expiry and CIDR
+            Assert.Equal(NpmFindingStatus.Fail, Fact("NPMH7102", 8).Status);            // the reference reads the same token
+            Assert.Equal(NpmFindingStatus.Pass, found.Single(f => f.Line == 8).Status); // the reference itself is still fine
+            Assert.DoesNotContain(online, f => f.Line == 5 || f.Line == 6 || f.Line == 7); // never sent: no online fact
         }
     }
 }

@@ -10,33 +10,13 @@ using NpmHardening.Engine.Tests.Platform;
 namespace NpmHardening.Engine.Tests.Pathological
 {
     /// <summary>
-    /// The automaton matcher agrees with the regular expressions the patterns used to be translated to, and finishes
+    /// The automaton matcher agrees with the regular expressions the globs used to be translated to (PowerShell wildcards
+    /// are compared with PowerShell itself: Config/WildcardPowerShellPeerTests), and finishes
     /// where those backtracked without end (many stars against a long key, many optional groups against a short name).
     /// </summary>
     public class WildcardMatcherTests
     {
         // ---- the translations as they were (NpmConfigEntries.WildcardToRegex, PostureAuditor.GlobRegex): the oracles
-
-        private static Regex OldPowerShell(string pattern)
-        {
-            var sb = new StringBuilder("^");
-            for (int i = 0; i < pattern.Length; i++)
-            {
-                char c = pattern[i];
-                if (c == '`' && i + 1 < pattern.Length) { sb.Append(Regex.Escape(pattern[++i].ToString())); continue; }
-                if (c == '*') sb.Append(".*");
-                else if (c == '?') sb.Append('.');
-                else if (c == '[')
-                {
-                    int close = pattern.IndexOf(']', i + 1);
-                    if (close < 0) sb.Append("\\[");
-                    else { sb.Append('[').Append(pattern.Substring(i + 1, close - i - 1).Replace("\\", "\\\\")).Append(']'); i = close; }
-                }
-                else sb.Append(Regex.Escape(c.ToString()));
-            }
-            sb.Append('$');
-            return new Regex(sb.ToString(), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-        }
 
         private static Regex? OldMinimatch(string pattern)
         {
@@ -73,26 +53,10 @@ namespace NpmHardening.Engine.Tests.Pathological
             catch (ArgumentException) { return null; }
         }
 
-        // Class bodies are kept to forms both sides read alike (no '[' or '-' edge cases of .NET class syntax).
-        private static readonly string[] PsPieces = { "a", "B", "*", "?", "[ab]", "[a-c]", "[^a]", "`*", "`?", ".", "-", "/", ":", "x", "[" };
         private static readonly string[] GlobPieces = { "a", "b", "*", "**", "?", "[ab]", "[!a]", "{a,b}", "{a,}", "{,b", "}", ",", "/", "@", "\\*", "{x,{a,b}}", "." };
         private static readonly string[] TextPieces = { "a", "A", "b", "B", "c", "/", "@", ".", "-", ":", "x", "*", "?", "\n" };
 
         private static Gen<string> Of(string[] pieces, int max) => Gen.Int[0, pieces.Length - 1].Array[0, max].Select(ix => string.Concat(ix.Select(i => pieces[i])));
-
-        [Fact]
-        public void PowerShell_wildcards_match_as_the_expression_did()
-        {
-            // .NET's '$' also matches before a final '\n'; that difference is not the one under test
-            // (and patterns .NET refuses as class syntax, such as a subtraction, threw before: nothing to compare)
-            Gen.Select(Of(PsPieces, 8), Of(TextPieces, 12)).Sample((pattern, text) =>
-            {
-                if (text.EndsWith("\n", StringComparison.Ordinal)) return true;
-                Regex old;
-                try { old = OldPowerShell(pattern); } catch (ArgumentException) { return true; }
-                return WildcardMatcher.PowerShell(pattern).IsMatch(text) == old.IsMatch(text);
-            }, iter: 50_000);
-        }
 
         [Fact]
         public void Minimatch_globs_match_as_the_expression_did()

@@ -52,18 +52,85 @@ namespace NpmHardening.Engine.Tests.Reports
         }
 
         [Fact]
-        public void Sarif_is_valid_json_with_rules_after_results_and_indices_that_match()
+        public void Sarif_is_valid_json_with_rules_after_results_each_named_once_in_id_order()
         {
-            var findings = new[] { Finding(), Finding("NPMH2001", NpmFindingStatus.Warning, NpmSeverity.Medium), Finding(status: NpmFindingStatus.Pass, rule: "NPMH1002") };
+            var findings = new[] { Finding("NPMH2001", NpmFindingStatus.Warning, NpmSeverity.Medium), Finding(), Finding(status: NpmFindingStatus.Pass, rule: "NPMH1002") };
             using var doc = JsonDocument.Parse(Write(NpmReportFormat.Sarif, findings));
             var run = doc.RootElement.GetProperty("runs")[0];
             var rules = run.GetProperty("tool").GetProperty("driver").GetProperty("rules");
-            Assert.Equal(3, rules.GetArrayLength());
+            var ids = rules.EnumerateArray().Select(r => r.GetProperty("id").GetString()).ToList();
+            Assert.Equal(new[] { "NPMH1001", "NPMH1002", "NPMH2001" }, ids);
             var results = run.GetProperty("results");
             Assert.Equal(2, results.GetArrayLength());
             foreach (var r in results.EnumerateArray())
-                Assert.Equal(r.GetProperty("ruleId").GetString(), rules[r.GetProperty("ruleIndex").GetInt32()].GetProperty("id").GetString());
+            {
+                Assert.Single(ids, id => id == r.GetProperty("ruleId").GetString());
+                Assert.False(r.TryGetProperty("ruleIndex", out _));
+            }
             Assert.Equal("1.2.3", run.GetProperty("tool").GetProperty("driver").GetProperty("version").GetString());
+        }
+
+        [Fact]
+        public void Sarif_rules_follow_the_catalog_order_area_then_number_not_text_order()
+        {
+            // NPMH10001 (area 10) sorts between NPMH1009 and NPMH2001 as text; the catalog puts it after area 9
+            var ids = new[] { "NPMH10001", "NPMH2001", "NPMH9008", "NPMH1009", "NPMH7101", "NPMH10002", "NPMH7001" };
+            var findings = ids.Select(id => Finding(id, path: "/work/repo/" + id)).ToArray();
+            foreach (var f in findings.Where(f => NpmHardening.Engine.Rules.RuleCatalog.Default.Find(f.RuleId) == null)) f.Title = "A rule of a newer module";
+            using var doc = JsonDocument.Parse(Write(NpmReportFormat.Sarif, findings));
+            var rules = doc.RootElement.GetProperty("runs")[0].GetProperty("tool").GetProperty("driver").GetProperty("rules")
+                .EnumerateArray().Select(r => r.GetProperty("id").GetString()).ToList();
+            Assert.Equal(new[] { "NPMH1009", "NPMH2001", "NPMH7001", "NPMH7101", "NPMH9008", "NPMH10001", "NPMH10002" }, rules);
+        }
+
+        [Fact]
+        public void The_rule_id_order_is_the_order_of_the_catalog()
+        {
+            var catalog = NpmHardening.Engine.Rules.RuleCatalog.Default.Rules.Select(r => r.Id).ToList();
+            Assert.Equal(catalog, catalog.OrderBy(id => id, NpmHardening.Engine.Rules.RuleIdOrder.Instance).ToList());
+            var order = NpmHardening.Engine.Rules.RuleIdOrder.Instance;
+            Assert.True(order.Compare("NPMH9008", "NPMH10001") < 0);
+            Assert.True(order.Compare("NPMH1009", "NPMH10001") < 0);
+            Assert.True(order.Compare("NPMH10001", "NPMH2001") > 0);
+            Assert.True(order.Compare("NPMH10001", "custom-rule") < 0); // ids of another shape follow
+            Assert.Equal(0, order.Compare("NPMH7001", "NPMH7001"));
+        }
+
+        [Fact]
+        public void Sarif_rules_come_from_the_catalog_whatever_the_order_and_remediation_of_the_findings()
+        {
+            // two findings of one rule with different instance remediations, a second rule, and a rule this catalog
+            // does not know described differently by two findings
+            var a = Finding("NPMH7001", path: "/work/repo/.npmrc", line: 1);
+            a.Remediation = new NpmRemediation { Summary = "Protect the token in /work/repo/.npmrc.", NpmCommand = "npm config delete //a/:_authToken" };
+            var b = Finding("NPMH7001", path: "/home/u/.npmrc", line: 4);
+            b.Remediation = new NpmRemediation { Summary = "Remove the line from /home/u/.npmrc.", WebSteps = new[] { "instance step" } };
+            var c = Finding("NPMH2001", NpmFindingStatus.Warning, NpmSeverity.Medium);
+            var x1 = Finding("NPMH99901", message: "from a newer module"); x1.Title = "Newer rule, first wording";
+            var x2 = Finding("NPMH99901", path: "/work/repo/b"); x2.Title = "Newer rule, another wording";
+            var forward = new[] { a, b, c, x1, x2 };
+            var backward = forward.Reverse().ToArray();
+
+            string RulesOf(NpmFinding[] findings)
+            {
+                using var doc = JsonDocument.Parse(Write(NpmReportFormat.Sarif, findings));
+                return doc.RootElement.GetProperty("runs")[0].GetProperty("tool").GetProperty("driver").GetProperty("rules").GetRawText();
+            }
+            var one = RulesOf(forward);
+            Assert.Equal(one, RulesOf(backward));
+            Assert.Equal(one, RulesOf(new[] { b, x2, c, a, x1 }));
+
+            using var parsed = JsonDocument.Parse(one);
+            var rule = parsed.RootElement.EnumerateArray().Single(r => r.GetProperty("id").GetString() == "NPMH7001");
+            var help = rule.GetProperty("help").GetProperty("text").GetString()!;
+            var catalog = NpmHardening.Engine.Rules.RuleCatalog.Default["NPMH7001"];
+            Assert.Contains(catalog.Rationale, help);
+            Assert.Contains(catalog.WebSteps[0], help);
+            Assert.Contains(catalog.Reference, help);
+            Assert.DoesNotContain("/work/repo/.npmrc", help);
+            Assert.DoesNotContain("/home/u/.npmrc", help);
+            Assert.DoesNotContain("instance step", rule.GetRawText());
+            Assert.Equal(catalog.Title.TrimEnd('.') + ".", rule.GetProperty("shortDescription").GetProperty("text").GetString());
         }
 
         [Theory]

@@ -145,6 +145,39 @@ namespace NpmHardening.Engine.Tests.Rules
             Assert.Equal(("NPMH7003", RuleCatalog.Default["NPMH7003"].Severity, (string?)null), (user.RuleId, user.Severity, user.SeverityReason));
         }
 
+        [Theory, MemberData(nameof(PostureMachine.Platforms), MemberType = typeof(PostureMachine))]
+        public void Every_credential_line_is_the_same_fact_to_posture_and_to_the_scanner(bool windows, string npm)
+        {
+            var token = RealToken();
+            var m = new PostureMachine(windows, npm).User(
+                "//a.example/:_authToken=" + token,                 // 1 shadowed by line 2
+                "//a.example/:_authToken=" + token,                 // 2
+                "# old: " + token,                                  // 3 commented out
+                "_auth=" + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("bob:pw")), // 4 unscoped
+                "//b.example/:_authToken=${UNSET_VAR}",             // 5 reference to nothing
+                "//d.example/:_authToken=${SET_VAR}",               // 6 reference to a set variable
+                "//e.example/:_password=" + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("pw")), // 7
+                "[corp]",                                           // 8
+                "//c.example/:_authToken=" + token);                // 9 inside a section
+            m.Env("SET_VAR", "corp-read-key-value");
+            var rules = new[] { "NPMH7001", "NPMH7002", "NPMH7003" };
+            string Fact(NpmFinding f) => $"{f.Location!.Line}|{f.RuleId}|{f.Severity}|{f.Status}|{f.FactId}";
+            var posture = m.Audit().Where(f => f.Location?.Line != null && rules.Contains(f.RuleId)).Select(Fact).OrderBy(x => x, StringComparer.Ordinal).ToList();
+            var tokens = new NpmTokenScanner(m.P) { IsCI = false }.ScanFile(m.UserNpmrc)
+                .Where(f => rules.Contains(f.RuleId)).Select(Fact).OrderBy(x => x, StringComparer.Ordinal).ToList();
+            Assert.Equal(tokens, posture);
+            string At(int line, string rule) => tokens.Single(t => t.StartsWith($"{line}|{rule}|", StringComparison.Ordinal)).Split('|')[3];
+            Assert.Equal("Fail", At(1, "NPMH7001"));
+            Assert.Equal("Fail", At(3, "NPMH7001"));
+            Assert.Equal("Fail", At(4, "NPMH7002"));
+            Assert.Equal("Fail", At(4, "NPMH7003"));
+            Assert.Equal("Warning", At(5, "NPMH7001"));
+            Assert.Equal("Pass", At(6, "NPMH7001"));
+            Assert.Equal("Fail", At(7, "NPMH7002"));
+            Assert.Equal("Fail", At(9, "NPMH7001"));
+            Assert.Equal(9, tokens.Count);
+        }
+
         [Fact]
         public void Every_token_finding_takes_title_and_default_severity_from_the_catalog()
         {
@@ -164,9 +197,10 @@ namespace NpmHardening.Engine.Tests.Rules
         public void An_analyzer_produces_only_the_catalog_rules_it_declares()
         {
             var m = new PostureMachine(false).User("//registry.npmjs.org/:_authToken=" + RealToken(), "username=bob", "proxy=http://u:pw@proxy.example:8080/");
-            var analyzer = new NpmHardening.Engine.Analyzers.NpmrcFileAnalyzer(new NpmTokenScanner(m.P));
+            var analyzer = new NpmHardening.Engine.Analyzers.NpmrcCredentialAnalyzer(m.P);
             Assert.All(analyzer.RuleIds, id => Assert.NotNull(RuleCatalog.Default.Find(id)));
-            var found = analyzer.Analyze(m.UserNpmrc).ToList();
+            var provenance = new NpmHardening.Engine.Registry.SecretProvenance(m.P, null, null, null);
+            var found = analyzer.Analyze(new NpmHardening.Engine.Analyzers.NpmrcCredentialInput(m.UserNpmrc, provenance)).ToList();
             Assert.Equal(3, found.Count);
             Assert.All(found, f => Assert.Contains(f.RuleId, analyzer.RuleIds));
             Assert.All(new NpmHardening.Engine.Analyzers.ResolvedConfigAnalyzer().RuleIds, id => Assert.False(RuleCatalog.Default[id].Online));
