@@ -436,6 +436,7 @@ namespace NpmHardening.Engine.Pipelines.Readers
             var image = imageNode is CiYamlMapping imageMap ? Text(context, imageMap, "name") : imageNode?.ScalarValue;
             if (image != null)
             {
+                image = Expand(image, env);
                 result.Facts["image"] = image;
                 if (NodeVersionOfImage(image) is string version) result.Facts["node-version"] = version;
             }
@@ -526,6 +527,38 @@ namespace NpmHardening.Engine.Pipelines.Readers
             }
             result.Steps = steps;
             return result;
+        }
+
+        /// <summary><c>$NAME</c> and <c>${NAME}</c> replaced by the YAML's own plain values (<c>image: node:${NODE_VERSION}</c>).</summary>
+        private static string Expand(string text, IReadOnlyList<CiVariable> variables)
+        {
+            if (text.IndexOf('$') < 0) return text;
+            var result = new StringBuilder();
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (text[i] == '$' && i + 1 < text.Length)
+                {
+                    var braced = text[i + 1] == '{';
+                    var start = i + (braced ? 2 : 1);
+                    var j = start;
+                    while (j < text.Length && (char.IsLetterOrDigit(text[j]) || text[j] == '_')) j++;
+                    var end = braced ? (j < text.Length && text[j] == '}' ? j + 1 : -1) : j;
+                    if (j > start && end > 0)
+                    {
+                        var name = text.Substring(start, j - start);
+                        CiVariable? found = null;
+                        foreach (var v in variables) if (v.Name == name) found = v;
+                        if (found != null && found.SecretName == null && found.Value != null && found.Value.IndexOf('$') < 0)
+                        {
+                            result.Append(found.Value);
+                            i = end - 1;
+                            continue;
+                        }
+                    }
+                }
+                result.Append(text[i]);
+            }
+            return result.ToString();
         }
 
         private static IEnumerable<string> Sorted(HashSet<string> set)
