@@ -452,6 +452,7 @@ namespace NpmHardening.Engine.Pipelines.Readers
             var triggers = new List<CiTrigger>();
             var whens = new HashSet<string>(StringComparer.Ordinal);
             var conditions = new List<string>();
+            var reached = new HashSet<CiYamlNode>();
             var rulesNode = Get(context, job, "rules");
             foreach (var kind in GitLabRules.Kinds)
             {
@@ -466,9 +467,13 @@ namespace NpmHardening.Engine.Pipelines.Readers
                 foreach (var (when, r) in reach)
                 {
                     whens.Add(when);
-                    if (r is CiYamlMapping m && Text(context, m, "if") is string condition && !conditions.Contains(condition)) conditions.Add(condition);
+                    reached.Add(r);
                 }
             }
+            // the conditions of the rules that can run the job, in the order they are written
+            if (rulesNode != null)
+                foreach (var r in Flat(context, rulesNode))
+                    if (reached.Contains(r) && r is CiYamlMapping m && Text(context, m, "if") is string condition && !conditions.Contains(condition)) conditions.Add(condition);
             result.Triggers = triggers;
             if (rulesNode != null && conditions.Count > 0) result.Condition = string.Join(" || ", conditions);
             else if (rulesNode == null && (job.ContainsKey("only") || job.ContainsKey("except"))) result.Condition = OnlyExceptText(context, job);
