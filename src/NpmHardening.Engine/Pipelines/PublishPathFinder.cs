@@ -111,6 +111,16 @@ namespace NpmHardening.Engine.Pipelines
             if (string.IsNullOrEmpty(reference)) return null;
             var name = ActionName(reference!);
             if (Truthy(Input(step, "dry-run")) || Truthy(Input(step, "dry_run")) || Truthy(Input(step, "dryRun"))) return null;
+            // an Azure Pipelines task (Npm@1): a bare task name and version, no owner
+            if (name.IndexOf('/') < 0 && Readers.AzurePipelinesReader.TaskName(reference!) == "npm")
+            {
+                var command = Input(step, "command");
+                var custom = Input(step, "customCommand");
+                if (string.Equals(command, "publish", StringComparison.OrdinalIgnoreCase) ||
+                    string.Equals(command, "custom", StringComparison.OrdinalIgnoreCase) && custom != null && custom.TrimStart().StartsWith("publish", StringComparison.OrdinalIgnoreCase))
+                    return (NpmPublishMethod.Publish, "npm");
+                return null;
+            }
             switch (name.ToLowerInvariant())
             {
                 case "js-devtools/npm-publish": return (NpmPublishMethod.Action, "JS-DevTools/npm-publish");
@@ -266,6 +276,30 @@ namespace NpmHardening.Engine.Pipelines
                 var scope = step.Inputs.ContainsKey(t.Name) && !env.Contains(t) ? NpmTokenExposure.Step : ScopeOf(definition, job, step, t);
                 if (scope > exposure) exposure = scope;
             }
+            // Azure service connections hold registry tokens: Npm@1 publishing to an external registry uses its
+            // publishEndpoint's; npmAuthenticate@0 earlier in the job writes its customEndpoint's into .npmrc
+            foreach (var s in path.Job.Steps)
+            {
+                if (s.Index > path.Step.Index) break;
+                var reference = s.Step.ActionRef;
+                if (reference == null || reference.IndexOf('/') >= 0) continue;
+                var task = Readers.AzurePipelinesReader.TaskName(reference);
+                string? endpoint = null;
+                if (task == "npmauthenticate") endpoint = Input(s.Step, "customEndpoint");
+                else if (task == "npm" && s.Index == path.Step.Index && string.Equals(Input(s.Step, "publishRegistry"), "useExternalRegistry", StringComparison.OrdinalIgnoreCase))
+                    endpoint = Input(s.Step, "publishEndpoint");
+                if (string.IsNullOrWhiteSpace(endpoint)) continue;
+                foreach (var part in endpoint!.Split(','))
+                {
+                    var connection = part.Trim();
+                    if (connection.Length == 0) continue;
+                    if (!names.Contains(connection)) names.Add(connection);
+                    tokens.Add(new CiVariable(task == "npm" ? "publishEndpoint" : "customEndpoint", connection, connection, s.Step.Source));
+                }
+                var scope = task == "npm" ? NpmTokenExposure.Step : NpmTokenExposure.File;
+                if (scope > exposure) exposure = scope;
+            }
+
             // .npmrc writes in the job up to the publish: a token value in a file, or a reference npm expands
             var writes = new List<ScriptFact>();
             var otherSecret = false;

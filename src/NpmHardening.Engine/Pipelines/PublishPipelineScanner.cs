@@ -32,7 +32,7 @@ namespace NpmHardening.Engine.Pipelines
     internal sealed class PublishPipelineScanner
     {
         /// <summary>Folders (relative, '/' separators) where CI definitions live; each reader's Claims decides what it reads there.</summary>
-        public static readonly IReadOnlyList<string> CandidateFolders = new[] { "", ".github/workflows", ".circleci" };
+        public static readonly IReadOnlyList<string> CandidateFolders = new[] { "", ".github/workflows", ".circleci", ".azure-pipelines", ".azuredevops", ".pipelines", "pipelines", "build", "ci" };
 
         private readonly IReadOnlyList<ICiDefinitionReader> _readers;
         private readonly ScriptAnalysis _scripts;
@@ -49,6 +49,8 @@ namespace NpmHardening.Engine.Pipelines
         public static IReadOnlyList<ICiDefinitionReader> DefaultReaders() => new ICiDefinitionReader[]
         {
             new GitHubActionsReader(),
+            new AzurePipelinesReader(),
+            new GitLabCiReader(),
         };
 
         /// <summary>The CI files of the repository some reader claims, with that reader, in folder then name order.</summary>

@@ -47,7 +47,6 @@ namespace NpmHardening.Engine.Pipelines.Readers
             var scope = Bind(pipeline.Get("parameters"), null, null);
             var inherit = new Inherit();
             ReadBody(context, pipeline, scope, inherit, 0);
-            FinishJobs(context);
             definition.Env = inherit.Variables;
             definition.Jobs = context.Jobs;
             definition.IncludedFiles = context.Included;
@@ -66,8 +65,6 @@ namespace NpmHardening.Engine.Pipelines.Readers
             public List<string> Remote { get; } = new List<string>();
             public List<CiJob> Jobs { get; } = new List<CiJob>();
             public int TemplateReads;
-            /// <summary>Jobs that hold a manual validation (an approval for whatever depends on them).</summary>
-            public HashSet<string> ApprovalJobs { get; } = new HashSet<string>(StringComparer.Ordinal);
             public int StageCounter;
         }
 
@@ -709,8 +706,11 @@ namespace NpmHardening.Engine.Pipelines.Readers
                 }
                 else steps.AddRange(ReadSteps(context, item.Get("steps"), s, own, job, depth));
                 job.Steps = steps;
+                // a manual validation holds the run until someone approves: the job is an approval, and the finder
+                // carries its gate to the jobs that depend on it
                 foreach (var step in steps)
-                    if (step.ActionRef != null && TaskName(step.ActionRef) == "manualvalidation") context.ApprovalJobs.Add(job.Id);
+                    if (step.ActionRef != null && TaskName(step.ActionRef) == "manualvalidation" && job.Gate.Kind < CiGateKind.Approval)
+                        job.Gate = new CiGate(CiGateKind.Approval, job.Id, step.Source);
                 context.Jobs.Add(job);
                 stageJobs.Add(job);
             }
@@ -852,9 +852,31 @@ namespace NpmHardening.Engine.Pipelines.Readers
             {
                 if (Resolve(item.Get("enabled"), s).Node is CiYamlScalar enabled && enabled.Boolean == false) continue;
                 var step = ReadStep(item, s, inherit, job);
-                if (step != null) steps.Add(step);
+                if (step == null) continue;
+                if (step.Kind == CiStepKind.Script) BindMacroSecrets(step, inherit);
+                steps.Add(step);
             }
             return steps;
+        }
+
+        /// <summary>The agent expands <c>$(X)</c> in a script's text before the shell runs it, secrets included: a
+        /// credential the script names that way (and no variable of the YAML defines) is bound to the step, as the
+        /// platform binds it.</summary>
+        private static void BindMacroSecrets(CiStep step, Inherit inherit)
+        {
+            List<CiVariable>? added = null;
+            foreach (var name in AzureMacro.Names(step.Script))
+            {
+                if (!AzureMacro.IsCredentialName(name)) continue;
+                var secret = AzureMacro.SecretOf("$(" + name + ")", inherit.Known);
+                if (secret == null) continue;
+                var exists = false;
+                foreach (var v in step.Env) if (string.Equals(v.Name, name, StringComparison.OrdinalIgnoreCase)) exists = true;
+                if (added != null) foreach (var v in added) if (string.Equals(v.Name, name, StringComparison.OrdinalIgnoreCase)) exists = true;
+                if (exists) continue;
+                (added ??= new List<CiVariable>(step.Env)).Add(new CiVariable(name, null, secret, step.Source));
+            }
+            if (added != null) step.Env = added;
         }
 
         private static CiStep? ReadStep(CiYamlMapping item, Scope s, Inherit inherit, CiJob job)
@@ -958,39 +980,6 @@ namespace NpmHardening.Engine.Pipelines.Readers
             return name.Trim().ToLowerInvariant();
         }
 
-        // ---- gates across dependencies ---------------------------------------------------------------------------
-
-        /// <summary>A job waits for the jobs it depends on: an approval (a manual validation) or an environment's checks
-        /// on any of them hold it back too, unless its condition runs it whatever they did.</summary>
-        private static void FinishJobs(Context context)
-        {
-            var byId = new Dictionary<string, CiJob>(StringComparer.OrdinalIgnoreCase);
-            foreach (var job in context.Jobs) byId[job.Id] = job;
-            var done = new Dictionary<string, CiGate>(StringComparer.OrdinalIgnoreCase);
-            var visiting = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            CiGate GateOf(CiJob job)
-            {
-                if (done.TryGetValue(job.Id, out var known)) return known;
-                if (!visiting.Add(job.Id)) return job.Gate;
-                var gate = job.Gate;
-                if (!RunsRegardless(job.Condition))
-                    foreach (var need in job.Needs)
-                    {
-                        if (!byId.TryGetValue(need, out var before)) continue;
-                        var inherited = context.ApprovalJobs.Contains(before.Id) ? new CiGate(CiGateKind.Approval, before.Id, before.Source) : GateOf(before);
-                        if (inherited.Kind > gate.Kind) gate = inherited;
-                    }
-                visiting.Remove(job.Id);
-                done[job.Id] = gate;
-                return gate;
-            }
-            var gates = new List<CiGate>();
-            foreach (var job in context.Jobs) gates.Add(GateOf(job));
-            for (var i = 0; i < context.Jobs.Count; i++) context.Jobs[i].Gate = gates[i];
-        }
-
-        private static bool RunsRegardless(string? condition) =>
-            condition != null && (Contains(condition, "always()") || Contains(condition, "failed()") || Contains(condition, "succeededOrFailed()") || Contains(condition, "canceled()"));
     }
 
     /// <summary>Azure's <c>$(name)</c> macros and <c>$[ variables.name ]</c> runtime expressions: which secret a value
@@ -1055,6 +1044,16 @@ namespace NpmHardening.Engine.Pipelines.Readers
             if (name.Length == 0) return false;
             foreach (var c in name) if (!(char.IsLetterOrDigit(c) || c == '_' || c == '.' || c == '-')) return false;
             return true;
+        }
+
+        private static readonly string[] CredentialWords = { "TOKEN", "AUTH", "PASSWORD", "PASSWD", "SECRET", "CREDENTIAL", "APIKEY", "API_KEY", "_PAT", "PAT_" };
+
+        /// <summary>Whether a variable's name says it holds a credential (NPM_TOKEN, npmAuth, REGISTRY_PASSWORD, GH_PAT).</summary>
+        public static bool IsCredentialName(string name)
+        {
+            foreach (var word in CredentialWords)
+                if (name.IndexOf(word, StringComparison.OrdinalIgnoreCase) >= 0) return true;
+            return false;
         }
 
         public static string? SecretOf(string? value, IReadOnlyDictionary<string, CiVariable> known)

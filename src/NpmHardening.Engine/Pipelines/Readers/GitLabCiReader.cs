@@ -94,16 +94,17 @@ namespace NpmHardening.Engine.Pipelines.Readers
                 if (blocks) blocking[name] = result;
                 jobs.Add(result);
             }
-            // without needs: a job waits for every job of the earlier stages
+            // without needs: a job waits for every job of the earlier stages, except manual jobs that may be skipped
+            // (allow_failure); the finder carries a blocking manual job's gate to the jobs that wait for it
             foreach (var job in jobs)
             {
                 if (explicitNeeds.Contains(job.Id)) continue;
                 var before = new List<string>();
                 foreach (var other in jobs)
-                    if (stageOf[other.Id] < stageOf[job.Id]) before.Add(other.Id);
+                    if (stageOf[other.Id] < stageOf[job.Id] && (other.Gate.Kind != CiGateKind.Manual || blocking.ContainsKey(other.Id))) before.Add(other.Id);
                 job.Needs = before;
             }
-            InheritManualGates(jobs, blocking);
+            definition.Env = WithProjectVariables(definition.Env, jobs, config);
 
             var definitionTriggers = new List<CiTrigger>();
             if (workflowRules != null)
@@ -652,6 +653,75 @@ namespace NpmHardening.Engine.Pipelines.Readers
             return null;
         }
 
+        /// <summary>GitLab exports the project's, group's and instance's CI/CD variables (where tokens are kept) to every
+        /// job of the pipeline. A credential-like name the scripts use that no YAML variable defines, no script assigns
+        /// and no <c>id_tokens</c> entry names is one of them: bound by the platform, visible to every job.</summary>
+        private static IReadOnlyList<CiVariable> WithProjectVariables(IReadOnlyList<CiVariable> globals, List<CiJob> jobs, CiYamlMapping config)
+        {
+            var defined = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var v in globals) defined.Add(v.Name);
+            foreach (var job in jobs)
+            {
+                foreach (var v in job.Env) defined.Add(v.Name);
+                if (job.Facts.TryGetValue("id_tokens", out var tokens))
+                    foreach (var t in tokens.Split(new[] { ',', ' ' }, StringSplitOptions.RemoveEmptyEntries)) defined.Add(t);
+                foreach (var step in job.Steps)
+                    foreach (var name in ShellAssigned(step.Script)) defined.Add(name);
+            }
+            var result = new List<CiVariable>(globals);
+            var added = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var job in jobs)
+                foreach (var step in job.Steps)
+                    foreach (var (name, line) in ShellReferences(step))
+                    {
+                        if (defined.Contains(name) || added.Contains(name) || !AzureMacro.IsCredentialName(name)) continue;
+                        if ((name.StartsWith("CI_", StringComparison.Ordinal) || name.StartsWith("GITLAB_", StringComparison.Ordinal)) && !PredefinedSecrets.Contains(name)) continue;
+                        added.Add(name);
+                        result.Add(new CiVariable(name, null, name, new CiSource(step.Source.File, line)));
+                    }
+            return result;
+        }
+
+        /// <summary><c>$NAME</c>, <c>${NAME}</c> and PowerShell's <c>$env:NAME</c> in a script, with the line each is on.</summary>
+        private static IEnumerable<(string Name, int Line)> ShellReferences(CiStep step)
+        {
+            var text = step.Script;
+            if (string.IsNullOrEmpty(text)) yield break;
+            var line = step.ScriptLine > 0 ? step.ScriptLine : step.Source.Line;
+            for (var i = 0; i < text!.Length; i++)
+            {
+                if (text[i] == '\n') { line++; continue; }
+                if (text[i] != '$' || i + 1 >= text.Length) continue;
+                var start = i + 1;
+                if (text[start] == '{') start++;
+                if (string.CompareOrdinal(text, start, "env:", 0, 4) == 0) start += 4;
+                var j = start;
+                while (j < text.Length && (char.IsLetterOrDigit(text[j]) || text[j] == '_')) j++;
+                if (j > start && !char.IsDigit(text[start])) yield return (text.Substring(start, j - start), line);
+                i = j - 1;
+            }
+        }
+
+        /// <summary>Names a script assigns (<c>NAME=…</c>, <c>export NAME=…</c>, <c>$env:NAME = …</c>) at the start of a command.</summary>
+        private static IEnumerable<string> ShellAssigned(string? script)
+        {
+            if (string.IsNullOrEmpty(script)) yield break;
+            foreach (var raw in script!.Split('\n'))
+            {
+                foreach (var part in raw.Split(new[] { ';', '&', '|' }))
+                {
+                    var t = part.Trim();
+                    if (t.StartsWith("export ", StringComparison.Ordinal)) t = t.Substring(7).TrimStart();
+                    else if (t.StartsWith("$env:", StringComparison.OrdinalIgnoreCase)) t = t.Substring(5);
+                    var j = 0;
+                    while (j < t.Length && (char.IsLetterOrDigit(t[j]) || t[j] == '_')) j++;
+                    if (j == 0) continue;
+                    var rest = t.Substring(j).TrimStart();
+                    if (rest.StartsWith("=", StringComparison.Ordinal) && !rest.StartsWith("==", StringComparison.Ordinal)) yield return t.Substring(0, j);
+                }
+            }
+        }
+
         // ---- rules, only/except ----------------------------------------------------------------------------------
 
         /// <summary>The rules that can decide to run the job in a pipeline of <paramref name="kind"/>, each with its
@@ -807,27 +877,6 @@ namespace NpmHardening.Engine.Pipelines.Readers
             if (stage == ".post") return int.MaxValue;
             var i = order.IndexOf(stage);
             return i < 0 ? order.Count : i;
-        }
-
-        /// <summary>A job that waits (directly or through others) for a blocking manual job is gated by it.</summary>
-        private static void InheritManualGates(List<CiJob> jobs, Dictionary<string, CiJob> blocking)
-        {
-            if (blocking.Count == 0) return;
-            var byId = new Dictionary<string, CiJob>(StringComparer.Ordinal);
-            foreach (var j in jobs) byId[j.Id] = j;
-            foreach (var job in jobs)
-            {
-                if (job.Gate.Kind >= CiGateKind.Manual) continue;
-                var seen = new HashSet<string>(StringComparer.Ordinal);
-                var queue = new Queue<string>(job.Needs);
-                while (queue.Count > 0)
-                {
-                    var id = queue.Dequeue();
-                    if (!seen.Add(id) || !byId.TryGetValue(id, out var before)) continue;
-                    if (blocking.ContainsKey(id)) { job.Gate = new CiGate(CiGateKind.Manual, id, before.Gate.Source); break; }
-                    foreach (var n in before.Needs) queue.Enqueue(n);
-                }
-            }
         }
 
         // ---- images ----------------------------------------------------------------------------------------------

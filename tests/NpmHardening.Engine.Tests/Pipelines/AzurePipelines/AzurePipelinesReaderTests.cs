@@ -157,8 +157,7 @@ namespace NpmHardening.Engine.Tests.Pipelines.AzurePipelines
             Assert.Equal(CiGateKind.Environment, deploy.Gate.Kind);
             Assert.Equal("npmjs", deploy.Gate.Name);
             Assert.Equal(new[] { "npm ci", "npm publish", "echo done" }, deploy.Steps.Select(s => s.Script));
-            Assert.Equal(CiGateKind.Environment, d.Jobs[1].Gate.Kind); // waits for the environment's checks
-            Assert.Equal(CiGateKind.None, d.Jobs[2].Gate.Kind); // runs whatever happened before
+            Assert.Equal(new[] { "PublishNpm" }, d.Jobs[1].Needs); // the finder carries the environment's gate along needs
             var mapped = Read("jobs:\n- deployment: D\n  environment:\n    name: prod\n    resourceType: VirtualMachine\n  strategy:\n    runOnce:\n      deploy:\n        steps:\n        - script: x\n");
             Assert.Equal("prod", mapped.Jobs[0].Gate.Name);
         }
@@ -170,13 +169,14 @@ namespace NpmHardening.Engine.Tests.Pipelines.AzurePipelines
                 "stages:\n" +
                 "- stage: Approve\n  jobs:\n  - job: WaitForApproval\n    pool: server\n    steps:\n    - task: ManualValidation@1\n      inputs:\n        notifyUsers: releasers\n" +
                 "- stage: Publish\n  jobs:\n  - job: Npm\n    steps:\n    - script: npm publish\n");
-            var publish = d.Jobs.Single(j => j.Id == "Publish/Npm");
-            Assert.Equal(CiGateKind.Approval, publish.Gate.Kind);
-            Assert.Equal("Approve/WaitForApproval", publish.Gate.Name);
+            var approval = d.Jobs.Single(j => j.Id == "Approve/WaitForApproval");
+            Assert.Equal(CiGateKind.Approval, approval.Gate.Kind);
+            Assert.Equal("Approve/WaitForApproval", approval.Gate.Name);
+            Assert.Equal(new[] { "Approve/WaitForApproval" }, d.Jobs.Single(j => j.Id == "Publish/Npm").Needs);
             var independent = Read(
                 "stages:\n- stage: Approve\n  jobs:\n  - job: W\n    pool: server\n    steps:\n    - task: ManualValidation@0\n" +
                 "- stage: Publish\n  dependsOn: []\n  jobs:\n  - job: Npm\n    steps:\n    - script: npm publish\n");
-            Assert.Equal(CiGateKind.None, independent.Jobs.Single(j => j.Id == "Publish/Npm").Gate.Kind);
+            Assert.Empty(independent.Jobs.Single(j => j.Id == "Publish/Npm").Needs);
         }
 
         [Fact]
@@ -280,6 +280,18 @@ namespace NpmHardening.Engine.Tests.Pipelines.AzurePipelines
         {
             var d = Read("steps:\n- script: npm publish\n  ${{ if eq(variables['Build.SourceBranch'], 'refs/heads/main') }}:\n    env:\n      NODE_AUTH_TOKEN: $(NPM_TOKEN)\n");
             Assert.Equal("NPM_TOKEN", d.Jobs[0].Steps[0].Env.Single().SecretName);
+        }
+
+        [Fact]
+        public void Credential_macros_in_a_script_are_bound_to_the_step()
+        {
+            var d = Read(
+                "variables:\n  plainToken: not-a-secret\n" +
+                "steps:\n- script: |\n    echo \"//registry.npmjs.org/:_authToken=$(NpmPublishToken)\" > .npmrc\n    echo $(plainToken) $(Build.BuildId) $(System.AccessToken) $(version)\n");
+            var env = d.Jobs[0].Steps[0].Env;
+            Assert.Equal(new[] { "NpmPublishToken", "System.AccessToken" }, env.Select(v => v.Name));
+            Assert.Equal("NpmPublishToken", env[0].SecretName);
+            Assert.Null(env[0].Value);
         }
 
         [Fact]

@@ -180,9 +180,10 @@ namespace NpmHardening.Engine.Tests.Pipelines.GitLabCi
                 "independent:\n  stage: publish\n  needs: [build]\n  script: npm publish\n");
             var publish = Job(d, "publish");
             Assert.Equal(new[] { "build", "approve" }, publish.Needs);
-            Assert.Equal(CiGateKind.Manual, publish.Gate.Kind);
-            Assert.Equal("approve", publish.Gate.Name);
-            Assert.Equal("npm", publish.Facts["environment"]);
+            Assert.Equal(CiGateKind.Environment, publish.Gate.Kind);
+            Assert.Equal("npm", publish.Gate.Name);
+            Assert.Equal(CiGateKind.Manual, Job(d, "approve").Gate.Kind);
+            Assert.Equal("false", Job(d, "approve").Facts["allow_failure"]);
             Assert.Equal(CiGateKind.None, Job(d, "independent").Gate.Kind);
             Assert.Equal(new[] { "build" }, Job(d, "independent").Needs);
 
@@ -192,7 +193,7 @@ namespace NpmHardening.Engine.Tests.Pipelines.GitLabCi
 
             // a manual job that may fail does not stop the pipeline
             var optional = Read("stages: [a, b]\nask:\n  stage: a\n  when: manual\n  script: x\nrelease:\n  stage: b\n  script: npm publish\n");
-            Assert.Equal(CiGateKind.None, Job(optional, "release").Gate.Kind);
+            Assert.Empty(Job(optional, "release").Needs);
         }
 
         [Fact]
@@ -282,6 +283,20 @@ namespace NpmHardening.Engine.Tests.Pipelines.GitLabCi
         {
             var d = Read("publish:\n  tags: [saas-windows-medium-amd64]\n  script: npm publish\n");
             Assert.Equal(CiShell.PowerShell, d.Jobs[0].Steps[0].Shell);
+        }
+
+        [Fact]
+        public void Project_variables_the_scripts_use_are_bound_to_the_pipeline()
+        {
+            var d = Read(
+                "variables:\n  DEFINED_TOKEN: plain\n" +
+                "publish:\n  id_tokens:\n    NPM_ID_TOKEN:\n      aud: npm:registry.npmjs.org\n" +
+                "  script:\n    - echo \"//registry.npmjs.org/:_authToken=${NPM_TOKEN}\" > .npmrc\n    - LOCAL_TOKEN=$(cat token.txt)\n" +
+                "    - echo $LOCAL_TOKEN $DEFINED_TOKEN $NPM_ID_TOKEN $CI_COMMIT_SHA $CI_JOB_TOKEN $VERSION\n");
+            var bound = d.Env.Where(v => v.Value == null).ToList();
+            Assert.Equal(new[] { "NPM_TOKEN", "CI_JOB_TOKEN" }, bound.Select(v => v.Name));
+            Assert.Equal("NPM_TOKEN", bound[0].SecretName);
+            Assert.Equal(8, bound[0].Source.Line);
         }
 
         [Fact]
