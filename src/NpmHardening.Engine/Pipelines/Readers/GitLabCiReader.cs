@@ -580,28 +580,40 @@ namespace NpmHardening.Engine.Pipelines.Readers
             if (lines.Count == 0) return;
             var scalars = new List<CiYamlScalar>();
             foreach (var l in lines) if (l is CiYamlScalar s) scalars.Add(s); else throw l.Fail("'" + name + "' lines must be text, not " + l.KindName + ".");
-            var first = scalars[0];
-            // each command on the line it was written: gaps between list items become empty lines, so line i of the
-            // script is ScriptLine + i as long as the items come in order from one file
-            var text = new StringBuilder();
-            var line = first.ContentLine;
-            foreach (var s in scalars)
-            {
-                if (s.File == first.File)
-                    while (line < s.ContentLine) { text.Append('\n'); line++; }
-                var value = s.Value.EndsWith("\n", StringComparison.Ordinal) ? s.Value.Substring(0, s.Value.Length - 1) : s.Value;
-                text.Append(value).Append('\n');
-                foreach (var c in value) if (c == '\n') line++;
-                line++;
-            }
+            // one step per run of commands written in order in one file (a !reference or an anchor can bring lines from
+            // elsewhere), so that every command keeps its own file and line; within a run, gaps between list items
+            // become empty lines and line i of the script is ScriptLine + i
             var keyEntry = job.Entry(name);
-            var source = keyEntry is CiYamlEntry k && k.KeyNode.File == first.File ? new CiSource(k.KeyNode.File, k.Line) : first.Source;
-            steps.Add(new CiStep(CiStepKind.Script, name, source)
+            var start = 0;
+            while (start < scalars.Count)
             {
-                Script = text.ToString(),
-                ScriptLine = first.ContentLine,
-                Shell = shell,
-            });
+                var first = scalars[start];
+                var text = new StringBuilder();
+                var line = first.ContentLine;
+                var i = start;
+                var previous = first.ContentLine;
+                for (; i < scalars.Count; i++)
+                {
+                    var item = scalars[i];
+                    // items on one line ([a, b]) follow each other; a line that goes back starts another step
+                    if (i > start && (item.File != first.File || item.ContentLine < previous)) break;
+                    previous = item.ContentLine;
+                    while (line < item.ContentLine) { text.Append('\n'); line++; }
+                    var value = item.Value.EndsWith("\n", StringComparison.Ordinal) ? item.Value.Substring(0, item.Value.Length - 1) : item.Value;
+                    text.Append(value).Append('\n');
+                    foreach (var c in value) if (c == '\n') line++;
+                    line++;
+                }
+                var source = start == 0 && keyEntry is CiYamlEntry k && k.KeyNode.File == first.File && k.Line <= first.Line
+                    ? new CiSource(k.KeyNode.File, k.Line) : first.Source;
+                steps.Add(new CiStep(CiStepKind.Script, name, source)
+                {
+                    Script = text.ToString(),
+                    ScriptLine = first.ContentLine,
+                    Shell = shell,
+                });
+                start = i;
+            }
         }
 
         // ---- variables -------------------------------------------------------------------------------------------
