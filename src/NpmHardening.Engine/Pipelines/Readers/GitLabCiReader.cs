@@ -35,22 +35,43 @@ namespace NpmHardening.Engine.Pipelines.Readers
             string.Equals(relativePath, ".gitlab-ci.yml", StringComparison.OrdinalIgnoreCase) ||
             string.Equals(relativePath, ".gitlab-ci.yaml", StringComparison.OrdinalIgnoreCase);
 
+        /// <summary>Child pipelines (<c>trigger: include:</c> of a file in the repository) are read as definitions of
+        /// their own, at most this deep.</summary>
+        public const int MaxChildDepth = 2;
+
         public IEnumerable<CiDefinition> Read(CiRepository repository, string relativePath)
         {
-            var context = new Context(repository);
             var text = repository.ReadText(relativePath);
             if (text == null) return Array.Empty<CiDefinition>();
+            var results = new List<CiDefinition>();
+            var visited = new HashSet<string>(StringComparer.Ordinal) { relativePath };
+            ReadDefinition(repository, relativePath, text, null, results, visited, 0);
+            return results;
+        }
+
+        /// <summary>What a child pipeline inherits from the job in the parent that starts it.</summary>
+        private sealed class Parent
+        {
+            public Parent(CiJob job, HashSet<CiTriggerKind> kinds) { Job = job; Kinds = kinds; }
+            public CiJob Job { get; }
+            public HashSet<CiTriggerKind> Kinds { get; }
+        }
+
+        private void ReadDefinition(CiRepository repository, string relativePath, string text, Parent? parent, List<CiDefinition> results, HashSet<string> visited, int depth)
+        {
+            var context = new Context(repository) { Child = parent != null };
             var config = Load(context, relativePath, text, 0);
             context.Global = config;
             var definition = new CiDefinition(CiPlatform.GitLabCi, relativePath);
             if (config.Get("workflow") is CiYamlMapping workflow) definition.Name = workflow.Text("name");
+            results.Add(definition);
 
             var defaults = config.Get("default") as CiYamlMapping;
             var globalVariables = Variables(context, config.Get("variables"), new Dictionary<string, CiVariable>(StringComparer.Ordinal), null);
             definition.Env = globalVariables;
 
             // the pipelines this project can have: branch pushes and tags always, others when some rule names them
-            var universe = new HashSet<CiTriggerKind> { CiTriggerKind.Push, CiTriggerKind.Tag };
+            var universe = parent != null ? new HashSet<CiTriggerKind>(parent.Kinds) : new HashSet<CiTriggerKind> { CiTriggerKind.Push, CiTriggerKind.Tag };
             var jobNames = new List<string>();
             foreach (var entry in config.Entries)
             {
@@ -64,17 +85,25 @@ namespace NpmHardening.Engine.Pipelines.Readers
                 var job = ResolveJob(context, name, 0, new HashSet<string>(StringComparer.Ordinal));
                 if (job == null) continue;
                 resolved[name] = job;
-                Mention(context, job, universe);
+                if (parent == null) Mention(context, job, universe);
             }
             var workflowRules = config.Get("workflow") is CiYamlMapping w ? w.Get("rules") : null;
-            if (workflowRules != null) Mention(context, workflowRules, universe);
+            if (workflowRules != null && parent == null) Mention(context, workflowRules, universe);
 
             var workflowKinds = new HashSet<CiTriggerKind>(universe);
+            var workflowTriggers = new List<CiTrigger>();
             if (workflowRules != null)
             {
                 workflowKinds.Clear();
                 foreach (var kind in GitLabRules.Kinds)
-                    if (universe.Contains(kind) && Reach(context, workflowRules, kind, "always").Count > 0) workflowKinds.Add(kind);
+                {
+                    if (!universe.Contains(kind)) continue;
+                    var reach = Reach(context, workflowRules, kind, "always");
+                    if (reach.Count == 0) continue;
+                    workflowKinds.Add(kind);
+                    var rule = reach[0].Rule;
+                    workflowTriggers.Add(new CiTrigger(kind, rule is CiYamlMapping m ? Text(context, m, "if") : null, rule.Source));
+                }
             }
 
             var stageOrder = Stages(config);
@@ -107,11 +136,7 @@ namespace NpmHardening.Engine.Pipelines.Readers
             definition.Env = WithProjectVariables(definition.Env, jobs, config);
 
             var definitionTriggers = new List<CiTrigger>();
-            if (workflowRules != null)
-            {
-                foreach (var kind in GitLabRules.Kinds)
-                    if (workflowKinds.Contains(kind)) definitionTriggers.Add(new CiTrigger(kind, null, workflowRules.Source));
-            }
+            if (workflowRules != null) definitionTriggers.AddRange(workflowTriggers);
             else
             {
                 var seen = new HashSet<CiTriggerKind>();
@@ -123,9 +148,34 @@ namespace NpmHardening.Engine.Pipelines.Readers
             }
             definition.Triggers = definitionTriggers;
             definition.Jobs = jobs;
+
+            // a child pipeline runs with the parent's ref and starts when its trigger job runs: same kinds of pipeline,
+            // behind the trigger job's gate; its jobs see CI_PIPELINE_SOURCE == "parent_pipeline"
+            foreach (var job in jobs)
+            {
+                if (!job.Facts.TryGetValue("child-pipeline", out var children)) continue;
+                var kinds = new HashSet<CiTriggerKind>();
+                if (job.Triggers != null) foreach (var t in job.Triggers) kinds.Add(t.Kind);
+                foreach (var child in children.Split('\n'))
+                {
+                    if (child.Length == 0 || !visited.Add(child)) continue;
+                    var at = job.Steps.Count > 0 ? job.Steps[job.Steps.Count - 1] : null;
+                    if (depth >= MaxChildDepth) { if (!context.Remote.Contains("child:" + child)) context.Remote.Add("child:" + child); continue; }
+                    var childText = repository.ReadText(child) ?? throw new CiDefinitionException(at?.Source.File ?? relativePath, at?.Source.Line ?? 0,
+                        "the child pipeline '" + child + "' does not exist in the repository.");
+                    var first = results.Count;
+                    ReadDefinition(repository, child, childText, new Parent(job, kinds), results, visited, depth + 1);
+                    for (var i = first; i < results.Count; i++)
+                    {
+                        results[i].Name ??= "child of " + relativePath + ": " + job.Id;
+                        foreach (var childJob in results[i].Jobs)
+                            if (childJob.Gate.Kind == CiGateKind.None && job.Gate.Kind != CiGateKind.None)
+                                childJob.Gate = new CiGate(job.Gate.Kind, (job.Gate.Name ?? job.Id) + " (trigger job " + job.Id + ")", job.Gate.Source);
+                    }
+                }
+            }
             definition.IncludedFiles = context.Included;
             definition.RemoteIncludes = context.Remote;
-            return new[] { definition };
         }
 
         // ---- state -----------------------------------------------------------------------------------------------
@@ -135,6 +185,8 @@ namespace NpmHardening.Engine.Pipelines.Readers
             public Context(CiRepository repository) { Repository = repository; }
             public CiRepository Repository { get; }
             public CiYamlMapping Global = null!;
+            /// <summary>A child pipeline: CI_PIPELINE_SOURCE is "parent_pipeline".</summary>
+            public bool Child;
             public HashSet<string> Loading { get; } = new HashSet<string>(StringComparer.Ordinal);
             public HashSet<string> Loaded { get; } = new HashSet<string>(StringComparer.Ordinal);
             public List<string> Included { get; } = new List<string>();
@@ -523,8 +575,28 @@ namespace NpmHardening.Engine.Pipelines.Readers
                 {
                     foreach (var e in tm.Entries) if (Dereference(context, e.Value)?.ScalarValue is string v) inputs[e.Key] = v;
                     var includes = new List<string>();
+                    var local = new List<string>();
                     foreach (var i in Flat(context, tm.Get("include")))
-                        includes.Add(i.ScalarValue ?? (i is CiYamlMapping im ? Text(context, im, "local") ?? Text(context, im, "file") ?? Text(context, im, "component") ?? "" : ""));
+                    {
+                        var im = i as CiYamlMapping;
+                        string? path = i.ScalarValue ?? (im == null ? null : Text(context, im, "local"));
+                        if (path != null && !IsUrl(path))
+                        {
+                            var normalized = CiRepository.NormalizePath(path.Trim()) ?? throw i.Fail("the child pipeline '" + path + "' is outside the repository.");
+                            local.Add(normalized);
+                            includes.Add(normalized);
+                            continue;
+                        }
+                        // another project's file, a component, a URL, or a file generated by an earlier job (artifact:)
+                        var reference = path != null ? "remote:" + path
+                            : im == null ? "" : im.Text("project") is string project ? "project:" + project + ":" + string.Join(",", ToTexts(Flat(context, im.Get("file"))))
+                            : im.Text("artifact") is string artifact ? "artifact:" + artifact + (im.Text("job") is string producer ? " (job " + producer + ")" : "")
+                            : im.Text("component") is string component ? "component:" + component
+                            : im.Text("template") is string template ? "template:" + template
+                            : im.Text("remote") is string remote ? "remote:" + remote : "";
+                        if (reference.Length > 0) { Remote(context, reference); includes.Add(reference); }
+                    }
+                    if (local.Count > 0) result.Facts["child-pipeline"] = string.Join("\n", local);
                     if (includes.Count > 0) inputs["include"] = string.Join(", ", includes);
                     target = Text(context, tm, "project") ?? (includes.Count > 0 ? includes[0] : "");
                 }
@@ -565,6 +637,11 @@ namespace NpmHardening.Engine.Pipelines.Readers
                 result.Append(text[i]);
             }
             return result.ToString();
+        }
+
+        private static IEnumerable<string> ToTexts(IEnumerable<CiYamlNode> nodes)
+        {
+            foreach (var n in nodes) if (n.ScalarValue is string v) yield return v;
         }
 
         private static IEnumerable<string> Sorted(HashSet<string> set)
@@ -745,7 +822,7 @@ namespace NpmHardening.Engine.Pipelines.Readers
             foreach (var item in Flat(context, rules))
             {
                 if (!(item is CiYamlMapping rule)) continue;
-                var truth = GitLabRules.Evaluate(Text(context, rule, "if"), kind);
+                var truth = GitLabRules.Evaluate(Text(context, rule, "if"), kind, context.Child);
                 if (truth == Tri.True && (rule.ContainsKey("changes") || rule.ContainsKey("exists"))) truth = Tri.Unknown;
                 if (truth == Tri.False) continue;
                 var when = Text(context, rule, "when") ?? jobWhen;
@@ -791,7 +868,7 @@ namespace NpmHardening.Engine.Pipelines.Readers
                 var any = Tri.False;
                 foreach (var e in variables)
                 {
-                    var t = GitLabRules.Evaluate(e, kind);
+                    var t = GitLabRules.Evaluate(e, kind, context.Child);
                     if (t == Tri.True) { any = Tri.True; break; }
                     if (t == Tri.Unknown) any = Tri.Unknown;
                 }

@@ -37,8 +37,9 @@ namespace NpmHardening.Engine.Pipelines.Readers
             public string? Text { get; }
         }
 
-        private static Value Variable(string name, CiTriggerKind kind)
+        private static Value Variable(string name, CiTriggerKind kind, bool child)
         {
+            if (child && name == "CI_PIPELINE_SOURCE") return new Value(State.Known, "parent_pipeline");
             switch (name)
             {
                 case "CI_PIPELINE_SOURCE":
@@ -70,12 +71,12 @@ namespace NpmHardening.Engine.Pipelines.Readers
         }
 
         /// <summary>What <paramref name="expression"/> is in a pipeline of <paramref name="kind"/>.</summary>
-        public static Tri Evaluate(string? expression, CiTriggerKind kind)
+        public static Tri Evaluate(string? expression, CiTriggerKind kind, bool childPipeline = false)
         {
             if (string.IsNullOrWhiteSpace(expression)) return Tri.True;
             try
             {
-                var parser = new Parser(Tokenize(expression!), kind);
+                var parser = new Parser(Tokenize(expression!), kind, childPipeline);
                 var result = parser.Or();
                 return parser.AtEnd ? result : Tri.Unknown;
             }
@@ -181,9 +182,10 @@ namespace NpmHardening.Engine.Pipelines.Readers
         {
             private readonly List<Token> _tokens;
             private readonly CiTriggerKind _kind;
+            private readonly bool _child;
             private int _at;
 
-            public Parser(List<Token> tokens, CiTriggerKind kind) { _tokens = tokens; _kind = kind; }
+            public Parser(List<Token> tokens, CiTriggerKind kind, bool child) { _tokens = tokens; _kind = kind; _child = child; }
 
             public bool AtEnd => _at >= _tokens.Count;
             private Token? Peek => _at < _tokens.Count ? _tokens[_at] : null;
@@ -253,7 +255,7 @@ namespace NpmHardening.Engine.Pipelines.Readers
             {
                 switch (token.Kind)
                 {
-                    case TokenKind.Variable: return Variable(token.Text, _kind);
+                    case TokenKind.Variable: return Variable(token.Text, _kind, _child);
                     case TokenKind.String: return new Value(State.Known, token.Text);
                     case TokenKind.Null: return new Value(State.Unset);
                     default: throw new FormatException();

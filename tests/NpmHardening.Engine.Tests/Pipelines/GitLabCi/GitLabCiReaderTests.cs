@@ -300,12 +300,52 @@ namespace NpmHardening.Engine.Tests.Pipelines.GitLabCi
         }
 
         [Fact]
-        public void Trigger_jobs_are_opaque_actions()
+        public void Trigger_jobs_are_actions_and_other_projects_are_noted()
         {
-            var d = Read("release:\n  trigger:\n    include: ci/child.yml\n    strategy: depend\n");
-            var step = d.Jobs.Single().Steps.Single();
+            var d = Read("docs:\n  trigger:\n    project: acme/docs\n    strategy: depend\ngen:\n  trigger:\n    include:\n      - artifact: generated.yml\n        job: generate\n");
+            var step = d.Jobs[0].Steps.Single();
             Assert.Equal(CiStepKind.Action, step.Kind);
-            Assert.Equal("trigger:ci/child.yml", step.ActionRef);
+            Assert.Equal("trigger:acme/docs", step.ActionRef);
+            Assert.Equal(new[] { "artifact:generated.yml (job generate)" }, d.RemoteIncludes);
+        }
+
+        [Fact]
+        public void Child_pipelines_in_the_repository_are_read_with_the_parent_job_context()
+        {
+            var repo = new MemoryCiRepository()
+                .Add(".gitlab-ci.yml",
+                    "publish-packages:\n  rules:\n    - if: $CI_COMMIT_TAG\n      when: manual\n  trigger:\n    include: ci/publish.yml\n    strategy: depend\n")
+                .Add("ci/publish.yml",
+                    "workflow:\n  rules:\n    - if: $CI_PIPELINE_SOURCE == \"parent_pipeline\"\n" +
+                    "publish:\n  script:\n    - npm publish\n" +
+                    "not-in-children:\n  rules:\n    - if: $CI_PIPELINE_SOURCE == \"push\"\n  script: npm publish\n");
+            var results = Reader.Read(repo, ".gitlab-ci.yml").ToList();
+            Assert.Equal(new[] { ".gitlab-ci.yml", "ci/publish.yml" }, results.Select(r => r.File));
+            var child = results[1];
+            Assert.Equal("child of .gitlab-ci.yml: publish-packages", child.Name);
+            var publish = child.Jobs.Single(j => j.Id == "publish");
+            Assert.Equal(new[] { CiTriggerKind.Tag }, Kinds(publish));
+            Assert.Equal(CiGateKind.Manual, publish.Gate.Kind);
+            Assert.Equal("publish-packages (trigger job publish-packages)", publish.Gate.Name);
+            Assert.Empty(Kinds(child.Jobs.Single(j => j.Id == "not-in-children")));
+
+            var missing = new MemoryCiRepository().Add(".gitlab-ci.yml", "child:\n  trigger:\n    include:\n      - local: ci/none.yml\n");
+            var error = Assert.Throws<CiDefinitionException>(() => Reader.Read(missing, ".gitlab-ci.yml").ToList());
+            Assert.Contains("ci/none.yml", error.Message);
+        }
+
+        [Fact]
+        public void Workflow_rules_by_reference_and_conditional_variables()
+        {
+            var d = Read(
+                ".release_rules:\n  rules:\n    - if: $CI_COMMIT_BRANCH == \"main\" && $CI_COMMIT_MESSAGE =~ /\\[publish\\]/\n    - if: $CI_PIPELINE_SOURCE == 'web'\n" +
+                "workflow:\n  rules: !reference [.release_rules, rules]\n" +
+                "publish:\n  script: npm publish\n");
+            Assert.Equal(new[] { CiTriggerKind.Push, CiTriggerKind.Manual }, d.Triggers.Select(t => t.Kind));
+            // a job without rules runs in every branch pipeline, a web-started one included
+            Assert.Equal(new[] { CiTriggerKind.Push, CiTriggerKind.Manual }, Kinds(d.Jobs[0]));
+            Assert.Equal("$CI_COMMIT_BRANCH == \"main\" && $CI_COMMIT_MESSAGE =~ /\\[publish\\]/", d.Triggers[0].Detail);
+            Assert.Equal(3, d.Triggers[0].Source.Line);
         }
 
         [Fact]
