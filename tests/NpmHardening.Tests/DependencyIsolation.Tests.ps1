@@ -80,10 +80,11 @@ if ($engine.Count -gt 0) {
 $ours = @($loaded | Where-Object { $_.GetName().Name -eq 'System.IO.Hashing' -and $_.GetName().Version -ge [version] '8.0.0.0' })
 if ($ours.Count -gt 0) { $result.OurHashingLocation = $ours[0].Location }
 $result.YamlVersionsAfterConfig = & $yamlNames
-# 4. Engine code that parses YAML (a CI file), then the session's own YamlDotNet still works.
-$ciYaml = $engine[0].GetType('NpmHardening.Engine.Pipelines.CiYaml', $true)
-$root = $ciYaml.GetMethod('Parse').Invoke($null, @('ci.yml', "jobs:`n  publish:`n    runs-on: ubuntu-latest`n"))
-$result.ParsedJob = $root.Mapping('jobs').Mapping('publish').Text('runs-on')
+# 4. A cmdlet that parses YAML (a CI file), then the session's own YamlDotNet still works.
+$repo = Join-Path $UserProfile 'repo'
+$workflows = New-Item -ItemType Directory -Path (Join-Path $repo '.github/workflows') -Force
+[System.IO.File]::WriteAllText((Join-Path $workflows.FullName 'release.yml'), "on: push`njobs:`n  publish:`n    runs-on: ubuntu-latest`n    steps:`n      - run: npm publish`n")
+$result.ParsedJob = @(Get-NpmPublishPipeline -Path $repo)[0].Job
 $result.YamlVersions = & $yamlNames
 $stream = New-Object ($oldYamlAssembly.GetType('YamlDotNet.RepresentationModel.YamlStream'))
 $stream.Load([System.IO.StringReader]::new('a: session'))
@@ -204,7 +205,7 @@ Describe 'Dependency isolation' {
         }
 
         It 'parses YAML with its own YamlDotNet from Dependencies/, beside the session''s older one' {
-            $Result.ParsedJob | Should -Be 'ubuntu-latest'
+            $Result.ParsedJob | Should -Be 'publish'
             $Result.YamlVersions | Should -Contain '16.0.0.0'
             @($Result.YamlVersions | Where-Object { ([version] $_).Major -eq 18 }).Count | Should -Be 1
             $Result.OurYamlLocation | Should -BeLike "$DependencyDir*"
@@ -239,7 +240,7 @@ Describe 'Dependency isolation' {
         $result.OldCopyCrc | Should -Be '2639f4cb'
         $result.EngineLocation | Should -BeLike "$DependencyDir*"
         @($result.YamlVersionsAfterImport) | Should -Be @('16.0.0.0')
-        $result.ParsedJob | Should -Be 'ubuntu-latest'
+        $result.ParsedJob | Should -Be 'publish'
         $result.OldYamlWorks | Should -Be 'a=session'
         $result.OurYamlLocation | Should -BeLike "$DependencyDir*"
     }

@@ -97,8 +97,10 @@ namespace NpmHardening.Engine.Analyzers
                     o.Tool == "npm" && o.Method == NpmPublishMethod.Publish ? "npm publish --provenance" : null));
 
             // NPMH10009: a token written to a file or the log
-            foreach (var leak in Leaks(input))
-                findings.Add(Fail(input, TokenLeak, At(input, leak.File, leak.Line), leak.Message, null, leak.File + ":" + leak.Line.ToString(CultureInfo.InvariantCulture)));
+            // one finding per line: a traced line that also writes the token into .npmrc is one fact with two reasons
+            foreach (var line in Leaks(input).GroupBy(l => (l.File, l.Line)))
+                findings.Add(Fail(input, TokenLeak, At(input, line.Key.File, line.Key.Line), string.Join(" ", line.Select(l => l.Message).Distinct()), null,
+                    line.Key.File + ":" + line.Key.Line.ToString(CultureInfo.InvariantCulture)));
 
             // NPMH10010: unpinned third-party actions in the publish job
             foreach (var s in input.Job.Steps)

@@ -30,6 +30,8 @@ namespace NpmHardening.Engine.Pipelines
         public string? PublishRegistry { get; private set; }
         /// <summary><c>publishConfig.provenance</c>, or null when not set.</summary>
         public bool? PublishProvenance { get; private set; }
+        /// <summary>The <c>release</c> key (semantic-release's configuration) as parsed JSON, or null.</summary>
+        public object? ReleaseConfig { get; private set; }
         /// <summary>Names in dependencies and devDependencies (a semantic-release or changesets set-up shows here).</summary>
         public IReadOnlyCollection<string> DependencyNames { get; private set; } = Array.Empty<string>();
 
@@ -63,6 +65,7 @@ namespace NpmHardening.Engine.Pipelines
                 package.PublishRegistry = publish["registry"] as string;
                 package.PublishProvenance = publish["provenance"] is bool b ? b : (bool?)null;
             }
+            if (root.ContainsKey("release")) package.ReleaseConfig = root["release"];
             var names = new HashSet<string>(StringComparer.Ordinal);
             foreach (var section in new[] { "dependencies", "devDependencies" })
                 if (root[section] is JsObject deps) foreach (var key in deps.Keys) names.Add(key);

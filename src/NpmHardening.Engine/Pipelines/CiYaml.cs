@@ -150,6 +150,16 @@ namespace NpmHardening.Engine.Pipelines
                 if (description == TabMessage) line = FirstTabIndentedLine(text, line);
                 throw new CiDefinitionException(file, line, description, e);
             }
+            catch (Exception e) when (!(e is CiDefinitionException) && !(e is OutOfMemoryException) && !(e is StackOverflowException))
+            {
+                // YamlDotNet's scanner can also fail with InvalidOperationException and the like on some broken input
+                // (an unterminated flow collection before a plain scalar); the message of such an exception says nothing
+                // about the file, so the reader gets the place the parser had reached
+                var line = 1;
+                try { if (parser.Current != null) line = LineOf(parser.Current.End); }
+                catch (Exception) { /* no position */ }
+                throw new CiDefinitionException(file, line, "is not valid YAML: the parser stopped (" + e.GetType().Name + ").", e);
+            }
             return documents;
         }
 

@@ -83,23 +83,125 @@ namespace NpmHardening.Engine.Pipelines
             }
             var paths = new List<PublishPath>();
             foreach (var job in jobs)
+            {
+                if (IsNever(job.Job.Condition)) continue;
                 foreach (var step in job.Steps)
                 {
+                    if (IsNever(step.Step.Condition)) continue;
                     if (step.Step.Kind == CiStepKind.Action)
                     {
                         var action = ClassifyAction(step.Step);
+                        if (action != null && action.Value.Tool == "semantic-release" &&
+                            !SemanticReleasePublishesToNpm(repository, CiRepository.NormalizePath(step.Step.Inputs.TryGetValue("working_directory", out var wd) ? wd : "") ?? "")) action = null;
                         if (action != null) paths.Add(Build(repository, job, step, null, action.Value.Method, action.Value.Tool, jobs));
                         continue;
                     }
                     foreach (var fact in step.Facts)
                     {
                         if (!fact.IsPublish) continue;
+                        if (fact.Tool == "semantic-release" && !SemanticReleasePublishesToNpm(repository, fact.PackageFolder ?? CiRepository.NormalizePath(step.Step.WorkingDirectory ?? "") ?? "")) continue;
                         var method = fact.Kind == ScriptFactKind.StagePublish ? NpmPublishMethod.StagePublish
                             : fact.Kind == ScriptFactKind.ReleaseTool ? NpmPublishMethod.ReleaseTool : NpmPublishMethod.Publish;
                         paths.Add(Build(repository, job, step, fact, method, fact.Tool, jobs));
                     }
                 }
+            }
             return paths;
+        }
+
+        private static readonly string[] SemanticReleaseFiles =
+        {
+            ".releaserc", ".releaserc.json", ".releaserc.yaml", ".releaserc.yml", ".releaserc.js", ".releaserc.cjs", ".releaserc.mjs",
+            "release.config.js", "release.config.cjs", "release.config.mjs", "release.config.ts",
+        };
+
+        /// <summary>
+        /// Whether semantic-release publishes to npm in <paramref name="folder"/>: its npm plugin runs by default, but a
+        /// configuration that lists <c>plugins</c> without <c>@semantic-release/npm</c> (and extends no shared
+        /// configuration), or sets <c>npmPublish: false</c>, or a private package, publishes nothing to npm. True when
+        /// nothing says otherwise.
+        /// </summary>
+        internal static bool SemanticReleasePublishesToNpm(CiRepository repository, string folder)
+        {
+            CiPackageJson? package = null;
+            try { package = repository.ReadPackageJson(folder); } catch (CiDefinitionException) { }
+            if (package?.Private == true) return false;
+            string? text = null;
+            object? config = package?.ReleaseConfig;
+            if (config == null)
+            {
+                foreach (var name in SemanticReleaseFiles)
+                {
+                    try { text = repository.ReadText(folder.Length == 0 ? name : folder + "/" + name); }
+                    catch (CiDefinitionException) { text = null; }
+                    if (text == null) continue;
+                    if (name.EndsWith(".js", StringComparison.Ordinal) || name.EndsWith("js", StringComparison.Ordinal) || name.EndsWith(".ts", StringComparison.Ordinal))
+                    {
+                        // JavaScript is not run: the plugin's name and npmPublish are looked for in the text
+                        if (Squeezed(text).IndexOf("npmPublish:false", StringComparison.Ordinal) >= 0) return false;
+                        return !(text.IndexOf("plugins", StringComparison.Ordinal) >= 0 && text.IndexOf("@semantic-release/npm", StringComparison.Ordinal) < 0 && text.IndexOf("extends", StringComparison.Ordinal) < 0);
+                    }
+                    if (Js.JsJson.TryParse(text, out var json)) config = json;
+                    else
+                    {
+                        try { config = CiYaml.Parse(folder + "/" + name, text); }
+                        catch (CiDefinitionException) { return true; }
+                    }
+                    break;
+                }
+            }
+            if (config == null) return true;
+            if (Has(config, "extends")) return true;
+            var plugins = Get(config, "plugins");
+            if (plugins == null) return true;
+            var any = false;
+            foreach (var plugin in Items(plugins))
+            {
+                var first = plugin;
+                object? options = null;
+                var pair = Items(plugin).ToList();
+                if (pair.Count > 0) { first = pair[0]; options = pair.Count > 1 ? pair[1] : null; }
+                if (!string.Equals(Scalar(first), "@semantic-release/npm", StringComparison.Ordinal)) continue;
+                any = true;
+                if (options != null && string.Equals(Scalar(Get(options, "npmPublish")), "false", StringComparison.OrdinalIgnoreCase)) return false;
+            }
+            return any;
+        }
+
+        private static string Squeezed(string text) => new string(text.Where(c => !char.IsWhiteSpace(c)).ToArray());
+
+        // semantic-release configuration, read from JSON (JsObject, List) or YAML (CiYamlNode) alike
+        private static object? Get(object? o, string key) => o switch
+        {
+            Js.JsObject j => j.ContainsKey(key) ? j[key] : null,
+            CiYamlMapping m => m.Get(key),
+            _ => null,
+        };
+
+        private static bool Has(object? o, string key) => Get(o, key) != null;
+
+        private static IEnumerable<object?> Items(object? o) => o switch
+        {
+            List<object?> list => list,
+            CiYamlSequence seq => seq,
+            _ => Enumerable.Empty<object?>(),
+        };
+
+        private static string? Scalar(object? o) => o switch
+        {
+            string s => s,
+            bool b => b ? "true" : "false",
+            CiYamlScalar y => y.Value,
+            _ => null,
+        };
+
+        /// <summary>A condition that is always false as written (<c>if: false</c>, <c>${{ false }}</c>): the job or step never runs.</summary>
+        internal static bool IsNever(string? condition)
+        {
+            if (condition == null) return false;
+            var c = condition.Trim();
+            if (c.StartsWith("${{", StringComparison.Ordinal) && c.EndsWith("}}", StringComparison.Ordinal)) c = c.Substring(3, c.Length - 5).Trim();
+            return string.Equals(c, "false", StringComparison.OrdinalIgnoreCase) || c == "0";
         }
 
         // ---- actions that publish -------------------------------------------------------------------------------
@@ -314,8 +416,15 @@ namespace NpmHardening.Engine.Pipelines
                     foreach (var name in f.TokenNames)
                     {
                         var bound = visible.FirstOrDefault(v => v.Name == name);
-                        var secret = bound?.SecretName ?? (IsSecretReference(name) ? name : null);
-                        if (secret == null) continue;
+                        // ${{ secrets.NPM_TOKEN }} written directly into the file names the secret itself
+                        var secret = bound?.SecretName ?? (IsSecretReference(f.Text, name) ? name : null);
+                        if (secret == null)
+                        {
+                            // a variable this definition does not set (an earlier step's $GITHUB_ENV, an organisation
+                            // variable): some credential, of unknown origin
+                            if (bound == null) otherSecret = true;
+                            continue;
+                        }
                         if (!names.Contains(secret)) names.Add(secret);
                         if (bound != null && !tokens.Contains(bound)) tokens.Add(bound);
                     }
@@ -326,6 +435,16 @@ namespace NpmHardening.Engine.Pipelines
                     }
                     if (f.TokenNames.Count == 0 && !f.LiteralToken) otherSecret = true;
                 }
+            }
+            // an .npmrc in the repository (the package's folder or the root) whose auth line reads a variable the step sets
+            foreach (var name in RepositoryNpmrcVariables(path.Repository, package?.Folder ?? ""))
+            {
+                var bound = env.FirstOrDefault(v => v.Name == name && v.SecretName != null);
+                if (bound == null || tokens.Contains(bound)) continue;
+                tokens.Add(bound);
+                if (!names.Contains(bound.SecretName!)) names.Add(bound.SecretName!);
+                var scope = ScopeOf(definition, job, step, bound);
+                if (scope > exposure) exposure = scope;
             }
             path.TokenFileWrites = writes;
             path.Tokens = tokens;
@@ -351,11 +470,49 @@ namespace NpmHardening.Engine.Pipelines
             output.Provenance = provenance || output.Auth == NpmPublishAuth.Oidc;
         }
 
-        private static bool IsSecretReference(string name) => name.IndexOf("secrets.", StringComparison.Ordinal) >= 0;
+        /// <summary>Whether <paramref name="text"/> reads the CI secret <paramref name="name"/> directly (<c>${{ secrets.NAME }}</c>, <c>secrets['NAME']</c>).</summary>
+        private static bool IsSecretReference(string text, string name) =>
+            Readers.GitHubExpression.SecretNames(text).Contains(name);
 
         /// <summary>Secret names in an action input; the model keeps values as written, and GitHub's <c>${{ secrets.X }}</c>
         /// is the syntax an action input uses (other platforms bind secrets through variables, which readers put in Env).</summary>
         private static IEnumerable<string> SecretsIn(string value) => Readers.GitHubExpression.SecretNames(value);
+
+        /// <summary>Variables that auth lines (<c>_authToken</c>, <c>_auth</c>, <c>_password</c>) of the repository's own
+        /// .npmrc files read (<c>${NPM_TOKEN}</c>): the package folder's and the root's. npm expands them from the
+        /// environment when it reads the file, so the variable is the credential.</summary>
+        internal static IReadOnlyList<string> RepositoryNpmrcVariables(CiRepository repository, string folder)
+        {
+            var names = new List<string>();
+            var folders = folder.Length == 0 ? new[] { "" } : new[] { folder, "" };
+            foreach (var f in folders)
+            {
+                string? text;
+                try { text = repository.ReadText(f.Length == 0 ? ".npmrc" : f + "/.npmrc"); }
+                catch (CiDefinitionException) { continue; }
+                if (text == null) continue;
+                foreach (var raw in text.Split('\n'))
+                {
+                    var line = raw.Trim();
+                    if (line.Length == 0 || line[0] == '#' || line[0] == ';') continue;
+                    var eq = line.IndexOf('=');
+                    if (eq < 0) continue;
+                    var key = line.Substring(0, eq).Trim();
+                    if (!(key.EndsWith("_authToken", StringComparison.Ordinal) || key.EndsWith("_auth", StringComparison.Ordinal) || key.EndsWith("_password", StringComparison.Ordinal))) continue;
+                    var value = line.Substring(eq + 1);
+                    for (var at = value.IndexOf("${", StringComparison.Ordinal); at >= 0; at = value.IndexOf("${", at + 2, StringComparison.Ordinal))
+                    {
+                        var end = value.IndexOf('}', at + 2);
+                        if (end < 0) break;
+                        var name = value.Substring(at + 2, end - at - 2);
+                        var colon = name.IndexOf(':');
+                        if (colon >= 0) name = name.Substring(0, colon); // ${NPM_TOKEN:-default}? npm does not support it; keep the name
+                        if (name.Length > 0 && !names.Contains(name)) names.Add(name);
+                    }
+                }
+            }
+            return names;
+        }
 
         // ---- registry -------------------------------------------------------------------------------------------
 

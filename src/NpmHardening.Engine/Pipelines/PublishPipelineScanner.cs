@@ -82,6 +82,11 @@ namespace NpmHardening.Engine.Pipelines
                 {
                     scan.Errors.Add(e);
                 }
+                catch (Exception e) when (!(e is OutOfMemoryException) && !(e is StackOverflowException))
+                {
+                    // a reader that fails in a way it did not foresee still costs one file, not the scan
+                    scan.Errors.Add(new CiDefinitionException(file, 0, "could not be read (" + e.GetType().Name + ": " + e.Message + ").", e));
+                }
             }
             // a reusable workflow called from this repository is analysed where it is called (with the caller's
             // triggers and secrets); on its own it is reported only when nothing here calls it

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using CsCheck;
 using System.Linq;
 using System.Text;
 using NpmHardening.Engine.Pipelines;
@@ -181,11 +182,32 @@ namespace NpmHardening.Engine.Tests.Pipelines
         [InlineData("a:\n  - b\n c: d\n")]
         [InlineData("key: value: other\n")]
         [InlineData("? [complex]\n: key\n")]
+        [InlineData("on: [push\njobs: {\n")]
+        [InlineData("a: {b: [c, {d: e]\n")]
+        [InlineData("- [\n- ]\n- {\n")]
+        [InlineData("a: \"\\x\"\n")]
+        [InlineData("%YAML 9.9\n---\na: 1\n")]
+        [InlineData("a: !<tag:x\n")]
         public void Invalid_yaml_is_a_definition_error_naming_the_file(string yaml)
         {
             var e = Fails(yaml);
             Assert.Equal("ci.yml", e.File);
             Assert.True(e.Line > 0, e.Message);
+        }
+
+        /// <summary>Whatever a workflow file is mutated into, CiYaml parses it or throws CiDefinitionException with a
+        /// line: never another exception, which would cost the cmdlet the whole scan.</summary>
+        [Fact]
+        public void Mutated_workflows_parse_or_fail_with_a_definition_error()
+        {
+            const string seed = "name: Release\non:\n  push:\n    tags: ['v*']\nenv: &e\n  A: \"x\"\njobs:\n  publish:\n    <<: {runs-on: ubuntu-latest}\n    env: *e\n    steps:\n      - run: |\n          npm ci\n          npm publish\n      - uses: a/b@v1\n        with: { k: 'v', l: [1, 2] }\n";
+            var pieces = new[] { "[", "]", "{", "}", ":", " ", "\n", "\t", "-", "&a", "*a", "<<", "'", "\"", "|", ">", "!", "%", "#", "?", ",", "\\", "@", "`", "\r", "\uFEFF" };
+            Gen.Select(Gen.Int[0, seed.Length], Gen.Int[0, pieces.Length - 1].Array[1, 4], Gen.Int[0, 3]).Sample((at, inserted, cut) =>
+            {
+                var text = seed.Substring(0, at) + string.Concat(inserted.Select(i => pieces[i])) + seed.Substring(Math.Min(seed.Length, at + cut));
+                try { CiYaml.ParseDocuments("ci.yml", text); }
+                catch (CiDefinitionException e) { Assert.True(e.Line >= 0); }
+            }, iter: 3000);
         }
 
         [Fact]

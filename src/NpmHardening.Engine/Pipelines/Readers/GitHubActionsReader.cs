@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace NpmHardening.Engine.Pipelines.Readers
 {
@@ -162,13 +163,14 @@ namespace NpmHardening.Engine.Pipelines.Readers
             }
         }
 
-        private static IReadOnlyList<CiVariable> Variables(CiYamlNode? node, IReadOnlyDictionary<string, string?>? secretMap)
+        private static IReadOnlyList<CiVariable> Variables(CiYamlNode? node, IReadOnlyDictionary<string, string?>? secretMap,
+            IReadOnlyDictionary<string, string>? inputs = null)
         {
             if (!(node is CiYamlMapping map)) return Array.Empty<CiVariable>();
             var variables = new List<CiVariable>(map.Count);
             foreach (var entry in map.Entries)
             {
-                var value = entry.Value.ScalarValue;
+                var value = SubstituteInputs(entry.Value.ScalarValue, inputs);
                 string? secret = null;
                 foreach (var name in GitHubExpression.SecretNames(value))
                 {
@@ -178,6 +180,37 @@ namespace NpmHardening.Engine.Pipelines.Readers
                 variables.Add(new CiVariable(entry.Key, value, secret, new CiSource(entry.KeyNode.File, entry.Line)));
             }
             return variables;
+        }
+
+        /// <summary>
+        /// A composite action's <c>${{ inputs.NAME }}</c> replaced by what the calling step passes in <c>with:</c> (or the
+        /// input's default), as GitHub evaluates it before the step runs: a token handed to the action as an input is then
+        /// a <c>${{ secrets.X }}</c> reference again. Unknown inputs stay as written.
+        /// </summary>
+        internal static string? SubstituteInputs(string? text, IReadOnlyDictionary<string, string>? inputs)
+        {
+            if (text == null || inputs == null || inputs.Count == 0 || text.IndexOf("inputs.", StringComparison.Ordinal) < 0) return text;
+            var sb = new System.Text.StringBuilder(text.Length);
+            var at = 0;
+            while (true)
+            {
+                var open = text.IndexOf("${{", at, StringComparison.Ordinal);
+                if (open < 0) break;
+                var close = text.IndexOf("}}", open + 3, StringComparison.Ordinal);
+                if (close < 0) break;
+                var body = text.Substring(open + 3, close - open - 3).Trim();
+                string? replacement = null;
+                if (body.StartsWith("inputs.", StringComparison.Ordinal))
+                {
+                    var name = body.Substring("inputs.".Length);
+                    if (name.Length > 0 && name.All(c => char.IsLetterOrDigit(c) || c == '_' || c == '-') && inputs.TryGetValue(name, out var value)) replacement = value;
+                }
+                sb.Append(text, at, open - at);
+                sb.Append(replacement ?? text.Substring(open, close + 2 - open));
+                at = close + 2;
+            }
+            sb.Append(text, at, text.Length - at);
+            return sb.ToString();
         }
 
         /// <summary>A called workflow's secret name as the caller knows it (GITHUB_TOKEN is always the job's own).</summary>
@@ -336,21 +369,22 @@ namespace NpmHardening.Engine.Pipelines.Readers
         // ---- steps -----------------------------------------------------------------------------------------------
 
         private void ReadStep(ReadContext context, CiYamlNode item, RunDefaults defaults, bool windows,
-            IReadOnlyDictionary<string, string?>? secretMap, IReadOnlyList<CiVariable> outerEnv, List<CiStep> steps, CiJob job, int depth)
+            IReadOnlyDictionary<string, string?>? secretMap, IReadOnlyList<CiVariable> outerEnv, List<CiStep> steps, CiJob job, int depth,
+            IReadOnlyDictionary<string, string>? actionInputs = null)
         {
             if (!(item is CiYamlMapping step)) throw item.Fail("a step must be a mapping (uses: or run:), not " + item.KindName + ".");
             var name = step.Text("name") ?? step.Text("id");
-            var env = Merge(outerEnv, Variables(step.Get("env"), secretMap));
-            var condition = step.Text("if");
+            var env = Merge(outerEnv, Variables(step.Get("env"), secretMap, actionInputs));
+            var condition = SubstituteInputs(step.Text("if"), actionInputs);
             var run = step.Scalar("run");
             if (run != null)
             {
                 var script = new CiStep(CiStepKind.Script, name, step.Source)
                 {
-                    Script = run.Value,
+                    Script = SubstituteInputs(run.Value, actionInputs),
                     ScriptLine = run.ContentLine,
                     Shell = ShellOf(step.Text("shell") ?? defaults.Shell, windows),
-                    WorkingDirectory = step.Text("working-directory") ?? defaults.WorkingDirectory,
+                    WorkingDirectory = SubstituteInputs(step.Text("working-directory"), actionInputs) ?? defaults.WorkingDirectory,
                     Env = env,
                     Condition = condition,
                 };
@@ -362,7 +396,7 @@ namespace NpmHardening.Engine.Pipelines.Readers
             var inputs = new Dictionary<string, string>(StringComparer.Ordinal);
             if (step.Get("with") is CiYamlMapping with)
                 foreach (var input in with.Entries)
-                    if (input.Value.ScalarValue is string v) inputs[input.Key] = v;
+                    if (input.Value.ScalarValue is string v) inputs[input.Key] = SubstituteInputs(v, actionInputs)!;
 
             if (uses.StartsWith("./", StringComparison.Ordinal) && ExpandComposite(context, uses, step, inputs, env, defaults, windows, secretMap, steps, job, depth))
                 return;
@@ -416,9 +450,15 @@ namespace NpmHardening.Engine.Pipelines.Readers
             context.Files.Add(file);
             try
             {
+                // the action's inputs: what the calling step passes, else the input's default
+                var actionInputs = new Dictionary<string, string>(StringComparer.Ordinal);
+                if (root!.Get("inputs") is CiYamlMapping declared)
+                    foreach (var input in declared.Entries)
+                        if (input.Value is CiYamlMapping spec && spec.Text("default") is string fallback) actionInputs[input.Key] = fallback;
+                foreach (var given in inputs) actionInputs[given.Key] = given.Value;
                 var start = steps.Count;
                 if (runs.Get("steps") is CiYamlSequence list)
-                    foreach (var item in list) ReadStep(context, item, new RunDefaults { WorkingDirectory = null }, windows, secretMap, env, steps, job, depth + 1);
+                    foreach (var item in list) ReadStep(context, item, new RunDefaults { WorkingDirectory = null }, windows, secretMap, env, steps, job, depth + 1, actionInputs);
                 // the calling step's condition guards every step of the action
                 var condition = caller.Text("if");
                 if (condition != null)
