@@ -55,6 +55,23 @@ namespace NpmHardening.Engine.Tests.Pipelines.GitLabCi
         }
 
         [Fact]
+        public void Anchors_and_merge_keys_build_jobs()
+        {
+            var d = Read(
+                ".defaults: &defaults\n  image: node:22.14\n  before_script: &install\n    - npm ci\n" +
+                "publish:\n  <<: *defaults\n  script:\n    - *install\n    - npm publish\n");
+            var job = d.Jobs.Single();
+            Assert.Equal("22.14", job.Facts["node-version"]);
+            Assert.Equal("npm ci\n", job.Steps[0].Script);
+            // the aliased command is written on line 4, the publish on line 9: one script whose lines still match the file
+            var script = job.Steps.Single(s => s.Name == "script");
+            Assert.Equal(4, script.ScriptLine);
+            var lines = script.Script!.Split('\n');
+            Assert.Equal("npm ci", lines[0]);
+            Assert.Equal("npm publish", lines[9 - 4]);
+        }
+
+        [Fact]
         public void Hidden_and_reserved_keys_are_not_jobs_and_jobs_without_script_are_skipped()
         {
             var d = Read(
