@@ -519,6 +519,10 @@ namespace NpmHardening.Engine.Pipelines
         private static void Registry(PublishPath path, CiPackageJson? package)
         {
             string? url = path.Fact?.Registry ?? Input(path.Step.Step, "registry");
+            // Azure's Npm@1 publishing to the organization's own feed (Azure Artifacts), not to an external registry
+            var azureTask = path.Fact == null && path.Step.Step.ActionRef is string task && task.IndexOf('/') < 0 && Readers.AzurePipelinesReader.TaskName(task) == "npm";
+            if (url == null && azureTask && string.Equals(Input(path.Step.Step, "command"), "publish", StringComparison.OrdinalIgnoreCase) && !string.Equals(Input(path.Step.Step, "publishRegistry"), "useExternalRegistry", StringComparison.OrdinalIgnoreCase))
+                url = "https://pkgs.dev.azure.com/_packaging/" + (Input(path.Step.Step, "publishFeed") ?? "") + "/npm/registry/";
             if (url == null)
                 foreach (var v in VisibleEnv(path.Job.Definition, path.Job.Job, path.Step.Step))
                     if (string.Equals(v.Name, "NPM_CONFIG_REGISTRY", StringComparison.OrdinalIgnoreCase) && v.Value != null) { url = v.Value; break; }
