@@ -99,6 +99,8 @@ namespace NpmHardening.Engine.Pipelines
                     foreach (var fact in step.Facts)
                     {
                         if (!fact.IsPublish) continue;
+                        // a publish guessed from a name counts only where the job could authenticate to a registry
+                        if (fact.Opaque && !job.Job.RequestsOidc && !VisibleEnv(definition, job.Job, step.Step).Any(IsTokenVariable)) continue;
                         if (fact.Tool == "semantic-release" && !SemanticReleasePublishesToNpm(repository, fact.PackageFolder ?? CiRepository.NormalizePath(step.Step.WorkingDirectory ?? "") ?? "")) continue;
                         var method = fact.Kind == ScriptFactKind.StagePublish ? NpmPublishMethod.StagePublish
                             : fact.Kind == ScriptFactKind.ReleaseTool ? NpmPublishMethod.ReleaseTool : NpmPublishMethod.Publish;
