@@ -67,12 +67,13 @@ namespace NpmHardening.Engine.Analyzers
             if (exposed != null) findings.Add(Fail(input, TokenVisibleToInstall, exposed.Value.At, exposed.Value.Message, null));
 
             // NPMH10004: both OIDC and a token
-            if (o.Auth == NpmPublishAuth.Both)
+            // (trusted publishing exists on npmjs only: elsewhere the token is the one way in)
+            if (o.Auth == NpmPublishAuth.Both && o.Registry == NpmPublishRegistry.Npmjs)
                 findings.Add(Fail(input, OidcAndToken, at,
                     $"Job '{o.Job}' requests an OIDC token and also holds {Names(o.TokenNames)}: npm falls back to the token whenever trusted publishing is not configured, so the token stays the weak link.", null));
 
             // NPMH10005: OIDC with an npm too old to use it
-            if (o.Auth == NpmPublishAuth.Oidc || o.Auth == NpmPublishAuth.Both)
+            if ((o.Auth == NpmPublishAuth.Oidc || o.Auth == NpmPublishAuth.Both) && o.Registry == NpmPublishRegistry.Npmjs)
             {
                 var old = NpmTooOld(input);
                 if (old != null) findings.Add(Fail(input, OidcNpmTooOld, old.Value.At, old.Value.Message, "npm install -g npm@latest"));

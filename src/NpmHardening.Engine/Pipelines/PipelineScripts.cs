@@ -29,7 +29,10 @@ namespace NpmHardening.Engine.Pipelines
             {
                 var line = step.ScriptLine > 0 ? step.ScriptLine + command.LineOffset : step.Source.Line;
                 var directory = ShellPath.FromRepositoryRoot(start, command.WorkingDirectory) ?? start;
-                foreach (var npm in NpmCommandClassifier.Classify(command))
+                var classified = NpmCommandClassifier.Classify(command);
+                if (classified.Count == 0 && OpaqueProgram(command) is string program)
+                    facts.Add(new ScriptFact(ScriptFactKind.ReleaseTool, step.Source.File, line, command.Text, program) { Opaque = true });
+                foreach (var npm in classified)
                 {
                     var fact = ToFact(npm, step.Source.File, line, command.Text);
                     if (fact != null) facts.Add(fact);
@@ -37,6 +40,17 @@ namespace NpmHardening.Engine.Pipelines
                     IReadOnlyList<ScriptReach> reaches;
                     try { reaches = resolver.Resolve(npm, directory); }
                     catch (CiDefinitionException) { continue; } // an unreadable package.json: the script is not followed
+                    if (npm.Kind == NpmCommandKind.RunScript && npm.Script != null && npm.Script.IndexOf("publish", StringComparison.OrdinalIgnoreCase) >= 0 &&
+                        !HasPublish(reaches))
+                    {
+                        // a script named for publishing whose commands the analysis cannot follow (a JavaScript program)
+                        facts.Add(new ScriptFact(ScriptFactKind.ReleaseTool, step.Source.File, line, command.Text, npm.Tool + " run " + npm.Script)
+                        {
+                            Opaque = true,
+                            Via = FirstLine(command.Text) + " → " + npm.Script + " (a script whose commands are not read)",
+                            PackageFolder = directory,
+                        });
+                    }
                     foreach (var reach in reaches)
                     {
                         // a publish's own lifecycle scripts add what they do (installs, writes), not another publish
@@ -50,6 +64,43 @@ namespace NpmHardening.Engine.Pipelines
                 }
             }
             return facts;
+        }
+
+        private static bool HasPublish(IReadOnlyList<ScriptReach> reaches)
+        {
+            foreach (var r in reaches) if (IsPublish(r.Command.Kind) || r.Command.Kind == NpmCommandKind.PublishDryRun) return true;
+            return false;
+        }
+
+        private static readonly HashSet<string> ScriptRunners = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "node", "tsx", "ts-node", "bun", "deno", "zx", "python", "python3", "bash", "sh", "pwsh", "powershell",
+        };
+
+        /// <summary>A program file named for publishing run directly (<c>node scripts/publish.mjs</c>, <c>./scripts/publish-npm.sh</c>):
+        /// its name, or null.</summary>
+        private static string? OpaqueProgram(ShellCommand command)
+        {
+            var words = command.Words;
+            if (words.Count == 0) return null;
+            var first = words[0].Value;
+            string? file = null;
+            var program = NpmCommandClassifier.ProgramName(first, command.Shell);
+            if (ScriptRunners.Contains(program))
+            {
+                for (var i = 1; i < words.Count; i++)
+                {
+                    var w = words[i].Value;
+                    if (w.StartsWith("-", StringComparison.Ordinal)) continue;
+                    file = w;
+                    break;
+                }
+            }
+            else if (first.IndexOf('/') >= 0 || first.IndexOf('\\') >= 0) file = first;
+            if (file == null) return null;
+            var slash = Math.Max(file.LastIndexOf('/'), file.LastIndexOf('\\'));
+            var leaf = file.Substring(slash + 1);
+            return leaf.IndexOf("publish", StringComparison.OrdinalIgnoreCase) >= 0 ? file : null;
         }
 
         private static bool IsPublish(NpmCommandKind kind) =>

@@ -99,6 +99,8 @@ namespace NpmHardening.Engine.Pipelines
                     foreach (var fact in step.Facts)
                     {
                         if (!fact.IsPublish) continue;
+                        // a publish guessed from a name counts only where the job could authenticate to a registry
+                        if (fact.Opaque && !job.Job.RequestsOidc && !VisibleEnv(definition, job.Job, step.Step).Any(IsTokenVariable)) continue;
                         if (fact.Tool == "semantic-release" && !SemanticReleasePublishesToNpm(repository, fact.PackageFolder ?? CiRepository.NormalizePath(step.Step.WorkingDirectory ?? "") ?? "")) continue;
                         var method = fact.Kind == ScriptFactKind.StagePublish ? NpmPublishMethod.StagePublish
                             : fact.Kind == ScriptFactKind.ReleaseTool ? NpmPublishMethod.ReleaseTool : NpmPublishMethod.Publish;
@@ -232,6 +234,14 @@ namespace NpmHardening.Engine.Pipelines
                 case "cycjimmy/semantic-release-action":
                 case "codfish/semantic-release-action":
                     return (NpmPublishMethod.ReleaseTool, "semantic-release");
+                case "borales/actions-yarn":
+                    return (Input(step, "cmd") ?? "").IndexOf("publish", StringComparison.OrdinalIgnoreCase) >= 0 ? (NpmPublishMethod.Action, "borales/actions-yarn") : ((NpmPublishMethod, string)?)null;
+                case "actions/npm":
+                    // the retired HCL-era action, still found in old workflows: uses: actions/npm@master with args: publish
+                    return (Input(step, "args") ?? "").IndexOf("publish", StringComparison.OrdinalIgnoreCase) >= 0 ? (NpmPublishMethod.Action, "actions/npm") : ((NpmPublishMethod, string)?)null;
+                case "mikeal/merge-release":
+                case "primer/publish":
+                    return (NpmPublishMethod.Action, name);
                 case "google-github-actions/release-please-action":
                 case "googleapis/release-please-action":
                     return null; // opens release PRs and tags; publishing is a later step
@@ -271,13 +281,13 @@ namespace NpmHardening.Engine.Pipelines
                 Platform = definition.Platform,
                 Workflow = definition.Name ?? definition.File,
                 Job = job.Job.Id,
-                Step = step.Step.Name ?? (step.Step.ActionRef ?? FirstLine(step.Step.Script)),
+                Step = step.Step.Name != null ? Safe(step.Step.Name) : (step.Step.ActionRef ?? FirstLine(step.Step.Script)),
                 Command = fact != null ? FirstLine(fact.Text) : step.Step.ActionRef ?? "",
                 Method = method,
                 Tool = tool,
-                Via = fact?.Via,
+                Via = fact?.Via == null ? null : Safe(fact.Via),
                 RequestsOidc = job.Job.RequestsOidc,
-                Condition = step.Step.Condition ?? job.Job.Condition,
+                Condition = (step.Step.Condition ?? job.Job.Condition) is string condition ? Safe(condition) : null,
             };
             var path = new PublishPath(repository, job, step, fact, output, jobs);
 
@@ -306,13 +316,17 @@ namespace NpmHardening.Engine.Pipelines
             return root.TrimEnd('/', '\\') + separator + relative.Replace('/', separator);
         }
 
+        /// <summary>The first line of a command or script as it may be shown: token shapes, URL passwords and whatever
+        /// follows a credential name (<c>_authToken=…</c>) redacted, because a script can hold a literal token.</summary>
         internal static string FirstLine(string? text)
         {
             if (string.IsNullOrEmpty(text)) return "";
             var t = text!.Trim();
             var cut = t.IndexOfAny(new[] { '\r', '\n' });
-            return cut < 0 ? t : t.Substring(0, cut).TrimEnd() + " …";
+            return Safe(cut < 0 ? t : t.Substring(0, cut).TrimEnd() + " …");
         }
+
+        internal static string Safe(string text) => NpmHardening.Engine.Credentials.NpmCredential.RedactEmbedded(NpmHardening.Engine.Credentials.NpmCredential.RedactText(text));
 
         // ---- credentials ----------------------------------------------------------------------------------------
 
@@ -568,6 +582,10 @@ namespace NpmHardening.Engine.Pipelines
             var condition = job.Job.Condition;
             if (string.IsNullOrEmpty(condition) || triggers.Count < 2) return triggers;
             var named = EventNames(condition!);
+            // startsWith(github.ref, 'refs/tags/') on a push workflow: only tag pushes reach the job
+            if (named.Count == 0 && condition!.IndexOf("'refs/tags/", StringComparison.Ordinal) >= 0 && condition.IndexOf("startsWith(github.ref", StringComparison.Ordinal) >= 0 &&
+                condition.IndexOf("||", StringComparison.Ordinal) < 0 && triggers.Any(t => t.Kind == CiTriggerKind.Tag))
+                return triggers.Where(t => t.Kind != CiTriggerKind.Push).ToList();
             if (named.Count == 0) return triggers;
             var kept = triggers.Where(t => named.Contains(t.Kind)).ToList();
             return kept.Count > 0 ? kept : triggers;

@@ -66,6 +66,11 @@ namespace NpmHardening.Engine.Pipelines
         /// <summary>The config key written by <c>npm config set</c> (<c>//npm.pkg.github.com/:_authToken</c>), or null.</summary>
         public string? ConfigKey { get; set; }
 
+        /// <summary>A publish inferred from a name (a package.json script or a program called <c>…publish…</c> whose commands
+        /// the analysis cannot read, such as <c>tsx scripts/publishCI.ts</c>); the finder takes it only where the job holds
+        /// an npm credential or can request OIDC.</summary>
+        public bool Opaque { get; set; }
+
         public bool IsPublish => Kind == ScriptFactKind.Publish || Kind == ScriptFactKind.StagePublish || Kind == ScriptFactKind.ReleaseTool;
 
         public override string ToString() => File + ":" + Line + " " + Kind + " " + Tool;

@@ -147,8 +147,10 @@ namespace NpmHardening.Commands
             foreach (var error in scan.Errors)
             {
                 var path = System.IO.Path.Combine(root, error.File.Replace('/', System.IO.Path.DirectorySeparatorChar));
-                var message = path + (error.Line > 0 ? ":" + error.Line.ToString(CultureInfo.InvariantCulture) : "") + ": " + error.Reason;
-                WriteError(new ErrorRecord(new InvalidDataException(message, error), "CiDefinitionUnreadable", ErrorCategory.ParserError, path)
+                // the reason can quote a key of the file: token shapes are redacted as in every other message
+                var message = path + (error.Line > 0 ? ":" + error.Line.ToString(CultureInfo.InvariantCulture) : "") + ": " +
+                    Engine.Credentials.NpmCredential.RedactText(error.Reason);
+                WriteError(new ErrorRecord(new InvalidDataException(message), "CiDefinitionUnreadable", ErrorCategory.ParserError, path)
                 {
                     ErrorDetails = new ErrorDetails(message + " The file was skipped; the other CI files are still read."),
                 });

@@ -34,7 +34,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 if (c == '^' && (At(_pos + 1) == '\n' || (At(_pos + 1) == '\r' && At(_pos + 2) == '\n'))) { _pos += At(_pos + 1) == '\n' ? 2 : 3; continue; }
                 if (c == '\n') { _pos++; piped = false; continue; }
                 if (c == '&') { _pos += At(_pos + 1) == '&' ? 2 : 1; piped = false; continue; }
-                if (c == '|') { if (At(_pos + 1) == '|') { _pos += 2; piped = false; } else { _pos++; piped = true; } continue; }
+                if (c == '|') { if (At(_pos + 1) == '|') { _pos = Math.Min(_s.Length, _pos + 2); piped = false; } else { _pos++; piped = true; } continue; }
                 if (c == '(') { if (_blockDepth < ShellScriptBuilder.MaxDepth) _blockDepth++; _pos++; continue; }
                 if (c == ')') { if (_blockDepth > 0) _blockDepth--; _pos++; continue; }
                 if (c == ':' && At(_pos + 1) == ':') { SkipLine(); continue; }
@@ -196,7 +196,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                     quoted = true;
                     if (At(_pos + 1) == '\n' || At(_pos + 1) == '\r') { _pos++; break; }
                     if (_pos + 1 < _s.Length && sb.Length < ShellScriptBuilder.MaxWordLength) sb.Append(_s[_pos + 1]);
-                    _pos += 2;
+                    _pos = Math.Min(_s.Length, _pos + 2);
                     continue;
                 }
                 if (c == '"')

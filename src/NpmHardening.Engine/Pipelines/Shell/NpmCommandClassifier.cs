@@ -316,6 +316,16 @@ namespace NpmHardening.Engine.Pipelines.Shell
                         int eq = a.IndexOf('=');
                         name = eq > 0 ? a.Substring(2, eq - 2) : a.Substring(2);
                         if (eq > 0) value = a.Substring(eq + 1);
+                        // nopt also expands shorthands written with two dashes (--reg, --ws)
+                        if (!takesValue(name) && name.Length > 1)
+                        {
+                            var sh = shorthand(name);
+                            if (sh != null)
+                            {
+                                name = sh[0].TrimStart('-');
+                                if (sh.Length > 1) { p.Options.Add(new KeyValuePair<string, string?>(name, sh[1])); continue; }
+                            }
+                        }
                     }
                     else
                     {
@@ -726,6 +736,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
             var p = ParseOptions(w, i + 1, n => YarnValueOptions.Contains(n), k => null, stopAfterPositionals: 1);
             if (p.Command == null)
             {
+                if (p.Has("version") || p.Has("v") || p.Has("help") || p.Has("h")) return;
                 // bare `yarn` (with options only) installs
                 var n = Make(NpmCommandKind.Install, cmd, "yarn", runner, spec);
                 ApplyPublishOptions(n, p);

@@ -44,8 +44,8 @@ namespace NpmHardening.Engine.Pipelines.Shell
             {
                 char c = _s[_pos];
                 if (c == ' ' || c == '\t' || c == '\r') _pos++;
-                else if (c == '\\' && At(_pos + 1) == '\n') _pos += 2;
-                else if (c == '\\' && At(_pos + 1) == '\r' && At(_pos + 2) == '\n') _pos += 3;
+                else if (c == '\\' && At(_pos + 1) == '\n') _pos = Math.Min(_s.Length, _pos + 2);
+                else if (c == '\\' && At(_pos + 1) == '\r' && At(_pos + 2) == '\n') _pos = Math.Min(_s.Length, _pos + 3);
                 else break;
             }
         }
@@ -81,7 +81,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                     case '&':
                         _pos += At(_pos + 1) == '&' ? 2 : 1; piped = false; continue;
                     case '|':
-                        if (At(_pos + 1) == '|') { _pos += 2; piped = false; continue; }
+                        if (At(_pos + 1) == '|') { _pos = Math.Min(_s.Length, _pos + 2); piped = false; continue; }
                         _pos += At(_pos + 1) == '&' ? 2 : 1; piped = true; continue;
                     case ')':
                         if (until == Until.Paren) return;
@@ -128,7 +128,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
             while (_pos < _s.Length)
             {
                 char c = _s[_pos];
-                if (c == '\\') { _pos += 2; continue; }
+                if (c == '\\') { _pos = Math.Min(_s.Length, _pos + 2); continue; }
                 if (c == '\'') { int q = _s.IndexOf('\'', _pos + 1); _pos = q < 0 ? _s.Length : q + 1; continue; }
                 if (close == '`' && c == '`') return;
                 if (close == ')')
@@ -190,7 +190,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                     if (words.Count < ShellScriptBuilder.MaxWordsPerCommand) words.Add(w);
                     continue;
                 }
-                if (c == ';' || c == '&' || c == '|' || c == ')') break;
+                if (c == ';' || (c == '&' && At(_pos + 1) != '>') || c == '|' || c == ')') break;
                 if (c == '`' && until == Until.Backtick) break;
                 if (c == '#' ) { SkipComment(); break; }
                 if (c == '(')
@@ -354,7 +354,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
             if (c == '&')
             {
                 // &> file, &>> file
-                _pos += 2;
+                _pos = Math.Min(_s.Length, _pos + 2);
                 descriptor = -1;
                 kind = ShellRedirectionKind.Write;
                 if (At(_pos) == '>') { _pos++; kind = ShellRedirectionKind.Append; }
@@ -482,7 +482,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 while (!Eof && _s[_pos] != ')' && _s[_pos] != '\n')
                 {
                     char p = _s[_pos];
-                    if (p == '\\') { _pos += 2; continue; }
+                    if (p == '\\') { _pos = Math.Min(_s.Length, _pos + 2); continue; }
                     if (p == '\'' || p == '"')
                     {
                         int q = _s.IndexOf(p, _pos + 1);
@@ -546,9 +546,9 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 if (c == '\\')
                 {
                     quoted = true;
-                    if (At(_pos + 1) == '\n') { _pos += 2; continue; }
+                    if (At(_pos + 1) == '\n') { _pos = Math.Min(_s.Length, _pos + 2); continue; }
                     if (_pos + 1 < _s.Length) Append(sb, _s[_pos + 1]);
-                    _pos += 2;
+                    _pos = Math.Min(_s.Length, _pos + 2);
                     continue;
                 }
                 if (c == '\'')
@@ -575,11 +575,11 @@ namespace NpmHardening.Engine.Pipelines.Shell
                     if (n == '\'')
                     {
                         quoted = true;
-                        _pos += 2;
+                        _pos = Math.Min(_s.Length, _pos + 2);
                         ReadAnsiC(sb);
                         continue;
                     }
-                    if (n == '"') { quoted = true; _pos += 2; ReadDoubleQuoted(sb, ref refs, until, depth, emitNested); continue; }
+                    if (n == '"') { quoted = true; _pos = Math.Min(_s.Length, _pos + 2); ReadDoubleQuoted(sb, ref refs, until, depth, emitNested); continue; }
                     ReadDollar(sb, ref refs, until, depth, emitNested);
                     continue;
                 }
@@ -611,8 +611,8 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 if (c == '\\')
                 {
                     char n = At(_pos + 1);
-                    if (n == '\n') { _pos += 2; continue; }
-                    if (n == '$' || n == '`' || n == '"' || n == '\\') { Append(sb, n); _pos += 2; continue; }
+                    if (n == '\n') { _pos = Math.Min(_s.Length, _pos + 2); continue; }
+                    if (n == '$' || n == '`' || n == '"' || n == '\\') { Append(sb, n); _pos = Math.Min(_s.Length, _pos + 2); continue; }
                     Append(sb, c); _pos++; continue;
                 }
                 if (c == '`')
@@ -641,7 +641,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 if (c == '\\' && _pos + 1 < _s.Length)
                 {
                     char n = _s[_pos + 1];
-                    _pos += 2;
+                    _pos = Math.Min(_s.Length, _pos + 2);
                     switch (n)
                     {
                         case 'n': Append(sb, '\n'); break;
@@ -719,7 +719,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                         return;
                     }
                 }
-                _pos += 2;
+                _pos = Math.Min(_s.Length, _pos + 2);
                 ParseNestedSubstitution(Until.Paren, depth, emitNested);
                 if (At(_pos) == ')') _pos++;
                 AppendRaw(sb, s0, _pos);
@@ -736,7 +736,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
             }
             if ((n >= '0' && n <= '9') || n == '@' || n == '*' || n == '#' || n == '?' || n == '-' || n == '$' || n == '!')
             {
-                _pos += 2;
+                _pos = Math.Min(_s.Length, _pos + 2);
                 AppendRaw(sb, s0, _pos);
                 return;
             }

@@ -29,8 +29,8 @@ namespace NpmHardening.Engine.Pipelines.Shell
             {
                 char c = _s[_pos];
                 if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\u00a0') _pos++;
-                else if (c == '`' && At(_pos + 1) == '\n') _pos += 2;
-                else if (c == '`' && At(_pos + 1) == '\r' && At(_pos + 2) == '\n') _pos += 3;
+                else if (c == '`' && At(_pos + 1) == '\n') _pos = Math.Min(_s.Length, _pos + 2);
+                else if (c == '`' && At(_pos + 1) == '\r' && At(_pos + 2) == '\n') _pos = Math.Min(_s.Length, _pos + 3);
                 else if (c == '<' && At(_pos + 1) == '#') SkipBlockComment();
                 else break;
             }
@@ -56,8 +56,8 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 char c = _s[_pos];
                 if (c == '#') { while (!Eof && _s[_pos] != '\n') _pos++; continue; }
                 if (c == '\n' || c == ';') { _pos++; piped = false; continue; }
-                if (c == '&' && At(_pos + 1) == '&') { _pos += 2; piped = false; continue; }
-                if (c == '|' && At(_pos + 1) == '|') { _pos += 2; piped = false; continue; }
+                if (c == '&' && At(_pos + 1) == '&') { _pos = Math.Min(_s.Length, _pos + 2); piped = false; continue; }
+                if (c == '|' && At(_pos + 1) == '|') { _pos = Math.Min(_s.Length, _pos + 2); piped = false; continue; }
                 if (c == '|') { _pos++; piped = true; continue; }
                 if (c == '}' || c == ')')
                 {
@@ -101,7 +101,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
             while (!Eof)
             {
                 char c = _s[_pos];
-                if (c == '`') { _pos += 2; continue; }
+                if (c == '`') { _pos = Math.Min(_s.Length, _pos + 2); continue; }
                 if (c == '\'') { int q = _s.IndexOf('\'', _pos + 1); _pos = q < 0 ? _s.Length : q + 1; continue; }
                 if (c == open) level++;
                 else if (c == close) { if (level == 0) return; level--; }
@@ -241,7 +241,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                     quoted = true;
                     if (At(_pos + 1) == '\n' || At(_pos + 1) == '\0') break;
                     Append(sb, Escape(At(_pos + 1)));
-                    _pos += 2;
+                    _pos = Math.Min(_s.Length, _pos + 2);
                     continue;
                 }
                 if (c == '@' && (At(_pos + 1) == '\'' || At(_pos + 1) == '"') && (At(_pos + 2) == '\n' || (At(_pos + 2) == '\r' && At(_pos + 3) == '\n')))
@@ -260,7 +260,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                         char q = _s[_pos];
                         if (q == '\'' || q == '\u2018' || q == '\u2019')
                         {
-                            if (At(_pos + 1) == q) { Append(sb, q); _pos += 2; continue; }
+                            if (At(_pos + 1) == q) { Append(sb, q); _pos = Math.Min(_s.Length, _pos + 2); continue; }
                             break;
                         }
                         Append(sb, q);
@@ -320,11 +320,11 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 char c = _s[_pos];
                 if (c == '"' || c == '\u201c' || c == '\u201d')
                 {
-                    if (At(_pos + 1) == c) { Append(sb, c); _pos += 2; continue; }
+                    if (At(_pos + 1) == c) { Append(sb, c); _pos = Math.Min(_s.Length, _pos + 2); continue; }
                     _pos++;
                     return;
                 }
-                if (c == '`') { Append(sb, Escape(At(_pos + 1))); _pos += 2; continue; }
+                if (c == '`') { Append(sb, Escape(At(_pos + 1))); _pos = Math.Min(_s.Length, _pos + 2); continue; }
                 if (c == '$') { ReadDollar(sb, ref refs, depth); continue; }
                 Append(sb, c);
                 _pos++;
@@ -373,7 +373,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                     AppendRaw(sb, s0, _pos);
                     return;
                 }
-                _pos += 2;
+                _pos = Math.Min(_s.Length, _pos + 2);
                 Nested(depth, ')');
                 if (At(_pos) == ')') _pos++;
                 AppendRaw(sb, s0, _pos);
