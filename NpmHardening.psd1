@@ -30,6 +30,8 @@
         'ConvertTo-NpmSarif'
         'Get-NpmRule'
         'New-NpmHardeningPolicy'
+        # CI/CD publish paths (issue 11)
+        'Get-NpmPublishPipeline'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

@@ -8,7 +8,7 @@
     PowerShell 5.1. Needs only the .NET SDK: run `dotnet tool restore` once, then `dotnet pwsh -File ./build.ps1`.
 
     Tasks:
-      Bootstrap  dotnet tool restore; fetch the pinned Pester (and the test-only System.IO.Hashing 6.0.0)
+      Bootstrap  dotnet tool restore; fetch the pinned Pester (and the test-only System.IO.Hashing 6.0.0 and YamlDotNet 16.3.0)
                  from the configured NuGet source into .tools/ (git-ignored); as root on Debian-like Linux, Debian's
                  openssh-server for the SSH fan-out test (never started as a service). Idempotent.
       Build      (default) dotnet build the module; lay it out in out/NpmHardening/<version>/ and the DSC resource's
@@ -65,6 +65,8 @@ $PesterVersion = '5.7.1'
 # An older System.IO.Hashing that DependencyIsolation.Tests.ps1 loads before the module (ours: see
 # Directory.Packages.props), to prove the module's copy loads in isolation.
 $HashingCompatVersion = '6.0.0'
+# An older YamlDotNet, loaded first by the same test as the popular powershell-yaml module would (ours: 18.1.0).
+$YamlCompatVersion = '16.3.0'
 
 if ($PSVersionTable.PSEdition -eq 'Desktop') { $OnWindows = $true } else { $OnWindows = [bool] $IsWindows }
 
@@ -362,6 +364,7 @@ function Invoke-Bootstrap {
     [void] [System.IO.Directory]::CreateDirectory($ToolsDir)
     Install-ToolPackage -Id 'Pester' -PackageVersion $PesterVersion -Prefix 'tools/'
     Install-ToolPackage -Id 'System.IO.Hashing' -PackageVersion $HashingCompatVersion -Prefix 'lib/netstandard2.0/'
+    Install-ToolPackage -Id 'YamlDotNet' -PackageVersion $YamlCompatVersion -Prefix 'lib/netstandard2.0/'
     Install-Verdaccio
     Install-OpenSshServer
     Install-SarifMultitool

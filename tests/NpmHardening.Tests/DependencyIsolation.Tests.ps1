@@ -19,6 +19,8 @@ BeforeAll {
     $script:ManifestPath = $env:NPMH_MODULE_PATH
     $script:DependencyDir = Join-Path (Split-Path -Parent $ManifestPath) 'Dependencies'
     $script:OldHashing = [System.IO.Path]::Combine($env:NPMH_REPO_ROOT, '.tools', 'System.IO.Hashing', '6.0.0', 'System.IO.Hashing.dll')
+    # The YamlDotNet that powershell-yaml-like modules bring (ours is newer; build.ps1 -Task Bootstrap fetches it).
+    $script:OldYaml = [System.IO.Path]::Combine($env:NPMH_REPO_ROOT, '.tools', 'YamlDotNet', '16.3.0', 'YamlDotNet.dll')
 
     function Get-Crc32([byte[]] $Bytes) {
         # Plain CRC-32 (IEEE 802.3, reflected, as zlib), independent of System.IO.Hashing.
@@ -46,13 +48,16 @@ BeforeAll {
 
     # The script the child PowerShell runs. It prints one JSON object.
     $script:ChildScript = @'
-param([string] $OldHashing, [string] $Manifest, [string] $UserProfile)
+param([string] $OldHashing, [string] $OldYaml, [string] $Manifest, [string] $UserProfile)
 $ErrorActionPreference = 'Stop'
 $result = [ordered]@{}
-# 1. Another module's copy of System.IO.Hashing, loaded first.
+# 1. Other modules' copies of System.IO.Hashing and YamlDotNet, loaded first.
 $crc32 = Add-Type -Path $OldHashing -PassThru | Where-Object { $_.FullName -eq 'System.IO.Hashing.Crc32' }
+$oldYamlAssembly = [System.Reflection.Assembly]::LoadFrom($OldYaml)
 # 2. The module, then engine code that needs its System.IO.Hashing.
 Import-Module $Manifest
+$yamlNames = { @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'YamlDotNet' } | ForEach-Object { $_.GetName().Version.ToString() } | Sort-Object) }
+$result.YamlVersionsAfterImport = & $yamlNames
 $entry = @(Get-NpmConfig -UserProfile $UserProfile) | Where-Object { $_.Key -eq '//registry.npmjs.org/:_authToken' } | Select-Object -First 1
 $result.Found = $null -ne $entry
 if ($entry) {
@@ -74,6 +79,18 @@ if ($engine.Count -gt 0) {
 }
 $ours = @($loaded | Where-Object { $_.GetName().Name -eq 'System.IO.Hashing' -and $_.GetName().Version -ge [version] '8.0.0.0' })
 if ($ours.Count -gt 0) { $result.OurHashingLocation = $ours[0].Location }
+$result.YamlVersionsAfterConfig = & $yamlNames
+# 4. A cmdlet that parses YAML (a CI file), then the session's own YamlDotNet still works.
+$repo = Join-Path $UserProfile 'repo'
+$workflows = New-Item -ItemType Directory -Path (Join-Path $repo '.github/workflows') -Force
+[System.IO.File]::WriteAllText((Join-Path $workflows.FullName 'release.yml'), "on: push`njobs:`n  publish:`n    runs-on: ubuntu-latest`n    steps:`n      - run: npm publish`n")
+$result.ParsedJob = @(Get-NpmPublishPipeline -Path $repo)[0].Job
+$result.YamlVersions = & $yamlNames
+$stream = New-Object ($oldYamlAssembly.GetType('YamlDotNet.RepresentationModel.YamlStream'))
+$stream.Load([System.IO.StringReader]::new('a: session'))
+$result.OldYamlWorks = (@(foreach ($pair in $stream.Documents[0].RootNode.Children) { "$($pair.Key)=$($pair.Value)" }) -join ',')
+$ourYaml = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'YamlDotNet' -and $_.GetName().Version -ge [version] '18.0.0.0' })
+if ($ourYaml.Count -gt 0) { $result.OurYamlLocation = $ourYaml[0].Location }
 $result.Edition = $PSVersionTable.PSEdition
 if ($PSVersionTable.PSEdition -eq 'Core') {
     $alc = [System.Runtime.Loader.AssemblyLoadContext]
@@ -83,6 +100,8 @@ if ($PSVersionTable.PSEdition -eq 'Core') {
     }
     if ($ours.Count -gt 0) { $result.OurHashingContext = $alc::GetLoadContext($ours[0]).Name }
     $result.OldHashingContext = $alc::GetLoadContext($crc32.Assembly).Name
+    if ($ourYaml.Count -gt 0) { $result.OurYamlContext = $alc::GetLoadContext($ourYaml[0]).Name }
+    $result.OldYamlContext = $alc::GetLoadContext($oldYamlAssembly).Name
     $memory = @($loaded | Where-Object { $_.GetName().Name -eq 'System.Memory' })
     $result.MemoryContexts = @($memory | ForEach-Object { $alc::GetLoadContext($_).Name } | Sort-Object -Unique)
 }
@@ -114,7 +133,7 @@ $result | ConvertTo-Json -Depth 4 -Compress
             [Environment]::SetEnvironmentVariable('APPDATA', (Join-Path $userProfile 'AppData/Roaming'))
             [Environment]::SetEnvironmentVariable('LOCALAPPDATA', (Join-Path $userProfile 'AppData/Local'))
             Set-Location -LiteralPath $work
-            $arguments = @($PrefixArguments) + @('-NoProfile', '-NonInteractive', '-File', $scriptPath, '-OldHashing', $OldHashing, '-Manifest', $ManifestPath, '-UserProfile', $userProfile)
+            $arguments = @($PrefixArguments) + @('-NoProfile', '-NonInteractive', '-File', $scriptPath, '-OldHashing', $OldHashing, '-OldYaml', $OldYaml, '-Manifest', $ManifestPath, '-UserProfile', $userProfile)
             # Windows PowerShell turns redirected stderr into error records; keep them as text.
             $ErrorActionPreference = 'Continue'
             $output = & $Executable @arguments 2>&1
@@ -138,6 +157,12 @@ Describe 'Dependency isolation' {
         [System.Reflection.AssemblyName]::GetAssemblyName($OldHashing).Version | Should -Be ([version] '6.0.0.0')
         [System.Reflection.AssemblyName]::GetAssemblyName((Join-Path $DependencyDir 'System.IO.Hashing.dll')).Version |
             Should -BeGreaterThan ([version] '6.0.0.0')
+    }
+
+    It 'has the older YamlDotNet from Bootstrap' {
+        $OldYaml | Should -Exist -Because 'build.ps1 -Task Bootstrap fetches YamlDotNet 16.3.0 into .tools/'
+        [System.Reflection.AssemblyName]::GetAssemblyName($OldYaml).Version.Major | Should -Be 16
+        [System.Reflection.AssemblyName]::GetAssemblyName((Join-Path $DependencyDir 'YamlDotNet.dll')).Version.Major | Should -Be 18
     }
 
     It 'makes a checksum-valid test token (the generator itself)' {
@@ -173,6 +198,20 @@ Describe 'Dependency isolation' {
             $Result.OldCopyCrc | Should -Be '2639f4cb'
         }
 
+        It 'loads no YamlDotNet of its own at Import-Module or for a cmdlet that reads no YAML' {
+            # YamlDotNet 16.3.0's assembly version is 16.0.0.0; ours (18.1.0) is 18.0.0.0
+            @($Result.YamlVersionsAfterImport) | Should -Be @('16.0.0.0')
+            @($Result.YamlVersionsAfterConfig) | Should -Be @('16.0.0.0')
+        }
+
+        It 'parses YAML with its own YamlDotNet from Dependencies/, beside the session''s older one' {
+            $Result.ParsedJob | Should -Be 'publish'
+            $Result.YamlVersions | Should -Contain '16.0.0.0'
+            @($Result.YamlVersions | Where-Object { ([version] $_).Major -eq 18 }).Count | Should -Be 1
+            $Result.OurYamlLocation | Should -BeLike "$DependencyDir*"
+            $Result.OldYamlWorks | Should -Be 'a=session'
+        }
+
         It 'loads the engine and its System.IO.Hashing from Dependencies/' {
             $Result.EngineCount | Should -Be 1
             $Result.EngineLocation | Should -BeLike "$DependencyDir*"
@@ -186,6 +225,8 @@ Describe 'Dependency isolation' {
             $Result.EngineContextType | Should -Be 'NpmHardening.Loading.IsolatedLoadContext'
             $Result.OurHashingContext | Should -Be 'NpmHardening'
             $Result.OldHashingContext | Should -Be 'Default'
+            $Result.OurYamlContext | Should -Be 'NpmHardening'
+            $Result.OldYamlContext | Should -Be 'Default'
             $Result.MemoryContexts | Should -Not -Contain 'NpmHardening' -Because 'System.Memory comes with .NET and must not be loaded from Dependencies/'
         }
     }
@@ -198,5 +239,9 @@ Describe 'Dependency isolation' {
         $result.HashingVersions | Should -Contain '6.0.0.0'
         $result.OldCopyCrc | Should -Be '2639f4cb'
         $result.EngineLocation | Should -BeLike "$DependencyDir*"
+        @($result.YamlVersionsAfterImport) | Should -Be @('16.0.0.0')
+        $result.ParsedJob | Should -Be 'publish'
+        $result.OldYamlWorks | Should -Be 'a=session'
+        $result.OurYamlLocation | Should -BeLike "$DependencyDir*"
     }
 }

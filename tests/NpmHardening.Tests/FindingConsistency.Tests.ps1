@@ -235,3 +235,44 @@ Describe 'The summary counts facts, and findings carry their remediation as data
         (Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -RuleId NPMH2001).Status | Should -Be 'Pass'
     }
 }
+
+Describe 'Publish-pipeline findings beside the other audits' {
+    BeforeEach {
+        $m = New-TestMachine
+        $envTable = Get-TestEnvironment $m
+        # a project that is also a repository: weak settings in its .npmrc, a publish workflow with a token
+        Write-Utf8File (Join-Path $m.Project 'package.json') '{"name":"acme-lib","version":"1.0.0","scripts":{"release":"npm publish"}}'
+        Write-Utf8File (Join-Path $m.Project '.npmrc') "strict-ssl=false`n"
+        $wf = New-Item -ItemType Directory -Path (Join-Path $m.Project '.github/workflows') -Force
+        Write-Utf8File (Join-Path $wf.FullName 'release.yml') ("on:`n  push:`n    tags: ['v*']`njobs:`n  publish:`n    runs-on: ubuntu-latest`n    env:`n" +
+            "      NODE_AUTH_TOKEN: `${{ secrets.NPM_TOKEN }}`n    steps:`n      - uses: actions/checkout@v4`n      - run: npm ci`n      - run: npm run release`n")
+    }
+    AfterEach { Remove-Item -LiteralPath $m.Root -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'keeps pipeline rules to Get-NpmPublishPipeline -Audit and gives each fact one rule id and one catalog severity' {
+        $posture = @(Get-NpmSecurityPosture -Path $m.Project -Environment $envTable)
+        $tokens = @(Test-NpmrcToken -Path $m.Project -Environment $envTable)
+        $pipeline = @(Get-NpmPublishPipeline -Path $m.Project -Audit)
+        $pipeline.Count | Should -BeGreaterOrEqual 4
+        # NPMH10??? (five digits): NPMH10* would also match NPMH1001-NPMH1009 of the Toolchain area
+        @($posture + $tokens | Where-Object RuleId -like 'NPMH10???').Count | Should -Be 0 -Because 'only the pipeline audit judges CI files'
+        @($pipeline | Where-Object RuleId -notlike 'NPMH10???').Count | Should -Be 0
+        $catalog = @{}
+        foreach ($r in Get-NpmRule) { $catalog[$r.RuleId] = $r }
+        foreach ($f in $pipeline) {
+            $f.Title | Should -Be $catalog[$f.RuleId].Title
+            "$($f.Severity)" | Should -Be "$($catalog[$f.RuleId].Severity)"
+            $f.ComputerName | Should -Be ([Environment]::MachineName)
+        }
+        # one fact, one finding; and no fact id shared with another audit
+        @($pipeline.FactId | Select-Object -Unique).Count | Should -Be $pipeline.Count
+        $other = @($posture + $tokens | ForEach-Object FactId)
+        @($pipeline | Where-Object { $other -contains $_.FactId }).Count | Should -Be 0
+        # the token in the job's env reaches npm ci: NPMH10003, at the env line of the workflow
+        $visible = @($pipeline | Where-Object RuleId -eq 'NPMH10003')
+        $visible.Count | Should -Be 1
+        $visible[0].Location.Path | Should -Be (Join-Path $m.Project '.github/workflows/release.yml')
+        $visible[0].Location.Line | Should -Be 8
+    }
+}
+

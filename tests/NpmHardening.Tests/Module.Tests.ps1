@@ -82,6 +82,7 @@ Describe 'The built NpmHardening module' {
         $dependencies = @(Get-ChildItem -LiteralPath (Join-Path $ModuleBase 'Dependencies') -Filter '*.dll' | ForEach-Object Name)
         $dependencies | Should -Contain 'NpmHardening.Engine.dll'
         $dependencies | Should -Contain 'System.IO.Hashing.dll'
+        $dependencies | Should -Contain 'YamlDotNet.dll'
         $dependencies | Should -Not -Contain 'System.Management.Automation.dll'
     }
 

@@ -184,5 +184,8 @@ namespace NpmHardening.Engine.Pipelines
         public bool RequestsOidc { get; set; }
         /// <summary>Files read to build this definition (templates, includes, local actions), relative, '/' separators.</summary>
         public IReadOnlyList<string> IncludedFiles { get; set; } = new string[0];
+        /// <summary>Includes and templates outside the repository (a GitLab remote/project/template/component include,
+        /// an Azure <c>template: x.yml@other-repo</c>), as written: noted, never fetched. What they add is unknown.</summary>
+        public IReadOnlyList<string> RemoteIncludes { get; set; } = new string[0];
     }
 }

@@ -35,6 +35,61 @@ namespace NpmHardening.Engine.Pipelines
 
         /// <summary>Whether a file exists at <paramref name="relativePath"/> (for references such as a workflow file name).</summary>
         public abstract bool FileExists(string relativePath);
+
+        /// <summary>Names of the files directly in <paramref name="relativeFolder"/> ("" for the root), sorted ordinally;
+        /// empty when the folder does not exist. For wildcard includes and for finding a repository's CI files.</summary>
+        public virtual IReadOnlyList<string> ListFiles(string relativeFolder) => Array.Empty<string>();
+
+        /// <summary>Names of the folders directly in <paramref name="relativeFolder"/> (links not followed), sorted
+        /// ordinally; empty when it does not exist. For workspace globs (<c>packages/*</c>).</summary>
+        public virtual IReadOnlyList<string> ListFolders(string relativeFolder) => Array.Empty<string>();
+
+        private readonly Dictionary<string, CiPackageJson?> _packages = new Dictionary<string, CiPackageJson?>(StringComparer.Ordinal);
+
+        /// <summary>The package.json in <paramref name="relativeFolder"/> ("" for the root; '/' separators): its name,
+        /// scripts, workspaces and publishConfig. Null when there is none or it is not a JSON object (npm run would fail
+        /// there too). Read once per folder. Throws <see cref="CiDefinitionException"/> as <see cref="ReadText"/> does.</summary>
+        public CiPackageJson? ReadPackageJson(string relativeFolder)
+        {
+            var folder = NormalizePath(relativeFolder ?? "") ?? throw new CiDefinitionException(relativeFolder ?? "", 0, "names a folder outside the repository.");
+            if (_packages.TryGetValue(folder, out var known)) return known;
+            var file = folder.Length == 0 ? "package.json" : folder + "/package.json";
+            var text = ReadText(file);
+            var package = text == null ? null : CiPackageJson.Parse(folder, file, text);
+            _packages[folder] = package;
+            return package;
+        }
+
+        /// <summary>
+        /// A repository-relative path in canonical form: '/' separators, no leading "./" or "/", "." and ".." segments
+        /// resolved; "" for the root. Null when the path climbs out of the root or holds a NUL or a drive/UNC prefix.
+        /// </summary>
+        public static string? NormalizePath(string path)
+        {
+            if (path == null || path.IndexOf('\0') >= 0) return null;
+            var text = path.Replace('\\', '/');
+            if (text.Length >= 2 && text[1] == ':') return null;
+            var parts = new List<string>();
+            foreach (var part in text.Split('/'))
+            {
+                if (part.Length == 0 || part == ".") continue;
+                if (part == "..")
+                {
+                    if (parts.Count == 0) return null;
+                    parts.RemoveAt(parts.Count - 1);
+                    continue;
+                }
+                parts.Add(part);
+            }
+            return string.Join("/", parts);
+        }
+
+        /// <summary>The folder part of a repository-relative path ("" for a file in the root).</summary>
+        public static string FolderOf(string relativePath)
+        {
+            var cut = relativePath.LastIndexOf('/');
+            return cut < 0 ? "" : relativePath.Substring(0, cut);
+        }
     }
 
     /// <summary>A CI file that cannot be read or parsed; the message says what and where, never file content beyond a key name.</summary>

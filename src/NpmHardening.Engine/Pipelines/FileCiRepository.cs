@@ -1,0 +1,136 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+using NpmHardening.Engine.Platform;
+
+namespace NpmHardening.Engine.Pipelines
+{
+    /// <summary>
+    /// A repository on disk, read through <see cref="IPlatform.ReadFile"/>: no FIFO, socket or device is ever opened,
+    /// files over <see cref="CiYaml.MaxFileBytes"/> are refused from their size before any byte is read, a path whose
+    /// links lead out of the repository is refused, and a file that is not UTF-8 text (UTF-16, NUL bytes, invalid
+    /// sequences) is an error rather than garbage handed to a parser. Every refusal is a
+    /// <see cref="CiDefinitionException"/> naming the file.
+    /// </summary>
+    internal sealed class FileCiRepository : CiRepository
+    {
+        private static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, true);
+
+        private readonly IPlatform _platform;
+        private readonly string _realRoot;
+        private readonly long _maxBytes;
+
+        public FileCiRepository(IPlatform platform, string root, long maxBytes = CiYaml.MaxFileBytes)
+            : base(root)
+        {
+            _platform = platform ?? throw new ArgumentNullException(nameof(platform));
+            _realRoot = TrimSeparator(platform.RealPath(root));
+            _maxBytes = maxBytes;
+        }
+
+        public override string? ReadText(string relativePath)
+        {
+            var relative = Relative(relativePath);
+            var full = FullPath(relative);
+            if (!Inside(full))
+                throw new CiDefinitionException(relative, 0, "is reached through a symbolic link that leads out of the repository; it is not read.");
+            var read = _platform.ReadFile(full, _maxBytes);
+            switch (read.Status)
+            {
+                case FileReadStatus.Ok: break;
+                case FileReadStatus.NotFound: return null;
+                case FileReadStatus.IsDirectory: throw new CiDefinitionException(relative, 0, "is a folder, not a file.");
+                case FileReadStatus.TooLarge:
+                    throw new CiDefinitionException(relative, 0, "is " + read.Length.ToString("N0", CultureInfo.InvariantCulture) +
+                        " bytes, more than the " + _maxBytes.ToString("N0", CultureInfo.InvariantCulture) + " read for a CI file; it is not read.");
+                case FileReadStatus.NotRegularFile: throw new CiDefinitionException(relative, 0, "is not a regular file (a FIFO, socket or device); it is not opened.");
+                case FileReadStatus.AccessDenied: throw new CiDefinitionException(relative, 0, "cannot be read: access is denied.");
+                default: throw new CiDefinitionException(relative, 0, "cannot be read (" + (read.Error ?? "I/O error") + ").");
+            }
+            return Decode(relative, read.Bytes!);
+        }
+
+        public override bool FileExists(string relativePath)
+        {
+            var relative = CiRepository.NormalizePath(relativePath);
+            if (relative == null || relative.Length == 0) return false;
+            var full = FullPath(relative);
+            return _platform.FileExists(full) && Inside(full);
+        }
+
+        public override IReadOnlyList<string> ListFiles(string relativeFolder)
+        {
+            var relative = CiRepository.NormalizePath(relativeFolder);
+            if (relative == null) return Array.Empty<string>();
+            var full = relative.Length == 0 ? Root : FullPath(relative);
+            if (!Inside(full)) return Array.Empty<string>();
+            var entries = _platform.ListDirectory(full);
+            if (entries == null) return Array.Empty<string>();
+            var names = new List<string>();
+            foreach (var entry in entries)
+                if (entry.Kind == FileEntryKind.File || entry.Kind == FileEntryKind.SymbolicLink) names.Add(entry.Name);
+            names.Sort(StringComparer.Ordinal);
+            return names;
+        }
+
+        public override IReadOnlyList<string> ListFolders(string relativeFolder)
+        {
+            var relative = CiRepository.NormalizePath(relativeFolder);
+            if (relative == null) return Array.Empty<string>();
+            var full = relative.Length == 0 ? Root : FullPath(relative);
+            if (!Inside(full)) return Array.Empty<string>();
+            var entries = _platform.ListDirectory(full);
+            if (entries == null) return Array.Empty<string>();
+            var names = new List<string>();
+            foreach (var entry in entries)
+                if (entry.Kind == FileEntryKind.Directory) names.Add(entry.Name);
+            names.Sort(StringComparer.Ordinal);
+            return names;
+        }
+
+        /// <summary>UTF-8 text without its BOM; UTF-16, NUL bytes and invalid UTF-8 are errors (no CI platform reads them as YAML).</summary>
+        internal static string Decode(string relative, byte[] bytes)
+        {
+            if (bytes.Length >= 2 && (bytes[0] == 0xFF && bytes[1] == 0xFE || bytes[0] == 0xFE && bytes[1] == 0xFF))
+                throw new CiDefinitionException(relative, 0, "is encoded as UTF-16; CI platforms read their files as UTF-8. Save it as UTF-8.");
+            if (Array.IndexOf(bytes, (byte)0) >= 0)
+                throw new CiDefinitionException(relative, 0, "holds NUL bytes, so it is not a text file.");
+            var offset = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
+            try
+            {
+                return StrictUtf8.GetString(bytes, offset, bytes.Length - offset);
+            }
+            catch (DecoderFallbackException)
+            {
+                throw new CiDefinitionException(relative, 0, "is not valid UTF-8 text.");
+            }
+        }
+
+        private static string Relative(string relativePath)
+        {
+            var relative = CiRepository.NormalizePath(relativePath);
+            if (relative == null || relative.Length == 0)
+                throw new CiDefinitionException(relativePath ?? "", 0, "names no file inside the repository.");
+            return relative;
+        }
+
+        private string FullPath(string relative) =>
+            _platform.Path.Resolve(Root, Root, relative.Replace('/', _platform.Path.Separator));
+
+        /// <summary>Whether the path, with every link on it resolved, is still in the repository (the root's own links
+        /// are the user's choice and allowed). A path that does not exist yet resolves to itself.</summary>
+        private bool Inside(string full)
+        {
+            var real = TrimSeparator(_platform.RealPath(full));
+            var comparison = _platform.IsWindows ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+            if (string.Equals(real, _realRoot, comparison)) return true;
+            return real.StartsWith(_realRoot + _platform.Path.Separator, comparison) ||
+                   _realRoot.EndsWith(_platform.Path.Separator.ToString(), StringComparison.Ordinal) && real.StartsWith(_realRoot, comparison);
+        }
+
+        private static string TrimSeparator(string path) =>
+            path.Length > 1 && (path.EndsWith("/", StringComparison.Ordinal) || path.EndsWith("\\", StringComparison.Ordinal)) && !(path.Length == 3 && path[1] == ':')
+                ? path.TrimEnd('/', '\\') : path;
+    }
+}

@@ -1,0 +1,179 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Management.Automation;
+using NpmHardening.Engine.Pipelines;
+using NpmHardening.Engine.Platform;
+
+namespace NpmHardening.Commands
+{
+    /// <summary>
+    /// Get-NpmPublishPipeline: every CI step of a repository (or, with -Recurse, of every repository under a folder)
+    /// that can publish to npm, with its credential, triggers and gate; with -Audit, the findings of the pipeline rules
+    /// (NPMH10xxx) instead. A CI file that cannot be read or parsed is one error record naming it, and the scan goes on.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "NpmPublishPipeline", DefaultParameterSetName = "Path")]
+    [OutputType(typeof(NpmPublishStep))]
+    [OutputType(typeof(NpmFinding))]
+    public sealed class GetNpmPublishPipelineCommand : NpmHardeningCmdlet
+    {
+        [Parameter(Position = 0, ParameterSetName = "Path", ValueFromPipeline = true)]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[]? Path { get; set; }
+
+        // FullName as well as PSPath: objects from Import-Csv or Select-Object keep FullName but lose PSPath.
+        [Parameter(ParameterSetName = "LiteralPath", Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "LP", "FullName")]
+        [ValidateNotNullOrEmpty]
+        public string[]? LiteralPath { get; set; }
+
+        [Parameter]
+        public SwitchParameter Recurse { get; set; }
+
+        [Parameter]
+        public SwitchParameter Audit { get; set; }
+
+        // -Policy, -ExcludeRule and -Severity as on the other audits; they act on -Audit's findings only.
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Policy { get; set; }
+
+        [Parameter]
+        [SupportsWildcards]
+        [ArgumentCompleter(typeof(NpmRuleIdCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[]? ExcludeRule { get; set; }
+
+        // an int behind the enum, as on NpmAuditCmdlet: a field of an engine enum would need the engine to lay out this class
+        private int _severity = -1;
+
+        [Parameter]
+        public NpmSeverity Severity { get => (NpmSeverity)Math.Max(0, _severity); set => _severity = (int)value; }
+
+        private const int WalkActivity = 1;
+
+        private NpmAuditSelection? _selection;
+        private PublishPipelineScanner _scanner = null!;
+        private readonly HashSet<string> _seen = new HashSet<string>(StringComparer.Ordinal);
+        private readonly HashSet<string> _facts = new HashSet<string>(StringComparer.Ordinal);
+        private int _repositories, _files, _steps;
+
+        protected override void BeginProcessing()
+        {
+            if (!Audit)
+            {
+                var given = Array.FindAll(new[] { nameof(Policy), nameof(ExcludeRule), nameof(Severity) }, MyInvocation.BoundParameters.ContainsKey);
+                if (given.Length > 0)
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException(
+                            $"-{string.Join(", -", given)} select(s) findings and needs -Audit: without it Get-NpmPublishPipeline writes the publish steps, not findings."),
+                        "AuditParameterWithoutAudit", ErrorCategory.InvalidArgument, null));
+            }
+            else _selection = NpmAuditSelection.Load(this, Policy, ExcludeRule, _severity >= 0 ? Severity : (NpmSeverity?)null);
+            _scanner = new PublishPipelineScanner(PipelineScripts.Default, new Engine.Analyzers.PublishPipelineAnalyzer(SystemPlatform.Instance));
+        }
+
+        protected override void ProcessRecord()
+        {
+            var targets = Path == null && LiteralPath == null
+                ? new[] { CurrentFileSystemDirectory }
+                : ResolvePaths(LiteralPath ?? Path, LiteralPath != null);
+            foreach (var folder in targets)
+            {
+                if (!Directory.Exists(folder))
+                {
+                    var reason = File.Exists(folder) ? "is a file; name the repository folder that holds it" : "does not exist";
+                    WriteError(new ErrorRecord(new DirectoryNotFoundException($"'{folder}' {reason}."), "RepositoryNotFound", ErrorCategory.ObjectNotFound, folder));
+                    continue;
+                }
+                if (Recurse) ScanTree(folder);
+                else ScanRepository(folder);
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            _selection?.ReportUnusedExceptions();
+            WriteVerbose($"{_steps.ToString(CultureInfo.InvariantCulture)} publish step(s) in {_files.ToString(CultureInfo.InvariantCulture)} CI file(s) of {_repositories.ToString(CultureInfo.InvariantCulture)} repositor(ies).");
+        }
+
+        private void ScanTree(string root)
+        {
+            var folders = 0;
+            var activity = $"Searching {root} for repositories with CI definitions";
+            var rootFiles = RootFileClaims();
+            foreach (var repository in RepositoryWalker.Find(root, rootFiles,
+                         dir =>
+                         {
+                             folders++;
+                             Progress(WalkActivity, -1, activity, $"{_repositories} repositor(ies), {_files} CI file(s), {_steps} publish step(s) in {folders} folder(s): {dir}", -1);
+                         },
+                         (dir, e) => WriteError(new ErrorRecord(e, "FolderUnreadable", ErrorCategory.ReadError, dir)
+                         {
+                             ErrorDetails = new ErrorDetails($"{dir} cannot be listed ({e.Message}); the repositories below it were not scanned."),
+                         })))
+            {
+                ScanRepository(repository);
+            }
+            CompleteProgress(WalkActivity, activity);
+        }
+
+        /// <summary>Whether a CI reader claims a file of this name in a repository root (the walker's repository test).</summary>
+        private Func<string, bool> RootFileClaims()
+        {
+            var readers = PublishPipelineScanner.DefaultReaders();
+            return name =>
+            {
+                foreach (var reader in readers) if (reader.Claims(name)) return true;
+                return false;
+            };
+        }
+
+        private void ScanRepository(string folder)
+        {
+            var root = folder.Length > 1 ? folder.TrimEnd('/', '\\') : folder;
+            if (root.Length == 0 || root.EndsWith(":", StringComparison.Ordinal)) root = folder;
+            if (!_seen.Add(root))
+            {
+                WriteVerbose($"{root} was already scanned in this run.");
+                return;
+            }
+            var repository = new FileCiRepository(SystemPlatform.Instance, root);
+            var scan = _scanner.Scan(repository);
+            if (scan.Files.Count > 0) _repositories++;
+            _files += scan.Files.Count;
+            foreach (var file in scan.Files) WriteVerbose($"Read {System.IO.Path.Combine(root, file)}.");
+            foreach (var error in scan.Errors)
+            {
+                var path = System.IO.Path.Combine(root, error.File.Replace('/', System.IO.Path.DirectorySeparatorChar));
+                // the reason can quote a key of the file: token shapes are redacted as in every other message
+                var message = path + (error.Line > 0 ? ":" + error.Line.ToString(CultureInfo.InvariantCulture) : "") + ": " +
+                    Engine.Credentials.NpmCredential.RedactText(error.Reason);
+                WriteError(new ErrorRecord(new InvalidDataException(message), "CiDefinitionUnreadable", ErrorCategory.ParserError, path)
+                {
+                    ErrorDetails = new ErrorDetails(message + " The file was skipped; the other CI files are still read."),
+                });
+            }
+            foreach (var result in scan.Results)
+            {
+                _steps++;
+                if (!Audit)
+                {
+                    WriteObject(result.Step);
+                    continue;
+                }
+                foreach (var finding in result.Findings)
+                {
+                    // a job-level fact (an unpinned action, a cache, a token in job env) is met by every publish path of
+                    // the job: written once
+                    if (!_facts.Add(finding.FactId)) continue;
+                    var at = finding.Location;
+                    var where = at?.Path != null && at.Line is int line ? at.Path + ":" + line.ToString(CultureInfo.InvariantCulture) : null;
+                    if (_selection!.Apply(finding, at?.ToString(), where, at?.Path, result.Step.Job))
+                        WriteObject(Rendering.RemediationRenderer.Render(finding));
+                }
+            }
+        }
+    }
+}
