@@ -69,6 +69,21 @@ BeforeAll {
     $script:userNpmrc = $userNpmrc
     $script:missing = Join-Path $m.Root 'does-not-exist'
 
+    # A repository whose CI files hold the canaries where careless workflows put them: literal tokens in scripts, env
+    # values, step names, conditions, registry URLs with passwords, an .npmrc write and a cat of it; one broken file.
+    # (Names the CI platform shows anyway, such as an environment's, are not secret places and hold none.)
+    $script:ciRepo = Join-Path $m.Project 'ci-repo'
+    $wf = New-Item -ItemType Directory -Path (Join-Path $ciRepo '.github/workflows') -Force
+    Write-Utf8File (Join-Path $wf.FullName 'release.yml') ("name: Release $token`non:`n  push:`n    tags: ['v*']`n" +
+        "env:`n  NPM_TOKEN: $token`n  LEGACY: `"$auth`"`njobs:`n  publish:`n    if: github.actor != '$uuid'`n    runs-on: ubuntu-latest`n" +
+        "    environment: npm`n    steps:`n      - uses: actions/setup-node@v4`n        with:`n" +
+        "          registry-url: https://erin:$proxyPassword@registry.example.test/`n      - name: Publish $token`n        run: |`n" +
+        "          set -x`n          echo `"//registry.npmjs.org/:_authToken=$token`" > ~/.npmrc`n          cat ~/.npmrc`n" +
+        "          npm publish --//registry.npmjs.org/:_authToken=$token --registry https://erin:$proxyPassword@registry.example.test/`n" +
+        "      - uses: JS-DevTools/npm-publish@v3`n        with:`n          token: $uuid`n")
+    Write-Utf8File (Join-Path $wf.FullName 'broken.yml') "on: push`njobs:`n  a:`n`truns-on: $token`n"
+    Write-Utf8File (Join-Path $ciRepo 'package.json') ('{"name":"canary","scripts":{"release":"npm publish --//registry.npmjs.org/:_authToken=' + $token + '"}}')
+
     # One scriptblock per cmdlet: normal use and error cases, always with -Verbose -Debug.
     $script:Cases = [ordered]@{
         'Get-NpmConfig'           = {
@@ -118,6 +133,14 @@ BeforeAll {
             }
             $findings + @('not a finding') | Export-NpmHardeningReport -Format Csv -Path (Join-Path $m.Root 'report2.csv') -Verbose -Debug
             try { $findings | Export-NpmHardeningReport -Format Json -Path (Join-Path $missing 'report.json') -Verbose -Debug } catch { $_ }
+        }
+        'Get-NpmPublishPipeline'  = {
+            Get-NpmPublishPipeline -Path $ciRepo -Verbose -Debug
+            Get-NpmPublishPipeline -Path $m.Root -Recurse -Audit -Verbose -Debug
+            $audit = @(Get-NpmPublishPipeline -Path $ciRepo -Audit -Verbose -Debug)
+            $file = $audit | Export-NpmHardeningReport -Format Sarif -Path (Join-Path $m.Root 'pipeline.sarif') -PassThru -Verbose -Debug
+            Get-Content -LiteralPath $file.FullName -Raw
+            Get-NpmPublishPipeline -Path $missing -Verbose -Debug
         }
         'ConvertTo-NpmSarif'      = {
             @(Test-NpmrcToken -Path $m.Project -Environment $envTable) + @('not a finding') | ConvertTo-NpmSarif -Verbose -Debug
@@ -221,7 +244,8 @@ Describe 'No secret leaves the module' {
     It '<_> shows no canary in any stream, view, JSON, CLIXML or transcript' -ForEach @(
         'Get-NpmConfig', 'Get-NpmSecurityPosture', 'Set-NpmHardening', 'Test-NpmHardening', 'Get-NpmHardeningBackup',
         'Restore-NpmHardening', 'Test-NpmrcToken', 'Export-NpmHardeningReport', 'ConvertTo-NpmSarif', 'Get-NpmAccount',
-        'Get-NpmAccessToken', 'Test-NpmrcToken -Online', 'Get-NpmRule', 'New-NpmHardeningPolicy', 'Protect-NpmrcToken'
+        'Get-NpmAccessToken', 'Test-NpmrcToken -Online', 'Get-NpmRule', 'New-NpmHardeningPolicy', 'Protect-NpmrcToken',
+        'Get-NpmPublishPipeline'
     ) {
         $case = $Cases[$_]
         $transcript = Join-Path $m.Root "transcript-$_.txt"

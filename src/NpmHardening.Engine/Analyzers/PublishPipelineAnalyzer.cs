@@ -270,6 +270,11 @@ namespace NpmHardening.Engine.Analyzers
         private static IEnumerable<(string File, int Line, string Message)> Leaks(PublishPath path)
         {
             var definition = path.Job.Definition;
+            // a literal npm token as a variable's value: it is in the repository, its history and every fork
+            var literal = new HashSet<CiVariable>();
+            foreach (var v in definition.Env.Concat(path.Job.Job.Env).Concat(path.Job.Steps.SelectMany(s => s.Step.Env)))
+                if (v.Value != null && Pipelines.Shell.NpmCommandClassifier.HasLiteralToken(v.Value) && literal.Add(v))
+                    yield return (v.Source.File, v.Source.Line, $"{v.Name} holds a literal npm token written in the CI file: anyone who can read the repository can publish with it. Store it as a CI secret (better: use trusted publishing).");
             var secretNames = new HashSet<string>(path.Output.TokenNames, StringComparer.Ordinal);
             foreach (var s in path.Job.Steps)
             {

@@ -279,7 +279,7 @@ namespace NpmHardening.Engine.Pipelines
                 Path = FullPath(repository.Root, file),
                 Line = line,
                 Platform = definition.Platform,
-                Workflow = definition.Name ?? definition.File,
+                Workflow = definition.Name != null ? Safe(definition.Name) : definition.File,
                 Job = job.Job.Id,
                 Step = step.Step.Name != null ? Safe(step.Step.Name) : (step.Step.ActionRef ?? FirstLine(step.Step.Script)),
                 Command = fact != null ? FirstLine(fact.Text) : step.Step.ActionRef ?? "",
@@ -302,10 +302,10 @@ namespace NpmHardening.Engine.Pipelines
             Credentials(path, package);
             Registry(path, package);
             path.Triggers = Triggers(job);
-            output.Triggers = path.Triggers.Select(Describe).Distinct(StringComparer.Ordinal).ToArray();
+            output.Triggers = path.Triggers.Select(t => Safe(Describe(t))).Distinct(StringComparer.Ordinal).ToArray();
             path.Gate = Gate(job, jobs);
             output.Gate = path.Gate.Kind;
-            output.GateName = path.Gate.Name;
+            output.GateName = path.Gate.Name == null ? null : Safe(path.Gate.Name);
             return path;
         }
 
@@ -462,6 +462,15 @@ namespace NpmHardening.Engine.Pipelines
             }
             path.TokenFileWrites = writes;
             path.Tokens = tokens;
+            // a literal token as an env value (NPM_TOKEN: npm_…): a static token, named by its variable
+            foreach (var v in env)
+            {
+                if (v.SecretName != null || v.Value == null || !Shell.NpmCommandClassifier.HasLiteralToken(v.Value)) continue;
+                var label = v.Name + " (literal)";
+                if (!names.Contains(label)) names.Add(label);
+                var scope = ScopeOf(definition, job, step, v);
+                if (scope > exposure) exposure = scope;
+            }
             var hasToken = names.Count > 0 || writes.Any(w => w.LiteralToken);
             if (!hasToken && env.Any(v => v.SecretName != null && v.SecretName != JobToken)) otherSecret = true;
             if (!hasToken && path.Fact == null && path.Step.Step.ActionRef != null && path.Step.Step.ActionRef!.IndexOf(".yml", StringComparison.OrdinalIgnoreCase) >= 0)
@@ -553,7 +562,7 @@ namespace NpmHardening.Engine.Pipelines
                 }
             }
             if (url == null && path.Job.Job.Facts.TryGetValue("registry-url", out var fromSetup)) url = fromSetup;
-            path.Output.RegistryUrl = url;
+            path.Output.RegistryUrl = url == null ? null : Safe(url);
             path.Output.Registry = RegistryKind(url);
         }
 
