@@ -60,7 +60,8 @@ Describe 'Get-NpmRule' {
             $expected.Count | Should -BeGreaterThan 0 -Because $pattern
             @(Get-NpmRule -RuleId $pattern).RuleId | Should -Be $expected -Because "Get-NpmRule -RuleId $pattern"
             $posture = @(Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -RuleId $pattern -ErrorAction SilentlyContinue -WarningAction SilentlyContinue).RuleId | Select-Object -Unique
-            $offline = @($Rules | Where-Object { -not $_.Online -and $_.RuleId -in $expected }).RuleId
+            # the posture audit judges the rules no other audit owns (not online, not Get-NpmPublishPipeline's)
+            $offline = @($Rules | Where-Object { -not $_.Online -and -not $_.Audit -and $_.RuleId -in $expected }).RuleId
             @($posture | Sort-Object) | Should -Be @($offline | Sort-Object) -Because "Get-NpmSecurityPosture -RuleId $pattern"
             $excluded = @(Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -ExcludeRule $pattern -ErrorAction SilentlyContinue -WarningAction SilentlyContinue).RuleId
             @($excluded | Where-Object { $_ -in $expected }) | Should -BeNullOrEmpty -Because "-ExcludeRule $pattern"

@@ -60,6 +60,13 @@ namespace NpmHardening.Engine.Tests.Agreement
         private static readonly string[] PathValues =
             { "~/npm-cache", "./rel/cache", "../up/cache", "rel", R + "/abs/cache", "${HOME}/from-home", "~", "~other/x", "", "${NPMH_UNSET}/x",
               "${NPMH_DIR}/c", "\"~/quoted\"", "'./single'", "~\\back", "${NPMH_UNSET?}gone", "~/" };
+        // cafile never names a folder npm itself creates: npm makes the cache folder on its first run, so a cafile equal
+        // to a cache path that did not exist (e.g. both "${NPMH_UNSET}/x") is a file for the engine's view of the
+        // scenario and a folder (EISDIR) for the npm runs that follow — a difference of the harness, not of the engine.
+        // "~" stays: the home folder exists before any run, so EISDIR there is a real case.
+        private static readonly string[] CaFileValues =
+            { "~/npm-cache/ca.pem", "./rel/ca.pem", "../up/ca.pem", "rel.pem", R + "/abs/ca.pem", "${HOME}/from-home.pem", "~", "~other/x.pem", "",
+              "${NPMH_UNSET}/ca.pem", "${NPMH_DIR}/ca.pem", "\"~/quoted.pem\"", "'./single.pem'", "~\\back.pem", "${NPMH_UNSET?}gone.pem" };
         private static readonly string[] StringValues =
             { "latest", "next", "Jane Doe", "é ü ✓", "\"a;b\"", "a\\;b", "\"line\\nbreak\"", "'x#y'", "${NPMH_A}", "\\${NPMH_A}", "pre-${NPMH_A}-post",
               "$NPMH_A", "${NPMH_EMPTY}", "true", "null", "  padded  ", "--max-old-space-size=4096", "x=y=z", "undefined", "",
@@ -108,7 +115,7 @@ namespace NpmHardening.Engine.Tests.Agreement
             new KeySpec("proxy", 1, Of("false", "http://proxy.example.com:3128/", "null", "")),
             new KeySpec("noproxy", 1, Of("localhost,.example.com", "", "*")),
             new KeySpec("cache", 5, Of(PathValues)),
-            new KeySpec("cafile", 2, Of(PathValues)),
+            new KeySpec("cafile", 2, Of(CaFileValues)),
             new KeySpec("init-module", 1, Of(PathValues)),
             new KeySpec("loglevel", 4, Of("warn", "silent", "http", "verbose", "\"error\"", "info", "'notice'", "bogus")), // invalid ones crash npm config ls
             new KeySpec("allow-git", 3, Of("all", "none", "root", "bogus", "")),
