@@ -184,5 +184,9 @@ namespace NpmHardening.Engine.Pipelines
         public bool RequestsOidc { get; set; }
         /// <summary>Files read to build this definition (templates, includes, local actions), relative, '/' separators.</summary>
         public IReadOnlyList<string> IncludedFiles { get; set; } = new string[0];
+        /// <summary>A variable a script references that the definition does not set comes from the platform's settings,
+        /// where the platform keeps secrets (CircleCI project variables and contexts, Bitbucket repository, workspace and
+        /// deployment variables): <c>$NPM_TOKEN</c> there is a secret. False where such a name is merely unset.</summary>
+        public bool ImplicitSecretVariables { get; set; }
     }
 }
