@@ -303,7 +303,7 @@ namespace NpmHardening.Engine.Pipelines.Readers
 
             var steps = new List<CiStep>();
             var script = step.Get("script");
-            if (script == null || script is CiYamlScalar ss && ss.IsNull) throw step.Fail("the step '" + id + "' has no script.");
+            if (script == null || script is CiYamlScalar ss && ss.IsNull) throw entry.KeyNode.Fail("the step '" + id + "' has no script.");
             ReadScript(script, "script", windows, steps);
             var after = step.Get("after-script");
             if (after != null) ReadScript(after, "after-script", windows, steps);

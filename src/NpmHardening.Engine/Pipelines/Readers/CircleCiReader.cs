@@ -961,19 +961,24 @@ namespace NpmHardening.Engine.Pipelines.Readers
                              text.IndexOf("NPM_ID_TOKEN", StringComparison.Ordinal) >= 0 ||
                              text.IndexOf("circleci run oidc", StringComparison.Ordinal) >= 0);
 
-        /// <summary>The <c>aud</c> claim of a <c>circleci run oidc get --claims '{"aud":"…"}'</c> call, or null.</summary>
+        /// <summary>The <c>aud</c> claim of a <c>circleci run oidc get --claims '{"aud":"…"}'</c> call (quotes escaped or not,
+        /// as shells need them), or null.</summary>
         internal static string? Audience(string script)
         {
             var call = script.IndexOf("circleci run oidc", StringComparison.Ordinal);
             if (call < 0) return null;
-            var key = script.IndexOf("\"aud\"", call, StringComparison.Ordinal);
+            var claims = script.IndexOf("--claims", call, StringComparison.Ordinal);
+            if (claims < 0) return null;
+            var key = script.IndexOf("aud", claims, StringComparison.Ordinal);
             if (key < 0) return null;
-            var colon = script.IndexOf(':', key + 5);
-            if (colon < 0) return null;
-            var open = script.IndexOf('"', colon + 1);
-            if (open < 0 || script.Substring(colon + 1, open - colon - 1).Trim().Length != 0) return null;
-            var close = script.IndexOf('"', open + 1);
-            return close < 0 ? null : script.Substring(open + 1, close - open - 1);
+            var at = key + 3;
+            while (at < script.Length && (script[at] == '"' || script[at] == '\\' || script[at] == ' ')) at++;
+            if (at >= script.Length || script[at] != ':') return null;
+            at++;
+            while (at < script.Length && (script[at] == '"' || script[at] == '\\' || script[at] == ' ')) at++;
+            var start = at;
+            while (at < script.Length && script[at] != '"' && script[at] != '\\' && script[at] != '\'' && script[at] != '}' && script[at] != ',') at++;
+            return at > start ? script.Substring(start, at - start).Trim() : null;
         }
     }
 }
