@@ -12,6 +12,12 @@ namespace NpmHardening.Engine.Tests.Pipelines.Bitbucket
         private static CiDefinition[] ReadAll(string yaml) => Reader.Read(new MemoryCiRepository().Add(File, yaml), File).ToArray();
         private static CiDefinition Read(string yaml) => ReadAll(yaml).Single();
 
+        public static System.Collections.Generic.IEnumerable<object[]> CorpusCases() => ReaderCorpus.Cases("bitbucket");
+
+        [Theory]
+        [MemberData(nameof(CorpusCases))]
+        public void Corpus_case(string name) => ReaderCorpus.Check(Reader, "bitbucket", name, File);
+
         [Theory]
         [InlineData("bitbucket-pipelines.yml", true)]
         [InlineData("Bitbucket-Pipelines.yml", true)]

@@ -19,6 +19,12 @@ namespace NpmHardening.Engine.Tests.Pipelines.CircleCi
             "  test:\n    docker:\n      - image: cimg/node:22.14.0\n    steps:\n      - checkout\n      - run: npm ci\n" +
             "  publish:\n    docker:\n      - image: cimg/node:20.11\n    steps:\n      - checkout\n      - run:\n          name: Publish\n          command: |\n            echo \"//registry.npmjs.org/:_authToken=$NPM_TOKEN\" > ~/.npmrc\n            npm publish\n";
 
+        public static System.Collections.Generic.IEnumerable<object[]> CorpusCases() => ReaderCorpus.Cases("circleci");
+
+        [Theory]
+        [MemberData(nameof(CorpusCases))]
+        public void Corpus_case(string name) => ReaderCorpus.Check(Reader, "circleci", name, File);
+
         [Theory]
         [InlineData(".circleci/config.yml", true)]
         [InlineData(".CircleCI/Config.yml", true)]
