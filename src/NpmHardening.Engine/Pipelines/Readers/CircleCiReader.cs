@@ -187,8 +187,11 @@ namespace NpmHardening.Engine.Pipelines.Readers
                 entries.Add(entry);
             }
 
+            // a matrix entry runs as several jobs named from its parameters (test-18, test-20); a requirement may name one
+            var matrix = entries.Exists(e => e.Settings?.Get("matrix") != null);
             foreach (var entry in entries)
             {
+                if (matrix) entry.Requires.RemoveAll(r => !byId.ContainsKey(r));
                 foreach (var required in entry.Requires)
                     if (!byId.ContainsKey(required))
                         throw entry.Node.Fail("the job '" + entry.Id + "' requires '" + required + "', which the workflow '" + name + "' does not run.");
@@ -771,7 +774,9 @@ namespace NpmHardening.Engine.Pipelines.Readers
                 return;
             }
 
-            throw keyNode.Fail("the step '" + name + "' is neither a built-in step nor a command the configuration defines.");
+            // neither built in nor defined here (a newer built-in step, a typo CircleCI will reject): kept as an opaque
+            // call rather than failing the file, so the job's other steps are still seen
+            steps.Add(new CiStep(CiStepKind.Action, null, keyNode.Source) { ActionRef = name, Inputs = StepInputs(args, scope, config), Condition = condition });
         }
 
         private static Dictionary<string, CiYamlNode> Resolved(Dictionary<string, CiYamlNode> given, Scope scope, Config config)

@@ -261,6 +261,17 @@ namespace NpmHardening.Engine.Tests.Pipelines.CircleCi
         }
 
         [Fact]
+        public void Unknown_steps_are_kept_and_matrix_jobs_can_be_required_by_their_expanded_names()
+        {
+            var d = Read("version: 2.1\njobs:\n  test:\n    parameters:\n      node: { type: string }\n    docker: [{ image: 'cimg/node:<< parameters.node >>' }]\n    steps:\n      - some_future_step\n      - run: npm test\n" +
+                "  publish:\n    docker: [{ image: cimg/node:22.14 }]\n    steps:\n      - run: npm publish\n" +
+                "workflows:\n  w:\n    jobs:\n      - test:\n          name: test-<< matrix.node >>\n          matrix:\n            parameters:\n              node: ['20.11', '22.14']\n      - publish:\n          requires: [test-22.14]\n");
+            Assert.Equal("some_future_step", d.Jobs[0].Steps[0].ActionRef);
+            Assert.Equal("npm test", d.Jobs[0].Steps[1].Script);
+            Assert.Empty(Job(d, "publish").Needs);
+        }
+
+        [Fact]
         public void A_command_that_calls_itself_stops()
         {
             var d = Read("version: 2.1\ncommands:\n  loop:\n    steps:\n      - run: npm publish\n      - loop\njobs:\n  j:\n    docker: [{ image: cimg/base:current }]\n    steps: [loop]\nworkflows:\n  w:\n    jobs: [j]\n");
@@ -273,7 +284,6 @@ namespace NpmHardening.Engine.Tests.Pipelines.CircleCi
         [Theory]
         [InlineData("version: 2.1\njobs:\n  a:\n    docker: [{ image: x }]\n    steps: [checkout]\nworkflows:\n  w:\n    jobs: [a, missing]\n", 8, "missing")]
         [InlineData("version: 2.1\njobs:\n  a:\n    docker: [{ image: x }]\n    steps: [checkout]\nworkflows:\n  w:\n    jobs:\n      - a:\n          requires: [nope]\n", 9, "nope")]
-        [InlineData("version: 2.1\njobs:\n  a:\n    docker: [{ image: x }]\n    steps:\n      - notacommand\nworkflows:\n  w:\n    jobs: [a]\n", 6, "notacommand")]
         [InlineData("version: 2.1\njobs:\n  a:\n    docker: [{ image: x }]\n    steps:\n      - run:\n        command: npm publish\nworkflows:\n  w:\n    jobs: [a]\n", 6, "one key")]
         [InlineData("- just\n- a list\n", 1, "mapping")]
         public void Broken_configurations_name_the_line(string yaml, int line, string words)
