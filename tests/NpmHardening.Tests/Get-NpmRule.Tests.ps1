@@ -16,9 +16,11 @@ Describe 'Get-NpmRule' {
     It 'returns every rule of the catalog once, in id order, with its facts' {
         $Rules.Count | Should -BeGreaterThan 40
         @($Rules.RuleId | Select-Object -Unique).Count | Should -Be $Rules.Count
-        ($Rules.RuleId -join ',') | Should -Be ((@($Rules.RuleId) | Sort-Object) -join ',')
+        # by area (the digits before the last three), then number: NPMH9008 before NPMH10001
+        $byArea = @($Rules.RuleId | Sort-Object { [int] $_.Substring(4, $_.Length - 7) }, { [int] $_.Substring($_.Length - 3) })
+        ($Rules.RuleId -join ',') | Should -Be ($byArea -join ',')
         foreach ($r in $Rules) {
-            $r.RuleId | Should -Match '^NPMH[1-9][0-9]{3}$'
+            $r.RuleId | Should -Match '^NPMH[1-9][0-9]{3,4}$'
             $r.Title | Should -Not -BeNullOrEmpty
             $r.Area | Should -Not -BeNullOrEmpty
             $r.Rationale | Should -Not -BeNullOrEmpty

@@ -9,7 +9,7 @@ namespace NpmHardening.Engine.Analyzers
     public sealed class ResolvedConfigAnalyzer : INpmAnalyzer<PostureRequest>
     {
         public IReadOnlyCollection<string> RuleIds { get; } =
-            RuleCatalog.Default.Rules.Where(r => !r.Online).Select(r => r.Id).ToList().AsReadOnly();
+            RuleCatalog.Default.Rules.Where(r => r.InPostureAudit).Select(r => r.Id).ToList().AsReadOnly();
 
         public IEnumerable<NpmFinding> Analyze(PostureRequest input) => PostureAuditor.Audit(input);
     }

@@ -74,6 +74,21 @@ namespace NpmHardening.Engine.Pipelines
             return names;
         }
 
+        public override IReadOnlyList<string> ListFolders(string relativeFolder)
+        {
+            var relative = CiRepository.NormalizePath(relativeFolder);
+            if (relative == null) return Array.Empty<string>();
+            var full = relative.Length == 0 ? Root : FullPath(relative);
+            if (!Inside(full)) return Array.Empty<string>();
+            var entries = _platform.ListDirectory(full);
+            if (entries == null) return Array.Empty<string>();
+            var names = new List<string>();
+            foreach (var entry in entries)
+                if (entry.Kind == FileEntryKind.Directory) names.Add(entry.Name);
+            names.Sort(StringComparer.Ordinal);
+            return names;
+        }
+
         /// <summary>UTF-8 text without its BOM; UTF-16, NUL bytes and invalid UTF-8 are errors (no CI platform reads them as YAML).</summary>
         internal static string Decode(string relative, byte[] bytes)
         {

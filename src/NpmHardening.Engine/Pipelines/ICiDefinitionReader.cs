@@ -40,6 +40,10 @@ namespace NpmHardening.Engine.Pipelines
         /// empty when the folder does not exist. For wildcard includes and for finding a repository's CI files.</summary>
         public virtual IReadOnlyList<string> ListFiles(string relativeFolder) => Array.Empty<string>();
 
+        /// <summary>Names of the folders directly in <paramref name="relativeFolder"/> (links not followed), sorted
+        /// ordinally; empty when it does not exist. For workspace globs (<c>packages/*</c>).</summary>
+        public virtual IReadOnlyList<string> ListFolders(string relativeFolder) => Array.Empty<string>();
+
         private readonly Dictionary<string, CiPackageJson?> _packages = new Dictionary<string, CiPackageJson?>(StringComparer.Ordinal);
 
         /// <summary>The package.json in <paramref name="relativeFolder"/> ("" for the root; '/' separators): its name,

@@ -13,7 +13,7 @@ namespace NpmHardening
         /// <summary>The stable id a finding's <see cref="NpmFinding.RuleId"/> carries (NPMH1001…).</summary>
         public string RuleId { get; set; } = "";
         public string Title { get; set; } = "";
-        /// <summary>The catalog area, from the id's first digit: Toolchain, Credentials, …</summary>
+        /// <summary>The catalog area, from the id's digits before the last three (NPMH1001: 1, NPMH10001: 10): Toolchain, Credentials, …</summary>
         public string Area { get; set; } = "";
         /// <summary>The severity a failing finding of this rule has unless the finding says why it differs (<see cref="NpmFinding.SeverityReason"/>).</summary>
         public NpmSeverity Severity { get; set; }
@@ -33,6 +33,8 @@ namespace NpmHardening
         public string? MinimumNpmVersion { get; set; }
         /// <summary>True when the rule is judged from a registry's answers (-Online, Get-NpmAccount…), never by an offline audit.</summary>
         public bool Online { get; set; }
+        /// <summary>The cmdlet whose -Audit judges the rule when the posture audit does not (Get-NpmPublishPipeline for NPMH10xxx); null otherwise.</summary>
+        public string? Audit { get; set; }
         /// <summary>The fix on the registry's website, step by step, when it is there (account two-factor settings, tokens).</summary>
         public string[] WebSteps { get; set; } = Array.Empty<string>();
 

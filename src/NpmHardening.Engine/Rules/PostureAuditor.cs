@@ -109,8 +109,8 @@ namespace NpmHardening.Engine.Rules
             var findings = new List<NpmSecurityFinding>();
             foreach (var rule in _catalog.Rules)
             {
-                // registry-side rules need a request; the posture audit never makes one
-                if (rule.Online) continue;
+                // registry-side rules need a request, which the posture audit never makes; pipeline rules judge CI files
+                if (!rule.InPostureAudit) continue;
                 if (_ruleFilter != null && !_ruleFilter.Any(f => f.IsMatch(rule.Id))) continue;
                 if (!rule.AppliesTo(Baseline))
                 {

@@ -50,6 +50,7 @@ namespace NpmHardening.Engine.Rules
                 if (expected != null) L($"- Expected: {expected}");
                 if (MinimumNpmVersion(r) is Config.NpmVersion v) L($"- Needs npm {v} or later");
                 if (r.Online) L("- Online: judged from a registry's answers");
+                if (r.Audit == PipelineAudit) L("- Pipeline: judged from CI definitions by Get-NpmPublishPipeline -Audit");
                 L($"- Reference: {r.Reference}");
                 L();
                 L(r.Rationale);

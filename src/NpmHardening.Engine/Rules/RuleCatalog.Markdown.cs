@@ -99,11 +99,13 @@ namespace NpmHardening.Engine.Rules
                 L();
                 L($"**{Cell(r.Title)}**");
                 L();
-                L($"- Area: {r.Area} ({r.Id[4]}xxx)");
+                L($"- Area: {r.Area} ({AreaOf(r.Id)}xxx)");
                 L($"- Severity: {r.Severity}");
                 L($"- Baselines: {string.Join(", ", r.Baselines)}");
                 if (r.Online)
                     L("- Online: judged from the registry's answers (Get-NpmAccount, Get-NpmAccessToken, Test-NpmrcToken -Online); the offline posture audit does not report it");
+                if (r.Audit == PipelineAudit)
+                    L("- Pipeline: judged from CI definitions by Get-NpmPublishPipeline -Audit; the posture audit does not report it");
                 if (r.Setting != null)
                 {
                     var since = Config.NpmConfigCatalog.Default.IntroducedIn(r.Setting);

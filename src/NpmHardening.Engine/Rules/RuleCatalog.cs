@@ -19,7 +19,7 @@ namespace NpmHardening.Engine.Rules
     public sealed partial class RuleCatalog
     {
         private const string ResourceName = "NpmHardening.Data.npm-rules.json";
-        private static readonly Regex IdShape = new Regex("^NPMH[1-9][0-9]{3}$", RegexOptions.CultureInvariant);
+        private static readonly Regex IdShape = new Regex("^NPMH[1-9][0-9]{3,4}$", RegexOptions.CultureInvariant);
 
         private static readonly Lazy<RuleCatalog> s_default =
             new Lazy<RuleCatalog>(LoadEmbedded, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -73,6 +73,19 @@ namespace NpmHardening.Engine.Rules
         }
 
         /// <summary>Builds a catalog from npm-rules.json text; internal so tests can feed broken data.</summary>
+        /// <summary>The value of a rule's "audit" for rules that Get-NpmPublishPipeline -Audit judges.</summary>
+        public const string PipelineAudit = "pipeline";
+
+        /// <summary>A rule id's area: the digits between "NPMH" and the last three (NPMH1001 → 1, NPMH10001 → 10).</summary>
+        public static int AreaOf(string id) =>
+            int.Parse(id.Substring(4, id.Length - 7), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture);
+
+        /// <summary>Rule ids in catalog order: by area, then by number.</summary>
+        public static int CompareIds(NpmSecurityRule a, NpmSecurityRule b) => CompareIds(a.Id, b.Id);
+
+        public static int CompareIds(string a, string b) =>
+            a.Length != b.Length ? a.Length.CompareTo(b.Length) : string.CompareOrdinal(a, b);
+
         internal static RuleCatalog Parse(string json)
         {
             if (!JsJson.TryParse(json, out var parsed) || !(parsed is JsObject root)) throw Bad("not a JSON object");
@@ -129,9 +142,9 @@ namespace NpmHardening.Engine.Rules
             {
                 var r = o as JsObject ?? throw Bad("rule is not an object");
                 var id = Str(r, "id", "rule");
-                if (!IdShape.IsMatch(id)) throw Bad($"rule id '{id}' is not NPMH + 4 digits");
+                if (!IdShape.IsMatch(id)) throw Bad($"rule id '{id}' is not NPMH + 4 or 5 digits");
                 if (!seen.Add(id)) throw Bad($"rule id {id} is used twice");
-                int digit = id[4] - '0';
+                int digit = AreaOf(id);
                 var area = areas.FirstOrDefault(a => a.Digit == digit) ?? throw Bad($"{id}: no area {digit}xxx");
                 var severityText = Str(r, "severity", id);
                 if (!Enum.TryParse<NpmSeverity>(severityText, false, out var severity)) throw Bad($"{id}: severity '{severityText}'");
@@ -172,12 +185,14 @@ namespace NpmHardening.Engine.Rules
                     new ReadOnlyDictionary<NpmBaseline, RuleExpectation>(expect), r["expected"] as string, feature)
                 {
                     Online = r["online"] is bool online && online,
+                    Audit = r["audit"] is string audit ? (audit == PipelineAudit ? audit : throw Bad($"{id}: unknown audit '{audit}'")) : null,
                     WebSteps = r["webSteps"] is List<object?> steps
                         ? steps.Select(x => x as string ?? throw Bad($"{id}.webSteps holds a non-string")).ToList().AsReadOnly()
                         : (IReadOnlyList<string>)System.Array.Empty<string>(),
                 });
             }
-            rules.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
+            // by area, then number: NPMH9008 before NPMH10001 (an ordinal sort would put area 10 inside area 1)
+            rules.Sort(CompareIds);
             return new RuleCatalog(rules.AsReadOnly(), baselines.AsReadOnly(), areas.AsReadOnly(), nodes.AsReadOnly(), warnDays, features.AsReadOnly());
         }
 
@@ -250,6 +265,15 @@ namespace NpmHardening.Engine.Rules
         /// by the offline posture audit, which makes no network request.
         /// </summary>
         public bool Online { get; internal set; }
+
+        /// <summary>
+        /// The audit other than the posture audit that judges the rule: <see cref="RuleCatalog.PipelineAudit"/> for the
+        /// publish-pipeline rules (Get-NpmPublishPipeline -Audit); null for posture and online rules.
+        /// </summary>
+        public string? Audit { get; internal set; }
+
+        /// <summary>Judged by the offline posture audit (Get-NpmSecurityPosture): neither online nor another audit's.</summary>
+        public bool InPostureAudit => !Online && Audit == null;
 
         /// <summary>
         /// What to do on the registry's website when the fix is there (account two-factor settings, access tokens),

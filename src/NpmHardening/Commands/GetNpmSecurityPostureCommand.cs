@@ -191,8 +191,8 @@ namespace NpmHardening.Commands
             var pattern = new WildcardPattern(prefix + "*", WildcardOptions.IgnoreCase);
             foreach (var rule in RuleCatalog.Default.Rules)
             {
-                // online rules (NPMH71xx) are never reported by the offline audit: offering them would filter to nothing
-                if ((rule.Online && OfflineOnly(commandName)) || !pattern.IsMatch(rule.Id)) continue;
+                // online rules (NPMH71xx) and pipeline rules (NPMH10xxx) are never reported by the posture audit: offering them would filter to nothing
+                if ((!rule.InPostureAudit && OfflineOnly(commandName)) || !pattern.IsMatch(rule.Id)) continue;
                 yield return new CompletionResult(rule.Id, rule.Id + " " + rule.Title, CompletionResultType.ParameterValue, $"{rule.Id} ({rule.Severity}): {rule.Title}");
             }
         }

@@ -41,6 +41,7 @@ namespace NpmHardening.Serialization
                 typeof(NpmFinding), typeof(NpmSecurityFinding), typeof(NpmTokenFinding),
                 typeof(NpmFindingLocation), typeof(NpmRemediation), typeof(NpmFindingSuppression),
                 typeof(NpmSecurityPostureSummary), typeof(NpmComplianceReason),
+                typeof(NpmPublishStep),
             };
             foreach (var type in typeof(NpmFinding).Assembly.GetExportedTypes())
             {

@@ -52,6 +52,19 @@ namespace NpmHardening.Engine.Tests.Pipelines
             return path != null && _files.ContainsKey(path);
         }
 
+        public override IReadOnlyList<string> ListFolders(string relativeFolder)
+        {
+            var folder = NormalizePath(relativeFolder);
+            if (folder == null) return Array.Empty<string>();
+            var prefix = folder.Length == 0 ? "" : folder + "/";
+            return _files.Keys
+                .Where(k => k.StartsWith(prefix, StringComparison.Ordinal) && k.IndexOf('/', prefix.Length) > 0)
+                .Select(k => k.Substring(prefix.Length, k.IndexOf('/', prefix.Length) - prefix.Length))
+                .Distinct()
+                .OrderBy(k => k, StringComparer.Ordinal)
+                .ToList();
+        }
+
         public override IReadOnlyList<string> ListFiles(string relativeFolder)
         {
             var folder = NormalizePath(relativeFolder);

@@ -19,10 +19,15 @@ namespace NpmHardening.Engine.Tests.Rules
             Assert.Equal(ids.Count, ids.Distinct(StringComparer.OrdinalIgnoreCase).Count());
             Assert.All(Catalog.Rules, r =>
             {
-                Assert.Matches("^NPMH[1-9][0-9]{3}$", r.Id);
-                Assert.Equal(Catalog.Areas.Single(a => a.Digit == r.Id[4] - '0').Name, r.Area);
+                Assert.Matches("^NPMH[1-9][0-9]{3,4}$", r.Id);
+                Assert.Equal(Catalog.Areas.Single(a => a.Digit == int.Parse(r.Id.Substring(4, r.Id.Length - 7))).Name, r.Area);
             });
-            Assert.Equal(ids.OrderBy(i => i, StringComparer.Ordinal), ids);
+            // by area, then number: area 10 after area 9, never between NPMH1001 and NPMH1002
+            Assert.Equal(ids.OrderBy(i => int.Parse(i.Substring(4, i.Length - 7))).ThenBy(i => int.Parse(i.Substring(i.Length - 3))), ids);
+            Assert.Equal(10, RuleCatalog.AreaOf("NPMH10001"));
+            Assert.Equal(1, RuleCatalog.AreaOf("NPMH1001"));
+            Assert.Equal("Publish pipelines", Catalog["NPMH10001"].Area);
+            Assert.True(ids.IndexOf("NPMH9008") < ids.IndexOf("NPMH10001"));
         }
 
         [Fact]
@@ -46,7 +51,9 @@ namespace NpmHardening.Engine.Tests.Rules
                 Assert.False(string.IsNullOrWhiteSpace(r.Remediation), r.Id);
                 Assert.StartsWith("https://", r.Reference);
                 Assert.NotEmpty(r.Baselines);
-                Assert.Contains(r.Id, r.Online ? NpmHardening.Engine.Registry.OnlineAudit.EvaluatedRuleIds : PostureAuditor.EvaluatedRuleIds);
+                Assert.Contains(r.Id, r.Online ? NpmHardening.Engine.Registry.OnlineAudit.EvaluatedRuleIds
+                    : r.Audit == RuleCatalog.PipelineAudit ? new NpmHardening.Engine.Analyzers.PublishPipelineAnalyzer().RuleIds
+                    : PostureAuditor.EvaluatedRuleIds);
                 foreach (var b in r.Baselines)
                     if (r.Expectations.Count > 0) Assert.NotNull(r.ExpectationFor(b));
                 if (r.Setting != null && !r.Setting.StartsWith("_", StringComparison.Ordinal))

@@ -1,0 +1,124 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using NpmHardening.Engine.Pipelines.Shell;
+
+namespace NpmHardening.Engine.Pipelines
+{
+    /// <summary>
+    /// The one place the publish-path finder meets shell analysis (Pipelines/Shell): a step's script is read in its
+    /// shell, each command classified, and <c>npm run</c>/<c>pnpm</c>/<c>yarn</c> scripts followed through the
+    /// repository's package.json files; each npm-related command becomes a <see cref="ScriptFact"/> at the line of the
+    /// step's script that leads to it.
+    /// </summary>
+    internal static class PipelineScripts
+    {
+        public static readonly ScriptAnalysis Default = Analyze;
+
+        // one resolver per repository: it caches the package.json files it reads
+        private static readonly ConditionalWeakTable<CiRepository, PackageScriptResolver> Resolvers = new ConditionalWeakTable<CiRepository, PackageScriptResolver>();
+
+        public static IReadOnlyList<ScriptFact> Analyze(CiRepository repository, CiStep step)
+        {
+            var facts = new List<ScriptFact>();
+            if (string.IsNullOrEmpty(step.Script)) return facts;
+            var resolver = Resolvers.GetValue(repository, r => new PackageScriptResolver(r, r.ListFolders));
+            var start = step.WorkingDirectory == null || step.WorkingDirectory.IndexOf('$') >= 0 ? "" : CiRepository.NormalizePath(step.WorkingDirectory) ?? "";
+            var script = ShellScriptReader.Read(step.Script, step.Shell);
+            foreach (var command in script)
+            {
+                var line = step.ScriptLine > 0 ? step.ScriptLine + command.LineOffset : step.Source.Line;
+                var directory = ShellPath.FromRepositoryRoot(start, command.WorkingDirectory) ?? start;
+                foreach (var npm in NpmCommandClassifier.Classify(command))
+                {
+                    var fact = ToFact(npm, step.Source.File, line, command.Text);
+                    if (fact != null) facts.Add(fact);
+                    if (npm.Kind != NpmCommandKind.RunScript && npm.Kind != NpmCommandKind.Publish && npm.Kind != NpmCommandKind.StagePublish) continue;
+                    IReadOnlyList<ScriptReach> reaches;
+                    try { reaches = resolver.Resolve(npm, directory); }
+                    catch (CiDefinitionException) { continue; } // an unreadable package.json: the script is not followed
+                    foreach (var reach in reaches)
+                    {
+                        // a publish's own lifecycle scripts add what they do (installs, writes), not another publish
+                        if (npm.Kind != NpmCommandKind.RunScript && IsPublish(reach.Command.Kind)) continue;
+                        var reached = ToFact(reach.Command, step.Source.File, line, command.Text);
+                        if (reached == null) continue;
+                        reached.Via = reach.Describe(FirstLine(command.Text));
+                        reached.PackageFolder = reach.Directory;
+                        facts.Add(reached);
+                    }
+                }
+            }
+            return facts;
+        }
+
+        private static bool IsPublish(NpmCommandKind kind) =>
+            kind == NpmCommandKind.Publish || kind == NpmCommandKind.StagePublish || kind == NpmCommandKind.ReleaseTool;
+
+        private static string FirstLine(string text)
+        {
+            var cut = text.IndexOfAny(new[] { '\r', '\n' });
+            return (cut < 0 ? text : text.Substring(0, cut)).Trim();
+        }
+
+        /// <summary>Whether a variable the command writes is expanded before the file is written (by the shell, or by the CI
+        /// for <c>${{ secrets.X }}</c>): then the file holds the value. Word references are only those the shell or CI
+        /// expands (a single-quoted <c>${NPM_TOKEN}</c> is none); an unquoted heredoc body and a command piping into
+        /// this one count too.</summary>
+        private static bool Expands(NpmCommand npm)
+        {
+            if (npm.TokenNames.Count == 0) return false;
+            var expanded = new HashSet<string>(StringComparer.Ordinal);
+            for (var command = npm.Command; command != null; command = command.PipedFrom)
+            {
+                foreach (var word in command.Words)
+                    foreach (var reference in word.References) expanded.Add(reference.Name);
+                foreach (var assignment in command.Assignments)
+                    foreach (var reference in assignment.Value.References) expanded.Add(reference.Name);
+                if (command.HeredocBody != null && !command.HeredocQuoted)
+                    foreach (var name in ShellVariables.Names(command.HeredocBody)) expanded.Add(name);
+            }
+            foreach (var name in npm.TokenNames) if (expanded.Contains(name)) return true;
+            return false;
+        }
+
+        /// <summary>The finder's view of one classified command; null for kinds it does not use (a script run by name).</summary>
+        private static ScriptFact? ToFact(NpmCommand npm, string file, int line, string text)
+        {
+            ScriptFactKind kind;
+            switch (npm.Kind)
+            {
+                case NpmCommandKind.Publish: kind = npm.DryRun ? ScriptFactKind.PublishDryRun : ScriptFactKind.Publish; break;
+                case NpmCommandKind.PublishDryRun: kind = ScriptFactKind.PublishDryRun; break;
+                case NpmCommandKind.StagePublish: kind = npm.DryRun ? ScriptFactKind.PublishDryRun : ScriptFactKind.StagePublish; break;
+                case NpmCommandKind.ReleaseTool: kind = npm.DryRun ? ScriptFactKind.PublishDryRun : ScriptFactKind.ReleaseTool; break;
+                case NpmCommandKind.Install: kind = npm.UpgradesNpm ? ScriptFactKind.NpmUpgrade : ScriptFactKind.Install; break;
+                case NpmCommandKind.NpmrcWrite: kind = ScriptFactKind.NpmrcWrite; break;
+                case NpmCommandKind.NpmrcDisclose: kind = ScriptFactKind.Disclose; break;
+                case NpmCommandKind.TraceOn: kind = ScriptFactKind.TraceOn; break;
+                default: return null;
+            }
+            var tool = npm.ToolSpec != null && kind == ScriptFactKind.ReleaseTool ? NpmCommandClassifier.BinName(npm.ToolSpec) : npm.Tool;
+            var fact = new ScriptFact(kind, file, line, text, tool)
+            {
+                Provenance = npm.Provenance,
+                Registry = npm.Registry,
+                IgnoreScripts = npm.IgnoreScripts,
+                TokenNames = npm.TokenNames,
+                WritesAuth = npm.WritesAuth,
+                // a variable the shell (or the CI, for ${{ secrets.X }}) expands lands in the file as the token itself;
+                // a single-quoted ${NPM_TOKEN} is no reference here and stays for npm to expand
+                WritesTokenValue = kind == ScriptFactKind.NpmrcWrite && (npm.WritesAuth || npm.ConfigKey != null) && Expands(npm),
+                LiteralToken = npm.LiteralToken,
+                TargetFile = npm.TargetFile,
+                DumpsEnvironment = npm.DumpsEnvironment,
+                Traced = npm.Command.TraceActive,
+                ConfigKey = npm.ConfigKey,
+            };
+            if (kind == ScriptFactKind.NpmUpgrade)
+                foreach (var a in npm.Arguments)
+                    if (a.StartsWith("npm@", StringComparison.Ordinal)) fact.Version = a.Substring(4);
+            return fact;
+        }
+    }
+}

@@ -1,0 +1,440 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+
+namespace NpmHardening.Engine.Pipelines
+{
+    /// <summary>One step of a job with the npm-related facts of its script (empty for most actions).</summary>
+    internal sealed class StepFacts
+    {
+        public StepFacts(int index, CiStep step, IReadOnlyList<ScriptFact> facts) { Index = index; Step = step; Facts = facts; }
+        public int Index { get; }
+        public CiStep Step { get; }
+        public IReadOnlyList<ScriptFact> Facts { get; }
+    }
+
+    /// <summary>A job with every step's facts: what the rules look at around a publish (installs before it, caches, actions).</summary>
+    internal sealed class JobFacts
+    {
+        public JobFacts(CiDefinition definition, CiJob job, IReadOnlyList<StepFacts> steps) { Definition = definition; Job = job; Steps = steps; }
+        public CiDefinition Definition { get; }
+        public CiJob Job { get; }
+        public IReadOnlyList<StepFacts> Steps { get; }
+    }
+
+    /// <summary>One way a definition can publish, with the context the pipeline rules judge and the object users see.</summary>
+    internal sealed class PublishPath
+    {
+        public PublishPath(CiRepository repository, JobFacts job, StepFacts step, ScriptFact? fact, NpmPublishStep output, IReadOnlyList<JobFacts> workflowJobs)
+        {
+            Repository = repository; Job = job; Step = step; Fact = fact; Output = output; WorkflowJobs = workflowJobs;
+        }
+
+        public CiRepository Repository { get; }
+        public JobFacts Job { get; }
+        public StepFacts Step { get; }
+        /// <summary>The script command that publishes; null when the step is an action.</summary>
+        public ScriptFact? Fact { get; }
+        public NpmPublishStep Output { get; }
+        /// <summary>Every job of the same definition (a workflow-level token reaches the installs of all of them).</summary>
+        public IReadOnlyList<JobFacts> WorkflowJobs { get; }
+        /// <summary>The variables that carry the publish credential, as the publish step sees them.</summary>
+        public IReadOnlyList<CiVariable> Tokens { get; set; } = Array.Empty<CiVariable>();
+        /// <summary>.npmrc writes of a token value in the job before (or at) the publish.</summary>
+        public IReadOnlyList<ScriptFact> TokenFileWrites { get; set; } = Array.Empty<ScriptFact>();
+        public IReadOnlyList<CiTrigger> Triggers { get; set; } = Array.Empty<CiTrigger>();
+        public CiGate Gate { get; set; } = CiGate.None;
+        public string? PackageName { get; set; }
+        public bool PackagePrivate { get; set; }
+    }
+
+    /// <summary>
+    /// Finds every publish in a CI definition and works out, for each, what the model can tell: method, registry,
+    /// credential (and how widely it is visible), provenance, triggers and gate. Knows npm, not any platform's syntax:
+    /// everything platform-specific has been put into the model by a reader (the platform's publish actions excepted,
+    /// which are listed here by name).
+    /// </summary>
+    internal static class PublishPathFinder
+    {
+        /// <summary>Variable names npm, setup-node, yarn and the common release tools read a publish token from.</summary>
+        private static readonly HashSet<string> TokenVariableNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "NODE_AUTH_TOKEN", "NPM_TOKEN", "NPM_AUTH_TOKEN", "NPM_PUBLISH_TOKEN", "NPM_REGISTRY_TOKEN", "NPMJS_TOKEN",
+            "YARN_NPM_AUTH_TOKEN", "NPM_CONFIG__AUTH", "NPM_CONFIG__AUTHTOKEN", "NPM_CONFIG_TOKEN", "NPM_CONFIG_USERCONFIG_TOKEN",
+        };
+
+        private const string JobToken = "GITHUB_TOKEN";
+
+        public static IReadOnlyList<PublishPath> Find(CiRepository repository, CiDefinition definition, ScriptAnalysis scripts)
+        {
+            var jobs = new List<JobFacts>();
+            foreach (var job in definition.Jobs)
+            {
+                var steps = new List<StepFacts>(job.Steps.Count);
+                for (var i = 0; i < job.Steps.Count; i++)
+                {
+                    var step = job.Steps[i];
+                    var facts = step.Kind == CiStepKind.Script && !string.IsNullOrEmpty(step.Script)
+                        ? scripts(repository, step) : Array.Empty<ScriptFact>();
+                    steps.Add(new StepFacts(i, step, facts));
+                }
+                jobs.Add(new JobFacts(definition, job, steps));
+            }
+            var paths = new List<PublishPath>();
+            foreach (var job in jobs)
+                foreach (var step in job.Steps)
+                {
+                    if (step.Step.Kind == CiStepKind.Action)
+                    {
+                        var action = ClassifyAction(step.Step);
+                        if (action != null) paths.Add(Build(repository, job, step, null, action.Value.Method, action.Value.Tool, jobs));
+                        continue;
+                    }
+                    foreach (var fact in step.Facts)
+                    {
+                        if (!fact.IsPublish) continue;
+                        var method = fact.Kind == ScriptFactKind.StagePublish ? NpmPublishMethod.StagePublish
+                            : fact.Kind == ScriptFactKind.ReleaseTool ? NpmPublishMethod.ReleaseTool : NpmPublishMethod.Publish;
+                        paths.Add(Build(repository, job, step, fact, method, fact.Tool, jobs));
+                    }
+                }
+            return paths;
+        }
+
+        // ---- actions that publish -------------------------------------------------------------------------------
+
+        /// <summary>A CI action that publishes, by name: method and tool; null for any other action.</summary>
+        internal static (NpmPublishMethod Method, string Tool)? ClassifyAction(CiStep step)
+        {
+            var reference = step.ActionRef;
+            if (string.IsNullOrEmpty(reference)) return null;
+            var name = ActionName(reference!);
+            if (Truthy(Input(step, "dry-run")) || Truthy(Input(step, "dry_run")) || Truthy(Input(step, "dryRun"))) return null;
+            switch (name.ToLowerInvariant())
+            {
+                case "js-devtools/npm-publish": return (NpmPublishMethod.Action, "JS-DevTools/npm-publish");
+                case "changesets/action":
+                    // without a publish command the action only opens the "Version Packages" pull request
+                    return string.IsNullOrWhiteSpace(Input(step, "publish")) ? ((NpmPublishMethod, string)?)null : (NpmPublishMethod.Action, "changesets/action");
+                case "cycjimmy/semantic-release-action":
+                case "codfish/semantic-release-action":
+                    return (NpmPublishMethod.ReleaseTool, "semantic-release");
+                case "google-github-actions/release-please-action":
+                case "googleapis/release-please-action":
+                    return null; // opens release PRs and tags; publishing is a later step
+            }
+            var leaf = name.Substring(name.LastIndexOf('/') + 1).ToLowerInvariant();
+            if (leaf.Contains("npm-publish") || leaf.Contains("publish-npm") || leaf.Contains("npm_publish") ||
+                (leaf.Contains("publish") && leaf.EndsWith(".yml", StringComparison.Ordinal) && leaf.Contains("npm")))
+                return (NpmPublishMethod.Action, name);
+            return null;
+        }
+
+        /// <summary><c>owner/repo</c> (or <c>owner/repo/path</c>) of an action reference, without its <c>@ref</c>.</summary>
+        internal static string ActionName(string reference)
+        {
+            var at = reference.IndexOf('@');
+            return (at < 0 ? reference : reference.Substring(0, at)).Trim();
+        }
+
+        private static string? Input(CiStep step, string key) => step.Inputs.TryGetValue(key, out var v) ? v : null;
+
+        private static bool Truthy(string? value) => value != null && string.Equals(value.Trim(), "true", StringComparison.OrdinalIgnoreCase);
+
+        // ---- one publish path -----------------------------------------------------------------------------------
+
+        private static PublishPath Build(CiRepository repository, JobFacts job, StepFacts step, ScriptFact? fact,
+            NpmPublishMethod method, string tool, IReadOnlyList<JobFacts> jobs)
+        {
+            var definition = job.Definition;
+            var file = fact?.File ?? step.Step.Source.File;
+            var line = fact?.Line ?? step.Step.Source.Line;
+            var output = new NpmPublishStep
+            {
+                Repository = repository.Root,
+                File = file,
+                Path = FullPath(repository.Root, file),
+                Line = line,
+                Platform = definition.Platform,
+                Workflow = definition.Name ?? definition.File,
+                Job = job.Job.Id,
+                Step = step.Step.Name ?? (step.Step.ActionRef ?? FirstLine(step.Step.Script)),
+                Command = fact != null ? FirstLine(fact.Text) : step.Step.ActionRef ?? "",
+                Method = method,
+                Tool = tool,
+                Via = fact?.Via,
+                RequestsOidc = job.Job.RequestsOidc,
+                Condition = step.Step.Condition ?? job.Job.Condition,
+            };
+            var path = new PublishPath(repository, job, step, fact, output, jobs);
+
+            // the package.json that decides publishConfig: the script's, else the step's working folder's, else the root's
+            var folder = fact?.PackageFolder ?? CiRepository.NormalizePath(step.Step.WorkingDirectory ?? "") ?? "";
+            CiPackageJson? package = null;
+            try { package = repository.ReadPackageJson(folder) ?? (folder.Length > 0 ? repository.ReadPackageJson("") : null); }
+            catch (CiDefinitionException) { /* an unreadable package.json leaves publishConfig unknown */ }
+            path.PackageName = package?.Name;
+            path.PackagePrivate = package?.Private == true;
+
+            Credentials(path, package);
+            Registry(path, package);
+            path.Triggers = Triggers(job);
+            output.Triggers = path.Triggers.Select(Describe).Distinct(StringComparer.Ordinal).ToArray();
+            path.Gate = Gate(job, jobs);
+            output.Gate = path.Gate.Kind;
+            output.GateName = path.Gate.Name;
+            return path;
+        }
+
+        private static string FullPath(string root, string relative)
+        {
+            if (string.IsNullOrEmpty(root)) return relative;
+            var separator = root.IndexOf('\\') >= 0 && root.IndexOf('/') < 0 ? '\\' : '/';
+            return root.TrimEnd('/', '\\') + separator + relative.Replace('/', separator);
+        }
+
+        internal static string FirstLine(string? text)
+        {
+            if (string.IsNullOrEmpty(text)) return "";
+            var t = text!.Trim();
+            var cut = t.IndexOfAny(new[] { '\r', '\n' });
+            return cut < 0 ? t : t.Substring(0, cut).TrimEnd() + " …";
+        }
+
+        // ---- credentials ----------------------------------------------------------------------------------------
+
+        /// <summary>The environment a step runs with: workflow, then job, then step (inner wins), each variable once.</summary>
+        internal static IReadOnlyList<CiVariable> VisibleEnv(CiDefinition definition, CiJob job, CiStep step)
+        {
+            var byName = new Dictionary<string, CiVariable>(StringComparer.Ordinal);
+            var order = new List<string>();
+            foreach (var scope in new[] { definition.Env, job.Env, step.Env })
+                foreach (var v in scope)
+                {
+                    if (!byName.ContainsKey(v.Name)) order.Add(v.Name);
+                    byName[v.Name] = v;
+                }
+            return order.Select(n => byName[n]).ToList();
+        }
+
+        /// <summary>Whether a variable carries an npm publish credential: a name npm or a release tool reads it from, or a
+        /// secret whose name says npm. The CI's job token counts only where npm reads it (NODE_AUTH_TOKEN = GITHUB_TOKEN).</summary>
+        internal static bool IsTokenVariable(CiVariable v)
+        {
+            if (v.SecretName == null) return false;
+            if (TokenVariableNames.Contains(v.Name)) return true;
+            if (v.Name.StartsWith("npm_config_", StringComparison.OrdinalIgnoreCase) &&
+                v.Name.EndsWith("_authToken", StringComparison.OrdinalIgnoreCase)) return true;
+            if (v.SecretName == JobToken) return false;
+            return Mentions(v.SecretName, "NPM") || (Mentions(v.Name, "NPM") && (Mentions(v.Name, "TOKEN") || Mentions(v.Name, "AUTH")));
+        }
+
+        private static bool Mentions(string text, string part) => text.IndexOf(part, StringComparison.OrdinalIgnoreCase) >= 0;
+
+        /// <summary>Where the variable is set: the step's, the job's or the workflow's env.</summary>
+        internal static NpmTokenExposure ScopeOf(CiDefinition definition, CiJob job, CiStep step, CiVariable v)
+        {
+            if (step.Env.Contains(v)) return NpmTokenExposure.Step;
+            if (job.Env.Contains(v)) return definition.Env.Contains(v) ? NpmTokenExposure.Workflow : NpmTokenExposure.Job;
+            return NpmTokenExposure.Workflow;
+        }
+
+        private static void Credentials(PublishPath path, CiPackageJson? package)
+        {
+            var definition = path.Job.Definition;
+            var job = path.Job.Job;
+            var step = path.Step.Step;
+            var env = VisibleEnv(definition, job, step);
+            var tokens = env.Where(IsTokenVariable).ToList();
+            var names = new List<string>();
+            foreach (var t in tokens) if (!names.Contains(t.SecretName!)) names.Add(t.SecretName!);
+            // an action's token input (JS-DevTools/npm-publish token:, a pipe's NPM_TOKEN variable)
+            foreach (var input in step.Inputs)
+            {
+                if (!(input.Key.IndexOf("token", StringComparison.OrdinalIgnoreCase) >= 0 || input.Key.IndexOf("auth", StringComparison.OrdinalIgnoreCase) >= 0)) continue;
+                foreach (var secret in SecretsIn(input.Value))
+                {
+                    var v = new CiVariable(input.Key, input.Value, secret, step.Source);
+                    tokens.Add(v);
+                    if (!names.Contains(secret)) names.Add(secret);
+                }
+            }
+            var exposure = NpmTokenExposure.None;
+            foreach (var t in tokens)
+            {
+                var scope = step.Inputs.ContainsKey(t.Name) && !env.Contains(t) ? NpmTokenExposure.Step : ScopeOf(definition, job, step, t);
+                if (scope > exposure) exposure = scope;
+            }
+            // .npmrc writes in the job up to the publish: a token value in a file, or a reference npm expands
+            var writes = new List<ScriptFact>();
+            var otherSecret = false;
+            foreach (var s in path.Job.Steps)
+            {
+                if (s.Index > path.Step.Index) break;
+                foreach (var f in s.Facts)
+                {
+                    if (s.Index == path.Step.Index && path.Fact != null && f.Line > path.Fact.Line && f.File == path.Fact.File) break;
+                    if (f.Kind != ScriptFactKind.NpmrcWrite || !(f.WritesAuth || f.LiteralToken)) continue;
+                    var visible = VisibleEnv(definition, job, s.Step);
+                    foreach (var name in f.TokenNames)
+                    {
+                        var bound = visible.FirstOrDefault(v => v.Name == name);
+                        var secret = bound?.SecretName ?? (IsSecretReference(name) ? name : null);
+                        if (secret == null) continue;
+                        if (!names.Contains(secret)) names.Add(secret);
+                        if (bound != null && !tokens.Contains(bound)) tokens.Add(bound);
+                    }
+                    if (f.WritesTokenValue || f.LiteralToken)
+                    {
+                        writes.Add(f);
+                        exposure = NpmTokenExposure.File;
+                    }
+                    if (f.TokenNames.Count == 0 && !f.LiteralToken) otherSecret = true;
+                }
+            }
+            path.TokenFileWrites = writes;
+            path.Tokens = tokens;
+            var hasToken = names.Count > 0 || writes.Any(w => w.LiteralToken);
+            if (!hasToken && env.Any(v => v.SecretName != null && v.SecretName != JobToken)) otherSecret = true;
+            if (!hasToken && path.Fact == null && path.Step.Step.ActionRef != null && path.Step.Step.ActionRef!.IndexOf(".yml", StringComparison.OrdinalIgnoreCase) >= 0)
+                otherSecret = true; // a remote reusable workflow: its credentials are not in this file
+
+            var output = path.Output;
+            output.TokenNames = names.ToArray();
+            output.TokenExposure = hasToken ? exposure : NpmTokenExposure.None;
+            var oidc = job.RequestsOidc;
+            output.Auth = hasToken && oidc ? NpmPublishAuth.Both
+                : hasToken ? NpmPublishAuth.StaticToken
+                : oidc ? NpmPublishAuth.Oidc
+                : otherSecret ? NpmPublishAuth.Unknown
+                : NpmPublishAuth.None;
+
+            var provenance = path.Fact?.Provenance == true || Truthy(Input(step, "provenance")) || package?.PublishProvenance == true ||
+                env.Any(v => string.Equals(v.Name, "NPM_CONFIG_PROVENANCE", StringComparison.OrdinalIgnoreCase) && Truthy(v.Value));
+            if (path.Fact?.Provenance == false) provenance = false;
+            // trusted publishing publishes provenance on its own (npmjs, public repositories)
+            output.Provenance = provenance || output.Auth == NpmPublishAuth.Oidc;
+        }
+
+        private static bool IsSecretReference(string name) => name.IndexOf("secrets.", StringComparison.Ordinal) >= 0;
+
+        /// <summary>Secret names in an action input; the model keeps values as written, and GitHub's <c>${{ secrets.X }}</c>
+        /// is the syntax an action input uses (other platforms bind secrets through variables, which readers put in Env).</summary>
+        private static IEnumerable<string> SecretsIn(string value) => Readers.GitHubExpression.SecretNames(value);
+
+        // ---- registry -------------------------------------------------------------------------------------------
+
+        private static void Registry(PublishPath path, CiPackageJson? package)
+        {
+            string? url = path.Fact?.Registry ?? Input(path.Step.Step, "registry");
+            if (url == null)
+                foreach (var v in VisibleEnv(path.Job.Definition, path.Job.Job, path.Step.Step))
+                    if (string.Equals(v.Name, "NPM_CONFIG_REGISTRY", StringComparison.OrdinalIgnoreCase) && v.Value != null) { url = v.Value; break; }
+            url ??= package?.PublishRegistry;
+            if (url == null)
+            {
+                // an .npmrc write earlier in the job that names a registry host (//npm.pkg.github.com/:_authToken)
+                foreach (var s in path.Job.Steps)
+                {
+                    if (s.Index > path.Step.Index) break;
+                    foreach (var f in s.Facts)
+                        if (f.Kind == ScriptFactKind.NpmrcWrite && f.ConfigKey != null && f.ConfigKey.StartsWith("//", StringComparison.Ordinal))
+                            url = "https:" + f.ConfigKey.Substring(0, Math.Max(2, f.ConfigKey.IndexOf(":_", StringComparison.Ordinal)));
+                }
+            }
+            if (url == null && path.Job.Job.Facts.TryGetValue("registry-url", out var fromSetup)) url = fromSetup;
+            path.Output.RegistryUrl = url;
+            path.Output.Registry = RegistryKind(url);
+        }
+
+        internal static NpmPublishRegistry RegistryKind(string? url)
+        {
+            if (string.IsNullOrWhiteSpace(url)) return NpmPublishRegistry.Npmjs;
+            var host = url!.Trim();
+            var scheme = host.IndexOf("://", StringComparison.Ordinal);
+            if (scheme >= 0) host = host.Substring(scheme + 3);
+            host = host.TrimStart('/');
+            var slash = host.IndexOf('/');
+            if (slash >= 0) host = host.Substring(0, slash);
+            host = host.ToLowerInvariant();
+            if (host == "registry.npmjs.org" || host == "registry.npmjs.com") return NpmPublishRegistry.Npmjs;
+            if (host == "npm.pkg.github.com") return NpmPublishRegistry.GitHubPackages;
+            if (host.StartsWith("${{", StringComparison.Ordinal) || host.StartsWith("$", StringComparison.Ordinal)) return NpmPublishRegistry.Other;
+            return NpmPublishRegistry.Other;
+        }
+
+        // ---- triggers and gates ---------------------------------------------------------------------------------
+
+        private static IReadOnlyList<CiTrigger> Triggers(JobFacts job)
+        {
+            var triggers = job.Job.Triggers ?? job.Definition.Triggers;
+            // a job condition that names events (github.event_name == 'release') narrows the triggers to those
+            var condition = job.Job.Condition;
+            if (string.IsNullOrEmpty(condition) || triggers.Count < 2) return triggers;
+            var named = EventNames(condition!);
+            if (named.Count == 0) return triggers;
+            var kept = triggers.Where(t => named.Contains(t.Kind)).ToList();
+            return kept.Count > 0 ? kept : triggers;
+        }
+
+        /// <summary>Trigger kinds named by <c>github.event_name == 'x'</c> comparisons in a condition.</summary>
+        internal static HashSet<CiTriggerKind> EventNames(string condition)
+        {
+            var kinds = new HashSet<CiTriggerKind>();
+            var at = 0;
+            while (true)
+            {
+                var i = condition.IndexOf("github.event_name", at, StringComparison.Ordinal);
+                if (i < 0) break;
+                var j = i + "github.event_name".Length;
+                while (j < condition.Length && condition[j] == ' ') j++;
+                at = j;
+                if (j + 1 >= condition.Length || condition[j] != '=' || condition[j + 1] != '=') continue;
+                j += 2;
+                while (j < condition.Length && condition[j] == ' ') j++;
+                if (j >= condition.Length || condition[j] != '\'') continue;
+                var end = condition.IndexOf('\'', j + 1);
+                if (end < 0) break;
+                switch (condition.Substring(j + 1, end - j - 1))
+                {
+                    case "push": kinds.Add(CiTriggerKind.Push); kinds.Add(CiTriggerKind.Tag); break;
+                    case "release": kinds.Add(CiTriggerKind.Release); break;
+                    case "workflow_dispatch": kinds.Add(CiTriggerKind.Manual); break;
+                    case "pull_request": kinds.Add(CiTriggerKind.PullRequest); break;
+                    case "pull_request_target": kinds.Add(CiTriggerKind.PullRequestTarget); break;
+                    case "workflow_run": kinds.Add(CiTriggerKind.WorkflowRun); break;
+                    case "schedule": kinds.Add(CiTriggerKind.Schedule); break;
+                    case "workflow_call": kinds.Add(CiTriggerKind.WorkflowCall); break;
+                }
+                at = end + 1;
+            }
+            return kinds;
+        }
+
+        internal static string Describe(CiTrigger trigger) =>
+            trigger.Detail == null ? trigger.Kind.ToString() : trigger.Kind.ToString() + " (" + trigger.Detail + ")";
+
+        /// <summary>The job's own gate, else the first gate among the jobs it needs (transitively): a job cannot start
+        /// before the jobs it needs have passed their gates.</summary>
+        private static CiGate Gate(JobFacts job, IReadOnlyList<JobFacts> jobs)
+        {
+            if (job.Job.Gate.Kind != CiGateKind.None) return job.Job.Gate;
+            var byId = new Dictionary<string, CiJob>(StringComparer.Ordinal);
+            foreach (var j in jobs) byId[j.Job.Id] = j.Job;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var queue = new Queue<string>(job.Job.Needs);
+            while (queue.Count > 0)
+            {
+                var id = queue.Dequeue();
+                if (!seen.Add(id) || !byId.TryGetValue(id, out var needed)) continue;
+                if (needed.Gate.Kind != CiGateKind.None)
+                    return new CiGate(needed.Gate.Kind, (needed.Gate.Name ?? needed.Id) + " (job " + needed.Id + ")", needed.Gate.Source);
+                foreach (var n in needed.Needs) queue.Enqueue(n);
+            }
+            return CiGate.None;
+        }
+
+        internal static string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,113 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using NpmHardening.Engine.Analyzers;
+using NpmHardening.Engine.Pipelines.Readers;
+
+namespace NpmHardening.Engine.Pipelines
+{
+    /// <summary>One publish path found, with the findings of the pipeline rules over it.</summary>
+    internal sealed class PublishPipelineResult
+    {
+        public PublishPipelineResult(PublishPath path, IReadOnlyList<NpmFinding> findings) { Path = path; Findings = findings; }
+        public PublishPath Path { get; }
+        public NpmPublishStep Step => Path.Output;
+        public IReadOnlyList<NpmFinding> Findings { get; }
+    }
+
+    /// <summary>What a repository scan found: publish paths, and the CI files that could not be read (one error each).</summary>
+    internal sealed class PublishPipelineScan
+    {
+        public List<PublishPipelineResult> Results { get; } = new List<PublishPipelineResult>();
+        public List<CiDefinitionException> Errors { get; } = new List<CiDefinitionException>();
+        /// <summary>CI files read (for progress and the verbose stream).</summary>
+        public List<string> Files { get; } = new List<string>();
+    }
+
+    /// <summary>
+    /// A repository's CI files → definitions (every platform reader) → publish paths → pipeline findings. A file that
+    /// cannot be read or parsed is one <see cref="CiDefinitionException"/> in <see cref="PublishPipelineScan.Errors"/>,
+    /// and the scan goes on with the next file.
+    /// </summary>
+    internal sealed class PublishPipelineScanner
+    {
+        /// <summary>Folders (relative, '/' separators) where CI definitions live; each reader's Claims decides what it reads there.</summary>
+        public static readonly IReadOnlyList<string> CandidateFolders = new[] { "", ".github/workflows", ".circleci" };
+
+        private readonly IReadOnlyList<ICiDefinitionReader> _readers;
+        private readonly ScriptAnalysis _scripts;
+        private readonly PublishPipelineAnalyzer _analyzer;
+
+        public PublishPipelineScanner(ScriptAnalysis scripts, PublishPipelineAnalyzer? analyzer = null, IReadOnlyList<ICiDefinitionReader>? readers = null)
+        {
+            _scripts = scripts ?? throw new ArgumentNullException(nameof(scripts));
+            _analyzer = analyzer ?? new PublishPipelineAnalyzer();
+            _readers = readers ?? DefaultReaders();
+        }
+
+        /// <summary>Every platform reader of the engine.</summary>
+        public static IReadOnlyList<ICiDefinitionReader> DefaultReaders() => new ICiDefinitionReader[]
+        {
+            new GitHubActionsReader(),
+        };
+
+        /// <summary>The CI files of the repository some reader claims, with that reader, in folder then name order.</summary>
+        public IReadOnlyList<(string File, ICiDefinitionReader Reader)> CiFiles(CiRepository repository)
+        {
+            var files = new List<(string, ICiDefinitionReader)>();
+            foreach (var folder in CandidateFolders)
+                foreach (var name in repository.ListFiles(folder))
+                {
+                    var path = folder.Length == 0 ? name : folder + "/" + name;
+                    foreach (var reader in _readers)
+                        if (reader.Claims(path)) { files.Add((path, reader)); break; }
+                }
+            return files;
+        }
+
+        public PublishPipelineScan Scan(CiRepository repository)
+        {
+            var scan = new PublishPipelineScan();
+            var definitions = new List<CiDefinition>();
+            foreach (var (file, reader) in CiFiles(repository))
+            {
+                scan.Files.Add(file);
+                try
+                {
+                    definitions.AddRange(reader.Read(repository, file));
+                }
+                catch (CiDefinitionException e)
+                {
+                    scan.Errors.Add(e);
+                }
+            }
+            // a reusable workflow called from this repository is analysed where it is called (with the caller's
+            // triggers and secrets); on its own it is reported only when nothing here calls it
+            var included = new HashSet<string>(definitions.SelectMany(d => d.IncludedFiles), StringComparer.Ordinal);
+            foreach (var definition in definitions)
+            {
+                if (included.Contains(definition.File) && definition.Triggers.Count > 0 &&
+                    definition.Triggers.All(t => t.Kind == CiTriggerKind.WorkflowCall)) continue;
+                IReadOnlyList<PublishPath> paths;
+                try
+                {
+                    paths = PublishPathFinder.Find(repository, definition, _scripts);
+                }
+                catch (CiDefinitionException e)
+                {
+                    scan.Errors.Add(e);
+                    continue;
+                }
+                foreach (var path in paths)
+                {
+                    var findings = _analyzer.Analyze(path).ToList();
+                    var step = path.Output;
+                    step.RuleIds = findings.Select(f => f.RuleId).Distinct(StringComparer.Ordinal).OrderBy(id => id, Comparer<string>.Create(Rules.RuleCatalog.CompareIds)).ToArray();
+                    step.Severity = findings.Count == 0 ? (NpmSeverity?)null : findings.Max(f => f.Severity);
+                    scan.Results.Add(new PublishPipelineResult(path, findings));
+                }
+            }
+            return scan;
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+
+namespace NpmHardening.Engine.Pipelines
+{
+    /// <summary>
+    /// Finds repositories under a folder for <c>Get-NpmPublishPipeline -Recurse</c>: a folder is one when it holds a
+    /// <c>.git</c> entry, a <c>.github</c> or <c>.circleci</c> folder, or a file a CI reader claims in its root. The walk
+    /// does not go below a repository (its CI files are in its root), never enters <c>node_modules</c> or <c>.git</c>,
+    /// and never follows a link or junction to a folder (it could loop or leave the tree). One folder's entries are
+    /// held at a time.
+    /// </summary>
+    internal static class RepositoryWalker
+    {
+        private static readonly HashSet<string> Skipped = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "node_modules", ".git" };
+        private static readonly HashSet<string> Markers = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".git", ".github", ".circleci" };
+
+        /// <param name="root">The folder to search; itself a candidate.</param>
+        /// <param name="claimsRootFile">Whether some CI reader reads a file of this name in a repository root.</param>
+        /// <param name="visiting">Hears each folder as it is listed (progress).</param>
+        /// <param name="unreadable">Hears each folder that could not be listed; the walk goes on.</param>
+        public static IEnumerable<string> Find(string root, Func<string, bool> claimsRootFile, Action<string>? visiting = null, Action<string, Exception>? unreadable = null)
+        {
+            if (root == null) throw new ArgumentNullException(nameof(root));
+            var pending = new Stack<string>();
+            pending.Push(root);
+            var folders = new List<string>();
+            while (pending.Count > 0)
+            {
+                var dir = pending.Pop();
+                visiting?.Invoke(dir);
+                folders.Clear();
+                var repository = false;
+                try
+                {
+                    foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos())
+                    {
+                        var name = entry.Name;
+                        var attributes = entry.Attributes;
+                        var isFolder = (attributes & FileAttributes.Directory) != 0;
+                        if (Markers.Contains(name) || !isFolder && claimsRootFile(name)) repository = true;
+                        if (!isFolder || (attributes & FileAttributes.ReparsePoint) != 0 || Skipped.Contains(name)) continue;
+                        folders.Add(entry.FullName);
+                    }
+                }
+                catch (Exception e) when (e is UnauthorizedAccessException || e is IOException || e is System.Security.SecurityException)
+                {
+                    unreadable?.Invoke(dir, e);
+                    continue;
+                }
+                if (repository)
+                {
+                    yield return dir;
+                    continue;
+                }
+                // reverse, so that the stack visits subfolders in listing order
+                for (var i = folders.Count - 1; i >= 0; i--) pending.Push(folders[i]);
+            }
+        }
+    }
+}
