@@ -49,6 +49,8 @@ namespace NpmHardening.Engine.Pipelines
         public static IReadOnlyList<ICiDefinitionReader> DefaultReaders() => new ICiDefinitionReader[]
         {
             new GitHubActionsReader(),
+            new CircleCiReader(),
+            new BitbucketPipelinesReader(),
         };
 
         /// <summary>The CI files of the repository some reader claims, with that reader, in folder then name order.</summary>

@@ -19,7 +19,6 @@ namespace NpmHardening.Engine.Pipelines.Readers
     /// way to share steps (<c>definitions: steps:</c>), are resolved by the YAML layer; pipelines imported from another
     /// repository (<c>import:</c>) are kept as one opaque action, never fetched.
     /// </summary>
-    // TODO(lead): register in PublishPipelineScanner.DefaultReaders() with CircleCiReader (not committed on i11-core yet).
     internal sealed class BitbucketPipelinesReader : ICiDefinitionReader
     {
         public const string FileName = "bitbucket-pipelines.yml";

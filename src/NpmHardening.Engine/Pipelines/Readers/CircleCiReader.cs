@@ -20,7 +20,6 @@ namespace NpmHardening.Engine.Pipelines.Readers
     /// <c>circleci run oidc get</c> or <c>$CIRCLE_OIDC_TOKEN</c>), so a job requests OIDC when its steps or environment use
     /// one of those names.
     /// </summary>
-    // TODO(lead): register CircleCiReader and BitbucketPipelinesReader in PublishPipelineScanner.DefaultReaders() (not committed on i11-core yet).
     internal sealed class CircleCiReader : ICiDefinitionReader
     {
         public const string ConfigFile = ".circleci/config.yml";
