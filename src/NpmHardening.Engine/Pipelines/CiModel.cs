@@ -187,5 +187,9 @@ namespace NpmHardening.Engine.Pipelines
         /// <summary>Includes and templates outside the repository (a GitLab remote/project/template/component include,
         /// an Azure <c>template: x.yml@other-repo</c>), as written: noted, never fetched. What they add is unknown.</summary>
         public IReadOnlyList<string> RemoteIncludes { get; set; } = new string[0];
+        /// <summary>A variable a script references that the definition does not set comes from the platform's settings,
+        /// where the platform keeps secrets (CircleCI project variables and contexts, Bitbucket repository, workspace and
+        /// deployment variables): <c>$NPM_TOKEN</c> there is a secret. False where such a name is merely unset.</summary>
+        public bool ImplicitSecretVariables { get; set; }
     }
 }
