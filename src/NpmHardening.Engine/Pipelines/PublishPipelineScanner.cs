@@ -53,6 +53,7 @@ namespace NpmHardening.Engine.Pipelines
             new GitLabCiReader(),
             new CircleCiReader(),
             new BitbucketPipelinesReader(),
+            new JenkinsReader(),
         };
 
         /// <summary>The CI files of the repository some reader claims, with that reader, in folder then name order.</summary>
