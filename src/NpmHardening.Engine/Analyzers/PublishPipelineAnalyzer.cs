@@ -193,6 +193,16 @@ namespace NpmHardening.Engine.Analyzers
                             $"{token.Name} (secret {token.SecretName}) is set in the {(scope == NpmTokenExposure.Workflow ? "workflow's" : "job's")} env, so the install scripts of '{PublishPathFinder.FirstLine(install.Text)}' (job '{job.Job.Id}', {install.File}:{install.Line.ToString(CultureInfo.InvariantCulture)}) can read it.");
                     }
             }
+            // a token from the platform's settings (CircleCI project variable or context, Bitbucket repository or deployment
+            // variable) is in the environment of every step of the job, installs included
+            foreach (var token in path.ImplicitTokens)
+                foreach (var s in path.Job.Steps)
+                {
+                    var install = s.Facts.FirstOrDefault(f => f.Kind == ScriptFactKind.Install && !f.IgnoreScripts);
+                    if (install == null) continue;
+                    return (At(path, install.File, install.Line),
+                        $"{token.Name} is not set in the file, so it comes from the platform's settings and is in the environment of every step of job '{path.Job.Job.Id}': the install scripts of '{PublishPathFinder.FirstLine(install.Text)}' ({install.File}:{install.Line.ToString(CultureInfo.InvariantCulture)}) can read it.");
+                }
             // a token written to .npmrc before an install in the same job
             foreach (var write in path.TokenFileWrites)
             {
@@ -327,6 +337,13 @@ namespace NpmHardening.Engine.Analyzers
 
         private static (NpmFindingLocation At, string Message)? Cache(PublishPath path)
         {
+            // a reader's platform cache (CircleCI restore_cache/save_cache, Bitbucket caches:)
+            if (path.Job.Job.Facts.TryGetValue("cache", out var platformCache) && !string.IsNullOrWhiteSpace(platformCache))
+            {
+                var job = path.Job.Job;
+                return (At(path, job.Source.File, job.Source.Line),
+                    $"Publish job '{path.Output.Job}' uses a cache ({PublishPathFinder.Safe(platformCache)}): a cache entry written by another run (another branch's, a pull request's) becomes part of the release build.");
+            }
             foreach (var s in path.Job.Steps)
             {
                 var step = s.Step;
