@@ -410,7 +410,15 @@ namespace NpmHardening.Engine.Pipelines
             var env = VisibleEnv(definition, job, step);
             var tokens = env.Where(IsTokenVariable).ToList();
             var names = new List<string>();
+            var implicitTokens = new List<CiVariable>();
             foreach (var t in tokens) if (!names.Contains(t.SecretName!)) names.Add(t.SecretName!);
+            // a step variable passed on from the settings (a pipe's NPM_TOKEN: $NPM_TOKEN): the settings' variable is in
+            // the environment of the whole job, not only of that step
+            if (definition.ImplicitSecretVariables)
+                foreach (var t in tokens)
+                    foreach (var name in Shell.ShellVariables.Names(t.Value))
+                        if (!definition.Env.Concat(job.Env).Any(v => v.Name == name) && !implicitTokens.Any(v => v.Name == name))
+                            implicitTokens.Add(new CiVariable(name, null, name, t.Source));
             // an action's token input (JS-DevTools/npm-publish token:, a pipe's NPM_TOKEN variable)
             foreach (var input in step.Inputs)
             {
@@ -418,7 +426,12 @@ namespace NpmHardening.Engine.Pipelines
                 var inputSecrets = SecretsIn(input.Value).ToList();
                 if (definition.ImplicitSecretVariables)
                     foreach (var name in Shell.ShellVariables.Names(input.Value))
-                        if (!inputSecrets.Contains(name) && !env.Any(v => v.Name == name)) inputSecrets.Add(name);
+                        if (!inputSecrets.Contains(name) && !env.Any(v => v.Name == name))
+                        {
+                            inputSecrets.Add(name);
+                            // a pipe's variable is passed from the step's environment, which every command of the step shares
+                            if (!implicitTokens.Any(v => v.Name == name)) implicitTokens.Add(new CiVariable(name, null, name, step.Source));
+                        }
                 foreach (var secret in inputSecrets)
                 {
                     var v = new CiVariable(input.Key, input.Value, secret, step.Source);
@@ -470,7 +483,6 @@ namespace NpmHardening.Engine.Pipelines
             // .npmrc writes in the job up to the publish: a token value in a file, or a reference npm expands
             var writes = new List<ScriptFact>();
             var otherSecret = false;
-            var implicitTokens = new List<CiVariable>();
             foreach (var s in path.Job.Steps)
             {
                 if (s.Index > path.Step.Index) break;
@@ -479,7 +491,9 @@ namespace NpmHardening.Engine.Pipelines
                     if (s.Index == path.Step.Index && path.Fact != null && f.Line > path.Fact.Line && f.File == path.Fact.File) break;
                     if (f.Kind != ScriptFactKind.NpmrcWrite || !(f.WritesAuth || f.LiteralToken)) continue;
                     var visible = VisibleEnv(definition, job, s.Step);
-                    foreach (var name in f.TokenNames)
+                    // a quoted ${NAME} the shell does not expand is written as is, and npm expands it from the environment
+                    var referenced = f.TokenNames.Count > 0 || f.LiteralToken ? f.TokenNames : Shell.ShellVariables.Names(f.Text);
+                    foreach (var name in referenced)
                     {
                         var bound = visible.FirstOrDefault(v => v.Name == name);
                         // ${{ secrets.NPM_TOKEN }} written directly into the file names the secret itself
@@ -504,7 +518,7 @@ namespace NpmHardening.Engine.Pipelines
                         writes.Add(f);
                         exposure = NpmTokenExposure.File;
                     }
-                    if (f.TokenNames.Count == 0 && !f.LiteralToken) otherSecret = true;
+                    if (referenced.Count == 0 && !f.LiteralToken) otherSecret = true;
                 }
             }
             // an .npmrc in the repository (the package's folder or the root) whose auth line reads a variable the step sets
