@@ -85,9 +85,10 @@ namespace NpmHardening.Engine.Analyzers
                 findings.Add(Fail(input, UntrustedTrigger, At(input, untrusted[0].Source.File, untrusted[0].Source.Line),
                     $"{Subject(o)} can run on {string.Join(", ", untrusted.Select(PublishPathFinder.Describe).Distinct())}, which act on code or artifacts from outside the repository with its secrets.", null));
 
-            // NPMH10007: push or tag publishes with no gate
+            // NPMH10007: push or tag publishes with no gate (npm stage publish is gated by the registry: the staged version
+            // is not installable until a maintainer approves it with 2FA, docs.npmjs.com/staged-publishing)
             var pushes = input.Triggers.Where(t => t.Kind == CiTriggerKind.Push || t.Kind == CiTriggerKind.Tag).ToList();
-            if (pushes.Count > 0 && input.Gate.Kind == CiGateKind.None)
+            if (pushes.Count > 0 && input.Gate.Kind == CiGateKind.None && o.Method != NpmPublishMethod.StagePublish)
                 findings.Add(Fail(input, Ungated, At(input, input.Job.Job.Source.File, input.Job.Job.Source.Line),
                     $"{Subject(o)} runs on {string.Join(", ", pushes.Select(PublishPathFinder.Describe).Distinct())} with no environment, approval or manual step before it.", null));
 
