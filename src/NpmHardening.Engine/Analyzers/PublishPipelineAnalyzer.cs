@@ -109,6 +109,7 @@ namespace NpmHardening.Engine.Analyzers
             {
                 var reference = s.Step.ActionRef;
                 if (s.Step.Kind != CiStepKind.Action || reference == null || !IsUnpinnedThirdParty(reference)) continue;
+                if (PinnedOrb(input.Job.Job, reference)) continue;
                 findings.Add(Fail(input, UnpinnedAction, At(input, s.Step.Source.File, s.Step.Source.Line),
                     $"'{reference}' runs in publish job '{o.Job}' and is not pinned to a commit SHA: whoever controls its tag controls code next to the publish credential.",
                     null, reference));
@@ -332,6 +333,19 @@ namespace NpmHardening.Engine.Analyzers
             if (at < 0) return true;
             var version = r.Substring(at + 1);
             return !(version.Length == 40 && version.All(c => c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'));
+        }
+
+        /// <summary>A CircleCI orb member (<c>alias/job</c>) whose orb is pinned to a full x.y.z version: published orb
+        /// versions are immutable on the orb registry, so the exact version is already a fixed artefact (a partial version or
+        /// <c>@volatile</c> follows new releases and stays a finding).</summary>
+        private static bool PinnedOrb(CiJob job, string reference)
+        {
+            var slash = reference.IndexOf('/');
+            if (slash <= 0 || !job.Facts.TryGetValue("orb:" + reference.Substring(0, slash), out var orb)) return false;
+            var at = orb.LastIndexOf('@');
+            if (at < 0) return false;
+            var parts = orb.Substring(at + 1).Split('.');
+            return parts.Length == 3 && parts.All(p => p.Length > 0 && p.All(c => c >= '0' && c <= '9'));
         }
 
         // ---- NPMH10011 ------------------------------------------------------------------------------------------

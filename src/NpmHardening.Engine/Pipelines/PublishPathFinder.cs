@@ -94,7 +94,7 @@ namespace NpmHardening.Engine.Pipelines
                     if (IsNever(step.Step.Condition)) continue;
                     if (step.Step.Kind == CiStepKind.Action)
                     {
-                        var action = ClassifyAction(step.Step);
+                        var action = ClassifyAction(step.Step) ?? ClassifyOrb(job.Job, step.Step);
                         if (action != null && action.Value.Tool == "semantic-release" &&
                             !SemanticReleasePublishesToNpm(repository, CiRepository.NormalizePath(step.Step.Inputs.TryGetValue("working_directory", out var wd) ? wd : "") ?? "")) action = null;
                         if (action != null) paths.Add(Build(repository, job, step, null, action.Value.Method, action.Value.Tool, jobs));
@@ -255,6 +255,32 @@ namespace NpmHardening.Engine.Pipelines
                 (leaf.Contains("publish") && leaf.EndsWith(".yml", StringComparison.Ordinal) && leaf.Contains("npm")))
                 return (NpmPublishMethod.Action, name);
             return null;
+        }
+
+        /// <summary>A CircleCI orb's job or command (<c>alias/name</c>, the alias declared under <c>orbs:</c>, which the reader
+        /// keeps in the job's <c>orb:&lt;alias&gt;</c> fact) whose orb is about npm and whose name says it publishes
+        /// (uraway/npm-publisher's publish-from-package-version). The orb's steps are not in the repository.</summary>
+        internal static (NpmPublishMethod Method, string Tool)? ClassifyOrb(CiJob job, CiStep step)
+        {
+            var reference = step.ActionRef;
+            if (string.IsNullOrEmpty(reference)) return null;
+            var slash = reference!.IndexOf('/');
+            if (slash <= 0 || !job.Facts.TryGetValue("orb:" + reference.Substring(0, slash), out var orb)) return null;
+            var at = orb.IndexOf('@');
+            var orbName = at > 0 ? orb.Substring(0, at) : orb;
+            var member = reference.Substring(slash + 1);
+            if (Truthy(Input(step, "dry-run")) || Truthy(Input(step, "dry_run"))) return null;
+            if (orbName.IndexOf("npm", StringComparison.OrdinalIgnoreCase) >= 0 && member.IndexOf("publish", StringComparison.OrdinalIgnoreCase) >= 0)
+                return (NpmPublishMethod.Action, orbName + "/" + member);
+            return null;
+        }
+
+        /// <summary>Whether <paramref name="value"/> is a bare environment variable name (an orb parameter of type env_var_name).</summary>
+        private static bool IsVariableName(string value)
+        {
+            if (value.Length == 0 || !(char.IsLetter(value[0]) || value[0] == '_')) return false;
+            foreach (var c in value) if (!(c < 128 && (char.IsLetterOrDigit(c) || c == '_'))) return false;
+            return true;
         }
 
         /// <summary><c>owner/repo</c> (or <c>owner/repo/path</c>) of an action reference, without its <c>@ref</c>.</summary>
@@ -424,6 +450,13 @@ namespace NpmHardening.Engine.Pipelines
             {
                 if (!(input.Key.IndexOf("token", StringComparison.OrdinalIgnoreCase) >= 0 || input.Key.IndexOf("auth", StringComparison.OrdinalIgnoreCase) >= 0)) continue;
                 var inputSecrets = SecretsIn(input.Value).ToList();
+                // an orb parameter naming the variable to read (publish-token-variable: NPM_TOKEN)
+                if (definition.ImplicitSecretVariables && IsVariableName(input.Value.Trim()) && !env.Any(v => v.Name == input.Value.Trim()))
+                {
+                    var name = input.Value.Trim();
+                    inputSecrets.Add(name);
+                    if (!implicitTokens.Any(v => v.Name == name)) implicitTokens.Add(new CiVariable(name, null, name, step.Source));
+                }
                 if (definition.ImplicitSecretVariables)
                     foreach (var name in Shell.ShellVariables.Names(input.Value))
                         if (!inputSecrets.Contains(name) && !env.Any(v => v.Name == name))
