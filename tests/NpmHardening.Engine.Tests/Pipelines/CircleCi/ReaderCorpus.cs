@@ -69,7 +69,9 @@ namespace NpmHardening.Engine.Tests.Pipelines
                 // NPMH10007 (publish on push or tag with no gate) and NPMH10011 (a cache in the release job) rest on reader facts
                 var rules = publish.GetProperty("rules").EnumerateArray().Select(r => r.GetString()).ToList();
                 var triggers = job.Triggers ?? definition.Triggers;
-                var ungated = job.Gate.Kind == CiGateKind.None && triggers.Any(t => t.Kind == CiTriggerKind.Push || t.Kind == CiTriggerKind.Tag);
+                // npm stage publish is gated by the registry's 2FA approval, so NPMH10007 never applies to it
+                var ungated = job.Gate.Kind == CiGateKind.None && triggers.Any(t => t.Kind == CiTriggerKind.Push || t.Kind == CiTriggerKind.Tag)
+                    && publish.GetProperty("method").GetString() != "StagePublish";
                 Assert.True(rules.Contains("NPMH10007") == ungated, where + (ungated ? " runs on push/tag without a gate" : " is gated or not started by push/tag"));
                 if (rules.Contains("NPMH10011")) Assert.True(job.Facts.ContainsKey("cache"), where + " should show a cache");
             }
