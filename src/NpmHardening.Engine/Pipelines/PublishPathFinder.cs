@@ -271,7 +271,7 @@ namespace NpmHardening.Engine.Pipelines
             var member = reference.Substring(slash + 1);
             if (Truthy(Input(step, "dry-run")) || Truthy(Input(step, "dry_run"))) return null;
             if (orbName.IndexOf("npm", StringComparison.OrdinalIgnoreCase) >= 0 && member.IndexOf("publish", StringComparison.OrdinalIgnoreCase) >= 0)
-                return (NpmPublishMethod.Action, orbName + "/" + member);
+                return (NpmPublishMethod.Action, Safe(orbName + "/" + member));
             return null;
         }
 
