@@ -85,9 +85,10 @@ namespace NpmHardening.Engine.Analyzers
                 findings.Add(Fail(input, UntrustedTrigger, At(input, untrusted[0].Source.File, untrusted[0].Source.Line),
                     $"{Subject(o)} can run on {string.Join(", ", untrusted.Select(PublishPathFinder.Describe).Distinct())}, which act on code or artifacts from outside the repository with its secrets.", null));
 
-            // NPMH10007: push or tag publishes with no gate
+            // NPMH10007: push or tag publishes with no gate (npm stage publish is gated by the registry: the staged version
+            // is not installable until a maintainer approves it with 2FA, docs.npmjs.com/staged-publishing)
             var pushes = input.Triggers.Where(t => t.Kind == CiTriggerKind.Push || t.Kind == CiTriggerKind.Tag).ToList();
-            if (pushes.Count > 0 && input.Gate.Kind == CiGateKind.None)
+            if (pushes.Count > 0 && input.Gate.Kind == CiGateKind.None && o.Method != NpmPublishMethod.StagePublish)
                 findings.Add(Fail(input, Ungated, At(input, input.Job.Job.Source.File, input.Job.Job.Source.Line),
                     $"{Subject(o)} runs on {string.Join(", ", pushes.Select(PublishPathFinder.Describe).Distinct())} with no environment, approval or manual step before it.", null));
 
@@ -108,6 +109,7 @@ namespace NpmHardening.Engine.Analyzers
             {
                 var reference = s.Step.ActionRef;
                 if (s.Step.Kind != CiStepKind.Action || reference == null || !IsUnpinnedThirdParty(reference)) continue;
+                if (PinnedOrb(input.Job.Job, reference)) continue;
                 findings.Add(Fail(input, UnpinnedAction, At(input, s.Step.Source.File, s.Step.Source.Line),
                     $"'{reference}' runs in publish job '{o.Job}' and is not pinned to a commit SHA: whoever controls its tag controls code next to the publish credential.",
                     null, reference));
@@ -193,6 +195,16 @@ namespace NpmHardening.Engine.Analyzers
                             $"{token.Name} (secret {token.SecretName}) is set in the {(scope == NpmTokenExposure.Workflow ? "workflow's" : "job's")} env, so the install scripts of '{PublishPathFinder.FirstLine(install.Text)}' (job '{job.Job.Id}', {install.File}:{install.Line.ToString(CultureInfo.InvariantCulture)}) can read it.");
                     }
             }
+            // a token from the platform's settings (CircleCI project variable or context, Bitbucket repository or deployment
+            // variable) is in the environment of every step of the job, installs included
+            foreach (var token in path.ImplicitTokens)
+                foreach (var s in path.Job.Steps)
+                {
+                    var install = s.Facts.FirstOrDefault(f => f.Kind == ScriptFactKind.Install && !f.IgnoreScripts);
+                    if (install == null) continue;
+                    return (At(path, install.File, install.Line),
+                        $"{token.Name} is not set in the file, so it comes from the platform's settings and is in the environment of every step of job '{path.Job.Job.Id}': the install scripts of '{PublishPathFinder.FirstLine(install.Text)}' ({install.File}:{install.Line.ToString(CultureInfo.InvariantCulture)}) can read it.");
+                }
             // a token written to .npmrc before an install in the same job
             foreach (var write in path.TokenFileWrites)
             {
@@ -323,10 +335,30 @@ namespace NpmHardening.Engine.Analyzers
             return !(version.Length == 40 && version.All(c => c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'));
         }
 
+        /// <summary>A CircleCI orb member (<c>alias/job</c>) whose orb is pinned to a full x.y.z version: published orb
+        /// versions are immutable on the orb registry, so the exact version is already a fixed artefact (a partial version or
+        /// <c>@volatile</c> follows new releases and stays a finding).</summary>
+        private static bool PinnedOrb(CiJob job, string reference)
+        {
+            var slash = reference.IndexOf('/');
+            if (slash <= 0 || !job.Facts.TryGetValue("orb:" + reference.Substring(0, slash), out var orb)) return false;
+            var at = orb.LastIndexOf('@');
+            if (at < 0) return false;
+            var parts = orb.Substring(at + 1).Split('.');
+            return parts.Length == 3 && parts.All(p => p.Length > 0 && p.All(c => c >= '0' && c <= '9'));
+        }
+
         // ---- NPMH10011 ------------------------------------------------------------------------------------------
 
         private static (NpmFindingLocation At, string Message)? Cache(PublishPath path)
         {
+            // a reader's platform cache (CircleCI restore_cache/save_cache, Bitbucket caches:)
+            if (path.Job.Job.Facts.TryGetValue("cache", out var platformCache) && !string.IsNullOrWhiteSpace(platformCache))
+            {
+                var job = path.Job.Job;
+                return (At(path, job.Source.File, job.Source.Line),
+                    $"Publish job '{path.Output.Job}' uses a cache ({PublishPathFinder.Safe(platformCache)}): a cache entry written by another run (another branch's, a pull request's) becomes part of the release build.");
+            }
             foreach (var s in path.Job.Steps)
             {
                 var step = s.Step;

@@ -153,8 +153,9 @@ namespace NpmHardening.Engine.Pipelines
         /// reader can tell (GitLab <c>rules</c>/<c>only</c>, a workflow's <c>filters</c>); null means "the definition's".</summary>
         public IReadOnlyList<CiTrigger>? Triggers { get; set; }
         public CiGate Gate { get; set; } = CiGate.None;
-        /// <summary>The job can mint an OIDC identity token (<c>id-token: write</c>, GitLab <c>id_tokens</c>,
-        /// Bitbucket <c>oidc: true</c>, CircleCI's built-in token in a job with a context).</summary>
+        /// <summary>The job asks for an OIDC identity token (<c>id-token: write</c>, GitLab <c>id_tokens</c>, Bitbucket
+        /// <c>oidc: true</c>, a CircleCI job that reads its OIDC token into NPM_ID_TOKEN). A CircleCI context alone is not a request. Whether
+        /// npm accepts the token is the finder's question: npm trusts GitHub Actions, GitLab and CircleCI, not Bitbucket.</summary>
         public bool RequestsOidc { get; set; }
         /// <summary>The audience requested, where the platform names one (GitLab <c>aud</c>); null otherwise.</summary>
         public string? OidcAudience { get; set; }
@@ -187,5 +188,9 @@ namespace NpmHardening.Engine.Pipelines
         /// <summary>Includes and templates outside the repository (a GitLab remote/project/template/component include,
         /// an Azure <c>template: x.yml@other-repo</c>), as written: noted, never fetched. What they add is unknown.</summary>
         public IReadOnlyList<string> RemoteIncludes { get; set; } = new string[0];
+        /// <summary>A variable a script references that the definition does not set comes from the platform's settings,
+        /// where the platform keeps secrets (CircleCI project variables and contexts, Bitbucket repository, workspace and
+        /// deployment variables): <c>$NPM_TOKEN</c> there is a secret. False where such a name is merely unset.</summary>
+        public bool ImplicitSecretVariables { get; set; }
     }
 }

@@ -43,6 +43,9 @@ namespace NpmHardening.Engine.Pipelines
         public IReadOnlyList<CiVariable> Tokens { get; set; } = Array.Empty<CiVariable>();
         /// <summary>.npmrc writes of a token value in the job before (or at) the publish.</summary>
         public IReadOnlyList<ScriptFact> TokenFileWrites { get; set; } = Array.Empty<ScriptFact>();
+        /// <summary>Token variables the job reads but the file does not set, on a platform that keeps them in its settings
+        /// (CircleCI project variables and contexts, Bitbucket repository/deployment variables): every step of the job sees them.</summary>
+        public IReadOnlyList<CiVariable> ImplicitTokens { get; set; } = Array.Empty<CiVariable>();
         public IReadOnlyList<CiTrigger> Triggers { get; set; } = Array.Empty<CiTrigger>();
         public CiGate Gate { get; set; } = CiGate.None;
         public string? PackageName { get; set; }
@@ -77,6 +80,7 @@ namespace NpmHardening.Engine.Pipelines
                     var step = job.Steps[i];
                     var facts = step.Kind == CiStepKind.Script && !string.IsNullOrEmpty(step.Script)
                         ? scripts(repository, step) : Array.Empty<ScriptFact>();
+                    if (WriteFileFact(step) is ScriptFact written) facts = new[] { written };
                     steps.Add(new StepFacts(i, step, facts));
                 }
                 jobs.Add(new JobFacts(definition, job, steps));
@@ -90,7 +94,7 @@ namespace NpmHardening.Engine.Pipelines
                     if (IsNever(step.Step.Condition)) continue;
                     if (step.Step.Kind == CiStepKind.Action)
                     {
-                        var action = ClassifyAction(step.Step);
+                        var action = ClassifyAction(step.Step) ?? ClassifyOrb(job.Job, step.Step);
                         if (action != null && action.Value.Tool == "semantic-release" &&
                             !SemanticReleasePublishesToNpm(repository, CiRepository.NormalizePath(step.Step.Inputs.TryGetValue("working_directory", out var wd) ? wd : "") ?? "")) action = null;
                         if (action != null) paths.Add(Build(repository, job, step, null, action.Value.Method, action.Value.Tool, jobs));
@@ -100,7 +104,7 @@ namespace NpmHardening.Engine.Pipelines
                     {
                         if (!fact.IsPublish) continue;
                         // a publish guessed from a name counts only where the job could authenticate to a registry
-                        if (fact.Opaque && !job.Job.RequestsOidc && !VisibleEnv(definition, job.Job, step.Step).Any(IsTokenVariable)) continue;
+                        if (fact.Opaque && !NpmOidc(definition, job.Job) && !VisibleEnv(definition, job.Job, step.Step).Any(IsTokenVariable)) continue;
                         if (fact.Tool == "semantic-release" && !SemanticReleasePublishesToNpm(repository, fact.PackageFolder ?? CiRepository.NormalizePath(step.Step.WorkingDirectory ?? "") ?? "")) continue;
                         var method = fact.Kind == ScriptFactKind.StagePublish ? NpmPublishMethod.StagePublish
                             : fact.Kind == ScriptFactKind.ReleaseTool ? NpmPublishMethod.ReleaseTool : NpmPublishMethod.Publish;
@@ -253,6 +257,32 @@ namespace NpmHardening.Engine.Pipelines
             return null;
         }
 
+        /// <summary>A CircleCI orb's job or command (<c>alias/name</c>, the alias declared under <c>orbs:</c>, which the reader
+        /// keeps in the job's <c>orb:&lt;alias&gt;</c> fact) whose orb is about npm and whose name says it publishes
+        /// (uraway/npm-publisher's publish-from-package-version). The orb's steps are not in the repository.</summary>
+        internal static (NpmPublishMethod Method, string Tool)? ClassifyOrb(CiJob job, CiStep step)
+        {
+            var reference = step.ActionRef;
+            if (string.IsNullOrEmpty(reference)) return null;
+            var slash = reference!.IndexOf('/');
+            if (slash <= 0 || !job.Facts.TryGetValue("orb:" + reference.Substring(0, slash), out var orb)) return null;
+            var at = orb.IndexOf('@');
+            var orbName = at > 0 ? orb.Substring(0, at) : orb;
+            var member = reference.Substring(slash + 1);
+            if (Truthy(Input(step, "dry-run")) || Truthy(Input(step, "dry_run"))) return null;
+            if (orbName.IndexOf("npm", StringComparison.OrdinalIgnoreCase) >= 0 && member.IndexOf("publish", StringComparison.OrdinalIgnoreCase) >= 0)
+                return (NpmPublishMethod.Action, Safe(orbName + "/" + member));
+            return null;
+        }
+
+        /// <summary>Whether <paramref name="value"/> is a bare environment variable name (an orb parameter of type env_var_name).</summary>
+        private static bool IsVariableName(string value)
+        {
+            if (value.Length == 0 || !(char.IsLetter(value[0]) || value[0] == '_')) return false;
+            foreach (var c in value) if (!(c < 128 && (char.IsLetterOrDigit(c) || c == '_'))) return false;
+            return true;
+        }
+
         /// <summary><c>owner/repo</c> (or <c>owner/repo/path</c>) of an action reference, without its <c>@ref</c>.</summary>
         internal static string ActionName(string reference)
         {
@@ -346,6 +376,38 @@ namespace NpmHardening.Engine.Pipelines
 
         /// <summary>Whether a variable carries an npm publish credential: a name npm or a release tool reads it from, or a
         /// secret whose name says npm. The CI's job token counts only where npm reads it (NODE_AUTH_TOKEN = GITHUB_TOKEN).</summary>
+        /// <summary>Jenkins <c>writeFile file: '.npmrc', text: "…"</c> writes the file without a shell: the same fact a shell
+        /// write of the text would give. The fact's text names the file only, as the text may hold a token. A
+        /// <c>${X}</c> in the text is taken as Groovy interpolation (the file holds the value), which the model cannot tell
+        /// from a single-quoted string that npm would expand itself.</summary>
+        internal static ScriptFact? WriteFileFact(CiStep step)
+        {
+            if (step.Kind != CiStepKind.Action || step.ActionRef != "writeFile") return null;
+            var file = Input(step, "file");
+            var text = Input(step, "text");
+            if (file == null || text == null) return null;
+            var leaf = file.Replace('\\', '/').Split('/').Last();
+            if (!leaf.Equals(".npmrc", StringComparison.OrdinalIgnoreCase)) return null;
+            var names = Shell.ShellVariables.Names(text);
+            var literal = Shell.NpmCommandClassifier.HasLiteralToken(text);
+            var auth = text.IndexOf("_auth", StringComparison.OrdinalIgnoreCase) >= 0;
+            if (!auth && !literal) return null;
+            return new ScriptFact(ScriptFactKind.NpmrcWrite, step.Source.File, step.Source.Line, "writeFile file: '" + Safe(file) + "'", "jenkins")
+            {
+                TokenNames = names,
+                WritesAuth = auth,
+                WritesTokenValue = names.Count > 0,
+                LiteralToken = literal,
+                TargetFile = Safe(file),
+            };
+        }
+
+        /// <summary>Whether the job's OIDC token is one npm trusted publishing accepts: npm trusts GitHub Actions, GitLab
+        /// and CircleCI identities only (docs.npmjs.com, trusted publishers). Bitbucket's <c>oidc: true</c> mints a token
+        /// npm does not exchange, so a Bitbucket publish still needs some other credential.</summary>
+        internal static bool NpmOidc(CiDefinition definition, CiJob job) =>
+            job.RequestsOidc && (definition.Platform == CiPlatform.GitHubActions || definition.Platform == CiPlatform.GitLabCi || definition.Platform == CiPlatform.CircleCi);
+
         internal static bool IsTokenVariable(CiVariable v)
         {
             if (v.SecretName == null) return false;
@@ -374,12 +436,36 @@ namespace NpmHardening.Engine.Pipelines
             var env = VisibleEnv(definition, job, step);
             var tokens = env.Where(IsTokenVariable).ToList();
             var names = new List<string>();
+            var implicitTokens = new List<CiVariable>();
             foreach (var t in tokens) if (!names.Contains(t.SecretName!)) names.Add(t.SecretName!);
+            // a step variable passed on from the settings (a pipe's NPM_TOKEN: $NPM_TOKEN): the settings' variable is in
+            // the environment of the whole job, not only of that step
+            if (definition.ImplicitSecretVariables)
+                foreach (var t in tokens)
+                    foreach (var name in Shell.ShellVariables.Names(t.Value))
+                        if (!definition.Env.Concat(job.Env).Any(v => v.Name == name) && !implicitTokens.Any(v => v.Name == name))
+                            implicitTokens.Add(new CiVariable(name, null, name, t.Source));
             // an action's token input (JS-DevTools/npm-publish token:, a pipe's NPM_TOKEN variable)
             foreach (var input in step.Inputs)
             {
                 if (!(input.Key.IndexOf("token", StringComparison.OrdinalIgnoreCase) >= 0 || input.Key.IndexOf("auth", StringComparison.OrdinalIgnoreCase) >= 0)) continue;
-                foreach (var secret in SecretsIn(input.Value))
+                var inputSecrets = SecretsIn(input.Value).ToList();
+                // an orb parameter naming the variable to read (publish-token-variable: NPM_TOKEN)
+                if (definition.ImplicitSecretVariables && IsVariableName(input.Value.Trim()) && !env.Any(v => v.Name == input.Value.Trim()))
+                {
+                    var name = input.Value.Trim();
+                    inputSecrets.Add(name);
+                    if (!implicitTokens.Any(v => v.Name == name)) implicitTokens.Add(new CiVariable(name, null, name, step.Source));
+                }
+                if (definition.ImplicitSecretVariables)
+                    foreach (var name in Shell.ShellVariables.Names(input.Value))
+                        if (!inputSecrets.Contains(name) && !env.Any(v => v.Name == name))
+                        {
+                            inputSecrets.Add(name);
+                            // a pipe's variable is passed from the step's environment, which every command of the step shares
+                            if (!implicitTokens.Any(v => v.Name == name)) implicitTokens.Add(new CiVariable(name, null, name, step.Source));
+                        }
+                foreach (var secret in inputSecrets)
                 {
                     var v = new CiVariable(input.Key, input.Value, secret, step.Source);
                     tokens.Add(v);
@@ -416,6 +502,17 @@ namespace NpmHardening.Engine.Pipelines
                 if (scope > exposure) exposure = scope;
             }
 
+            // Jenkins Config File Provider (configFileProvider, withNPM, nodejs configId): a managed .npmrc, which holds
+            // the registry token, is put in the workspace for the enclosed steps; named by its file id
+            foreach (var s in path.Job.Steps)
+            {
+                if (s.Index > path.Step.Index) break;
+                if (s.Step.ActionRef != "configFileProvider" || !Truthy(Input(s.Step, "npmrc"))) continue;
+                var label = Input(s.Step, "fileId") is string id ? Safe(id) : "managed .npmrc";
+                if (!names.Contains(label)) names.Add(label);
+                exposure = NpmTokenExposure.File;
+            }
+
             // .npmrc writes in the job up to the publish: a token value in a file, or a reference npm expands
             var writes = new List<ScriptFact>();
             var otherSecret = false;
@@ -427,11 +524,18 @@ namespace NpmHardening.Engine.Pipelines
                     if (s.Index == path.Step.Index && path.Fact != null && f.Line > path.Fact.Line && f.File == path.Fact.File) break;
                     if (f.Kind != ScriptFactKind.NpmrcWrite || !(f.WritesAuth || f.LiteralToken)) continue;
                     var visible = VisibleEnv(definition, job, s.Step);
-                    foreach (var name in f.TokenNames)
+                    // a quoted ${NAME} the shell does not expand is written as is, and npm expands it from the environment
+                    var referenced = f.TokenNames.Count > 0 || f.LiteralToken ? f.TokenNames : Shell.ShellVariables.Names(f.Text);
+                    foreach (var name in referenced)
                     {
                         var bound = visible.FirstOrDefault(v => v.Name == name);
                         // ${{ secrets.NPM_TOKEN }} written directly into the file names the secret itself
                         var secret = bound?.SecretName ?? (IsSecretReference(f.Text, name) ? name : null);
+                        if (secret == null && bound == null && definition.ImplicitSecretVariables)
+                        {
+                            secret = name;
+                            if (!implicitTokens.Any(v => v.Name == name)) implicitTokens.Add(new CiVariable(name, null, name, s.Step.Source));
+                        }
                         if (secret == null)
                         {
                             // a variable this definition does not set (an earlier step's $GITHUB_ENV, an organisation
@@ -447,19 +551,35 @@ namespace NpmHardening.Engine.Pipelines
                         writes.Add(f);
                         exposure = NpmTokenExposure.File;
                     }
-                    if (f.TokenNames.Count == 0 && !f.LiteralToken) otherSecret = true;
+                    if (referenced.Count == 0 && !f.LiteralToken) otherSecret = true;
                 }
             }
             // an .npmrc in the repository (the package's folder or the root) whose auth line reads a variable the step sets
             foreach (var name in RepositoryNpmrcVariables(path.Repository, package?.Folder ?? ""))
             {
                 var bound = env.FirstOrDefault(v => v.Name == name && v.SecretName != null);
+                if (bound == null && definition.ImplicitSecretVariables && !env.Any(v => v.Name == name))
+                {
+                    if (!implicitTokens.Any(v => v.Name == name)) implicitTokens.Add(new CiVariable(name, null, name, step.Source));
+                    if (!names.Contains(name)) names.Add(name);
+                    continue;
+                }
                 if (bound == null || tokens.Contains(bound)) continue;
                 tokens.Add(bound);
                 if (!names.Contains(bound.SecretName!)) names.Add(bound.SecretName!);
                 var scope = ScopeOf(definition, job, step, bound);
                 if (scope > exposure) exposure = scope;
             }
+            // semantic-release's npm plugin reads NPM_TOKEN from the environment; where the file does not set it, the
+            // platform's settings do (it cannot publish to npm otherwise, and npm trusted publishing is checked below)
+            if (definition.ImplicitSecretVariables && path.Output.Tool == "semantic-release" && names.Count == 0 && !NpmOidc(definition, job) &&
+                !env.Any(v => string.Equals(v.Name, "NPM_TOKEN", StringComparison.Ordinal)))
+            {
+                implicitTokens.Add(new CiVariable("NPM_TOKEN", null, "NPM_TOKEN", step.Source));
+                names.Add("NPM_TOKEN");
+            }
+            if (implicitTokens.Count > 0 && NpmTokenExposure.Job > exposure) exposure = NpmTokenExposure.Job;
+            path.ImplicitTokens = implicitTokens;
             path.TokenFileWrites = writes;
             path.Tokens = tokens;
             // a literal token as an env value (NPM_TOKEN: npm_…): a static token, named by its variable
@@ -479,7 +599,9 @@ namespace NpmHardening.Engine.Pipelines
             var output = path.Output;
             output.TokenNames = names.ToArray();
             output.TokenExposure = hasToken ? exposure : NpmTokenExposure.None;
-            var oidc = job.RequestsOidc;
+            var oidc = NpmOidc(definition, job);
+            // on these platforms a job's credentials may all live in the settings (a context, a deployment's variables)
+            if (!hasToken && definition.ImplicitSecretVariables && !oidc) otherSecret = true;
             output.Auth = hasToken && oidc ? NpmPublishAuth.Both
                 : hasToken ? NpmPublishAuth.StaticToken
                 : oidc ? NpmPublishAuth.Oidc

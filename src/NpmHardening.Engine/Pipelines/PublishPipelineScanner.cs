@@ -51,6 +51,9 @@ namespace NpmHardening.Engine.Pipelines
             new GitHubActionsReader(),
             new AzurePipelinesReader(),
             new GitLabCiReader(),
+            new CircleCiReader(),
+            new BitbucketPipelinesReader(),
+            new JenkinsReader(),
         };
 
         /// <summary>The CI files of the repository some reader claims, with that reader, in folder then name order.</summary>
