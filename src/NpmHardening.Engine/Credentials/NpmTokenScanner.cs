@@ -191,48 +191,6 @@ namespace NpmHardening.Engine.Credentials
         private void Report(TokenScanProblemKind kind, string target, string message, bool isError) =>
             Problem?.Invoke(new TokenScanProblem(kind, target, message, isError));
 
-        /// <summary>The document npm would parse, or the UTF-16 text decoded (npm cannot read it, but its secrets are real).</summary>
-        private NpmrcDocument? Decode(string path, byte[] bytes, out bool binary)
-        {
-            binary = false;
-            var issues = new List<NpmConfigIssue>();
-            NpmrcFile.Inspect(bytes, path, issues);
-            var utf16 = issues.Any(i => i.Kind == NpmConfigIssueKind.Utf16Encoded) ? Utf16Order(bytes) : null;
-            if (utf16 != null)
-            {
-                var text = utf16.GetString(bytes).TrimStart('\uFEFF');
-                Report(TokenScanProblemKind.Utf16, path,
-                    "is encoded as UTF-16, which npm cannot read (none of its settings apply); it was scanned as UTF-16 because the secrets in it are still on disk. Save it as UTF-8 or delete it.", false);
-                return NpmrcDocument.Parse(text, path);
-            }
-            if (issues.Any(i => i.Kind == NpmConfigIssueKind.NulBytes || i.Kind == NpmConfigIssueKind.Utf16Encoded))
-            {
-                binary = true;
-                Report(TokenScanProblemKind.Binary, path,
-                    "holds binary data (NUL bytes), not npm settings; only token-shaped strings were looked for in it.", true);
-                return null;
-            }
-            return NpmrcDocument.Parse(bytes, path);
-        }
-
-        /// <summary>
-        /// The UTF-16 byte order of text that npm's check flagged as UTF-16, or null when the bytes are binary: without a
-        /// byte-order mark, text in UTF-16 has its NULs on one side of each byte pair and (almost) none on the other.
-        /// </summary>
-        private static Encoding? Utf16Order(byte[] bytes)
-        {
-            if (bytes.Length >= 2 && bytes[0] == 0xFF && bytes[1] == 0xFE) return Encoding.Unicode;
-            if (bytes.Length >= 2 && bytes[0] == 0xFE && bytes[1] == 0xFF) return Encoding.BigEndianUnicode;
-            int evenNul = 0, oddNul = 0;
-            for (int i = 0; i < bytes.Length; i++)
-                if (bytes[i] == 0) { if ((i & 1) == 0) evenNul++; else oddNul++; }
-            int pairs = bytes.Length / 2;
-            if (pairs == 0) return null;
-            if (oddNul * 10 >= pairs * 9 && evenNul * 10 <= pairs) return Encoding.Unicode;
-            if (evenNul * 10 >= pairs * 9 && oddNul * 10 <= pairs) return Encoding.BigEndianUnicode;
-            return null;
-        }
-
         private NpmTokenFinding NotOnline(NpmTokenFinding f, string why, NpmOnlineCheckState state = NpmOnlineCheckState.NotApplicable)
         {
             if (OnlineCheck == null) return f;
