@@ -59,22 +59,15 @@ namespace NpmHardening.Engine.Pipelines
             return _platform.FileExists(full) && Inside(full);
         }
 
-        public override IReadOnlyList<string> ListFiles(string relativeFolder)
-        {
-            var relative = CiRepository.NormalizePath(relativeFolder);
-            if (relative == null) return Array.Empty<string>();
-            var full = relative.Length == 0 ? Root : FullPath(relative);
-            if (!Inside(full)) return Array.Empty<string>();
-            var entries = _platform.ListDirectory(full);
-            if (entries == null) return Array.Empty<string>();
-            var names = new List<string>();
-            foreach (var entry in entries)
-                if (entry.Kind == FileEntryKind.File || entry.Kind == FileEntryKind.SymbolicLink) names.Add(entry.Name);
-            names.Sort(StringComparer.Ordinal);
-            return names;
-        }
+        // a link is listed as a file: reading it goes through ReadText, which refuses links that leave the root
+        public override IReadOnlyList<string> ListFiles(string relativeFolder) =>
+            List(relativeFolder, kind => kind == FileEntryKind.File || kind == FileEntryKind.SymbolicLink);
 
-        public override IReadOnlyList<string> ListFolders(string relativeFolder)
+        public override IReadOnlyList<string> ListFolders(string relativeFolder) =>
+            List(relativeFolder, kind => kind == FileEntryKind.Directory);
+
+        /// <summary>Names of the entries of one folder inside the root whose kind is wanted, in ordinal order.</summary>
+        private IReadOnlyList<string> List(string relativeFolder, Func<FileEntryKind, bool> wanted)
         {
             var relative = CiRepository.NormalizePath(relativeFolder);
             if (relative == null) return Array.Empty<string>();
@@ -84,7 +77,7 @@ namespace NpmHardening.Engine.Pipelines
             if (entries == null) return Array.Empty<string>();
             var names = new List<string>();
             foreach (var entry in entries)
-                if (entry.Kind == FileEntryKind.Directory) names.Add(entry.Name);
+                if (wanted(entry.Kind)) names.Add(entry.Name);
             names.Sort(StringComparer.Ordinal);
             return names;
         }
