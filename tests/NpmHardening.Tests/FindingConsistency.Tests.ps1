@@ -168,6 +168,31 @@ Describe 'Every credential line of a file is one fact to both audits' {
         }
     }
 
+    It 'judges URL passwords and client key files at their lines alike in both cmdlets, used or shadowed' {
+        $key = Join-Path $m.Home 'client.key'
+        Write-Utf8File $key 'not a real key'
+        if (-not $OnWindows) { & chmod 644 $key }
+        Write-Utf8File $npmrc (@(
+                'proxy=http://alice:old-secret@proxy.corp.invalid:3128/'
+                'proxy=http://alice:new-secret@proxy.corp.invalid:3128/'
+                '@corp:registry=https://bob:s3cret@npm.corp.invalid/'
+                "//npm.corp.invalid/:keyfile=$key"
+            ) -join "`n")
+        $rules = 'NPMH8001', 'NPMH9002'
+        $posture = @(Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -RuleId $rules | Where-Object { $_.Location.Line })
+        $tokens = @(Test-NpmrcToken -Path $m.Project -Environment $envTable | Where-Object { $_.Line -and $_.RuleId -in $rules })
+        $fromPosture = @($posture | ForEach-Object { Get-CredentialFact $_ } | Sort-Object)
+        $fromTokens = @($tokens | ForEach-Object { Get-CredentialFact $_ } | Sort-Object)
+        @($fromPosture | Where-Object { $_ -notin $fromTokens }) | Should -BeNullOrEmpty -Because 'Test-NpmrcToken must report the same facts'
+        @($fromTokens | Where-Object { $_ -notin $fromPosture }) | Should -BeNullOrEmpty -Because 'Get-NpmSecurityPosture must report the same facts'
+        $at = @{}
+        foreach ($t in $tokens) { $at['{0}|{1}' -f $t.Line, $t.RuleId] = $t.Status }
+        $at['1|NPMH9002'] | Should -Be 'Fail' -Because 'a shadowed proxy password is still on disk'
+        $at['2|NPMH9002'] | Should -Be 'Fail'
+        $at['3|NPMH9002'] | Should -Be 'Fail'
+        if (-not $OnWindows) { $at['4|NPMH8001'] | Should -Be 'Fail' -Because 'others can read the client key' }
+    }
+
     It 'judges a reference scoped to a plain-http registry as a reference and as a credential sent in clear, in both cmdlets' {
         # npm expands ${VAR} and sends the result to the registry the key is scoped to: over http anyone on the path reads it
         Write-Utf8File $npmrc (@(
