@@ -167,6 +167,60 @@ Describe 'Every credential line of a file is one fact to both audits' {
             $p.Actual | Should -Not -Match ([regex]::Escape($token))
         }
     }
+
+    It 'judges URL passwords and client key files at their lines alike in both cmdlets, used or shadowed' {
+        $key = Join-Path $m.Home 'client.key'
+        Write-Utf8File $key 'not a real key'
+        if (-not $OnWindows) { & chmod 644 $key }
+        Write-Utf8File $npmrc (@(
+                'proxy=http://alice:old-secret@proxy.corp.invalid:3128/'
+                'proxy=http://alice:new-secret@proxy.corp.invalid:3128/'
+                '@corp:registry=https://bob:s3cret@npm.corp.invalid/'
+                "//npm.corp.invalid/:keyfile=$key"
+            ) -join "`n")
+        $rules = 'NPMH8001', 'NPMH9002'
+        $posture = @(Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -RuleId $rules | Where-Object { $_.Location.Line })
+        $tokens = @(Test-NpmrcToken -Path $m.Project -Environment $envTable | Where-Object { $_.Line -and $_.RuleId -in $rules })
+        $fromPosture = @($posture | ForEach-Object { Get-CredentialFact $_ } | Sort-Object)
+        $fromTokens = @($tokens | ForEach-Object { Get-CredentialFact $_ } | Sort-Object)
+        @($fromPosture | Where-Object { $_ -notin $fromTokens }) | Should -BeNullOrEmpty -Because 'Test-NpmrcToken must report the same facts'
+        @($fromTokens | Where-Object { $_ -notin $fromPosture }) | Should -BeNullOrEmpty -Because 'Get-NpmSecurityPosture must report the same facts'
+        $at = @{}
+        foreach ($t in $tokens) { $at['{0}|{1}' -f $t.Line, $t.RuleId] = $t.Status }
+        $at['1|NPMH9002'] | Should -Be 'Fail' -Because 'a shadowed proxy password is still on disk'
+        $at['2|NPMH9002'] | Should -Be 'Fail'
+        $at['3|NPMH9002'] | Should -Be 'Fail'
+        if (-not $OnWindows) { $at['4|NPMH8001'] | Should -Be 'Fail' -Because 'others can read the client key' }
+    }
+
+    It 'judges a reference scoped to a plain-http registry as a reference and as a credential sent in clear, in both cmdlets' {
+        # npm expands ${VAR} and sends the result to the registry the key is scoped to: over http anyone on the path reads it
+        Write-Utf8File $npmrc (@(
+                '@corp:registry=http://registry.corp.invalid/'
+                '//registry.corp.invalid/:_authToken=${CORP_READ_KEY}'
+                '@old:registry=http://old.corp.invalid/'
+                '//old.corp.invalid/:_authToken=${UNSET_VAR}'
+            ) -join "`n")
+        $rules = 'NPMH2002', 'NPMH7001', 'NPMH7002', 'NPMH7003'
+        $credentialLines = 2, 4
+        $posture = @(Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -RuleId $rules | Where-Object { $_.Location.Line -in $credentialLines })
+        $tokens = @(Test-NpmrcToken -Path $m.Project -Environment $envTable | Where-Object { $_.Line -in $credentialLines -and $_.RuleId -in $rules })
+        $fromPosture = @($posture | ForEach-Object { Get-CredentialFact $_ } | Sort-Object)
+        $fromTokens = @($tokens | ForEach-Object { Get-CredentialFact $_ } | Sort-Object)
+        @($fromPosture | Where-Object { $_ -notin $fromTokens }) | Should -BeNullOrEmpty -Because 'Test-NpmrcToken must report the same facts'
+        @($fromTokens | Where-Object { $_ -notin $fromPosture }) | Should -BeNullOrEmpty -Because 'Get-NpmSecurityPosture must report the same facts'
+
+        $at = @{}
+        foreach ($t in $tokens) { $at['{0}|{1}' -f $t.Line, $t.RuleId] = $t.Status }
+        $at['2|NPMH7001'] | Should -Be 'Pass' -Because 'the variable is set and the file holds no secret'
+        $at['2|NPMH2002'] | Should -Be 'Fail' -Because 'npm sends what it expands to over plain http'
+        $at['4|NPMH7001'] | Should -Be 'Warning' -Because 'the variable it reads is not set'
+        $at['4|NPMH2002'] | Should -Be 'Fail'
+        $at.Keys.Count | Should -Be 4
+        # the registry settings themselves keep their own NPMH2002, at their own lines
+        @(Get-NpmSecurityPosture -Path $m.Project -Environment $envTable -RuleId NPMH2002 |
+            Where-Object { $_.Status -eq 'Fail' -and $_.Location.Line -in 1, 3 }).Count | Should -Be 2
+    }
 }
 
 Describe 'The summary counts facts, and findings carry their remediation as data and as a command' {

@@ -265,7 +265,13 @@ namespace NpmHardening.Engine.Analyzers
 
             if (kind == NpmCredentialKind.EnvironmentReference)
             {
-                found.Add(JudgeReference(f, file, input.Provenance, registries, raw, name, where, budget));
+                found.Add(JudgeReference(f, file, input.Provenance, raw, name, where, budget));
+                // the reference is judged like any other (the file holds no secret); that npm would send what it expands
+                // to in clear text is a second fact about the same line, under the transport rule
+                if (HttpScope(f.Registry, registries) is string http)
+                    found.Add((Judge(Copy(f), file, null, NpmFindingStatus.Fail, "NPMH2002",
+                        $"{f.Key} is sent to {http} over plain http, readable by anyone on the network path.",
+                        $"Use https for {http}.", fileAccess: false), null));
                 if (unscoped) found.Add((Unscoped(Copy(f), file), null));
                 return found;
             }
@@ -357,7 +363,7 @@ namespace NpmHardening.Engine.Analyzers
             kind == NpmCredentialKind.GranularToken || kind == NpmCredentialKind.LegacyUuidToken || kind == NpmCredentialKind.OpaqueToken;
 
         private (NpmTokenFinding, OnlineCandidate?) JudgeReference(NpmTokenFinding f, FileState file, SecretProvenance provenance,
-            IReadOnlyDictionary<string, string> registries, string raw, string name, string where, ExpansionBudget budget)
+            string raw, string name, string where, ExpansionBudget budget)
         {
             f.Redacted = raw;
             var names = EnvExpansion.References(raw).Select(r => r.Name).ToList();
@@ -377,10 +383,6 @@ namespace NpmHardening.Engine.Analyzers
                 if (expandedKind == NpmCredentialKind.GranularToken) f.ChecksumValid = NpmCredential.HasValidChecksum(expanded);
             }
             var rule = CredentialSeverity.RuleFor(name, NpmCredentialKind.EnvironmentReference);
-            if (HttpScope(f.Registry, registries) is string http)
-                return (Judge(f, file, null, NpmFindingStatus.Fail, "NPMH2002",
-                    $"{f.Key} is sent to {http} over plain http, readable by anyone on the network path.",
-                    $"Use https for {http}.", fileAccess: false), null);
             if (refused != null)
                 return (Judge(f, file, null, NpmFindingStatus.Warning, rule,
                     $"{f.Key} reads {f.Variable} from the environment{where} (good), but the definition found is not the audited account's own: {refused}.", null, fileAccess: false),

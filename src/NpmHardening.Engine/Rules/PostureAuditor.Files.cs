@@ -91,12 +91,18 @@ namespace NpmHardening.Engine.Rules
             if (!any) yield return New(rule, NpmFindingStatus.NotApplicable, noneMessage, expected: rule.ExpectedText);
         }
 
-        private IEnumerable<NpmSecurityFinding> CredentialFileReadable(NpmSecurityRule rule) =>
-            FileRule(rule, LoadedFiles().Where(HoldsCredentials), "No config file npm reads holds a credential in clear.", (layer, access) =>
+        private IEnumerable<NpmSecurityFinding> CredentialFileReadable(NpmSecurityRule rule)
+        {
+            // client key files an npmrc line names: judged at that line by the credential analyzer, as Test-NpmrcToken does
+            var keyFiles = FileFindings(rule).ToList();
+            var holders = LoadedFiles().Where(HoldsCredentials).ToList();
+            if (holders.Count == 0 && keyFiles.Count > 0) return keyFiles;
+            return keyFiles.Concat(FileRule(rule, holders, "No config file npm reads holds a credential in clear.", (layer, access) =>
                 access.ReadableByOthers
                     ? FileFinding(rule, layer, NpmFindingStatus.Fail,
                         $"{layer.Source} holds credentials and {string.Join(", ", access.OtherReaders)} can read it.", access, true)
-                    : FileFinding(rule, layer, NpmFindingStatus.Pass, $"{layer.Source} holds credentials and only its owner can read it.", access, false));
+                    : FileFinding(rule, layer, NpmFindingStatus.Pass, $"{layer.Source} holds credentials and only its owner can read it.", access, false)));
+        }
 
         private IEnumerable<NpmSecurityFinding> ConfigFileWritable(NpmSecurityRule rule) =>
             FileRule(rule, LoadedFiles(), "npm reads no config file for this context.", (layer, access) =>

@@ -74,14 +74,25 @@ namespace NpmHardening.Engine.Rules
 
         private IEnumerable<NpmSecurityFinding> UrlPasswords(NpmSecurityRule rule)
         {
-            bool any = false;
+            // every line of the npmrc files, used or shadowed, is judged by the credential analyzer (as Test-NpmrcToken
+            // judges it); what is left here is a value set by an environment variable or on the command line
             var values = new List<NpmConfigValue>();
             foreach (var key in new[] { "proxy", "https-proxy" })
                 if (Known(key) && R.GetEffective(key) is NpmConfigValue pv && pv.Layer != NpmConfigLayer.Default) values.Add(pv);
             values.AddRange(Registries());
+            var inFiles = FileFindings(rule).ToList();
+            foreach (var f in inFiles)
+            {
+                // the line npm uses can be fixed by setting the URL without its password; a shadowed one only by removing it
+                var used = values.FirstOrDefault(v => FromNpmrcFile(v) && v.Source == f.Location?.Path && v.Line == f.Location?.Line);
+                if (used?.Value is string usedUrl && Uri.TryCreate(usedUrl.Trim(), UriKind.Absolute, out var usedUri))
+                    f.Remediation = SetFix(used.Key, StripCredentials(usedUri), used);
+                yield return f;
+            }
+            bool any = inFiles.Count > 0;
             foreach (var v in values)
             {
-                if (!(v.Value is string url) || UrlPasswordOf(url) == null) continue;
+                if (FromNpmrcFile(v) || !(v.Value is string url) || UrlPasswordOf(url) == null) continue;
                 any = true;
                 var clean = Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) ? StripCredentials(uri) : null;
                 yield return New(rule, NpmFindingStatus.Fail,
@@ -105,6 +116,11 @@ namespace NpmHardening.Engine.Rules
             }
             if (!any) yield return New(rule, NpmFindingStatus.Pass, "No proxy or registry URL carries a password.", expected: rule.ExpectedText);
         }
+
+        /// <summary>Whether a value comes from a line of an npmrc file (which <see cref="FileCredentials"/> judges) rather than a variable or the command line.</summary>
+        private static bool FromNpmrcFile(NpmConfigValue v) =>
+            v.Source != null && (v.Layer == NpmConfigLayer.Builtin || v.Layer == NpmConfigLayer.Global ||
+                                 v.Layer == NpmConfigLayer.User || v.Layer == NpmConfigLayer.Project);
 
         /// <summary>A variable of the context's environment with its name as defined (Windows names ignore case).</summary>
         private (string Name, string Value)? EnvironmentVariable(string name)

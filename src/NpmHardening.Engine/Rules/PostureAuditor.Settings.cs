@@ -141,6 +141,8 @@ namespace NpmHardening.Engine.Rules
 
         private IEnumerable<NpmSecurityFinding> RegistryTransport(NpmSecurityRule rule)
         {
+            // a credential reference npm would expand and send over such a registry: judged at its own line, as Test-NpmrcToken does
+            foreach (var f in FileFindings(rule)) yield return f;
             foreach (var v in Registries())
             {
                 var url = v.Value as string ?? "";
