@@ -197,10 +197,10 @@ public sealed class NpmhStageRegistry : IDisposable
     public static string Integrity(byte[] data) { using (var h = SHA512.Create()) return "sha512-" + Convert.ToBase64String(h.ComputeHash(data)); }
 
     // A gzipped ustar archive with package/package.json and the given files under package/ (what npm pack makes).
-    public static byte[] BuildTarball(string packageJson, IDictionary<string, string> files)
+    public static byte[] BuildTarball(string packageJson, System.Collections.IDictionary files)
     {
         var entries = new List<KeyValuePair<string, byte[]>> { new KeyValuePair<string, byte[]>("package/package.json", Encoding.UTF8.GetBytes(packageJson)) };
-        if (files != null) foreach (var f in files) entries.Add(new KeyValuePair<string, byte[]>("package/" + f.Key, Encoding.UTF8.GetBytes(f.Value)));
+        if (files != null) foreach (System.Collections.DictionaryEntry f in files) entries.Add(new KeyValuePair<string, byte[]>("package/" + f.Key, Encoding.UTF8.GetBytes(Convert.ToString(f.Value))));
         using (var output = new MemoryStream())
         {
             using (var gz = new GZipStream(output, CompressionLevel.Optimal, true))
