@@ -201,6 +201,25 @@ Describe 'npm stage approve and reject against the fake' {
         $json._npmUser.approver.name | Should -Be 'alice'
     }
 
+    It 'records the approving user as _npmUser.approver and keeps the staging user as _npmUser.name' {
+        $item = $R.SeedStaged([NpmhStageRegistry]::BuildTarball('{"name":"npmh-fx-who","version":"1.0.0"}', @{ 'index.js' = '1' }), 'latest', 'alice', 'user', 'public')
+        $bobEnv = New-StageNpmEnvironment -Registry $R -Directory (Join-Path $Root 'npm-bob-approve') -Token 'npmh-fake-token-bob'
+        $result = Npm @('stage', 'approve', $item.Id, '--otp', '123456') -Environment $bobEnv
+        $result.ExitCode | Should -Be 0 -Because $result.StdErr
+        $user = ($R.GetPackument('npmh-fx-who') | ConvertFrom-Json -AsHashtable).versions['1.0.0']._npmUser
+        $user.name | Should -Be 'alice'
+        $user.approver.name | Should -Be 'bob'
+    }
+
+    It 'answers 409 when a staged version was published meanwhile, and npm reports E409' {
+        $bytes = [NpmhStageRegistry]::BuildTarball('{"name":"npmh-fx-race","version":"1.0.0"}', @{ 'index.js' = '1' })
+        $item = $R.SeedStaged($bytes, 'latest', 'alice', 'user', 'public')
+        $null = $R.SeedPublished($bytes, 'latest', 'bob')
+        $result = Npm @('stage', 'approve', $item.Id, '--otp', '123456')
+        $result.StdErr | Should -Match 'code E409'
+        $R.StagedItems.Id | Should -Contain $item.Id
+    }
+
     It 'rejects with --otp: DELETE /-/stage/<id> with npm-otp; the item is gone and view answers E404' {
         $item = Stage 'npmh-fx-rej' '1.0.0'
         $R.ClearRequests()
