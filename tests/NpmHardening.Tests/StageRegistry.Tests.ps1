@@ -1,14 +1,17 @@
-#Requires -Version 7.2
 # The fake staged-publishing registry (StageRegistry.ps1) is only worth testing our cmdlets against if npm's own client
 # accepts it: every test here runs the installed npm (11.19.1 when written) against the fake on 127.0.0.1, with an
 # isolated userconfig/globalconfig/cache, and checks both what npm reports and what npm sent. No network.
+# The fake needs PowerShell 7 (System.Text.Json.Nodes); under Windows PowerShell 5.1 (build.ps1 -WindowsPowerShell)
+# every block is skipped.
 
 BeforeDiscovery {
+    $script:NotCore = $PSVersionTable.PSVersion.Major -lt 7
     # npm only follows a web second factor on a terminal; script(1) gives it one
     $script:HasScript = [bool] (Get-Command script -CommandType Application -ErrorAction SilentlyContinue) -and -not $IsWindows
 }
 
 BeforeAll {
+    if ($PSVersionTable.PSVersion.Major -lt 7) { return }
     . (Join-Path $PSScriptRoot 'StageRegistry.ps1')
     $script:Root = Join-Path ([IO.Path]::GetTempPath()) ("npmh-stage-" + [guid]::NewGuid().ToString('n'))
     $script:R = Start-StageRegistry -Users @{ 'npmh-fake-token-alice' = 'alice'; 'npmh-fake-token-bob' = 'bob' }
@@ -42,7 +45,7 @@ AfterAll {
     if ($Root) { Remove-Item -LiteralPath $Root -Recurse -Force -ErrorAction SilentlyContinue }
 }
 
-Describe 'npm stage publish, list, view and download against the fake' {
+Describe 'npm stage publish, list, view and download against the fake' -Skip:$NotCore {
     BeforeAll { $R.ClearRequests() }
 
     It 'stores what npm stage publish POSTs: one item whose shasum is the sha1 of the tarball npm packed' {
@@ -146,7 +149,7 @@ Describe 'npm stage publish, list, view and download against the fake' {
     }
 }
 
-Describe 'npm stage approve and reject against the fake' {
+Describe 'npm stage approve and reject against the fake' -Skip:$NotCore {
     BeforeEach { $R.OtpChallenge = 'header'; $R.ValidOtp = '123456' }
 
     It 'fails with npm''s EOTP when no OTP is given, and the item stays staged' {
@@ -266,7 +269,7 @@ Describe 'npm stage approve and reject against the fake' {
     }
 }
 
-Describe 'pagination over 250 staged items' {
+Describe 'pagination over 250 staged items' -Skip:$NotCore {
     It 'npm stage list follows page until total and returns all 250' {
         $seeded = $R.SeedStagedBulk('npmh-bulk', 250, 'bob')
         $R.ClearRequests()
@@ -291,7 +294,7 @@ Describe 'pagination over 250 staged items' {
     }
 }
 
-Describe 'packuments, tarballs, whoami and publish against the fake' {
+Describe 'packuments, tarballs, whoami and publish against the fake' -Skip:$NotCore {
     It 'npm whoami names the user the token maps to; an unknown token gets E401' {
         (Npm @('whoami')).StdOut.Trim() | Should -Be 'alice'
         $bobEnv = New-StageNpmEnvironment -Registry $R -Directory (Join-Path $Root 'npm-bob') -Token 'npmh-fake-token-bob'
@@ -347,7 +350,7 @@ Describe 'packuments, tarballs, whoami and publish against the fake' {
     }
 }
 
-Describe 'misbehaviour switches, as npm and a plain HTTP client see them' {
+Describe 'misbehaviour switches, as npm and a plain HTTP client see them' -Skip:$NotCore {
     BeforeAll {
         $script:Http = [System.Net.Http.HttpClient]::new()
         function script:Send([string] $Method, [string] $Path, [string] $Token = 'npmh-fake-token-alice', [System.Net.Http.HttpContent] $Content) {
@@ -409,6 +412,30 @@ Describe 'misbehaviour switches, as npm and a plain HTTP client see them' {
         Sha1File $file | Should -Be ([NpmhStageRegistry]::Sha1Hex($evil))
         Sha1File $file | Should -Not -Be $item.Shasum
         ((Npm @('stage', 'view', $item.Id, '--json')).StdOut | ConvertFrom-Json).shasum | Should -Be $item.Shasum
+    }
+
+    It 'serves extra, mistyped or missing item fields when told to; npm stage view prints extra keys too' {
+        $item = $R.SeedStaged([NpmhStageRegistry]::BuildTarball('{"name":"npmh-fx-fields","version":"1.0.0"}', @{}), 'latest', 'alice', 'user', 'public')
+        $R.SetItemField($item.Id, 'shasum', '42')
+        $R.SetItemField($item.Id, 'actorType', $null)
+        $R.SetItemField($item.Id, 'provenance', '{"predicateType":"https://slsa.dev/provenance/v1"}')
+        $json = (Npm @('stage', 'view', $item.Id, '--json')).StdOut | ConvertFrom-Json -AsHashtable
+        $json.shasum | Should -Be 42
+        $json.shasum | Should -BeOfType [long]
+        $json.Keys | Should -Not -Contain 'actorType'
+        $json.provenance.predicateType | Should -Be 'https://slsa.dev/provenance/v1'
+        $text = (Npm @('stage', 'view', $item.Id)).StdOut
+        $text | Should -Match 'staged by: alice\r?\n'
+        $text | Should -Match 'provenance: '
+    }
+
+    It 'delays every answer when told to' {
+        $R.ResponseDelayMilliseconds = 1500
+        try {
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            [int] (Send GET '/-/whoami').StatusCode | Should -Be 200
+            $watch.ElapsedMilliseconds | Should -BeGreaterOrEqual 1500
+        } finally { $R.ResponseDelayMilliseconds = 0 }
     }
 
     It 'reads chunked request bodies and answers 400 with {message} for a body that is not a publish document' {

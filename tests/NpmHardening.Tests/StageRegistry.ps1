@@ -188,6 +188,20 @@ public sealed class NpmhStageRegistry : IDisposable
         return result.ToArray();
     }
 
+    // Adds or overwrites a field of the item JSON with raw JSON, e.g. a wrong type: ("shasum", "42"); null or "" removes it.
+    public void SetItemField(string id, string name, string json)
+    {
+        lock (_gate)
+        {
+            var item = Find(id);
+            if (item.Extra == null) item.Extra = new JsonObject();
+            item.Extra[name] = string.IsNullOrEmpty(json) ? null : JsonNode.Parse(json);
+        }
+    }
+
+    // Every answer waits this long first (client timeouts, cancellation).
+    public int ResponseDelayMilliseconds { get; set; }
+
     // Replaces the bytes served for a staged item without touching its recorded shasum.
     public void SetStagedTarball(string id, byte[] bytes) { lock (_gate) Find(id).Tarball = bytes; }
 
@@ -353,6 +367,7 @@ public sealed class NpmhStageRegistry : IDisposable
                 try { lock (_gate) response = Handle(request); }
                 catch (Exception ex) { response = Json(500, new JsonObject { ["error"] = "fake registry failure: " + ex.Message }); }
                 request.Status = response.Status;
+                if (ResponseDelayMilliseconds > 0) Thread.Sleep(ResponseDelayMilliseconds);
                 // Recorded before answering, so a client that has its answer always finds its request in the log.
                 _requests.Enqueue(request);
                 var sb = new StringBuilder();
@@ -587,7 +602,8 @@ public sealed class NpmhStageRegistry : IDisposable
             ["access"] = item.Access,
             ["shasum"] = item.Shasum,
         };
-        if (item.Extra != null) foreach (var kv in item.Extra) json[kv.Key] = kv.Value == null ? null : kv.Value.DeepClone();
+        // a field set to null (SetItemField(id, name, $null) or "null") is left out, as by a server that omits it
+        if (item.Extra != null) foreach (var kv in item.Extra) { if (kv.Value == null) json.Remove(kv.Key); else json[kv.Key] = kv.Value.DeepClone(); }
         return json;
     }
 
