@@ -104,19 +104,21 @@ namespace NpmHardening.Engine.Registry
         // ---- approve and reject ---------------------------------------------------------------------------
 
         /// <summary>POST {registry}-/stage/{id}/approve with npm-otp (approve.js); the version becomes installable.</summary>
-        public void Approve(string registry, RegistryCredential credential, string stageId, string? otp, CancellationToken cancellationToken = default) =>
-            RegistryTransport.Sync(() => _transport.SendAsync(Write(HttpMethod.Post, StageUrl(registry, stageId, "/approve"), credential, otp), cancellationToken));
+        /// <param name="legacyAuth">True when the code came from the user up front (npm --otp), which npm announces as npm-auth-type legacy.</param>
+        public void Approve(string registry, RegistryCredential credential, string stageId, string? otp, CancellationToken cancellationToken = default, bool legacyAuth = false) =>
+            RegistryTransport.Sync(() => _transport.SendAsync(Write(HttpMethod.Post, StageUrl(registry, stageId, "/approve"), credential, otp, legacyAuth), cancellationToken));
 
         /// <summary>DELETE {registry}-/stage/{id} with npm-otp (reject.js): the staged record and tarball are deleted for good.</summary>
-        public void Reject(string registry, RegistryCredential credential, string stageId, string? otp, CancellationToken cancellationToken = default) =>
-            RegistryTransport.Sync(() => _transport.SendAsync(Write(HttpMethod.Delete, StageUrl(registry, stageId, ""), credential, otp), cancellationToken));
+        public void Reject(string registry, RegistryCredential credential, string stageId, string? otp, CancellationToken cancellationToken = default, bool legacyAuth = false) =>
+            RegistryTransport.Sync(() => _transport.SendAsync(Write(HttpMethod.Delete, StageUrl(registry, stageId, ""), credential, otp, legacyAuth), cancellationToken));
 
-        private static RegistryRequest Write(HttpMethod method, Uri url, RegistryCredential credential, string? otp)
+        private static RegistryRequest Write(HttpMethod method, Uri url, RegistryCredential credential, string? otp, bool legacyAuth)
         {
             var request = new RegistryRequest(method, url, credential) { Otp = otp };
-            // what npm sends with every command (auth-type defaults to web): the registry offers the web second factor
+            // what npm 11 sends (captured against the test fake): the command's name, and auth-type web (its default, so the
+            // registry may offer the web second factor) unless --otp was given, which makes it legacy
             request.Headers["npm-command"] = "stage";
-            request.Headers["npm-auth-type"] = "web";
+            request.Headers["npm-auth-type"] = legacyAuth ? "legacy" : "web";
             return request;
         }
 

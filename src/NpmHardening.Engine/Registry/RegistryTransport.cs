@@ -28,7 +28,8 @@ namespace NpmHardening.Engine.Registry
     /// <item>a per-request timeout (for a download: per read, so a large tarball on a slow link is not cut off while
     /// bytes still arrive), and the caller's cancellation;</item>
     /// <item>bodies bounded (8 MB for JSON and errors; downloads by the caller's limit);</item>
-    /// <item>429 waits as long as Retry-After asks, within bounds, then fails;</item>
+    /// <item>429 waits as long as Retry-After asks, within bounds, then fails; a POST is not repeated (npm's fetch does
+    /// not repeat one either), its error names the wait;</item>
     /// <item>npm's challenge rules on 401 (check-response.js): a <c>www-authenticate</c> element <c>ipaddress</c> (the
     /// token's CIDR list), <c>otp</c>, or, without that header, a body matching "one-time pass"; an OTP challenge whose
     /// body holds <c>authUrl</c>/<c>doneUrl</c> is npm's web second factor (<see cref="WaitForWebAuthAsync"/>);</item>
@@ -289,7 +290,10 @@ namespace NpmHardening.Engine.Registry
                     {
                         var asked = RetryAfterOf(response);
                         var wait = asked ?? TimeSpan.FromSeconds(Math.Pow(2, rateLimited));
-                        if (rateLimited >= Options.MaxRateLimitRetries || wait > Options.MaxRetryAfter)
+                        // a POST (approve, stage publish) is not repeated, as npm's fetch does not repeat one: the answer
+                        // names the wait instead
+                        bool repeatable = request.Method != HttpMethod.Post && request.Method.Method != "PATCH";
+                        if (!repeatable || rateLimited >= Options.MaxRateLimitRetries || wait > Options.MaxRetryAfter)
                         {
                             var e = new RegistryException(RegistryErrorKind.RateLimited, here,
                                 $"{here} answered 429 (too many requests)" + (asked.HasValue ? $" and asks to wait {Seconds(asked.Value)}" : "") +

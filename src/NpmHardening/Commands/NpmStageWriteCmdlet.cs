@@ -10,7 +10,7 @@ namespace NpmHardening.Commands
     /// -Otp, and npm's otplease behaviour: without -Otp, an interactive host is asked for the code (or shown the web
     /// second-factor URL and polled); a non-interactive host gets an error that says to pass -Otp.
     /// </summary>
-    public abstract class NpmStageWriteCmdlet : NpmRegistryCmdlet, IRegistryOtpPrompt
+    public abstract class NpmStageWriteCmdlet : NpmRegistryCmdlet
     {
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
@@ -44,30 +44,11 @@ namespace NpmHardening.Commands
             }
         }
 
-        string? IRegistryOtpPrompt.ReadOtp(string registry)
-        {
-            try
-            {
-                Host.UI.Write($"{registry} requires a one-time password for this change.{System.Environment.NewLine}Enter OTP: ");
-                return Host.UI.ReadLine();
-            }
-            catch (Exception e) when (e is PSInvalidOperationException || e is NotImplementedException || e is InvalidOperationException)
-            {
-                return null;
-            }
-        }
-
-        bool IRegistryOtpPrompt.ShowWebAuthUrl(string registry, string authUrl)
-        {
-            WriteWarning($"{registry} asks for your second factor in the browser. Open this URL and approve; waiting (Ctrl+C stops):{System.Environment.NewLine}{authUrl}");
-            return true;
-        }
-
         /// <summary>The change itself, with npm's OTP replay; false after writing the error.</summary>
         protected bool Change(string registry, RegistryCredential credential, Action<string?> change) =>
             Call(registry, () =>
             {
-                RegistryOtp.Run<object>(Transport, registry, credential, Otp, IsInteractive ? this : null, otp =>
+                RegistryOtp.Run<object>(Transport, registry, credential, Otp, IsInteractive ? new HostOtpPrompt(this) : null, otp =>
                 {
                     change(otp);
                     return true;
@@ -85,6 +66,37 @@ namespace NpmHardening.Commands
                 return null;
             }
             return Call(registry, () => new NpmStageClient(Transport).View(registry, credential, StageId, PipelineStopping));
+        }
+    }
+
+    /// <summary>
+    /// The host as npm's prompt: a code read with Host.UI, the web URL as a warning. A class of its own, not an interface
+    /// on the cmdlet: PowerShell reflects over cmdlet types when the module is imported, before the engine assembly the
+    /// interface lives in can be resolved.
+    /// </summary>
+    internal sealed class HostOtpPrompt : IRegistryOtpPrompt
+    {
+        private readonly PSCmdlet _cmdlet;
+
+        public HostOtpPrompt(PSCmdlet cmdlet) { _cmdlet = cmdlet; }
+
+        public string? ReadOtp(string registry)
+        {
+            try
+            {
+                _cmdlet.Host.UI.Write($"{registry} requires a one-time password for this change.{System.Environment.NewLine}Enter OTP: ");
+                return _cmdlet.Host.UI.ReadLine();
+            }
+            catch (Exception e) when (e is PSInvalidOperationException || e is NotImplementedException || e is InvalidOperationException)
+            {
+                return null;
+            }
+        }
+
+        public bool ShowWebAuthUrl(string registry, string authUrl)
+        {
+            _cmdlet.WriteWarning($"{registry} asks for your second factor in the browser. Open this URL and approve; waiting (Ctrl+C stops):{System.Environment.NewLine}{authUrl}");
+            return true;
         }
     }
 }
