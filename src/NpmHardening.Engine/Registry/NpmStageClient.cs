@@ -208,7 +208,8 @@ namespace NpmHardening.Engine.Registry
             var sb = new StringBuilder();
             foreach (var c in text)
                 sb.Append(c < 128 && (char.IsLetterOrDigit(c) || c == '.' || c == '-' || c == '_') ? c : '-');
-            var s = sb.ToString().Trim('.', '-');
+            // no ".." and no runs of separators: a name that reads as a path is still only a name
+            var s = Regex.Replace(Regex.Replace(sb.ToString(), @"\.{2,}", "-"), "-{2,}", "-").Trim('.', '-');
             return s.Length > 100 ? s.Substring(0, 100) : s;
         }
 
