@@ -73,7 +73,7 @@ namespace NpmHardening.Engine.Registry
             {
                 // list.js builds { page, perPage[, package] } and URLSearchParams encodes it
                 var query = "?page=" + page.ToString(CultureInfo.InvariantCulture) + "&perPage=" + PerPage.ToString(CultureInfo.InvariantCulture) +
-                            (package != null ? "&package=" + Uri.EscapeDataString(package) : "");
+                            (package != null ? "&package=" + FormEncode(package) : "");
                 return new RegistryRequest(HttpMethod.Get, new Uri(baseUrl.AbsoluteUri + query), credential);
             }, body =>
             {
@@ -81,8 +81,34 @@ namespace NpmHardening.Engine.Registry
                     throw new RegistryException(RegistryErrorKind.InvalidResponse, shown + "-/stage", $"{shown}-/stage: the answer has no 'items' array; is this an npm registry with staged publishing?");
                 var parsed = items.Select(i => i is JsObject item ? Parse(item, shown, now)
                     : throw new RegistryException(RegistryErrorKind.InvalidResponse, shown + "-/stage", $"{shown}-/stage: an entry of 'items' is not an object.")).ToList();
-                return new RegistryResponsePage<NpmStagedPackage>(parsed, o["total"] is double total ? total : (double?)null);
+                return new RegistryResponsePage<NpmStagedPackage>(parsed, Total(o["total"]));
             }, PerPage, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// list.js compares <c>items.length &gt;= res.total</c>: JavaScript turns a numeric string into its number, and
+        /// anything else (missing, null, text) makes the comparison false, so only a short page ends the list.
+        /// </summary>
+        private static double? Total(object? v) =>
+            v is double d ? d
+            : v is string s && double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) ? parsed
+            : (double?)null;
+
+        /// <summary>
+        /// URLSearchParams' encoding (application/x-www-form-urlencoded), which npm's query uses: letters, digits and
+        /// <c>*-._</c> stay, a space is '+', every other UTF-8 byte is %XX in upper case.
+        /// </summary>
+        internal static string FormEncode(string value)
+        {
+            var sb = new StringBuilder();
+            foreach (var b in Encoding.UTF8.GetBytes(value))
+            {
+                char c = (char)b;
+                if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '*' || c == '-' || c == '.' || c == '_') sb.Append(c);
+                else if (c == ' ') sb.Append('+');
+                else sb.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
+            }
+            return sb.ToString();
         }
 
         /// <summary>GET {registry}-/stage/{id} (npm stage view).</summary>

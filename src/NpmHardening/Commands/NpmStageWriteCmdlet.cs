@@ -85,7 +85,9 @@ namespace NpmHardening.Commands
             try
             {
                 _cmdlet.Host.UI.Write($"{registry} requires a one-time password for this change.{System.Environment.NewLine}Enter OTP: ");
-                return _cmdlet.Host.UI.ReadLine();
+                // read as a SecureString: a transcript records what ReadLine returns, and the code is a secret while it lives
+                using (var code = _cmdlet.Host.UI.ReadLineAsSecureString())
+                    return new System.Net.NetworkCredential("", code).Password;
             }
             catch (Exception e) when (e is PSInvalidOperationException || e is NotImplementedException || e is InvalidOperationException)
             {

@@ -355,6 +355,21 @@ namespace NpmHardening.Engine.Tests.Registry
         }
 
         [Fact]
+        public void The_package_filter_is_encoded_as_URLSearchParams_encodes_it_in_node()
+        {
+                        const string name = "@sc/a~b!c*d (e)\u00e9'";
+            var psi = new System.Diagnostics.ProcessStartInfo("node") { RedirectStandardOutput = true, UseShellExecute = false };
+            psi.ArgumentList.Add("-e");
+            psi.ArgumentList.Add("process.stdout.write(new URLSearchParams({ package: process.argv[1] }).toString())");
+            psi.ArgumentList.Add(name);
+            using var node = System.Diagnostics.Process.Start(psi)!;
+            var output = node.StandardOutput.ReadToEnd();
+            node.WaitForExit();
+            Assert.Equal(0, node.ExitCode);
+            Assert.Equal(output, "package=" + NpmStageClient.FormEncode(name));
+        }
+
+        [Fact]
         public void A_list_that_never_ends_is_stopped_by_the_page_bound()
         {
             using var server = new LoopbackRegistry(r => Page(r, int.MaxValue / 2));
