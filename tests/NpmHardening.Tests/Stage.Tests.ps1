@@ -139,6 +139,20 @@ Describe 'Get-NpmStagedPackage and npm stage list' -Skip:$NotCore {
         @($findings | Where-Object { $_.RuleId -eq 'NPMH11002' -and $_.Status -eq 'Pass' }).Location.Name | Should -Be '@npmh/cmd-a@1.2.3'
     }
 
+    It '-Audit''s findings take title and severity from the catalog, one fact each, and no other audit reports area 11' {
+        $findings = @(Get-NpmStagedPackage -Registry $R.Url -Token $Tok -Package 'npmh-cmd-bulk' -Audit)
+        $findings.Count | Should -Be 250
+        $catalog = @{}
+        foreach ($r in Get-NpmRule) { $catalog[$r.RuleId] = $r }
+        foreach ($f in $findings) {
+            $f.Title | Should -Be $catalog[$f.RuleId].Title
+            "$($f.Severity)" | Should -Be "$($catalog[$f.RuleId].Severity)"
+        }
+        @($findings.FactId | Select-Object -Unique).Count | Should -Be $findings.Count
+        @($catalog.Values | Where-Object { $_.RuleId -like 'NPMH11???' }).Audit | Select-Object -Unique | Should -Be 'Get-NpmStagedPackage'
+        @(Get-NpmSecurityPosture -Environment @{ HOME = $Root; PATH = $env:PATH } | Where-Object RuleId -like 'NPMH11???').Count | Should -Be 0
+    }
+
     It 'waits out a 429 for the Retry-After the registry names' {
         $R.ThrottleNext(1, 1)
         $watch = [Diagnostics.Stopwatch]::StartNew()
