@@ -204,6 +204,23 @@ Describe 'npm stage approve and reject against the fake' -Skip:$NotCore {
         $json._npmUser.approver.name | Should -Be 'alice'
     }
 
+    It 'publishes an approved scoped version under its staged tag; npm pack fetches its tarball and checks the integrity' {
+        $item = $R.StagedItems | Where-Object PackageName -eq '@npmh/fx-b'
+        (Npm @('stage', 'approve', $item.Id, '--otp', '123456')).ExitCode | Should -Be 0
+        # no latest tag exists, so ask for the staged tag: plain `npm view @npmh/fx-b` prints nothing
+        $json = (Npm @('view', '@npmh/fx-b@next', '--json')).StdOut | ConvertFrom-Json
+        $json.version | Should -Be '2.0.0'
+        $json.'dist-tags'.next | Should -Be '2.0.0'
+        $R.GetPackument('@npmh/fx-b') | Should -Match '"integrity":"sha512-[A-Za-z0-9+/=]+"'
+        $json.dist.tarball | Should -Be "$($R.Url)@npmh/fx-b/-/fx-b-2.0.0.tgz"
+        $dir = New-Item -ItemType Directory -Path (Join-Path $Root ('pack-' + [guid]::NewGuid().ToString('n')))
+        $R.ClearRequests()
+        $pack = Npm @('pack', '@npmh/fx-b@2.0.0') -In $dir.FullName
+        $pack.ExitCode | Should -Be 0 -Because $pack.StdErr
+        Sha1File (Join-Path $dir.FullName 'npmh-fx-b-2.0.0.tgz') | Should -Be $item.Shasum
+        $R.Requests.Path | Should -Contain '/@npmh/fx-b/-/fx-b-2.0.0.tgz'
+    }
+
     It 'records the approving user as _npmUser.approver and keeps the staging user as _npmUser.name' {
         $item = $R.SeedStaged([NpmhStageRegistry]::BuildTarball('{"name":"npmh-fx-who","version":"1.0.0"}', @{ 'index.js' = '1' }), 'latest', 'alice', 'user', 'public')
         $bobEnv = New-StageNpmEnvironment -Registry $R -Directory (Join-Path $Root 'npm-bob-approve') -Token 'npmh-fake-token-bob'

@@ -17,6 +17,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading;
@@ -85,6 +86,8 @@ public sealed class NpmhStageRegistry : IDisposable
 
     private sealed class WebSession { public int Pending; public string Token; }
 
+    // npm's registry writes '+', '<', '&' as themselves; System.Text.Json would escape them as \u002B...
+    private static readonly JsonSerializerOptions Plain = new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly TcpListener _listener;
     private readonly Thread _thread;
     private volatile bool _stopped;
@@ -423,7 +426,7 @@ public sealed class NpmhStageRegistry : IDisposable
 
     private static Response Json(int status, JsonNode body)
     {
-        return new Response { Status = status, Body = Encoding.UTF8.GetBytes(body == null ? "" : body.ToJsonString()) };
+        return new Response { Status = status, Body = Encoding.UTF8.GetBytes(body == null ? "" : body.ToJsonString(Plain)) };
     }
     private static Response Error(int status, string message) { return Json(status, new JsonObject { ["error"] = message }); }
 
@@ -683,7 +686,7 @@ public sealed class NpmhStageRegistry : IDisposable
             ["time"] = p.Time.DeepClone(),
             ["maintainers"] = p.Maintainers.DeepClone(),
         };
-        return doc.ToJsonString();
+        return doc.ToJsonString(Plain);
     }
 
     // POST /-/stage/package/{name} (stage) and PUT /{name} (publish): the same publish-style body libnpmpublish builds.
