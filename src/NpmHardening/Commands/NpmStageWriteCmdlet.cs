@@ -8,7 +8,9 @@ namespace NpmHardening.Commands
     /// <summary>
     /// Shared by the cmdlets that change a staged version (Approve-, Deny-NpmStagedPackage): the stage id from the pipeline,
     /// -Otp, and npm's otplease behaviour: without -Otp, an interactive host is asked for the code (or shown the web
-    /// second-factor URL and polled); a non-interactive host gets an error that says to pass -Otp.
+    /// second-factor URL and polled); a non-interactive host gets an error that says to pass -Otp. A code given with
+    /// -Otp that the registry rejects is an error, not a prompt (npm on a terminal would ask again): a script that passes
+    /// -Otp never waits for a person.
     /// </summary>
     public abstract class NpmStageWriteCmdlet : NpmRegistryCmdlet
     {
@@ -48,7 +50,7 @@ namespace NpmHardening.Commands
         protected bool Change(string registry, RegistryCredential credential, Action<string?> change) =>
             Call(registry, () =>
             {
-                RegistryOtp.Run<object>(Transport, registry, credential, Otp, IsInteractive ? new HostOtpPrompt(this) : null, otp =>
+                RegistryOtp.Run<object>(Transport, registry, credential, Otp, Otp == null && IsInteractive ? new HostOtpPrompt(this) : null, otp =>
                 {
                     change(otp);
                     return true;
