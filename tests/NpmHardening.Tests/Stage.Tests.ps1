@@ -276,6 +276,38 @@ Approve-NpmStagedPackage -Registry '$($R.Url)' -StageId '$($forUs.Id)' -Token `$
         @($R.Requests).Count | Should -Be 0
     }
 
+    It 'on a terminal, an OTP challenge prompts for the code (not echoed) and replays as npm does' -Skip:(-not $HasScript) {
+        $item = Stage 'npmh-cmd-prompt' '1.0.0'
+        $file = Join-Path $Root 'prompt-child.ps1'
+        Set-Content -LiteralPath $file -Encoding utf8NoBOM -Value (@(
+                "Import-Module '$env:NPMH_MODULE_PATH'"
+                "`$t = ConvertTo-SecureString 'npmh-fake-token-alice' -AsPlainText -Force"
+                "Approve-NpmStagedPackage -Registry '$($R.Url)' -StageId '$($item.Id)' -Token `$t -Confirm:`$false -WarningAction SilentlyContinue -PassThru | ForEach-Object { 'APPROVED=' + `$_.Version }") -join "`n")
+        $hostPath = (Get-Process -Id $PID).Path
+        $prefix = @()
+        if ([IO.Path]::GetFileNameWithoutExtension($hostPath) -eq 'dotnet') { $prefix = @([Environment]::GetCommandLineArgs()[0]) }
+        $psi = [Diagnostics.ProcessStartInfo]::new('script')
+        foreach ($a in @('-qec', ((@($hostPath) + $prefix + @('-NoProfile', '-File', $file) | ForEach-Object { "'$_'" }) -join ' '), '/dev/null')) { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardInput = $true; $psi.RedirectStandardOutput = $true; $psi.UseShellExecute = $false
+        $R.ClearRequests()
+        $process = [Diagnostics.Process]::Start($psi)
+        try {
+            $output = $process.StandardOutput.ReadToEndAsync()
+            # type the code once the registry has asked for it (the child is then at its prompt)
+            $deadline = [DateTime]::UtcNow.AddSeconds(90)
+            while (-not @($R.Requests | Where-Object Status -eq 401) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 200 }
+            Start-Sleep -Milliseconds 500
+            $process.StandardInput.Write("123456`r")
+            $process.StandardInput.Flush()
+            $process.WaitForExit(60000) | Should -BeTrue
+            $text = $output.Result
+        } finally { if (-not $process.HasExited) { $process.Kill($true) } }
+        $text | Should -Match 'Enter OTP:'
+        $text | Should -Match 'APPROVED=1.0.0'
+        $text | Should -Not -Match '123456'
+        ($R.Requests | Where-Object Method -eq 'POST' | ForEach-Object { "$($_.Otp)|$($_.Status)|$($_.Header('npm-auth-type'))" }) | Should -Be @('|401|web', '123456|201|web')
+    }
+
     It 'on a terminal, the web second factor shows the URL, polls like npm and replays with the code' -Skip:(-not $HasScript) {
         $forNpm = Stage 'npmh-cmd-web' '1.0.0'
         $forUs = Stage 'npmh-cmd-web' '1.0.1'
