@@ -160,6 +160,27 @@ Describe 'Get-NpmStagedPackage and npm stage list' -Skip:$NotCore {
         $watch.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 0.95
     }
 
+    It 'stops at once on Ctrl+C (StopProcessing) while the registry has not answered' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$env:NPMH_MODULE_PATH'").Invoke()
+            $ps.Commands.Clear()
+            $R.ResponseDelayMilliseconds = 30000
+            $null = $ps.AddCommand('Get-NpmStagedPackage').AddParameter('Registry', $R.Url).AddParameter('Token', $Tok).AddParameter('TimeoutSec', 120)
+            $async = $ps.BeginInvoke()
+            # the fake logs a request only when it answers: give the cmdlet time to send it, then it must still be waiting
+            Start-Sleep -Seconds 3
+            $async.IsCompleted | Should -BeFalse
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
+            $async.IsCompleted | Should -BeTrue
+        } finally {
+            $R.ResponseDelayMilliseconds = 0
+            $ps.Dispose()
+        }
+    }
+
     It 'survives Export-Clixml and Import-Clixml as NpmStagedPackage, and shows the table view' {
         $ours = Get-NpmStagedPackage -Registry $R.Url -Token $Tok -Package '@npmh/cmd-a'
         $xml = Join-Path $Root 'staged.xml'

@@ -15,10 +15,11 @@ namespace NpmHardening.Commands
     /// Shared by the cmdlets that ask a registry about the user: which registry, which credential (the one npm
     /// would send, from the resolved configuration, or -Token / -Credential), the client, and registry errors as
     /// non-terminating error records. Verbose lines name the registry and where the credential came from, never it.
+    /// One <see cref="RegistryTransport"/> per pipeline carries every request, and Ctrl+C (StopProcessing) cancels the one
+    /// in flight. -Audit and its filters are on <see cref="NpmRegistryAuditCmdlet"/>; -Otp on <see cref="NpmStageWriteCmdlet"/>.
     /// </summary>
     public abstract class NpmRegistryCmdlet : NpmHardeningCmdlet
     {
-        // (the connection parameters every registry cmdlet shares; -Audit and its filters are on NpmRegistryAuditCmdlet)
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string? Registry { get; set; }
