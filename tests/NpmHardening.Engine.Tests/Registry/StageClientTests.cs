@@ -206,6 +206,32 @@ namespace NpmHardening.Engine.Tests.Registry
         }
 
         [Fact]
+        public void A_prompt_that_cannot_show_the_web_url_is_asked_for_a_code_instead_and_nothing_is_polled()
+        {
+            LoopbackRegistry? server = null;
+            server = new LoopbackRegistry(r => r.Header("npm-otp") == Otp
+                ? FakeResponse.Json("{}", 201)
+                : new FakeResponse
+                {
+                    Status = 401, Headers = { ["WWW-Authenticate"] = "OTP" },
+                    Body = "{\"authUrl\":\"" + server!.Url + "auth\",\"doneUrl\":\"" + server.Url + "done\"}",
+                });
+            using (server)
+            {
+                var (t, stage, _) = New();
+                using (t)
+                {
+                    var prompt = new Prompt { Code = Otp, AllowWeb = false };
+                    RegistryOtp.Run(t, server.Url, Cred, null, prompt, otp => { stage.Reject(server.Url, Cred, Id, otp); return true; });
+                    Assert.Single(prompt.Shown);
+                    Assert.Equal(1, prompt.Asked);
+                    Assert.DoesNotContain(server.Requests, r => r.Path == "/done");
+                    Assert.Equal(new[] { "DELETE", "DELETE" }, server.Requests.Select(r => r.Method));
+                }
+            }
+        }
+
+        [Fact]
         public void The_web_wait_is_bounded_and_a_done_url_on_another_origin_never_gets_the_credential()
         {
             using var other = new LoopbackRegistry(r => new FakeResponse { Status = 202, Body = "{}", Headers = { ["Retry-After"] = "1" } });
