@@ -32,6 +32,11 @@
         'New-NpmHardeningPolicy'
         # CI/CD publish paths (issue 11)
         'Get-NpmPublishPipeline'
+        # staged publishing (issue 12)
+        'Get-NpmStagedPackage'
+        'Save-NpmStagedPackage'
+        'Approve-NpmStagedPackage'
+        'Deny-NpmStagedPackage'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

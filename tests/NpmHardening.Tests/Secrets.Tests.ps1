@@ -38,8 +38,26 @@ BeforeAll {
     $script:sectionPassword = 'sec-Pa55-' + [guid]::NewGuid().ToString('n').Substring(0, 12)
     $script:sectionAuth = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes("sam:$sectionPassword"))
     $script:malformedPassword = 'mal-Pa55-' + [guid]::NewGuid().ToString('n').Substring(0, 12)
+    # a one-time password for the staged-publishing cmdlets (eight digits: nothing else in the output looks like it)
+    $script:otpCanary = [string](Get-Random -Minimum 10000000 -Maximum 99999999)
     $script:Canaries = @($token, $uuid, $password, $proxyPassword, $auth, $passwordB64, $registryToken, 'canary-horse-battery',
-        $sectionOpaque, $sectionNameOpaque, $sectionPassword, $sectionAuth, $malformedPassword)
+        $sectionOpaque, $sectionNameOpaque, $sectionPassword, $sectionAuth, $malformedPassword, $otpCanary)
+
+    # The staged-publishing fake (PowerShell 7 only: it needs System.Text.Json.Nodes) knows the canary token as frank's and
+    # the OTP canary as the valid code; under Windows PowerShell the stage cases ask a closed port and only errors are checked.
+    $script:S = $null
+    $script:stageUrl = "http://127.0.0.1:$closedPort/"
+    $script:stageIds = @([guid]::NewGuid().ToString(), [guid]::NewGuid().ToString(), [guid]::NewGuid().ToString())
+    if ($PSVersionTable.PSVersion.Major -ge 7) {
+        . (Join-Path $PSScriptRoot 'StageRegistry.ps1')
+        $script:S = Start-StageRegistry -Users @{ $token = 'frank' }
+        $S.ValidOtp = $otpCanary
+        $script:stageUrl = $S.Url
+        $script:stageIds = @(foreach ($stagedVersion in '1.0.0', '1.0.1', '1.0.2') {
+                $S.SeedStaged([NpmhStageRegistry]::BuildTarball('{"name":"canary-stage","version":"' + $stagedVersion + '"}', @{ 'index.js' = '// staged' }), 'latest', 'frank', 'user', 'public').Id
+            })
+        $S.SetStagedTarball($stageIds[2], [byte[]](1, 2, 3))
+    }
 
     $userNpmrc = Join-Path $m.Home '.npmrc'
     Write-Utf8File $userNpmrc ("; planted canaries`n@l:registry=$($L.Url)`n$($pub):_authToken=$token`n//127.0.0.1:$($closedPort2)/:_authToken=$uuid`n" +
@@ -157,6 +175,35 @@ BeforeAll {
             Get-NpmAccessToken -Registry $V.Url -Token (ConvertTo-SecureString $uuid -AsPlainText -Force) -Verbose -Debug
             Get-NpmAccessToken -Registry "http://127.0.0.1:$closedPort/" -Environment $envTable -TimeoutSec 5 -Verbose -Debug
         }
+        # staged publishing: list, audit, verified download (one tarball does not match), approve and reject with a wrong
+        # and the right OTP, a token the registry does not know, a closed port
+        'Get-NpmStagedPackage'    = {
+            $t = ConvertTo-SecureString $token -AsPlainText -Force
+            Get-NpmStagedPackage -Registry $stageUrl -Token $t -Verbose -Debug
+            Get-NpmStagedPackage -Registry $stageUrl -Token $t -Audit -Verbose -Debug
+            Get-NpmStagedPackage -Registry $stageUrl -Token $t -StageId $stageIds[0], 'not-a-uuid' -Verbose -Debug
+            Get-NpmStagedPackage -Registry $stageUrl -Token (ConvertTo-SecureString $uuid -AsPlainText -Force) -Verbose -Debug
+            Get-NpmStagedPackage -Registry $stageUrl -Environment $envTable -Verbose -Debug
+            Get-NpmStagedPackage -Registry "http://127.0.0.1:$closedPort/" -Environment $envTable -TimeoutSec 5 -Verbose -Debug
+        }
+        'Save-NpmStagedPackage'   = {
+            $t = ConvertTo-SecureString $token -AsPlainText -Force
+            Get-NpmStagedPackage -Registry $stageUrl -Token $t | Save-NpmStagedPackage -Token $t -Destination $m.Root -Force -Verbose -Debug
+            Save-NpmStagedPackage -Registry $stageUrl -StageId $stageIds[2] -Token $t -Destination $m.Root -Force -Verbose -Debug
+            Save-NpmStagedPackage -Registry $stageUrl -StageId $stageIds[0] -Token $t -Destination $missing -Verbose -Debug
+        }
+        'Approve-NpmStagedPackage' = {
+            $t = ConvertTo-SecureString $token -AsPlainText -Force
+            Approve-NpmStagedPackage -Registry $stageUrl -StageId $stageIds[0] -Token $t -Otp '00000000' -Confirm:$false -Verbose -Debug
+            Approve-NpmStagedPackage -Registry $stageUrl -StageId $stageIds[0] -Token $t -Otp $otpCanary -Confirm:$false -PassThru -Verbose -Debug
+            Approve-NpmStagedPackage -Registry $stageUrl -StageId $stageIds[0] -Token $t -Otp $otpCanary -Confirm:$false -Verbose -Debug
+        }
+        'Deny-NpmStagedPackage'   = {
+            $t = ConvertTo-SecureString $token -AsPlainText -Force
+            Deny-NpmStagedPackage -Registry $stageUrl -StageId $stageIds[1] -Token $t -Otp '00000000' -Confirm:$false -Verbose -Debug
+            Deny-NpmStagedPackage -Registry $stageUrl -StageId $stageIds[1] -Token $t -Otp $otpCanary -Confirm:$false -PassThru -Verbose -Debug
+            Deny-NpmStagedPackage -Registry "http://127.0.0.1:$closedPort/" -StageId $stageIds[1] -Token $t -Otp $otpCanary -TimeoutSec 5 -Confirm:$false -Verbose -Debug
+        }
         'Test-NpmrcToken -Online' = {
             Test-NpmrcToken -Path $m.Project -Environment $envTable -Online -TimeoutSec 5 -Verbose -Debug
         }
@@ -210,6 +257,7 @@ BeforeAll {
 AfterAll {
     Stop-TestVerdaccio $V
     if ($L) { $L.Dispose() }
+    if ($S) { $S.Dispose() }
     Remove-Module -Name NpmHardening -Force -ErrorAction SilentlyContinue
     if ($script:m) { Remove-Item -LiteralPath $m.Root -Recurse -Force -ErrorAction SilentlyContinue }
 }
@@ -245,7 +293,8 @@ Describe 'No secret leaves the module' {
         'Get-NpmConfig', 'Get-NpmSecurityPosture', 'Set-NpmHardening', 'Test-NpmHardening', 'Get-NpmHardeningBackup',
         'Restore-NpmHardening', 'Test-NpmrcToken', 'Export-NpmHardeningReport', 'ConvertTo-NpmSarif', 'Get-NpmAccount',
         'Get-NpmAccessToken', 'Test-NpmrcToken -Online', 'Get-NpmRule', 'New-NpmHardeningPolicy', 'Protect-NpmrcToken',
-        'Get-NpmPublishPipeline'
+        'Get-NpmPublishPipeline', 'Get-NpmStagedPackage', 'Save-NpmStagedPackage', 'Approve-NpmStagedPackage',
+        'Deny-NpmStagedPackage'
     ) {
         $case = $Cases[$_]
         $transcript = Join-Path $m.Root "transcript-$_.txt"
@@ -274,4 +323,10 @@ Describe 'No secret leaves the module' {
         Assert-NoCanary ([IO.File]::ReadAllText($transcript)) 'the transcript'
     }
 
+
+    It 'the stage cases reach the staged-publishing fake with the token and the OTP, so their output is checked too' -Skip:($PSVersionTable.PSVersion.Major -lt 7) {
+        $S.Requests | Where-Object { $_.Authorization -eq "Bearer $token" } | Should -Not -BeNullOrEmpty
+        @($S.Requests | Where-Object { $_.Method -eq 'POST' -and $_.Otp -eq $otpCanary -and $_.Status -eq 201 }).Count | Should -Be 1
+        @($S.Requests | Where-Object { $_.Method -eq 'DELETE' -and $_.Otp -eq $otpCanary -and $_.Status -lt 300 }).Count | Should -Be 1
+    }
 }

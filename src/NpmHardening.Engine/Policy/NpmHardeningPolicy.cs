@@ -19,6 +19,10 @@ namespace NpmHardening
         public string[]? AllowedRegistries { get; set; }
         /// <summary>Per scope (<c>@corp</c>), the only registries its <c>@corp:registry</c> may name.</summary>
         public IReadOnlyDictionary<string, string[]> ScopedRegistries { get; set; } = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
+        /// <summary>Staging.MaximumAge: how long a staged version may wait for review (NPMH11001); null: the rule's default, 7 days.</summary>
+        public TimeSpan? StagedMaximumAge { get; set; }
+        /// <summary>Staging.ExpectedPublishers: the actors allowed to stage versions (NPMH11002); null: not judged.</summary>
+        public string[]? ExpectedPublishers { get; set; }
         /// <summary>The accepted exceptions, in file order.</summary>
         public NpmPolicyExemption[] Exceptions { get; set; } = Array.Empty<NpmPolicyExemption>();
 

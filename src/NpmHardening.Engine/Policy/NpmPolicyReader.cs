@@ -15,6 +15,7 @@ namespace NpmHardening.Engine.Policy
     /// @{
     ///     Baseline          = 'Recommended'                      # Recommended | Strict | CI
     ///     AllowedRegistries = @{ Default = 'https://registry.npmjs.org/'; '@corp' = 'https://npm.corp.example/' }
+    ///     Staging           = @{ MaximumAge = '3.00:00:00'; ExpectedPublishers = @('release-bot') }
     ///     Exceptions        = @(
     ///         @{ RuleId = 'NPMH3001'; Context = '*/legacy-app'; Location = '*/.npmrc*'; Justification = '…'; Expires = '2027-03-31' }
     ///     )
@@ -47,15 +48,52 @@ namespace NpmHardening.Engine.Policy
                     case "allowedregistries":
                         ReadRegistries(e.Value, path, policy);
                         break;
+                    case "staging":
+                        ReadStaging(e.Value, path, policy);
+                        break;
                     case "exceptions":
                         policy.Exceptions = Items(e.Value).Select(v => ReadException(v, path, catalog)).ToArray();
                         break;
                     default:
                         throw new NpmPolicyFileException("PolicyUnknownKey", path, e.Line,
-                            $"unknown key '{e.Key}'; a policy has Baseline, AllowedRegistries and Exceptions.");
+                            $"unknown key '{e.Key}'; a policy has Baseline, AllowedRegistries, Staging and Exceptions.");
                 }
             }
             return policy;
+        }
+
+        /// <summary>Staging = @{ MaximumAge = 'd.hh:mm:ss' (or a number of days); ExpectedPublishers = @('name', …) }.</summary>
+        private static void ReadStaging(NpmPolicyValue value, string path, NpmHardeningPolicy policy)
+        {
+            if (value.Kind != NpmPolicyValueKind.Table)
+                throw Invalid(path, value.Line, "Staging is a hashtable: @{ MaximumAge = '7.00:00:00'; ExpectedPublishers = @('release-bot') }.");
+            foreach (var e in Unique(value, path))
+            {
+                switch (e.Key.ToLowerInvariant())
+                {
+                    case "maximumage":
+                        TimeSpan age;
+                        if (e.Value.Kind == NpmPolicyValueKind.Scalar && e.Value.Value is string text)
+                        {
+                            if (!TimeSpan.TryParse(text.Trim(), CultureInfo.InvariantCulture, out age))
+                                throw Invalid(path, e.Value.Line, $"Staging.MaximumAge '{text}' is not a time span; write days.hours:minutes:seconds ('3.00:00:00') or a number of days.");
+                        }
+                        else if (e.Value.Kind == NpmPolicyValueKind.Scalar && e.Value.Value is IConvertible number && !(e.Value.Value is bool))
+                            age = TimeSpan.FromDays(number.ToDouble(CultureInfo.InvariantCulture));
+                        else throw Invalid(path, e.Value.Line, "Staging.MaximumAge takes a time span ('3.00:00:00') or a number of days.");
+                        if (age <= TimeSpan.Zero) throw Invalid(path, e.Value.Line, "Staging.MaximumAge must be longer than zero.");
+                        policy.StagedMaximumAge = age;
+                        break;
+                    case "expectedpublishers":
+                        var names = Items(e.Value).Select(v => NonEmpty(v, path, "Staging.ExpectedPublishers")).ToArray();
+                        if (names.Length == 0) throw Invalid(path, e.Value.Line, "Staging.ExpectedPublishers names nobody; leave it out to not judge who stages.");
+                        policy.ExpectedPublishers = names;
+                        break;
+                    default:
+                        throw new NpmPolicyFileException("PolicyUnknownKey", path, e.Line,
+                            $"unknown key '{e.Key}' in Staging; Staging has MaximumAge and ExpectedPublishers.");
+                }
+            }
         }
 
         private static void ReadRegistries(NpmPolicyValue value, string path, NpmHardeningPolicy policy)

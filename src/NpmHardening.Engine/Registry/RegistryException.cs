@@ -22,6 +22,10 @@ namespace NpmHardening.Engine.Registry
         InvalidResponse,
         /// <summary>A redirect or next-page link to another origin, which is not followed with the credential.</summary>
         CrossOriginRedirect,
+        /// <summary>429 after the bounded retries, or a Retry-After longer than the client waits.</summary>
+        RateLimited,
+        /// <summary>A downloaded artifact whose hash is not the one the registry announced; nothing was kept.</summary>
+        IntegrityMismatch,
     }
 
     /// <summary>
@@ -44,5 +48,16 @@ namespace NpmHardening.Engine.Registry
         public bool NeedsOtp { get; internal set; }
         /// <summary>For 401: the WWW-Authenticate challenge says the token is not allowed from this IP address (CIDR).</summary>
         public bool AddressNotAllowed { get; internal set; }
+        /// <summary>
+        /// For an OTP challenge whose body names npm's web second-factor pair: the page the user opens. Safe to show
+        /// (npm prints it too); null otherwise.
+        /// </summary>
+        public string? WebAuthUrl { get; internal set; }
+        /// <summary>The URL polled until the web second factor is done (it answers 202, then 200 with the code).</summary>
+        public string? WebDoneUrl { get; internal set; }
+        /// <summary>True when the failed request carried a one-time password (so a new challenge means it was rejected).</summary>
+        public bool OtpWasSent { get; internal set; }
+        /// <summary>For 429: how long the registry asked to wait.</summary>
+        public TimeSpan? RetryAfter { get; internal set; }
     }
 }

@@ -17,13 +17,16 @@ namespace NpmHardening.Commands
     {
         private readonly Cmdlet _cmdlet;
 
-        private NpmAuditSelection(Cmdlet cmdlet, NpmFindingFilter filter)
+        private NpmAuditSelection(Cmdlet cmdlet, NpmFindingFilter filter, NpmHardeningPolicy? policy)
         {
             _cmdlet = cmdlet;
             Filter = filter;
+            Policy = policy;
         }
 
         public NpmFindingFilter Filter { get; }
+        /// <summary>The policy read from -Policy; null without one.</summary>
+        public NpmHardeningPolicy? Policy { get; }
 
         /// <summary>
         /// Reads <paramref name="policyPath"/> (a terminating error naming the file and line when it cannot be used), warns
@@ -45,7 +48,7 @@ namespace NpmHardening.Commands
                         cmdlet.WriteWarning($"The exception for {rule} at {x.Source} expired on {x.Expires:yyyy-MM-dd} and no longer suppresses: {message}");
                 },
             };
-            return new NpmAuditSelection(cmdlet, filter);
+            return new NpmAuditSelection(cmdlet, filter, policy);
         }
 
         /// <summary>

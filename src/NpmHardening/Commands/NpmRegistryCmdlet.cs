@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Net;
 using System.Security;
+using System.Threading;
 using NpmHardening.Engine.Config;
 using NpmHardening.Engine.Platform;
 using NpmHardening.Engine.Registry;
@@ -14,6 +15,8 @@ namespace NpmHardening.Commands
     /// Shared by the cmdlets that ask a registry about the user: which registry, which credential (the one npm
     /// would send, from the resolved configuration, or -Token / -Credential), the client, and registry errors as
     /// non-terminating error records. Verbose lines name the registry and where the credential came from, never it.
+    /// One <see cref="RegistryTransport"/> per pipeline carries every request, and Ctrl+C (StopProcessing) cancels the one
+    /// in flight. -Audit and its filters are on <see cref="NpmRegistryAuditCmdlet"/>; -Otp on <see cref="NpmStageWriteCmdlet"/>.
     /// </summary>
     public abstract class NpmRegistryCmdlet : NpmHardeningCmdlet
     {
@@ -41,73 +44,37 @@ namespace NpmHardening.Commands
         [ValidateRange(1, 300)]
         public int TimeoutSec { get; set; } = 10;
 
-        /// <summary>Findings under the online rules (NPMH71xx) instead of the registry's objects.</summary>
-        [Parameter]
-        public SwitchParameter Audit { get; set; }
-
         /// <summary>The proxy for requests to remote registries; without it, only a proxy the npm configuration names.</summary>
         [Parameter]
         [ValidateNotNull]
         [ValidateProxy]
         public Uri? Proxy { get; set; }
 
-        // -Policy, -ExcludeRule and -Severity as on the offline audits (NpmAuditCmdlet); declared on each base because a
-        // binary cmdlet's parameters are its properties. They act only on -Audit's findings (see BeginProcessing).
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? Policy { get; set; }
-
-        [Parameter]
-        [SupportsWildcards]
-        [ArgumentCompleter(typeof(NpmRuleIdCompleter))]
-        [ValidateNotNullOrEmpty]
-        [ValidateWildcardPattern]
-        public string[]? ExcludeRule { get; set; }
-
-        // an int behind the enum, as on NpmAuditCmdlet: a field of an engine enum would need the engine to lay out this class
-        private int _severity = -1;
-
-        [Parameter]
-        public NpmSeverity Severity { get => (NpmSeverity)Math.Max(0, _severity); set => _severity = (int)value; }
-
-        /// <summary>-Audit's policy and filters; null without -Audit.</summary>
-        private NpmAuditSelection? _selection;
-
         private NpmConfigResolution? _resolution;
         private UserProfileInfo? _profile;
         private NpmRegistryClient? _client;
+        private RegistryTransport? _transport;
+        private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
         private readonly ConcurrentQueue<string> _log = new ConcurrentQueue<string>();
 
-        /// <summary>
-        /// Without -Audit the cmdlet writes the registry's objects, which no rule judges: -Policy, -ExcludeRule and -Severity
-        /// are then refused rather than silently ignored.
-        /// </summary>
-        protected override void BeginProcessing()
+        protected override void EndProcessing() => DisposeClient();
+
+        protected override void StopProcessing()
         {
-            if (!Audit)
-            {
-                var given = Array.FindAll(new[] { nameof(Policy), nameof(ExcludeRule), nameof(Severity) }, MyInvocation.BoundParameters.ContainsKey);
-                if (given.Length > 0)
-                    ThrowTerminatingError(new ErrorRecord(new ArgumentException(
-                            $"-{string.Join(", -", given)} select(s) findings and needs -Audit: without it {MyInvocation.MyCommand.Name} writes the registry's objects, not findings."),
-                        "AuditParameterWithoutAudit", ErrorCategory.InvalidArgument, null));
-                return;
-            }
-            _selection = NpmAuditSelection.Load(this, Policy, ExcludeRule, _severity >= 0 ? Severity : (NpmSeverity?)null);
+            // Ctrl+C: the request in flight (a 429 wait, a web second-factor poll, a download) ends now
+            try { _stopping.Cancel(); } catch (ObjectDisposedException) { }
         }
 
-        protected override void EndProcessing()
-        {
-            _selection?.ReportUnusedExceptions();
-            DisposeClient();
-        }
-        protected override void StopProcessing() => DisposeClient();
-
-        private void DisposeClient()
+        protected void DisposeClient()
         {
             _client?.Dispose();
             _client = null;
+            _transport?.Dispose();
+            _transport = null;
         }
+
+        /// <summary>Cancelled when the pipeline is stopped.</summary>
+        protected CancellationToken PipelineStopping => _stopping.Token;
 
         /// <summary>npm's configuration for the current folder (or -UserProfile's user), resolved once per pipeline.</summary>
         private NpmConfigResolution Resolution
@@ -146,18 +113,21 @@ namespace NpmHardening.Commands
             return new SecretProvenance(platform, AuditedAccount.CurrentProcess(platform), resolution.Environment, context.Profile);
         }
 
-        /// <summary>The client, made on first use with the proxy asked for: -Proxy, else the one the npm configuration names.</summary>
-        protected NpmRegistryClient Client
+        /// <summary>The transport every request of this pipeline shares, made on first use with the proxy asked for: -Proxy, else the one the npm configuration names.</summary>
+        protected RegistryTransport Transport
         {
             get
             {
-                if (_client != null) return _client;
+                if (_transport != null) return _transport;
                 var proxy = Proxy != null ? RegistryProxy.FromParameter(Proxy) : RegistryProxy.FromConfiguration(Resolution);
                 if (proxy != null) WriteVerbose($"Remote registries are asked through the proxy {proxy}.");
-                _client = new NpmRegistryClient(new RegistryClientOptions { Timeout = TimeSpan.FromSeconds(TimeoutSec), Log = _log.Enqueue, Proxy = proxy });
-                return _client;
+                _transport = new RegistryTransport(new RegistryClientOptions { Timeout = TimeSpan.FromSeconds(TimeoutSec), Log = _log.Enqueue, Proxy = proxy });
+                return _transport;
             }
         }
+
+        /// <summary>The account endpoints (whoami, profile, tokens) over <see cref="Transport"/>.</summary>
+        protected NpmRegistryClient Client => _client ??= new NpmRegistryClient(Transport);
 
         /// <summary>The registry and credential to use, or null after writing why there is none.</summary>
         private (string Registry, RegistryCredential Credential)? Target()
@@ -215,31 +185,36 @@ namespace NpmHardening.Commands
         /// <summary>What the cmdlet asks <paramref name="registry"/> with <paramref name="credential"/>, once per input record.</summary>
         protected abstract void Ask(string registry, RegistryCredential credential);
 
-        /// <summary>
-        /// -Audit's findings, each filtered by -ExcludeRule and -Severity and marked Suppressed when a policy exception covers
-        /// it (an exception's Location may name the registry or the configuration line of the credential), then rendered.
-        /// </summary>
-        protected void WriteFindings(System.Collections.Generic.IEnumerable<NpmSecurityFinding> findings)
-        {
-            foreach (var finding in findings)
-                if (_selection!.Apply(finding))
-                    WriteObject(Rendering.RemediationRenderer.Render(finding));
-        }
-
         /// <summary>Runs a registry call; its log lines become verbose output on this thread, failures error records.</summary>
         protected T? Call<T>(string registry, Func<T> call) where T : class
         {
             try { return call(); }
             catch (RegistryException e)
             {
-                WriteError(new ErrorRecord(e, "NpmRegistry" + e.Kind, Category(e.Kind), e.Registry));
+                WriteError(new ErrorRecord(e, ErrorId(e), Category(e.Kind), e.Registry));
+                return null;
+            }
+            catch (OperationCanceledException) when (PipelineStopping.IsCancellationRequested)
+            {
                 return null;
             }
             finally
             {
-                while (_log.TryDequeue(out var line)) WriteVerbose(line);
+                FlushLog();
             }
         }
+
+        /// <summary>The transport's log lines so far, as verbose output (on the pipeline thread).</summary>
+        protected void FlushLog()
+        {
+            while (_log.TryDequeue(out var line)) WriteVerbose(line);
+        }
+
+        /// <summary>NpmRegistry&lt;Kind&gt;, or a second-factor id scripts can branch on.</summary>
+        internal static string ErrorId(RegistryException e) =>
+            e.NeedsOtp ? (e.OtpWasSent ? "NpmOtpRejected" : "NpmOtpRequired")
+            : e.AddressNotAllowed ? "NpmAddressNotAllowed"
+            : "NpmRegistry" + e.Kind;
 
         private static ErrorCategory Category(RegistryErrorKind kind) => kind switch
         {
@@ -250,14 +225,88 @@ namespace NpmHardening.Commands
             RegistryErrorKind.Network => ErrorCategory.ConnectionError,
             RegistryErrorKind.Unauthorized => ErrorCategory.AuthenticationError,
             RegistryErrorKind.NotFound => ErrorCategory.ObjectNotFound,
+            RegistryErrorKind.IntegrityMismatch => ErrorCategory.SecurityError,
+            RegistryErrorKind.RateLimited => ErrorCategory.LimitsExceeded,
             _ => ErrorCategory.InvalidResult,
         };
+    }
+
+    /// <summary>
+    /// A registry cmdlet that can judge what it reads: -Audit writes findings from catalog rules instead of the registry's
+    /// objects, filtered by -Policy, -ExcludeRule and -Severity.
+    /// </summary>
+    public abstract class NpmRegistryAuditCmdlet : NpmRegistryCmdlet
+    {
+        /// <summary>Findings from catalog rules (the online rules NPMH71xx, the staged publishing rules NPMH11xxx) instead of the registry's objects.</summary>
+        [Parameter]
+        public SwitchParameter Audit { get; set; }
+
+        // -Policy, -ExcludeRule and -Severity as on the offline audits (NpmAuditCmdlet); declared on each base because a
+        // binary cmdlet's parameters are its properties. They act only on -Audit's findings (see BeginProcessing).
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Policy { get; set; }
+
+        [Parameter]
+        [SupportsWildcards]
+        [ArgumentCompleter(typeof(NpmRuleIdCompleter))]
+        [ValidateNotNullOrEmpty]
+        [ValidateWildcardPattern]
+        public string[]? ExcludeRule { get; set; }
+
+        // an int behind the enum, as on NpmAuditCmdlet: a field of an engine enum would need the engine to lay out this class
+        private int _severity = -1;
+
+        [Parameter]
+        public NpmSeverity Severity { get => (NpmSeverity)Math.Max(0, _severity); set => _severity = (int)value; }
+
+        /// <summary>-Audit's policy and filters; null without -Audit.</summary>
+        private NpmAuditSelection? _selection;
+
+        /// <summary>The policy file -Policy named (null without one, or without -Audit).</summary>
+        protected NpmHardeningPolicy? AuditPolicy => _selection?.Policy;
+
+        /// <summary>
+        /// Without -Audit the cmdlet writes the registry's objects, which no rule judges: -Policy, -ExcludeRule and -Severity
+        /// are then refused rather than silently ignored.
+        /// </summary>
+        protected override void BeginProcessing()
+        {
+            base.BeginProcessing();
+            if (!Audit)
+            {
+                var given = Array.FindAll(new[] { nameof(Policy), nameof(ExcludeRule), nameof(Severity) }, MyInvocation.BoundParameters.ContainsKey);
+                if (given.Length > 0)
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException(
+                            $"-{string.Join(", -", given)} select(s) findings and needs -Audit: without it {MyInvocation.MyCommand.Name} writes the registry's objects, not findings."),
+                        "AuditParameterWithoutAudit", ErrorCategory.InvalidArgument, null));
+                return;
+            }
+            _selection = NpmAuditSelection.Load(this, Policy, ExcludeRule, _severity >= 0 ? Severity : (NpmSeverity?)null);
+        }
+
+        protected override void EndProcessing()
+        {
+            _selection?.ReportUnusedExceptions();
+            base.EndProcessing();
+        }
+
+        /// <summary>
+        /// -Audit's findings, each filtered by -ExcludeRule and -Severity and marked Suppressed when a policy exception covers
+        /// it (an exception's Location may name the registry or the configuration line of the credential), then rendered.
+        /// </summary>
+        protected void WriteFindings(System.Collections.Generic.IEnumerable<NpmFinding> findings)
+        {
+            foreach (var finding in findings)
+                if (_selection!.Apply(finding))
+                    WriteObject(Rendering.RemediationRenderer.Render(finding));
+        }
     }
 
     [Cmdlet(VerbsCommon.Get, "NpmAccount", DefaultParameterSetName = "Config")]
     [OutputType(typeof(NpmAccount))]
     [OutputType(typeof(NpmSecurityFinding))]
-    public sealed class GetNpmAccountCommand : NpmRegistryCmdlet
+    public sealed class GetNpmAccountCommand : NpmRegistryAuditCmdlet
     {
         protected override void Ask(string registry, RegistryCredential credential)
         {
@@ -272,7 +321,7 @@ namespace NpmHardening.Commands
     [Cmdlet(VerbsCommon.Get, "NpmAccessToken", DefaultParameterSetName = "Config")]
     [OutputType(typeof(NpmAccessToken))]
     [OutputType(typeof(NpmSecurityFinding))]
-    public sealed class GetNpmAccessTokenCommand : NpmRegistryCmdlet
+    public sealed class GetNpmAccessTokenCommand : NpmRegistryAuditCmdlet
     {
         protected override void Ask(string registry, RegistryCredential credential)
         {

@@ -42,7 +42,7 @@ namespace NpmHardening.Serialization
             typeof(NpmFinding), typeof(NpmSecurityFinding), typeof(NpmTokenFinding),
             typeof(NpmFindingLocation), typeof(NpmRemediation), typeof(NpmFindingSuppression),
             typeof(NpmSecurityPostureSummary), typeof(NpmComplianceReason),
-            typeof(NpmPublishStep),
+            typeof(NpmPublishStep), typeof(NpmStagedPackage),
         };
 
         /// <summary>

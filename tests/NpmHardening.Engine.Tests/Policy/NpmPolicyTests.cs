@@ -96,6 +96,26 @@ namespace NpmHardening.Engine.Tests.Policy
             Assert.Equal(("PolicyInvalidValue", 3), (e.ErrorId, e.Line));
         }
 
+        [Fact]
+        public void Staging_keys_read_a_time_span_or_days_and_the_expected_publishers_with_lines_for_their_errors()
+        {
+            var policy = NpmPolicyReader.Read(T(1, ("Staging", 2, T(2, ("MaximumAge", 3, S(3, "3.12:00:00")), ("ExpectedPublishers", 4, L(4, S(4, "release-bot"), S(4, "alice")))))), File);
+            Assert.Equal(new TimeSpan(3, 12, 0, 0), policy.StagedMaximumAge);
+            Assert.Equal(new[] { "release-bot", "alice" }, policy.ExpectedPublishers);
+            Assert.Equal(TimeSpan.FromDays(2), NpmPolicyReader.Read(T(1, ("staging", 2, T(2, ("maximumage", 3, S(3, 2))))), File).StagedMaximumAge);
+            var none = NpmPolicyReader.Read(T(1), File);
+            Assert.Null(none.StagedMaximumAge);
+            Assert.Null(none.ExpectedPublishers);
+
+            Assert.Equal(("PolicyInvalidValue", 3), Pair(Fails(T(1, ("Staging", 2, T(2, ("MaximumAge", 3, S(3, "three days"))))))));
+            Assert.Equal(("PolicyInvalidValue", 3), Pair(Fails(T(1, ("Staging", 2, T(2, ("MaximumAge", 3, S(3, "-1.00:00:00"))))))));
+            Assert.Equal(("PolicyUnknownKey", 3), Pair(Fails(T(1, ("Staging", 2, T(2, ("MaxAge", 3, S(3, "1.00:00:00"))))))));
+            Assert.Equal(("PolicyInvalidValue", 2), Pair(Fails(T(1, ("Staging", 2, S(2, "7"))))));
+            Assert.Equal(("PolicyInvalidValue", 3), Pair(Fails(T(1, ("Staging", 2, T(2, ("ExpectedPublishers", 3, S(3, " "))))))));
+        }
+
+        private static (string, int) Pair(NpmPolicyFileException e) => (e.ErrorId, e.Line);
+
         private static NpmFinding Finding(string rule = "NPMH3001", NpmFindingStatus status = NpmFindingStatus.Fail, NpmSeverity severity = NpmSeverity.High,
             string context = "/home/ana/legacy-app", string path = "/home/ana/.npmrc", int line = 4) => new NpmFinding
         {

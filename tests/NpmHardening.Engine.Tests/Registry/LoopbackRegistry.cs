@@ -17,6 +17,10 @@ namespace NpmHardening.Engine.Tests.Registry
         /// <summary>Everything received: request line, headers and body (tests look for secrets anywhere in it).</summary>
         public string Raw { get; init; } = "";
         public string? Host { get; init; }
+        /// <summary>Every header by lower-case name (the last value when one repeats).</summary>
+        public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+        public string Body { get; init; } = "";
+        public string? Header(string name) => Headers.TryGetValue(name.ToLowerInvariant(), out var v) ? v : null;
     }
 
     /// <summary>What the fake registry answers: a status, headers and a body, optionally after a delay or as raw bytes.</summary>
@@ -26,6 +30,8 @@ namespace NpmHardening.Engine.Tests.Registry
         public string Body { get; init; } = "";
         public string ContentType { get; init; } = "application/json";
         public Dictionary<string, string> Headers { get; init; } = new();
+        /// <summary>Raw bytes to send instead of <see cref="Body"/> (tarballs).</summary>
+        public byte[]? Bytes { get; init; }
         /// <summary>Wait this long before sending anything (timeouts).</summary>
         public TimeSpan Delay { get; init; }
 
@@ -88,6 +94,7 @@ namespace NpmHardening.Engine.Tests.Registry
                     if (requestLine == null) return;
                     var raw = new StringBuilder(requestLine).Append('\n');
                     string? auth = null, agent = null, host = null;
+                    var headers = new Dictionary<string, string>();
                     int length = 0;
                     string? line;
                     while (!string.IsNullOrEmpty(line = await reader.ReadLineAsync()))
@@ -97,24 +104,27 @@ namespace NpmHardening.Engine.Tests.Registry
                         if (colon <= 0) continue;
                         var name = line.Substring(0, colon).Trim();
                         var value = line.Substring(colon + 1).Trim();
+                        headers[name.ToLowerInvariant()] = value;
                         if (name.Equals("Authorization", StringComparison.OrdinalIgnoreCase)) auth = value;
                         if (name.Equals("User-Agent", StringComparison.OrdinalIgnoreCase)) agent = value;
                         if (name.Equals("Host", StringComparison.OrdinalIgnoreCase)) host = value;
                         if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)) int.TryParse(value, out length);
                     }
+                    string bodyText = "";
                     if (length > 0)
                     {
                         var content = new char[Math.Min(length, 1 << 20)];
                         int got = 0, n;
                         while (got < content.Length && (n = await reader.ReadAsync(content, got, content.Length - got)) > 0) got += n;
                         raw.Append(content, 0, got);
+                        bodyText = new string(content, 0, got);
                     }
                     var parts = requestLine.Split(' ');
-                    var seen = new SeenRequest(parts[0], parts.Length > 1 ? parts[1] : "", auth, agent) { Raw = raw.ToString(), Host = host };
+                    var seen = new SeenRequest(parts[0], parts.Length > 1 ? parts[1] : "", auth, agent) { Raw = raw.ToString(), Host = host, Headers = headers, Body = bodyText };
                     Requests.Enqueue(seen);
                     var response = _route(seen);
                     if (response.Delay > TimeSpan.Zero) await Task.Delay(response.Delay, _stop.Token);
-                    var body = Encoding.UTF8.GetBytes(response.Body);
+                    var body = response.Bytes ?? Encoding.UTF8.GetBytes(response.Body);
                     var head = new StringBuilder();
                     head.Append($"HTTP/1.1 {response.Status} {Reason(response.Status)}\r\n");
                     head.Append($"Content-Type: {response.ContentType}\r\nContent-Length: {body.Length}\r\nConnection: close\r\n");
@@ -131,7 +141,7 @@ namespace NpmHardening.Engine.Tests.Registry
 
         private static string Reason(int status) => status switch
         {
-            200 => "OK", 302 => "Found", 502 => "Bad Gateway", 401 => "Unauthorized", 403 => "Forbidden", 404 => "Not Found", 500 => "Internal Server Error", _ => "Status",
+            200 => "OK", 201 => "Created", 202 => "Accepted", 204 => "No Content", 409 => "Conflict", 429 => "Too Many Requests", 302 => "Found", 502 => "Bad Gateway", 401 => "Unauthorized", 403 => "Forbidden", 404 => "Not Found", 500 => "Internal Server Error", _ => "Status",
         };
 
         public void Dispose()
