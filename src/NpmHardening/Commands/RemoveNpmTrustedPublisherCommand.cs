@@ -20,7 +20,6 @@ namespace NpmHardening.Commands
 
         /// <summary>The configuration's id (Get-NpmTrustedPublisher shows it; npm trust revoke --id).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
         [Alias("Id")]
         public string? ConfigId { get; set; }
 
@@ -48,6 +47,7 @@ namespace NpmHardening.Commands
                 WriteError(new ErrorRecord(new ArgumentException($"'{Package}': {why}."), "InvalidPackageName", ErrorCategory.InvalidArgument, Package));
                 return;
             }
+            if (string.IsNullOrEmpty(ConfigId)) ConfigId = null;
             if (ConfigId != null && !NpmTrustClient.IsUuid(ConfigId))
             {
                 WriteError(new ErrorRecord(new ArgumentException($"'{ConfigId}' is not a trust configuration id (a UUID; Get-NpmTrustedPublisher shows it)."), "InvalidTrustConfigId", ErrorCategory.InvalidArgument, ConfigId));

@@ -41,10 +41,10 @@ namespace NpmHardening.Commands
         {
             base.BeginProcessing();
             bool twoFactor = MyInvocation.BoundParameters.ContainsKey(nameof(RequireTwoFactor));
-            if (!twoFactor && Visibility == null)
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Say what to set: -RequireTwoFactor [-DisallowTokens], -RequireTwoFactor:$false, or -Visibility."), "AccessNothingToSet", ErrorCategory.InvalidArgument, null));
             if (DisallowTokens && !RequireTwoFactor)
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("-DisallowTokens needs -RequireTwoFactor (npm's mfa=publish requires two-factor authentication and disallows tokens)."), "AccessDisallowTokensWithoutTwoFactor", ErrorCategory.InvalidArgument, null));
+            if (!twoFactor && Visibility == null)
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Say what to set: -RequireTwoFactor [-DisallowTokens], -RequireTwoFactor:$false, or -Visibility."), "AccessNothingToSet", ErrorCategory.InvalidArgument, null));
             _otp = new NpmSecondFactor(this, Otp);
         }
 

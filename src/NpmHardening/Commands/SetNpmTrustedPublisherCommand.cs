@@ -32,19 +32,19 @@ namespace NpmHardening.Commands
         [Parameter] public SwitchParameter Buildkite { get; set; }
 
         /// <summary>The provider by name (what piped objects carry); the switches are the short form.</summary>
+        // no ValidateSet or ValidateNotNullOrEmpty on the properties piped objects carry: a piped null (a CircleCI
+        // publisher has no WorkflowFile) must bind as "not given", not fail validation; Desired() checks them instead
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidateSet("GitHub", "GitLab", "CircleCI", "Buildkite", IgnoreCase = true)]
+        [ArgumentCompleter(typeof(TrustProviderCompleter))]
         public string? Provider { get; set; }
 
         /// <summary>GitHub owner/repo, or GitLab group/project (npm --repo / --project).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
         [Alias("Project", "Repo")]
         public string? Repository { get; set; }
 
         /// <summary>The workflow file name (GitHub: under .github/workflows; GitLab: the CI file), ending in .yml or .yaml (npm --file).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
         [Alias("File")]
         public string? WorkflowFile { get; set; }
 
@@ -57,13 +57,13 @@ namespace NpmHardening.Commands
         [Alias("CiEnvironment")]
         public string? DeploymentEnvironment { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)] [ValidateNotNullOrEmpty] public string? OrgId { get; set; }
-        [Parameter(ValueFromPipelineByPropertyName = true)] [ValidateNotNullOrEmpty] public string? ProjectId { get; set; }
-        [Parameter(ValueFromPipelineByPropertyName = true)] [ValidateNotNullOrEmpty] public string? PipelineDefinitionId { get; set; }
-        [Parameter(ValueFromPipelineByPropertyName = true)] [ValidateNotNullOrEmpty] public string? VcsOrigin { get; set; }
-        [Parameter(ValueFromPipelineByPropertyName = true)] [ValidateNotNullOrEmpty] public string[]? ContextId { get; set; }
-        [Parameter(ValueFromPipelineByPropertyName = true)] [ValidateNotNullOrEmpty] public string? Organization { get; set; }
-        [Parameter(ValueFromPipelineByPropertyName = true)] [ValidateNotNullOrEmpty] public string? Pipeline { get; set; }
+        [Parameter(ValueFromPipelineByPropertyName = true)] public string? OrgId { get; set; }
+        [Parameter(ValueFromPipelineByPropertyName = true)] public string? ProjectId { get; set; }
+        [Parameter(ValueFromPipelineByPropertyName = true)] public string? PipelineDefinitionId { get; set; }
+        [Parameter(ValueFromPipelineByPropertyName = true)] public string? VcsOrigin { get; set; }
+        [Parameter(ValueFromPipelineByPropertyName = true)] public string[]? ContextId { get; set; }
+        [Parameter(ValueFromPipelineByPropertyName = true)] public string? Organization { get; set; }
+        [Parameter(ValueFromPipelineByPropertyName = true)] public string? Pipeline { get; set; }
 
         /// <summary>Let CI stage versions (createStagedPackage). The default; -AllowStagePublish:$false with -AllowPublish makes a publish-only publisher.</summary>
         [Parameter] public SwitchParameter AllowStagePublish { get; set; }
@@ -79,6 +79,7 @@ namespace NpmHardening.Commands
         /// <summary>Writes the configuration the registry holds afterwards.</summary>
         [Parameter] public SwitchParameter PassThru { get; set; }
 
+        internal static readonly string[] Providers = { "GitHub", "GitLab", "CircleCI", "Buildkite" };
         private NpmSecondFactor? _otp;
         private readonly TrustCallPacer _pacer = new TrustCallPacer();
         private int _count;
@@ -186,9 +187,11 @@ namespace NpmHardening.Commands
             string? provider = switches.Count == 1 ? switches[0] : null;
             if (switches.Count > 1 || (provider != null && Provider != null && !string.Equals(provider, Provider, StringComparison.OrdinalIgnoreCase)))
                 return Fail("Give one provider: -GitHub, -GitLab, -CircleCI, -Buildkite or -Provider.", "TrustProviderAmbiguous");
-            provider ??= Provider;
+            provider ??= string.IsNullOrEmpty(Provider) ? null : Provider;
+            if (provider != null && !Providers.Any(p => string.Equals(p, provider, StringComparison.OrdinalIgnoreCase)))
+                return Fail($"'{provider}' is not a provider this module can configure (GitHub, GitLab, CircleCI, Buildkite).", "TrustProviderUnknown");
             if (provider == null) return Fail("Name the provider: -GitHub, -GitLab, -CircleCI or -Buildkite (or pipe a trusted publisher, which carries it).", "TrustProviderMissing");
-            provider = new[] { "GitHub", "GitLab", "CircleCI", "Buildkite" }.First(p => string.Equals(p, provider, StringComparison.OrdinalIgnoreCase));
+            provider = Providers.First(p => string.Equals(p, provider, StringComparison.OrdinalIgnoreCase));
 
             bool stage = !MyInvocation.BoundParameters.ContainsKey(nameof(AllowStagePublish)) || AllowStagePublish.IsPresent;
             var permissions = new List<string>();
@@ -206,26 +209,27 @@ namespace NpmHardening.Commands
             {
                 case "GitHub":
                 case "GitLab":
-                    if (Repository == null || WorkflowFile == null) return Fail($"{provider} needs -Repository and -WorkflowFile.", "TrustClaimMissing");
+                    if (!(Repository is string repository && repository.Length > 0 && WorkflowFile is string file && file.Length > 0))
+                        return Fail($"{provider} needs -Repository and -WorkflowFile.", "TrustClaimMissing");
                     // npm's checks (trust-cmd.js, github.js, gitlab.js)
-                    if (!WorkflowFile.EndsWith(".yml", StringComparison.Ordinal) && !WorkflowFile.EndsWith(".yaml", StringComparison.Ordinal))
+                    if (!file.EndsWith(".yml", StringComparison.Ordinal) && !file.EndsWith(".yaml", StringComparison.Ordinal))
                         return Fail("-WorkflowFile must end in .yml or .yaml.", "TrustClaimInvalid");
-                    if (WorkflowFile.IndexOf('/') >= 0 || WorkflowFile.IndexOf('\\') >= 0) return Fail("-WorkflowFile is a file name, not a path.", "TrustClaimInvalid");
-                    int parts = Repository.Split('/').Length;
+                    if (file.IndexOf('/') >= 0 || file.IndexOf('\\') >= 0) return Fail("-WorkflowFile is a file name, not a path.", "TrustClaimInvalid");
+                    int parts = repository.Split('/').Length;
                     if (provider == "GitHub" ? parts != 2 : parts < 2)
                         return Fail(provider == "GitHub" ? "-Repository is owner/repository." : "-Repository is group/project or group/subgroup/project.", "TrustClaimInvalid");
-                    t.Repository = Repository; t.WorkflowFile = WorkflowFile; t.Environment = environment;
+                    t.Repository = repository; t.WorkflowFile = file; t.Environment = environment;
                     break;
                 case "CircleCI":
-                    if (OrgId == null || ProjectId == null || PipelineDefinitionId == null || VcsOrigin == null)
+                    if (string.IsNullOrEmpty(OrgId) || string.IsNullOrEmpty(ProjectId) || string.IsNullOrEmpty(PipelineDefinitionId) || !(VcsOrigin is string origin && origin.Length > 0))
                         return Fail("CircleCI needs -OrgId, -ProjectId, -PipelineDefinitionId and -VcsOrigin.", "TrustClaimMissing");
                     foreach (var id in new[] { OrgId, ProjectId, PipelineDefinitionId }.Concat(ContextId ?? Array.Empty<string>()))
                         if (!NpmTrustClient.IsUuid(id)) return Fail($"'{id}' is not a UUID (CircleCI ids are).", "TrustClaimInvalid");
-                    if (VcsOrigin.Contains("://") || VcsOrigin.Split('/').Length < 3) return Fail("-VcsOrigin is host/owner/repo with no scheme (github.com/owner/repo).", "TrustClaimInvalid");
+                    if (origin.Contains("://") || origin.Split('/').Length < 3) return Fail("-VcsOrigin is host/owner/repo with no scheme (github.com/owner/repo).", "TrustClaimInvalid");
                     t.OrgId = OrgId; t.ProjectId = ProjectId; t.PipelineDefinitionId = PipelineDefinitionId; t.VcsOrigin = VcsOrigin; t.ContextId = ContextId;
                     break;
                 case "Buildkite":
-                    if (Organization == null || Pipeline == null) return Fail("Buildkite needs -Organization and -Pipeline.", "TrustClaimMissing");
+                    if (string.IsNullOrEmpty(Organization) || string.IsNullOrEmpty(Pipeline)) return Fail("Buildkite needs -Organization and -Pipeline.", "TrustClaimMissing");
                     t.Organization = Organization; t.Pipeline = Pipeline;
                     break;
             }
@@ -240,5 +244,19 @@ namespace NpmHardening.Commands
 
         private static string Describe(NpmTrustedPublisher t) =>
             t.Source + " (" + (t.Permissions == null ? "legacy: no permissions, publishes directly" : string.Join(", ", t.Permissions.Select(p => p == NpmTrustClient.CreatePackage ? "publish" : p == NpmTrustClient.CreateStagedPackage ? "stage publish" : p))) + ")";
+    }
+}
+
+namespace NpmHardening.Commands
+{
+    /// <summary>Tab completion for Set-NpmTrustedPublisher -Provider.</summary>
+    public sealed class TrustProviderCompleter : IArgumentCompleter
+    {
+        public System.Collections.Generic.IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters)
+        {
+            foreach (var p in SetNpmTrustedPublisherCommand.Providers)
+                if (p.StartsWith(wordToComplete ?? "", StringComparison.OrdinalIgnoreCase)) yield return new CompletionResult(p);
+        }
     }
 }
