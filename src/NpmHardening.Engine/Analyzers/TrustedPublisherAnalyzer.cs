@@ -67,14 +67,16 @@ namespace NpmHardening.Engine.Analyzers
             if (input == null) throw new ArgumentNullException(nameof(input));
             var t = input.Publisher;
             var what = $"{t.Package}: trusted publisher {t.Source}";
+            // from permissions[] itself, never from the convenience flags (an object built by hand or rehydrated may lack them)
+            bool direct = t.Permissions == null || Array.IndexOf(t.Permissions, Registry.NpmTrustClient.CreatePackage) >= 0;
             if (t.Permissions == null)
                 yield return New(LegacyWithoutPermissions, NpmFindingStatus.Fail, t,
                     $"{what} states no permissions (a configuration made before npm had them): it is treated as allowed to publish directly. Re-create it stage-only.");
             else
                 yield return New(LegacyWithoutPermissions, NpmFindingStatus.Pass, t, $"{what} states its permissions ({string.Join(", ", t.Permissions)}).");
 
-            yield return New(DirectPublish, t.AllowsDirectPublish ? NpmFindingStatus.Fail : NpmFindingStatus.Pass, t,
-                t.AllowsDirectPublish
+            yield return New(DirectPublish, direct ? NpmFindingStatus.Fail : NpmFindingStatus.Pass, t,
+                direct
                     ? $"{what} may publish directly (" + (t.Permissions == null ? "legacy configuration, no permissions" : "createPackage") + "): a compromised workflow run releases a version that installs at once, with no human approving it. Make it stage-only."
                     : $"{what} may only stage versions; a maintainer approves each one.");
 
