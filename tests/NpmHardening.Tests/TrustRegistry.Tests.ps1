@@ -530,6 +530,24 @@ jobs:
         (Get-NpmPublishPipeline -Path $clone).Auth | Should -Be 'Both'
     }
 
+    It 'a package without a trusted publisher: NPMH13006 fails when a recent version was published with a token, passes when all came through OIDC or staging' {
+        $tokenPkg = New-Governed 'npmh-token-released'
+        $R.SeedPublished([NpmhStageRegistry]::BuildTarball('{"name":"npmh-token-released","version":"1.0.0"}', @{ 'index.js' = '1' }), 'latest', 'alice') | Out-Null
+        $oidcPkg = New-Governed 'npmh-oidc-released'
+        $v = $R.SeedPublished([NpmhStageRegistry]::BuildTarball('{"name":"npmh-oidc-released","version":"1.0.0"}', @{ 'index.js' = '1' }), 'latest', 'GitHub Actions')
+        $v['_npmUser']['trustedPublisher'] = [System.Text.Json.Nodes.JsonNode]::Parse('{"id":"github","oidcConfigId":"oidc:1"}')
+        $v = $R.SeedPublished([NpmhStageRegistry]::BuildTarball('{"name":"npmh-oidc-released","version":"1.1.0"}', @{ 'index.js' = '2' }), 'latest', 'GitHub Actions')
+        $v['_npmUser']['approver'] = [System.Text.Json.Nodes.JsonNode]::Parse('{"name":"alice"}')
+        $f = @(Get-NpmTrustedPublisher @Trust -Package $tokenPkg, $oidcPkg -Audit)
+        $f.RuleId | Should -Be @('NPMH13006', 'NPMH13006')
+        $f[0].Status | Should -Be 'Fail'
+        $f[0].Severity | Should -Be 'Medium'
+        $f[0].Message | Should -Match '1\.0\.0 by alice'
+        $f[1].Status | Should -Be 'Pass'
+        # the packument was asked for the full document (the corgi form has no _npmUser)
+        @($R.Requests | Where-Object Path -eq '/npmh-token-released').Header('accept') | Should -Be 'application/json'
+    }
+
     It 'objects and findings keep their view and type through Export-Clixml' {
         $path = Join-Path $Root 'trust.xml'
         @(Get-NpmTrustedPublisher @Trust -Package '@pipe/staged') + @(Get-NpmOrgMember @On -Org acme) + @(Get-NpmPackageAccess @On -Package '@pipe/staged') +

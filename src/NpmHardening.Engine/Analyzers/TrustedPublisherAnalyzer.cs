@@ -35,6 +35,9 @@ namespace NpmHardening.Engine.Analyzers
         public const string NoEnvironment = "NPMH13003";
         public const string WorkflowMissing = "NPMH13004";
         public const string WorkflowUsesToken = "NPMH13005";
+        public const string TokenReleasesWithoutTrust = "NPMH13006";
+        /// <summary>How many of the newest versions NPMH13006 looks at.</summary>
+        public const int RecentReleaseCount = 5;
 
         private readonly string _computer;
         private readonly IPlatform _platform;
@@ -60,7 +63,7 @@ namespace NpmHardening.Engine.Analyzers
             return clone;
         }
 
-        public IReadOnlyCollection<string> RuleIds { get; } = new[] { DirectPublish, LegacyWithoutPermissions, NoEnvironment, WorkflowMissing, WorkflowUsesToken };
+        public IReadOnlyCollection<string> RuleIds { get; } = new[] { DirectPublish, LegacyWithoutPermissions, NoEnvironment, WorkflowMissing, WorkflowUsesToken, TokenReleasesWithoutTrust };
 
         public IEnumerable<NpmFinding> Analyze(TrustedPublisherInput input)
         {
@@ -115,6 +118,24 @@ namespace NpmHardening.Engine.Analyzers
             }
             else
                 yield return New(WorkflowUsesToken, NpmFindingStatus.Pass, t, $"{what}: {file} publishes with no long-lived token.", file, input.RepositoryPath);
+        }
+
+        /// <summary>
+        /// NPMH13006 for a package that has no trusted publisher: Fail when one of its newest versions
+        /// (<paramref name="recent"/>, newest first) was published with a token or session (no trustedPublisher, no
+        /// approver marker), Pass otherwise.
+        /// </summary>
+        public NpmTrustFinding AnalyzeWithoutTrust(string package, string registry, IReadOnlyList<Registry.NpmRelease> recent)
+        {
+            var none = new NpmTrustedPublisher { Package = package, Registry = registry };
+            var tokens = recent.Where(r => r.Kind == Registry.NpmReleaseKind.Token).ToList();
+            var finding = New(TokenReleasesWithoutTrust, tokens.Count > 0 ? NpmFindingStatus.Fail : NpmFindingStatus.Pass, none,
+                recent.Count == 0 ? $"{package} has no trusted publisher and no published version."
+                : tokens.Count > 0
+                    ? $"{package} has no trusted publisher, and {tokens.Count} of its {recent.Count} newest versions were published with a token or session ({string.Join(", ", tokens.Select(t => t.Version + (t.Publisher != null ? " by " + t.Publisher : "")))}). A long-lived token that can publish is what attackers steal; configure a stage-only trusted publisher and revoke the token."
+                    : $"{package} has no trusted publisher; its {recent.Count} newest versions were staged and approved or published through OIDC.");
+            finding.Provider = null;
+            return finding;
         }
 
         /// <summary>The trusted file inside a clone: GitHub .github/workflows/{file}, GitLab {file} at the root; null for providers without a file.</summary>

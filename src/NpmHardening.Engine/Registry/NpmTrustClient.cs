@@ -113,6 +113,47 @@ namespace NpmHardening.Engine.Registry
             catch (ArgumentException) { return false; }
         }
 
+        /// <summary>
+        /// The <paramref name="count"/> most recently published versions of a package (GET {registry}{name}, the full
+        /// document, whose versions carry _npmUser), newest first, each classified by its markers: trustedPublisher,
+        /// approver, or neither (a token or session). The markers are read literally, one never inferred from another.
+        /// </summary>
+        public IReadOnlyList<NpmRelease> RecentReleases(string registry, RegistryCredential? credential, string package, int count, CancellationToken cancellationToken = default)
+        {
+            if (NpmStageClient.CheckPackageName(package) is string why) throw new ArgumentException($"'{package}': {why}.", nameof(package));
+            var url = RegistryTransport.Endpoint(registry, RegistryPackageName.Escape(package));
+            var body = RegistryTransport.Sync(() => _transport.SendJsonAsync(new RegistryRequest(HttpMethod.Get, url, credential), cancellationToken));
+            return ReadReleases(body, RegistryEndpoint.Safe(url.AbsoluteUri), count);
+        }
+
+        internal static IReadOnlyList<NpmRelease> ReadReleases(object? body, string here, int count)
+        {
+            if (!(body is JsObject doc) || !(doc["versions"] is JsObject versions))
+                throw new RegistryException(RegistryErrorKind.InvalidResponse, here, $"{here}: the package document has no 'versions' object.");
+            var times = doc["time"] as JsObject;
+            var releases = new List<NpmRelease>();
+            foreach (var version in versions.Keys)
+            {
+                if (!(versions[version] is JsObject manifest)) continue;
+                var user = manifest["_npmUser"] as JsObject;
+                DateTimeOffset? at = null;
+                if (times?[version] is string t && DateTimeOffset.TryParse(t, System.Globalization.CultureInfo.InvariantCulture,
+                        System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var parsed)) at = parsed;
+                releases.Add(new NpmRelease
+                {
+                    Version = version,
+                    Published = at,
+                    Publisher = user?["name"] as string,
+                    Kind = user?["approver"] is JsObject ? NpmReleaseKind.StagedAndApproved
+                        : user?["trustedPublisher"] is JsObject ? NpmReleaseKind.TrustedPublisher
+                        : NpmReleaseKind.Token,
+                });
+            }
+            // newest first by publish time; versions without a time last, in the document's order
+            return releases.Select((r, i) => (r, i)).OrderByDescending(x => x.r.Published.HasValue).ThenByDescending(x => x.r.Published).ThenBy(x => x.i)
+                .Select(x => x.r).Take(count).ToList();
+        }
+
         // ---- reading ------------------------------------------------------------------------------------------
 
         internal static IReadOnlyList<NpmTrustedPublisher> Read(object? body, string package, string registry, string here)

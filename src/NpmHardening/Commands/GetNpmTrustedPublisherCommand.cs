@@ -9,8 +9,9 @@ namespace NpmHardening.Commands
     /// <summary>
     /// A package's trusted publishers (<c>npm trust list</c>) as objects: <c>GET /-/package/{name}/trust</c> per -Package,
     /// which takes Get-NpmOrgPackage's output by property name. The registry may ask for a second factor (as for every trust
-    /// call); calls are paced (-PauseSeconds) as npm advises. -Audit judges each configuration (NPMH13001-13003), and with
-    /// -RepositoryPath also the clone of the trusted repository (NPMH13004, NPMH13005).
+    /// call); calls are paced (-PauseSeconds) as npm advises. -Audit judges each configuration (NPMH13001-13003), with
+    /// -RepositoryPath also the clone of the trusted repository (NPMH13004, NPMH13005), and a package without one by how
+    /// its newest versions were published (NPMH13006, from the package document).
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "NpmTrustedPublisher", DefaultParameterSetName = "Config")]
     [OutputType(typeof(NpmTrustedPublisher))]
@@ -75,6 +76,15 @@ namespace NpmHardening.Commands
                 });
                 if (list == null) continue;
                 WriteVerbose($"{package}: {list.Count} trusted publisher(s).");
+                if (Audit && list.Count == 0)
+                {
+                    // NPMH13006: without a trusted publisher, how were the newest versions published?
+                    var recent = Call(registry, () => new NpmTrustClient(Transport).RecentReleases(registry, credential, package, TrustedPublisherAnalyzer.RecentReleaseCount, PipelineStopping));
+                    if (recent == null) continue;
+                    _analyzer ??= new TrustedPublisherAnalyzer();
+                    WriteFindings(new NpmFinding[] { _analyzer.AnalyzeWithoutTrust(package, RegistryEndpoint.Safe(registry), recent) });
+                    continue;
+                }
                 foreach (var config in list)
                 {
                     if (!Audit) { WriteObject(config); continue; }
