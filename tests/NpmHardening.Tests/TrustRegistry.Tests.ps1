@@ -310,6 +310,28 @@ Describe 'Second factor, refusals, rate limits and garbage on trust calls' -Skip
         $err[0].Exception.Message | Should -Match 'garbage'
     }
 
+    It 'Ctrl+C (a stopped pipeline) ends the pause at once and reads no further package' {
+        $R.RequireOtpFor.Remove('trust') | Out-Null
+        $names = 1..3 | ForEach-Object { New-Governed "@acme/stop-$_" }
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({
+            param($module, $url, $names)
+            Import-Module $module
+            Get-NpmTrustedPublisher -Registry $url -Token (ConvertTo-SecureString 'npmh-fake-token-alice' -AsPlainText -Force) -Package $names -PauseSeconds 30
+        }).AddArgument($env:NPMH_MODULE_PATH).AddArgument($R.Url).AddArgument($names)
+        $async = $ps.BeginInvoke()
+        $deadline = [DateTime]::UtcNow.AddSeconds(30)
+        while (@($R.Requests).Count -lt 1 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        @($R.Requests).Count | Should -Be 1
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $ps.Stop()
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
+        $async.IsCompleted | Should -BeTrue
+        Start-Sleep -Milliseconds 300
+        @($R.Requests).Path | Should -Be @('/-/package/@acme%2fstop-1/trust')
+        $ps.Dispose()
+    }
+
     It 'pauses between trust calls as npm advises (-PauseSeconds), not before the first' {
         $R.RequireOtpFor.Remove('trust') | Out-Null
         $a = New-Governed '@acme/pace-a'; $b = New-Governed '@acme/pace-b'
