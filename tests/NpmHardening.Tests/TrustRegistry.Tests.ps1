@@ -183,6 +183,26 @@ Describe 'Set-NpmTrustedPublisher replaces as a delete plus a create' -Skip:$Not
         $now.permissions | Should -Be @('createPackage', 'createStagedPackage')
     }
 
+    It 'Ctrl+C between the delete and the create does not leave the package without a publisher' {
+        $p = New-Governed '@acme/stopped-replace'
+        $R.SeedTrust($p, '{"type":"github","claims":{"repository":"acme/old","workflow_ref":{"file":"release.yml"}},"permissions":["createPackage"]}') | Out-Null
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({
+            param($module, $url, $package)
+            Import-Module $module
+            Set-NpmTrustedPublisher -Registry $url -Token (ConvertTo-SecureString 'npmh-fake-token-alice' -AsPlainText -Force) -Package $package -GitHub -Repository acme/new -WorkflowFile release.yml -PauseSeconds 2 -Confirm:$false
+        }).AddArgument($env:NPMH_MODULE_PATH).AddArgument($R.Url).AddArgument($p)
+        $async = $ps.BeginInvoke()
+        $deadline = [DateTime]::UtcNow.AddSeconds(30)
+        while (-not @($R.Requests | Where-Object Method -eq 'DELETE') -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        @($R.Requests | Where-Object Method -eq 'DELETE').Count | Should -Be 1
+        $ps.Stop()   # during the pause before the create
+        $async.IsCompleted | Should -BeTrue
+        @(Writes).Method | Should -Be @('DELETE', 'POST')
+        ($R.GetTrust($p) | ConvertFrom-Json).claims.repository | Should -Be 'acme/new'
+        $ps.Dispose()
+    }
+
     It 'npm itself gets 409 for a second configuration' {
         $p = New-Governed '@acme/second'
         $R.SeedTrust($p, '{"type":"github","claims":{"repository":"acme/x","workflow_ref":{"file":"r.yml"}},"permissions":["createStagedPackage"]}') | Out-Null

@@ -114,28 +114,38 @@ namespace NpmHardening.Commands
             if (!ShouldProcess(target, action)) return;
 
             // from here the change runs to its end (a new configuration, or the old one back) even if Ctrl+C is pressed:
-            // stopping between the delete and the create would leave the package without its publisher
+            // stopping between the delete and the create would leave the package without its publisher. Nothing is
+            // written to the pipeline until it is over (a stopped pipeline throws on the first write).
+            var errors = new List<ErrorRecord>();
             var deleted = new List<NpmTrustedPublisher>();
+            IReadOnlyList<NpmTrustedPublisher>? created = null;
+            bool deletesDone = true;
             foreach (var old in existing)
             {
                 if (old.ConfigId == null || !NpmTrustClient.IsUuid(old.ConfigId))
                 {
-                    WriteError(new ErrorRecord(new InvalidOperationException($"{Package}: the registry gives the existing trusted publisher no valid id, so it cannot be replaced; nothing was changed."),
+                    errors.Add(new ErrorRecord(new InvalidOperationException($"{Package}: the registry gives the existing trusted publisher no valid id, so it cannot be replaced."),
                         "TrustConfigIdMissing", ErrorCategory.InvalidResult, Package));
-                    Restore(registry, credential, client, deleted);
-                    return;
+                    deletesDone = false;
+                    break;
                 }
-                var ok = Trust(registry, credential, CancellationToken.None, (otp, legacy) => { client.Delete(registry, credential, Package, old.ConfigId, otp, CancellationToken.None, legacy); return new object(); });
-                if (ok == null) { Restore(registry, credential, client, deleted); return; }
-                WriteVerbose($"{Package}: deleted the trusted publisher {Describe(old)} [{old.ConfigId}].");
+                var id = old.ConfigId;
+                var (ok, failure) = TryTrust(registry, credential, (otp, legacy) => { client.Delete(registry, credential, Package, id, otp, CancellationToken.None, legacy); return new object(); });
+                if (ok == null) { errors.Add(Record(failure!)); deletesDone = false; break; }
                 deleted.Add(old);
             }
-            var created = Trust(registry, credential, CancellationToken.None, (otp, legacy) => client.Create(registry, credential, desired, otp, CancellationToken.None, legacy));
-            if (created == null)
+            if (deletesDone)
             {
-                Restore(registry, credential, client, deleted);
-                return;
+                var (result, failure) = TryTrust(registry, credential, (otp, legacy) => client.Create(registry, credential, desired, otp, CancellationToken.None, legacy));
+                created = result;
+                if (result == null) errors.Add(Record(failure!));
             }
+            if (created == null) errors.AddRange(Restore(registry, credential, client, deleted));
+
+            FlushLog();
+            foreach (var old in deleted) WriteVerbose($"{Package}: deleted the trusted publisher {Describe(old)} [{old.ConfigId}].");
+            foreach (var e in errors) WriteError(e);
+            if (created == null) return;
             WriteVerbose($"{Package}: created the trusted publisher {Describe(desired)}.");
             if (PassThru) foreach (var c in created) WriteObject(c);
         }
@@ -146,9 +156,10 @@ namespace NpmHardening.Commands
             base.EndProcessing();
         }
 
-        /// <summary>After a failed create: the deleted configurations created again, and an error that says whether that worked.</summary>
-        private void Restore(string registry, RegistryCredential credential, NpmTrustClient client, List<NpmTrustedPublisher> deleted)
+        /// <summary>After a failed create: the deleted configurations created again; the errors that say whether that worked.</summary>
+        private List<ErrorRecord> Restore(string registry, RegistryCredential credential, NpmTrustClient client, List<NpmTrustedPublisher> deleted)
         {
+            var records = new List<ErrorRecord>();
             foreach (var old in deleted)
             {
                 var again = new NpmTrustedPublisher
@@ -159,13 +170,15 @@ namespace NpmHardening.Commands
                     // a legacy configuration (no permissions) published directly: that is what it gets back
                     Permissions = old.Permissions ?? new[] { NpmTrustClient.CreatePackage },
                 };
-                var back = Trust(registry, credential, CancellationToken.None, (otp, legacy) => client.Create(registry, credential, again, otp, CancellationToken.None, legacy));
+                var (back, failure) = TryTrust(registry, credential, (otp, legacy) => client.Create(registry, credential, again, otp, CancellationToken.None, legacy));
+                if (back == null) records.Add(Record(failure!));
                 var message = back != null
                     ? $"{Package}: the new trusted publisher was not created; the previous one ({Describe(again)}) was created again, with a new id."
                     : $"{Package}: the new trusted publisher was not created and the previous one ({Describe(again)}) could not be created again: the package has NO trusted publisher now. Create it with Set-NpmTrustedPublisher or npm trust.";
-                WriteError(new ErrorRecord(new InvalidOperationException(message), back != null ? "TrustReplaceRolledBack" : "TrustReplaceRollbackFailed",
+                records.Add(new ErrorRecord(new InvalidOperationException(message), back != null ? "TrustReplaceRolledBack" : "TrustReplaceRollbackFailed",
                     back != null ? ErrorCategory.InvalidResult : ErrorCategory.WriteError, Package));
             }
+            return records;
         }
 
         /// <summary>One trust call: paced, with npm's second-factor replay; null after writing the registry's error.</summary>
@@ -176,6 +189,25 @@ namespace NpmHardening.Commands
                 try { return _otp!.Run(Transport, registry, credential, call, token); }
                 finally { _pacer.Called(); }
             });
+
+        /// <summary>A trust call of the replacement: not cancellable, and its failure returned rather than written.</summary>
+        private (T? Result, Exception? Error) TryTrust<T>(string registry, RegistryCredential credential, Func<string?, bool, T> call) where T : class
+        {
+            try
+            {
+                _pacer.Wait(PauseSeconds, CancellationToken.None);
+                return (_otp!.Run(Transport, registry, credential, call, CancellationToken.None), null);
+            }
+            catch (Exception e) when (!(e is OutOfMemoryException) && !(e is StackOverflowException))
+            {
+                return (null, e);
+            }
+            finally { _pacer.Called(); }
+        }
+
+        private static ErrorRecord Record(Exception e) => e is RegistryException r
+            ? new ErrorRecord(r, ErrorId(r), r.Kind == RegistryErrorKind.RateLimited ? ErrorCategory.LimitsExceeded : r.Kind == RegistryErrorKind.Unauthorized ? ErrorCategory.AuthenticationError : ErrorCategory.InvalidResult, r.Registry)
+            : new ErrorRecord(e, "TrustReplaceInterrupted", ErrorCategory.OperationStopped, null);
 
         private NpmTrustedPublisher? Desired(string registry)
         {
