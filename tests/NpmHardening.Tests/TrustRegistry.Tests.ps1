@@ -283,6 +283,17 @@ Describe 'Second factor, refusals, rate limits and garbage on trust calls' -Skip
         $ours[1].BodyText | Should -BeExactly $npmPosts[1].BodyText
     }
 
+    It 'on a terminal a typed code answers the challenge, and the next package gets the same code without asking' -Skip:(-not $HasScript) {
+        $p = New-Governed '@acme/typed'
+        $command = "Import-Module '$env:NPMH_MODULE_PATH'; Get-NpmTrustedPublisher -Registry '$($R.Url)' -Token (ConvertTo-SecureString 'npmh-fake-token-alice' -AsPlainText -Force) -PauseSeconds 0 -Package '$p', '$p'"
+        $inner = "cd '$env:NPMH_REPO_ROOT' && dotnet pwsh -NoProfile -Command `"$($command.Replace('"', '\"').Replace('$', '\$'))`""
+        $out = "$($R.ValidOtp)`n" | & (Get-Command script -CommandType Application | Select-Object -First 1).Source -qec $inner /dev/null 2>&1 | Out-String
+        $out | Should -Match 'Enter OTP'
+        @($R.Requests).Status | Should -Be @(401, 200, 200) -Because $out
+        @($R.Requests)[1].Otp | Should -Be $R.ValidOtp
+        @($R.Requests)[2].Otp | Should -Be $R.ValidOtp
+    }
+
     It 'a token that bypasses 2FA gets 403 from trust, for npm and for us' {
         $R.RequireOtpFor.Remove('trust') | Out-Null
         $p = New-Governed '@acme/bypass'
