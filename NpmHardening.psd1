@@ -37,6 +37,15 @@
         'Save-NpmStagedPackage'
         'Approve-NpmStagedPackage'
         'Deny-NpmStagedPackage'
+        # trusted publishing, package access, organisations (issue 13)
+        'Get-NpmOrgPackage'
+        'Get-NpmOrgMember'
+        'Get-NpmPackageCollaborator'
+        'Get-NpmPackageAccess'
+        'Get-NpmTrustedPublisher'
+        'Set-NpmTrustedPublisher'
+        'Remove-NpmTrustedPublisher'
+        'Set-NpmPackageAccess'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

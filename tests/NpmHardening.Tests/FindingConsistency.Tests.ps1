@@ -330,3 +330,44 @@ Describe 'Publish-pipeline findings beside the other audits' {
     }
 }
 
+
+Describe 'Trusted publishing findings beside the pipeline audit' -Skip:($PSVersionTable.PSVersion.Major -lt 7) {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'StageRegistry.ps1')
+        $script:Fake = Start-StageRegistry
+        $script:FakeToken = ConvertTo-SecureString 'npmh-fake-token-alice' -AsPlainText -Force
+    }
+    AfterAll { if ($Fake) { $Fake.Dispose() } }
+    BeforeEach {
+        $m = New-TestMachine
+        # the trusted workflow of a package also publishes with a token: both audits see the same file
+        $wf = New-Item -ItemType Directory -Path (Join-Path $m.Project '.github/workflows') -Force
+        Write-Utf8File (Join-Path $wf.FullName 'release.yml') ("on:`n  push:`n    tags: ['v*']`njobs:`n  publish:`n    runs-on: ubuntu-latest`n    steps:`n" +
+            "      - uses: actions/checkout@v4`n      - run: npm publish`n        env:`n          NODE_AUTH_TOKEN: `${{ secrets.NPM_TOKEN }}`n")
+        $Fake.AddGovernedPackage('@acme/lib')
+        $Fake.SeedTrust('@acme/lib', '{"type":"github","claims":{"repository":"acme/lib","workflow_ref":{"file":"release.yml"}},"permissions":["createPackage"]}') | Out-Null
+    }
+    AfterEach { Remove-Item -LiteralPath $m.Root -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'keeps trust rules to Get-NpmTrustedPublisher -Audit, each with its catalog title and severity and a fact id of its own' {
+        $trust = @(Get-NpmTrustedPublisher -Registry $Fake.Url -Token $FakeToken -Package '@acme/lib' -PauseSeconds 0 -Audit -RepositoryPath $m.Project)
+        $pipeline = @(Get-NpmPublishPipeline -Path $m.Project -Audit)
+        @($trust | Where-Object RuleId -notlike 'NPMH13???').Count | Should -Be 0
+        @($pipeline | Where-Object RuleId -like 'NPMH13???').Count | Should -Be 0 -Because 'only the trust audit judges trust configurations'
+        @($trust | Where-Object Status -eq 'Fail').RuleId | Sort-Object | Should -Be @('NPMH13001', 'NPMH13003', 'NPMH13005')
+        $catalog = @{}
+        foreach ($r in Get-NpmRule) { $catalog[$r.RuleId] = $r }
+        foreach ($f in $trust) {
+            $f.Title | Should -Be $catalog[$f.RuleId].Title
+            "$($f.Severity)" | Should -Be "$($catalog[$f.RuleId].Severity)"
+            $f.ComputerName | Should -Be ([Environment]::MachineName)
+        }
+        @($trust.FactId | Select-Object -Unique).Count | Should -Be $trust.Count
+        @($trust | Where-Object { @($pipeline.FactId) -contains $_.FactId }).Count | Should -Be 0
+        # the token step both audits point at is the same line of the same file
+        $token = $trust | Where-Object RuleId -eq 'NPMH13005'
+        $step = Get-NpmPublishPipeline -Path $m.Project | Select-Object -First 1
+        $token.Location.Path | Should -Be $step.Path
+        $token.Location.Line | Should -Be $step.Line
+    }
+}

@@ -306,3 +306,48 @@ Describe 'B4: proxies only where asked for, never for loopback' {
         { Test-NpmrcToken -Online -Proxy 'file:///etc/passwd' -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
     }
 }
+
+Describe 'B5: the trust, access and org cmdlets send the configured credential only to its own registry' {
+    BeforeAll {
+        $script:Own = Start-SecretListener '127.0.0.1'
+        $script:Other = Start-SecretListener '127.0.0.1'
+        $script:Token = New-NpmToken
+        $script:M5 = New-TestMachine
+        # the user's token is scoped to $Own only
+        Write-Utf8File (Join-Path $M5.Home '.npmrc') "registry=$($Own.Url)`n$($Own.Scope):_authToken=$Token`n"
+        $script:Env5 = Get-TestEnvironment $M5
+        $script:Calls = [ordered]@{
+            'Get-NpmOrgPackage'          = { param($r) Get-NpmOrgPackage -Registry $r -Environment $Env5 -Org acme }
+            'Get-NpmOrgMember'           = { param($r) Get-NpmOrgMember -Registry $r -Environment $Env5 -Org acme }
+            'Get-NpmPackageCollaborator' = { param($r) Get-NpmPackageCollaborator -Registry $r -Environment $Env5 -Package '@acme/x' }
+            'Get-NpmPackageAccess'       = { param($r) Get-NpmPackageAccess -Registry $r -Environment $Env5 -Package '@acme/x' }
+            'Get-NpmTrustedPublisher'    = { param($r) Get-NpmTrustedPublisher -Registry $r -Environment $Env5 -Package '@acme/x' -PauseSeconds 0 -Otp 424242 }
+            'Set-NpmTrustedPublisher'    = { param($r) Set-NpmTrustedPublisher -Registry $r -Environment $Env5 -Package '@acme/x' -GitHub -Repository a/b -WorkflowFile r.yml -PauseSeconds 0 -Otp 424242 -Confirm:$false }
+            'Remove-NpmTrustedPublisher' = { param($r) Remove-NpmTrustedPublisher -Registry $r -Environment $Env5 -Package '@acme/x' -PauseSeconds 0 -Otp 424242 -Confirm:$false }
+            'Set-NpmPackageAccess'       = { param($r) Set-NpmPackageAccess -Registry $r -Environment $Env5 -Package '@acme/x' -RequireTwoFactor -DisallowTokens -Otp 424242 -Confirm:$false }
+        }
+    }
+    AfterAll {
+        foreach ($l in $Own, $Other) { if ($l) { $l.Dispose() } }
+        if ($M5) { Remove-Item -LiteralPath $M5.Root -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
+    It '<_>: asked about another registry it sends nothing there and says there is no credential' -ForEach @(
+        'Get-NpmOrgPackage', 'Get-NpmOrgMember', 'Get-NpmPackageCollaborator', 'Get-NpmPackageAccess', 'Get-NpmTrustedPublisher',
+        'Set-NpmTrustedPublisher', 'Remove-NpmTrustedPublisher', 'Set-NpmPackageAccess'
+    ) {
+        $before = $Own.Requests.Count
+        $err = @(& $Calls[$_] $Other.Url 2>&1 3>$null | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'NpmCredentialNotFound,*'
+        $Other.Requests.Count | Should -Be 0
+        $Own.Requests.Count | Should -Be $before
+        Assert-NoSecret $Other @($Token, '424242')
+
+        # control: asked about its own registry, the credential goes there (and only there), the code as npm-otp
+        & $Calls[$_] $Own.Url 2>&1 3>$null | Out-Null
+        $Own.Requests.Count | Should -BeGreaterThan $before
+        (Get-Received $Own $before) | Should -Match ([regex]::Escape("Bearer $Token"))
+        if ("$($Calls[$_])" -match '-Otp') { (Get-Received $Own $before) | Should -Match '(?im)^npm-otp: 424242' }
+        $Other.Requests.Count | Should -Be 0
+    }
+}

@@ -241,6 +241,55 @@ BeforeAll {
         }
     }
 
+    # Trust, access and org cmdlets (issue 13): under PowerShell 7 the stage fake speaks their endpoints, asks for a
+    # second factor on every trust and access write, and its token and one-time password are two more canaries; under
+    # Windows PowerShell they run against Verdaccio, which answers them with errors (still checked for canaries).
+    $script:trustToken = 'npmh-canary-trust-' + [guid]::NewGuid().ToString('n')
+    $script:trustOtp = 'otp-canary-' + [guid]::NewGuid().ToString('n').Substring(0, 12)
+    $script:Canaries += @($trustToken, $trustOtp)
+    $script:F = $null
+    if ($PSVersionTable.PSVersion.Major -ge 7) {
+        . (Join-Path $PSScriptRoot 'StageRegistry.ps1')
+        $script:F = Start-StageRegistry -Users @{ $trustToken = 'alice' }
+        $F.ValidOtp = $trustOtp
+        $F.RequireOtpFor.Add('trust') | Out-Null
+        $F.RequireOtpFor.Add('access') | Out-Null
+        $F.SetOrgPackages('canary', @{ '@canary/one' = 'write'; '@canary/two' = 'read' })
+        $F.SetOrgMembers('canary', @{ alice = 'owner'; bob = 'developer' })
+        $F.SetCollaborators('@canary/one', @{ alice = 'write' })
+        $F.AddGovernedPackage('@canary/two')
+        $F.SeedTrust('@canary/one', '{"type":"github","claims":{"repository":"canary/one","workflow_ref":{"file":"release.yml"}},"permissions":["createPackage"]}') | Out-Null
+    }
+    $script:trustUrl = if ($F) { $F.Url } else { $V.Url }
+    $trustSecure = ConvertTo-SecureString $trustToken -AsPlainText -Force
+    $script:TrustOn = @{ Registry = $trustUrl; Token = $trustSecure }
+    $Cases['Get-NpmOrgPackage'] = {
+        Get-NpmOrgPackage @TrustOn -Org canary, nosuchorg -Verbose -Debug
+        Get-NpmOrgPackage -Registry $V.Url -Environment $envTable -Org canary -Verbose -Debug
+    }
+    $Cases['Get-NpmOrgMember'] = { Get-NpmOrgMember @TrustOn -Org canary, nosuchorg -Verbose -Debug }
+    $Cases['Get-NpmPackageCollaborator'] = { Get-NpmPackageCollaborator @TrustOn -Package '@canary/one', '@canary/missing' -Verbose -Debug }
+    $Cases['Get-NpmPackageAccess'] = { Get-NpmOrgPackage @TrustOn -Org canary | Get-NpmPackageAccess -Token $TrustOn.Token -Verbose -Debug }
+    $Cases['Get-NpmTrustedPublisher'] = {
+        Get-NpmTrustedPublisher @TrustOn -Package '@canary/one' -Otp $trustOtp -PauseSeconds 0 -Verbose -Debug
+        Get-NpmTrustedPublisher @TrustOn -Package '@canary/one' -Otp $trustOtp -PauseSeconds 0 -Audit -Verbose -Debug
+        Get-NpmTrustedPublisher @TrustOn -Package '@canary/one' -Otp '000000' -PauseSeconds 0 -Verbose -Debug
+        Get-NpmTrustedPublisher @TrustOn -Package '@canary/one' -PauseSeconds 0 -Verbose -Debug
+    }
+    $Cases['Set-NpmTrustedPublisher'] = {
+        Set-NpmTrustedPublisher @TrustOn -Package '@canary/one' -GitHub -Repository canary/one -WorkflowFile release.yml -Otp $trustOtp -PauseSeconds 0 -WhatIf -Verbose -Debug
+        Set-NpmTrustedPublisher @TrustOn -Package '@canary/one' -GitHub -Repository canary/one -WorkflowFile release.yml -DeploymentEnvironment npm -Otp $trustOtp -PauseSeconds 0 -Confirm:$false -PassThru -Verbose -Debug
+        Set-NpmTrustedPublisher @TrustOn -Package '@canary/two' -GitHub -Repository canary/two -WorkflowFile release.yml -Otp '000000' -PauseSeconds 0 -Confirm:$false -Verbose -Debug
+    }
+    $Cases['Remove-NpmTrustedPublisher'] = {
+        Remove-NpmTrustedPublisher @TrustOn -Package '@canary/two' -Otp $trustOtp -PauseSeconds 0 -Confirm:$false -Verbose -Debug
+        Remove-NpmTrustedPublisher @TrustOn -Package '@canary/one' -Otp $trustOtp -PauseSeconds 0 -Confirm:$false -PassThru -Verbose -Debug
+    }
+    $Cases['Set-NpmPackageAccess'] = {
+        Set-NpmPackageAccess @TrustOn -Package '@canary/one' -RequireTwoFactor -DisallowTokens -Otp $trustOtp -Confirm:$false -PassThru -Verbose -Debug
+        Set-NpmPackageAccess @TrustOn -Package '@canary/two' -Visibility Restricted -Confirm:$false -Verbose -Debug
+    }
+
     function Assert-NoCanary([string] $Text, [string] $Where) {
         foreach ($c in $Canaries) {
             foreach ($form in @($c, [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($c)))) {
@@ -256,6 +305,7 @@ BeforeAll {
 
 AfterAll {
     Stop-TestVerdaccio $V
+    if ($F) { $F.Dispose() }
     if ($L) { $L.Dispose() }
     if ($S) { $S.Dispose() }
     Remove-Module -Name NpmHardening -Force -ErrorAction SilentlyContinue
@@ -289,12 +339,21 @@ Describe 'No secret leaves the module' {
         $L.Received | Should -Match ([regex]::Escape("Bearer $token"))
     }
 
+    It 'the trust and access cases reach the fake with the canary token and one-time password' {
+        if (-not $F) { Set-ItResult -Skipped -Because 'the fake registry needs PowerShell 7'; return }
+        (Get-NpmOrgMember @TrustOn -Org canary).User | Should -Be @('alice', 'bob')
+        @(Get-NpmTrustedPublisher @TrustOn -Package '@canary/one' -Otp $trustOtp -PauseSeconds 0).Count | Should -Be 1
+        $F.Requests | Where-Object { $_.Authorization -eq "Bearer $trustToken" } | Should -Not -BeNullOrEmpty
+        $F.Requests | Where-Object { $_.Otp -eq $trustOtp -and $_.Status -eq 200 } | Should -Not -BeNullOrEmpty
+    }
+
     It '<_> shows no canary in any stream, view, JSON, CLIXML or transcript' -ForEach @(
         'Get-NpmConfig', 'Get-NpmSecurityPosture', 'Set-NpmHardening', 'Test-NpmHardening', 'Get-NpmHardeningBackup',
         'Restore-NpmHardening', 'Test-NpmrcToken', 'Export-NpmHardeningReport', 'ConvertTo-NpmSarif', 'Get-NpmAccount',
         'Get-NpmAccessToken', 'Test-NpmrcToken -Online', 'Get-NpmRule', 'New-NpmHardeningPolicy', 'Protect-NpmrcToken',
         'Get-NpmPublishPipeline', 'Get-NpmStagedPackage', 'Save-NpmStagedPackage', 'Approve-NpmStagedPackage',
-        'Deny-NpmStagedPackage'
+        'Deny-NpmStagedPackage', 'Get-NpmOrgPackage', 'Get-NpmOrgMember', 'Get-NpmPackageCollaborator', 'Get-NpmPackageAccess',
+        'Get-NpmTrustedPublisher', 'Set-NpmTrustedPublisher', 'Remove-NpmTrustedPublisher', 'Set-NpmPackageAccess'
     ) {
         $case = $Cases[$_]
         $transcript = Join-Path $m.Root "transcript-$_.txt"

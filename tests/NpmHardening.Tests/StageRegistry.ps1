@@ -510,6 +510,9 @@ public sealed class NpmhStageRegistry : IDisposable
                 if (parts.Length == 2 && parts[1] == "approve" && method == "POST") return Approve(r, item, user);
                 return Error(405, "Method not allowed");
             }
+            // trust, access, collaborators, visibility and orgs (issue 13): the region at the end of the class
+            var governed = HandleGovernance(r, path, method, user);
+            if (governed != null) return governed;
             if (path.StartsWith("/-/", StringComparison.Ordinal)) return Error(404, "Not found");
             var name = Uri.UnescapeDataString(path.Substring(1));
             if (method == "GET")
@@ -749,6 +752,147 @@ public sealed class NpmhStageRegistry : IDisposable
         AddVersion(item.PackageName, item.Version, item.Manifest, item.Tarball, item.Tag, npmUser);
         _items.Remove(item);
         return Json(201, new JsonObject { ["message"] = "Package version approved and published successfully." });
+    }
+
+    // ==== issue 13: trusted publishers, package access, collaborators, visibility, orgs =========================
+    // Shapes from npm 11.19.1 (lib/trust-cmd.js, lib/commands/trust/*, libnpmaccess, libnpmorg): trust is an array of
+    // {id, type, claims, permissions}; one configuration per package (a second POST is 409); collaborators, org packages
+    // and org members are flat name -> word maps; visibility is {"public": bool}; POST access takes setMfa's or
+    // setAccess's body and answers with no body npm reads. Tokens in BypassTwoFactorTokens get 403 from trust (npm
+    // refuses granular tokens with bypass-2FA for trust). OTP: RequireOtpFor "trust" (every trust verb) and "access".
+    private readonly Dictionary<string, List<JsonObject>> _trust = new Dictionary<string, List<JsonObject>>(StringComparer.Ordinal);
+    private readonly Dictionary<string, JsonObject> _collaborators = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+    private readonly Dictionary<string, bool> _public = new Dictionary<string, bool>(StringComparer.Ordinal);
+    private readonly Dictionary<string, JsonObject> _accessPolicy = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+    private readonly Dictionary<string, JsonObject> _orgPackages = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+    private readonly Dictionary<string, JsonObject> _orgMembers = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+    private readonly Dictionary<string, JsonObject> _userPackages = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+    private readonly HashSet<string> _bypassTokens = new HashSet<string>(StringComparer.Ordinal);
+
+    // A package the governance endpoints know (trust GET on an unknown one is 404, as on the registry).
+    public void AddGovernedPackage(string name, bool isPublic = true)
+    {
+        lock (_gate)
+        {
+            if (!_trust.ContainsKey(name)) _trust[name] = new List<JsonObject>();
+            if (!_collaborators.ContainsKey(name)) _collaborators[name] = new JsonObject();
+            _public[name] = isPublic;
+        }
+    }
+    // A configuration as raw JSON (any shape, e.g. a legacy one without permissions); an id is added when it has none.
+    public string SeedTrust(string package, string configJson)
+    {
+        lock (_gate)
+        {
+            AddGovernedPackageLocked(package);
+            var config = JsonNode.Parse(configJson).AsObject();
+            if (config["id"] == null) config["id"] = Guid.NewGuid().ToString();
+            _trust[package].Add(config);
+            return config["id"].GetValue<string>();
+        }
+    }
+    public string GetTrust(string package) { lock (_gate) { List<JsonObject> list; return _trust.TryGetValue(package, out list) ? new JsonArray(list.Select(c => (JsonNode)c.DeepClone()).ToArray()).ToJsonString() : null; } }
+    public void SetCollaborators(string package, System.Collections.IDictionary map) { lock (_gate) { AddGovernedPackageLocked(package); _collaborators[package] = ToMap(map); } }
+    public void SetOrgPackages(string org, System.Collections.IDictionary map) { lock (_gate) { _orgPackages[org] = ToMap(map); } }
+    public void SetOrgMembers(string org, System.Collections.IDictionary map) { lock (_gate) { _orgMembers[org] = ToMap(map); } }
+    public void SetUserPackages(string user, System.Collections.IDictionary map) { lock (_gate) { _userPackages[user] = ToMap(map); } }
+    public void AddBypassTwoFactorToken(string token) { lock (_gate) { _bypassTokens.Add(token); } }
+    // The last body POST /-/package/{name}/access stored (publish_requires_tfa ...), as JSON; null if none.
+    public string GetAccessPolicy(string package) { lock (_gate) { JsonObject o; return _accessPolicy.TryGetValue(package, out o) ? o.ToJsonString() : null; } }
+    public bool? GetPublic(string package) { lock (_gate) { bool b; return _public.TryGetValue(package, out b) ? b : (bool?)null; } }
+
+    private void AddGovernedPackageLocked(string name)
+    {
+        if (!_trust.ContainsKey(name)) _trust[name] = new List<JsonObject>();
+        if (!_collaborators.ContainsKey(name)) _collaborators[name] = new JsonObject();
+        if (!_public.ContainsKey(name)) _public[name] = true;
+    }
+
+    private static JsonObject ToMap(System.Collections.IDictionary map)
+    {
+        var o = new JsonObject();
+        foreach (System.Collections.DictionaryEntry e in map) o[(string)e.Key] = e.Value == null ? null : JsonValue.Create(e.Value.ToString());
+        return o;
+    }
+
+    private static Response Message(int status, string message) { return Json(status, new JsonObject { ["message"] = message }); }
+
+    private Response HandleGovernance(NpmhStageRequest r, string path, string method, string user)
+    {
+        if (path.StartsWith("/-/org/", StringComparison.Ordinal) || path.StartsWith("/-/user/", StringComparison.Ordinal))
+        {
+            var parts = path.Split('/');   // "", "-", "org"|"user", name, leaf
+            if (parts.Length != 5 || method != "GET") return null;
+            var org = Uri.UnescapeDataString(parts[3]);
+            JsonObject map;
+            if (parts[2] == "org" && parts[4] == "package") return _orgPackages.TryGetValue(org, out map) ? Json(200, map.DeepClone()) : Error(404, "Scope not found");
+            if (parts[2] == "org" && parts[4] == "user") return _orgMembers.TryGetValue(org, out map) ? Json(200, map.DeepClone()) : Error(404, "Scope not found");
+            if (parts[2] == "user" && parts[4] == "package") return _userPackages.TryGetValue(org, out map) ? Json(200, map.DeepClone()) : Error(404, "User not found");
+            return null;
+        }
+        if (!path.StartsWith("/-/package/", StringComparison.Ordinal)) return null;
+        var segments = path.Substring(11).Split('/');
+        var package = Uri.UnescapeDataString(segments[0]);
+        var leaf = segments.Length > 1 ? segments[1] : "";
+        bool known = _trust.ContainsKey(package);
+        if (leaf == "trust")
+        {
+            var token = r.Authorization != null && r.Authorization.Length > 7 ? r.Authorization.Substring(7).Trim() : "";
+            if (_bypassTokens.Contains(token))
+                return Message(403, "Trusted publishing configuration requires two-factor authentication; tokens that bypass 2FA are not allowed.");
+            var challenge = CheckOtp(r, "trust");
+            if (challenge != null) return challenge;
+            if (!known) return Message(404, "Package not found");
+            var list = _trust[package];
+            if (segments.Length == 2 && method == "GET")
+                return Json(200, new JsonArray(list.Select(c => (JsonNode)c.DeepClone()).ToArray()));
+            if (segments.Length == 2 && method == "POST")
+            {
+                JsonNode body;
+                try { body = JsonNode.Parse(r.BodyText); } catch (JsonException) { return Message(400, "Invalid JSON body"); }
+                var items = body as JsonArray;
+                if (items == null || items.Count != 1 || !(items[0] is JsonObject)) return Message(400, "Body must be an array of one trust configuration");
+                var config = items[0].AsObject();
+                var type = config["type"] is JsonValue tv && tv.TryGetValue<string>(out var ts) ? ts : null;
+                if (type != "github" && type != "gitlab" && type != "circleci" && type != "buildkite") return Message(400, "Unknown type");
+                if (!(config["claims"] is JsonObject)) return Message(400, "claims is required");
+                if (!(config["permissions"] is JsonArray perms) || perms.Count == 0) return Message(400, "permissions is required and must contain at least one valid route");
+                if (list.Count > 0) return Message(409, "A trusted publisher configuration already exists for this package");
+                var created = config.DeepClone().AsObject();
+                created["id"] = Guid.NewGuid().ToString();
+                list.Add(created);
+                return Json(200, new JsonArray(created.DeepClone()));
+            }
+            if (segments.Length == 3 && method == "DELETE")
+            {
+                var id = Uri.UnescapeDataString(segments[2]);
+                var found = list.FirstOrDefault(c => c["id"] != null && c["id"].GetValue<string>() == id);
+                if (found == null) return Message(404, "Trust configuration not found");
+                list.Remove(found);
+                return new Response { Status = 204, ContentType = null };
+            }
+            return Error(405, "Method not allowed");
+        }
+        if (segments.Length != 2) return null;
+        if (leaf == "collaborators" && method == "GET") return known ? Json(200, _collaborators[package].DeepClone()) : Error(404, "Package not found");
+        if (leaf == "visibility" && method == "GET") return known ? Json(200, new JsonObject { ["public"] = _public[package] }) : Error(404, "Package not found");
+        if (leaf == "access" && method == "POST")
+        {
+            var challenge = CheckOtp(r, "access");
+            if (challenge != null) return challenge;
+            if (!known) return Error(404, "Package not found");
+            JsonObject body;
+            try { body = JsonNode.Parse(r.BodyText).AsObject(); } catch (Exception) { return Error(400, "Invalid JSON body"); }
+            if (body["access"] != null)
+            {
+                var access = body["access"].GetValue<string>();
+                if (access != "public" && access != "restricted") return Error(400, "access must be public or restricted");
+                _public[package] = access == "public";
+            }
+            if (body["publish_requires_tfa"] != null) _accessPolicy[package] = body;
+            return Json(200, new JsonObject { ["ok"] = true });
+        }
+        return null;
     }
 
     public void Dispose()

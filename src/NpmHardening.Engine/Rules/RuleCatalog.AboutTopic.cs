@@ -52,6 +52,7 @@ namespace NpmHardening.Engine.Rules
                 if (r.Online) L("- Online: judged from a registry's answers");
                 if (r.Audit == PipelineAudit) L("- Pipeline: judged from CI definitions by Get-NpmPublishPipeline -Audit");
                 if (r.Audit == StageAudit) L("- Staged publishing: judged from the registry's staged versions by Get-NpmStagedPackage -Audit");
+                if (r.Audit == TrustAudit) L("- Trusted publishing: judged from the registry's trust configurations by Get-NpmTrustedPublisher -Audit");
                 L($"- Reference: {r.Reference}");
                 L();
                 L(r.Rationale);

@@ -108,6 +108,8 @@ namespace NpmHardening.Engine.Rules
                     L("- Pipeline: judged from CI definitions by Get-NpmPublishPipeline -Audit; the posture audit does not report it");
                 if (r.Audit == StageAudit)
                     L("- Staged publishing: judged from the registry's staged versions by Get-NpmStagedPackage -Audit; the posture audit does not report it");
+                if (r.Audit == TrustAudit)
+                    L("- Trusted publishing: judged from the registry's trust configurations by Get-NpmTrustedPublisher -Audit; the posture audit does not report it");
                 if (r.Setting != null)
                 {
                     var since = Config.NpmConfigCatalog.Default.IntroducedIn(r.Setting);

@@ -79,6 +79,9 @@ namespace NpmHardening.Engine.Rules
         /// <summary>The value of a rule's "audit" for rules that Get-NpmStagedPackage -Audit judges.</summary>
         public const string StageAudit = "stage";
 
+        /// <summary>The value of a rule's "audit" for rules that Get-NpmTrustedPublisher -Audit judges.</summary>
+        public const string TrustAudit = "trust";
+
         /// <summary>A rule id's area: the digits between "NPMH" and the last three (NPMH1001 → 1, NPMH10001 → 10).</summary>
         public static int AreaOf(string id) =>
             int.Parse(id.Substring(4, id.Length - 7), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture);
@@ -188,7 +191,7 @@ namespace NpmHardening.Engine.Rules
                     new ReadOnlyDictionary<NpmBaseline, RuleExpectation>(expect), r["expected"] as string, feature)
                 {
                     Online = r["online"] is bool online && online,
-                    Audit = r["audit"] is string audit ? (audit == PipelineAudit || audit == StageAudit ? audit : throw Bad($"{id}: unknown audit '{audit}'")) : null,
+                    Audit = r["audit"] is string audit ? (audit == PipelineAudit || audit == StageAudit || audit == TrustAudit ? audit : throw Bad($"{id}: unknown audit '{audit}'")) : null,
                     WebSteps = r["webSteps"] is List<object?> steps
                         ? steps.Select(x => x as string ?? throw Bad($"{id}.webSteps holds a non-string")).ToList().AsReadOnly()
                         : (IReadOnlyList<string>)System.Array.Empty<string>(),
@@ -272,7 +275,8 @@ namespace NpmHardening.Engine.Rules
         /// <summary>
         /// The audit other than the posture audit that judges the rule: <see cref="RuleCatalog.PipelineAudit"/> for the
         /// publish-pipeline rules (Get-NpmPublishPipeline -Audit), <see cref="RuleCatalog.StageAudit"/> for the staged
-        /// publishing rules (Get-NpmStagedPackage -Audit); null for posture and online rules.
+        /// publishing rules (Get-NpmStagedPackage -Audit), <see cref="RuleCatalog.TrustAudit"/> for the trusted publisher
+        /// rules (Get-NpmTrustedPublisher -Audit); null for posture and online rules.
         /// </summary>
         public string? Audit { get; internal set; }
 

@@ -43,6 +43,8 @@ namespace NpmHardening.Serialization
             typeof(NpmFindingLocation), typeof(NpmRemediation), typeof(NpmFindingSuppression),
             typeof(NpmSecurityPostureSummary), typeof(NpmComplianceReason),
             typeof(NpmPublishStep), typeof(NpmStagedPackage),
+            typeof(NpmTrustFinding), typeof(NpmTrustedPublisher), typeof(NpmOrgPackage), typeof(NpmOrgMember),
+            typeof(NpmPackageCollaborator), typeof(NpmPackageAccess),
         };
 
         /// <summary>

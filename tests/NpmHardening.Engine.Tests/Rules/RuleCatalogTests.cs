@@ -54,6 +54,7 @@ namespace NpmHardening.Engine.Tests.Rules
                 Assert.Contains(r.Id, r.Online ? NpmHardening.Engine.Registry.OnlineAudit.EvaluatedRuleIds
                     : r.Audit == RuleCatalog.PipelineAudit ? new NpmHardening.Engine.Analyzers.PublishPipelineAnalyzer().RuleIds
                     : r.Audit == RuleCatalog.StageAudit ? new NpmHardening.Engine.Analyzers.StagedPackageAnalyzer(null).RuleIds
+                    : r.Audit == RuleCatalog.TrustAudit ? new NpmHardening.Engine.Analyzers.TrustedPublisherAnalyzer().RuleIds
                     : PostureAuditor.EvaluatedRuleIds);
                 foreach (var b in r.Baselines)
                     if (r.Expectations.Count > 0) Assert.NotNull(r.ExpectationFor(b));
