@@ -51,6 +51,7 @@ namespace NpmHardening.Engine.Rules
                 if (MinimumNpmVersion(r) is Config.NpmVersion v) L($"- Needs npm {v} or later");
                 if (r.Online) L("- Online: judged from a registry's answers");
                 if (r.Audit == PipelineAudit) L("- Pipeline: judged from CI definitions by Get-NpmPublishPipeline -Audit");
+                if (r.Audit == ReviewAudit) L("- Review: judged from package tarballs by Compare-NpmStagedPackage");
                 L($"- Reference: {r.Reference}");
                 L();
                 L(r.Rationale);

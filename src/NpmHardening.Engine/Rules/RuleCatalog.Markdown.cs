@@ -106,6 +106,8 @@ namespace NpmHardening.Engine.Rules
                     L("- Online: judged from the registry's answers (Get-NpmAccount, Get-NpmAccessToken, Test-NpmrcToken -Online); the offline posture audit does not report it");
                 if (r.Audit == PipelineAudit)
                     L("- Pipeline: judged from CI definitions by Get-NpmPublishPipeline -Audit; the posture audit does not report it");
+                if (r.Audit == ReviewAudit)
+                    L("- Review: judged from package tarballs by Compare-NpmStagedPackage (staged version against a reference); the posture audit does not report it");
                 if (r.Setting != null)
                 {
                     var since = Config.NpmConfigCatalog.Default.IntroducedIn(r.Setting);
