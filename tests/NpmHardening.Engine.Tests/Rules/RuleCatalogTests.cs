@@ -53,6 +53,7 @@ namespace NpmHardening.Engine.Tests.Rules
                 Assert.NotEmpty(r.Baselines);
                 Assert.Contains(r.Id, r.Online ? NpmHardening.Engine.Registry.OnlineAudit.EvaluatedRuleIds
                     : r.Audit == RuleCatalog.PipelineAudit ? new NpmHardening.Engine.Analyzers.PublishPipelineAnalyzer().RuleIds
+                    : r.Audit == RuleCatalog.ReviewAudit ? NpmHardening.NpmPackageComparer.RuleIds
                     : PostureAuditor.EvaluatedRuleIds);
                 foreach (var b in r.Baselines)
                     if (r.Expectations.Count > 0) Assert.NotNull(r.ExpectationFor(b));
