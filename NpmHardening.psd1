@@ -32,6 +32,8 @@
         'New-NpmHardeningPolicy'
         # CI/CD publish paths (issue 11)
         'Get-NpmPublishPipeline'
+        # staged publishing (issue 12)
+        'Compare-NpmStagedPackage'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

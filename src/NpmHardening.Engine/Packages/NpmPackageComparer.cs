@@ -81,12 +81,13 @@ namespace NpmHardening
                 c.Change = kind;
                 c.File = file;
                 c.Field = field;
-                c.Before = Cut(before);
-                c.After = Cut(after);
+                // a token pasted into a published script or URL is someone's credential: shown redacted, as everywhere else
+                c.Before = Cut(Redact(before));
+                c.After = Cut(Redact(after));
                 c.Package = _package;
                 c.Version = _version;
                 c.ReferenceVersion = _refVersion;
-                c.Message = message;
+                c.Message = Redact(message)!;
                 c.Status = c.Severity >= NpmSeverity.Medium ? NpmFindingStatus.Fail : c.Severity == NpmSeverity.Low ? NpmFindingStatus.Warning : NpmFindingStatus.Pass;
                 c.Location = new NpmFindingLocation
                 {
@@ -99,6 +100,8 @@ namespace NpmHardening
                 Changes.Add(c);
                 return c;
             }
+
+            private static string? Redact(string? s) => s == null ? null : NpmHardening.Engine.Credentials.NpmCredential.RedactText(s);
 
             private static string? Cut(string? s) => s == null || s.Length <= ValueChars ? s : s.Substring(0, ValueChars) + "…";
 

@@ -43,6 +43,7 @@ namespace NpmHardening.Serialization
             typeof(NpmFindingLocation), typeof(NpmRemediation), typeof(NpmFindingSuppression),
             typeof(NpmSecurityPostureSummary), typeof(NpmComplianceReason),
             typeof(NpmPublishStep),
+            typeof(NpmPackageChange), typeof(NpmPackageReview),
         };
 
         /// <summary>

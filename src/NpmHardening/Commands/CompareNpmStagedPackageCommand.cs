@@ -1,0 +1,112 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Management.Automation;
+using NpmHardening.Engine.Platform;
+
+namespace NpmHardening.Commands
+{
+    /// <summary>
+    /// Compare-NpmStagedPackage: the review a maintainer should do before approving a staged version. Reads the staged
+    /// tarball and a reference tarball (the previous version; none for a first version) in memory, with bounds, and
+    /// writes one change object per difference or tarball trick, or with -Summary one verdict. Nothing is extracted and
+    /// nothing is run.
+    /// </summary>
+    /// <remarks>
+    /// The parameter sets are "Path" and "LiteralPath" (local tarballs). The registry sets (-StageId, and
+    /// -ReferencePackage name@version for the registry's dist.tarball) come with the registry transport; they hand
+    /// the engine two streams the same way <see cref="Compare"/> does here.
+    /// </remarks>
+    [Cmdlet(VerbsData.Compare, "NpmStagedPackage", DefaultParameterSetName = PathSet)]
+    [OutputType(typeof(NpmPackageChange))]
+    [OutputType(typeof(NpmPackageReview))]
+    public sealed class CompareNpmStagedPackageCommand : NpmHardeningCmdlet
+    {
+        private const string PathSet = "Path";
+        private const string LiteralPathSet = "LiteralPath";
+
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[]? Path { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "LP", "FullName")]
+        [ValidateNotNullOrEmpty]
+        public string[]? LiteralPath { get; set; }
+
+        /// <summary>The version to compare against; without it every file and field is Added (a first version).</summary>
+        [Parameter(Position = 1)]
+        [ValidateNotNullOrEmpty]
+        public string? ReferencePath { get; set; }
+
+        [Parameter]
+        public SwitchParameter Summary { get; set; }
+
+        private string? _reference;
+
+        protected override void BeginProcessing()
+        {
+            if (ReferencePath == null) return;
+            string resolved;
+            try { resolved = GetUnresolvedProviderPathFromPSPath(ReferencePath); }
+            catch (Exception e) when (e is ProviderNotFoundException || e is System.Management.Automation.DriveNotFoundException || e is PSArgumentException || e is NotSupportedException)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, "ReferencePathInvalid", ErrorCategory.InvalidArgument, ReferencePath));
+                return;
+            }
+            if (!File.Exists(resolved))
+                ThrowTerminatingError(new ErrorRecord(new FileNotFoundException($"The reference tarball '{resolved}' does not exist. Name the previous version's .tgz, or leave -ReferencePath out to review a first version.", resolved),
+                    "ReferenceTarballNotFound", ErrorCategory.ObjectNotFound, resolved));
+            _reference = resolved;
+        }
+
+        protected override void ProcessRecord()
+        {
+            foreach (var path in ResolvePaths(LiteralPath ?? Path, LiteralPath != null))
+            {
+                if (!File.Exists(path))
+                {
+                    var reason = Directory.Exists(path) ? "is a folder; name the staged .tgz file" : "does not exist";
+                    WriteError(new ErrorRecord(new FileNotFoundException($"The staged tarball '{path}' {reason}.", path), "StagedTarballNotFound", ErrorCategory.ObjectNotFound, path));
+                    continue;
+                }
+                Compare(path);
+            }
+        }
+
+        private void Compare(string path)
+        {
+            NpmPackageComparison result;
+            try
+            {
+                using var staged = Open(path);
+                using var reference = _reference != null ? Open(_reference) : null;
+                WriteVerbose(_reference != null ? $"Comparing {path} with {_reference}." : $"Reviewing {path} without a reference: every file and field is Added.");
+                result = NpmPackageComparer.Compare(staged, path, reference, _reference, null, FindingFactoryMachine());
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                WriteError(new ErrorRecord(e, "TarballUnreadable", ErrorCategory.ReadError, path));
+                return;
+            }
+            foreach (var c in result.Changes)
+            {
+                if (c.RuleId != "NPMH12028") continue;
+                // the verdict still comes (High), but a script checking $? or -ErrorAction Stop must see the failure too
+                var target = c.Message.StartsWith("The reference", StringComparison.Ordinal) ? _reference! : path;
+                WriteError(new ErrorRecord(new InvalidDataException($"{target}: {c.Message}"), "TarballUnreadable", ErrorCategory.InvalidData, target));
+            }
+            var s = result.Summary;
+            WriteVerbose(string.Format(CultureInfo.InvariantCulture, "{0}@{1}: risk {2}; {3} added, {4} removed, {5} changed file(s); {6} change(s).",
+                s.Package, s.Version, s.Risk, s.FilesAdded, s.FilesRemoved, s.FilesChanged, result.Changes.Count));
+            if (Summary) WriteObject(s);
+            else foreach (var c in result.Changes) WriteObject(c);
+        }
+
+        private static string FindingFactoryMachine() => Engine.Findings.FindingFactory.MachineOf(SystemPlatform.Instance);
+
+        private static FileStream Open(string path) =>
+            new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+    }
+}
