@@ -154,12 +154,12 @@ namespace NpmHardening.Engine.Packages
                 var kind = KindOf(type);
                 // node-tar reads data only for types that carry it; links, devices and directories declare 0 in practice,
                 // and a declared size on them is still data that follows the header
-                if (!CheckDeclared(size, name)) return null;
                 if (size > _limits.MaxEntryBytes)
                 {
                     Stop(NpmTarballBound.EntryBytes, _limits.MaxEntryBytes, size, Cut(name ?? ""));
                     return null;
                 }
+                if (!CheckDeclared(size, name)) return null;
                 name ??= "";
                 bool cut = false;
                 if (name.Length > _limits.MaxPathLength)
