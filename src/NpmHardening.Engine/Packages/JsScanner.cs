@@ -306,6 +306,13 @@ namespace NpmHardening.Engine.Packages
             public int HexRun;
             public int LongestHexRun;
 
+            public void Reset()
+            {
+                Kept.Clear();
+                if (Length > 0) Array.Clear(Counts, 0, Counts.Length);
+                Length = 0; HexEscapes = 0; HexRun = 0; LongestHexRun = 0;
+            }
+
             public void Add(int c)
             {
                 Length++;
@@ -328,9 +335,13 @@ namespace NpmHardening.Engine.Packages
             }
         }
 
+        // one instance for every literal: a file of thousands of strings allocates one table, not thousands
+        private readonly StringStats _string = new StringStats();
+
         private void ReadString(char quote)
         {
-            var s = new StringStats();
+            var s = _string;
+            s.Reset();
             while (true)
             {
                 int c = Peek();
@@ -345,7 +356,8 @@ namespace NpmHardening.Engine.Packages
 
         private void ReadTemplate()
         {
-            var s = new StringStats();
+            var s = _string;
+            s.Reset();
             while (true)
             {
                 int c = Peek();

@@ -27,6 +27,7 @@ namespace NpmHardening.Engine.Packages
             byte[]? manifest = null;
             string? manifestProblem = null;
             TarballReader? reader = null;
+            var drain = new byte[16384];
             try
             {
                 reader = new TarballReader(tarball, limits);
@@ -55,7 +56,7 @@ namespace NpmHardening.Engine.Packages
                     }
                     if (key.Length == 0) continue;
                     bool isManifest = key == "package.json";
-                    var file = ReadFile(reader, entry, key, limits, isManifest ? limits.MaxManifestBytes : 0, out var kept);
+                    var file = ReadFile(reader, entry, key, limits, isManifest ? limits.MaxManifestBytes : 0, drain, out var kept);
                     if (reader.Stopped) break;
                     if (isManifest)
                     {
@@ -143,7 +144,7 @@ namespace NpmHardening.Engine.Packages
         private static string Printable(char c) => c >= ' ' && c < 0x7f ? c.ToString() : "\\x" + ((int)c).ToString("x2", CultureInfo.InvariantCulture);
 
         /// <summary>Hashes the entry's data while it streams; scans it when it is JavaScript; keeps it when asked (package.json).</summary>
-        private static PackageFile ReadFile(TarballReader reader, TarEntry entry, string key, NpmTarballLimits limits, int keep, out byte[]? kept)
+        private static PackageFile ReadFile(TarballReader reader, TarEntry entry, string key, NpmTarballLimits limits, int keep, byte[] drain, out byte[]? kept)
         {
             kept = null;
             using var tee = new TeeStream(reader.Content, keep);
@@ -154,7 +155,7 @@ namespace NpmHardening.Engine.Packages
                 using var text = new StreamReader(tee, new UTF8Encoding(false, false), false, 8192, leaveOpen: true);
                 code = JsScanner.Scan(text, limits.MaxScannedFileBytes);
             }
-            tee.Drain();
+            tee.Drain(drain);
             var file = new PackageFile(key, tee.Length, entry.Mode, tee.Sha256Hex()) { Code = code };
             file.NativeFormat = NativeFormat(tee.Head, tee.HeadLength, key);
             if (keep > 0 && tee.Kept != null) kept = tee.Kept;
@@ -219,9 +220,8 @@ namespace NpmHardening.Engine.Packages
                 return n;
             }
 
-            public void Drain()
+            public void Drain(byte[] buffer)
             {
-                var buffer = new byte[16384];
                 while (Read(buffer, 0, buffer.Length) > 0) { }
             }
 

@@ -179,9 +179,10 @@ namespace NpmHardening.Engine.Tests.Packages
             var limits = new NpmTarballLimits { MaxEntries = 8, MaxUnpackedBytes = 20_000, MaxEntryBytes = 4000, MaxPathLength = 200, MaxPaxHeaderBytes = 300, MaxCompressionRatio = 500 };
             RandomTar.Sample(tgz =>
             {
-                using (var reader = new TarballReader(OrThrowOwn(tgz, out var ok), limits))
+                var source = OrThrowOwn(tgz, out var ok);
+                if (ok)
+                using (var reader = new TarballReader(source, limits))
                 {
-                    if (!ok) return;
                     try
                     {
                         var buffer = new byte[1000];
