@@ -270,10 +270,18 @@ namespace NpmHardening.Engine.Packages
         {
             _ended = true;
             // hash the rest of the compressed source too, so the integrity covers the whole file (trailing bytes included)
+            // trailing bytes after the archive are bounded like everything else: a stream that goes on past the
+            // unpacked bound gets no integrity rather than an endless read
             var buffer = new byte[16384];
+            long trailing = 0;
             try
             {
-                while (_source.ReadRemaining(buffer) > 0) { }
+                int n;
+                while ((n = _source.ReadRemaining(buffer)) > 0)
+                {
+                    trailing += n;
+                    if (trailing > _limits.MaxUnpackedBytes) return;
+                }
             }
             catch (IOException e) { throw Fail(NpmTarballProblem.ReadFailed, "Reading the tarball failed: " + e.Message, e); }
             Integrity = "sha512-" + Convert.ToBase64String(_source.Sha512());

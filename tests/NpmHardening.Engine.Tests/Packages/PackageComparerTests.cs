@@ -230,5 +230,27 @@ namespace NpmHardening.Engine.Tests.Packages
             Assert.Null(r.Summary.ReferenceVersion);
             Assert.Equal(2, r.Summary.FilesAdded);
         }
+
+        [Fact]
+        public void A_mode_change_alone_is_a_changed_file_as_npm_diff_counts_it()
+        {
+            var v1 = new TarBuilder().File("package/package.json", V1).File("package/cli.js", "x", 420).Tgz();
+            var v2 = new TarBuilder().File("package/package.json", V1).File("package/cli.js", "x", 493).Tgz();
+            var c = Rule(Compare(v2, v1), "NPMH12013").Single();
+            Assert.Equal("cli.js", c.File);
+            Assert.Contains("mode changed from 644 to 755", c.Message);
+            Assert.Equal(0, c.SizeDelta);
+        }
+
+        [Fact]
+        public void Trailing_bytes_after_the_archive_are_hashed_but_bounded()
+        {
+            var tgz = Package(V1);
+            var padded = tgz.Concat(new byte[3000]).ToArray();
+            using var sha = System.Security.Cryptography.SHA512.Create();
+            Assert.Equal("sha512-" + Convert.ToBase64String(sha.ComputeHash(padded)), Compare(padded, null).Summary.Integrity);
+            var endless = tgz.Concat(new byte[1 << 20]).ToArray();   // past what gzip reads ahead
+            Assert.Null(Compare(endless, null, new NpmTarballLimits { MaxUnpackedBytes = 4096 }).Summary.Integrity);
+        }
     }
 }
