@@ -44,6 +44,17 @@ namespace NpmHardening.Engine.Packages
             ".pypirc", ".yarnrc", ".gnupg",
         };
 
+        // one string per ASCII character: a punctuator is compared, never built, once per token
+        private static readonly string[] Punctuators = BuildPunctuators();
+
+        private static string[] BuildPunctuators()
+        {
+            var a = new string[128];
+            for (int i = 0; i < a.Length; i++) a[i] = ((char)i).ToString();
+            return a;
+        }
+
+        private readonly StringBuilder _ident = new StringBuilder();
         private readonly TextReader _reader;
         private readonly long _maxChars;
         private readonly char[] _buffer = new char[8192];
@@ -169,7 +180,7 @@ namespace NpmHardening.Engine.Packages
                     continue;
                 }
                 if (c == '?' && Peek() == '.' && !(Peek(1) >= '0' && Peek(1) <= '9')) { Take(); Emit(Kind.Punct, "."); continue; }
-                Emit(Kind.Punct, ((char)c).ToString());
+                Emit(Kind.Punct, c < 128 ? Punctuators[c] : "?");
             }
             if (_column > _facts.LongestLine) _facts.LongestLine = _column;
             long average = _read / Math.Max(1, _lines);
@@ -245,7 +256,8 @@ namespace NpmHardening.Engine.Packages
 
         private void ReadIdent()
         {
-            var sb = new StringBuilder();
+            var sb = _ident;
+            sb.Clear();
             while (true)
             {
                 int c = Peek();

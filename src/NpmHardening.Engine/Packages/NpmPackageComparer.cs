@@ -31,17 +31,18 @@ namespace NpmHardening
         /// <summary>
         /// Compares <paramref name="staged"/> with <paramref name="reference"/> (null: a first version). The names are
         /// what the changes and the summary say the tarballs are (a path, a stage id, a URL). Streams are read once,
-        /// from their current position, and not closed.
+        /// from their current position, and not closed. <paramref name="cancel"/> stops the reading between two reads
+        /// (OperationCanceledException): Ctrl+C in the cmdlet, or a download's timeout.
         /// </summary>
         public static NpmPackageComparison Compare(Stream staged, string stagedName, Stream? reference, string? referenceName,
-            NpmTarballLimits? limits = null, string? computerName = null)
+            NpmTarballLimits? limits = null, string? computerName = null, System.Threading.CancellationToken cancel = default)
         {
             if (staged == null) throw new ArgumentNullException(nameof(staged));
             limits ??= NpmTarballLimits.Default;
             limits.Validate();
             // reference first: its snapshot is what the staged files are judged against, and only one stream is read at a time
-            var refSnap = reference != null ? PackageReader.Read(reference, limits) : null;
-            var snap = PackageReader.Read(staged, limits);
+            var refSnap = reference != null ? PackageReader.Read(reference, limits, cancel) : null;
+            var snap = PackageReader.Read(staged, limits, cancel);
             var run = new Run(snap, stagedName, refSnap, referenceName, computerName ?? "");
             run.All();
             return new NpmPackageComparison(run.Changes, run.Summarise(limits));

@@ -20,7 +20,7 @@ namespace NpmHardening.Engine.Packages
             ".js", ".cjs", ".mjs", ".jsx", ".ts", ".cts", ".mts", ".tsx",
         };
 
-        public static PackageSnapshot Read(Stream tarball, NpmTarballLimits limits)
+        public static PackageSnapshot Read(Stream tarball, NpmTarballLimits limits, System.Threading.CancellationToken cancel = default)
         {
             var snapshot = new PackageSnapshot();
             var lower = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -30,7 +30,7 @@ namespace NpmHardening.Engine.Packages
             var drain = new byte[16384];
             try
             {
-                reader = new TarballReader(tarball, limits);
+                reader = new TarballReader(tarball, limits, cancel);
                 TarEntry? entry;
                 while ((entry = reader.Next()) != null)
                 {

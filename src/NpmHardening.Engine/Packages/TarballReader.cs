@@ -40,8 +40,11 @@ namespace NpmHardening.Engine.Packages
         private bool _ended;
         private bool _stopped;
 
-        public TarballReader(Stream source, NpmTarballLimits limits)
+        private readonly System.Threading.CancellationToken _cancel;
+
+        public TarballReader(Stream source, NpmTarballLimits limits, System.Threading.CancellationToken cancel = default)
         {
+            _cancel = cancel;
             limits.Validate();
             _limits = limits;
             _source = new HashingStream(source);
@@ -340,6 +343,7 @@ namespace NpmHardening.Engine.Packages
         private int ReadUnpacked(byte[] buffer, int offset, int count)
         {
             if (_stopped) return 0;
+            _cancel.ThrowIfCancellationRequested();
             int n;
             try { n = _gzip.Read(buffer, offset, count); }
             catch (InvalidDataException e) { throw Fail(NpmTarballProblem.BadGzip, "The gzip data is corrupt: " + e.Message, e); }

@@ -20,7 +20,7 @@ namespace NpmHardening.Commands
     [Cmdlet(VerbsData.Compare, "NpmStagedPackage", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(NpmPackageChange))]
     [OutputType(typeof(NpmPackageReview))]
-    public sealed class CompareNpmStagedPackageCommand : NpmHardeningCmdlet
+    public sealed class CompareNpmStagedPackageCommand : NpmHardeningCmdlet, IDisposable
     {
         private const string PathSet = "Path";
         private const string LiteralPathSet = "LiteralPath";
@@ -44,6 +44,10 @@ namespace NpmHardening.Commands
         public SwitchParameter Summary { get; set; }
 
         private string? _reference;
+        // Ctrl+C: the engine checks it between two reads of a tarball
+        private readonly System.Threading.CancellationTokenSource _stop = new System.Threading.CancellationTokenSource();
+
+        protected override void StopProcessing() => _stop.Cancel();
 
         protected override void BeginProcessing()
         {
@@ -83,7 +87,11 @@ namespace NpmHardening.Commands
                 using var staged = Open(path);
                 using var reference = _reference != null ? Open(_reference) : null;
                 WriteVerbose(_reference != null ? $"Comparing {path} with {_reference}." : $"Reviewing {path} without a reference: every file and field is Added.");
-                result = NpmPackageComparer.Compare(staged, path, reference, _reference, null, FindingFactoryMachine());
+                result = NpmPackageComparer.Compare(staged, path, reference, _reference, null, FindingFactoryMachine(), _stop.Token);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;   // Ctrl+C: PowerShell is stopping the pipeline
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
@@ -103,6 +111,8 @@ namespace NpmHardening.Commands
             if (Summary) WriteObject(s);
             else foreach (var c in result.Changes) WriteObject(c);
         }
+
+        public void Dispose() => _stop.Dispose();
 
         private static string FindingFactoryMachine() => Engine.Findings.FindingFactory.MachineOf(SystemPlatform.Instance);
 

@@ -252,5 +252,13 @@ namespace NpmHardening.Engine.Tests.Packages
             var endless = tgz.Concat(new byte[1 << 20]).ToArray();   // past what gzip reads ahead
             Assert.Null(Compare(endless, null, new NpmTarballLimits { MaxUnpackedBytes = 4096 }).Summary.Integrity);
         }
+
+        [Fact]
+        public void A_cancelled_comparison_stops_with_OperationCanceledException()
+        {
+            using var cts = new System.Threading.CancellationTokenSource();
+            cts.Cancel();
+            Assert.Throws<OperationCanceledException>(() => NpmPackageComparer.Compare(new MemoryStream(Package(V1)), "s", null, null, null, null, cts.Token));
+        }
     }
 }
