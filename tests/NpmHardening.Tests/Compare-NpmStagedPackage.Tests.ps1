@@ -175,6 +175,28 @@ Describe 'Compare-NpmStagedPackage with tarballs made by npm pack' -Skip:(-not (
         @($many | Where-Object Risk -ge 'High').Count | Should -Be 4
     }
 
+    It 'takes -Policy exceptions (Suppressed, not counted in the risk), -ExcludeRule and -Severity as the other audits do' {
+        $policy = Join-Path $Root 'review-policy.psd1'
+        Set-Content -LiteralPath $policy -Value @"
+@{
+    Exceptions = @(
+        @{ RuleId = 'NPMH12014'; Context = 'npmh-fixture@*'; Location = 'prebuilds/*'; Justification = 'prebuilt by our release job, SEC-7' }
+    )
+}
+"@
+        $native = $Pairs['native binary'].Path
+        $all = @(Compare-NpmStagedPackage -Path $native -ReferencePath $V1.Path -Policy $policy)
+        $bin = $all | Where-Object RuleId -eq 'NPMH12014'
+        "$($bin.Status)" | Should -Be 'Suppressed'
+        $bin.Suppression.Justification | Should -Match 'SEC-7'
+        $s = Compare-NpmStagedPackage -Path $native -ReferencePath $V1.Path -Policy $policy -Summary
+        $s.Suppressed | Should -Be 1
+        "$($s.Risk)" | Should -Be 'Info'
+        (Compare-NpmStagedPackage -Path $native -ReferencePath $V1.Path -Summary).Risk | Should -Be 'High'
+        @(Compare-NpmStagedPackage -Path $native -ReferencePath $V1.Path -ExcludeRule 'NPMH1201?' | Where-Object RuleId -like 'NPMH1201?') | Should -BeNullOrEmpty
+        @(Compare-NpmStagedPackage -Path $Pairs['new postinstall'].Path -ReferencePath $V1.Path -Severity High | ForEach-Object { "$($_.Severity)" } | Select-Object -Unique) | Should -Be @('High')
+    }
+
     It 'survives Export-Clixml and goes into Export-NpmHardeningReport' {
         $file = Join-Path $Root 'changes.xml'
         $Results['new postinstall'] | Export-Clixml -LiteralPath $file

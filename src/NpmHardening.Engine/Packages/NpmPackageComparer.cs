@@ -444,44 +444,65 @@ namespace NpmHardening
 
             // ---- verdict ----
 
-            public NpmPackageReview Summarise(NpmTarballLimits limits)
+            public NpmPackageReview Summarise(NpmTarballLimits limits) => Tally(new NpmPackageReview
             {
-                var review = new NpmPackageReview
+                Package = _package,
+                Version = _version,
+                ReferenceVersion = _refVersion,
+                Path = _name,
+                ReferencePath = _refName,
+                FilesAdded = _added,
+                FilesRemoved = _removed,
+                FilesChanged = _changed,
+                Complete = _s.Error == null && !_s.Stopped && (_r == null || (_r.Error == null && !_r.Stopped)),
+                Integrity = _s.Integrity,
+                Shasum = _s.Shasum,
+                ComputerName = _machine,
+            }, Changes);
+        }
+
+        /// <summary>
+        /// The verdict over <paramref name="changes"/>, with the tarball facts (names, versions, file counts, hashes) of
+        /// <paramref name="basis"/>: for the cmdlet after a policy has excluded or suppressed some changes. A Suppressed
+        /// change is counted apart and neither raises the risk nor appears among the top reasons.
+        /// </summary>
+        public static NpmPackageReview Summarise(NpmPackageReview basis, IEnumerable<NpmPackageChange> changes)
+        {
+            if (basis == null) throw new ArgumentNullException(nameof(basis));
+            return Tally(new NpmPackageReview
+            {
+                Package = basis.Package, Version = basis.Version, ReferenceVersion = basis.ReferenceVersion, Path = basis.Path,
+                ReferencePath = basis.ReferencePath, FilesAdded = basis.FilesAdded, FilesRemoved = basis.FilesRemoved,
+                FilesChanged = basis.FilesChanged, Complete = basis.Complete, Integrity = basis.Integrity, Shasum = basis.Shasum,
+                ComputerName = basis.ComputerName,
+            }, changes.ToList());
+        }
+
+        private static NpmPackageReview Tally(NpmPackageReview review, IReadOnlyList<NpmPackageChange> changes)
+        {
+            review.Risk = NpmSeverity.Info;
+            var counted = new List<NpmPackageChange>();
+            foreach (var c in changes)
+            {
+                if (c.Status == NpmFindingStatus.Suppressed) { review.Suppressed++; continue; }
+                counted.Add(c);
+                if (c.Severity > review.Risk) review.Risk = c.Severity;
+                switch (c.Severity)
                 {
-                    Package = _package,
-                    Version = _version,
-                    ReferenceVersion = _refVersion,
-                    Path = _name,
-                    ReferencePath = _refName,
-                    FilesAdded = _added,
-                    FilesRemoved = _removed,
-                    FilesChanged = _changed,
-                    Complete = _s.Error == null && !_s.Stopped && (_r == null || (_r.Error == null && !_r.Stopped)),
-                    Integrity = _s.Integrity,
-                    Shasum = _s.Shasum,
-                    ComputerName = _machine,
-                    Risk = NpmSeverity.Info,
-                };
-                foreach (var c in Changes)
-                {
-                    if (c.Severity > review.Risk) review.Risk = c.Severity;
-                    switch (c.Severity)
-                    {
-                        case NpmSeverity.Critical: review.Critical++; break;
-                        case NpmSeverity.High: review.High++; break;
-                        case NpmSeverity.Medium: review.Medium++; break;
-                        case NpmSeverity.Low: review.Low++; break;
-                        default: review.Info++; break;
-                    }
+                    case NpmSeverity.Critical: review.Critical++; break;
+                    case NpmSeverity.High: review.High++; break;
+                    case NpmSeverity.Medium: review.Medium++; break;
+                    case NpmSeverity.Low: review.Low++; break;
+                    default: review.Info++; break;
                 }
-                review.RuleCounts = Changes.GroupBy(c => c.RuleId, StringComparer.Ordinal)
-                    .OrderBy(g => g.Key, Comparer<string>.Create(RuleCatalog.CompareIds))
-                    .Select(g => g.Key + "=" + g.Count().ToString(CultureInfo.InvariantCulture)).ToArray();
-                review.TopReasons = Changes.Where(c => c.Severity > NpmSeverity.Info)
-                    .Select((c, i) => (c, i)).OrderByDescending(x => x.c.Severity).ThenBy(x => x.i)
-                    .Take(10).Select(x => x.c.RuleId + ": " + x.c.Message).ToArray();
-                return review;
             }
+            review.RuleCounts = counted.GroupBy(c => c.RuleId, StringComparer.Ordinal)
+                .OrderBy(g => g.Key, Comparer<string>.Create(RuleCatalog.CompareIds))
+                .Select(g => g.Key + "=" + g.Count().ToString(CultureInfo.InvariantCulture)).ToArray();
+            review.TopReasons = counted.Where(c => c.Severity > NpmSeverity.Info)
+                .Select((c, i) => (c, i)).OrderByDescending(x => x.c.Severity).ThenBy(x => x.i)
+                .Take(10).Select(x => x.c.RuleId + ": " + x.c.Message).ToArray();
+            return review;
         }
     }
 }

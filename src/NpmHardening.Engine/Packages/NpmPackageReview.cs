@@ -26,6 +26,8 @@ namespace NpmHardening
         public int Medium { get; set; }
         public int Low { get; set; }
         public int Info { get; set; }
+        /// <summary>Changes a policy exception covers (-Policy): written as Suppressed, counted here, not in the risk.</summary>
+        public int Suppressed { get; set; }
         /// <summary>"NPMH12017=2"-style counts per rule, rule order.</summary>
         public string[] RuleCounts { get; set; } = Array.Empty<string>();
         /// <summary>The messages of the riskiest changes (at most 10), riskiest first.</summary>

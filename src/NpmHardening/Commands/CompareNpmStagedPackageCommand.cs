@@ -43,6 +43,26 @@ namespace NpmHardening.Commands
         [Parameter]
         public SwitchParameter Summary { get; set; }
 
+        // -Policy, -ExcludeRule and -Severity as on the other audits: exceptions suppress (never drop) a change, the
+        // others leave changes out; the -Summary verdict counts what is written
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Policy { get; set; }
+
+        [Parameter]
+        [SupportsWildcards]
+        [ArgumentCompleter(typeof(NpmRuleIdCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[]? ExcludeRule { get; set; }
+
+        // an int behind the enum, as on NpmAuditCmdlet: a field of an engine enum would need the engine to lay out this class
+        private int _severity = -1;
+
+        [Parameter]
+        public NpmSeverity Severity { get => (NpmSeverity)Math.Max(0, _severity); set => _severity = (int)value; }
+
+        private NpmAuditSelection? _selection;
+
         private string? _reference;
         // Ctrl+C: the engine checks it between two reads of a tarball
         private readonly System.Threading.CancellationTokenSource _stop = new System.Threading.CancellationTokenSource();
@@ -51,6 +71,8 @@ namespace NpmHardening.Commands
 
         protected override void BeginProcessing()
         {
+            if (Policy != null || ExcludeRule != null || _severity >= 0)
+                _selection = NpmAuditSelection.Load(this, Policy, ExcludeRule, _severity >= 0 ? Severity : (NpmSeverity?)null);
             if (ReferencePath == null) return;
             string resolved;
             try { resolved = GetUnresolvedProviderPathFromPSPath(ReferencePath); }
@@ -105,12 +127,24 @@ namespace NpmHardening.Commands
                 var target = c.Message.StartsWith("The reference", StringComparison.Ordinal) ? _reference! : path;
                 WriteError(new ErrorRecord(new InvalidDataException($"{target}: {c.Message}"), "TarballUnreadable", ErrorCategory.InvalidData, target));
             }
+            var changes = result.Changes;
             var s = result.Summary;
+            if (_selection != null)
+            {
+                // an exception's Location matches the tarball path, the file, "file#field", or the package name@version
+                var kept = new System.Collections.Generic.List<NpmPackageChange>();
+                foreach (var c in changes)
+                    if (_selection.Apply(c, c.Location?.Path, c.File, c.Location?.Name, c.Context)) kept.Add(c);
+                changes = kept;
+                s = NpmPackageComparer.Summarise(s, kept);
+            }
             WriteVerbose(string.Format(CultureInfo.InvariantCulture, "{0}@{1}: risk {2}; {3} added, {4} removed, {5} changed file(s); {6} change(s).",
-                s.Package, s.Version, s.Risk, s.FilesAdded, s.FilesRemoved, s.FilesChanged, result.Changes.Count));
+                s.Package, s.Version, s.Risk, s.FilesAdded, s.FilesRemoved, s.FilesChanged, changes.Count));
             if (Summary) WriteObject(s);
-            else foreach (var c in result.Changes) WriteObject(c);
+            else foreach (var c in changes) WriteObject(c);
         }
+
+        protected override void EndProcessing() => _selection?.ReportUnusedExceptions();
 
         public void Dispose() => _stop.Dispose();
 
