@@ -18,7 +18,11 @@ namespace NpmHardening
     /// </summary>
     public static class NpmPackageComparer
     {
-        /// <summary>The scripts npm runs when the package is installed (prepare: from git; prepublish: still on install).</summary>
+        /// <summary>
+        /// The install-time scripts. npm 11 runs preinstall, install and postinstall for every dependency (Arborist's
+        /// rebuild); prepare only for a git dependency (pacote builds it) or a link, and prepublish for no dependency:
+        /// those two are reported at Low (escalation reason given) since they run where the package is developed.
+        /// </summary>
         internal static readonly string[] InstallScripts = { "preinstall", "install", "postinstall", "prepare", "prepublish" };
 
         private static readonly string[] DependencyGroups = { "dependencies", "optionalDependencies", "peerDependencies" };
@@ -208,9 +212,15 @@ namespace NpmHardening
                     before.TryGetValue(name, out var was);
                     if (now == null || now == was) continue;
                     var kind = was == null ? NpmPackageChangeKind.Added : NpmPackageChangeKind.Changed;
-                    Add("NPMH12001", kind, "package.json", "scripts." + name,
-                        was == null ? $"An install-time script appears: {name} runs '{Cut(now)}' on every machine that installs this version."
-                                    : $"The install-time script {name} changed from '{Cut(was)}' to '{Cut(now)}'.", was, now);
+                    bool always = name == "preinstall" || name == "install" || name == "postinstall";
+                    var who = always ? "on every machine that installs this version"
+                        : name == "prepare" ? "when the package is installed from git or linked, not from the registry"
+                        : "in the package's own folder only (npm runs prepublish for no dependency)";
+                    var c = Add("NPMH12001", kind, "package.json", "scripts." + name,
+                        was == null ? $"An install-time script appears: {name} runs '{Cut(now)}' {who}."
+                                    : $"The install-time script {name} changed from '{Cut(was)}' to '{Cut(now)}'; it runs {who}.", was, now);
+                    if (!always)
+                        FindingFactory.Escalate(c, NpmSeverity.Low, $"npm 11 does not run {name} for a dependency installed from the registry (Arborist runs preinstall, install and postinstall; prepare only for git dependencies and links)");
                     var fetch = ScriptDownloadCheck.Find(now);
                     if (fetch != null && (was == null || ScriptDownloadCheck.Find(was) == null))
                         Add("NPMH12022", kind, "package.json", "scripts." + name, $"The {name} script downloads code and runs it ({fetch}): what it runs is not in the tarball and can change after review.", was, now);
@@ -229,7 +239,7 @@ namespace NpmHardening
             {
                 if (ImplicitGyp(_s, m) && !(_r != null && ImplicitGyp(_r, rm)))
                     Add("NPMH12002", NpmPackageChangeKind.Added, "package.json", "scripts.install",
-                        "A *.gyp file at the package root and no install or preinstall script: npm adds 'node-gyp rebuild' as the install script and compiles native code on every machine that installs this version.", null, "node-gyp rebuild");
+                        "A *.gyp file at the package root and no install or preinstall script: npm makes 'node-gyp rebuild' the install script (for binding.gyp at install, for any *.gyp when package.json is normalized) and compiles native code on every machine that installs this version.", null, "node-gyp rebuild");
             }
 
             /// <summary>A dependency spec that is not a registry version or range: git, URL, file, alias (npm-package-arg's types).</summary>

@@ -260,5 +260,18 @@ namespace NpmHardening.Engine.Tests.Packages
             cts.Cancel();
             Assert.Throws<OperationCanceledException>(() => NpmPackageComparer.Compare(new MemoryStream(Package(V1)), "s", null, null, null, null, cts.Token));
         }
+
+        [Fact]
+        public void Prepare_and_prepublish_are_reported_low_because_npm_does_not_run_them_for_a_registry_dependency()
+        {
+            var v1 = Package("{\"name\":\"p\",\"version\":\"1.0.0\"}");
+            var v2 = Package("{\"name\":\"p\",\"version\":\"1.0.1\",\"scripts\":{\"prepare\":\"tsc\",\"prepublish\":\"x\",\"preinstall\":\"node p.js\"}}");
+            var r = Rule(Compare(v2, v1), "NPMH12001").ToDictionary(c => c.Field!, c => c);
+            Assert.Equal(NpmSeverity.High, r["scripts.preinstall"].Severity);
+            Assert.Null(r["scripts.preinstall"].SeverityReason);
+            Assert.Equal(NpmSeverity.Low, r["scripts.prepare"].Severity);
+            Assert.Contains("git dependencies", r["scripts.prepare"].SeverityReason);
+            Assert.Equal(NpmSeverity.Low, r["scripts.prepublish"].Severity);
+        }
     }
 }
