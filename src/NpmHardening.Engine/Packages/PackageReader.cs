@@ -150,7 +150,8 @@ namespace NpmHardening.Engine.Packages
             using var tee = new TeeStream(reader.Content, keep);
             CodeFacts? code = null;
             var ext = System.IO.Path.GetExtension(key);
-            if (ScannedExtensions.Contains(ext))
+            // type declarations (.d.ts) never run: `declare module "child_process"` is not a use of it
+            if (ScannedExtensions.Contains(ext) && !IsDeclaration(key))
             {
                 using var text = new StreamReader(tee, new UTF8Encoding(false, false), false, 8192, leaveOpen: true);
                 code = JsScanner.Scan(text, limits.MaxScannedFileBytes);
@@ -161,6 +162,10 @@ namespace NpmHardening.Engine.Packages
             if (keep > 0 && tee.Kept != null) kept = tee.Kept;
             return file;
         }
+
+        private static bool IsDeclaration(string path) =>
+            path.EndsWith(".d.ts", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".d.mts", StringComparison.OrdinalIgnoreCase) ||
+            path.EndsWith(".d.cts", StringComparison.OrdinalIgnoreCase);
 
         /// <summary>The executable format the first bytes announce; "Node addon" for a .node file whatever they say.</summary>
         internal static string? NativeFormat(byte[] head, int n, string path)

@@ -160,6 +160,9 @@ namespace NpmHardening.Engine.Tests.Packages
             Assert.Equal(3, Rule(r, "NPMH12018").Single(c => c.File == "index.js").Location!.Line);
             // new.js: child_process is not new to the package (old.js had it); new Function is
             Assert.Equal(new[] { "NPMH12011", "NPMH12018" }, r.Changes.Where(c => c.File == "new.js").Select(c => c.RuleId));
+            // type declarations never run
+            var types = Compare(Package(V1, ("index.d.ts", "declare module 'child_process' { export function exec(): void }")), Package(V1));
+            Assert.DoesNotContain(types.Changes, c => c.File == "index.d.ts" && c.RuleId != "NPMH12011");
         }
 
         [Theory]
