@@ -118,7 +118,7 @@ namespace NpmHardening
                 if (snap.Error != null)
                 {
                     var c = Add("NPMH12028", NpmPackageChangeKind.Found, null, null,
-                        $"{which} cannot be read: {snap.Error.Message}" + (staged ? " npm cannot install it as reviewed; nothing after the problem was compared." : " The staged files are compared with what was read before the problem."));
+                        $"{which} cannot be read: {snap.Error.Message}" + (staged ? " What npm would install from it is not known; nothing after the problem was compared." : " The staged files are compared with what was read before the problem."));
                     if (!staged) FindingFactory.Escalate(c, NpmSeverity.Medium, "the reference, not the staged version, is unreadable");
                 }
                 foreach (var b in snap.Bounds)

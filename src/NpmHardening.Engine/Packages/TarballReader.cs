@@ -52,7 +52,7 @@ namespace NpmHardening.Engine.Packages
             int got = ReadSource(magic, 0, 2);
             if (got == 0) throw new NpmTarballException(NpmTarballProblem.Truncated, "The tarball is empty.");
             if (got < 2 || magic[0] != 0x1f || magic[1] != 0x8b)
-                throw new NpmTarballException(NpmTarballProblem.NotGzip, "The file is not gzip-compressed; npm package tarballs are .tgz files.");
+                throw new NpmTarballException(NpmTarballProblem.NotGzip, "The file is not gzip-compressed (npm pack always writes gzip; a plain, brotli or zstd tar is not reviewed).");
             _source.Unread(magic, got);
             _gzip = new GZipStream(_source, CompressionMode.Decompress, leaveOpen: true);
             Content = new EntryContent(this);
