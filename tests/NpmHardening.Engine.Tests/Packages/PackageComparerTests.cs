@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
+using CsCheck;
 using NpmHardening.Engine.Packages;
 using NpmHardening.Engine.Rules;
 
@@ -275,6 +276,24 @@ namespace NpmHardening.Engine.Tests.Packages
             Assert.Equal(NpmSeverity.Low, r["scripts.prepare"].Severity);
             Assert.Contains("git dependencies", r["scripts.prepare"].SeverityReason);
             Assert.Equal(NpmSeverity.Low, r["scripts.prepublish"].Severity);
+        }
+
+        [Fact]
+        public void The_scanner_never_throws_and_stays_linear_on_hostile_text()
+        {
+            // JavaScript's significant characters, escapes and non-ASCII, in any order
+            var chars = "`'\"\\/*{}()[]$.#!\n\r xu0123456789abcdefevalrequirechild_process\u2028\uFEFF\u00e9\ud83d";
+            CsCheck.Gen.Char[chars].Array[0, 4000].Sample(a =>
+            {
+                var text = new string(a);
+                var facts = JsScanner.Scan(text);
+                Assert.True(facts.LongestLine <= text.Length);
+            }, iter: 2000);
+            // deep nesting of template literals and braces is a stack of ints, not recursion
+            var deep = string.Concat(Enumerable.Repeat("`${", 200_000)) + string.Concat(Enumerable.Repeat("}`", 200_000));
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            JsScanner.Scan(deep);
+            Assert.True(watch.Elapsed.TotalSeconds < 10, watch.Elapsed.ToString());
         }
     }
 }
