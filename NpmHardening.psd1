@@ -46,6 +46,7 @@
         'Set-NpmTrustedPublisher'
         'Remove-NpmTrustedPublisher'
         'Set-NpmPackageAccess'
+        'Compare-NpmStagedPackage'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

