@@ -92,10 +92,15 @@ namespace NpmHardening.Engine.Analyzers
                 findings.Add(Fail(input, Ungated, At(input, input.Job.Job.Source.File, input.Job.Job.Source.Line),
                     $"{Subject(o)} runs on {string.Join(", ", pushes.Select(PublishPathFinder.Describe).Distinct())} with no environment, approval or manual step before it.", null));
 
-            // NPMH10008: no provenance for a public npmjs package
-            if (!o.Provenance && o.Registry == NpmPublishRegistry.Npmjs && !input.PackagePrivate && o.Auth != NpmPublishAuth.Oidc)
+            // NPMH10008: no provenance for a public npmjs package, only where npm can make one: libnpmpublish signs
+            // provenance on GitHub Actions and GitLab CI and throws "not supported for provider" everywhere else
+            // (npm 11.19.1 libnpmpublish/lib/publish.js ensureProvenanceGeneration), so elsewhere the fix does not exist
+            // (trusted publishing sets Provenance where it turns provenance on by itself)
+            if (!o.Provenance && o.Registry == NpmPublishRegistry.Npmjs && !input.PackagePrivate && CanMakeProvenance(o.Platform))
                 findings.Add(Fail(input, NoProvenance, at,
-                    $"{Subject(o)} publishes without a provenance statement (no --provenance, publishConfig.provenance or NPM_CONFIG_PROVENANCE).",
+                    o.Platform == CiPlatform.GitLabCi && (o.Auth == NpmPublishAuth.Oidc || o.Auth == NpmPublishAuth.Both)
+                        ? $"{Subject(o)} publishes without a provenance statement: on GitLab npm signs one only with a SIGSTORE_ID_TOKEN (aud: sigstore) in the job's id_tokens, and none is requested."
+                        : $"{Subject(o)} publishes without a provenance statement (no --provenance, publishConfig.provenance or NPM_CONFIG_PROVENANCE).",
                     o.Tool == "npm" && o.Method == NpmPublishMethod.Publish ? "npm publish --provenance" : null));
 
             // NPMH10009: a token written to a file or the log
@@ -148,6 +153,9 @@ namespace NpmHardening.Engine.Analyzers
 
         private static string Subject(NpmPublishStep o) =>
             $"The publish in job '{o.Job}' ({(o.Method == NpmPublishMethod.Action || o.Method == NpmPublishMethod.ReleaseTool ? o.Tool : PublishPathFinder.FirstLine(o.Command))})";
+
+        /// <summary>The CI platforms whose runs npm can sign a provenance statement for (ci-info GITHUB_ACTIONS, GITLAB).</summary>
+        internal static bool CanMakeProvenance(CiPlatform platform) => platform == CiPlatform.GitHubActions || platform == CiPlatform.GitLabCi;
 
         private static string Names(IEnumerable<string> names) => string.Join(", ", names.Distinct());
 

@@ -408,6 +408,16 @@ namespace NpmHardening.Engine.Pipelines
         internal static bool NpmOidc(CiDefinition definition, CiJob job) =>
             job.RequestsOidc && (definition.Platform == CiPlatform.GitHubActions || definition.Platform == CiPlatform.GitLabCi || definition.Platform == CiPlatform.CircleCi);
 
+        /// <summary>Whether npm's trusted publishing turns provenance on by itself in this job (npm 11.19.1 lib/utils/oidc.js):
+        /// on GitHub Actions for a public repository; on GitLab only when the job also has a SIGSTORE_ID_TOKEN to sign with;
+        /// never on CircleCI, where npm skips it ("CircleCI doesn't support provenance yet").</summary>
+        internal static bool OidcAddsProvenance(CiDefinition definition, CiJob job)
+        {
+            if (definition.Platform == CiPlatform.GitHubActions) return true;
+            if (definition.Platform != CiPlatform.GitLabCi || !job.Facts.TryGetValue("id_tokens", out var names)) return false;
+            return names.Split(',').Any(n => n.Trim() == "SIGSTORE_ID_TOKEN");
+        }
+
         internal static bool IsTokenVariable(CiVariable v)
         {
             if (v.SecretName == null) return false;
@@ -611,8 +621,8 @@ namespace NpmHardening.Engine.Pipelines
             var provenance = path.Fact?.Provenance == true || Truthy(Input(step, "provenance")) || package?.PublishProvenance == true ||
                 env.Any(v => string.Equals(v.Name, "NPM_CONFIG_PROVENANCE", StringComparison.OrdinalIgnoreCase) && Truthy(v.Value));
             if (path.Fact?.Provenance == false) provenance = false;
-            // trusted publishing publishes provenance on its own (npmjs, public repositories)
-            output.Provenance = provenance || output.Auth == NpmPublishAuth.Oidc;
+            // trusted publishing turns provenance on by itself for public repositories, but only where npm can sign one
+            output.Provenance = provenance || output.Auth == NpmPublishAuth.Oidc && OidcAddsProvenance(definition, job);
         }
 
         /// <summary>Whether <paramref name="text"/> reads the CI secret <paramref name="name"/> directly (<c>${{ secrets.NAME }}</c>, <c>secrets['NAME']</c>).</summary>
