@@ -333,7 +333,7 @@ namespace NpmHardening.Engine.Pipelines
             Registry(path, package);
             path.Triggers = Triggers(job);
             output.Triggers = path.Triggers.Select(t => Safe(Describe(t))).Distinct(StringComparer.Ordinal).ToArray();
-            path.Gate = Gate(job, jobs);
+            path.Gate = Gate(job, step.Step, jobs);
             output.Gate = path.Gate.Kind;
             output.GateName = path.Gate.Name == null ? null : Safe(path.Gate.Name);
             return path;
@@ -769,11 +769,12 @@ namespace NpmHardening.Engine.Pipelines
         internal static string Describe(CiTrigger trigger) =>
             trigger.Detail == null ? trigger.Kind.ToString() : trigger.Kind.ToString() + " (" + trigger.Detail + ")";
 
-        /// <summary>The job's own gate, else the first gate among the jobs it needs (transitively): a job cannot start
-        /// before the jobs it needs have passed their gates.</summary>
-        private static CiGate Gate(JobFacts job, IReadOnlyList<JobFacts> jobs)
+        /// <summary>The step's own gate where the platform gates steps (Jenkins), else the job's, else the first gate among
+        /// the jobs it needs (transitively): a job cannot start before the jobs it needs have passed their gates.</summary>
+        private static CiGate Gate(JobFacts job, CiStep step, IReadOnlyList<JobFacts> jobs)
         {
-            if (job.Job.Gate.Kind != CiGateKind.None) return job.Job.Gate;
+            var own = step.Gate ?? job.Job.Gate;
+            if (own.Kind != CiGateKind.None) return own;
             var byId = new Dictionary<string, CiJob>(StringComparer.Ordinal);
             foreach (var j in jobs) byId[j.Job.Id] = j.Job;
             var seen = new HashSet<string>(StringComparer.Ordinal);
