@@ -203,16 +203,52 @@ namespace NpmHardening.Engine.Analyzers
                             $"{token.Name} (secret {token.SecretName}) is set in the {(scope == NpmTokenExposure.Workflow ? "workflow's" : "job's")} env, so the install scripts of '{PublishPathFinder.FirstLine(install.Text)}' (job '{job.Job.Id}', {install.File}:{install.Line.ToString(CultureInfo.InvariantCulture)}) can read it.");
                     }
             }
+            // a literal npm token written as a workflow or job env value: as visible to installs as a secret in the same place
+            foreach (var literal in definition.Env.Concat(path.Job.Job.Env))
+            {
+                if (literal.SecretName != null || literal.Value == null || !Pipelines.Shell.NpmCommandClassifier.HasLiteralToken(literal.Value)) continue;
+                var workflowWide = definition.Env.Contains(literal);
+                foreach (var job in workflowWide ? path.WorkflowJobs : new[] { path.Job })
+                    foreach (var s in job.Steps)
+                    {
+                        var install = s.Facts.FirstOrDefault(f => f.Kind == ScriptFactKind.Install && !f.IgnoreScripts);
+                        if (install == null || !PublishPathFinder.VisibleEnv(definition, job.Job, s.Step).Contains(literal)) continue;
+                        return (At(path, literal.Source.File, literal.Source.Line),
+                            $"{literal.Name} holds a literal npm token in the {(workflowWide ? "workflow's" : "job's")} env, so the install scripts of '{PublishPathFinder.FirstLine(install.Text)}' (job '{job.Job.Id}', {install.File}:{install.Line.ToString(CultureInfo.InvariantCulture)}) can read it.");
+                    }
+            }
             // a token from the platform's settings (CircleCI project variable or context, Bitbucket repository or deployment
             // variable) is in the environment of every step of the job, installs included
+            // (GitLab's project variables reach every job of the pipeline, not only the publishing one)
+            var reached = definition.Platform == CiPlatform.GitLabCi ? path.WorkflowJobs : new[] { path.Job };
             foreach (var token in path.ImplicitTokens)
+                foreach (var job in reached)
+                    foreach (var s in job.Steps)
+                    {
+                        var install = s.Facts.FirstOrDefault(f => f.Kind == ScriptFactKind.Install && !f.IgnoreScripts);
+                        if (install == null) continue;
+                        return (At(path, install.File, install.Line),
+                            $"{token.Name} is not set in the file, so it comes from the platform's settings and is in the environment of every step of job '{job.Job.Id}': the install scripts of '{PublishPathFinder.FirstLine(install.Text)}' ({install.File}:{install.Line.ToString(CultureInfo.InvariantCulture)}) can read it.");
+                    }
+            // npmAuthenticate@0 writes its service connection's token into the .npmrc it names; an install later in the
+            // job (a script, or the Npm task's install/ci) runs with that file
+            foreach (var token in path.Tokens)
+            {
+                if (token.Name != "customEndpoint") continue;
+                var auth = path.Job.Steps.FirstOrDefault(s => s.Step.Source.File == token.Source.File && s.Step.Source.Line == token.Source.Line);
+                if (auth == null) continue;
                 foreach (var s in path.Job.Steps)
                 {
+                    if (s.Index <= auth.Index) continue;
                     var install = s.Facts.FirstOrDefault(f => f.Kind == ScriptFactKind.Install && !f.IgnoreScripts);
-                    if (install == null) continue;
-                    return (At(path, install.File, install.Line),
-                        $"{token.Name} is not set in the file, so it comes from the platform's settings and is in the environment of every step of job '{path.Job.Job.Id}': the install scripts of '{PublishPathFinder.FirstLine(install.Text)}' ({install.File}:{install.Line.ToString(CultureInfo.InvariantCulture)}) can read it.");
+                    var where = install != null ? install.File + ":" + install.Line.ToString(CultureInfo.InvariantCulture)
+                        : PublishPathFinder.IsNpmTaskInstall(s.Step) ? s.Step.Source.ToString() : null;
+                    if (where == null) continue;
+                    var what = install != null ? PublishPathFinder.FirstLine(install.Text) : s.Step.ActionRef + " " + PublishPathFinder.NpmTaskCommand(s.Step);
+                    return (At(path, auth.Step.Source.File, auth.Step.Source.Line),
+                        $"{auth.Step.ActionRef} writes the token of service connection {token.SecretName} into .npmrc ({auth.Step.Source}) before '{what}' ({where}), whose install scripts can read the file.");
                 }
+            }
             // a token written to .npmrc before an install in the same job
             foreach (var write in path.TokenFileWrites)
             {

@@ -292,6 +292,29 @@ namespace NpmHardening.Engine.Pipelines
 
         private static string? Input(CiStep step, string key) => step.Inputs.TryGetValue(key, out var v) ? v : null;
 
+        /// <summary>The npm command an Azure <c>Npm@1</c> task runs (<c>command</c>, or the first word of
+        /// <c>customCommand</c>); null for other steps. The task's default command is install.</summary>
+        internal static string? NpmTaskCommand(CiStep step)
+        {
+            if (step.ActionRef == null || step.ActionRef.IndexOf('/') >= 0 || Readers.AzurePipelinesReader.TaskName(step.ActionRef) != "npm") return null;
+            var command = (Input(step, "command") ?? "install").Trim().ToLowerInvariant();
+            if (command != "custom") return command;
+            var custom = (Input(step, "customCommand") ?? "").Trim();
+            var space = custom.IndexOf(' ');
+            return (space < 0 ? custom : custom.Substring(0, space)).ToLowerInvariant();
+        }
+
+        /// <summary>An Azure <c>Npm@1</c> task that installs dependencies (and so runs their install scripts).</summary>
+        internal static bool IsNpmTaskInstall(CiStep step)
+        {
+            var command = NpmTaskCommand(step);
+            if (command == null) return false;
+            var deref = Shell.NpmCommandClassifier.NpmDeref(command);
+            if (deref != "install" && deref != "ci" && deref != "install-test" && deref != "install-ci-test") return false;
+            var custom = Input(step, "customCommand") ?? "";
+            return custom.IndexOf("--ignore-scripts", StringComparison.Ordinal) < 0;
+        }
+
         private static bool Truthy(string? value) => value != null && string.Equals(value.Trim(), "true", StringComparison.OrdinalIgnoreCase);
 
         // ---- one publish path -----------------------------------------------------------------------------------
@@ -581,14 +604,17 @@ namespace NpmHardening.Engine.Pipelines
                 if (scope > exposure) exposure = scope;
             }
             // semantic-release's npm plugin reads NPM_TOKEN from the environment; where the file does not set it, the
-            // platform's settings do (it cannot publish to npm otherwise, and npm trusted publishing is checked below)
-            if (definition.ImplicitSecretVariables && path.Output.Tool == "semantic-release" && names.Count == 0 && !NpmOidc(definition, job) &&
+            // platform's settings do (it cannot publish to npm otherwise, and npm trusted publishing is checked below).
+            // GitLab's project and group CI/CD variables reach every job the same way.
+            if ((definition.ImplicitSecretVariables || definition.Platform == CiPlatform.GitLabCi) &&
+                path.Output.Tool == "semantic-release" && names.Count == 0 && !NpmOidc(definition, job) &&
                 !env.Any(v => string.Equals(v.Name, "NPM_TOKEN", StringComparison.Ordinal)))
             {
                 implicitTokens.Add(new CiVariable("NPM_TOKEN", null, "NPM_TOKEN", step.Source));
                 names.Add("NPM_TOKEN");
             }
-            if (implicitTokens.Count > 0 && NpmTokenExposure.Job > exposure) exposure = NpmTokenExposure.Job;
+            var implicitScope = definition.Platform == CiPlatform.GitLabCi ? NpmTokenExposure.Workflow : NpmTokenExposure.Job;
+            if (implicitTokens.Count > 0 && implicitScope > exposure) exposure = implicitScope;
             path.ImplicitTokens = implicitTokens;
             path.TokenFileWrites = writes;
             path.Tokens = tokens;
