@@ -92,7 +92,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
             ReleaseTools(cmd, w, i, name, results, level, runner, spec);
         }
 
-        private static int SkipWrappers(ShellCommand cmd, List<string> w, int i)
+        internal static int SkipWrappers(ShellCommand cmd, List<string> w, int i)
         {
             for (int guard = 0; guard < 16 && i < w.Count; guard++)
             {
@@ -1087,6 +1087,13 @@ namespace NpmHardening.Engine.Pipelines.Shell
         internal static bool IsNpmrcPath(string path)
         {
             var p = path.Replace('\\', '/').TrimEnd('/');
+            // a PowerShell expression argument, (Join-Path $HOME '.npmrc'): the file is its last word
+            if (p.StartsWith("(", StringComparison.Ordinal) || p.StartsWith("$(", StringComparison.Ordinal))
+            {
+                p = p.TrimEnd(')', ' ');
+                var space = p.LastIndexOfAny(new[] { ' ', ',', '(' });
+                p = p.Substring(space + 1).Trim('\'', '"', ')').TrimEnd('/');
+            }
             int slash = p.LastIndexOf('/');
             var file = slash >= 0 ? p.Substring(slash + 1) : p;
             if (file.Equals(".npmrc", StringComparison.OrdinalIgnoreCase) || file.Equals(".yarnrc.yml", StringComparison.OrdinalIgnoreCase)
@@ -1142,6 +1149,8 @@ namespace NpmHardening.Engine.Pipelines.Shell
             if (lname == "tee") Tee(cmd, w, i, results);
             else if (lname == "set-content" || lname == "add-content" || lname == "out-file" || lname == "sc" || lname == "ac" || lname == "new-item" || lname == "ni")
                 PowerShellWrite(cmd, w, i, lname, results);
+            else if (windows && DotNetFileWrite(lname) is bool dotNetAppend)
+                DotNetWrite(cmd, w, i, name, dotNetAppend, results);
             else if (lname == "cp" || lname == "mv" || lname == "copy" || lname == "move" || lname == "copy-item" || lname == "move-item" || lname == "install" || lname == "ln")
             {
                 var args = new List<string>();
@@ -1376,6 +1385,42 @@ namespace NpmHardening.Engine.Pipelines.Shell
             results.Add(new NpmCommand(NpmCommandKind.NpmrcWrite, cmd, ProgramName(w[i], cmd.Shell))
             {
                 TargetFile = path, Append = append, WritesAuth = auth, LiteralToken = value != null && HasLiteralToken(value), TokenNames = names,
+            });
+        }
+
+        /// <summary>A .NET static method that writes a file (<c>[IO.File]::WriteAllText</c>, <c>AppendAllLines</c>, …):
+        /// true when it appends, false when it replaces, null for any other method.</summary>
+        private static bool? DotNetFileWrite(string lname)
+        {
+            var sep = lname.IndexOf("]::", StringComparison.Ordinal);
+            if (sep < 0 || lname[0] != '[') return null;
+            var type = lname.Substring(1, sep - 1);
+            if (type != "io.file" && type != "system.io.file") return null;
+            var method = lname.Substring(sep + 3);
+            if (method == "writealltext" || method == "writealllines" || method == "writeallbytes") return false;
+            if (method == "appendalltext" || method == "appendalllines") return true;
+            return null;
+        }
+
+        // [IO.File]::WriteAllText(path, contents[, encoding]): the first argument is the file, the others its content
+        private static void DotNetWrite(ShellCommand cmd, List<string> w, int i, string name, bool append, List<NpmCommand> results)
+        {
+            if (i + 1 >= w.Count) return;
+            var path = w[i + 1];
+            var value = new System.Text.StringBuilder();
+            var names = new List<string>();
+            for (int k = i + 2; k < w.Count; k++)
+            {
+                if (value.Length > 0) value.Append('\n');
+                value.Append(w[k]);
+                foreach (var n in RefNames(cmd.Words[k])) if (!names.Contains(n)) names.Add(n);
+            }
+            var text = value.ToString();
+            bool auth = HasAuthContent(text);
+            if (!IsNpmrcPath(path) && !auth) return;
+            results.Add(new NpmCommand(NpmCommandKind.NpmrcWrite, cmd, name)
+            {
+                TargetFile = path, Append = append, WritesAuth = auth, LiteralToken = HasLiteralToken(text), TokenNames = names,
             });
         }
 
