@@ -235,6 +235,9 @@ namespace NpmHardening.Engine.Pipelines
                 case "changesets/action":
                     // without a publish command the action only opens the "Version Packages" pull request
                     return string.IsNullOrWhiteSpace(Input(step, "publish")) ? ((NpmPublishMethod, string)?)null : (NpmPublishMethod.Action, "changesets/action");
+                case "changesets/action/publish":
+                    // v2's split actions: select-mode, version, pack and publish; only publish publishes
+                    return (NpmPublishMethod.Action, "changesets/action/publish");
                 case "cycjimmy/semantic-release-action":
                 case "codfish/semantic-release-action":
                     return (NpmPublishMethod.ReleaseTool, "semantic-release");
@@ -448,7 +451,8 @@ namespace NpmHardening.Engine.Pipelines
             if (v.Name.StartsWith("npm_config_", StringComparison.OrdinalIgnoreCase) &&
                 v.Name.EndsWith("_authToken", StringComparison.OrdinalIgnoreCase)) return true;
             if (v.SecretName == JobToken) return false;
-            return Mentions(v.SecretName, "NPM") || (Mentions(v.Name, "NPM") && (Mentions(v.Name, "TOKEN") || Mentions(v.Name, "AUTH")));
+            // an npm account's password (NPM_PASSWORD, NPM_PASSWD bound from a credential) logs in as that account
+            return Mentions(v.SecretName, "NPM") || (Mentions(v.Name, "NPM") && (Mentions(v.Name, "TOKEN") || Mentions(v.Name, "AUTH") || Mentions(v.Name, "PASS")));
         }
 
         private static bool Mentions(string text, string part) => text.IndexOf(part, StringComparison.OrdinalIgnoreCase) >= 0;
@@ -523,6 +527,9 @@ namespace NpmHardening.Engine.Pipelines
                 if (task == "npmauthenticate") endpoint = Input(s.Step, "customEndpoint");
                 else if (task == "npm" && s.Index == path.Step.Index && string.Equals(Input(s.Step, "publishRegistry"), "useExternalRegistry", StringComparison.OrdinalIgnoreCase))
                     endpoint = Input(s.Step, "publishEndpoint");
+                // a custom command (customCommand: publish …) authenticates with the customEndpoint connections
+                else if (task == "npm" && s.Index == path.Step.Index && string.Equals(Input(s.Step, "command"), "custom", StringComparison.OrdinalIgnoreCase))
+                    endpoint = Input(s.Step, "customEndpoint");
                 if (string.IsNullOrWhiteSpace(endpoint)) continue;
                 foreach (var part in endpoint!.Split(','))
                 {

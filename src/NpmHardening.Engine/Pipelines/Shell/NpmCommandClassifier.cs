@@ -74,6 +74,10 @@ namespace NpmHardening.Engine.Pipelines.Shell
             {
                 case "npm": case "pnpm": PackageManagerCommand(PackageManagers[name], cmd, w, i, results, level, runner, spec); return;
                 case "pnpx": Runner(cmd, w, i + 1, results, level, "pnpx"); return;
+                case "vp":
+                    // Vite+ (voidzero-dev/setup-vp): `vp exec <command…>` runs the command with the toolchain on PATH
+                    if (i + 1 < w.Count && w[i + 1] == "exec") ClassifyArgv(cmd, w, i + 2, results, level + 1, "vp exec", null);
+                    return;
                 case "npx": Runner(cmd, w, i + 1, results, level, "npx"); return;
                 case "bunx": Runner(cmd, w, i + 1, results, level, "bunx"); return;
                 case "yarn": case "bun": PackageManagerCommand(PackageManagers[name], cmd, w, i, results, level, runner, spec); return;
