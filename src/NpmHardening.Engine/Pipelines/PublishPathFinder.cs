@@ -104,7 +104,10 @@ namespace NpmHardening.Engine.Pipelines
                     {
                         if (!fact.IsPublish) continue;
                         // a publish guessed from a name counts only where the job could authenticate to a registry
-                        if (fact.Opaque && !NpmOidc(definition, job.Job) && !VisibleEnv(definition, job.Job, step.Step).Any(IsTokenVariable)) continue;
+                        // (on platforms that keep secrets in their settings, a program named for npm publishing,
+                        // scripts/publish-npm.sh, is taken at its word: its credential is simply not in the file)
+                        if (fact.Opaque && !NpmOidc(definition, job.Job) && !VisibleEnv(definition, job.Job, step.Step).Any(IsTokenVariable) &&
+                            !(definition.ImplicitSecretVariables && NamedForNpmPublishing(fact.Tool))) continue;
                         if (fact.Tool == "semantic-release" && !SemanticReleasePublishesToNpm(repository, fact.PackageFolder ?? CiRepository.NormalizePath(step.Step.WorkingDirectory ?? "") ?? "")) continue;
                         var method = fact.Kind == ScriptFactKind.StagePublish ? NpmPublishMethod.StagePublish
                             : fact.Kind == ScriptFactKind.ReleaseTool ? NpmPublishMethod.ReleaseTool : NpmPublishMethod.Publish;
@@ -444,6 +447,20 @@ namespace NpmHardening.Engine.Pipelines
             return names.Split(',').Any(n => n.Trim() == "SIGSTORE_ID_TOKEN");
         }
 
+        /// <summary>Release tools that publish with a token read from a fixed environment variable.</summary>
+        private static readonly Dictionary<string, string> ReleaseToolTokenVariables = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["semantic-release"] = "NPM_TOKEN", ["shipjs"] = "NPM_AUTH_TOKEN",
+        };
+
+        private static bool NamedForNpmPublishing(string? program)
+        {
+            if (program == null) return false;
+            // a script run by name ("npm run publish-docs") is judged by the script's name, a program by its file name
+            var leaf = program.Substring(Math.Max(Math.Max(program.LastIndexOf('/'), program.LastIndexOf('\\')), program.LastIndexOf(' ')) + 1);
+            return Mentions(leaf, "npm") && Mentions(leaf, "publish");
+        }
+
         internal static bool IsTokenVariable(CiVariable v)
         {
             if (v.SecretName == null) return false;
@@ -613,12 +630,14 @@ namespace NpmHardening.Engine.Pipelines
             // semantic-release's npm plugin reads NPM_TOKEN from the environment; where the file does not set it, the
             // platform's settings do (it cannot publish to npm otherwise, and npm trusted publishing is checked below).
             // GitLab's project and group CI/CD variables reach every job the same way.
+            // Ship.js likewise reads NPM_AUTH_TOKEN.
             if ((definition.ImplicitSecretVariables || definition.Platform == CiPlatform.GitLabCi) &&
-                path.Output.Tool == "semantic-release" && names.Count == 0 && !NpmOidc(definition, job) &&
-                !env.Any(v => string.Equals(v.Name, "NPM_TOKEN", StringComparison.Ordinal)))
+                path.Output.Tool != null && ReleaseToolTokenVariables.TryGetValue(path.Output.Tool, out var toolToken) &&
+                names.Count == 0 && !NpmOidc(definition, job) &&
+                !env.Any(v => string.Equals(v.Name, toolToken, StringComparison.Ordinal)))
             {
-                implicitTokens.Add(new CiVariable("NPM_TOKEN", null, "NPM_TOKEN", step.Source));
-                names.Add("NPM_TOKEN");
+                implicitTokens.Add(new CiVariable(toolToken, null, toolToken, step.Source));
+                names.Add(toolToken);
             }
             var implicitScope = definition.Platform == CiPlatform.GitLabCi ? NpmTokenExposure.Workflow : NpmTokenExposure.Job;
             if (implicitTokens.Count > 0 && implicitScope > exposure) exposure = implicitScope;

@@ -74,6 +74,12 @@ namespace NpmHardening.Engine.Pipelines.Shell
             {
                 case "npm": case "pnpm": PackageManagerCommand(PackageManagers[name], cmd, w, i, results, level, runner, spec); return;
                 case "pnpx": Runner(cmd, w, i + 1, results, level, "pnpx"); return;
+                case "node":
+                    // Rush repositories run their pinned Rush through common/scripts/install-run-rush.js <rush arguments>
+                    // (a Windows path read by a POSIX shell loses its backslashes: common\scripts\… → commonscripts…)
+                    if (i + 1 < w.Count && ProgramName(w[i + 1], CiShell.Cmd).EndsWith("install-run-rush.js", StringComparison.Ordinal))
+                        ReleaseTools(cmd, w, i + 1, "rush", results, level, runner, spec);
+                    return;
                 case "vp":
                     // Vite+ (voidzero-dev/setup-vp): `vp exec <command…>` runs the command with the toolchain on PATH
                     if (i + 1 < w.Count && w[i + 1] == "exec") ClassifyArgv(cmd, w, i + 2, results, level + 1, "vp exec", null);
