@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using NpmHardening.Engine.Pipelines.Shell;
 
@@ -97,6 +98,8 @@ namespace NpmHardening.Engine.Pipelines
                 }
             }
             else if (first.IndexOf('/') >= 0 || first.IndexOf('\\') >= 0) file = first;
+            // a script found on PATH (an agent's publish_npmjs.sh) is a program file too
+            else if (ScriptExtensions.Any(e => first.EndsWith(e, StringComparison.OrdinalIgnoreCase))) file = first;
             if (file == null) return null;
             var slash = Math.Max(file.LastIndexOf('/'), file.LastIndexOf('\\'));
             var leaf = file.Substring(slash + 1);
@@ -108,6 +111,8 @@ namespace NpmHardening.Engine.Pipelines
         /// npm credential in reach (OIDC or a token variable), so a release script that only tags stays quiet elsewhere.</summary>
         internal static bool NamedForPublishing(string name) =>
             name.IndexOf("publish", StringComparison.OrdinalIgnoreCase) >= 0 || name.IndexOf("release", StringComparison.OrdinalIgnoreCase) >= 0;
+
+        private static readonly string[] ScriptExtensions = { ".sh", ".bash", ".ps1", ".cmd", ".bat", ".js", ".mjs", ".cjs", ".ts" };
 
         private static bool IsPublish(NpmCommandKind kind) =>
             kind == NpmCommandKind.Publish || kind == NpmCommandKind.StagePublish || kind == NpmCommandKind.ReleaseTool;

@@ -106,8 +106,10 @@ namespace NpmHardening.Engine.Pipelines
                         // a publish guessed from a name counts only where the job could authenticate to a registry
                         // (on platforms that keep secrets in their settings, a program named for npm publishing,
                         // scripts/publish-npm.sh, is taken at its word: its credential is simply not in the file)
+                        // (a managed .npmrc put in place before it, Jenkins configFileProvider/withNPM, is a credential too)
                         if (fact.Opaque && !NpmOidc(definition, job.Job) && !VisibleEnv(definition, job.Job, step.Step).Any(IsTokenVariable) &&
-                            !(definition.ImplicitSecretVariables && NamedForNpmPublishing(fact.Tool))) continue;
+                            !(definition.ImplicitSecretVariables && NamedForNpmPublishing(fact.Tool)) &&
+                            !job.Steps.Any(s => s.Index < step.Index && s.Step.ActionRef == "configFileProvider" && Truthy(Input(s.Step, "npmrc")))) continue;
                         if (fact.Tool == "semantic-release" && !SemanticReleasePublishesToNpm(repository, fact.PackageFolder ?? CiRepository.NormalizePath(step.Step.WorkingDirectory ?? "") ?? "")) continue;
                         var method = fact.Kind == ScriptFactKind.StagePublish ? NpmPublishMethod.StagePublish
                             : fact.Kind == ScriptFactKind.ReleaseTool ? NpmPublishMethod.ReleaseTool : NpmPublishMethod.Publish;
