@@ -260,7 +260,7 @@ namespace NpmHardening.Engine.Pipelines
             }
             // a local action named for npm publishing (the repository of an npm-publish action publishing itself)
             if (step.LocalActionName != null && Mentions(step.LocalActionName, "npm") && Mentions(step.LocalActionName, "publish"))
-                return (NpmPublishMethod.Action, step.LocalActionName);
+                return (NpmPublishMethod.Action, Safe(step.LocalActionName));
             var leaf = name.Substring(name.LastIndexOf('/') + 1).ToLowerInvariant();
             if (leaf.Contains("npm-publish") || leaf.Contains("publish-npm") || leaf.Contains("npm_publish") ||
                 (leaf.Contains("publish") && leaf.EndsWith(".yml", StringComparison.Ordinal) && leaf.Contains("npm")))

@@ -64,13 +64,23 @@ namespace NpmHardening.Engine.Pipelines
         public IReadOnlyList<(string File, ICiDefinitionReader Reader)> CiFiles(CiRepository repository)
         {
             var files = new List<(string, ICiDefinitionReader)>();
+            // one listing of the root says which candidate folders exist; only those are listed (most repositories have
+            // one or two of the fourteen, and every listing checks the folder's real path)
+            var rootFolders = new HashSet<string>(repository.ListFolders(""), StringComparer.Ordinal);
             foreach (var folder in CandidateFolders)
+            {
+                if (folder.Length > 0)
+                {
+                    var slash = folder.IndexOf('/');
+                    if (!rootFolders.Contains(slash < 0 ? folder : folder.Substring(0, slash))) continue;
+                }
                 foreach (var name in repository.ListFiles(folder))
                 {
                     var path = folder.Length == 0 ? name : folder + "/" + name;
                     foreach (var reader in _readers)
                         if (reader.Claims(path)) { files.Add((path, reader)); break; }
                 }
+            }
             return files;
         }
 
