@@ -20,9 +20,10 @@
       Run        Build, then the default audit of this machine in a fresh PowerShell: Get-NpmSecurityPosture as a table.
       Bench      Build, then tests/NpmHardening.Benchmarks/Invoke-Benchmark.ps1 when it exists, then the tree-scan
                  bench Invoke-TreeBenchmark.ps1, the pathological profiles Invoke-PathologicalBenchmark.ps1 and the
-                 reports of 100,000 findings Invoke-ReportBenchmark.ps1, and the staged-package review beside npm
-                 diff Invoke-StagedCompareBenchmark.ps1 (-BenchPart Config, Tree, Pathological, Report or Stage runs
-                 one of them).
+                 reports of 100,000 findings Invoke-ReportBenchmark.ps1, the staged-package review beside npm diff
+                 Invoke-StagedCompareBenchmark.ps1 and the publish-pipeline scan of 5,000 generated repositories
+                 beside grep Invoke-PipelineBenchmark.ps1 (-BenchPart Config, Tree, Pathological, Report, Stage or
+                 Pipeline runs one of them).
       Package    Build (with ReadyToRun engines for every platform in $ReadyToRunAll unless -ReadyToRun says
                  otherwise), then out/NpmHardening.<version>.zip (NpmHardening/<version>/... and
                  NpmHardeningDsc/<version>/... inside).
@@ -47,8 +48,8 @@ param(
 
     # Bench only: which benchmarks to run (Config: Invoke-Benchmark.ps1; Tree: Invoke-TreeBenchmark.ps1;
     # Pathological: Invoke-PathologicalBenchmark.ps1; Report: Invoke-ReportBenchmark.ps1; Stage:
-    # Invoke-StagedCompareBenchmark.ps1).
-    [ValidateSet('All', 'Config', 'Tree', 'Pathological', 'Report', 'Stage')]
+    # Invoke-StagedCompareBenchmark.ps1; Pipeline: Invoke-PipelineBenchmark.ps1).
+    [ValidateSet('All', 'Config', 'Tree', 'Pathological', 'Report', 'Stage', 'Pipeline')]
     [string] $BenchPart = 'All',
 
     # Which platforms get a ReadyToRun engine for PowerShell 7 on .NET 10 (Dependencies/net10.0-<rid>/): Host (this
@@ -702,6 +703,11 @@ function Invoke-Bench {
     if (($BenchPart -eq 'All' -or $BenchPart -eq 'Stage') -and (Test-Path -LiteralPath $stage)) {
         Write-Step 'Bench: staged-package review vs npm diff'
         & $stage | Out-Host
+    }
+    $pipeline = Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' 'Invoke-PipelineBenchmark.ps1'
+    if (($BenchPart -eq 'All' -or $BenchPart -eq 'Pipeline') -and (Test-Path -LiteralPath $pipeline)) {
+        Write-Step 'Bench: publish pipelines of 5,000 repositories'
+        & $pipeline | Out-Host
     }
     return 0
 }

@@ -92,10 +92,15 @@ namespace NpmHardening.Engine.Analyzers
                 findings.Add(Fail(input, Ungated, At(input, input.Job.Job.Source.File, input.Job.Job.Source.Line),
                     $"{Subject(o)} runs on {string.Join(", ", pushes.Select(PublishPathFinder.Describe).Distinct())} with no environment, approval or manual step before it.", null));
 
-            // NPMH10008: no provenance for a public npmjs package
-            if (!o.Provenance && o.Registry == NpmPublishRegistry.Npmjs && !input.PackagePrivate && o.Auth != NpmPublishAuth.Oidc)
+            // NPMH10008: no provenance for a public npmjs package, only where npm can make one: libnpmpublish signs
+            // provenance on GitHub Actions and GitLab CI and throws "not supported for provider" everywhere else
+            // (npm 11.19.1 libnpmpublish/lib/publish.js ensureProvenanceGeneration), so elsewhere the fix does not exist
+            // (trusted publishing sets Provenance where it turns provenance on by itself)
+            if (!o.Provenance && o.Registry == NpmPublishRegistry.Npmjs && !input.PackagePrivate && CanMakeProvenance(o.Platform))
                 findings.Add(Fail(input, NoProvenance, at,
-                    $"{Subject(o)} publishes without a provenance statement (no --provenance, publishConfig.provenance or NPM_CONFIG_PROVENANCE).",
+                    o.Platform == CiPlatform.GitLabCi && (o.Auth == NpmPublishAuth.Oidc || o.Auth == NpmPublishAuth.Both)
+                        ? $"{Subject(o)} publishes without a provenance statement: on GitLab npm signs one only with a SIGSTORE_ID_TOKEN (aud: sigstore) in the job's id_tokens, and none is requested."
+                        : $"{Subject(o)} publishes without a provenance statement (no --provenance, publishConfig.provenance or NPM_CONFIG_PROVENANCE).",
                     o.Tool == "npm" && o.Method == NpmPublishMethod.Publish ? "npm publish --provenance" : null));
 
             // NPMH10009: a token written to a file or the log
@@ -149,6 +154,9 @@ namespace NpmHardening.Engine.Analyzers
         private static string Subject(NpmPublishStep o) =>
             $"The publish in job '{o.Job}' ({(o.Method == NpmPublishMethod.Action || o.Method == NpmPublishMethod.ReleaseTool ? o.Tool : PublishPathFinder.FirstLine(o.Command))})";
 
+        /// <summary>The CI platforms whose runs npm can sign a provenance statement for (ci-info GITHUB_ACTIONS, GITLAB).</summary>
+        internal static bool CanMakeProvenance(CiPlatform platform) => platform == CiPlatform.GitHubActions || platform == CiPlatform.GitLabCi;
+
         private static string Names(IEnumerable<string> names) => string.Join(", ", names.Distinct());
 
         private static string TrustCommand(PublishPath path)
@@ -195,16 +203,52 @@ namespace NpmHardening.Engine.Analyzers
                             $"{token.Name} (secret {token.SecretName}) is set in the {(scope == NpmTokenExposure.Workflow ? "workflow's" : "job's")} env, so the install scripts of '{PublishPathFinder.FirstLine(install.Text)}' (job '{job.Job.Id}', {install.File}:{install.Line.ToString(CultureInfo.InvariantCulture)}) can read it.");
                     }
             }
+            // a literal npm token written as a workflow or job env value: as visible to installs as a secret in the same place
+            foreach (var literal in definition.Env.Concat(path.Job.Job.Env))
+            {
+                if (literal.SecretName != null || literal.Value == null || !Pipelines.Shell.NpmCommandClassifier.HasLiteralToken(literal.Value)) continue;
+                var workflowWide = definition.Env.Contains(literal);
+                foreach (var job in workflowWide ? path.WorkflowJobs : new[] { path.Job })
+                    foreach (var s in job.Steps)
+                    {
+                        var install = s.Facts.FirstOrDefault(f => f.Kind == ScriptFactKind.Install && !f.IgnoreScripts);
+                        if (install == null || !PublishPathFinder.VisibleEnv(definition, job.Job, s.Step).Contains(literal)) continue;
+                        return (At(path, literal.Source.File, literal.Source.Line),
+                            $"{literal.Name} holds a literal npm token in the {(workflowWide ? "workflow's" : "job's")} env, so the install scripts of '{PublishPathFinder.FirstLine(install.Text)}' (job '{job.Job.Id}', {install.File}:{install.Line.ToString(CultureInfo.InvariantCulture)}) can read it.");
+                    }
+            }
             // a token from the platform's settings (CircleCI project variable or context, Bitbucket repository or deployment
             // variable) is in the environment of every step of the job, installs included
+            // (GitLab's project variables reach every job of the pipeline, not only the publishing one)
+            var reached = definition.Platform == CiPlatform.GitLabCi ? path.WorkflowJobs : new[] { path.Job };
             foreach (var token in path.ImplicitTokens)
+                foreach (var job in reached)
+                    foreach (var s in job.Steps)
+                    {
+                        var install = s.Facts.FirstOrDefault(f => f.Kind == ScriptFactKind.Install && !f.IgnoreScripts);
+                        if (install == null) continue;
+                        return (At(path, install.File, install.Line),
+                            $"{token.Name} is not set in the file, so it comes from the platform's settings and is in the environment of every step of job '{job.Job.Id}': the install scripts of '{PublishPathFinder.FirstLine(install.Text)}' ({install.File}:{install.Line.ToString(CultureInfo.InvariantCulture)}) can read it.");
+                    }
+            // npmAuthenticate@0 writes its service connection's token into the .npmrc it names; an install later in the
+            // job (a script, or the Npm task's install/ci) runs with that file
+            foreach (var token in path.Tokens)
+            {
+                if (token.Name != "customEndpoint") continue;
+                var auth = path.Job.Steps.FirstOrDefault(s => s.Step.Source.File == token.Source.File && s.Step.Source.Line == token.Source.Line);
+                if (auth == null) continue;
                 foreach (var s in path.Job.Steps)
                 {
+                    if (s.Index <= auth.Index) continue;
                     var install = s.Facts.FirstOrDefault(f => f.Kind == ScriptFactKind.Install && !f.IgnoreScripts);
-                    if (install == null) continue;
-                    return (At(path, install.File, install.Line),
-                        $"{token.Name} is not set in the file, so it comes from the platform's settings and is in the environment of every step of job '{path.Job.Job.Id}': the install scripts of '{PublishPathFinder.FirstLine(install.Text)}' ({install.File}:{install.Line.ToString(CultureInfo.InvariantCulture)}) can read it.");
+                    var where = install != null ? install.File + ":" + install.Line.ToString(CultureInfo.InvariantCulture)
+                        : PublishPathFinder.IsNpmTaskInstall(s.Step) ? s.Step.Source.ToString() : null;
+                    if (where == null) continue;
+                    var what = install != null ? PublishPathFinder.FirstLine(install.Text) : s.Step.ActionRef + " " + PublishPathFinder.NpmTaskCommand(s.Step);
+                    return (At(path, auth.Step.Source.File, auth.Step.Source.Line),
+                        $"{auth.Step.ActionRef} writes the token of service connection {token.SecretName} into .npmrc ({auth.Step.Source}) before '{what}' ({where}), whose install scripts can read the file.");
                 }
+            }
             // a token written to .npmrc before an install in the same job
             foreach (var write in path.TokenFileWrites)
             {

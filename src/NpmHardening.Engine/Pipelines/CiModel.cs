@@ -138,6 +138,12 @@ namespace NpmHardening.Engine.Pipelines
         public string? WorkingDirectory { get; set; }
         /// <summary>The step's condition as written (<c>if:</c>, <c>condition:</c>); null when unconditional.</summary>
         public string? Condition { get; set; }
+        /// <summary>The gate in force when this step runs, on platforms that can gate a step inside a job (a Jenkins
+        /// <c>input</c> between two steps of a stage); null where the step runs behind its job's gate.</summary>
+        public CiGate? Gate { get; set; }
+        /// <summary>The declared name of a local action the reader cannot expand (a JavaScript or Docker action in the
+        /// repository, <c>uses: ./</c>), or null.</summary>
+        public string? LocalActionName { get; set; }
     }
 
     internal sealed class CiJob

@@ -113,7 +113,19 @@ namespace NpmHardening.Engine.Pipelines
 
         /// <summary>Whether the path, with every link on it resolved, is still in the repository (the root's own links
         /// are the user's choice and allowed). A path that does not exist yet resolves to itself.</summary>
+        // the finder reads the same files many times (package.json, .npmrc for every publish path); a path's real
+        // location is looked up once per scan of the repository
+        private readonly Dictionary<string, bool> _inside = new Dictionary<string, bool>(StringComparer.Ordinal);
+
         private bool Inside(string full)
+        {
+            if (_inside.TryGetValue(full, out var known)) return known;
+            var inside = InsideUncached(full);
+            if (_inside.Count < 4096) _inside[full] = inside;
+            return inside;
+        }
+
+        private bool InsideUncached(string full)
         {
             var real = TrimSeparator(_platform.RealPath(full));
             var comparison = _platform.IsWindows ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;

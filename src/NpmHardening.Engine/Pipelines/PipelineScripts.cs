@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using NpmHardening.Engine.Pipelines.Shell;
 
@@ -40,7 +41,7 @@ namespace NpmHardening.Engine.Pipelines
                     IReadOnlyList<ScriptReach> reaches;
                     try { reaches = resolver.Resolve(npm, directory); }
                     catch (CiDefinitionException) { continue; } // an unreadable package.json: the script is not followed
-                    if (npm.Kind == NpmCommandKind.RunScript && npm.Script != null && npm.Script.IndexOf("publish", StringComparison.OrdinalIgnoreCase) >= 0 &&
+                    if (npm.Kind == NpmCommandKind.RunScript && npm.Script != null && NamedForPublishing(npm.Script) &&
                         !HasPublish(reaches))
                     {
                         // a script named for publishing whose commands the analysis cannot follow (a JavaScript program)
@@ -97,11 +98,21 @@ namespace NpmHardening.Engine.Pipelines
                 }
             }
             else if (first.IndexOf('/') >= 0 || first.IndexOf('\\') >= 0) file = first;
+            // a script found on PATH (an agent's publish_npmjs.sh) is a program file too
+            else if (ScriptExtensions.Any(e => first.EndsWith(e, StringComparison.OrdinalIgnoreCase))) file = first;
             if (file == null) return null;
             var slash = Math.Max(file.LastIndexOf('/'), file.LastIndexOf('\\'));
             var leaf = file.Substring(slash + 1);
-            return leaf.IndexOf("publish", StringComparison.OrdinalIgnoreCase) >= 0 ? file : null;
+            return NamedForPublishing(leaf) ? file : null;
         }
+
+        /// <summary>A script or program named for publishing or releasing (<c>publish</c>, <c>ci-publish</c>,
+        /// <c>release</c>, <c>scripts/release.js</c>). Such a name counts as a publish only where the finder also sees an
+        /// npm credential in reach (OIDC or a token variable), so a release script that only tags stays quiet elsewhere.</summary>
+        internal static bool NamedForPublishing(string name) =>
+            name.IndexOf("publish", StringComparison.OrdinalIgnoreCase) >= 0 || name.IndexOf("release", StringComparison.OrdinalIgnoreCase) >= 0;
+
+        private static readonly string[] ScriptExtensions = { ".sh", ".bash", ".ps1", ".cmd", ".bat", ".js", ".mjs", ".cjs", ".ts" };
 
         private static bool IsPublish(NpmCommandKind kind) =>
             kind == NpmCommandKind.Publish || kind == NpmCommandKind.StagePublish || kind == NpmCommandKind.ReleaseTool;

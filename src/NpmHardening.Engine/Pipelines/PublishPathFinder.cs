@@ -104,7 +104,12 @@ namespace NpmHardening.Engine.Pipelines
                     {
                         if (!fact.IsPublish) continue;
                         // a publish guessed from a name counts only where the job could authenticate to a registry
-                        if (fact.Opaque && !NpmOidc(definition, job.Job) && !VisibleEnv(definition, job.Job, step.Step).Any(IsTokenVariable)) continue;
+                        // (on platforms that keep secrets in their settings, a program named for npm publishing,
+                        // scripts/publish-npm.sh, is taken at its word: its credential is simply not in the file)
+                        // (a managed .npmrc put in place before it, Jenkins configFileProvider/withNPM, is a credential too)
+                        if (fact.Opaque && !NpmOidc(definition, job.Job) && !VisibleEnv(definition, job.Job, step.Step).Any(IsTokenVariable) &&
+                            !(definition.ImplicitSecretVariables && NamedForNpmPublishing(fact.Tool)) &&
+                            !job.Steps.Any(s => s.Index < step.Index && s.Step.ActionRef == "configFileProvider" && Truthy(Input(s.Step, "npmrc")))) continue;
                         if (fact.Tool == "semantic-release" && !SemanticReleasePublishesToNpm(repository, fact.PackageFolder ?? CiRepository.NormalizePath(step.Step.WorkingDirectory ?? "") ?? "")) continue;
                         var method = fact.Kind == ScriptFactKind.StagePublish ? NpmPublishMethod.StagePublish
                             : fact.Kind == ScriptFactKind.ReleaseTool ? NpmPublishMethod.ReleaseTool : NpmPublishMethod.Publish;
@@ -235,6 +240,9 @@ namespace NpmHardening.Engine.Pipelines
                 case "changesets/action":
                     // without a publish command the action only opens the "Version Packages" pull request
                     return string.IsNullOrWhiteSpace(Input(step, "publish")) ? ((NpmPublishMethod, string)?)null : (NpmPublishMethod.Action, "changesets/action");
+                case "changesets/action/publish":
+                    // v2's split actions: select-mode, version, pack and publish; only publish publishes
+                    return (NpmPublishMethod.Action, "changesets/action/publish");
                 case "cycjimmy/semantic-release-action":
                 case "codfish/semantic-release-action":
                     return (NpmPublishMethod.ReleaseTool, "semantic-release");
@@ -250,6 +258,9 @@ namespace NpmHardening.Engine.Pipelines
                 case "googleapis/release-please-action":
                     return null; // opens release PRs and tags; publishing is a later step
             }
+            // a local action named for npm publishing (the repository of an npm-publish action publishing itself)
+            if (step.LocalActionName != null && Mentions(step.LocalActionName, "npm") && Mentions(step.LocalActionName, "publish"))
+                return (NpmPublishMethod.Action, Safe(step.LocalActionName));
             var leaf = name.Substring(name.LastIndexOf('/') + 1).ToLowerInvariant();
             if (leaf.Contains("npm-publish") || leaf.Contains("publish-npm") || leaf.Contains("npm_publish") ||
                 (leaf.Contains("publish") && leaf.EndsWith(".yml", StringComparison.Ordinal) && leaf.Contains("npm")))
@@ -292,6 +303,29 @@ namespace NpmHardening.Engine.Pipelines
 
         private static string? Input(CiStep step, string key) => step.Inputs.TryGetValue(key, out var v) ? v : null;
 
+        /// <summary>The npm command an Azure <c>Npm@1</c> task runs (<c>command</c>, or the first word of
+        /// <c>customCommand</c>); null for other steps. The task's default command is install.</summary>
+        internal static string? NpmTaskCommand(CiStep step)
+        {
+            if (step.ActionRef == null || step.ActionRef.IndexOf('/') >= 0 || Readers.AzurePipelinesReader.TaskName(step.ActionRef) != "npm") return null;
+            var command = (Input(step, "command") ?? "install").Trim().ToLowerInvariant();
+            if (command != "custom") return command;
+            var custom = (Input(step, "customCommand") ?? "").Trim();
+            var space = custom.IndexOf(' ');
+            return (space < 0 ? custom : custom.Substring(0, space)).ToLowerInvariant();
+        }
+
+        /// <summary>An Azure <c>Npm@1</c> task that installs dependencies (and so runs their install scripts).</summary>
+        internal static bool IsNpmTaskInstall(CiStep step)
+        {
+            var command = NpmTaskCommand(step);
+            if (command == null) return false;
+            var deref = Shell.NpmCommandClassifier.NpmDeref(command);
+            if (deref != "install" && deref != "ci" && deref != "install-test" && deref != "install-ci-test") return false;
+            var custom = Input(step, "customCommand") ?? "";
+            return custom.IndexOf("--ignore-scripts", StringComparison.Ordinal) < 0;
+        }
+
         private static bool Truthy(string? value) => value != null && string.Equals(value.Trim(), "true", StringComparison.OrdinalIgnoreCase);
 
         // ---- one publish path -----------------------------------------------------------------------------------
@@ -333,7 +367,7 @@ namespace NpmHardening.Engine.Pipelines
             Registry(path, package);
             path.Triggers = Triggers(job);
             output.Triggers = path.Triggers.Select(t => Safe(Describe(t))).Distinct(StringComparer.Ordinal).ToArray();
-            path.Gate = Gate(job, jobs);
+            path.Gate = Gate(job, step.Step, jobs);
             output.Gate = path.Gate.Kind;
             output.GateName = path.Gate.Name == null ? null : Safe(path.Gate.Name);
             return path;
@@ -408,6 +442,30 @@ namespace NpmHardening.Engine.Pipelines
         internal static bool NpmOidc(CiDefinition definition, CiJob job) =>
             job.RequestsOidc && (definition.Platform == CiPlatform.GitHubActions || definition.Platform == CiPlatform.GitLabCi || definition.Platform == CiPlatform.CircleCi);
 
+        /// <summary>Whether npm's trusted publishing turns provenance on by itself in this job (npm 11.19.1 lib/utils/oidc.js):
+        /// on GitHub Actions for a public repository; on GitLab only when the job also has a SIGSTORE_ID_TOKEN to sign with;
+        /// never on CircleCI, where npm skips it ("CircleCI doesn't support provenance yet").</summary>
+        internal static bool OidcAddsProvenance(CiDefinition definition, CiJob job)
+        {
+            if (definition.Platform == CiPlatform.GitHubActions) return true;
+            if (definition.Platform != CiPlatform.GitLabCi || !job.Facts.TryGetValue("id_tokens", out var names)) return false;
+            return names.Split(',').Any(n => n.Trim() == "SIGSTORE_ID_TOKEN");
+        }
+
+        /// <summary>Release tools that publish with a token read from a fixed environment variable.</summary>
+        private static readonly Dictionary<string, string> ReleaseToolTokenVariables = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["semantic-release"] = "NPM_TOKEN", ["shipjs"] = "NPM_AUTH_TOKEN",
+        };
+
+        private static bool NamedForNpmPublishing(string? program)
+        {
+            if (program == null) return false;
+            // a script run by name ("npm run publish-docs") is judged by the script's name, a program by its file name
+            var leaf = program.Substring(Math.Max(Math.Max(program.LastIndexOf('/'), program.LastIndexOf('\\')), program.LastIndexOf(' ')) + 1);
+            return Mentions(leaf, "npm") && Mentions(leaf, "publish");
+        }
+
         internal static bool IsTokenVariable(CiVariable v)
         {
             if (v.SecretName == null) return false;
@@ -415,7 +473,8 @@ namespace NpmHardening.Engine.Pipelines
             if (v.Name.StartsWith("npm_config_", StringComparison.OrdinalIgnoreCase) &&
                 v.Name.EndsWith("_authToken", StringComparison.OrdinalIgnoreCase)) return true;
             if (v.SecretName == JobToken) return false;
-            return Mentions(v.SecretName, "NPM") || (Mentions(v.Name, "NPM") && (Mentions(v.Name, "TOKEN") || Mentions(v.Name, "AUTH")));
+            // an npm account's password (NPM_PASSWORD, NPM_PASSWD bound from a credential) logs in as that account
+            return Mentions(v.SecretName, "NPM") || (Mentions(v.Name, "NPM") && (Mentions(v.Name, "TOKEN") || Mentions(v.Name, "AUTH") || Mentions(v.Name, "PASS")));
         }
 
         private static bool Mentions(string text, string part) => text.IndexOf(part, StringComparison.OrdinalIgnoreCase) >= 0;
@@ -490,6 +549,9 @@ namespace NpmHardening.Engine.Pipelines
                 if (task == "npmauthenticate") endpoint = Input(s.Step, "customEndpoint");
                 else if (task == "npm" && s.Index == path.Step.Index && string.Equals(Input(s.Step, "publishRegistry"), "useExternalRegistry", StringComparison.OrdinalIgnoreCase))
                     endpoint = Input(s.Step, "publishEndpoint");
+                // a custom command (customCommand: publish …) authenticates with the customEndpoint connections
+                else if (task == "npm" && s.Index == path.Step.Index && string.Equals(Input(s.Step, "command"), "custom", StringComparison.OrdinalIgnoreCase))
+                    endpoint = Input(s.Step, "customEndpoint");
                 if (string.IsNullOrWhiteSpace(endpoint)) continue;
                 foreach (var part in endpoint!.Split(','))
                 {
@@ -571,14 +633,19 @@ namespace NpmHardening.Engine.Pipelines
                 if (scope > exposure) exposure = scope;
             }
             // semantic-release's npm plugin reads NPM_TOKEN from the environment; where the file does not set it, the
-            // platform's settings do (it cannot publish to npm otherwise, and npm trusted publishing is checked below)
-            if (definition.ImplicitSecretVariables && path.Output.Tool == "semantic-release" && names.Count == 0 && !NpmOidc(definition, job) &&
-                !env.Any(v => string.Equals(v.Name, "NPM_TOKEN", StringComparison.Ordinal)))
+            // platform's settings do (it cannot publish to npm otherwise, and npm trusted publishing is checked below).
+            // GitLab's project and group CI/CD variables reach every job the same way.
+            // Ship.js likewise reads NPM_AUTH_TOKEN.
+            if ((definition.ImplicitSecretVariables || definition.Platform == CiPlatform.GitLabCi) &&
+                path.Output.Tool != null && ReleaseToolTokenVariables.TryGetValue(path.Output.Tool, out var toolToken) &&
+                names.Count == 0 && !NpmOidc(definition, job) &&
+                !env.Any(v => string.Equals(v.Name, toolToken, StringComparison.Ordinal)))
             {
-                implicitTokens.Add(new CiVariable("NPM_TOKEN", null, "NPM_TOKEN", step.Source));
-                names.Add("NPM_TOKEN");
+                implicitTokens.Add(new CiVariable(toolToken, null, toolToken, step.Source));
+                names.Add(toolToken);
             }
-            if (implicitTokens.Count > 0 && NpmTokenExposure.Job > exposure) exposure = NpmTokenExposure.Job;
+            var implicitScope = definition.Platform == CiPlatform.GitLabCi ? NpmTokenExposure.Workflow : NpmTokenExposure.Job;
+            if (implicitTokens.Count > 0 && implicitScope > exposure) exposure = implicitScope;
             path.ImplicitTokens = implicitTokens;
             path.TokenFileWrites = writes;
             path.Tokens = tokens;
@@ -611,8 +678,8 @@ namespace NpmHardening.Engine.Pipelines
             var provenance = path.Fact?.Provenance == true || Truthy(Input(step, "provenance")) || package?.PublishProvenance == true ||
                 env.Any(v => string.Equals(v.Name, "NPM_CONFIG_PROVENANCE", StringComparison.OrdinalIgnoreCase) && Truthy(v.Value));
             if (path.Fact?.Provenance == false) provenance = false;
-            // trusted publishing publishes provenance on its own (npmjs, public repositories)
-            output.Provenance = provenance || output.Auth == NpmPublishAuth.Oidc;
+            // trusted publishing turns provenance on by itself for public repositories, but only where npm can sign one
+            output.Provenance = provenance || output.Auth == NpmPublishAuth.Oidc && OidcAddsProvenance(definition, job);
         }
 
         /// <summary>Whether <paramref name="text"/> reads the CI secret <paramref name="name"/> directly (<c>${{ secrets.NAME }}</c>, <c>secrets['NAME']</c>).</summary>
@@ -759,11 +826,12 @@ namespace NpmHardening.Engine.Pipelines
         internal static string Describe(CiTrigger trigger) =>
             trigger.Detail == null ? trigger.Kind.ToString() : trigger.Kind.ToString() + " (" + trigger.Detail + ")";
 
-        /// <summary>The job's own gate, else the first gate among the jobs it needs (transitively): a job cannot start
-        /// before the jobs it needs have passed their gates.</summary>
-        private static CiGate Gate(JobFacts job, IReadOnlyList<JobFacts> jobs)
+        /// <summary>The step's own gate where the platform gates steps (Jenkins), else the job's, else the first gate among
+        /// the jobs it needs (transitively): a job cannot start before the jobs it needs have passed their gates.</summary>
+        private static CiGate Gate(JobFacts job, CiStep step, IReadOnlyList<JobFacts> jobs)
         {
-            if (job.Job.Gate.Kind != CiGateKind.None) return job.Job.Gate;
+            var own = step.Gate ?? job.Job.Gate;
+            if (own.Kind != CiGateKind.None) return own;
             var byId = new Dictionary<string, CiJob>(StringComparer.Ordinal);
             foreach (var j in jobs) byId[j.Job.Id] = j.Job;
             var seen = new HashSet<string>(StringComparer.Ordinal);

@@ -32,7 +32,11 @@ namespace NpmHardening.Engine.Pipelines
     internal sealed class PublishPipelineScanner
     {
         /// <summary>Folders (relative, '/' separators) where CI definitions live; each reader's Claims decides what it reads there.</summary>
-        public static readonly IReadOnlyList<string> CandidateFolders = new[] { "", ".github/workflows", ".circleci", ".azure-pipelines", ".azuredevops", ".pipelines", "pipelines", "build", "ci" };
+        public static readonly IReadOnlyList<string> CandidateFolders = new[]
+        {
+            "", ".github/workflows", ".circleci", ".azure-pipelines", ".azuredevops", ".pipelines", "pipelines", "build", "ci",
+            "azure-pipelines", "common/config/azure-pipelines", "eng/pipelines", "build/azure-pipelines", ".devops/pipelines",
+        };
 
         private readonly IReadOnlyList<ICiDefinitionReader> _readers;
         private readonly ScriptAnalysis _scripts;
@@ -60,15 +64,27 @@ namespace NpmHardening.Engine.Pipelines
         public IReadOnlyList<(string File, ICiDefinitionReader Reader)> CiFiles(CiRepository repository)
         {
             var files = new List<(string, ICiDefinitionReader)>();
+            // one listing of the root says which candidate folders exist; only those are listed (most repositories have
+            // one or two of the fourteen, and every listing checks the folder's real path)
+            var rootFolders = new HashSet<string>(repository.ListFolders(""), StringComparer.Ordinal);
             foreach (var folder in CandidateFolders)
+            {
+                if (folder.Length > 0)
+                {
+                    var slash = folder.IndexOf('/');
+                    if (!rootFolders.Contains(slash < 0 ? folder : folder.Substring(0, slash))) continue;
+                }
                 foreach (var name in repository.ListFiles(folder))
                 {
                     var path = folder.Length == 0 ? name : folder + "/" + name;
                     foreach (var reader in _readers)
                         if (reader.Claims(path)) { files.Add((path, reader)); break; }
                 }
+            }
             return files;
         }
+
+        private bool IsAzure(string file) => _readers.Any(r => r is Readers.AzurePipelinesReader && r.Claims(file));
 
         public PublishPipelineScan Scan(CiRepository repository)
         {
@@ -93,9 +109,14 @@ namespace NpmHardening.Engine.Pipelines
             }
             // a reusable workflow called from this repository is analysed where it is called (with the caller's
             // triggers and secrets); on its own it is reported only when nothing here calls it
-            var included = new HashSet<string>(definitions.SelectMany(d => d.IncludedFiles), StringComparer.Ordinal);
+            var included = new HashSet<string>(definitions.SelectMany(d => d.IncludedFiles.Where(f => f != d.File)), StringComparer.Ordinal);
+            // an Azure YAML file claimed only for its folder that another pipeline includes is a template: it is read
+            // through that pipeline, and what it cannot say on its own (its parameters) is no error
+            scan.Errors.RemoveAll(e => included.Contains(e.File) && Readers.AzurePipelinesReader.ClaimedByFolder(e.File) && IsAzure(e.File));
             foreach (var definition in definitions)
             {
+                if (definition.Platform == CiPlatform.AzurePipelines && included.Contains(definition.File) &&
+                    Readers.AzurePipelinesReader.ClaimedByFolder(definition.File)) continue;
                 if (included.Contains(definition.File) && definition.Triggers.Count > 0 &&
                     definition.Triggers.All(t => t.Kind == CiTriggerKind.WorkflowCall)) continue;
                 IReadOnlyList<PublishPath> paths;

@@ -28,9 +28,29 @@ namespace NpmHardening.Engine.Pipelines.Readers
         public bool Claims(string relativePath)
         {
             if (string.IsNullOrEmpty(relativePath)) return false;
+            var slash = relativePath.LastIndexOf('/');
+            var name = relativePath.Substring(slash + 1);
+            if (!(name.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase))) return false;
+            if (name.StartsWith("azure-pipelines", StringComparison.OrdinalIgnoreCase)) return true;
+            // a pipeline may be any YAML file the Azure DevOps definition points at; by convention they sit in a folder
+            // named for them (Rush's common/config/azure-pipelines, .azure-pipelines, .azuredevops, eng/pipelines)
+            if (slash <= 0) return false;
+            var folder = relativePath.Substring(0, slash);
+            var leaf = folder.Substring(folder.LastIndexOf('/') + 1);
+            return PipelineFolders.Contains(leaf);
+        }
+
+        private static readonly HashSet<string> PipelineFolders = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "azure-pipelines", ".azure-pipelines", ".azuredevops", ".pipelines", "pipelines",
+        };
+
+        /// <summary>Whether <paramref name="relativePath"/> is claimed by its folder rather than its name: such a file may
+        /// be a template another pipeline includes, which the scanner then reads only through that pipeline.</summary>
+        internal static bool ClaimedByFolder(string relativePath)
+        {
             var name = relativePath.Substring(relativePath.LastIndexOf('/') + 1);
-            return name.StartsWith("azure-pipelines", StringComparison.OrdinalIgnoreCase) &&
-                (name.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase));
+            return !name.StartsWith("azure-pipelines", StringComparison.OrdinalIgnoreCase);
         }
 
         public IEnumerable<CiDefinition> Read(CiRepository repository, string relativePath)

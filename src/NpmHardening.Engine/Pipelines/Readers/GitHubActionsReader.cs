@@ -407,6 +407,8 @@ namespace NpmHardening.Engine.Pipelines.Readers
                 Inputs = inputs,
                 Env = env,
                 Condition = condition,
+                // a local JavaScript or Docker action cannot be read into; its declared name is what it says it does
+                LocalActionName = uses.StartsWith("./", StringComparison.Ordinal) ? LocalActionName(context, uses) : null,
             });
             if (IsAction(uses, "actions/setup-node")) RecordSetupNode(job, inputs);
         }
@@ -424,6 +426,21 @@ namespace NpmHardening.Engine.Pipelines.Readers
             foreach (var key in new[] { "node-version", "node-version-file", "registry-url", "cache", "always-auth", "scope" })
                 if (inputs.TryGetValue(key, out var value) && !job.Facts.ContainsKey(key)) job.Facts[key] = value;
             job.Facts["setup-node"] = "true";
+        }
+
+        /// <summary>The <c>name:</c> of a local action's action.yml, or null.</summary>
+        private static string? LocalActionName(ReadContext context, string uses)
+        {
+            var folder = CiRepository.NormalizePath(uses);
+            if (folder == null) return null;
+            foreach (var file in new[] { "action.yml", "action.yaml" })
+            {
+                var candidate = folder.Length == 0 ? file : folder + "/" + file;
+                if (!context.Repository.FileExists(candidate)) continue;
+                try { return (CiYaml.Read(context.Repository, candidate) as CiYamlMapping)?.Text("name"); }
+                catch (CiDefinitionException) { return null; } // the step stays an opaque action; the workflow still reads
+            }
+            return null;
         }
 
         /// <summary>A local composite action: its <c>runs.steps</c> take the calling step's place, reading the calling

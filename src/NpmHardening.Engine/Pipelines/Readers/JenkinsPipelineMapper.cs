@@ -16,7 +16,8 @@ namespace NpmHardening.Engine.Pipelines
     /// <c>catch</c> stops the run when refused, so it gates every step after it — later steps of its stage, and later
     /// stages (unless its own stage has a <c>when</c>, which could skip it). Post conditions that run after an abort
     /// (<c>always</c>, <c>aborted</c>, <c>failure</c>, …) are not gated. A job's gate is the one in force at its last
-    /// step, so an <c>input</c> between <c>npm ci</c> and <c>npm publish</c> in one stage gates the stage.
+    /// step; each step also keeps the gate in force when it runs (<see cref="CiStep.Gate"/>), so in one stage
+    /// <c>input …; sh 'npm publish'</c> is gated and <c>sh 'npm publish'; input …</c> is not.
     /// </remarks>
     internal sealed class JenkinsPipelineMapper
     {
@@ -166,6 +167,8 @@ namespace NpmHardening.Engine.Pipelines
                     for (int i = 1; i < _stepTriggers.Count; i++) reach = reach.Union(_stepTriggers[i]);
                     triggers = triggers.Intersect(reach);
                 }
+                // each step keeps the gate in force when it runs: an input after `npm publish` does not gate it
+                for (int i = 0; i < _steps.Count; i++) _steps[i].Gate = _gates[i];
                 return new CiJob(Id, Source)
                 {
                     Name = Id.Substring(Id.LastIndexOf('/') + 1),

@@ -72,13 +72,21 @@ namespace NpmHardening.Engine.Pipelines.Shell
             if (spec == null && name.IndexOf('@') > 0) { spec = name; name = name.Substring(0, name.IndexOf('@')); }
             switch (name)
             {
-                case "npm": Npm(cmd, w, i, results, level, runner, spec); return;
-                case "pnpm": Pnpm(cmd, w, i, results, level, runner, spec); return;
+                case "npm": case "pnpm": PackageManagerCommand(PackageManagers[name], cmd, w, i, results, level, runner, spec); return;
                 case "pnpx": Runner(cmd, w, i + 1, results, level, "pnpx"); return;
+                case "node":
+                    // Rush repositories run their pinned Rush through common/scripts/install-run-rush.js <rush arguments>
+                    // (a Windows path read by a POSIX shell loses its backslashes: common\scripts\… → commonscripts…)
+                    if (i + 1 < w.Count && ProgramName(w[i + 1], CiShell.Cmd).EndsWith("install-run-rush.js", StringComparison.Ordinal))
+                        ReleaseTools(cmd, w, i + 1, "rush", results, level, runner, spec);
+                    return;
+                case "vp":
+                    // Vite+ (voidzero-dev/setup-vp): `vp exec <command…>` runs the command with the toolchain on PATH
+                    if (i + 1 < w.Count && w[i + 1] == "exec") ClassifyArgv(cmd, w, i + 2, results, level + 1, "vp exec", null);
+                    return;
                 case "npx": Runner(cmd, w, i + 1, results, level, "npx"); return;
                 case "bunx": Runner(cmd, w, i + 1, results, level, "bunx"); return;
-                case "yarn": Yarn(cmd, w, i, results, level, runner, spec); return;
-                case "bun": Bun(cmd, w, i, results, level, runner, spec); return;
+                case "yarn": case "bun": PackageManagerCommand(PackageManagers[name], cmd, w, i, results, level, runner, spec); return;
                 case "corepack":
                     // corepack npm|pnpm|yarn …, corepack enable (no command)
                     if (i + 1 < w.Count && (w[i + 1] == "npm" || w[i + 1] == "pnpm" || w[i + 1] == "yarn" || w[i + 1].StartsWith("pnpm@", StringComparison.Ordinal) || w[i + 1].StartsWith("yarn@", StringComparison.Ordinal)))
@@ -92,7 +100,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
             ReleaseTools(cmd, w, i, name, results, level, runner, spec);
         }
 
-        private static int SkipWrappers(ShellCommand cmd, List<string> w, int i)
+        internal static int SkipWrappers(ShellCommand cmd, List<string> w, int i)
         {
             for (int guard = 0; guard < 16 && i < w.Count; guard++)
             {
@@ -392,101 +400,6 @@ namespace NpmHardening.Engine.Pipelines.Shell
             n.Arguments = p.Positional.ToArray();
         }
 
-        private static void Npm(ShellCommand cmd, List<string> w, int i, List<NpmCommand> results, int level, string? runner, string? spec)
-        {
-            var p = ParseOptions(w, i + 1, n => NpmValueOptions.Contains(n), k => NpmShorthands.TryGetValue(k, out var e) ? e : null);
-            if (p.Command == null) return;
-            var command = NpmDeref(p.Command);
-            switch (command)
-            {
-                case "publish":
-                {
-                    var n = Make(NpmCommandKind.Publish, cmd, "npm", runner, spec);
-                    ApplyPublishOptions(n, p);
-                    if (n.DryRun) n = Retag(n, NpmCommandKind.PublishDryRun, p);
-                    results.Add(n);
-                    return;
-                }
-                case "stage":
-                {
-                    if (p.Positional.Count == 0 || p.Positional[0] != "publish") return;
-                    var n = Make(NpmCommandKind.StagePublish, cmd, "npm", runner, spec);
-                    ApplyPublishOptions(n, p);
-                    n.Arguments = p.Positional.GetRange(1, p.Positional.Count - 1).ToArray();
-                    if (n.DryRun) n = Retag(n, NpmCommandKind.PublishDryRun, p);
-                    results.Add(n);
-                    return;
-                }
-                case "install": case "ci": case "update": case "rebuild": case "install-test": case "install-ci-test":
-                {
-                    var n = Make(NpmCommandKind.Install, cmd, "npm", runner, spec);
-                    ApplyPublishOptions(n, p);
-                    results.Add(n);
-                    if (command == "install-test" || command == "install-ci-test")
-                    {
-                        var t = Make(NpmCommandKind.RunScript, cmd, "npm", runner, spec);
-                        ApplyPublishOptions(t, p);
-                        t.Script = "test";
-                        results.Add(t);
-                    }
-                    return;
-                }
-                case "run":
-                {
-                    if (p.Positional.Count == 0) return;
-                    var n = Make(NpmCommandKind.RunScript, cmd, "npm", runner, spec);
-                    ApplyPublishOptions(n, p);
-                    n.Script = p.Positional[0];
-                    n.Arguments = p.Positional.GetRange(1, p.Positional.Count - 1).ToArray();
-                    results.Add(n);
-                    return;
-                }
-                case "start": case "stop": case "test": case "restart":
-                {
-                    var n = Make(NpmCommandKind.RunScript, cmd, "npm", runner, spec);
-                    ApplyPublishOptions(n, p);
-                    n.Script = command;
-                    results.Add(n);
-                    return;
-                }
-                case "exec":
-                    RunnerParsed(cmd, w, p, results, level, "npm exec");
-                    return;
-                case "config": case "set":
-                {
-                    int at = 0;
-                    if (command == "config")
-                    {
-                        if (p.Positional.Count == 0 || p.Positional[0] != "set") return;
-                        at = 1;
-                    }
-                    var pairs = new List<KeyValuePair<string, string>>();
-                    for (int k = at; k < p.Positional.Count; k++)
-                    {
-                        var a = p.Positional[k];
-                        int eq = a.IndexOf('=');
-                        if (eq > 0) pairs.Add(new KeyValuePair<string, string>(a.Substring(0, eq), a.Substring(eq + 1)));
-                        else if (k + 1 < p.Positional.Count) { pairs.Add(new KeyValuePair<string, string>(a, p.Positional[k + 1])); k++; }
-                        else pairs.Add(new KeyValuePair<string, string>(a, ""));
-                    }
-                    string target = p.Last("userconfig") ?? (p.Bool("global") == true || p.Last("location") == "global" ? "<global npmrc>"
-                                   : p.Last("location") == "project" ? ".npmrc" : "~/.npmrc");
-                    foreach (var kv in pairs)
-                    {
-                        var n = Make(NpmCommandKind.NpmrcWrite, cmd, "npm", runner, spec);
-                        n.TargetFile = target;
-                        n.ConfigKey = kv.Key;
-                        n.WritesAuth = IsAuthKey(kv.Key);
-                        if (kv.Key == "registry") n.Registry = kv.Value;
-                        n.TokenNames = ShellVariables.Names(kv.Value);
-                        n.LiteralToken = HasLiteralToken(kv.Value);
-                        results.Add(n);
-                    }
-                    return;
-                }
-            }
-        }
-
         private static NpmCommand Retag(NpmCommand n, NpmCommandKind kind, ParsedArgs p)
         {
             var r = new NpmCommand(kind, n.Command, n.Tool) { Runner = n.Runner, ToolSpec = n.ToolSpec, Script = n.Script };
@@ -582,83 +495,6 @@ namespace NpmHardening.Engine.Pipelines.Shell
             "v", "version", "view", "whoami", "xmas", "stage", "trust", "sbom", "runtime", "completion", "get", "set",
         };
 
-        private static void Pnpm(ShellCommand cmd, List<string> w, int i, List<NpmCommand> results, int level, string? runner, string? spec)
-        {
-            // pnpm options before the command; with `run`/implicit scripts, words after the script name are its arguments
-            var p = ParseOptions(w, i + 1, n => PnpmValueOptions.Contains(n),
-                k => k == "r" ? new[] { "--recursive" } : k == "w" ? new[] { "--workspace-root" } : k == "F" ? new[] { "--filter" } : k == "C" ? new[] { "--dir" } : k == "s" ? new[] { "--silent" } : k == "g" ? new[] { "--global" } : k == "D" ? new[] { "--save-dev" } : null,
-                stopAfterPositionals: 1);
-            if (p.Command == null) return;
-            string c = p.Command;
-            // `pnpm -r publish`/`pnpm publish -r`: options may also follow the command
-            var after = ParseOptions(w, p.CommandIndex + 1, n => PnpmValueOptions.Contains(n),
-                k => k == "r" ? new[] { "--recursive" } : k == "F" ? new[] { "--filter" } : k == "C" ? new[] { "--dir" } : k == "g" ? new[] { "--global" } : null);
-            var merged = new ParsedArgs();
-            merged.Options.AddRange(p.Options);
-            merged.Options.AddRange(after.Options);
-            if (after.Command != null) merged.Positional.Add(after.Command);
-            merged.Positional.AddRange(after.Positional);
-            switch (c)
-            {
-                case "publish":
-                {
-                    var n = Make(NpmCommandKind.Publish, cmd, "pnpm", runner, spec);
-                    ApplyPublishOptions(n, merged);
-                    if (n.DryRun) n = Retag(n, NpmCommandKind.PublishDryRun, merged);
-                    results.Add(n);
-                    return;
-                }
-                case "install": case "i": case "add": case "ci": case "clean-install": case "install-test": case "it":
-                case "update": case "up": case "upgrade": case "rebuild": case "rb":
-                {
-                    var n = Make(NpmCommandKind.Install, cmd, "pnpm", runner, spec);
-                    ApplyPublishOptions(n, merged);
-                    results.Add(n);
-                    if (c == "install-test" || c == "it") { var t = Make(NpmCommandKind.RunScript, cmd, "pnpm", runner, spec); ApplyPublishOptions(t, merged); t.Script = "test"; results.Add(t); }
-                    return;
-                }
-                case "run": case "run-script":
-                {
-                    if (after.Command == null) return;
-                    var n = Make(NpmCommandKind.RunScript, cmd, "pnpm", runner, spec);
-                    ApplyPublishOptions(n, p);
-                    n.Script = after.Command;
-                    var rest = new List<string>();
-                    for (int k = after.CommandIndex + 1; k < w.Count; k++) rest.Add(w[k]);
-                    n.Arguments = rest;
-                    results.Add(n);
-                    return;
-                }
-                case "start": case "test": case "t": case "tst": case "restart":
-                {
-                    var n = Make(NpmCommandKind.RunScript, cmd, "pnpm", runner, spec);
-                    ApplyPublishOptions(n, merged);
-                    n.Script = c == "t" || c == "tst" ? "test" : c;
-                    results.Add(n);
-                    return;
-                }
-                case "exec":
-                {
-                    var words = new List<string>();
-                    int k = p.CommandIndex + 1;
-                    while (k < w.Count && w[k].StartsWith("-", StringComparison.Ordinal)) { if (w[k] == "--") { k++; break; } k++; }
-                    for (; k < w.Count; k++) words.Add(w[k]);
-                    int before = results.Count;
-                    ClassifyArgv(cmd, words, 0, results, level + 1, "pnpm exec", null);
-                    MarkWorkspaces(results, before, p);
-                    return;
-                }
-                case "dlx":
-                    Runner(cmd, w, p.CommandIndex + 1, results, level, "pnpm dlx");
-                    return;
-                case "config": case "c": case "set":
-                    ConfigSet(cmd, merged.Positional, c == "set" ? 0 : 1, "pnpm", p.Bool("global") == true ? "~/.npmrc" : "~/.npmrc", results, runner, spec);
-                    return;
-            }
-            if (PnpmBuiltins.Contains(c)) return;
-            Implicit(cmd, w, p.CommandIndex, "pnpm", p, results, level, runner, spec);
-        }
-
         private static void MarkWorkspaces(List<NpmCommand> results, int from, ParsedArgs p)
         {
             bool all = p.Bool("recursive") == true || p.Has("r");
@@ -731,190 +567,413 @@ namespace NpmHardening.Engine.Pipelines.Shell
             "version", "versions", "why", "workspace", "workspaces", "test",
         };
 
-        private static void Yarn(ShellCommand cmd, List<string> w, int i, List<NpmCommand> results, int level, string? runner, string? spec)
+        // ---------------------------------------------------------------- bun
+
+        // ---------------------------------------------------------------- npm, pnpm, yarn, bun: one table
+
+        /// <summary>What a package manager's command does, for the commands the four tools share in spirit.</summary>
+        private enum Verb
         {
-            var p = ParseOptions(w, i + 1, n => YarnValueOptions.Contains(n), k => null, stopAfterPositionals: 1);
-            if (p.Command == null)
+            /// <summary>Publishes (a dry run is retagged).</summary>
+            Publish,
+            /// <summary>Installs dependencies, running their install scripts.</summary>
+            Install,
+            /// <summary>Installs, then runs the test script (npm install-test, pnpm it).</summary>
+            InstallThenTest,
+            /// <summary>Runs the package script named in the table, with the command's options.</summary>
+            Script,
+            /// <summary>Runs the package script named in the table, options not read (yarn test).</summary>
+            ScriptWithoutOptions,
+            /// <summary>Runs the script named by the next word (<c>run</c>).</summary>
+            Run,
+        }
+
+        /// <summary>Where <c>run &lt;script&gt;</c> takes the script's arguments from, as each tool's CLI does.</summary>
+        private enum RunArguments
+        {
+            /// <summary>npm: the positionals after the script name (options anywhere belong to npm).</summary>
+            AfterScript,
+            /// <summary>pnpm: every word after the script name, options included.</summary>
+            RestOfLine,
+            /// <summary>yarn: the positionals after the script name; a binary of that name runs when there is no script.</summary>
+            AfterScriptOrBinary,
+            /// <summary>bun: the words after the command; a binary of that name runs when there is no script.</summary>
+            AllOrBinary,
+        }
+
+        /// <summary>One parsed invocation of a package manager, handed to a tool's special commands.</summary>
+        private sealed class Invocation
+        {
+            public ShellCommand Cmd = null!;
+            public List<string> W = null!;
+            public List<NpmCommand> Results = null!;
+            public int Level;
+            public string? Runner;
+            public string? Spec;
+            /// <summary>The options and words before (and, for npm, around) the command.</summary>
+            public ParsedArgs P = null!;
+            /// <summary>The words after the command, parsed again (null for npm, whose options go anywhere).</summary>
+            public ParsedArgs? After;
+            /// <summary>All options of the line: <see cref="P"/> for npm, before and after the command for the others.</summary>
+            public ParsedArgs Options = null!;
+            public string Command = null!;
+            public NpmCommand Make(NpmCommandKind kind, string tool) => NpmCommandClassifier.Make(kind, Cmd, tool, Runner, Spec);
+        }
+
+        private sealed class PackageManager
+        {
+            public string Tool = null!;
+            public Func<string, bool> TakesValue = null!;
+            public Func<string, string[]?> Shorthand = null!;
+            /// <summary>Options after the command, parsed separately (null: one nopt-style parse of the whole line, npm).</summary>
+            public Func<string, bool>? TakesValueAfter;
+            public Func<string, string[]?>? ShorthandAfter;
+            /// <summary>The command word to its canonical name (npm's aliases and abbreviations); null ends classification.</summary>
+            public Func<string, string?> Deref = c => c;
+            public Dictionary<string, (Verb Verb, string? Script)> Verbs = null!;
+            public Dictionary<string, Action<Invocation>> Special = new Dictionary<string, Action<Invocation>>(StringComparer.Ordinal);
+            /// <summary>Commands that are the tool's own; any other word runs a script (or binary) of that name. Null: no implicit scripts.</summary>
+            public HashSet<string>? Builtins;
+            public RunArguments Run;
+            /// <summary>What a line with options but no command does (bare <c>yarn</c> installs); null: nothing.</summary>
+            public Action<Invocation>? NoCommand;
+        }
+
+        private static Dictionary<string, (Verb, string?)> VerbTable(params (string Command, Verb Verb, string? Script)[] rows)
+        {
+            var d = new Dictionary<string, (Verb, string?)>(StringComparer.Ordinal);
+            foreach (var r in rows) d[r.Command] = (r.Verb, r.Script);
+            return d;
+        }
+
+        private static string[]? PnpmShorthand(string k) =>
+            k == "r" ? new[] { "--recursive" } : k == "w" ? new[] { "--workspace-root" } : k == "F" ? new[] { "--filter" } : k == "C" ? new[] { "--dir" } : k == "s" ? new[] { "--silent" } : k == "g" ? new[] { "--global" } : k == "D" ? new[] { "--save-dev" } : null;
+
+        private static string[]? PnpmShorthandAfter(string k) =>
+            k == "r" ? new[] { "--recursive" } : k == "F" ? new[] { "--filter" } : k == "C" ? new[] { "--dir" } : k == "g" ? new[] { "--global" } : null;
+
+        private static readonly Dictionary<string, PackageManager> PackageManagers = new Dictionary<string, PackageManager>(StringComparer.Ordinal)
+        {
+            ["npm"] = new PackageManager
             {
-                if (p.Has("version") || p.Has("v") || p.Has("help") || p.Has("h")) return;
-                // bare `yarn` (with options only) installs
-                var n = Make(NpmCommandKind.Install, cmd, "yarn", runner, spec);
-                ApplyPublishOptions(n, p);
-                results.Add(n);
-                return;
+                Tool = "npm",
+                TakesValue = n => NpmValueOptions.Contains(n),
+                Shorthand = k => NpmShorthands.TryGetValue(k, out var e) ? e : null,
+                Deref = NpmDeref,
+                Verbs = VerbTable(
+                    ("publish", Verb.Publish, null), ("install", Verb.Install, null), ("ci", Verb.Install, null), ("update", Verb.Install, null),
+                    ("rebuild", Verb.Install, null), ("install-test", Verb.InstallThenTest, null), ("install-ci-test", Verb.InstallThenTest, null),
+                    ("run", Verb.Run, null), ("start", Verb.Script, "start"), ("stop", Verb.Script, "stop"), ("test", Verb.Script, "test"),
+                    ("restart", Verb.Script, "restart")),
+                Special = new Dictionary<string, Action<Invocation>>(StringComparer.Ordinal)
+                {
+                    ["stage"] = NpmStage, ["exec"] = x => RunnerParsed(x.Cmd, x.W, x.P, x.Results, x.Level, "npm exec"),
+                    ["config"] = NpmConfig, ["set"] = NpmConfig,
+                },
+                Run = RunArguments.AfterScript,
+            },
+            ["pnpm"] = new PackageManager
+            {
+                Tool = "pnpm",
+                TakesValue = n => PnpmValueOptions.Contains(n), Shorthand = PnpmShorthand,
+                TakesValueAfter = n => PnpmValueOptions.Contains(n), ShorthandAfter = PnpmShorthandAfter,
+                Verbs = VerbTable(
+                    ("publish", Verb.Publish, null), ("install", Verb.Install, null), ("i", Verb.Install, null), ("add", Verb.Install, null),
+                    ("ci", Verb.Install, null), ("clean-install", Verb.Install, null), ("install-test", Verb.InstallThenTest, null),
+                    ("it", Verb.InstallThenTest, null), ("update", Verb.Install, null), ("up", Verb.Install, null), ("upgrade", Verb.Install, null),
+                    ("rebuild", Verb.Install, null), ("rb", Verb.Install, null), ("run", Verb.Run, null), ("run-script", Verb.Run, null),
+                    ("start", Verb.Script, "start"), ("test", Verb.Script, "test"), ("t", Verb.Script, "test"), ("tst", Verb.Script, "test"),
+                    ("restart", Verb.Script, "restart")),
+                Special = new Dictionary<string, Action<Invocation>>(StringComparer.Ordinal)
+                {
+                    ["exec"] = PnpmExec, ["dlx"] = x => Runner(x.Cmd, x.W, x.P.CommandIndex + 1, x.Results, x.Level, "pnpm dlx"),
+                    ["config"] = PnpmConfig, ["c"] = PnpmConfig, ["set"] = PnpmConfig,
+                },
+                Builtins = PnpmBuiltins,
+                Run = RunArguments.RestOfLine,
+            },
+            ["yarn"] = new PackageManager
+            {
+                Tool = "yarn",
+                TakesValue = n => YarnValueOptions.Contains(n), Shorthand = k => null,
+                TakesValueAfter = n => YarnValueOptions.Contains(n), ShorthandAfter = k => null,
+                Verbs = VerbTable(
+                    ("publish", Verb.Publish, null), ("install", Verb.Install, null), ("add", Verb.Install, null), ("up", Verb.Install, null),
+                    ("upgrade", Verb.Install, null), ("rebuild", Verb.Install, null), ("run", Verb.Run, null), ("test", Verb.ScriptWithoutOptions, "test")),
+                Special = new Dictionary<string, Action<Invocation>>(StringComparer.Ordinal)
+                {
+                    ["npm"] = YarnNpm, ["workspace"] = YarnWorkspace, ["workspaces"] = YarnWorkspaces,
+                    ["dlx"] = x => Runner(x.Cmd, x.W, x.P.CommandIndex + 1, x.Results, x.Level, "yarn dlx"),
+                    ["exec"] = YarnExec, ["config"] = YarnConfig,
+                },
+                Builtins = YarnBuiltins,
+                Run = RunArguments.AfterScriptOrBinary,
+                NoCommand = YarnBare,
+            },
+            ["bun"] = new PackageManager
+            {
+                Tool = "bun",
+                TakesValue = n => n == "cwd" || n == "filter" || n == "F" || n == "registry" || n == "tag" || n == "access" || n == "otp" || n == "config" || n == "c",
+                Shorthand = k => k == "F" ? new[] { "--filter" } : null,
+                TakesValueAfter = n => n == "cwd" || n == "filter" || n == "registry" || n == "tag" || n == "access" || n == "otp",
+                ShorthandAfter = k => null,
+                Verbs = VerbTable(
+                    ("publish", Verb.Publish, null), ("install", Verb.Install, null), ("i", Verb.Install, null), ("add", Verb.Install, null),
+                    ("a", Verb.Install, null), ("update", Verb.Install, null), ("run", Verb.Run, null)),
+                Special = new Dictionary<string, Action<Invocation>>(StringComparer.Ordinal)
+                {
+                    ["x"] = x => Runner(x.Cmd, x.W, x.P.CommandIndex + 1, x.Results, x.Level, "bun x"),
+                },
+                // bun's own commands (test is its test runner, not a script)
+                Builtins = new HashSet<string>(StringComparer.Ordinal)
+                {
+                    "test", "build", "pm", "link", "unlink", "remove", "rm", "outdated", "upgrade", "init", "create", "patch", "audit", "info", "repl", "exec", "why",
+                },
+                Run = RunArguments.AllOrBinary,
+            },
+        };
+
+        /// <summary>npm, pnpm, yarn or bun at word <paramref name="i"/>: the command through the tool's table.</summary>
+        private static void PackageManagerCommand(PackageManager tool, ShellCommand cmd, List<string> w, int i, List<NpmCommand> results, int level, string? runner, string? spec)
+        {
+            var split = tool.TakesValueAfter != null;
+            var p = ParseOptions(w, i + 1, tool.TakesValue, tool.Shorthand, split ? 1 : int.MaxValue);
+            var x = new Invocation { Cmd = cmd, W = w, Results = results, Level = level, Runner = runner, Spec = spec, P = p, Options = p };
+            if (p.Command == null) { tool.NoCommand?.Invoke(x); return; }
+            var command = tool.Deref(p.Command);
+            if (command == null) return;
+            x.Command = command;
+            if (split)
+            {
+                // options may also follow the command (pnpm -r publish / pnpm publish -r)
+                var after = ParseOptions(w, p.CommandIndex + 1, tool.TakesValueAfter!, tool.ShorthandAfter!);
+                var merged = new ParsedArgs();
+                merged.Options.AddRange(p.Options);
+                merged.Options.AddRange(after.Options);
+                if (after.Command != null) merged.Positional.Add(after.Command);
+                merged.Positional.AddRange(after.Positional);
+                x.After = after;
+                x.Options = merged;
             }
-            string c = p.Command;
-            var after = ParseOptions(w, p.CommandIndex + 1, n => YarnValueOptions.Contains(n), k => null);
-            var merged = new ParsedArgs();
-            merged.Options.AddRange(p.Options);
-            merged.Options.AddRange(after.Options);
-            if (after.Command != null) merged.Positional.Add(after.Command);
-            merged.Positional.AddRange(after.Positional);
-            switch (c)
+            if (tool.Verbs.TryGetValue(command, out var verb))
             {
-                case "publish":
+                switch (verb.Verb)
                 {
-                    var n = Make(NpmCommandKind.Publish, cmd, "yarn", runner, spec);
-                    ApplyPublishOptions(n, merged);
-                    if (n.DryRun) n = Retag(n, NpmCommandKind.PublishDryRun, merged);
-                    results.Add(n);
-                    return;
-                }
-                case "npm":
-                    if (after.Command == "publish")
+                    case Verb.Publish:
                     {
-                        var n = Make(NpmCommandKind.Publish, cmd, "yarn", runner, spec);
-                        ApplyPublishOptions(n, merged);
-                        n.Arguments = after.Positional.ToArray();
-                        if (n.DryRun) n = Retag(n, NpmCommandKind.PublishDryRun, merged);
-                        results.Add(n);
-                    }
-                    return;
-                case "install": case "add": case "up": case "upgrade": case "rebuild":
-                {
-                    var n = Make(NpmCommandKind.Install, cmd, "yarn", runner, spec);
-                    ApplyPublishOptions(n, merged);
-                    results.Add(n);
-                    return;
-                }
-                case "run":
-                {
-                    if (after.Command == null) return;
-                    var n = Make(NpmCommandKind.RunScript, cmd, "yarn", runner, spec);
-                    ApplyPublishOptions(n, p);
-                    n.Script = after.Command;
-                    n.Arguments = after.Positional.ToArray();
-                    n.ImplicitScript = true; // yarn run also runs binaries when no script matches
-                    var rest = new List<string>();
-                    for (int k = after.CommandIndex; k < w.Count; k++) rest.Add(w[k]);
-                    n.FallbackArguments = rest;
-                    results.Add(n);
-                    return;
-                }
-                case "test":
-                {
-                    var n = Make(NpmCommandKind.RunScript, cmd, "yarn", runner, spec);
-                    n.Script = "test";
-                    results.Add(n);
-                    return;
-                }
-                case "workspace":
-                {
-                    // yarn workspace <name> <command…>
-                    if (after.Command == null) return;
-                    var words = new List<string> { "yarn" };
-                    for (int k = after.CommandIndex + 1; k < w.Count; k++) words.Add(w[k]);
-                    int before = results.Count;
-                    ClassifyArgv(cmd, words, 0, results, level + 1, runner, spec);
-                    for (int k = before; k < results.Count; k++) results[k].Workspaces = new[] { after.Command };
-                    return;
-                }
-                case "workspaces":
-                {
-                    // berry: yarn workspaces foreach [options] <command…>; classic: yarn workspaces run <script>
-                    int k = p.CommandIndex + 1;
-                    if (k >= w.Count) return;
-                    if (w[k] == "run" && k + 1 < w.Count)
-                    {
-                        var n = Make(NpmCommandKind.RunScript, cmd, "yarn", runner, spec);
-                        n.Script = w[k + 1];
-                        n.AllWorkspaces = true;
+                        var n = x.Make(NpmCommandKind.Publish, tool.Tool);
+                        ApplyPublishOptions(n, x.Options);
+                        if (n.DryRun) n = Retag(n, NpmCommandKind.PublishDryRun, x.Options);
                         results.Add(n);
                         return;
                     }
-                    if (w[k] != "foreach") return;
-                    k++;
-                    var filters = new List<string>();
-                    while (k < w.Count && w[k].StartsWith("-", StringComparison.Ordinal))
+                    case Verb.Install:
+                    case Verb.InstallThenTest:
                     {
-                        var o = w[k];
-                        k++;
-                        if ((o == "--include" || o == "--exclude" || o == "--from" || o == "-j" || o == "--jobs" || o == "--since") && k < w.Count && !w[k].StartsWith("-", StringComparison.Ordinal))
+                        var n = x.Make(NpmCommandKind.Install, tool.Tool);
+                        ApplyPublishOptions(n, x.Options);
+                        results.Add(n);
+                        if (verb.Verb == Verb.InstallThenTest)
                         {
-                            if (o == "--include" || o == "--from") filters.Add(w[k]);
-                            if (o != "--since") k++;
+                            var t = x.Make(NpmCommandKind.RunScript, tool.Tool);
+                            ApplyPublishOptions(t, x.Options);
+                            t.Script = "test";
+                            results.Add(t);
                         }
+                        return;
                     }
-                    var words = new List<string> { "yarn" };
-                    for (; k < w.Count; k++) words.Add(w[k]);
-                    int before = results.Count;
-                    ClassifyArgv(cmd, words, 0, results, level + 1, runner, spec);
-                    for (int r = before; r < results.Count; r++) { results[r].AllWorkspaces = filters.Count == 0; if (filters.Count > 0) results[r].Workspaces = filters; }
-                    return;
-                }
-                case "dlx":
-                    Runner(cmd, w, p.CommandIndex + 1, results, level, "yarn dlx");
-                    return;
-                case "exec":
-                {
-                    var words = new List<string>();
-                    for (int k = p.CommandIndex + 1; k < w.Count; k++) words.Add(w[k]);
-                    ClassifyArgv(cmd, words, 0, results, level + 1, "yarn exec", null);
-                    return;
-                }
-                case "config":
-                {
-                    bool home = merged.Has("H") || merged.Has("home");
-                    var pos = new List<string>(merged.Positional);
-                    ConfigSet(cmd, pos, 1, "yarn", home ? "~/.yarnrc.yml" : ".yarnrc.yml", results, runner, spec);
-                    return;
+                    case Verb.Script:
+                    case Verb.ScriptWithoutOptions:
+                    {
+                        var n = x.Make(NpmCommandKind.RunScript, tool.Tool);
+                        if (verb.Verb == Verb.Script) ApplyPublishOptions(n, x.Options);
+                        n.Script = verb.Script;
+                        results.Add(n);
+                        return;
+                    }
+                    case Verb.Run:
+                        RunScript(tool, x);
+                        return;
                 }
             }
-            if (YarnBuiltins.Contains(c)) return;
-            Implicit(cmd, w, p.CommandIndex, "yarn", p, results, level, runner, spec);
+            if (tool.Special.TryGetValue(command, out var special)) { special(x); return; }
+            if (tool.Builtins == null || tool.Builtins.Contains(command)) return;
+            Implicit(cmd, w, p.CommandIndex, tool.Tool, p, results, level, runner, spec);
         }
 
-        // ---------------------------------------------------------------- bun
-
-        private static void Bun(ShellCommand cmd, List<string> w, int i, List<NpmCommand> results, int level, string? runner, string? spec)
+        private static void RunScript(PackageManager tool, Invocation x)
         {
-            var p = ParseOptions(w, i + 1, n => n == "cwd" || n == "filter" || n == "F" || n == "registry" || n == "tag" || n == "access" || n == "otp" || n == "config" || n == "c", k => k == "F" ? new[] { "--filter" } : null, stopAfterPositionals: 1);
-            if (p.Command == null) return;
-            string c = p.Command;
-            var after = ParseOptions(w, p.CommandIndex + 1, n => n == "cwd" || n == "filter" || n == "registry" || n == "tag" || n == "access" || n == "otp", k => null);
-            var merged = new ParsedArgs();
-            merged.Options.AddRange(p.Options);
-            merged.Options.AddRange(after.Options);
-            if (after.Command != null) merged.Positional.Add(after.Command);
-            merged.Positional.AddRange(after.Positional);
-            switch (c)
+            var p = x.P;
+            var after = x.After;
+            if (tool.Run == RunArguments.AfterScript ? p.Positional.Count == 0 : after!.Command == null) return;
+            var n = x.Make(NpmCommandKind.RunScript, tool.Tool);
+            ApplyPublishOptions(n, p);
+            switch (tool.Run)
             {
-                case "publish":
+                case RunArguments.AfterScript:
+                    n.Script = p.Positional[0];
+                    n.Arguments = p.Positional.GetRange(1, p.Positional.Count - 1).ToArray();
+                    break;
+                case RunArguments.RestOfLine:
                 {
-                    var n = Make(NpmCommandKind.Publish, cmd, "bun", runner, spec);
-                    ApplyPublishOptions(n, merged);
-                    if (n.DryRun) n = Retag(n, NpmCommandKind.PublishDryRun, merged);
-                    results.Add(n);
-                    return;
-                }
-                case "install": case "i": case "add": case "a": case "update":
-                {
-                    var n = Make(NpmCommandKind.Install, cmd, "bun", runner, spec);
-                    ApplyPublishOptions(n, merged);
-                    results.Add(n);
-                    return;
-                }
-                case "run":
-                {
-                    if (after.Command == null) return;
-                    var n = Make(NpmCommandKind.RunScript, cmd, "bun", runner, spec);
-                    ApplyPublishOptions(n, p);
-                    n.Script = after.Command;
-                    n.ImplicitScript = true;
+                    n.Script = after!.Command;
                     var rest = new List<string>();
-                    for (int k = after.CommandIndex; k < w.Count; k++) rest.Add(w[k]);
-                    n.FallbackArguments = rest;
-                    results.Add(n);
-                    return;
+                    for (int k = after.CommandIndex + 1; k < x.W.Count; k++) rest.Add(x.W[k]);
+                    n.Arguments = rest;
+                    break;
                 }
-                case "x":
-                    Runner(cmd, w, p.CommandIndex + 1, results, level, "bun x");
-                    return;
-                case "test": case "build": case "pm": case "link": case "unlink": case "remove": case "rm": case "outdated": case "upgrade":
-                case "init": case "create": case "patch": case "audit": case "info": case "repl": case "exec": case "why":
-                    return;
+                default:
+                {
+                    n.Script = after!.Command;
+                    if (tool.Run == RunArguments.AfterScriptOrBinary) n.Arguments = after.Positional.ToArray();
+                    n.ImplicitScript = true; // yarn run and bun run also run binaries when no script matches
+                    var rest = new List<string>();
+                    for (int k = after.CommandIndex; k < x.W.Count; k++) rest.Add(x.W[k]);
+                    n.FallbackArguments = rest;
+                    break;
+                }
             }
-            Implicit(cmd, w, p.CommandIndex, "bun", p, results, level, runner, spec);
+            x.Results.Add(n);
+        }
+
+        // ---- the tools' own commands
+
+        private static void NpmStage(Invocation x)
+        {
+            var p = x.P;
+            if (p.Positional.Count == 0 || p.Positional[0] != "publish") return;
+            var n = x.Make(NpmCommandKind.StagePublish, "npm");
+            ApplyPublishOptions(n, p);
+            n.Arguments = p.Positional.GetRange(1, p.Positional.Count - 1).ToArray();
+            if (n.DryRun) n = Retag(n, NpmCommandKind.PublishDryRun, p);
+            x.Results.Add(n);
+        }
+
+        private static void NpmConfig(Invocation x)
+        {
+            var p = x.P;
+            int at = 0;
+            if (x.Command == "config")
+            {
+                if (p.Positional.Count == 0 || p.Positional[0] != "set") return;
+                at = 1;
+            }
+            var pairs = new List<KeyValuePair<string, string>>();
+            for (int k = at; k < p.Positional.Count; k++)
+            {
+                var a = p.Positional[k];
+                int eq = a.IndexOf('=');
+                if (eq > 0) pairs.Add(new KeyValuePair<string, string>(a.Substring(0, eq), a.Substring(eq + 1)));
+                else if (k + 1 < p.Positional.Count) { pairs.Add(new KeyValuePair<string, string>(a, p.Positional[k + 1])); k++; }
+                else pairs.Add(new KeyValuePair<string, string>(a, ""));
+            }
+            string target = p.Last("userconfig") ?? (p.Bool("global") == true || p.Last("location") == "global" ? "<global npmrc>"
+                           : p.Last("location") == "project" ? ".npmrc" : "~/.npmrc");
+            foreach (var kv in pairs)
+            {
+                var n = x.Make(NpmCommandKind.NpmrcWrite, "npm");
+                n.TargetFile = target;
+                n.ConfigKey = kv.Key;
+                n.WritesAuth = IsAuthKey(kv.Key);
+                if (kv.Key == "registry") n.Registry = kv.Value;
+                n.TokenNames = ShellVariables.Names(kv.Value);
+                n.LiteralToken = HasLiteralToken(kv.Value);
+                x.Results.Add(n);
+            }
+        }
+
+        private static void PnpmExec(Invocation x)
+        {
+            var w = x.W;
+            var words = new List<string>();
+            int k = x.P.CommandIndex + 1;
+            while (k < w.Count && w[k].StartsWith("-", StringComparison.Ordinal)) { if (w[k] == "--") { k++; break; } k++; }
+            for (; k < w.Count; k++) words.Add(w[k]);
+            int before = x.Results.Count;
+            ClassifyArgv(x.Cmd, words, 0, x.Results, x.Level + 1, "pnpm exec", null);
+            MarkWorkspaces(x.Results, before, x.P);
+        }
+
+        private static void PnpmConfig(Invocation x) =>
+            ConfigSet(x.Cmd, x.Options.Positional, x.Command == "set" ? 0 : 1, "pnpm", "~/.npmrc", x.Results, x.Runner, x.Spec);
+
+        // bare `yarn` (with options only) installs
+        private static void YarnBare(Invocation x)
+        {
+            var p = x.P;
+            if (p.Has("version") || p.Has("v") || p.Has("help") || p.Has("h")) return;
+            var n = x.Make(NpmCommandKind.Install, "yarn");
+            ApplyPublishOptions(n, p);
+            x.Results.Add(n);
+        }
+
+        private static void YarnNpm(Invocation x)
+        {
+            if (x.After!.Command != "publish") return;
+            var n = x.Make(NpmCommandKind.Publish, "yarn");
+            ApplyPublishOptions(n, x.Options);
+            n.Arguments = x.After.Positional.ToArray();
+            if (n.DryRun) n = Retag(n, NpmCommandKind.PublishDryRun, x.Options);
+            x.Results.Add(n);
+        }
+
+        // yarn workspace <name> <command…>
+        private static void YarnWorkspace(Invocation x)
+        {
+            var after = x.After!;
+            if (after.Command == null) return;
+            var words = new List<string> { "yarn" };
+            for (int k = after.CommandIndex + 1; k < x.W.Count; k++) words.Add(x.W[k]);
+            int before = x.Results.Count;
+            ClassifyArgv(x.Cmd, words, 0, x.Results, x.Level + 1, x.Runner, x.Spec);
+            for (int k = before; k < x.Results.Count; k++) x.Results[k].Workspaces = new[] { after.Command };
+        }
+
+        // berry: yarn workspaces foreach [options] <command…>; classic: yarn workspaces run <script>
+        private static void YarnWorkspaces(Invocation x)
+        {
+            var w = x.W;
+            int k = x.P.CommandIndex + 1;
+            if (k >= w.Count) return;
+            if (w[k] == "run" && k + 1 < w.Count)
+            {
+                var n = x.Make(NpmCommandKind.RunScript, "yarn");
+                n.Script = w[k + 1];
+                n.AllWorkspaces = true;
+                x.Results.Add(n);
+                return;
+            }
+            if (w[k] != "foreach") return;
+            k++;
+            var filters = new List<string>();
+            while (k < w.Count && w[k].StartsWith("-", StringComparison.Ordinal))
+            {
+                var o = w[k];
+                k++;
+                if ((o == "--include" || o == "--exclude" || o == "--from" || o == "-j" || o == "--jobs" || o == "--since") && k < w.Count && !w[k].StartsWith("-", StringComparison.Ordinal))
+                {
+                    if (o == "--include" || o == "--from") filters.Add(w[k]);
+                    if (o != "--since") k++;
+                }
+            }
+            var words = new List<string> { "yarn" };
+            for (; k < w.Count; k++) words.Add(w[k]);
+            int before = x.Results.Count;
+            ClassifyArgv(x.Cmd, words, 0, x.Results, x.Level + 1, x.Runner, x.Spec);
+            for (int r = before; r < x.Results.Count; r++) { x.Results[r].AllWorkspaces = filters.Count == 0; if (filters.Count > 0) x.Results[r].Workspaces = filters; }
+        }
+
+        private static void YarnExec(Invocation x)
+        {
+            var words = new List<string>();
+            for (int k = x.P.CommandIndex + 1; k < x.W.Count; k++) words.Add(x.W[k]);
+            ClassifyArgv(x.Cmd, words, 0, x.Results, x.Level + 1, "yarn exec", null);
+        }
+
+        private static void YarnConfig(Invocation x)
+        {
+            bool home = x.Options.Has("H") || x.Options.Has("home");
+            ConfigSet(x.Cmd, new List<string>(x.Options.Positional), 1, "yarn", home ? "~/.yarnrc.yml" : ".yarnrc.yml", x.Results, x.Runner, x.Spec);
         }
 
         // ---------------------------------------------------------------- script runners that name scripts
@@ -1087,6 +1146,13 @@ namespace NpmHardening.Engine.Pipelines.Shell
         internal static bool IsNpmrcPath(string path)
         {
             var p = path.Replace('\\', '/').TrimEnd('/');
+            // a PowerShell expression argument, (Join-Path $HOME '.npmrc'): the file is its last word
+            if (p.StartsWith("(", StringComparison.Ordinal) || p.StartsWith("$(", StringComparison.Ordinal))
+            {
+                p = p.TrimEnd(')', ' ');
+                var space = p.LastIndexOfAny(new[] { ' ', ',', '(' });
+                p = p.Substring(space + 1).Trim('\'', '"', ')').TrimEnd('/');
+            }
             int slash = p.LastIndexOf('/');
             var file = slash >= 0 ? p.Substring(slash + 1) : p;
             if (file.Equals(".npmrc", StringComparison.OrdinalIgnoreCase) || file.Equals(".yarnrc.yml", StringComparison.OrdinalIgnoreCase)
@@ -1142,6 +1208,8 @@ namespace NpmHardening.Engine.Pipelines.Shell
             if (lname == "tee") Tee(cmd, w, i, results);
             else if (lname == "set-content" || lname == "add-content" || lname == "out-file" || lname == "sc" || lname == "ac" || lname == "new-item" || lname == "ni")
                 PowerShellWrite(cmd, w, i, lname, results);
+            else if (windows && DotNetFileWrite(lname) is bool dotNetAppend)
+                DotNetWrite(cmd, w, i, name, dotNetAppend, results);
             else if (lname == "cp" || lname == "mv" || lname == "copy" || lname == "move" || lname == "copy-item" || lname == "move-item" || lname == "install" || lname == "ln")
             {
                 var args = new List<string>();
@@ -1376,6 +1444,42 @@ namespace NpmHardening.Engine.Pipelines.Shell
             results.Add(new NpmCommand(NpmCommandKind.NpmrcWrite, cmd, ProgramName(w[i], cmd.Shell))
             {
                 TargetFile = path, Append = append, WritesAuth = auth, LiteralToken = value != null && HasLiteralToken(value), TokenNames = names,
+            });
+        }
+
+        /// <summary>A .NET static method that writes a file (<c>[IO.File]::WriteAllText</c>, <c>AppendAllLines</c>, …):
+        /// true when it appends, false when it replaces, null for any other method.</summary>
+        private static bool? DotNetFileWrite(string lname)
+        {
+            var sep = lname.IndexOf("]::", StringComparison.Ordinal);
+            if (sep < 0 || lname[0] != '[') return null;
+            var type = lname.Substring(1, sep - 1);
+            if (type != "io.file" && type != "system.io.file") return null;
+            var method = lname.Substring(sep + 3);
+            if (method == "writealltext" || method == "writealllines" || method == "writeallbytes") return false;
+            if (method == "appendalltext" || method == "appendalllines") return true;
+            return null;
+        }
+
+        // [IO.File]::WriteAllText(path, contents[, encoding]): the first argument is the file, the others its content
+        private static void DotNetWrite(ShellCommand cmd, List<string> w, int i, string name, bool append, List<NpmCommand> results)
+        {
+            if (i + 1 >= w.Count) return;
+            var path = w[i + 1];
+            var value = new System.Text.StringBuilder();
+            var names = new List<string>();
+            for (int k = i + 2; k < w.Count; k++)
+            {
+                if (value.Length > 0) value.Append('\n');
+                value.Append(w[k]);
+                foreach (var n in RefNames(cmd.Words[k])) if (!names.Contains(n)) names.Add(n);
+            }
+            var text = value.ToString();
+            bool auth = HasAuthContent(text);
+            if (!IsNpmrcPath(path) && !auth) return;
+            results.Add(new NpmCommand(NpmCommandKind.NpmrcWrite, cmd, name)
+            {
+                TargetFile = path, Append = append, WritesAuth = auth, LiteralToken = HasLiteralToken(text), TokenNames = names,
             });
         }
 

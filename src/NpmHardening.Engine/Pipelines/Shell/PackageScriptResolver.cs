@@ -54,7 +54,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
     /// </summary>
     /// <remarks>Pre/post scripts are followed for every tool, although pnpm (by default since v7) and yarn 2+ skip them: a
     /// publish found that way is still a path that a configuration change turns on. Workspace globs need a directory
-    /// lister (<c>packages/*</c> lists one level; <c>**</c> is treated as <c>*</c>); without one, only workspaces named by path are found.</remarks>
+    /// lister (<c>packages/*</c> one level, <c>packages/**</c> any depth, <c>!pattern</c> excluded, bounded in depth and listings); without one, only workspaces named by path are found.</remarks>
     internal sealed class PackageScriptResolver
     {
         public const int MaxDepth = 10;
@@ -266,6 +266,10 @@ namespace NpmHardening.Engine.Pipelines.Shell
             return pi == p.Length;
         }
 
+        // Bounds on expanding workspace globs: "**" descends at most this deep, and one expansion lists at most this many folders.
+        private const int MaxGlobDepth = 12;
+        private const int MaxGlobListings = 10_000;
+
         private List<string> WorkspaceDirectories(string dir)
         {
             var result = new List<string>();
@@ -273,34 +277,88 @@ namespace NpmHardening.Engine.Pipelines.Shell
             var patterns = new List<string>();
             if (root != null) patterns.AddRange(root.Workspaces);
             patterns.AddRange(_extraWorkspacePatterns);
+            var excluded = new HashSet<string>(StringComparer.Ordinal);
+            int budget = MaxGlobListings;
             foreach (var raw in patterns)
             {
-                if (raw.StartsWith("!", StringComparison.Ordinal)) continue;
-                var pat = raw.StartsWith("./", StringComparison.Ordinal) ? raw.Substring(2) : raw;
+                // "!packages/internal/**": a negated pattern removes what it matches (npm's map-workspaces, pnpm)
+                bool negated = raw.StartsWith("!", StringComparison.Ordinal);
+                var pat = negated ? raw.Substring(1) : raw;
+                if (pat.StartsWith("./", StringComparison.Ordinal)) pat = pat.Substring(2);
                 pat = pat.TrimEnd('/');
-                int star = pat.IndexOf('*');
-                if (star < 0)
+                if (pat.Length == 0) continue;
+                var segments = pat.Split('/');
+                var found = new List<string>();
+                if (pat.IndexOf('*') < 0 && pat.IndexOf('?') < 0)
                 {
                     var p = ShellPath.FromRepositoryRoot(dir, pat);
-                    if (p != null && Package(p) != null) result.Add(p);
-                    continue;
+                    if (p != null && Package(p) != null) found.Add(p);
                 }
-                if (_listDirectories == null) continue;
-                string parent = star == 0 ? "" : pat.Substring(0, pat.LastIndexOf('/', star) < 0 ? 0 : pat.LastIndexOf('/', star));
-                string? parentDir = ShellPath.FromRepositoryRoot(dir, parent.Length == 0 ? null : parent);
-                if (parentDir == null) continue;
-                IEnumerable<string> children;
-                try { children = _listDirectories(parentDir); }
-                catch (Exception e) when (!(e is OutOfMemoryException)) { Problems.Add(parentDir + ": " + e.Message); continue; }
-                int n = 0;
-                foreach (var child in children)
+                else if (_listDirectories != null) Expand(dir, segments, 0, 0, found, ref budget);
+                foreach (var f in found)
                 {
-                    if (++n > 10_000) break;
-                    var d = parentDir.Length == 0 ? child : parentDir + "/" + child;
-                    if (Package(d) != null) result.Add(d);
+                    if (negated) excluded.Add(f);
+                    else if (!result.Contains(f)) result.Add(f);
                 }
             }
+            if (excluded.Count > 0) result.RemoveAll(excluded.Contains);
             return result;
+        }
+
+        // One glob segment at a time: a literal name steps into that folder, "*"/"?" match one folder name, "**" any
+        // number of folders (node_modules and dot-folders are never workspaces and are not entered).
+        private void Expand(string current, string[] segments, int index, int depth, List<string> found, ref int budget)
+        {
+            if (index == segments.Length)
+            {
+                if (!found.Contains(current) && Package(current) != null) found.Add(current);
+                return;
+            }
+            var segment = segments[index];
+            if (segment.Length == 0 || segment == ".") { Expand(current, segments, index + 1, depth, found, ref budget); return; }
+            if (segment.IndexOf('*') < 0 && segment.IndexOf('?') < 0)
+            {
+                var next = ShellPath.FromRepositoryRoot(current, segment);
+                if (next != null) Expand(next, segments, index + 1, depth, found, ref budget);
+                return;
+            }
+            if (budget <= 0 || depth > MaxGlobDepth) return;
+            budget--;
+            List<string> children;
+            try { children = new List<string>(_listDirectories!(current)); }
+            catch (Exception e) when (!(e is OutOfMemoryException)) { Problems.Add(current + ": " + e.Message); return; }
+            if (segment == "**")
+            {
+                Expand(current, segments, index + 1, depth, found, ref budget); // zero folders
+                foreach (var child in children)
+                {
+                    if (budget <= 0) return;
+                    if (child == "node_modules" || child.StartsWith(".", StringComparison.Ordinal)) continue;
+                    Expand(current.Length == 0 ? child : current + "/" + child, segments, index, depth + 1, found, ref budget);
+                }
+                return;
+            }
+            foreach (var child in children)
+            {
+                if (budget <= 0) return;
+                if (child == "node_modules" || !SegmentMatches(segment, child)) continue;
+                Expand(current.Length == 0 ? child : current + "/" + child, segments, index + 1, depth + 1, found, ref budget);
+            }
+        }
+
+        // one path segment against a glob segment: '*' any run of characters, '?' one character
+        private static bool SegmentMatches(string p, string v)
+        {
+            int pi = 0, vi = 0, star = -1, mark = 0;
+            while (vi < v.Length)
+            {
+                if (pi < p.Length && p[pi] == '*') { star = ++pi; mark = vi; continue; }
+                if (pi < p.Length && (p[pi] == '?' || p[pi] == v[vi])) { pi++; vi++; continue; }
+                if (star >= 0) { pi = star; vi = ++mark; continue; }
+                return false;
+            }
+            while (pi < p.Length && p[pi] == '*') pi++;
+            return pi == p.Length;
         }
 
         private PackageInfo? Package(string dir)

@@ -15,6 +15,8 @@ namespace NpmHardening.Engine.Pipelines.Shell
         private readonly string _s;
         private readonly ShellScriptBuilder _b;
         private int _pos;
+        // reading a method call's arguments, where a comma ends a word
+        private bool _inArguments;
 
         public PowerShellScriptParser(string script, ShellScriptBuilder builder) { _s = script; _b = builder; }
 
@@ -119,6 +121,28 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 SkipBlanks();
                 if (Eof) break;
                 char c = _s[_pos];
+                // [IO.File]::WriteAllText(path, value): the method's arguments are the command's words
+                if (c == '(' && words.Count == 1 && IsStaticMethod(words[0].Value))
+                {
+                    _pos++;
+                    ReadArguments(depth, words);
+                    if (At(_pos) == ')') _pos++;
+                    continue;
+                }
+                // Set-Content -Path (Join-Path $HOME '.npmrc'): a parenthesised argument is one word, and the commands
+                // inside it run first
+                if ((c == '(' || (c == '$' || c == '@') && At(_pos + 1) == '(') && words.Count > 0 && !IsKeyword(words[0]))
+                {
+                    int argStart = _pos;
+                    _pos = c == '(' ? _pos + 1 : _pos + 2;
+                    Nested(depth, ')');
+                    if (At(_pos) == ')') _pos++;
+                    var raw = _s.Substring(argStart, _pos - argStart);
+                    var refs = new List<ShellVariableReference>();
+                    ShellVariables.Scan(_s, argStart, _pos, refs, allowShell: true);
+                    if (words.Count < ShellScriptBuilder.MaxWordsPerCommand) words.Add(new ShellWord(raw, true, refs)); else _b.Truncated = true;
+                    continue;
+                }
                 if (c == '\n' || c == ';' || c == '|' || c == '}' || c == ')' || c == '{' || c == '(') break;
                 if (c == '&' && At(_pos + 1) == '&') break;
                 if (c == '#' ) { while (!Eof && _s[_pos] != '\n') _pos++; break; }
@@ -151,6 +175,45 @@ namespace NpmHardening.Engine.Pipelines.Shell
             var cmd = _b.Emit(start, _pos, words, redirs, prefix, depth, null);
             if (cmd != null) ApplyEffects(cmd);
             return cmd;
+        }
+
+        private static readonly HashSet<string> Keywords = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "if", "elseif", "else", "while", "for", "foreach", "switch", "function", "filter", "until", "do", "catch", "param", "try", "finally", "trap", "return",
+        };
+
+        private static bool IsKeyword(ShellWord w) => !w.Quoted && Keywords.Contains(w.Value);
+
+        /// <summary><c>[Type]::Method</c>, <c>[System.IO.File]::AppendAllText</c>: a .NET static method call.</summary>
+        internal static bool IsStaticMethod(string word) =>
+            word.Length > 5 && word[0] == '[' && word.IndexOf("]::", StringComparison.Ordinal) > 1 && !word.EndsWith("]::", StringComparison.Ordinal);
+
+        // The arguments of a method call up to its ')': comma-separated expressions, array literals @( ) flattened,
+        // each read as a word (quotes removed, variables noted).
+        private void ReadArguments(int depth, List<ShellWord> words)
+        {
+            int guard = 0;
+            while (!Eof && guard++ < 10000)
+            {
+                SkipBlanks();
+                if (Eof) return;
+                char c = _s[_pos];
+                if (c == ')') return;
+                if (c == ',' || c == '\n' || c == '+') { _pos++; continue; }
+                if (c == '(' || c == '@' && At(_pos + 1) == '(')
+                {
+                    _pos = c == '(' ? _pos + 1 : _pos + 2;
+                    if (depth + 1 > ShellScriptBuilder.MaxDepth) { _b.Truncated = true; SkipBalanced(')'); }
+                    else ReadArguments(depth + 1, words);
+                    if (At(_pos) == ')') _pos++;
+                    continue;
+                }
+                _inArguments = true;
+                var w = ReadWord(depth);
+                _inArguments = false;
+                if (w == null) { _pos++; continue; }
+                if (words.Count < ShellScriptBuilder.MaxWordsPerCommand) words.Add(w); else _b.Truncated = true;
+            }
         }
 
         // $env:NAME = value, $NAME = value (one word "$env:X=v" or three words)
@@ -236,6 +299,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 char c = _s[_pos];
                 if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ';' || c == '|' || c == '}' || c == ')' || c == '{' || c == '(' || c == '>') break;
                 if (c == '&') break;
+                if (c == ',' && _inArguments) break;
                 if (c == '`')
                 {
                     quoted = true;
@@ -376,6 +440,8 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 _pos = Math.Min(_s.Length, _pos + 2);
                 Nested(depth, ')');
                 if (At(_pos) == ')') _pos++;
+                // the variables the subexpression reads are what the word expands ("…=$($env:NPM_TOKEN)")
+                ShellVariables.Scan(_s, Math.Min(_s.Length, s0 + 2), _pos, refs, allowShell: true);
                 AppendRaw(sb, s0, _pos);
                 return;
             }

@@ -46,25 +46,43 @@ namespace NpmHardening.Engine.Pipelines.Shell
             }
         }
 
+        private static readonly HashSet<string> InlineShells = new HashSet<string>(StringComparer.Ordinal) { "bash", "sh", "zsh", "dash", "ksh", "pwsh", "powershell", "cmd" };
+
         /// <summary>The shell and script text of <c>bash -c '…'</c>, <c>pwsh -Command '…'</c>, <c>cmd /c …</c>; null otherwise.</summary>
         internal static (CiShell shell, string script)? InlineScript(ShellCommand command)
         {
             var w = command.Words;
             if (w.Count < 2) return null;
-            string name = NpmCommandClassifier.ProgramName(w[0].Value, command.Shell);
+            // sudo -E bash -c …, env X=1 sh -c …, docker run … node:22 sh -c …: the shell after the wrapper
+            var values = new List<string>(w.Count);
+            foreach (var word in w) values.Add(word.Value);
+            int start = NpmCommandClassifier.SkipWrappers(command, values, 0);
+            if (start >= w.Count - 1) return null;
+            string name = NpmCommandClassifier.ProgramName(w[start].Value, command.Shell);
+            if ((name == "docker" || name == "podman" || name == "nerdctl") && (values[start + 1] == "run" || values[start + 1] == "exec"))
+            {
+                int shell = -1;
+                for (int k = start + 2; k < w.Count - 1 && shell < 0; k++)
+                    if (!values[k].StartsWith("-", StringComparison.Ordinal) && InlineShells.Contains(NpmCommandClassifier.ProgramName(values[k], command.Shell)) && values[k + 1].StartsWith("-", StringComparison.Ordinal))
+                        shell = k;
+                if (shell < 0) return null;
+                start = shell;
+                name = NpmCommandClassifier.ProgramName(w[start].Value, command.Shell);
+            }
             switch (name)
             {
                 case "bash": case "sh": case "zsh": case "dash": case "ksh":
-                    for (int i = 1; i < w.Count - 1; i++)
+                    for (int i = start + 1; i < w.Count - 1; i++)
                     {
                         var a = w[i].Value;
                         if (a.Length >= 2 && a[0] == '-' && a[1] != '-' && a.IndexOf('c') > 0) return (CiShell.Posix, w[i + 1].Value);
                         if (a.Length == 0 || (a[0] != '-' && a[0] != '+')) return null;
-                        if (a == "-o" || a == "+o") i++;
+                        // -o pipefail, -euo pipefail: an option cluster ending in o takes the next word
+                        if (a.Length >= 2 && a[a.Length - 1] == 'o' && (a[0] == '+' || a[1] != '-')) i++;
                     }
                     return null;
                 case "pwsh": case "powershell":
-                    for (int i = 1; i < w.Count - 1; i++)
+                    for (int i = start + 1; i < w.Count - 1; i++)
                     {
                         var a = w[i].Value;
                         if (a.Equals("-c", StringComparison.OrdinalIgnoreCase) || a.Equals("-command", StringComparison.OrdinalIgnoreCase)
@@ -79,7 +97,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                     }
                     return null;
                 case "cmd":
-                    for (int i = 1; i < w.Count - 1; i++)
+                    for (int i = start + 1; i < w.Count - 1; i++)
                     {
                         var a = w[i].Value;
                         if (a.Equals("/c", StringComparison.OrdinalIgnoreCase) || a.Equals("/k", StringComparison.OrdinalIgnoreCase))

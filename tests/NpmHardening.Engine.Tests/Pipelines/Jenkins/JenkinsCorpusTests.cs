@@ -90,7 +90,9 @@ namespace NpmHardening.Engine.Tests.Pipelines.Jenkins
                 var text = foundStep.Script!.Split('\n')[line - foundStep.ScriptLine].Trim();
                 Assert.Contains(publish.GetProperty("method").GetString() == "StagePublish" ? "npm stage publish" : "npm ", text);
 
-                Assert.Equal(publish.GetProperty("gate").GetString(), foundJob.Gate.Kind.ToString());
+                // the gate in force at the publish step itself, not the stage's last step
+                Assert.NotNull(foundStep.Gate);
+                Assert.Equal(publish.GetProperty("gate").GetString(), foundStep.Gate!.Kind.ToString());
 
                 if (publish.GetProperty("auth").GetString() == "StaticToken")
                 {

@@ -240,10 +240,16 @@ namespace NpmHardening.Engine.Tests.Pipelines.Shell
         [InlineData("Add-Content .npmrc \"//registry.npmjs.org/:_authToken=$env:NPM_TOKEN\"", ".npmrc", "NPM_TOKEN")]
         [InlineData("\"//registry.npmjs.org/:_authToken=$env:NPM_TOKEN\" | Out-File -FilePath $HOME/.npmrc -Append", "$HOME/.npmrc", "NPM_TOKEN")]
         [InlineData("\"//registry.npmjs.org/:_authToken=$(NPM_TOKEN)\" > .npmrc", ".npmrc", "NPM_TOKEN")]
-        public void PowerShell_npmrc_writes(string script, string target, string token)
+        [InlineData("[IO.File]::WriteAllText(\"$HOME/.npmrc\", \"//registry.npmjs.org/:_authToken=$env:NPM_TOKEN\")", "$HOME/.npmrc", "NPM_TOKEN")]
+        [InlineData("[System.IO.File]::AppendAllText('.npmrc', \"//registry.npmjs.org/:_authToken=$($env:NODE_AUTH_TOKEN)`n\")", ".npmrc", "NODE_AUTH_TOKEN")]
+        [InlineData("[io.file]::WriteAllLines(\"$env:USERPROFILE\\.npmrc\", @(\"registry=https://registry.npmjs.org/\", \"//registry.npmjs.org/:_authToken=$env:NPM_TOKEN\"))", "$env:USERPROFILE\\.npmrc", "NPM_TOKEN")]
+        [InlineData("$line = \"//registry.npmjs.org/:_authToken=$env:NPM_TOKEN\"\nSet-Content -LiteralPath (Join-Path $HOME '.npmrc') -Value $line", "(Join-Path $HOME '.npmrc')", null)]
+        [InlineData("Out-File -FilePath .npmrc -InputObject \"//registry.npmjs.org/:_authToken=${env:NPM_TOKEN}\" -Encoding ascii", ".npmrc", "NPM_TOKEN")]
+        public void PowerShell_npmrc_writes(string script, string target, string? token)
         {
             var n = Single(script, NpmCommandKind.NpmrcWrite, CiShell.PowerShell);
             Assert.Equal(target, n.TargetFile);
+            if (token == null) return; // the value is a variable set earlier: the write is seen, its content is not
             Assert.True(n.WritesAuth);
             Assert.Contains(token, n.TokenNames);
         }
@@ -328,7 +334,19 @@ namespace NpmHardening.Engine.Tests.Pipelines.Shell
         [InlineData("npm ci && npm publish", CiShell.PowerShell)]
         [InlineData("pwsh -Command \"npm publish\"", CiShell.Posix)]
         [InlineData("cmd /c npm publish", CiShell.PowerShell)]
+        [InlineData("Write-Host (npm publish --tag next)", CiShell.PowerShell)]
+        [InlineData("$out = $(npm publish)", CiShell.PowerShell)]
         public void Windows_publish(string script, CiShell shell) => Assert.Contains(NpmCommandKind.Publish, Kinds(script, shell));
+
+        // the inner script of a shell started by a wrapper or a container is read with its own tokenizer
+        [Theory]
+        [InlineData("bash -euo pipefail -c 'cd packages/core && npm publish'", CiShell.Posix)]
+        [InlineData("sudo -E bash -c \"npm publish --access public\"", CiShell.Posix)]
+        [InlineData("env NODE_ENV=production sh -c 'npm ci && npm publish'", CiShell.Posix)]
+        [InlineData("docker run --rm -e NPM_TOKEN -v \"$PWD:/src\" -w /src node:22 sh -c 'npm ci && npm publish'", CiShell.Posix)]
+        [InlineData("powershell.exe -NoProfile -ExecutionPolicy Bypass -Command \"& { npm publish }\"", CiShell.Cmd)]
+        [InlineData("cmd.exe /d /s /c \"npm publish\"", CiShell.PowerShell)]
+        public void Inline_script_publish(string script, CiShell shell) => Assert.Contains(NpmCommandKind.Publish, Kinds(script, shell));
 
         [Theory]
         [InlineData("# npm publish", CiShell.PowerShell)]

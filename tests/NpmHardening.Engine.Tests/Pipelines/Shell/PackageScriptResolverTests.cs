@@ -92,6 +92,24 @@ namespace NpmHardening.Engine.Tests.Pipelines.Shell
         }
 
         [Fact]
+        public void Double_star_workspaces_reach_any_depth_and_negations_exclude()
+        {
+            var files = new Dictionary<string, string>
+            {
+                ["package.json"] = "{\"workspaces\":[\"packages/**\",\"!packages/internal/**\",\"tools/cli-*\"],\"scripts\":{}}",
+                ["packages/libs/core/package.json"] = "{\"name\":\"@s/core\",\"scripts\":{\"release\":\"npm publish\"}}",
+                ["packages/libs/deep/ui/kit/package.json"] = "{\"name\":\"@s/kit\",\"scripts\":{\"release\":\"npm publish\"}}",
+                ["packages/internal/secret/package.json"] = "{\"name\":\"@s/secret\",\"scripts\":{\"release\":\"npm publish\"}}",
+                ["packages/libs/core/node_modules/dep/package.json"] = "{\"name\":\"dep\",\"scripts\":{\"release\":\"npm publish\"}}",
+                ["tools/cli-main/package.json"] = "{\"name\":\"@s/cli\",\"scripts\":{\"release\":\"npm publish\"}}",
+                ["tools/other/package.json"] = "{\"name\":\"@s/other\",\"scripts\":{\"release\":\"npm publish\"}}",
+            };
+            var dirs = Reach("npm run release --workspaces", files).Where(x => x.Command.Kind == NpmCommandKind.Publish).Select(x => x.Directory).OrderBy(d => d).ToList();
+            Assert.Equal(new[] { "packages/libs/core", "packages/libs/deep/ui/kit", "tools/cli-main" }, dirs);
+            Assert.Contains(Reach("npm run release -w @s/kit", files), x => x.Command.Kind == NpmCommandKind.Publish && x.Directory == "packages/libs/deep/ui/kit");
+        }
+
+        [Fact]
         public void Implicit_script_falls_back_to_the_binary()
         {
             // no "semantic-release" script: yarn runs the binary, which publishes
