@@ -2,6 +2,8 @@
 # to out/NpmHardening/<version>/. Keep this file ASCII: Windows PowerShell 5.1 reads it without a BOM.
 # The DSC resource is a module of its own, NpmHardeningDsc (src/NpmHardeningDsc), shipped beside this one: as a nested
 # module its PowerShell class was compiled on every import of NpmHardening.
+# Lists are comma lists, not @( one item per line ): Import-Module evaluates this file as a script, where each line
+# inside @() is a statement of its own to compile and run at every import (issue 10 F).
 @{
     RootModule             = 'NpmHardening.dll'
     ModuleVersion          = '0.1.0'
@@ -10,38 +12,23 @@
     CompanyName            = 'NpmHardening contributors'
     Copyright              = '(c) NpmHardening contributors. MIT License.'
     Description            = 'Audits and hardens npm configuration on Windows, Linux and macOS: reads .npmrc files and the environment exactly as npm resolves them, finds exposed tokens and risky settings, without running node or npm.'
-    CompatiblePSEditions   = @('Desktop', 'Core')
+    CompatiblePSEditions   = 'Desktop', 'Core'
     PowerShellVersion      = '5.1'
     DotNetFrameworkVersion = '4.7.2'
 
-    CmdletsToExport        = @(
-        'Get-NpmConfig'
-        'Get-NpmSecurityPosture'
-        'Set-NpmHardening'
-        'Test-NpmHardening'
-        'Get-NpmHardeningBackup'
-        'Restore-NpmHardening'
-        'Test-NpmrcToken'
-        'Protect-NpmrcToken'
-        'Get-NpmAccount'
-        'Get-NpmAccessToken'
-        # reports (issue 9)
-        'Export-NpmHardeningReport'
-        'ConvertTo-NpmSarif'
-        'Get-NpmRule'
-        'New-NpmHardeningPolicy'
-        # CI/CD publish paths (issue 11)
-        'Get-NpmPublishPipeline'
-    )
+    # Explicit names (no wildcard), so PowerShell has nothing to search. Reports: issue 9; publish paths: issue 11.
+    CmdletsToExport        = 'Get-NpmConfig', 'Get-NpmSecurityPosture', 'Set-NpmHardening', 'Test-NpmHardening', 'Get-NpmHardeningBackup',
+                             'Restore-NpmHardening', 'Test-NpmrcToken', 'Protect-NpmrcToken', 'Get-NpmAccount', 'Get-NpmAccessToken',
+                             'Export-NpmHardeningReport', 'ConvertTo-NpmSarif', 'Get-NpmRule', 'New-NpmHardeningPolicy', 'Get-NpmPublishPipeline'
     FunctionsToExport      = @()
     AliasesToExport        = @()
     VariablesToExport      = @()
 
-    FormatsToProcess       = @('NpmHardening.format.ps1xml')
+    FormatsToProcess       = 'NpmHardening.format.ps1xml'
 
     PrivateData            = @{
         PSData = @{
-            Tags         = @('npm', 'npmrc', 'security', 'hardening', 'supply-chain', 'tokens', 'audit', 'nodejs', 'Windows', 'Linux', 'MacOS', 'PSEdition_Desktop', 'PSEdition_Core')
+            Tags         = 'npm', 'npmrc', 'security', 'hardening', 'supply-chain', 'tokens', 'audit', 'nodejs', 'Windows', 'Linux', 'MacOS', 'PSEdition_Desktop', 'PSEdition_Core'
             LicenseUri   = 'https://github.com/NpmHardening/NpmHardening/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/NpmHardening/NpmHardening'
             ReleaseNotes = 'First preview: Get-NpmConfig resolves the effective npm configuration (builtin, global, user, project and environment layers) as npm does, with credentials redacted; Get-NpmSecurityPosture audits users and projects against the Recommended, Strict and CI baselines (rule catalog NPMH1001-NPMH9007).'
