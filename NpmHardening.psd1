@@ -25,6 +25,12 @@
     VariablesToExport      = @()
 
     FormatsToProcess       = 'NpmHardening.format.ps1xml'
+    # How a session rehydrates the module's objects (Import-Clixml, jobs, remoting). The file names types of
+    # NpmHardening.dll, which PowerShell therefore has to load before it reads the file: hence RequiredAssemblies (the
+    # same file as RootModule, loaded once). Registering the same data from the module initializer took a nested
+    # Update-TypeData pipeline at every import (issue 10 F).
+    TypesToProcess         = 'NpmHardening.types.ps1xml'
+    RequiredAssemblies     = 'NpmHardening.dll'
 
     PrivateData            = @{
         PSData = @{
