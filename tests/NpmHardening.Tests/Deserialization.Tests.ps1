@@ -115,7 +115,7 @@ Describe 'What the import registers' {
         # The types file cannot name the engine's types as targets (they do not resolve when PowerShell reads it), so the
         # converter keeps its own list of what a Deserialized. name stands for: the two must agree.
         $converter = [NpmHardening.Commands.DeserializedFindingConverter]
-        $listed = @($converter.GetField('RehydratedTypes', [System.Reflection.BindingFlags] 'NonPublic, Static').GetValue($null) | ForEach-Object FullName | Sort-Object)
+        $listed = @($converter.GetMethod('RehydratedTypes', [System.Reflection.BindingFlags] 'NonPublic, Static').Invoke($null, @()) | ForEach-Object FullName | Sort-Object)
         $inFile = @(Get-TypeData -TypeName 'Deserialized.NpmHardening.*' | Where-Object { $_.TargetTypeForDeserialization } |
                 ForEach-Object { $_.TypeName.Substring('Deserialized.'.Length) } | Sort-Object)
         $listed.Count | Should -BeGreaterThan 5
@@ -127,7 +127,7 @@ Describe 'What the import registers' {
         # A code property per name (no script block for PowerShell to parse at every import); a property added to a
         # rehydrated type without its getter in DeserializedEnumProperty fails here.
         $converter = [NpmHardening.Commands.DeserializedFindingConverter]
-        foreach ($type in $converter.GetField('RehydratedTypes', [System.Reflection.BindingFlags] 'NonPublic, Static').GetValue($null)) {
+        foreach ($type in $converter.GetMethod('RehydratedTypes', [System.Reflection.BindingFlags] 'NonPublic, Static').Invoke($null, @())) {
             $members = (Get-TypeData -TypeName "Deserialized.$($type.FullName)").Members
             $enums = @($type.GetProperties() | Where-Object {
                     $t = [Nullable]::GetUnderlyingType($_.PropertyType); if (-not $t) { $t = $_.PropertyType }

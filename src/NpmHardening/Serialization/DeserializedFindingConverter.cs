@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Management.Automation;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace NpmHardening.Commands
 {
@@ -33,10 +34,15 @@ namespace NpmHardening.Commands
         private const string DeserializedPrefix = "Deserialized.";
         private const string ContractNamespace = "NpmHardening";
 
+        private static Type[]? s_rehydratedTypes;
+
         /// <summary>The types whose bags are rehydrated: every finding type (each subtype of <see cref="NpmFinding"/>) and
         /// the objects they and the summary carry. NpmHardening.types.ps1xml has a <c>Deserialized.</c> entry for each, and
-        /// Deserialization.Tests.ps1 fails when the two lists differ or an exported finding type of the engine is missing.</summary>
-        internal static readonly Type[] RehydratedTypes =
+        /// Deserialization.Tests.ps1 fails when the two lists differ or an exported finding type of the engine is missing.
+        /// A method, not a static field: its engine types must resolve only once the loader is in place, and PowerShell
+        /// creates this converter while it reads the types file, before the module initializer has run.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        internal static Type[] RehydratedTypes() => s_rehydratedTypes ??= new[]
         {
             typeof(NpmFinding), typeof(NpmSecurityFinding), typeof(NpmTokenFinding),
             typeof(NpmFindingLocation), typeof(NpmRemediation), typeof(NpmFindingSuppression),
@@ -118,7 +124,7 @@ namespace NpmHardening.Commands
             {
                 if (!typeName.StartsWith(DeserializedPrefix, StringComparison.Ordinal)) continue;
                 var name = typeName.Substring(DeserializedPrefix.Length);
-                foreach (var type in RehydratedTypes)
+                foreach (var type in RehydratedTypes())
                 {
                     if (string.Equals(type.FullName, name, StringComparison.Ordinal)) return type;
                 }
