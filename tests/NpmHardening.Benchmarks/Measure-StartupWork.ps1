@@ -25,8 +25,8 @@
     spent working, which other processes on a loaded machine inflate far less than the wall time. Medians over -Runs.
 
     -Phases times the module initializer's steps one by one (loading NpmHardening.dll, the dependency loader, starting
-    the warm-up, the deserialization type data) through reflection before the Import-Module that completes the
-    import, in separate fresh processes.
+    the warm-up, and in builds before NpmHardening.types.ps1xml the deserialization type data) through reflection
+    before the Import-Module that completes the import, in separate fresh processes.
 
     -ListMethods writes, with DOTNET_JitDisasmSummary=1 (the runtime prints each method it compiles), the methods JIT-compiled (first
     compilations only, Tier1 and OSR recompilations left out) by three children: a bare start, an import, and an import
