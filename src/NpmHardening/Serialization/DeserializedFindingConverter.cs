@@ -80,10 +80,9 @@ namespace NpmHardening.Commands
         /// <summary>
         /// The value of a bag's property as the live type has it (an enum for Severity, Status, …), for the bags that
         /// were never rehydrated: PowerShell's SSH remoting deserializes with its built-in type table only, so the
-        /// objects stay <c>Deserialized.NpmHardening.*</c> bags there. NpmHardening.types.ps1xml
-        /// adds a code property per enum-typed property to those names (<see cref="DeserializedEnumProperty"/>) that calls
-        /// this with the bag. The raw value
-        /// when it cannot be converted (a name the enum does not have), so nothing is invented.
+        /// objects stay <c>Deserialized.NpmHardening.*</c> bags there. NpmHardening.types.ps1xml adds a code property per
+        /// enum-typed property to those names (<see cref="DeserializedEnumProperty"/>) that calls this with the bag. The raw
+        /// value when it cannot be converted (a name the enum does not have), so nothing is invented.
         /// </summary>
         public static object? ReadAdapted(PSObject instance, string propertyName)
         {
