@@ -22,7 +22,9 @@ namespace NpmHardening.Loading
     /// build made one for this runtime and platform), except this assembly (it belongs to the default context) and those
     /// the platform already provides in the same or a newer version (listed in the runtime's trusted platform
     /// assemblies: System.Memory, System.Buffers, …). Those must come from the default context, so that types like
-    /// <c>ReadOnlySpan&lt;T&gt;</c> are the ones the rest of the process uses.</para>
+    /// <c>ReadOnlySpan&lt;T&gt;</c> are the ones the rest of the process uses. Which of them the platform provides is
+    /// decided when one is first asked for (<see cref="PlatformProvides"/>), not at import: comparing versions reads two
+    /// files per name, and the import itself only loads the engine, which the platform never provides.</para>
     /// <para>The bridge into the isolated context is the default context's <c>Resolving</c> event, answering only for
     /// the private assemblies that the module assembly itself references (the engine): when PowerShell's binder needs
     /// them for the cmdlet types, they come from the isolated context.</para>
@@ -39,6 +41,10 @@ namespace NpmHardening.Loading
 
         private readonly Dictionary<string, string> _private;
         private readonly HashSet<string> _bridged;
+
+        // Per private name: whether the platform provides it in the same or a newer version (decided on first request).
+        private readonly Dictionary<string, bool> _platformProvides = new Dictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
+        private Dictionary<string, string>? _platformAssemblies;
 
         private IsolatedLoadContext(string name, Dictionary<string, string> privateAssemblies, HashSet<string> bridged)
             : base(name, isCollectible: false)
@@ -67,7 +73,6 @@ namespace NpmHardening.Loading
                         foreach (var image in ListAssemblies(readyToRunDirectory)) privateAssemblies[image.Key] = image.Value;
                     }
                     privateAssemblies.Remove(typeof(IsolatedLoadContext).Assembly.GetName().Name!);
-                    RemovePlatformProvided(privateAssemblies);
 
                     var bridged = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
                     foreach (var reference in moduleAssembly.GetReferencedAssemblies())
@@ -102,6 +107,7 @@ namespace NpmHardening.Loading
         private Assembly? LoadPrivate(string? simpleName)
         {
             if (simpleName == null || !_private.TryGetValue(simpleName, out var path)) return null;
+            if (PlatformProvides(simpleName, path)) return null;
             var resolving = t_resolving ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             if (!resolving.Add(simpleName)) return null;
             try
@@ -142,18 +148,32 @@ namespace NpmHardening.Loading
         }
 
         /// <summary>
-        /// Drops the assemblies that the runtime's trusted platform assemblies (the shared framework and the PowerShell
-        /// host's own files) already provide in the same or a newer version.
+        /// Whether the runtime's trusted platform assemblies (the shared framework and the PowerShell host's own files)
+        /// provide <paramref name="simpleName"/> in the same or a newer version than ours: then it comes from the default
+        /// context. Decided once per name.
         /// </summary>
-        private static void RemovePlatformProvided(Dictionary<string, string> assemblies)
+        private bool PlatformProvides(string simpleName, string ourPath)
         {
-            if (!(AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") is string tpa)) return;
+            lock (_platformProvides)
+            {
+                if (_platformProvides.TryGetValue(simpleName, out var known)) return known;
+                _platformAssemblies ??= ListPlatformAssemblies();
+                var provides = _platformAssemblies.TryGetValue(simpleName, out var platformPath) && IsSameOrNewer(platformPath, ourPath);
+                _platformProvides[simpleName] = provides;
+                return provides;
+            }
+        }
+
+        /// <summary>Simple name → path of every trusted platform assembly.</summary>
+        private static Dictionary<string, string> ListPlatformAssemblies()
+        {
+            var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            if (!(AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") is string tpa)) return result;
             foreach (var platformPath in tpa.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
             {
-                var simpleName = Path.GetFileNameWithoutExtension(platformPath);
-                if (!assemblies.TryGetValue(simpleName, out var ourPath)) continue;
-                if (IsSameOrNewer(platformPath, ourPath)) assemblies.Remove(simpleName);
+                result[Path.GetFileNameWithoutExtension(platformPath)] = platformPath;
             }
+            return result;
         }
 
         private static bool IsSameOrNewer(string platformPath, string ourPath)

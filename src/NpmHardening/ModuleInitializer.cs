@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using NpmHardening.Loading;
-using NpmHardening.Serialization;
 
 namespace NpmHardening.Commands
 {
@@ -17,13 +16,13 @@ namespace NpmHardening.Commands
     public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
         /// <summary>Installs the dependency resolver (idempotent), then starts building the engine's catalogs in the
-        /// background (<see cref="EngineWarmUp"/>), and registers how the session rehydrates the module's objects
-        /// after a job, remoting or Import-Clixml (<see cref="DeserializationTypeData"/>).</summary>
+        /// background (<see cref="EngineWarmUp"/>). How the session rehydrates the module's objects after a job, remoting
+        /// or Import-Clixml is in NpmHardening.types.ps1xml, which PowerShell reads before this runs
+        /// (<see cref="RehydrationTarget"/>).</summary>
         public void OnImport()
         {
             DependencyLoader.Register();
             EngineWarmUp.Start();
-            DeserializationTypeData.Register();
         }
 
         /// <summary>Removes the resolver. Assemblies already loaded stay loaded, as .NET requires.</summary>

@@ -19,12 +19,14 @@
     - first call: $null = Get-NpmSecurityPosture
 
     with [System.Runtime.JitInfo] (methods compiled and compilation time, on all threads and on the importing thread
-    alone: the module's background warm-up compiles on a thread-pool thread while the import goes on) and
-    [AppDomain]::CurrentDomain.GetAssemblies() (the assemblies each loaded, by name). Medians over -Runs.
+    alone: the module's background warm-up compiles on a thread-pool thread while the import goes on),
+    [AppDomain]::CurrentDomain.GetAssemblies() (the assemblies each loaded, by name) and the CPU time of the importing
+    thread (clock_gettime(CLOCK_THREAD_CPUTIME_ID) on Linux and macOS, GetThreadTimes on Windows): time the thread
+    spent working, which other processes on a loaded machine inflate far less than the wall time. Medians over -Runs.
 
     -Phases times the module initializer's steps one by one (loading NpmHardening.dll, the dependency loader, starting
-    the warm-up, the deserialization type data) through reflection before the Import-Module that completes the
-    import, in separate fresh processes.
+    the warm-up, and in builds before NpmHardening.types.ps1xml the deserialization type data) through reflection
+    before the Import-Module that completes the import, in separate fresh processes.
 
     -ListMethods writes, with DOTNET_JitDisasmSummary=1 (the runtime prints each method it compiles), the methods JIT-compiled (first
     compilations only, Tier1 and OSR recompilations left out) by three children: a bare start, an import, and an import
@@ -89,8 +91,38 @@ function Invoke-Child([string] $Script, [hashtable] $Environment = @{}) {
     return $stdout
 }
 
+# CPU time of the calling thread (what the importing thread itself spends, less sensitive to other processes than wall
+# time): compiled once here, loaded by the children with Assembly.LoadFrom (Add-Type would load PowerShell's
+# Commands.Utility assembly, which the counts would then miss).
+$threadCpuSource = @'
+using System;
+using System.Runtime.InteropServices;
+public static class NpmhThreadCpu
+{
+    [StructLayout(LayoutKind.Sequential)] private struct Timespec { public long Seconds; public long Nanoseconds; }
+    [DllImport("libc", EntryPoint = "clock_gettime")] private static extern int ClockGetTime(int clock, out Timespec value);
+    [DllImport("kernel32.dll")] private static extern IntPtr GetCurrentThread();
+    [DllImport("kernel32.dll")] private static extern bool GetThreadTimes(IntPtr thread, out long creation, out long exit, out long kernel, out long user);
+    public static double Milliseconds()
+    {
+        if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+        {
+            return GetThreadTimes(GetCurrentThread(), out _, out _, out var kernel, out var user) ? (kernel + user) / 10000.0 : double.NaN;
+        }
+        // CLOCK_THREAD_CPUTIME_ID: 3 on Linux, 16 on macOS.
+        var clock = RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? 16 : 3;
+        return ClockGetTime(clock, out var t) == 0 ? t.Seconds * 1000.0 + t.Nanoseconds / 1e6 : double.NaN;
+    }
+}
+'@
+$threadCpuAssembly = Join-Path $root 'NpmhThreadCpu.dll'
+Add-Type -TypeDefinition $threadCpuSource -OutputAssembly $threadCpuAssembly -OutputType Library
+
 $probe = @'
 $ErrorActionPreference = 'Stop'
+$null = [System.Reflection.Assembly]::LoadFrom('<CPU>')
+function CpuNow { [NpmhThreadCpu]::Milliseconds() }
+$null = CpuNow
 Import-Module '<EMPTY>'
 function Snap {
     [pscustomobject] @{
@@ -102,14 +134,14 @@ function Snap {
     }
 }
 $w = [System.Diagnostics.Stopwatch]::new()
-$s0 = Snap; $w.Start(); Import-Module '<MODULE>'; $t1 = $w.Elapsed.TotalMilliseconds; $s1 = Snap
-$w.Restart(); $null = Get-NpmSecurityPosture; $t2 = $w.Elapsed.TotalMilliseconds; $s2 = Snap
-function Delta($a, $b, $ms) {
-    [ordered] @{ Ms = $ms; Jit = $b.All - $a.All; JitOwn = $b.Own - $a.Own; JitMs = $b.AllMs - $a.AllMs; JitOwnMs = $b.OwnMs - $a.OwnMs
+$s0 = Snap; $c0 = CpuNow; $w.Start(); Import-Module '<MODULE>'; $t1 = $w.Elapsed.TotalMilliseconds; $c1 = CpuNow; $s1 = Snap
+$c1b = CpuNow; $w.Restart(); $null = Get-NpmSecurityPosture; $t2 = $w.Elapsed.TotalMilliseconds; $c2 = CpuNow; $s2 = Snap
+function Delta($a, $b, $ms, $cpu) {
+    [ordered] @{ Ms = $ms; Cpu = $cpu; Jit = $b.All - $a.All; JitOwn = $b.Own - $a.Own; JitMs = $b.AllMs - $a.AllMs; JitOwnMs = $b.OwnMs - $a.OwnMs
         Loaded = @($b.Assemblies | Where-Object { $a.Assemblies -notcontains $_ }) }
 }
-[ordered] @{ Import = Delta $s0 $s1 $t1; First = Delta $s1 $s2 $t2 } | ConvertTo-Json -Depth 4 -Compress
-'@.Replace('<EMPTY>', $emptyManifest.Replace("'", "''")).Replace('<MODULE>', $ModulePath.Replace("'", "''"))
+[ordered] @{ Import = Delta $s0 $s1 $t1 ($c1 - $c0); First = Delta $s1 $s2 $t2 ($c2 - $c1b) } | ConvertTo-Json -Depth 4 -Compress
+'@.Replace('<EMPTY>', $emptyManifest.Replace("'", "''")).Replace('<MODULE>', $ModulePath.Replace("'", "''")).Replace('<CPU>', $threadCpuAssembly.Replace("'", "''"))
 
 $phaseProbe = @'
 $ErrorActionPreference = 'Stop'
@@ -126,7 +158,9 @@ $base = Split-Path -Parent '<MODULE>'
 Step 'load NpmHardening.dll' { $script:asm = [System.Reflection.Assembly]::LoadFrom((Join-Path $base 'NpmHardening.dll')) }
 Step 'DependencyLoader.Register' { $asm.GetType('NpmHardening.Loading.DependencyLoader').GetMethod('Register', $flags).Invoke($null, @()) }
 Step 'EngineWarmUp.Start' { $asm.GetType('NpmHardening.Loading.EngineWarmUp').GetMethod('Start', $flags).Invoke($null, @()) }
-Step 'DeserializationTypeData.Register' { $asm.GetType('NpmHardening.Serialization.DeserializationTypeData').GetMethod('Register', $flags).Invoke($null, @()) }
+# Builds before issue 10 F's types file registered the deserialization type data here; later ones have no such step.
+$typeData = $asm.GetType('NpmHardening.Serialization.DeserializationTypeData')
+if ($typeData) { Step 'DeserializationTypeData.Register' { $typeData.GetMethod('Register', $flags).Invoke($null, @()) } }
 Step 'rest of Import-Module' { Import-Module '<MODULE>' }
 Step 'first Get-NpmSecurityPosture' { $null = Get-NpmSecurityPosture }
 $result | ConvertTo-Json -Compress
@@ -144,9 +178,9 @@ try {
         $label = if ($part -eq 'Import') { 'Import-Module' } else { 'first Get-NpmSecurityPosture' }
         $d = @($runsData | ForEach-Object { $_.$part })
         $loaded = @($d | ForEach-Object { $_.Loaded } | Group-Object | Where-Object Count -ge ([Math]::Ceiling($Runs / 2)) | ForEach-Object Name | Sort-Object)
-        , @($label, (Get-Stat ($d.Ms)), (Get-Stat ($d.Jit)), (Get-Stat ($d.JitOwn)), (Get-Stat ($d.JitMs)), (Get-Stat ($d.JitOwnMs)), $loaded.Count, ($loaded -join ', '))
+        , @($label, (Get-Stat ($d.Ms)), (Get-Stat ($d.Cpu)), (Get-Stat ($d.Jit)), (Get-Stat ($d.JitOwn)), (Get-Stat ($d.JitMs)), (Get-Stat ($d.JitOwnMs)), $loaded.Count, ($loaded -join ', '))
     }
-    $table = Format-MarkdownTable @('phase', 'ms', 'JIT methods', 'JIT methods, this thread', 'JIT ms', 'JIT ms, this thread', 'assemblies loaded', 'which (in most runs)') $rows @('l', 'r', 'r', 'r', 'r', 'r', 'r', 'l')
+    $table = Format-MarkdownTable @('phase', 'ms', 'CPU ms, this thread', 'JIT methods', 'JIT methods, this thread', 'JIT ms', 'JIT ms, this thread', 'assemblies loaded', 'which (in most runs)') $rows @('l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l')
     Write-Output $table
 
     if ($Phases) {

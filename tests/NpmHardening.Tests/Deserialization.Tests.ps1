@@ -106,8 +106,39 @@ Describe 'What the import registers' {
         foreach ($type in $findingTypes) {
             $deserialized = Get-TypeData -TypeName "Deserialized.$($type.FullName)"
             $deserialized | Should -Not -BeNullOrEmpty -Because "Deserialized.$($type.FullName) needs its type data"
-            $deserialized.TargetTypeForDeserialization | Should -Be $type
+            $deserialized.TargetTypeForDeserialization.FullName | Should -Be 'NpmHardening.Commands.RehydrationTarget'
             (Get-TypeData -TypeName $type.FullName).TypeConverter.Name | Should -Be 'DeserializedFindingConverter'
+        }
+    }
+
+    It 'names in the types file exactly the types the converter rehydrates' {
+        # The types file cannot name the engine's types as targets (they do not resolve when PowerShell reads it), so the
+        # converter keeps its own list of what a Deserialized. name stands for: the two must agree.
+        $converter = [NpmHardening.Commands.DeserializedFindingConverter]
+        $listed = @($converter.GetMethod('RehydratedTypes', [System.Reflection.BindingFlags] 'NonPublic, Static').Invoke($null, @()) | ForEach-Object FullName | Sort-Object)
+        $inFile = @(Get-TypeData -TypeName 'Deserialized.NpmHardening.*' | Where-Object { $_.TargetTypeForDeserialization } |
+                ForEach-Object { $_.TypeName.Substring('Deserialized.'.Length) } | Sort-Object)
+        $listed.Count | Should -BeGreaterThan 5
+        $inFile | Should -Be $listed
+        foreach ($name in $listed) { (Get-TypeData -TypeName $name).SerializationDepth | Should -Be 3 -Because "$name keeps its nested objects in jobs" }
+    }
+
+    It 'reads every enum-typed property of a bag as the enum, through a compiled getter' {
+        # A code property per name (no script block for PowerShell to parse at every import); a property added to a
+        # rehydrated type without its getter in DeserializedEnumProperty fails here.
+        $converter = [NpmHardening.Commands.DeserializedFindingConverter]
+        foreach ($type in $converter.GetMethod('RehydratedTypes', [System.Reflection.BindingFlags] 'NonPublic, Static').Invoke($null, @())) {
+            $members = (Get-TypeData -TypeName "Deserialized.$($type.FullName)").Members
+            $enums = @($type.GetProperties() | Where-Object {
+                    $t = [Nullable]::GetUnderlyingType($_.PropertyType); if (-not $t) { $t = $_.PropertyType }
+                    $t.IsEnum -and $_.GetSetMethod() })
+            foreach ($property in $enums) {
+                $member = $members[$property.Name]
+                $member | Should -BeOfType ([System.Management.Automation.Runspaces.CodePropertyData]) -Because "$($type.Name).$($property.Name) of a bag should read as $($property.PropertyType.Name)"
+                $member.GetCodeReference.DeclaringType.FullName | Should -Be 'NpmHardening.Commands.DeserializedEnumProperty'
+                $member.GetCodeReference.Name | Should -Be $property.Name
+            }
+            @($members.Keys | Where-Object { $enums.Name -notcontains $_ }) | Should -BeNullOrEmpty -Because "only enum-typed properties of $($type.Name) need a getter"
         }
     }
 }

@@ -18,7 +18,7 @@ BeforeAll {
     Write-Utf8File (Join-Path $Machine.Home '.npmrc') "registry=https://registry.npmjs.org/`n"
     $script:MachineEnvironment = @{ HOME = $Machine.Home; USERPROFILE = $Machine.Home; PREFIX = $Machine.Prefix; APPDATA = (Join-Path $Machine.Home 'AppData'); LOCALAPPDATA = (Join-Path $Machine.Home 'AppData') }
 
-    function Invoke-Child([string] $Command) {
+    function Invoke-Child([string] $Command, [hashtable] $Environment = @{}) {
         $process = [System.Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
         $psi = New-Object System.Diagnostics.ProcessStartInfo
         $psi.FileName = $process
@@ -33,6 +33,7 @@ BeforeAll {
         $psi.WorkingDirectory = $Machine.Project
         foreach ($name in @($psi.EnvironmentVariables.Keys)) { if ($name -like 'npm_config_*') { $psi.EnvironmentVariables.Remove($name) } }
         foreach ($name in $MachineEnvironment.Keys) { $psi.EnvironmentVariables[$name] = $MachineEnvironment[$name] }
+        foreach ($name in $Environment.Keys) { $psi.EnvironmentVariables[$name] = $Environment[$name] }
         $child = [System.Diagnostics.Process]::Start($psi)
         $stdout = $child.StandardOutput.ReadToEndAsync()
         $stderr = $child.StandardError.ReadToEndAsync()
@@ -90,6 +91,33 @@ Describe 'Import-Module NpmHardening in a fresh PowerShell' {
         $now = @($Loaded | Where-Object When -eq 'now' | ForEach-Object Name)
         $now | Should -Not -Contain 'System.Reflection.Metadata'
         $now | Should -Not -Contain 'System.Collections.Immutable'
+    }
+
+    It 'runs no PowerShell command of its own while importing (the type data comes from the types file)' {
+        # Until issue 10 F the module initializer ran a nested Update-TypeData, a pipeline with the cmdlet's parameter
+        # binding in every fresh process, which loaded the cmdlet's assembly. NpmHardening.types.ps1xml needs none.
+        $now = @($Loaded | Where-Object When -eq 'now' | ForEach-Object Name)
+        $now | Should -Contain 'NpmHardening' -Because 'the list is of what the import loaded'
+        $now | Should -Not -Contain 'Microsoft.PowerShell.Commands.Utility'
+    }
+
+    It 'JIT-compiles at most 11 methods of NpmHardening.dll, its background warm-up included (PowerShell 7)' -Skip:(-not $IsCore) {
+        # NpmHardening.dll stays IL (Windows PowerShell 5.1 loads the same file), so every method of it that the import
+        # runs is JIT-compiled in every fresh process: the initializer, the loader's PowerShell 7 path that hands over to
+        # the precompiled load context, the warm-up's start, the rehydration converter's constructor: 11 when this was
+        # written, 18 before issue 10 F's last round (the Update-TypeData registration, the warm-up's lambda). With
+        # DOTNET_JitDisasmSummary the runtime prints
+        # each method it compiles; the child also prints the names of NpmHardening.dll's types to count only those.
+        $command = "Import-Module '$($env:NPMH_MODULE_PATH.Replace("'", "''"))'; Start-Sleep -Seconds 2; " +
+            "[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'NpmHardening' } | ForEach-Object { `$_.GetTypes() } | ForEach-Object { 'TYPE|' + `$_.FullName }"
+        $lines = @((Invoke-Child $command @{ DOTNET_JitDisasmSummary = '1' }) -split '\r?\n')
+        # <PrivateImplementationDetails> is in every assembly: its name says nothing of which one.
+        $types = @($lines | Where-Object { $_ -like 'TYPE|*' } | ForEach-Object { $_.Substring(5) } | Where-Object { $_ -notlike '<*' })
+        $types | Should -Contain 'NpmHardening.Commands.ModuleInitializer'
+        $compiled = @($lines | Where-Object { $_ -match 'JIT compiled (?<type>[^:\s]+):' -and $_ -notmatch '\[(Tier1|Tier-1|OSR|Instrumented Tier1)' -and $types -contains $Matches.type } |
+                ForEach-Object { ($_ -replace '^\s*\d+: JIT compiled ', '') -replace ' \[[^\]]*\]\s*$', '' } | Sort-Object -Unique)
+        $compiled | Should -Contain 'NpmHardening.Commands.ModuleInitializer:OnImport()' -Because 'the count would prove nothing if the summary were missing'
+        $compiled.Count | Should -BeLessOrEqual 11 -Because "each is compiled at every import: $($compiled -join '; ')"
     }
 }
 

@@ -26,7 +26,9 @@ namespace NpmHardening.Loading
             {
                 // Load the engine here, on the importing thread, so two threads never race to load it.
                 GC.KeepAlive(typeof(Warmup).Assembly);
-                ThreadPool.QueueUserWorkItem(_ => Prepare());
+                // A method group, not a lambda: a lambda's closure class adds three methods to JIT-compile at every import
+                // (this assembly is IL; ImportFootprint.Tests.ps1 counts them).
+                ThreadPool.QueueUserWorkItem(Prepare);
             }
             catch (Exception)
             {
@@ -35,7 +37,7 @@ namespace NpmHardening.Loading
         }
 
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static void Prepare()
+        private static void Prepare(object? state)
         {
             try { Warmup.Prepare(); }
             catch (Exception) { /* the first cmdlet that needs it reports it */ }

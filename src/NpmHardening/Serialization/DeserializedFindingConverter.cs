@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Management.Automation;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace NpmHardening.Commands
 {
@@ -13,9 +14,11 @@ namespace NpmHardening.Commands
     /// <see cref="NpmSeverity"/> again and sorts and compares by rank, not as a word.
     /// </summary>
     /// <remarks>
-    /// <para>NpmHardening.types.ps1xml names this converter for each contract type and points every
-    /// <c>Deserialized.NpmHardening.*</c> name at its live type (<c>TargetTypeForDeserialization</c>); PowerShell's
-    /// deserializer then calls <see cref="ConvertFrom(PSObject, Type, IFormatProvider, bool)"/> for each object it reads.</para>
+    /// <para>NpmHardening.types.ps1xml names this converter for each contract type (<see cref="RehydratedTypes"/>) and for
+    /// <see cref="RehydrationTarget"/>, the <c>TargetTypeForDeserialization</c> of every <c>Deserialized.NpmHardening.*</c>
+    /// name; PowerShell's deserializer then calls <see cref="ConvertFrom(PSObject, Type, IFormatProvider, bool)"/> for
+    /// each such object it reads, and this converter creates the live type that the bag's first rehydrated type name
+    /// stands for, exactly as if that live type had been the target.</para>
     /// <para>The mapping is generic: every public settable property of the target type is filled from the bag's
     /// property of the same name (enums by name or number, arrays element by element, nested contract types by the
     /// same rules), so a property or a subtype added to the engine needs no change here. The most derived type
@@ -31,15 +34,38 @@ namespace NpmHardening.Commands
         private const string DeserializedPrefix = "Deserialized.";
         private const string ContractNamespace = "NpmHardening";
 
-        public override bool CanConvertFrom(PSObject sourceValue, Type destinationType) =>
-            sourceValue != null && sourceValue.BaseObject is PSCustomObject && IsContractType(destinationType)
-            && ResolveTarget(sourceValue, destinationType) != null;
+        private static Type[]? s_rehydratedTypes;
+
+        /// <summary>The types whose bags are rehydrated: every finding type (each subtype of <see cref="NpmFinding"/>) and
+        /// the objects they and the summary carry. NpmHardening.types.ps1xml has a <c>Deserialized.</c> entry for each, and
+        /// Deserialization.Tests.ps1 fails when the two lists differ or an exported finding type of the engine is missing.
+        /// A method, not a static field: its engine types must resolve only once the loader is in place, and PowerShell
+        /// creates this converter while it reads the types file, before the module initializer has run.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        internal static Type[] RehydratedTypes() => s_rehydratedTypes ??= new[]
+        {
+            typeof(NpmFinding), typeof(NpmSecurityFinding), typeof(NpmTokenFinding),
+            typeof(NpmFindingLocation), typeof(NpmRemediation), typeof(NpmFindingSuppression),
+            typeof(NpmSecurityPostureSummary), typeof(NpmComplianceReason),
+            typeof(NpmPublishStep), typeof(NpmStagedPackage),
+            typeof(NpmTrustFinding), typeof(NpmTrustedPublisher), typeof(NpmOrgPackage), typeof(NpmOrgMember),
+            typeof(NpmPackageCollaborator), typeof(NpmPackageAccess),
+            typeof(NpmPackageChange), typeof(NpmPackageReview),
+        };
+
+        public override bool CanConvertFrom(PSObject sourceValue, Type destinationType)
+        {
+            if (sourceValue == null || !(sourceValue.BaseObject is PSCustomObject)) return false;
+            var requested = Requested(sourceValue, destinationType);
+            return IsContractType(requested) && ResolveTarget(sourceValue, requested!) != null;
+        }
 
         public override object ConvertFrom(PSObject sourceValue, Type destinationType, IFormatProvider formatProvider, bool ignoreCase)
         {
-            if (sourceValue == null || !(sourceValue.BaseObject is PSCustomObject) || !IsContractType(destinationType))
+            var requested = sourceValue == null ? null : Requested(sourceValue, destinationType);
+            if (sourceValue == null || !(sourceValue.BaseObject is PSCustomObject) || !IsContractType(requested))
                 throw new InvalidCastException($"Only a property bag can be converted to {destinationType}.");
-            var target = ResolveTarget(sourceValue, destinationType)
+            var target = ResolveTarget(sourceValue, requested!)
                 ?? throw new InvalidCastException($"{destinationType} cannot be created from a property bag.");
             var live = Build(sourceValue, target);
 
@@ -57,14 +83,14 @@ namespace NpmHardening.Commands
         /// <summary>
         /// The value of a bag's property as the live type has it (an enum for Severity, Status, …), for the bags that
         /// were never rehydrated: PowerShell's SSH remoting deserializes with its built-in type table only, so the
-        /// objects stay <c>Deserialized.NpmHardening.*</c> bags there. <see cref="Serialization.DeserializationTypeData"/>
-        /// adds a script property per enum-typed property to those names that calls this with the bag. The raw value
-        /// when it cannot be converted (a name the enum does not have), so nothing is invented.
+        /// objects stay <c>Deserialized.NpmHardening.*</c> bags there. NpmHardening.types.ps1xml adds a code property per
+        /// enum-typed property to those names (<see cref="DeserializedEnumProperty"/>) that calls this with the bag. The raw
+        /// value when it cannot be converted (a name the enum does not have), so nothing is invented.
         /// </summary>
         public static object? ReadAdapted(PSObject instance, string propertyName)
         {
             if (instance == null || propertyName == null) return null;
-            // PSAdapted holds the bag's own properties: reading through the instance would find the script property again.
+            // PSAdapted holds the bag's own properties: reading through the instance would find the code property again.
             var raw = (instance.Members["PSAdapted"] as PSMemberSet)?.Properties[propertyName]?.Value;
             if (raw == null) return null;
             var type = ResolveTarget(instance, typeof(object));
@@ -86,6 +112,27 @@ namespace NpmHardening.Commands
 
         public override object ConvertTo(object sourceValue, Type destinationType, IFormatProvider formatProvider, bool ignoreCase) =>
             throw new InvalidCastException($"{sourceValue?.GetType()} is converted by PowerShell's own rules.");
+
+        /// <summary>
+        /// The type a conversion asks for: <paramref name="destinationType"/> itself, except for <see cref="RehydrationTarget"/>,
+        /// which stands for the live type of the bag's first type name that has deserialization type data
+        /// (<c>Deserialized.</c> + one of <see cref="RehydratedTypes"/>): the name PowerShell's type table found the target
+        /// on. Null when the bag names none.
+        /// </summary>
+        private static Type? Requested(PSObject bag, Type destinationType)
+        {
+            if (destinationType != typeof(RehydrationTarget)) return destinationType;
+            foreach (var typeName in bag.TypeNames)
+            {
+                if (!typeName.StartsWith(DeserializedPrefix, StringComparison.Ordinal)) continue;
+                var name = typeName.Substring(DeserializedPrefix.Length);
+                foreach (var type in RehydratedTypes())
+                {
+                    if (string.Equals(type.FullName, name, StringComparison.Ordinal)) return type;
+                }
+            }
+            return null;
+        }
 
         /// <summary>A type this converter may create: a public concrete class of the NpmHardening namespace, in the engine.</summary>
         private static bool IsContractType(Type? type) =>
