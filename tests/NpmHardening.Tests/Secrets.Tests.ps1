@@ -164,6 +164,11 @@ BeforeAll {
             Compare-NpmStagedPackage -Path $tgz -ReferencePath $tgz -Summary -Verbose -Debug
             Compare-NpmStagedPackage -Path $tgz -Summary -Verbose -Debug
             Compare-NpmStagedPackage -Path $missing -Verbose -Debug
+            # from the registry: staged tarballs (one of them not the staged one) and a published reference
+            $t = ConvertTo-SecureString $token -AsPlainText -Force
+            Get-NpmStagedPackage -Registry $stageUrl -Token $t | Compare-NpmStagedPackage -Token $t -Summary -Verbose -Debug
+            Compare-NpmStagedPackage -Registry $stageUrl -StageId $stageIds[2] -Token $t -Verbose -Debug
+            Compare-NpmStagedPackage -Path $tgz -ReferencePackage 'canary-pkg@1.0.0' -Registry $stageUrl -Verbose -Debug
         }
         'Get-NpmPublishPipeline'  = {
             Get-NpmPublishPipeline -Path $ciRepo -Verbose -Debug

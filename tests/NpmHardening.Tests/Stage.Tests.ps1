@@ -219,6 +219,106 @@ Describe 'Save-NpmStagedPackage' -Skip:$NotCore {
     }
 }
 
+Describe 'The review before approval: Compare-NpmStagedPackage -StageId, and Approve-NpmStagedPackage refusing High risk' -Skip:$NotCore {
+    BeforeAll {
+        $R.OtpChallenge = 'header'; $R.ValidOtp = '123456'
+        function script:Tgz([string] $Name, [string] $Version, [hashtable] $Scripts = @{}, [string] $Index = "module.exports = 1`n") {
+            $pkg = [ordered]@{ name = $Name; version = $Version; main = 'index.js' }
+            if ($Scripts.Count) { $pkg.scripts = $Scripts }
+            , [NpmhStageRegistry]::BuildTarball(($pkg | ConvertTo-Json), @{ 'index.js' = $Index })
+        }
+        $null = $R.SeedPublished((Tgz 'npmh-review' '1.0.0'), 'latest', 'alice')
+        $script:Risky = $R.SeedStaged((Tgz 'npmh-review' '1.0.1' @{ postinstall = 'node index.js' } "require('child_process').exec('id')`n"), 'latest', 'alice', 'user', 'public')
+        $script:Benign = $R.SeedStaged((Tgz 'npmh-review' '1.0.2' -Index "module.exports = 2`n"), 'latest', 'alice', 'user', 'public')
+        # what a change is, for comparing two runs
+        function script:Facts($Changes) { @($Changes | ForEach-Object { "$($_.RuleId) $($_.File) $($_.Change)" } | Sort-Object) }
+    }
+
+    It '-StageId reviews the staged tarball against the version its tag points to, read from the registry' {
+        $changes = @(Compare-NpmStagedPackage -StageId $Risky.Id -Registry $R.Url -Token $Tok)
+        $summary = Compare-NpmStagedPackage -StageId $Risky.Id -Registry $R.Url -Token $Tok -Summary
+        $summary.Package | Should -Be 'npmh-review'
+        $summary.Version | Should -Be '1.0.1'
+        $summary.ReferenceVersion | Should -Be '1.0.0'
+        $summary.Risk | Should -Be 'High'
+        $changes.RuleId | Should -Contain 'NPMH12001'   # the postinstall
+        $changes.RuleId | Should -Contain 'NPMH12017'   # child_process in index.js
+        # read in memory: the fake served the staged tarball and the published one, and nothing was written beside us
+        $R.Requests.Target | Should -Contain "/-/stage/$($Risky.Id)/tarball"
+        $R.Requests.Target | Should -Contain '/npmh-review/-/npmh-review-1.0.0.tgz'
+    }
+
+    It 'gives what -Path with -ReferencePackage gives on the tarball Save-NpmStagedPackage keeps' {
+        $dir = New-Item -ItemType Directory -Force -Path (Join-Path $Root 'review-saved')
+        $saved = Save-NpmStagedPackage -Registry $R.Url -StageId $Risky.Id -Token $Tok -Destination $dir.FullName
+        $fromRegistry = Compare-NpmStagedPackage -StageId $Risky.Id -Registry $R.Url -Token $Tok
+        $fromFile = Compare-NpmStagedPackage -Path $saved.FullName -ReferencePackage 'npmh-review@1.0.0' -Registry $R.Url
+        Facts $fromFile | Should -Be (Facts $fromRegistry)
+        Facts $fromFile | Should -Not -BeNullOrEmpty
+        # name alone is latest; the credential npm's configuration gives for the registry is used when there is one
+        (Compare-NpmStagedPackage -Path $saved.FullName -ReferencePackage 'npmh-review' -Registry $R.Url -Summary).ReferenceVersion | Should -Be '1.0.0'
+        { Compare-NpmStagedPackage -Path $saved.FullName -ReferencePackage 'npmh-review@9.9.9' -Registry $R.Url -ErrorAction Stop } | Should -Throw -ErrorId 'NpmRegistryNotFound*'
+        { Compare-NpmStagedPackage -Path $saved.FullName -ReferencePackage 'npmh-review@1.0.0' -ReferencePath $saved.FullName -ErrorAction Stop } | Should -Throw -ErrorId 'ReferenceAmbiguous*'
+    }
+
+    It 'takes the staged items from Get-NpmStagedPackage by pipeline' {
+        $verdicts = @(Get-NpmStagedPackage -Registry $R.Url -Token $Tok -Package npmh-review | Compare-NpmStagedPackage -Registry $R.Url -Token $Tok -Summary)
+        @($verdicts.Version | Sort-Object) | Should -Be @('1.0.1', '1.0.2')
+        "$(($verdicts | Where-Object Version -eq '1.0.2').Risk)" | Should -BeIn @('Info', 'Low', 'Medium')
+    }
+
+    It 'a staged tarball that is not the staged shasum is an error, and nothing is compared' {
+        $odd = $R.SeedStaged((Tgz 'npmh-review-odd' '1.0.0'), 'latest', 'alice', 'user', 'public')
+        $R.SetStagedTarball($odd.Id, (Tgz 'npmh-review-odd' '1.0.0' -Index "evil()`n"))
+        $out = @(Compare-NpmStagedPackage -StageId $odd.Id -Registry $R.Url -Token $Tok -ErrorVariable err -ErrorAction SilentlyContinue)
+        $out.Count | Should -Be 0
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'NpmRegistryIntegrityMismatch,*'
+    }
+
+    It 'a package document pointing the tarball at another host gets no credential there' {
+        $elsewhere = Start-StageRegistry -Users @{ 'npmh-fake-token-mallory' = 'mallory' }
+        try {
+            $null = $elsewhere.SeedPublished((Tgz 'npmh-review-far' '1.0.0'), 'latest', 'mallory')
+            $R.AddResponse('GET', '/npmh-review-far', 200, $elsewhere.GetPackument('npmh-review-far'), 'application/json', -1, @())
+            $far = $R.SeedStaged((Tgz 'npmh-review-far' '1.0.1'), 'latest', 'alice', 'user', 'public')
+            $summary = Compare-NpmStagedPackage -StageId $far.Id -Registry $R.Url -Token $Tok -Summary
+            $summary.ReferenceVersion | Should -Be '1.0.0'
+            $fetched = @($elsewhere.Requests | Where-Object Target -like '/npmh-review-far/-/*')
+            $fetched.Count | Should -Be 1
+            $fetched[0].Authorization | Should -BeNullOrEmpty
+        }
+        finally { $elsewhere.Dispose(); $R.ClearResponses() }
+    }
+
+    It 'Approve-NpmStagedPackage refuses High risk without -Force, names the reasons, and sends no approval' {
+        $R.ClearRequests()
+        Approve-NpmStagedPackage -Registry $R.Url -StageId $Risky.Id -Token $Tok -Otp 123456 -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'StagedPackageReviewBlocked,*'
+        $err[0].Exception.Message | Should -Match 'install-time script'
+        $err[0].Exception.Message | Should -Match ([regex]::Escape("Compare-NpmStagedPackage -StageId $($Risky.Id)"))
+        @($R.Requests | Where-Object Method -ne 'GET').Count | Should -Be 0
+        $R.StagedItems.Id | Should -Contain $Risky.Id
+    }
+
+    It 'Approve-NpmStagedPackage -Force approves High risk with a warning that names the reasons' {
+        Approve-NpmStagedPackage -Registry $R.Url -StageId $Risky.Id -Token $Tok -Otp 123456 -Force -Confirm:$false -WarningVariable warned -WarningAction SilentlyContinue -ErrorAction Stop
+        "$warned" | Should -Match 'High risk'
+        $R.StagedItems.Id | Should -Not -Contain $Risky.Id
+    }
+
+    It 'Approve-NpmStagedPackage approves a benign update without a warning, and refuses when the review cannot run' {
+        Approve-NpmStagedPackage -Registry $R.Url -StageId $Benign.Id -Token $Tok -Otp 123456 -Confirm:$false -WarningVariable warned -ErrorAction Stop
+        $warned | Should -BeNullOrEmpty
+        $R.StagedItems.Id | Should -Not -Contain $Benign.Id
+
+        $broken = $R.SeedStaged((Tgz 'npmh-review-broken' '1.0.0'), 'latest', 'alice', 'user', 'public')
+        $R.SetStagedTarball($broken.Id, (Tgz 'npmh-review-broken' '1.0.0' -Index "evil()`n"))
+        Approve-NpmStagedPackage -Registry $R.Url -StageId $broken.Id -Token $Tok -Otp 123456 -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'StagedPackageReviewFailed,*'
+        $R.StagedItems.Id | Should -Contain $broken.Id
+    }
+}
+
 Describe 'Approve-NpmStagedPackage and Deny-NpmStagedPackage send what npm sends' -Skip:$NotCore {
     BeforeAll { $R.OtpChallenge = 'header'; $R.ValidOtp = '123456' }
 
@@ -343,7 +443,8 @@ Approve-NpmStagedPackage -Registry '$($R.Url)' -StageId '$($forUs.Id)' -Token `$
 `$t = ConvertTo-SecureString 'npmh-fake-token-alice' -AsPlainText -Force
 Approve-NpmStagedPackage -Registry '$($R.Url)' -StageId '$($forUs.Id)' -Token `$t -Confirm:`$false -PassThru | ForEach-Object { "APPROVED=`$(`$_.Version)" }
 "@
-            $ourSeq = @($R.Requests | Where-Object { $_.Path -notmatch '^/-/stage/[0-9a-f-]+$' } |
+            # ours reads the item and runs the review (the staged tarball, the package document, the published tarball) first
+            $ourSeq = @($R.Requests | Where-Object { $_.Path -notmatch '^/-/stage/[0-9a-f-]+(/tarball)?$' -and -not ($_.Method -eq 'GET' -and $_.Path -like '/npmh-cmd-web*') } |
                     ForEach-Object { "$($_.Method) $($_.Path.Replace($forUs.Id, '<id>') -replace '[0-9a-f]{32}$', 'S') $($_.Status)" })
             $out | Should -Match 'APPROVED=1.0.1'
             $out | Should -Match ([regex]::Escape("$($R.Url)-/npmh/web/login/"))

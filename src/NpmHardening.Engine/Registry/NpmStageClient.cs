@@ -179,30 +179,16 @@ namespace NpmHardening.Engine.Registry
             bool kept = false;
             try
             {
-                string sha1, sri;
-                using (var sha1Hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA1))
-                using (var sha512Hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA512))
+                string sha1;
+                using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.None))
                 {
-                    using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.None))
-                    using (var hashing = new HashingStream(file, sha1Hash, sha512Hash))
-                    {
-                        var request = new RegistryRequest(HttpMethod.Get, url, credential) { Accept = "application/octet-stream" };
-                        await _transport.DownloadAsync(request, hashing, MaxTarballBytes, cancellationToken).ConfigureAwait(false);
-                        await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    sha1 = Hex(sha1Hash.GetHashAndReset());
-                    sri = "sha512-" + Convert.ToBase64String(sha512Hash.GetHashAndReset());
+                    sha1 = await CopyVerifiedAsync(url, credential, staged, expectedIntegrity, file, MaxTarballBytes, cancellationToken).ConfigureAwait(false);
+                    await file.FlushAsync(cancellationToken).ConfigureAwait(false);
                 }
-                if (!string.Equals(sha1, staged.Shasum, StringComparison.OrdinalIgnoreCase))
-                    throw new RegistryException(RegistryErrorKind.IntegrityMismatch, here,
-                        $"{staged}: the downloaded tarball's SHA-1 is {sha1}, not the staged shasum {staged.Shasum.ToLowerInvariant()}; it was deleted. Do not approve this version before you know why.");
-                if (expectedIntegrity != null && expectedIntegrity.StartsWith("sha512-", StringComparison.Ordinal) && !string.Equals(sri, expectedIntegrity, StringComparison.Ordinal))
-                    throw new RegistryException(RegistryErrorKind.IntegrityMismatch, here,
-                        $"{staged}: the downloaded tarball's SHA-512 is not the staged integrity; it was deleted. Do not approve this version before you know why.");
                 if (overwrite && File.Exists(target)) File.Delete(target);
                 File.Move(temp, target);
                 kept = true;
-                _transport.Log($"{staged}: tarball verified (sha1 {sha1}, {sri.Substring(0, 19)}…) and saved as {target}");
+                _transport.Log($"{staged}: tarball verified (sha1 {sha1}) and saved as {target}");
                 return target;
             }
             finally
@@ -214,6 +200,43 @@ namespace NpmHardening.Engine.Registry
                     catch (UnauthorizedAccessException) { }
                 }
             }
+        }
+
+        /// <summary>
+        /// GET {registry}-/stage/{id}/tarball into <paramref name="destination"/> (a review reads it from memory), verified as
+        /// <see cref="DownloadTarballAsync"/> verifies it; on a mismatch the exception says so and the caller drops the bytes.
+        /// </summary>
+        public async Task ReadTarballAsync(string registry, RegistryCredential credential, NpmStagedPackage staged, Stream destination, long maxBytes, CancellationToken cancellationToken = default)
+        {
+            if (staged == null) throw new ArgumentNullException(nameof(staged));
+            var url = StageUrl(registry, staged.StageId, "/tarball");
+            if (staged.Shasum == null || !Sha1Hex.IsMatch(staged.Shasum))
+                throw new RegistryException(RegistryErrorKind.InvalidResponse, RegistryEndpoint.Safe(url.AbsoluteUri),
+                    $"{staged}: the registry gives no SHA-1 (shasum) for the staged tarball, so it could not be verified; it was not reviewed.");
+            await CopyVerifiedAsync(url, credential, staged, staged.Extra["integrity"] as string, destination, maxBytes, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Streams the staged tarball into <paramref name="destination"/>, hashing it on the way; returns its SHA-1 when it is the staged one.</summary>
+        private async Task<string> CopyVerifiedAsync(Uri url, RegistryCredential credential, NpmStagedPackage staged, string? expectedIntegrity, Stream destination, long maxBytes, CancellationToken cancellationToken)
+        {
+            var here = RegistryEndpoint.Safe(url.AbsoluteUri);
+            string sha1, sri;
+            using (var sha1Hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA1))
+            using (var sha512Hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA512))
+            {
+                var hashing = new HashingStream(destination, sha1Hash, sha512Hash);
+                var request = new RegistryRequest(HttpMethod.Get, url, credential) { Accept = "application/octet-stream" };
+                await _transport.DownloadAsync(request, hashing, maxBytes, cancellationToken).ConfigureAwait(false);
+                sha1 = Hex(sha1Hash.GetHashAndReset());
+                sri = "sha512-" + Convert.ToBase64String(sha512Hash.GetHashAndReset());
+            }
+            if (!string.Equals(sha1, staged.Shasum, StringComparison.OrdinalIgnoreCase))
+                throw new RegistryException(RegistryErrorKind.IntegrityMismatch, here,
+                    $"{staged}: the downloaded tarball's SHA-1 is {sha1}, not the staged shasum {staged.Shasum!.ToLowerInvariant()}; it was discarded. Do not approve this version before you know why.");
+            if (expectedIntegrity != null && expectedIntegrity.StartsWith("sha512-", StringComparison.Ordinal) && !string.Equals(sri, expectedIntegrity, StringComparison.Ordinal))
+                throw new RegistryException(RegistryErrorKind.IntegrityMismatch, here,
+                    $"{staged}: the downloaded tarball's SHA-512 is not the staged integrity; it was discarded. Do not approve this version before you know why.");
+            return sha1;
         }
 
         /// <summary>
@@ -278,7 +301,7 @@ namespace NpmHardening.Engine.Registry
             return item;
         }
 
-        private static string Hex(byte[] bytes)
+        internal static string Hex(byte[] bytes)
         {
             var sb = new StringBuilder(bytes.Length * 2);
             foreach (var b in bytes) sb.Append(b.ToString("x2", CultureInfo.InvariantCulture));
@@ -286,7 +309,7 @@ namespace NpmHardening.Engine.Registry
         }
 
         /// <summary>Writes through to a file while feeding the hashes, so the tarball is read once.</summary>
-        private sealed class HashingStream : Stream
+        internal sealed class HashingStream : Stream
         {
             private readonly Stream _inner;
             private readonly IncrementalHash[] _hashes;

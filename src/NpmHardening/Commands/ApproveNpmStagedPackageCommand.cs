@@ -1,6 +1,8 @@
 using System;
 using System.Management.Automation;
+using NpmHardening.Engine.Platform;
 using NpmHardening.Engine.Registry;
+using NpmHardening.Engine.Rules;
 
 namespace NpmHardening.Commands
 {
@@ -13,11 +15,9 @@ namespace NpmHardening.Commands
     [OutputType(typeof(NpmStagedPackage))]
     public sealed class ApproveNpmStagedPackageCommand : NpmStageWriteCmdlet
     {
-        /// <summary>Approve even when the review of the staged tarball blocks it (the reasons are still written as warnings).</summary>
+        /// <summary>Approve even when the review of the staged tarball finds High risk or cannot run (the reasons are still written as warnings).</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
-
-        private bool _warnedNoReview;
 
         protected override void Ask(string registry, RegistryCredential credential)
         {
@@ -32,32 +32,42 @@ namespace NpmHardening.Commands
             }
         }
 
-        /// <summary>The seam for Compare-NpmStagedPackage: false (after an error) when its verdict blocks and -Force is absent.</summary>
+        /// <summary>
+        /// Compare-NpmStagedPackage's review of the staged tarball against what its tag points to now: false (after an
+        /// error) when it finds High or Critical risk, or cannot run, and -Force is absent.
+        /// </summary>
         private bool Reviewed(string registry, RegistryCredential credential, NpmStagedPackage staged)
         {
-            var reviewer = StagedPackageReview.Reviewer;
-            if (reviewer == null)
+            NpmPackageReview verdict;
+            try
             {
-                if (!_warnedNoReview)
-                    WriteWarning("No review of the staged tarball ran (Compare-NpmStagedPackage is not available in this build): look at it yourself (Save-NpmStagedPackage) before you approve.");
-                _warnedNoReview = true;
-                return true;
+                verdict = new StagedPackageReviewer(Transport, Engine.Findings.FindingFactory.MachineOf(SystemPlatform.Instance))
+                    .Review(registry, credential, staged, null, PipelineStopping).Summary;
             }
-            StagedPackageVerdict verdict;
-            try { verdict = reviewer.Review(registry, credential, staged, PipelineStopping); }
-            catch (RegistryException e)
+            catch (OperationCanceledException) when (PipelineStopping.IsCancellationRequested)
             {
-                WriteError(new ErrorRecord(e, "StagedPackageReviewFailed", ErrorCategory.InvalidResult, staged.StageId));
                 return false;
             }
-            if (!verdict.BlocksApproval) return true;
-            var reasons = string.Join("; ", verdict.Reasons);
+            catch (RegistryException e)
+            {
+                if (Force)
+                {
+                    WriteWarning($"{staged}: the review of the staged tarball could not run ({e.Message}); approving anyway because of -Force.");
+                    return true;
+                }
+                WriteError(new ErrorRecord(new InvalidOperationException($"{staged}: not approved: the review of the staged tarball could not run: {e.Message} Add -Force to approve without a review.", e),
+                    "StagedPackageReviewFailed", ErrorCategory.InvalidResult, staged.StageId));
+                return false;
+            }
+            WriteVerbose($"{staged}: reviewed against {verdict.ReferenceVersion ?? "no published version"}: risk {verdict.Risk}; {verdict.FilesAdded} added, {verdict.FilesRemoved} removed, {verdict.FilesChanged} changed file(s).");
+            if (verdict.Risk < NpmSeverity.High) return true;
+            var reasons = verdict.TopReasons.Length > 0 ? string.Join("; ", verdict.TopReasons) : verdict.Risk + " risk";
             if (Force)
             {
-                WriteWarning($"{staged}: the review found high risk ({reasons}); approving anyway because of -Force.");
+                WriteWarning($"{staged}: the review found {verdict.Risk} risk ({reasons}); approving anyway because of -Force.");
                 return true;
             }
-            WriteError(new ErrorRecord(new InvalidOperationException($"{staged}: not approved: the review of the staged tarball found high risk: {reasons}. Review it (Compare-NpmStagedPackage -StageId {staged.StageId}); add -Force to approve anyway."),
+            WriteError(new ErrorRecord(new InvalidOperationException($"{staged}: not approved: the review of the staged tarball found {verdict.Risk} risk: {reasons}. Review it (Compare-NpmStagedPackage -StageId {staged.StageId}); add -Force to approve anyway."),
                 "StagedPackageReviewBlocked", ErrorCategory.SecurityError, staged.StageId));
             return false;
         }

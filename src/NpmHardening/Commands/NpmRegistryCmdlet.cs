@@ -20,9 +20,11 @@ namespace NpmHardening.Commands
     /// </summary>
     public abstract class NpmRegistryCmdlet : NpmHardeningCmdlet
     {
+        // virtual so that a cmdlet whose own parameter takes position 0 (Compare-NpmStagedPackage's -Path) can declare it
+        // again without the position: PowerShell reads the attributes of the most derived declaration only
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
-        public string? Registry { get; set; }
+        public virtual string? Registry { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = "Token")]
         [ValidateNotNull]
@@ -129,14 +131,37 @@ namespace NpmHardening.Commands
         /// <summary>The account endpoints (whoami, profile, tokens) over <see cref="Transport"/>.</summary>
         protected NpmRegistryClient Client => _client ??= new NpmRegistryClient(Transport);
 
-        /// <summary>The registry and credential to use, or null after writing why there is none.</summary>
-        private (string Registry, RegistryCredential Credential)? Target()
+        /// <summary>-Registry, else the registry npm's configuration names, else the public one; with a trailing slash.</summary>
+        protected string ChosenRegistry()
         {
             string registry;
             if (Registry != null) registry = Registry;
             else if (Resolution.GetEffective("registry")?.Value is string configured && configured.Length > 0) registry = configured;
             else registry = "https://registry.npmjs.org/";
-            if (!registry.EndsWith("/", StringComparison.Ordinal)) registry += "/";
+            return registry.EndsWith("/", StringComparison.Ordinal) ? registry : registry + "/";
+        }
+
+        /// <summary>
+        /// For a read that works without a credential (a public package document): the credential npm would attach to
+        /// <paramref name="registry"/> when there is one it may use, else null (said in the verbose stream).
+        /// </summary>
+        protected RegistryCredential? OptionalCredential(string registry)
+        {
+            var shown = RegistryEndpoint.Safe(registry);
+            var credential = RegistryCredentials.ForUrl(Resolution, registry + "-/whoami", Provenance());
+            if (credential == null || credential.Refusal != null || !credential.CanAuthorize)
+            {
+                WriteVerbose($"{shown}: asked without a credential ({(credential?.Refusal != null ? "npm's is a reference, not checked" : "npm's configuration has none for it")}).");
+                return null;
+            }
+            WriteVerbose($"{shown}: using the {credential.Kind} credential from {credential.Source ?? "?"} (fingerprint {credential.Fingerprint}).");
+            return credential;
+        }
+
+        /// <summary>The registry and credential to use, or null after writing why there is none.</summary>
+        private (string Registry, RegistryCredential Credential)? Target()
+        {
+            var registry = ChosenRegistry();
             var shown = RegistryEndpoint.Safe(registry);
 
             RegistryCredential? credential;
