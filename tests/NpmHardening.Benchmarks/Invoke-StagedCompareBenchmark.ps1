@@ -117,7 +117,7 @@ Write-Host ("  v1 {0:N1} MB, v2 {1:N1} MB compressed ({2:N0} bytes per file)" -f
 
 # ---- contenders ----
 $child = @'
-param([string] $ModulePath, [string] $V1, [string] $V2, [int] $Rounds)
+param([string] $ModulePath, [string] $V1, [string] $V2, [int] $Rounds, [string] $Registry, [string] $StageId, [string] $Token)
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 Import-Module $ModulePath
@@ -137,7 +137,25 @@ for ($round = 0; $round -lt $Rounds; $round++) {
     $times += $watch.Elapsed.TotalMilliseconds
 }
 $process.Refresh()
-@{ Times = $times; Before = $before; Peak = $process.PeakWorkingSet64; Reset = $reset; Names = $names; Risk = "$($summary.Risk)"; Complete = $summary.Complete } | ConvertTo-Json -Compress
+$peak = $process.PeakWorkingSet64
+# the same review from the registry: the staged tarball and the published reference downloaded into memory
+$t = ConvertTo-SecureString $Token -AsPlainText -Force
+$registrySummary = Compare-NpmStagedPackage -StageId $StageId -Registry $Registry -Token $t -Summary
+[GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+$process.Refresh()
+$registryBefore = $process.WorkingSet64
+if ($reset) { [IO.File]::WriteAllText('/proc/self/clear_refs', '5') }
+$registryTimes = @()
+for ($round = 0; $round -lt $Rounds; $round++) {
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    $null = Compare-NpmStagedPackage -StageId $StageId -Registry $Registry -Token $t -Summary
+    $watch.Stop()
+    $registryTimes += $watch.Elapsed.TotalMilliseconds
+}
+$process.Refresh()
+@{ Times = $times; Before = $before; Peak = $peak; Reset = $reset; Names = $names; Risk = "$($summary.Risk)"; Complete = $summary.Complete
+   RegistryTimes = $registryTimes; RegistryBefore = $registryBefore; RegistryPeak = $process.PeakWorkingSet64
+   RegistryReference = "$($registrySummary.ReferenceVersion)"; RegistryRisk = "$($registrySummary.Risk)" } | ConvertTo-Json -Compress
 '@
 $childFile = Join-Path $folder 'child.ps1'
 [System.IO.File]::WriteAllText($childFile, $child, (New-Object System.Text.UTF8Encoding $true))
@@ -170,14 +188,30 @@ function Start-Measured([string] $File, [string[]] $Arguments) {
     return @{ Ms = $watch.Elapsed.TotalMilliseconds; Stdout = $out.Result; PeakMB = $(if ($hwm -gt 0) { $hwm / 1024.0 } else { [double]::NaN }) }
 }
 
+# the loopback fake registry of the test suite: v1 published as latest, v2 published under 'next' (so npm diff can
+# fetch it by version) and staged for latest (what -StageId reviews against latest, v1)
+. (Join-Paths $RepoRoot 'tests' 'NpmHardening.Tests' 'StageRegistry.ps1')
+$fake = Start-StageRegistry
+$null = $fake.SeedPublishedFile($v1, 'latest', 'alice')
+$null = $fake.SeedPublishedFile($v2, 'next', 'alice')
+$stagedItem = $fake.SeedStaged([System.IO.File]::ReadAllBytes($v2), 'latest', 'alice', 'user', 'public')
+$fakeToken = 'npmh-fake-token-alice'
+# npm diff reads no configuration of this machine (two empty files: npm refuses one file for both)
+$emptyUser = Join-Path $folder 'user.npmrc'; $emptyGlobal = Join-Path $folder 'global.npmrc'
+[System.IO.File]::WriteAllText($emptyUser, ''); [System.IO.File]::WriteAllText($emptyGlobal, '')
+
 $warm = $null
 $fresh = New-Object System.Collections.Generic.List[object]
+$freshRegistry = New-Object System.Collections.Generic.List[object]
+$npmRegistryRuns = New-Object System.Collections.Generic.List[object]
+$npmRegistryNames = $null
+$freshRegistryCommand = "Import-Module '$ModulePath'; `$null = Compare-NpmStagedPackage -StageId '$($stagedItem.Id)' -Registry '$($fake.Url)' -Token (ConvertTo-SecureString '$fakeToken' -AsPlainText -Force) -Summary"
 $npmRuns = New-Object System.Collections.Generic.List[object]
 $npmNames = $null
 $freshCommand = "Import-Module '$ModulePath'; `$null = Compare-NpmStagedPackage -Path '$v2' -ReferencePath '$v1' -Summary"
 try {
     Write-Host "  warm Compare-NpmStagedPackage ($Rounds rounds)..."
-    $run = Start-Measured $Pwsh.File (@($Pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-File', $childFile, $ModulePath, $v1, $v2, [string] $Rounds))
+    $run = Start-Measured $Pwsh.File (@($Pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-File', $childFile, $ModulePath, $v1, $v2, [string] $Rounds, $fake.Url, $stagedItem.Id, $fakeToken))
     $line = @($run.Stdout -split "`n" | Where-Object { $_.Trim().StartsWith('{') }) | Select-Object -Last 1
     if (-not $line) { throw "The warm child printed no result:`n$($run.Stdout)" }
     $warm = $line | ConvertFrom-Json
@@ -187,9 +221,17 @@ try {
         $r = Start-Measured $Npm @('diff', "--diff=$v1", "--diff=$v2", '--diff-name-only', '--offline', '--registry=http://127.0.0.1:9/')
         $npmRuns.Add($r)
         if ($null -eq $npmNames) { $npmNames = @($r.Stdout -split "`n" | ForEach-Object { $_.Trim() } | Where-Object { $_ }) }
+        Write-Host "  round $($round + 1): from the fake registry: fresh Compare-NpmStagedPackage -StageId, npm diff (empty cache)..."
+        $freshRegistry.Add((Start-Measured $Pwsh.File (@($Pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-Command', $freshRegistryCommand))))
+        $cache = Join-Path $folder "npm-cache-$round"
+        $r = Start-Measured $Npm @('diff', '--diff=npmh-bench-pkg@1.0.0', '--diff=npmh-bench-pkg@1.0.1', '--diff-name-only', "--registry=$($fake.Url)", "--cache=$cache", "--userconfig=$emptyUser", "--globalconfig=$emptyGlobal")
+        $npmRegistryRuns.Add($r)
+        if ($null -eq $npmRegistryNames) { $npmRegistryNames = @($r.Stdout -split "`n" | ForEach-Object { $_.Trim() } | Where-Object { $_ }) }
+        Remove-Item -LiteralPath $cache -Recurse -Force -ErrorAction SilentlyContinue
     }
 }
 finally {
+    $fake.Dispose()
     if ($KeepFixture) { Write-Host "  fixture kept in $folder" }
     else { Remove-Item -LiteralPath $folder -Recurse -Force -ErrorAction SilentlyContinue }
 }
@@ -203,12 +245,22 @@ $npmPeak = ($npmRuns | ForEach-Object { $_.PeakMB } | Measure-Object -Maximum).M
 $addedMB = if ($warm.Reset) { [Math]::Max(0, ([double] $warm.Peak - [double] $warm.Before) / 1MB) } else { [double]::NaN }
 $compressedMB = ($v1Size + $v2Size) / 1MB
 $same = (@($warm.Names | Sort-Object) -join "`n") -eq (@($npmNames | Sort-Object) -join "`n")
+$sameRegistry = (@($warm.Names | Sort-Object) -join "`n") -eq (@($npmRegistryNames | Sort-Object) -join "`n")
+$warmRegistryMs = Get-Median ([double[]] @($warm.RegistryTimes))
+$freshRegistryMs = Get-Median ([double[]] @($freshRegistry | ForEach-Object { $_.Ms }))
+$npmRegistryMs = Get-Median ([double[]] @($npmRegistryRuns | ForEach-Object { $_.Ms }))
+$freshRegistryPeak = ($freshRegistry | ForEach-Object { $_.PeakMB } | Measure-Object -Maximum).Maximum
+$npmRegistryPeak = ($npmRegistryRuns | ForEach-Object { $_.PeakMB } | Measure-Object -Maximum).Maximum
+$addedRegistryMB = if ($warm.Reset) { [Math]::Max(0, ([double] $warm.RegistryPeak - [double] $warm.RegistryBefore) / 1MB) } else { [double]::NaN }
 function MB($v) { if ($null -eq $v -or [double]::IsNaN([double] $v)) { 'n/a' } else { ([double] $v).ToString('0', $Invariant) } }
 
 $rows = @(
     , @('Compare-NpmStagedPackage -Summary (warm, in one PowerShell)', (Format-Ms $warmMs), (MB ([double] $warm.Peak / 1MB)), (MB $addedMB))
     , @('pwsh: Import-Module; Compare-NpmStagedPackage -Summary (fresh process)', (Format-Ms $freshMs), (MB $freshPeak), '')
     , @('npm diff --diff-name-only (fresh process)', (Format-Ms $npmMs), (MB $npmPeak), '')
+    , @('Compare-NpmStagedPackage -StageId -Summary, from the fake registry (warm)', (Format-Ms $warmRegistryMs), (MB ([double] $warm.RegistryPeak / 1MB)), (MB $addedRegistryMB))
+    , @('pwsh: Import-Module; Compare-NpmStagedPackage -StageId -Summary (fresh process, fake registry)', (Format-Ms $freshRegistryMs), (MB $freshRegistryPeak), '')
+    , @('npm diff <name>@1.0.0 <name>@1.0.1 --diff-name-only (fresh process, fake registry, empty cache)', (Format-Ms $npmRegistryMs), (MB $npmRegistryPeak), '')
 )
 $lines = New-Object System.Collections.Generic.List[string]
 $lines.Add('# Staged-package review: Compare-NpmStagedPackage vs npm diff (issue 12)')
@@ -222,6 +274,10 @@ $lines.Add(("File lists: Compare-NpmStagedPackage {0} files, npm diff {1} files,
 $lines.Add(("Goal: faster than npm diff: fresh {0} / {1} = {2} -> {3}; warm {4} / {1} = {5} -> {6}" -f (Format-Ms $freshMs), (Format-Ms $npmMs), (Format-Ratio ($freshMs / $npmMs)), (Get-Verdict ($freshMs -lt $npmMs)), (Format-Ms $warmMs), (Format-Ratio ($warmMs / $npmMs)), (Get-Verdict ($warmMs -lt $npmMs))))
 if (-not [double]::IsNaN($addedMB)) {
     $lines.Add(("Goal: memory under {0}x the compressed size: the comparison's added peak {1} MB / {2:N1} MB (both tarballs) = {3} -> {4}; / {5:N1} MB (the staged one) = {6}" -f $GoalMemoryRatio, (MB $addedMB), $compressedMB, (Format-Ratio ($addedMB / $compressedMB)), (Get-Verdict ($addedMB -lt $GoalMemoryRatio * $compressedMB)), ($v2Size / 1MB), (Format-Ratio ($addedMB / ($v2Size / 1MB)))))
+}
+$lines.Add(("From the fake registry: file lists identical: {0}; -StageId reviewed against {1} (risk {2}). Goal: faster than npm diff: fresh {3} / {4} = {5} -> {6}; warm {7} / {4} = {8} -> {9}" -f $sameRegistry, $warm.RegistryReference, $warm.RegistryRisk, (Format-Ms $freshRegistryMs), (Format-Ms $npmRegistryMs), (Format-Ratio ($freshRegistryMs / $npmRegistryMs)), (Get-Verdict ($freshRegistryMs -lt $npmRegistryMs)), (Format-Ms $warmRegistryMs), (Format-Ratio ($warmRegistryMs / $npmRegistryMs)), (Get-Verdict ($warmRegistryMs -lt $npmRegistryMs))))
+if (-not [double]::IsNaN($addedRegistryMB)) {
+    $lines.Add(("Goal: memory under {0}x the compressed size, from the registry (both tarballs held in memory): added peak {1} MB / {2:N1} MB (both tarballs) = {3} -> {4}; / {5:N1} MB (the staged one) = {6}" -f $GoalMemoryRatio, (MB $addedRegistryMB), $compressedMB, (Format-Ratio ($addedRegistryMB / $compressedMB)), (Get-Verdict ($addedRegistryMB -lt $GoalMemoryRatio * $compressedMB)), ($v2Size / 1MB), (Format-Ratio ($addedRegistryMB / ($v2Size / 1MB)))))
 }
 if (-not [double]::IsNaN([double] $npmPeak)) {
     $lines.Add(("Peak resident set of the whole process: pwsh + module {0} MB, npm diff {1} MB (ratio {2})." -f (MB $freshPeak), (MB $npmPeak), (Format-Ratio ([double] $freshPeak / [double] $npmPeak))))
