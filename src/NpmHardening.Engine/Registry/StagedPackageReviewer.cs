@@ -66,10 +66,10 @@ namespace NpmHardening.Engine.Registry
 
         private static string StagedName(NpmStagedPackage staged) => $"{staged.Package}@{staged.Version} (staged {staged.StageId})";
 
-        private MemoryStream ReadStaged(string registry, RegistryCredential credential, NpmStagedPackage staged, CancellationToken cancellationToken)
+        private Stream ReadStaged(string registry, RegistryCredential credential, NpmStagedPackage staged, CancellationToken cancellationToken)
         {
             if (staged == null) throw new ArgumentNullException(nameof(staged));
-            var bytes = new MemoryStream();
+            var bytes = new SegmentedMemoryStream();
             try
             {
                 RegistryTransport.Sync(async () =>
@@ -128,7 +128,7 @@ namespace NpmHardening.Engine.Registry
             bool underRegistry = RegistryTransport.SameOrigin(tarballUrl, registryUri) && tarballUrl.AbsolutePath.StartsWith(registryUri.AbsolutePath, StringComparison.Ordinal);
             var tarballHere = RegistryEndpoint.Safe(tarballUrl.AbsoluteUri);
             if (!underRegistry) _transport.Log($"{package}@{version}: its tarball is at {tarballHere}, outside {RegistryEndpoint.Safe(registry)}: fetched without the credential.");
-            var bytes = new MemoryStream();
+            var bytes = new SegmentedMemoryStream();
             try
             {
                 using (var h1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1))
@@ -173,12 +173,12 @@ namespace NpmHardening.Engine.Registry
     /// <summary>A published version's tarball, verified, held in memory.</summary>
     public sealed class PublishedTarball : IDisposable
     {
-        internal PublishedTarball(string name, string version, MemoryStream bytes) { Name = name; Version = version; Bytes = bytes; }
+        internal PublishedTarball(string name, string version, Stream bytes) { Name = name; Version = version; Bytes = bytes; }
 
         /// <summary>name@version.</summary>
         public string Name { get; }
         public string Version { get; }
-        public MemoryStream Bytes { get; }
+        public Stream Bytes { get; }
         public void Dispose() => Bytes.Dispose();
     }
 }
