@@ -65,8 +65,11 @@ namespace NpmHardening.Engine.Platform
             return true;
         }
 
-        /// <summary>Remembers the folder open at <paramref name="fd"/> (a copy of the descriptor is kept) with its chain.</summary>
-        public static void Add(string path, int fd, int flags, IReadOnlyList<UnixChainFolder> chain)
+        /// <summary>Remembers the folder open at <paramref name="fd"/> (a copy of the descriptor is kept) with its chain,
+        /// the <paramref name="steps"/> of the walk that reached it converted by <paramref name="toChain"/>. The conversion
+        /// reads each folder's ACL, so it runs only once the folder is known to be stored: a scan of thousands of
+        /// folders fills the cache within its lifetime, and then nothing is added.</summary>
+        public static void Add<TStep>(string path, int fd, int flags, List<TStep> steps, Converter<TStep, UnixChainFolder> toChain)
         {
             lock (Gate)
             {
@@ -81,7 +84,7 @@ namespace NpmHardening.Engine.Platform
                 if (Folders.Count >= Capacity) return;
                 int copy = UnixLibc.OpenAt(fd, ".", flags);
                 if (copy < 0) return;
-                Folders[path] = new Entry(copy, chain, now + Lifetime);
+                Folders[path] = new Entry(copy, steps.ConvertAll(toChain), now + Lifetime);
             }
         }
 
