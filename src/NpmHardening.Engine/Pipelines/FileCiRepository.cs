@@ -27,6 +27,8 @@ namespace NpmHardening.Engine.Pipelines
             _platform = platform ?? throw new ArgumentNullException(nameof(platform));
             _realRoot = TrimSeparator(platform.RealPath(root));
             _maxBytes = maxBytes;
+            // the root's real path was just taken: it is inside by definition, and its listing needs no second realpath
+            _inside[Root] = true;
         }
 
         public override string? ReadText(string relativePath)
