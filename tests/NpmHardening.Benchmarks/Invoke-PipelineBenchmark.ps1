@@ -153,7 +153,10 @@ $report = New-Object System.Collections.Generic.List[string]
 $report.Add('# Publish-pipeline bench (issue 11)')
 $report.Add('')
 $report.Add(('Tree: {0} repositories, {1} CI files ({2} *.yml), {3} other files, {4:0.0} MiB; {5} repositories publish; seed {6}, generated {7}.' -f $s.Repositories, $s.CiFiles, $s.YmlFiles, $s.OtherFiles, ($s.Bytes / 1MB), $s.PublishingRepositories, $stamp.Seed, $stamp.Generated))
-$report.Add(('CI files by platform: {0}.' -f (($s.ByPlatform.PSObject.Properties | ForEach-Object { "$($_.Name) $($_.Value)" }) -join ', ')))
+# a freshly generated tree's counts are a Dictionary, a reused one's come back from JSON as an object
+$byPlatform = if ($s.ByPlatform -is [System.Collections.IDictionary]) { @($s.ByPlatform.GetEnumerator() | ForEach-Object { "$($_.Key) $($_.Value)" }) }
+else { @($s.ByPlatform.PSObject.Properties | ForEach-Object { "$($_.Name) $($_.Value)" }) }
+$report.Add(('CI files by platform: {0}.' -f ($byPlatform -join ', ')))
 $report.Add("Machine load (1/5/15 min) at the start: $(Get-LoadAverage); $([Environment]::ProcessorCount) CPUs.")
 $report.Add('')
 $rows = @(

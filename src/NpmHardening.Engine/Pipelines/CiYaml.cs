@@ -68,11 +68,15 @@ namespace NpmHardening.Engine.Pipelines
             public readonly bool IsMapping;
             public readonly int Line, Column;
             public readonly string? Tag, Anchor;
-            public readonly List<CiYamlNode> Items = new List<CiYamlNode>();
-            public readonly List<CiYamlEntry> Entries = new List<CiYamlEntry>();
-            public readonly Dictionary<string, int> Index = new Dictionary<string, int>(StringComparer.Ordinal);
-            /// <summary>Merge-key values, in order: their keys are added after this mapping's own.</summary>
-            public readonly List<CiYamlNode> Merges = new List<CiYamlNode>();
+            // a frame is a mapping or a list: only the collections of its kind are made (one frame per node of the file)
+            private List<CiYamlNode>? _items;
+            private List<CiYamlEntry>? _entries;
+            private Dictionary<string, int>? _index;
+            public List<CiYamlNode> Items => _items ??= new List<CiYamlNode>();
+            public List<CiYamlEntry> Entries => _entries ??= new List<CiYamlEntry>();
+            public Dictionary<string, int> Index => _index ??= new Dictionary<string, int>(StringComparer.Ordinal);
+            /// <summary>Merge-key values, in order: their keys are added after this mapping's own; null until one is met.</summary>
+            public List<CiYamlNode>? Merges;
             public CiYamlScalar? PendingKey;
             public long Size = 1;
         }
@@ -198,7 +202,7 @@ namespace NpmHardening.Engine.Pipelines
             parent.PendingKey = null;
             if (keyNode.Style == CiYamlScalarStyle.Plain && keyNode.Value == "<<" && (keyNode.Tag == null || keyNode.Tag == "tag:yaml.org,2002:merge"))
             {
-                parent.Merges.Add(node);
+                (parent.Merges ??= new List<CiYamlNode>()).Add(node);
                 return;
             }
             if (parent.Index.TryGetValue(keyNode.Value, out var existing))
@@ -214,18 +218,21 @@ namespace NpmHardening.Engine.Pipelines
         private static CiYamlNode FinishMapping(State state, Frame frame)
         {
             // YAML merge keys: the mapping's own keys win; among merged mappings, the earlier one wins.
-            foreach (var merge in frame.Merges)
+            if (frame.Merges != null)
             {
-                if (merge is CiYamlMapping single) MergeInto(state, frame, single);
-                else if (merge is CiYamlSequence list)
+                foreach (var merge in frame.Merges)
                 {
-                    foreach (var item in list)
+                    if (merge is CiYamlMapping single) MergeInto(state, frame, single);
+                    else if (merge is CiYamlSequence list)
                     {
-                        if (!(item is CiYamlMapping m)) throw item.Fail("a merge key (<<) list may hold only mappings, not " + item.KindName + ".");
-                        MergeInto(state, frame, m);
+                        foreach (var item in list)
+                        {
+                            if (!(item is CiYamlMapping m)) throw item.Fail("a merge key (<<) list may hold only mappings, not " + item.KindName + ".");
+                            MergeInto(state, frame, m);
+                        }
                     }
+                    else throw merge.Fail("a merge key (<<) needs a mapping or a list of mappings, not " + merge.KindName + ".");
                 }
-                else throw merge.Fail("a merge key (<<) needs a mapping or a list of mappings, not " + merge.KindName + ".");
             }
             return new CiYamlMapping(state.File, frame.Line, frame.Column, frame.Tag, frame.Entries, frame.Index) { ExpandedSize = frame.Size };
         }

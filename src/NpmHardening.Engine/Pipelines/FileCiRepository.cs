@@ -27,15 +27,39 @@ namespace NpmHardening.Engine.Pipelines
             _platform = platform ?? throw new ArgumentNullException(nameof(platform));
             _realRoot = TrimSeparator(platform.RealPath(root));
             _maxBytes = maxBytes;
+            // the root's real path was just taken: it is inside by definition, and its listing needs no second realpath
+            _inside[Root] = true;
         }
 
         public override string? ReadText(string relativePath)
         {
             var relative = Relative(relativePath);
+            if (_texts.TryGetValue(relative, out var seen)) return seen;
             var full = FullPath(relative);
-            if (!Inside(full))
-                throw new CiDefinitionException(relative, 0, "is reached through a symbolic link that leads out of the repository; it is not read.");
-            var read = _platform.ReadFile(full, _maxBytes);
+            if (ListedAsMissing(relative))
+            {
+                // what realpath gives for a missing file is the path itself, so the link check is on the text
+                if (!InsideUncached(full, full)) throw LeadsOut(relative);
+                return null;
+            }
+            FileReadResult read;
+            if (_inside.TryGetValue(full, out var known))
+            {
+                if (!known) throw LeadsOut(relative);
+                read = _platform.ReadFile(full, _maxBytes);
+            }
+            else
+            {
+                read = _platform.ReadFile(full, _maxBytes);
+                // the walk that opened the file resolved every link on its way: checking the place it reached is the
+                // realpath check without a second walk of the path (nine readlink calls in a tree like the bench's), and
+                // it checks what was read; a platform that does not say where it read is checked by realpath as before
+                var inside = read.Status == FileReadStatus.Ok && read.PhysicalPath != null
+                    ? InsideUncached(full, read.PhysicalPath)
+                    : InsideUncached(full, _platform.RealPath(full));
+                if (_inside.Count < 4096) _inside[full] = inside;
+                if (!inside) throw LeadsOut(relative);
+            }
             switch (read.Status)
             {
                 case FileReadStatus.Ok: break;
@@ -48,7 +72,36 @@ namespace NpmHardening.Engine.Pipelines
                 case FileReadStatus.AccessDenied: throw new CiDefinitionException(relative, 0, "cannot be read: access is denied.");
                 default: throw new CiDefinitionException(relative, 0, "cannot be read (" + (read.Error ?? "I/O error") + ").");
             }
-            return Decode(relative, read.Bytes!);
+            var text = Decode(relative, read.Bytes!);
+            if (_textChars + text.Length <= MaxCachedChars)
+            {
+                _texts[relative] = text;
+                _textChars += text.Length;
+            }
+            return text;
+        }
+
+        private static CiDefinitionException LeadsOut(string relative) =>
+            new CiDefinitionException(relative, 0, "is reached through a symbolic link that leads out of the repository; its content is not used.");
+
+        // the readers and the finder read some files more than once (package.json for the script resolver and for
+        // publishConfig, a reusable workflow for each caller): a file's text is read once per scan of the repository
+        private const long MaxCachedChars = 4 * 1024 * 1024;
+        private readonly Dictionary<string, string> _texts = new Dictionary<string, string>(StringComparer.Ordinal);
+        private long _textChars;
+
+        /// <summary>Whether the folder of <paramref name="relative"/> was listed in this scan and holds no entry of its
+        /// name, compared without case (so a case-insensitive file system cannot turn a hit into a miss): a probe for
+        /// an optional file (.npmrc, a workspace's package.json) then needs no walk.</summary>
+        private bool ListedAsMissing(string relative)
+        {
+            var folder = CiRepository.FolderOf(relative);
+            var full = folder.Length == 0 ? Root : FullPath(folder);
+            if (!_listings.TryGetValue(full, out var entries) || entries == null) return false;
+            var name = folder.Length == 0 ? relative : relative.Substring(folder.Length + 1);
+            foreach (var entry in entries)
+                if (string.Equals(entry.Name, name, StringComparison.OrdinalIgnoreCase)) return false;
+            return true;
         }
 
         public override bool FileExists(string relativePath)
@@ -73,13 +126,26 @@ namespace NpmHardening.Engine.Pipelines
             if (relative == null) return Array.Empty<string>();
             var full = relative.Length == 0 ? Root : FullPath(relative);
             if (!Inside(full)) return Array.Empty<string>();
-            var entries = _platform.ListDirectory(full);
+            var entries = Listing(full);
             if (entries == null) return Array.Empty<string>();
             var names = new List<string>();
             foreach (var entry in entries)
                 if (wanted(entry.Kind)) names.Add(entry.Name);
             names.Sort(StringComparer.Ordinal);
             return names;
+        }
+
+        // a scan lists the root for its folders and again for its files, and a reader can list a folder the scan
+        // listed: one listing of a folder serves the whole scan of the repository (a listing only names candidates;
+        // every file is still read through ReadText and its checks)
+        private readonly Dictionary<string, IReadOnlyList<DirectoryEntry>?> _listings = new Dictionary<string, IReadOnlyList<DirectoryEntry>?>(StringComparer.Ordinal);
+
+        private IReadOnlyList<DirectoryEntry>? Listing(string full)
+        {
+            if (_listings.TryGetValue(full, out var known)) return known;
+            var entries = _platform.ListDirectory(full);
+            if (_listings.Count < 256) _listings[full] = entries;
+            return entries;
         }
 
         /// <summary>UTF-8 text without its BOM; UTF-16, NUL bytes and invalid UTF-8 are errors (no CI platform reads them as YAML).</summary>
@@ -120,14 +186,14 @@ namespace NpmHardening.Engine.Pipelines
         private bool Inside(string full)
         {
             if (_inside.TryGetValue(full, out var known)) return known;
-            var inside = InsideUncached(full);
+            var inside = InsideUncached(full, _platform.RealPath(full));
             if (_inside.Count < 4096) _inside[full] = inside;
             return inside;
         }
 
-        private bool InsideUncached(string full)
+        private bool InsideUncached(string full, string realPath)
         {
-            var real = TrimSeparator(_platform.RealPath(full));
+            var real = TrimSeparator(realPath);
             var comparison = _platform.IsWindows ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
             if (string.Equals(real, _realRoot, comparison)) return true;
             return real.StartsWith(_realRoot + _platform.Path.Separator, comparison) ||

@@ -37,9 +37,12 @@ namespace NpmHardening.Engine.Pipelines
                     foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos())
                     {
                         var name = entry.Name;
+                        // a repository's subfolders are never entered: the first marker ends its listing, before the
+                        // attributes (an lstat per entry on Unix) of the rest are asked for
+                        if (Markers.Contains(name)) { repository = true; break; }
                         var attributes = entry.Attributes;
                         var isFolder = (attributes & FileAttributes.Directory) != 0;
-                        if (Markers.Contains(name) || !isFolder && claimsRootFile(name)) repository = true;
+                        if (!isFolder && claimsRootFile(name)) { repository = true; break; }
                         if (!isFolder || (attributes & FileAttributes.ReparsePoint) != 0 || Skipped.Contains(name)) continue;
                         folders.Add(entry.FullName);
                     }

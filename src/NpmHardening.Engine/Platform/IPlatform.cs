@@ -6,11 +6,16 @@ namespace NpmHardening.Engine.Platform
     /// <summary>The outcome of reading a file: its bytes, or why it could not be read.</summary>
     public sealed class FileReadResult
     {
-        private FileReadResult(byte[]? bytes, long length, FileReadStatus status, string? error, IReadOnlyList<FilePrincipal>? controlledBy = null)
+        private FileReadResult(byte[]? bytes, long length, FileReadStatus status, string? error, IReadOnlyList<FilePrincipal>? controlledBy = null, string? physicalPath = null)
         {
             Bytes = bytes; Length = length; Status = status; Error = error;
             ControlledBy = controlledBy ?? Array.Empty<FilePrincipal>();
+            PhysicalPath = physicalPath;
         }
+
+        /// <summary>Where the file read is, every link on the way resolved by the walk that opened it (Unix); null when the
+        /// platform does not say. A check on it is a check on what was read, not on what a path named a moment before.</summary>
+        public string? PhysicalPath { get; }
 
         public byte[]? Bytes { get; }
         /// <summary>The file's size on disk (also when it was too large to read).</summary>
@@ -24,8 +29,8 @@ namespace NpmHardening.Engine.Platform
         /// </summary>
         public IReadOnlyList<FilePrincipal> ControlledBy { get; }
 
-        public static FileReadResult Ok(byte[] bytes, IReadOnlyList<FilePrincipal>? controlledBy = null) =>
-            new FileReadResult(bytes, bytes.LongLength, FileReadStatus.Ok, null, controlledBy);
+        public static FileReadResult Ok(byte[] bytes, IReadOnlyList<FilePrincipal>? controlledBy = null, string? physicalPath = null) =>
+            new FileReadResult(bytes, bytes.LongLength, FileReadStatus.Ok, null, controlledBy, physicalPath);
         public static FileReadResult Missing() => new FileReadResult(null, 0, FileReadStatus.NotFound, null);
         public static FileReadResult Failed(FileReadStatus status, string error, long length = 0) =>
             new FileReadResult(null, length, status, error);

@@ -260,7 +260,7 @@ namespace NpmHardening.Engine.Platform
             var controlledBy = new List<FilePrincipal>(opened.Principals.Where(p => !Principals.Contains(p)));
             foreach (var p in UnixAccessCheck.ContentControllers(read.Value.Stat, read.Value.Acl, UnixAccounts.IsTrusted))
                 if (!controlledBy.Contains(p)) controlledBy.Add(p);
-            return FileReadResult.Ok(read.Value.Bytes, controlledBy);
+            return FileReadResult.Ok(read.Value.Bytes, controlledBy, opened.PhysicalPath);
         }
 
         private FileReadResult ReadWindows(string full, long maxBytes)

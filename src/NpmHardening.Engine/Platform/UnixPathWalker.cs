@@ -191,7 +191,8 @@ namespace NpmHardening.Engine.Platform
                                 cur = new Step(next, entryPath, st);
                                 visited.Add(cur);
                                 if (trustedChain)
-                                    UnixTrustedFolders.Add(entryPath, next, DirectoryFlags, visited.ConvertAll(v => new UnixChainFolder(v.Path, v.Stat, v.Acl)));
+                                    // the chain (with every folder's ACL, one getxattr each) is built only when the cache will keep it
+                                    UnixTrustedFolders.Add(entryPath, next, DirectoryFlags, visited, v => new UnixChainFolder(v.Path, v.Stat, v.Acl));
                                 continue;
                             }
                             UnixLibc.Close(next); // O_PATH opened the link itself: handled below

@@ -65,8 +65,10 @@ namespace NpmHardening.Engine.Platform
             return true;
         }
 
-        /// <summary>Remembers the folder open at <paramref name="fd"/> (a copy of the descriptor is kept) with its chain.</summary>
-        public static void Add(string path, int fd, int flags, IReadOnlyList<UnixChainFolder> chain)
+        /// <summary>Remembers the folder open at <paramref name="fd"/> (a copy of the descriptor is kept) with its chain,
+        /// the <paramref name="steps"/> of the walk that reached it converted by <paramref name="toChain"/>. The conversion
+        /// reads each folder's ACL, so it runs only once the folder is known to be stored (not when it is already).</summary>
+        public static void Add<TStep>(string path, int fd, int flags, List<TStep> steps, Converter<TStep, UnixChainFolder> toChain)
         {
             lock (Gate)
             {
@@ -78,11 +80,24 @@ namespace NpmHardening.Engine.Platform
                     UnixLibc.Close(old.Fd);
                 }
                 if (Folders.Count >= Capacity) Prune(now);
-                if (Folders.Count >= Capacity) return;
+                // still full of live entries (a scan of thousands of folders fills it within its lifetime): the oldest
+                // goes, so that the folders in use now are the ones remembered (dropping one only costs a later walk)
+                if (Folders.Count >= Capacity) EvictOldest();
                 int copy = UnixLibc.OpenAt(fd, ".", flags);
                 if (copy < 0) return;
-                Folders[path] = new Entry(copy, chain, now + Lifetime);
+                Folders[path] = new Entry(copy, steps.ConvertAll(toChain), now + Lifetime);
             }
+        }
+
+        private static void EvictOldest()
+        {
+            string? oldest = null;
+            var expires = DateTime.MaxValue;
+            foreach (var kv in Folders)
+                if (kv.Value.Expires < expires) { expires = kv.Value.Expires; oldest = kv.Key; }
+            if (oldest == null) return;
+            UnixLibc.Close(Folders[oldest].Fd);
+            Folders.Remove(oldest);
         }
 
         private static void Prune(DateTime now)

@@ -5,6 +5,7 @@ using System.Text;
 using NpmHardening.Engine.Pipelines;
 using NpmHardening.Engine.Platform;
 using NpmHardening.Engine.Tests.Platform;
+using NpmHardening.Engine.Tests.Support;
 
 namespace NpmHardening.Engine.Tests.Pipelines
 {
@@ -68,6 +69,60 @@ namespace NpmHardening.Engine.Tests.Pipelines
             Assert.Throws<CiDefinitionException>(() => repo.ReadText("linked/secret.yml"));
             Assert.False(repo.FileExists("linked/secret.yml"));
             Assert.Equal("a: 1\n", repo.ReadText(".github/workflows/ok.yml"));
+        }
+
+        [Fact]
+        public void One_scan_lists_a_folder_once_reads_a_file_once_and_needs_no_read_for_a_name_its_listed_folder_lacks()
+        {
+            var platform = new FakePlatform(false, "/src")
+                .AddFile("/src/repo/package.json", "{\"name\":\"a\"}")
+                .AddFile("/src/repo/.github/workflows/ci.yml", "on: push\n")
+                .AddFile("/src/repo/sub/package.json", "{}");
+            var repo = new FileCiRepository(platform, "/src/repo");
+            Assert.Equal(new[] { ".github", "sub" }, repo.ListFolders("").ToArray());
+            Assert.Equal(new[] { "package.json" }, repo.ListFiles("").ToArray());
+            Assert.Equal(new[] { "/src/repo" }, platform.Listed.ToArray());
+
+            Assert.Equal("{\"name\":\"a\"}", repo.ReadText("package.json"));
+            Assert.Equal("{\"name\":\"a\"}", repo.ReadText("./package.json"));
+            Assert.Equal(new[] { "/src/repo/package.json" }, platform.Read.ToArray());
+
+            // the root was listed and holds no .npmrc: no read; a folder not listed yet is read as before
+            Assert.Null(repo.ReadText(".npmrc"));
+            Assert.Single(platform.Read);
+            Assert.Null(repo.ReadText("sub/.npmrc"));
+            Assert.Equal("/src/repo/sub/.npmrc", platform.Read[^1]);
+            Assert.Equal("{}", repo.ReadText("sub/package.json"));
+
+            // a new scan (a new repository object) lists and reads afresh
+            var again = new FileCiRepository(platform, "/src/repo");
+            again.ListFiles("");
+            Assert.Equal("{\"name\":\"a\"}", again.ReadText("package.json"));
+            Assert.Equal(2, platform.Listed.Count);
+            Assert.Equal(2, platform.Read.Count(p => p == "/src/repo/package.json"));
+        }
+
+        [Fact]
+        public void A_listed_name_differing_only_in_case_is_still_read()
+        {
+            // on a case-insensitive file system "Package.json" opens package.json: the listing must not turn that into a miss
+            var platform = new FakePlatform(true, @"C:\src").AddFile(@"C:\src\repo\package.json", "{}");
+            var repo = new FileCiRepository(platform, @"C:\src\repo");
+            repo.ListFiles("");
+            Assert.Equal("{}", repo.ReadText("Package.json"));
+        }
+
+        [Fact]
+        public void The_read_reports_where_the_walk_found_the_file_with_every_link_resolved()
+        {
+            if (OperatingSystem.IsWindows()) return;
+            Write(".github/workflows/ci.yml", "on: push\n");
+            Directory.CreateSymbolicLink(Path.Combine(_root, "alias"), Path.Combine(_root, ".github"));
+            var read = SystemPlatform.Instance.ReadFile(Path.Combine(_root, "alias", "workflows", "ci.yml"), 1024);
+            Assert.Equal(FileReadStatus.Ok, read.Status);
+            Assert.Equal(SystemPlatform.Instance.RealPath(Path.Combine(_root, ".github", "workflows", "ci.yml")), read.PhysicalPath);
+            // and through the link, inside the repository, the file is read
+            Assert.Equal("on: push\n", Repo().ReadText("alias/workflows/ci.yml"));
         }
 
         [Fact]

@@ -68,9 +68,14 @@ namespace NpmHardening.Engine.Tests.Support
         public bool FileExists(string path) => _files.ContainsKey(Norm(path));
         public bool DirectoryExists(string path) => _directories.Contains(Norm(path));
 
+        /// <summary>Every path ListDirectory and ReadFile were asked for, in order (tests of what a scan does not repeat).</summary>
+        public List<string> Listed { get; } = new List<string>();
+        public List<string> Read { get; } = new List<string>();
+
         public IReadOnlyList<DirectoryEntry>? ListDirectory(string path)
         {
             var full = Norm(path);
+            Listed.Add(full);
             if (!_directories.Contains(full)) return null;
             var entries = new List<DirectoryEntry>();
             var prefix = full.EndsWith(IsWindows ? "\\" : "/", StringComparison.Ordinal) ? full : full + (IsWindows ? "\\" : "/");
@@ -93,6 +98,7 @@ namespace NpmHardening.Engine.Tests.Support
         public FileReadResult ReadFile(string path, long maxBytes)
         {
             var full = Norm(path);
+            Read.Add(full);
             if (_denied.Contains(full)) return FileReadResult.Failed(FileReadStatus.AccessDenied, "Access to the path is denied.");
             if (_directories.Contains(full)) return FileReadResult.Failed(FileReadStatus.IsDirectory, "the path is a directory");
             if (!_files.TryGetValue(full, out var bytes)) return FileReadResult.Missing();
