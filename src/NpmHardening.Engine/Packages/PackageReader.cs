@@ -42,6 +42,7 @@ namespace NpmHardening.Engine.Packages
             TarballReader? reader = null;
             var drain = new byte[16384];
             var held = new HeldContent();
+            using var scans = BackgroundScans.Workers > 0 ? new BackgroundScans(limits.MaxScannedFileBytes) : null;
             try
             {
                 reader = new TarballReader(tarball, limits, cancel);
@@ -72,8 +73,9 @@ namespace NpmHardening.Engine.Packages
                     bool isManifest = key == "package.json";
                     PackageFile? twin = null;
                     reference?.Files.TryGetValue(key, out twin);
-                    var file = ReadFile(reader, entry, key, limits, isManifest ? limits.MaxManifestBytes : 0, drain, twin, held, out var kept);
+                    var file = ReadFile(reader, entry, key, limits, isManifest ? limits.MaxManifestBytes : 0, drain, twin, held, out var kept, out var toScan);
                     if (reader.Stopped) break;
+                    if (toScan != null) scans!.Add(file, toScan, cancel);
                     if (isManifest)
                     {
                         manifest = kept;
@@ -112,6 +114,8 @@ namespace NpmHardening.Engine.Packages
                     reader.Dispose();
                 }
             }
+            // every file kept has its scan before the snapshot is used, whether the reading ended, stopped or failed
+            scans?.Finish();
             if (manifest != null)
             {
                 string text;
@@ -161,9 +165,10 @@ namespace NpmHardening.Engine.Packages
 
         /// <summary>Hashes the entry's data while it streams; scans it when it is JavaScript; keeps it when asked (package.json).</summary>
         private static PackageFile ReadFile(TarballReader reader, TarEntry entry, string key, NpmTarballLimits limits, int keep, byte[] drain,
-            PackageFile? twin, HeldContent held, out byte[]? kept)
+            PackageFile? twin, HeldContent held, out byte[]? kept, out byte[]? toScan)
         {
             kept = null;
+            toScan = null;
             using var tee = new TeeStream(reader.Content, keep);
             CodeFacts? code = null;
             string? sha256 = null;
@@ -171,26 +176,86 @@ namespace NpmHardening.Engine.Packages
             // type declarations (.d.ts) never run: `declare module "child_process"` is not a use of it
             if (ScannedExtensions.Contains(ext) && !IsDeclaration(key))
             {
-                Stream source = tee;
-                if (twin?.Code != null && held.Fill(tee, TwinBufferBytes))
+                if (held.Fill(tee, TwinBufferBytes))
                 {
-                    // the whole file is held: hashed first, scanned only when it is not the reference's file
+                    // the whole file is held: hashed first, scanned only when it is not the reference's file, and then
+                    // on a worker thread while this one inflates the next files
                     sha256 = tee.Sha256Hex();
-                    if (sha256 == twin.Sha256) code = twin.Code;
-                    else source = held.AsStream();
+                    if (twin?.Code != null && sha256 == twin.Sha256) code = twin.Code;
+                    else if (BackgroundScans.Workers > 0) toScan = held.ToArray();
+                    else code = Scan(held.AsStream(), limits.MaxScannedFileBytes);
                 }
-                else if (twin?.Code != null) source = new ConcatStream(held.AsStream(), tee);   // too large to hold: scanned as it streams
-                if (code == null)
-                {
-                    using var text = new StreamReader(source, new UTF8Encoding(false, false), false, 8192, leaveOpen: true);
-                    code = JsScanner.Scan(text, limits.MaxScannedFileBytes);
-                }
+                else code = Scan(new ConcatStream(held.AsStream(), tee), limits.MaxScannedFileBytes);   // too large to hold: scanned as it streams
             }
             tee.Drain(drain);
             var file = new PackageFile(key, tee.Length, entry.Mode, sha256 ?? tee.Sha256Hex()) { Code = code };
             file.NativeFormat = NativeFormat(tee.Head, tee.HeadLength, key);
             if (keep > 0 && tee.Kept != null) kept = tee.Kept;
             return file;
+        }
+
+        internal static CodeFacts Scan(Stream content, long maxChars)
+        {
+            using var text = new StreamReader(content, new UTF8Encoding(false, false), false, 8192, leaveOpen: true);
+            return JsScanner.Scan(text, maxChars);
+        }
+
+        /// <summary>
+        /// Scans held files on worker threads while the reader inflates the next ones: scanning is most of a review's
+        /// work, inflating and hashing the rest. At most <see cref="Queued"/> files wait (each at most
+        /// <see cref="TwinBufferBytes"/>), so memory stays bounded whatever the tarball holds.
+        /// </summary>
+        private sealed class BackgroundScans : IDisposable
+        {
+            /// <summary>One worker per processor beyond the reader's own, at most two; none on a single processor.</summary>
+            public static readonly int Workers = Math.Min(2, Environment.ProcessorCount - 1);
+            private const int Queued = 4;
+
+            private readonly System.Collections.Concurrent.BlockingCollection<(PackageFile File, byte[] Bytes)> _queue =
+                new System.Collections.Concurrent.BlockingCollection<(PackageFile, byte[])>(Queued);
+            private readonly System.Threading.Tasks.Task[] _workers;
+            private readonly long _maxChars;
+            private bool _finished;
+
+            public BackgroundScans(long maxChars)
+            {
+                _maxChars = maxChars;
+                _workers = new System.Threading.Tasks.Task[Workers];
+                for (int i = 0; i < _workers.Length; i++)
+                    _workers[i] = System.Threading.Tasks.Task.Factory.StartNew(Work, System.Threading.CancellationToken.None,
+                        System.Threading.Tasks.TaskCreationOptions.LongRunning, System.Threading.Tasks.TaskScheduler.Default);
+            }
+
+            private void Work()
+            {
+                foreach (var (file, bytes) in _queue.GetConsumingEnumerable())
+                    file.Code = Scan(new MemoryStream(bytes, writable: false), _maxChars);
+            }
+
+            public void Add(PackageFile file, byte[] bytes, System.Threading.CancellationToken cancel) => _queue.Add((file, bytes), cancel);
+
+            /// <summary>Waits for every scan queued; a scanner failure (a bug, not input: the input is in memory) is rethrown.</summary>
+            public void Finish()
+            {
+                _finished = true;
+                _queue.CompleteAdding();
+                try { System.Threading.Tasks.Task.WaitAll(_workers); }
+                catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+                }
+            }
+
+            public void Dispose()
+            {
+                if (!_finished)
+                {
+                    // cancelled or failed: the workers finish what is queued and stop
+                    _queue.CompleteAdding();
+                    try { System.Threading.Tasks.Task.WaitAll(_workers); } catch (AggregateException) { }
+                }
+                _queue.Dispose();
+            }
         }
 
         private static bool IsDeclaration(string path) =>
@@ -247,6 +312,14 @@ namespace NpmHardening.Engine.Packages
 
             private byte _overflow;
             private bool _hasOverflow;
+
+            /// <summary>A copy of what <see cref="Fill"/> read (after it returned true).</summary>
+            public byte[] ToArray()
+            {
+                var copy = new byte[_count];
+                Buffer.BlockCopy(_bytes, 0, copy, 0, _count);
+                return copy;
+            }
 
             /// <summary>What <see cref="Fill"/> read, the probe byte included.</summary>
             public Stream AsStream()

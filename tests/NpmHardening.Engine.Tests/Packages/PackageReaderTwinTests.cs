@@ -26,6 +26,9 @@ namespace NpmHardening.Engine.Tests.Packages
             return $"{p} {f.Sha256} {f.Size} {f.Mode} {f.NativeFormat} {code}";
         }).ToList();
 
+        private static string CodeText(CodeFacts? c) => c == null ? "-"
+            : $"{c.Primitives} {string.Join(",", Enum.GetValues(typeof(CodePrimitive)).Cast<CodePrimitive>().Select(c.LineOf))} {c.Style} {c.LongestLine} {c.Partial}";
+
         private static byte[] Tgz(params (string path, byte[] content, int mode)[] files)
         {
             var tar = new TarBuilder().File("package/package.json", "{\"name\":\"twin\",\"version\":\"1.0.0\"}");
@@ -126,7 +129,14 @@ namespace NpmHardening.Engine.Tests.Packages
                 }
                 var staged = Tgz(after.ToArray());
                 var reference = Read(Tgz(before.ToArray()));
-                Assert.Equal(Facts(Read(staged)), Facts(Read(staged, reference)));
+                var twin = Read(staged, reference);
+                Assert.Equal(Facts(Read(staged)), Facts(twin));
+                // and each file's scan is the tokenizer's on its bytes alone, whichever thread ran it or whether it was reused
+                foreach (var (name, content, _) in after)
+                {
+                    bool js = !name.EndsWith(".json", StringComparison.Ordinal) && !name.EndsWith(".node", StringComparison.Ordinal) && !name.EndsWith(".d.ts", StringComparison.Ordinal);
+                    Assert.Equal(js ? CodeText(PackageReader.Scan(new MemoryStream(content), NpmTarballLimits.Default.MaxScannedFileBytes)) : "-", CodeText(twin.Files[name].Code));
+                }
             }
         }
     }
