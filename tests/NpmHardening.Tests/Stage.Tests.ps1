@@ -261,6 +261,16 @@ Describe 'The review before approval: Compare-NpmStagedPackage -StageId, and App
         { Compare-NpmStagedPackage -Path $saved.FullName -ReferencePackage 'npmh-review@1.0.0' -ReferencePath $saved.FullName -ErrorAction Stop } | Should -Throw -ErrorId 'ReferenceAmbiguous*'
     }
 
+    It '-StageId with -ReferencePath reviews the downloaded staged tarball against the local file as against the published one' {
+        $local = Join-Path $Root 'review-reference-1.0.0.tgz'
+        [IO.File]::WriteAllBytes($local, (Tgz 'npmh-review' '1.0.0'))
+        $R.ClearRequests()
+        $againstFile = Compare-NpmStagedPackage -StageId $Risky.Id -Registry $R.Url -Token $Tok -ReferencePath $local
+        @($R.Requests.Target | Where-Object { $_ -like '/npmh-review/-/*' }).Count | Should -Be 0   # the reference came from the file
+        Facts $againstFile | Should -Be (Facts (Compare-NpmStagedPackage -StageId $Risky.Id -Registry $R.Url -Token $Tok))
+        Facts $againstFile | Should -Contain 'NPMH12017 index.js Changed'
+    }
+
     It 'takes the staged items from Get-NpmStagedPackage by pipeline' {
         $verdicts = @(Get-NpmStagedPackage -Registry $R.Url -Token $Tok -Package npmh-review | Compare-NpmStagedPackage -Registry $R.Url -Token $Tok -Summary)
         @($verdicts.Version | Sort-Object) | Should -Be @('1.0.1', '1.0.2')
