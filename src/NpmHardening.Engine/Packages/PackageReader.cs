@@ -33,7 +33,8 @@ namespace NpmHardening.Engine.Packages
         /// the same content at the same path scans the same, so the snapshot is what a full scan gives, for a tenth of the
         /// work when an update changes a tenth of the files.
         /// </summary>
-        public static PackageSnapshot Read(Stream tarball, NpmTarballLimits limits, System.Threading.CancellationToken cancel = default, PackageSnapshot? reference = null)
+        /// <param name="integrity">false: the snapshot's <see cref="PackageSnapshot.Integrity"/> and <see cref="PackageSnapshot.Shasum"/> stay null (a reference's are never shown).</param>
+        public static PackageSnapshot Read(Stream tarball, NpmTarballLimits limits, System.Threading.CancellationToken cancel = default, PackageSnapshot? reference = null, bool integrity = true)
         {
             var snapshot = new PackageSnapshot();
             var lower = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -45,7 +46,7 @@ namespace NpmHardening.Engine.Packages
             using var scans = BackgroundScans.Workers > 0 ? new BackgroundScans(limits.MaxScannedFileBytes) : null;
             try
             {
-                reader = new TarballReader(tarball, limits, cancel);
+                reader = new TarballReader(tarball, limits, cancel, integrity);
                 TarEntry? entry;
                 while ((entry = reader.Next()) != null)
                 {
