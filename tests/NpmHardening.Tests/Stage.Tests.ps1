@@ -261,6 +261,16 @@ Describe 'The review before approval: Compare-NpmStagedPackage -StageId, and App
         { Compare-NpmStagedPackage -Path $saved.FullName -ReferencePackage 'npmh-review@1.0.0' -ReferencePath $saved.FullName -ErrorAction Stop } | Should -Throw -ErrorId 'ReferenceAmbiguous*'
     }
 
+    It '-StageId with -ReferencePath reviews the downloaded staged tarball against the local file as against the published one' {
+        $local = Join-Path $Root 'review-reference-1.0.0.tgz'
+        [IO.File]::WriteAllBytes($local, (Tgz 'npmh-review' '1.0.0'))
+        $R.ClearRequests()
+        $againstFile = Compare-NpmStagedPackage -StageId $Risky.Id -Registry $R.Url -Token $Tok -ReferencePath $local
+        @($R.Requests.Target | Where-Object { $_ -like '/npmh-review/-/*' }).Count | Should -Be 0   # the reference came from the file
+        Facts $againstFile | Should -Be (Facts (Compare-NpmStagedPackage -StageId $Risky.Id -Registry $R.Url -Token $Tok))
+        Facts $againstFile | Should -Contain 'NPMH12017 index.js Changed'
+    }
+
     It 'takes the staged items from Get-NpmStagedPackage by pipeline' {
         $verdicts = @(Get-NpmStagedPackage -Registry $R.Url -Token $Tok -Package npmh-review | Compare-NpmStagedPackage -Registry $R.Url -Token $Tok -Summary)
         @($verdicts.Version | Sort-Object) | Should -Be @('1.0.1', '1.0.2')
@@ -273,6 +283,31 @@ Describe 'The review before approval: Compare-NpmStagedPackage -StageId, and App
         $out = @(Compare-NpmStagedPackage -StageId $odd.Id -Registry $R.Url -Token $Tok -ErrorVariable err -ErrorAction SilentlyContinue)
         $out.Count | Should -Be 0
         $err[0].FullyQualifiedErrorId | Should -BeLike 'NpmRegistryIntegrityMismatch,*'
+    }
+
+    It 'a published reference that is not the tarball its package document names is an error, and nothing is compared' {
+        # about 2 MB compressed: more than the download pipe holds, so the reader works through it while it downloads
+        $noise = [byte[]]::new(1536KB); ([Random]::new(12)).NextBytes($noise)
+        $null = $R.SeedPublished((Tgz 'npmh-review-swap' '1.0.0' -Index ("module.exports = '" + [Convert]::ToBase64String($noise) + "'`n")), 'latest', 'alice')
+        $staged = $R.SeedStaged((Tgz 'npmh-review-swap' '1.0.1'), 'latest', 'alice', 'user', 'public')
+        # the document names other bytes than the ones the registry serves for 1.0.0
+        $other = Tgz 'npmh-review-swap' '1.0.0' -Index "module.exports = 3`n"
+        $doc = $R.GetPackument('npmh-review-swap') | ConvertFrom-Json
+        $doc.versions.'1.0.0'.dist.integrity = 'sha512-' + [Convert]::ToBase64String([Security.Cryptography.SHA512]::Create().ComputeHash($other))
+        $doc.versions.'1.0.0'.dist.shasum = -join ([Security.Cryptography.SHA1]::Create().ComputeHash($other) | ForEach-Object { $_.ToString('x2') })
+        try {
+            $R.AddResponse('GET', '/npmh-review-swap', 200, ($doc | ConvertTo-Json -Depth 20 -Compress), 'application/json', -1, @())
+            $out = @(Compare-NpmStagedPackage -StageId $staged.Id -Registry $R.Url -Token $Tok -ErrorVariable err -ErrorAction SilentlyContinue)
+            $out.Count | Should -Be 0
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'NpmRegistryIntegrityMismatch,*'
+            $err[0].Exception.Message | Should -Match 'npmh-review-swap@1\.0\.0'
+            # the document telling the truth: the same two tarballs compare
+            $R.ClearResponses()
+            $summary = Compare-NpmStagedPackage -StageId $staged.Id -Registry $R.Url -Token $Tok -Summary
+            $summary.ReferenceVersion | Should -Be '1.0.0'
+            $summary.FilesChanged | Should -BeGreaterThan 0
+        }
+        finally { $R.ClearResponses() }
     }
 
     It 'a package document pointing the tarball at another host gets no credential there' {

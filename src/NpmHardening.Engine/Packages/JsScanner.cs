@@ -44,6 +44,41 @@ namespace NpmHardening.Engine.Packages
             ".pypirc", ".yarnrc", ".gnupg",
         };
 
+        /// <summary>
+        /// The identifiers a rule looks at (module loaders, eval, process.env, the enumerating calls, the keywords after
+        /// which a slash starts a regex). Any other identifier is only "an identifier" to the rules, so it is kept as
+        /// <see cref="OtherIdent"/> instead of being built as a string: most of a file's tokens are identifiers.
+        /// </summary>
+        private static readonly string[][] KnownByLength = BuildKnown();
+        private const string OtherIdent = "\0ident";
+
+        private static string[][] BuildKnown()
+        {
+            var words = new HashSet<string>(RegexAfterKeywords, StringComparer.Ordinal);
+            words.UnionWith(EnumeratingCalls);
+            words.UnionWith(new[] { "require", "import", "from", "eval", "Function", "process", "env", "in" });
+            var byLength = new string[32][];
+            for (int n = 0; n < byLength.Length; n++)
+            {
+                var list = new List<string>();
+                foreach (var w in words) if (w.Length == n) list.Add(w);
+                byLength[n] = list.ToArray();
+            }
+            return byLength;
+        }
+
+        private static string KnownOrOther(char[] name, int length)
+        {
+            if (length >= KnownByLength.Length) return OtherIdent;
+            foreach (var w in KnownByLength[length])
+            {
+                int i = 0;
+                while (i < w.Length && w[i] == name[i]) i++;
+                if (i == w.Length) return w;
+            }
+            return OtherIdent;
+        }
+
         // one string per ASCII character: a punctuator is compared, never built, once per token
         private static readonly string[] Punctuators = BuildPunctuators();
 
@@ -54,7 +89,8 @@ namespace NpmHardening.Engine.Packages
             return a;
         }
 
-        private readonly StringBuilder _ident = new StringBuilder();
+        // an identifier's first 128 characters (no rule needs more)
+        private readonly char[] _ident = new char[128];
         private readonly TextReader _reader;
         private readonly long _maxChars;
         private readonly char[] _buffer = new char[8192];
@@ -66,7 +102,9 @@ namespace NpmHardening.Engine.Packages
         private long _lines = 1;
 
         private readonly CodeFacts _facts = new CodeFacts();
-        private readonly Tok[] _history = new Tok[5];
+        // the last tokens, newest at _head: a ring, so a token costs one store instead of shifting the history
+        private readonly Tok[] _history = new Tok[8];
+        private int _head;
         private readonly Stack<int> _templateDepth = new Stack<int>();
         private int _braceDepth;
         private int _obfuscatorNames;
@@ -144,6 +182,7 @@ namespace NpmHardening.Engine.Packages
             if (Peek() == '#' && Peek(1) == '!') SkipLine();
             while (true)
             {
+                while (_pos < _len && (_buffer[_pos] == ' ' || _buffer[_pos] == '\t')) { _pos++; _column++; }
                 int c = Peek();
                 if (c < 0) break;
                 if (c == '\n' || c == '\r' || c == ' ' || c == '\t' || c == '\f' || c == '\v' || c == 0xFEFF || c == 0xA0 || c == 0x2028 || c == 0x2029)
@@ -193,7 +232,7 @@ namespace NpmHardening.Engine.Packages
 
         private bool RegexAllowed()
         {
-            var p = _history[0];
+            var p = Back(0);
             switch (p.Kind)
             {
                 case Kind.None: return true;
@@ -246,6 +285,13 @@ namespace NpmHardening.Engine.Packages
         {
             while (true)
             {
+                while (_pos < _len)
+                {
+                    char p = _buffer[_pos];
+                    if (!((p >= '0' && p <= '9') || (p >= 'a' && p <= 'z') || (p >= 'A' && p <= 'Z') || p == '_' || p == '$' || p == '.')) break;
+                    _pos++;
+                    _column++;
+                }
                 int c = Peek();
                 if (IsIdentPart(c) || c == '.') { Take(); continue; }
                 if ((c == '+' || c == '-') && _column > 0) { /* exponent sign: harmless to split */ }
@@ -256,10 +302,19 @@ namespace NpmHardening.Engine.Packages
 
         private void ReadIdent()
         {
-            var sb = _ident;
-            sb.Clear();
+            var name = _ident;
+            int length = 0;
             while (true)
             {
+                // plain identifier characters straight from the buffer (never a line break, so only the column moves)
+                while (_pos < _len)
+                {
+                    char p = _buffer[_pos];
+                    if (!((p >= 'a' && p <= 'z') || (p >= 'A' && p <= 'Z') || (p >= '0' && p <= '9') || p == '_' || p == '$')) break;
+                    _pos++;
+                    _column++;
+                    if (length < name.Length) name[length++] = p;
+                }
                 int c = Peek();
                 if (c < 0 || !IsIdentPart(c)) break;
                 Take();
@@ -268,19 +323,18 @@ namespace NpmHardening.Engine.Packages
                     // an escaped identifier (ev\u0061l): decoded so it cannot hide a name
                     Take();
                     int v = ReadUnicodeEscapeValue();
-                    if (v >= 0 && sb.Length < 128) sb.Append((char)v);
+                    if (v >= 0 && length < name.Length) name[length++] = (char)v;
                     continue;
                 }
-                if (sb.Length < 128) sb.Append((char)c);
+                if (length < name.Length) name[length++] = (char)c;
             }
-            var name = sb.ToString();
-            if (name.Length >= 5 && name.StartsWith("_0x", StringComparison.Ordinal) && IsHex(name, 3)) _obfuscatorNames++;
-            Emit(Kind.Ident, name);
+            if (length >= 5 && name[0] == '_' && name[1] == '0' && name[2] == 'x' && IsHex(name, 3, length)) _obfuscatorNames++;
+            Emit(Kind.Ident, KnownOrOther(name, length));
         }
 
-        private static bool IsHex(string s, int from)
+        private static bool IsHex(char[] s, int from, int length)
         {
-            for (int i = from; i < s.Length; i++) if (HexValue(s[i]) < 0) return false;
+            for (int i = from; i < length; i++) if (HexValue(s[i]) < 0) return false;
             return true;
         }
 
@@ -356,9 +410,12 @@ namespace NpmHardening.Engine.Packages
             s.Reset();
             while (true)
             {
-                int c = Peek();
-                if (c < 0 || c == '\n') break;
-                Take();
+                if (_pos >= _len && Peek() < 0) break;
+                char c = _buffer[_pos];
+                if (c == '\n') break;
+                // Take() of a character that is not a line break
+                _pos++;
+                _column++;
                 if (c == quote) break;
                 if (c == '\\') { ReadEscape(s); continue; }
                 s.Add(c);
@@ -429,23 +486,41 @@ namespace NpmHardening.Engine.Packages
         {
             if (s.HexEscapes >= HexEscapeThreshold || s.LongestHexRun >= HexRunThreshold) _facts.Style |= CodeStyle.HexBlob;
             if (s.Length >= EntropyMinimumLength && s.Entropy() >= EntropyThreshold) _facts.Style |= CodeStyle.HighEntropy;
-            Emit(Kind.String, s.Kept.ToString());
+            Emit(Kind.String, s.Kept);
         }
+
+        /// <summary>A string literal's kept text: built only when it can name a module or a credential path.</summary>
+        private void Emit(Kind kind, StringBuilder kept)
+        {
+            var p1 = Back(0);
+            var p2 = Back(1);
+            bool module = (p1.Kind == Kind.Punct && p1.Text == "(" && p2.Kind == Kind.Ident && (p2.Text == "require" || p2.Text == "import")) ||
+                (p1.Kind == Kind.Ident && (p1.Text == "from" || p1.Text == "import"));
+            // NamesCredentialPath answers false unless the text has a '.', "id_" or "application_default" (both hold '_')
+            bool path = false;
+            if (kept.Length >= 4)
+                for (int i = 0; i < kept.Length && !path; i++) path = kept[i] == '.' || kept[i] == '_';
+            if (module || path)
+            {
+                var text = kept.ToString();
+                if (module) Module(text);
+                if (path && NamesCredentialPath(text)) _facts.Add(CodePrimitive.CredentialPath, _line);
+            }
+            // no rule reads a string token's text from the history
+            Emit(kind, "");
+        }
+
+        /// <summary>The token <paramref name="n"/> before the current one (0: the last one emitted).</summary>
+        private Tok Back(int n) => _history[(_head - n) & (_history.Length - 1)];
 
         private void Emit(Kind kind, string text)
         {
-            var p1 = _history[0];
-            var p2 = _history[1];
-            var p3 = _history[2];
-            var p4 = _history[3];
+            var p1 = Back(0);
+            var p2 = Back(1);
+            var p3 = Back(2);
+            var p4 = Back(3);
             switch (kind)
             {
-                case Kind.String:
-                    if ((p1.Kind == Kind.Punct && p1.Text == "(" && p2.Kind == Kind.Ident && (p2.Text == "require" || p2.Text == "import")) ||
-                        (p1.Kind == Kind.Ident && (p1.Text == "from" || p1.Text == "import")))
-                        Module(text);
-                    if (NamesCredentialPath(text)) _facts.Add(CodePrimitive.CredentialPath, _line);
-                    break;
                 case Kind.Punct when text == "(":
                     if (p1.Kind == Kind.Ident && (p1.Text == "eval" || p1.Text == "Function") && !(p2.Kind == Kind.Punct && p2.Text == "."))
                         _facts.Add(CodePrimitive.DynamicCode, _line);
@@ -459,8 +534,8 @@ namespace NpmHardening.Engine.Packages
                     }
                     break;
             }
-            for (int i = _history.Length - 1; i > 0; i--) _history[i] = _history[i - 1];
-            _history[0] = new Tok { Kind = kind, Text = text };
+            _head = (_head + 1) & (_history.Length - 1);
+            _history[_head] = new Tok { Kind = kind, Text = text };
         }
 
         private void Module(string name)

@@ -44,9 +44,10 @@ namespace NpmHardening
             if (staged == null) throw new ArgumentNullException(nameof(staged));
             limits ??= NpmTarballLimits.Default;
             limits.Validate();
-            // reference first: its snapshot is what the staged files are judged against, and only one stream is read at a time
-            var refSnap = reference != null ? PackageReader.Read(reference, limits, cancel) : null;
-            var snap = PackageReader.Read(staged, limits, cancel);
+            // reference first: its snapshot is what the staged files are judged against, only one stream is read at a
+            // time, and a staged file the reference already holds (same path, same SHA-256) reuses its scan
+            var refSnap = reference != null ? PackageReader.Read(reference, limits, cancel, integrity: false) : null;
+            var snap = PackageReader.Read(staged, limits, cancel, refSnap);
             var run = new Run(snap, stagedName, refSnap, referenceName, computerName ?? "");
             run.All();
             return new NpmPackageComparison(run.Changes, run.Summarise(limits));

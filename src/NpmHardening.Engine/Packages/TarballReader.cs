@@ -42,12 +42,14 @@ namespace NpmHardening.Engine.Packages
 
         private readonly System.Threading.CancellationToken _cancel;
 
-        public TarballReader(Stream source, NpmTarballLimits limits, System.Threading.CancellationToken cancel = default)
+        /// <param name="integrity">false: <see cref="Integrity"/> and <see cref="Shasum"/> stay null and the compressed
+        /// bytes are not hashed (a reference version's hashes are never shown, and cost a SHA-512 and a SHA-1 of it).</param>
+        public TarballReader(Stream source, NpmTarballLimits limits, System.Threading.CancellationToken cancel = default, bool integrity = true)
         {
             _cancel = cancel;
             limits.Validate();
             _limits = limits;
-            _source = new HashingStream(source);
+            _source = new HashingStream(source, integrity);
             var magic = new byte[2];
             int got = ReadSource(magic, 0, 2);
             if (got == 0) throw new NpmTarballException(NpmTarballProblem.Truncated, "The tarball is empty.");
@@ -287,6 +289,7 @@ namespace NpmHardening.Engine.Packages
                 }
             }
             catch (IOException e) { throw Fail(NpmTarballProblem.ReadFailed, "Reading the tarball failed: " + e.Message, e); }
+            if (!_source.Hashes) return;
             Integrity = "sha512-" + Convert.ToBase64String(_source.Sha512());
             Shasum = Hex(_source.Sha1());
         }
@@ -477,7 +480,9 @@ namespace NpmHardening.Engine.Packages
             private byte[]? _unread;
             private int _unreadCount;
 
-            public HashingStream(Stream inner) { _inner = inner; }
+            public HashingStream(Stream inner, bool hashes) { _inner = inner; Hashes = hashes; }
+
+            public bool Hashes { get; }
 
             public long Count { get; private set; }
 
@@ -503,8 +508,11 @@ namespace NpmHardening.Engine.Packages
                 n = _inner.Read(buffer, offset, count);
                 if (n > 0)
                 {
-                    _sha512.AppendData(buffer, offset, n);
-                    _sha1.AppendData(buffer, offset, n);
+                    if (Hashes)
+                    {
+                        _sha512.AppendData(buffer, offset, n);
+                        _sha1.AppendData(buffer, offset, n);
+                    }
                     Count += n;
                 }
                 return n;
