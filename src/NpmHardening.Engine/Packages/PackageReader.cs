@@ -331,7 +331,7 @@ namespace NpmHardening.Engine.Packages
         }
 
         /// <summary>One stream after another, read only.</summary>
-        private sealed class ConcatStream : Stream
+        private sealed class ConcatStream : ForwardReadStream
         {
             private readonly Stream _first, _second;
             private bool _firstDone;
@@ -349,19 +349,10 @@ namespace NpmHardening.Engine.Packages
                 return _second.Read(buffer, offset, count);
             }
 
-            public override bool CanRead => true;
-            public override bool CanSeek => false;
-            public override bool CanWrite => false;
-            public override long Length => throw new NotSupportedException();
-            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-            public override void Flush() { }
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         }
 
         /// <summary>A read-through stream that hashes (SHA-256), counts, remembers the first 64 bytes and keeps up to a bound.</summary>
-        private sealed class TeeStream : Stream
+        private sealed class TeeStream : ForwardReadStream
         {
             private readonly Stream _inner;
             private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -415,14 +406,7 @@ namespace NpmHardening.Engine.Packages
                 return sb.ToString();
             }
 
-            public override bool CanRead => true;
-            public override bool CanSeek => false;
-            public override bool CanWrite => false;
             public override long Position { get => _length; set => throw new NotSupportedException(); }
-            public override void Flush() { }
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
             protected override void Dispose(bool disposing)
             {

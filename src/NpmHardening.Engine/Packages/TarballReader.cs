@@ -455,24 +455,15 @@ namespace NpmHardening.Engine.Packages
             _source.Dispose();
         }
 
-        private sealed class EntryContent : Stream
+        private sealed class EntryContent : ForwardReadStream
         {
             private readonly TarballReader _reader;
             public EntryContent(TarballReader reader) { _reader = reader; }
-            public override bool CanRead => true;
-            public override bool CanSeek => false;
-            public override bool CanWrite => false;
-            public override long Length => throw new NotSupportedException();
-            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-            public override void Flush() { }
             public override int Read(byte[] buffer, int offset, int count) => _reader.ReadData(buffer, offset, count);
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         }
 
         /// <summary>The compressed source: counts and hashes (sha512, sha1) every byte, and can put back the magic bytes peeked.</summary>
-        private sealed class HashingStream : Stream
+        private sealed class HashingStream : ForwardReadStream
         {
             private readonly Stream _inner;
             private readonly IncrementalHash _sha512 = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
@@ -523,15 +514,6 @@ namespace NpmHardening.Engine.Packages
             public byte[] Sha512() => _sha512.GetHashAndReset();
             public byte[] Sha1() => _sha1.GetHashAndReset();
 
-            public override bool CanRead => true;
-            public override bool CanSeek => false;
-            public override bool CanWrite => false;
-            public override long Length => throw new NotSupportedException();
-            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-            public override void Flush() { }
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
             protected override void Dispose(bool disposing)
             {

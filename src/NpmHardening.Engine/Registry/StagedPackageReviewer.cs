@@ -8,6 +8,7 @@ using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using NpmHardening.Engine.Js;
+using NpmHardening.Engine.Packages;
 
 namespace NpmHardening.Engine.Registry
 {
@@ -290,7 +291,7 @@ namespace NpmHardening.Engine.Registry
         }
 
         /// <summary>A download held in memory, readable once it finished: a failed one is an <see cref="IOException"/> to the reader.</summary>
-        private sealed class AfterDownload : Stream
+        private sealed class AfterDownload : ForwardReadStream
         {
             private readonly Task _download;
             private readonly Stream _bytes;
@@ -311,15 +312,6 @@ namespace NpmHardening.Engine.Registry
                 return _bytes.Read(buffer, offset, count);
             }
 
-            public override bool CanRead => true;
-            public override bool CanSeek => false;
-            public override bool CanWrite => false;
-            public override long Length => throw new NotSupportedException();
-            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-            public override void Flush() { }
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         }
 
         /// <summary>The sha512 digests (base64) an SRI string names, or null when it names none.</summary>
