@@ -432,13 +432,14 @@ Approve-NpmStagedPackage -Registry '$($R.Url)' -StageId '$($forUs.Id)' -Token `$
         @($R.Requests).Count | Should -Be 0
     }
 
-    It 'on a terminal, an OTP challenge prompts for the code (not echoed) and replays as npm does' -Skip:(-not $HasScript) {
+    It 'on a terminal, an OTP challenge prompts for the code (not echoed), replays as npm does, and the next item gets the same code' -Skip:(-not $HasScript) {
         $item = Stage 'npmh-cmd-prompt' '1.0.0'
+        $second = Stage 'npmh-cmd-prompt' '1.0.1'
         $file = Join-Path $Root 'prompt-child.ps1'
         Set-Content -LiteralPath $file -Encoding utf8NoBOM -Value (@(
                 "Import-Module '$env:NPMH_MODULE_PATH'"
                 "`$t = ConvertTo-SecureString 'npmh-fake-token-alice' -AsPlainText -Force"
-                "Approve-NpmStagedPackage -Registry '$($R.Url)' -StageId '$($item.Id)' -Token `$t -Confirm:`$false -WarningAction SilentlyContinue -PassThru | ForEach-Object { 'APPROVED=' + `$_.Version }") -join "`n")
+                "'$($item.Id)', '$($second.Id)' | ForEach-Object { [pscustomobject] @{ StageId = `$_ } } | Approve-NpmStagedPackage -Registry '$($R.Url)' -Token `$t -Confirm:`$false -WarningAction SilentlyContinue -PassThru | ForEach-Object { 'APPROVED=' + `$_.Version }") -join "`n")
         $hostPath = (Get-Process -Id $PID).Path
         $prefix = @()
         if ([IO.Path]::GetFileNameWithoutExtension($hostPath) -eq 'dotnet') { $prefix = @([Environment]::GetCommandLineArgs()[0]) }
@@ -460,8 +461,10 @@ Approve-NpmStagedPackage -Registry '$($R.Url)' -StageId '$($forUs.Id)' -Token `$
         } finally { if (-not $process.HasExited) { $process.Kill($true) } }
         $text | Should -Match 'Enter OTP:'
         $text | Should -Match 'APPROVED=1.0.0'
+        $text | Should -Match 'APPROVED=1.0.1'
+        ([regex]::Matches($text, 'Enter OTP:')).Count | Should -Be 1 -Because 'the code that worked is offered to the second staged version first'
         $text | Should -Not -Match '123456'
-        ($R.Requests | Where-Object Method -eq 'POST' | ForEach-Object { "$($_.Otp)|$($_.Status)|$($_.Header('npm-auth-type'))" }) | Should -Be @('|401|web', '123456|201|web')
+        ($R.Requests | Where-Object Method -eq 'POST' | ForEach-Object { "$($_.Otp)|$($_.Status)|$($_.Header('npm-auth-type'))" }) | Should -Be @('|401|web', '123456|201|web', '123456|201|web')
     }
 
     It 'on a terminal, the web second factor shows the URL, polls like npm and replays with the code' -Skip:(-not $HasScript) {

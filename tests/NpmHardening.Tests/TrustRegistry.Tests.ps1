@@ -283,6 +283,17 @@ Describe 'Second factor, refusals, rate limits and garbage on trust calls' -Skip
         $ours[1].BodyText | Should -BeExactly $npmPosts[1].BodyText
     }
 
+    It 'on a terminal a rejected -Otp is NpmOtpRejected, not a prompt (a script that passes -Otp never waits for a person)' -Skip:(-not $HasScript) {
+        $p = New-Governed '@acme/typed-wrong'
+        $command = "Import-Module '$env:NPMH_MODULE_PATH'; Get-NpmTrustedPublisher -Registry '$($R.Url)' -Token (ConvertTo-SecureString 'npmh-fake-token-alice' -AsPlainText -Force) -PauseSeconds 0 -Package '$p' -Otp 000000 2>&1 | ForEach-Object { 'RESULT=' + `$_.FullyQualifiedErrorId }"
+        $inner = "cd '$env:NPMH_REPO_ROOT' && dotnet pwsh -NoProfile -Command `"$($command.Replace('"', '\"').Replace('$', '\$'))`""
+        # the valid code waits on stdin: a prompt would read it and succeed
+        $out = "$($R.ValidOtp)`n" | & (Get-Command script -CommandType Application | Select-Object -First 1).Source -qec $inner /dev/null 2>&1 | Out-String
+        $out | Should -Not -Match 'Enter OTP'
+        $out | Should -Match 'RESULT=NpmOtpRejected,'
+        @($R.Requests).Status | Should -Be @(401) -Because $out
+    }
+
     It 'on a terminal a typed code answers the challenge, and the next package gets the same code without asking' -Skip:(-not $HasScript) {
         $p = New-Governed '@acme/typed'
         $command = "Import-Module '$env:NPMH_MODULE_PATH'; Get-NpmTrustedPublisher -Registry '$($R.Url)' -Token (ConvertTo-SecureString 'npmh-fake-token-alice' -AsPlainText -Force) -PauseSeconds 0 -Package '$p', '$p'"

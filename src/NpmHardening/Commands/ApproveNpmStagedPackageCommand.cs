@@ -25,7 +25,7 @@ namespace NpmHardening.Commands
             if (staged == null) return;
             if (!Reviewed(registry, credential, staged)) return;
             if (!ShouldProcess($"{staged} at {RegistryEndpoint.Safe(registry)}", "Approve: publish the staged version (it becomes installable)")) return;
-            if (Change(registry, credential, otp => new NpmStageClient(Transport).Approve(registry, credential, staged.StageId, otp, PipelineStopping, legacyAuth: otp != null && otp == Otp)))
+            if (Change(registry, credential, (otp, fromOtpParameter) => new NpmStageClient(Transport).Approve(registry, credential, staged.StageId, otp, PipelineStopping, legacyAuth: fromOtpParameter)))
             {
                 WriteVerbose($"{staged}: approved and published.");
                 if (PassThru) WriteObject(staged);

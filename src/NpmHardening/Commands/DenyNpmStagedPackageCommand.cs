@@ -16,7 +16,7 @@ namespace NpmHardening.Commands
             var staged = Staged(registry, credential);
             if (staged == null) return;
             if (!ShouldProcess($"{staged} at {RegistryEndpoint.Safe(registry)}", "Reject: delete the staged version and its tarball for good")) return;
-            if (Change(registry, credential, otp => new NpmStageClient(Transport).Reject(registry, credential, staged.StageId, otp, PipelineStopping, legacyAuth: otp != null && otp == Otp)))
+            if (Change(registry, credential, (otp, fromOtpParameter) => new NpmStageClient(Transport).Reject(registry, credential, staged.StageId, otp, PipelineStopping, legacyAuth: fromOtpParameter)))
             {
                 WriteVerbose($"{staged}: rejected; the staged version and its tarball are deleted.");
                 if (PassThru) WriteObject(staged);

@@ -8,10 +8,12 @@ using NpmHardening.Engine.Registry;
 namespace NpmHardening.Commands
 {
     /// <summary>
-    /// npm's otplease for the trust and access cmdlets, which are not stage writes (NpmStageWriteCmdlet holds the same rules
-    /// for a stage id): the -Otp code first; on a challenge, an interactive host is asked (or shown the web second-factor
-    /// URL and polled) and a non-interactive host gets the error. A code that worked is offered first to the next call of
-    /// the pipeline, so a person answering for fifty packages is asked again only when the registry rejects it.
+    /// npm's otplease, one rule for every cmdlet that changes something behind a second factor (trust, access, staged
+    /// versions). A code given with -Otp is sent first; the registry rejecting it is an error, never a prompt, so a script
+    /// that passes -Otp never waits for a person (npm on a terminal would ask again). Without -Otp, a challenge asks an
+    /// interactive host for the code (or shows the web second-factor URL and polls) and is an error on a non-interactive
+    /// one. A code that worked is offered first to the next call of the pipeline, so a person answering for fifty
+    /// packages is asked again only when the registry rejects it.
     /// </summary>
     internal sealed class NpmSecondFactor
     {
@@ -29,7 +31,8 @@ namespace NpmHardening.Commands
         /// <summary>Runs <paramref name="call"/> (given the code to send and whether it came from -Otp, npm's auth-type legacy) with the replay.</summary>
         public T Run<T>(RegistryTransport transport, string registry, RegistryCredential credential, Func<string?, bool, T> call, CancellationToken cancellationToken)
         {
-            var prompt = IsInteractive(_cmdlet) ? new HostOtpPrompt(_cmdlet) : null;
+            // No prompt while the code in play is the one from -Otp: its rejection ends the call with NpmOtpRejected.
+            var prompt = _given == null && IsInteractive(_cmdlet) ? new HostOtpPrompt(_cmdlet) : null;
             return RegistryOtp.Run(transport, registry, credential, _current, prompt, otp =>
             {
                 var result = call(otp, otp != null && otp == _given);
@@ -40,7 +43,7 @@ namespace NpmHardening.Commands
 
         /// <summary>
         /// Whether a person can answer a prompt: not when PowerShell runs with -NonInteractive, in a remote session's server
-        /// side, or with redirected input on the console (the rule NpmStageWriteCmdlet applies).
+        /// side, or with redirected input on the console.
         /// </summary>
         public static bool IsInteractive(PSCmdlet cmdlet)
         {

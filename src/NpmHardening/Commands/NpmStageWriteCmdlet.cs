@@ -1,5 +1,4 @@
 using System;
-using System.Linq;
 using System.Management.Automation;
 using NpmHardening.Engine.Registry;
 
@@ -7,10 +6,9 @@ namespace NpmHardening.Commands
 {
     /// <summary>
     /// Shared by the cmdlets that change a staged version (Approve-, Deny-NpmStagedPackage): the stage id from the pipeline,
-    /// -Otp, and npm's otplease behaviour: without -Otp, an interactive host is asked for the code (or shown the web
-    /// second-factor URL and polled); a non-interactive host gets an error that says to pass -Otp. A code given with
-    /// -Otp that the registry rejects is an error, not a prompt (npm on a terminal would ask again): a script that passes
-    /// -Otp never waits for a person.
+    /// -Otp, and npm's otplease behaviour as <see cref="NpmSecondFactor"/> applies it to every write: a rejected -Otp is an
+    /// error, never a prompt; without -Otp an interactive host is asked once and the code is replayed for the next
+    /// staged version of the pipeline; a non-interactive host gets an error that says to pass -Otp.
     /// </summary>
     public abstract class NpmStageWriteCmdlet : NpmRegistryCmdlet
     {
@@ -27,36 +25,19 @@ namespace NpmHardening.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        /// <summary>
-        /// Whether a person can answer a prompt: not when PowerShell runs with -NonInteractive, in a remote session's server
-        /// side, or with redirected input on the console.
-        /// </summary>
-        protected bool IsInteractive
-        {
-            get
-            {
-                if (Host?.UI == null || Host.Name == "ServerRemoteHost") return false;
-                foreach (var a in System.Environment.GetCommandLineArgs().Skip(1))
-                {
-                    var arg = a.TrimStart('-', '/').ToLowerInvariant();
-                    if (arg.Length >= 4 && "noninteractive".StartsWith(arg, StringComparison.Ordinal)) return false;
-                }
-                if (Host.Name == "ConsoleHost" && Console.IsInputRedirected) return false;
-                return true;
-            }
-        }
+        private NpmSecondFactor? _secondFactor;
 
-        /// <summary>The change itself, with npm's OTP replay; false after writing the error.</summary>
-        protected bool Change(string registry, RegistryCredential credential, Action<string?> change) =>
-            Call(registry, () =>
+        /// <summary>The change itself (given the code to send and whether it came from -Otp), with npm's OTP rules
+        /// (<see cref="NpmSecondFactor"/>, shared with the trust and access cmdlets); false after writing the error.</summary>
+        protected bool Change(string registry, RegistryCredential credential, Action<string?, bool> change)
+        {
+            _secondFactor ??= new NpmSecondFactor(this, Otp);
+            return Call(registry, () => _secondFactor.Run<object>(Transport, registry, credential, (otp, fromOtpParameter) =>
             {
-                RegistryOtp.Run<object>(Transport, registry, credential, Otp, Otp == null && IsInteractive ? new HostOtpPrompt(this) : null, otp =>
-                {
-                    change(otp);
-                    return true;
-                }, PipelineStopping);
+                change(otp, fromOtpParameter);
                 return new object();
-            }) != null;
+            }, PipelineStopping)) != null;
+        }
 
         /// <summary>The staged item behind <see cref="StageId"/> (for the confirmation text and the review), or null after writing why.</summary>
         protected NpmStagedPackage? Staged(string registry, RegistryCredential credential)
