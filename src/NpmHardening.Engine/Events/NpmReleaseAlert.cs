@@ -21,8 +21,8 @@ namespace NpmHardening
         public string? Actor { get; set; }
         /// <summary>The input's event id (Get-NpmReleaseEvent's event.id), when it has one.</summary>
         public string? EventId { get; set; }
-        /// <summary>The correlation window: how far from the event a partner was looked for.</summary>
-        public TimeSpan Window { get; set; }
+        /// <summary>The correlation window in hours: how far from the event a partner was looked for (a number, so a JSON line stays flat).</summary>
+        public double WindowHours { get; set; }
         /// <summary>What was looked for and not found, in words (an approval of pkg@1.0.0 between … and …).</summary>
         public string LookedFor { get; set; } = "";
         /// <summary>The unmatched event as it arrived: its fields by name, values as text (nested objects as JSON).</summary>

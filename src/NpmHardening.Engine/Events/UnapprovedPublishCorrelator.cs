@@ -93,7 +93,7 @@ namespace NpmHardening.Engine.Events
             alert.EventTime = e.Time;
             alert.Actor = e.User;
             alert.EventId = e.EventId;
-            alert.Window = Window;
+            alert.WindowHours = Window.TotalHours;
             alert.LookedFor = lookedFor;
             alert.Event = e.Fields;
             alert.Location = e.SourcePath != null ? new NpmFindingLocation { Path = e.SourcePath, Line = e.SourceLine }
