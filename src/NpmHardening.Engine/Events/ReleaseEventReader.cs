@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
-using NpmHardening.Engine.Js;
+using NpmHardening.Engine.Releases;
 
 namespace NpmHardening.Engine.Events
 {
@@ -22,57 +22,52 @@ namespace NpmHardening.Engine.Events
         public const int MaxFieldLength = 512;
 
         /// <summary>
-        /// The events of one package. <paramref name="packument"/> is the full document (GET /{name}); <paramref name="staged"/>
+        /// The events of one package. <paramref name="packument"/> is the full document (GET /{name}, read by
+        /// <see cref="NpmPackumentReader"/>; null when the registry has none yet); <paramref name="staged"/>
         /// what GET /-/stage listed for the package, read before the document so that an item approved in between is
         /// found as a version; <paramref name="previouslyStaged"/> the items an earlier run saw for this package (empty
         /// without state: no rejection can be told then).
         /// </summary>
-        public static List<NpmReleaseEvent> Read(object? packument, IEnumerable<NpmStagedPackage> staged, IEnumerable<ReleaseEventStagedItem> previouslyStaged,
+        public static List<NpmReleaseEvent> Read(NpmPackument? packument, IEnumerable<NpmStagedPackage> staged, IEnumerable<ReleaseEventStagedItem> previouslyStaged,
             string registry, string package, DateTimeOffset now)
         {
             var host = HostOf(registry);
             var events = new List<NpmReleaseEvent>();
-            var doc = packument as JsObject;
-            var versions = doc?["versions"] as JsObject;
-            var times = doc?["time"] as JsObject;
-            if (versions != null)
+            var versions = new Dictionary<string, NpmPackageRelease>(StringComparer.Ordinal);
+            foreach (var release in packument?.Releases ?? Array.Empty<NpmPackageRelease>())
             {
-                foreach (var version in versions.Keys)
+                versions[release.Version] = release;
+                var v = Clip(release.Version);
+                var at = release.PublishedAt;
+                var timeEvidence = $"time[{v}]=" + (at is DateTimeOffset t ? NpmReleaseEvent.Iso(t) : "(none)");
+                var publisher = Text(release.Publisher?.Key);
+                var evidence = new List<string> { timeEvidence, $"versions[{v}]._npmUser.name=" + (publisher ?? "(none)") };
+                if (release.TrustedPublisher != null) evidence.Add($"versions[{v}]._npmUser.trustedPublisher.id=" + (Text(release.TrustedPublisher.Provider) ?? "(none)"));
+                if (Text(release.Shasum) is string sha) evidence.Add($"versions[{v}].dist.shasum={sha}");
+                events.Add(Make(NpmReleaseEventActions.Published, "success", at, now, publisher, package, v, registry, null,
+                    $"Version {v} of {package} is in the registry's package document" + (at == null ? " (the document records no valid publish time for it)." : "."),
+                    evidence, Id(NpmReleaseEventActions.Published, host, package, v, "")));
+
+                if (release.Approver != null)
                 {
-                    if (!(versions[version] is JsObject manifest)) continue;
-                    var v = Clip(version);
-                    var at = Time(times?[version]);
-                    var timeEvidence = $"time[{v}]=" + (at is DateTimeOffset t ? NpmReleaseEvent.Iso(t) : "(none)");
-                    var user = manifest["_npmUser"] as JsObject;
-                    var publisher = Text(user?["name"]);
-                    var trusted = user?["trustedPublisher"] as JsObject;
-                    var evidence = new List<string> { timeEvidence, $"versions[{v}]._npmUser.name=" + (publisher ?? "(none)") };
-                    if (trusted != null) evidence.Add($"versions[{v}]._npmUser.trustedPublisher.id=" + (Text(trusted["id"]) ?? "(none)"));
-                    if (Text((manifest["dist"] as JsObject)?["shasum"]) is string sha) evidence.Add($"versions[{v}].dist.shasum={sha}");
-                    events.Add(Make(NpmReleaseEventActions.Published, "success", at, now, publisher, package, v, registry, null,
-                        $"Version {v} of {package} is in the registry's package document" + (at == null ? " (the document records no valid publish time for it)." : "."),
-                        evidence, Id(NpmReleaseEventActions.Published, host, package, v, "")));
+                    var name = Text(release.Approver.Key);
+                    events.Add(Make(NpmReleaseEventActions.Approved, "success", at, now, name, package, v, registry, null,
+                        $"Version {v} of {package} carries an approver: it left staging through a second-factor approval" +
+                        (name != null ? $" by {name}" : "") + ". The registry records one time for the version, used as the approval time.",
+                        new List<string> { $"versions[{v}]._npmUser.approver.name=" + (name ?? "(none)"), timeEvidence },
+                        Id(NpmReleaseEventActions.Approved, host, package, v, name ?? "")));
+                }
 
-                    if (user?["approver"] is JsObject approver)
-                    {
-                        var name = Text(approver["name"]);
-                        events.Add(Make(NpmReleaseEventActions.Approved, "success", at, now, name, package, v, registry, null,
-                            $"Version {v} of {package} carries an approver: it left staging through a second-factor approval" +
-                            (name != null ? $" by {name}" : "") + ". The registry records one time for the version, used as the approval time.",
-                            new List<string> { $"versions[{v}]._npmUser.approver.name=" + (name ?? "(none)"), timeEvidence },
-                            Id(NpmReleaseEventActions.Approved, host, package, v, name ?? "")));
-                    }
-
-                    if (manifest["deprecated"] is string message && message.Length > 0)
-                    {
-                        var shown = Clip(message);
-                        events.Add(Make(NpmReleaseEventActions.Deprecated, "success", null, now, null, package, v, registry, null,
-                            $"Version {v} of {package} is deprecated. The registry records neither when nor by whom; the event's time is when it was first seen.",
-                            new List<string> { $"versions[{v}].deprecated={shown}" },
-                            Id(NpmReleaseEventActions.Deprecated, host, package, v, message)));
-                    }
+                if (!string.IsNullOrEmpty(release.Deprecated))
+                {
+                    var message = release.Deprecated!;
+                    events.Add(Make(NpmReleaseEventActions.Deprecated, "success", null, now, null, package, v, registry, null,
+                        $"Version {v} of {package} is deprecated. The registry records neither when nor by whom; the event's time is when it was first seen.",
+                        new List<string> { $"versions[{v}].deprecated={Clip(message)}" },
+                        Id(NpmReleaseEventActions.Deprecated, host, package, v, message)));
                 }
             }
+            var unpublished = new HashSet<string>(packument?.UnpublishedVersions ?? Array.Empty<string>(), StringComparer.Ordinal);
 
             var current = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var item in staged)
@@ -91,19 +86,20 @@ namespace NpmHardening.Engine.Events
             foreach (var gone in previouslyStaged)
             {
                 if (current.Contains(gone.StageId)) continue;
-                var manifest = gone.Version != null ? versions?[gone.Version] as JsObject : null;
+                NpmPackageRelease? release = null;
+                if (gone.Version != null) versions.TryGetValue(gone.Version, out release);
                 string? reason = null;
-                if (manifest == null)
+                if (release == null)
                 {
                     // an unpublished version stays in time[] after it leaves versions: it was released, then removed
-                    if (gone.Version != null && times != null && Time(times[gone.Version]) != null) continue;
+                    if (gone.Version != null && unpublished.Contains(gone.Version)) continue;
                     reason = "no version " + (gone.Version ?? "?") + " is in the package document";
                 }
                 else
                 {
-                    var published = Text((manifest["dist"] as JsObject)?["shasum"]);
+                    var published = release.Shasum;
                     if (gone.Shasum == null || published == null || string.Equals(published, gone.Shasum, StringComparison.OrdinalIgnoreCase)) continue;
-                    reason = $"version {gone.Version} was published with shasum {published}, not the staged {gone.Shasum}";
+                    reason = $"version {gone.Version} was published with shasum {Clip(published)}, not the staged {gone.Shasum}";
                 }
                 events.Add(Make(NpmReleaseEventActions.Rejected, "failure", null, now, null, package, gone.Version, registry, gone.StageId,
                     $"{package}@{gone.Version ?? "?"} (stage id {gone.StageId}) left the staged list without becoming that version: {reason}. It was rejected (or withdrawn); the registry records neither when nor by whom.",
@@ -167,14 +163,7 @@ namespace NpmHardening.Engine.Events
         internal static string HostOf(string registry) =>
             Uri.TryCreate(registry, UriKind.Absolute, out var u) ? u.Authority + u.AbsolutePath.TrimEnd('/') : registry;
 
-        internal static DateTimeOffset? Time(object? value)
-        {
-            if (!(value is string s) || s.Length > 64) return null;
-            if (!DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)) return null;
-            return t;
-        }
-
-        private static string? Text(object? value) => value is string s && s.Length > 0 ? Clip(s) : null;
+        private static string? Text(string? value) => value != null && value.Length > 0 ? Clip(value) : null;
 
         /// <summary>At most <see cref="MaxFieldLength"/> characters, control characters as U+FFFD (a log line stays one line).</summary>
         internal static string Clip(string s)

@@ -2,9 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using System.Net.Http;
 using NpmHardening.Engine.Events;
 using NpmHardening.Engine.Registry;
+using NpmHardening.Engine.Releases;
 
 namespace NpmHardening.Commands
 {
@@ -113,9 +113,11 @@ namespace NpmHardening.Commands
                 if (document == null) continue;
                 var mine = staged.Where(s => string.Equals(s.Package, name, StringComparison.Ordinal)).ToList();
                 var before = _state?.StagedFor(shown, name).ToList() ?? new List<ReleaseEventStagedItem>();
-                var events = ReleaseEventReader.Read(document, mine, before, shown, name, DateTimeOffset.UtcNow);
-                if (document is Engine.Js.JsObject doc && !(doc["versions"] is Engine.Js.JsObject))
+                var packument = document as NpmPackument;
+                var events = ReleaseEventReader.Read(packument, mine, before, shown, name, DateTimeOffset.UtcNow);
+                if (packument != null && !packument.HasVersions)
                     WriteWarning($"{shown}{name}: the package document has no 'versions' object; only staged events were read.");
+                foreach (var problem in packument?.Problems ?? Array.Empty<string>()) WriteVerbose($"{shown}{name}: {problem}");
                 int fresh = 0;
                 foreach (var e in events)
                 {
@@ -130,20 +132,18 @@ namespace NpmHardening.Commands
             }
         }
 
-        /// <summary>The full package document; an empty object when the registry has none yet (only staged versions: 404).</summary>
+        /// <summary>The full package document, read as it streams in; an empty marker when the registry has none yet (only staged versions: 404).</summary>
         private object Document(string registry, RegistryCredential credential, string name)
         {
-            try
-            {
-                return RegistryTransport.Sync(() => Transport.SendJsonAsync(
-                    new RegistryRequest(HttpMethod.Get, RegistryTransport.Endpoint(registry, RegistryPackageName.Escape(name)), credential), PipelineStopping)) ?? new object();
-            }
+            try { return new NpmReleaseClient(Transport).GetPackument(registry, credential, name, cancellationToken: PipelineStopping); }
             catch (RegistryException e) when (e.Kind == RegistryErrorKind.NotFound)
             {
                 WriteVerbose($"{RegistryEndpoint.Safe(registry)}{name}: no package document (404); nothing of it is published yet.");
-                return new object();
+                return NoDocument;
             }
         }
+
+        private static readonly object NoDocument = new object();
 
         protected override void EndProcessing()
         {

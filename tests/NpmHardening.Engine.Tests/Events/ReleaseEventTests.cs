@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text;
 using NpmHardening.Engine.Events;
 using NpmHardening.Engine.Js;
+using NpmHardening.Engine.Releases;
 using Xunit;
 
 namespace NpmHardening.Engine.Tests.Events
@@ -18,14 +19,15 @@ namespace NpmHardening.Engine.Tests.Events
         private const string Registry = "https://registry.example/";
         private static readonly DateTimeOffset Now = new DateTimeOffset(2026, 6, 1, 12, 0, 0, TimeSpan.Zero);
 
-        private static object Doc(string json) => JsJson.TryParse(json, out var v) ? v! : throw new InvalidDataException(json);
+        private static NpmPackument Doc(string json) =>
+            NpmPackumentReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(json)), "@acme/one", NpmPackumentReader.DefaultMaxBytes, Registry);
 
         // shapes of the real documents (npm-registry-api.md §10.2): token, OIDC direct, staged + approved, deprecated
         private const string Packument = @"{""name"":""@acme/one"",""versions"":{
           ""1.0.0"":{""_npmUser"":{""name"":""alice"",""email"":""a@x""},""dist"":{""shasum"":""aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa""}},
           ""1.1.0"":{""_npmUser"":{""name"":""GitHub Actions"",""email"":""npm-oidc-no-reply@github.com"",""trustedPublisher"":{""id"":""github"",""oidcConfigId"":""oidc:1""}},""dist"":{""shasum"":""bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb""}},
           ""1.2.0"":{""_npmUser"":{""name"":""GitHub Actions"",""approver"":{""name"":""bob"",""email"":""b@x""},""trustedPublisher"":{""id"":""github"",""oidcConfigId"":""oidc:1""}},""dist"":{""shasum"":""cccccccccccccccccccccccccccccccccccccccc""},""deprecated"":""use 1.3""}},
-          ""time"":{""created"":""2026-01-01T00:00:00.000Z"",""1.0.0"":""2026-01-01T00:00:00.000Z"",""1.1.0"":""2026-02-01T00:00:00.000Z"",""1.2.0"":""2026-03-01T00:00:00.000Z""}}";
+          ""time"":{""created"":""2026-01-01T00:00:00.000Z"",""1.0.0"":""2026-01-01T00:00:00.000Z"",""1.1.0"":""2026-02-01T00:00:00.000Z"",""1.2.0"":""2026-03-01T00:00:00.000Z"",""0.9.0"":""2025-12-01T00:00:00.000Z""}}";
 
         private static NpmStagedPackage Staged(string id, string version, string shasum, string at) => new NpmStagedPackage
         {
@@ -78,6 +80,8 @@ namespace NpmHardening.Engine.Tests.Events
                 // the version exists, but from another tarball: the staged one was not what got published
                 new ReleaseEventStagedItem { Registry = Registry, Package = "@acme/one", StageId = swapped, Version = "1.1.0", Shasum = "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee" },
                 new ReleaseEventStagedItem { Registry = Registry, Package = "@acme/one", StageId = waiting, Version = "3.0.0", Shasum = "ffffffffffffffffffffffffffffffffffffffff" },
+                // released, then unpublished (still in time[]): not a rejection
+                new ReleaseEventStagedItem { Registry = Registry, Package = "@acme/one", StageId = "55555555-5555-4555-8555-555555555555", Version = "0.9.0", Shasum = "9999999999999999999999999999999999999999" },
             };
             var now = new[] { Staged(waiting, "3.0.0", "ffffffffffffffffffffffffffffffffffffffff", "2026-05-31T00:00:00Z") };
             var events = ReleaseEventReader.Read(Doc(Packument), now, before, Registry, "@acme/one", Now);
@@ -99,7 +103,7 @@ namespace NpmHardening.Engine.Tests.Events
             Assert.DoesNotContain("\n", line);
             Assert.True(line.Length < 4000, line.Length.ToString());
             Assert.All(events, e => Assert.Null(e.Timestamp));
-            Assert.Empty(ReleaseEventReader.Read(Doc("[1,2]"), new NpmStagedPackage[0], new ReleaseEventStagedItem[0], Registry, "p", Now));
+            Assert.Empty(ReleaseEventReader.Read(null, new NpmStagedPackage[0], new ReleaseEventStagedItem[0], Registry, "p", Now));
         }
 
         [Fact]
