@@ -288,3 +288,56 @@ Describe 'Find-NpmUnapprovedPublish' {
         $alerts[0].Actor | Should -Be 'mallory'
     }
 }
+
+Describe 'Get-NpmReleaseGate' -Skip:$NotCore {
+    BeforeAll {
+        $stageOnly = '{"type":"github","claims":{"repository":"gate/good","workflow_ref":{"file":"release.yml"},"environment":"npm"},"permissions":["createStagedPackage"]}'
+        $direct = '{"type":"github","claims":{"repository":"gate/direct","workflow_ref":{"file":"release.yml"}},"permissions":["createPackage","createStagedPackage"]}'
+        # good: stage-only trust, every version approved out of staging, one more waiting
+        $null = $R.SeedTrust('@gate/good', $stageOnly)
+        Approve ($R.SeedStaged((Tgz '@gate/good' '1.0.0'), 'latest', 'ci-bot', 'trusted automation', 'public')).Id
+        $null = $R.SeedStaged((Tgz '@gate/good' '1.1.0'), 'latest', 'ci-bot', 'trusted automation', 'public')
+        # direct: a trusted publisher that may publish directly, and a token release
+        $null = $R.SeedTrust('@gate/direct', $direct)
+        $null = $R.SeedPublished((Tgz '@gate/direct' '1.0.0'), 'latest', 'alice')
+        # none: no trusted publisher, token releases only
+        $R.AddGovernedPackage('@gate/none', $true)
+        $null = $R.SeedPublished((Tgz '@gate/none' '1.0.0'), 'latest', 'alice')
+        # slipped: adopted staging, then a token release after it (the release audit's NPMH14001)
+        $R.AddGovernedPackage('@gate/slipped', $true)
+        Approve ($R.SeedStaged((Tgz '@gate/slipped' '1.0.0'), 'latest', 'alice', 'user', 'public')).Id
+        Start-Sleep -Milliseconds 20
+        $null = $R.SeedPublished((Tgz '@gate/slipped' '1.0.1'), 'latest', 'alice')
+        $R.SetOrgPackages('gate', @{ '@gate/good' = 'write'; '@gate/direct' = 'write'; '@gate/none' = 'write'; '@gate/slipped' = 'write' })
+        $script:Gates = @(Get-NpmReleaseGate -Org gate -Registry $R.Url -Token $Tok | Sort-Object Package)
+    }
+
+    It 'reads each package''s trust, staging adoption, recent release paths and waiting versions' {
+        $Gates.Package | Should -Be @('@gate/direct', '@gate/good', '@gate/none', '@gate/slipped')
+        $direct, $good, $none, $slipped = $Gates
+        "$($good.TrustedPublisher) $($good.StageOnly) $($good.StagedPublishingAdopted) $($good.RecentReleases) $($good.UngatedReleases) $($good.StagedWaiting) $($good.Score)" |
+            Should -Be 'True True True 1 0 1 100'
+        $good.ReleasesByPath['StagedApproved'] | Should -Be 1
+        $good.OldestStagedAge | Should -BeLessThan ([TimeSpan]::FromMinutes(5))
+        "$($direct.TrustedPublisher) $($direct.StageOnly) $($direct.StagedPublishingAdopted) $($direct.UngatedReleases) $($direct.Score)" | Should -Be 'True False False 1 20'
+        $direct.ReleasesByPath['Token'] | Should -Be 1
+        "$($none.TrustedPublisher) $($none.StageOnly) $($none.Score)" | Should -Be 'False  0'
+        "$($slipped.StagedPublishingAdopted) $($slipped.RecentReleases) $($slipped.UngatedReleases) $($slipped.Score)" | Should -Be 'True 2 1 45'
+        $slipped.OpenFindings | Should -BeGreaterThan 0
+        $slipped.Findings.RuleId | Should -Contain 'NPMH14001'
+        $good.OpenFindings | Should -Be 0
+        $good.TwoFactorPolicy | Should -Be 'Unknown'
+        ($Gates | Format-Table | Out-String -Width 200) | Should -Match 'Package\s+Score\s+Trusted\s+StageOnly\s+Staging'
+    }
+
+    It 'sums the organisation up with -Summary, and the findings make an HTML report' {
+        $summary = Get-NpmReleaseGate -Org gate -Registry $R.Url -Token $Tok -Summary
+        $summary.GetType().FullName | Should -Be 'NpmHardening.NpmReleaseGateSummary'
+        "$($summary.Packages) $($summary.FullyGated) $($summary.StageOnly) $($summary.StagedPublishingAdopted) $($summary.UngatedReleases)/$($summary.RecentReleases) $($summary.StagedWaiting) $($summary.Score)" |
+            Should -Be '4 1 1 2 3/5 1 41'
+        $summary.NotGated | Sort-Object | Should -Be @('@gate/direct', '@gate/none', '@gate/slipped')
+        $html = Join-Path $Root 'gate.html'
+        $Gates | ForEach-Object Findings | Export-NpmHardeningReport -Path $html -Format Html
+        Get-Content -LiteralPath $html -Raw | Should -Match 'NPMH14001'
+    }
+}
