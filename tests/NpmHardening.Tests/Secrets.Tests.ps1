@@ -307,6 +307,27 @@ BeforeAll {
         Set-NpmPackageAccess @TrustOn -Package '@canary/one' -RequireTwoFactor -DisallowTokens -Otp $trustOtp -Confirm:$false -PassThru -Verbose -Debug
         Set-NpmPackageAccess @TrustOn -Package '@canary/two' -Visibility Restricted -Confirm:$false -Verbose -Debug
     }
+    # Release events, the unapproved-publish correlation and the release gate (issue 14, part 2): a token-published
+    # version and a staged one on the fake, a state file, and the trust list behind a second factor the gate has not got.
+    if ($F) {
+        $F.SeedPublished([NpmhStageRegistry]::BuildTarball('{"name":"@canary/one","version":"1.0.0"}', @{ 'index.js' = '// one' }), 'latest', 'alice') | Out-Null
+        $F.SeedStaged([NpmhStageRegistry]::BuildTarball('{"name":"@canary/one","version":"1.1.0"}', @{ 'index.js' = '// staged' }), 'latest', 'alice', 'user', 'public') | Out-Null
+    }
+    $script:releaseState = Join-Path ([IO.Path]::GetTempPath()) ('npmh-canary-events-' + [guid]::NewGuid().ToString('n') + '.json')
+    $Cases['Get-NpmReleaseEvent'] = {
+        Get-NpmReleaseEvent @TrustOn -Package '@canary/one', '@canary/missing' -StatePath $releaseState -Verbose -Debug
+        Get-NpmReleaseEvent @TrustOn -Org canary -StatePath $releaseState -Verbose -Debug
+        Get-NpmReleaseEvent -Registry $V.Url -Environment $envTable -Package canary-pkg -Verbose -Debug
+        Remove-Item -LiteralPath $releaseState -Force -ErrorAction SilentlyContinue
+    }
+    $Cases['Find-NpmUnapprovedPublish'] = {
+        Get-NpmReleaseEvent @TrustOn -Package '@canary/one' -Verbose | Find-NpmUnapprovedPublish -Window (New-TimeSpan -Hours 1) -Verbose -Debug
+    }
+    $Cases['Get-NpmReleaseGate'] = {
+        Get-NpmReleaseGate @TrustOn -Org canary -Verbose -Debug
+        Get-NpmReleaseGate @TrustOn -Package '@canary/one' -Summary -Verbose -Debug
+        Get-NpmReleaseGate -Registry $V.Url -Environment $envTable -Package canary-pkg -Verbose -Debug
+    }
 
     function Assert-NoCanary([string] $Text, [string] $Where) {
         foreach ($c in $Canaries) {
@@ -357,6 +378,14 @@ Describe 'No secret leaves the module' {
         $L.Received | Should -Match ([regex]::Escape("Bearer $token"))
     }
 
+    It 'the release event and gate cases reach the fake with the canary token, so their output is checked' {
+        if (-not $F) { Set-ItResult -Skipped -Because 'the fake registry needs PowerShell 7'; return }
+        $events = @(Get-NpmReleaseEvent @TrustOn -Package '@canary/one')
+        @($events | ForEach-Object 'event.action' | Sort-Object) | Should -Be @('package.published', 'package.staged')
+        (Get-NpmReleaseGate @TrustOn -Package '@canary/one' -WarningAction SilentlyContinue).StagedWaiting | Should -Be 1
+        @($events | Find-NpmUnapprovedPublish).RuleId | Should -Be 'NPMH14101'
+    }
+
     It 'the trust and access cases reach the fake with the canary token and one-time password' {
         if (-not $F) { Set-ItResult -Skipped -Because 'the fake registry needs PowerShell 7'; return }
         (Get-NpmOrgMember @TrustOn -Org canary).User | Should -Be @('alice', 'bob')
@@ -372,7 +401,8 @@ Describe 'No secret leaves the module' {
         'Get-NpmPublishPipeline', 'Get-NpmStagedPackage', 'Save-NpmStagedPackage', 'Approve-NpmStagedPackage',
         'Deny-NpmStagedPackage', 'Get-NpmOrgPackage', 'Get-NpmOrgMember', 'Get-NpmPackageCollaborator', 'Get-NpmPackageAccess',
         'Get-NpmTrustedPublisher', 'Set-NpmTrustedPublisher', 'Remove-NpmTrustedPublisher', 'Set-NpmPackageAccess',
-        'Compare-NpmStagedPackage'
+        'Compare-NpmStagedPackage',
+        'Get-NpmReleaseEvent', 'Find-NpmUnapprovedPublish', 'Get-NpmReleaseGate'
     ) {
         $case = $Cases[$_]
         $transcript = Join-Path $m.Root "transcript-$_.txt"

@@ -54,6 +54,8 @@ namespace NpmHardening.Engine.Rules
                 if (r.Audit == StageAudit) L("- Staged publishing: judged from the registry's staged versions by Get-NpmStagedPackage -Audit");
                 if (r.Audit == TrustAudit) L("- Trusted publishing: judged from the registry's trust configurations by Get-NpmTrustedPublisher -Audit");
                 if (r.Audit == ReviewAudit) L("- Review: judged from package tarballs by Compare-NpmStagedPackage");
+                if (r.Audit == ReleaseAudit) L("- Releases: judged from the version history and registry signatures by Get-NpmPackageRelease -Audit");
+                if (r.Audit == EventsAudit) L("- Release events: judged from release events by Find-NpmUnapprovedPublish");
                 L($"- Reference: {r.Reference}");
                 L();
                 L(r.Rationale);

@@ -112,6 +112,10 @@ namespace NpmHardening.Engine.Rules
                     L("- Trusted publishing: judged from the registry's trust configurations by Get-NpmTrustedPublisher -Audit; the posture audit does not report it");
                 if (r.Audit == ReviewAudit)
                     L("- Review: judged from package tarballs by Compare-NpmStagedPackage (staged version against a reference); the posture audit does not report it");
+                if (r.Audit == ReleaseAudit)
+                    L("- Releases: judged from the package document's version history and the registry's signatures by Get-NpmPackageRelease -Audit; the posture audit does not report it");
+                if (r.Audit == EventsAudit)
+                    L("- Release events: judged from release events (Get-NpmReleaseEvent, or an organisation's export) by Find-NpmUnapprovedPublish; the posture audit does not report it");
                 if (r.Setting != null)
                 {
                     var since = Config.NpmConfigCatalog.Default.IntroducedIn(r.Setting);

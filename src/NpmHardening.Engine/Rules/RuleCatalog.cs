@@ -83,6 +83,10 @@ namespace NpmHardening.Engine.Rules
         public const string TrustAudit = "trust";
         /// <summary>The value of a rule's "audit" for rules that Compare-NpmStagedPackage judges (the staged-tarball review).</summary>
         public const string ReviewAudit = "review";
+        /// <summary>The value of a rule's "audit" for rules that Get-NpmPackageRelease -Audit judges (the release history).</summary>
+        public const string ReleaseAudit = "release";
+        /// <summary>The value of a rule's "audit" for rules that Find-NpmUnapprovedPublish judges (release event correlation).</summary>
+        public const string EventsAudit = "events";
 
         /// <summary>A rule id's area: the digits between "NPMH" and the last three (NPMH1001 → 1, NPMH10001 → 10).</summary>
         public static int AreaOf(string id) =>
@@ -193,7 +197,7 @@ namespace NpmHardening.Engine.Rules
                     new ReadOnlyDictionary<NpmBaseline, RuleExpectation>(expect), r["expected"] as string, feature)
                 {
                     Online = r["online"] is bool online && online,
-                    Audit = r["audit"] is string audit ? (audit == PipelineAudit || audit == StageAudit || audit == TrustAudit || audit == ReviewAudit ? audit : throw Bad($"{id}: unknown audit '{audit}'")) : null,
+                    Audit = r["audit"] is string audit ? (audit == PipelineAudit || audit == StageAudit || audit == TrustAudit || audit == ReviewAudit || audit == ReleaseAudit || audit == EventsAudit ? audit : throw Bad($"{id}: unknown audit '{audit}'")) : null,
                     WebSteps = r["webSteps"] is List<object?> steps
                         ? steps.Select(x => x as string ?? throw Bad($"{id}.webSteps holds a non-string")).ToList().AsReadOnly()
                         : (IReadOnlyList<string>)System.Array.Empty<string>(),

@@ -19,7 +19,7 @@ namespace NpmHardening.Reports
     {
         private static readonly HashSet<string> FindingTypes = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
-            "NpmHardening.NpmFinding", "NpmHardening.NpmSecurityFinding", "NpmHardening.NpmTokenFinding", "NpmHardening.NpmPackageChange",
+            "NpmHardening.NpmFinding", "NpmHardening.NpmSecurityFinding", "NpmHardening.NpmTokenFinding", "NpmHardening.NpmPackageChange", "NpmHardening.NpmReleaseAlert",
         };
 
         private static readonly Regex PathAndLine = new Regex(@"^(?<path>.+?):(?<line>[0-9]{1,9})(?::(?<column>[0-9]{1,9}))?$", RegexOptions.CultureInvariant);

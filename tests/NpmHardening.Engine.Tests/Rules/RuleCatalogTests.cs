@@ -56,6 +56,8 @@ namespace NpmHardening.Engine.Tests.Rules
                     : r.Audit == RuleCatalog.StageAudit ? new NpmHardening.Engine.Analyzers.StagedPackageAnalyzer(null).RuleIds
                     : r.Audit == RuleCatalog.TrustAudit ? new NpmHardening.Engine.Analyzers.TrustedPublisherAnalyzer().RuleIds
                     : r.Audit == RuleCatalog.ReviewAudit ? NpmHardening.NpmPackageComparer.RuleIds
+                    : r.Audit == RuleCatalog.ReleaseAudit ? new NpmHardening.Engine.Analyzers.PackageReleaseAnalyzer().RuleIds
+                    : r.Audit == RuleCatalog.EventsAudit ? NpmHardening.Engine.Events.UnapprovedPublishCorrelator.RuleIds
                     : PostureAuditor.EvaluatedRuleIds);
                 foreach (var b in r.Baselines)
                     if (r.Expectations.Count > 0) Assert.NotNull(r.ExpectationFor(b));

@@ -1,0 +1,16 @@
+using System;
+using System.Collections.Generic;
+
+namespace NpmHardening.Engine.Releases
+{
+    /// <summary>
+    /// A registry's signing keys. <see cref="Signs"/> is false when /-/npm/v1/keys answered 404 or 400, which npm reads as
+    /// "this registry does not sign": a version without a signature is then not missing one.
+    /// </summary>
+    public sealed class NpmRegistryKeySet
+    {
+        public string Registry { get; set; } = "";
+        public bool Signs { get; set; }
+        public IReadOnlyList<NpmRegistryKey> Keys { get; set; } = Array.Empty<NpmRegistryKey>();
+    }
+}
