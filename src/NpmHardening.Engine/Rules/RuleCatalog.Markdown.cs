@@ -112,6 +112,8 @@ namespace NpmHardening.Engine.Rules
                     L("- Trusted publishing: judged from the registry's trust configurations by Get-NpmTrustedPublisher -Audit; the posture audit does not report it");
                 if (r.Audit == ReviewAudit)
                     L("- Review: judged from package tarballs by Compare-NpmStagedPackage (staged version against a reference); the posture audit does not report it");
+                if (r.Audit == LockfileCompareAudit)
+                    L("- Lockfile changes: judged from two versions of a lockfile by Compare-NpmLockfile -Audit; the posture audit does not report it");
                 if (r.Setting != null)
                 {
                     var since = Config.NpmConfigCatalog.Default.IntroducedIn(r.Setting);
