@@ -17,7 +17,7 @@ namespace NpmHardening.Engine.Lockfiles
     /// <remarks>
     /// Entries pair by key first. What is left pairs by name (npm moved the package while hoisting, or changed its
     /// version and its place at once): the same version with the same integrity and source is a move and not a change;
-    /// anything else is one change whose <see cref="NpmLockfileChange.ReferenceKeyPath"/> says where it was. Only then is
+    /// anything else is one change whose <see cref="NpmLockfileChange.ReferencePackagePath"/> says where it was. Only then is
     /// an entry Added or Removed. The project folder and workspace folders are the project's own code, not installed
     /// packages, and are not compared.
     /// </remarks>
@@ -147,7 +147,7 @@ namespace NpmHardening.Engine.Lockfiles
                 return null;
 
             var c = New(kind, o, n, options);
-            if (o.Key != n.Key) c.ReferenceKeyPath = o.Key;
+            if (o.Key != n.Key) c.ReferencePackagePath = o.Key;
             if (sameVersion && integrity == SriComparison.Different)
                 c.Signals.Add(new LockfileSignal(TarballSwap, $"{Show(n)} kept its version but its integrity changed ({Cut(o.Integrity)} → {Cut(n.Integrity)}): a different tarball under the same version, which a registry never serves for one version."));
             if (integrity == SriComparison.Removed)
@@ -173,7 +173,7 @@ namespace NpmHardening.Engine.Lockfiles
                 Name = NameOf(at),
                 Before = o?.Version,
                 After = n?.Version,
-                KeyPath = at.Key,
+                PackagePath = at.Key,
                 Dev = at.Dev,
                 Optional = at.Optional,
                 ResolvedBefore = o?.Resolved != null ? SafeUrl(o.Resolved) : null,
@@ -210,21 +210,23 @@ namespace NpmHardening.Engine.Lockfiles
         /// One finding per risk signal of each change (the -Audit view), stamped from the catalog. A removed package's
         /// finding points into the reference lockfile.
         /// </summary>
-        public static List<NpmLockfileFinding> Findings(IEnumerable<NpmLockfileChange> changes, string? context, string machine)
+        public static List<NpmLockfileChangeFinding> Findings(IEnumerable<NpmLockfileChange> changes, string? context, string machine)
         {
-            var findings = new List<NpmLockfileFinding>();
+            var findings = new List<NpmLockfileChangeFinding>();
             foreach (var c in changes)
                 foreach (var s in c.Signals)
                 {
-                    var f = FindingFactory.Stamp(new NpmLockfileFinding(), RuleCatalog.Default[s.RuleId], machine);
+                    var f = FindingFactory.Stamp(new NpmLockfileChangeFinding(), RuleCatalog.Default[s.RuleId], machine);
                     f.Status = NpmFindingStatus.Fail;
                     f.Message = s.Reason;
                     f.Package = c.Name;
                     f.Version = c.After;
                     f.ReferenceVersion = c.Before;
                     f.Change = c.Change;
-                    f.KeyPath = c.KeyPath;
+                    f.PackagePath = c.PackagePath;
                     f.Direct = c.Direct;
+                    f.Resolved = c.ResolvedAfter ?? c.ResolvedBefore;
+                    f.Dev = c.Dev;
                     f.Via = c.Via;
                     f.Chain = c.Chain;
                     f.Context = context;
@@ -232,7 +234,7 @@ namespace NpmHardening.Engine.Lockfiles
                     f.Location = System.IO.Path.IsPathRooted(file)
                         ? FindingFactory.File(file, c.Line)
                         : new NpmFindingLocation { Name = file, Line = c.Line };
-                    f.FactId = FindingFactory.FactId(f, c.KeyPath, c.Name, c.After ?? c.Before);
+                    f.FactId = FindingFactory.FactId(f, c.PackagePath, c.Name, c.After ?? c.Before);
                     f.Remediation = new NpmRemediation { Summary = RuleCatalog.Default[s.RuleId].Remediation };
                     findings.Add(f);
                 }
@@ -240,7 +242,7 @@ namespace NpmHardening.Engine.Lockfiles
         }
 
         /// <summary>The verdict over the changes and the findings left after the policy (a Suppressed finding is counted apart).</summary>
-        public static NpmLockfileReview Summarise(LockfileComparison comparison, IEnumerable<NpmLockfileFinding> findings, string path, string referencePath, string? baseCommit, string machine)
+        public static NpmLockfileReview Summarise(LockfileComparison comparison, IEnumerable<NpmLockfileChangeFinding> findings, string path, string referencePath, string? baseCommit, string machine)
         {
             var r = new NpmLockfileReview
             {
@@ -257,7 +259,7 @@ namespace NpmHardening.Engine.Lockfiles
                     case NpmLockfileChangeKind.Downgraded: r.Downgraded++; break;
                     default: r.Changed++; break;
                 }
-            var counted = new List<NpmLockfileFinding>();
+            var counted = new List<NpmLockfileChangeFinding>();
             foreach (var f in findings)
             {
                 if (f.Status == NpmFindingStatus.Suppressed) { r.Suppressed++; continue; }

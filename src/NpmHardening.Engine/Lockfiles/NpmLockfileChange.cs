@@ -18,9 +18,9 @@ namespace NpmHardening
         /// <summary>The version in the new lockfile; null when Removed.</summary>
         public string? After { get; set; }
         /// <summary>The entry's key in the new lockfile (<c>node_modules/a/node_modules/b</c>); the reference's when Removed.</summary>
-        public string KeyPath { get; set; } = "";
-        /// <summary>The entry's key in the reference lockfile when it differs from <see cref="KeyPath"/> (the package moved in the tree).</summary>
-        public string? ReferenceKeyPath { get; set; }
+        public string PackagePath { get; set; } = "";
+        /// <summary>The entry's key in the reference lockfile when it differs from <see cref="PackagePath"/> (the package moved in the tree).</summary>
+        public string? ReferencePackagePath { get; set; }
         /// <summary>A dependency the project (or one of its workspaces) names itself, rather than one another package pulls in.</summary>
         public bool Direct { get; set; }
         /// <summary>The direct dependencies that pull the package in (itself when direct), at most 10; see <see cref="ViaCount"/>.</summary>

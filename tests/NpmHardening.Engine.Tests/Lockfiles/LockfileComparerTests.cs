@@ -187,7 +187,7 @@ namespace NpmHardening.Engine.Tests.Lockfiles
             Assert.Equal(new[] { "lodahs", "other" }, asked);
             var moved = One(c, "expres");
             Assert.Equal(NpmLockfileChangeKind.Upgraded, moved.Change);
-            Assert.Equal("node_modules/y/node_modules/expres", moved.ReferenceKeyPath);
+            Assert.Equal("node_modules/y/node_modules/expres", moved.ReferencePackagePath);
         }
 
         [Fact]
@@ -218,11 +218,11 @@ namespace NpmHardening.Engine.Tests.Lockfiles
             var before = after.Select(Clone).Where(n => n.Key != "node_modules/body-parser/node_modules/qs" && n.Key != "node_modules/qs" && n.Key != "node_modules/express").ToList();
             before[0].Dependencies = new[] { "koa", "cyc-a" };
             var c = Compare(before, after);
-            var nested = Assert.Single(c.Changes, x => x.KeyPath == "node_modules/body-parser/node_modules/qs");
+            var nested = Assert.Single(c.Changes, x => x.PackagePath == "node_modules/body-parser/node_modules/qs");
             Assert.False(nested.Direct);
             Assert.Equal(new[] { "express" }, nested.Via);     // only body-parser's own copy: koa resolves the hoisted one
             Assert.Equal("express > body-parser > qs", nested.Chain);
-            var hoisted = Assert.Single(c.Changes, x => x.KeyPath == "node_modules/qs");
+            var hoisted = Assert.Single(c.Changes, x => x.PackagePath == "node_modules/qs");
             Assert.Equal(new[] { "koa", "cyc-a" }, hoisted.Via);     // nearest first: koa -> qs, then cyc-a -> cyc-b -> qs
             Assert.Equal(2, hoisted.ViaCount);
             Assert.Equal("koa > qs", hoisted.Chain);

@@ -7,7 +7,7 @@ namespace NpmHardening
     /// Compare-NpmLockfile -Audit): the rule decides title and default severity, <see cref="NpmFinding.Message"/> is the
     /// reason, and the fields say which package changed and where it sits in the dependency tree.
     /// </summary>
-    public sealed class NpmLockfileFinding : NpmFinding
+    public sealed class NpmLockfileChangeFinding : NpmFinding
     {
         public string Package { get; set; } = "";
         /// <summary>The version in the new lockfile; null when the package was removed.</summary>
@@ -16,7 +16,11 @@ namespace NpmHardening
         public string? ReferenceVersion { get; set; }
         public NpmLockfileChangeKind Change { get; set; }
         /// <summary>The entry's key in the lockfile (<c>node_modules/a/node_modules/b</c>).</summary>
-        public string KeyPath { get; set; } = "";
+        public string PackagePath { get; set; } = "";
+        /// <summary>The package's resolved URL in the new lockfile (the reference's when removed), without user info or query.</summary>
+        public string? Resolved { get; set; }
+        /// <summary>Only needed for development (<c>dev</c> or <c>devOptional</c>).</summary>
+        public bool Dev { get; set; }
         public bool Direct { get; set; }
         /// <summary>The direct dependencies that pull the package in (at most 10).</summary>
         public string[] Via { get; set; } = Array.Empty<string>();
