@@ -25,6 +25,25 @@ namespace NpmHardening.Engine.Lockfiles
         public IReadOnlyList<string> Dependencies { get; set; } = Array.Empty<string>();
         public int? Line { get; set; }
 
+        /// <summary>The comparison's view of a reader's entry: optional dependencies are edges too, devOptional counts as dev.</summary>
+        public static LockNode From(NpmLockfileEntry e)
+        {
+            IReadOnlyList<string> deps = e.Dependencies;
+            if (e.OptionalDependencies.Count > 0)
+            {
+                var all = new List<string>(e.Dependencies.Count + e.OptionalDependencies.Count);
+                all.AddRange(e.Dependencies);
+                all.AddRange(e.OptionalDependencies);
+                deps = all;
+            }
+            return new LockNode
+            {
+                Key = e.Key, Name = e.Name, Version = e.Version, Resolved = e.Resolved, Integrity = e.Integrity,
+                HasInstallScript = e.HasInstallScript, Dev = e.Dev || e.DevOptional, Optional = e.Optional, Link = e.Link,
+                Dependencies = deps, Line = e.Line > 0 ? e.Line : (int?)null,
+            };
+        }
+
         /// <summary>The folder name under the last node_modules of a key (<c>@scope/name</c> for scoped ones); "" for the project.</summary>
         public static string NameFromKey(string key)
         {

@@ -51,6 +51,19 @@ namespace NpmHardening.Engine.Lockfiles
                     if (project && !LockNode.IsProjectFolder(nodes[child].Key)) _direct[child] = true;
                 }
             }
+            // The reader keeps the project's dependencies and optionalDependencies, not its devDependencies or
+            // peerDependencies; a top-level package nothing installed depends on can only be one of those (or
+            // extraneous), so it counts as direct too.
+            for (int i = 0; i < nodes.Count; i++)
+            {
+                if (_direct[i] || !nodes[i].Key.StartsWith("node_modules/", StringComparison.Ordinal) || ParentFolder(nodes[i].Key).Length != 0) continue;
+                var parents = _parents[i];
+                bool pulled = false;
+                if (parents != null)
+                    foreach (int p in parents)
+                        if (!LockNode.IsProjectFolder(nodes[p].Key)) { pulled = true; break; }
+                if (!pulled) _direct[i] = true;
+            }
         }
 
         /// <summary>False once the visit budget ran out: some placements lack direct dependencies or a chain.</summary>
