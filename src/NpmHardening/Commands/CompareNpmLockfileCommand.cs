@@ -42,7 +42,8 @@ namespace NpmHardening.Commands
 
         /// <summary>The lockfile in a git work tree; its version at -Base is the reference.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = GitSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("PSPath", "FullName", "LiteralPath")]
+        [Alias("PSPath", "FullName")]
+        [SupportsWildcards]
         [ValidateNotNullOrEmpty]
         public string[]? Path { get; set; }
 
@@ -122,7 +123,7 @@ namespace NpmHardening.Commands
                 Compare(old, reference, current, difference, null);
                 return;
             }
-            foreach (var path in ResolvePaths(Path, literal: MyInvocation.BoundParameters.ContainsKey("LiteralPath") || MyInvocation.ExpectingInput))
+            foreach (var path in ResolvePaths(Path, literal: MyInvocation.ExpectingInput))   // a piped FullName is a file name, not a pattern
             {
                 if (!File.Exists(path))
                 {
