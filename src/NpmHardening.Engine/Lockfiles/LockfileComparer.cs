@@ -141,7 +141,10 @@ namespace NpmHardening.Engine.Lockfiles
             else kind = NpmLockfileChangeKind.Changed;   // a version that is not semver (a git or file source), or 1.0.0 vs v1.0.0
 
             var integrity = Sri.Compare(o.Integrity, n.Integrity);
-            bool resolvedDiffers = !string.Equals(o.Resolved ?? "", n.Resolved ?? "", StringComparison.Ordinal);
+            // npm leaves resolved out of a lockfile written with omit-lockfile-registry-resolved and asks the configured
+            // registry instead; one appearing or vanishing while the same hash pins the content is not a change
+            bool oneSided = string.IsNullOrEmpty(o.Resolved) != string.IsNullOrEmpty(n.Resolved);
+            bool resolvedDiffers = oneSided ? integrity != SriComparison.Same : !string.Equals(o.Resolved ?? "", n.Resolved ?? "", StringComparison.Ordinal);
             bool scriptAdded = n.HasInstallScript && !o.HasInstallScript;
             if (sameVersion && integrity == SriComparison.Same && !resolvedDiffers && n.HasInstallScript == o.HasInstallScript && o.Link == n.Link)
                 return null;

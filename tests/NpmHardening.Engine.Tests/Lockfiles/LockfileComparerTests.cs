@@ -191,6 +191,18 @@ namespace NpmHardening.Engine.Tests.Lockfiles
         }
 
         [Fact]
+        public void A_resolved_url_written_out_or_left_out_under_the_same_hash_is_not_a_change()
+        {
+            var bare = Pkg("node_modules/a", "1.0.0");
+            bare.Resolved = null;
+            var c = Compare(new[] { Root("a"), bare }, new[] { Root("a"), Pkg("node_modules/a", "1.0.0") });
+            Assert.Empty(c.Changes);
+            Assert.Empty(Compare(new[] { Root("a"), Pkg("node_modules/a", "1.0.0") }, new[] { Root("a"), bare }).Changes);
+            var swapped = Pkg("node_modules/a", "1.0.0", Sha512B);
+            Assert.Equal(new[] { LockfileComparer.TarballSwap }, One(Compare(new[] { Root("a"), bare }, new[] { Root("a"), swapped }), "a").RuleIds);
+        }
+
+        [Fact]
         public void A_package_npm_only_moved_is_not_a_change()
         {
             var before = new[] { Root("a", "b"), Pkg("node_modules/a", "1.0.0", deps: "c"), Pkg("node_modules/a/node_modules/c", "3.0.0"), Pkg("node_modules/b", "1.0.0") };
