@@ -84,6 +84,9 @@ namespace NpmHardening.Engine.Rules
         /// <summary>The value of a rule's "audit" for rules that Compare-NpmStagedPackage judges (the staged-tarball review).</summary>
         public const string ReviewAudit = "review";
 
+        /// <summary>The value of a rule's "audit" for rules that Test-NpmLockfile judges (one lockfile's entries).</summary>
+        public const string LockfileAudit = "lockfile";
+
         /// <summary>A rule id's area: the digits between "NPMH" and the last three (NPMH1001 → 1, NPMH10001 → 10).</summary>
         public static int AreaOf(string id) =>
             int.Parse(id.Substring(4, id.Length - 7), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture);
@@ -193,7 +196,7 @@ namespace NpmHardening.Engine.Rules
                     new ReadOnlyDictionary<NpmBaseline, RuleExpectation>(expect), r["expected"] as string, feature)
                 {
                     Online = r["online"] is bool online && online,
-                    Audit = r["audit"] is string audit ? (audit == PipelineAudit || audit == StageAudit || audit == TrustAudit || audit == ReviewAudit ? audit : throw Bad($"{id}: unknown audit '{audit}'")) : null,
+                    Audit = r["audit"] is string audit ? (audit == PipelineAudit || audit == StageAudit || audit == TrustAudit || audit == ReviewAudit || audit == LockfileAudit ? audit : throw Bad($"{id}: unknown audit '{audit}'")) : null,
                     WebSteps = r["webSteps"] is List<object?> steps
                         ? steps.Select(x => x as string ?? throw Bad($"{id}.webSteps holds a non-string")).ToList().AsReadOnly()
                         : (IReadOnlyList<string>)System.Array.Empty<string>(),
