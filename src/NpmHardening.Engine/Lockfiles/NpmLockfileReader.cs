@@ -250,6 +250,8 @@ namespace NpmHardening.Engine.Lockfiles
                         entry.Name = Pooled(spec.Substring(0, at));
                         entry.Version = Pooled(spec.Substring(at + 1));
                     }
+                    // without a resolved URL the spec is the only source npm 6 recorded (lockfile-lint reads it as one too)
+                    if (!sawResolved) entry.Resolved = version;
                     return;
                 }
                 if (version.StartsWith("file:", StringComparison.Ordinal))
