@@ -64,6 +64,8 @@ BeforeAll {
     $p["node_modules/$($T[5])"].hasInstallScript = $true                                        # and an install script
     $p['node_modules/npmh-added-pkg'] = [ordered]@{ version = '1.0.0'; resolved = 'https://registry.npmjs.org/npmh-added-pkg/-/npmh-added-pkg-1.0.0.tgz'; integrity = 'sha512-' + ('A' * 86) + '=='; hasInstallScript = $true }
     $p[''].dependencies['npmh-added-pkg'] = '^1.0.0'
+    $p['node_modules/lodahs'] = [ordered]@{ version = '4.17.21'; resolved = 'https://registry.npmjs.org/lodahs/-/lodahs-4.17.21.tgz'; integrity = 'sha512-' + ('L' * 86) + '==' }
+    $p[''].dependencies['lodahs'] = '^4.17.21'                                                  # a typosquat of lodash
     # removed: a leaf none of the six hangs under, so their chains stay whole
     $script:RemovedKey = @($Transitive | Select-Object -Skip 6 | Where-Object { -not $Packages[$_].dependencies -and $ParentOf.Values -notcontains $_.Substring(13) } | Select-Object -First 1)[0]
     $p.Remove($RemovedKey)
@@ -97,7 +99,7 @@ Describe 'Compare-NpmLockfile on a real lockfile' {
 
     It 'reports exactly one change per changed package, and nothing for the rest' {
         $names = @($Changes.Name | Sort-Object)
-        $expected = @($T + 'npmh-added-pkg' + $RemovedKey.Substring(13) | Sort-Object)
+        $expected = @($T + 'npmh-added-pkg' + 'lodahs' + $RemovedKey.Substring(13) | Sort-Object)
         $names | Should -Be $expected
     }
 
@@ -149,6 +151,13 @@ Describe 'Compare-NpmLockfile on a real lockfile' {
         $c.Line | Should -Be (Line-Of $NewPath 'node_modules/npmh-added-pkg')
     }
 
+    It 'flags a new name one edit from a popular package, with the name it imitates' {
+        $c = Change 'lodahs'
+        $c.Change | Should -Be 'Added'
+        @($c.RuleIds) | Should -Be @('NPMH15056')
+        $c.Reasons[0] | Should -BeLike "*'lodash'*"
+    }
+
     It 'lists the removed package last, placed in the old tree' {
         $Changes[-1].Change | Should -Be 'Removed'
         $Changes[-1].PackagePath | Should -Be $RemovedKey
@@ -192,11 +201,11 @@ Describe 'Compare-NpmLockfile -Audit and -Summary' {
     It 'sums the same changes and signals in the verdict' {
         $s = Compare-NpmLockfile -ReferencePath $OldPath -DifferencePath $NewPath -Summary
         $s.Risk | Should -Be 'Critical'
-        $s.Added | Should -Be 1; $s.Removed | Should -Be 1; $s.Upgraded | Should -Be 1; $s.Downgraded | Should -Be 1; $s.Changed | Should -Be 4
+        $s.Added | Should -Be 2; $s.Removed | Should -Be 1; $s.Upgraded | Should -Be 1; $s.Downgraded | Should -Be 1; $s.Changed | Should -Be 4
         $s.Signals | Should -Be (@($Changes.RuleIds) | Measure-Object).Count
         $s.Critical | Should -Be 1
-        $s.Verdict | Should -BeLike 'Critical: 7 risk signal(s) in 8 changed package(s): 1 added, 1 removed, 1 upgraded, 1 downgraded, 4 changed. First: NPMH15050: *'
-        ($s | Out-String -Width 300) | Should -BeLike '*Critical*1/1/1/1/4*'
+        $s.Verdict | Should -BeLike 'Critical: 8 risk signal(s) in 9 changed package(s): 2 added, 1 removed, 1 upgraded, 1 downgraded, 4 changed. First: NPMH15050: *'
+        ($s | Out-String -Width 300) | Should -BeLike '*Critical*2/1/1/1/4*'
     }
 
     It 'suppresses a signal a policy exception covers, by package path, and keeps it out of the risk' {

@@ -14,6 +14,8 @@ namespace NpmHardening.Engine.Lockfiles
         public string Path { get; internal set; } = "";
         /// <summary>1, 2 or 3 (0 when the file does not say; such a file is read as v1).</summary>
         public int LockfileVersion { get; internal set; }
+        /// <summary>1-based line of the <c>lockfileVersion</c> key; 1 when the file has none.</summary>
+        public int LockfileVersionLine { get; internal set; } = 1;
         /// <summary>The root project's name and version from the top of the file.</summary>
         public string? Name { get; internal set; }
         public string? Version { get; internal set; }

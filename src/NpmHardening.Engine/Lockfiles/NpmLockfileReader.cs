@@ -105,6 +105,7 @@ namespace NpmHardening.Engine.Lockfiles
                             if (_r.Read() != JsonToken.Number || !int.TryParse(_r.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out int v))
                                 throw WrongType("lockfileVersion", "a whole number");
                             lockfile.LockfileVersion = v;
+                            lockfile.LockfileVersionLine = line;
                             sawVersion = true;
                             break;
                         case "packages":
@@ -249,6 +250,8 @@ namespace NpmHardening.Engine.Lockfiles
                         entry.Name = Pooled(spec.Substring(0, at));
                         entry.Version = Pooled(spec.Substring(at + 1));
                     }
+                    // without a resolved URL the spec is the only source npm 6 recorded (lockfile-lint reads it as one too)
+                    if (!sawResolved) entry.Resolved = version;
                     return;
                 }
                 if (version.StartsWith("file:", StringComparison.Ordinal))
@@ -257,7 +260,8 @@ namespace NpmHardening.Engine.Lockfiles
                     bool tarball = target.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase) || target.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase) ||
                                    target.EndsWith(".tar", StringComparison.OrdinalIgnoreCase);
                     entry.Link = !tarball;
-                    if (!sawResolved) entry.Resolved = tarball ? version : target;
+                    // kept with its scheme, as npm 6 wrote it: a file source is a scheme rule's concern too
+                    if (!sawResolved) entry.Resolved = version;
                     return;
                 }
                 if (!sawResolved && version.IndexOf(':') > 0) entry.Resolved = version;

@@ -112,6 +112,8 @@ namespace NpmHardening.Engine.Rules
                     L("- Trusted publishing: judged from the registry's trust configurations by Get-NpmTrustedPublisher -Audit; the posture audit does not report it");
                 if (r.Audit == ReviewAudit)
                     L("- Review: judged from package tarballs by Compare-NpmStagedPackage (staged version against a reference); the posture audit does not report it");
+                if (r.Audit == LockfileAudit)
+                    L("- Lockfile: judged from package-lock.json and npm-shrinkwrap.json entries by Test-NpmLockfile; the posture audit does not report it");
                 if (r.Audit == LockfileCompareAudit)
                     L("- Lockfile changes: judged from two versions of a lockfile by Compare-NpmLockfile -Audit; the posture audit does not report it");
                 if (r.Setting != null)

@@ -86,6 +86,9 @@ namespace NpmHardening.Engine.Rules
         /// <summary>The value of a rule's "audit" for rules that Compare-NpmLockfile -Audit judges (lockfile changes).</summary>
         public const string LockfileCompareAudit = "lockfile-compare";
 
+        /// <summary>The value of a rule's "audit" for rules that Test-NpmLockfile judges (one lockfile's entries).</summary>
+        public const string LockfileAudit = "lockfile";
+
         /// <summary>A rule id's area: the digits between "NPMH" and the last three (NPMH1001 → 1, NPMH10001 → 10).</summary>
         public static int AreaOf(string id) =>
             int.Parse(id.Substring(4, id.Length - 7), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture);
@@ -195,7 +198,7 @@ namespace NpmHardening.Engine.Rules
                     new ReadOnlyDictionary<NpmBaseline, RuleExpectation>(expect), r["expected"] as string, feature)
                 {
                     Online = r["online"] is bool online && online,
-                    Audit = r["audit"] is string audit ? (audit == PipelineAudit || audit == StageAudit || audit == TrustAudit || audit == ReviewAudit || audit == LockfileCompareAudit ? audit : throw Bad($"{id}: unknown audit '{audit}'")) : null,
+                    Audit = r["audit"] is string audit ? (audit == PipelineAudit || audit == StageAudit || audit == TrustAudit || audit == ReviewAudit || audit == LockfileAudit || audit == LockfileCompareAudit ? audit : throw Bad($"{id}: unknown audit '{audit}'")) : null,
                     WebSteps = r["webSteps"] is List<object?> steps
                         ? steps.Select(x => x as string ?? throw Bad($"{id}.webSteps holds a non-string")).ToList().AsReadOnly()
                         : (IReadOnlyList<string>)System.Array.Empty<string>(),

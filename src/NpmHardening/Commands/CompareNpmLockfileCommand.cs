@@ -88,9 +88,6 @@ namespace NpmHardening.Commands
         private readonly ConcurrentQueue<string> _log = new ConcurrentQueue<string>();
         private RegistryTransport? _transport;
 
-        /// <summary>The typosquat check of Test-NpmLockfile, when this build has it (null: the signal is not given).</summary>
-        internal static Func<string, string?>? Typosquat { get; set; }
-
         protected override void BeginProcessing()
         {
             if (!Audit && !Summary)
@@ -185,7 +182,7 @@ namespace NpmHardening.Commands
             try
             {
                 comparison = LockfileComparer.Compare(old.Entries.Select(LockNode.From).ToList(), current.Entries.Select(LockNode.From).ToList(),
-                    new LockfileCompareOptions { Path = path, ReferencePath = referenceName, Typosquat = Typosquat, CancellationToken = _stopping.Token });
+                    new LockfileCompareOptions { Path = path, ReferencePath = referenceName, Typosquat = TyposquatIndex.Default.Match, CancellationToken = _stopping.Token });
                 if (Online) CheckOnline(comparison.Changes, path);
             }
             catch (OperationCanceledException) when (_stopping.IsCancellationRequested) { return; }

@@ -148,7 +148,7 @@ namespace NpmHardening.Engine.Tests.Lockfiles
             Assert.Equal(11, lf.Entries[1].Line);
             Assert.Equal(("lodash", "al", "4.17.21"), (lf.Entries[2].Name, lf.Entries[2].InstalledAs, lf.Entries[2].Version));
             Assert.True(lf.Entries[3].Link);
-            Assert.Equal("../loc", lf.Entries[3].Resolved);
+            Assert.Equal("file:../loc", lf.Entries[3].Resolved);
             Assert.Equal("git+ssh://git@github.com/o/g.git#0123", lf.Entries[4].Resolved);
         }
 
