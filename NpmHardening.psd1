@@ -24,7 +24,8 @@
                              'Get-NpmStagedPackage', 'Save-NpmStagedPackage', 'Approve-NpmStagedPackage', 'Deny-NpmStagedPackage',
                              'Compare-NpmStagedPackage', 'Get-NpmOrgPackage', 'Get-NpmOrgMember', 'Get-NpmPackageCollaborator',
                              'Get-NpmPackageAccess', 'Get-NpmTrustedPublisher', 'Set-NpmTrustedPublisher', 'Remove-NpmTrustedPublisher',
-                             'Set-NpmPackageAccess'
+                             'Set-NpmPackageAccess',
+                             'Get-NpmPackageRelease'
     FunctionsToExport      = @()
     AliasesToExport        = @()
     VariablesToExport      = @()
