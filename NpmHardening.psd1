@@ -25,6 +25,7 @@
                              'Compare-NpmStagedPackage', 'Get-NpmOrgPackage', 'Get-NpmOrgMember', 'Get-NpmPackageCollaborator',
                              'Get-NpmPackageAccess', 'Get-NpmTrustedPublisher', 'Set-NpmTrustedPublisher', 'Remove-NpmTrustedPublisher',
                              'Set-NpmPackageAccess',
+                             'Get-NpmPackageRelease',
                              'Test-NpmLockfile',
                              'Compare-NpmLockfile'
     FunctionsToExport      = @()

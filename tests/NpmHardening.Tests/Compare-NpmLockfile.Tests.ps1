@@ -335,13 +335,22 @@ Describe 'Compare-NpmLockfile -Online against a registry on 127.0.0.1' {
         . (Join-Path $PSScriptRoot 'StageRegistry.ps1')
         $script:Registry = Start-StageRegistry
         $now = [DateTimeOffset]::UtcNow
-        function script:Packument([string] $Name, [hashtable] $Times) {
+        # versions listed in $Oidc were published by CI through a trusted publisher with provenance, the others by a person
+        function script:Packument([string] $Name, [hashtable] $Times, [string[]] $Oidc = @()) {
             $versions = @{}; $time = @{ created = $now.AddYears(-3).ToString('o'); modified = $now.ToString('o') }
-            foreach ($v in $Times.Keys) { $versions[$v] = @{ name = $Name; version = $v }; $time[$v] = $Times[$v].ToString('o') }
+            foreach ($v in $Times.Keys) {
+                $versions[$v] = if ($Oidc -contains $v) {
+                    @{ name = $Name; version = $v; _npmUser = @{ name = 'GitHub Actions'; email = 'npm-oidc-no-reply@github.com'; trustedPublisher = @{ id = 'github'; oidcConfigId = 'oidc:1' } }
+                        dist = @{ attestations = @{ url = "$($Registry.Url)-/npm/v1/attestations/$Name@$v"; provenance = @{ predicateType = 'https://slsa.dev/provenance/v1' } } } }
+                }
+                else { @{ name = $Name; version = $v; _npmUser = @{ name = 'someone'; email = 'someone@example.invalid' } } }
+                $time[$v] = $Times[$v].ToString('o')
+            }
             @{ name = $Name; versions = $versions; time = $time; 'dist-tags' = @{ latest = @($Times.Keys)[0] } } | ConvertTo-Json -Depth 5 -Compress
         }
         $Registry.AddResponse('GET', '/npmh-young', 200, (Packument 'npmh-young' @{ '2.0.0' = $now.AddHours(-5); '1.0.0' = $now.AddDays(-400) }), 'application/json', -1, @())
-        $Registry.AddResponse('GET', '/npmh-old', 200, (Packument 'npmh-old' @{ '1.1.0' = $now.AddDays(-30); '1.0.0' = $now.AddDays(-400) }), 'application/json', -1, @())
+        $Registry.AddResponse('GET', '/npmh-old', 200, (Packument 'npmh-old' @{ '1.1.0' = $now.AddDays(-30); '1.0.0' = $now.AddDays(-400) } -Oidc '1.0.0', '1.1.0'), 'application/json', -1, @())
+        $Registry.AddResponse('GET', '/npmh-hijacked', 200, (Packument 'npmh-hijacked' @{ '2.0.1' = $now.AddDays(-20); '2.0.0' = $now.AddDays(-90) } -Oidc '2.0.0'), 'application/json', -1, @())
         $Registry.AddResponse('GET', '/npmh-excluded', 200, (Packument 'npmh-excluded' @{ '3.0.0' = $now.AddHours(-1) }), 'application/json', -1, @())
 
         $script:Project = Join-Path $Root 'online'
@@ -352,12 +361,14 @@ Describe 'Compare-NpmLockfile -Online against a registry on 127.0.0.1' {
             [ordered]@{ version = $Version; resolved = "$($Registry.Url)$Name/-/$Name-$Version.tgz"; integrity = 'sha512-' + ([Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes("$Name$Version")).PadRight(86, 'A')) + '==' }
         }
         $old = @{ name = 'online-app'; lockfileVersion = 3; packages = [ordered]@{
-                '' = @{ name = 'online-app'; dependencies = @{ 'npmh-young' = '*'; 'npmh-old' = '*'; 'npmh-same' = '*' } }
-                'node_modules/npmh-young' = Entry 'npmh-young' '1.0.0'; 'node_modules/npmh-old' = Entry 'npmh-old' '1.0.0'; 'node_modules/npmh-same' = Entry 'npmh-same' '1.0.0' } }
+                '' = @{ name = 'online-app'; dependencies = @{ 'npmh-young' = '*'; 'npmh-old' = '*'; 'npmh-same' = '*'; 'npmh-hijacked' = '*' } }
+                'node_modules/npmh-young' = Entry 'npmh-young' '1.0.0'; 'node_modules/npmh-old' = Entry 'npmh-old' '1.0.0'; 'node_modules/npmh-same' = Entry 'npmh-same' '1.0.0'
+                'node_modules/npmh-hijacked' = Entry 'npmh-hijacked' '2.0.0' } }
         $script:OnlineOld = Write-Lock $old (Join-Path $Project 'old-lock.json')
         $old.packages['node_modules/npmh-young'] = Entry 'npmh-young' '2.0.0'
         $old.packages['node_modules/npmh-old'] = Entry 'npmh-old' '1.1.0'
         $old.packages['node_modules/npmh-excluded'] = Entry 'npmh-excluded' '3.0.0'
+        $old.packages['node_modules/npmh-hijacked'] = Entry 'npmh-hijacked' '2.0.1'
         $script:OnlineNew = Write-Lock $old (Join-Path $Project 'package-lock.json')
     }
     AfterAll { if ($Registry) { $Registry.Dispose() } }
@@ -376,8 +387,18 @@ Describe 'Compare-NpmLockfile -Online against a registry on 127.0.0.1' {
         $young.Reasons[0] | Should -BeLike '*5 hour(s) ago*3-day cooldown*'
         @(($changes | Where-Object Name -eq 'npmh-old').RuleIds) | Should -HaveCount 0
         @(($changes | Where-Object Name -eq 'npmh-excluded').RuleIds) | Should -HaveCount 0 -Because 'min-release-age-exclude covers it'
-        @($Registry.Requests | ForEach-Object Path | Sort-Object) | Should -Be @('/npmh-old', '/npmh-young')
+        @($Registry.Requests | ForEach-Object Path | Sort-Object) | Should -Be @('/npmh-excluded', '/npmh-hijacked', '/npmh-old', '/npmh-young')
         @($Registry.Requests | Where-Object Authorization) | Should -HaveCount 0
+    }
+
+    It 'flags a new version published without the trusted publishing and provenance of the one it replaces' {
+        $h = Compare-NpmLockfile -ReferencePath $OnlineOld -DifferencePath $OnlineNew -Online | Where-Object Name -eq 'npmh-hijacked'
+        @($h.RuleIds) | Should -Be @('NPMH15058')
+        $h.Reasons[0] | Should -BeLike '*trusted publishing (OIDC) and provenance that 2.0.0 had (published by someone)*'
+        $h.Risk | Should -Be 'High'
+        $f = @(Compare-NpmLockfile -ReferencePath $OnlineOld -DifferencePath $OnlineNew -Online -Audit | Where-Object RuleId -eq 'NPMH15058')
+        $f | Should -HaveCount 1
+        $f[0].Title | Should -Be (Get-NpmRule -RuleId NPMH15058).Title
     }
 
     It 'writes a registry failure as an error and still writes the comparison' {

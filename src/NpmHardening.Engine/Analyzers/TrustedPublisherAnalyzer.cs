@@ -125,14 +125,15 @@ namespace NpmHardening.Engine.Analyzers
         /// (<paramref name="recent"/>, newest first) was published with a token or session (no trustedPublisher, no
         /// approver marker), Pass otherwise.
         /// </summary>
-        public NpmTrustFinding AnalyzeWithoutTrust(string package, string registry, IReadOnlyList<Registry.NpmRelease> recent)
+        public NpmTrustFinding AnalyzeWithoutTrust(string package, string registry, IReadOnlyList<Releases.NpmPackageRelease> recent)
         {
             var none = new NpmTrustedPublisher { Package = package, Registry = registry };
-            var tokens = recent.Where(r => r.Kind == Registry.NpmReleaseKind.Token).ToList();
+            // neither marker: a token or a session (provenance alone does not say who held the credential)
+            var tokens = recent.Where(r => !r.IsStaged && !r.HasTrustedPublisher).ToList();
             var finding = New(TokenReleasesWithoutTrust, tokens.Count > 0 ? NpmFindingStatus.Fail : NpmFindingStatus.Pass, none,
                 recent.Count == 0 ? $"{package} has no trusted publisher and no published version."
                 : tokens.Count > 0
-                    ? $"{package} has no trusted publisher, and {tokens.Count} of its {recent.Count} newest versions were published with a token or session ({string.Join(", ", tokens.Select(t => t.Version + (t.Publisher != null ? " by " + t.Publisher : "")))}). A long-lived token that can publish is what attackers steal; configure a stage-only trusted publisher and revoke the token."
+                    ? $"{package} has no trusted publisher, and {tokens.Count} of its {recent.Count} newest versions were published with a token or session ({string.Join(", ", tokens.Select(t => t.Version + (t.Publisher?.Key != null ? " by " + t.Publisher.Key : "")))}). A long-lived token that can publish is what attackers steal; configure a stage-only trusted publisher and revoke the token."
                     : $"{package} has no trusted publisher; its {recent.Count} newest versions were staged and approved or published through OIDC.");
             finding.Provider = null;
             return finding;

@@ -12,7 +12,7 @@ namespace NpmHardening.Engine.Lockfiles
     /// <summary>
     /// The difference between two lockfiles as one <see cref="NpmLockfileChange"/> per installed package that differs,
     /// each placed in the new tree (or the old one when removed) and carrying the risk signals of the lockfile
-    /// comparison rules (NPMH15050–NPMH15056; the online ones, NPMH15057–, are added by <see cref="LockfileReleaseAge"/>).
+    /// comparison rules (NPMH15050–NPMH15056; the online ones, NPMH15057 and NPMH15058, are added by <see cref="LockfileReleaseCheck"/>).
     /// </summary>
     /// <remarks>
     /// Entries pair by key first. What is left pairs by name (npm moved the package while hoisting, or changed its
@@ -34,7 +34,7 @@ namespace NpmHardening.Engine.Lockfiles
         /// <summary>Every rule the comparison produces, the online ones included.</summary>
         public static IReadOnlyCollection<string> RuleIds { get; } = new[]
         {
-            TarballSwap, HostChanged, SourceChanged, IntegrityRemoved, InstallScript, Downgrade, Typosquat, LockfileReleaseAge.Young,
+            TarballSwap, HostChanged, SourceChanged, IntegrityRemoved, InstallScript, Downgrade, Typosquat, LockfileReleaseCheck.Young, LockfileReleaseCheck.TrustLost,
         };
 
         /// <summary>Compares <paramref name="reference"/> (the old lockfile's entries) with <paramref name="difference"/> (the new one's).</summary>

@@ -5,6 +5,7 @@ using System.Net.Http;
 using System.Text.RegularExpressions;
 using System.Threading;
 using NpmHardening.Engine.Js;
+using NpmHardening.Engine.Releases;
 
 namespace NpmHardening.Engine.Registry
 {
@@ -115,43 +116,24 @@ namespace NpmHardening.Engine.Registry
 
         /// <summary>
         /// The <paramref name="count"/> most recently published versions of a package (GET {registry}{name}, the full
-        /// document, whose versions carry _npmUser), newest first, each classified by its markers: trustedPublisher,
-        /// approver, or neither (a token or session). The markers are read literally, one never inferred from another.
+        /// document, whose versions carry _npmUser, read by <see cref="NpmPackumentReader"/> as it arrives), newest first.
+        /// Each release keeps its markers (trustedPublisher, approver, provenance) as read, one never inferred from another.
         /// </summary>
-        public IReadOnlyList<NpmRelease> RecentReleases(string registry, RegistryCredential? credential, string package, int count, CancellationToken cancellationToken = default)
+        public IReadOnlyList<NpmPackageRelease> RecentReleases(string registry, RegistryCredential? credential, string package, int count, CancellationToken cancellationToken = default)
         {
-            if (NpmStageClient.CheckPackageName(package) is string why) throw new ArgumentException($"'{package}': {why}.", nameof(package));
-            var url = RegistryTransport.Endpoint(registry, RegistryPackageName.Escape(package));
-            var body = RegistryTransport.Sync(() => _transport.SendJsonAsync(new RegistryRequest(HttpMethod.Get, url, credential), cancellationToken));
-            return ReadReleases(body, RegistryEndpoint.Safe(url.AbsoluteUri), count);
+            var packument = new NpmReleaseClient(_transport).GetPackument(registry, credential, package, cancellationToken: cancellationToken);
+            var here = RegistryEndpoint.Safe(RegistryTransport.Endpoint(registry, RegistryPackageName.Escape(package)).AbsoluteUri);
+            return Newest(packument, here, count);
         }
 
-        internal static IReadOnlyList<NpmRelease> ReadReleases(object? body, string here, int count)
+        /// <summary>Newest first by publish time; versions without a time last, in the document's order.</summary>
+        internal static IReadOnlyList<NpmPackageRelease> Newest(NpmPackument packument, string here, int count)
         {
-            if (!(body is JsObject doc) || !(doc["versions"] is JsObject versions))
+            if (!packument.HasVersions)
                 throw new RegistryException(RegistryErrorKind.InvalidResponse, here, $"{here}: the package document has no 'versions' object.");
-            var times = doc["time"] as JsObject;
-            var releases = new List<NpmRelease>();
-            foreach (var version in versions.Keys)
-            {
-                if (!(versions[version] is JsObject manifest)) continue;
-                var user = manifest["_npmUser"] as JsObject;
-                DateTimeOffset? at = null;
-                if (times?[version] is string t && DateTimeOffset.TryParse(t, System.Globalization.CultureInfo.InvariantCulture,
-                        System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var parsed)) at = parsed;
-                releases.Add(new NpmRelease
-                {
-                    Version = version,
-                    Published = at,
-                    Publisher = user?["name"] as string,
-                    Kind = user?["approver"] is JsObject ? NpmReleaseKind.StagedAndApproved
-                        : user?["trustedPublisher"] is JsObject ? NpmReleaseKind.TrustedPublisher
-                        : NpmReleaseKind.Token,
-                });
-            }
-            // newest first by publish time; versions without a time last, in the document's order
-            return releases.Select((r, i) => (r, i)).OrderByDescending(x => x.r.Published.HasValue).ThenByDescending(x => x.r.Published).ThenBy(x => x.i)
-                .Select(x => x.r).Take(count).ToList();
+            var timed = packument.Releases.Where(r => r.PublishedAt.HasValue).OrderByDescending(r => r.PublishedAt);
+            var untimed = packument.Releases.Where(r => !r.PublishedAt.HasValue);
+            return timed.Concat(untimed).Take(count).ToList();
         }
 
         // ---- reading ------------------------------------------------------------------------------------------

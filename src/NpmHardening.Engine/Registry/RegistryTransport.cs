@@ -145,6 +145,65 @@ namespace NpmHardening.Engine.Registry
         }
 
         /// <summary>
+        /// Hands a 2xx body to <paramref name="read"/> as it arrives (on the calling thread, no copy in memory): for
+        /// answers too large for the 8 MB bound of <see cref="SendJsonAsync"/>, such as the package documents of popular
+        /// packages. More than <paramref name="maxBytes"/> (when the server announces it) or a read idle past the timeout
+        /// is an error; the reader enforces the limit on what it actually reads.
+        /// </summary>
+        public Task<T> ReadStreamAsync<T>(RegistryRequest request, long maxBytes, Func<Stream, CancellationToken, T> read, CancellationToken cancellationToken = default)
+        {
+            if (read == null) throw new ArgumentNullException(nameof(read));
+            if (maxBytes <= 0) throw new ArgumentOutOfRangeException(nameof(maxBytes));
+            return SendCoreAsync(request, cancellationToken, readIdle: true, async (response, url, token) =>
+            {
+                var here = RegistryEndpoint.Safe(url.AbsoluteUri);
+                if (response.Content.Headers.ContentLength > maxBytes) throw TooLarge(here, maxBytes);
+                using var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                using var idle = new IdleReadStream(this, stream, here, token);
+                return read(idle, token);
+            });
+        }
+
+        /// <summary>A response stream whose every read must produce bytes within the timeout (the transport's idle rule).</summary>
+        private sealed class IdleReadStream : Stream
+        {
+            private readonly RegistryTransport _owner;
+            private readonly Stream _inner;
+            private readonly string _here;
+            private readonly CancellationToken _token;
+
+            public IdleReadStream(RegistryTransport owner, Stream inner, string here, CancellationToken token)
+            {
+                _owner = owner;
+                _inner = inner;
+                _here = here;
+                _token = token;
+            }
+
+            public override int Read(byte[] buffer, int offset, int count)
+            {
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(_token);
+                idle.CancelAfter(_owner.Options.Timeout);
+                try { return _inner.ReadAsync(buffer, offset, count, idle.Token).GetAwaiter().GetResult(); }
+                catch (OperationCanceledException) when (!_token.IsCancellationRequested)
+                {
+                    _owner.Log($"{_here}: no bytes for {Seconds(_owner.Options.Timeout)}; stopped");
+                    throw _owner.TimedOut(_here);
+                }
+            }
+
+            public override bool CanRead => true;
+            public override bool CanSeek => false;
+            public override bool CanWrite => false;
+            public override long Length => throw new NotSupportedException();
+            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+            public override void Flush() { }
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        }
+
+        /// <summary>
         /// Page-numbered lists as <c>npm stage list</c> reads them: page 0, 1, ... with <paramref name="perPage"/>; stops when
         /// the items collected reach the announced total or a page is short. <paramref name="read"/> turns one page's JSON
         /// into its items and total (it throws for a body of the wrong shape). Bounded by the options' MaxPages.

@@ -54,6 +54,7 @@ namespace NpmHardening.Engine.Rules
                 if (r.Audit == StageAudit) L("- Staged publishing: judged from the registry's staged versions by Get-NpmStagedPackage -Audit");
                 if (r.Audit == TrustAudit) L("- Trusted publishing: judged from the registry's trust configurations by Get-NpmTrustedPublisher -Audit");
                 if (r.Audit == ReviewAudit) L("- Review: judged from package tarballs by Compare-NpmStagedPackage");
+                if (r.Audit == ReleaseAudit) L("- Releases: judged from the version history and registry signatures by Get-NpmPackageRelease -Audit");
                 if (r.Audit == LockfileAudit) L("- Lockfile: judged from lockfile entries by Test-NpmLockfile");
                 if (r.Audit == LockfileCompareAudit) L("- Lockfile changes: judged from two versions of a lockfile by Compare-NpmLockfile -Audit");
                 L($"- Reference: {r.Reference}");

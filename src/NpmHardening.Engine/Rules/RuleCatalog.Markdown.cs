@@ -112,6 +112,8 @@ namespace NpmHardening.Engine.Rules
                     L("- Trusted publishing: judged from the registry's trust configurations by Get-NpmTrustedPublisher -Audit; the posture audit does not report it");
                 if (r.Audit == ReviewAudit)
                     L("- Review: judged from package tarballs by Compare-NpmStagedPackage (staged version against a reference); the posture audit does not report it");
+                if (r.Audit == ReleaseAudit)
+                    L("- Releases: judged from the package document's version history and the registry's signatures by Get-NpmPackageRelease -Audit; the posture audit does not report it");
                 if (r.Audit == LockfileAudit)
                     L("- Lockfile: judged from package-lock.json and npm-shrinkwrap.json entries by Test-NpmLockfile; the posture audit does not report it");
                 if (r.Audit == LockfileCompareAudit)

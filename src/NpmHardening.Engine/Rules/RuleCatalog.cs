@@ -83,6 +83,8 @@ namespace NpmHardening.Engine.Rules
         public const string TrustAudit = "trust";
         /// <summary>The value of a rule's "audit" for rules that Compare-NpmStagedPackage judges (the staged-tarball review).</summary>
         public const string ReviewAudit = "review";
+        /// <summary>The value of a rule's "audit" for rules that Get-NpmPackageRelease -Audit judges (the release history).</summary>
+        public const string ReleaseAudit = "release";
         /// <summary>The value of a rule's "audit" for rules that Compare-NpmLockfile -Audit judges (lockfile changes).</summary>
         public const string LockfileCompareAudit = "lockfile-compare";
 
@@ -198,7 +200,7 @@ namespace NpmHardening.Engine.Rules
                     new ReadOnlyDictionary<NpmBaseline, RuleExpectation>(expect), r["expected"] as string, feature)
                 {
                     Online = r["online"] is bool online && online,
-                    Audit = r["audit"] is string audit ? (audit == PipelineAudit || audit == StageAudit || audit == TrustAudit || audit == ReviewAudit || audit == LockfileAudit || audit == LockfileCompareAudit ? audit : throw Bad($"{id}: unknown audit '{audit}'")) : null,
+                    Audit = r["audit"] is string audit ? (audit == PipelineAudit || audit == StageAudit || audit == TrustAudit || audit == ReviewAudit || audit == ReleaseAudit || audit == LockfileAudit || audit == LockfileCompareAudit ? audit : throw Bad($"{id}: unknown audit '{audit}'")) : null,
                     WebSteps = r["webSteps"] is List<object?> steps
                         ? steps.Select(x => x as string ?? throw Bad($"{id}.webSteps holds a non-string")).ToList().AsReadOnly()
                         : (IReadOnlyList<string>)System.Array.Empty<string>(),

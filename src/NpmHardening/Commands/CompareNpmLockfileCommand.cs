@@ -211,7 +211,7 @@ namespace NpmHardening.Commands
 
         // ---- -Online ---------------------------------------------------------------------------------------------
 
-        /// <summary>The cooldown check, with npm's configuration for the new lockfile's project (registry per scope, credential, proxy, min-release-age).</summary>
+        /// <summary>The cooldown and lost-trust checks, with npm's configuration for the new lockfile's project (registry per scope, credential, proxy, min-release-age).</summary>
         private void CheckOnline(List<NpmLockfileChange> changes, string path)
         {
             var platform = SystemPlatform.Instance;
@@ -229,7 +229,7 @@ namespace NpmHardening.Commands
             var client = new NpmTrustClient(_transport);
             var provenance = new SecretProvenance(platform, AuditedAccount.CurrentProcess(platform), null, PostureContext.CurrentUser(platform, null, folder).Profile);
             var credentials = new Dictionary<string, RegistryCredential?>(StringComparer.Ordinal);
-            IReadOnlyList<NpmRelease>? Releases(string name)
+            IReadOnlyList<Engine.Releases.NpmPackageRelease>? Releases(string name)
             {
                 var registry = RegistryFor(resolution, name);
                 if (!credentials.TryGetValue(registry, out var credential))
@@ -255,7 +255,7 @@ namespace NpmHardening.Commands
                     while (_log.TryDequeue(out var line)) WriteVerbose(line);
                 }
             }
-            var unasked = LockfileReleaseAge.Check(changes, Releases, cooldown, DateTimeOffset.UtcNow, OnlineLimit, exempt, _stopping.Token);
+            var unasked = LockfileReleaseCheck.Check(changes, Releases, cooldown, DateTimeOffset.UtcNow, OnlineLimit, exempt, _stopping.Token);
             if (unasked.Count > 0)
                 WriteWarning($"{unasked.Count} package(s) were not checked online (more than {OnlineLimit} names changed): {string.Join(", ", unasked.Take(10))}{(unasked.Count > 10 ? ", …" : "")}.");
         }

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using NpmHardening.Engine.Lockfiles;
-using NpmHardening.Engine.Registry;
+using NpmHardening.Engine.Releases;
 using NpmHardening.Engine.Rules;
 
 namespace NpmHardening.Engine.Tests.Lockfiles
@@ -329,7 +329,7 @@ namespace NpmHardening.Engine.Tests.Lockfiles
         }
 
         [Fact]
-        public void Release_age_flags_young_registry_versions_asks_each_name_once_and_honours_exclusions()
+        public void Release_age_flags_young_registry_versions_asks_each_name_once_and_honours_exclusions_for_the_cooldown()
         {
             var now = new DateTimeOffset(2026, 12, 3, 8, 0, 0, TimeSpan.Zero);
             var before = new[] { Root("young"), Pkg("node_modules/young", "1.0.0"), Pkg("node_modules/a/node_modules/young", "1.0.0") };
@@ -338,31 +338,60 @@ namespace NpmHardening.Engine.Tests.Lockfiles
                 Root("young", "old", "git", "@corp/own", "extra"),
                 Pkg("node_modules/young", "1.1.0"), Pkg("node_modules/a/node_modules/young", "1.1.0"), Pkg("node_modules/old", "1.0.0"),
                 Pkg("node_modules/git", "1.0.0", resolved: "git+https://github.com/o/git.git#dddddddddddddddddddddddddddddddddddddddd"),
-                Pkg("node_modules/@corp/own", "1.0.0"), Pkg("node_modules/extra", "1.0.0"),
+                Pkg("node_modules/@corp/own", "1.1.0"), Pkg("node_modules/extra", "1.0.0"),
             };
             var c = Compare(before, after);
             var asked = new List<string>();
-            IReadOnlyList<NpmRelease>? Releases(string name)
+            IReadOnlyList<NpmPackageRelease>? Releases(string name)
             {
                 asked.Add(name);
                 return new[]
                 {
-                    new NpmRelease { Version = "1.1.0", Published = now.AddHours(-30) },
-                    new NpmRelease { Version = "1.0.0", Published = now.AddDays(-400) },
+                    new NpmPackageRelease { Version = "1.1.0", PublishedAt = now.AddHours(-30) },
+                    new NpmPackageRelease { Version = "1.0.0", PublishedAt = now.AddDays(-400) },
                 };
             }
-            var unasked = LockfileReleaseAge.Check(c.Changes, Releases, TimeSpan.FromDays(3), now, maxPackages: 2, exempt: new[] { "@corp/*", "!young" });
-            Assert.Equal(new[] { "young", "old" }, asked);   // once per name; git source and the excluded scope never asked
-            Assert.Equal(new[] { "extra" }, unasked);        // over the cap: said, not asked
+            var unasked = LockfileReleaseCheck.Check(c.Changes, Releases, TimeSpan.FromDays(3), now, maxPackages: 3, exempt: new[] { "@corp/*", "!young" });
+            Assert.Equal(new[] { "young", "old", "@corp/own" }, asked);   // once per name; the git source never asked
+            Assert.Equal(new[] { "extra" }, unasked);                    // over the cap: said, not asked
+            Assert.Empty(One(c, "@corp/own").RuleIds);                   // 1.1.0 is young, but min-release-age-exclude covers @corp/*
             foreach (var young in c.Changes.Where(x => x.Name == "young"))
             {
-                Assert.Equal(new[] { LockfileReleaseAge.Young }, young.RuleIds);
+                Assert.Equal(new[] { LockfileReleaseCheck.Young }, young.RuleIds);
                 Assert.Contains("30 hour(s) ago", young.Reasons[0]);
                 Assert.Contains("3-day cooldown", young.Reasons[0]);
                 Assert.Equal(NpmSeverity.Medium, young.Risk);
             }
             Assert.Empty(One(c, "old").RuleIds);
             Assert.Empty(One(c, "git").RuleIds);
+        }
+
+        [Fact]
+        public void A_version_that_lost_trusted_publishing_or_provenance_is_flagged_against_the_one_it_replaces()
+        {
+            var now = new DateTimeOffset(2026, 12, 3, 8, 0, 0, TimeSpan.Zero);
+            var before = new[] { Root("a", "b", "c"), Pkg("node_modules/a", "1.0.0"), Pkg("node_modules/b", "1.0.0"), Pkg("node_modules/c", "1.0.0") };
+            var after = new[] { Root("a", "b", "c"), Pkg("node_modules/a", "1.0.1"), Pkg("node_modules/b", "1.0.1"), Pkg("node_modules/c", "1.0.1") };
+            var c = Compare(before, after);
+            NpmPackageRelease R(string v, bool oidc, bool provenance, string who = "ci-bot") => new NpmPackageRelease
+            {
+                Version = v, PublishedAt = now.AddDays(-60), Publisher = new NpmReleaseIdentity { Name = who },
+                TrustedPublisher = oidc ? new NpmReleaseTrustedPublisher { Provider = "github" } : null,
+                Provenance = provenance ? new NpmReleaseProvenance { PredicateType = "https://slsa.dev/provenance/v1" } : null,
+            };
+            var docs = new Dictionary<string, IReadOnlyList<NpmPackageRelease>>
+            {
+                ["a"] = new[] { R("1.0.0", true, true), R("1.0.1", false, false, "mallory") },   // both lost
+                ["b"] = new[] { R("1.0.0", false, true), R("1.0.1", false, true) },              // provenance kept
+                ["c"] = new[] { R("1.0.0", false, false), R("1.0.1", true, true) },              // gained, not lost
+            };
+            LockfileReleaseCheck.Check(c.Changes, n => docs[n], TimeSpan.FromDays(3), now, 10, null);
+            var a = One(c, "a");
+            Assert.Equal(new[] { LockfileReleaseCheck.TrustLost }, a.RuleIds);
+            Assert.Contains("trusted publishing (OIDC) and provenance that 1.0.0 had (published by mallory)", a.Reasons[0]);
+            Assert.Equal(NpmSeverity.High, a.Risk);
+            Assert.Empty(One(c, "b").RuleIds);
+            Assert.Empty(One(c, "c").RuleIds);
         }
 
         internal static LockNode Clone(LockNode n) => new LockNode

@@ -4,6 +4,7 @@ using System.Linq;
 using NpmHardening.Engine.Analyzers;
 using NpmHardening.Engine.Js;
 using NpmHardening.Engine.Registry;
+using NpmHardening.Engine.Releases;
 using NpmHardening.Engine.Rules;
 using Xunit;
 
@@ -82,22 +83,23 @@ namespace NpmHardening.Engine.Tests.Registry
         [Fact]
         public void Releases_are_classified_by_their_markers_newest_first()
         {
-            Assert.True(JsJson.TryParse("{\"versions\":{" +
+            var text = "{\"versions\":{" +
                 "\"1.0.0\":{\"_npmUser\":{\"name\":\"alice\"}}," +
                 "\"1.1.0\":{\"_npmUser\":{\"name\":\"GitHub Actions\",\"trustedPublisher\":{\"id\":\"github\"}}}," +
                 "\"1.2.0\":{\"_npmUser\":{\"name\":\"GitHub Actions\",\"trustedPublisher\":{\"id\":\"github\"},\"approver\":{\"name\":\"bob\"}}}," +
                 "\"0.9.0\":{}}," +
-                "\"time\":{\"1.0.0\":\"2026-01-01T00:00:00Z\",\"1.1.0\":\"2026-02-01T00:00:00Z\",\"1.2.0\":\"2026-03-01T00:00:00Z\"}}", out var doc));
-            var all = NpmTrustClient.ReadReleases(doc, "h", 10);
+                "\"time\":{\"1.0.0\":\"2026-01-01T00:00:00Z\",\"1.1.0\":\"2026-02-01T00:00:00Z\",\"1.2.0\":\"2026-03-01T00:00:00Z\"}}";
+            NpmPackument Read(string json) => NpmPackumentReader.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)), "p");
+            var all = NpmTrustClient.Newest(Read(text), "h", 10);
             Assert.Equal(new[] { "1.2.0", "1.1.0", "1.0.0", "0.9.0" }, all.Select(r => r.Version));
-            Assert.Equal(new[] { NpmReleaseKind.StagedAndApproved, NpmReleaseKind.TrustedPublisher, NpmReleaseKind.Token, NpmReleaseKind.Token }, all.Select(r => r.Kind));
-            Assert.Equal(2, NpmTrustClient.ReadReleases(doc, "h", 2).Count);
+            Assert.Equal(new[] { NpmReleasePath.StagedApproved, NpmReleasePath.TrustedPublisherDirect, NpmReleasePath.Token, NpmReleasePath.Unknown }, all.Select(r => r.ReleasePath));
+            Assert.Equal(2, NpmTrustClient.Newest(Read(text), "h", 2).Count);
             var finding = new TrustedPublisherAnalyzer().AnalyzeWithoutTrust("p", "https://r/", all);
             Assert.Equal(NpmFindingStatus.Fail, finding.Status);
             Assert.Equal("NPMH13006", finding.RuleId);
+            Assert.Contains("1.0.0 by alice", finding.Message);
             Assert.Equal(NpmFindingStatus.Pass, new TrustedPublisherAnalyzer().AnalyzeWithoutTrust("p", "https://r/", all.Take(2).ToList()).Status);
-            Assert.True(JsJson.TryParse("{\"name\":\"p\"}", out var noVersions));
-            Assert.Throws<RegistryException>(() => NpmTrustClient.ReadReleases(noVersions, "h", 5));
+            Assert.Throws<RegistryException>(() => NpmTrustClient.Newest(Read("{\"name\":\"p\"}"), "h", 5));
         }
 
         [Fact]

@@ -56,6 +56,7 @@ namespace NpmHardening.Engine.Tests.Rules
                     : r.Audit == RuleCatalog.StageAudit ? new NpmHardening.Engine.Analyzers.StagedPackageAnalyzer(null).RuleIds
                     : r.Audit == RuleCatalog.TrustAudit ? new NpmHardening.Engine.Analyzers.TrustedPublisherAnalyzer().RuleIds
                     : r.Audit == RuleCatalog.ReviewAudit ? NpmHardening.NpmPackageComparer.RuleIds
+                    : r.Audit == RuleCatalog.ReleaseAudit ? new NpmHardening.Engine.Analyzers.PackageReleaseAnalyzer().RuleIds
                     : r.Audit == RuleCatalog.LockfileAudit ? new NpmHardening.Engine.Analyzers.LockfileAnalyzer().RuleIds
                     : r.Audit == RuleCatalog.LockfileCompareAudit ? NpmHardening.Engine.Lockfiles.LockfileComparer.RuleIds
                     : PostureAuditor.EvaluatedRuleIds);
