@@ -25,7 +25,10 @@
                              'Compare-NpmStagedPackage', 'Get-NpmOrgPackage', 'Get-NpmOrgMember', 'Get-NpmPackageCollaborator',
                              'Get-NpmPackageAccess', 'Get-NpmTrustedPublisher', 'Set-NpmTrustedPublisher', 'Remove-NpmTrustedPublisher',
                              'Set-NpmPackageAccess',
-                             'Get-NpmReleaseEvent', 'Find-NpmUnapprovedPublish', 'Get-NpmReleaseGate'
+                             'Get-NpmReleaseEvent', 'Find-NpmUnapprovedPublish', 'Get-NpmReleaseGate',
+                             'Get-NpmPackageRelease',
+                             'Test-NpmLockfile',
+                             'Compare-NpmLockfile'
     FunctionsToExport      = @()
     AliasesToExport        = @()
     VariablesToExport      = @()

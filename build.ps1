@@ -22,8 +22,9 @@
                  bench Invoke-TreeBenchmark.ps1, the pathological profiles Invoke-PathologicalBenchmark.ps1 and the
                  reports of 100,000 findings Invoke-ReportBenchmark.ps1, the staged-package review beside npm diff
                  Invoke-StagedCompareBenchmark.ps1 and the publish-pipeline scan of 5,000 generated repositories
-                 beside grep Invoke-PipelineBenchmark.ps1 (-BenchPart Config, Tree, Pathological, Report, Stage or
-                 Pipeline runs one of them).
+                 beside grep Invoke-PipelineBenchmark.ps1, and the package releases of a 3,000-version document
+                 beside npm view Invoke-ReleaseBenchmark.ps1 (-BenchPart Config, Tree, Pathological, Report, Stage,
+                 Pipeline or Release runs one of them).
       Package    Build (with ReadyToRun engines for every platform in $ReadyToRunAll unless -ReadyToRun says
                  otherwise), then out/NpmHardening.<version>.zip (NpmHardening/<version>/... and
                  NpmHardeningDsc/<version>/... inside).
@@ -48,8 +49,8 @@ param(
 
     # Bench only: which benchmarks to run (Config: Invoke-Benchmark.ps1; Tree: Invoke-TreeBenchmark.ps1;
     # Pathological: Invoke-PathologicalBenchmark.ps1; Report: Invoke-ReportBenchmark.ps1; Stage:
-    # Invoke-StagedCompareBenchmark.ps1; Pipeline: Invoke-PipelineBenchmark.ps1).
-    [ValidateSet('All', 'Config', 'Tree', 'Pathological', 'Report', 'Stage', 'Pipeline')]
+    # Invoke-StagedCompareBenchmark.ps1; Pipeline: Invoke-PipelineBenchmark.ps1; Lockfile: Invoke-LockfileBenchmark.ps1; Release: Invoke-ReleaseBenchmark.ps1).
+    [ValidateSet('All', 'Config', 'Tree', 'Pathological', 'Report', 'Stage', 'Pipeline', 'Lockfile', 'Release')]
     [string] $BenchPart = 'All',
 
     # Which platforms get a ReadyToRun engine for PowerShell 7 on .NET 10 (Dependencies/net10.0-<rid>/): Host (this
@@ -361,6 +362,35 @@ function Install-Chromium {
 }
 # ---- end reports -----------------------------------------------------------------------------------------
 
+# ---- lockfiles (issue 15): lockfile-lint, the peer of Test-NpmLockfile's parity test and bench ------------
+$LockfileLintVersion = '5.0.1'
+
+function Install-LockfileLint {
+    # lockfile-lint into .tools/lockfile-lint; the parity test and the Lockfile bench run its CLI with node and skip
+    # with a message without it.
+    $target = Join-Paths $ToolsDir 'lockfile-lint'
+    $marker = Join-Paths $target '.complete'
+    if ((Test-Path -LiteralPath $marker) -and (Get-Content -LiteralPath $marker -Raw).Trim() -eq $LockfileLintVersion) {
+        Write-Host "    lockfile-lint $LockfileLintVersion already in .tools"
+        return
+    }
+    if (-not (Get-Command npm -ErrorAction SilentlyContinue)) {
+        Write-Warning 'npm is not on PATH: lockfile-lint is not installed and the lockfile parity test will be skipped.'
+        return
+    }
+    try {
+        if (Test-Path -LiteralPath $target) { Remove-Item -LiteralPath $target -Recurse -Force }
+        [void] [System.IO.Directory]::CreateDirectory($target)
+        Invoke-Native npm @('install', '--prefix', $target, '--no-audit', '--no-fund', '--no-save', '--loglevel=error', "lockfile-lint@$LockfileLintVersion") 'npm install lockfile-lint'
+        Set-Content -LiteralPath $marker -Value $LockfileLintVersion -Encoding Ascii
+        Write-Host "    lockfile-lint $LockfileLintVersion from npm"
+    }
+    catch {
+        Write-Warning "Could not install lockfile-lint ($($_.Exception.Message)); the lockfile parity test will be skipped."
+    }
+}
+# ---- end lockfiles ---------------------------------------------------------------------------------------
+
 function Invoke-Bootstrap {
     Write-Step 'Bootstrap'
     Invoke-Native dotnet @('tool', 'restore') 'dotnet tool restore'
@@ -372,6 +402,7 @@ function Invoke-Bootstrap {
     Install-OpenSshServer
     Install-SarifMultitool
     Install-Chromium
+    Install-LockfileLint
 }
 
 # --------------------------------------------------------------------------------------------------------
@@ -708,6 +739,16 @@ function Invoke-Bench {
     if (($BenchPart -eq 'All' -or $BenchPart -eq 'Pipeline') -and (Test-Path -LiteralPath $pipeline)) {
         Write-Step 'Bench: publish pipelines of 5,000 repositories'
         & $pipeline | Out-Host
+    }
+    $lockfile = Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' 'Invoke-LockfileBenchmark.ps1'
+    if (($BenchPart -eq 'All' -or $BenchPart -eq 'Lockfile') -and (Test-Path -LiteralPath $lockfile)) {
+        Write-Step 'Bench: Test-NpmLockfile vs lockfile-lint'
+        & $lockfile | Out-Host
+    }
+    $release = Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' 'Invoke-ReleaseBenchmark.ps1'
+    if (($BenchPart -eq 'All' -or $BenchPart -eq 'Release') -and (Test-Path -LiteralPath $release)) {
+        Write-Step 'Bench: package releases of a 3,000-version document vs npm view'
+        & $release | Out-Host
     }
     return 0
 }

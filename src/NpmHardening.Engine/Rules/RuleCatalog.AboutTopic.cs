@@ -50,12 +50,7 @@ namespace NpmHardening.Engine.Rules
                 if (expected != null) L($"- Expected: {expected}");
                 if (MinimumNpmVersion(r) is Config.NpmVersion v) L($"- Needs npm {v} or later");
                 if (r.Online) L("- Online: judged from a registry's answers");
-                if (r.Audit == PipelineAudit) L("- Pipeline: judged from CI definitions by Get-NpmPublishPipeline -Audit");
-                if (r.Audit == StageAudit) L("- Staged publishing: judged from the registry's staged versions by Get-NpmStagedPackage -Audit");
-                if (r.Audit == TrustAudit) L("- Trusted publishing: judged from the registry's trust configurations by Get-NpmTrustedPublisher -Audit");
-                if (r.Audit == ReviewAudit) L("- Review: judged from package tarballs by Compare-NpmStagedPackage");
-                if (r.Audit == ReleaseAudit) L("- Releases: judged from the version history and registry signatures by Get-NpmPackageRelease -Audit");
-                if (r.Audit == EventsAudit) L("- Release events: judged from release events by Find-NpmUnapprovedPublish");
+                if (r.Audit != null && AuditKinds.TryGetValue(r.Audit, out var kind)) L($"- {kind.Label}: {kind.JudgedShort}");
                 L($"- Reference: {r.Reference}");
                 L();
                 L(r.Rationale);

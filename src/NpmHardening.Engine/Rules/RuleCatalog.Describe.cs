@@ -64,7 +64,7 @@ namespace NpmHardening.Engine.Rules
             Expected = ExpectedText(r),
             MinimumNpmVersion = MinimumNpmVersion(r)?.ToString(),
             Online = r.Online,
-            Audit = r.Audit == PipelineAudit ? "Get-NpmPublishPipeline" : r.Audit == StageAudit ? "Get-NpmStagedPackage" : r.Audit == TrustAudit ? "Get-NpmTrustedPublisher" : r.Audit == ReviewAudit ? "Compare-NpmStagedPackage" : r.Audit == ReleaseAudit ? "Get-NpmPackageRelease" : r.Audit == EventsAudit ? "Find-NpmUnapprovedPublish" : null,
+            Audit = r.Audit != null && AuditKinds.TryGetValue(r.Audit, out var kind) ? kind.Command : null,
             WebSteps = r.WebSteps.ToArray(),
         };
 

@@ -104,18 +104,8 @@ namespace NpmHardening.Engine.Rules
                 L($"- Baselines: {string.Join(", ", r.Baselines)}");
                 if (r.Online)
                     L("- Online: judged from the registry's answers (Get-NpmAccount, Get-NpmAccessToken, Test-NpmrcToken -Online); the offline posture audit does not report it");
-                if (r.Audit == PipelineAudit)
-                    L("- Pipeline: judged from CI definitions by Get-NpmPublishPipeline -Audit; the posture audit does not report it");
-                if (r.Audit == StageAudit)
-                    L("- Staged publishing: judged from the registry's staged versions by Get-NpmStagedPackage -Audit; the posture audit does not report it");
-                if (r.Audit == TrustAudit)
-                    L("- Trusted publishing: judged from the registry's trust configurations by Get-NpmTrustedPublisher -Audit; the posture audit does not report it");
-                if (r.Audit == ReviewAudit)
-                    L("- Review: judged from package tarballs by Compare-NpmStagedPackage (staged version against a reference); the posture audit does not report it");
-                if (r.Audit == ReleaseAudit)
-                    L("- Releases: judged from the package document's version history and the registry's signatures by Get-NpmPackageRelease -Audit; the posture audit does not report it");
-                if (r.Audit == EventsAudit)
-                    L("- Release events: judged from release events (Get-NpmReleaseEvent, or an organisation's export) by Find-NpmUnapprovedPublish; the posture audit does not report it");
+                if (r.Audit != null && AuditKinds.TryGetValue(r.Audit, out var kind))
+                    L($"- {kind.Label}: {kind.Judged}; the posture audit does not report it");
                 if (r.Setting != null)
                 {
                     var since = Config.NpmConfigCatalog.Default.IntroducedIn(r.Setting);

@@ -87,6 +87,55 @@ namespace NpmHardening.Engine.Rules
         public const string ReleaseAudit = "release";
         /// <summary>The value of a rule's "audit" for rules that Find-NpmUnapprovedPublish judges (release event correlation).</summary>
         public const string EventsAudit = "events";
+        /// <summary>The value of a rule's "audit" for rules that Compare-NpmLockfile -Audit judges (lockfile changes).</summary>
+        public const string LockfileCompareAudit = "lockfile-compare";
+
+        /// <summary>The value of a rule's "audit" for rules that Test-NpmLockfile judges (one lockfile's entries).</summary>
+        public const string LockfileAudit = "lockfile";
+
+        /// <summary>
+        /// One audit besides the posture, as the catalog names it in a rule's "audit": the cmdlet that judges its rules and
+        /// how docs/rules.md and about_NpmHardening_Rules say so. A new audit is one entry here.
+        /// </summary>
+        internal sealed class AuditKind
+        {
+            public AuditKind(string command, string label, string judged, string judgedShort)
+            {
+                Command = command; Label = label; Judged = judged; JudgedShort = judgedShort;
+            }
+            public string Command { get; }
+            public string Label { get; }
+            public string Judged { get; }
+            public string JudgedShort { get; }
+        }
+
+        internal static readonly IReadOnlyDictionary<string, AuditKind> AuditKinds = new Dictionary<string, AuditKind>(StringComparer.Ordinal)
+        {
+            [PipelineAudit] = new AuditKind("Get-NpmPublishPipeline", "Pipeline",
+                "judged from CI definitions by Get-NpmPublishPipeline -Audit",
+                "judged from CI definitions by Get-NpmPublishPipeline -Audit"),
+            [StageAudit] = new AuditKind("Get-NpmStagedPackage", "Staged publishing",
+                "judged from the registry's staged versions by Get-NpmStagedPackage -Audit",
+                "judged from the registry's staged versions by Get-NpmStagedPackage -Audit"),
+            [TrustAudit] = new AuditKind("Get-NpmTrustedPublisher", "Trusted publishing",
+                "judged from the registry's trust configurations by Get-NpmTrustedPublisher -Audit",
+                "judged from the registry's trust configurations by Get-NpmTrustedPublisher -Audit"),
+            [ReviewAudit] = new AuditKind("Compare-NpmStagedPackage", "Review",
+                "judged from package tarballs by Compare-NpmStagedPackage (staged version against a reference)",
+                "judged from package tarballs by Compare-NpmStagedPackage"),
+            [ReleaseAudit] = new AuditKind("Get-NpmPackageRelease", "Releases",
+                "judged from the package document's version history and the registry's signatures by Get-NpmPackageRelease -Audit",
+                "judged from the version history and registry signatures by Get-NpmPackageRelease -Audit"),
+            [EventsAudit] = new AuditKind("Find-NpmUnapprovedPublish", "Release events",
+                "judged from release events (Get-NpmReleaseEvent, or an organisation's export) by Find-NpmUnapprovedPublish",
+                "judged from release events by Find-NpmUnapprovedPublish"),
+            [LockfileAudit] = new AuditKind("Test-NpmLockfile", "Lockfile",
+                "judged from package-lock.json and npm-shrinkwrap.json entries by Test-NpmLockfile",
+                "judged from lockfile entries by Test-NpmLockfile"),
+            [LockfileCompareAudit] = new AuditKind("Compare-NpmLockfile", "Lockfile changes",
+                "judged from two versions of a lockfile by Compare-NpmLockfile -Audit",
+                "judged from two versions of a lockfile by Compare-NpmLockfile -Audit"),
+        };
 
         /// <summary>A rule id's area: the digits between "NPMH" and the last three (NPMH1001 → 1, NPMH10001 → 10).</summary>
         public static int AreaOf(string id) =>
@@ -197,7 +246,7 @@ namespace NpmHardening.Engine.Rules
                     new ReadOnlyDictionary<NpmBaseline, RuleExpectation>(expect), r["expected"] as string, feature)
                 {
                     Online = r["online"] is bool online && online,
-                    Audit = r["audit"] is string audit ? (audit == PipelineAudit || audit == StageAudit || audit == TrustAudit || audit == ReviewAudit || audit == ReleaseAudit || audit == EventsAudit ? audit : throw Bad($"{id}: unknown audit '{audit}'")) : null,
+                    Audit = r["audit"] is string audit ? (AuditKinds.ContainsKey(audit) ? audit : throw Bad($"{id}: unknown audit '{audit}'")) : null,
                     WebSteps = r["webSteps"] is List<object?> steps
                         ? steps.Select(x => x as string ?? throw Bad($"{id}.webSteps holds a non-string")).ToList().AsReadOnly()
                         : (IReadOnlyList<string>)System.Array.Empty<string>(),

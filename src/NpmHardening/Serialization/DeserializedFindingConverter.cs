@@ -51,6 +51,9 @@ namespace NpmHardening.Commands
             typeof(NpmTrustFinding), typeof(NpmTrustedPublisher), typeof(NpmOrgPackage), typeof(NpmOrgMember),
             typeof(NpmPackageCollaborator), typeof(NpmPackageAccess),
             typeof(NpmPackageChange), typeof(NpmPackageReview),
+            typeof(NpmReleaseFinding),
+            typeof(NpmLockfileFinding),
+            typeof(NpmLockfileChange), typeof(NpmLockfileChangeFinding), typeof(NpmLockfileReview),
         };
 
         public override bool CanConvertFrom(PSObject sourceValue, Type destinationType)

@@ -58,6 +58,8 @@ namespace NpmHardening.Engine.Tests.Rules
                     : r.Audit == RuleCatalog.ReviewAudit ? NpmHardening.NpmPackageComparer.RuleIds
                     : r.Audit == RuleCatalog.ReleaseAudit ? new NpmHardening.Engine.Analyzers.PackageReleaseAnalyzer().RuleIds
                     : r.Audit == RuleCatalog.EventsAudit ? NpmHardening.Engine.Events.UnapprovedPublishCorrelator.RuleIds
+                    : r.Audit == RuleCatalog.LockfileAudit ? new NpmHardening.Engine.Analyzers.LockfileAnalyzer().RuleIds
+                    : r.Audit == RuleCatalog.LockfileCompareAudit ? NpmHardening.Engine.Lockfiles.LockfileComparer.RuleIds
                     : PostureAuditor.EvaluatedRuleIds);
                 foreach (var b in r.Baselines)
                     if (r.Expectations.Count > 0) Assert.NotNull(r.ExpectationFor(b));

@@ -1,0 +1,277 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using NpmHardening.Engine.Findings;
+using NpmHardening.Engine.Lockfiles;
+using NpmHardening.Engine.Platform;
+using NpmHardening.Engine.Rules;
+
+namespace NpmHardening.Engine.Analyzers
+{
+    /// <summary>
+    /// The lockfile rules (NPMH15001-15015, Test-NpmLockfile) over one lockfile's entries: where each package comes
+    /// from (host, scheme, git pin, link target, scope registry), how it is checked (integrity), what it runs
+    /// (install scripts against allowScripts), whether its name imitates a popular one, and the file's version.
+    /// Only problems are findings; an entry with none produces nothing.
+    /// </summary>
+    public sealed class LockfileAnalyzer : INpmAnalyzer<NpmLockfileAuditInput>
+    {
+        public const string HostNotAllowed = "NPMH15001";
+        public const string PlainHttp = "NPMH15002";
+        public const string SchemeNotAllowed = "NPMH15003";
+        public const string MissingIntegrity = "NPMH15004";
+        public const string Sha1Only = "NPMH15005";
+        public const string WeakIntegrityFirst = "NPMH15006";
+        public const string MalformedIntegrity = "NPMH15007";
+        public const string NameMismatch = "NPMH15008";
+        public const string GitNotPinned = "NPMH15009";
+        public const string LinkOutside = "NPMH15010";
+        public const string InstallScript = "NPMH15011";
+        public const string InstallScriptNotApproved = "NPMH15012";
+        public const string Typosquat = "NPMH15013";
+        public const string DependencyConfusion = "NPMH15014";
+        public const string OutdatedVersion = "NPMH15015";
+
+        private readonly string _computer;
+        private readonly TyposquatIndex _popular;
+
+        public LockfileAnalyzer(IPlatform? platform = null) : this(platform, null) { }
+
+        internal LockfileAnalyzer(IPlatform? platform, TyposquatIndex? popular)
+        {
+            _computer = FindingFactory.MachineOf(platform ?? SystemPlatform.Instance);
+            _popular = popular ?? TyposquatIndex.Default;
+        }
+
+        public IReadOnlyCollection<string> RuleIds { get; } = new[]
+        {
+            HostNotAllowed, PlainHttp, SchemeNotAllowed, MissingIntegrity, Sha1Only, WeakIntegrityFirst, MalformedIntegrity,
+            NameMismatch, GitNotPinned, LinkOutside, InstallScript, InstallScriptNotApproved, Typosquat, DependencyConfusion,
+            OutdatedVersion,
+        };
+
+        public IEnumerable<NpmFinding> Analyze(NpmLockfileAuditInput input)
+        {
+            if (input == null) throw new ArgumentNullException(nameof(input));
+            var lockfile = input.Lockfile;
+            var context = Path.GetDirectoryName(lockfile.Path) ?? lockfile.Path;
+            var results = new List<NpmFinding>();
+            if (lockfile.LockfileVersion <= 1)
+            {
+                var f = New(OutdatedVersion, NpmFindingStatus.Fail, lockfile, null, lockfile.LockfileVersionLine, context,
+                    $"{lockfile.Path} is lockfileVersion {(lockfile.LockfileVersion == 0 ? "1 (it names none)" : "1")}, written by npm 6 or earlier; it lacks hasInstallScript and the tree's packages map.");
+                f.Remediation!.NpmCommand = "npm install --package-lock-only";
+                results.Add(f);
+            }
+            var registryUrl = LockfileUrl.TryParse(input.Registry, out var r) ? r : default;
+            var typos = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var entry in lockfile.Entries)
+            {
+                if (entry.IsRoot) continue;
+                AnalyzeEntry(input, entry, registryUrl, typos, context, results);
+            }
+            return results;
+        }
+
+        private void AnalyzeEntry(NpmLockfileAuditInput input, NpmLockfileEntry entry, LockfileUrl registry,
+            Dictionary<string, string?> typos, string context, List<NpmFinding> results)
+        {
+            var lockfile = input.Lockfile;
+            string what = Describe(entry);
+            string? source = entry.Resolved;
+            string? shown = LockfileUrl.Redact(source);
+            bool hasUrl = LockfileUrl.TryParse(source, out var url);
+
+            if (entry.Link && source != null)
+            {
+                string target = source.StartsWith("file:", StringComparison.Ordinal) ? source.Substring(5) : source;
+                if (!IsInside(input.RepositoryRoot, lockfile.Path, target, out string full))
+                    results.Add(New(LinkOutside, NpmFindingStatus.Fail, lockfile, entry, entry.Line, context,
+                        $"{what} is a link to {full}, outside the repository {input.RepositoryRoot}: npm symlinks code from the installing machine that no review of this repository covers.", shown));
+            }
+
+            if (hasUrl)
+            {
+                if (url.Scheme == "http")
+                {
+                    if (!input.AllowedSchemes.Contains("http"))
+                        results.Add(New(PlainHttp, NpmFindingStatus.Fail, lockfile, entry, entry.Line, context,
+                            $"{what} is fetched over plain HTTP ({shown}); anyone on the network path can replace it.", shown));
+                }
+                else if (url.Scheme != "https" && !input.AllowedSchemes.Contains(url.Scheme))
+                {
+                    results.Add(New(SchemeNotAllowed, NpmFindingStatus.Fail, lockfile, entry, entry.Line, context,
+                        $"{what} comes from a {url.Scheme}: source ({shown}), not an https registry tarball; allow the scheme with -AllowedScheme {url.Scheme} if the team chose it.", shown));
+                }
+                if (url.Host != null && !input.AllowedHosts.Contains(url.Host))
+                {
+                    var f = New(HostNotAllowed, NpmFindingStatus.Fail, lockfile, entry, entry.Line, context,
+                        $"{what} is resolved from {url.Host}, which is not an allowed host ({Join(input.AllowedHosts)}).", shown);
+                    f.Expected = Join(input.AllowedHosts);
+                    results.Add(f);
+                }
+                if (IsGit(url) && !PinnedToCommit(source!))
+                    results.Add(New(GitNotPinned, NpmFindingStatus.Fail, lockfile, entry, entry.Line, context,
+                        $"{what} comes from git ({shown}) without a full 40-character commit after '#': each install can get other code.", shown));
+                if (url.Scheme == "http" || url.Scheme == "https")
+                    CheckName(input, entry, url, registry, source!, shown, what, context, results);
+                CheckScope(input, entry, url, shown, what, context, results);
+            }
+
+            if (entry.Integrity != null)
+            {
+                var shape = SubresourceIntegrity.Judge(entry.Integrity, out var problem);
+                if (shape == IntegrityShape.Malformed)
+                    results.Add(New(MalformedIntegrity, NpmFindingStatus.Fail, lockfile, entry, entry.Line, context,
+                        $"{what} has an integrity field npm cannot use ({problem}), so its download is not checked.", shown));
+                else if (shape == IntegrityShape.Sha1Only)
+                    results.Add(New(Sha1Only, NpmFindingStatus.Fail, lockfile, entry, entry.Line, context,
+                        $"{what} is checked with SHA-1 only, which is broken for collisions.", shown));
+                else if (shape == IntegrityShape.WeakFirst)
+                    results.Add(New(WeakIntegrityFirst, NpmFindingStatus.Fail, lockfile, entry, entry.Line, context,
+                        $"{what}'s integrity starts with {SubresourceIntegrity.FirstAlgorithm(entry.Integrity)}, not sha512.", shown));
+            }
+            else if (hasUrl && (url.Scheme == "https" || url.Scheme == "http") && !entry.InBundle && !entry.Link)
+            {
+                results.Add(New(MissingIntegrity, NpmFindingStatus.Fail, lockfile, entry, entry.Line, context,
+                    $"{what} is a registry tarball without an integrity hash: npm cannot check that the bytes it downloads are the ones that were locked.", shown));
+            }
+
+            if (entry.HasInstallScript)
+            {
+                bool? decision = input.AllowScripts?.Decide(entry.Name, entry.Version);
+                var listed = New(InstallScript, NpmFindingStatus.Warning, lockfile, entry, entry.Line, context,
+                    $"{what} has an install script" + (decision == true ? ", approved in allowScripts." : decision == false ? "; allowScripts denies it, so npm skips it." : "."), shown);
+                results.Add(listed);
+                if (decision == null)
+                {
+                    var f = New(InstallScriptNotApproved, NpmFindingStatus.Fail, lockfile, entry, entry.Line, context,
+                        input.AllowScripts != null
+                            ? $"{what} has an install script that {input.AllowScripts.Source}'s allowScripts neither approves nor denies."
+                            : $"{what} has an install script and the project has no allowScripts policy (package.json beside the lockfile), so nothing approves it.", shown);
+                    f.Remediation!.NpmCommand = "npm approve-scripts " + entry.Name;
+                    results.Add(f);
+                }
+            }
+
+            if (!typos.TryGetValue(entry.Name, out var imitated))
+                typos[entry.Name] = imitated = _popular.Match(entry.Name);
+            if (imitated != null)
+            {
+                var f = New(Typosquat, NpmFindingStatus.Warning, lockfile, entry, entry.Line, context,
+                    $"{what}: the name {entry.Name} is within two edits of the popular package {imitated}; make sure it is the package intended.", shown);
+                f.Expected = imitated;
+                results.Add(f);
+            }
+        }
+
+        /// <summary>NPMH15008 with lockfile-lint's validate-package-names semantics: on an npm-layout registry, the URL must start with origin/&lt;installed name&gt;/.</summary>
+        private void CheckName(NpmLockfileAuditInput input, NpmLockfileEntry entry, LockfileUrl url, LockfileUrl registry,
+            string source, string? shown, string what, string context, List<NpmFinding> results)
+        {
+            string installed = entry.InstalledAs ?? entry.Name;
+            string? prefixBase = null;
+            if (registry.Host != null && url.Host == registry.Host && source.StartsWith(input.Registry, StringComparison.Ordinal))
+                prefixBase = input.Registry;
+            else
+                foreach (var h in NpmLockfileAuditInput.PublicRegistryHosts)
+                    if (url.Host == h) { prefixBase = url.Origin + "/"; break; }
+            if (prefixBase == null || source.StartsWith(prefixBase + installed + "/", StringComparison.Ordinal)) return;
+            string rest = source.Substring(prefixBase.Length);
+            int cut = rest.IndexOf("/-/", StringComparison.Ordinal);
+            string named = LockfileUrl.Redact(cut >= 0 ? rest.Substring(0, cut) : rest) ?? "";
+            bool alias = entry.Name != installed && source.StartsWith(prefixBase + entry.Name + "/", StringComparison.Ordinal);
+            var f = New(NameMismatch, NpmFindingStatus.Fail, lockfile: input.Lockfile, entry, entry.Line, context,
+                alias
+                    ? $"{what} is installed as {installed} but its tarball is {entry.Name}'s: a declared npm: alias (the entry names {entry.Name})."
+                    : $"{what} is installed as {installed} but resolved to a tarball of {named} ({shown}).", shown);
+            f.Expected = installed;
+            if (alias)
+            {
+                f.Status = NpmFindingStatus.Warning;
+                FindingFactory.Escalate(f, NpmSeverity.Low, "a declared npm: alias (the entry's name field names the package of the URL)");
+            }
+            results.Add(f);
+        }
+
+        /// <summary>NPMH15014: a package of a scope mapped to its own registry, resolved from another host.</summary>
+        private void CheckScope(NpmLockfileAuditInput input, NpmLockfileEntry entry, LockfileUrl url, string? shown, string what,
+            string context, List<NpmFinding> results)
+        {
+            if (url.Host == null || entry.Name.Length == 0 || entry.Name[0] != '@') return;
+            int slash = entry.Name.IndexOf('/');
+            if (slash < 0) return;
+            if (!input.ScopeRegistries.TryGetValue(entry.Name.Substring(0, slash), out var registries) || registries.Length == 0) return;
+            foreach (var reg in registries)
+                if (LockfileUrl.TryParse(reg, out var ru) && ru.Host == url.Host) return;
+            bool publicHost = false;
+            foreach (var h in NpmLockfileAuditInput.PublicRegistryHosts) publicHost |= url.Host == h;
+            var f = New(DependencyConfusion, NpmFindingStatus.Fail, input.Lockfile, entry, entry.Line, context,
+                $"{what} is resolved from {(publicHost ? "the public registry " : "")}{url.Host} while {entry.Name.Substring(0, slash)} is mapped to {string.Join(", ", registries)}: someone may have published the internal name there.", shown);
+            f.Expected = string.Join(", ", registries);
+            results.Add(f);
+        }
+
+        private static bool IsGit(LockfileUrl url) =>
+            url.Scheme == "git" || url.Scheme.StartsWith("git+", StringComparison.Ordinal) || url.Scheme == "github" ||
+            url.Scheme == "gitlab" || url.Scheme == "bitbucket" || url.Scheme == "gist";
+
+        private static bool PinnedToCommit(string source)
+        {
+            int hash = source.LastIndexOf('#');
+            if (hash < 0 || source.Length - hash - 1 != 40) return false;
+            for (int i = hash + 1; i < source.Length; i++)
+            {
+                char c = source[i];
+                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
+            }
+            return true;
+        }
+
+        /// <summary>Whether a link target (relative to the lockfile's folder, or absolute) stays under the repository root.</summary>
+        private static bool IsInside(string root, string lockfilePath, string target, out string full)
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(lockfilePath)) ?? "";
+            try { full = Path.GetFullPath(Path.Combine(folder, target.Replace('\\', '/').Replace('/', Path.DirectorySeparatorChar))); }
+            catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is PathTooLongException)
+            {
+                full = target;
+                return false;
+            }
+            var baseDir = Path.GetFullPath(root.Length > 0 ? root : folder).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+            var comparison = Path.DirectorySeparatorChar == '\\' ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+            return string.Equals(full.TrimEnd(Path.DirectorySeparatorChar), baseDir, comparison) ||
+                   full.StartsWith(baseDir + Path.DirectorySeparatorChar, comparison);
+        }
+
+        private static string Describe(NpmLockfileEntry entry) =>
+            entry.Name + (entry.Version != null ? "@" + entry.Version : "") + (entry.Key.Length > 0 && entry.Key != "node_modules/" + entry.Name ? $" ({entry.Key})" : "");
+
+        private static string Join(IEnumerable<string> hosts)
+        {
+            var list = new List<string>(hosts);
+            list.Sort(StringComparer.Ordinal);
+            return list.Count == 0 ? "none" : string.Join(", ", list);
+        }
+
+        private NpmLockfileFinding New(string id, NpmFindingStatus status, NpmLockfile lockfile, NpmLockfileEntry? entry, int line,
+            string context, string message, string? shown = null)
+        {
+            var rule = RuleCatalog.Default[id];
+            var finding = FindingFactory.Stamp(new NpmLockfileFinding(), rule, _computer);
+            finding.Status = status;
+            finding.Message = Credentials.NpmCredential.RedactText(message);
+            finding.Context = context;
+            finding.Location = FindingFactory.File(lockfile.Path, line);
+            finding.Package = entry?.Name;
+            finding.Version = entry?.Version;
+            finding.PackagePath = entry?.Key ?? "";
+            finding.Resolved = shown;
+            finding.Dev = entry != null && (entry.Dev || entry.DevOptional);
+            if (status == NpmFindingStatus.Fail || status == NpmFindingStatus.Warning)
+                finding.Remediation = new NpmRemediation { Summary = rule.Remediation };
+            finding.FactId = FindingFactory.FactId(finding, entry?.Key);
+            return FindingFactory.CompleteRemediation(finding);
+        }
+    }
+}

@@ -1,0 +1,178 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+
+namespace NpmHardening.Engine.Lockfiles
+{
+    /// <summary>
+    /// Finds the popular package a name is one or two edits from (insert, delete, change, or swap two neighbouring
+    /// characters), against the list shipped in Data/popular-packages.txt.
+    /// </summary>
+    /// <remarks>
+    /// Scope-aware: only a scope's owner publishes under it, so a name inside a scope of the list (<c>@types/nodee</c>)
+    /// is nobody's typosquat; a scope one or two edits from a popular scope with the same package name
+    /// (<c>@tpyes/node</c>) is. Unscoped names of fewer than 5 characters are not compared (every two-letter name is one
+    /// edit from another); 5 to 8 characters allow one edit, 9 and more two. Fast through a symmetric-delete index:
+    /// every popular name is stored under the 64-bit hashes of itself with up to k characters deleted, a candidate
+    /// looks up its own deletions, and only hits are checked with the exact distance.
+    /// </remarks>
+    internal sealed class TyposquatIndex
+    {
+        private static readonly Lazy<TyposquatIndex> LazyDefault = new Lazy<TyposquatIndex>(Load);
+
+        public static TyposquatIndex Default => LazyDefault.Value;
+
+        private readonly HashSet<string> _popular = new HashSet<string>(StringComparer.Ordinal);
+        private readonly HashSet<string> _popularScopes = new HashSet<string>(StringComparer.Ordinal);
+        private readonly List<string> _unscoped = new List<string>();
+        private readonly Dictionary<ulong, int> _first = new Dictionary<ulong, int>();   // hash → first slot
+        private readonly List<(int name, int next)> _slots = new List<(int, int)>();
+        private readonly Dictionary<string, List<string>> _scopesByName = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+
+        public TyposquatIndex(IEnumerable<string> popular)
+        {
+            foreach (var name in popular)
+            {
+                if (!_popular.Add(name)) continue;
+                if (name.StartsWith("@", StringComparison.Ordinal))
+                {
+                    int slash = name.IndexOf('/');
+                    if (slash < 2) continue;
+                    string scope = name.Substring(1, slash - 1), bare = name.Substring(slash + 1);
+                    _popularScopes.Add(scope);
+                    if (!_scopesByName.TryGetValue(bare, out var scopes)) _scopesByName[bare] = scopes = new List<string>();
+                    scopes.Add(scope);
+                    continue;
+                }
+                int k = MaxEdits(name.Length);
+                if (k == 0) continue;
+                int index = _unscoped.Count;
+                _unscoped.Add(name);
+                var seen = new HashSet<ulong>();
+                foreach (var h in Deletions(name, k))
+                    if (seen.Add(h)) AddSlot(h, index);
+            }
+        }
+
+        /// <summary>Names in the list.</summary>
+        public int Count => _popular.Count;
+
+        public bool IsPopular(string name) => _popular.Contains(name);
+
+        /// <summary>The popular name <paramref name="name"/> imitates, or null; a popular name itself never matches.</summary>
+        public string? Match(string name)
+        {
+            if (name.Length == 0 || _popular.Contains(name)) return null;
+            if (name[0] == '@')
+            {
+                int slash = name.IndexOf('/');
+                if (slash < 2) return null;
+                string scope = name.Substring(1, slash - 1), bare = name.Substring(slash + 1);
+                if (_popularScopes.Contains(scope) || !_scopesByName.TryGetValue(bare, out var scopes)) return null;
+                foreach (var s in scopes)
+                {
+                    int k = ScopeEdits(s.Length);
+                    if (k > 0 && Distance(scope, s, k) <= k) return "@" + s + "/" + bare;
+                }
+                return null;
+            }
+            if (name.Length < 4) return null;
+            string? best = null;
+            int bestDistance = int.MaxValue;
+            int queryEdits = name.Length >= 7 ? 2 : 1;
+            foreach (var h in Deletions(name, queryEdits))
+            {
+                if (!_first.TryGetValue(h, out int slot)) continue;
+                for (; slot >= 0; slot = _slots[slot].next)
+                {
+                    string candidate = _unscoped[_slots[slot].name];
+                    int k = MaxEdits(candidate.Length);
+                    if (Math.Abs(candidate.Length - name.Length) > k) continue;
+                    int d = Distance(name, candidate, k);
+                    if (d <= k && (d < bestDistance || (d == bestDistance && string.CompareOrdinal(candidate, best) < 0)))
+                    {
+                        best = candidate;
+                        bestDistance = d;
+                    }
+                }
+            }
+            return best;
+        }
+
+        private static int MaxEdits(int length) => length >= 9 ? 2 : length >= 5 ? 1 : 0;
+
+        private static int ScopeEdits(int length) => length >= 9 ? 2 : length >= 3 ? 1 : 0;
+
+        private void AddSlot(ulong hash, int index)
+        {
+            int next = _first.TryGetValue(hash, out int head) ? head : -1;
+            _first[hash] = _slots.Count;
+            _slots.Add((index, next));
+        }
+
+        /// <summary>Hashes of <paramref name="s"/> with 0, 1 or up to <paramref name="k"/> (≤ 2) characters deleted.</summary>
+        private static IEnumerable<ulong> Deletions(string s, int k)
+        {
+            yield return Hash(s, -1, -1);
+            for (int i = 0; i < s.Length; i++)
+            {
+                yield return Hash(s, i, -1);
+                if (k < 2) continue;
+                for (int j = i + 1; j < s.Length; j++) yield return Hash(s, i, j);
+            }
+        }
+
+        private static ulong Hash(string s, int skip1, int skip2)
+        {
+            // FNV-1a 64 over the UTF-16 units left; the length is mixed in so prefixes differ
+            ulong h = 14695981039346656037UL;
+            for (int i = 0; i < s.Length; i++)
+            {
+                if (i == skip1 || i == skip2) continue;
+                h = (h ^ s[i]) * 1099511628211UL;
+            }
+            return h ^ (ulong)(s.Length - (skip1 >= 0 ? 1 : 0) - (skip2 >= 0 ? 1 : 0));
+        }
+
+        /// <summary>Optimal-string-alignment distance (adjacent swaps count one), or <paramref name="max"/>+1 once it must exceed it.</summary>
+        internal static int Distance(string a, string b, int max)
+        {
+            if (Math.Abs(a.Length - b.Length) > max) return max + 1;
+            var prev2 = new int[b.Length + 1];
+            var prev = new int[b.Length + 1];
+            var cur = new int[b.Length + 1];
+            for (int j = 0; j <= b.Length; j++) prev[j] = j;
+            for (int i = 1; i <= a.Length; i++)
+            {
+                cur[0] = i;
+                int rowMin = cur[0];
+                for (int j = 1; j <= b.Length; j++)
+                {
+                    int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                    int v = Math.Min(Math.Min(prev[j] + 1, cur[j - 1] + 1), prev[j - 1] + cost);
+                    if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) v = Math.Min(v, prev2[j - 2] + 1);
+                    cur[j] = v;
+                    if (v < rowMin) rowMin = v;
+                }
+                if (rowMin > max) return max + 1;
+                var t = prev2; prev2 = prev; prev = cur; cur = t;
+            }
+            return prev[b.Length];
+        }
+
+        private static TyposquatIndex Load()
+        {
+            using var stream = typeof(TyposquatIndex).Assembly.GetManifestResourceStream("NpmHardening.Data.popular-packages.txt")
+                ?? throw new InvalidDataException("The popular-packages list is missing from the engine assembly.");
+            using var reader = new StreamReader(stream);
+            var names = new List<string>();
+            string? line;
+            while ((line = reader.ReadLine()) != null)
+            {
+                line = line.Trim();
+                if (line.Length > 0 && line[0] != '#') names.Add(line);
+            }
+            return new TyposquatIndex(names);
+        }
+    }
+}
