@@ -680,7 +680,6 @@ function Set-WineEnvironment {
     # crashes within seconds of a Pester run (double-mapped executable memory).
     $env:WINEPREFIX = $WinePrefix
     $env:WINEDEBUG = '-all'
-    $env:WINEDLLOVERRIDES = 'mscoree,mshtml='   # no Mono or Gecko install prompt when the prefix is made
     $env:DOTNET_EnableWriteXorExecute = '0'
 }
 
@@ -709,8 +708,11 @@ function Initialize-WinePrefix {
     Write-Step "Wine prefix $WinePrefix"
     [void] [System.IO.Directory]::CreateDirectory($WineRoot)
     $ErrorActionPreference = 'Continue'
-    # wineboot prints notes on stderr (no 32-bit loader, ...) that are not failures.
-    & wineboot -i 2>&1 | Out-Null
+    # wineboot prints notes on stderr (no 32-bit loader, ...) that are not failures. Wine's Mono and Gecko are not
+    # wanted (no install prompt); only for this call, since .NET's IL images import mscoree.dll when Windows maps them.
+    $env:WINEDLLOVERRIDES = 'mscoree,mshtml='
+    try { & wineboot -i 2>&1 | Out-Null }
+    finally { Remove-Item Env:WINEDLLOVERRIDES -ErrorAction SilentlyContinue }
     & wineserver -w 2>&1 | Out-Null
     if (-not (Test-Path -LiteralPath $systemReg)) { throw "wineboot did not create the prefix $WinePrefix." }
     # Report Windows 10 (Wine 8's default is Windows 7, which .NET 10 does not support).
@@ -767,9 +769,8 @@ function Invoke-WindowsPesterSuite {
     $result = @{ Name = "pester $PesterVersion under Wine"; Ran = $false; Passed = 0; Failed = 0; Skipped = 0 }
     [void] [System.IO.Directory]::CreateDirectory($WineResultsDir)
     $json = Join-Paths $WineResultsDir 'pester-summary.json'
-    $xml = Join-Paths $WineResultsDir 'pester.xml'
     $log = Join-Paths $WineResultsDir 'pester.log'
-    foreach ($stale in @($json, $xml, $log)) { if (Test-Path -LiteralPath $stale) { Remove-Item -LiteralPath $stale -Force } }
+    foreach ($stale in @($json, $log)) { if (Test-Path -LiteralPath $stale) { Remove-Item -LiteralPath $stale -Force } }
     $paths = @($PesterSuites | Where-Object { Test-Path -LiteralPath $_ } | ForEach-Object { ConvertTo-WinePath $_ })
     Write-Step "Pester under Wine: $($paths -join ', ')"
     $pathList = ($paths | ForEach-Object { ConvertTo-PSLiteral $_ }) -join ', '
@@ -784,15 +785,17 @@ Import-Module $(ConvertTo-PSLiteral (ConvertTo-WinePath (Join-Paths $ToolsDir 'P
 `$configuration.Run.PassThru = `$true
 `$configuration.Output.Verbosity = 'Detailed'
 `$configuration.Output.RenderMode = 'Plaintext'
-`$configuration.TestResult.Enabled = `$true
-`$configuration.TestResult.OutputFormat = 'NUnitXml'
-`$configuration.TestResult.OutputPath = $(ConvertTo-PSLiteral (ConvertTo-WinePath $xml))
+# No NUnit file: Pester's writer asks WMI for the machine's description, and WMI calls hang under Wine.
 `$run = Invoke-Pester -Configuration `$configuration
+`$failed = @(`$run.Failed | ForEach-Object { '{0}: {1}' -f `$_.ExpandedPath, ((@(`$_.ErrorRecord)[0].Exception.Message -split "``n")[0]) }) +
+    @(`$run.FailedBlocks | ForEach-Object { '{0}: {1}' -f (`$_.Path -join '.'), ((@(`$_.ErrorRecord)[0].Exception.Message -split "``n")[0]) }) +
+    @(`$run.FailedContainers | ForEach-Object { '{0}: {1}' -f `$_.Item, ((@(`$_.ErrorRecord)[0].Exception.Message -split "``n")[0]) })
 @{
     Passed = `$run.PassedCount
     Failed = `$run.FailedCount + `$run.FailedBlocksCount + `$run.FailedContainersCount
     Skipped = `$run.SkippedCount
-    FailedTests = @(`$run.Failed | ForEach-Object { `$_.ExpandedPath }) + @(`$run.FailedBlocks | ForEach-Object { `$_.Path -join '.' }) + @(`$run.FailedContainers | ForEach-Object { [string] `$_.Item })
+    FailedTests = `$failed
+    Seconds = [int] `$run.Duration.TotalSeconds
 } | ConvertTo-Json | Set-Content -LiteralPath $(ConvertTo-PSLiteral (ConvertTo-WinePath $json)) -Encoding Ascii
 exit 0
 "@
@@ -803,9 +806,19 @@ exit 0
     # The console host needs a terminal: script(1) gives it one. timeout(1) bounds a hung Wine process.
     $command = 'timeout -k 10 {0} wine {1} -NoProfile -NonInteractive -File {2}' -f $WinePesterTimeoutSeconds, (ConvertTo-ShellLiteral (Join-Paths $WineHostDir 'pwsh.exe')), (ConvertTo-ShellLiteral (ConvertTo-WinePath $runner))
     $ErrorActionPreference = 'Continue'
-    # Wine's note that it cannot read the volume label of Z: (the Unix root) is noise, once per process.
-    & script -qec $command $log 2>&1 | Where-Object { $_ -notmatch 'FS volume label and serial are not available' } | Out-Host
-    $exitCode = $LASTEXITCODE
+    # The run's current folder is its own, empty one: a file written there by a relative path shows up below.
+    $cwd = Join-Paths $WineResultsDir 'cwd'
+    if (Test-Path -LiteralPath $cwd) { Remove-Item -LiteralPath $cwd -Recurse -Force }
+    [void] [System.IO.Directory]::CreateDirectory($cwd)
+    Push-Location -LiteralPath $cwd
+    try {
+        # Wine's note that it cannot read the volume label of Z: (the Unix root) is noise, once per process.
+        & script -qec $command $log 2>&1 | Where-Object { $_ -notmatch 'FS volume label and serial are not available' } | Out-Host
+        $exitCode = $LASTEXITCODE
+    }
+    finally { Pop-Location }
+    $stray = @(Get-ChildItem -LiteralPath $cwd -Force -Recurse -File)
+    if ($stray.Count -gt 0) { Write-Host "    $($stray.Count) file(s) written to the run's current folder ${cwd}: $(($stray | Select-Object -First 5 | ForEach-Object Name) -join ', ')" -ForegroundColor Yellow }
     if (-not (Test-Path -LiteralPath $json)) {
         Write-Host "    Pester under Wine did not finish (exit code $exitCode; the log is $log): the suite did not run." -ForegroundColor Red
         return $result
