@@ -16,8 +16,8 @@
                  code for PowerShell 7 on this platform (-ReadyToRun); runs Docs.
       Docs       build the MAML help and about topic into out/NpmHardening/<version>/en-US/.
       Test       Bootstrap + Build, then the xunit suite and the Pester suites (in a child PowerShell, against
-                 the built module), then the engine compiled against .NET Framework 4.6.2's reference assemblies
-                 (tests/NpmHardening.Net462Check, one test); ends with the line "N passed, N failed".
+                 the built module), then the engine compiled against .NET Framework 4.7.2's reference assemblies
+                 (tests/NpmHardening.NetFrameworkCheck, one test); ends with the line "N passed, N failed".
       Run        Build, then the default audit of this machine in a fresh PowerShell: Get-NpmSecurityPosture as a table.
       Bench      Build, then tests/NpmHardening.Benchmarks/Invoke-Benchmark.ps1 when it exists, then the tree-scan
                  bench Invoke-TreeBenchmark.ps1, the pathological profiles Invoke-PathologicalBenchmark.ps1 and the
@@ -639,7 +639,7 @@ exit 0
 function Invoke-Test {
     [void] [System.IO.Directory]::CreateDirectory($TestResultsDir)
     $testWatch = [System.Diagnostics.Stopwatch]::StartNew()
-    $suites = @((Invoke-XunitSuite), (Invoke-PesterSuite), (Invoke-Net462Check))
+    $suites = @((Invoke-XunitSuite), (Invoke-PesterSuite), (Invoke-NetFrameworkCheck))
 
     Write-Host ''
     Write-Host 'Test summary'
@@ -860,12 +860,12 @@ function Invoke-TestWindows {
     if (-not $suite.Ran -or $suite.Failed -gt 0) { return 1 }
     return 0
 }
-function Invoke-Net462Check {
-    # The engine's sources compiled for .NET Framework 4.6.2 (tests/NpmHardening.Net462Check): a compile error is an API
-    # Windows PowerShell 5.1 lacks. Counted as one test in the summary.
-    $result = @{ Name = 'net462 engine API check'; Ran = $true; Passed = 0; Failed = 0; Skipped = 0 }
-    Write-Step 'The engine against the .NET Framework 4.6.2 reference assemblies'
-    $project = Join-Paths $Root 'tests' 'NpmHardening.Net462Check' 'NpmHardening.Net462Check.csproj'
+function Invoke-NetFrameworkCheck {
+    # The engine's sources compiled for .NET Framework 4.7.2 without netstandard facades (tests/NpmHardening.NetFrameworkCheck):
+    # a compile error is an API Windows PowerShell 5.1 on the manifest's minimum framework lacks. One test in the summary.
+    $result = @{ Name = 'net472 engine API check'; Ran = $true; Passed = 0; Failed = 0; Skipped = 0 }
+    Write-Step 'The engine against the .NET Framework 4.7.2 reference assemblies'
+    $project = Join-Paths $Root 'tests' 'NpmHardening.NetFrameworkCheck' 'NpmHardening.NetFrameworkCheck.csproj'
     & dotnet (@('build', $project) + (Get-DotnetBuildArgs)) | Out-Host
     if ($LASTEXITCODE -eq 0) { $result.Passed = 1 } else { $result.Failed = 1 }
     return $result
