@@ -804,6 +804,9 @@ exit 0
     $env:NPMH_MODULE_PATH = ConvertTo-WinePath $ManifestOut
     $env:NPMH_DSC_MODULE_PATH = ConvertTo-WinePath $DscManifestOut
     $env:NPMH_REPO_ROOT = ConvertTo-WinePath $Root
+    # node.exe's folder first on PATH: the machine PATH in the prefix's registry names it too, but a first process can
+    # start before wineserver has it (seen: a run with no node.exe on PATH right after the registry was written).
+    $env:WINEPATH = 'C:\' + $WineNodeFolder
     # The console host needs a terminal: script(1) gives it one. timeout(1) bounds a hung Wine process.
     $command = 'timeout -k 10 {0} wine {1} -NoProfile -NonInteractive -File {2}' -f $WinePesterTimeoutSeconds, (ConvertTo-ShellLiteral (Join-Paths $WineHostDir 'pwsh.exe')), (ConvertTo-ShellLiteral (ConvertTo-WinePath $runner))
     $ErrorActionPreference = 'Continue'
