@@ -780,6 +780,44 @@ function Invoke-WindowsPesterSuite {
 `$ErrorActionPreference = 'Stop'
 `$ProgressPreference = 'SilentlyContinue'
 `$PSStyle.OutputRendering = 'PlainText'
+# Wine 8 matches no DOS wildcard in a directory search ('npm.*', which .NET passes on with DOS_DOT, finds nothing), and
+# PowerShell looks up every program on PATH with such a pattern: under Wine it finds no program by name, not even
+# cmd.exe. Test harness only (the module never uses PowerShell's command lookup): programs are found by exact name
+# with PATHEXT, the node folder's programs and cmd.exe are functions of that name, and Get-Command answers for them.
+`$global:WinePrograms = @{}
+`$global:WineShims = @{}
+`$pathext = @(`$env:PATHEXT -split ';' | Where-Object { `$_ } | ForEach-Object { `$_.ToLowerInvariant() })
+foreach (`$dir in @(`$env:PATH -split ';')) {
+    if (-not `$dir -or -not [System.IO.Directory]::Exists(`$dir)) { continue }
+    foreach (`$file in [System.IO.Directory]::GetFiles(`$dir)) {
+        if (`$pathext -notcontains [System.IO.Path]::GetExtension(`$file).ToLowerInvariant()) { continue }
+        foreach (`$key in @([System.IO.Path]::GetFileName(`$file), [System.IO.Path]::GetFileNameWithoutExtension(`$file))) {
+            if (-not `$global:WinePrograms.ContainsKey(`$key)) { `$global:WinePrograms[`$key] = `$file }
+        }
+    }
+}
+foreach (`$name in @('node', 'node.exe', 'npm', 'npm.cmd', 'npx', 'npx.cmd', 'cmd', 'cmd.exe')) {
+    if (`$global:WinePrograms.ContainsKey(`$name)) {
+        `$global:WineShims[`$name] = `$true
+        Set-Item -Path "function:global:`$name" -Value ([scriptblock]::Create("& '`$(`$global:WinePrograms[`$name])' @args"))
+    }
+}
+`$meta = New-Object System.Management.Automation.CommandMetadata (Microsoft.PowerShell.Core\Get-Command Microsoft.PowerShell.Core\Get-Command)
+`$proxy = [System.Management.Automation.ProxyCommand]::GetCmdletBindingAttribute(`$meta) + 'param(' + [System.Management.Automation.ProxyCommand]::GetParamBlock(`$meta) + ')' + @'
+process {
+    `$names = @(`$PSBoundParameters['Name'])
+    `$types = if (`$PSBoundParameters.ContainsKey('CommandType')) { `$PSBoundParameters['CommandType'] } else { [System.Management.Automation.CommandTypes]::All }
+    if (`$names.Count -eq 1 -and `$names[0] -and `$global:WinePrograms.ContainsKey([string] `$names[0]) -and (`$types -band [System.Management.Automation.CommandTypes]::Application)) {
+        `$quiet = @{} + `$PSBoundParameters
+        `$quiet['ErrorAction'] = 'SilentlyContinue'
+        `$found = @(Microsoft.PowerShell.Core\Get-Command @quiet | Where-Object { -not (`$_.CommandType -eq 'Function' -and `$global:WineShims.ContainsKey(`$_.Name)) })
+        if (`$found.Count -gt 0) { return `$found }
+        `$PSBoundParameters['Name'] = `$global:WinePrograms[[string] `$names[0]]
+    }
+    Microsoft.PowerShell.Core\Get-Command @PSBoundParameters
+}
+'@
+Set-Item -Path function:global:Get-Command -Value ([scriptblock]::Create(`$proxy))
 Import-Module $(ConvertTo-PSLiteral (ConvertTo-WinePath (Join-Paths $ToolsDir 'Pester' $PesterVersion 'Pester.psd1'))) -Force
 `$configuration = New-PesterConfiguration
 `$configuration.Run.Path = @($pathList)
