@@ -772,7 +772,9 @@ function Invoke-WindowsPesterSuite {
     $json = Join-Paths $WineResultsDir 'pester-summary.json'
     $log = Join-Paths $WineResultsDir 'pester.log'
     foreach ($stale in @($json, $log)) { if (Test-Path -LiteralPath $stale) { Remove-Item -LiteralPath $stale -Force } }
-    $paths = @($PesterSuites | Where-Object { Test-Path -LiteralPath $_ } | ForEach-Object { ConvertTo-WinePath $_ })
+    # The module's suite only: the help builder's tests (tools/NpmHardening.HelpBuilder/TestData) run a net10.0 build
+    # tool with `dotnet`, which is a build-machine step with no Windows code path of the module in it.
+    $paths = @((Join-Paths $Root 'tests' 'NpmHardening.Tests') | ForEach-Object { ConvertTo-WinePath $_ })
     Write-Step "Pester under Wine: $($paths -join ', ')"
     $pathList = ($paths | ForEach-Object { ConvertTo-PSLiteral $_ }) -join ', '
     $runner = Join-Paths $WineResultsDir 'run-pester.ps1'
