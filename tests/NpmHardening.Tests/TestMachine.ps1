@@ -5,6 +5,14 @@
 $script:OnWindows = ($PSVersionTable.PSEdition -eq 'Desktop') -or $IsWindows
 $script:IsRoot = (-not $OnWindows) -and ((& id -u) -eq '0')
 
+# Whether this "Windows" is Wine (build.ps1 -Task TestWindows): Wine's registry has HKLM\Software\Wine, which no Windows
+# has. Tests that assert what Wine does not implement skip with -Skip:$UnderWine and say why in their name or comment.
+function Test-UnderWine {
+    if (-not $OnWindows) { return $false }
+    return (Test-Path -LiteralPath 'Registry::HKEY_LOCAL_MACHINE\Software\Wine')
+}
+$script:UnderWine = Test-UnderWine
+
 function New-TestMachine {
     $root = Join-Path ([System.IO.Path]::GetTempPath()) ("npmh-" + [guid]::NewGuid().ToString('n'))
     $machine = [pscustomobject]@{

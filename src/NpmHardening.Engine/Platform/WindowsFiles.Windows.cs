@@ -82,7 +82,7 @@ namespace NpmHardening.Engine.Platform
         /// handle before any byte is written, writes and flushes the content, runs <paramref name="beforeCommit"/>, then
         /// renames it over the target through its own handle (within the held folder). Removed again on failure.
         /// </summary>
-        public static void Replace(string folder, string name, string path, byte[] content, Func<SafeFileHandle, string?>? security, bool securityRequired,
+        public static void Replace(string folder, SafeFileHandle folderHandle, string name, string path, byte[] content, Func<SafeFileHandle, string?>? security, bool securityRequired,
             Func<Stream, Stream>? wrap, Action? beforeCommit, bool overrideReadOnly, List<string> warnings)
         {
             var tempName = UnixFiles.TempName(name);
@@ -117,12 +117,11 @@ namespace NpmHardening.Engine.Platform
                 beforeCommit?.Invoke();
 
                 uint? readOnlyAttributes = ClearReadOnly(path, overrideReadOnly);
-                if (!WindowsNative.RenameInFolder(h, name))
+                if (!WindowsNative.RenameInFolder(h, folderHandle, name, out int renameError))
                 {
-                    int error = LastError;
                     if (readOnlyAttributes is uint a) RestoreReadOnly(path, a);
-                    if (error == WindowsNative.ErrorAccessDenied) throw new UnauthorizedAccessException($"{path}: replacing it was refused");
-                    throw new IOException($"{path}: replacing it failed ({new System.ComponentModel.Win32Exception(error).Message}).");
+                    if (renameError == WindowsNative.ErrorAccessDenied) throw new UnauthorizedAccessException($"{path}: replacing it was refused");
+                    throw new IOException($"{path}: replacing it failed ({new System.ComponentModel.Win32Exception(renameError).Message}).");
                 }
                 committed = true;
                 if (readOnlyAttributes is uint attributes && WindowsNative.TryInfo(h, out var now) && !WindowsNative.SetReadOnly(h, now.Attributes, true))

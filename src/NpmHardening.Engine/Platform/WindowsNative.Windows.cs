@@ -26,7 +26,9 @@ namespace NpmHardening.Engine.Platform
         public const uint OwnerSecurityInformation = 0x1, DaclSecurityInformation = 0x4;
         public const uint ProtectedDacl = 0x80000000, UnprotectedDacl = 0x20000000;
 
-        private const int FileBasicInfoClass = 0, FileRenameInfoClass = 3, FileDispositionInfoClass = 4, FileAttributeTagInfoClass = 9;
+        private const int FileBasicInfoClass = 0, FileDispositionInfoClass = 4, FileAttributeTagInfoClass = 9;
+        // FILE_INFORMATION_CLASS of NtSetInformationFile (not the FILE_INFO_BY_HANDLE_CLASS of the kernel32 calls above)
+        private const int FileRenameInformationClass = 10;
 
         /// <summary>What GetFileInformationByHandle and FileAttributeTagInfo tell about an open file or folder.</summary>
         internal readonly struct FileInfo
@@ -94,24 +96,43 @@ namespace NpmHardening.Engine.Platform
             return null;
         }
 
-        /// <summary>Renames the open file within its own folder, replacing what is there (the name has no folder part).</summary>
-        public static bool RenameInFolder(SafeFileHandle handle, string name)
+        /// <summary>
+        /// Renames the open file to <paramref name="name"/> (no folder part) in the folder open as <paramref name="folder"/>
+        /// (its own folder), replacing what is there; false with <paramref name="error"/> a Win32 error code otherwise.
+        /// The folder is named by its handle in RootDirectory and the call goes to NtSetInformationFile itself: Windows also
+        /// renames within the file's folder when RootDirectory is null, but Wine's SetFileInformationByHandle turns a bare
+        /// name into a path under the current folder and moves the file there.
+        /// </summary>
+        public static bool RenameInFolder(SafeFileHandle handle, SafeFileHandle folder, string name, out int error)
         {
             int rootOffset = IntPtr.Size, lengthOffset = 2 * IntPtr.Size, nameOffset = lengthOffset + 4;
             int size = nameOffset + (name.Length + 1) * 2;
             var buffer = Marshal.AllocHGlobal(size);
+            var status = new byte[2 * IntPtr.Size];
+            bool added = false;
             try
             {
+                folder.DangerousAddRef(ref added);
                 for (int i = 0; i < size; i++) Marshal.WriteByte(buffer, i, 0);
                 Marshal.WriteByte(buffer, 0, 1); // ReplaceIfExists
-                Marshal.WriteIntPtr(buffer, rootOffset, IntPtr.Zero);
+                Marshal.WriteIntPtr(buffer, rootOffset, folder.DangerousGetHandle());
                 Marshal.WriteInt32(buffer, lengthOffset, name.Length * 2);
                 var chars = name.ToCharArray();
                 Marshal.Copy(chars, 0, IntPtr.Add(buffer, nameOffset), chars.Length);
-                return SetFileInformationByHandle(handle, FileRenameInfoClass, buffer, (uint)size);
+                int result = NtSetInformationFile(handle, status, buffer, (uint)size, FileRenameInformationClass);
+                error = result == 0 ? 0 : (int)RtlNtStatusToDosError(result);
+                return result == 0;
             }
-            finally { Marshal.FreeHGlobal(buffer); }
+            finally
+            {
+                if (added) folder.DangerousRelease();
+                Marshal.FreeHGlobal(buffer);
+            }
         }
+
+        /// <summary>A handle on the folder itself (not a link there), for names relative to it; invalid when it cannot be opened.</summary>
+        public static SafeFileHandle OpenFolder(string path) =>
+            Open(path, FileReadAttributes, ShareRead | ShareWrite | ShareDelete, OpenExisting, FlagBackupSemantics | FlagOpenReparsePoint);
 
         /// <summary>Marks the open file for deletion when its last handle closes (the handle needs DELETE access).</summary>
         public static bool DeleteOnClose(SafeFileHandle handle)
@@ -214,6 +235,12 @@ namespace NpmHardening.Engine.Platform
         [DllImport("kernel32.dll", ExactSpelling = true, SetLastError = true)]
         [return: MarshalAs(UnmanagedType.Bool)]
         private static extern bool SetFileInformationByHandle(SafeFileHandle handle, int infoClass, IntPtr information, uint size);
+
+        [DllImport("ntdll.dll", ExactSpelling = true)]
+        private static extern int NtSetInformationFile(SafeFileHandle handle, [Out] byte[] ioStatus, IntPtr information, uint size, int infoClass);
+
+        [DllImport("ntdll.dll", ExactSpelling = true)]
+        private static extern uint RtlNtStatusToDosError(int status);
 
         [DllImport("kernel32.dll", CharSet = CharSet.Unicode, ExactSpelling = true, SetLastError = true)]
         private static extern uint GetFinalPathNameByHandleW(SafeFileHandle handle, StringBuilder path, uint length, uint flags);

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using Microsoft.Win32.SafeHandles;
 using NpmHardening.Engine.Remediation;
 
 namespace NpmHardening.Engine.Platform
@@ -14,8 +15,10 @@ namespace NpmHardening.Engine.Platform
     internal sealed class WindowsPrivateFolder : IPrivateFolder
     {
         private readonly WindowsOpenedPath _held;
+        // the folder itself, which new backups are renamed into (the walk holds the folders above it)
+        private readonly SafeFileHandle _folder;
 
-        private WindowsPrivateFolder(string path, WindowsOpenedPath held) { Path = path; _held = held; }
+        private WindowsPrivateFolder(string path, WindowsOpenedPath held, SafeFileHandle folder) { Path = path; _held = held; _folder = folder; }
 
         public string Path { get; }
 
@@ -43,7 +46,14 @@ namespace NpmHardening.Engine.Platform
                     ? $"The backup folder {path} can be changed by {who}; NpmHardening keeps backups only where no other account can add or change them. Set LOCALAPPDATA to a folder of this account's own."
                     : $"The backup folder {path} is not a plain folder.");
             }
-            return new WindowsPrivateFolder(path, opened);
+            var folder = WindowsNative.OpenFolder(path);
+            if (folder.IsInvalid || !WindowsNative.TryInfo(folder, out var now) || !now.SameObject(e))
+            {
+                folder.Dispose();
+                opened.Dispose();
+                throw new SafePathException(SafePathError.Changed, path, $"The backup folder {path} changed while it was opened.");
+            }
+            return new WindowsPrivateFolder(path, opened, folder);
         }
 
         public IEnumerable<string> List(string suffix) =>
@@ -52,10 +62,14 @@ namespace NpmHardening.Engine.Platform
         public byte[]? Read(string name, long maxBytes) => WindowsFiles.Read(WindowsFiles.Combine(Path, name), maxBytes, refuseHardLinks: true)?.Bytes;
 
         public void Write(string name, byte[] content) =>
-            WindowsFiles.Replace(Path, name, WindowsFiles.Combine(Path, name), content, null, false, null, null, false, new List<string>());
+            WindowsFiles.Replace(Path, _folder, name, WindowsFiles.Combine(Path, name), content, null, false, null, null, false, new List<string>());
 
         public void Delete(string name) => WindowsFiles.Delete(WindowsFiles.Combine(Path, name));
 
-        public void Dispose() => _held.Dispose();
+        public void Dispose()
+        {
+            _folder.Dispose();
+            _held.Dispose();
+        }
     }
 }

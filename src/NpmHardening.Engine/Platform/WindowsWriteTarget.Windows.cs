@@ -100,7 +100,7 @@ namespace NpmHardening.Engine.Platform
                 required = plan != null && plan.OwnerOnly;
             }
             Func<Stream, Stream>? wrap = _wrap == null ? null : s => _wrap(s, _path.Name);
-            WindowsFiles.Replace(_path.FolderPath, _path.Name, WritePath, content, security, required, wrap, options.BeforeCommit, options.OverrideReadOnly, warnings);
+            WindowsFiles.Replace(_path.FolderPath, _path.Folder, _path.Name, WritePath, content, security, required, wrap, options.BeforeCommit, options.OverrideReadOnly, warnings);
             return warnings;
         }
 
