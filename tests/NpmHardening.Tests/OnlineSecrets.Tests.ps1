@@ -353,3 +353,34 @@ Describe 'B5: the trust, access and org cmdlets send the configured credential o
         $Other.Requests.Count | Should -Be 0
     }
 }
+
+Describe 'B6: Get-NpmPackageRelease reads public documents, and sends the configured credential only to its own registry' {
+    BeforeAll {
+        $script:Own6 = Start-SecretListener '127.0.0.1'
+        $script:Other6 = Start-SecretListener '127.0.0.1'
+        $script:Token6 = New-NpmToken
+        $script:M6 = New-TestMachine
+        Write-Utf8File (Join-Path $M6.Home '.npmrc') "registry=$($Own6.Url)`n$($Own6.Scope):_authToken=$Token6`n"
+        $script:Env6 = Get-TestEnvironment $M6
+    }
+    AfterAll {
+        foreach ($l in $Own6, $Other6) { if ($l) { $l.Dispose() } }
+        if ($M6) { Remove-Item -LiteralPath $M6.Root -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
+    It 'asks another registry without any credential, and its own with npm''s' {
+        # (the signing keys go without a credential: Get-NpmPackageRelease.Tests.ps1 and Secrets.Tests.ps1, whose fakes
+        # serve documents, check that)
+        $ErrorActionPreference = 'Continue'
+        # the listeners answer 404 to everything but /-/whoami: the calls fail, what was sent is what counts
+        $errors = @(Get-NpmPackageRelease -Registry $Other6.Url -Environment $Env6 -Package '@acme/x' 2>&1 3>$null | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'NpmRegistryNotFound,*'
+        $Other6.Requests.Count | Should -BeGreaterThan 0
+        Assert-NoSecret $Other6 @($Token6)
+        (Get-Received $Other6) | Should -Not -Match '(?im)^authorization:'
+        $before = $Own6.Requests.Count
+        Get-NpmPackageRelease -Registry $Own6.Url -Environment $Env6 -Package '@acme/x' 2>&1 3>$null | Out-Null
+        $sent = @($Own6.Requests)[$before..($Own6.Requests.Count - 1)]
+        ($sent | Where-Object { $_ -match '^GET /@acme%2fx ' }) | Should -Match ([regex]::Escape("Bearer $Token6"))
+    }
+}

@@ -28,7 +28,7 @@ namespace NpmHardening.Commands
 
         /// <summary>Only versions published at or after this time (versions without a publish time are left out).</summary>
         [Parameter]
-        public DateTime? Since { get; set; }
+        public DateTime Since { get; set; }
 
         /// <summary>Only versions in this semver range (npm's forms: 1.x, ^1.2.0, ~1.2, &gt;=1.0.0 &lt;2.0.0, 1.2 - 2.3, ||).</summary>
         [Parameter]
@@ -121,7 +121,7 @@ namespace NpmHardening.Commands
 
         private bool Selected(NpmPackageRelease release)
         {
-            if (Since.HasValue && (!release.PublishedAt.HasValue || release.PublishedAt.Value < ToOffset(Since.Value))) return false;
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Since)) && (!release.PublishedAt.HasValue || release.PublishedAt.Value < ToOffset(Since))) return false;
             return _range == null || _range.IsSatisfiedBy(release.Version);
         }
 
