@@ -25,6 +25,7 @@
                              'Compare-NpmStagedPackage', 'Get-NpmOrgPackage', 'Get-NpmOrgMember', 'Get-NpmPackageCollaborator',
                              'Get-NpmPackageAccess', 'Get-NpmTrustedPublisher', 'Set-NpmTrustedPublisher', 'Remove-NpmTrustedPublisher',
                              'Set-NpmPackageAccess',
+                             'Get-NpmPackageRelease',
                              'Get-NpmReleaseEvent', 'Find-NpmUnapprovedPublish', 'Get-NpmReleaseGate'
     FunctionsToExport      = @()
     AliasesToExport        = @()

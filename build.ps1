@@ -22,8 +22,9 @@
                  bench Invoke-TreeBenchmark.ps1, the pathological profiles Invoke-PathologicalBenchmark.ps1 and the
                  reports of 100,000 findings Invoke-ReportBenchmark.ps1, the staged-package review beside npm diff
                  Invoke-StagedCompareBenchmark.ps1 and the publish-pipeline scan of 5,000 generated repositories
-                 beside grep Invoke-PipelineBenchmark.ps1 (-BenchPart Config, Tree, Pathological, Report, Stage or
-                 Pipeline runs one of them).
+                 beside grep Invoke-PipelineBenchmark.ps1, and the package releases of a 3,000-version document
+                 beside npm view Invoke-ReleaseBenchmark.ps1 (-BenchPart Config, Tree, Pathological, Report, Stage,
+                 Pipeline or Release runs one of them).
       Package    Build (with ReadyToRun engines for every platform in $ReadyToRunAll unless -ReadyToRun says
                  otherwise), then out/NpmHardening.<version>.zip (NpmHardening/<version>/... and
                  NpmHardeningDsc/<version>/... inside).
@@ -48,8 +49,8 @@ param(
 
     # Bench only: which benchmarks to run (Config: Invoke-Benchmark.ps1; Tree: Invoke-TreeBenchmark.ps1;
     # Pathological: Invoke-PathologicalBenchmark.ps1; Report: Invoke-ReportBenchmark.ps1; Stage:
-    # Invoke-StagedCompareBenchmark.ps1; Pipeline: Invoke-PipelineBenchmark.ps1).
-    [ValidateSet('All', 'Config', 'Tree', 'Pathological', 'Report', 'Stage', 'Pipeline')]
+    # Invoke-StagedCompareBenchmark.ps1; Pipeline: Invoke-PipelineBenchmark.ps1; Release: Invoke-ReleaseBenchmark.ps1).
+    [ValidateSet('All', 'Config', 'Tree', 'Pathological', 'Report', 'Stage', 'Pipeline', 'Release')]
     [string] $BenchPart = 'All',
 
     # Which platforms get a ReadyToRun engine for PowerShell 7 on .NET 10 (Dependencies/net10.0-<rid>/): Host (this
@@ -708,6 +709,11 @@ function Invoke-Bench {
     if (($BenchPart -eq 'All' -or $BenchPart -eq 'Pipeline') -and (Test-Path -LiteralPath $pipeline)) {
         Write-Step 'Bench: publish pipelines of 5,000 repositories'
         & $pipeline | Out-Host
+    }
+    $release = Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' 'Invoke-ReleaseBenchmark.ps1'
+    if (($BenchPart -eq 'All' -or $BenchPart -eq 'Release') -and (Test-Path -LiteralPath $release)) {
+        Write-Step 'Bench: package releases of a 3,000-version document vs npm view'
+        & $release | Out-Host
     }
     return 0
 }

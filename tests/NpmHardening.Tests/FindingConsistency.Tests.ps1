@@ -394,3 +394,46 @@ Describe 'Trusted publishing findings beside the pipeline audit' -Skip:($PSVersi
         $token.Location.Line | Should -Be $step.Line
     }
 }
+
+Describe 'Release findings beside the trust audit' -Skip:($PSVersionTable.PSVersion.Major -lt 7) {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'StageRegistry.ps1')
+        . (Join-Path $PSScriptRoot 'ReleaseRegistry.ps1')
+        $script:RelFake = Start-StageRegistry
+        $script:RelToken = ConvertTo-SecureString 'npmh-fake-token-alice' -AsPlainText -Force
+        $key = New-ReleaseSigningKey
+        Set-ReleaseKeys $RelFake @($key)
+        # staged from 1.1.0, then a token publish: the trust audit (NPMH13006) and the release audit (NPMH14001) look
+        # at the same versions and must keep to their own rules
+        $RelFake.AddGovernedPackage('@acme/rel')
+        Publish-ReleaseFixture $RelFake '@acme/rel' -Key $key -Versions @(
+            @{ Version = '1.0.0'; Path = 'oidc'; Published = '2026-01-01T00:00:00.000Z' }
+            @{ Version = '1.1.0'; Path = 'oidc+staged'; Published = '2026-01-02T00:00:00.000Z' }
+            @{ Version = '1.2.0'; Path = 'token'; Published = '2026-01-03T00:00:00.000Z'; Sign = 'tampered' }) | Out-Null
+    }
+    AfterAll { if ($RelFake) { $RelFake.Dispose() } }
+
+    It 'keeps release rules to Get-NpmPackageRelease -Audit, each with its catalog title and severity and a fact id of its own' {
+        $release = @(Get-NpmPackageRelease -Registry $RelFake.Url -Package '@acme/rel' -Audit)
+        $trust = @(Get-NpmTrustedPublisher -Registry $RelFake.Url -Token $RelToken -Package '@acme/rel' -PauseSeconds 0 -Audit)
+        @($release | Where-Object RuleId -notlike 'NPMH14???').Count | Should -Be 0
+        @($trust | Where-Object RuleId -like 'NPMH14???').Count | Should -Be 0 -Because 'only the release audit judges release history'
+        ($trust | Where-Object RuleId -eq 'NPMH13006').Status.ToString() | Should -Be 'Fail' -Because 'the trust audit reads the same document through the same reader'
+        @($release | Where-Object Status -eq 'Fail' | ForEach-Object RuleId | Sort-Object -Unique) | Should -Be @('NPMH14001', 'NPMH14002', 'NPMH14003', 'NPMH14004', 'NPMH14006')
+        $catalog = @{}
+        foreach ($r in Get-NpmRule -RuleId 'NPMH14*') { $catalog[$r.RuleId] = $r; $r.Audit | Should -Be 'Get-NpmPackageRelease' }
+        foreach ($f in $release) {
+            $f.Title | Should -Be $catalog[$f.RuleId].Title
+            "$($f.Severity)" | Should -Be "$($catalog[$f.RuleId].Severity)"
+            $f.ComputerName | Should -Be ([Environment]::MachineName)
+        }
+        @($release.FactId | Select-Object -Unique).Count | Should -Be $release.Count
+        @($release | Where-Object { @($trust.FactId) -contains $_.FactId }).Count | Should -Be 0
+        # a report takes them like any finding
+        $json = Join-Path ([IO.Path]::GetTempPath()) ("npmh-rel-" + [guid]::NewGuid().ToString('n') + '.json')
+        try {
+            $release | Export-NpmHardeningReport -Format Json -Path $json
+            (Get-Content -LiteralPath $json -Raw) | Should -Match 'NPMH14001'
+        } finally { Remove-Item -LiteralPath $json -ErrorAction SilentlyContinue }
+    }
+}

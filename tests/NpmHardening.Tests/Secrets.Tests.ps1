@@ -307,6 +307,20 @@ BeforeAll {
         Set-NpmPackageAccess @TrustOn -Package '@canary/one' -RequireTwoFactor -DisallowTokens -Otp $trustOtp -Confirm:$false -PassThru -Verbose -Debug
         Set-NpmPackageAccess @TrustOn -Package '@canary/two' -Visibility Restricted -Confirm:$false -Verbose -Debug
     }
+
+    # Get-NpmPackageRelease (issue 14): the package document goes with the canary token, the signing keys without it
+    if ($F) {
+        . (Join-Path $PSScriptRoot 'ReleaseRegistry.ps1')
+        $script:ReleaseKey = New-ReleaseSigningKey
+        Set-ReleaseKeys $F @($ReleaseKey)
+        Publish-ReleaseFixture $F '@canary/rel' -Key $ReleaseKey -Versions @(
+            @{ Version = '1.0.0'; Path = 'oidc+staged' }, @{ Version = '1.0.1'; Path = 'token'; Sign = 'tampered' }) | Out-Null
+    }
+    $Cases['Get-NpmPackageRelease'] = {
+        Get-NpmPackageRelease @TrustOn -Package '@canary/rel', '@canary/missing' -Verbose -Debug
+        Get-NpmPackageRelease @TrustOn -Package '@canary/rel' -Audit -CheckProvenance -Verbose -Debug
+        Get-NpmPackageRelease -Registry $trustUrl -Environment $envTable -Package '@canary/rel' -Version '^1.0.0' -Verbose -Debug
+    }
     # Release events, the unapproved-publish correlation and the release gate (issue 14, part 2): a token-published
     # version and a staged one on the fake, a state file, and the trust list behind a second factor the gate has not got.
     if ($F) {
@@ -315,17 +329,17 @@ BeforeAll {
     }
     $script:releaseState = Join-Path ([IO.Path]::GetTempPath()) ('npmh-canary-events-' + [guid]::NewGuid().ToString('n') + '.json')
     $Cases['Get-NpmReleaseEvent'] = {
-        Get-NpmReleaseEvent @TrustOn -Package '@canary/one', '@canary/missing' -StatePath $releaseState -Verbose -Debug
+        Get-NpmReleaseEvent @TrustOn -Package '@canary/one', '@canary/rel', '@canary/missing' -StatePath $releaseState -Verbose -Debug
         Get-NpmReleaseEvent @TrustOn -Org canary -StatePath $releaseState -Verbose -Debug
         Get-NpmReleaseEvent -Registry $V.Url -Environment $envTable -Package canary-pkg -Verbose -Debug
         Remove-Item -LiteralPath $releaseState -Force -ErrorAction SilentlyContinue
     }
     $Cases['Find-NpmUnapprovedPublish'] = {
-        Get-NpmReleaseEvent @TrustOn -Package '@canary/one' -Verbose | Find-NpmUnapprovedPublish -Window (New-TimeSpan -Hours 1) -Verbose -Debug
+        Get-NpmReleaseEvent @TrustOn -Package '@canary/one', '@canary/rel' -Verbose | Find-NpmUnapprovedPublish -Window (New-TimeSpan -Hours 1) -Verbose -Debug
     }
     $Cases['Get-NpmReleaseGate'] = {
         Get-NpmReleaseGate @TrustOn -Org canary -Verbose -Debug
-        Get-NpmReleaseGate @TrustOn -Package '@canary/one' -Summary -Verbose -Debug
+        Get-NpmReleaseGate @TrustOn -Package '@canary/one', '@canary/rel' -Summary -Verbose -Debug
         Get-NpmReleaseGate -Registry $V.Url -Environment $envTable -Package canary-pkg -Verbose -Debug
     }
 
@@ -390,6 +404,9 @@ Describe 'No secret leaves the module' {
         if (-not $F) { Set-ItResult -Skipped -Because 'the fake registry needs PowerShell 7'; return }
         (Get-NpmOrgMember @TrustOn -Org canary).User | Should -Be @('alice', 'bob')
         @(Get-NpmTrustedPublisher @TrustOn -Package '@canary/one' -Otp $trustOtp -PauseSeconds 0).Count | Should -Be 1
+        @(Get-NpmPackageRelease @TrustOn -Package '@canary/rel').RegistrySignature | ForEach-Object ToString | Should -Be @('Valid', 'Invalid')
+        $F.Requests | Where-Object { $_.Path -eq '/@canary%2frel' -and $_.Authorization -eq "Bearer $trustToken" } | Should -Not -BeNullOrEmpty
+        $F.Requests | Where-Object { $_.Path -eq '/-/npm/v1/keys' -and $_.Authorization } | Should -BeNullOrEmpty
         $F.Requests | Where-Object { $_.Authorization -eq "Bearer $trustToken" } | Should -Not -BeNullOrEmpty
         $F.Requests | Where-Object { $_.Otp -eq $trustOtp -and $_.Status -eq 200 } | Should -Not -BeNullOrEmpty
     }
@@ -401,7 +418,7 @@ Describe 'No secret leaves the module' {
         'Get-NpmPublishPipeline', 'Get-NpmStagedPackage', 'Save-NpmStagedPackage', 'Approve-NpmStagedPackage',
         'Deny-NpmStagedPackage', 'Get-NpmOrgPackage', 'Get-NpmOrgMember', 'Get-NpmPackageCollaborator', 'Get-NpmPackageAccess',
         'Get-NpmTrustedPublisher', 'Set-NpmTrustedPublisher', 'Remove-NpmTrustedPublisher', 'Set-NpmPackageAccess',
-        'Compare-NpmStagedPackage',
+        'Compare-NpmStagedPackage', 'Get-NpmPackageRelease',
         'Get-NpmReleaseEvent', 'Find-NpmUnapprovedPublish', 'Get-NpmReleaseGate'
     ) {
         $case = $Cases[$_]

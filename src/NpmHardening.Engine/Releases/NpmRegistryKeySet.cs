@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Security.Cryptography;
 
 namespace NpmHardening.Engine.Releases
 {
@@ -12,5 +13,17 @@ namespace NpmHardening.Engine.Releases
         public string Registry { get; set; } = "";
         public bool Signs { get; set; }
         public IReadOnlyList<NpmRegistryKey> Keys { get; set; } = Array.Empty<NpmRegistryKey>();
+
+        // each key imported once per set: importing is most of the cost of one verification
+        private readonly Dictionary<NpmRegistryKey, ECDsa?> _imported = new Dictionary<NpmRegistryKey, ECDsa?>();
+
+        internal ECDsa? PublicKey(NpmRegistryKey key)
+        {
+            lock (_imported)
+            {
+                if (!_imported.TryGetValue(key, out var ecdsa)) _imported[key] = ecdsa = NpmSignatureVerifier.ImportKey(key.Key);
+                return ecdsa;
+            }
+        }
     }
 }

@@ -42,7 +42,7 @@ namespace NpmHardening.Engine.Releases
                 // Date.parse of an unreadable expires is NaN, and "published < NaN" is false: the key never counts
                 if (key.ExpiresUnreadable || (key.Expires.HasValue && !(published < key.Expires.Value)))
                     return (NpmRegistrySignatureStatus.KeyExpired, key.KeyId);
-                if (!Verify(key.Key, signature.Signature, message)) return (NpmRegistrySignatureStatus.Invalid, key.KeyId);
+                if (!Verify(keys.PublicKey(key), signature.Signature, message)) return (NpmRegistrySignatureStatus.Invalid, key.KeyId);
                 lastKey = key.KeyId;
             }
             return (NpmRegistrySignatureStatus.Valid, lastKey);
@@ -66,24 +66,40 @@ namespace NpmHardening.Engine.Releases
         /// <summary>ECDSA P-256 over SHA-256 of <paramref name="message"/>; false for any key or signature that cannot be read.</summary>
         public static bool Verify(string? spkiBase64, string? derSignatureBase64, byte[] message)
         {
-            if (spkiBase64 == null || derSignatureBase64 == null) return false;
-            byte[] spki, der;
+            using var key = ImportKey(spkiBase64);
+            return Verify(key, derSignatureBase64, message);
+        }
+
+        internal static bool Verify(ECDsa? key, string? derSignatureBase64, byte[] message)
+        {
+            if (key == null || derSignatureBase64 == null) return false;
+            byte[] der;
+            try { der = Convert.FromBase64String(derSignatureBase64.Trim()); }
+            catch (FormatException) { return false; }
+            var signature = P1363(der);
+            if (signature == null) return false;
+            try { return key.VerifyData(message, signature, HashAlgorithmName.SHA256); }
+            catch (CryptographicException) { return false; }
+        }
+
+        /// <summary>A P-256 public key from base64 SubjectPublicKeyInfo; null for anything else.</summary>
+        internal static ECDsa? ImportKey(string? spkiBase64)
+        {
+            if (spkiBase64 == null) return null;
+            byte[] spki;
+            try { spki = Convert.FromBase64String(spkiBase64.Trim()); }
+            catch (FormatException) { return null; }
+            var point = P256Point(spki);
+            if (point == null) return null;
             try
             {
-                spki = Convert.FromBase64String(spkiBase64.Trim());
-                der = Convert.FromBase64String(derSignatureBase64.Trim());
+                return ECDsa.Create(new ECParameters
+                {
+                    Curve = ECCurve.NamedCurves.nistP256,
+                    Q = new ECPoint { X = point.Value.X, Y = point.Value.Y },
+                });
             }
-            catch (FormatException) { return false; }
-            var point = P256Point(spki);
-            var signature = P1363(der);
-            if (point == null || signature == null) return false;
-            using var ecdsa = ECDsa.Create(new ECParameters
-            {
-                Curve = ECCurve.NamedCurves.nistP256,
-                Q = new ECPoint { X = point.Value.X, Y = point.Value.Y },
-            });
-            try { return ecdsa.VerifyData(message, signature, HashAlgorithmName.SHA256); }
-            catch (CryptographicException) { return false; }
+            catch (CryptographicException) { return null; } // not a point on the curve
         }
 
         private static readonly byte[] EcPublicKeyOid = { 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01 };

@@ -41,5 +41,9 @@ namespace NpmHardening.Commands
         public static object? Change(PSObject instance) => DeserializedFindingConverter.ReadAdapted(instance, nameof(Change));
 
         public static object? Risk(PSObject instance) => DeserializedFindingConverter.ReadAdapted(instance, nameof(Risk));
+
+        public static object? ReleasePath(PSObject instance) => DeserializedFindingConverter.ReadAdapted(instance, nameof(ReleasePath));
+
+        public static object? RegistrySignature(PSObject instance) => DeserializedFindingConverter.ReadAdapted(instance, nameof(RegistrySignature));
     }
 }

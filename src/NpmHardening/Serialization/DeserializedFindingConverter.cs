@@ -51,6 +51,7 @@ namespace NpmHardening.Commands
             typeof(NpmTrustFinding), typeof(NpmTrustedPublisher), typeof(NpmOrgPackage), typeof(NpmOrgMember),
             typeof(NpmPackageCollaborator), typeof(NpmPackageAccess),
             typeof(NpmPackageChange), typeof(NpmPackageReview),
+            typeof(NpmReleaseFinding),
         };
 
         public override bool CanConvertFrom(PSObject sourceValue, Type destinationType)
