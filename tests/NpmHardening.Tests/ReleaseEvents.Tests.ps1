@@ -330,6 +330,18 @@ Describe 'Get-NpmReleaseGate' -Skip:$NotCore {
         ($Gates | Format-Table | Out-String -Width 200) | Should -Match 'Package\s+Score\s+Trusted\s+StageOnly\s+Staging'
     }
 
+    It 'counts the same findings, rule ids and severities as Get-NpmPackageRelease -Audit over the same period' {
+        # a registry that does not sign (404 for its keys): the gate does not judge signatures, so neither may the audit here
+        . (Join-Path $PSScriptRoot 'ReleaseRegistry.ps1')
+        Set-ReleaseKeys $R
+        foreach ($gate in $Gates) {
+            $audit = @(Get-NpmPackageRelease -Package $gate.Package -Registry $R.Url -Token $Tok -Audit -Since (Get-Date).AddDays(-$gate.Days) |
+                Where-Object { $_.Status -in 'Fail', 'Warning' })
+            @($gate.Findings | ForEach-Object { "$($_.FactId)|$($_.RuleId)|$($_.Severity)" } | Sort-Object) |
+                Should -Be @($audit | ForEach-Object { "$($_.FactId)|$($_.RuleId)|$($_.Severity)" } | Sort-Object) -Because $gate.Package
+        }
+    }
+
     It 'sums the organisation up with -Summary, and the findings make an HTML report' {
         $summary = Get-NpmReleaseGate -Org gate -Registry $R.Url -Token $Tok -Summary
         $summary.GetType().FullName | Should -Be 'NpmHardening.NpmReleaseGateSummary'

@@ -307,27 +307,6 @@ BeforeAll {
         Set-NpmPackageAccess @TrustOn -Package '@canary/one' -RequireTwoFactor -DisallowTokens -Otp $trustOtp -Confirm:$false -PassThru -Verbose -Debug
         Set-NpmPackageAccess @TrustOn -Package '@canary/two' -Visibility Restricted -Confirm:$false -Verbose -Debug
     }
-    # Release events, the unapproved-publish correlation and the release gate (issue 14, part 2): a token-published
-    # version and a staged one on the fake, a state file, and the trust list behind a second factor the gate has not got.
-    if ($F) {
-        $F.SeedPublished([NpmhStageRegistry]::BuildTarball('{"name":"@canary/one","version":"1.0.0"}', @{ 'index.js' = '// one' }), 'latest', 'alice') | Out-Null
-        $F.SeedStaged([NpmhStageRegistry]::BuildTarball('{"name":"@canary/one","version":"1.1.0"}', @{ 'index.js' = '// staged' }), 'latest', 'alice', 'user', 'public') | Out-Null
-    }
-    $script:releaseState = Join-Path ([IO.Path]::GetTempPath()) ('npmh-canary-events-' + [guid]::NewGuid().ToString('n') + '.json')
-    $Cases['Get-NpmReleaseEvent'] = {
-        Get-NpmReleaseEvent @TrustOn -Package '@canary/one', '@canary/missing' -StatePath $releaseState -Verbose -Debug
-        Get-NpmReleaseEvent @TrustOn -Org canary -StatePath $releaseState -Verbose -Debug
-        Get-NpmReleaseEvent -Registry $V.Url -Environment $envTable -Package canary-pkg -Verbose -Debug
-        Remove-Item -LiteralPath $releaseState -Force -ErrorAction SilentlyContinue
-    }
-    $Cases['Find-NpmUnapprovedPublish'] = {
-        Get-NpmReleaseEvent @TrustOn -Package '@canary/one' -Verbose | Find-NpmUnapprovedPublish -Window (New-TimeSpan -Hours 1) -Verbose -Debug
-    }
-    $Cases['Get-NpmReleaseGate'] = {
-        Get-NpmReleaseGate @TrustOn -Org canary -Verbose -Debug
-        Get-NpmReleaseGate @TrustOn -Package '@canary/one' -Summary -Verbose -Debug
-        Get-NpmReleaseGate -Registry $V.Url -Environment $envTable -Package canary-pkg -Verbose -Debug
-    }
 
     # Get-NpmPackageRelease (issue 14): the package document goes with the canary token, the signing keys without it
     if ($F) {
@@ -341,6 +320,27 @@ BeforeAll {
         Get-NpmPackageRelease @TrustOn -Package '@canary/rel', '@canary/missing' -Verbose -Debug
         Get-NpmPackageRelease @TrustOn -Package '@canary/rel' -Audit -CheckProvenance -Verbose -Debug
         Get-NpmPackageRelease -Registry $trustUrl -Environment $envTable -Package '@canary/rel' -Version '^1.0.0' -Verbose -Debug
+    }
+    # Release events, the unapproved-publish correlation and the release gate (issue 14, part 2): a token-published
+    # version and a staged one on the fake, a state file, and the trust list behind a second factor the gate has not got.
+    if ($F) {
+        $F.SeedPublished([NpmhStageRegistry]::BuildTarball('{"name":"@canary/one","version":"1.0.0"}', @{ 'index.js' = '// one' }), 'latest', 'alice') | Out-Null
+        $F.SeedStaged([NpmhStageRegistry]::BuildTarball('{"name":"@canary/one","version":"1.1.0"}', @{ 'index.js' = '// staged' }), 'latest', 'alice', 'user', 'public') | Out-Null
+    }
+    $script:releaseState = Join-Path ([IO.Path]::GetTempPath()) ('npmh-canary-events-' + [guid]::NewGuid().ToString('n') + '.json')
+    $Cases['Get-NpmReleaseEvent'] = {
+        Get-NpmReleaseEvent @TrustOn -Package '@canary/one', '@canary/rel', '@canary/missing' -StatePath $releaseState -Verbose -Debug
+        Get-NpmReleaseEvent @TrustOn -Org canary -StatePath $releaseState -Verbose -Debug
+        Get-NpmReleaseEvent -Registry $V.Url -Environment $envTable -Package canary-pkg -Verbose -Debug
+        Remove-Item -LiteralPath $releaseState -Force -ErrorAction SilentlyContinue
+    }
+    $Cases['Find-NpmUnapprovedPublish'] = {
+        Get-NpmReleaseEvent @TrustOn -Package '@canary/one', '@canary/rel' -Verbose | Find-NpmUnapprovedPublish -Window (New-TimeSpan -Hours 1) -Verbose -Debug
+    }
+    $Cases['Get-NpmReleaseGate'] = {
+        Get-NpmReleaseGate @TrustOn -Org canary -Verbose -Debug
+        Get-NpmReleaseGate @TrustOn -Package '@canary/one', '@canary/rel' -Summary -Verbose -Debug
+        Get-NpmReleaseGate -Registry $V.Url -Environment $envTable -Package canary-pkg -Verbose -Debug
     }
 
     function Assert-NoCanary([string] $Text, [string] $Where) {
