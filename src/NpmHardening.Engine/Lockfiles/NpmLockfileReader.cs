@@ -96,7 +96,7 @@ namespace NpmHardening.Engine.Lockfiles
                         continue;
                     }
                     string key = _r.GetString();
-                    Duplicate(seen, key, line, "the top level");
+                    if (!seen.Add(key)) Duplicate(key, line, "the top level");
                     switch (key)
                     {
                         case "name": lockfile.Name = ReadString("name"); break;
@@ -172,7 +172,7 @@ namespace NpmHardening.Engine.Lockfiles
                 {
                     string field = Field();
                     if (field.Length == 0) { _r.SkipValue(); continue; }
-                    Duplicate(seen, field, _r.TokenLine, $"packages[\"{key}\"]");
+                    if (!seen.Add(field)) Duplicate(field, _r.TokenLine, $"packages[\"{key}\"]");
                     switch (field)
                     {
                         case "name": nameField = Pooled(ReadString(field)); break;
@@ -212,7 +212,7 @@ namespace NpmHardening.Engine.Lockfiles
                     {
                         string field = Field();
                         if (field.Length == 0) { _r.SkipValue(); continue; }
-                        Duplicate(seen, field, _r.TokenLine, $"dependencies[\"{name}\"]");
+                        if (!seen.Add(field)) Duplicate(field, _r.TokenLine, $"dependencies[\"{name}\"]");
                         switch (field)
                         {
                             case "version": entry.Version = Pooled(ReadString(field)); break;
@@ -313,10 +313,9 @@ namespace NpmHardening.Engine.Lockfiles
                 throw WrongType(field, "true or false");
             }
 
-            private void Duplicate(HashSet<string> seen, string key, int line, string where)
+            private void Duplicate(string key, int line, string where)
             {
-                if (!seen.Add(key))
-                    _problems.Add(new NpmLockfileProblem("DuplicateKey", line,
+                _problems.Add(new NpmLockfileProblem("DuplicateKey", line,
                         $"'{_path}' line {line}: \"{key}\" appears twice in {where}; npm uses the last one (line {line})."));
             }
 
