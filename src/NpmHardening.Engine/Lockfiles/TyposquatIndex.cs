@@ -28,6 +28,9 @@ namespace NpmHardening.Engine.Lockfiles
         private readonly Dictionary<ulong, int> _first = new Dictionary<ulong, int>();   // hash → first slot
         private readonly List<(int name, int next)> _slots = new List<(int, int)>();
         private int _longest;
+        // one bit per hash (2^21 bits, 256 KiB): nearly every deletion of a candidate misses, and a miss costs one read
+        private const int BloomMask = (1 << 15) - 1;
+        private readonly ulong[] _bloom = new ulong[1 << 15];
         private readonly Dictionary<string, List<string>> _scopesByName = new Dictionary<string, List<string>>(StringComparer.Ordinal);
 
         public TyposquatIndex(IEnumerable<string> popular)
@@ -84,7 +87,7 @@ namespace NpmHardening.Engine.Lockfiles
             int queryEdits = name.Length >= 7 ? 2 : 1;
             foreach (var h in Deletions(name, queryEdits))
             {
-                if (!_first.TryGetValue(h, out int slot)) continue;
+                if ((_bloom[(int)(h >> 6) & BloomMask] & (1UL << (int)(h & 63))) == 0 || !_first.TryGetValue(h, out int slot)) continue;
                 for (; slot >= 0; slot = _slots[slot].next)
                 {
                     string candidate = _unscoped[_slots[slot].name];
@@ -107,6 +110,7 @@ namespace NpmHardening.Engine.Lockfiles
 
         private void AddSlot(ulong hash, int index)
         {
+            _bloom[(int)(hash >> 6) & BloomMask] |= 1UL << (int)(hash & 63);
             int next = _first.TryGetValue(hash, out int head) ? head : -1;
             _first[hash] = _slots.Count;
             _slots.Add((index, next));
