@@ -218,8 +218,8 @@ namespace NpmHardening.Engine.Analyzers
             bool publicHost = false;
             foreach (var h in NpmLockfileAuditInput.PublicRegistryHosts) publicHost |= url.Host == h;
             var f = New(DependencyConfusion, NpmFindingStatus.Fail, input.Lockfile, entry, entry.Line, context,
-                $"{what} is resolved from {(publicHost ? "the public registry " : "")}{url.Host} while {entry.Name.Substring(0, slash)} is mapped to {string.Join(", ", registries)}: someone may have published the internal name there.", shown);
-            f.Expected = string.Join(", ", registries);
+                $"{what} is resolved from {(publicHost ? "the public registry " : "")}{url.Host} while {entry.Name.Substring(0, slash)} is mapped to {Shown(registries)}: someone may have published the internal name there.", shown);
+            f.Expected = Shown(registries);
             results.Add(f);
         }
 
@@ -227,6 +227,13 @@ namespace NpmHardening.Engine.Analyzers
         private static bool StartsWithName(string source, string prefix, string name) =>
             source.Length > prefix.Length + name.Length && source.StartsWith(prefix, StringComparison.Ordinal) &&
             string.CompareOrdinal(source, prefix.Length, name, 0, name.Length) == 0 && source[prefix.Length + name.Length] == '/';
+
+        private static string Shown(string[] registries)
+        {
+            var shown = new string[registries.Length];
+            for (int i = 0; i < registries.Length; i++) shown[i] = LockfileUrl.Redact(registries[i]) ?? "";
+            return string.Join(", ", shown);
+        }
 
         private static bool IsGit(LockfileUrl url) =>
             url.Scheme == "git" || url.Scheme.StartsWith("git+", StringComparison.Ordinal) || url.Scheme == "github" ||

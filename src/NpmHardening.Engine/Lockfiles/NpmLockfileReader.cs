@@ -151,8 +151,8 @@ namespace NpmHardening.Engine.Lockfiles
             {
                 if (index.TryGetValue(entry.Key, out int at))
                 {
-                    _problems.Add(new NpmLockfileProblem("DuplicateKey", entry.Line,
-                        $"'{_path}' line {entry.Line}: the key '{entry.Key}' appears twice in {where}; npm uses the last one (line {entry.Line}) and ignores the one at line {entries[at].Line}."));
+                    _problems.Add(new NpmLockfileProblem("DuplicateKey", entry.Line, Redact(
+                        $"'{_path}' line {entry.Line}: the key '{entry.Key}' appears twice in {where}; npm uses the last one (line {entry.Line}) and ignores the one at line {entries[at].Line}.")));
                     entries[at] = entry;
                 }
                 else
@@ -315,8 +315,8 @@ namespace NpmHardening.Engine.Lockfiles
 
             private void Duplicate(string key, int line, string where)
             {
-                _problems.Add(new NpmLockfileProblem("DuplicateKey", line,
-                        $"'{_path}' line {line}: \"{key}\" appears twice in {where}; npm uses the last one (line {line})."));
+                _problems.Add(new NpmLockfileProblem("DuplicateKey", line, Redact(
+                        $"'{_path}' line {line}: \"{key}\" appears twice in {where}; npm uses the last one (line {line}).")));
             }
 
             private string Pooled(string s)
@@ -327,8 +327,11 @@ namespace NpmHardening.Engine.Lockfiles
             }
 
             private NpmLockfileException WrongType(string what, string expected) =>
-                new NpmLockfileException(NpmLockfileErrorKind.WrongType, _path, _r.TokenLine, _r.TokenColumn,
-                    $"'{_path}' line {_r.TokenLine}: {what} must be {expected} (found {Describe(_r.Token)}); npm cannot use this lockfile either.");
+                new NpmLockfileException(NpmLockfileErrorKind.WrongType, _path, _r.TokenLine, _r.TokenColumn, Redact(
+                    $"'{_path}' line {_r.TokenLine}: {what} must be {expected} (found {Describe(_r.Token)}); npm cannot use this lockfile either."));
+
+            /// <summary>A message that quotes keys of the file: token shapes in them are redacted, as in every message of the module.</summary>
+            private static string Redact(string message) => Credentials.NpmCredential.RedactText(message);
 
             private static string Describe(JsonToken token) => token switch
             {
