@@ -54,8 +54,9 @@ $Pwsh = Get-PwshCommand
 $Node = (Get-Command node -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
 $Npm = (Get-Command npm -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
 . (Join-Paths $RepoRoot 'tests' 'NpmHardening.Tests' 'LockfileTools.ps1')
-$Lint = Get-LockfileLint
-if (-not $Lint) { throw 'lockfile-lint is not in .tools; run build.ps1 -Task Bootstrap first.' }
+# (PowerShell's names ignore case: the CLI path is $LintCli, the runs $lintRuns)
+$LintCli = Get-LockfileLint
+if (-not $LintCli) { throw 'lockfile-lint is not in .tools; run build.ps1 -Task Bootstrap first.' }
 $LintArgs = @('--validate-https', '--allowed-hosts', 'npm', '--validate-integrity', '--validate-package-names')
 
 $folder = Join-Path ([System.IO.Path]::GetTempPath()) ('npmh-lockfile-bench-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
@@ -64,10 +65,12 @@ $folder = Join-Path ([System.IO.Path]::GetTempPath()) ('npmh-lockfile-bench-' + 
 $env:npm_config_userconfig = Join-Path $folder 'user.npmrc'
 [System.IO.File]::WriteAllText($env:npm_config_userconfig, '')
 
-function Start-Measured([string] $File, [string[]] $Arguments, [int[]] $AllowedExitCodes = @(0)) {
-    # wall time, stdout, and the peak resident set (VmHWM, polled every 10 ms) of one process
+function Start-Measured([string] $File, [string[]] $Arguments, [int[]] $AllowedExitCodes = @(0), [string] $WorkingDirectory = $folder) {
+    # wall time, stdout, and the peak resident set (VmHWM, polled every 10 ms) of one process, started in
+    # $WorkingDirectory (Push-Location does not move a child process)
     $psi = New-Object System.Diagnostics.ProcessStartInfo
     $psi.FileName = $File
+    $psi.WorkingDirectory = $WorkingDirectory
     $psi.Arguments = ($Arguments | ForEach-Object { ConvertTo-CommandLineArgument $_ }) -join ' '
     $psi.UseShellExecute = $false
     $psi.RedirectStandardInput = $true; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
@@ -89,7 +92,7 @@ function Start-Measured([string] $File, [string[]] $Arguments, [int[]] $AllowedE
     $watch.Stop()
     $code = $p.ExitCode; $p.Dispose()
     if ($AllowedExitCodes -notcontains $code) { throw "Exit code $code from $File $($psi.Arguments)`n$($err.Result)" }
-    return @{ Ms = $watch.Elapsed.TotalMilliseconds; Stdout = $out.Result; PeakMB = $(if ($hwm -gt 0) { $hwm / 1024.0 } else { [double]::NaN }) }
+    return @{ Ms = $watch.Elapsed.TotalMilliseconds; ExitCode = $code; Stdout = $out.Result; Stderr = $err.Result; PeakMB = $(if ($hwm -gt 0) { $hwm / 1024.0 } else { [double]::NaN }) }
 }
 
 $child = @'
@@ -135,17 +138,13 @@ if (-not $SkipReal) {
         $deps = ($RealDependencies | ForEach-Object { $i = $_.LastIndexOf('@'); '"{0}": "{1}"' -f $_.Substring(0, $i), $_.Substring($i + 1) }) -join ', '
         [System.IO.File]::WriteAllText((Join-Path $realDir 'package.json'), "{ `"name`": `"npmh-bench-real`", `"version`": `"1.0.0`", `"dependencies`": { $deps } }")
         Write-Host "  npm install --package-lock-only of $($RealDependencies -join ', ')..."
-        Push-Location -LiteralPath $realDir
-        try {
-            $made = Start-Measured $Npm @('install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', '--legacy-peer-deps', '--loglevel=error') @(0, 1)
-        }
-        finally { Pop-Location }
+        $made = Start-Measured $Npm @('install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', '--legacy-peer-deps', '--loglevel=error') @(0, 1) $realDir
         $realLock = Join-Path $realDir 'package-lock.json'
         if (Test-Path -LiteralPath $realLock) {
             $count = ([regex]::Matches([System.IO.File]::ReadAllText($realLock), '"node_modules/')).Count
             $fixtures.Add(@{ Name = "real: npm install --package-lock-only, $count entries"; Path = $realLock })
         }
-        else { $realNote = 'The real lockfile was skipped: npm install --package-lock-only wrote none.' }
+        else { $realNote = 'The real lockfile was skipped: npm install --package-lock-only wrote none (' + (($made.Stderr -split "`n" | Where-Object { $_ } | Select-Object -First 2) -join ' ') + ').' }
     }
     else { $realNote = 'The real lockfile was skipped: the registry did not answer npm ping.' }
 }
@@ -168,18 +167,22 @@ foreach ($fx in $fixtures) {
     if (-not $line) { throw "The warm child printed no result:`n$($run.Stdout)" }
     $warm = $line | ConvertFrom-Json
     $fresh = New-Object System.Collections.Generic.List[object]
-    $lint = New-Object System.Collections.Generic.List[object]
+    $lintRuns = New-Object System.Collections.Generic.List[object]
     $freshCommand = "Import-Module '$ModulePath'; `$null = Test-NpmLockfile -Path '$($fx.Path)' -AllowedHost npm -Quiet"
     for ($round = 0; $round -lt $Rounds; $round++) {
         Write-Host "  round $($round + 1): Test-NpmLockfile process, lockfile-lint..."
         $fresh.Add((Start-Measured $Pwsh.File (@($Pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-Command', $freshCommand))))
-        $lint.Add((Start-Measured $Node (@($Lint, '--path', $fx.Path) + $LintArgs) @(0, 1)))
+        $lintRuns.Add((Start-Measured $Node (@($LintCli, '--path', $fx.Path) + $LintArgs) @(0, 1)))
+        if ($round -eq 0) { Write-Host "    node $($LintCli) --path $($fx.Path) $($LintArgs -join ' '): exit $($lintRuns[0].ExitCode), $($lintRuns[0].Stdout.Length) characters out" }
     }
+    # what lockfile-lint printed, so a run that failed early cannot pass for a fast one
+    $said = ("exit $($lintRuns[0].ExitCode): " + ($lintRuns[0].Stdout + ' ' + $lintRuns[0].Stderr) -replace '\x1b\[[0-9;]*m', '' -replace '\s+', ' ').Trim()
+    if ($said.Length -gt 120) { $said = $said.Substring(0, 120) + '…' }
     $warmMs = Get-Median ([double[]] @($warm.Times))
     $freshMs = Get-Median ([double[]] @($fresh | ForEach-Object { $_.Ms }))
-    $lintMs = Get-Median ([double[]] @($lint | ForEach-Object { $_.Ms }))
+    $lintMs = Get-Median ([double[]] @($lintRuns | ForEach-Object { $_.Ms }))
     $freshPeak = Get-Median ([double[]] @($fresh | ForEach-Object { $_.PeakMB }))
-    $lintPeak = Get-Median ([double[]] @($lint | ForEach-Object { $_.PeakMB }))
+    $lintPeak = Get-Median ([double[]] @($lintRuns | ForEach-Object { $_.PeakMB }))
     $addedMB = if ($warm.Reset) { [Math]::Max(0, ([double] $warm.Peak - [double] $warm.Before) / 1MB) } else { [double]::NaN }
     $processAdded = $freshPeak - $idlePeak
     $rows.Add(@($fx.Name, (MB $sizeMB), (Format-Ms $warmMs), (Format-Ms $freshMs), (Format-Ms $lintMs), (MB $addedMB), (MB $processAdded), (MB $lintPeak), [string] $warm.Findings))
@@ -188,7 +191,7 @@ foreach ($fx in $fixtures) {
             $fx.Name, ((Format-Ms $warmMs) + ' ms'), ((Format-Ms $lintMs) + ' ms'), $speed.ToString('0.0', $Invariant), (Get-Verdict ($speed -ge 10)),
             ((Format-Ms $freshMs) + ' ms'), ((Format-Ms $lintMs) + ' ms'), (Format-Ratio ($lintMs / $freshMs)),
             (MB $addedMB), ($addedMB / $sizeMB).ToString('0.00', $Invariant), (Get-Verdict ($addedMB -le 2 * $sizeMB)),
-            (MB $processAdded), ($processAdded / $sizeMB).ToString('0.00', $Invariant)))
+            (MB $processAdded), ($processAdded / $sizeMB).ToString('0.00', $Invariant)) + " lockfile-lint printed: $said")
 }
 Remove-Item -LiteralPath $folder -Recurse -Force -ErrorAction SilentlyContinue
 
