@@ -23,9 +23,10 @@
                  bench Invoke-TreeBenchmark.ps1, the pathological profiles Invoke-PathologicalBenchmark.ps1 and the
                  reports of 100,000 findings Invoke-ReportBenchmark.ps1, the staged-package review beside npm diff
                  Invoke-StagedCompareBenchmark.ps1 and the publish-pipeline scan of 5,000 generated repositories
-                 beside grep Invoke-PipelineBenchmark.ps1, and the package releases of a 3,000-version document
-                 beside npm view Invoke-ReleaseBenchmark.ps1 (-BenchPart Config, Tree, Pathological, Report, Stage,
-                 Pipeline or Release runs one of them).
+                 beside grep Invoke-PipelineBenchmark.ps1, the package releases of a 3,000-version document
+                 beside npm view Invoke-ReleaseBenchmark.ps1, and Test-NpmLockfile beside lockfile-lint
+                 Invoke-LockfileBenchmark.ps1 (-BenchPart Config, Tree, Pathological, Report, Stage, Pipeline,
+                 Release or Lockfile runs one of them).
       Package    Build (with ReadyToRun engines for every platform in $ReadyToRunAll unless -ReadyToRun says
                  otherwise), then out/NpmHardening.<version>.zip (NpmHardening/<version>/... and
                  NpmHardeningDsc/<version>/... inside).

@@ -354,6 +354,36 @@ Describe 'Publish-pipeline findings beside the other audits' {
 }
 
 
+Describe 'Lockfile findings beside the posture audit' {
+    BeforeEach {
+        $m = New-TestMachine
+        $envTable = Get-TestEnvironment $m
+        # a project whose lockfile has problems of several rules, two of them on one entry
+        Write-Utf8File (Join-Path $m.Project 'package.json') '{"name":"acme-app","version":"1.0.0"}'
+        Write-Utf8File (Join-Path $m.Project 'package-lock.json') ('{"lockfileVersion":3,"packages":{' +
+            '"node_modules/a":{"version":"1.0.0","resolved":"http://mirror.example.com/a/-/a-1.0.0.tgz","integrity":"sha1-W0Ohj0LDCkH7NBJLfc1Kq1tIQYI="},' +
+            '"node_modules/b":{"version":"1.0.0","resolved":"git+ssh://git@github.com/o/b.git#main","hasInstallScript":true}}}')
+    }
+    AfterEach { Remove-Item -LiteralPath $m.Root -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'keeps lockfile rules to Test-NpmLockfile and gives each fact one rule id and one catalog severity' {
+        $lock = @(Test-NpmLockfile -Path $m.Project)
+        $lock.Count | Should -BeGreaterOrEqual 7
+        @($lock | Where-Object RuleId -notlike 'NPMH15???').Count | Should -Be 0
+        $posture = @(Get-NpmSecurityPosture -Path $m.Project -Environment $envTable)
+        @($posture | Where-Object RuleId -like 'NPMH15???').Count | Should -Be 0 -Because 'only Test-NpmLockfile judges lockfiles'
+        $catalog = @{}
+        foreach ($r in Get-NpmRule -RuleId 'NPMH15*') { $catalog[$r.RuleId] = $r; $r.Audit | Should -Be 'Test-NpmLockfile' }
+        foreach ($f in $lock) {
+            $f.Title | Should -Be $catalog[$f.RuleId].Title
+            if (-not $f.SeverityReason) { "$($f.Severity)" | Should -Be "$($catalog[$f.RuleId].Severity)" }
+            $f.ComputerName | Should -Be ([Environment]::MachineName)
+        }
+        @($lock.FactId | Select-Object -Unique).Count | Should -Be $lock.Count
+        @($lock | Where-Object { @($posture.FactId) -contains $_.FactId }).Count | Should -Be 0
+    }
+}
+
 Describe 'Trusted publishing findings beside the pipeline audit' -Skip:($PSVersionTable.PSVersion.Major -lt 7) {
     BeforeAll {
         . (Join-Path $PSScriptRoot 'StageRegistry.ps1')

@@ -21,7 +21,9 @@ function New-TestLockfile {
     foreach ($p in $popular) { if ($names.Count -lt [Math]::Min($Count, $popular.Count) -and $seen.Add($p)) { $names.Add($p) } }
     while ($names.Count -lt $Count) {
         $base = $popular[$rnd.Next($popular.Count)]
-        $n = if ($base.StartsWith('@')) { $base + '-' + $words[$rnd.Next($words.Count)] } else { "$base-$($words[$rnd.Next($words.Count)])-$($names.Count)" }
+        # compound names as real ones are made (babel-plugin-x, @scope/x-utils): a popular base and one or two words
+        $n = $base + '-' + $words[$rnd.Next($words.Count)]
+        if ($rnd.Next(3) -eq 0) { $n += '-' + $words[$rnd.Next($words.Count)] }
         if ($seen.Add($n)) { $names.Add($n) }
     }
     $b64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'

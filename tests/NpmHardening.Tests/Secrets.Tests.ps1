@@ -170,6 +170,22 @@ BeforeAll {
             Compare-NpmStagedPackage -Registry $stageUrl -StageId $stageIds[2] -Token $t -Verbose -Debug
             Compare-NpmStagedPackage -Path $tgz -ReferencePackage 'canary-pkg@1.0.0' -Registry $stageUrl -Verbose -Debug
         }
+        # a lockfile whose resolved URLs carry the password and the token (an authenticating proxy wrote it), and a
+        # broken one: shown redacted in findings, messages and errors
+        'Test-NpmLockfile'        = {
+            $lockDir = Join-Path $m.Root 'lockfile-project'
+            $null = New-Item -ItemType Directory -Force -Path $lockDir
+            Set-Content -LiteralPath (Join-Path $lockDir 'package-lock.json') -Value ('{"lockfileVersion":3,"packages":{' +
+                '"node_modules/a":{"version":"1.0.0","resolved":"http://erin:' + $password + '@mirror.example.com/a/-/a-1.0.0.tgz?_authToken=' + $token + '","hasInstallScript":true},' +
+                '"node_modules/b":{"version":"1.0.0","resolved":"git+https://' + $token + ':x-oauth-basic@github.com/o/b.git#main"}}}')
+            $broken = Join-Path $m.Root 'lockfile-broken/package-lock.json'
+            $null = New-Item -ItemType Directory -Force -Path (Split-Path $broken)
+            Set-Content -LiteralPath $broken -Value ('{"lockfileVersion":3,"packages":{"node_modules/a":{"resolved":"https://u:' + $password + '@e.example/a.tgz","version":1}}}')
+            Test-NpmLockfile -Path $lockDir -Verbose -Debug
+            Test-NpmLockfile -Path $lockDir, $broken -Quiet -Verbose -Debug
+            Test-NpmLockfile -Path $m.Root -Recurse -Verbose -Debug
+            Test-NpmLockfile -Path $missing -Verbose -Debug
+        }
         'Get-NpmPublishPipeline'  = {
             Get-NpmPublishPipeline -Path $ciRepo -Verbose -Debug
             Get-NpmPublishPipeline -Path $m.Root -Recurse -Audit -Verbose -Debug
@@ -418,7 +434,7 @@ Describe 'No secret leaves the module' {
         'Get-NpmPublishPipeline', 'Get-NpmStagedPackage', 'Save-NpmStagedPackage', 'Approve-NpmStagedPackage',
         'Deny-NpmStagedPackage', 'Get-NpmOrgPackage', 'Get-NpmOrgMember', 'Get-NpmPackageCollaborator', 'Get-NpmPackageAccess',
         'Get-NpmTrustedPublisher', 'Set-NpmTrustedPublisher', 'Remove-NpmTrustedPublisher', 'Set-NpmPackageAccess',
-        'Compare-NpmStagedPackage', 'Get-NpmPackageRelease',
+        'Compare-NpmStagedPackage', 'Get-NpmPackageRelease', 'Test-NpmLockfile',
         'Get-NpmReleaseEvent', 'Find-NpmUnapprovedPublish', 'Get-NpmReleaseGate'
     ) {
         $case = $Cases[$_]

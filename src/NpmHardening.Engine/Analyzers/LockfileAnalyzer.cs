@@ -77,17 +77,24 @@ namespace NpmHardening.Engine.Analyzers
             Dictionary<string, string?> typos, string context, List<NpmFinding> results)
         {
             var lockfile = input.Lockfile;
-            string what = Describe(entry);
             string? source = entry.Resolved;
-            string? shown = LockfileUrl.Redact(source);
             bool hasUrl = LockfileUrl.TryParse(source, out var url);
+            // most entries have no finding: the texts a finding shows are made only for those that do
+            string? whatText = null, shownText = null;
+            bool shownMade = false;
+            string What() => whatText ??= Describe(entry);
+            string? Shown()
+            {
+                if (!shownMade) { shownText = LockfileUrl.Redact(source); shownMade = true; }
+                return shownText;
+            }
 
             if (entry.Link && source != null)
             {
                 string target = source.StartsWith("file:", StringComparison.Ordinal) ? source.Substring(5) : source;
                 if (!IsInside(input.RepositoryRoot, lockfile.Path, target, out string full))
                     results.Add(New(LinkOutside, NpmFindingStatus.Fail, lockfile, entry, entry.Line, context,
-                        $"{what} is a link to {full}, outside the repository {input.RepositoryRoot}: npm symlinks code from the installing machine that no review of this repository covers.", shown));
+                        $"{What()} is a link to {full}, outside the repository {input.RepositoryRoot}: npm symlinks code from the installing machine that no review of this repository covers.", Shown()));
             }
 
             if (hasUrl)
@@ -96,26 +103,26 @@ namespace NpmHardening.Engine.Analyzers
                 {
                     if (!input.AllowedSchemes.Contains("http"))
                         results.Add(New(PlainHttp, NpmFindingStatus.Fail, lockfile, entry, entry.Line, context,
-                            $"{what} is fetched over plain HTTP ({shown}); anyone on the network path can replace it.", shown));
+                            $"{What()} is fetched over plain HTTP ({Shown()}); anyone on the network path can replace it.", Shown()));
                 }
                 else if (url.Scheme != "https" && !input.AllowedSchemes.Contains(url.Scheme))
                 {
                     results.Add(New(SchemeNotAllowed, NpmFindingStatus.Fail, lockfile, entry, entry.Line, context,
-                        $"{what} comes from a {url.Scheme}: source ({shown}), not an https registry tarball; allow the scheme with -AllowedScheme {url.Scheme} if the team chose it.", shown));
+                        $"{What()} comes from a {url.Scheme}: source ({Shown()}), not an https registry tarball; allow the scheme with -AllowedScheme {url.Scheme} if the team chose it.", Shown()));
                 }
                 if (url.Host != null && !input.AllowedHosts.Contains(url.Host))
                 {
                     var f = New(HostNotAllowed, NpmFindingStatus.Fail, lockfile, entry, entry.Line, context,
-                        $"{what} is resolved from {url.Host}, which is not an allowed host ({Join(input.AllowedHosts)}).", shown);
+                        $"{What()} is resolved from {url.Host}, which is not an allowed host ({Join(input.AllowedHosts)}).", Shown());
                     f.Expected = Join(input.AllowedHosts);
                     results.Add(f);
                 }
                 if (IsGit(url) && !PinnedToCommit(source!))
                     results.Add(New(GitNotPinned, NpmFindingStatus.Fail, lockfile, entry, entry.Line, context,
-                        $"{what} comes from git ({shown}) without a full 40-character commit after '#': each install can get other code.", shown));
+                        $"{What()} comes from git ({Shown()}) without a full 40-character commit after '#': each install can get other code.", Shown()));
                 if (url.Scheme == "http" || url.Scheme == "https")
-                    CheckName(input, entry, url, registry, source!, shown, what, context, results);
-                CheckScope(input, entry, url, shown, what, context, results);
+                    CheckName(input, entry, url, registry, source!, Shown, What, context, results);
+                CheckScope(input, entry, url, Shown, What, context, results);
             }
 
             if (entry.Integrity != null)
@@ -123,32 +130,32 @@ namespace NpmHardening.Engine.Analyzers
                 var shape = SubresourceIntegrity.Judge(entry.Integrity, out var problem);
                 if (shape == IntegrityShape.Malformed)
                     results.Add(New(MalformedIntegrity, NpmFindingStatus.Fail, lockfile, entry, entry.Line, context,
-                        $"{what} has an integrity field npm cannot use ({problem}), so its download is not checked.", shown));
+                        $"{What()} has an integrity field npm cannot use ({problem}), so its download is not checked.", Shown()));
                 else if (shape == IntegrityShape.Sha1Only)
                     results.Add(New(Sha1Only, NpmFindingStatus.Fail, lockfile, entry, entry.Line, context,
-                        $"{what} is checked with SHA-1 only, which is broken for collisions.", shown));
+                        $"{What()} is checked with SHA-1 only, which is broken for collisions.", Shown()));
                 else if (shape == IntegrityShape.WeakFirst)
                     results.Add(New(WeakIntegrityFirst, NpmFindingStatus.Fail, lockfile, entry, entry.Line, context,
-                        $"{what}'s integrity starts with {SubresourceIntegrity.FirstAlgorithm(entry.Integrity)}, not sha512.", shown));
+                        $"{What()}'s integrity starts with {SubresourceIntegrity.FirstAlgorithm(entry.Integrity)}, not sha512.", Shown()));
             }
             else if (hasUrl && (url.Scheme == "https" || url.Scheme == "http") && !entry.InBundle && !entry.Link)
             {
                 results.Add(New(MissingIntegrity, NpmFindingStatus.Fail, lockfile, entry, entry.Line, context,
-                    $"{what} is a registry tarball without an integrity hash: npm cannot check that the bytes it downloads are the ones that were locked.", shown));
+                    $"{What()} is a registry tarball without an integrity hash: npm cannot check that the bytes it downloads are the ones that were locked.", Shown()));
             }
 
             if (entry.HasInstallScript)
             {
                 bool? decision = input.AllowScripts?.Decide(entry.Name, entry.Version);
                 var listed = New(InstallScript, NpmFindingStatus.Warning, lockfile, entry, entry.Line, context,
-                    $"{what} has an install script" + (decision == true ? ", approved in allowScripts." : decision == false ? "; allowScripts denies it, so npm skips it." : "."), shown);
+                    $"{What()} has an install script" + (decision == true ? ", approved in allowScripts." : decision == false ? "; allowScripts denies it, so npm skips it." : "."), Shown());
                 results.Add(listed);
                 if (decision == null)
                 {
                     var f = New(InstallScriptNotApproved, NpmFindingStatus.Fail, lockfile, entry, entry.Line, context,
                         input.AllowScripts != null
-                            ? $"{what} has an install script that {input.AllowScripts.Source}'s allowScripts neither approves nor denies."
-                            : $"{what} has an install script and the project has no allowScripts policy (package.json beside the lockfile), so nothing approves it.", shown);
+                            ? $"{What()} has an install script that {input.AllowScripts.Source}'s allowScripts neither approves nor denies."
+                            : $"{What()} has an install script and the project has no allowScripts policy (package.json beside the lockfile), so nothing approves it.", Shown());
                     f.Remediation!.NpmCommand = "npm approve-scripts " + entry.Name;
                     results.Add(f);
                 }
@@ -159,7 +166,7 @@ namespace NpmHardening.Engine.Analyzers
             if (imitated != null)
             {
                 var f = New(Typosquat, NpmFindingStatus.Warning, lockfile, entry, entry.Line, context,
-                    $"{what}: the name {entry.Name} is within two edits of the popular package {imitated}; make sure it is the package intended.", shown);
+                    $"{What()}: the name {entry.Name} is within two edits of the popular package {imitated}; make sure it is the package intended.", Shown());
                 f.Expected = imitated;
                 results.Add(f);
             }
@@ -167,7 +174,7 @@ namespace NpmHardening.Engine.Analyzers
 
         /// <summary>NPMH15008 with lockfile-lint's validate-package-names semantics: on an npm-layout registry, the URL must start with origin/&lt;installed name&gt;/.</summary>
         private void CheckName(NpmLockfileAuditInput input, NpmLockfileEntry entry, LockfileUrl url, LockfileUrl registry,
-            string source, string? shown, string what, string context, List<NpmFinding> results)
+            string source, Func<string?> shownText, Func<string> whatText, string context, List<NpmFinding> results)
         {
             string installed = entry.InstalledAs ?? entry.Name;
             string? prefixBase = null;
@@ -176,7 +183,9 @@ namespace NpmHardening.Engine.Analyzers
             else
                 foreach (var h in NpmLockfileAuditInput.PublicRegistryHosts)
                     if (url.Host == h) { prefixBase = url.Origin + "/"; break; }
-            if (prefixBase == null || source.StartsWith(prefixBase + installed + "/", StringComparison.Ordinal)) return;
+            if (prefixBase == null || StartsWithName(source, prefixBase, installed)) return;
+            string? shown = shownText();
+            string what = whatText();
             string rest = source.Substring(prefixBase.Length);
             int cut = rest.IndexOf("/-/", StringComparison.Ordinal);
             string named = LockfileUrl.Redact(cut >= 0 ? rest.Substring(0, cut) : rest) ?? "";
@@ -195,7 +204,7 @@ namespace NpmHardening.Engine.Analyzers
         }
 
         /// <summary>NPMH15014: a package of a scope mapped to its own registry, resolved from another host.</summary>
-        private void CheckScope(NpmLockfileAuditInput input, NpmLockfileEntry entry, LockfileUrl url, string? shown, string what,
+        private void CheckScope(NpmLockfileAuditInput input, NpmLockfileEntry entry, LockfileUrl url, Func<string?> shownText, Func<string> whatText,
             string context, List<NpmFinding> results)
         {
             if (url.Host == null || entry.Name.Length == 0 || entry.Name[0] != '@') return;
@@ -204,12 +213,26 @@ namespace NpmHardening.Engine.Analyzers
             if (!input.ScopeRegistries.TryGetValue(entry.Name.Substring(0, slash), out var registries) || registries.Length == 0) return;
             foreach (var reg in registries)
                 if (LockfileUrl.TryParse(reg, out var ru) && ru.Host == url.Host) return;
+            string? shown = shownText();
+            string what = whatText();
             bool publicHost = false;
             foreach (var h in NpmLockfileAuditInput.PublicRegistryHosts) publicHost |= url.Host == h;
             var f = New(DependencyConfusion, NpmFindingStatus.Fail, input.Lockfile, entry, entry.Line, context,
-                $"{what} is resolved from {(publicHost ? "the public registry " : "")}{url.Host} while {entry.Name.Substring(0, slash)} is mapped to {string.Join(", ", registries)}: someone may have published the internal name there.", shown);
-            f.Expected = string.Join(", ", registries);
+                $"{what} is resolved from {(publicHost ? "the public registry " : "")}{url.Host} while {entry.Name.Substring(0, slash)} is mapped to {Shown(registries)}: someone may have published the internal name there.", shown);
+            f.Expected = Shown(registries);
             results.Add(f);
+        }
+
+        /// <summary>Whether <paramref name="source"/> starts with prefix + name + "/", without building that string.</summary>
+        private static bool StartsWithName(string source, string prefix, string name) =>
+            source.Length > prefix.Length + name.Length && source.StartsWith(prefix, StringComparison.Ordinal) &&
+            string.CompareOrdinal(source, prefix.Length, name, 0, name.Length) == 0 && source[prefix.Length + name.Length] == '/';
+
+        private static string Shown(string[] registries)
+        {
+            var shown = new string[registries.Length];
+            for (int i = 0; i < registries.Length; i++) shown[i] = LockfileUrl.Redact(registries[i]) ?? "";
+            return string.Join(", ", shown);
         }
 
         private static bool IsGit(LockfileUrl url) =>

@@ -96,7 +96,7 @@ namespace NpmHardening.Engine.Lockfiles
                         continue;
                     }
                     string key = _r.GetString();
-                    Duplicate(seen, key, line, "the top level");
+                    if (!seen.Add(key)) Duplicate(key, line, "the top level");
                     switch (key)
                     {
                         case "name": lockfile.Name = ReadString("name"); break;
@@ -151,8 +151,8 @@ namespace NpmHardening.Engine.Lockfiles
             {
                 if (index.TryGetValue(entry.Key, out int at))
                 {
-                    _problems.Add(new NpmLockfileProblem("DuplicateKey", entry.Line,
-                        $"'{_path}' line {entry.Line}: the key '{entry.Key}' appears twice in {where}; npm uses the last one (line {entry.Line}) and ignores the one at line {entries[at].Line}."));
+                    _problems.Add(new NpmLockfileProblem("DuplicateKey", entry.Line, Redact(
+                        $"'{_path}' line {entry.Line}: the key '{entry.Key}' appears twice in {where}; npm uses the last one (line {entry.Line}) and ignores the one at line {entries[at].Line}.")));
                     entries[at] = entry;
                 }
                 else
@@ -172,7 +172,7 @@ namespace NpmHardening.Engine.Lockfiles
                 {
                     string field = Field();
                     if (field.Length == 0) { _r.SkipValue(); continue; }
-                    Duplicate(seen, field, _r.TokenLine, $"packages[\"{key}\"]");
+                    if (!seen.Add(field)) Duplicate(field, _r.TokenLine, $"packages[\"{key}\"]");
                     switch (field)
                     {
                         case "name": nameField = Pooled(ReadString(field)); break;
@@ -212,7 +212,7 @@ namespace NpmHardening.Engine.Lockfiles
                     {
                         string field = Field();
                         if (field.Length == 0) { _r.SkipValue(); continue; }
-                        Duplicate(seen, field, _r.TokenLine, $"dependencies[\"{name}\"]");
+                        if (!seen.Add(field)) Duplicate(field, _r.TokenLine, $"dependencies[\"{name}\"]");
                         switch (field)
                         {
                             case "version": entry.Version = Pooled(ReadString(field)); break;
@@ -313,11 +313,10 @@ namespace NpmHardening.Engine.Lockfiles
                 throw WrongType(field, "true or false");
             }
 
-            private void Duplicate(HashSet<string> seen, string key, int line, string where)
+            private void Duplicate(string key, int line, string where)
             {
-                if (!seen.Add(key))
-                    _problems.Add(new NpmLockfileProblem("DuplicateKey", line,
-                        $"'{_path}' line {line}: \"{key}\" appears twice in {where}; npm uses the last one (line {line})."));
+                _problems.Add(new NpmLockfileProblem("DuplicateKey", line, Redact(
+                        $"'{_path}' line {line}: \"{key}\" appears twice in {where}; npm uses the last one (line {line}).")));
             }
 
             private string Pooled(string s)
@@ -328,8 +327,11 @@ namespace NpmHardening.Engine.Lockfiles
             }
 
             private NpmLockfileException WrongType(string what, string expected) =>
-                new NpmLockfileException(NpmLockfileErrorKind.WrongType, _path, _r.TokenLine, _r.TokenColumn,
-                    $"'{_path}' line {_r.TokenLine}: {what} must be {expected} (found {Describe(_r.Token)}); npm cannot use this lockfile either.");
+                new NpmLockfileException(NpmLockfileErrorKind.WrongType, _path, _r.TokenLine, _r.TokenColumn, Redact(
+                    $"'{_path}' line {_r.TokenLine}: {what} must be {expected} (found {Describe(_r.Token)}); npm cannot use this lockfile either."));
+
+            /// <summary>A message that quotes keys of the file: token shapes in them are redacted, as in every message of the module.</summary>
+            private static string Redact(string message) => Credentials.NpmCredential.RedactText(message);
 
             private static string Describe(JsonToken token) => token switch
             {

@@ -298,7 +298,7 @@ namespace NpmHardening.Commands
             settings.AllowScripts = AllowScriptsPolicy.Read(System.IO.Path.Combine(folder, "package.json"), out var problem);
             if (problem != null) WriteVerbose($"{folder}: {problem}; every install script counts as unapproved.");
             settings.RepositoryRoot = RepositoryRootOf(folder);
-            WriteVerbose($"{folder}: registry {settings.Registry}, allowed hosts {string.Join(", ", settings.Hosts)}, repository {settings.RepositoryRoot}.");
+            WriteVerbose($"{folder}: registry {LockfileUrl.Redact(settings.Registry)}, allowed hosts {string.Join(", ", settings.Hosts)}, repository {settings.RepositoryRoot}.");
             _projects[folder] = settings;
             return settings;
         }
