@@ -56,8 +56,9 @@ param(
 
     # Bench only: which benchmarks to run (Config: Invoke-Benchmark.ps1; Tree: Invoke-TreeBenchmark.ps1;
     # Pathological: Invoke-PathologicalBenchmark.ps1; Report: Invoke-ReportBenchmark.ps1; Stage:
-    # Invoke-StagedCompareBenchmark.ps1; Pipeline: Invoke-PipelineBenchmark.ps1; Lockfile: Invoke-LockfileBenchmark.ps1; Release: Invoke-ReleaseBenchmark.ps1).
-    [ValidateSet('All', 'Config', 'Tree', 'Pathological', 'Report', 'Stage', 'Pipeline', 'Lockfile', 'Release')]
+    # Invoke-StagedCompareBenchmark.ps1; Pipeline: Invoke-PipelineBenchmark.ps1; Lockfile: Invoke-LockfileBenchmark.ps1; Release: Invoke-ReleaseBenchmark.ps1;
+    # LockfileCompare: Invoke-LockfileCompareBenchmark.ps1).
+    [ValidateSet('All', 'Config', 'Tree', 'Pathological', 'Report', 'Stage', 'Pipeline', 'Lockfile', 'Release', 'LockfileCompare')]
     [string] $BenchPart = 'All',
 
     # Which platforms get a ReadyToRun engine for PowerShell 7 on .NET 10 (Dependencies/net10.0-<rid>/): Host (this
@@ -1013,6 +1014,11 @@ function Invoke-Bench {
     if (($BenchPart -eq 'All' -or $BenchPart -eq 'Release') -and (Test-Path -LiteralPath $release)) {
         Write-Step 'Bench: package releases of a 3,000-version document vs npm view'
         & $release | Out-Host
+    }
+    $lockfileCompare = Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' 'Invoke-LockfileCompareBenchmark.ps1'
+    if (($BenchPart -eq 'All' -or $BenchPart -eq 'LockfileCompare') -and (Test-Path -LiteralPath $lockfileCompare)) {
+        Write-Step 'Bench: Compare-NpmLockfile on two 10,000-package lockfiles vs parsing both'
+        & $lockfileCompare | Out-Host
     }
     return 0
 }

@@ -405,6 +405,8 @@ Describe 'Compare-NpmLockfile -Online against a registry on 127.0.0.1' {
         $Registry.ClearResponses()   # the first canned answer that matches wins: put the failure alone before the young one
         $Registry.AddResponse('GET', '/npmh-old', 500, '{"error":"boom"}', 'application/json', -1, @())
         $Registry.AddResponse('GET', '/npmh-young', 200, (Packument 'npmh-young' @{ '2.0.0' = [DateTimeOffset]::UtcNow.AddHours(-5) }), 'application/json', -1, @())
+        $Registry.AddResponse('GET', '/npmh-hijacked', 200, (Packument 'npmh-hijacked' @{ '2.0.1' = [DateTimeOffset]::UtcNow.AddDays(-20) }), 'application/json', -1, @())
+        $Registry.AddResponse('GET', '/npmh-excluded', 200, (Packument 'npmh-excluded' @{ '3.0.0' = [DateTimeOffset]::UtcNow.AddDays(-20) }), 'application/json', -1, @())
         $s = Compare-NpmLockfile -ReferencePath $OnlineOld -DifferencePath $OnlineNew -Online -Summary -ErrorVariable errs -ErrorAction SilentlyContinue
         $errs | Should -HaveCount 1
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'NpmRegistry*'
