@@ -27,13 +27,16 @@ namespace NpmHardening.Engine.Releases
 
         // kept strings: names, e-mails, versions, hashes, URLs and deprecation messages are short; longer is "unreadable"
         private const int MaxField = 4096;
+
+        /// <summary>Problems kept per document and per version; past it one line counts the rest (a hostile document cannot grow them).</summary>
+        public const int MaxProblems = 100;
         private const int MaxSignature = 1024;
 
         public static NpmPackument Read(Stream stream, string package, long maxBytes = DefaultMaxBytes, string? registry = null)
         {
             var json = new JsonStreamReader(stream, maxBytes);
             var result = new NpmPackument { Package = package };
-            var problems = new List<string>();
+            var problems = new ProblemList();
             var distTags = new Dictionary<string, string>(StringComparer.Ordinal);
             var times = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
             var maintainers = new List<NpmReleaseIdentity>();
@@ -125,16 +128,16 @@ namespace NpmHardening.Engine.Releases
             result.DistTags = distTags;
             result.Times = times;
             result.Maintainers = maintainers;
-            result.Problems = problems;
-            result.Bytes = json.Position;
             if (!result.HasVersions && !problems.Any(p => p.StartsWith("'versions'", StringComparison.Ordinal))) problems.Add("the document has no 'versions' object");
+            result.Problems = problems.ToList();
+            result.Bytes = json.Position;
             return result;
         }
 
         private static NpmPackageRelease ReadVersion(JsonStreamReader json, string package, string version, string? registry)
         {
             var r = new NpmPackageRelease { Package = package, Version = version, Registry = registry };
-            var problems = new List<string>();
+            var problems = new ProblemList();
             bool hasUser = false;
             json.BeginObject();
             while (json.NextProperty(out var key))
@@ -199,11 +202,11 @@ namespace NpmHardening.Engine.Releases
                 : r.HasProvenance ? NpmReleasePath.TokenWithProvenance
                 : hasUser ? NpmReleasePath.Token
                 : NpmReleasePath.Unknown;
-            r.Problems = problems.ToArray();
+            r.Problems = problems.ToList().ToArray();
             return r;
         }
 
-        private static void ReadDist(JsonStreamReader json, NpmPackageRelease r, List<string> problems)
+        private static void ReadDist(JsonStreamReader json, NpmPackageRelease r, ProblemList problems)
         {
             json.BeginObject();
             while (json.NextProperty(out var key))
@@ -258,7 +261,7 @@ namespace NpmHardening.Engine.Releases
         }
 
         /// <summary>Consumes a non-matching value (a JSON null silently, anything else as a problem) and says whether it matched.</summary>
-        private static bool Expect(JsonStreamReader json, JsonValueKind kind, string problem, List<string> problems)
+        private static bool Expect(JsonStreamReader json, JsonValueKind kind, string problem, ProblemList problems)
         {
             var actual = json.Peek();
             if (actual == kind) return true;
@@ -267,7 +270,7 @@ namespace NpmHardening.Engine.Releases
             return false;
         }
 
-        private static string? Field(JsonStreamReader json, string what, List<string> problems, int max = MaxField)
+        private static string? Field(JsonStreamReader json, string what, ProblemList problems, int max = MaxField)
         {
             var s = json.ReadString(max, out var odd);
             if (odd) problems.Add($"{what} is not a string of at most {max} characters");
@@ -296,6 +299,29 @@ namespace NpmHardening.Engine.Releases
             if (string.IsNullOrEmpty(text) || text!.Length > 64) return null;
             return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
                 ? at : (DateTimeOffset?)null;
+        }
+
+        /// <summary>At most <see cref="MaxProblems"/> problems, then a count of the rest.</summary>
+        private sealed class ProblemList : IEnumerable<string>
+        {
+            private readonly List<string> _items = new List<string>();
+            private int _more;
+
+            public void Add(string problem)
+            {
+                if (_items.Count < MaxProblems) _items.Add(problem);
+                else _more++;
+            }
+
+            public List<string> ToList()
+            {
+                var all = new List<string>(_items);
+                if (_more > 0) all.Add($"… and {_more} more");
+                return all;
+            }
+
+            public IEnumerator<string> GetEnumerator() => _items.GetEnumerator();
+            System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
         }
 
         private static string? Short(string? s) => s == null ? null : s.Length > 40 ? s.Substring(0, 40) + "…" : s;

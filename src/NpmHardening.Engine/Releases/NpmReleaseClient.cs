@@ -39,6 +39,11 @@ namespace NpmHardening.Engine.Releases
             {
                 throw new RegistryException(RegistryErrorKind.InvalidResponse, here, $"{here}: {e.Message}");
             }
+            catch (IOException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                // the connection broke while the document was being read
+                throw new RegistryException(RegistryErrorKind.Network, here, $"{here}: the answer stopped before the document ended ({e.Message}).");
+            }
         }
 
         /// <summary>

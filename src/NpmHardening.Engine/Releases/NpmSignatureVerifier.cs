@@ -1,5 +1,9 @@
 using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -26,7 +30,41 @@ namespace NpmHardening.Engine.Releases
             release.SignatureKeyId = keyId;
         }
 
-        public static (NpmRegistrySignatureStatus Status, string? KeyId) Check(NpmPackageRelease release, NpmRegistryKeySet keys)
+        /// <summary>
+        /// <see cref="Judge"/> for many releases, on every core: each worker imports the keys it uses once (an imported
+        /// key is not shared between threads).
+        /// </summary>
+        public static void JudgeAll(IReadOnlyList<NpmPackageRelease> releases, NpmRegistryKeySet keys, CancellationToken cancellationToken = default)
+        {
+            if (releases.Count < 64)
+            {
+                foreach (var r in releases) { cancellationToken.ThrowIfCancellationRequested(); Judge(r, keys); }
+                return;
+            }
+            var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount };
+            Parallel.ForEach(Partitioner.Create(0, releases.Count, 64), options,
+                () => new Dictionary<NpmRegistryKey, ECDsa?>(),
+                (range, _, imported) =>
+                {
+                    for (int i = range.Item1; i < range.Item2; i++)
+                    {
+                        var (status, keyId) = Check(releases[i], keys, key =>
+                        {
+                            if (!imported.TryGetValue(key, out var ecdsa)) imported[key] = ecdsa = ImportKey(key.Key);
+                            return ecdsa;
+                        });
+                        releases[i].RegistrySignature = status;
+                        releases[i].SignatureKeyId = keyId;
+                    }
+                    return imported;
+                },
+                imported => { foreach (var k in imported.Values) k?.Dispose(); });
+        }
+
+        public static (NpmRegistrySignatureStatus Status, string? KeyId) Check(NpmPackageRelease release, NpmRegistryKeySet keys) =>
+            Check(release, keys, keys.PublicKey);
+
+        private static (NpmRegistrySignatureStatus Status, string? KeyId) Check(NpmPackageRelease release, NpmRegistryKeySet keys, Func<NpmRegistryKey, ECDsa?> publicKey)
         {
             var integrity = SignedIntegrity(release);
             // pacote reads signatures only when the version has an integrity (or a shasum) to sign over
@@ -42,7 +80,7 @@ namespace NpmHardening.Engine.Releases
                 // Date.parse of an unreadable expires is NaN, and "published < NaN" is false: the key never counts
                 if (key.ExpiresUnreadable || (key.Expires.HasValue && !(published < key.Expires.Value)))
                     return (NpmRegistrySignatureStatus.KeyExpired, key.KeyId);
-                if (!Verify(keys.PublicKey(key), signature.Signature, message)) return (NpmRegistrySignatureStatus.Invalid, key.KeyId);
+                if (!Verify(publicKey(key), signature.Signature, message)) return (NpmRegistrySignatureStatus.Invalid, key.KeyId);
                 lastKey = key.KeyId;
             }
             return (NpmRegistrySignatureStatus.Valid, lastKey);

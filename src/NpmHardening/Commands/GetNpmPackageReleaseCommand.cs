@@ -96,9 +96,13 @@ namespace NpmHardening.Commands
 
                 var selected = document.Releases.Where(Selected).ToList();
                 var keys = Keys(registry);
+                if (keys != null)
+                {
+                    try { NpmSignatureVerifier.JudgeAll(selected, keys, PipelineStopping); }
+                    catch (OperationCanceledException) when (PipelineStopping.IsCancellationRequested) { return; }
+                }
                 foreach (var release in selected)
                 {
-                    if (keys != null) NpmSignatureVerifier.Judge(release, keys);
                     if (CheckProvenance && release.HasProvenance)
                     {
                         new NpmReleaseClient(Transport).CheckProvenance(registry, credential, release, PipelineStopping);

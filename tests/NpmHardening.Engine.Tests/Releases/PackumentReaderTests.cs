@@ -153,6 +153,16 @@ namespace NpmHardening.Engine.Tests.Releases
         }
 
         [Fact]
+        public void Problems_are_bounded_however_many_fields_are_odd()
+        {
+            var entries = string.Join(",", Enumerable.Range(0, 500).Select(i => $"\"0.0.{i}\":7"));
+            var doc = Read("{\"versions\":{" + entries + ",\"1.0.0\":{\"_npmUser\":{\"name\":\"n\"}}}}");
+            Assert.Single(doc.Releases);
+            Assert.Equal(NpmPackumentReader.MaxProblems + 1, doc.Problems.Count);
+            Assert.Equal("… and 400 more", doc.Problems[^1]);
+        }
+
+        [Fact]
         public void Deep_nesting_in_a_skipped_field_is_an_error_not_a_crash()
         {
             var deep = new string('[', 100_000) + new string(']', 100_000);

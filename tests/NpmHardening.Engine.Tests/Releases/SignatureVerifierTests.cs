@@ -105,6 +105,23 @@ namespace NpmHardening.Engine.Tests.Releases
         }
 
         [Fact]
+        public void Many_releases_are_judged_in_parallel_with_the_same_verdicts()
+        {
+            var releases = Enumerable.Range(0, 300).Select(i => Release(version: "1.0." + i)).ToList();
+            for (int i = 0; i < releases.Count; i += 7) releases[i].Integrity = PackumentFixture.Integrity("tampered");
+            for (int i = 3; i < releases.Count; i += 11) releases[i].Signatures = Array.Empty<NpmRegistrySignatureEntry>();
+            var expected = releases.Select(r => NpmSignatureVerifier.Check(r, Keys()).Status).ToList();
+            NpmSignatureVerifier.JudgeAll(releases, Keys());
+            Assert.Equal(expected, releases.Select(r => r.RegistrySignature));
+            Assert.Contains(NpmRegistrySignatureStatus.Invalid, expected);
+            Assert.Contains(NpmRegistrySignatureStatus.Missing, expected);
+            Assert.Contains(NpmRegistrySignatureStatus.Valid, expected);
+            using var cancelled = new System.Threading.CancellationTokenSource();
+            cancelled.Cancel();
+            Assert.ThrowsAny<OperationCanceledException>(() => NpmSignatureVerifier.JudgeAll(releases, Keys(), cancelled.Token));
+        }
+
+        [Fact]
         public void The_first_failing_signature_decides()
         {
             var r = Release();
