@@ -181,10 +181,12 @@ namespace NpmHardening.Engine.Lockfiles
             _toward = new int[_nodes.Count];
             for (int i = 0; i < _toward.Length; i++) _toward[i] = Unreached;
             var queue = new Queue<int>();
+            var order = new List<int>(_nodes.Count);   // breadth-first order, the propagation's first pass
             foreach (int d in _directs) { _toward[d] = -1; queue.Enqueue(d); }
             while (queue.Count > 0)
             {
                 int x = queue.Dequeue();
+                order.Add(x);
                 var children = _children[x];
                 if (children == null) continue;
                 foreach (int c in children)
@@ -197,12 +199,10 @@ namespace NpmHardening.Engine.Lockfiles
 
             var reach = new ulong[(long)_nodes.Count * _words];
             var queued = new bool[_nodes.Count];
-            for (int b = 0; b < _directs.Length; b++)
-            {
-                reach[(long)_directs[b] * _words + (b >> 6)] |= 1UL << (b & 63);
-                queued[_directs[b]] = true;
-                queue.Enqueue(_directs[b]);
-            }
+            for (int b = 0; b < _directs.Length; b++) reach[(long)_directs[b] * _words + (b >> 6)] |= 1UL << (b & 63);
+            // level by level first, so most entries receive their parents' whole sets before they pass them on; an
+            // entry is queued again only when a set grows after its turn (an edge back up the levels, a cycle)
+            foreach (int x in order) { queued[x] = true; queue.Enqueue(x); }
             while (queue.Count > 0)
             {
                 int x = queue.Dequeue();
