@@ -467,3 +467,41 @@ Describe 'Release findings beside the trust audit' -Skip:($PSVersionTable.PSVers
         } finally { Remove-Item -LiteralPath $json -ErrorAction SilentlyContinue }
     }
 }
+
+Describe 'Lockfile change findings beside the lockfile audit' {
+    BeforeAll {
+        $script:LockDir = Join-Path ([IO.Path]::GetTempPath()) ("npmh-lockfc-" + [guid]::NewGuid().ToString('n').Substring(0, 8))
+        $null = New-Item -ItemType Directory -Path (Join-Path $LockDir 'old') -Force
+        function script:Lock([string] $Resolved, [string] $Integrity) {
+            @{ name = 'app'; lockfileVersion = 3; packages = [ordered]@{
+                    '' = @{ name = 'app'; dependencies = @{ 'left-pad' = '^1.3.0' } }
+                    'node_modules/left-pad' = @{ version = '1.3.0'; resolved = $Resolved; integrity = $Integrity } } } | ConvertTo-Json -Depth 5
+        }
+        $sha = 'sha512-' + ('A' * 86) + '=='
+        Set-Content -LiteralPath (Join-Path $LockDir 'old/package-lock.json') -Value (Lock 'https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz' $sha)
+        # the same entry now over plain http with another hash: one lockfile fact for Test-NpmLockfile (http), two
+        # changes for Compare-NpmLockfile (source kind, tarball swap)
+        Set-Content -LiteralPath (Join-Path $LockDir 'package-lock.json') -Value (Lock 'http://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz' ('sha512-' + ('B' * 86) + '=='))
+    }
+    AfterAll { Remove-Item -LiteralPath $LockDir -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'keeps NPMH15050-15099 to Compare-NpmLockfile -Audit and the rest of NPMH15xxx to Test-NpmLockfile, each with its catalog title and severity' {
+        $compare = @(Compare-NpmLockfile -ReferencePath (Join-Path $LockDir 'old/package-lock.json') -DifferencePath (Join-Path $LockDir 'package-lock.json') -Audit)
+        $test = @(Test-NpmLockfile -Path (Join-Path $LockDir 'package-lock.json') | Where-Object Status -ne 'Pass')
+        @($compare.RuleId | Sort-Object) | Should -Be @('NPMH15050', 'NPMH15052')
+        @($test | Where-Object { [int]$_.RuleId.Substring(4) -ge 15050 }).Count | Should -Be 0 -Because 'only the comparison judges changes'
+        $test.RuleId | Should -Contain 'NPMH15002' -Because 'the lockfile audit still sees the plain-http entry'
+        $catalog = @{}
+        foreach ($r in Get-NpmRule -RuleId 'NPMH1505*') { $catalog[$r.RuleId] = $r; $r.Audit | Should -Be 'Compare-NpmLockfile' }
+        foreach ($f in $compare) {
+            $f.Title | Should -Be $catalog[$f.RuleId].Title
+            "$($f.Severity)" | Should -Be "$($catalog[$f.RuleId].Severity)"
+            $f.ComputerName | Should -Be ([Environment]::MachineName)
+        }
+        @($compare.FactId | Select-Object -Unique).Count | Should -Be $compare.Count
+        @($compare | Where-Object { @($test.FactId) -contains $_.FactId }).Count | Should -Be 0
+        $sarif = Join-Path $LockDir 'lock.sarif'
+        $compare | Export-NpmHardeningReport -Format Sarif -Path $sarif
+        (Get-Content -LiteralPath $sarif -Raw) | Should -Match 'NPMH15050'
+    }
+}

@@ -12,8 +12,8 @@ namespace NpmHardening.Engine.Lockfiles
         public string ReferencePath { get; set; } = "";
         /// <summary>For a name new to the lockfile: the popular package it is one or two edits from, or null.</summary>
         public Func<string, string?>? Typosquat { get; set; }
-        /// <summary>Upward steps all tree walks of one lockfile may take together (see <see cref="LockfileGraph"/>).</summary>
-        public long VisitBudget { get; set; } = 4_000_000;
+        /// <summary>Work the placement of one lockfile's changes may spend (word operations; see <see cref="LockfileGraph"/>).</summary>
+        public long VisitBudget { get; set; } = 64_000_000;
         public CancellationToken CancellationToken { get; set; }
     }
 }

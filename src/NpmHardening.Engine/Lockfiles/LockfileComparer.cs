@@ -288,7 +288,7 @@ namespace NpmHardening.Engine.Lockfiles
             r.Verdict = r.Signals == 0
                 ? "No risk signals. " + counts + suppressed + "."
                 : string.Format(CultureInfo.InvariantCulture, "{0}: {1} risk signal(s) in {2}{3}. First: {4}", r.Risk, r.Signals, counts, suppressed, r.TopReasons[0]);
-            if (!r.Complete) r.Verdict += " (The tree walk hit its bound: some Via/Chain values are incomplete.)";
+            if (!r.Complete) r.Verdict += " (The tree placement hit its bound: some Via lists are partial.)";
             return r;
         }
 

@@ -10,9 +10,11 @@ namespace NpmHardening.Engine.Lockfiles
     /// the comparison can find which direct dependencies pull it in and one shortest chain down to it.
     /// </summary>
     /// <remarks>
-    /// Each question walks up from the entry (breadth first, so the first direct dependency met ends the shortest chain).
-    /// All questions share one visit budget: a 10,000-entry tree with a few hundred changes stays far below it, and a tree
-    /// shaped to make every walk visit everything stops at it with <see cref="Complete"/> false instead of running long.
+    /// Built once per lockfile, on the first question: a breadth-first walk down from the direct dependencies gives every
+    /// entry one shortest chain (linear in the edges), and bit sets propagated down the edges give every entry the
+    /// direct dependencies that reach it. The propagation spends a budget of word operations (64 million by default);
+    /// a tree shaped to make it grow without end stops there with <see cref="Complete"/> false (Via partial, chains
+    /// still whole). A tree whose bit sets would pass 128 MiB falls back to one upward walk per change on the same budget.
     /// </remarks>
     internal sealed class LockfileGraph
     {
@@ -22,17 +24,33 @@ namespace NpmHardening.Engine.Lockfiles
         private readonly IReadOnlyList<LockNode> _nodes;
         private readonly Dictionary<string, int> _index;
         private readonly List<int>[] _parents;
+        private readonly List<int>[] _children;
         private readonly bool[] _direct;
+        private readonly bool[] _project;
         private long _budget;
 
-        public LockfileGraph(IReadOnlyList<LockNode> nodes, long visitBudget = 4_000_000, CancellationToken cancellationToken = default)
+        // Filled on the first Place: which direct dependencies reach each entry (one bit per direct dependency, in
+        // _directs order), and for each entry the entry one step closer to a direct dependency on a shortest chain.
+        private bool _prepared;
+        private int[] _directs = Array.Empty<int>();
+        private int _words;
+        private ulong[]? _reach;
+        private int[]? _toward;
+
+        /// <summary>Bits of reach kept at most (16M words, 128 MiB); a larger tree falls back to one walk per change.</summary>
+        private const long MaxReachWords = 16L << 20;
+
+        public LockfileGraph(IReadOnlyList<LockNode> nodes, long visitBudget = 64_000_000, CancellationToken cancellationToken = default)
         {
             _nodes = nodes ?? throw new ArgumentNullException(nameof(nodes));
             _budget = visitBudget;
             _index = new Dictionary<string, int>(nodes.Count, StringComparer.Ordinal);
             for (int i = 0; i < nodes.Count; i++) _index[nodes[i].Key] = i;   // a duplicate key: the later entry wins, as in a JSON object read twice
             _parents = new List<int>[nodes.Count];
+            _children = new List<int>[nodes.Count];
             _direct = new bool[nodes.Count];
+            _project = new bool[nodes.Count];
+            for (int i = 0; i < nodes.Count; i++) _project[i] = LockNode.IsProjectFolder(nodes[i].Key);
             for (int i = 0; i < nodes.Count; i++)
             {
                 if ((i & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
@@ -42,13 +60,13 @@ namespace NpmHardening.Engine.Lockfiles
                     if (node.Resolved != null && _index.TryGetValue(LinkTarget(node.Resolved), out int target) && target != i) AddEdge(i, target);
                     continue;   // a link's dependencies are its target's
                 }
-                bool project = LockNode.IsProjectFolder(node.Key);
+                bool project = _project[i];
                 foreach (var name in node.Dependencies)
                 {
                     int child = Resolve(node.Key, name);
                     if (child < 0 || child == i) continue;
                     AddEdge(i, child);
-                    if (project && !LockNode.IsProjectFolder(nodes[child].Key)) _direct[child] = true;
+                    if (project && !_project[child]) _direct[child] = true;
                 }
             }
             // The reader keeps the project's dependencies and optionalDependencies, not its devDependencies or
@@ -61,7 +79,7 @@ namespace NpmHardening.Engine.Lockfiles
                 bool pulled = false;
                 if (parents != null)
                     foreach (int p in parents)
-                        if (!LockNode.IsProjectFolder(nodes[p].Key)) { pulled = true; break; }
+                        if (!_project[p]) { pulled = true; break; }
                 if (!pulled) _direct[i] = true;
             }
         }
@@ -73,7 +91,11 @@ namespace NpmHardening.Engine.Lockfiles
 
         public int IndexOf(string key) => _index.TryGetValue(key, out int i) ? i : -1;
 
-        private void AddEdge(int parent, int child) => (_parents[child] ??= new List<int>(2)).Add(parent);
+        private void AddEdge(int parent, int child)
+        {
+            (_parents[child] ??= new List<int>(2)).Add(parent);
+            (_children[parent] ??= new List<int>(4)).Add(child);
+        }
 
         /// <summary>The entry node would load for <c>require(name)</c> from the folder <paramref name="from"/>; -1 when none.</summary>
         public int Resolve(string from, string name)
@@ -110,9 +132,110 @@ namespace NpmHardening.Engine.Lockfiles
             var result = new Placement();
             if (node < 0 || node >= _nodes.Count) return result;
             result.Direct = _direct[node];
+            Prepare();
+            if (_reach == null) return Walk(node, result);
             var names = new List<string>();
             var seenNames = new HashSet<string>(StringComparer.Ordinal);
-            // breadth first upwards; from[x] is the node x was reached from (one step closer to the changed entry)
+            var chain = new List<string>();
+            int head = -1;
+            if (_toward![node] != Unreached)
+            {
+                for (int x = node; x >= 0; x = _toward[x])
+                {
+                    chain.Add(NameAt(x));
+                    head = x;
+                }
+                chain.Reverse();
+                result.Chain = string.Join(" > ", chain);
+                names.Add(NameAt(head));
+                seenNames.Add(NameAt(head));
+            }
+            for (int b = 0; b < _directs.Length; b++)
+                if ((_reach[(long)node * _words + (b >> 6)] & (1UL << (b & 63))) != 0 && seenNames.Add(NameAt(_directs[b]))) names.Add(NameAt(_directs[b]));
+            result.ViaCount = names.Count;
+            result.Via = names.Count <= ViaNames ? names.ToArray() : names.GetRange(0, ViaNames).ToArray();
+            result.Complete = Complete;
+            return result;
+        }
+
+        private const int Unreached = -2;
+
+        private string NameAt(int x) => _nodes[x].Name.Length > 0 ? _nodes[x].Name : LockNode.NameFromKey(_nodes[x].Key);
+
+        /// <summary>
+        /// Once per graph: a breadth-first walk down from every direct dependency (the shortest chains, linear in the
+        /// edges), and the direct dependencies that reach each entry, propagated down the edges as bit sets until
+        /// nothing grows. The propagation spends the visit budget in words or-ed; past it the sets stay partial and
+        /// <see cref="Complete"/> is false.
+        /// </summary>
+        private void Prepare()
+        {
+            if (_prepared) return;
+            _prepared = true;
+            var directs = new List<int>();
+            for (int i = 0; i < _nodes.Count; i++) if (_direct[i]) directs.Add(i);
+            _directs = directs.ToArray();
+            _words = Math.Max(1, (_directs.Length + 63) / 64);
+            if ((long)_nodes.Count * _words > MaxReachWords) return;   // Place walks instead
+
+            _toward = new int[_nodes.Count];
+            for (int i = 0; i < _toward.Length; i++) _toward[i] = Unreached;
+            var queue = new Queue<int>();
+            var order = new List<int>(_nodes.Count);   // breadth-first order, the propagation's first pass
+            foreach (int d in _directs) { _toward[d] = -1; queue.Enqueue(d); }
+            while (queue.Count > 0)
+            {
+                int x = queue.Dequeue();
+                order.Add(x);
+                var children = _children[x];
+                if (children == null) continue;
+                foreach (int c in children)
+                {
+                    if (_project[c] || _toward[c] != Unreached) continue;
+                    _toward[c] = x;
+                    queue.Enqueue(c);
+                }
+            }
+
+            var reach = new ulong[(long)_nodes.Count * _words];
+            var queued = new bool[_nodes.Count];
+            for (int b = 0; b < _directs.Length; b++) reach[(long)_directs[b] * _words + (b >> 6)] |= 1UL << (b & 63);
+            // level by level first, so most entries receive their parents' whole sets before they pass them on; an
+            // entry is queued again only when a set grows after its turn (an edge back up the levels, a cycle)
+            foreach (int x in order) { queued[x] = true; queue.Enqueue(x); }
+            while (queue.Count > 0)
+            {
+                int x = queue.Dequeue();
+                queued[x] = false;
+                var children = _children[x];
+                if (children == null) continue;
+                long from = (long)x * _words;
+                foreach (int c in children)
+                {
+                    if (_project[c]) continue;
+                    _budget -= _words;
+                    if (_budget < 0) { Complete = false; _reach = reach; return; }
+                    long to = (long)c * _words;
+                    bool grew = false;
+                    for (int w = 0; w < _words; w++)
+                    {
+                        var merged = reach[to + w] | reach[from + w];
+                        if (merged == reach[to + w]) continue;
+                        reach[to + w] = merged;
+                        grew = true;
+                    }
+                    if (grew && !queued[c]) { queued[c] = true; queue.Enqueue(c); }
+                }
+            }
+            _reach = reach;
+        }
+
+        /// <summary>For a tree too large for bit sets: one breadth-first walk up from the entry, on the shared budget.</summary>
+        private Placement Walk(int node, Placement result)
+        {
+            var names = new List<string>();
+            var seenNames = new HashSet<string>(StringComparer.Ordinal);
+            // from[x] is the node x was reached from (one step closer to the changed entry)
             var from = new Dictionary<int, int> { [node] = -1 };
             var queue = new Queue<int>();
             queue.Enqueue(node);
@@ -124,14 +247,13 @@ namespace NpmHardening.Engine.Lockfiles
                 if (_direct[x])
                 {
                     if (firstDirect < 0) firstDirect = x;
-                    var name = _nodes[x].Name.Length > 0 ? _nodes[x].Name : LockNode.NameFromKey(_nodes[x].Key);
-                    if (seenNames.Add(name)) names.Add(name);
+                    if (seenNames.Add(NameAt(x))) names.Add(NameAt(x));
                 }
                 var parents = _parents[x];
                 if (parents == null) continue;
                 foreach (int p in parents)
                 {
-                    if (from.ContainsKey(p) || LockNode.IsProjectFolder(_nodes[p].Key)) continue;
+                    if (from.ContainsKey(p) || _project[p]) continue;
                     from[p] = x;
                     queue.Enqueue(p);
                 }
@@ -141,8 +263,7 @@ namespace NpmHardening.Engine.Lockfiles
             if (firstDirect >= 0)
             {
                 var chain = new List<string>();
-                for (int x = firstDirect; x >= 0; x = from[x])
-                    chain.Add(_nodes[x].Name.Length > 0 ? _nodes[x].Name : LockNode.NameFromKey(_nodes[x].Key));
+                for (int x = firstDirect; x >= 0; x = from[x]) chain.Add(NameAt(x));
                 result.Chain = string.Join(" > ", chain);
             }
             return result;

@@ -38,7 +38,7 @@ namespace NpmHardening
         public string[] RuleCounts { get; set; } = Array.Empty<string>();
         /// <summary>The riskiest signals (at most 10) as "rule: reason", riskiest first.</summary>
         public string[] TopReasons { get; set; } = Array.Empty<string>();
-        /// <summary>False when a bound cut the tree walk short (the Via and Chain of some changes may be incomplete).</summary>
+        /// <summary>False when the placement reached its bound (the Via of some changes may be partial).</summary>
         public bool Complete { get; set; } = true;
         public string ComputerName { get; set; } = "";
 

@@ -189,7 +189,7 @@ namespace NpmHardening.Commands
             WriteVerbose(string.Format(CultureInfo.InvariantCulture, "{0}: {1} package(s), {2} in the reference; {3} changed, {4} only moved in the tree.",
                 path, comparison.Packages, comparison.ReferencePackages, comparison.Changes.Count, comparison.Moved));
             if (!comparison.Complete)
-                WriteWarning($"{path}: the dependency tree walk reached its bound; Via and Chain of some changes are incomplete.");
+                WriteWarning($"{path}: placing the changes in the dependency tree reached its bound; the Via lists of some changes are partial.");
 
             if (!Audit && !Summary)
             {

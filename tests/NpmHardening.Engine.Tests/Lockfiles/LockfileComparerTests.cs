@@ -30,7 +30,7 @@ namespace NpmHardening.Engine.Tests.Lockfiles
 
         internal static LockNode Root(params string[] deps) => new LockNode { Key = "", Name = "app", Version = "1.0.0", Dependencies = deps };
 
-        private static LockfileComparison Compare(IEnumerable<LockNode> before, IEnumerable<LockNode> after, Func<string, string?>? typosquat = null, long budget = 4_000_000) =>
+        private static LockfileComparison Compare(IEnumerable<LockNode> before, IEnumerable<LockNode> after, Func<string, string?>? typosquat = null, long budget = 64_000_000) =>
             LockfileComparer.Compare(before.ToList(), after.ToList(), new LockfileCompareOptions
             {
                 Path = "/repo/package-lock.json", ReferencePath = "/repo/old-lock.json", Typosquat = typosquat, VisitBudget = budget,
@@ -278,9 +278,11 @@ namespace NpmHardening.Engine.Tests.Lockfiles
             var full = Compare(before, after);
             Assert.True(full.Complete);
             Assert.Equal("d0 > d1 > d2", One(full, "d2").Chain);
-            var cut = Compare(before, after, budget: 1000);
+            Assert.Equal(new[] { "d0" }, One(full, "d199").Via);
+            var cut = Compare(before, after, budget: 50);
             Assert.False(cut.Complete);
-            Assert.Null(One(cut, "d199").Chain);
+            Assert.Equal(new[] { "d0" }, One(cut, "d199").Via);             // the propagation stopped early; the chain's head still counts
+            Assert.StartsWith("d0 > d1 > d2 > ", One(cut, "d199").Chain);   // the chains are one linear walk, always whole
             var review = LockfileComparer.Summarise(cut, LockfileComparer.Findings(cut.Changes, null, "m"), "p", "r", null, "m");
             Assert.False(review.Complete);
             Assert.Contains("bound", review.Verdict);
