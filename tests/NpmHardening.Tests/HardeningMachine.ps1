@@ -34,6 +34,17 @@ function Add-TestNode($Machine, [string] $Version = '99.0.0') {
         [System.IO.File]::WriteAllText((Join-Path $bin 'include\node\node_version.h'), $header)
         [System.IO.File]::WriteAllText((Join-Path $bin 'node.exe'), '')
         New-Item -ItemType Directory -Path (Join-Path $bin 'node_modules') -Force | Out-Null
+        if ($UnderWine) {
+            # Wine 8 makes no junction ("Request not supported") and does not follow the symbolic links it makes: the
+            # two files of npm's folder the engine reads (package.json for the version, npmrc for the builtin layer)
+            # are copied instead. The engine never runs this npm.
+            $copy = New-Item -ItemType Directory -Path (Join-Path $bin 'node_modules\npm') -Force
+            foreach ($name in 'package.json', 'npmrc') {
+                $from = Join-Path $npm $name
+                if (Test-Path -LiteralPath $from) { Copy-Item -LiteralPath $from -Destination $copy.FullName }
+            }
+            return $bin
+        }
         New-Item -ItemType Junction -Path (Join-Path $bin 'node_modules\npm') -Target $npm | Out-Null
         return $bin
     }

@@ -160,7 +160,8 @@ Describe 'Test-NpmrcToken' {
                 Test-NpmrcToken -Path $m.Root -Recurse -Environment $envTable -Verbose -Debug -ErrorAction Continue -WarningAction Continue
             } *>&1 | Out-String -Width 400
         } finally { Stop-Transcript | Out-Null }
-        $objects = @(Test-NpmrcToken -Path $m.Project -Environment $envTable)
+        # the binary project file's error is in $all already; here only the objects count
+        $objects = @(Test-NpmrcToken -Path $m.Project -Environment $envTable -ErrorAction SilentlyContinue)
         $objects.Count | Should -BeGreaterThan 5
         $xml = Join-Path $m.Root 'x.xml'
         $objects | Export-Clixml -LiteralPath $xml
