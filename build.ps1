@@ -25,8 +25,9 @@
                  Invoke-StagedCompareBenchmark.ps1 and the publish-pipeline scan of 5,000 generated repositories
                  beside grep Invoke-PipelineBenchmark.ps1, the package releases of a 3,000-version document
                  beside npm view Invoke-ReleaseBenchmark.ps1, and Test-NpmLockfile beside lockfile-lint
-                 Invoke-LockfileBenchmark.ps1 (-BenchPart Config, Tree, Pathological, Report, Stage, Pipeline,
-                 Release or Lockfile runs one of them).
+                 Invoke-LockfileBenchmark.ps1, and Compare-NpmLockfile beside parsing both files
+                 Invoke-LockfileCompareBenchmark.ps1 (-BenchPart Config, Tree, Pathological, Report, Stage,
+                 Pipeline, Release, Lockfile or LockfileCompare runs one of them).
       Package    Build (with ReadyToRun engines for every platform in $ReadyToRunAll unless -ReadyToRun says
                  otherwise), then out/NpmHardening.<version>.zip (NpmHardening/<version>/... and
                  NpmHardeningDsc/<version>/... inside).

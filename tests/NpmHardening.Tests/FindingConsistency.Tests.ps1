@@ -373,7 +373,8 @@ Describe 'Lockfile findings beside the posture audit' {
         $posture = @(Get-NpmSecurityPosture -Path $m.Project -Environment $envTable)
         @($posture | Where-Object RuleId -like 'NPMH15???').Count | Should -Be 0 -Because 'only Test-NpmLockfile judges lockfiles'
         $catalog = @{}
-        foreach ($r in Get-NpmRule -RuleId 'NPMH15*') { $catalog[$r.RuleId] = $r; $r.Audit | Should -Be 'Test-NpmLockfile' }
+        # NPMH15001-15049 are Test-NpmLockfile's; NPMH15050-15099 are Compare-NpmLockfile's
+        foreach ($r in Get-NpmRule -RuleId 'NPMH150[0-4]?') { $catalog[$r.RuleId] = $r; $r.Audit | Should -Be 'Test-NpmLockfile' }
         foreach ($f in $lock) {
             $f.Title | Should -Be $catalog[$f.RuleId].Title
             if (-not $f.SeverityReason) { "$($f.Severity)" | Should -Be "$($catalog[$f.RuleId].Severity)" }
@@ -451,7 +452,8 @@ Describe 'Release findings beside the trust audit' -Skip:($PSVersionTable.PSVers
         ($trust | Where-Object RuleId -eq 'NPMH13006').Status.ToString() | Should -Be 'Fail' -Because 'the trust audit reads the same document through the same reader'
         @($release | Where-Object Status -eq 'Fail' | ForEach-Object RuleId | Sort-Object -Unique) | Should -Be @('NPMH14001', 'NPMH14002', 'NPMH14003', 'NPMH14004', 'NPMH14006')
         $catalog = @{}
-        foreach ($r in Get-NpmRule -RuleId 'NPMH14*') { $catalog[$r.RuleId] = $r; $r.Audit | Should -Be 'Get-NpmPackageRelease' }
+        # NPMH14001-14049 are the release audit's; NPMH14101-14149 are Find-NpmUnapprovedPublish's
+        foreach ($r in Get-NpmRule -RuleId 'NPMH140[0-4]?') { $catalog[$r.RuleId] = $r; $r.Audit | Should -Be 'Get-NpmPackageRelease' }
         foreach ($f in $release) {
             $f.Title | Should -Be $catalog[$f.RuleId].Title
             "$($f.Severity)" | Should -Be "$($catalog[$f.RuleId].Severity)"

@@ -186,6 +186,22 @@ BeforeAll {
             Test-NpmLockfile -Path $m.Root -Recurse -Verbose -Debug
             Test-NpmLockfile -Path $missing -Verbose -Debug
         }
+        # two versions of a lockfile whose resolved URLs carry the password and the token: the changes, findings and
+        # verdict show them redacted
+        'Compare-NpmLockfile'     = {
+            $pairDir = Join-Path $m.Root 'lockfile-pair'
+            $null = New-Item -ItemType Directory -Force -Path $pairDir
+            $old = Join-Path $pairDir 'old.json'; $new = Join-Path $pairDir 'new.json'
+            Set-Content -LiteralPath $old -Value ('{"lockfileVersion":3,"packages":{"":{"dependencies":{"a":"^1.0.0"}},' +
+                '"node_modules/a":{"version":"1.0.0","resolved":"https://registry.npmjs.org/a/-/a-1.0.0.tgz","integrity":"sha512-AAAA"}}}')
+            Set-Content -LiteralPath $new -Value ('{"lockfileVersion":3,"packages":{"":{"dependencies":{"a":"^1.0.0"}},' +
+                '"node_modules/a":{"version":"1.0.0","resolved":"http://erin:' + $password + '@mirror.example.com/a/-/a-1.0.0.tgz?_authToken=' + $token + '","integrity":"sha512-BBBB","hasInstallScript":true},' +
+                '"node_modules/b":{"version":"1.0.0","resolved":"git+https://' + $token + ':x-oauth-basic@github.com/o/b.git#main"}}}')
+            Compare-NpmLockfile -ReferencePath $old -DifferencePath $new -Verbose -Debug
+            Compare-NpmLockfile -ReferencePath $old -DifferencePath $new -Audit -Verbose -Debug
+            Compare-NpmLockfile -ReferencePath $old -DifferencePath $new -Summary -Verbose -Debug
+            Compare-NpmLockfile -ReferencePath $old -DifferencePath $missing -Verbose -Debug
+        }
         'Get-NpmPublishPipeline'  = {
             Get-NpmPublishPipeline -Path $ciRepo -Verbose -Debug
             Get-NpmPublishPipeline -Path $m.Root -Recurse -Audit -Verbose -Debug
@@ -434,7 +450,7 @@ Describe 'No secret leaves the module' {
         'Get-NpmPublishPipeline', 'Get-NpmStagedPackage', 'Save-NpmStagedPackage', 'Approve-NpmStagedPackage',
         'Deny-NpmStagedPackage', 'Get-NpmOrgPackage', 'Get-NpmOrgMember', 'Get-NpmPackageCollaborator', 'Get-NpmPackageAccess',
         'Get-NpmTrustedPublisher', 'Set-NpmTrustedPublisher', 'Remove-NpmTrustedPublisher', 'Set-NpmPackageAccess',
-        'Compare-NpmStagedPackage', 'Get-NpmPackageRelease', 'Test-NpmLockfile',
+        'Compare-NpmStagedPackage', 'Get-NpmPackageRelease', 'Test-NpmLockfile', 'Compare-NpmLockfile',
         'Get-NpmReleaseEvent', 'Find-NpmUnapprovedPublish', 'Get-NpmReleaseGate'
     ) {
         $case = $Cases[$_]
