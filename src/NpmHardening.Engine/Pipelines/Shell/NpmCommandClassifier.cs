@@ -1128,6 +1128,20 @@ namespace NpmHardening.Engine.Pipelines.Shell
             return false;
         }
 
+        /// <summary>
+        /// Whether content written to <paramref name="path"/> carries an npm credential: an auth key in the text, or, for an
+        /// npmrc, a variable named like a secret. CI secrets often hold the whole auth line or the whole .npmrc
+        /// (<c>echo $NPM_TOKEN &gt;&gt; ~/.npmrc</c> with NPM_TOKEN set to <c>//registry.npmjs.org/:_authToken=…</c>), so
+        /// the key never shows in the script; a registry or scope line (<c>registry=$REGISTRY_URL</c>) is no credential.
+        /// </summary>
+        internal static bool WritesCredential(string path, string? text, IReadOnlyList<string> names)
+        {
+            if (text != null && HasAuthContent(text)) return true;
+            if (!IsNpmrcPath(path)) return false;
+            foreach (var name in names) if (IsSecretLikeName(name)) return true;
+            return false;
+        }
+
         /// <summary>npm's token format (<c>npm_</c> and 36 base62 characters).</summary>
         internal static bool HasLiteralToken(string text)
         {
@@ -1191,7 +1205,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 if (!r.WritesFile || (r.Descriptor != 1 && r.Descriptor != -1)) continue;
                 stdoutToFile = true;
                 var target = r.Target.Value;
-                bool auth = content != null && HasAuthContent(content.Value.text);
+                bool auth = content != null && WritesCredential(target, content.Value.text, content.Value.names);
                 if (!IsNpmrcPath(target) && !auth) continue;
                 var n = new NpmCommand(NpmCommandKind.NpmrcWrite, cmd, name)
                 {
@@ -1379,7 +1393,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
             var content = Upstream(cmd);
             foreach (var f in files)
             {
-                bool auth = content != null && HasAuthContent(content.Value.text);
+                bool auth = content != null && WritesCredential(f, content.Value.text, content.Value.names);
                 if (!IsNpmrcPath(f) && !auth) continue;
                 results.Add(new NpmCommand(NpmCommandKind.NpmrcWrite, cmd, "tee")
                 {
@@ -1439,7 +1453,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 if (up != null) { value = up.Value.text; names = up.Value.names; }
             }
             if (path == null) return;
-            bool auth = value != null && HasAuthContent(value);
+            bool auth = value != null && WritesCredential(path, value, names);
             if (!IsNpmrcPath(path) && !auth) return;
             results.Add(new NpmCommand(NpmCommandKind.NpmrcWrite, cmd, ProgramName(w[i], cmd.Shell))
             {
@@ -1475,7 +1489,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 foreach (var n in RefNames(cmd.Words[k])) if (!names.Contains(n)) names.Add(n);
             }
             var text = value.ToString();
-            bool auth = HasAuthContent(text);
+            bool auth = WritesCredential(path, text, names);
             if (!IsNpmrcPath(path) && !auth) return;
             results.Add(new NpmCommand(NpmCommandKind.NpmrcWrite, cmd, name)
             {
