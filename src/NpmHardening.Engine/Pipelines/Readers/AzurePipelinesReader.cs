@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace NpmHardening.Engine.Pipelines.Readers
 {
@@ -71,7 +72,8 @@ namespace NpmHardening.Engine.Pipelines.Readers
             definition.Jobs = context.Jobs;
             definition.IncludedFiles = context.Included;
             definition.RemoteIncludes = context.Remote;
-            definition.SkippedParts = context.Skipped;
+            // in file order, not the order the reader reached them (it reads a level's jobs before their steps)
+            definition.SkippedParts = context.Skipped.OrderBy(p => p.File, StringComparer.Ordinal).ThenBy(p => p.Line).ToList();
             return new[] { definition };
         }
 

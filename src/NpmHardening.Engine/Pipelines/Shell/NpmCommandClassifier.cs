@@ -446,7 +446,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 Runner = runner, ToolSpec = r.ToolSpec, Script = r.Script, ImplicitScript = r.ImplicitScript, FallbackArguments = r.FallbackArguments,
                 Provenance = r.Provenance, Registry = r.Registry, Tag = r.Tag, Access = r.Access, DryRun = r.DryRun, Otp = r.Otp,
                 IgnoreScripts = r.IgnoreScripts, Global = r.Global, Workspaces = r.Workspaces, AllWorkspaces = r.AllWorkspaces,
-                Directory = r.Directory, Arguments = r.Arguments, TargetFile = r.TargetFile, Append = r.Append, WritesAuth = r.WritesAuth,
+                Directory = r.Directory, Arguments = r.Arguments, TargetFile = r.TargetFile, Append = r.Append, WritesAuth = r.WritesAuth, Login = r.Login,
                 LiteralToken = r.LiteralToken, ConfigKey = r.ConfigKey, TokenNames = r.TokenNames, DumpsEnvironment = r.DumpsEnvironment,
             };
             return n;
@@ -669,6 +669,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 {
                     ["stage"] = NpmStage, ["exec"] = x => RunnerParsed(x.Cmd, x.W, x.P, x.Results, x.Level, "npm exec"),
                     ["config"] = NpmConfig, ["set"] = NpmConfig,
+                    ["login"] = NpmLogin, ["adduser"] = NpmLogin,
                 },
                 Run = RunArguments.AfterScript,
             },
@@ -846,6 +847,29 @@ namespace NpmHardening.Engine.Pipelines.Shell
             ApplyPublishOptions(n, p);
             n.Arguments = p.Positional.GetRange(1, p.Positional.Count - 1).ToArray();
             if (n.DryRun) n = Retag(n, NpmCommandKind.PublishDryRun, p);
+            x.Results.Add(n);
+        }
+
+        /// <summary>
+        /// <c>npm login</c> / <c>npm adduser</c> stores a long-lived session token in the user .npmrc (or
+        /// <c>--userconfig</c>): an npmrc write with auth. The credential is what the script feeds it, a user and password
+        /// piped in (<c>echo -e "$NPM_USER\n$NPM_PASS\n$NPM_EMAIL" | npm login</c>): the secret-named variables of that
+        /// input are its token names. With none visible (an interactive login, a helper that prompts) no name is given,
+        /// and the finder says the credential is of unknown origin.
+        /// </summary>
+        private static void NpmLogin(Invocation x)
+        {
+            var n = x.Make(NpmCommandKind.NpmrcWrite, "npm");
+            n.TargetFile = x.P.Last("userconfig") ?? "~/.npmrc";
+            n.WritesAuth = true;
+            n.Login = true;
+            n.Registry = x.P.Last("registry");
+            var names = new List<string>();
+            var input = Upstream(x.Cmd);
+            if (input != null)
+                foreach (var name in input.Value.names)
+                    if (IsSecretLikeName(name) && !names.Contains(name)) names.Add(name);
+            n.TokenNames = names;
             x.Results.Add(n);
         }
 
@@ -1305,6 +1329,14 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 foreach (var r in next.Redirections) if (r.Kind == ShellRedirectionKind.Write && r.Target.Value == "/dev/null") return true;
                 return false;
             }
+            // answers to npm login's prompts: npm reads them and does not print the password
+            if (n == "npm")
+                for (int k = 1; k < next.Words.Count; k++)
+                {
+                    var word = next.Words[k].Value;
+                    if (word == "login" || word == "adduser" || word == "add-user") return true;
+                    if (!word.StartsWith("-", StringComparison.Ordinal)) break;
+                }
             // into a file or a digest: the value itself does not reach the log (base64 would print it, unmasked)
             return n == "set-content" || n == "add-content" || n == "out-file" || n == "sc" || n == "ac" || n == "out-null"
                    || n == "sha256sum" || n == "sha1sum" || n == "md5sum" || n == "wc" || n == "docker" || n == "gh";
