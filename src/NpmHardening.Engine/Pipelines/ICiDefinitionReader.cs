@@ -104,5 +104,16 @@ namespace NpmHardening.Engine.Pipelines
         public string File { get; }
         public int Line { get; }
         public string Reason { get; }
+
+        /// <summary>True when only one part of the file (a step, a template reference) was skipped and the rest of the
+        /// file was still read; false when the whole file was lost.</summary>
+        public bool PartOnly { get; private set; }
+
+        /// <summary>True when the skipped part names a file the repository does not have (a missing template).</summary>
+        public bool NotFound { get; private set; }
+
+        /// <summary>A part of a file that cannot be used: reported beside the definitions read from the rest of the file.</summary>
+        public static CiDefinitionException ForPart(string file, int line, string reason, bool notFound = false) =>
+            new CiDefinitionException(file, line, reason) { PartOnly = true, NotFound = notFound };
     }
 }

@@ -170,7 +170,8 @@ namespace NpmHardening.Engine.Pipelines
                 WritesAuth = npm.WritesAuth,
                 // a variable the shell (or the CI, for ${{ secrets.X }}) expands lands in the file as the token itself;
                 // a single-quoted ${NPM_TOKEN} is no reference here and stays for npm to expand
-                WritesTokenValue = kind == ScriptFactKind.NpmrcWrite && (npm.WritesAuth || npm.ConfigKey != null) && Expands(npm),
+                // npm login writes a session token npm got back, not a value from the script (the password is not stored)
+                WritesTokenValue = kind == ScriptFactKind.NpmrcWrite && !npm.Login && (npm.WritesAuth || npm.ConfigKey != null) && Expands(npm),
                 LiteralToken = npm.LiteralToken,
                 TargetFile = npm.TargetFile,
                 DumpsEnvironment = npm.DumpsEnvironment,

@@ -424,7 +424,8 @@ namespace NpmHardening.Engine.Pipelines
             if (!leaf.Equals(".npmrc", StringComparison.OrdinalIgnoreCase)) return null;
             var names = Shell.ShellVariables.Names(text);
             var literal = Shell.NpmCommandClassifier.HasLiteralToken(text);
-            var auth = text.IndexOf("_auth", StringComparison.OrdinalIgnoreCase) >= 0;
+            // a secret-named variable as the text is the auth line itself, as for a shell write (echo $NPM_TOKEN > .npmrc)
+            var auth = text.IndexOf("_auth", StringComparison.OrdinalIgnoreCase) >= 0 || Shell.NpmCommandClassifier.WritesCredential(file, text, names);
             if (!auth && !literal) return null;
             return new ScriptFact(ScriptFactKind.NpmrcWrite, step.Source.File, step.Source.Line, "writeFile file: '" + Safe(file) + "'", "jenkins")
             {

@@ -15,7 +15,8 @@ namespace NpmHardening.Engine.Pipelines
         public IReadOnlyList<NpmFinding> Findings { get; }
     }
 
-    /// <summary>What a repository scan found: publish paths, and the CI files that could not be read (one error each).</summary>
+    /// <summary>What a repository scan found: publish paths, the CI files that could not be read (one error each), and
+    /// the parts of files that were skipped while the rest was read (<see cref="CiDefinitionException.PartOnly"/>).</summary>
     internal sealed class PublishPipelineScan
     {
         public List<PublishPipelineResult> Results { get; } = new List<PublishPipelineResult>();
@@ -113,12 +114,17 @@ namespace NpmHardening.Engine.Pipelines
             // an Azure YAML file claimed only for its folder that another pipeline includes is a template: it is read
             // through that pipeline, and what it cannot say on its own (its parameters) is no error
             scan.Errors.RemoveAll(e => included.Contains(e.File) && Readers.AzurePipelinesReader.ClaimedByFolder(e.File) && IsAzure(e.File));
+            // a skipped part is reported once, however many workflows or pipelines reach it
+            var skipped = new HashSet<string>(StringComparer.Ordinal);
             foreach (var definition in definitions)
             {
                 if (definition.Platform == CiPlatform.AzurePipelines && included.Contains(definition.File) &&
                     Readers.AzurePipelinesReader.ClaimedByFolder(definition.File)) continue;
                 if (included.Contains(definition.File) && definition.Triggers.Count > 0 &&
                     definition.Triggers.All(t => t.Kind == CiTriggerKind.WorkflowCall)) continue;
+                foreach (var part in definition.SkippedParts)
+                    if (skipped.Add(part.File + "\n" + part.Line.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n" + part.Reason))
+                        scan.Errors.Add(part);
                 IReadOnlyList<PublishPath> paths;
                 try
                 {

@@ -150,6 +150,16 @@ namespace NpmHardening.Commands
                 // the reason can quote a key of the file: token shapes are redacted as in every other message
                 var message = path + (error.Line > 0 ? ":" + error.Line.ToString(CultureInfo.InvariantCulture) : "") + ": " +
                     Engine.Credentials.NpmCredential.RedactText(error.Reason);
+                if (error.PartOnly)
+                {
+                    // one step or template of the file could not be used; the file's other jobs and steps were read
+                    WriteError(new ErrorRecord(new InvalidDataException(message), "CiDefinitionPartSkipped",
+                        error.NotFound ? ErrorCategory.ObjectNotFound : ErrorCategory.ParserError, path)
+                    {
+                        ErrorDetails = new ErrorDetails(message + " Only that part was skipped; the rest of the file is still read."),
+                    });
+                    continue;
+                }
                 WriteError(new ErrorRecord(new InvalidDataException(message), "CiDefinitionUnreadable", ErrorCategory.ParserError, path)
                 {
                     ErrorDetails = new ErrorDetails(message + " The file was skipped; the other CI files are still read."),

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace NpmHardening.Engine.Pipelines.Readers
 {
@@ -71,6 +72,8 @@ namespace NpmHardening.Engine.Pipelines.Readers
             definition.Jobs = context.Jobs;
             definition.IncludedFiles = context.Included;
             definition.RemoteIncludes = context.Remote;
+            // in file order, not the order the reader reached them (it reads a level's jobs before their steps)
+            definition.SkippedParts = context.Skipped.OrderBy(p => p.File, StringComparer.Ordinal).ThenBy(p => p.Line).ToList();
             return new[] { definition };
         }
 
@@ -84,6 +87,9 @@ namespace NpmHardening.Engine.Pipelines.Readers
             public List<string> Included { get; } = new List<string>();
             public List<string> Remote { get; } = new List<string>();
             public List<CiJob> Jobs { get; } = new List<CiJob>();
+            /// <summary>Missing templates, each reported once at its first reference; the rest of the pipeline is read.</summary>
+            public List<CiDefinitionException> Skipped { get; } = new List<CiDefinitionException>();
+            public HashSet<string> Missing { get; } = new HashSet<string>(StringComparer.Ordinal);
             public int TemplateReads;
             public int StageCounter;
         }
@@ -456,7 +462,8 @@ namespace NpmHardening.Engine.Pipelines.Readers
         }
 
         /// <summary>Expands a <c>- template:</c> item from this repository in place; false for a template in another
-        /// repository (noted in <see cref="CiDefinition.RemoteIncludes"/>; the caller keeps the item).</summary>
+        /// repository (noted in <see cref="CiDefinition.RemoteIncludes"/>) or one the repository does not have (noted in
+        /// <see cref="CiDefinition.SkippedParts"/>): the caller keeps the item as an opaque reference.</summary>
         private bool ExpandTemplate(Context context, CiYamlMapping reference, Scope scope, string kind, int depth, List<(CiYamlMapping, Scope)> items)
         {
             var templateEntry = reference.Entry("template")!.Value;
@@ -465,6 +472,7 @@ namespace NpmHardening.Engine.Pipelines.Readers
             var file = TemplateFile(context, path, templateEntry);
             if (file == null) return false;
             var template = LoadTemplate(context, file, templateEntry, depth);
+            if (template == null) return false;
             context.Stack.Add(file);
             try
             {
@@ -497,13 +505,22 @@ namespace NpmHardening.Engine.Pipelines.Readers
 
         private static string CombineFolder(string folder, string name) => folder.Length == 0 ? name : folder + "/" + name;
 
-        private static CiYamlMapping LoadTemplate(Context context, string file, CiYamlEntry at, int depth)
+        /// <summary>The template at <paramref name="file"/>; null when the repository does not have it. A missing
+        /// template costs what it would have added, not the pipeline: a checkout without it (a partial copy, a file
+        /// added by an earlier step, a corpus folder) still shows every step written in the pipeline itself.</summary>
+        private static CiYamlMapping? LoadTemplate(Context context, string file, CiYamlEntry at, int depth)
         {
             if (depth >= MaxTemplateDepth) throw at.KeyNode.Fail("templates nest more than " + MaxTemplateDepth + " levels deep.");
             if (context.Stack.Contains(file)) throw at.KeyNode.Fail("the template '" + file + "' includes itself (a template cycle).");
             if (++context.TemplateReads > MaxTemplateFiles) throw at.KeyNode.Fail("the pipeline expands more than " + MaxTemplateFiles + " templates.");
             var root = CiYaml.Read(context.Repository, file);
-            if (root == null) throw at.KeyNode.Fail("the template '" + file + "' does not exist in the repository.");
+            if (root == null)
+            {
+                if (context.Missing.Add(file))
+                    context.Skipped.Add(CiDefinitionException.ForPart(at.KeyNode.File, at.Line,
+                        "the template '" + file + "' does not exist in the repository; what it would add is not read, the rest of the pipeline is.", notFound: true));
+                return null;
+            }
             if (!(root is CiYamlMapping template)) throw root.Fail("a template must be a mapping, not " + root.KindName + ".");
             if (!context.Included.Contains(file)) context.Included.Add(file);
             return template;
@@ -523,15 +540,15 @@ namespace NpmHardening.Engine.Pipelines.Readers
                 if (resolved is CiYamlMapping extends && extends.Entry("template") is CiYamlEntry templateEntry && Text(templateEntry.Value, s) is string path)
                 {
                     var file = TemplateFile(context, path, templateEntry);
-                    if (file == null)
+                    var template = file == null ? null : LoadTemplate(context, file, templateEntry, depth);
+                    if (template == null || file == null)
                     {
-                        // a template in another repository (often a company-wide one): the stages, jobs or steps the
-                        // pipeline hands it as parameters are what it runs
+                        // a template in another repository (often a company-wide one), or one missing here: the stages,
+                        // jobs or steps the pipeline hands it as parameters are what it runs
                         FindBodies(context, extends.Get("parameters"), s, inherit, depth, 0);
                     }
                     else
                     {
-                        var template = LoadTemplate(context, file, templateEntry, depth);
                         context.Stack.Add(file);
                         try { ReadBody(context, template, Bind(template.Get("parameters"), extends.Get("parameters"), s), inherit, depth + 1); }
                         finally { context.Stack.Remove(file); }
@@ -820,6 +837,7 @@ namespace NpmHardening.Engine.Pipelines.Readers
                         var file = TemplateFile(context, path, templateEntry);
                         if (file == null) continue;
                         var template = LoadTemplate(context, file, templateEntry, depth);
+                        if (template == null) continue;
                         context.Stack.Add(file);
                         try { ApplyVariables(context, template.Get("variables"), Bind(template.Get("parameters"), item.Get("parameters"), its), inherit, depth + 1); }
                         finally { context.Stack.Remove(file); }

@@ -57,7 +57,8 @@ namespace NpmHardening.Engine.Pipelines.Readers
             var results = new List<CiDefinition>();
             var included = new List<string>();
             var pending = new Queue<(string File, CiYamlEntry At)>();
-            ReadConfig(repository, relativePath, config, results, included, pending, null);
+            var skipped = new List<CiDefinitionException>();
+            ReadConfig(repository, relativePath, config, results, included, pending, null, skipped);
             var continued = 0;
             var seen = new HashSet<string>(StringComparer.Ordinal) { relativePath };
             while (pending.Count > 0)
@@ -70,9 +71,14 @@ namespace NpmHardening.Engine.Pipelines.Readers
                 if (!included.Contains(file)) included.Add(file);
                 // a continued configuration runs in the pipeline the setup configuration started: same file for npm's
                 // trusted publisher, same triggers
-                ReadConfig(repository, file, nextConfig, results, included, null, relativePath);
+                ReadConfig(repository, file, nextConfig, results, included, null, relativePath, skipped);
             }
-            foreach (var d in results) d.IncludedFiles = included;
+            foreach (var d in results)
+            {
+                d.IncludedFiles = included;
+                // one list for every workflow of the file: a job run by two workflows is read twice, the scanner reports each part once
+                d.SkippedParts = skipped;
+            }
             return results;
         }
 
@@ -100,6 +106,8 @@ namespace NpmHardening.Engine.Pipelines.Readers
             public CiYamlMapping? Orbs { get; }
             public Dictionary<string, CiYamlNode> PipelineDefaults { get; } = new Dictionary<string, CiYamlNode>(StringComparer.Ordinal);
             public Queue<(string File, CiYamlEntry At)>? Continuations { get; set; }
+            /// <summary>Steps in a shape the reader cannot use: each costs that step only.</summary>
+            public List<CiDefinitionException> Skipped { get; set; } = new List<CiDefinitionException>();
 
             /// <summary>The orb an alias stands for: its registry reference, "inline" for an orb written in the file, null when unknown.</summary>
             public string? OrbRef(string alias)
@@ -126,9 +134,9 @@ namespace NpmHardening.Engine.Pipelines.Readers
         }
 
         private void ReadConfig(CiRepository repository, string file, CiYamlMapping root, List<CiDefinition> results,
-            List<string> included, Queue<(string, CiYamlEntry)>? continuations, string? setupFile)
+            List<string> included, Queue<(string, CiYamlEntry)>? continuations, string? setupFile, List<CiDefinitionException> skipped)
         {
-            var config = new Config(repository, file, root) { Continuations = continuations };
+            var config = new Config(repository, file, root) { Continuations = continuations, Skipped = skipped };
             var workflows = root.Mapping("workflows");
             var any = false;
             if (workflows != null)
@@ -701,7 +709,7 @@ namespace NpmHardening.Engine.Pipelines.Readers
             {
                 case "run":
                 case "deploy":
-                    steps.Add(RunStep(state, args, keyNode, scope, condition));
+                    if (RunStep(state, args, keyNode, scope, condition) is CiStep run) steps.Add(run);
                     return;
                 case "when":
                 case "unless":
@@ -794,22 +802,34 @@ namespace NpmHardening.Engine.Pipelines.Readers
             return result;
         }
 
-        private static CiStep RunStep(JobState state, CiYamlNode? args, CiYamlNode keyNode, Scope scope, string? condition)
+        /// <summary>
+        /// A <c>run:</c> (or the older <c>deploy:</c>) step. CircleCI documents two forms, a command string and a mapping
+        /// with <c>command:</c>; real configurations also write the command as a YAML list of lines (<c>run:</c> followed by
+        /// <c>- yarn build</c>, <c>- npm publish</c>), read here as the lines of one script, in order, each on its own line of
+        /// the file. Any other shape costs this step only: it is noted in <see cref="Config.Skipped"/> and null comes back,
+        /// so the job's other steps and the file's other jobs are still read.
+        /// </summary>
+        private static CiStep? RunStep(JobState state, CiYamlNode? args, CiYamlNode keyNode, Scope scope, string? condition)
         {
             var config = state.Config;
-            CiYamlScalar? command;
+            CiYamlNode? commandNode;
             CiYamlMapping? settings = null;
             switch (args)
             {
-                case CiYamlScalar s: command = s; break;
                 case CiYamlMapping m:
                     settings = m;
-                    command = m.Get("command") as CiYamlScalar;
-                    if (command == null && m.Get("command") is CiYamlNode other) throw other.Fail("'command' must be text, not " + other.KindName + ".");
+                    commandNode = m.Get("command");
                     break;
-                default: throw keyNode.Fail("'run' takes a command or a mapping with command:.");
+                default:
+                    commandNode = args;
+                    break;
             }
-            if (command == null || command.IsNull) throw keyNode.Fail("the run step has no command.");
+            var (script, scriptLine, problem) = RunCommand(commandNode, scope, config);
+            if (problem != null)
+            {
+                config.Skipped.Add(CiDefinitionException.ForPart(keyNode.File, keyNode.Line, problem + " The step is skipped; the rest of the file is read."));
+                return null;
+            }
             var env = new List<CiVariable>();
             if (settings != null) AddVariables(env, settings.Get("environment"), scope, config);
             var when = Substitute(settings?.Text("when"), scope, config);
@@ -818,13 +838,60 @@ namespace NpmHardening.Engine.Pipelines.Readers
             var shell = Substitute(settings?.Text("shell"), scope, config) ?? state.Shell;
             return new CiStep(CiStepKind.Script, Substitute(settings?.Text("name"), scope, config), keyNode.Source)
             {
-                Script = Substitute(command.Value, scope, config),
-                ScriptLine = command.ContentLine,
+                Script = script,
+                ScriptLine = scriptLine,
                 Shell = GitHubActionsReader.ShellOf(shell, state.Windows),
                 WorkingDirectory = Substitute(settings?.Text("working_directory"), scope, config) ?? state.WorkingDirectory,
                 Env = env,
                 Condition = stepCondition,
             };
+        }
+
+        /// <summary>The script of a run step's command (a string, or a list of strings read as one line each) and the
+        /// file line of its first line; or why the command cannot be used.</summary>
+        private static (string? Script, int Line, string? Problem) RunCommand(CiYamlNode? node, Scope scope, Config config)
+        {
+            switch (node)
+            {
+                case CiYamlScalar s when !s.IsNull:
+                    return (Substitute(s.Value, scope, config), s.ContentLine, null);
+                case CiYamlSequence list when list.Count > 0:
+                    {
+                        var text = new StringBuilder();
+                        var first = 0;
+                        var written = 0; // file lines the script spans so far, less one
+                        for (var i = 0; i < list.Count; i++)
+                        {
+                            if (!(list[i] is CiYamlScalar line) || line.IsNull)
+                                return (null, 0, "'run' lists its command lines as text; item " + (i + 1).ToString(CultureInfo.InvariantCulture) + " is " + list[i].KindName + ".");
+                            var value = (Substitute(line.Value, scope, config) ?? "").TrimEnd('\n');
+                            if (i == 0) first = line.ContentLine;
+                            else
+                            {
+                                // pad with empty lines so that line k of the script is file line first + k, as for a
+                                // block scalar, and a publish found in the list points at its own line
+                                text.Append('\n'); written++;
+                                while (first + written < line.ContentLine) { text.Append('\n'); written++; }
+                            }
+                            text.Append(value);
+                            written += CountNewlines(value);
+                        }
+                        return (text.ToString(), first, null);
+                    }
+                case null:
+                case CiYamlScalar _:
+                case CiYamlSequence _:
+                    return (null, 0, "the run step has no command.");
+                default:
+                    return (null, 0, "'run' takes a command, a list of command lines or a mapping with command:, not " + node.KindName + ".");
+            }
+        }
+
+        private static int CountNewlines(string text)
+        {
+            var count = 0;
+            foreach (var c in text) if (c == '\n') count++;
+            return count;
         }
 
         private static Dictionary<string, string> StepInputs(CiYamlNode? args, Scope scope, Config config)

@@ -78,6 +78,9 @@ namespace NpmHardening.Engine.Pipelines.Shell
         public bool Append { get; internal set; }
         /// <summary>The written content holds an auth setting (<c>_authToken</c>, <c>_auth</c>, <c>_password</c>, <c>npmAuthToken</c>).</summary>
         public bool WritesAuth { get; internal set; }
+        /// <summary>For <see cref="NpmCommandKind.NpmrcWrite"/>: <c>npm login</c>/<c>adduser</c>, where npm writes the
+        /// session token it gets back; the script itself writes no token value.</summary>
+        public bool Login { get; internal set; }
         /// <summary>The written or printed content holds what looks like a literal npm token (<c>npm_…</c>), not a variable.</summary>
         public bool LiteralToken { get; internal set; }
         /// <summary>The setting written by <c>npm config set</c>/<c>yarn config set</c> (<c>//registry.npmjs.org/:_authToken</c>), else null.</summary>

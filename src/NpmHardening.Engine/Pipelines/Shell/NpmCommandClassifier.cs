@@ -446,7 +446,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 Runner = runner, ToolSpec = r.ToolSpec, Script = r.Script, ImplicitScript = r.ImplicitScript, FallbackArguments = r.FallbackArguments,
                 Provenance = r.Provenance, Registry = r.Registry, Tag = r.Tag, Access = r.Access, DryRun = r.DryRun, Otp = r.Otp,
                 IgnoreScripts = r.IgnoreScripts, Global = r.Global, Workspaces = r.Workspaces, AllWorkspaces = r.AllWorkspaces,
-                Directory = r.Directory, Arguments = r.Arguments, TargetFile = r.TargetFile, Append = r.Append, WritesAuth = r.WritesAuth,
+                Directory = r.Directory, Arguments = r.Arguments, TargetFile = r.TargetFile, Append = r.Append, WritesAuth = r.WritesAuth, Login = r.Login,
                 LiteralToken = r.LiteralToken, ConfigKey = r.ConfigKey, TokenNames = r.TokenNames, DumpsEnvironment = r.DumpsEnvironment,
             };
             return n;
@@ -669,6 +669,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 {
                     ["stage"] = NpmStage, ["exec"] = x => RunnerParsed(x.Cmd, x.W, x.P, x.Results, x.Level, "npm exec"),
                     ["config"] = NpmConfig, ["set"] = NpmConfig,
+                    ["login"] = NpmLogin, ["adduser"] = NpmLogin,
                 },
                 Run = RunArguments.AfterScript,
             },
@@ -846,6 +847,29 @@ namespace NpmHardening.Engine.Pipelines.Shell
             ApplyPublishOptions(n, p);
             n.Arguments = p.Positional.GetRange(1, p.Positional.Count - 1).ToArray();
             if (n.DryRun) n = Retag(n, NpmCommandKind.PublishDryRun, p);
+            x.Results.Add(n);
+        }
+
+        /// <summary>
+        /// <c>npm login</c> / <c>npm adduser</c> stores a long-lived session token in the user .npmrc (or
+        /// <c>--userconfig</c>): an npmrc write with auth. The credential is what the script feeds it, a user and password
+        /// piped in (<c>echo -e "$NPM_USER\n$NPM_PASS\n$NPM_EMAIL" | npm login</c>): the secret-named variables of that
+        /// input are its token names. With none visible (an interactive login, a helper that prompts) no name is given,
+        /// and the finder says the credential is of unknown origin.
+        /// </summary>
+        private static void NpmLogin(Invocation x)
+        {
+            var n = x.Make(NpmCommandKind.NpmrcWrite, "npm");
+            n.TargetFile = x.P.Last("userconfig") ?? "~/.npmrc";
+            n.WritesAuth = true;
+            n.Login = true;
+            n.Registry = x.P.Last("registry");
+            var names = new List<string>();
+            var input = Upstream(x.Cmd);
+            if (input != null)
+                foreach (var name in input.Value.names)
+                    if (IsSecretLikeName(name) && !names.Contains(name)) names.Add(name);
+            n.TokenNames = names;
             x.Results.Add(n);
         }
 
@@ -1128,6 +1152,20 @@ namespace NpmHardening.Engine.Pipelines.Shell
             return false;
         }
 
+        /// <summary>
+        /// Whether content written to <paramref name="path"/> carries an npm credential: an auth key in the text, or, for an
+        /// npmrc, a variable named like a secret. CI secrets often hold the whole auth line or the whole .npmrc
+        /// (<c>echo $NPM_TOKEN &gt;&gt; ~/.npmrc</c> with NPM_TOKEN set to <c>//registry.npmjs.org/:_authToken=…</c>), so
+        /// the key never shows in the script; a registry or scope line (<c>registry=$REGISTRY_URL</c>) is no credential.
+        /// </summary>
+        internal static bool WritesCredential(string path, string? text, IReadOnlyList<string> names)
+        {
+            if (text != null && HasAuthContent(text)) return true;
+            if (!IsNpmrcPath(path)) return false;
+            foreach (var name in names) if (IsSecretLikeName(name)) return true;
+            return false;
+        }
+
         /// <summary>npm's token format (<c>npm_</c> and 36 base62 characters).</summary>
         internal static bool HasLiteralToken(string text)
         {
@@ -1191,7 +1229,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 if (!r.WritesFile || (r.Descriptor != 1 && r.Descriptor != -1)) continue;
                 stdoutToFile = true;
                 var target = r.Target.Value;
-                bool auth = content != null && HasAuthContent(content.Value.text);
+                bool auth = content != null && WritesCredential(target, content.Value.text, content.Value.names);
                 if (!IsNpmrcPath(target) && !auth) continue;
                 var n = new NpmCommand(NpmCommandKind.NpmrcWrite, cmd, name)
                 {
@@ -1291,6 +1329,14 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 foreach (var r in next.Redirections) if (r.Kind == ShellRedirectionKind.Write && r.Target.Value == "/dev/null") return true;
                 return false;
             }
+            // answers to npm login's prompts: npm reads them and does not print the password
+            if (n == "npm")
+                for (int k = 1; k < next.Words.Count; k++)
+                {
+                    var word = next.Words[k].Value;
+                    if (word == "login" || word == "adduser" || word == "add-user") return true;
+                    if (!word.StartsWith("-", StringComparison.Ordinal)) break;
+                }
             // into a file or a digest: the value itself does not reach the log (base64 would print it, unmasked)
             return n == "set-content" || n == "add-content" || n == "out-file" || n == "sc" || n == "ac" || n == "out-null"
                    || n == "sha256sum" || n == "sha1sum" || n == "md5sum" || n == "wc" || n == "docker" || n == "gh";
@@ -1379,7 +1425,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
             var content = Upstream(cmd);
             foreach (var f in files)
             {
-                bool auth = content != null && HasAuthContent(content.Value.text);
+                bool auth = content != null && WritesCredential(f, content.Value.text, content.Value.names);
                 if (!IsNpmrcPath(f) && !auth) continue;
                 results.Add(new NpmCommand(NpmCommandKind.NpmrcWrite, cmd, "tee")
                 {
@@ -1439,7 +1485,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 if (up != null) { value = up.Value.text; names = up.Value.names; }
             }
             if (path == null) return;
-            bool auth = value != null && HasAuthContent(value);
+            bool auth = value != null && WritesCredential(path, value, names);
             if (!IsNpmrcPath(path) && !auth) return;
             results.Add(new NpmCommand(NpmCommandKind.NpmrcWrite, cmd, ProgramName(w[i], cmd.Shell))
             {
@@ -1475,7 +1521,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 foreach (var n in RefNames(cmd.Words[k])) if (!names.Contains(n)) names.Add(n);
             }
             var text = value.ToString();
-            bool auth = HasAuthContent(text);
+            bool auth = WritesCredential(path, text, names);
             if (!IsNpmrcPath(path) && !auth) return;
             results.Add(new NpmCommand(NpmCommandKind.NpmrcWrite, cmd, name)
             {

