@@ -52,6 +52,7 @@ namespace NpmHardening.Commands
             typeof(NpmPackageCollaborator), typeof(NpmPackageAccess),
             typeof(NpmPackageChange), typeof(NpmPackageReview),
             typeof(NpmReleaseFinding),
+            typeof(NpmReleaseAlert),
         };
 
         public override bool CanConvertFrom(PSObject sourceValue, Type destinationType)
