@@ -452,8 +452,9 @@ Describe 'Release findings beside the trust audit' -Skip:($PSVersionTable.PSVers
         ($trust | Where-Object RuleId -eq 'NPMH13006').Status.ToString() | Should -Be 'Fail' -Because 'the trust audit reads the same document through the same reader'
         @($release | Where-Object Status -eq 'Fail' | ForEach-Object RuleId | Sort-Object -Unique) | Should -Be @('NPMH14001', 'NPMH14002', 'NPMH14003', 'NPMH14004', 'NPMH14006')
         $catalog = @{}
-        # NPMH14001-14049 are the release audit's; NPMH14101-14149 are Find-NpmUnapprovedPublish's
-        foreach ($r in Get-NpmRule -RuleId 'NPMH140[0-4]?') { $catalog[$r.RuleId] = $r; $r.Audit | Should -Be 'Get-NpmPackageRelease' }
+        # area 14 holds two audits: NPMH140xx the release history (this one), NPMH141xx the event correlation
+        foreach ($r in Get-NpmRule -RuleId 'NPMH140*') { $catalog[$r.RuleId] = $r; $r.Audit | Should -Be 'Get-NpmPackageRelease' }
+        foreach ($r in Get-NpmRule -RuleId 'NPMH141*') { $r.Audit | Should -Be 'Find-NpmUnapprovedPublish' }
         foreach ($f in $release) {
             $f.Title | Should -Be $catalog[$f.RuleId].Title
             "$($f.Severity)" | Should -Be "$($catalog[$f.RuleId].Severity)"

@@ -54,6 +54,7 @@ namespace NpmHardening.Commands
             typeof(NpmReleaseFinding),
             typeof(NpmLockfileFinding),
             typeof(NpmLockfileChange), typeof(NpmLockfileChangeFinding), typeof(NpmLockfileReview),
+            typeof(NpmReleaseAlert),
         };
 
         public override bool CanConvertFrom(PSObject sourceValue, Type destinationType)
