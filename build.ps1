@@ -337,29 +337,35 @@ function Install-OpenSshServer {
 # ---- reports (issue 9): the SARIF validator and a headless browser for the report tests --------------------
 $SarifMultitoolVersion = '5.7.0'
 
-function Install-SarifMultitool {
-    # Microsoft's SARIF validator (@microsoft/sarif-multitool, a self-contained binary in its per-platform npm package)
-    # into .tools/sarif-multitool; the report tests run `sarif-multitool validate` and skip with a message without it.
-    $target = Join-Paths $ToolsDir 'sarif-multitool'
+function Install-NpmPeer([string] $Folder, [string] $Package, [string] $Version, [string] $Skipped) {
+    # A peer the tests run with node, from npm into .tools/<Folder> (a .complete marker holds the version installed).
+    # Without npm, or when the install fails, a warning says which tests will be skipped ($Skipped); never an error.
+    $target = Join-Paths $ToolsDir $Folder
     $marker = Join-Paths $target '.complete'
-    if ((Test-Path -LiteralPath $marker) -and (Get-Content -LiteralPath $marker -Raw).Trim() -eq $SarifMultitoolVersion) {
-        Write-Host "    sarif-multitool $SarifMultitoolVersion already in .tools"
+    if ((Test-Path -LiteralPath $marker) -and (Get-Content -LiteralPath $marker -Raw).Trim() -eq $Version) {
+        Write-Host "    $Folder $Version already in .tools"
         return
     }
     if (-not (Get-Command npm -ErrorAction SilentlyContinue)) {
-        Write-Warning 'npm is not on PATH: the SARIF validator is not installed and the tests that need it will be skipped.'
+        Write-Warning "npm is not on PATH: $Package is not installed and $Skipped will be skipped."
         return
     }
     try {
         if (Test-Path -LiteralPath $target) { Remove-Item -LiteralPath $target -Recurse -Force }
         [void] [System.IO.Directory]::CreateDirectory($target)
-        Invoke-Native npm @('install', '--prefix', $target, '--no-audit', '--no-fund', '--no-save', '--loglevel=error', "@microsoft/sarif-multitool@$SarifMultitoolVersion") 'npm install @microsoft/sarif-multitool'
-        Set-Content -LiteralPath $marker -Value $SarifMultitoolVersion -Encoding Ascii
-        Write-Host "    sarif-multitool $SarifMultitoolVersion from npm"
+        Invoke-Native npm @('install', '--prefix', $target, '--no-audit', '--no-fund', '--no-save', '--loglevel=error', "$Package@$Version") "npm install $Package"
+        Set-Content -LiteralPath $marker -Value $Version -Encoding Ascii
+        Write-Host "    $Folder $Version from npm"
     }
     catch {
-        Write-Warning "Could not install the SARIF validator ($($_.Exception.Message)); the tests that need it will be skipped."
+        Write-Warning "Could not install $Package ($($_.Exception.Message)); $Skipped will be skipped."
     }
+}
+
+function Install-SarifMultitool {
+    # Microsoft's SARIF validator (@microsoft/sarif-multitool, a self-contained binary in its per-platform npm package);
+    # the report tests run `sarif-multitool validate` and skip with a message without it.
+    Install-NpmPeer -Folder 'sarif-multitool' -Package '@microsoft/sarif-multitool' -Version $SarifMultitoolVersion -Skipped 'the tests that need the SARIF validator'
 }
 
 function Install-Chromium {
@@ -377,26 +383,7 @@ $LockfileLintVersion = '5.0.1'
 function Install-LockfileLint {
     # lockfile-lint into .tools/lockfile-lint; the parity test and the Lockfile bench run its CLI with node and skip
     # with a message without it.
-    $target = Join-Paths $ToolsDir 'lockfile-lint'
-    $marker = Join-Paths $target '.complete'
-    if ((Test-Path -LiteralPath $marker) -and (Get-Content -LiteralPath $marker -Raw).Trim() -eq $LockfileLintVersion) {
-        Write-Host "    lockfile-lint $LockfileLintVersion already in .tools"
-        return
-    }
-    if (-not (Get-Command npm -ErrorAction SilentlyContinue)) {
-        Write-Warning 'npm is not on PATH: lockfile-lint is not installed and the lockfile parity test will be skipped.'
-        return
-    }
-    try {
-        if (Test-Path -LiteralPath $target) { Remove-Item -LiteralPath $target -Recurse -Force }
-        [void] [System.IO.Directory]::CreateDirectory($target)
-        Invoke-Native npm @('install', '--prefix', $target, '--no-audit', '--no-fund', '--no-save', '--loglevel=error', "lockfile-lint@$LockfileLintVersion") 'npm install lockfile-lint'
-        Set-Content -LiteralPath $marker -Value $LockfileLintVersion -Encoding Ascii
-        Write-Host "    lockfile-lint $LockfileLintVersion from npm"
-    }
-    catch {
-        Write-Warning "Could not install lockfile-lint ($($_.Exception.Message)); the lockfile parity test will be skipped."
-    }
+    Install-NpmPeer -Folder 'lockfile-lint' -Package 'lockfile-lint' -Version $LockfileLintVersion -Skipped 'the lockfile parity test'
 }
 # ---- end lockfiles ---------------------------------------------------------------------------------------
 

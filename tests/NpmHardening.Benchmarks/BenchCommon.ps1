@@ -141,3 +141,35 @@ function Invoke-StartInfo([System.Diagnostics.ProcessStartInfo] $psi, [int[]] $A
     if ($AllowedExitCodes -notcontains $exitCode) { throw "Exit code $exitCode from $($psi.FileName) $($psi.Arguments)`n$err`n$out" }
     return @{ Ms = $watch.Elapsed.TotalMilliseconds; Stdout = $out; Stderr = $err; ExitCode = $exitCode }
 }
+
+function Start-MeasuredProcess {
+    # One process: its wall time, stdout, stderr, exit code and peak resident set (VmHWM from /proc, polled every 10 ms;
+    # NaN where /proc is missing). Stdin is closed at once; throws when the exit code is not allowed.
+    param([string] $File, [string[]] $Arguments, [int[]] $AllowedExitCodes = @(0), [string] $WorkingDirectory)
+    $psi = New-Object System.Diagnostics.ProcessStartInfo
+    $psi.FileName = $File
+    # Push-Location does not move a child process: the folder is given here
+    if ($WorkingDirectory) { $psi.WorkingDirectory = $WorkingDirectory }
+    $psi.Arguments = ($Arguments | ForEach-Object { ConvertTo-CommandLineArgument $_ }) -join ' '
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardInput = $true; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
+    $watch = [System.Diagnostics.Stopwatch]::StartNew()
+    $p = [System.Diagnostics.Process]::Start($psi)
+    $p.StandardInput.Close()
+    $out = $p.StandardOutput.ReadToEndAsync(); $err = $p.StandardError.ReadToEndAsync()
+    $status = "/proc/$($p.Id)/status"
+    $hwm = 0L
+    while (-not $p.WaitForExit(10)) {
+        try {
+            foreach ($line in [System.IO.File]::ReadAllLines($status)) {
+                if ($line.StartsWith('VmHWM:')) { $kb = [long] ($line.Substring(6).Trim().Split(' ')[0]); if ($kb -gt $hwm) { $hwm = $kb } }
+            }
+        }
+        catch { }
+    }
+    $p.WaitForExit()
+    $watch.Stop()
+    $code = $p.ExitCode; $p.Dispose()
+    if ($AllowedExitCodes -notcontains $code) { throw "Exit code $code from $File $($psi.Arguments)`n$($err.Result)" }
+    return @{ Ms = $watch.Elapsed.TotalMilliseconds; ExitCode = $code; Stdout = $out.Result; Stderr = $err.Result; PeakMB = $(if ($hwm -gt 0) { $hwm / 1024.0 } else { [double]::NaN }) }
+}

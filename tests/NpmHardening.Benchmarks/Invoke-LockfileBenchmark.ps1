@@ -65,34 +65,9 @@ $folder = Join-Path ([System.IO.Path]::GetTempPath()) ('npmh-lockfile-bench-' + 
 $env:npm_config_userconfig = Join-Path $folder 'user.npmrc'
 [System.IO.File]::WriteAllText($env:npm_config_userconfig, '')
 
+# started in the fixture folder unless told otherwise (BenchCommon's Start-MeasuredProcess)
 function Start-Measured([string] $File, [string[]] $Arguments, [int[]] $AllowedExitCodes = @(0), [string] $WorkingDirectory = $folder) {
-    # wall time, stdout, and the peak resident set (VmHWM, polled every 10 ms) of one process, started in
-    # $WorkingDirectory (Push-Location does not move a child process)
-    $psi = New-Object System.Diagnostics.ProcessStartInfo
-    $psi.FileName = $File
-    $psi.WorkingDirectory = $WorkingDirectory
-    $psi.Arguments = ($Arguments | ForEach-Object { ConvertTo-CommandLineArgument $_ }) -join ' '
-    $psi.UseShellExecute = $false
-    $psi.RedirectStandardInput = $true; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
-    $watch = [System.Diagnostics.Stopwatch]::StartNew()
-    $p = [System.Diagnostics.Process]::Start($psi)
-    $p.StandardInput.Close()
-    $out = $p.StandardOutput.ReadToEndAsync(); $err = $p.StandardError.ReadToEndAsync()
-    $status = "/proc/$($p.Id)/status"
-    $hwm = 0L
-    while (-not $p.WaitForExit(10)) {
-        try {
-            foreach ($line in [System.IO.File]::ReadAllLines($status)) {
-                if ($line.StartsWith('VmHWM:')) { $kb = [long] ($line.Substring(6).Trim().Split(' ')[0]); if ($kb -gt $hwm) { $hwm = $kb } }
-            }
-        }
-        catch { }
-    }
-    $p.WaitForExit()
-    $watch.Stop()
-    $code = $p.ExitCode; $p.Dispose()
-    if ($AllowedExitCodes -notcontains $code) { throw "Exit code $code from $File $($psi.Arguments)`n$($err.Result)" }
-    return @{ Ms = $watch.Elapsed.TotalMilliseconds; ExitCode = $code; Stdout = $out.Result; Stderr = $err.Result; PeakMB = $(if ($hwm -gt 0) { $hwm / 1024.0 } else { [double]::NaN }) }
+    Start-MeasuredProcess -File $File -Arguments $Arguments -AllowedExitCodes $AllowedExitCodes -WorkingDirectory $WorkingDirectory
 }
 
 $child = @'

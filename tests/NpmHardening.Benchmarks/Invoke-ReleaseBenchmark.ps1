@@ -148,32 +148,7 @@ for ($round = 0; $round -lt $Rounds; $round++) {
 $childFile = Join-Path $folder 'child.ps1'
 [System.IO.File]::WriteAllText($childFile, $child, (New-Object System.Text.UTF8Encoding $true))
 
-function Start-Measured([string] $File, [string[]] $Arguments) {
-    # wall time, stdout, and the peak resident set (VmHWM, polled every 10 ms) of one process
-    $psi = [System.Diagnostics.ProcessStartInfo]::new($File)
-    foreach ($a in $Arguments) { $psi.ArgumentList.Add($a) }
-    $psi.UseShellExecute = $false
-    $psi.RedirectStandardInput = $true; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
-    $watch = [System.Diagnostics.Stopwatch]::StartNew()
-    $p = [System.Diagnostics.Process]::Start($psi)
-    $p.StandardInput.Close()
-    $out = $p.StandardOutput.ReadToEndAsync(); $err = $p.StandardError.ReadToEndAsync()
-    $status = "/proc/$($p.Id)/status"
-    $hwm = 0L
-    while (-not $p.WaitForExit(10)) {
-        try {
-            foreach ($line in [System.IO.File]::ReadAllLines($status)) {
-                if ($line.StartsWith('VmHWM:')) { $kb = [long] ($line.Substring(6).Trim().Split(' ')[0]); if ($kb -gt $hwm) { $hwm = $kb } }
-            }
-        }
-        catch { }
-    }
-    $p.WaitForExit()
-    $watch.Stop()
-    $code = $p.ExitCode; $p.Dispose()
-    if ($code -ne 0) { throw "Exit code $code from $File $($Arguments -join ' ')`n$($err.Result)" }
-    @{ Ms = $watch.Elapsed.TotalMilliseconds; Stdout = $out.Result; PeakMB = $(if ($hwm -gt 0) { $hwm / 1024.0 } else { [double]::NaN }) }
-}
+function Start-Measured([string] $File, [string[]] $Arguments) { Start-MeasuredProcess -File $File -Arguments $Arguments }
 
 $emptyUser = Join-Path $folder 'user.npmrc'; $emptyGlobal = Join-Path $folder 'global.npmrc'
 [System.IO.File]::WriteAllText($emptyUser, ''); [System.IO.File]::WriteAllText($emptyGlobal, '')

@@ -160,33 +160,7 @@ $process.Refresh()
 $childFile = Join-Path $folder 'child.ps1'
 [System.IO.File]::WriteAllText($childFile, $child, (New-Object System.Text.UTF8Encoding $true))
 
-function Start-Measured([string] $File, [string[]] $Arguments) {
-    # wall time, stdout, and the peak resident set (VmHWM, polled every 10 ms) of one process
-    $psi = New-Object System.Diagnostics.ProcessStartInfo
-    $psi.FileName = $File
-    $psi.Arguments = ($Arguments | ForEach-Object { ConvertTo-CommandLineArgument $_ }) -join ' '
-    $psi.UseShellExecute = $false
-    $psi.RedirectStandardInput = $true; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
-    $watch = [System.Diagnostics.Stopwatch]::StartNew()
-    $p = [System.Diagnostics.Process]::Start($psi)
-    $p.StandardInput.Close()
-    $out = $p.StandardOutput.ReadToEndAsync(); $err = $p.StandardError.ReadToEndAsync()
-    $status = "/proc/$($p.Id)/status"
-    $hwm = 0L
-    while (-not $p.WaitForExit(10)) {
-        try {
-            foreach ($line in [System.IO.File]::ReadAllLines($status)) {
-                if ($line.StartsWith('VmHWM:')) { $kb = [long] ($line.Substring(6).Trim().Split(' ')[0]); if ($kb -gt $hwm) { $hwm = $kb } }
-            }
-        }
-        catch { }
-    }
-    $p.WaitForExit()
-    $watch.Stop()
-    $code = $p.ExitCode; $p.Dispose()
-    if ($code -ne 0) { throw "Exit code $code from $File $($psi.Arguments)`n$($err.Result)" }
-    return @{ Ms = $watch.Elapsed.TotalMilliseconds; Stdout = $out.Result; PeakMB = $(if ($hwm -gt 0) { $hwm / 1024.0 } else { [double]::NaN }) }
-}
+function Start-Measured([string] $File, [string[]] $Arguments) { Start-MeasuredProcess -File $File -Arguments $Arguments }
 
 # the loopback fake registry of the test suite: v1 published as latest, v2 published under 'next' (so npm diff can
 # fetch it by version) and staged for latest (what -StageId reviews against latest, v1)
