@@ -968,45 +968,23 @@ function Invoke-Bench {
     $env:NPMH_MODULE_PATH = $ManifestOut
     $env:NPMH_REPO_ROOT = $Root
     if ($BenchPart -eq 'All' -or $BenchPart -eq 'Config') { & $bench | Out-Host }
-    $tree = Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' 'Invoke-TreeBenchmark.ps1'
-    if (($BenchPart -eq 'All' -or $BenchPart -eq 'Tree') -and (Test-Path -LiteralPath $tree)) {
-        Write-Step 'Bench: tree scan'
-        & $tree | Out-Host
-    }
-    $pathological = Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' 'Invoke-PathologicalBenchmark.ps1'
-    if (($BenchPart -eq 'All' -or $BenchPart -eq 'Pathological') -and (Test-Path -LiteralPath $pathological)) {
-        Write-Step 'Bench: pathological profiles'
-        & $pathological | Out-Host
-    }
-    $report = Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' 'Invoke-ReportBenchmark.ps1'
-    if (($BenchPart -eq 'All' -or $BenchPart -eq 'Report') -and (Test-Path -LiteralPath $report)) {
-        Write-Step 'Bench: reports of 100,000 findings'
-        & $report | Out-Host
-    }
-    $stage = Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' 'Invoke-StagedCompareBenchmark.ps1'
-    if (($BenchPart -eq 'All' -or $BenchPart -eq 'Stage') -and (Test-Path -LiteralPath $stage)) {
-        Write-Step 'Bench: staged-package review vs npm diff'
-        & $stage | Out-Host
-    }
-    $pipeline = Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' 'Invoke-PipelineBenchmark.ps1'
-    if (($BenchPart -eq 'All' -or $BenchPart -eq 'Pipeline') -and (Test-Path -LiteralPath $pipeline)) {
-        Write-Step 'Bench: publish pipelines of 5,000 repositories'
-        & $pipeline | Out-Host
-    }
-    $lockfile = Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' 'Invoke-LockfileBenchmark.ps1'
-    if (($BenchPart -eq 'All' -or $BenchPart -eq 'Lockfile') -and (Test-Path -LiteralPath $lockfile)) {
-        Write-Step 'Bench: Test-NpmLockfile vs lockfile-lint'
-        & $lockfile | Out-Host
-    }
-    $release = Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' 'Invoke-ReleaseBenchmark.ps1'
-    if (($BenchPart -eq 'All' -or $BenchPart -eq 'Release') -and (Test-Path -LiteralPath $release)) {
-        Write-Step 'Bench: package releases of a 3,000-version document vs npm view'
-        & $release | Out-Host
-    }
-    $lockfileCompare = Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' 'Invoke-LockfileCompareBenchmark.ps1'
-    if (($BenchPart -eq 'All' -or $BenchPart -eq 'LockfileCompare') -and (Test-Path -LiteralPath $lockfileCompare)) {
-        Write-Step 'Bench: Compare-NpmLockfile on two 10,000-package lockfiles vs parsing both'
-        & $lockfileCompare | Out-Host
+    # The other parts, in the order the full Bench task runs them: -BenchPart name, script, step title.
+    $parts = @(
+        @('Tree', 'Invoke-TreeBenchmark.ps1', 'tree scan'),
+        @('Pathological', 'Invoke-PathologicalBenchmark.ps1', 'pathological profiles'),
+        @('Report', 'Invoke-ReportBenchmark.ps1', 'reports of 100,000 findings'),
+        @('Stage', 'Invoke-StagedCompareBenchmark.ps1', 'staged-package review vs npm diff'),
+        @('Pipeline', 'Invoke-PipelineBenchmark.ps1', 'publish pipelines of 5,000 repositories'),
+        @('Lockfile', 'Invoke-LockfileBenchmark.ps1', 'Test-NpmLockfile vs lockfile-lint'),
+        @('Release', 'Invoke-ReleaseBenchmark.ps1', 'package releases of a 3,000-version document vs npm view'),
+        @('LockfileCompare', 'Invoke-LockfileCompareBenchmark.ps1', 'Compare-NpmLockfile on two 10,000-package lockfiles vs parsing both')
+    )
+    foreach ($part in $parts) {
+        $partScript = Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' $part[1]
+        if (($BenchPart -eq 'All' -or $BenchPart -eq $part[0]) -and (Test-Path -LiteralPath $partScript)) {
+            Write-Step "Bench: $($part[2])"
+            & $partScript | Out-Host
+        }
     }
     return 0
 }
