@@ -27,7 +27,9 @@
                  beside npm view Invoke-ReleaseBenchmark.ps1, and Test-NpmLockfile beside lockfile-lint
                  Invoke-LockfileBenchmark.ps1, and Compare-NpmLockfile beside parsing both files
                  Invoke-LockfileCompareBenchmark.ps1 (-BenchPart Config, Tree, Pathological, Report, Stage,
-                 Pipeline, Release, Lockfile or LockfileCompare runs one of them).
+                 Pipeline, Release, Lockfile or LockfileCompare runs one of them). Every part runs in a
+                 ReadyToRun copy of PowerShell, as Microsoft's packages ship it (-BenchPowerShell Tool: the pinned
+                 dotnet-tool PowerShell, which is IL only).
       Package    Build (with ReadyToRun engines for every platform in $ReadyToRunAll unless -ReadyToRun says
                  otherwise), then out/NpmHardening.<version>.zip (NpmHardening/<version>/... and
                  NpmHardeningDsc/<version>/... inside).
@@ -61,6 +63,15 @@ param(
     # LockfileCompare: Invoke-LockfileCompareBenchmark.ps1).
     [ValidateSet('All', 'Config', 'Tree', 'Pathological', 'Report', 'Stage', 'Pipeline', 'Lockfile', 'Release', 'LockfileCompare')]
     [string] $BenchPart = 'All',
+
+    # Bench only: the PowerShell every bench part runs in, and so the one its fresh-process rows start. ReadyToRun (the
+    # default): a copy of the pinned PowerShell with its assemblies compiled to ReadyToRun code, made once by
+    # tests/NpmHardening.Benchmarks/New-ReadyToRunPowerShell.ps1 into out/pwsh-readytorun. PowerShell's own release
+    # packages (MSI, deb, rpm, tar.gz) are ReadyToRun builds; only its framework-dependent dotnet-tool package, the one
+    # this repository pins, is IL only, and would charge each fresh process for JIT-compiling PowerShell itself.
+    # Tool: the pinned dotnet-tool PowerShell as it is.
+    [ValidateSet('ReadyToRun', 'Tool')]
+    [string] $BenchPowerShell = 'ReadyToRun',
 
     # Which platforms get a ReadyToRun engine for PowerShell 7 on .NET 10 (Dependencies/net10.0-<rid>/): Host (this
     # machine's; the default of every task but Package), All (the default of Package: the RIDs in $ReadyToRunAll),
@@ -958,6 +969,30 @@ Get-NpmSecurityPosture | Format-Table | Out-String -Width `$width
     return (Invoke-ChildPowerShell $script)
 }
 
+function Get-BenchPowerShell {
+    # The pwsh executable the bench parts run in (see -BenchPowerShell). The ReadyToRun copy is made again when the
+    # pinned PowerShell changed (its version and folder are stamped into the copy).
+    $toolPwsh = Join-Paths $PSHOME $(if ($OnWindows) { 'pwsh.exe' } else { 'pwsh' })
+    if ($BenchPowerShell -eq 'Tool') { return $toolPwsh }
+    $copy = Join-Paths $OutRoot 'pwsh-readytorun'
+    $copyPwsh = Join-Paths $copy $(if ($OnWindows) { 'pwsh.exe' } else { 'pwsh' })
+    $stampFile = Join-Paths $copy 'npmh-readytorun-source.txt'
+    $stamp = "$($PSVersionTable.PSVersion) $PSHOME"
+    if (-not (Test-Path -LiteralPath $copyPwsh) -or -not (Test-Path -LiteralPath $stampFile) -or
+        [System.IO.File]::ReadAllText($stampFile) -ne $stamp) {
+        Write-Step 'Bench: a ReadyToRun copy of PowerShell (once)'
+        & (Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' 'New-ReadyToRunPowerShell.ps1') -Destination $copy | Out-Null
+        [System.IO.File]::WriteAllText($stampFile, $stamp)
+    }
+    return $copyPwsh
+}
+
+function Invoke-BenchPart([string] $Pwsh, [string] $Script) {
+    # One bench script in its own process of the bench PowerShell; its fresh-process rows start that same pwsh.
+    & $Pwsh -NoProfile -NonInteractive -ExecutionPolicy Bypass -File $Script | Out-Host
+    if ($LASTEXITCODE -ne 0) { throw "The bench script $Script failed (exit $LASTEXITCODE)." }
+}
+
 function Invoke-Bench {
     $bench = Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' 'Invoke-Benchmark.ps1'
     if (-not (Test-Path -LiteralPath $bench)) {
@@ -967,7 +1002,9 @@ function Invoke-Bench {
     Write-Step 'Bench'
     $env:NPMH_MODULE_PATH = $ManifestOut
     $env:NPMH_REPO_ROOT = $Root
-    if ($BenchPart -eq 'All' -or $BenchPart -eq 'Config') { & $bench | Out-Host }
+    $benchPwsh = Get-BenchPowerShell
+    Write-Host "    PowerShell for the bench: $benchPwsh"
+    if ($BenchPart -eq 'All' -or $BenchPart -eq 'Config') { Invoke-BenchPart $benchPwsh $bench }
     # The other parts, in the order the full Bench task runs them: -BenchPart name, script, step title.
     $parts = @(
         @('Tree', 'Invoke-TreeBenchmark.ps1', 'tree scan'),
@@ -983,7 +1020,7 @@ function Invoke-Bench {
         $partScript = Join-Paths $Root 'tests' 'NpmHardening.Benchmarks' $part[1]
         if (($BenchPart -eq 'All' -or $BenchPart -eq $part[0]) -and (Test-Path -LiteralPath $partScript)) {
             Write-Step "Bench: $($part[2])"
-            & $partScript | Out-Host
+            Invoke-BenchPart $benchPwsh $partScript
         }
     }
     return 0

@@ -67,14 +67,9 @@ namespace NpmHardening.Engine.Events
             }
             try
             {
-                // the write target follows a final link by hand; a state file never does, wherever the link leads. On Unix the
-                // physical path must be the folder's real path and the same name; on Windows, where the walker reports the
-                // folder's final path (junctions resolved) and RealPath does not, the name must be the same
-                var folder = System.IO.Path.GetDirectoryName(full) ?? full;
-                bool same = files.IsWindows
-                    ? string.Equals(System.IO.Path.GetFileName(target.WritePath), System.IO.Path.GetFileName(full), StringComparison.OrdinalIgnoreCase)
-                    : string.Equals(target.WritePath, System.IO.Path.Combine(files.ResolveRealPath(folder), System.IO.Path.GetFileName(full)), StringComparison.Ordinal);
-                if (!same)
+                // the write target follows a final link by hand; a state file never does, wherever the link leads (a link
+                // in a folder on the way is the folder's business, as for any path)
+                if (target.FinalLinkFollowed)
                     throw new ReleaseEventStateException(ReleaseEventStateError.UnsafePath, full,
                         $"The state file {full} is a link (to {target.WritePath}); NpmHardening does not follow links for its state. Give the path of a plain file.");
                 IDisposable held;

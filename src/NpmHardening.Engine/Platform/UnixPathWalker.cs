@@ -47,11 +47,14 @@ namespace NpmHardening.Engine.Platform
         private IReadOnlyList<PosixAclEntry>? _folderAcl;
         private bool _aclRead;
 
-        internal UnixOpenedPath(string requested, int folder, UnixStat folderStat, string folderPath, string name, UnixStat? entry, HashSet<FilePrincipal> principals)
+        internal UnixOpenedPath(string requested, int folder, UnixStat folderStat, string folderPath, string name, UnixStat? entry, HashSet<FilePrincipal> principals, bool finalLinkFollowed = false)
         {
             Requested = requested; Folder = folder; FolderStat = folderStat; FolderPath = folderPath;
-            Name = name; Entry = entry; Principals = principals;
+            Name = name; Entry = entry; Principals = principals; FinalLinkFollowed = finalLinkFollowed;
         }
+
+        /// <summary>The path's last component was a symbolic link, and the walk went on to what it points to.</summary>
+        public bool FinalLinkFollowed { get; }
 
         public string Requested { get; }
         public int Folder { get; private set; }
@@ -150,6 +153,7 @@ namespace NpmHardening.Engine.Platform
             var physical = new List<string>();
             var pending = new Stack<string>();
             int links = 0;
+            bool finalLinkFollowed = false;
             var cur = Start(path, visited, physical, pending);
             // true while every folder so far was reached without a link and without anyone else controlling it: such a
             // folder can be remembered (UnixTrustedFolders) and the next walk starts there
@@ -159,7 +163,7 @@ namespace NpmHardening.Engine.Platform
                 while (true)
                 {
                     // the path named a folder itself ("/", a trailing "..", a link to "." or to "dir/"): the entry is "." of that folder
-                    if (pending.Count == 0) return Result(path, cur, physical, ".", cur.Stat, principals, visited);
+                    if (pending.Count == 0) return Result(path, cur, physical, ".", cur.Stat, principals, visited, finalLinkFollowed);
                     var name = pending.Pop();
                     if (name.Length == 0 || name == ".") continue;
                     bool last = OnlyEmpty(pending);
@@ -213,7 +217,7 @@ namespace NpmHardening.Engine.Platform
                     principals.UnionWith(UnixAccessCheck.EntryControllers(cur.Stat, cur.AclForControllers, found ? entry : (UnixStat?)null, UnixAccounts.IsTrusted));
                     if (!found)
                     {
-                        if (statErrno == UnixLibc.ENOENT && last) return Result(path, cur, physical, name, null, principals, visited);
+                        if (statErrno == UnixLibc.ENOENT && last) return Result(path, cur, physical, name, null, principals, visited, finalLinkFollowed);
                         if (probe && (statErrno == UnixLibc.ENOENT || statErrno == UnixLibc.ENOTDIR)) return null;
                         throw Failure(path, entryPath, statErrno);
                     }
@@ -222,6 +226,7 @@ namespace NpmHardening.Engine.Platform
                         if (++links > MaxLinks)
                             throw new SafePathException(SafePathError.TooManyLinks, path, $"{path}: more than {MaxLinks} symbolic links on the way (a loop?).");
                         trustedChain = false;
+                        if (last) finalLinkFollowed = true;
                         if (!UnixAccounts.IsTrusted(entry.Uid)) principals.Add(FilePrincipal.UnixUser(entry.Uid, UnixAccounts.NameOf(entry.Uid)));
                         var target = UnixLibc.ReadLinkAt(cur.Fd, name, out var linkErrno);
                         if (target == null) throw Failure(path, entryPath, linkErrno);
@@ -234,7 +239,7 @@ namespace NpmHardening.Engine.Platform
                         Push(pending, target);
                         continue;
                     }
-                    if (last) return Result(path, cur, physical, name, entry, principals, visited);
+                    if (last) return Result(path, cur, physical, name, entry, principals, visited, finalLinkFollowed);
                     if (entry.IsDirectory) throw new SafePathException(SafePathError.Changed, path, $"{path}: {entryPath} was replaced while it was being opened.");
                     if (probe) return null;
                     throw new SafePathException(SafePathError.NotADirectory, path, $"{path}: {entryPath} is {entry.Describe()}, not a folder.");
@@ -247,14 +252,14 @@ namespace NpmHardening.Engine.Platform
         }
 
         /// <summary>The walk's result: every principal must be able to search every folder passed; the last folder's descriptor goes to the caller.</summary>
-        private static UnixOpenedPath Result(string path, Step folder, List<string> physical, string name, UnixStat? entry, HashSet<FilePrincipal> principals, List<Step> visited)
+        private static UnixOpenedPath Result(string path, Step folder, List<string> physical, string name, UnixStat? entry, HashSet<FilePrincipal> principals, List<Step> visited, bool finalLinkFollowed)
         {
             foreach (var p in principals)
                 foreach (var step in visited)
                     if (!UnixAccessCheck.Allows(p, step.Stat, step.Acl, UnixAccess.Execute))
                         throw new SafePathException(SafePathError.NotPermittedForPrincipal, path,
                             $"{path} leads through {step.Path}, which {p} cannot enter; NpmHardening does not go where an account that controls the path (or is audited) could not go itself.");
-            var opened = new UnixOpenedPath(path, folder.Fd, folder.Stat, JoinPath(physical), name, entry, principals);
+            var opened = new UnixOpenedPath(path, folder.Fd, folder.Stat, JoinPath(physical), name, entry, principals, finalLinkFollowed);
             folder.Fd = -1; // now the caller's
             return opened;
         }

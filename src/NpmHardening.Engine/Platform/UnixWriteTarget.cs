@@ -23,6 +23,7 @@ namespace NpmHardening.Engine.Platform
 
         public string RequestedPath { get; }
         public string WritePath => _path.PhysicalPath;
+        public bool FinalLinkFollowed => _path.FinalLinkFollowed;
         public IReadOnlyCollection<FilePrincipal> Principals => _path.Principals;
 
         public bool Exists => Current() is UnixStat s && s.IsRegular;

@@ -14,10 +14,14 @@ namespace NpmHardening.Engine.Platform
     {
         private readonly List<SafeFileHandle> _held;
 
-        internal WindowsOpenedPath(List<SafeFileHandle> held, string folderPath, string name, WindowsNative.FileInfo? entry, HashSet<FilePrincipal> principals, string? folderOwnerSid)
+        internal WindowsOpenedPath(List<SafeFileHandle> held, string folderPath, string name, WindowsNative.FileInfo? entry, HashSet<FilePrincipal> principals, string? folderOwnerSid, bool finalLinkFollowed)
         {
             _held = held; FolderPath = folderPath; Name = name; Entry = entry; Principals = principals; FolderOwnerSid = folderOwnerSid;
+            FinalLinkFollowed = finalLinkFollowed;
         }
+
+        /// <summary>The path's last component was a symbolic link (or junction), and the walk went on to its target.</summary>
+        public bool FinalLinkFollowed { get; }
 
         public string FolderPath { get; }
         public string Name { get; }
@@ -61,7 +65,7 @@ namespace NpmHardening.Engine.Platform
         {
             var set = new HashSet<FilePrincipal>(principals ?? Array.Empty<FilePrincipal>());
             var held = new List<SafeFileHandle>();
-            try { return Walk(path, set, held, followFinalLink, 0); }
+            try { return Walk(path, set, held, followFinalLink, 0, finalLinkFollowed: false); }
             catch
             {
                 foreach (var h in held) h.Dispose();
@@ -69,7 +73,7 @@ namespace NpmHardening.Engine.Platform
             }
         }
 
-        private static WindowsOpenedPath Walk(string path, HashSet<FilePrincipal> principals, List<SafeFileHandle> held, bool followFinalLink, int links)
+        private static WindowsOpenedPath Walk(string path, HashSet<FilePrincipal> principals, List<SafeFileHandle> held, bool followFinalLink, int links, bool finalLinkFollowed)
         {
             var root = System.IO.Path.GetPathRoot(path);
             if (string.IsNullOrEmpty(root)) throw new ArgumentException("An absolute path is required.", nameof(path));
@@ -94,7 +98,7 @@ namespace NpmHardening.Engine.Platform
                     int error = System.Runtime.InteropServices.Marshal.GetLastWin32Error();
                     handle.Dispose();
                     if (last && (error == WindowsNative.ErrorFileNotFound))
-                        return new WindowsOpenedPath(held, Trim(current), name, null, principals, folderSd?.Owner?.Value);
+                        return new WindowsOpenedPath(held, Trim(current), name, null, principals, folderSd?.Owner?.Value, finalLinkFollowed);
                     throw Failure(path, entryPath, error);
                 }
                 bool keep = false;
@@ -120,14 +124,14 @@ namespace NpmHardening.Engine.Platform
                         if (target == null) throw new SafePathException(SafePathError.NotFound, path, $"{path}: the target of {entryPath} cannot be resolved.");
                         var rest = new List<string> { target };
                         for (int j = i + 1; j < parts.Length; j++) rest.Add(parts[j]);
-                        return Walk(string.Join("\\", rest), principals, held, followFinalLink, links);
+                        return Walk(string.Join("\\", rest), principals, held, followFinalLink, links, finalLinkFollowed || last);
                     }
                     if (last)
                     {
                         if (info.Links > 1 && principals.Count > 0)
                             throw new SafePathException(SafePathError.HardLinked, path,
                                 $"{entryPath} has {info.Links} names (hard links) in a place {FilePrincipal.Describe(principals)} controls; NpmHardening does not use a file that may be another file's second name.");
-                        return new WindowsOpenedPath(held, Trim(current), name, info, principals, folderSd?.Owner?.Value);
+                        return new WindowsOpenedPath(held, Trim(current), name, info, principals, folderSd?.Owner?.Value, finalLinkFollowed);
                     }
                     if (!info.IsDirectory) throw new SafePathException(SafePathError.NotADirectory, path, $"{path}: {entryPath} is not a folder.");
                     held.Add(handle);

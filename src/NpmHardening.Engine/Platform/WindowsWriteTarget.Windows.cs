@@ -28,6 +28,7 @@ namespace NpmHardening.Engine.Platform
 
         public string RequestedPath { get; }
         public string WritePath => _path.PhysicalPath;
+        public bool FinalLinkFollowed => _path.FinalLinkFollowed;
         public IReadOnlyCollection<FilePrincipal> Principals => _path.Principals;
         public bool Exists => Info() is WindowsNative.FileInfo i && !i.IsDirectory;
         public bool IsReadOnly => Info() is WindowsNative.FileInfo i && (i.Attributes & WindowsNative.AttributeReadOnly) != 0;

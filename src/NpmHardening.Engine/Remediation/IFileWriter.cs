@@ -49,6 +49,11 @@ namespace NpmHardening.Engine.Remediation
         string RequestedPath { get; }
         /// <summary>The file that is written: the path itself, or a final symbolic link's target (so the link stays a link).</summary>
         string WritePath { get; }
+        /// <summary>
+        /// The requested path's last component is a symbolic link (a junction or symbolic link on Windows) that was
+        /// followed: <see cref="WritePath"/> is then its target. Links in the folders on the way do not count.
+        /// </summary>
+        bool FinalLinkFollowed { get; }
         /// <summary>A regular file is there now.</summary>
         bool Exists { get; }
         /// <summary>Marked read-only: no owner write bit on Unix, the ReadOnly attribute on Windows.</summary>

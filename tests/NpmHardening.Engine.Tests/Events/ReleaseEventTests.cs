@@ -185,5 +185,41 @@ namespace NpmHardening.Engine.Tests.Events
             }
             finally { Directory.Delete(dir, true); }
         }
+
+        [Fact]
+        public void State_file_refuses_a_final_link_to_a_file_of_the_same_name_and_allows_a_linked_folder()
+        {
+            if (System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows)) return;
+            var dir = Path.Combine(Path.GetTempPath(), "npmh-ev-" + Guid.NewGuid().ToString("N"));
+            var real = Path.Combine(dir, "real");
+            var other = Path.Combine(dir, "other");
+            Directory.CreateDirectory(real);
+            Directory.CreateDirectory(other);
+            try
+            {
+                // the link keeps the file name and only changes the folder: a check by name alone would let it through
+                var victim = Path.Combine(other, "state.json");
+                File.WriteAllText(victim, "{\"schema\":1,\"emitted\":[],\"staged\":[]}");
+                var before = File.ReadAllBytes(victim);
+                var link = Path.Combine(real, "state.json");
+                File.CreateSymbolicLink(link, victim);
+                var e = Assert.Throws<ReleaseEventStateException>(() => ReleaseEventStateFile.Open(link, TimeSpan.FromSeconds(1)));
+                Assert.Equal(ReleaseEventStateError.UnsafePath, e.Error);
+                Assert.Equal(before, File.ReadAllBytes(victim));
+
+                // a link among the folders on the way is not the state file being a link
+                var linkedFolder = Path.Combine(dir, "linked");
+                Directory.CreateSymbolicLink(linkedFolder, other);
+                using (var f = ReleaseEventStateFile.Open(Path.Combine(linkedFolder, "state.json"), TimeSpan.FromSeconds(5)))
+                {
+                    var s = f.Load();
+                    s.Emitted.Add("0123456789abcdef0123456789abcdef");
+                    f.Save(s);
+                }
+                Assert.Contains("0123456789abcdef0123456789abcdef", File.ReadAllText(victim));
+                Assert.Equal(FileAttributes.ReparsePoint, File.GetAttributes(link) & FileAttributes.ReparsePoint);
+            }
+            finally { Directory.Delete(dir, true); }
+        }
     }
 }

@@ -59,6 +59,38 @@ namespace NpmHardening.Engine.Tests.Platform
         }
 
         [Fact]
+        public void A_write_target_says_whether_its_last_component_was_a_followed_link()
+        {
+            if (OperatingSystem.IsWindows()) return;
+            var real = Folder("real", 0x1ED);
+            var file = Path.Combine(real, "state.json");
+            File.WriteAllText(file, "{}");
+            var finalLink = Path.Combine(_root, "final.json");
+            File.CreateSymbolicLink(finalLink, file);
+            var chained = Path.Combine(_root, "chained.json");
+            File.CreateSymbolicLink(chained, finalLink);
+            var folderLink = Path.Combine(_root, "linked");
+            Directory.CreateSymbolicLink(folderLink, real);
+            var missingThroughLink = Path.Combine(_root, "dangling.json");
+            File.CreateSymbolicLink(missingThroughLink, Path.Combine(real, "missing.json"));
+
+            (string Path, bool Followed)[] cases =
+            {
+                (file, false),
+                (finalLink, true),
+                (chained, true),
+                (Path.Combine(folderLink, "state.json"), false),
+                (Path.Combine(real, "missing.json"), false),
+                (missingThroughLink, true),
+            };
+            foreach (var (path, followed) in cases)
+            {
+                using var target = SystemFileWriter.Instance.Open(path, new WriteTargetPolicy());
+                Assert.True(followed == target.FinalLinkFollowed, $"{path}: FinalLinkFollowed {target.FinalLinkFollowed}, expected {followed}");
+            }
+        }
+
+        [Fact]
         public void A_fifo_is_reported_not_opened_so_nothing_blocks()
         {
             if (OperatingSystem.IsWindows()) return;

@@ -426,6 +426,7 @@ namespace NpmHardening.Engine.Tests.Remediation
                 public Interfering(IWriteTarget target, InterferingWriter owner) { _target = target; _owner = owner; }
                 public string RequestedPath => _target.RequestedPath;
                 public string WritePath => _target.WritePath;
+                public bool FinalLinkFollowed => _target.FinalLinkFollowed;
                 public bool Exists => _target.Exists;
                 public bool IsReadOnly => _target.IsReadOnly;
                 public IReadOnlyCollection<NpmHardening.Engine.Platform.FilePrincipal> Principals => _target.Principals;
