@@ -23,6 +23,10 @@ namespace NpmHardening.Engine.Lockfiles
 
         private readonly IReadOnlyList<LockNode> _nodes;
         private readonly Dictionary<string, int> _index;
+        // every entry by the name it is installed under (the part of its key after the last node_modules/), with the
+        // folder whose node_modules holds it: Resolve then looks at the few places a name is installed instead of building
+        // and looking up one candidate key per folder on the way up
+        private readonly Dictionary<string, List<Installed>> _byName;
         private readonly List<int>[] _parents;
         private readonly List<int>[] _children;
         private readonly bool[] _direct;
@@ -46,6 +50,13 @@ namespace NpmHardening.Engine.Lockfiles
             _budget = visitBudget;
             _index = new Dictionary<string, int>(nodes.Count, StringComparer.Ordinal);
             for (int i = 0; i < nodes.Count; i++) _index[nodes[i].Key] = i;   // a duplicate key: the later entry wins, as in a JSON object read twice
+            _byName = new Dictionary<string, List<Installed>>(nodes.Count, StringComparer.Ordinal);
+            foreach (var pair in _index)
+            {
+                if (!SplitInstalled(pair.Key, out var folder, out var installedName)) continue;
+                if (!_byName.TryGetValue(installedName, out var places)) _byName[installedName] = places = new List<Installed>(1);
+                places.Add(new Installed(folder, pair.Value));
+            }
             _parents = new List<int>[nodes.Count];
             _children = new List<int>[nodes.Count];
             _direct = new bool[nodes.Count];
@@ -100,6 +111,30 @@ namespace NpmHardening.Engine.Lockfiles
         /// <summary>The entry node would load for <c>require(name)</c> from the folder <paramref name="from"/>; -1 when none.</summary>
         public int Resolve(string from, string name)
         {
+            // a name that itself holds "node_modules" could be split more than one way: walk for it
+            if (name.IndexOf(NodeModules, StringComparison.Ordinal) >= 0) return ResolveByWalk(from, name);
+            if (!_byName.TryGetValue(name, out var places)) return -1;
+            // the folders ResolveByWalk tries are from itself, each prefix of it that ends where a "/node_modules/" starts,
+            // and the project (""); of the places the name is installed, the nearest of those (the longest folder) wins
+            int found = -1, foundLength = -1;
+            foreach (var place in places)
+            {
+                var folder = place.Folder;
+                if (folder.Length <= foundLength) continue;
+                if (folder.Length == 0 || string.Equals(folder, from, StringComparison.Ordinal) ||
+                    (from.Length > folder.Length + SlashNodeModulesSlash.Length && from.StartsWith(folder, StringComparison.Ordinal) &&
+                     string.CompareOrdinal(from, folder.Length, SlashNodeModulesSlash, 0, SlashNodeModulesSlash.Length) == 0))
+                {
+                    found = place.Index;
+                    foundLength = folder.Length;
+                }
+            }
+            return found;
+        }
+
+        /// <summary><see cref="Resolve"/> as node does it, one folder up at a time (the reference the index is tested against).</summary>
+        internal int ResolveByWalk(string from, string name)
+        {
             var folder = from;
             while (true)
             {
@@ -108,6 +143,34 @@ namespace NpmHardening.Engine.Lockfiles
                 if (folder.Length == 0) return -1;
                 folder = ParentFolder(folder);
             }
+        }
+
+        private const string NodeModules = "node_modules";
+        private const string SlashNodeModulesSlash = "/node_modules/";
+
+        /// <summary>Where a name is installed: the folder whose node_modules holds it ("" for the project's) and the entry.</summary>
+        private sealed class Installed
+        {
+            public Installed(string folder, int index) { Folder = folder; Index = index; }
+            public string Folder { get; }
+            public int Index { get; }
+        }
+
+        /// <summary>
+        /// <c>a/node_modules/@s/b</c> → folder <c>a</c>, name <c>@s/b</c>; <c>node_modules/b</c> → "", <c>b</c>. False for a key
+        /// that is no package folder (the project, a workspace folder): ResolveByWalk never builds such a key either.
+        /// </summary>
+        private static bool SplitInstalled(string key, out string folder, out string name)
+        {
+            folder = name = "";
+            int at = key.LastIndexOf(SlashNodeModulesSlash, StringComparison.Ordinal);
+            int nameStart;
+            if (at >= 0) { folder = key.Substring(0, at); nameStart = at + SlashNodeModulesSlash.Length; }
+            else if (key.StartsWith(NodeModules + "/", StringComparison.Ordinal)) nameStart = NodeModules.Length + 1;
+            else return false;
+            if (nameStart >= key.Length) return false;
+            name = key.Substring(nameStart);
+            return true;
         }
 
         /// <summary>The folder whose node_modules holds <paramref name="key"/>: <c>a/node_modules/b</c> → <c>a</c>; a top-level entry or a workspace → the project.</summary>
