@@ -359,7 +359,8 @@ namespace NpmHardening.Engine.Analyzers
             if (prefixBase == null || StartsWithName(source, prefixBase, installed)) return;
             string? shown = shownText();
             string what = whatText();
-            string rest = source.Substring(prefixBase.Length);
+            // a source that does not start with the prefix text (a user name, an upper-case host, no path at all) is named by its path
+            string rest = source.StartsWith(prefixBase, StringComparison.Ordinal) ? source.Substring(prefixBase.Length) : url.AfterHost.TrimStart('/');
             int cut = rest.IndexOf("/-/", StringComparison.Ordinal);
             string named = LockfileUrl.Redact(cut >= 0 ? rest.Substring(0, cut) : rest) ?? "";
             bool alias = entry.Name != installed && source.StartsWith(prefixBase + entry.Name + "/", StringComparison.Ordinal);

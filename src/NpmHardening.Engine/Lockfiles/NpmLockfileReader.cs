@@ -492,7 +492,7 @@ namespace NpmHardening.Engine.Lockfiles
                     h *= 1099511628211UL;
                 }
                 if (h == 0) h = 1;   // 0 marks an empty slot
-                if ((_count + 1) * 2 > _slots.Length) Grow();
+                if ((_count + 1) * 4 > _slots.Length * 3) Grow();
                 if (!Insert(_slots, h)) return false;
                 _count++;
                 return true;
