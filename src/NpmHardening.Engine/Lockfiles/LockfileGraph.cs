@@ -51,7 +51,6 @@ namespace NpmHardening.Engine.Lockfiles
             _direct = new bool[nodes.Count];
             _project = new bool[nodes.Count];
             for (int i = 0; i < nodes.Count; i++) _project[i] = LockNode.IsProjectFolder(nodes[i].Key);
-            var places = new Places(nodes);
             for (int i = 0; i < nodes.Count; i++)
             {
                 if ((i & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
@@ -62,10 +61,9 @@ namespace NpmHardening.Engine.Lockfiles
                     continue;   // a link's dependencies are its target's
                 }
                 bool project = _project[i];
-                int folder = places.FolderOf(node.Key);
                 foreach (var name in node.Dependencies)
                 {
-                    int child = places.Resolve(folder, name) is int placed ? placed : Resolve(node.Key, name);
+                    int child = Resolve(node.Key, name);
                     if (child < 0 || child == i) continue;
                     AddEdge(i, child);
                     if (project && !_project[child]) _direct[child] = true;
@@ -109,65 +107,6 @@ namespace NpmHardening.Engine.Lockfiles
                 if (_index.TryGetValue(candidate, out int found)) return found;
                 if (folder.Length == 0) return -1;
                 folder = ParentFolder(folder);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Resolve"/> without a candidate string per edge and level: every entry filed under (the folder whose
-        /// node_modules holds it, its name), every folder with its parent folder, so resolving walks folder numbers and
-        /// looks up one pair per level. A name with "node_modules" in it could make a candidate that splits differently
-        /// from the entry's key; such a name is left to <see cref="Resolve"/>.
-        /// </summary>
-        internal sealed class Places
-        {
-            private readonly Dictionary<string, int> _folders = new Dictionary<string, int>(StringComparer.Ordinal) { [""] = 0 };
-            private readonly List<int> _parent = new List<int> { -1 };
-            private readonly Dictionary<(int Folder, string Name), int> _entries;
-
-            public Places(IReadOnlyList<LockNode> nodes)
-            {
-                _entries = new Dictionary<(int, string), int>(nodes.Count);
-                for (int i = 0; i < nodes.Count; i++)
-                {
-                    var key = nodes[i].Key;
-                    int at = key.LastIndexOf("/node_modules/", StringComparison.Ordinal);
-                    // "/node_modules/x" is no candidate: the project's own folder makes "node_modules/x"
-                    if (at > 0) _entries[(FolderOf(key.Substring(0, at)), key.Substring(at + "/node_modules/".Length))] = i;
-                    else if (at < 0 && key.StartsWith("node_modules/", StringComparison.Ordinal)) _entries[(0, key.Substring("node_modules/".Length))] = i;
-                }
-            }
-
-            /// <summary>The number of a folder, its ancestors numbered on the way (iteratively: a key may nest thousands of levels).</summary>
-            public int FolderOf(string folder)
-            {
-                if (_folders.TryGetValue(folder, out int id)) return id;
-                var pending = new Stack<string>();
-                var f = folder;
-                int parent;
-                while (true)
-                {
-                    pending.Push(f);
-                    f = ParentFolder(f);
-                    if (_folders.TryGetValue(f, out parent)) break;
-                }
-                while (pending.Count > 0)
-                {
-                    var next = pending.Pop();
-                    id = _parent.Count;
-                    _folders[next] = id;
-                    _parent.Add(parent);
-                    parent = id;
-                }
-                return id;
-            }
-
-            /// <summary>The entry for require(name) from the folder numbered <paramref name="folder"/>, -1 for none; null when the name must go the long way.</summary>
-            public int? Resolve(int folder, string name)
-            {
-                if (name.IndexOf("node_modules", StringComparison.Ordinal) >= 0) return null;
-                for (int f = folder; f >= 0; f = _parent[f])
-                    if (_entries.TryGetValue((f, name), out int found)) return found;
-                return -1;
             }
         }
 
