@@ -18,6 +18,7 @@
                                  once untimed, then times each round with a Stopwatch (findings collected, as a
                                  caller does). On Linux it resets its peak resident set (/proc/self/clear_refs)
                                  after a full GC, so "added MB" is the test's own peak above the settled working set.
+                                 "allocated MB" is [GC]::GetTotalAllocatedBytes around one more call after the rounds.
       Test-NpmLockfile (process) pwsh -Command "Import-Module …; Test-NpmLockfile … -AllowedHost npm -Quiet"
       idle pwsh + module         pwsh -Command "Import-Module …" (the process baseline)
       lockfile-lint              node lockfile-lint.js --path … --validate-https --allowed-hosts npm
@@ -91,7 +92,12 @@ for ($round = 0; $round -lt $Rounds; $round++) {
     $findings = $null
 }
 $process.Refresh()
-@{ Times = $times; Before = $before; Peak = $process.PeakWorkingSet64; Reset = $reset; Findings = $first.Count } | ConvertTo-Json -Compress
+$peak = $process.PeakWorkingSet64
+# what one warm call allocates in all (the garbage collector's budget makes the peak column coarse)
+$allocatedBefore = [GC]::GetTotalAllocatedBytes($true)
+$null = @(Test-NpmLockfile -Path $Lockfile -AllowedHost npm)
+$allocated = [GC]::GetTotalAllocatedBytes($true) - $allocatedBefore
+@{ Times = $times; Before = $before; Peak = $peak; Reset = $reset; Findings = $first.Count; Allocated = $allocated } | ConvertTo-Json -Compress
 '@
 $childFile = Join-Path $folder 'child.ps1'
 [System.IO.File]::WriteAllText($childFile, $child, (New-Object System.Text.UTF8Encoding $true))
@@ -160,13 +166,14 @@ foreach ($fx in $fixtures) {
     $lintPeak = Get-Median ([double[]] @($lintRuns | ForEach-Object { $_.PeakMB }))
     $addedMB = if ($warm.Reset) { [Math]::Max(0, ([double] $warm.Peak - [double] $warm.Before) / 1MB) } else { [double]::NaN }
     $processAdded = $freshPeak - $idlePeak
-    $rows.Add(@($fx.Name, (MB $sizeMB), (Format-Ms $warmMs), (Format-Ms $freshMs), (Format-Ms $lintMs), (MB $addedMB), (MB $processAdded), (MB $lintPeak), [string] $warm.Findings))
+    $allocatedMB = [double] $warm.Allocated / 1MB
+    $rows.Add(@($fx.Name, (MB $sizeMB), (Format-Ms $warmMs), (Format-Ms $freshMs), (Format-Ms $lintMs), (MB $addedMB), (MB $allocatedMB), (MB $processAdded), (MB $lintPeak), [string] $warm.Findings))
     $speed = $lintMs / $warmMs
     $verdicts.Add(("{0}: warm Test-NpmLockfile {1} vs lockfile-lint {2}: {3}x faster, goal 10x: {4}. Whole process {5} vs {6}: ratio {7}. Peak added by the test (warm) {8} MB = {9}x the file, goal 2x: {10}; process peak above an idle pwsh with the module {11} MB = {12}x." -f
             $fx.Name, ((Format-Ms $warmMs) + ' ms'), ((Format-Ms $lintMs) + ' ms'), $speed.ToString('0.0', $Invariant), (Get-Verdict ($speed -ge 10)),
             ((Format-Ms $freshMs) + ' ms'), ((Format-Ms $lintMs) + ' ms'), (Format-Ratio ($lintMs / $freshMs)),
             (MB $addedMB), ($addedMB / $sizeMB).ToString('0.00', $Invariant), (Get-Verdict ($addedMB -le 2 * $sizeMB)),
-            (MB $processAdded), ($processAdded / $sizeMB).ToString('0.00', $Invariant)) + " lockfile-lint printed: $said")
+            (MB $processAdded), ($processAdded / $sizeMB).ToString('0.00', $Invariant)) + " One warm call allocated $(MB $allocatedMB) MB = $(($allocatedMB / $sizeMB).ToString('0.00', $Invariant))x the file. lockfile-lint printed: $said")
 }
 Remove-Item -LiteralPath $folder -Recurse -Force -ErrorAction SilentlyContinue
 
@@ -174,7 +181,7 @@ Remove-Item -LiteralPath $folder -Recurse -Force -ErrorAction SilentlyContinue
 $lines = New-Object System.Collections.Generic.List[string]
 $lines.Add('# Test-NpmLockfile vs lockfile-lint 5.0.1')
 $lines.Add('')
-foreach ($l in @(Format-MarkdownTable @('Lockfile', 'MB', 'Test-NpmLockfile warm ms', 'Test-NpmLockfile process ms', 'lockfile-lint process ms', 'added MB warm', 'added MB process', 'lockfile-lint peak MB', 'findings') $rows.ToArray() @('l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'))) { $lines.Add($l) }
+foreach ($l in @(Format-MarkdownTable @('Lockfile', 'MB', 'Test-NpmLockfile warm ms', 'Test-NpmLockfile process ms', 'lockfile-lint process ms', 'added MB warm', 'allocated MB warm', 'added MB process', 'lockfile-lint peak MB', 'findings') $rows.ToArray() @('l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'))) { $lines.Add($l) }
 $lines.Add('')
 $lines.Add("Idle pwsh with the module imported: $(Format-Ms $idleMs) ms, peak $((MB $idlePeak)) MB (median of $Rounds).")
 foreach ($v in $verdicts) { $lines.Add('- ' + $v) }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Text;
 using NpmHardening.Engine.Findings;
 using NpmHardening.Engine.Lockfiles;
 using NpmHardening.Engine.Platform;
@@ -56,13 +57,7 @@ namespace NpmHardening.Engine.Analyzers
             var lockfile = input.Lockfile;
             var context = Path.GetDirectoryName(lockfile.Path) ?? lockfile.Path;
             var results = new List<NpmFinding>();
-            if (lockfile.LockfileVersion <= 1)
-            {
-                var f = New(OutdatedVersion, NpmFindingStatus.Fail, lockfile, null, lockfile.LockfileVersionLine, context,
-                    $"{lockfile.Path} is lockfileVersion {(lockfile.LockfileVersion == 0 ? "1 (it names none)" : "1")}, written by npm 6 or earlier; it lacks hasInstallScript and the tree's packages map.");
-                f.Remediation!.NpmCommand = "npm install --package-lock-only";
-                results.Add(f);
-            }
+            if (lockfile.LockfileVersion <= 1) results.Add(Outdated(lockfile, context));
             var registryUrl = LockfileUrl.TryParse(input.Registry, out var r) ? r : default;
             var typos = new Dictionary<string, string?>(StringComparer.Ordinal);
             foreach (var entry in lockfile.Entries)
@@ -71,6 +66,184 @@ namespace NpmHardening.Engine.Analyzers
                 AnalyzeEntry(input, entry, registryUrl, typos, context, results);
             }
             return results;
+        }
+
+        private NpmFinding Outdated(NpmLockfile lockfile, string context)
+        {
+            var f = New(OutdatedVersion, NpmFindingStatus.Fail, lockfile, null, lockfile.LockfileVersionLine, context,
+                $"{lockfile.Path} is lockfileVersion {(lockfile.LockfileVersion == 0 ? "1 (it names none)" : "1")}, written by npm 6 or earlier; it lacks hasInstallScript and the tree's packages map.");
+            f.Remediation!.NpmCommand = "npm install --package-lock-only";
+            return f;
+        }
+
+        /// <summary>
+        /// Reads the lockfile at <c>input.Lockfile.Path</c> and judges each <c>packages</c> entry as it is read, keeping
+        /// no entry: the same findings, in the same order, as <see cref="Analyze"/> over
+        /// <see cref="NpmLockfileReader.Read(string, NpmLockfileLimits?)"/>'s model, and the same
+        /// <see cref="NpmLockfileException"/> for bad input. Most entries are cleared on their UTF-8 bytes by
+        /// <see cref="EntryScreen"/>; an entry it cannot clear is made into an <see cref="NpmLockfileEntry"/> and judged by
+        /// the one per-entry code both paths share. A file that needs the full model (a v1 tree, a duplicate key) is read
+        /// again with it. Afterwards <c>input.Lockfile</c> is the file's header (or its full model).
+        /// </summary>
+        public NpmLockfileFileAudit AnalyzeFile(NpmLockfileAuditInput input, NpmLockfileLimits? limits = null)
+        {
+            if (input == null) throw new ArgumentNullException(nameof(input));
+            string path = input.Lockfile.Path;
+            var context = Path.GetDirectoryName(path) ?? path;
+            var registryUrl = LockfileUrl.TryParse(input.Registry, out var r) ? r : default;
+            var screen = new EntryScreen(input, _popular);
+            var typos = new Dictionary<string, string?>(StringComparer.Ordinal);
+            var results = new List<NpmFinding>();
+            int entries = 0;
+            var header = NpmLockfileReader.Stream(path, raw =>
+            {
+                entries++;
+                if (raw.IsRoot || screen.Clears(raw)) return;
+                AnalyzeEntry(input, raw.ToEntry(), registryUrl, typos, context, results);
+            }, limits);
+            if (header == null)
+            {
+                var full = NpmLockfileReader.Read(path, limits);
+                input.Lockfile = full;
+                var all = new List<NpmFinding>(Analyze(input));
+                return new NpmLockfileFileAudit(full, full.Entries.Count, all, streamed: false);
+            }
+            input.Lockfile = header;
+            if (header.LockfileVersion <= 1) results.Insert(0, Outdated(header, context));
+            return new NpmLockfileFileAudit(header, entries, results, streamed: true);
+        }
+
+        /// <summary>
+        /// Decides on an entry's bytes that <see cref="AnalyzeEntry"/> would find nothing in it. It clears only what it
+        /// can prove clean: an https tarball from an allowed host whose URL names the installed package, with one
+        /// well-formed sha512 integrity (or none inside a bundle), no link, no install script, outside any scope mapped to
+        /// a registry, and a name the typosquat index does not match. Everything else (and any non-ASCII text, whose
+        /// decoding it does not model) goes to AnalyzeEntry. Each test is a byte equality that implies the string equality
+        /// AnalyzeEntry makes, so a cleared entry is one AnalyzeEntry clears.
+        /// </summary>
+        private sealed class EntryScreen
+        {
+            private readonly List<byte[]> _allowedHosts = new List<byte[]>();
+            private readonly byte[]? _registry;          // input.Registry, when ASCII
+            private readonly byte[]? _registryHost;      // its host as LockfileUrl gives it, when ASCII
+            private readonly byte[][] _publicHosts;
+            private readonly IReadOnlyDictionary<string, string[]> _scopes;
+            private readonly TyposquatIndex _popular;
+            private readonly bool _usable;
+            private char[] _name = new char[128];
+
+            public EntryScreen(NpmLockfileAuditInput input, TyposquatIndex popular)
+            {
+                _popular = popular;
+                _scopes = input.ScopeRegistries;
+                foreach (var h in input.AllowedHosts)
+                {
+                    if (!IsAscii(h)) continue;
+                    var lower = h.ToLowerInvariant();
+                    // kept only where the set itself says the lower-case form is in it, whatever its comparer
+                    if (input.AllowedHosts.Contains(lower)) _allowedHosts.Add(Encoding.ASCII.GetBytes(lower));
+                }
+                var publicHosts = new List<byte[]>();
+                foreach (var h in NpmLockfileAuditInput.PublicRegistryHosts) publicHosts.Add(Encoding.ASCII.GetBytes(h));
+                _publicHosts = publicHosts.ToArray();
+                // a registry the screen cannot compare on bytes: every entry goes to AnalyzeEntry
+                _usable = IsAscii(input.Registry);
+                if (!_usable) return;
+                _registry = Encoding.ASCII.GetBytes(input.Registry);
+                if (LockfileUrl.TryParse(input.Registry, out var ru) && ru.Host != null && IsAscii(ru.Host)) _registryHost = Encoding.ASCII.GetBytes(ru.Host);
+            }
+
+            private static readonly byte[] Https = Encoding.ASCII.GetBytes("https://");
+            private static readonly byte[] Sha512 = Encoding.ASCII.GetBytes("sha512-");
+
+            public bool Clears(LockfileEntryBytes raw)
+            {
+                if (!_usable || raw.Link || raw.HasInstallScript) return false;
+                var name = raw.Name;
+                if (name.Length == 0 || !IsAscii(name)) return false;
+                if (raw.HasResolved)
+                {
+                    var source = raw.Resolved;
+                    if (!IsAscii(source) || !source.StartsWith(Https)) return false;
+                    int end = Https.Length;
+                    while (end < source.Length && source[end] != '/' && source[end] != '?' && source[end] != '#' && source[end] != '\\') end++;
+                    var host = source.Slice(Https.Length, end - Https.Length);
+                    // lower-case letters, digits, dots and dashes: LockfileUrl's host is then these very bytes (no user
+                    // name to drop, no case to fold, no :443 to strip)
+                    if (host.Length == 0) return false;
+                    foreach (byte b in host)
+                        if (!((b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '.' || b == '-')) return false;
+                    if (!Contains(_allowedHosts, host)) return false;
+                    if (!NamesInstalledPackage(raw, source, host, name)) return false;
+                    if (_scopes.Count > 0 && name[0] == '@')
+                    {
+                        int slash = name.IndexOf((byte)'/');
+                        if (slash >= 0 && _scopes.TryGetValue(Encoding.ASCII.GetString(name.Slice(0, slash).ToArray()), out var registries) && registries.Length > 0)
+                            return false;
+                    }
+                    if (!raw.HasIntegrity && !raw.InBundle) return false;
+                }
+                if (raw.HasIntegrity && !IsOneSha512(raw.Integrity)) return false;
+                if (_name.Length < name.Length) _name = new char[name.Length * 2];
+                for (int i = 0; i < name.Length; i++) _name[i] = (char)name[i];
+                return _popular.Match(new ReadOnlySpan<char>(_name, 0, name.Length)) == null;
+            }
+
+            /// <summary>CheckName's test: on the project's registry or a public npm-layout one, the URL continues with the installed name and a slash.</summary>
+            private bool NamesInstalledPackage(LockfileEntryBytes raw, ReadOnlySpan<byte> source, ReadOnlySpan<byte> host, ReadOnlySpan<byte> name)
+            {
+                int prefix;
+                if (_registryHost != null && host.SequenceEqual(_registryHost) && source.StartsWith(_registry)) prefix = _registry!.Length;
+                else if (Contains(_publicHosts, host))
+                {
+                    prefix = Https.Length + host.Length + 1;
+                    if (source.Length < prefix || source[prefix - 1] != '/') return false;
+                }
+                else return true;   // a registry of unknown layout: CheckName makes no claim
+                var installed = raw.TryInstalledAs(out var folder) ? folder : name;
+                return source.Length > prefix + installed.Length && source.Slice(prefix, installed.Length).SequenceEqual(installed) &&
+                       source[prefix + installed.Length] == '/';
+            }
+
+            /// <summary>Exactly <c>sha512-</c> and the 88 base64 characters of 64 bytes: what SubresourceIntegrity judges Sha512First with one token.</summary>
+            private static bool IsOneSha512(ReadOnlySpan<byte> integrity)
+            {
+                if (integrity.Length != Sha512.Length + 88 || !integrity.StartsWith(Sha512)) return false;
+                for (int i = Sha512.Length; i < integrity.Length - 2; i++)
+                {
+                    byte c = integrity[i];
+                    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/')) return false;
+                }
+                return integrity[integrity.Length - 2] == '=' && integrity[integrity.Length - 1] == '=';
+            }
+
+            private static bool Contains(List<byte[]> set, ReadOnlySpan<byte> value)
+            {
+                foreach (var item in set)
+                    if (value.SequenceEqual(item)) return true;
+                return false;
+            }
+
+            private static bool Contains(byte[][] set, ReadOnlySpan<byte> value)
+            {
+                foreach (var item in set)
+                    if (value.SequenceEqual(item)) return true;
+                return false;
+            }
+
+            private static bool IsAscii(ReadOnlySpan<byte> bytes)
+            {
+                foreach (byte b in bytes)
+                    if (b >= 0x80) return false;
+                return true;
+            }
+
+            private static bool IsAscii(string s)
+            {
+                foreach (char c in s)
+                    if (c >= 0x80) return false;
+                return true;
+            }
         }
 
         private void AnalyzeEntry(NpmLockfileAuditInput input, NpmLockfileEntry entry, LockfileUrl registry,
@@ -186,7 +359,8 @@ namespace NpmHardening.Engine.Analyzers
             if (prefixBase == null || StartsWithName(source, prefixBase, installed)) return;
             string? shown = shownText();
             string what = whatText();
-            string rest = source.Substring(prefixBase.Length);
+            // a source that does not start with the prefix text (a user name, an upper-case host, no path at all) is named by its path
+            string rest = source.StartsWith(prefixBase, StringComparison.Ordinal) ? source.Substring(prefixBase.Length) : url.AfterHost.TrimStart('/');
             int cut = rest.IndexOf("/-/", StringComparison.Ordinal);
             string named = LockfileUrl.Redact(cut >= 0 ? rest.Substring(0, cut) : rest) ?? "";
             bool alias = entry.Name != installed && source.StartsWith(prefixBase + entry.Name + "/", StringComparison.Ordinal);

@@ -51,11 +51,17 @@ namespace NpmHardening.Engine.Lockfiles
         private int _textLength;
 
         public LockfileJsonReader(Stream stream, string path, int maxDepth, int bufferSize = 64 * 1024)
+            : this(stream, path, maxDepth, new byte[bufferSize])
+        {
+        }
+
+        /// <summary>Reads through a buffer the caller owns (a pooled one): its whole length is used.</summary>
+        public LockfileJsonReader(Stream stream, string path, int maxDepth, byte[] buffer)
         {
             _stream = stream;
             _path = path;
             _maxDepth = maxDepth;
-            _buffer = new byte[bufferSize];
+            _buffer = buffer;
         }
 
         public JsonToken Token { get; private set; }
@@ -70,6 +76,9 @@ namespace NpmHardening.Engine.Lockfiles
 
         /// <summary>The decoded text of the current PropertyName or String token (or the raw text of a Number).</summary>
         public string GetString() => Encoding.UTF8.GetString(_text, 0, _textLength);
+
+        /// <summary>The decoded UTF-8 bytes of the current PropertyName or String token, valid until the next read.</summary>
+        public ReadOnlySpan<byte> ValueSpan => new ReadOnlySpan<byte>(_text, 0, _textLength);
 
         /// <summary>Whether the current string token's UTF-8 bytes equal <paramref name="ascii"/>, without decoding it.</summary>
         public bool ValueEquals(string ascii)

@@ -8,7 +8,11 @@ namespace NpmHardening.Engine.Lockfiles
     {
         public NpmLockfileAuditInput(NpmLockfile lockfile) { Lockfile = lockfile; }
 
-        public NpmLockfile Lockfile { get; }
+        /// <summary>A lockfile file not read yet, for <see cref="Analyzers.LockfileAnalyzer.AnalyzeFile"/>, which reads it.</summary>
+        public NpmLockfileAuditInput(string path) { Lockfile = new NpmLockfile { Path = path }; }
+
+        /// <summary>The lockfile; for an input made from a path, its header once AnalyzeFile has read it (and its entries only when the full read was needed).</summary>
+        public NpmLockfile Lockfile { get; internal set; }
         /// <summary>The project's effective registry (npm's <c>registry</c>), with a trailing slash.</summary>
         public string Registry { get; set; } = PublicRegistry;
         /// <summary>Hosts (with a non-default port) resolved URLs may name, lower case: the registry's, each scope registry's, -AllowedHost and the policy's.</summary>

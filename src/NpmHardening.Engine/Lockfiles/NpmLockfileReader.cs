@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
@@ -25,17 +26,61 @@ namespace NpmHardening.Engine.Lockfiles
         {
             limits ??= NpmLockfileLimits.Default;
             limits.Validate();
-            FileStream stream;
+            using var stream = Open(path);
+            return Read(stream, path, limits);
+        }
+
+        private static FileStream Open(string path)
+        {
             try
             {
-                stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+                return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is NotSupportedException || ex is ArgumentException)
             {
                 throw new NpmLockfileException(NpmLockfileErrorKind.Unreadable, path, null, null, $"'{path}' could not be opened: {ex.Message}", ex);
             }
-            using (stream)
-                return Read(stream, path, limits);
+        }
+
+        /// <summary>
+        /// Reads a lockfile file without keeping its entries: each <c>packages</c> entry is handed to
+        /// <paramref name="onEntry"/> as bytes in one reused <see cref="LockfileEntryBytes"/> (valid during the call) and
+        /// forgotten. The header comes back with no entries. Returns null, having read as far as it did, when the file
+        /// needs <see cref="Read(string, NpmLockfileLimits?)"/>'s model instead: a v1 <c>dependencies</c> tree, or a
+        /// duplicate key (whose later entry replaces the earlier one in place, and which is reported as a problem).
+        /// Bad input stops with the same <see cref="NpmLockfileException"/> as Read, at the same token.
+        /// </summary>
+        internal static NpmLockfile? Stream(string path, Action<LockfileEntryBytes> onEntry, NpmLockfileLimits? limits = null)
+        {
+            limits ??= NpmLockfileLimits.Default;
+            limits.Validate();
+            using var stream = Open(path);
+            long length = -1;
+            if (stream.CanSeek)
+            {
+                length = stream.Length;
+                if (length > limits.MaxBytes) throw TooLarge(path, length, limits);
+            }
+            var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+            try
+            {
+                var bounded = new LimitStream(stream, limits.MaxBytes, path);
+                var parser = new Parser(new LockfileJsonReader(bounded, path, limits.MaxDepth, buffer), path, onEntry);
+                NpmLockfile lockfile;
+                try { lockfile = parser.Parse(); }
+                catch (NeedsFullRead) { return null; }
+                lockfile.Length = length >= 0 ? length : bounded.Count;
+                return lockfile;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+
+        /// <summary>Thrown inside a streaming parse when the file needs the full model (see <see cref="Stream"/>).</summary>
+        private sealed class NeedsFullRead : Exception
+        {
         }
 
         /// <summary>
@@ -72,11 +117,13 @@ namespace NpmHardening.Engine.Lockfiles
             private readonly string _path;
             private readonly Dictionary<string, string> _pool = new Dictionary<string, string>(StringComparer.Ordinal);
             private readonly List<NpmLockfileProblem> _problems = new List<NpmLockfileProblem>();
+            private readonly Action<LockfileEntryBytes>? _onEntry;
 
-            public Parser(LockfileJsonReader reader, string path)
+            public Parser(LockfileJsonReader reader, string path, Action<LockfileEntryBytes>? onEntry = null)
             {
                 _r = reader;
                 _path = path;
+                _onEntry = onEntry;
             }
 
             public NpmLockfile Parse()
@@ -109,12 +156,13 @@ namespace NpmHardening.Engine.Lockfiles
                             sawVersion = true;
                             break;
                         case "packages":
-                            packages = ReadPackages();
+                            packages = _onEntry != null ? StreamPackages() : ReadPackages();
                             break;
                         default:
                             // npm 7+ reads "packages" and keeps the v1 tree of a v2 file only for npm 6: skip it when
                             // the header already says so (npm writes lockfileVersion first)
                             if (lockfile.LockfileVersion >= 2 || packages != null) { _r.SkipValue(); break; }
+                            if (_onEntry != null) throw new NeedsFullRead();
                             if (_r.Read() != JsonToken.StartObject) throw WrongType("dependencies", "an object");
                             v1 = new List<NpmLockfileEntry>();
                             ReadV1Tree("", v1, new Dictionary<string, int>(StringComparer.Ordinal));
@@ -167,12 +215,14 @@ namespace NpmHardening.Engine.Lockfiles
                 if (_r.Read() != JsonToken.StartObject) throw WrongType($"packages[\"{key}\"]", "an object");
                 var entry = new NpmLockfileEntry { Key = key, Line = line };
                 string? nameField = null;
-                var seen = new HashSet<string>(StringComparer.Ordinal);
+                int seen = 0;
                 while (_r.Read() == JsonToken.PropertyName)
                 {
-                    string field = Field();
-                    if (field.Length == 0) { _r.SkipValue(); continue; }
-                    if (!seen.Add(field)) Duplicate(field, _r.TokenLine, $"packages[\"{key}\"]");
+                    int known = FieldIndex();
+                    if (known < 0) { _r.SkipValue(); continue; }
+                    string field = ModelledFields[known];
+                    if ((seen & (1 << known)) != 0) Duplicate(field, _r.TokenLine, $"packages[\"{key}\"]");
+                    seen |= 1 << known;
                     switch (field)
                     {
                         case "name": nameField = Pooled(ReadString(field)); break;
@@ -188,6 +238,8 @@ namespace NpmHardening.Engine.Lockfiles
                         case "hasInstallScript": entry.HasInstallScript = ReadBool(field); break;
                         case "dependencies": entry.Dependencies = ReadNames(field); break;
                         case "optionalDependencies": entry.OptionalDependencies = ReadNames(field); break;
+                        // v1 fields in a packages entry: not modelled here, but their value must be consumed
+                        default: _r.SkipValue(); break;
                     }
                 }
                 string? installedAs = FolderName(key);
@@ -270,22 +322,80 @@ namespace NpmHardening.Engine.Lockfiles
             /// <summary>The modelled field the current property names, pooled; "" for any other (to be skipped undecoded).</summary>
             private string Field()
             {
-                switch (_r.ValueEquals("version") ? 1 : _r.ValueEquals("resolved") ? 2 : _r.ValueEquals("integrity") ? 3 : 0)
-                {
-                    case 1: return "version";
-                    case 2: return "resolved";
-                    case 3: return "integrity";
-                }
-                foreach (var known in KnownFields)
-                    if (_r.ValueEquals(known)) return known;
-                return "";
+                int known = FieldIndex();
+                return known < 0 ? "" : ModelledFields[known];
             }
 
-            private static readonly string[] KnownFields =
+            /// <summary>The index in <see cref="ModelledFields"/> of the current property name; -1 for any other.</summary>
+            private int FieldIndex()
             {
+                for (int i = 0; i < ModelledFields.Length; i++)
+                    if (_r.ValueEquals(ModelledFields[i])) return i;
+                return -1;
+            }
+
+            // the three every entry has first, so most names match in one to three comparisons
+            private static readonly string[] ModelledFields =
+            {
+                "version", "resolved", "integrity",
                 "name", "link", "dev", "optional", "devOptional", "peer", "inBundle", "hasInstallScript", "dependencies",
                 "optionalDependencies", "requires", "bundled",
             };
+
+            /// <summary>
+            /// The <c>packages</c> section entry by entry, through <see cref="_onEntry"/>: the same tokens, type checks
+            /// and errors as <see cref="ReadPackages"/> and <see cref="ReadEntry"/>, with no string made per entry. A
+            /// duplicate key (of the section or of an entry) hands the file to the full read.
+            /// </summary>
+            private List<NpmLockfileEntry> StreamPackages()
+            {
+                if (_r.Read() != JsonToken.StartObject) throw WrongType("packages", "an object");
+                var raw = new LockfileEntryBytes();
+                var keys = new KeyHashes();
+                while (_r.Read() == JsonToken.PropertyName)
+                {
+                    raw.Begin(_r.ValueSpan, _r.TokenLine);
+                    if (!keys.Add(raw.Key)) throw new NeedsFullRead();
+                    if (_r.Read() != JsonToken.StartObject) throw WrongType($"packages[\"{raw.KeyText()}\"]", "an object");
+                    int seen = 0;
+                    while (_r.Read() == JsonToken.PropertyName)
+                    {
+                        int known = FieldIndex();
+                        if (known < 0) { _r.SkipValue(); continue; }
+                        if ((seen & (1 << known)) != 0) throw new NeedsFullRead();
+                        seen |= 1 << known;
+                        string field = ModelledFields[known];
+                        switch (field)
+                        {
+                            case "name": ExpectString(field); raw.SetName(_r.ValueSpan); break;
+                            case "version": ExpectString(field); raw.SetVersion(_r.ValueSpan); break;
+                            case "resolved": ExpectString(field); raw.SetResolved(_r.ValueSpan); break;
+                            case "integrity": ExpectString(field); raw.SetIntegrity(_r.ValueSpan); break;
+                            case "link": raw.Link = ReadBool(field); break;
+                            case "dev": raw.Dev = ReadBool(field); break;
+                            case "optional": raw.Optional = ReadBool(field); break;
+                            case "devOptional": raw.DevOptional = ReadBool(field); break;
+                            case "peer": raw.Peer = ReadBool(field); break;
+                            case "inBundle": raw.InBundle = ReadBool(field); break;
+                            case "hasInstallScript": raw.HasInstallScript = ReadBool(field); break;
+                            case "dependencies":
+                            case "optionalDependencies":
+                                // ReadNames' tokens without its strings
+                                if (_r.Read() != JsonToken.StartObject) throw WrongType(field, "an object");
+                                while (_r.Read() == JsonToken.PropertyName) _r.SkipValue();
+                                break;
+                            default: _r.SkipValue(); break;
+                        }
+                    }
+                    _onEntry!(raw);
+                }
+                return new List<NpmLockfileEntry>(0);
+            }
+
+            private void ExpectString(string field)
+            {
+                if (_r.Read() != JsonToken.String) throw WrongType(field, "a string");
+            }
 
             private IReadOnlyList<string> ReadNames(string field)
             {
@@ -315,6 +425,7 @@ namespace NpmHardening.Engine.Lockfiles
 
             private void Duplicate(string key, int line, string where)
             {
+                if (_onEntry != null) throw new NeedsFullRead();
                 _problems.Add(new NpmLockfileProblem("DuplicateKey", line, Redact(
                         $"'{_path}' line {line}: \"{key}\" appears twice in {where}; npm uses the last one (line {line}).")));
             }
@@ -356,10 +467,57 @@ namespace NpmHardening.Engine.Lockfiles
             return rest.Length == 0 ? null : rest;
         }
 
-        private static string LastSegment(string key)
+        internal static string LastSegment(string key)
         {
             int slash = key.LastIndexOf('/');
             return slash < 0 ? key : key.Substring(slash + 1);
+        }
+
+        /// <summary>
+        /// The 64-bit hashes (FNV-1a) of the keys seen, in an open-addressing table: enough to know a key is new
+        /// without keeping its text. Two keys with one hash count as a duplicate, which only sends the file to the
+        /// full read (correct, and slower).
+        /// </summary>
+        private sealed class KeyHashes
+        {
+            private ulong[] _slots = new ulong[1024];
+            private int _count;
+
+            public bool Add(ReadOnlySpan<byte> key)
+            {
+                ulong h = 14695981039346656037UL;
+                foreach (byte b in key)
+                {
+                    h ^= b;
+                    h *= 1099511628211UL;
+                }
+                if (h == 0) h = 1;   // 0 marks an empty slot
+                if ((_count + 1) * 4 > _slots.Length * 3) Grow();
+                if (!Insert(_slots, h)) return false;
+                _count++;
+                return true;
+            }
+
+            private static bool Insert(ulong[] slots, ulong h)
+            {
+                int mask = slots.Length - 1;
+                int i = (int)(h ^ (h >> 32)) & mask;
+                while (slots[i] != 0)
+                {
+                    if (slots[i] == h) return false;
+                    i = (i + 1) & mask;
+                }
+                slots[i] = h;
+                return true;
+            }
+
+            private void Grow()
+            {
+                var bigger = new ulong[_slots.Length * 2];
+                foreach (var h in _slots)
+                    if (h != 0) Insert(bigger, h);
+                _slots = bigger;
+            }
         }
 
         /// <summary>Counts bytes and stops a stream that is longer than the limit (a pipe from git show, a growing file).</summary>

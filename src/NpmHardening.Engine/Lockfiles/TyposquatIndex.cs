@@ -22,8 +22,10 @@ namespace NpmHardening.Engine.Lockfiles
 
         public static TyposquatIndex Default => LazyDefault.Value;
 
-        private readonly HashSet<string> _popular = new HashSet<string>(StringComparer.Ordinal);
-        private readonly HashSet<string> _popularScopes = new HashSet<string>(StringComparer.Ordinal);
+        // every lookup goes through a char span, so a lockfile's names are checked without making a string of each
+        private readonly SpanKeyed<bool> _popular = new SpanKeyed<bool>();
+        private readonly SpanKeyed<bool> _popularScopes = new SpanKeyed<bool>();
+        private readonly SpanKeyed<List<string>> _scopesByName = new SpanKeyed<List<string>>();
         private readonly List<string> _unscoped = new List<string>();
         private readonly Dictionary<ulong, int> _first = new Dictionary<ulong, int>();   // hash → first slot
         private readonly List<(int name, int next)> _slots = new List<(int, int)>();
@@ -31,20 +33,25 @@ namespace NpmHardening.Engine.Lockfiles
         // one bit per hash (2^21 bits, 256 KiB): nearly every deletion of a candidate misses, and a miss costs one read
         private const int BloomMask = (1 << 15) - 1;
         private readonly ulong[] _bloom = new ulong[1 << 15];
-        private readonly Dictionary<string, List<string>> _scopesByName = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+
+        // per-thread scratch for a query (the default index is shared by every runspace of the process)
+        [ThreadStatic] private static ulong[]? t_hashes;
+        [ThreadStatic] private static ulong[]? t_prefix;
+        [ThreadStatic] private static ulong[]? t_power;
+        [ThreadStatic] private static int[]? t_rows;
 
         public TyposquatIndex(IEnumerable<string> popular)
         {
             foreach (var name in popular)
             {
-                if (!_popular.Add(name)) continue;
+                if (!_popular.Add(name, true)) continue;
                 if (name.StartsWith("@", StringComparison.Ordinal))
                 {
                     int slash = name.IndexOf('/');
                     if (slash < 2) continue;
                     string scope = name.Substring(1, slash - 1), bare = name.Substring(slash + 1);
-                    _popularScopes.Add(scope);
-                    if (!_scopesByName.TryGetValue(bare, out var scopes)) _scopesByName[bare] = scopes = new List<string>();
+                    _popularScopes.Add(scope, true);
+                    if (!_scopesByName.TryGetValue(bare.AsSpan(), out var scopes)) _scopesByName.Add(bare, scopes = new List<string>());
                     scopes.Add(scope);
                     continue;
                 }
@@ -53,31 +60,36 @@ namespace NpmHardening.Engine.Lockfiles
                 int index = _unscoped.Count;
                 _unscoped.Add(name);
                 if (name.Length > _longest) _longest = name.Length;
+                var hashes = new ulong[DeletionCount(name.Length, k)];
+                int count = Deletions(name.AsSpan(), k, new ulong[name.Length + 1], new ulong[name.Length + 1], hashes);
                 var seen = new HashSet<ulong>();
-                foreach (var h in Deletions(name, k))
-                    if (seen.Add(h)) AddSlot(h, index);
+                for (int i = 0; i < count; i++)
+                    if (seen.Add(hashes[i])) AddSlot(hashes[i], index);
             }
         }
 
         /// <summary>Names in the list.</summary>
         public int Count => _popular.Count;
 
-        public bool IsPopular(string name) => _popular.Contains(name);
+        public bool IsPopular(string name) => _popular.ContainsKey(name.AsSpan());
 
         /// <summary>The popular name <paramref name="name"/> imitates, or null; a popular name itself never matches.</summary>
-        public string? Match(string name)
+        public string? Match(string name) => Match(name.AsSpan());
+
+        /// <summary>The same over characters: no string is made unless a name matches.</summary>
+        public string? Match(ReadOnlySpan<char> name)
         {
-            if (name.Length == 0 || _popular.Contains(name)) return null;
+            if (name.Length == 0 || _popular.ContainsKey(name)) return null;
             if (name[0] == '@')
             {
                 int slash = name.IndexOf('/');
                 if (slash < 2) return null;
-                string scope = name.Substring(1, slash - 1), bare = name.Substring(slash + 1);
-                if (_popularScopes.Contains(scope) || !_scopesByName.TryGetValue(bare, out var scopes)) return null;
+                ReadOnlySpan<char> scope = name.Slice(1, slash - 1), bare = name.Slice(slash + 1);
+                if (_popularScopes.ContainsKey(scope) || !_scopesByName.TryGetValue(bare, out var scopes)) return null;
                 foreach (var s in scopes)
                 {
                     int k = ScopeEdits(s.Length);
-                    if (k > 0 && Distance(scope, s, k) <= k) return "@" + s + "/" + bare;
+                    if (k > 0 && Distance(scope, s.AsSpan(), k) <= k) return "@" + s + "/" + bare.ToString();
                 }
                 return null;
             }
@@ -85,15 +97,21 @@ namespace NpmHardening.Engine.Lockfiles
             string? best = null;
             int bestDistance = int.MaxValue;
             int queryEdits = name.Length >= 7 ? 2 : 1;
-            foreach (var h in Deletions(name, queryEdits))
+            int needed = DeletionCount(name.Length, queryEdits);
+            var hashes = t_hashes != null && t_hashes.Length >= needed ? t_hashes : t_hashes = new ulong[Math.Max(needed, 1024)];
+            var prefix = t_prefix != null && t_prefix.Length > name.Length ? t_prefix : t_prefix = new ulong[Math.Max(name.Length + 1, 64)];
+            var power = t_power != null && t_power.Length > name.Length ? t_power : t_power = new ulong[Math.Max(name.Length + 1, 64)];
+            int count = Deletions(name, queryEdits, prefix, power, hashes);
+            for (int i = 0; i < count; i++)
             {
+                ulong h = hashes[i];
                 if ((_bloom[(int)(h >> 6) & BloomMask] & (1UL << (int)(h & 63))) == 0 || !_first.TryGetValue(h, out int slot)) continue;
                 for (; slot >= 0; slot = _slots[slot].next)
                 {
                     string candidate = _unscoped[_slots[slot].name];
                     int k = MaxEdits(candidate.Length);
                     if (Math.Abs(candidate.Length - name.Length) > k) continue;
-                    int d = Distance(name, candidate, k);
+                    int d = Distance(name, candidate.AsSpan(), k);
                     if (d <= k && (d < bestDistance || (d == bestDistance && string.CompareOrdinal(candidate, best) < 0)))
                     {
                         best = candidate;
@@ -116,34 +134,38 @@ namespace NpmHardening.Engine.Lockfiles
             _slots.Add((index, next));
         }
 
+        private static int DeletionCount(int n, int k) => 1 + n + (k >= 2 ? n * (n - 1) / 2 : 0);
+
         /// <summary>
-        /// Hashes of <paramref name="s"/> with 0, 1 or up to <paramref name="k"/> (≤ 2) characters deleted, each in
-        /// O(1) from prefix hashes (a polynomial hash of a concatenation is computable from its parts), so a name of
-        /// n characters costs O(n²) for two deletions instead of O(n³).
+        /// Writes to <paramref name="output"/> the hashes of <paramref name="s"/> with 0, 1 or up to <paramref name="k"/>
+        /// (≤ 2) characters deleted, each in O(1) from prefix hashes (a polynomial hash of a concatenation is computable
+        /// from its parts), so a name of n characters costs O(n²) for two deletions instead of O(n³). Returns the count.
+        /// The index is built and queried through this one routine, so both sides hash alike.
         /// </summary>
-        private static IEnumerable<ulong> Deletions(string s, int k)
+        private static int Deletions(ReadOnlySpan<char> s, int k, ulong[] prefix, ulong[] power, ulong[] output)
         {
             int n = s.Length;
-            var prefix = new ulong[n + 1];
-            var power = new ulong[n + 1];
             power[0] = 1;
+            prefix[0] = 0;
             for (int t = 0; t < n; t++)
             {
                 prefix[t + 1] = prefix[t] * Base + (ulong)s[t] + 1;
                 power[t + 1] = power[t] * Base;
             }
-            ulong Sub(int from, int to) => prefix[to] - prefix[from] * power[to - from];
-            var results = new List<ulong>(1 + n + (k >= 2 ? n * (n - 1) / 2 : 0)) { Mix(prefix[n], n) };
+            int count = 0;
+            output[count++] = Mix(prefix[n], n);
             for (int i = 0; i < n; i++)
             {
-                results.Add(Mix(Sub(0, i) * power[n - i - 1] + Sub(i + 1, n), n - 1));
+                output[count++] = Mix(Sub(prefix, power, 0, i) * power[n - i - 1] + Sub(prefix, power, i + 1, n), n - 1);
                 if (k < 2) continue;
-                ulong head = Sub(0, i) * power[n - i - 2 < 0 ? 0 : n - i - 2];
+                ulong head = Sub(prefix, power, 0, i) * power[n - i - 2 < 0 ? 0 : n - i - 2];
                 for (int j = i + 1; j < n; j++)
-                    results.Add(Mix(head + Sub(i + 1, j) * power[n - j - 1] + Sub(j + 1, n), n - 2));
+                    output[count++] = Mix(head + Sub(prefix, power, i + 1, j) * power[n - j - 1] + Sub(prefix, power, j + 1, n), n - 2);
             }
-            return results;
+            return count;
         }
+
+        private static ulong Sub(ulong[] prefix, ulong[] power, int from, int to) => prefix[to] - prefix[from] * power[to - from];
 
         private const ulong Base = 1_000_003UL * 2 + 1;
 
@@ -156,30 +178,78 @@ namespace NpmHardening.Engine.Lockfiles
             return h ^ (h >> 31);
         }
 
+        internal static int Distance(string a, string b, int max) => Distance(a.AsSpan(), b.AsSpan(), max);
+
         /// <summary>Optimal-string-alignment distance (adjacent swaps count one), or <paramref name="max"/>+1 once it must exceed it.</summary>
-        internal static int Distance(string a, string b, int max)
+        internal static int Distance(ReadOnlySpan<char> a, ReadOnlySpan<char> b, int max)
         {
             if (Math.Abs(a.Length - b.Length) > max) return max + 1;
-            var prev2 = new int[b.Length + 1];
-            var prev = new int[b.Length + 1];
-            var cur = new int[b.Length + 1];
-            for (int j = 0; j <= b.Length; j++) prev[j] = j;
+            int w = b.Length + 1;
+            var rows = t_rows != null && t_rows.Length >= 3 * w ? t_rows : t_rows = new int[Math.Max(3 * w, 192)];
+            // three rows of one scratch array, rotated by offset
+            int prev2 = 0, prev = w, cur = 2 * w;
+            for (int j = 0; j <= b.Length; j++) rows[prev + j] = j;
             for (int i = 1; i <= a.Length; i++)
             {
-                cur[0] = i;
-                int rowMin = cur[0];
+                rows[cur] = i;
+                int rowMin = i;
                 for (int j = 1; j <= b.Length; j++)
                 {
                     int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                    int v = Math.Min(Math.Min(prev[j] + 1, cur[j - 1] + 1), prev[j - 1] + cost);
-                    if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) v = Math.Min(v, prev2[j - 2] + 1);
-                    cur[j] = v;
+                    int v = Math.Min(Math.Min(rows[prev + j] + 1, rows[cur + j - 1] + 1), rows[prev + j - 1] + cost);
+                    if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) v = Math.Min(v, rows[prev2 + j - 2] + 1);
+                    rows[cur + j] = v;
                     if (v < rowMin) rowMin = v;
                 }
                 if (rowMin > max) return max + 1;
-                var t = prev2; prev2 = prev; prev = cur; cur = t;
+                int t = prev2; prev2 = prev; prev = cur; cur = t;
             }
-            return prev[b.Length];
+            return rows[prev + b.Length];
+        }
+
+        /// <summary>A string-keyed table looked up by a char span (netstandard2.0's Dictionary cannot be).</summary>
+        private sealed class SpanKeyed<T>
+        {
+            private readonly Dictionary<ulong, int> _first = new Dictionary<ulong, int>();
+            private readonly List<(string key, T value, int next)> _items = new List<(string, T, int)>();
+
+            public int Count => _items.Count;
+
+            public bool Add(string key, T value)
+            {
+                if (ContainsKey(key.AsSpan())) return false;
+                ulong h = Hash(key.AsSpan());
+                _items.Add((key, value, _first.TryGetValue(h, out int head) ? head : -1));
+                _first[h] = _items.Count - 1;
+                return true;
+            }
+
+            public bool ContainsKey(ReadOnlySpan<char> key) => TryGetValue(key, out _);
+
+            public bool TryGetValue(ReadOnlySpan<char> key, out T value)
+            {
+                if (_first.TryGetValue(Hash(key), out int i))
+                    for (; i >= 0; i = _items[i].next)
+                        if (key.SequenceEqual(_items[i].key.AsSpan()))
+                        {
+                            value = _items[i].value;
+                            return true;
+                        }
+                value = default!;
+                return false;
+            }
+
+            // FNV-1a over the UTF-16 code units
+            private static ulong Hash(ReadOnlySpan<char> key)
+            {
+                ulong h = 14695981039346656037UL;
+                foreach (char c in key)
+                {
+                    h ^= c;
+                    h *= 1099511628211UL;
+                }
+                return h;
+            }
         }
 
         private static TyposquatIndex Load()

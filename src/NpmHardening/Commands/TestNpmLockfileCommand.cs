@@ -174,10 +174,11 @@ namespace NpmHardening.Commands
                 return;
             }
             _files++;
-            NpmLockfile lockfile;
+            NpmLockfileFileAudit audit;
             try
             {
-                lockfile = NpmLockfileReader.Read(path);
+                // judged while it is read: no model of the whole file is kept (issue 15's memory bound)
+                audit = _analyzer.AnalyzeFile(Input(path));
             }
             catch (NpmLockfileException e)
             {
@@ -188,14 +189,14 @@ namespace NpmHardening.Commands
                 });
                 return;
             }
-            WriteVerbose($"Read {path}: lockfileVersion {lockfile.LockfileVersion.ToString(CultureInfo.InvariantCulture)}, {lockfile.Entries.Count.ToString(CultureInfo.InvariantCulture)} entries.");
+            var lockfile = audit.Lockfile;
+            WriteVerbose($"Read {path}: lockfileVersion {lockfile.LockfileVersion.ToString(CultureInfo.InvariantCulture)}, {audit.Entries.ToString(CultureInfo.InvariantCulture)} entries.");
             foreach (var problem in lockfile.Problems)
             {
                 _passed = false;
                 WriteError(new ErrorRecord(new InvalidDataException(problem.Message), "NpmLockfile" + problem.Kind, ErrorCategory.InvalidData, path));
             }
-            var input = Input(lockfile);
-            foreach (var finding in _analyzer.Analyze(input))
+            foreach (var finding in audit.Findings)
             {
                 var at = finding.Location;
                 var where = at?.Path != null && at.Line is int line ? at.Path + ":" + line.ToString(CultureInfo.InvariantCulture) : null;
@@ -217,11 +218,11 @@ namespace NpmHardening.Commands
             _ => ErrorCategory.ParserError,
         };
 
-        private NpmLockfileAuditInput Input(NpmLockfile lockfile)
+        private NpmLockfileAuditInput Input(string path)
         {
-            var folder = System.IO.Path.GetDirectoryName(lockfile.Path) ?? lockfile.Path;
+            var folder = System.IO.Path.GetDirectoryName(path) ?? path;
             var project = Project(folder);
-            var input = new NpmLockfileAuditInput(lockfile)
+            var input = new NpmLockfileAuditInput(path)
             {
                 Registry = project.Registry,
                 RepositoryRoot = project.RepositoryRoot,

@@ -145,6 +145,18 @@ namespace NpmHardening.Engine.Tests.Lockfiles
         }
 
         [Fact]
+        public void A_registry_url_without_the_package_path_is_a_name_mismatch_not_a_crash()
+        {
+            var lf = Lockfile(3, Entry("node_modules/a", "1.0.0", "https://registry.npmjs.org"), Entry("node_modules/b", "1.0.0", "https://registry.npmjs.org?x"),
+                Entry("node_modules/c", "1.0.0", "https://user:pass@registry.npmjs.org/d/-/d-1.0.0.tgz"));
+            var findings = Run(lf);
+            Assert.Equal(new[] { LockfileAnalyzer.NameMismatch }, Ids(findings, "node_modules/a"));
+            Assert.Equal(new[] { LockfileAnalyzer.NameMismatch }, Ids(findings, "node_modules/b"));
+            var c = Assert.Single(findings, f => f.PackagePath == "node_modules/c");
+            Assert.Contains("a tarball of d (https://***@registry.npmjs.org/d/-/d-1.0.0.tgz)", c.Message);
+        }
+
+        [Fact]
         public void Install_scripts_are_listed_and_flagged_unless_allow_scripts_approves_them()
         {
             const string script = ", \"hasInstallScript\": true";

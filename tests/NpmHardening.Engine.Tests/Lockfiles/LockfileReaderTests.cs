@@ -260,6 +260,16 @@ namespace NpmHardening.Engine.Tests.Lockfiles
         }
 
         [Fact]
+        public void A_v1_only_field_in_a_packages_entry_is_skipped_with_its_value()
+        {
+            // "bundled" and "requires" are v1 fields: in a packages entry their value (even an object) is passed over,
+            // and the fields after them still belong to the entry
+            var lf = Parse("{\"lockfileVersion\": 3, \"packages\": { \"node_modules/a\": { \"bundled\": { \"node_modules/evil\": {} }, \"requires\": true, \"version\": \"1.0.0\" }, \"node_modules/b\": {} } }");
+            Assert.Equal(new[] { "node_modules/a", "node_modules/b" }, lf.Entries.Select(e => e.Key));
+            Assert.Equal("1.0.0", lf.Entries[0].Version);
+        }
+
+        [Fact]
         public void Accepts_and_refuses_exactly_the_json_a_strict_parser_does()
         {
             // System.Text.Json (strict: no comments, no trailing commas) is the oracle for JSON syntax; mutations of a
