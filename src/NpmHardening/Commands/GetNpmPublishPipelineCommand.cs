@@ -130,7 +130,7 @@ namespace NpmHardening.Commands
                 while (unreadable.Count > 0) yield return unreadable.Dequeue();
             }
 
-            var platform = SystemPlatform.Instance;
+            IPlatform platform = SystemPlatform.Instance;
             var scanner = _scanner;
             using var stopping = new CancellationTokenSource();
             _stopping = stopping;
@@ -138,7 +138,7 @@ namespace NpmHardening.Commands
             {
                 // every repository is parsed on one of the workers (one per processor); results come back in walk order
                 foreach (var item in OrderedParallelMap.Run(Walk(),
-                             item => item.Error != null || item.Note != null ? item : item.With(scanner.Scan(new FileCiRepository(platform, item.Folder))),
+                             item => item.Error != null || item.Note != null ? item : item.With(Scan(scanner, platform, item.Folder)),
                              ScanWorkers, ScanWorkers * 16, () => Report(null), cancellation: stopping.Token))
                 {
                     if (item.Error != null)
@@ -229,7 +229,14 @@ namespace NpmHardening.Commands
                 WriteVerbose($"{root} was already scanned in this run.");
                 return;
             }
-            Emit(root, _scanner.Scan(new FileCiRepository(SystemPlatform.Instance, root)));
+            Emit(root, Scan(_scanner, SystemPlatform.Instance, root));
+        }
+
+        /// <summary>One repository's scan; the folders it held open are closed when it ends.</summary>
+        private static PublishPipelineScan Scan(PublishPipelineScanner scanner, IPlatform platform, string root)
+        {
+            using var repository = new FileCiRepository(platform, root);
+            return scanner.Scan(repository);
         }
 
         /// <summary>Writes one repository's scan: counts, verbose lines, error records, then its steps or findings.</summary>
