@@ -126,7 +126,7 @@ namespace NpmHardening.Engine.Pipelines
             if (relative == null) return Array.Empty<string>();
             var full = relative.Length == 0 ? Root : FullPath(relative);
             if (!Inside(full)) return Array.Empty<string>();
-            var entries = Listing(full);
+            var entries = Listing(relative, full);
             if (entries == null) return Array.Empty<string>();
             var names = new List<string>();
             foreach (var entry in entries)
@@ -140,13 +140,14 @@ namespace NpmHardening.Engine.Pipelines
         // every file is still read through ReadText and its checks)
         private readonly Dictionary<string, IReadOnlyList<DirectoryEntry>?> _listings = new Dictionary<string, IReadOnlyList<DirectoryEntry>?>(StringComparer.Ordinal);
 
-        private IReadOnlyList<DirectoryEntry>? Listing(string full)
+        private IReadOnlyList<DirectoryEntry>? Listing(string relative, string full)
         {
             if (_listings.TryGetValue(full, out var known)) return known;
             IReadOnlyList<DirectoryEntry>? entries;
             // Unix: the listing's descriptor is kept for the scan, and the folder's files are read through it rather than
-            // by a walk from "/" each (UnixHeldFolder: the walk's last step, same checks)
-            var held = _held.Count < MaxHeldFolders && _platform is SystemPlatform system ? system.HoldFolder(full) : null;
+            // by a walk from "/" each (UnixHeldFolder: the walk's last step, same checks); a folder below one already
+            // held is opened from it, component by component, as the walk would pass through
+            var held = _held.Count < MaxHeldFolders && _platform is SystemPlatform system ? HoldBelowHeld(relative) ?? system.HoldFolder(full) : null;
             if (held != null)
             {
                 _held[full] = held;
@@ -155,6 +156,19 @@ namespace NpmHardening.Engine.Pipelines
             else entries = _platform.ListDirectory(full);
             if (_listings.Count < 256) _listings[full] = entries;
             return entries;
+        }
+
+        /// <summary>The folder opened from its nearest held ancestor inside the repository; null when none is held or it cannot answer.</summary>
+        private UnixHeldFolder? HoldBelowHeld(string relative)
+        {
+            if (relative.Length == 0 || _held.Count == 0) return null;
+            for (var cut = relative.LastIndexOf('/'); ; cut = relative.LastIndexOf('/', cut - 1))
+            {
+                var ancestor = cut < 0 ? "" : relative.Substring(0, cut);
+                if (_held.TryGetValue(ancestor.Length == 0 ? Root : FullPath(ancestor), out var held))
+                    return held.HoldBelow(cut < 0 ? relative : relative.Substring(cut + 1));
+                if (cut <= 0) return null;
+            }
         }
 
         // descriptors held at once by one repository's scan (the bench's repositories list two or three folders)

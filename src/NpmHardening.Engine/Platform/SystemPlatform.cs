@@ -203,15 +203,8 @@ namespace NpmHardening.Engine.Platform
                 if (!UnixLibc.FStat(fd, out var opened, out _) || !opened.SameObject(st)) return null;
                 var acl = UnixAccessCheck.ReadAcl(fd);
                 foreach (var p in principals) if (!UnixAccessCheck.Allows(p, opened, acl, UnixAccess.Read | UnixAccess.Execute)) return null;
-                var list = new List<DirectoryEntry>();
-                foreach (var name in UnixFiles.List(fd))
-                {
-                    var kind = !UnixLibc.StatAt(fd, name, false, out var e, out _) ? FileEntryKind.Missing
-                        : e.IsSymbolicLink ? FileEntryKind.SymbolicLink : e.IsDirectory ? FileEntryKind.Directory : FileEntryKind.File;
-                    if (kind != FileEntryKind.Missing) list.Add(new DirectoryEntry(name, kind));
-                }
                 keep = true;
-                return new UnixHeldFolder(fd, opened, acl, principals, Principals, u.PhysicalPath, list);
+                return new UnixHeldFolder(fd, opened, acl, principals, Principals, u.PhysicalPath, UnixHeldFolder.ListEntries(fd));
             }
             finally { if (!keep) UnixLibc.Close(fd); }
         }

@@ -59,6 +59,68 @@ namespace NpmHardening.Engine.Platform
             return FileReadResult.Ok(read.Value.Bytes, controlledBy, PhysicalPath == "/" ? "/" + name : PhysicalPath + "/" + name);
         }
 
+        /// <summary>
+        /// The folder <paramref name="relativePath"/> ('/'-separated, below this one) opened from this descriptor one
+        /// component at a time as the walk would pass through it — lstat, whoever controls the entry, open without
+        /// following a link, the same object, every principal may search it (and list the last one) — and held; null
+        /// when only the full walk can say (a link, a missing folder, a controller the walk to here did not meet, any
+        /// failure), so the caller then walks from "/" as before.
+        /// </summary>
+        public UnixHeldFolder? HoldBelow(string relativePath)
+        {
+            var fd = _fd;
+            if (fd < 0 || string.IsNullOrEmpty(relativePath)) return null;
+            var parts = relativePath.Split('/');
+            var opened = new List<int>(parts.Length);
+            var keep = -1;
+            try
+            {
+                int current = fd;
+                var currentStat = Stat;
+                var currentAcl = Acl;
+                var physical = PhysicalPath;
+                for (var i = 0; i < parts.Length; i++)
+                {
+                    var name = parts[i];
+                    if (name.Length == 0 || name == "." || name == "..") return null;
+                    if (!UnixLibc.StatAt(current, name, false, out var entry, out _) || !entry.IsDirectory) return null;
+                    foreach (var controller in UnixAccessCheck.EntryControllers(currentStat, (currentStat.Permissions & 0x10) != 0 ? currentAcl : null, entry, UnixAccounts.IsTrusted))
+                        if (!Principals.Contains(controller)) return null;
+                    int next = UnixLibc.OpenAt(current, name, UnixLibc.O_RDONLY | UnixLibc.O_DIRECTORY | UnixLibc.O_NOFOLLOW | UnixLibc.O_CLOEXEC);
+                    if (next < 0) return null;
+                    opened.Add(next);
+                    if (!UnixLibc.FStat(next, out var stat, out _) || !stat.SameObject(entry)) return null;
+                    var acl = UnixAccessCheck.ReadAcl(next);
+                    var wanted = i == parts.Length - 1 ? UnixAccess.Read | UnixAccess.Execute : UnixAccess.Execute;
+                    foreach (var p in Principals) if (!UnixAccessCheck.Allows(p, stat, acl, wanted)) return null;
+                    current = next;
+                    currentStat = stat;
+                    currentAcl = acl;
+                    physical = physical == "/" ? "/" + name : physical + "/" + name;
+                }
+                var held = new UnixHeldFolder(current, currentStat, currentAcl, Principals, ViewPrincipals, physical, ListEntries(current));
+                keep = current;
+                return held;
+            }
+            finally
+            {
+                foreach (var o in opened) if (o != keep) UnixLibc.Close(o);
+            }
+        }
+
+        /// <summary>The entries of the folder open at <paramref name="fd"/>, each with its own kind (lstat: a link is a link).</summary>
+        internal static IReadOnlyList<DirectoryEntry> ListEntries(int fd)
+        {
+            var list = new List<DirectoryEntry>();
+            foreach (var name in UnixFiles.List(fd))
+            {
+                var kind = !UnixLibc.StatAt(fd, name, false, out var e, out _) ? FileEntryKind.Missing
+                    : e.IsSymbolicLink ? FileEntryKind.SymbolicLink : e.IsDirectory ? FileEntryKind.Directory : FileEntryKind.File;
+                if (kind != FileEntryKind.Missing) list.Add(new DirectoryEntry(name, kind));
+            }
+            return list;
+        }
+
         private static bool Contains(IReadOnlyList<FilePrincipal> list, FilePrincipal p)
         {
             foreach (var q in list) if (q.Equals(p)) return true;

@@ -73,6 +73,31 @@ namespace NpmHardening.Engine.Tests.Pipelines
         }
 
         [Fact]
+        public void A_folder_opened_below_a_held_one_is_what_the_walk_opens_and_links_or_open_folders_are_left_to_the_walk()
+        {
+            if (OperatingSystem.IsWindows()) return;
+            File.WriteAllText(Path.Combine(Workflows, "ci.yml"), "on: push\n");
+            Directory.CreateSymbolicLink(Path.Combine(_root, "linked"), _outside);
+            Directory.CreateDirectory(Path.Combine(_root, "open", "inner"));
+            File.SetUnixFileMode(Path.Combine(_root, "open"), (UnixFileMode)0x1FF); // 0777: everyone controls "inner"
+            File.WriteAllText(Path.Combine(_root, "file"), "x");
+            var platform = SystemPlatform.Instance;
+            using var root = platform.HoldFolder(_root)!;
+            using var below = root.HoldBelow(".github/workflows")!;
+            Assert.NotNull(below);
+            using var walked = platform.HoldFolder(Workflows)!;
+            Assert.Equal(walked.PhysicalPath, below.PhysicalPath);
+            Assert.Equal(walked.Entries.Select(e => e.Name + ":" + e.Kind), below.Entries.Select(e => e.Name + ":" + e.Kind));
+            Assert.Equal(walked.Principals, below.Principals);
+            Assert.Equal(platform.ReadFile(Path.Combine(Workflows, "ci.yml"), 100).Bytes, below.Read("ci.yml", 100, Path.Combine(Workflows, "ci.yml"))!.Bytes);
+            Assert.Null(root.HoldBelow("linked"));
+            Assert.Null(root.HoldBelow("open/inner"));
+            Assert.Null(root.HoldBelow("missing"));
+            Assert.Null(root.HoldBelow("file"));
+            Assert.Null(root.HoldBelow(".github/../.github"));
+        }
+
+        [Fact]
         public void An_entry_in_a_folder_everyone_may_write_is_left_to_the_walk()
         {
             if (OperatingSystem.IsWindows()) return;
