@@ -83,6 +83,61 @@ Describe 'Get-NpmPublishPipeline' {
         finally { $ps.Dispose() }
     }
 
+    It '-Recurse on several threads writes what one thread writes, in the same order (steps, findings, errors)' {
+        $saved = $env:NPMH_PIPELINE_WORKERS
+        try {
+            $runs = foreach ($workers in '1', '4') {
+                $env:NPMH_PIPELINE_WORKERS = $workers
+                $steps = @(Get-NpmPublishPipeline -Path $Tree -Recurse -ErrorAction SilentlyContinue -ErrorVariable stepErrors)
+                $findings = @(Get-NpmPublishPipeline -Path $Tree -Recurse -Audit -ErrorAction SilentlyContinue)
+                [pscustomobject]@{
+                    Steps    = ($steps | ForEach-Object { "$($_.Repository)|$($_.File)|$($_.Line)|$($_.Job)|$($_.Auth)|$($_.RuleIds -join ',')" }) -join "`n"
+                    Findings = ($findings | ForEach-Object { "$($_.RuleId)|$($_.Path)|$($_.Line)" }) -join "`n"
+                    Errors   = ($stepErrors | ForEach-Object { "$($_.FullyQualifiedErrorId)|$($_.TargetObject)" }) -join "`n"
+                }
+            }
+            $runs[0].Steps.Length | Should -BeGreaterThan 0
+            $runs[0].Findings.Length | Should -BeGreaterThan 0
+            $runs[0].Errors.Length | Should -BeGreaterThan 0
+            $runs[1].Steps | Should -BeExactly $runs[0].Steps
+            $runs[1].Findings | Should -BeExactly $runs[0].Findings
+            $runs[1].Errors | Should -BeExactly $runs[0].Errors
+        }
+        finally { $env:NPMH_PIPELINE_WORKERS = $saved }
+    }
+
+    It 'stops a parallel -Recurse scan promptly on Ctrl+C (StopProcessing)' {
+        $big = Join-Path $Work 'many'
+        $workflow = "on:`n  push:`n    tags: ['v*']`njobs:`n  release:`n    runs-on: ubuntu-latest`n    steps:`n      - uses: actions/checkout@v4`n      - run: npm publish`n        env:`n          NODE_AUTH_TOKEN: `${{ secrets.NPM_TOKEN }}`n"
+        foreach ($i in 1..2000) {
+            $wf = [System.IO.Directory]::CreateDirectory((Join-Path $big ('repo-{0:0000}/.github/workflows' -f $i))).FullName
+            [System.IO.File]::WriteAllText((Join-Path $wf 'release.yml'), $workflow)
+        }
+        $ps = [PowerShell]::Create()
+        try {
+            [void] $ps.AddCommand('Import-Module').AddParameter('Name', $env:NPMH_MODULE_PATH).AddStatement()
+            [void] $ps.AddCommand('Get-NpmPublishPipeline').AddParameter('Path', $big).AddParameter('Recurse')
+            $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+            $none = [System.Management.Automation.PSDataCollection[psobject]]::new()
+            $none.Complete()
+            $async = $ps.BeginInvoke($none, $output)
+            $wait = [System.Diagnostics.Stopwatch]::StartNew()
+            while ($output.Count -lt 5 -and -not $async.IsCompleted -and $wait.Elapsed.TotalSeconds -lt 60) { Start-Sleep -Milliseconds 10 }
+            $output.Count | Should -BeGreaterOrEqual 5
+            $clock = [System.Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $clock.Stop()
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 5
+            "$($ps.InvocationStateInfo.State)" | Should -Be 'Stopped'
+            $stoppedAt = $output.Count
+            $stoppedAt | Should -BeLessThan 2000
+            Start-Sleep -Milliseconds 300
+            # nothing more is written once the pipeline has stopped (the workers were cancelled and joined)
+            $output.Count | Should -Be $stoppedAt
+        }
+        finally { $ps.Dispose() }
+    }
+
     It 'takes repository folders from Get-ChildItem -Directory' {
         $steps = @(Get-ChildItem -LiteralPath (Join-Path $Tree 'team-a') -Directory | Get-NpmPublishPipeline -ErrorAction SilentlyContinue)
         $direct = @(Get-ChildItem -LiteralPath (Join-Path $Tree 'team-a') -Directory | ForEach-Object { Get-NpmPublishPipeline -LiteralPath $_.FullName -ErrorAction SilentlyContinue })

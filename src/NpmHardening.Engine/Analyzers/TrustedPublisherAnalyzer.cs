@@ -58,7 +58,12 @@ namespace NpmHardening.Engine.Analyzers
             var repository = new FileCiRepository(_platform, root);
             _scanner ??= new PublishPipelineScanner(PipelineScripts.Default, new PublishPipelineAnalyzer(_platform));
             var scanner = _scanner;
-            clone = (repository, new Lazy<PublishPipelineScan>(() => scanner.Scan(repository)));
+            // the folders the scan holds open are closed with it; later reads of the clone walk each path again
+            clone = (repository, new Lazy<PublishPipelineScan>(() =>
+            {
+                try { return scanner.Scan(repository); }
+                finally { repository.Dispose(); }
+            }));
             _clones[root] = clone;
             return clone;
         }

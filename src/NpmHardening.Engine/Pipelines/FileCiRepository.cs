@@ -13,7 +13,7 @@ namespace NpmHardening.Engine.Pipelines
     /// sequences) is an error rather than garbage handed to a parser. Every refusal is a
     /// <see cref="CiDefinitionException"/> naming the file.
     /// </summary>
-    internal sealed class FileCiRepository : CiRepository
+    internal sealed class FileCiRepository : CiRepository, IDisposable
     {
         private static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, true);
 
@@ -46,11 +46,11 @@ namespace NpmHardening.Engine.Pipelines
             if (_inside.TryGetValue(full, out var known))
             {
                 if (!known) throw LeadsOut(relative);
-                read = _platform.ReadFile(full, _maxBytes);
+                read = Read(relative, full);
             }
             else
             {
-                read = _platform.ReadFile(full, _maxBytes);
+                read = Read(relative, full);
                 // the walk that opened the file resolved every link on its way: checking the place it reached is the
                 // realpath check without a second walk of the path (nine readlink calls in a tree like the bench's), and
                 // it checks what was read; a platform that does not say where it read is checked by realpath as before
@@ -126,7 +126,7 @@ namespace NpmHardening.Engine.Pipelines
             if (relative == null) return Array.Empty<string>();
             var full = relative.Length == 0 ? Root : FullPath(relative);
             if (!Inside(full)) return Array.Empty<string>();
-            var entries = Listing(full);
+            var entries = Listing(relative, full);
             if (entries == null) return Array.Empty<string>();
             var names = new List<string>();
             foreach (var entry in entries)
@@ -140,12 +140,62 @@ namespace NpmHardening.Engine.Pipelines
         // every file is still read through ReadText and its checks)
         private readonly Dictionary<string, IReadOnlyList<DirectoryEntry>?> _listings = new Dictionary<string, IReadOnlyList<DirectoryEntry>?>(StringComparer.Ordinal);
 
-        private IReadOnlyList<DirectoryEntry>? Listing(string full)
+        private IReadOnlyList<DirectoryEntry>? Listing(string relative, string full)
         {
             if (_listings.TryGetValue(full, out var known)) return known;
-            var entries = _platform.ListDirectory(full);
+            IReadOnlyList<DirectoryEntry>? entries;
+            // Unix: the listing's descriptor is kept for the scan, and the folder's files are read through it rather than
+            // by a walk from "/" each (UnixHeldFolder: the walk's last step, same checks); a folder below one already
+            // held is opened from it, component by component, as the walk would pass through
+            var held = _held.Count < MaxHeldFolders && _platform is SystemPlatform system ? HoldBelowHeld(relative) ?? system.HoldFolder(full) : null;
+            if (held != null)
+            {
+                _held[full] = held;
+                entries = held.Entries;
+            }
+            else entries = _platform.ListDirectory(full);
             if (_listings.Count < 256) _listings[full] = entries;
             return entries;
+        }
+
+        /// <summary>The folder opened from its nearest held ancestor inside the repository; null when none is held or it cannot answer.</summary>
+        private UnixHeldFolder? HoldBelowHeld(string relative)
+        {
+            if (relative.Length == 0 || _held.Count == 0) return null;
+            for (var cut = relative.LastIndexOf('/'); ; cut = relative.LastIndexOf('/', cut - 1))
+            {
+                var ancestor = cut < 0 ? "" : relative.Substring(0, cut);
+                if (_held.TryGetValue(ancestor.Length == 0 ? Root : FullPath(ancestor), out var held))
+                    return held.HoldBelow(cut < 0 ? relative : relative.Substring(cut + 1));
+                if (cut <= 0) return null;
+            }
+        }
+
+        // descriptors held at once by one repository's scan (the bench's repositories list two or three folders)
+        private const int MaxHeldFolders = 16;
+        private readonly Dictionary<string, UnixHeldFolder> _held = new Dictionary<string, UnixHeldFolder>(StringComparer.Ordinal);
+
+        /// <summary>Reads the file through its folder's held descriptor when there is one and it can answer; else by the
+        /// platform's full walk.</summary>
+        private FileReadResult Read(string relative, string full)
+        {
+            if (_held.Count > 0)
+            {
+                var folder = CiRepository.FolderOf(relative);
+                if (_held.TryGetValue(folder.Length == 0 ? Root : FullPath(folder), out var held))
+                {
+                    var name = folder.Length == 0 ? relative : relative.Substring(folder.Length + 1);
+                    if (held.Read(name, _maxBytes, full) is FileReadResult result) return result;
+                }
+            }
+            return _platform.ReadFile(full, _maxBytes);
+        }
+
+        /// <summary>Closes the folders held for this scan; the repository can still be read afterwards (by full walks).</summary>
+        public void Dispose()
+        {
+            foreach (var held in _held.Values) held.Dispose();
+            _held.Clear();
         }
 
         /// <summary>UTF-8 text without its BOM; UTF-16, NUL bytes and invalid UTF-8 are errors (no CI platform reads them as YAML).</summary>

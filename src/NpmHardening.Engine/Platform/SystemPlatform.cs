@@ -165,31 +165,48 @@ namespace NpmHardening.Engine.Platform
                         list.Add(new DirectoryEntry(info.Name, KindOf(info.Attributes)));
                     return list;
                 }
-                using var u = UnixPathWalker.Probe(full, Principals);
-                if (u?.Entry is not UnixStat st || !st.IsDirectory) return null;
-                int fd = UnixLibc.OpenAt(u.Folder, u.Name, UnixLibc.O_RDONLY | UnixLibc.O_DIRECTORY | UnixLibc.O_NOFOLLOW | UnixLibc.O_CLOEXEC);
-                if (fd < 0) return null;
-                var principals = u.Principals;
-                try
-                {
-                    if (!UnixLibc.FStat(fd, out var opened, out _) || !opened.SameObject(st)) return null;
-                    var acl = UnixAccessCheck.ReadAcl(fd);
-                    foreach (var p in principals) if (!UnixAccessCheck.Allows(p, opened, acl, UnixAccess.Read | UnixAccess.Execute)) return null;
-                    var list = new List<DirectoryEntry>();
-                    foreach (var name in UnixFiles.List(fd))
-                    {
-                        var kind = !UnixLibc.StatAt(fd, name, false, out var e, out _) ? FileEntryKind.Missing
-                            : e.IsSymbolicLink ? FileEntryKind.SymbolicLink : e.IsDirectory ? FileEntryKind.Directory : FileEntryKind.File;
-                        if (kind != FileEntryKind.Missing) list.Add(new DirectoryEntry(name, kind));
-                    }
-                    return list;
-                }
-                finally { UnixLibc.Close(fd); }
+                using var held = HoldUnixFolder(full);
+                return held?.Entries;
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is System.Security.SecurityException || e is ArgumentException || e is NotSupportedException)
             {
                 return null;
             }
+        }
+
+        /// <summary>
+        /// Unix: the folder at <paramref name="path"/> opened as <see cref="ListDirectory"/> opens it (the same walk, the
+        /// same checks, the same entries) and held, so that its files can be read through its descriptor
+        /// (<see cref="UnixHeldFolder.Read"/>); the caller disposes it. Null where <see cref="ListDirectory"/> gives null,
+        /// and always on Windows.
+        /// </summary>
+        internal UnixHeldFolder? HoldFolder(string path)
+        {
+            if (IsWindows) return null;
+            try { return HoldUnixFolder(System.IO.Path.GetFullPath(path)); }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is System.Security.SecurityException || e is ArgumentException || e is NotSupportedException)
+            {
+                return null;
+            }
+        }
+
+        private UnixHeldFolder? HoldUnixFolder(string full)
+        {
+            using var u = UnixPathWalker.Probe(full, Principals);
+            if (u?.Entry is not UnixStat st || !st.IsDirectory) return null;
+            int fd = UnixLibc.OpenAt(u.Folder, u.Name, UnixLibc.O_RDONLY | UnixLibc.O_DIRECTORY | UnixLibc.O_NOFOLLOW | UnixLibc.O_CLOEXEC);
+            if (fd < 0) return null;
+            var principals = u.Principals;
+            var keep = false;
+            try
+            {
+                if (!UnixLibc.FStat(fd, out var opened, out _) || !opened.SameObject(st)) return null;
+                var acl = UnixAccessCheck.ReadAcl(fd);
+                foreach (var p in principals) if (!UnixAccessCheck.Allows(p, opened, acl, UnixAccess.Read | UnixAccess.Execute)) return null;
+                keep = true;
+                return new UnixHeldFolder(fd, opened, acl, principals, Principals, u.PhysicalPath, UnixHeldFolder.ListEntries(fd));
+            }
+            finally { if (!keep) UnixLibc.Close(fd); }
         }
 
         /// <summary>lstat(path)'s kind, as this view's principals could see it (the last component's own kind: a link is a link).</summary>

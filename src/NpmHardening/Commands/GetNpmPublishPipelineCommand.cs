@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Management.Automation;
+using System.Threading;
 using NpmHardening.Engine.Pipelines;
 using NpmHardening.Engine.Platform;
 
@@ -100,23 +101,106 @@ namespace NpmHardening.Commands
 
         private void ScanTree(string root)
         {
-            var folders = 0;
             var activity = $"Searching {root} for repositories with CI definitions";
             var rootFiles = RootFileClaims();
-            foreach (var repository in RepositoryWalker.Find(root, rootFiles,
-                         dir =>
-                         {
-                             folders++;
-                             Progress(WalkActivity, -1, activity, $"{_repositories} repositor(ies), {_files} CI file(s), {_steps} publish step(s) in {folders} folder(s): {dir}", -1);
-                         },
-                         (dir, e) => WriteError(new ErrorRecord(e, "FolderUnreadable", ErrorCategory.ReadError, dir)
-                         {
-                             ErrorDetails = new ErrorDetails($"{dir} cannot be listed ({e.Message}); the repositories below it were not scanned."),
-                         })))
+            // the walk runs on the scan's worker threads (one at a time): what it tells the pipeline thread goes through
+            // these two, read when progress is written
+            var folders = 0;
+            string? lastFolder = null;
+            void Report(string? dir) =>
+                Progress(WalkActivity, -1, activity, $"{_repositories} repositor(ies), {_files} CI file(s), {_steps} publish step(s) in {Volatile.Read(ref folders)} folder(s): {dir ?? Volatile.Read(ref lastFolder)}", -1);
+
+            // walk order: an unreadable folder's error and a repository already scanned by an earlier -Path are items of
+            // the walk too, so that every record comes out where a one-thread scan would have written it
+            IEnumerable<TreeItem> Walk()
             {
-                ScanRepository(repository);
+                var unreadable = new Queue<TreeItem>();
+                foreach (var repository in RepositoryWalker.Find(root, rootFiles,
+                             dir =>
+                             {
+                                 Interlocked.Increment(ref folders);
+                                 Volatile.Write(ref lastFolder, dir);
+                             },
+                             (dir, e) => unreadable.Enqueue(new TreeItem(dir, null, e))))
+                {
+                    while (unreadable.Count > 0) yield return unreadable.Dequeue();
+                    var folder = RepositoryRoot(repository);
+                    yield return new TreeItem(folder, _seen.Add(folder) ? null : AlreadyScanned, null);
+                }
+                while (unreadable.Count > 0) yield return unreadable.Dequeue();
+            }
+
+            IPlatform platform = SystemPlatform.Instance;
+            var scanner = _scanner;
+            using var stopping = new CancellationTokenSource();
+            _stopping = stopping;
+            try
+            {
+                // every repository is parsed on one of the workers (one per processor); results come back in walk order
+                foreach (var item in OrderedParallelMap.Run(Walk(),
+                             item => item.Error != null || item.Note != null ? item : item.With(Scan(scanner, platform, item.Folder)),
+                             ScanWorkers, ScanWorkers * 16, () => Report(null), cancellation: stopping.Token))
+                {
+                    if (item.Error != null)
+                    {
+                        WriteError(new ErrorRecord(item.Error, "FolderUnreadable", ErrorCategory.ReadError, item.Folder)
+                        {
+                            ErrorDetails = new ErrorDetails($"{item.Folder} cannot be listed ({item.Error.Message}); the repositories below it were not scanned."),
+                        });
+                        continue;
+                    }
+                    if (item.Note != null)
+                    {
+                        WriteVerbose($"{item.Folder} was already scanned in this run.");
+                        continue;
+                    }
+                    Emit(item.Folder, item.Scan!);
+                    Report(item.Folder);
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                // Ctrl+C: PowerShell is stopping the pipeline, nothing more is written
+                return;
+            }
+            finally
+            {
+                _stopping = null;
             }
             CompleteProgress(WalkActivity, activity);
+        }
+
+        private const string AlreadyScanned = "already scanned";
+
+        /// <summary>Threads that scan repositories in parallel under -Recurse; NPMH_PIPELINE_WORKERS (1–64) overrides the
+        /// processor count (1: one thread, as a reference for tests and measurements).</summary>
+        private static int ScanWorkers
+        {
+            get
+            {
+                var text = Environment.GetEnvironmentVariable("NPMH_PIPELINE_WORKERS");
+                return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 && n <= 64 ? n : OrderedParallelMap.DefaultWorkers;
+            }
+        }
+
+        private volatile CancellationTokenSource? _stopping;
+
+        protected override void StopProcessing()
+        {
+            try { _stopping?.Cancel(); }
+            catch (ObjectDisposedException) { /* the scan ended meanwhile */ }
+        }
+
+        /// <summary>One item of the walk: a repository to scan (then its scan), a folder that could not be listed, or a
+        /// repository an earlier -Path already scanned.</summary>
+        private sealed class TreeItem
+        {
+            public TreeItem(string folder, string? note, Exception? error) { Folder = folder; Note = note; Error = error; }
+            public string Folder { get; }
+            public string? Note { get; }
+            public Exception? Error { get; }
+            public PublishPipelineScan? Scan { get; private set; }
+            public TreeItem With(PublishPipelineScan scan) { Scan = scan; return this; }
         }
 
         /// <summary>Whether a CI reader claims a file of this name in a repository root (the walker's repository test).</summary>
@@ -130,17 +214,34 @@ namespace NpmHardening.Commands
             };
         }
 
-        private void ScanRepository(string folder)
+        private static string RepositoryRoot(string folder)
         {
             var root = folder.Length > 1 ? folder.TrimEnd('/', '\\') : folder;
             if (root.Length == 0 || root.EndsWith(":", StringComparison.Ordinal)) root = folder;
+            return root;
+        }
+
+        private void ScanRepository(string folder)
+        {
+            var root = RepositoryRoot(folder);
             if (!_seen.Add(root))
             {
                 WriteVerbose($"{root} was already scanned in this run.");
                 return;
             }
-            var repository = new FileCiRepository(SystemPlatform.Instance, root);
-            var scan = _scanner.Scan(repository);
+            Emit(root, Scan(_scanner, SystemPlatform.Instance, root));
+        }
+
+        /// <summary>One repository's scan; the folders it held open are closed when it ends.</summary>
+        private static PublishPipelineScan Scan(PublishPipelineScanner scanner, IPlatform platform, string root)
+        {
+            using var repository = new FileCiRepository(platform, root);
+            return scanner.Scan(repository);
+        }
+
+        /// <summary>Writes one repository's scan: counts, verbose lines, error records, then its steps or findings.</summary>
+        private void Emit(string root, PublishPipelineScan scan)
+        {
             if (scan.Files.Count > 0) _repositories++;
             _files += scan.Files.Count;
             foreach (var file in scan.Files) WriteVerbose($"Read {System.IO.Path.Combine(root, file)}.");

@@ -1,0 +1,177 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+
+namespace NpmHardening.Engine.Pipelines
+{
+    /// <summary>
+    /// Maps a sequence on several threads and hands the results back in the sequence's own order, on the calling thread.
+    /// Built for <c>Get-NpmPublishPipeline -Recurse</c>: the repository walk is the sequence, one repository's scan is the
+    /// work, and PowerShell's output must stay on the pipeline thread and in walk order whatever thread finished first.
+    /// </summary>
+    /// <remarks>
+    /// The workers take the next element from the source themselves, one at a time under a lock (so the source, and
+    /// any callback it makes, never runs on two threads at once), and stop taking when they are <c>window</c> elements
+    /// ahead of the consumer: memory stays bounded however fast the walk is. A failure of the source or of the work is
+    /// rethrown when the consumer reaches its place, after every earlier result, as a sequential loop would have. Stopping
+    /// (the token, or the consumer leaving the loop) lets each worker finish the element in its hands and waits for it.
+    /// </remarks>
+    internal static class OrderedParallelMap
+    {
+        /// <summary>How many workers a scan uses by default: one per processor, at least one, at most eight.</summary>
+        public static int DefaultWorkers => Math.Max(1, Math.Min(8, Environment.ProcessorCount));
+
+        /// <param name="source">Enumerated by the workers, one MoveNext at a time.</param>
+        /// <param name="work">Runs on a worker thread; must be safe to run on several elements at once.</param>
+        /// <param name="workers">Worker threads; 1 runs everything on the calling thread, in order, without threads.</param>
+        /// <param name="window">Most elements taken from the source and not yet handed back.</param>
+        /// <param name="waiting">Called on the calling thread about once per <paramref name="tick"/> (default 100 ms) for
+        /// as long as the run lasts, also while it waits for a slow element (progress); never while a lock is held.</param>
+        /// <param name="cancellation">Stops the workers after their current element; the enumeration then throws
+        /// <see cref="OperationCanceledException"/>.</param>
+        public static IEnumerable<TOut> Run<TIn, TOut>(IEnumerable<TIn> source, Func<TIn, TOut> work, int workers, int window,
+            Action? waiting = null, TimeSpan? tick = null, CancellationToken cancellation = default)
+        {
+            if (source == null) throw new ArgumentNullException(nameof(source));
+            if (work == null) throw new ArgumentNullException(nameof(work));
+            if (workers <= 1) return Sequential(source, work, cancellation);
+            return Parallel(source, work, workers, Math.Max(window, workers), waiting, tick ?? TimeSpan.FromMilliseconds(100), cancellation);
+        }
+
+        private static IEnumerable<TOut> Sequential<TIn, TOut>(IEnumerable<TIn> source, Func<TIn, TOut> work, CancellationToken cancellation)
+        {
+            foreach (var item in source)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                yield return work(item);
+            }
+        }
+
+        /// <summary>One finished element: its result, or what its work (or the source, at its place) threw.</summary>
+        private struct Slot<T>
+        {
+            public T Value;
+            public ExceptionDispatchInfo? Failure;
+        }
+
+        private sealed class Shared<TIn, TOut>
+        {
+            public readonly object Gate = new object();
+            public IEnumerator<TIn> Source = null!;
+            public Func<TIn, TOut> Work = null!;
+            public readonly Dictionary<long, Slot<TOut>> Done = new Dictionary<long, Slot<TOut>>();
+            public long Taken;     // elements taken from the source (the next one's index)
+            public long Consumed;  // elements handed back (the next one the consumer wants)
+            public long End = -1;  // the index after the last element, once the source has ended or failed
+            public int Window;
+            public bool Stop;
+        }
+
+        private static IEnumerable<TOut> Parallel<TIn, TOut>(IEnumerable<TIn> source, Func<TIn, TOut> work, int workers, int window,
+            Action? waiting, TimeSpan tick, CancellationToken cancellation)
+        {
+            var shared = new Shared<TIn, TOut> { Source = source.GetEnumerator(), Work = work, Window = window };
+            var threads = new List<Thread>(workers);
+            using var registration = cancellation.Register(() => Halt(shared));
+            try
+            {
+                for (var i = 0; i < workers; i++)
+                {
+                    var thread = new Thread(() => Worker(shared)) { IsBackground = true, Name = "NpmHardening scan " + i };
+                    threads.Add(thread);
+                    thread.Start();
+                }
+                var sinceWaiting = System.Diagnostics.Stopwatch.StartNew();
+                while (true)
+                {
+                    var slot = default(Slot<TOut>);
+                    bool got = false, finished = false;
+                    lock (shared.Gate)
+                    {
+                        if (shared.Done.TryGetValue(shared.Consumed, out slot))
+                        {
+                            got = true;
+                            shared.Done.Remove(shared.Consumed);
+                            shared.Consumed++;
+                            // a worker waiting for the window to move may go on
+                            Monitor.PulseAll(shared.Gate);
+                        }
+                        else if (shared.End >= 0 && shared.Consumed >= shared.End) finished = true;
+                        else if (!cancellation.IsCancellationRequested) Monitor.Wait(shared.Gate, tick);
+                    }
+                    cancellation.ThrowIfCancellationRequested();
+                    if (got)
+                    {
+                        slot.Failure?.Throw();
+                        yield return slot.Value;
+                    }
+                    if (finished) yield break;
+                    if (waiting != null && sinceWaiting.Elapsed >= tick)
+                    {
+                        waiting();
+                        sinceWaiting.Restart();
+                    }
+                }
+            }
+            finally
+            {
+                Halt(shared);
+                foreach (var thread in threads) thread.Join();
+                shared.Source.Dispose();
+            }
+        }
+
+        private static void Halt<TIn, TOut>(Shared<TIn, TOut> shared)
+        {
+            lock (shared.Gate)
+            {
+                shared.Stop = true;
+                Monitor.PulseAll(shared.Gate);
+            }
+        }
+
+        private static void Worker<TIn, TOut>(Shared<TIn, TOut> shared)
+        {
+            while (true)
+            {
+                TIn item;
+                long index;
+                lock (shared.Gate)
+                {
+                    while (!shared.Stop && shared.End < 0 && shared.Taken - shared.Consumed >= shared.Window) Monitor.Wait(shared.Gate);
+                    if (shared.Stop || shared.End >= 0) return;
+                    index = shared.Taken;
+                    try
+                    {
+                        if (!shared.Source.MoveNext())
+                        {
+                            shared.End = index;
+                            Monitor.PulseAll(shared.Gate);
+                            return;
+                        }
+                        item = shared.Source.Current;
+                    }
+                    catch (Exception e)
+                    {
+                        // the source's failure takes the place of the element it was producing, so everything before it
+                        // is still handed back first
+                        shared.Done[index] = new Slot<TOut> { Failure = ExceptionDispatchInfo.Capture(e) };
+                        shared.End = index + 1;
+                        Monitor.PulseAll(shared.Gate);
+                        return;
+                    }
+                    shared.Taken = index + 1;
+                }
+                Slot<TOut> slot;
+                try { slot = new Slot<TOut> { Value = shared.Work(item) }; }
+                catch (Exception e) { slot = new Slot<TOut> { Failure = ExceptionDispatchInfo.Capture(e) }; }
+                lock (shared.Gate)
+                {
+                    shared.Done[index] = slot;
+                    Monitor.PulseAll(shared.Gate);
+                }
+            }
+        }
+    }
+}
