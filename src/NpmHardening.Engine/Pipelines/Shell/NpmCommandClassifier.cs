@@ -831,6 +831,14 @@ namespace NpmHardening.Engine.Pipelines.Shell
                     var rest = new List<string>();
                     for (int k = after.CommandIndex; k < x.W.Count; k++) rest.Add(x.W[k]);
                     n.FallbackArguments = rest;
+                    // `yarn run shipjs trigger` is `yarn shipjs trigger`: a release tool named as the script is the tool,
+                    // read the same way as the implicit form, whether or not a package.json is there to say otherwise
+                    if (IsReleaseToolName(BinName(n.Script!)))
+                    {
+                        int before = x.Results.Count;
+                        ClassifyArgv(x.Cmd, rest, 0, x.Results, x.Level + 1, x.Runner ?? tool.Tool, null);
+                        if (x.Results.Count > before) return;
+                    }
                     break;
                 }
             }
