@@ -44,6 +44,8 @@ namespace NpmHardening.Engine.Pipelines.Readers
         private static readonly HashSet<string> PipelineFolders = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
             "azure-pipelines", ".azure-pipelines", ".azuredevops", ".pipelines", "pipelines",
+            // Microsoft's React Native repositories keep their Azure DevOps pipelines in .ado
+            ".ado",
         };
 
         /// <summary>Whether <paramref name="relativePath"/> is claimed by its folder rather than its name: such a file may
