@@ -1055,7 +1055,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
         private static readonly HashSet<string> ReleaseToolNames = new HashSet<string>(StringComparer.Ordinal)
         {
             "semantic-release", "multi-semantic-release", "semantic-release-plus", "release-it", "np", "changeset", "lerna", "nx",
-            "auto", "shipjs", "clean-publish", "publib", "publib-npm", "npm-publish", "beachball", "rush",
+            "auto", "shipjs", "clean-publish", "publib", "publib-npm", "npm-publish", "beachball", "rush", "rollingversions",
         };
 
         internal static bool IsReleaseToolName(string name) => ReleaseToolNames.Contains(name);
@@ -1127,6 +1127,8 @@ namespace NpmHardening.Engine.Pipelines.Shell
                     if (cmdWord == "trigger") { kind = NpmCommandKind.ReleaseTool; break; }
                     return;
                 case "beachball":
+                case "rollingversions":
+                    // Rolling Versions: `rollingversions publish` publishes the approved change sets to npm
                     if (cmdWord == "publish") { kind = NpmCommandKind.ReleaseTool; break; }
                     return;
                 case "rush":
