@@ -196,7 +196,8 @@ namespace NpmHardening.Engine.Pipelines
         public IReadOnlyList<string> RemoteIncludes { get; set; } = new string[0];
         /// <summary>A variable a script references that the definition does not set comes from the platform's settings,
         /// where the platform keeps secrets (CircleCI project variables and contexts, Bitbucket repository, workspace and
-        /// deployment variables): <c>$NPM_TOKEN</c> there is a secret. False where such a name is merely unset.</summary>
+        /// deployment variables, Jenkins global and node properties): <c>$NPM_TOKEN</c> there is a secret. False where such
+        /// a name is merely unset.</summary>
         public bool ImplicitSecretVariables { get; set; }
         /// <summary>Parts of the file the reader had to skip (a step in a shape it cannot use, a template the repository
         /// does not have), each with its file and line; the rest of the definition was read. The scanner reports each once.</summary>

@@ -37,6 +37,7 @@ namespace NpmHardening.Engine.Pipelines
         {
             "", ".github/workflows", ".circleci", ".azure-pipelines", ".azuredevops", ".pipelines", "pipelines", "build", "ci",
             "azure-pipelines", "common/config/azure-pipelines", "eng/pipelines", "build/azure-pipelines", ".devops/pipelines",
+            ".ado",
         };
 
         private readonly IReadOnlyList<ICiDefinitionReader> _readers;
@@ -66,7 +67,7 @@ namespace NpmHardening.Engine.Pipelines
         {
             var files = new List<(string, ICiDefinitionReader)>();
             // one listing of the root says which candidate folders exist; only those are listed (most repositories have
-            // one or two of the fourteen, and every listing checks the folder's real path)
+            // one or two of the fifteen, and every listing checks the folder's real path)
             var rootFolders = new HashSet<string>(repository.ListFolders(""), StringComparer.Ordinal);
             foreach (var folder in CandidateFolders)
             {

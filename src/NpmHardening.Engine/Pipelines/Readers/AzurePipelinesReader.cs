@@ -44,6 +44,8 @@ namespace NpmHardening.Engine.Pipelines.Readers
         private static readonly HashSet<string> PipelineFolders = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
             "azure-pipelines", ".azure-pipelines", ".azuredevops", ".pipelines", "pipelines",
+            // Microsoft's React Native repositories keep their Azure DevOps pipelines in .ado
+            ".ado",
         };
 
         /// <summary>Whether <paramref name="relativePath"/> is claimed by its folder rather than its name: such a file may
@@ -471,7 +473,7 @@ namespace NpmHardening.Engine.Pipelines.Readers
             if (path == null) return true;
             var file = TemplateFile(context, path, templateEntry);
             if (file == null) return false;
-            var template = LoadTemplate(context, file, templateEntry, depth);
+            var template = LoadTemplate(context, file, templateEntry, depth, kind);
             if (template == null) return false;
             context.Stack.Add(file);
             try
@@ -507,19 +509,37 @@ namespace NpmHardening.Engine.Pipelines.Readers
 
         /// <summary>The template at <paramref name="file"/>; null when the repository does not have it. A missing
         /// template costs what it would have added, not the pipeline: a checkout without it (a partial copy, a file
-        /// added by an earlier step, a corpus folder) still shows every step written in the pipeline itself.</summary>
-        private static CiYamlMapping? LoadTemplate(Context context, string file, CiYamlEntry at, int depth)
+        /// added by an earlier step, a corpus folder) still shows every step written in the pipeline itself.
+        /// <paramref name="bareListKey"/>: the list a stages/jobs/steps template adds; a template written as that bare list
+        /// (<c>- job: Publish</c> at the top, the form early Azure Pipelines templates took) is read as if it had the key.</summary>
+        private static CiYamlMapping? LoadTemplate(Context context, string file, CiYamlEntry at, int depth, string? bareListKey = null)
         {
             if (depth >= MaxTemplateDepth) throw at.KeyNode.Fail("templates nest more than " + MaxTemplateDepth + " levels deep.");
             if (context.Stack.Contains(file)) throw at.KeyNode.Fail("the template '" + file + "' includes itself (a template cycle).");
             if (++context.TemplateReads > MaxTemplateFiles) throw at.KeyNode.Fail("the pipeline expands more than " + MaxTemplateFiles + " templates.");
-            var root = CiYaml.Read(context.Repository, file);
+            CiYamlNode? root;
+            try { root = CiYaml.Read(context.Repository, file); }
+            catch (CiDefinitionException unreadable)
+            {
+                // a template that is not valid YAML costs what it would have added, like a missing one: the pipeline
+                // and its other templates are still read, and the reason is reported with the template's own line
+                if (context.Missing.Add(file))
+                    context.Skipped.Add(CiDefinitionException.ForPart(unreadable.File, unreadable.Line,
+                        unreadable.Reason + " (a template of this pipeline: what it would add is not read, the rest of the pipeline is)"));
+                return null;
+            }
             if (root == null)
             {
                 if (context.Missing.Add(file))
                     context.Skipped.Add(CiDefinitionException.ForPart(at.KeyNode.File, at.Line,
                         "the template '" + file + "' does not exist in the repository; what it would add is not read, the rest of the pipeline is.", notFound: true));
                 return null;
+            }
+            if (root is CiYamlSequence list && bareListKey != null)
+            {
+                var key = new CiYamlScalar(file, list.Line, list.Column, null, bareListKey, CiYamlScalarStyle.Plain);
+                root = new CiYamlMapping(file, list.Line, list.Column, null,
+                    new List<CiYamlEntry> { new CiYamlEntry(key, list) }, new Dictionary<string, int>(StringComparer.Ordinal) { [bareListKey] = 0 });
             }
             if (!(root is CiYamlMapping template)) throw root.Fail("a template must be a mapping, not " + root.KindName + ".");
             if (!context.Included.Contains(file)) context.Included.Add(file);

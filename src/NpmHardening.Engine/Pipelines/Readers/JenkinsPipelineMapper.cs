@@ -79,6 +79,9 @@ namespace NpmHardening.Engine.Pipelines
                 Triggers = triggers,
                 Env = _definitionEnv.ToArray(),
                 Jobs = jobs,
+                // a variable the Jenkinsfile does not bind comes from the controller or the agent (global properties,
+                // node properties, the agent's own npm login): the file cannot show it, as on CircleCI and Bitbucket
+                ImplicitSecretVariables = true,
             };
         }
 

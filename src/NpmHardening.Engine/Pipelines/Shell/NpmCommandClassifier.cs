@@ -831,6 +831,14 @@ namespace NpmHardening.Engine.Pipelines.Shell
                     var rest = new List<string>();
                     for (int k = after.CommandIndex; k < x.W.Count; k++) rest.Add(x.W[k]);
                     n.FallbackArguments = rest;
+                    // `yarn run shipjs trigger` is `yarn shipjs trigger`: a release tool named as the script is the tool,
+                    // read the same way as the implicit form, whether or not a package.json is there to say otherwise
+                    if (IsReleaseToolName(BinName(n.Script!)))
+                    {
+                        int before = x.Results.Count;
+                        ClassifyArgv(x.Cmd, rest, 0, x.Results, x.Level + 1, x.Runner ?? tool.Tool, null);
+                        if (x.Results.Count > before) return;
+                    }
                     break;
                 }
             }
@@ -1047,7 +1055,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
         private static readonly HashSet<string> ReleaseToolNames = new HashSet<string>(StringComparer.Ordinal)
         {
             "semantic-release", "multi-semantic-release", "semantic-release-plus", "release-it", "np", "changeset", "lerna", "nx",
-            "auto", "shipjs", "clean-publish", "publib", "publib-npm", "npm-publish", "beachball", "rush",
+            "auto", "shipjs", "clean-publish", "publib", "publib-npm", "npm-publish", "beachball", "rush", "rollingversions",
         };
 
         internal static bool IsReleaseToolName(string name) => ReleaseToolNames.Contains(name);
@@ -1119,6 +1127,8 @@ namespace NpmHardening.Engine.Pipelines.Shell
                     if (cmdWord == "trigger") { kind = NpmCommandKind.ReleaseTool; break; }
                     return;
                 case "beachball":
+                case "rollingversions":
+                    // Rolling Versions: `rollingversions publish` publishes the approved change sets to npm
                     if (cmdWord == "publish") { kind = NpmCommandKind.ReleaseTool; break; }
                     return;
                 case "rush":
