@@ -701,7 +701,7 @@ $WindowsHostProject = Join-Paths $Root 'tests' 'NpmHardening.WindowsHost' 'NpmHa
 # Where the Windows node.exe and npm go inside the prefix: the folder the official installer uses.
 $WineNodeFolder = 'Program Files\nodejs'
 # Wall-clock bound of the Pester run under Wine: a hung Wine process must not hang CI.
-$WinePesterTimeoutSeconds = 3600
+$WinePesterTimeoutSeconds = 1800
 
 function Set-WineEnvironment {
     # The variables every Wine call of this task needs. DOTNET_EnableWriteXorExecute=0: with W^X on, .NET 10 on Wine 8
