@@ -942,8 +942,9 @@ function New-StageNpmEnvironment([NpmhStageRegistry] $Registry, [string] $Direct
 # fake and against Python's http.server alike, while node.exe's own net.connect and http.get (keep-alive too) reach the
 # same server. A test that compares npm's requests with ours is skipped there at its first npm call (what it did with our
 # cmdlets before that call still ran); the comparisons run on Linux, where npm is the same JavaScript.
+function Test-NpmUnderWine { $IsWindows -and (Test-Path -LiteralPath 'Registry::HKEY_LOCAL_MACHINE\Software\Wine') }
 function Skip-NpmUnderWine {
-    if (-not $IsWindows -or -not (Test-Path -LiteralPath 'Registry::HKEY_LOCAL_MACHINE\Software\Wine')) { return }
+    if (-not (Test-NpmUnderWine)) { return }
     Set-ItResult -Skipped -Because 'npm under Wine 8 cannot connect to a registry on 127.0.0.1 (connect UNKNOWN); the comparison with npm runs on Linux'
 }
 
