@@ -765,7 +765,8 @@ function Install-WindowsNode {
     $npmVersion = ([string] (& npm --version)).Trim()
     $target = Join-Paths $WinePrefix 'drive_c' $WineNodeFolder.Replace('\', '/')
     $marker = Join-Paths $target '.npmhardening'
-    $want = "node $nodeVersion npm $npmVersion"
+    # "shims 2": the .cmd shims' first line is @REM (Repair-WineNpmShim); a prefix laid out before gets it again.
+    $want = "node $nodeVersion npm $npmVersion shims 2"
     if ((Test-Path -LiteralPath $marker) -and (Get-Content -LiteralPath $marker -Raw).Trim() -eq $want) { Write-Host "    Windows $want already in the prefix"; return }
     Write-Step "Windows node $nodeVersion and npm $npmVersion in the prefix"
     $downloads = Join-Paths $WineRoot 'downloads'
@@ -784,6 +785,7 @@ function Install-WindowsNode {
         $from = Join-Paths $npmTarget 'bin' $shim
         if (Test-Path -LiteralPath $from) { Copy-Item -LiteralPath $from -Destination $target }
     }
+    foreach ($shim in @('npm.cmd', 'npx.cmd')) { Repair-WineNpmShim (Join-Paths $target $shim) }
     $ErrorActionPreference = 'Continue'
     $environmentKey = 'HKLM\System\CurrentControlSet\Control\Session Manager\Environment'
     $path = 'C:\windows\system32;C:\windows;C:\windows\system32\wbem;C:\windows\system32\WindowsPowershell\v1.0;C:\' + $WineNodeFolder
@@ -905,6 +907,15 @@ foreach (`$path in @($pathList)) {
 exit 0
 "@
     [System.IO.File]::WriteAllText($Runner, $script, (New-Object System.Text.UTF8Encoding $true))
+}
+
+function Repair-WineNpmShim([string] $Path) {
+    # npm's .cmd shims begin with a "::" comment line, then @ECHO off. Windows' cmd.exe never echoes a label line; Wine
+    # 8's echoes it (with its prompt) to stdout before echo goes off, so every `npm.cmd ... --json` printed a line that is
+    # not JSON. Test harness only: the prefix's copies start with @REM instead, which neither echoes; the rest is npm's.
+    if (-not (Test-Path -LiteralPath $Path)) { return }
+    $text = [System.IO.File]::ReadAllText($Path)
+    if ($text.StartsWith('::')) { [System.IO.File]::WriteAllText($Path, '@REM' + $text.Substring(2)) }
 }
 
 function Invoke-WindowsPesterSuite {
