@@ -459,6 +459,18 @@ Describe 'No secret leaves the module' {
         'Compare-NpmStagedPackage', 'Get-NpmPackageRelease', 'Test-NpmLockfile', 'Compare-NpmLockfile',
         'Get-NpmReleaseEvent', 'Find-NpmUnapprovedPublish', 'Get-NpmReleaseGate'
     ) {
+        # Under Wine each case costs about 10 s (measured, load 15-30), 35 cases more than the whole run may take. There the
+        # cases of the cmdlets that read and write this machine's files run; those whose output is only what a registry
+        # answered (the online, staged, trust, access and release cmdlets) have the same code on every platform and run
+        # on Linux. The case above that checks they reach the fakes still runs under Wine.
+        $online = 'Get-NpmAccount', 'Get-NpmAccessToken', 'Test-NpmrcToken -Online', 'Get-NpmStagedPackage', 'Save-NpmStagedPackage',
+            'Approve-NpmStagedPackage', 'Deny-NpmStagedPackage', 'Get-NpmOrgPackage', 'Get-NpmOrgMember', 'Get-NpmPackageCollaborator',
+            'Get-NpmPackageAccess', 'Get-NpmTrustedPublisher', 'Set-NpmTrustedPublisher', 'Remove-NpmTrustedPublisher',
+            'Set-NpmPackageAccess', 'Get-NpmPackageRelease', 'Get-NpmReleaseEvent', 'Find-NpmUnapprovedPublish', 'Get-NpmReleaseGate'
+        if ($UnderWine -and $_ -in $online) {
+            Set-ItResult -Skipped -Because 'under Wine only the canary cases of cmdlets that read or write local files run (10 s each there); this registry-only case runs on Linux'
+            return
+        }
         $case = $Cases[$_]
         $transcript = Join-Path $m.Root "transcript-$_.txt"
         # -Debug on a compiled cmdlet makes every warning and error ask "Continue with this operation?" unless
