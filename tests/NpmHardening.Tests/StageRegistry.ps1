@@ -937,9 +937,21 @@ function New-StageNpmEnvironment([NpmhStageRegistry] $Registry, [string] $Direct
     [pscustomobject]@{ Directory = $Directory; UserConfig = $npmrc; GlobalConfig = $global; Cache = (Join-Path $Directory 'cache') }
 }
 
+# Under Wine (build.ps1 -Task TestWindows) npm cannot talk to a registry on 127.0.0.1: npm 11.19.1 on node.exe 20.20.2
+# under Wine 8 fails every request with "connect UNKNOWN 127.0.0.1:<port> - Local (undefined:undefined)", against this
+# fake and against Python's http.server alike, while node.exe's own net.connect and http.get (keep-alive too) reach the
+# same server. A test that compares npm's requests with ours is skipped there at its first npm call (what it did with our
+# cmdlets before that call still ran); the comparisons run on Linux, where npm is the same JavaScript.
+function Test-NpmUnderWine { $IsWindows -and (Test-Path -LiteralPath 'Registry::HKEY_LOCAL_MACHINE\Software\Wine') }
+function Skip-NpmUnderWine {
+    if (-not (Test-NpmUnderWine)) { return }
+    Set-ItResult -Skipped -Because 'npm under Wine 8 cannot connect to a registry on 127.0.0.1 (connect UNKNOWN); the comparison with npm runs on Linux'
+}
+
 # Runs the real npm with that environment; returns ExitCode, StdOut, StdErr. -Tty runs it under script(1) so npm sees
 # a terminal (its otplease only handles OTP and web challenges when stdin and stdout are TTYs).
 function Invoke-StageNpm([pscustomobject] $Environment, [string[]] $Arguments, [string] $WorkingDirectory, [switch] $Tty, [int] $TimeoutSeconds = 120) {
+    Skip-NpmUnderWine
     $npm = (Get-Command npm -CommandType Application | Select-Object -First 1).Source
     $psi = [System.Diagnostics.ProcessStartInfo]::new()
     if ($Tty) {

@@ -95,6 +95,48 @@ Describe 'Windows: files, the registry and npm''s Windows layout' -Skip:(-not $O
         (@($f | Where-Object RuleId -eq 'NPMH1002')[0].Actual) | Should -BeLike "*$nodeVersion*"
     }
 
+    # nvm-windows and Volta put node.exe where PATH may not (yet) lead: nvm's NVM_SYMLINK is a junction to the active
+    # version's folder under NVM_HOME, Volta's %LOCALAPPDATA%\Volta\bin holds its node.exe shim. The module looks there
+    # when PATH finds no node. Here the real node.exe is hard-linked into each layout (copied where a hard link fails),
+    # PATH leads to no node, and the version read must be that node.exe's.
+    It 'finds node.exe through an nvm-windows NVM_SYMLINK junction when PATH has none' -Skip:(-not $NodeOnPath) {
+        $node = (Get-Command node.exe -CommandType Application).Source
+        $nodeVersion = (& $node --version).Trim().TrimStart('v')
+        $version = Join-Path $m.Root "nvm\v$nodeVersion"
+        New-Item -ItemType Directory -Path $version -Force | Out-Null
+        try { New-Item -ItemType HardLink -Path (Join-Path $version 'node.exe') -Value $node -ErrorAction Stop | Out-Null }
+        catch { Copy-Item -LiteralPath $node -Destination (Join-Path $version 'node.exe') }
+        $symlink = Join-Path $m.Root 'nodejs'
+        try { New-Item -ItemType Junction -Path $symlink -Value $version -ErrorAction Stop | Out-Null }
+        catch {
+            # Wine 8 makes no junction (FSCTL_SET_REPARSE_POINT answers "Request not supported"); Windows always can
+            if ($UnderWine) { Set-ItResult -Skipped -Because "Wine 8 cannot create a junction ($($_.Exception.Message))"; return }
+            throw
+        }
+        (Get-Item -LiteralPath $symlink -Force).Attributes -band [System.IO.FileAttributes]::ReparsePoint | Should -Be ([System.IO.FileAttributes]::ReparsePoint)
+        $environment = @{ PATH = "$env:SystemRoot\system32"; USERPROFILE = $m.Home; HOME = $m.Home; NVM_HOME = (Join-Path $m.Root 'nvm'); NVM_SYMLINK = $symlink }
+        $f = @(Get-NpmSecurityPosture -Path $m.Project -Environment $environment -RuleId NPMH1002)
+        $f[0].Actual | Should -BeLike "*$nodeVersion*"
+        # and without NVM_SYMLINK the same machine has no node: the version came through the junction
+        $environment.Remove('NVM_SYMLINK')
+        (@(Get-NpmSecurityPosture -Path $m.Project -Environment $environment -RuleId NPMH1002)[0].Actual) | Should -Not -BeLike "*$nodeVersion*"
+    }
+
+    It 'finds node.exe in Volta''s %LOCALAPPDATA%\Volta\bin when PATH has none' -Skip:(-not $NodeOnPath) {
+        $node = (Get-Command node.exe -CommandType Application).Source
+        $nodeVersion = (& $node --version).Trim().TrimStart('v')
+        $local = Join-Path $m.Root 'AppData\Local'
+        $bin = Join-Path $local 'Volta\bin'
+        New-Item -ItemType Directory -Path $bin -Force | Out-Null
+        try { New-Item -ItemType HardLink -Path (Join-Path $bin 'node.exe') -Value $node -ErrorAction Stop | Out-Null }
+        catch { Copy-Item -LiteralPath $node -Destination (Join-Path $bin 'node.exe') }
+        $environment = @{ PATH = "$env:SystemRoot\system32"; USERPROFILE = $m.Home; HOME = $m.Home; LOCALAPPDATA = $local }
+        $f = @(Get-NpmSecurityPosture -Path $m.Project -Environment $environment -RuleId NPMH1002)
+        $f[0].Actual | Should -BeLike "*$nodeVersion*"
+        $environment.Remove('LOCALAPPDATA')
+        (@(Get-NpmSecurityPosture -Path $m.Project -Environment $environment -RuleId NPMH1002)[0].Actual) | Should -Not -BeLike "*$nodeVersion*"
+    }
+
     It 'reports tokens the account keeps in HKCU\Environment, REG_SZ and REG_EXPAND_SZ alike' -Skip:(-not $UnderWine) {
         # Skipped outside Wine: it writes the running account's HKCU\Environment, which only the Wine prefix of
         # build.ps1 -Task TestWindows may lose.

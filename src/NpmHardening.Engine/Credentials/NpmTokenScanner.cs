@@ -125,7 +125,9 @@ namespace NpmHardening.Engine.Credentials
             var registries = NpmrcCredentialAnalyzer.ConfiguredRegistries(resolution);
             foreach (var layer in resolution.Layers)
             {
-                if (layer.Source == null) continue;
+                // A layer npm skips (the project file when it is the user file, or in global mode) has its reason as its
+                // Source, not a path: reading it as a file name reads whatever file of that name is in the current folder.
+                if (layer.Source == null || layer.SkipReason != null) continue;
                 if (layer.Layer != NpmConfigLayer.Builtin && layer.Layer != NpmConfigLayer.Global &&
                     layer.Layer != NpmConfigLayer.User && layer.Layer != NpmConfigLayer.Project) continue;
                 foreach (var f in ScanFileCore(layer.Source, layer.Layer.ToString(), context.Label, scope, registries))

@@ -233,6 +233,31 @@ namespace NpmHardening.Engine.Tests.Tokens
         }
 
         [Fact]
+        public void A_layer_npm_skips_is_not_read_as_a_file_named_after_its_reason()
+        {
+            // Audited from the home folder, the project .npmrc is the user .npmrc: npm skips the project layer, whose
+            // Source then says why. Found under Wine, where the reason's quotes made an "Invalid name" error; here a
+            // file of that name in the current folder would have been scanned as the project's.
+            var (platform, scanner, problems) = Setup();
+            platform.CurrentDirectory = "/home/u";
+            var user = NewToken(40);
+            var planted = NewToken(41);
+            platform.AddFile("/home/u/.npmrc", $"//registry.npmjs.org/:_authToken={user}\n");
+            var context = PostureContext.CurrentUser(platform, null, "/home/u");
+            var resolution = new PostureScanner(platform, DateTimeOffset.Now) { Installation = new NpmInstallation(null, null, null, null) }.Resolve(context);
+            var project = resolution.Layers.Single(l => l.Layer == NpmConfigLayer.Project);
+            Assert.NotNull(project.SkipReason);
+            platform.AddFile(project.Source!, $"//registry.npmjs.org/:_authToken={planted}\n");
+
+            var found = scanner.ScanContext(context, resolution).ToList();
+
+            Assert.Empty(problems);
+            var token = Assert.Single(found, f => f.Kind == NpmCredentialKind.GranularToken);
+            Assert.Equal("User", token.Layer);
+            Assert.Equal(NpmCredential.Fingerprint(user), token.Fingerprint);
+        }
+
+        [Fact]
         public void The_tree_walk_lists_folders_through_FileSystemEnumerable_on_dotnet_core()
         {
             // The test host is .NET, where the fast lister must build; if it silently fell back to DirectoryInfo the
