@@ -11,9 +11,10 @@ namespace NpmHardening.Engine.Pipelines
     /// work, and PowerShell's output must stay on the pipeline thread and in walk order whatever thread finished first.
     /// </summary>
     /// <remarks>
-    /// The workers take the next element from the source themselves, one at a time under a lock (so the source, and
-    /// any callback it makes, never runs on two threads at once), and stop taking when they are <c>window</c> elements
-    /// ahead of the consumer: memory stays bounded however fast the walk is. A failure of the source or of the work is
+    /// The workers take the next element from the source themselves, one at a time under a lock of its own (so the
+    /// source, and any callback it makes, never runs on two threads at once, and a slow MoveNext never holds up the
+    /// consumer or a stop), and stop taking when they are <c>window</c> elements ahead of the consumer: memory stays
+    /// bounded however fast the walk is. A failure of the source or of the work is
     /// rethrown when the consumer reaches its place, after every earlier result, as a sequential loop would have. Stopping
     /// (the token, or the consumer leaving the loop) lets each worker finish the element in its hands and waits for it.
     /// </remarks>
@@ -58,6 +59,9 @@ namespace NpmHardening.Engine.Pipelines
         private sealed class Shared<TIn, TOut>
         {
             public readonly object Gate = new object();
+            // held around the source's MoveNext only (taken before Gate, never inside it): a walk that takes long to find
+            // its next element must not keep the consumer, a stop or the other workers waiting for Gate
+            public readonly object SourceGate = new object();
             public IEnumerator<TIn> Source = null!;
             public Func<TIn, TOut> Work = null!;
             public readonly Dictionary<long, Slot<TOut>> Done = new Dictionary<long, Slot<TOut>>();
@@ -65,7 +69,7 @@ namespace NpmHardening.Engine.Pipelines
             public long Consumed;  // elements handed back (the next one the consumer wants)
             public long End = -1;  // the index after the last element, once the source has ended or failed
             public int Window;
-            public bool Stop;
+            public volatile bool Stop;
         }
 
         private static IEnumerable<TOut> Parallel<TIn, TOut>(IEnumerable<TIn> source, Func<TIn, TOut> work, int workers, int window,
@@ -141,27 +145,44 @@ namespace NpmHardening.Engine.Pipelines
                 {
                     while (!shared.Stop && shared.End < 0 && shared.Taken - shared.Consumed >= shared.Window) Monitor.Wait(shared.Gate);
                     if (shared.Stop || shared.End >= 0) return;
-                    index = shared.Taken;
+                }
+                lock (shared.SourceGate)
+                {
+                    // Taken and End change only under both locks, so they hold still here; the window may have filled
+                    // while this worker waited for the source: then back to waiting
+                    lock (shared.Gate)
+                    {
+                        if (shared.Stop || shared.End >= 0) return;
+                        if (shared.Taken - shared.Consumed >= shared.Window) continue;
+                        index = shared.Taken;
+                    }
+                    bool more;
+                    ExceptionDispatchInfo? failure = null;
+                    item = default!;
                     try
                     {
-                        if (!shared.Source.MoveNext())
-                        {
-                            shared.End = index;
-                            Monitor.PulseAll(shared.Gate);
-                            return;
-                        }
-                        item = shared.Source.Current;
+                        more = shared.Source.MoveNext();
+                        if (more) item = shared.Source.Current;
                     }
                     catch (Exception e)
                     {
-                        // the source's failure takes the place of the element it was producing, so everything before it
-                        // is still handed back first
-                        shared.Done[index] = new Slot<TOut> { Failure = ExceptionDispatchInfo.Capture(e) };
-                        shared.End = index + 1;
-                        Monitor.PulseAll(shared.Gate);
-                        return;
+                        more = false;
+                        failure = ExceptionDispatchInfo.Capture(e);
                     }
-                    shared.Taken = index + 1;
+                    lock (shared.Gate)
+                    {
+                        if (failure != null)
+                        {
+                            // the source's failure takes the place of the element it was producing, so everything before
+                            // it is still handed back first
+                            shared.Done[index] = new Slot<TOut> { Failure = failure };
+                            shared.End = index + 1;
+                        }
+                        else if (!more) shared.End = index;
+                        else shared.Taken = index + 1;
+                        Monitor.PulseAll(shared.Gate);
+                        if (!more) return;
+                    }
                 }
                 Slot<TOut> slot;
                 try { slot = new Slot<TOut> { Value = shared.Work(item) }; }

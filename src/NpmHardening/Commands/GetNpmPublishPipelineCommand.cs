@@ -110,6 +110,9 @@ namespace NpmHardening.Commands
             void Report(string? dir) =>
                 Progress(WalkActivity, -1, activity, $"{_repositories} repositor(ies), {_files} CI file(s), {_steps} publish step(s) in {Volatile.Read(ref folders)} folder(s): {dir ?? Volatile.Read(ref lastFolder)}", -1);
 
+            using var stopping = new CancellationTokenSource();
+            _stopping = stopping;
+
             // walk order: an unreadable folder's error and a repository already scanned by an earlier -Path are items of
             // the walk too, so that every record comes out where a one-thread scan would have written it
             IEnumerable<TreeItem> Walk()
@@ -118,6 +121,9 @@ namespace NpmHardening.Commands
                 foreach (var repository in RepositoryWalker.Find(root, rootFiles,
                              dir =>
                              {
+                                 // the walk may list many folders before the next repository (a tree its owner keeps
+                                 // growing, too): Ctrl+C must not wait for it
+                                 stopping.Token.ThrowIfCancellationRequested();
                                  Interlocked.Increment(ref folders);
                                  Volatile.Write(ref lastFolder, dir);
                              },
@@ -132,8 +138,6 @@ namespace NpmHardening.Commands
 
             IPlatform platform = SystemPlatform.Instance;
             var scanner = _scanner;
-            using var stopping = new CancellationTokenSource();
-            _stopping = stopping;
             try
             {
                 // every repository is parsed on one of the workers (one per processor); results come back in walk order

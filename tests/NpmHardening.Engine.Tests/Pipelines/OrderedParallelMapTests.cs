@@ -127,5 +127,46 @@ namespace NpmHardening.Engine.Tests.Pipelines
             Assert.True(calls.Count >= 2, $"{calls.Count} calls");
             Assert.All(calls, t => Assert.Equal(caller, t));
         }
+
+        [Fact]
+        public void A_source_slow_to_find_its_next_element_holds_up_neither_the_stop_nor_the_progress()
+        {
+            // the walk of a huge tree between two repositories: MoveNext runs for seconds, checking the token per folder
+            using var cts = new CancellationTokenSource();
+            IEnumerable<int> SlowSource()
+            {
+                yield return 1;
+                var walking = Stopwatch.StartNew();
+                while (walking.Elapsed < TimeSpan.FromSeconds(20))
+                {
+                    cts.Token.ThrowIfCancellationRequested();
+                    Thread.Sleep(5);
+                }
+                yield return 2;
+            }
+            int waitingCalls = 0;
+            var results = new List<int>();
+            var run = Stopwatch.StartNew();
+            TimeSpan cancelTook = TimeSpan.Zero;
+            var canceller = new Thread(() =>
+            {
+                Thread.Sleep(600);
+                var c = Stopwatch.StartNew();
+                cts.Cancel();
+                cancelTook = c.Elapsed;
+            });
+            canceller.Start();
+            Assert.Throws<OperationCanceledException>(() =>
+            {
+                foreach (var r in OrderedParallelMap.Run(SlowSource(), i => i, 2, 8, () => waitingCalls++, TimeSpan.FromMilliseconds(50), cts.Token))
+                    results.Add(r);
+            });
+            canceller.Join();
+            Assert.Equal(new[] { 1 }, results);
+            Assert.True(cancelTook < TimeSpan.FromSeconds(3), $"Cancel() took {cancelTook.TotalMilliseconds:0} ms");
+            Assert.True(run.Elapsed < TimeSpan.FromSeconds(10), $"the enumeration ended after {run.Elapsed.TotalMilliseconds:0} ms");
+            // progress went on while the source was busy: the consumer did not wait for the source's lock
+            Assert.True(waitingCalls >= 2, $"{waitingCalls} waiting calls in {run.Elapsed.TotalMilliseconds:0} ms");
+        }
     }
 }
