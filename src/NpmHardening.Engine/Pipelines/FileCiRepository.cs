@@ -150,6 +150,9 @@ namespace NpmHardening.Engine.Pipelines
             var held = _held.Count < MaxHeldFolders && _platform is SystemPlatform system ? HoldBelowHeld(relative) ?? system.HoldFolder(full) : null;
             if (held != null)
             {
+                // listed again after the listing cache filled: the newer hold replaces the older, which is closed now
+                // rather than by its finalizer
+                if (_held.TryGetValue(full, out var older)) older.Dispose();
                 _held[full] = held;
                 entries = held.Entries;
             }

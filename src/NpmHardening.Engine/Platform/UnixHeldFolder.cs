@@ -42,6 +42,7 @@ namespace NpmHardening.Engine.Platform
         {
             var fd = _fd;
             if (fd < 0 || string.IsNullOrEmpty(name) || name == "." || name == ".." || name.IndexOf('/') >= 0) return null;
+            if (!Unchanged(fd)) return null;
             if (!UnixLibc.StatAt(fd, name, false, out var entry, out var errno))
                 return errno == UnixLibc.ENOENT ? FileReadResult.Missing() : null;
             if (!entry.IsRegular) return null;
@@ -70,6 +71,7 @@ namespace NpmHardening.Engine.Platform
         {
             var fd = _fd;
             if (fd < 0 || string.IsNullOrEmpty(relativePath)) return null;
+            if (!Unchanged(fd)) return null;
             var parts = relativePath.Split('/');
             var opened = new List<int>(parts.Length);
             var keep = -1;
@@ -120,6 +122,12 @@ namespace NpmHardening.Engine.Platform
             }
             return list;
         }
+
+        /// <summary>
+        /// The folder's owner, mode and ACL are still those judged when it was opened (its ctime moves with any of them):
+        /// a folder whose owner gave someone else write access meanwhile goes back to the full walk, which judges it anew.
+        /// </summary>
+        private bool Unchanged(int fd) => UnixLibc.FStat(fd, out var now, out _) && now.SameObjectUnchanged(Stat);
 
         private static bool Contains(IReadOnlyList<FilePrincipal> list, FilePrincipal p)
         {

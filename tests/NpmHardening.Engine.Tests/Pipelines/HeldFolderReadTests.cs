@@ -109,6 +109,20 @@ namespace NpmHardening.Engine.Tests.Pipelines
         }
 
         [Fact]
+        public void A_folder_whose_mode_changed_after_it_was_held_is_left_to_the_walk()
+        {
+            if (OperatingSystem.IsWindows()) return;
+            File.WriteAllText(Path.Combine(Workflows, "ci.yml"), "on: push\n");
+            Directory.CreateDirectory(Path.Combine(Workflows, "sub"));
+            using var held = SystemPlatform.Instance.HoldFolder(Workflows)!;
+            Assert.NotNull(held.Read("ci.yml", 1000, Path.Combine(Workflows, "ci.yml")));
+            // the owner lets everyone write it during the scan: what was judged when it was opened no longer holds
+            File.SetUnixFileMode(Workflows, (UnixFileMode)0x1FF);
+            Assert.Null(held.Read("ci.yml", 1000, Path.Combine(Workflows, "ci.yml")));
+            Assert.Null(held.HoldBelow("sub"));
+        }
+
+        [Fact]
         public void A_scan_that_listed_the_folder_still_refuses_links_out_special_files_and_oversized_files()
         {
             if (OperatingSystem.IsWindows()) return;
