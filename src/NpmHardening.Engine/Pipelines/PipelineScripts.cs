@@ -32,7 +32,13 @@ namespace NpmHardening.Engine.Pipelines
                 var directory = ShellPath.FromRepositoryRoot(start, command.WorkingDirectory) ?? start;
                 var classified = NpmCommandClassifier.Classify(command);
                 if (classified.Count == 0 && OpaqueProgram(command) is string program)
-                    facts.Add(new ScriptFact(ScriptFactKind.ReleaseTool, step.Source.File, line, command.Text, program) { Opaque = true });
+                    facts.Add(new ScriptFact(ScriptFactKind.ReleaseTool, step.Source.File, line, command.Text, program)
+                    {
+                        Opaque = true,
+                        // a token handed to the program in its own environment (NPM_AUTH_TOKEN=$(token) node scripts/publish.js)
+                        TokenNames = command.Assignments.Select(a => a.Name).Concat(LeadingAssignmentWords(command))
+                            .Where(PublishPathFinder.IsTokenName).Distinct(StringComparer.Ordinal).ToArray(),
+                    });
                 foreach (var npm in classified)
                 {
                     var fact = ToFact(npm, step.Source.File, line, command.Text);
@@ -78,18 +84,42 @@ namespace NpmHardening.Engine.Pipelines
             "node", "tsx", "ts-node", "bun", "deno", "zx", "python", "python3", "bash", "sh", "pwsh", "powershell",
         };
 
+        /// <summary>Names of the NAME=value words before the program that the shell reader kept as words (a value with a
+        /// command substitution, <c>NPM_AUTH_TOKEN="$(token)" node publish.js</c>): POSIX reads them as assignments.</summary>
+        private static IReadOnlyList<string> LeadingAssignmentWords(ShellCommand command)
+        {
+            var names = new List<string>();
+            if (command.Shell != CiShell.Posix) return names;
+            foreach (var word in command.Words)
+            {
+                var w = word.Value;
+                var eq = w.IndexOf('=');
+                if (eq <= 0 || !IsName(w.Substring(0, eq))) break;
+                names.Add(w.Substring(0, eq));
+            }
+            return names;
+        }
+
+        private static bool IsName(string s)
+        {
+            if (!(char.IsLetter(s[0]) || s[0] == '_')) return false;
+            foreach (var c in s) if (!(char.IsLetterOrDigit(c) || c == '_')) return false;
+            return true;
+        }
+
         /// <summary>A program file named for publishing run directly (<c>node scripts/publish.mjs</c>, <c>./scripts/publish-npm.sh</c>):
         /// its name, or null.</summary>
         private static string? OpaqueProgram(ShellCommand command)
         {
             var words = command.Words;
-            if (words.Count == 0) return null;
-            var first = words[0].Value;
+            var start = LeadingAssignmentWords(command).Count;
+            if (words.Count <= start) return null;
+            var first = words[start].Value;
             string? file = null;
             var program = NpmCommandClassifier.ProgramName(first, command.Shell);
             if (ScriptRunners.Contains(program))
             {
-                for (var i = 1; i < words.Count; i++)
+                for (var i = start + 1; i < words.Count; i++)
                 {
                     var w = words[i].Value;
                     if (w.StartsWith("-", StringComparison.Ordinal)) continue;

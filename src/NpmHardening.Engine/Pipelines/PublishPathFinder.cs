@@ -107,7 +107,7 @@ namespace NpmHardening.Engine.Pipelines
                         // (on platforms that keep secrets in their settings, a program named for npm publishing,
                         // scripts/publish-npm.sh, is taken at its word: its credential is simply not in the file)
                         // (a managed .npmrc put in place before it, Jenkins configFileProvider/withNPM, is a credential too)
-                        if (fact.Opaque && !NpmOidc(definition, job.Job) && !VisibleEnv(definition, job.Job, step.Step).Any(IsTokenVariable) &&
+                        if (fact.Opaque && fact.TokenNames.Count == 0 && !NpmOidc(definition, job.Job) && !VisibleEnv(definition, job.Job, step.Step).Any(IsTokenVariable) &&
                             !(definition.ImplicitSecretVariables && NamedForNpmPublishing(fact.Tool)) &&
                             !job.Steps.Any(s => s.Index < step.Index && s.Step.ActionRef == "configFileProvider" && Truthy(Input(s.Step, "npmrc")))) continue;
                         if (fact.Tool == "semantic-release" && !SemanticReleasePublishesToNpm(repository, fact.PackageFolder ?? CiRepository.NormalizePath(step.Step.WorkingDirectory ?? "") ?? "")) continue;
@@ -467,6 +467,13 @@ namespace NpmHardening.Engine.Pipelines
             return Mentions(leaf, "npm") && Mentions(leaf, "publish");
         }
 
+        /// <summary>Whether a variable's name alone says it holds an npm credential (NPM_TOKEN, NODE_AUTH_TOKEN,
+        /// NPM_AUTH_TOKEN, npm_config_…_authToken): for variables a script assigns, which carry no secret binding.</summary>
+        internal static bool IsTokenName(string name) =>
+            TokenVariableNames.Contains(name)
+            || name.StartsWith("npm_config_", StringComparison.OrdinalIgnoreCase) && name.EndsWith("_authToken", StringComparison.OrdinalIgnoreCase)
+            || Mentions(name, "NPM") && (Mentions(name, "TOKEN") || Mentions(name, "AUTH"));
+
         internal static bool IsTokenVariable(CiVariable v)
         {
             if (v.SecretName == null) return false;
@@ -575,6 +582,14 @@ namespace NpmHardening.Engine.Pipelines
                 if (!names.Contains(label)) names.Add(label);
                 exposure = NpmTokenExposure.File;
             }
+
+            // a program named for publishing given a token on its own command line (NPM_AUTH_TOKEN=… node scripts/publish.js)
+            if (path.Fact != null && path.Fact.Opaque)
+                foreach (var name in path.Fact.TokenNames)
+                {
+                    if (!names.Contains(name)) names.Add(name);
+                    if (NpmTokenExposure.Step > exposure) exposure = NpmTokenExposure.Step;
+                }
 
             // .npmrc writes in the job up to the publish: a token value in a file, or a reference npm expands
             var writes = new List<ScriptFact>();
