@@ -823,20 +823,18 @@ function Split-WineTestFiles([System.IO.FileInfo[]] $Files, [int] $Jobs) {
     # roughly what the light files cost. One group holds every file that writes the prefix's registry (Windows.Tests.ps1
     # alone does today), so two processes never race on the same keys.
     $measured = @{
-        # seconds per file: build.ps1 -Task TestWindows -WineJobs 1 at commit 93aeeae, load 12-37 (2026-12-03), with the
-        # files whose npm cases now skip under Wine (StageRegistry, TrustRegistry, Stage), Secrets (no longer cut short, 16 of
-        # its 35 canary cases there) and Get-NpmAccount (its 125-s case skips there) estimated
-        # from a -WineTest run of those files
-        'Secrets.Tests.ps1' = 250; 'Get-NpmAccount.Tests.ps1' = 40; 'Intune.Tests.ps1' = 156; 'TrustRegistry.Tests.ps1' = 120
-        'DscV3.Tests.ps1' = 111; 'Stage.Tests.ps1' = 90; 'Concurrency.Tests.ps1' = 74; 'Get-NpmSecurityPosture.Tests.ps1' = 71
-        'Test-NpmrcToken.Online.Tests.ps1' = 62; 'Test-NpmLockfile.Tests.ps1' = 49; 'ReleaseEvents.Tests.ps1' = 46; 'ReadyToRun.Tests.ps1' = 41
-        'Compare-NpmStagedPackage.Tests.ps1' = 40; 'Deserialization.Tests.ps1' = 33; 'Get-NpmPublishPipeline.Tests.ps1' = 32; 'WindowsPowerShell51.Tests.ps1' = 31
-        'ImportFootprint.Tests.ps1' = 31; 'Module.Tests.ps1' = 31; 'Policy.Tests.ps1' = 29; 'Test-NpmHardening.Tests.ps1' = 24
-        'Get-NpmConfig.Tests.ps1' = 23; 'OnlineSecrets.Tests.ps1' = 21; 'PipelineHeldOut.Tests.ps1' = 21; 'FindingConsistency.Tests.ps1' = 21
-        'Get-NpmRule.Tests.ps1' = 20; 'Set-NpmHardening.Tests.ps1' = 20; 'Windows.Tests.ps1' = 17; 'Dsc.Tests.ps1' = 16
-        'StageRegistry.Tests.ps1' = 15; 'Protect-NpmrcToken.Tests.ps1' = 13; 'Compare-NpmLockfile.Tests.ps1' = 13; 'Test-NpmrcToken.Tests.ps1' = 10
-        'DependencyIsolation.Tests.ps1' = 9; 'Pathological.Tests.ps1' = 5; 'Export-NpmHardeningReport.Tests.ps1' = 5; 'SeedAudit.Tests.ps1' = 4
-        'Get-NpmPackageRelease.Tests.ps1' = 3; 'Fleet.Tests.ps1' = 1; 'Privileged.Tests.ps1' = 1
+        # seconds per file under Wine, two processes side by side: the fresh-clone run of commit eac4300 (load 19-25,
+        # 2026-12-03; README, "TestWindows")
+        'Compare-NpmStagedPackage.Tests.ps1' = 368; 'Intune.Tests.ps1' = 331; 'Concurrency.Tests.ps1' = 246; 'TrustRegistry.Tests.ps1' = 246
+        'Secrets.Tests.ps1' = 211; 'Get-NpmSecurityPosture.Tests.ps1' = 136; 'DscV3.Tests.ps1' = 128; 'ReadyToRun.Tests.ps1' = 124
+        'Get-NpmAccount.Tests.ps1' = 88; 'Stage.Tests.ps1' = 88; 'Get-NpmPublishPipeline.Tests.ps1' = 76; 'Test-NpmHardening.Tests.ps1' = 71
+        'FindingConsistency.Tests.ps1' = 65; 'ReleaseEvents.Tests.ps1' = 64; 'Test-NpmrcToken.Online.Tests.ps1' = 63; 'Module.Tests.ps1' = 62
+        'Dsc.Tests.ps1' = 61; 'Policy.Tests.ps1' = 57; 'Test-NpmLockfile.Tests.ps1' = 56; 'Deserialization.Tests.ps1' = 52
+        'Get-NpmConfig.Tests.ps1' = 51; 'ImportFootprint.Tests.ps1' = 47; 'Set-NpmHardening.Tests.ps1' = 43; 'Get-NpmRule.Tests.ps1' = 31
+        'OnlineSecrets.Tests.ps1' = 29; 'Export-NpmHardeningReport.Tests.ps1' = 25; 'WindowsPowerShell51.Tests.ps1' = 25; 'PipelineHeldOut.Tests.ps1' = 22
+        'Compare-NpmLockfile.Tests.ps1' = 19; 'Protect-NpmrcToken.Tests.ps1' = 19; 'Windows.Tests.ps1' = 19; 'Test-NpmrcToken.Tests.ps1' = 15
+        'DependencyIsolation.Tests.ps1' = 13; 'StageRegistry.Tests.ps1' = 6; 'SeedAudit.Tests.ps1' = 4; 'Get-NpmPackageRelease.Tests.ps1' = 2
+        'Pathological.Tests.ps1' = 2; 'Privileged.Tests.ps1' = 2; 'Fleet.Tests.ps1' = 1
     }
     $groups = @(for ($i = 0; $i -lt $Jobs; $i++) { [pscustomobject] @{ Files = [System.Collections.Generic.List[System.IO.FileInfo]]::new(); Seconds = 0.0 } })
     $weighted = @($Files | ForEach-Object {
