@@ -17,41 +17,11 @@ namespace NpmHardening.Commands
     [Cmdlet(VerbsCommon.Get, "NpmPublishPipeline", DefaultParameterSetName = "Path")]
     [OutputType(typeof(NpmPublishStep))]
     [OutputType(typeof(NpmFinding))]
-    public sealed class GetNpmPublishPipelineCommand : NpmHardeningCmdlet
+    public sealed class GetNpmPublishPipelineCommand : NpmTreeAuditCmdlet
     {
-        [Parameter(Position = 0, ParameterSetName = "Path", ValueFromPipeline = true)]
-        [SupportsWildcards]
-        [ValidateNotNullOrEmpty]
-        public string[]? Path { get; set; }
-
-        // FullName as well as PSPath: objects from Import-Csv or Select-Object keep FullName but lose PSPath.
-        [Parameter(ParameterSetName = "LiteralPath", Mandatory = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("PSPath", "LP", "FullName")]
-        [ValidateNotNullOrEmpty]
-        public string[]? LiteralPath { get; set; }
-
-        [Parameter]
-        public SwitchParameter Recurse { get; set; }
-
         [Parameter]
         public SwitchParameter Audit { get; set; }
-
-        // -Policy, -ExcludeRule and -Severity as on the other audits; they act on -Audit's findings only.
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? Policy { get; set; }
-
-        [Parameter]
-        [SupportsWildcards]
-        [ArgumentCompleter(typeof(NpmRuleIdCompleter))]
-        [ValidateNotNullOrEmpty]
-        public string[]? ExcludeRule { get; set; }
-
-        // an int behind the enum, as on NpmAuditCmdlet: a field of an engine enum would need the engine to lay out this class
-        private int _severity = -1;
-
-        [Parameter]
-        public NpmSeverity Severity { get => (NpmSeverity)Math.Max(0, _severity); set => _severity = (int)value; }
+        // -Policy, -ExcludeRule and -Severity (NpmTreeAuditCmdlet) act on -Audit's findings only.
 
         private const int WalkActivity = 1;
 
@@ -71,7 +41,7 @@ namespace NpmHardening.Commands
                             $"-{string.Join(", -", given)} select(s) findings and needs -Audit: without it Get-NpmPublishPipeline writes the publish steps, not findings."),
                         "AuditParameterWithoutAudit", ErrorCategory.InvalidArgument, null));
             }
-            else _selection = NpmAuditSelection.Load(this, Policy, ExcludeRule, _severity >= 0 ? Severity : (NpmSeverity?)null);
+            else _selection = LoadSelection();
             _scanner = new PublishPipelineScanner(PipelineScripts.Default, new Engine.Analyzers.PublishPipelineAnalyzer(SystemPlatform.Instance));
         }
 

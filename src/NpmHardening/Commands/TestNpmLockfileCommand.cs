@@ -19,22 +19,8 @@ namespace NpmHardening.Commands
     [Cmdlet(VerbsDiagnostic.Test, "NpmLockfile", DefaultParameterSetName = "Path")]
     [OutputType(typeof(NpmLockfileFinding))]
     [OutputType(typeof(bool))]
-    public sealed class TestNpmLockfileCommand : NpmHardeningCmdlet
+    public sealed class TestNpmLockfileCommand : NpmTreeAuditCmdlet
     {
-        [Parameter(Position = 0, ParameterSetName = "Path", ValueFromPipeline = true)]
-        [SupportsWildcards]
-        [ValidateNotNullOrEmpty]
-        public string[]? Path { get; set; }
-
-        // FullName as well as PSPath: objects from Import-Csv or Select-Object keep FullName but lose PSPath.
-        [Parameter(ParameterSetName = "LiteralPath", Mandatory = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("PSPath", "LP", "FullName")]
-        [ValidateNotNullOrEmpty]
-        public string[]? LiteralPath { get; set; }
-
-        [Parameter]
-        public SwitchParameter Recurse { get; set; }
-
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string[]? AllowedHost { get; set; }
@@ -45,22 +31,6 @@ namespace NpmHardening.Commands
 
         [Parameter]
         public SwitchParameter Quiet { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? Policy { get; set; }
-
-        [Parameter]
-        [SupportsWildcards]
-        [ArgumentCompleter(typeof(NpmRuleIdCompleter))]
-        [ValidateNotNullOrEmpty]
-        public string[]? ExcludeRule { get; set; }
-
-        // an int behind the enum, as on NpmAuditCmdlet: a field of an engine enum would need the engine to lay out this class
-        private int _severity = -1;
-
-        [Parameter]
-        public NpmSeverity Severity { get => (NpmSeverity)Math.Max(0, _severity); set => _severity = (int)value; }
 
         private static readonly string[] LockfileNames = { "npm-shrinkwrap.json", "package-lock.json" };
         private const int WalkActivity = 1;
@@ -75,7 +45,7 @@ namespace NpmHardening.Commands
 
         protected override void BeginProcessing()
         {
-            _selection = NpmAuditSelection.Load(this, Policy, ExcludeRule, _severity >= 0 ? Severity : (NpmSeverity?)null);
+            _selection = LoadSelection();
             _analyzer = new LockfileAnalyzer(SystemPlatform.Instance);
         }
 
