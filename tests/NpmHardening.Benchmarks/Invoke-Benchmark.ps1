@@ -20,6 +20,7 @@
       processes   $ProcessRuns wall-clock runs each (round-robin, after two untimed warm-up rounds) of
                   pwsh -NoProfile -NonInteractive -Command 1
                   pwsh ... -Command "Import-Module <empty manifest>"   (PowerShell's own first-import cost)
+                  pwsh ... -Command "Import-Module <empty manifest + one-view format file>"   (the floor of any module with views)
                   pwsh ... -Command "Import-Module <psd1>"
                   pwsh ... -Command "Import-Module <psd1>; Get-NpmConfig -Path <project> | Out-Null"
                   npm config ls -l --json
@@ -565,6 +566,18 @@ try {
     $emptyManifest = Join-Paths $FixtureRoot 'modules' 'Empty' '1.0.0' 'Empty.psd1'
     Write-FixtureFile $emptyManifest @("@{ ModuleVersion = '1.0.0'; GUID = '3f1a9c52-0d7e-4b8a-9c61-5e2f7a4d8b10' }")
     $quotedEmpty = ConvertTo-PSLiteral $emptyManifest
+    # The floor for a module that ships views: the same empty manifest plus a format file of one table view for one
+    # type. Adding any format file makes PowerShell rebuild its format table, built-in views included; that cost is
+    # PowerShell's, and every module whose objects have views (as this one's must) pays it.
+    $viewManifest = Join-Paths $FixtureRoot 'modules' 'OneView' '1.0.0' 'OneView.psd1'
+    Write-FixtureFile $viewManifest @("@{ ModuleVersion = '1.0.0'; GUID = '6b0e2d47-8c1f-4e53-a9d2-7f4c1b3e5a60'; FormatsToProcess = @('OneView.format.ps1xml') }")
+    Write-FixtureFile (Join-Paths $FixtureRoot 'modules' 'OneView' '1.0.0' 'OneView.format.ps1xml') @(
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<Configuration><ViewDefinitions><View><Name>OneView</Name><ViewSelectedBy><TypeName>OneView.Item</TypeName></ViewSelectedBy>',
+        '<TableControl><TableHeaders><TableColumnHeader><Label>Name</Label></TableColumnHeader></TableHeaders>',
+        '<TableRowEntries><TableRowEntry><TableColumnItems><TableColumnItem><PropertyName>Name</PropertyName></TableColumnItem></TableColumnItems></TableRowEntry></TableRowEntries>',
+        '</TableControl></View></ViewDefinitions></Configuration>')
+    $quotedView = ConvertTo-PSLiteral $viewManifest
     $quotedProject = ConvertTo-PSLiteral $FixtureProject
     $peakProbe = '[System.Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64'
 
@@ -572,6 +585,7 @@ try {
     $processContenders = [ordered]@{
         'bare'   = @{ Label = 'fresh pwsh: -Command 1 (bare start)'; File = $Pwsh.File; Arguments = (Get-PwshArguments '1') }
         'empty'  = @{ Label = 'fresh pwsh: Import-Module (empty manifest)'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $quotedEmpty") }
+        'oneview' = @{ Label = 'fresh pwsh: Import-Module (empty manifest with a one-view format file)'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $quotedView") }
         'import' = @{ Label = 'fresh pwsh: Import-Module'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $quotedModule") }
         'get'    = @{ Label = 'fresh pwsh: Import-Module; Get-NpmConfig'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $quotedModule; Get-NpmConfig -Path $quotedProject | Out-Null") }
         'npm'    = @{ Label = 'npm config ls -l --json'; File = $Npm; Arguments = @('config', 'ls', '-l', '--json') }
@@ -705,7 +719,7 @@ Add-Row 'warm-registry' 'warm: Get-NpmConfig -Name registry' ([double[]] $warm.T
 Add-Row 'warm-all' 'warm: Get-NpmConfig -All' ([double[]] $warm.Times.all)
 Add-Row 'warm-path' 'warm: Get-NpmConfig -Path <project>' ([double[]] $warm.Times.path)
 Add-Row 'warm-posture' 'warm: Get-NpmSecurityPosture' ([double[]] $warm.Times.posture)
-foreach ($key in @('bare', 'silent', 'empty', 'floor', 'import', 'import-base', 'get', 'posture', 'share', 'share-il', 'share-base', 'seed', 'npm')) {
+foreach ($key in @('bare', 'silent', 'empty', 'oneview', 'floor', 'import', 'import-base', 'get', 'posture', 'share', 'share-il', 'share-base', 'seed', 'npm')) {
     if ($processContenders.Contains($key)) { Add-Row $key $processContenders[$key].Label $processTimes[$key].ToArray() }
 }
 
@@ -744,7 +758,8 @@ $goals = @(
     ('{0}  Import-Module + Get-NpmConfig adds <= 30 MiB to peak working set: {1} MiB ({2} MiB vs {3} MiB)' -f (Get-Verdict ($memDelta -le 30)), $memDelta.ToString('+0.0;-0.0', $Invariant), $peakMedians['get'].ToString('0.0', $Invariant), $peakMedians['bare'].ToString('0.0', $Invariant)),
     ('info  Import-Module + Get-NpmConfig adds {0}% to bare pwsh start ({1} ms vs {2} ms)' -f ($getAdds * 100).ToString('+0.0;-0.0', $Invariant), (Format-Ms $medians['get']), (Format-Ms $medians['bare'])),
     ('info  PowerShell''s own first Import-Module (an empty manifest) adds {0}% ({1} ms) to bare start, which prints 1 and so pays for output formatting that Import-Module does not' -f ($emptyAdds * 100).ToString('+0.0;-0.0', $Invariant), (Format-Ms ($medians['empty'] - $medians['bare']))),
-    ('info  NpmHardening''s own share, Import-Module minus the empty-manifest Import-Module (both silent): {0} ms = {1}% of bare start' -f (Format-Ms ($medians['import'] - $medians['empty'])), (($medians['import'] - $medians['empty']) / $medians['bare'] * 100).ToString('+0.0;-0.0', $Invariant))
+    ('info  NpmHardening''s own share, Import-Module minus the empty-manifest Import-Module (both silent): {0} ms = {1}% of bare start' -f (Format-Ms ($medians['import'] - $medians['empty'])), (($medians['import'] - $medians['empty']) / $medians['bare'] * 100).ToString('+0.0;-0.0', $Invariant)),
+    ('info  PowerShell''s floor for any module with a view (empty manifest + a one-view format file) adds {0}% ({1} ms) to bare start; NpmHardening above that floor: {2} ms = {3}% of bare start' -f ((($medians['oneview'] - $medians['bare']) / $medians['bare']) * 100).ToString('+0.0;-0.0', $Invariant), (Format-Ms ($medians['oneview'] - $medians['bare'])), (Format-Ms ($medians['import'] - $medians['oneview'])), (($medians['import'] - $medians['oneview']) / $medians['bare'] * 100).ToString('+0.0;-0.0', $Invariant))
 )
 $goals += $postureGoals
 
