@@ -1,14 +1,17 @@
 #Requires -Version 5.1
 # Held-out accuracy of Get-NpmPublishPipeline (issue 11 acceptance): real CI files from public repositories, labelled
-# blind before the module was run on them. Two corpora are scored the same way:
+# blind before the module was run on them. Three corpora are scored the same way:
 #   PipelineHeldOut   80 folders; the readers were fixed against it afterwards, so it is no longer held out
-#   PipelineHeldOut2  81 folders collected and labelled blind later, the set the acceptance line is measured on
+#   PipelineHeldOut2  81 folders collected and labelled blind later; fixed against afterwards too
+#   PipelineHeldOut3  81 folders from other repositories again, labelled blind before this module version ever saw
+#                     them: the set the acceptance line is measured on, so its floors are the issue's 95%
 # Each folder is scanned as one repository; the test derives "publishes to npm" and the folder's Auth class from the
 # steps the cmdlet returns, compares them with the corpus's labels.json, prints every mismatch and the accuracies per
 # corpus. PipelineHeldOut must reach the issue's 95% on both. PipelineHeldOut2 does not (blind: 88.9% and 86.4%; after
 # the reader fixes it led to: 93.8% and 92.6%, see its README): its test holds the figures last measured as a floor, so a
-# reader change cannot make them worse, and a skipped test says that the acceptance line is not met. The labels and the
-# module are never adjusted to each other here: a miss is a finding.
+# reader change cannot make them worse, and a skipped test says that the acceptance line is not met. PipelineHeldOut3
+# holds the issue's 95% itself: while the readers miss it, its floor tests fail, which is the honest state (see its
+# README for the blind figures). The labels and the module are never adjusted to each other here: a miss is a finding.
 
 BeforeAll {
     Import-Module -Name $env:NPMH_MODULE_PATH -Force -ErrorAction Stop
@@ -107,7 +110,7 @@ BeforeAll {
     }
 
     $script:Scores = @{}
-    foreach ($name in 'PipelineHeldOut', 'PipelineHeldOut2') {
+    foreach ($name in 'PipelineHeldOut', 'PipelineHeldOut2', 'PipelineHeldOut3') {
         $script:Scores[$name] = Measure-HeldOutCorpus -Name $name
     }
 }
@@ -120,6 +123,8 @@ Describe 'Get-NpmPublishPipeline on the held-out corpus <Name> of real CI files'
     # floors: the issue's 95%, or for corpus 2 the figures measured on 2026-12-03 after the fixes (76/81 and 75/81)
     @{ Name = 'PipelineHeldOut'; PublishFloor = 95; AuthFloor = 95 }
     @{ Name = 'PipelineHeldOut2'; PublishFloor = 93.8; AuthFloor = 92.5 }
+    # the held-out set proper: what the issue demands, whatever the readers reach
+    @{ Name = 'PipelineHeldOut3'; PublishFloor = 95; AuthFloor = 95 }
 ) {
     BeforeAll {
         $score = $Scores[$Name]

@@ -10,8 +10,8 @@ namespace NpmHardening.Engine.Pipelines.Readers
     /// <c>dependsOn</c>, deployment jobs (their lifecycle hooks' steps, the environment as the gate, where Azure keeps
     /// approvals and checks), <c>ManualValidation</c> jobs as approvals for the jobs after them, variables at every
     /// level with the secrets their <c>$(X)</c> macros name, variable groups, script steps (<c>script</c>, <c>bash</c>,
-    /// <c>pwsh</c>, <c>powershell</c> and the Bash/PowerShell/CmdLine tasks) and tasks with inputs (<c>Npm@1</c>,
-    /// <c>npmAuthenticate@0</c>). Templates in the repository (<c>template:</c> for stages, jobs, steps and variables,
+    /// <c>pwsh</c>, <c>powershell</c> and the Bash/PowerShell/CmdLine tasks, and the Yarn task read as its command line)
+    /// and tasks with inputs (<c>Npm@1</c>, <c>npmAuthenticate@0</c>). Templates in the repository (<c>template:</c> for stages, jobs, steps and variables,
     /// and <c>extends:</c>) are expanded with their parameters bound, at most <see cref="MaxTemplateDepth"/> deep and
     /// never into a file already being expanded; templates in other repositories (<c>x.yml@alias</c>) are noted, not
     /// fetched. Compile-time conditions (<c>${{ if }}</c>) cannot be decided without the run's values, so every branch
@@ -987,6 +987,10 @@ namespace NpmHardening.Engine.Pipelines.Readers
                     case "usenode":
                         if (Input("version") is string version && !job.Facts.ContainsKey("node-version")) job.Facts["node-version"] = version;
                         break;
+                    case "yarn":
+                        // the Marketplace Yarn task (Yarn@2, Yarn@3) runs `yarn <Arguments>` in ProjectDirectory: read as that
+                        // command line, so `publish`, `npm publish` and package.json scripts are followed as in a script step
+                        return CommandLine(item, "yarn", InputNode("Arguments"), s, name, env, condition, Input("ProjectDirectory") ?? wd);
                 }
                 return new CiStep(CiStepKind.Action, name, item.Source) { ActionRef = task, Inputs = inputs, Env = env, Condition = condition, WorkingDirectory = workingDirectory };
             }
@@ -1012,6 +1016,26 @@ namespace NpmHardening.Engine.Pipelines.Readers
                 Script = text,
                 ScriptLine = scalar?.ContentLine ?? 0,
                 Shell = shell,
+                Env = env,
+                Condition = condition,
+                WorkingDirectory = workingDirectory,
+            };
+        }
+
+        /// <summary>A task that runs one program with its arguments and no shell (the Yarn task), as the script step
+        /// <c>program arguments</c>; the arguments' line is the script's line.</summary>
+        private static CiStep CommandLine(CiYamlMapping item, string program, CiYamlNode? argumentsNode, Scope scope, string? name,
+            IReadOnlyList<CiVariable> env, string? condition, string? workingDirectory)
+        {
+            var (node, s) = Resolve(argumentsNode, scope);
+            var arguments = (node == null ? null : Text(node, s))?.Trim() ?? "";
+            var scalar = node as CiYamlScalar;
+            var source = scalar != null && scalar.File != item.File ? scalar.Source : item.Source;
+            return new CiStep(CiStepKind.Script, name, source)
+            {
+                Script = arguments.Length == 0 ? program : program + " " + arguments,
+                ScriptLine = scalar?.ContentLine ?? 0,
+                Shell = CiShell.Posix,
                 Env = env,
                 Condition = condition,
                 WorkingDirectory = workingDirectory,
