@@ -2,7 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using System.Runtime.CompilerServices;
+using System.Threading;
 using System.Threading.Tasks;
+using NpmHardening.Engine;
 using NpmHardening.Engine.Analyzers;
 using NpmHardening.Engine.Registry;
 using NpmHardening.Engine.Releases;
@@ -49,6 +52,9 @@ namespace NpmHardening.Commands
 
         protected override void BeginProcessing()
         {
+            // the first read of a process builds its reader, signature and HTTP machinery on another core while this
+            // thread resolves npm's configuration (a method group: a lambda would add a closure to JIT-compile here)
+            ThreadPool.QueueUserWorkItem(PrepareRead);
             base.BeginProcessing();
             _since = MyInvocation.BoundParameters.ContainsKey(nameof(Since));
             if (Version == null) return;
@@ -134,6 +140,13 @@ namespace NpmHardening.Commands
                     RegistrySigns = keys?.Signs,
                 }));
             }
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void PrepareRead(object? state)
+        {
+            try { Warmup.PrepareReleaseRead(); }
+            catch (Exception) { /* the read itself reports any failure */ }
         }
 
         private bool Selected(NpmPackageRelease release)

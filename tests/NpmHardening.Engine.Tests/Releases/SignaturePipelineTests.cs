@@ -191,5 +191,21 @@ namespace NpmHardening.Engine.Tests.Releases
             Assert.Equal(new[] { "1.0.0", "2.0.1", "2.0.0", "3.0.0", "0.2.0", "0.1.0" }, doc.Releases.Select(r => r.Version));
             Assert.Equal(new[] { "0.0.2", "0.0.1", "0.0.9" }, doc.UnpublishedVersions);
         }
+    
+        [Fact]
+        public void The_release_warm_up_reads_and_verifies_what_a_real_read_does()
+        {
+            // the warm-up's document and signature must take every path of a real read, the valid signature included
+            var doc = NpmPackumentReader.Read(new System.IO.MemoryStream(Encoding.UTF8.GetBytes(Warmup.SampleDocument)), "warm-up");
+            Assert.Empty(doc.Problems);
+            Assert.Equal(new[] { "1.0.0", "1.0.1" }, doc.Releases.Select(r => r.Version));
+            Assert.Equal(new[] { "0.9.0" }, doc.UnpublishedVersions);
+            Assert.Equal(NpmReleasePath.StagedApproved, doc.Releases[1].ReleasePath);
+            Assert.True(doc.Releases[1].HasProvenance);
+            NpmSignatureVerifier.JudgeAll(doc.Releases, Warmup.SampleKeys());
+            Assert.Equal(new[] { NpmRegistrySignatureStatus.Valid, NpmRegistrySignatureStatus.Invalid }, doc.Releases.Select(r => r.RegistrySignature));
+            Warmup.PrepareReleaseRead();
+            Warmup.PrepareReleaseRead();
+        }
     }
 }
