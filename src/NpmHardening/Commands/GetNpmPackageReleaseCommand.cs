@@ -72,6 +72,13 @@ namespace NpmHardening.Commands
                 return;
             }
             var registry = ChosenRegistry();
+            // the keys are asked without a credential: their request goes out while npm's credential is looked up
+            foreach (var package in Package)
+            {
+                if (NpmStageClient.CheckPackageName(package) != null) continue;
+                KeysRequest(registry);
+                break;
+            }
             Read(registry, OptionalCredential(registry));
         }
 
