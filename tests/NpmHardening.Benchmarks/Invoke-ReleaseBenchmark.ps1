@@ -23,6 +23,10 @@
       npm view <pkg> --json                wall time of the process, with an empty cache and empty configuration files
                                            each round (npm fetches and parses the whole document, prints one version)
 
+    With -BaselineModulePath (another build of the module, e.g. main's), each round also runs the fresh-process command
+    with that module, the two in alternating order, and the report adds its row and the ratio between them: a before
+    and after on the same fixture in the same minutes.
+
     Peak memory of the fresh processes is the kernel's high-water mark (VmHWM of /proc/<pid>/status) polled every
     10 ms (Linux only; "n/a" elsewhere). Prints a Markdown table, the ratios and PASS/MISS; writes it to
     out/bench/release-<UTC timestamp>.md.
@@ -32,13 +36,17 @@
 
 .EXAMPLE
     dotnet pwsh -NoProfile -File ./tests/NpmHardening.Benchmarks/Invoke-ReleaseBenchmark.ps1 -Versions 300 -Rounds 1
+
+.EXAMPLE
+    NPMH_MODULE_PATH=out/NpmHardening/0.1.0/NpmHardening.psd1 out/pwsh-readytorun/pwsh -NoProfile -File ./tests/NpmHardening.Benchmarks/Invoke-ReleaseBenchmark.ps1 -Rounds 9 -BaselineModulePath /tmp/main-module/0.1.0/NpmHardening.psd1
 #>
 [CmdletBinding()]
 param(
     [string] $ModulePath = $env:NPMH_MODULE_PATH,
     [string] $OutDirectory,
     [ValidateRange(10, 100000)] [int] $Versions = 3000,
-    [ValidateRange(1, 20)] [int] $Rounds = 3
+    [ValidateRange(1, 20)] [int] $Rounds = 3,
+    [string] $BaselineModulePath
 )
 
 Set-StrictMode -Version Latest
@@ -50,12 +58,14 @@ $OnWindows = [bool] $IsWindows
 
 $RepoRoot = Get-BenchRepoRoot
 $ModulePath = Resolve-BenchModulePath $RepoRoot $ModulePath
+if ($BaselineModulePath) { $BaselineModulePath = Resolve-BenchModulePath $RepoRoot $BaselineModulePath }
 if (-not $OutDirectory) { $OutDirectory = Join-Paths $RepoRoot 'out' 'bench' }
 $Pwsh = Get-PwshCommand
 $Npm = (Get-Command npm -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
 $folder = Join-Path ([System.IO.Path]::GetTempPath()) ('npmh-release-bench-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
 [void] [System.IO.Directory]::CreateDirectory($folder)
 $watchAll = [System.Diagnostics.Stopwatch]::StartNew()
+$loadBefore = Get-LoadAverage
 
 . (Join-Paths $RepoRoot 'tests' 'NpmHardening.Tests' 'StageRegistry.ps1')
 . (Join-Paths $RepoRoot 'tests' 'NpmHardening.Tests' 'ReleaseRegistry.ps1')
@@ -155,6 +165,8 @@ $emptyUser = Join-Path $folder 'user.npmrc'; $emptyGlobal = Join-Path $folder 'g
 $fresh = [System.Collections.Generic.List[object]]::new()
 $npmRuns = [System.Collections.Generic.List[object]]::new()
 $freshCommand = "Import-Module '$ModulePath'; (Get-NpmPackageRelease -Registry '$($fake.Url)' -Package '$name' -TimeoutSec 120 | Measure-Object).Count"
+$baselineRuns = [System.Collections.Generic.List[object]]::new()
+$baselineCommand = if ($BaselineModulePath) { $freshCommand.Replace("'$ModulePath'", "'$BaselineModulePath'") }
 $freshCount = $null; $npmVersion = $null
 try {
     Write-Host "  warm Get-NpmPackageRelease ($Rounds rounds, then -Audit)..."
@@ -164,9 +176,12 @@ try {
     $warm = $line | ConvertFrom-Json
     for ($round = 0; $round -lt $Rounds; $round++) {
         Write-Host "  round $($round + 1): fresh Get-NpmPackageRelease, npm view..."
+        # with a baseline, the two fresh processes alternate which goes first
+        if ($baselineCommand -and $round % 2 -eq 1) { $baselineRuns.Add((Start-Measured $Pwsh.File (@($Pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-Command', $baselineCommand)))) }
         $r = Start-Measured $Pwsh.File (@($Pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-Command', $freshCommand))
         $fresh.Add($r)
         $freshCount = ($r.Stdout.Trim() -split "`n")[-1].Trim()
+        if ($baselineCommand -and $round % 2 -eq 0) { $baselineRuns.Add((Start-Measured $Pwsh.File (@($Pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-Command', $baselineCommand)))) }
         $cache = Join-Path $folder "npm-cache-$round"
         $r = Start-Measured $Npm @('view', $name, '--json', "--registry=$($fake.Url)", "--cache=$cache", "--userconfig=$emptyUser", "--globalconfig=$emptyGlobal")
         $npmRuns.Add($r)
@@ -194,16 +209,23 @@ $rows = @(
     , @('pwsh: Import-Module; Get-NpmPackageRelease \| Measure-Object (fresh process)', (Format-Ms $freshMs), (MB $freshPeak), '')
     , @('npm view <pkg> --json (fresh process, empty cache)', (Format-Ms $npmMs), (MB $npmPeak), '')
 )
+if ($baselineRuns.Count) {
+    $baselineMs = Get-Median ([double[]] @($baselineRuns | ForEach-Object { $_.Ms }))
+    $rows += , @('baseline module: the same fresh process', (Format-Ms $baselineMs), (MB (($baselineRuns | ForEach-Object { $_.PeakMB } | Measure-Object -Maximum).Maximum)), '')
+}
 $lines = [System.Collections.Generic.List[string]]::new()
 $lines.Add('# Package releases: Get-NpmPackageRelease vs npm view (issue 14)')
 $lines.Add('')
-$lines.Add("Module $ModulePath; npm $((& $Npm --version).Trim()); PowerShell $($PSVersionTable.PSVersion); $([System.Runtime.InteropServices.RuntimeInformation]::OSDescription); $([Environment]::ProcessorCount) cores; load average $(Get-LoadAverage) at the end.")
+$lines.Add("Module $ModulePath; npm $((& $Npm --version).Trim()); PowerShell $($PSVersionTable.PSVersion); $([System.Runtime.InteropServices.RuntimeInformation]::OSDescription); $([Environment]::ProcessorCount) cores; load average $loadBefore at the start, $(Get-LoadAverage) at the end.")
 $lines.Add(("Fixture: one package document of {0:N0} versions, {1:N1} MB, every version signed, served by the loopback fake registry. Median of {2} rounds." -f $Versions, $documentMB, $Rounds))
 $lines.Add('')
 foreach ($l in (Format-MarkdownTable @('contender', 'median ms', 'peak MB', 'added MB') $rows @('l', 'r', 'r', 'r'))) { $lines.Add($l) }
 $lines.Add('')
 $lines.Add(("Read: {0} releases ({1} signatures Valid), fresh process counted {2}; -Audit failures {3}; npm view printed version {4}." -f $warm.Count, $warm.Valid, $freshCount, $warm.Fails, $npmVersion))
 $lines.Add(("Goal: faster than npm view: fresh {0} / {1} = {2} -> {3}; warm {4} / {1} = {5} -> {6}" -f (Format-Ms $freshMs), (Format-Ms $npmMs), (Format-Ratio ($freshMs / $npmMs)), (Get-Verdict ($freshMs -lt $npmMs)), (Format-Ms $warmMs), (Format-Ratio ($warmMs / $npmMs)), (Get-Verdict ($warmMs -lt $npmMs))))
+if ($baselineRuns.Count) {
+    $lines.Add(("Baseline {0}: fresh {1} / {2} = {3} of the baseline's time; the baseline is {4} of npm's." -f $BaselineModulePath, (Format-Ms $freshMs), (Format-Ms $baselineMs), (Format-Ratio ($freshMs / $baselineMs)), (Format-Ratio ($baselineMs / $npmMs))))
+}
 if (-not [double]::IsNaN([double] $npmPeak)) {
     $lines.Add(("Peak resident set of the whole process: pwsh + module {0} MB, npm view {1} MB (ratio {2}); the warm read added {3} MB for a {4:N1} MB document." -f (MB $freshPeak), (MB $npmPeak), (Format-Ratio ([double] $freshPeak / [double] $npmPeak)), (MB $addedMB), $documentMB))
 }

@@ -44,6 +44,17 @@ namespace NpmHardening.Engine.Releases
         /// <summary>dist.signatures as listed (key id, base64 DER signature), for the signature check.</summary>
         internal IReadOnlyList<NpmRegistrySignatureEntry> Signatures { get; set; } = Array.Empty<NpmRegistrySignatureEntry>();
 
+        /// <summary>The entry's position in the document's 'versions' (ties in publish order keep it).</summary>
+        internal int Order { get; set; }
+
+        /// <summary>
+        /// The cryptographic result of each entry of <see cref="Signatures"/> against <see cref="PrecheckedWith"/> (null
+        /// where no key of that set has the entry's id), computed while the document was still being read
+        /// (<see cref="NpmSignaturePipeline"/>); the judgment itself (unknown key, expiry, list order) is made afterwards.
+        /// </summary>
+        internal bool?[]? PrecheckedSignatures { get; set; }
+        internal NpmRegistryKeySet? PrecheckedWith { get; set; }
+
         /// <summary>The three markers, each read literally: approver, trusted publisher, provenance predicate.</summary>
         public bool IsStaged => Approver != null;
         public bool HasTrustedPublisher => TrustedPublisher != null;

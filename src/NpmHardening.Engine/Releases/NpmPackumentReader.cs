@@ -32,7 +32,15 @@ namespace NpmHardening.Engine.Releases
         public const int MaxProblems = 100;
         private const int MaxSignature = 1024;
 
-        public static NpmPackument Read(Stream stream, string package, long maxBytes = DefaultMaxBytes, string? registry = null)
+        public static NpmPackument Read(Stream stream, string package, long maxBytes = DefaultMaxBytes, string? registry = null) =>
+            Read(stream, package, maxBytes, registry, null);
+
+        /// <summary>
+        /// <see cref="Read(Stream, string, long, string?)"/>, handing each version to <paramref name="onRelease"/> as soon as
+        /// its entry has been read (on the reading thread, before the document ends; its publish time and dist-tags are
+        /// not known yet), so that work on it (a signature check) can overlap the rest of the download.
+        /// </summary>
+        public static NpmPackument Read(Stream stream, string package, long maxBytes, string? registry, Action<NpmPackageRelease>? onRelease)
         {
             var json = new JsonStreamReader(stream, maxBytes);
             var result = new NpmPackument { Package = package };
@@ -102,7 +110,10 @@ namespace NpmHardening.Engine.Releases
                                 problems.Add($"versions['{Short(version)}'] is not an object");
                                 continue;
                             }
-                            releases.Add(ReadVersion(json, package, version, registry));
+                            var release = ReadVersion(json, package, version, registry);
+                            release.Order = releases.Count;
+                            releases.Add(release);
+                            onRelease?.Invoke(release);
                         }
                         break;
                     default:
@@ -112,19 +123,37 @@ namespace NpmHardening.Engine.Releases
             }
             json.End();
 
-            // times and tags are known only now: 'time' usually follows 'versions'
-            var tagsByVersion = distTags.GroupBy(t => t.Value, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => g.Select(t => t.Key).OrderBy(t => t, StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
+            // times and tags are known only now: 'time' usually follows 'versions'. Plain loops and sorts over reference
+            // types here, not LINQ over tuples: each generic instantiation over a value type is compiled by the JIT at
+            // the first call of a process (no ReadyToRun code exists for it), which a fresh PowerShell pays in full.
+            var tagsByVersion = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            foreach (var tag in distTags)
+            {
+                if (!tagsByVersion.TryGetValue(tag.Value, out var names)) tagsByVersion[tag.Value] = names = new List<string>();
+                names.Add(tag.Key);
+            }
+            var listed = new HashSet<string>(StringComparer.Ordinal);
             foreach (var r in releases)
             {
+                listed.Add(r.Version);
                 if (times.TryGetValue(r.Version, out var at)) r.PublishedAt = at;
-                if (tagsByVersion.TryGetValue(r.Version, out var tags)) r.DistTags = tags;
+                if (tagsByVersion.TryGetValue(r.Version, out var tags))
+                {
+                    tags.Sort(StringComparer.Ordinal);
+                    r.DistTags = tags.ToArray();
+                }
             }
-            var listed = new HashSet<string>(releases.Select(r => r.Version), StringComparer.Ordinal);
-            result.UnpublishedVersions = times.Keys.Where(v => !listed.Contains(v)).OrderBy(v => times[v]).ToList();
-            result.Releases = releases.Select((r, i) => (r, i))
-                .OrderBy(x => x.r.PublishedAt.HasValue ? 0 : 1).ThenBy(x => x.r.PublishedAt).ThenBy(x => x.i)
-                .Select(x => x.r).ToList();
+            var unpublished = new List<TimedName>();
+            foreach (var t in times)
+                if (!listed.Contains(t.Key)) unpublished.Add(new TimedName(t.Key, t.Value, unpublished.Count));
+            unpublished.Sort(TimedName.Compare);
+            var unpublishedNames = new List<string>(unpublished.Count);
+            foreach (var u in unpublished) unpublishedNames.Add(u.Name);
+            result.UnpublishedVersions = unpublishedNames;
+            // publish order: timed versions by time, then untimed ones; the document's order breaks ties (a stable sort)
+            var ordered = new List<NpmPackageRelease>(releases);
+            ordered.Sort(ByPublishTime);
+            result.Releases = ordered;
             result.DistTags = distTags;
             result.Times = times;
             result.Maintainers = maintainers;
@@ -257,6 +286,28 @@ namespace NpmHardening.Engine.Releases
                         break;
                     default: json.Skip(); break;
                 }
+            }
+        }
+
+        private static int ByPublishTime(NpmPackageRelease a, NpmPackageRelease b)
+        {
+            if (a.PublishedAt.HasValue != b.PublishedAt.HasValue) return a.PublishedAt.HasValue ? -1 : 1;
+            int c = a.PublishedAt.HasValue ? a.PublishedAt.GetValueOrDefault().CompareTo(b.PublishedAt.GetValueOrDefault()) : 0;
+            return c != 0 ? c : a.Order.CompareTo(b.Order);
+        }
+
+        /// <summary>A time[] entry with its position in the document, for a stable sort by time.</summary>
+        private sealed class TimedName
+        {
+            public TimedName(string name, DateTimeOffset at, int order) { Name = name; At = at; Order = order; }
+            public string Name { get; }
+            public DateTimeOffset At { get; }
+            public int Order { get; }
+
+            public static int Compare(TimedName a, TimedName b)
+            {
+                int c = a.At.CompareTo(b.At);
+                return c != 0 ? c : a.Order.CompareTo(b.Order);
             }
         }
 

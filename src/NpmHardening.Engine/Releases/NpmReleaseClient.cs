@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Net.Http;
 using System.Threading;
+using System.Threading.Tasks;
 using NpmHardening.Engine.Js;
 using NpmHardening.Engine.Registry;
 
@@ -24,7 +25,14 @@ namespace NpmHardening.Engine.Releases
         /// GET {registry}{name} with Accept: application/json (the full document: the abbreviated one has no _npmUser and
         /// no per-version time), read as it arrives, at most <paramref name="maxBytes"/>.
         /// </summary>
-        public NpmPackument GetPackument(string registry, RegistryCredential? credential, string package, long maxBytes = NpmPackumentReader.DefaultMaxBytes, CancellationToken cancellationToken = default)
+        public NpmPackument GetPackument(string registry, RegistryCredential? credential, string package, long maxBytes = NpmPackumentReader.DefaultMaxBytes, CancellationToken cancellationToken = default) =>
+            GetPackument(registry, credential, package, maxBytes, null, cancellationToken);
+
+        /// <summary>
+        /// <see cref="GetPackument(string, RegistryCredential?, string, long, CancellationToken)"/>, handing each version to
+        /// <paramref name="onRelease"/> as soon as it is read (see <see cref="NpmSignaturePipeline"/>).
+        /// </summary>
+        public NpmPackument GetPackument(string registry, RegistryCredential? credential, string package, long maxBytes, Action<NpmPackageRelease>? onRelease, CancellationToken cancellationToken = default)
         {
             if (NpmStageClient.CheckPackageName(package) is string why) throw new ArgumentException($"'{package}': {why}.", nameof(package));
             var url = RegistryTransport.Endpoint(registry, RegistryPackageName.Escape(package));
@@ -33,7 +41,7 @@ namespace NpmHardening.Engine.Releases
             try
             {
                 return RegistryTransport.Sync(() => _transport.ReadStreamAsync(request, maxBytes,
-                    (stream, token) => NpmPackumentReader.Read(stream, package, maxBytes, RegistryEndpoint.Safe(registry)), cancellationToken));
+                    (stream, token) => NpmPackumentReader.Read(stream, package, maxBytes, RegistryEndpoint.Safe(registry), onRelease), cancellationToken));
             }
             catch (NpmPackumentException e)
             {
@@ -50,7 +58,11 @@ namespace NpmHardening.Engine.Releases
         /// GET {registry}-/npm/v1/keys. 404 and 400 mean the registry does not sign (npm's verify-signatures skips it); any
         /// other failure is an error, as it is for npm.
         /// </summary>
-        public NpmRegistryKeySet GetKeys(string registry, CancellationToken cancellationToken = default)
+        public NpmRegistryKeySet GetKeys(string registry, CancellationToken cancellationToken = default) =>
+            RegistryTransport.Sync(() => GetKeysAsync(registry, cancellationToken));
+
+        /// <summary><see cref="GetKeys"/> without blocking: the request can run alongside the package document's.</summary>
+        public async Task<NpmRegistryKeySet> GetKeysAsync(string registry, CancellationToken cancellationToken = default)
         {
             var url = RegistryTransport.Endpoint(registry, "-/npm/v1/keys");
             var here = RegistryEndpoint.Safe(url.AbsoluteUri);
@@ -58,7 +70,7 @@ namespace NpmHardening.Engine.Releases
             try
             {
                 // the keys are public: no credential is sent for them
-                body = RegistryTransport.Sync(() => _transport.SendJsonAsync(new RegistryRequest(HttpMethod.Get, url, null), cancellationToken));
+                body = await _transport.SendJsonAsync(new RegistryRequest(HttpMethod.Get, url, null), cancellationToken).ConfigureAwait(false);
             }
             catch (RegistryException e) when (e.StatusCode == 404 || e.StatusCode == 400)
             {

@@ -36,7 +36,11 @@ namespace NpmHardening.Engine.Releases
         /// </summary>
         public static void JudgeAll(IReadOnlyList<NpmPackageRelease> releases, NpmRegistryKeySet keys, CancellationToken cancellationToken = default)
         {
-            if (releases.Count < 64)
+            // versions whose signatures were checked while the document was read (NpmSignaturePipeline) cost no
+            // cryptography here: only the rest are worth spreading over the cores
+            int toVerify = 0;
+            foreach (var r in releases) if (!ReferenceEquals(r.PrecheckedWith, keys)) toVerify++;
+            if (toVerify < 64)
             {
                 foreach (var r in releases) { cancellationToken.ThrowIfCancellationRequested(); Judge(r, keys); }
                 return;
@@ -70,20 +74,61 @@ namespace NpmHardening.Engine.Releases
             // pacote reads signatures only when the version has an integrity (or a shasum) to sign over
             if (integrity == null || release.Signatures.Count == 0)
                 return (keys.Keys.Count > 0 ? NpmRegistrySignatureStatus.Missing : NpmRegistrySignatureStatus.NotSigned, null);
-            var message = Encoding.UTF8.GetBytes(release.Package + "@" + release.Version + ":" + integrity);
+            byte[]? message = null;
+            var prechecked = ReferenceEquals(release.PrecheckedWith, keys) ? release.PrecheckedSignatures : null;
             var published = release.PublishedAt ?? MissingTimeCutoff;
             string? lastKey = null;
-            foreach (var signature in release.Signatures)
+            for (int i = 0; i < release.Signatures.Count; i++)
             {
-                var key = keys.Keys.FirstOrDefault(k => signature.KeyId != null && string.Equals(k.KeyId, signature.KeyId, StringComparison.Ordinal));
+                var signature = release.Signatures[i];
+                var key = FindKey(keys, signature.KeyId);
                 if (key == null) return (NpmRegistrySignatureStatus.UnknownKey, signature.KeyId);
                 // Date.parse of an unreadable expires is NaN, and "published < NaN" is false: the key never counts
                 if (key.ExpiresUnreadable || (key.Expires.HasValue && !(published < key.Expires.Value)))
                     return (NpmRegistrySignatureStatus.KeyExpired, key.KeyId);
-                if (!Verify(publicKey(key), signature.Signature, message)) return (NpmRegistrySignatureStatus.Invalid, key.KeyId);
+                bool valid = prechecked != null && i < prechecked.Length && prechecked[i].HasValue
+                    ? prechecked[i].GetValueOrDefault()
+                    : Verify(publicKey(key), signature.Signature, message ??= SignedMessage(release, integrity));
+                if (!valid) return (NpmRegistrySignatureStatus.Invalid, key.KeyId);
                 lastKey = key.KeyId;
             }
             return (NpmRegistrySignatureStatus.Valid, lastKey);
+        }
+
+        /// <summary>
+        /// The cryptographic half of <see cref="Check(NpmPackageRelease, NpmRegistryKeySet)"/>, which needs neither the
+        /// publish time nor the other versions: each signature entry verified against the key of its id (null where
+        /// <paramref name="keys"/> has none), kept on the release for the judgment.
+        /// </summary>
+        internal static void Precheck(NpmPackageRelease release, NpmRegistryKeySet keys, Func<NpmRegistryKey, ECDsa?> publicKey)
+        {
+            var integrity = SignedIntegrity(release);
+            if (integrity == null || release.Signatures.Count == 0)
+            {
+                // nothing to verify: the judgment needs no cryptography for this release
+                release.PrecheckedWith = keys;
+                return;
+            }
+            var message = SignedMessage(release, integrity);
+            var results = new bool?[release.Signatures.Count];
+            for (int i = 0; i < results.Length; i++)
+            {
+                var signature = release.Signatures[i];
+                var key = FindKey(keys, signature.KeyId);
+                if (key != null) results[i] = Verify(publicKey(key), signature.Signature, message);
+            }
+            release.PrecheckedSignatures = results;
+            release.PrecheckedWith = keys;
+        }
+
+        private static byte[] SignedMessage(NpmPackageRelease release, string integrity) =>
+            Encoding.UTF8.GetBytes(release.Package + "@" + release.Version + ":" + integrity);
+
+        private static NpmRegistryKey? FindKey(NpmRegistryKeySet keys, string? keyId)
+        {
+            if (keyId == null) return null;
+            foreach (var k in keys.Keys) if (string.Equals(k.KeyId, keyId, StringComparison.Ordinal)) return k;
+            return null;
         }
 
         /// <summary>

@@ -2,6 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using NpmHardening.Engine;
 using NpmHardening.Engine.Analyzers;
 using NpmHardening.Engine.Registry;
 using NpmHardening.Engine.Releases;
@@ -41,12 +45,18 @@ namespace NpmHardening.Commands
 
         private NpmVersionRange? _range;
         private readonly Dictionary<string, NpmRegistryKeySet?> _keys = new Dictionary<string, NpmRegistryKeySet?>(StringComparer.Ordinal);
+        private readonly Dictionary<string, Task<NpmRegistryKeySet>> _keyRequests = new Dictionary<string, Task<NpmRegistryKeySet>>(StringComparer.Ordinal);
         private PackageReleaseAnalyzer? _analyzer;
         private int _count;
+        private bool _since;
 
         protected override void BeginProcessing()
         {
+            // the first read of a process builds its reader, signature and HTTP machinery on another core while this
+            // thread resolves npm's configuration (a method group: a lambda would add a closure to JIT-compile here)
+            ThreadPool.QueueUserWorkItem(PrepareRead);
             base.BeginProcessing();
+            _since = MyInvocation.BoundParameters.ContainsKey(nameof(Since));
             if (Version == null) return;
             if (!NpmVersionRange.TryParse(Version, out _range))
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException($"'{Version}' is not a version range this command reads: use npm's forms, such as 1.x, ^1.2.0, ~1.2.3, >=1.0.0 <2.0.0, 1.2 - 2.3 or 1.x || 3.x."),
@@ -62,6 +72,13 @@ namespace NpmHardening.Commands
                 return;
             }
             var registry = ChosenRegistry();
+            // the keys are asked without a credential: their request goes out while npm's credential is looked up
+            foreach (var package in Package)
+            {
+                if (NpmStageClient.CheckPackageName(package) != null) continue;
+                KeysRequest(registry);
+                break;
+            }
             Read(registry, OptionalCredential(registry));
         }
 
@@ -80,7 +97,12 @@ namespace NpmHardening.Commands
                 }
                 _count++;
                 WriteProgress(new ProgressRecord(14, "Reading package releases", $"{_count}: {package}"));
-                var document = Call(registry, () => new NpmReleaseClient(Transport).GetPackument(registry, credential, package, cancellationToken: PipelineStopping));
+                // the keys are asked for alongside the document, and the signatures of the versions wanted are verified
+                // on the other cores while the rest of the document arrives; the judgment follows the whole document
+                var keysRequest = KeysRequest(registry);
+                using var early = keysRequest == null ? null : new NpmSignaturePipeline(keysRequest, WantedWhileReading, PipelineStopping);
+                var document = Call(registry, () => new NpmReleaseClient(Transport).GetPackument(registry, credential, package,
+                    NpmPackumentReader.DefaultMaxBytes, early == null ? null : (Action<NpmPackageRelease>)early.Add, PipelineStopping));
                 if (document == null) continue;
                 WriteVerbose($"{package}: {document.Releases.Count} version(s) in {document.Bytes} bytes from {shown}.");
                 if (!document.HasVersions)
@@ -98,7 +120,11 @@ namespace NpmHardening.Commands
                 var keys = Keys(registry);
                 if (keys != null)
                 {
-                    try { NpmSignatureVerifier.JudgeAll(selected, keys, PipelineStopping); }
+                    try
+                    {
+                        early?.Complete(PipelineStopping);
+                        NpmSignatureVerifier.JudgeAll(selected, keys, PipelineStopping);
+                    }
                     catch (OperationCanceledException) when (PipelineStopping.IsCancellationRequested) { return; }
                 }
                 foreach (var release in selected)
@@ -123,6 +149,13 @@ namespace NpmHardening.Commands
             }
         }
 
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void PrepareRead(object? state)
+        {
+            try { Warmup.PrepareReleaseRead(); }
+            catch (Exception) { /* the read itself reports any failure */ }
+        }
+
         private bool Selected(NpmPackageRelease release)
         {
             if (MyInvocation.BoundParameters.ContainsKey(nameof(Since)) && (!release.PublishedAt.HasValue || release.PublishedAt.Value < ToOffset(Since))) return false;
@@ -133,11 +166,29 @@ namespace NpmHardening.Commands
         private static DateTimeOffset ToOffset(DateTime t) =>
             t.Kind == DateTimeKind.Utc ? new DateTimeOffset(t, TimeSpan.Zero) : new DateTimeOffset(t.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(t, DateTimeKind.Local) : t);
 
+        /// <summary>
+        /// Which versions are verified while the document is read: those of -Version's range. With -Since the publish
+        /// times, which follow the versions in the document, decide, so nothing is verified before the document ends.
+        /// </summary>
+        private bool WantedWhileReading(NpmPackageRelease release) => !_since && (_range == null || _range.IsSatisfiedBy(release.Version));
+
+        /// <summary>The keys request of <paramref name="registry"/>, started once per pipeline (off the pipeline thread);
+        /// null once an earlier request failed.</summary>
+        private Task<NpmRegistryKeySet>? KeysRequest(string registry)
+        {
+            if (_keys.TryGetValue(registry, out var known)) return known == null ? null : Task.FromResult(known);
+            if (_keyRequests.TryGetValue(registry, out var running)) return running;
+            var client = new NpmReleaseClient(Transport);
+            var token = PipelineStopping;
+            return _keyRequests[registry] = Task.Run(() => client.GetKeysAsync(registry, token));
+        }
+
         /// <summary>The registry's keys, read once per pipeline; null (signatures NotChecked) after an error, which is written.</summary>
         private NpmRegistryKeySet? Keys(string registry)
         {
             if (_keys.TryGetValue(registry, out var known)) return known;
-            var keys = Call(registry, () => new NpmReleaseClient(Transport).GetKeys(registry, PipelineStopping));
+            var request = KeysRequest(registry)!;
+            var keys = Call(registry, () => request.GetAwaiter().GetResult());
             if (keys != null && !keys.Signs) WriteVerbose($"{RegistryEndpoint.Safe(registry)} publishes no signing keys: versions are not expected to be signed (NotSigned).");
             _keys[registry] = keys;
             return keys;
