@@ -93,8 +93,8 @@ namespace NpmHardening.Engine.Packages
 
         // an identifier's first 128 characters (no rule needs more)
         private readonly char[] _ident = new char[128];
-        private readonly TextReader _reader;
-        private readonly long _maxChars;
+        private TextReader _reader = TextReader.Null;
+        private long _maxChars;
         private readonly char[] _buffer = new char[8192];
         private int _pos, _len;
         private long _read;
@@ -103,7 +103,7 @@ namespace NpmHardening.Engine.Packages
         private int _column;
         private long _lines = 1;
 
-        private readonly CodeFacts _facts = new CodeFacts();
+        private CodeFacts _facts = new CodeFacts();
         // the last tokens, newest at _head: a ring, so a token costs one store instead of shifting the history
         private readonly Tok[] _history = new Tok[8];
         private int _head;
@@ -111,17 +111,37 @@ namespace NpmHardening.Engine.Packages
         private int _braceDepth;
         private int _obfuscatorNames;
 
-        private JsScanner(TextReader reader, long maxChars)
+        // one scanner per thread, reused: its buffers (about 20 KB) would otherwise be allocated again for every file
+        [ThreadStatic] private static JsScanner? t_spare;
+
+        private void Start(TextReader reader, long maxChars)
         {
             _reader = reader;
             _maxChars = maxChars;
+            _pos = _len = 0;
+            _read = 0;
+            _eof = false;
+            _line = 1;
+            _column = 0;
+            _lines = 1;
+            _facts = new CodeFacts();
+            Array.Clear(_history, 0, _history.Length);
+            _head = 0;
+            _templateDepth.Clear();
+            _braceDepth = 0;
+            _obfuscatorNames = 0;
         }
 
         /// <summary>Scans the code from <paramref name="reader"/>, at most <paramref name="maxChars"/> characters.</summary>
         public static CodeFacts Scan(TextReader reader, long maxChars)
         {
-            var scanner = new JsScanner(reader, maxChars);
+            // taken, not borrowed: a scan that throws leaves no half-used scanner for the next one
+            var scanner = t_spare ?? new JsScanner();
+            t_spare = null;
+            scanner.Start(reader, maxChars);
             scanner.Run();
+            scanner._reader = TextReader.Null;
+            t_spare = scanner;
             return scanner._facts;
         }
 
