@@ -43,6 +43,9 @@ namespace NpmHardening.Engine.Packages
             TarballReader? reader = null;
             var drain = new byte[16384];
             var held = new HeldContent();
+            // one SHA-256 for every file of the tarball (each file's hash is taken and the hash reset): creating one per
+            // file costs a native context each time, thousands of times per review
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             using var scans = BackgroundScans.Workers > 0 ? new BackgroundScans(limits.MaxScannedFileBytes) : null;
             try
             {
@@ -74,7 +77,7 @@ namespace NpmHardening.Engine.Packages
                     bool isManifest = key == "package.json";
                     PackageFile? twin = null;
                     reference?.Files.TryGetValue(key, out twin);
-                    var file = ReadFile(reader, entry, key, limits, isManifest ? limits.MaxManifestBytes : 0, drain, twin, held, scans != null, out var kept, out var toScan);
+                    var file = ReadFile(reader, entry, key, limits, isManifest ? limits.MaxManifestBytes : 0, drain, twin, held, sha, scans != null, out var kept, out var toScan);
                     if (reader.Stopped) break;
                     if (toScan != null) scans!.Add(file, toScan.Value, cancel);
                     if (isManifest)
@@ -166,11 +169,11 @@ namespace NpmHardening.Engine.Packages
 
         /// <summary>Hashes the entry's data while it streams; scans it when it is JavaScript; keeps it when asked (package.json).</summary>
         private static PackageFile ReadFile(TarballReader reader, TarEntry entry, string key, NpmTarballLimits limits, int keep, byte[] drain,
-            PackageFile? twin, HeldContent held, bool background, out byte[]? kept, out ArraySegment<byte>? toScan)
+            PackageFile? twin, HeldContent held, IncrementalHash sha, bool background, out byte[]? kept, out ArraySegment<byte>? toScan)
         {
             kept = null;
             toScan = null;
-            using var tee = new TeeStream(reader.Content, keep);
+            using var tee = new TeeStream(reader.Content, keep, sha);
             CodeFacts? code = null;
             string? sha256 = null;
             var ext = System.IO.Path.GetExtension(key);
@@ -385,14 +388,17 @@ namespace NpmHardening.Engine.Packages
         private sealed class TeeStream : ForwardReadStream
         {
             private readonly Stream _inner;
-            private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            private readonly IncrementalHash _sha;
+            private bool _hashTaken;
             private readonly int _keep;
             private MemoryStream? _kept;
             private bool _overflow;
 
-            public TeeStream(Stream inner, int keep)
+            /// <param name="sha">A SHA-256 with nothing appended yet; it is reset again when this stream is disposed.</param>
+            public TeeStream(Stream inner, int keep, IncrementalHash sha)
             {
                 _inner = inner;
+                _sha = sha;
                 _keep = keep;
                 if (keep > 0) _kept = new MemoryStream();
             }
@@ -407,7 +413,7 @@ namespace NpmHardening.Engine.Packages
             {
                 int n = _inner.Read(buffer, offset, count);
                 if (n <= 0) return 0;
-                _sha.AppendData(buffer, offset, n);
+                if (!_hashTaken) _sha.AppendData(buffer, offset, n);
                 if (HeadLength < Head.Length)
                 {
                     int h = Math.Min(n, Head.Length - HeadLength);
@@ -428,19 +434,29 @@ namespace NpmHardening.Engine.Packages
                 while (Read(buffer, 0, buffer.Length) > 0) { }
             }
 
+            /// <summary>The SHA-256 of what was read, in lower-case hex; once per stream.</summary>
             public string Sha256Hex()
             {
+                if (_hashTaken) throw new InvalidOperationException("The hash was taken already.");
+                _hashTaken = true;
                 var hash = _sha.GetHashAndReset();
-                var sb = new StringBuilder(64);
-                foreach (var b in hash) sb.Append(b.ToString("x2", CultureInfo.InvariantCulture));
-                return sb.ToString();
+                var hex = new char[hash.Length * 2];
+                for (int i = 0; i < hash.Length; i++)
+                {
+                    hex[2 * i] = HexDigits[hash[i] >> 4];
+                    hex[2 * i + 1] = HexDigits[hash[i] & 0xF];
+                }
+                return new string(hex);
             }
+
+            private const string HexDigits = "0123456789abcdef";
 
             public override long Position { get => _length; set => throw new NotSupportedException(); }
 
             protected override void Dispose(bool disposing)
             {
-                if (disposing) _sha.Dispose();
+                // a file left unfinished (a bound, a failure) must not leave its bytes in the next file's hash
+                if (disposing && !_hashTaken) { _hashTaken = true; _sha.GetHashAndReset(); }
                 base.Dispose(disposing);
             }
         }
