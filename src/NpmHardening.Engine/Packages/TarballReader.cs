@@ -381,7 +381,6 @@ namespace NpmHardening.Engine.Packages
         private NpmTarballException Fail(NpmTarballProblem problem, string message, Exception? inner = null) =>
             new NpmTarballException(problem, message, inner) { Offset = _unpacked };
 
-        [System.Runtime.CompilerServices.MethodImpl(JitHints.AggressiveOptimization)]
         private static bool IsZero(byte[] block)
         {
             for (int i = 0; i < block.Length; i++) if (block[i] != 0) return false;
@@ -389,7 +388,6 @@ namespace NpmHardening.Engine.Packages
         }
 
         /// <summary>The header checksum: the byte sum with the checksum field read as spaces (unsigned, or signed as old tars wrote).</summary>
-        [System.Runtime.CompilerServices.MethodImpl(JitHints.AggressiveOptimization)]
         private bool ChecksumValid(byte[] h)
         {
             long stored = ParseOctal(148, 8, lenient: true);
