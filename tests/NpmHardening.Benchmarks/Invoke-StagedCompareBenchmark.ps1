@@ -61,59 +61,12 @@ $folder = Join-Path ([System.IO.Path]::GetTempPath()) ('npmh-stage-bench-' + [gu
 $watchAll = [System.Diagnostics.Stopwatch]::StartNew()
 
 # ---- fixture ----
-$words = @('const', 'let', 'return', 'function', 'value', 'result', 'options', 'config', 'buffer', 'index', 'length', 'module',
-    'exports', 'require', 'callback', 'promise', 'resolve', 'reject', 'error', 'message', 'handler', 'request', 'response',
-    'stream', 'chunk', 'encode', 'decode', 'parse', 'format', 'render', 'state', 'props', 'context', 'cache', 'token', 'node')
-function New-FileText([System.Random] $Rnd, [int] $Bytes, [int] $Salt) {
-    $sb = New-Object System.Text.StringBuilder ($Bytes + 200)
-    [void] $sb.Append("'use strict';`n// generated file $Salt`n")
-    while ($sb.Length -lt $Bytes) {
-        $a = $words[$Rnd.Next($words.Count)]; $b = $words[$Rnd.Next($words.Count)]; $c = $words[$Rnd.Next($words.Count)]
-        [void] $sb.Append('  const ').Append($a).Append('_').Append($Rnd.Next(100000)).Append(' = ').Append($b).Append('(')
-        [void] $sb.Append($c).Append(', ').Append($Rnd.Next(1000000)).Append(", '").Append($words[$Rnd.Next($words.Count)]).Append(' ').Append($Rnd.Next(10000)).Append("');`n")
-    }
-    return $sb.ToString()
-}
-
-function New-Version([string] $Dir, [string] $Version, [int] $BytesPerFile, [int] $Seed, [int] $Files) {
-    [void] [System.IO.Directory]::CreateDirectory($Dir)
-    [System.IO.File]::WriteAllText((Join-Path $Dir 'package.json'), "{`"name`":`"npmh-bench-pkg`",`"version`":`"$Version`",`"main`":`"lib/f0.js`"}")
-    for ($i = 0; $i -lt $Files; $i++) {
-        # v2 (seed 2): 1% of the files removed, 10% changed, 1% added past the end
-        if ($Seed -eq 2 -and $i % 100 -eq 7) { continue }
-        $salt = if ($Seed -eq 2 -and $i % 10 -eq 3) { $i + 1000000 } else { $i }
-        $sub = Join-Path $Dir ("lib/d{0}" -f ($i % 50))
-        [void] [System.IO.Directory]::CreateDirectory($sub)
-        [System.IO.File]::WriteAllText((Join-Path $sub "f$i.js"), (New-FileText (New-Object System.Random $salt) $BytesPerFile $salt))
-    }
-    if ($Seed -eq 2) {
-        for ($i = $Files; $i -lt $Files + [Math]::Max(1, [int]($Files / 100)); $i++) {
-            [System.IO.File]::WriteAllText((Join-Path $Dir "lib/d0/new$i.js"), (New-FileText (New-Object System.Random $i) $BytesPerFile $i))
-        }
-    }
-}
-
-function Invoke-Pack([string] $Dir, [string] $Dest) {
-    [void] [System.IO.Directory]::CreateDirectory($Dest)
-    $json = & $Npm pack $Dir --pack-destination $Dest --json --ignore-scripts 2>$null | Out-String | ConvertFrom-Json
-    return (Join-Path $Dest $json[0].filename)
-}
-
+. (Join-Path $PSScriptRoot 'StagedCompareFixture.ps1')
 Write-Host "  generating two versions of $Files files (~$TargetMB MB compressed each) and packing them with npm pack..."
-# calibrate: 50 files at 10 KB, packed, give the compressed bytes per source byte
-$probe = Join-Path $folder 'probe'
-New-Version $probe '0.0.1' 10000 1 50
-$probeTgz = Invoke-Pack $probe (Join-Path $folder 'probe-out')
-$ratio = (Get-Item -LiteralPath $probeTgz).Length / (50 * 10000.0)
-$bytesPerFile = [int] [Math]::Max(200, ($TargetMB * 1MB) / $Files / $ratio)
-$v1Dir = Join-Path $folder 'v1'; $v2Dir = Join-Path $folder 'v2'
-New-Version $v1Dir '1.0.0' $bytesPerFile 1 $Files
-New-Version $v2Dir '1.0.1' $bytesPerFile 2 $Files
-$v1 = Invoke-Pack $v1Dir (Join-Path $folder 'tgz1')
-$v2 = Invoke-Pack $v2Dir (Join-Path $folder 'tgz2')
+$fixture = New-StagedCompareFixture -Folder $folder -Files $Files -TargetMB $TargetMB -Npm $Npm
+$v1 = $fixture.V1; $v2 = $fixture.V2
 $v1Size = (Get-Item -LiteralPath $v1).Length; $v2Size = (Get-Item -LiteralPath $v2).Length
-Remove-Item -LiteralPath $v1Dir, $v2Dir, $probe -Recurse -Force
-Write-Host ("  v1 {0:N1} MB, v2 {1:N1} MB compressed ({2:N0} bytes per file)" -f ($v1Size / 1MB), ($v2Size / 1MB), $bytesPerFile)
+Write-Host ("  v1 {0:N1} MB, v2 {1:N1} MB compressed ({2:N0} bytes per file)" -f ($v1Size / 1MB), ($v2Size / 1MB), $fixture.BytesPerFile)
 
 # ---- contenders ----
 $child = @'

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace NpmHardening.Engine.Packages
@@ -67,6 +68,7 @@ namespace NpmHardening.Engine.Packages
             return byLength;
         }
 
+        [MethodImpl(JitHints.AggressiveOptimization)]
         private static string KnownOrOther(char[] name, int length)
         {
             if (length >= KnownByLength.Length) return OtherIdent;
@@ -91,8 +93,8 @@ namespace NpmHardening.Engine.Packages
 
         // an identifier's first 128 characters (no rule needs more)
         private readonly char[] _ident = new char[128];
-        private readonly TextReader _reader;
-        private readonly long _maxChars;
+        private TextReader _reader = TextReader.Null;
+        private long _maxChars;
         private readonly char[] _buffer = new char[8192];
         private int _pos, _len;
         private long _read;
@@ -101,7 +103,7 @@ namespace NpmHardening.Engine.Packages
         private int _column;
         private long _lines = 1;
 
-        private readonly CodeFacts _facts = new CodeFacts();
+        private CodeFacts _facts = new CodeFacts();
         // the last tokens, newest at _head: a ring, so a token costs one store instead of shifting the history
         private readonly Tok[] _history = new Tok[8];
         private int _head;
@@ -109,17 +111,37 @@ namespace NpmHardening.Engine.Packages
         private int _braceDepth;
         private int _obfuscatorNames;
 
-        private JsScanner(TextReader reader, long maxChars)
+        // one scanner per thread, reused: its buffers (about 20 KB) would otherwise be allocated again for every file
+        [ThreadStatic] private static JsScanner? t_spare;
+
+        private void Start(TextReader reader, long maxChars)
         {
             _reader = reader;
             _maxChars = maxChars;
+            _pos = _len = 0;
+            _read = 0;
+            _eof = false;
+            _line = 1;
+            _column = 0;
+            _lines = 1;
+            _facts = new CodeFacts();
+            Array.Clear(_history, 0, _history.Length);
+            _head = 0;
+            _templateDepth.Clear();
+            _braceDepth = 0;
+            _obfuscatorNames = 0;
         }
 
         /// <summary>Scans the code from <paramref name="reader"/>, at most <paramref name="maxChars"/> characters.</summary>
         public static CodeFacts Scan(TextReader reader, long maxChars)
         {
-            var scanner = new JsScanner(reader, maxChars);
+            // taken, not borrowed: a scan that throws leaves no half-used scanner for the next one
+            var scanner = t_spare ?? new JsScanner();
+            t_spare = null;
+            scanner.Start(reader, maxChars);
             scanner.Run();
+            scanner._reader = TextReader.Null;
+            t_spare = scanner;
             return scanner._facts;
         }
 
@@ -134,12 +156,14 @@ namespace NpmHardening.Engine.Packages
             public string Text;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private int Peek(int ahead = 0)
         {
             if (_pos + ahead >= _len) Fill();
             return _pos + ahead < _len ? _buffer[_pos + ahead] : -1;
         }
 
+        [MethodImpl(JitHints.AggressiveOptimization)]
         private void Fill()
         {
             if (_eof) return;
@@ -161,6 +185,7 @@ namespace NpmHardening.Engine.Packages
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private int Take()
         {
             int c = Peek();
@@ -177,6 +202,7 @@ namespace NpmHardening.Engine.Packages
             return c;
         }
 
+        [MethodImpl(JitHints.AggressiveOptimization)]
         private void Run()
         {
             if (Peek() == '#' && Peek(1) == '!') SkipLine();
@@ -227,7 +253,9 @@ namespace NpmHardening.Engine.Packages
             if (_obfuscatorNames >= ObfuscatorNameThreshold) _facts.Style |= CodeStyle.ObfuscatorNames;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static bool IsIdentStart(int c) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$' || c == '\\' || c >= 0x80;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static bool IsIdentPart(int c) => IsIdentStart(c) || (c >= '0' && c <= '9');
 
         private bool RegexAllowed()
@@ -242,6 +270,7 @@ namespace NpmHardening.Engine.Packages
             }
         }
 
+        [MethodImpl(JitHints.AggressiveOptimization)]
         private void SkipLine()
         {
             while (true)
@@ -252,6 +281,7 @@ namespace NpmHardening.Engine.Packages
             }
         }
 
+        [MethodImpl(JitHints.AggressiveOptimization)]
         private void SkipBlockComment()
         {
             Take(); Take();
@@ -281,6 +311,7 @@ namespace NpmHardening.Engine.Packages
             Emit(Kind.Regex, "");
         }
 
+        [MethodImpl(JitHints.AggressiveOptimization)]
         private void ReadNumber()
         {
             while (true)
@@ -300,6 +331,7 @@ namespace NpmHardening.Engine.Packages
             Emit(Kind.Number, "");
         }
 
+        [MethodImpl(JitHints.AggressiveOptimization)]
         private void ReadIdent()
         {
             var name = _ident;
@@ -338,6 +370,7 @@ namespace NpmHardening.Engine.Packages
             return true;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int HexValue(int c) =>
             c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 
@@ -365,7 +398,10 @@ namespace NpmHardening.Engine.Packages
 
         private sealed class StringStats
         {
-            public readonly StringBuilder Kept = new StringBuilder();
+            // the literal's first KeptStringChars characters, in an array: a StringBuilder's Append and indexer are
+            // calls the JIT does not inline, paid on every character of every string
+            public readonly char[] Kept = new char[KeptStringChars];
+            public int KeptLength;
             public readonly int[] Counts = new int[256];
             public long Length;
             public int HexEscapes;
@@ -374,15 +410,16 @@ namespace NpmHardening.Engine.Packages
 
             public void Reset()
             {
-                Kept.Clear();
+                KeptLength = 0;
                 if (Length > 0) Array.Clear(Counts, 0, Counts.Length);
                 Length = 0; HexEscapes = 0; HexRun = 0; LongestHexRun = 0;
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public void Add(int c)
             {
                 Length++;
-                if (Kept.Length < KeptStringChars) Kept.Append((char)c);
+                if (KeptLength < KeptStringChars) Kept[KeptLength++] = (char)c;
                 Counts[c & 0xFF]++;
                 if (HexValue(c) >= 0) { HexRun++; if (HexRun > LongestHexRun) LongestHexRun = HexRun; }
                 else HexRun = 0;
@@ -404,6 +441,7 @@ namespace NpmHardening.Engine.Packages
         // one instance for every literal: a file of thousands of strings allocates one table, not thousands
         private readonly StringStats _string = new StringStats();
 
+        [MethodImpl(JitHints.AggressiveOptimization)]
         private void ReadString(char quote)
         {
             var s = _string;
@@ -423,6 +461,7 @@ namespace NpmHardening.Engine.Packages
             FinishString(s);
         }
 
+        [MethodImpl(JitHints.AggressiveOptimization)]
         private void ReadTemplate()
         {
             var s = _string;
@@ -482,15 +521,17 @@ namespace NpmHardening.Engine.Packages
             }
         }
 
+        [MethodImpl(JitHints.AggressiveOptimization)]
         private void FinishString(StringStats s)
         {
             if (s.HexEscapes >= HexEscapeThreshold || s.LongestHexRun >= HexRunThreshold) _facts.Style |= CodeStyle.HexBlob;
             if (s.Length >= EntropyMinimumLength && s.Entropy() >= EntropyThreshold) _facts.Style |= CodeStyle.HighEntropy;
-            Emit(Kind.String, s.Kept);
+            Emit(Kind.String, s.Kept, s.KeptLength);
         }
 
         /// <summary>A string literal's kept text: built only when it can name a module or a credential path.</summary>
-        private void Emit(Kind kind, StringBuilder kept)
+        [MethodImpl(JitHints.AggressiveOptimization)]
+        private void Emit(Kind kind, char[] kept, int keptLength)
         {
             var p1 = Back(0);
             var p2 = Back(1);
@@ -498,11 +539,11 @@ namespace NpmHardening.Engine.Packages
                 (p1.Kind == Kind.Ident && (p1.Text == "from" || p1.Text == "import"));
             // NamesCredentialPath answers false unless the text has a '.', "id_" or "application_default" (both hold '_')
             bool path = false;
-            if (kept.Length >= 4)
-                for (int i = 0; i < kept.Length && !path; i++) path = kept[i] == '.' || kept[i] == '_';
+            if (keptLength >= 4)
+                for (int i = 0; i < keptLength && !path; i++) path = kept[i] == '.' || kept[i] == '_';
             if (module || path)
             {
-                var text = kept.ToString();
+                var text = new string(kept, 0, keptLength);
                 if (module) Module(text);
                 if (path && NamesCredentialPath(text)) _facts.Add(CodePrimitive.CredentialPath, _line);
             }
@@ -511,8 +552,10 @@ namespace NpmHardening.Engine.Packages
         }
 
         /// <summary>The token <paramref name="n"/> before the current one (0: the last one emitted).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private Tok Back(int n) => _history[(_head - n) & (_history.Length - 1)];
 
+        [MethodImpl(JitHints.AggressiveOptimization)]
         private void Emit(Kind kind, string text)
         {
             var p1 = Back(0);

@@ -43,6 +43,9 @@ namespace NpmHardening.Engine.Packages
             TarballReader? reader = null;
             var drain = new byte[16384];
             var held = new HeldContent();
+            // one SHA-256 for every file of the tarball (each file's hash is taken and the hash reset): creating one per
+            // file costs a native context each time, thousands of times per review
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             using var scans = BackgroundScans.Workers > 0 ? new BackgroundScans(limits.MaxScannedFileBytes) : null;
             try
             {
@@ -74,9 +77,9 @@ namespace NpmHardening.Engine.Packages
                     bool isManifest = key == "package.json";
                     PackageFile? twin = null;
                     reference?.Files.TryGetValue(key, out twin);
-                    var file = ReadFile(reader, entry, key, limits, isManifest ? limits.MaxManifestBytes : 0, drain, twin, held, out var kept, out var toScan);
+                    var file = ReadFile(reader, entry, key, limits, isManifest ? limits.MaxManifestBytes : 0, drain, twin, held, sha, scans != null, out var kept, out var toScan);
                     if (reader.Stopped) break;
-                    if (toScan != null) scans!.Add(file, toScan, cancel);
+                    if (toScan != null) scans!.Add(file, toScan.Value, cancel);
                     if (isManifest)
                     {
                         manifest = kept;
@@ -166,11 +169,11 @@ namespace NpmHardening.Engine.Packages
 
         /// <summary>Hashes the entry's data while it streams; scans it when it is JavaScript; keeps it when asked (package.json).</summary>
         private static PackageFile ReadFile(TarballReader reader, TarEntry entry, string key, NpmTarballLimits limits, int keep, byte[] drain,
-            PackageFile? twin, HeldContent held, out byte[]? kept, out byte[]? toScan)
+            PackageFile? twin, HeldContent held, IncrementalHash sha, bool background, out byte[]? kept, out ArraySegment<byte>? toScan)
         {
             kept = null;
             toScan = null;
-            using var tee = new TeeStream(reader.Content, keep);
+            using var tee = new TeeStream(reader.Content, keep, sha);
             CodeFacts? code = null;
             string? sha256 = null;
             var ext = System.IO.Path.GetExtension(key);
@@ -183,8 +186,8 @@ namespace NpmHardening.Engine.Packages
                     // on a worker thread while this one inflates the next files
                     sha256 = tee.Sha256Hex();
                     if (twin?.Code != null && sha256 == twin.Sha256) code = twin.Code;
-                    else if (BackgroundScans.Workers > 0) toScan = held.ToArray();
-                    else code = Scan(held.AsStream(), limits.MaxScannedFileBytes);
+                    else if (background) toScan = held.Rent();
+                    else code = Scan(held.Bytes, held.Count, limits.MaxScannedFileBytes);
                 }
                 else code = Scan(new ConcatStream(held.AsStream(), tee), limits.MaxScannedFileBytes);   // too large to hold: scanned as it streams
             }
@@ -201,6 +204,18 @@ namespace NpmHardening.Engine.Packages
             return JsScanner.Scan(text, maxChars);
         }
 
+        [ThreadStatic] private static Utf8BytesReader? t_text;
+
+        /// <summary>Scans the first <paramref name="count"/> bytes of <paramref name="bytes"/>: the same facts as
+        /// <see cref="Scan(Stream, long)"/> over them, with this thread's reader instead of a new stream and reader.</summary>
+        internal static CodeFacts Scan(byte[] bytes, int count, long maxChars)
+        {
+            var text = t_text ??= new Utf8BytesReader();
+            text.Start(bytes, count);
+            try { return JsScanner.Scan(text, maxChars); }
+            finally { text.Stop(); }
+        }
+
         /// <summary>
         /// Scans held files on worker threads while the reader inflates the next ones: scanning is most of a review's
         /// work, inflating and hashing the rest. At most <see cref="Queued"/> files wait (each at most
@@ -212,8 +227,16 @@ namespace NpmHardening.Engine.Packages
             public static readonly int Workers = Math.Min(2, Environment.ProcessorCount - 1);
             private const int Queued = 4;
 
-            private readonly System.Collections.Concurrent.BlockingCollection<(PackageFile File, byte[] Bytes)> _queue =
-                new System.Collections.Concurrent.BlockingCollection<(PackageFile, byte[])>(Queued);
+            // a reference type in the queue: BlockingCollection over a value tuple of the engine's types is code no
+            // ReadyToRun image holds, compiled in every new process
+            private sealed class Held
+            {
+                public PackageFile File = null!;
+                public ArraySegment<byte> Bytes;
+            }
+
+            private readonly System.Collections.Concurrent.BlockingCollection<Held> _queue =
+                new System.Collections.Concurrent.BlockingCollection<Held>(Queued);
             private readonly System.Threading.Tasks.Task[] _workers;
             private readonly long _maxChars;
             private bool _finished;
@@ -229,11 +252,16 @@ namespace NpmHardening.Engine.Packages
 
             private void Work()
             {
-                foreach (var (file, bytes) in _queue.GetConsumingEnumerable())
-                    file.Code = Scan(new MemoryStream(bytes, writable: false), _maxChars);
+                foreach (var held in _queue.GetConsumingEnumerable())
+                {
+                    try { held.File.Code = Scan(held.Bytes.Array!, held.Bytes.Count, _maxChars); }
+                    finally { System.Buffers.ArrayPool<byte>.Shared.Return(held.Bytes.Array!); }
+                }
             }
 
-            public void Add(PackageFile file, byte[] bytes, System.Threading.CancellationToken cancel) => _queue.Add((file, bytes), cancel);
+            /// <summary>Queues a file's bytes (rented from the shared pool, returned to it after the scan).</summary>
+            public void Add(PackageFile file, ArraySegment<byte> bytes, System.Threading.CancellationToken cancel) =>
+                _queue.Add(new Held { File = file, Bytes = bytes }, cancel);
 
             /// <summary>Waits for every scan queued; a scanner failure (a bug, not input: the input is in memory) is rethrown.</summary>
             public void Finish()
@@ -314,12 +342,17 @@ namespace NpmHardening.Engine.Packages
             private byte _overflow;
             private bool _hasOverflow;
 
-            /// <summary>A copy of what <see cref="Fill"/> read (after it returned true).</summary>
-            public byte[] ToArray()
+            /// <summary>The buffer; its first <see cref="Count"/> bytes are what <see cref="Fill"/> read.</summary>
+            public byte[] Bytes => _bytes;
+            public int Count => _count;
+
+            /// <summary>A copy of what <see cref="Fill"/> read (after it returned true), in an array rented from the shared
+            /// pool: the scan worker returns it, so a review does not allocate a new array for every file it scans.</summary>
+            public ArraySegment<byte> Rent()
             {
-                var copy = new byte[_count];
+                var copy = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(1, _count));
                 Buffer.BlockCopy(_bytes, 0, copy, 0, _count);
-                return copy;
+                return new ArraySegment<byte>(copy, 0, _count);
             }
 
             /// <summary>What <see cref="Fill"/> read, the probe byte included.</summary>
@@ -355,14 +388,17 @@ namespace NpmHardening.Engine.Packages
         private sealed class TeeStream : ForwardReadStream
         {
             private readonly Stream _inner;
-            private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            private readonly IncrementalHash _sha;
+            private bool _hashTaken;
             private readonly int _keep;
             private MemoryStream? _kept;
             private bool _overflow;
 
-            public TeeStream(Stream inner, int keep)
+            /// <param name="sha">A SHA-256 with nothing appended yet; it is reset again when this stream is disposed.</param>
+            public TeeStream(Stream inner, int keep, IncrementalHash sha)
             {
                 _inner = inner;
+                _sha = sha;
                 _keep = keep;
                 if (keep > 0) _kept = new MemoryStream();
             }
@@ -377,7 +413,7 @@ namespace NpmHardening.Engine.Packages
             {
                 int n = _inner.Read(buffer, offset, count);
                 if (n <= 0) return 0;
-                _sha.AppendData(buffer, offset, n);
+                if (!_hashTaken) _sha.AppendData(buffer, offset, n);
                 if (HeadLength < Head.Length)
                 {
                     int h = Math.Min(n, Head.Length - HeadLength);
@@ -398,19 +434,29 @@ namespace NpmHardening.Engine.Packages
                 while (Read(buffer, 0, buffer.Length) > 0) { }
             }
 
+            /// <summary>The SHA-256 of what was read, in lower-case hex; once per stream.</summary>
             public string Sha256Hex()
             {
+                if (_hashTaken) throw new InvalidOperationException("The hash was taken already.");
+                _hashTaken = true;
                 var hash = _sha.GetHashAndReset();
-                var sb = new StringBuilder(64);
-                foreach (var b in hash) sb.Append(b.ToString("x2", CultureInfo.InvariantCulture));
-                return sb.ToString();
+                var hex = new char[hash.Length * 2];
+                for (int i = 0; i < hash.Length; i++)
+                {
+                    hex[2 * i] = HexDigits[hash[i] >> 4];
+                    hex[2 * i + 1] = HexDigits[hash[i] & 0xF];
+                }
+                return new string(hex);
             }
+
+            private const string HexDigits = "0123456789abcdef";
 
             public override long Position { get => _length; set => throw new NotSupportedException(); }
 
             protected override void Dispose(bool disposing)
             {
-                if (disposing) _sha.Dispose();
+                // a file left unfinished (a bound, a failure) must not leave its bytes in the next file's hash
+                if (disposing && !_hashTaken) { _hashTaken = true; _sha.GetHashAndReset(); }
                 base.Dispose(disposing);
             }
         }
