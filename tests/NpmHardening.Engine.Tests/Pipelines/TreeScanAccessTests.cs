@@ -194,6 +194,45 @@ namespace NpmHardening.Engine.Tests.Pipelines
             Assert.Equal(platform.RealPath(Path.Combine(parent, "one")), child.PhysicalPath);
         }
 
+        /// <summary>NormalizePath as it was before its fast path for paths already in normal form.</summary>
+        private static string? NormalizeBySplitting(string path)
+        {
+            if (path == null || path.IndexOf('\0') >= 0) return null;
+            var text = path.Replace('\\', '/');
+            if (text.Length >= 2 && text[1] == ':') return null;
+            var parts = new List<string>();
+            foreach (var part in text.Split('/'))
+            {
+                if (part.Length == 0 || part == ".") continue;
+                if (part == "..")
+                {
+                    if (parts.Count == 0) return null;
+                    parts.RemoveAt(parts.Count - 1);
+                    continue;
+                }
+                parts.Add(part);
+            }
+            return string.Join("/", parts);
+        }
+
+        [Fact]
+        public void Normalizing_a_path_gives_what_splitting_it_gave_for_every_path()
+        {
+            var alphabet = new[] { 'a', 'b', '.', '/', '\\', ':', '\0', 'c' };
+            var random = new Random(11);
+            var cases = new List<string> { "", ".", "..", "/", "a", "a/b", ".a", "a.", "..a", "a..", "a/./b", "a/../b", "../a", "a/", "/a", "a//b", "c:", "c:/x", "a\\b", "a\0b", ".github/workflows/ci.yml" };
+            for (var i = 0; i < 20000; i++)
+            {
+                var chars = new char[random.Next(0, 9)];
+                for (var j = 0; j < chars.Length; j++) chars[j] = alphabet[random.Next(alphabet.Length)];
+                cases.Add(new string(chars));
+            }
+            foreach (var path in cases)
+                Assert.True(NormalizeBySplitting(path) == CiRepository.NormalizePath(path), "path: " + path.Replace("\0", "\\0"));
+            Assert.True(CiRepository.IsNormalized(".github/workflows/ci.yml"));
+            Assert.False(CiRepository.IsNormalized("a/../b"));
+        }
+
         [Fact]
         public void What_the_held_parent_cannot_answer_is_opened_by_the_full_walk()
         {
