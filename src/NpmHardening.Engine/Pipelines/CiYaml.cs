@@ -74,7 +74,24 @@ namespace NpmHardening.Engine.Pipelines
             private Dictionary<string, int>? _index;
             public List<CiYamlNode> Items => _items ??= new List<CiYamlNode>();
             public List<CiYamlEntry> Entries => _entries ??= new List<CiYamlEntry>();
-            public Dictionary<string, int> Index => _index ??= new Dictionary<string, int>(StringComparer.Ordinal);
+            /// <summary>The key index, made only once the mapping outgrows <see cref="CiYamlMapping.LinearKeys"/> keys
+            /// (most CI mappings hold a few keys, where a scan of the list beats a dictionary's allocations).</summary>
+            public Dictionary<string, int>? IndexOrNull => _index;
+
+            /// <summary>Where <paramref name="key"/> is among the entries so far; -1 when absent.</summary>
+            public int IndexOf(string key) => CiYamlMapping.IndexOf(_entries, _index, key);
+
+            public void Add(CiYamlEntry entry)
+            {
+                var entries = Entries;
+                if (_index != null) _index[entry.Key] = entries.Count;
+                entries.Add(entry);
+                if (_index == null && entries.Count > CiYamlMapping.LinearKeys)
+                {
+                    _index = new Dictionary<string, int>(entries.Count * 2, StringComparer.Ordinal);
+                    for (var i = 0; i < entries.Count; i++) _index[entries[i].Key] = i;
+                }
+            }
             /// <summary>Merge-key values, in order: their keys are added after this mapping's own; null until one is met.</summary>
             public List<CiYamlNode>? Merges;
             public CiYamlScalar? PendingKey;
@@ -205,11 +222,11 @@ namespace NpmHardening.Engine.Pipelines
                 (parent.Merges ??= new List<CiYamlNode>()).Add(node);
                 return;
             }
-            if (parent.Index.TryGetValue(keyNode.Value, out var existing))
+            var existing = parent.IndexOf(keyNode.Value);
+            if (existing >= 0)
                 throw keyNode.Fail("the key '" + keyNode.Value + "' appears twice in one mapping (first at line " +
                     parent.Entries[existing].Line.ToString(CultureInfo.InvariantCulture) + ").");
-            parent.Index[keyNode.Value] = parent.Entries.Count;
-            parent.Entries.Add(new CiYamlEntry(keyNode, node));
+            parent.Add(new CiYamlEntry(keyNode, node));
         }
 
         private static CiYamlNode FinishSequence(string file, Frame frame) =>
@@ -234,18 +251,17 @@ namespace NpmHardening.Engine.Pipelines
                     else throw merge.Fail("a merge key (<<) needs a mapping or a list of mappings, not " + merge.KindName + ".");
                 }
             }
-            return new CiYamlMapping(state.File, frame.Line, frame.Column, frame.Tag, frame.Entries, frame.Index) { ExpandedSize = frame.Size };
+            return new CiYamlMapping(state.File, frame.Line, frame.Column, frame.Tag, frame.Entries, frame.IndexOrNull) { ExpandedSize = frame.Size };
         }
 
         private static void MergeInto(State state, Frame frame, CiYamlMapping source)
         {
             foreach (var entry in source.Entries)
             {
-                if (frame.Index.ContainsKey(entry.Key)) continue;
+                if (frame.IndexOf(entry.Key) >= 0) continue;
                 // each merged key is a copy in this mapping: it counts against the bound like an alias does
                 if (++state.Expanded > MaxAliasExpansion) throw TooManyAliases(state.File, frame.Line);
-                frame.Index[entry.Key] = frame.Entries.Count;
-                frame.Entries.Add(entry);
+                frame.Add(entry);
             }
         }
 

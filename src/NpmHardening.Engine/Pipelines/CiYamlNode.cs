@@ -125,26 +125,50 @@ namespace NpmHardening.Engine.Pipelines
     /// did not set itself. Keys are unique (a duplicate is a parse error).</summary>
     internal sealed class CiYamlMapping : CiYamlNode
     {
-        private readonly List<CiYamlEntry> _entries;
-        private readonly Dictionary<string, int> _index;
+        /// <summary>Mappings of up to this many keys are searched in order instead of through a dictionary: a scan of a
+        /// tree builds one mapping per job, step and block, nearly all of a few keys, and the dictionaries were a tenth
+        /// of what a scan allocated.</summary>
+        internal const int LinearKeys = 8;
 
-        public CiYamlMapping(string file, int line, int column, string? tag, List<CiYamlEntry> entries, Dictionary<string, int> index)
+        private readonly List<CiYamlEntry> _entries;
+        private readonly Dictionary<string, int>? _index;
+
+        /// <param name="index">the position of each key in <paramref name="entries"/>; may be null for a mapping of at
+        /// most <see cref="LinearKeys"/> keys (a longer one without it is indexed here)</param>
+        public CiYamlMapping(string file, int line, int column, string? tag, List<CiYamlEntry> entries, Dictionary<string, int>? index)
             : base(file, line, column, tag)
         {
-            _entries = entries; _index = index;
+            _entries = entries;
+            if (index == null && entries.Count > LinearKeys)
+            {
+                index = new Dictionary<string, int>(entries.Count, StringComparer.Ordinal);
+                for (var i = 0; i < entries.Count; i++) index[entries[i].Key] = i;
+            }
+            _index = index;
+        }
+
+        /// <summary>The position of <paramref name="key"/> (ordinal) in <paramref name="entries"/>, through
+        /// <paramref name="index"/> when there is one; -1 when absent.</summary>
+        internal static int IndexOf(List<CiYamlEntry>? entries, Dictionary<string, int>? index, string key)
+        {
+            if (index != null) return index.TryGetValue(key, out var at) ? at : -1;
+            if (entries == null) return -1;
+            for (var i = 0; i < entries.Count; i++)
+                if (string.Equals(entries[i].Key, key, StringComparison.Ordinal)) return i;
+            return -1;
         }
 
         public IReadOnlyList<CiYamlEntry> Entries => _entries;
         public int Count => _entries.Count;
         public IEnumerable<string> Keys { get { foreach (var e in _entries) yield return e.Key; } }
 
-        public bool ContainsKey(string key) => _index.ContainsKey(key);
+        public bool ContainsKey(string key) => IndexOf(_entries, _index, key) >= 0;
 
         /// <summary>The value at <paramref name="key"/> (any kind, a null scalar included), or null when the key is absent.</summary>
-        public CiYamlNode? Get(string key) => _index.TryGetValue(key, out var i) ? _entries[i].Value : null;
+        public CiYamlNode? Get(string key) => IndexOf(_entries, _index, key) is var i && i >= 0 ? _entries[i].Value : null;
 
         /// <summary>The entry at <paramref name="key"/>, for the key's own line.</summary>
-        public CiYamlEntry? Entry(string key) => _index.TryGetValue(key, out var i) ? _entries[i] : (CiYamlEntry?)null;
+        public CiYamlEntry? Entry(string key) => IndexOf(_entries, _index, key) is var i && i >= 0 ? _entries[i] : (CiYamlEntry?)null;
 
         /// <summary>The mapping at <paramref name="key"/>; null when absent or null (<c>key:</c>); an error naming the line
         /// when it is another kind.</summary>

@@ -31,6 +31,38 @@ namespace NpmHardening.Engine.Pipelines
             _inside[Root] = true;
         }
 
+        /// <summary>A repository whose root the caller opened from its held parent folder (<see cref="UnixHeldFolder.HoldBelow"/>,
+        /// which refuses links): the root's physical path is where that walk arrived, and its listing and descriptor
+        /// serve the scan as if <see cref="Listing"/> had opened it. The repository owns (and disposes) the folder.</summary>
+        private FileCiRepository(IPlatform platform, string root, UnixHeldFolder heldRoot, long maxBytes)
+            : base(root)
+        {
+            _platform = platform ?? throw new ArgumentNullException(nameof(platform));
+            _realRoot = TrimSeparator(heldRoot.PhysicalPath);
+            _maxBytes = maxBytes;
+            _inside[Root] = true;
+            _held[Root] = heldRoot;
+            _listings[Root] = heldRoot.Entries;
+        }
+
+        /// <summary>The repository at <paramref name="root"/>; its root is opened from its parent held in
+        /// <paramref name="parents"/> when that parent can answer, else by the platform's walk and realpath.</summary>
+        internal static FileCiRepository Open(IPlatform platform, string root, UnixHeldFolderCache? parents, long maxBytes = CiYaml.MaxFileBytes)
+        {
+            if (parents != null && platform is SystemPlatform && !platform.IsWindows)
+            {
+                var trimmed = root.Length > 1 ? root.TrimEnd('/') : root;
+                var cut = trimmed.LastIndexOf('/');
+                if (cut >= 0 && cut < trimmed.Length - 1)
+                {
+                    var parent = cut == 0 ? "/" : trimmed.Substring(0, cut);
+                    if (parents.HoldChild(parent, trimmed.Substring(cut + 1)) is UnixHeldFolder held)
+                        return new FileCiRepository(platform, root, held, maxBytes);
+                }
+            }
+            return new FileCiRepository(platform, root, maxBytes);
+        }
+
         public override string? ReadText(string relativePath)
         {
             var relative = Relative(relativePath);
@@ -125,7 +157,20 @@ namespace NpmHardening.Engine.Pipelines
             var relative = CiRepository.NormalizePath(relativeFolder);
             if (relative == null) return Array.Empty<string>();
             var full = relative.Length == 0 ? Root : FullPath(relative);
-            if (!Inside(full)) return Array.Empty<string>();
+            if (!_inside.ContainsKey(full) && !_listings.ContainsKey(full) && _held.Count < MaxHeldFolders && HoldBelowHeld(relative) is UnixHeldFolder below)
+            {
+                // opened from a held folder of this repository one component at a time, never through a link: where that
+                // walk arrived is the folder's real path, so the link check needs no realpath(3) of the folder
+                var inside = InsideUncached(full, below.PhysicalPath);
+                if (_inside.Count < 4096) _inside[full] = inside;
+                if (!inside)
+                {
+                    below.Dispose();
+                    return Array.Empty<string>();
+                }
+                Keep(full, below);
+            }
+            else if (!Inside(full)) return Array.Empty<string>();
             var entries = Listing(relative, full);
             if (entries == null) return Array.Empty<string>();
             var names = new List<string>();
@@ -148,17 +193,24 @@ namespace NpmHardening.Engine.Pipelines
             // by a walk from "/" each (UnixHeldFolder: the walk's last step, same checks); a folder below one already
             // held is opened from it, component by component, as the walk would pass through
             var held = _held.Count < MaxHeldFolders && _platform is SystemPlatform system ? HoldBelowHeld(relative) ?? system.HoldFolder(full) : null;
-            if (held != null)
+            if (held != null) entries = Keep(full, held);
+            else
             {
-                // listed again after the listing cache filled: the newer hold replaces the older, which is closed now
-                // rather than by its finalizer
-                if (_held.TryGetValue(full, out var older)) older.Dispose();
-                _held[full] = held;
-                entries = held.Entries;
+                entries = _platform.ListDirectory(full);
+                if (_listings.Count < 256) _listings[full] = entries;
             }
-            else entries = _platform.ListDirectory(full);
-            if (_listings.Count < 256) _listings[full] = entries;
             return entries;
+        }
+
+        /// <summary>Keeps <paramref name="held"/> for the scan (its files are read through it) with its listing.</summary>
+        private IReadOnlyList<DirectoryEntry> Keep(string full, UnixHeldFolder held)
+        {
+            // listed again after the listing cache filled: the newer hold replaces the older, which is closed now rather
+            // than by its finalizer
+            if (_held.TryGetValue(full, out var older)) older.Dispose();
+            _held[full] = held;
+            if (_listings.Count < 256) _listings[full] = held.Entries;
+            return held.Entries;
         }
 
         /// <summary>The folder opened from its nearest held ancestor inside the repository; null when none is held or it cannot answer.</summary>

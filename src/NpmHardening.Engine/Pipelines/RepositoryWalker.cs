@@ -16,6 +16,42 @@ namespace NpmHardening.Engine.Pipelines
         private static readonly HashSet<string> Skipped = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "node_modules", ".git" };
         private static readonly HashSet<string> Markers = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".git", ".github", ".circleci" };
 
+        private static readonly bool IsLinux = System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Linux);
+
+        /// <summary>
+        /// Linux: the folder's entries with what the enumeration below would say of each — a folder (for a link: whether
+        /// it leads to one), a link — from the kinds the folder records (d_type), so that only links and entries of
+        /// unknown kind cost a stat; the enumeration's FileSystemInfo.Attributes costs an lstat per entry. Null when the
+        /// folder cannot be opened or listed this way: the enumeration then lists it and reports any failure as before.
+        /// </summary>
+        private static List<(string Name, bool IsFolder, bool IsLink)>? ListTyped(string dir)
+        {
+            int fd = Platform.UnixLibc.OpenAt(Platform.UnixLibc.AT_FDCWD, dir, Platform.UnixLibc.O_RDONLY | Platform.UnixLibc.O_DIRECTORY | Platform.UnixLibc.O_CLOEXEC);
+            if (fd < 0) return null;
+            try
+            {
+                var entries = Platform.UnixLibc.ReadDirectory(fd);
+                if (entries == null) return null;
+                var list = new List<(string, bool, bool)>(entries.Count);
+                foreach (var (name, type) in entries)
+                {
+                    var isLink = type == Platform.UnixLibc.DT_LNK;
+                    var isFolder = type == Platform.UnixLibc.DT_DIR;
+                    if (type == Platform.UnixLibc.DT_UNKNOWN)
+                    {
+                        if (!Platform.UnixLibc.StatAt(fd, name, false, out var own, out _)) continue; // gone meanwhile
+                        isLink = own.IsSymbolicLink;
+                        isFolder = own.IsDirectory;
+                    }
+                    // as FileSystemInfo says: a link to a folder is a folder (and a reparse point)
+                    if (isLink) isFolder = Platform.UnixLibc.StatAt(fd, name, true, out var target, out _) && target.IsDirectory;
+                    list.Add((name, isFolder, isLink));
+                }
+                return list;
+            }
+            finally { Platform.UnixLibc.Close(fd); }
+        }
+
         /// <param name="root">The folder to search; itself a candidate.</param>
         /// <param name="claimsRootFile">Whether some CI reader reads a file of this name in a repository root.</param>
         /// <param name="visiting">Hears each folder as it is listed (progress).</param>
@@ -32,7 +68,22 @@ namespace NpmHardening.Engine.Pipelines
                 visiting?.Invoke(dir);
                 folders.Clear();
                 var repository = false;
-                try
+                var typed = IsLinux ? ListTyped(dir) : null;
+                if (typed != null)
+                {
+                    // the enumeration's FullName: the folder's full path without a trailing separator, then the name
+                    var full = Path.GetFullPath(dir);
+                    if (full.Length > 1) full = full.TrimEnd('/');
+                    var prefix = full == "/" ? "/" : full + "/";
+                    foreach (var (name, isFolder, isLink) in typed)
+                    {
+                        if (Markers.Contains(name)) { repository = true; break; }
+                        if (!isFolder && claimsRootFile(name)) { repository = true; break; }
+                        if (!isFolder || isLink || Skipped.Contains(name)) continue;
+                        folders.Add(prefix + name);
+                    }
+                }
+                else try
                 {
                     foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos())
                     {

@@ -20,11 +20,16 @@ namespace NpmHardening.Engine.Platform
         /// it (a FIFO or device is never opened, so it can never block), opens it without following a link and without
         /// blocking, checks it is the object lstat saw, and that every principal may read it.
         /// </summary>
+        /// <param name="lstat">what the caller's own lstat of <paramref name="name"/> in <paramref name="folder"/> just
+        /// said, when it took one to judge the entry: the file opened must then be that object (no second lstat)</param>
         /// <returns>The bytes and the file's status; null when the file does not exist.</returns>
         public static (byte[] Bytes, UnixStat Stat, IReadOnlyList<PosixAclEntry>? Acl)? ReadAt(int folder, string name, IEnumerable<FilePrincipal> principals,
-            long maxBytes, string path, bool honourLocks = false)
+            long maxBytes, string path, bool honourLocks = false, UnixStat? lstat = null)
         {
-            if (!UnixLibc.StatAt(folder, name, false, out var seen, out var errno))
+            int errno;
+            UnixStat seen;
+            if (lstat is UnixStat given) seen = given;
+            else if (!UnixLibc.StatAt(folder, name, false, out seen, out errno))
             {
                 if (errno == UnixLibc.ENOENT) return null;
                 throw UnixPathWalker.Failure(path, path, errno);

@@ -50,7 +50,7 @@ namespace NpmHardening.Engine.Platform
                 if (!Principals.Contains(controller)) return null;
             if (entry.Size > maxBytes) return FileReadResult.Failed(FileReadStatus.TooLarge, $"the file is {entry.Size:N0} bytes", entry.Size);
             (byte[] Bytes, UnixStat Stat, IReadOnlyList<PosixAclEntry>? Acl)? read;
-            try { read = UnixFiles.ReadAt(fd, name, Principals, maxBytes, fullPath); }
+            try { read = UnixFiles.ReadAt(fd, name, Principals, maxBytes, fullPath, lstat: entry); }
             catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException) { return null; }
             if (read == null) return FileReadResult.Missing();
             var controlledBy = new List<FilePrincipal>();
@@ -110,9 +110,29 @@ namespace NpmHardening.Engine.Platform
             }
         }
 
-        /// <summary>The entries of the folder open at <paramref name="fd"/>, each with its own kind (lstat: a link is a link).</summary>
+        /// <summary>The entries of the folder just opened (for reading) at <paramref name="fd"/>, each with its own kind (a
+        /// link is a link): on Linux the kind the folder records for it (d_type, what lstat would say), else an lstat
+        /// per entry. A listing only names candidates: every file is still opened with the checks of
+        /// <see cref="Read"/>.</summary>
         internal static IReadOnlyList<DirectoryEntry> ListEntries(int fd)
         {
+            var typed = UnixLibc.ReadDirectory(fd);
+            if (typed != null)
+            {
+                var entries = new List<DirectoryEntry>(typed.Count);
+                foreach (var (name, type) in typed)
+                {
+                    FileEntryKind kind;
+                    if (type == UnixLibc.DT_DIR) kind = FileEntryKind.Directory;
+                    else if (type == UnixLibc.DT_LNK) kind = FileEntryKind.SymbolicLink;
+                    else if (type != UnixLibc.DT_UNKNOWN) kind = FileEntryKind.File;
+                    // a file system that does not record kinds in its folders: lstat, as below
+                    else kind = !UnixLibc.StatAt(fd, name, false, out var e, out _) ? FileEntryKind.Missing
+                        : e.IsSymbolicLink ? FileEntryKind.SymbolicLink : e.IsDirectory ? FileEntryKind.Directory : FileEntryKind.File;
+                    if (kind != FileEntryKind.Missing) entries.Add(new DirectoryEntry(name, kind));
+                }
+                return entries;
+            }
             var list = new List<DirectoryEntry>();
             foreach (var name in UnixFiles.List(fd))
             {

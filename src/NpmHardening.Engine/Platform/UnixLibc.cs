@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -121,10 +122,17 @@ namespace NpmHardening.Engine.Platform
                 int rc = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? Native.fstatat_inode64(directory, path, buffer, flags) : Native.fstatat(directory, path, buffer, flags);
                 return FromMacStat(rc, buffer, out stat, out errno);
             }
-            var statx = new byte[256];
+            var statx = StatxBuffer;
             int result = Native.statx(directory, path, flags, 0x7FF /* STATX_BASIC_STATS */, statx);
             return FromStatx(result, statx, out stat, out errno);
         }
+
+        // statx's answer is decoded before the next call on the same thread: one buffer per thread, not one per call (a
+        // tree scan makes hundreds of thousands of these calls)
+        [ThreadStatic] private static byte[]? _statx;
+        [ThreadStatic] private static byte[]? _xattr;
+        private static byte[] StatxBuffer => _statx ??= new byte[256];
+        private static readonly byte[] EmptyPath = { 0 };
 
         /// <summary>stat or lstat of a path (for callers that only look: nothing is opened or acted on by this path).</summary>
         public static bool Stat(string path, bool followLink, out UnixStat stat) => StatAt(AT_FDCWD, path, followLink, out stat, out _);
@@ -138,8 +146,8 @@ namespace NpmHardening.Engine.Platform
                 int rc = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? Native.fstat_inode64(fd, buffer) : Native.fstat(fd, buffer);
                 return FromMacStat(rc, buffer, out stat, out errno);
             }
-            var statx = new byte[256];
-            int result = Native.statx(fd, new byte[] { 0 }, AT_EMPTY_PATH, 0x7FF, statx);
+            var statx = StatxBuffer;
+            int result = Native.statx(fd, EmptyPath, AT_EMPTY_PATH, 0x7FF, statx);
             return FromStatx(result, statx, out stat, out errno);
         }
 
@@ -232,7 +240,8 @@ namespace NpmHardening.Engine.Platform
         {
             if (IsMac) return null;
             var key = Path(name);
-            var buffer = new byte[512];
+            // most files have no ACL (ENODATA): the first try reads into the thread's buffer, copied out on success
+            var buffer = _xattr ??= new byte[512];
             byte[]? viaProc = null;
             for (int attempt = 0; attempt < 4; attempt++)
             {
@@ -334,6 +343,52 @@ namespace NpmHardening.Engine.Platform
             NssLookup((record, buffer, size) => { int rc = Native.getgrgid_r(gid, record, buffer, size, out var r); return (rc, r); },
                 record => Marshal.PtrToStringAnsi(Marshal.ReadIntPtr(record, 0)));
 
+        /// <summary>d_type values of getdents64 (Linux): what the folder itself records for each entry's kind.</summary>
+        public const byte DT_UNKNOWN = 0, DT_DIR = 4, DT_REG = 8, DT_LNK = 10;
+
+        // a libc without getdents64 (glibc before 2.30, musl without its LFS64 names) answers EntryPointNotFound once
+        private static bool _noGetdents = IsMac;
+        [ThreadStatic] private static byte[]? _direntBuffer;
+
+        /// <summary>
+        /// Linux: the entries of the folder open for reading at <paramref name="fd"/> (not O_PATH, and not read from
+        /// before: the descriptor's offset is used) with the kind the folder records for each (d_type, DT_UNKNOWN where
+        /// the file system does not keep it), "." and ".." left out. One getdents64 per 32 KiB of entries, instead of a
+        /// listing through /proc/self/fd and an lstat per entry. Null on macOS, with a libc that lacks getdents64, and
+        /// on any failure: the caller then lists the other way.
+        /// </summary>
+        public static List<(string Name, byte Type)>? ReadDirectory(int fd)
+        {
+            if (_noGetdents) return null;
+            var buffer = _direntBuffer ??= new byte[32 * 1024];
+            var entries = new List<(string, byte)>();
+            while (true)
+            {
+                long n;
+                try { n = (long)Native.getdents64(fd, buffer, (UIntPtr)buffer.Length); }
+                catch (EntryPointNotFoundException) { _noGetdents = true; return null; }
+                if (n < 0)
+                {
+                    if (Errno == EINTR) continue;
+                    return null;
+                }
+                if (n == 0) return entries;
+                // struct linux_dirent64, the same on every Linux architecture: u64 d_ino, s64 d_off, u16 d_reclen,
+                // u8 d_type, then the NUL-terminated name
+                for (int offset = 0; offset < n;)
+                {
+                    int length = BitConverter.ToUInt16(buffer, offset + 16);
+                    if (length < 20 || offset + length > n) return null;
+                    int start = offset + 19;
+                    int end = Array.IndexOf(buffer, (byte)0, start, offset + length - start);
+                    if (end < 0) end = offset + length;
+                    bool dots = end - start <= 2 && buffer[start] == (byte)'.' && (end - start == 1 || buffer[start + 1] == (byte)'.');
+                    if (!dots) entries.Add((Encoding.UTF8.GetString(buffer, start, end - start), buffer[offset + 18]));
+                    offset += length;
+                }
+            }
+        }
+
         /// <summary>A path of the open directory that names it through the descriptor itself, for listing it.</summary>
         public static string DescriptorPath(int fd) => (IsMac ? "/dev/fd/" : "/proc/self/fd/") + fd.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
@@ -379,6 +434,9 @@ namespace NpmHardening.Engine.Platform
 
             [DllImport(Lib, SetLastError = true)]
             public static extern int close(int fd);
+
+            [DllImport(Lib, SetLastError = true)]
+            public static extern IntPtr getdents64(int fd, [Out] byte[] buffer, UIntPtr count);
 
             [DllImport(Lib, SetLastError = true)]
             public static extern int statx(int dirfd, byte[] path, int flags, uint mask, [Out] byte[] buffer);

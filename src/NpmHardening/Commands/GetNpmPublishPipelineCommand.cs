@@ -108,11 +108,14 @@ namespace NpmHardening.Commands
 
             IPlatform platform = SystemPlatform.Instance;
             var scanner = _scanner;
+            // the repositories' parent folders are held for the scan: each root is opened from its parent's descriptor
+            // (closed when the scan ends, after the workers stopped)
+            using var parents = platform.IsWindows ? null : new UnixHeldFolderCache(SystemPlatform.Instance);
             try
             {
                 // every repository is parsed on one of the workers (one per processor); results come back in walk order
                 foreach (var item in OrderedParallelMap.Run(Walk(),
-                             item => item.Error != null || item.Note != null ? item : item.With(Scan(scanner, platform, item.Folder)),
+                             item => item.Error != null || item.Note != null ? item : item.With(Scan(scanner, platform, item.Folder, parents)),
                              ScanWorkers, ScanWorkers * 16, () => Report(null), cancellation: stopping.Token))
                 {
                     if (item.Error != null)
@@ -207,9 +210,9 @@ namespace NpmHardening.Commands
         }
 
         /// <summary>One repository's scan; the folders it held open are closed when it ends.</summary>
-        private static PublishPipelineScan Scan(PublishPipelineScanner scanner, IPlatform platform, string root)
+        private static PublishPipelineScan Scan(PublishPipelineScanner scanner, IPlatform platform, string root, UnixHeldFolderCache? parents = null)
         {
-            using var repository = new FileCiRepository(platform, root);
+            using var repository = FileCiRepository.Open(platform, root, parents);
             return scanner.Scan(repository);
         }
 
