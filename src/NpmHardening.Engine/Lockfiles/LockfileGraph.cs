@@ -55,7 +55,10 @@ namespace NpmHardening.Engine.Lockfiles
         private int[]? _toward;
 
         /// <summary>Bits of reach kept at most (16M words, 128 MiB); a larger tree falls back to one walk per change.</summary>
-        private const long MaxReachWords = 16L << 20;
+        internal const long DefaultMaxReachWords = 16L << 20;
+
+        /// <summary><see cref="DefaultMaxReachWords"/>; lower only in tests, to reach the walk on a small tree (before the first Place).</summary>
+        internal long MaxReachWords { get; set; } = DefaultMaxReachWords;
 
         public LockfileGraph(IReadOnlyList<LockNode> nodes, long visitBudget = 64_000_000, CancellationToken cancellationToken = default)
         {
@@ -71,22 +74,35 @@ namespace NpmHardening.Engine.Lockfiles
             _placeNext = new int[count];
             _byName = new Dictionary<string, int>(count, StringComparer.Ordinal);
             bool duplicates = _index.Count != count;
-            for (int i = 0; i < count; i++)
+            for (int i = 0; i < count; i++) _project[i] = LockNode.IsProjectFolder(nodes[i].Key);
+            // Places join their name's chain at its end, in the index's order (each key where it was first listed, with
+            // the entry listed last): Resolve keeps the first of two places as near as each other, which only odd keys
+            // make (/node_modules/a beside node_modules/a), and the first must stay the one it always was.
+            var chainEnd = new int[count];
+            if (!duplicates)
+                for (int i = 0; i < count; i++) AddPlace(i, chainEnd);
+            else
+                foreach (var pair in _index) AddPlace(pair.Value, chainEnd);
+        }
+
+        private void AddPlace(int i, int[] chainEnd)
+        {
+            var node = _nodes[i];
+            var key = node.Key;
+            if (!SplitInstalled(key, out int folderEnd, out int nameStart)) return;
+            // the installed name is nearly always the entry's own name: share that string rather than cut a new one
+            var own = node.Name;
+            var installedName = own.Length == key.Length - nameStart && string.CompareOrdinal(key, nameStart, own, 0, own.Length) == 0
+                ? own : key.Substring(nameStart);
+            _placeFolder[i] = folderEnd < 0 ? "" : key.Substring(0, folderEnd);
+            _placeNext[i] = -1;
+            chainEnd[i] = i;
+            if (_byName.TryGetValue(installedName, out int first))
             {
-                var node = nodes[i];
-                var key = node.Key;
-                _project[i] = LockNode.IsProjectFolder(key);
-                // of a key listed twice only the entry the index holds is a place (equal folders never compete in Resolve)
-                if (duplicates && _index[key] != i) continue;
-                if (!SplitInstalled(key, out int folderEnd, out int nameStart)) continue;
-                // the installed name is nearly always the entry's own name: share that string rather than cut a new one
-                var own = node.Name;
-                var installedName = own.Length == key.Length - nameStart && string.CompareOrdinal(key, nameStart, own, 0, own.Length) == 0
-                    ? own : key.Substring(nameStart);
-                _placeFolder[i] = folderEnd < 0 ? "" : key.Substring(0, folderEnd);
-                _placeNext[i] = _byName.TryGetValue(installedName, out int next) ? next : -1;
-                _byName[installedName] = i;
+                _placeNext[chainEnd[first]] = i;
+                chainEnd[first] = i;
             }
+            else _byName[installedName] = i;
         }
 
         /// <summary>False once the visit budget ran out: some placements lack direct dependencies or a chain.</summary>
