@@ -53,6 +53,12 @@ namespace NpmHardening.Engine.Lockfiles
         private int _words;
         private ulong[]? _reach;
         private int[]? _toward;
+        // by direct dependency (bit): a number per distinct name; by entry: its bit, or -1; by name number: the last
+        // Place call that listed it
+        private int[] _directNameId = Array.Empty<int>();
+        private int[] _directNumber = Array.Empty<int>();
+        private int[] _nameSeen = Array.Empty<int>();
+        private int _stamp;
 
         /// <summary>Bits of reach kept at most (16M words, 128 MiB); a larger tree falls back to one walk per change.</summary>
         internal const long DefaultMaxReachWords = 16L << 20;
@@ -273,12 +279,16 @@ namespace NpmHardening.Engine.Lockfiles
             result.Direct = _direct[node];
             Prepare();
             if (_reach == null) return Walk(node, result);
-            var names = new List<string>();
-            var seenNames = new HashSet<string>(StringComparer.Ordinal);
-            var chain = new List<string>();
+            // Via lists each name once (two directs may share one: a package and its alias, a workspace's copy), the
+            // chain's head first, then the direct dependencies in entry order; ViaCount counts the names. A stamp per
+            // call on an array by name number marks the names seen, instead of a set of strings per call.
+            var names = new List<string>(ViaNames);
+            int stamp = ++_stamp;
+            int viaCount = 0;
             int head = -1;
             if (_toward![node] != Unreached)
             {
+                var chain = new List<string>();
                 for (int x = node; x >= 0; x = _toward[x])
                 {
                     chain.Add(NameAt(x));
@@ -287,13 +297,21 @@ namespace NpmHardening.Engine.Lockfiles
                 chain.Reverse();
                 result.Chain = string.Join(" > ", chain);
                 names.Add(NameAt(head));
-                seenNames.Add(NameAt(head));
+                _nameSeen[_directNameId[_directNumber[head]]] = stamp;   // a chain starts at a direct dependency (toward -1)
+                viaCount = 1;
             }
             long row = (long)node * _words;
             for (int b = 0; b < _directs.Length; b++)
-                if ((_reach[row + (b >> 6)] & (1UL << (b & 63))) != 0 && seenNames.Add(NameAt(_directs[b]))) names.Add(NameAt(_directs[b]));
-            result.ViaCount = names.Count;
-            result.Via = names.Count <= ViaNames ? names.ToArray() : names.GetRange(0, ViaNames).ToArray();
+            {
+                if ((_reach[row + (b >> 6)] & (1UL << (b & 63))) == 0) continue;
+                int id = _directNameId[b];
+                if (_nameSeen[id] == stamp) continue;
+                _nameSeen[id] = stamp;
+                viaCount++;
+                if (names.Count < ViaNames) names.Add(NameAt(_directs[b]));
+            }
+            result.ViaCount = viaCount;
+            result.Via = names.ToArray();
             result.Complete = Complete;
             return result;
         }
@@ -317,6 +335,18 @@ namespace NpmHardening.Engine.Lockfiles
             for (int i = 0; i < count; i++) if (_direct[i]) directCount++;
             _directs = new int[directCount];
             for (int i = 0, d = 0; i < count; i++) if (_direct[i]) _directs[d++] = i;
+            _directNumber = new int[count];
+            for (int i = 0; i < count; i++) _directNumber[i] = -1;
+            _directNameId = new int[_directs.Length];
+            var nameIds = new Dictionary<string, int>(_directs.Length, StringComparer.Ordinal);
+            for (int b = 0; b < _directs.Length; b++)
+            {
+                _directNumber[_directs[b]] = b;
+                var name = NameAt(_directs[b]);
+                if (!nameIds.TryGetValue(name, out int id)) nameIds[name] = id = nameIds.Count;
+                _directNameId[b] = id;
+            }
+            _nameSeen = new int[nameIds.Count];
             _words = Math.Max(1, (_directs.Length + 63) / 64);
             if ((long)count * _words > MaxReachWords) return;   // Place walks instead
 
