@@ -204,8 +204,10 @@ namespace NpmHardening.Engine.Lockfiles
         public int Resolve(string from, string name)
         {
             // a name that itself holds "node_modules" could be split more than one way: walk for it
-            if (name.IndexOf(NodeModules, StringComparison.Ordinal) >= 0) return ResolveByWalk(from, name);
+            if (name.Length >= NodeModules.Length && name.IndexOf(NodeModules, StringComparison.Ordinal) >= 0) return ResolveByWalk(from, name);
             if (!_byName.TryGetValue(name, out int place)) return -1;
+            // most names are installed once, at the top: the project's folder is on every way up
+            if (_placeNext[place] < 0 && _placeFolder[place]!.Length == 0) return place;
             // the folders ResolveByWalk tries are from itself, each prefix of it that ends where a "/node_modules/" starts,
             // and the project (""); of the places the name is installed, the nearest of those (the longest folder) wins
             int found = -1, foundLength = -1;
