@@ -45,19 +45,23 @@ namespace NpmHardening.Engine.Lockfiles
             options ??= new LockfileCompareOptions();
             var token = options.CancellationToken;
 
-            var oldByKey = new Dictionary<string, int>(reference.Count, StringComparer.Ordinal);
-            for (int i = 0; i < reference.Count; i++)
-                if (!LockNode.IsProjectFolder(reference[i].Key)) oldByKey[reference[i].Key] = i;
+            // Each side's key index is its graph's: built once, for the pairing here and the placement below. The edges
+            // are resolved only when a change on that side is placed.
+            var oldGraph = new LockfileGraph(reference, options.VisitBudget, token);
+            var newGraph = new LockfileGraph(difference, options.VisitBudget, token);
+            // a key listed twice: the reference's later entry is the one compared (the index's), the new file's first
+            bool oldKeysDistinct = oldGraph.DistinctKeys == reference.Count;
+            var newSeen = newGraph.DistinctKeys == difference.Count ? null : new HashSet<string>(StringComparer.Ordinal);
             var oldUsed = new bool[reference.Count];
-            var pairs = new List<(int Old, int New)>();
+            var pairs = new List<(int Old, int New)>(difference.Count);
             var unmatchedNew = new List<int>();
-            var newSeen = new HashSet<string>(StringComparer.Ordinal);
             for (int i = 0; i < difference.Count; i++)
             {
                 if ((i & 4095) == 0) token.ThrowIfCancellationRequested();
                 var n = difference[i];
-                if (LockNode.IsProjectFolder(n.Key) || !newSeen.Add(n.Key)) continue;
-                if (oldByKey.TryGetValue(n.Key, out int o) && !oldUsed[o] && NameOf(reference[o]) == NameOf(n))
+                if (newGraph.IsProjectFolder(i) || (newSeen != null && !newSeen.Add(n.Key))) continue;
+                int o = oldGraph.IndexOf(n.Key);
+                if (o >= 0 && !oldUsed[o] && NameOf(reference[o]) == NameOf(n))
                 {
                     oldUsed[o] = true;
                     pairs.Add((o, i));
@@ -69,7 +73,7 @@ namespace NpmHardening.Engine.Lockfiles
             var oldLeftByName = new Dictionary<string, List<int>>(StringComparer.Ordinal);
             for (int o = 0; o < reference.Count; o++)
             {
-                if (oldUsed[o] || LockNode.IsProjectFolder(reference[o].Key) || !oldByKey.TryGetValue(reference[o].Key, out int last) || last != o) continue;
+                if (oldUsed[o] || oldGraph.IsProjectFolder(o) || (!oldKeysDistinct && oldGraph.IndexOf(reference[o].Key) != o)) continue;
                 var name = NameOf(reference[o]);
                 if (!oldLeftByName.TryGetValue(name, out var list)) oldLeftByName[name] = list = new List<int>();
                 list.Add(o);
@@ -80,7 +84,9 @@ namespace NpmHardening.Engine.Lockfiles
             {
                 var n = difference[i];
                 if (!oldLeftByName.TryGetValue(NameOf(n), out var candidates) || candidates.Count == 0) { added.Add(i); continue; }
-                int pick = candidates.FindIndex(o => reference[o].Version == n.Version);
+                int pick = -1;
+                for (int k = 0; k < candidates.Count; k++)
+                    if (reference[candidates[k]].Version == n.Version) { pick = k; break; }
                 if (pick < 0) pick = 0;
                 int old = candidates[pick];
                 candidates.RemoveAt(pick);
@@ -88,51 +94,100 @@ namespace NpmHardening.Engine.Lockfiles
                 pairs.Add((old, i));
             }
 
-            var oldGraph = new Lazy<LockfileGraph>(() => new LockfileGraph(reference, options.VisitBudget, token));
-            var newGraph = new Lazy<LockfileGraph>(() => new LockfileGraph(difference, options.VisitBudget, token));
-            var oldNames = new Lazy<HashSet<string>>(() => new HashSet<string>(reference.Select(NameOf), StringComparer.Ordinal));
-            var oldHosts = new Lazy<HashSet<string>>(() => new HashSet<string>(reference.Select(r => Host(r.Resolved)).Where(h => h != null)!, StringComparer.OrdinalIgnoreCase));
+            HashSet<string>? oldNames = null;
+            HashSet<string>? oldHosts = null;
 
             var changes = new List<(int Order, NpmLockfileChange Change)>();
             foreach (var (o, i) in pairs)
             {
-                token.ThrowIfCancellationRequested();
                 var c = Paired(reference[o], difference[i], options);
                 if (c == null) { if (reference[o].Key != difference[i].Key) moved++; continue; }
-                Place(c, newGraph.Value, difference[i]);
+                token.ThrowIfCancellationRequested();
+                Place(c, newGraph, difference[i]);
                 changes.Add((i, c));
             }
             foreach (int i in added)
             {
                 var n = difference[i];
                 var c = New(NpmLockfileChangeKind.Added, null, n, options);
-                if (Host(n.Resolved) is string host && reference.Count > 0 && !oldHosts.Value.Contains(host))
+                if (Host(n.Resolved) is string host && reference.Count > 0 && !(oldHosts ??= Hosts(reference)).Contains(host))
                     c.Signals.Add(new LockfileSignal(HostChanged, $"{Show(n)} is resolved from {host}, a host no package of the reference lockfile came from ({SafeUrl(n.Resolved)})."));
                 if (n.HasInstallScript)
                     c.Signals.Add(new LockfileSignal(InstallScript, $"{Show(n)} is new and has an install script (preinstall, install, postinstall or a binding.gyp), which npm runs at install."));
-                if (options.Typosquat != null && !oldNames.Value.Contains(NameOf(n)) && options.Typosquat(NameOf(n)) is string popular)
+                if (options.Typosquat != null && !(oldNames ??= Names(reference)).Contains(NameOf(n)) && options.Typosquat(NameOf(n)) is string popular)
                     c.Signals.Add(new LockfileSignal(Typosquat, $"{Show(n)} is new and its name is one or two edits from the popular package '{popular}': check it is the package meant."));
-                Place(c, newGraph.Value, n);
+                Place(c, newGraph, n);
                 changes.Add((i, c));
             }
             var removed = new List<NpmLockfileChange>();
+            int referencePackages = 0;
             for (int o = 0; o < reference.Count; o++)
             {
-                if (oldUsed[o] || LockNode.IsProjectFolder(reference[o].Key) || oldByKey[reference[o].Key] != o) continue;
+                if (oldGraph.IsProjectFolder(o)) continue;
+                referencePackages++;
+                if (oldUsed[o] || (!oldKeysDistinct && oldGraph.IndexOf(reference[o].Key) != o)) continue;
                 var c = New(NpmLockfileChangeKind.Removed, reference[o], null, options);
-                Place(c, oldGraph.Value, reference[o]);
+                Place(c, oldGraph, reference[o]);
                 removed.Add(c);
             }
+            int packages = 0;
+            for (int i = 0; i < difference.Count; i++) if (!newGraph.IsProjectFolder(i)) packages++;
 
-            var all = changes.OrderBy(x => x.Order).Select(x => x.Change).Concat(removed).ToList();
+            changes.Sort((x, y) => x.Order.CompareTo(y.Order));   // the orders are distinct entries: no tie for an unstable sort to break
+            var all = new List<NpmLockfileChange>(changes.Count + removed.Count);
+            foreach (var x in changes) all.Add(x.Change);
+            all.AddRange(removed);
             foreach (var c in all) Settle(c);
-            bool complete = (!oldGraph.IsValueCreated || oldGraph.Value.Complete) && (!newGraph.IsValueCreated || newGraph.Value.Complete);
-            return new LockfileComparison(all, reference.Count(r => !LockNode.IsProjectFolder(r.Key)), difference.Count(r => !LockNode.IsProjectFolder(r.Key)), moved, complete);
+            return new LockfileComparison(all, referencePackages, packages, moved, oldGraph.Complete && newGraph.Complete);
         }
+
+        private static HashSet<string> Names(IReadOnlyList<LockNode> nodes)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            for (int i = 0; i < nodes.Count; i++) names.Add(NameOf(nodes[i]));
+            return names;
+        }
+
+        /// <summary>
+        /// The hosts of every http(s) resolved URL of <paramref name="nodes"/>. An entry whose URL starts with the same
+        /// <c>scheme://authority/</c> as the last one parsed adds nothing (the host is a function of those characters, and
+        /// a URL that does not parse adds nothing either), so a lockfile from one registry costs one parse instead of
+        /// one per entry.
+        /// </summary>
+        internal static HashSet<string> Hosts(IReadOnlyList<LockNode> nodes)
+        {
+            var hosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            string? lastPrefix = null;   // "https://registry.npmjs.org/" of the last URL that gave a host
+            for (int i = 0; i < nodes.Count; i++)
+            {
+                var url = nodes[i].Resolved;
+                if (url == null) continue;
+                if (lastPrefix != null && url.Length > lastPrefix.Length && string.CompareOrdinal(url, 0, lastPrefix, 0, lastPrefix.Length) == 0) continue;
+                if (Host(url) is not string host) continue;
+                hosts.Add(host);
+                lastPrefix = AuthorityPrefix(url);
+            }
+            return hosts;
+        }
+
+        /// <summary><c>https://host:port/</c> of an http(s) URL, through the '/' that ends its authority; null when a '?', '#' or '\' ends it first, or nothing does.</summary>
+        private static string? AuthorityPrefix(string url)
+        {
+            int scheme = url.IndexOf("://", StringComparison.Ordinal);
+            if (scheme < 0) return null;
+            int end = url.IndexOfAny(AuthorityEnds, scheme + 3);
+            return end > scheme + 3 && url[end] == '/' ? url.Substring(0, end + 1) : null;
+        }
+
+        private static readonly char[] AuthorityEnds = { '/', '?', '#', '\\' };
 
         /// <summary>The change between two entries of one package, or null when nothing that matters differs.</summary>
         private static NpmLockfileChange? Paired(LockNode o, LockNode n, LockfileCompareOptions options)
         {
+            // most pairs are the same text field by field: nothing below can find a change in them
+            if (string.Equals(o.Version, n.Version, StringComparison.Ordinal) && string.Equals(o.Integrity, n.Integrity, StringComparison.Ordinal) &&
+                string.Equals(o.Resolved, n.Resolved, StringComparison.Ordinal) && o.HasInstallScript == n.HasInstallScript && o.Link == n.Link)
+                return null;
             NpmLockfileChangeKind kind;
             bool sameVersion = string.Equals(o.Version, n.Version, StringComparison.Ordinal);
             if (sameVersion) kind = NpmLockfileChangeKind.Changed;
