@@ -45,10 +45,24 @@ namespace NpmHardening.Engine.Pipelines
             _listings[Root] = heldRoot.Entries;
         }
 
-        /// <summary>The repository at <paramref name="root"/>; its root is opened from its parent held in
-        /// <paramref name="parents"/> when that parent can answer, else by the platform's walk and realpath.</summary>
-        internal static FileCiRepository Open(IPlatform platform, string root, UnixHeldFolderCache? parents, long maxBytes = CiYaml.MaxFileBytes)
+        /// <summary>A repository whose real place was settled before it was opened (<see cref="Open"/>): whatever the
+        /// root's path resolves to now, only what lies at <paramref name="realRoot"/> is inside.</summary>
+        private FileCiRepository(IPlatform platform, string root, string realRoot, long maxBytes)
+            : base(root)
         {
+            _platform = platform ?? throw new ArgumentNullException(nameof(platform));
+            _realRoot = TrimSeparator(realRoot);
+            _maxBytes = maxBytes;
+        }
+
+        /// <summary>The repository at <paramref name="root"/>; its root is opened from its parent held in
+        /// <paramref name="parents"/> when that parent can answer, else by the platform's walk.</summary>
+        /// <param name="tree">the folder a tree scan (-Recurse) started from, when its walk found <paramref name="root"/>
+        /// below it; <paramref name="realTree"/> is that folder's real path (taken once per tree when given)</param>
+        internal static FileCiRepository Open(IPlatform platform, string root, UnixHeldFolderCache? parents, long maxBytes = CiYaml.MaxFileBytes,
+            string? tree = null, string? realTree = null)
+        {
+            var anchored = Anchored(platform, root, tree, realTree);
             if (parents != null && platform is SystemPlatform && !platform.IsWindows)
             {
                 var trimmed = root.Length > 1 ? root.TrimEnd('/') : root;
@@ -57,10 +71,34 @@ namespace NpmHardening.Engine.Pipelines
                 {
                     var parent = cut == 0 ? "/" : trimmed.Substring(0, cut);
                     if (parents.HoldChild(parent, trimmed.Substring(cut + 1)) is UnixHeldFolder held)
-                        return new FileCiRepository(platform, root, held, maxBytes);
+                    {
+                        // a parent held while a folder above it was a link arrived somewhere else than the walk did
+                        if (anchored == null || string.Equals(TrimSeparator(held.PhysicalPath), anchored, StringComparison.Ordinal))
+                            return new FileCiRepository(platform, root, held, maxBytes);
+                        held.Dispose();
+                    }
                 }
             }
-            return new FileCiRepository(platform, root, maxBytes);
+            return anchored != null ? new FileCiRepository(platform, root, anchored, maxBytes) : new FileCiRepository(platform, root, maxBytes);
+        }
+
+        /// <summary>
+        /// Where a repository found by a tree's walk really is: the tree's real path and the names the walk took below it.
+        /// The walk lists folders and never enters a link, so that is the place it found; a realpath of the root taken now
+        /// would follow a link that the tree's owner put in place of the root, or of a folder above it, after the walk
+        /// listed it, and make a folder outside the tree the repository. Null for the tree itself (a link given as -Path
+        /// is the user's choice, followed as before), a root not below the tree, and on Windows.
+        /// </summary>
+        private static string? Anchored(IPlatform platform, string root, string? tree, string? realTree)
+        {
+            if (tree == null || platform.IsWindows) return null;
+            var top = TrimSeparator(System.IO.Path.GetFullPath(tree));
+            var prefix = top.EndsWith("/", StringComparison.Ordinal) ? top : top + "/";
+            var trimmed = TrimSeparator(root);
+            if (trimmed.Length <= prefix.Length || !trimmed.StartsWith(prefix, StringComparison.Ordinal)) return null;
+            var realTop = TrimSeparator(realTree ?? platform.RealPath(top));
+            var below = trimmed.Substring(prefix.Length);
+            return realTop == "/" ? "/" + below : realTop + "/" + below;
         }
 
         public override string? ReadText(string relativePath)

@@ -111,11 +111,13 @@ namespace NpmHardening.Commands
             // the repositories' parent folders are held for the scan: each root is opened from its parent's descriptor
             // (closed when the scan ends, after the workers stopped)
             using var parents = platform.IsWindows ? null : new UnixHeldFolderCache(SystemPlatform.Instance);
+            // every repository the walk finds lies where the walk found it: below the tree's real path (FileCiRepository.Open)
+            var realTree = platform.IsWindows ? null : platform.RealPath(root);
             try
             {
                 // every repository is parsed on one of the workers (one per processor); results come back in walk order
                 foreach (var item in OrderedParallelMap.Run(Walk(),
-                             item => item.Error != null || item.Note != null ? item : item.With(Scan(scanner, platform, item.Folder, parents)),
+                             item => item.Error != null || item.Note != null ? item : item.With(Scan(scanner, platform, item.Folder, parents, root, realTree)),
                              ScanWorkers, ScanWorkers * 16, () => Report(null), cancellation: stopping.Token))
                 {
                     if (item.Error != null)
@@ -210,9 +212,10 @@ namespace NpmHardening.Commands
         }
 
         /// <summary>One repository's scan; the folders it held open are closed when it ends.</summary>
-        private static PublishPipelineScan Scan(PublishPipelineScanner scanner, IPlatform platform, string root, UnixHeldFolderCache? parents = null)
+        private static PublishPipelineScan Scan(PublishPipelineScanner scanner, IPlatform platform, string root, UnixHeldFolderCache? parents = null,
+            string? tree = null, string? realTree = null)
         {
-            using var repository = FileCiRepository.Open(platform, root, parents);
+            using var repository = FileCiRepository.Open(platform, root, parents, tree: tree, realTree: realTree);
             return scanner.Scan(repository);
         }
 

@@ -264,5 +264,62 @@ namespace NpmHardening.Engine.Tests.Pipelines
             cache.Dispose();
             Assert.Null(cache.HoldChild(Path.Combine(_root, "org2"), "r"));
         }
+
+        /// <summary>A repository of the secret kind outside the tree: what a race must never make the scan read.</summary>
+        private void OutsideRepository()
+        {
+            Directory.CreateDirectory(Path.Combine(_outside, "repo", ".github", "workflows"));
+            File.WriteAllText(Path.Combine(_outside, "repo", ".github", "workflows", "ci.yml"), "on: outside\n");
+            File.WriteAllText(Path.Combine(_outside, "repo", "package.json"), "{\"name\":\"outside\"}");
+        }
+
+        [Fact]
+        public void A_repository_the_tree_walk_found_is_read_only_where_the_walk_found_it_even_after_its_root_became_a_link()
+        {
+            if (OperatingSystem.IsWindows()) return;
+            // the walk listed org/one as a folder; its owner then put a link to a folder outside the tree in its place (a
+            // rename over it, racing the scan): the repository must not become the folder the link leads to
+            Repository("one");
+            OutsideRepository();
+            var platform = SystemPlatform.Instance;
+            var root = Path.Combine(_root, "org", "one");
+            Directory.Move(root, root + ".moved");
+            Directory.CreateSymbolicLink(root, Path.Combine(_outside, "repo"));
+            using (var cache = new UnixHeldFolderCache(platform))
+            using (var repository = FileCiRepository.Open(platform, root, cache, tree: _root))
+            {
+                var seen = Observe(repository);
+                Assert.DoesNotContain("outside", seen);
+                Assert.Contains(".github/workflows/ci.yml ! ", seen);
+            }
+            // the same with a folder above the root swapped for a link to a folder outside that has a repository of that name
+            Directory.Delete(root);
+            Directory.Move(root + ".moved", root);
+            Directory.CreateDirectory(Path.Combine(_outside, "org"));
+            Directory.Move(Path.Combine(_outside, "repo"), Path.Combine(_outside, "org", "one"));
+            Directory.Move(Path.Combine(_root, "org"), Path.Combine(_root, "org.moved"));
+            Directory.CreateSymbolicLink(Path.Combine(_root, "org"), Path.Combine(_outside, "org"));
+            using (var cache = new UnixHeldFolderCache(platform))
+            using (var repository = FileCiRepository.Open(platform, root, cache, tree: _root))
+            {
+                var seen = Observe(repository);
+                Assert.DoesNotContain("outside", seen);
+                Assert.Contains(".github/workflows/ci.yml ! ", seen);
+            }
+            // the tree itself given as a link is the user's choice, followed as before; its repositories read as usual
+            File.Delete(Path.Combine(_root, "org"));
+            Directory.Move(Path.Combine(_root, "org.moved"), Path.Combine(_root, "org"));
+            var linkedTree = _outside + "-tree";
+            Directory.CreateSymbolicLink(linkedTree, _root);
+            try
+            {
+                using var cache = new UnixHeldFolderCache(platform);
+                using var repository = FileCiRepository.Open(platform, Path.Combine(linkedTree, "org", "one"), cache, tree: linkedTree);
+                Assert.Contains(".github/workflows/ci.yml = on: push", Observe(repository));
+                using var top = FileCiRepository.Open(platform, linkedTree, cache, tree: linkedTree);
+                Assert.Equal(new[] { "org" }, top.ListFolders(""));
+            }
+            finally { File.Delete(linkedTree); }
+        }
     }
 }
