@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using System.Reflection;
 using System.Text.RegularExpressions;
@@ -12,6 +13,26 @@ namespace NpmHardening.Engine.Tests
     public class WarmupTests
     {
         private const BindingFlags Statics = BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
+
+        /// <summary>Every type of the engine with a static Regex field, found the slow way (loads every type).</summary>
+        private static Type[] ScanForRegexHolders()
+        {
+            Type?[] types;
+            try { types = typeof(Warmup).Assembly.GetTypes(); }
+            catch (ReflectionTypeLoadException e) { types = e.Types; }
+            return types
+                .Where(t => t != null && !t.ContainsGenericParameters && t.GetFields(Statics).Any(f => f.FieldType == typeof(Regex)))
+                .Select(t => t!)
+                .ToArray();
+        }
+
+        [Fact]
+        public void The_listed_regex_holders_are_exactly_the_types_a_reflection_scan_finds()
+        {
+            var listed = Warmup.RegexHolders().Select(t => t.FullName).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+            var scanned = ScanForRegexHolders().Select(t => t.FullName).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+            Assert.Equal(scanned, listed);
+        }
 
         [Fact]
         public void Finds_the_types_whose_initializers_build_regular_expressions()

@@ -220,6 +220,26 @@ Describe 'Dependency isolation' {
             $Result.OurHashingLocation | Should -BeLike "$DependencyDir*"
         }
 
+        It 'loads the engine once when the first cmdlet races the warm-up that Import-Module starts (4 fresh processes)' {
+            # Since issue 10 F the import's warm-up thread loads the engine, and a cmdlet called right after Import-Module
+            # asks for it at the same moment; the load context must hand both the same assembly, every time.
+            $process = [System.Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+            $prefix = @()
+            if ([System.IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { $prefix = @(Join-Path $PSHOME 'pwsh.dll') }
+            $quoted = "'" + $ManifestPath.Replace("'", "''") + "'"
+            $command = "`$ErrorActionPreference = 'Stop'; Import-Module $quoted; `$n = @(Get-NpmRule).Count; " +
+                "`$engines = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'NpmHardening.Engine' }).Count; " +
+                "[Console]::Out.Write(('{0} {1} {2}' -f `$n, `$engines, `$Error.Count))"
+            foreach ($run in 1..4) {
+                $output = & $process @prefix -NoProfile -NonInteractive -Command $command 2>&1
+                $LASTEXITCODE | Should -Be 0 -Because "run $($run): $output"
+                $rules, $engines, $errors = "$output".Trim() -split ' '
+                [int] $rules | Should -BeGreaterThan 50 -Because "run $($run): $output"
+                $engines | Should -Be '1' -Because "run $($run): $output"
+                $errors | Should -Be '0' -Because "run $($run): $output"
+            }
+        }
+
         It 'uses an isolated AssemblyLoadContext on PowerShell 7, deferring framework assemblies' -Skip:($_ -ne 'Core') {
             $Result.EngineContext | Should -Be 'NpmHardening'
             # The subclass that overrides Load (Dependencies/NpmHardening.LoadContext.dll), so even a same or newer
