@@ -1,0 +1,64 @@
+<#
+.SYNOPSIS
+    Many interleaved fresh-process runs of Import-Module for several builds of the module, against a bare start:
+    for deciding whether a change to the import moved the process-level row at all (issue 10 F).
+.DESCRIPTION
+    Invoke-Benchmark.ps1 times its Import-Module row in 9-15 runs per contender. On a shared 2-CPU machine one median
+    moves by 5-10 ms from run to run, about the size of the changes one tries. This script runs only the rows that
+    matter, round-robin in a shuffled order per round, many rounds (default 60), and prints each build's median, its
+    25th percentile and its cost over the bare start, so an A/B of 5 ms can be told from noise.
+
+    -Mode Import:  pwsh -NoProfile -NonInteractive -Command "Import-Module <psd1>"      against   "$null = 1"
+    -Mode Share:   pwsh ... -Command "Import-Module <psd1>; $null = Get-NpmSecurityPosture" against "$null = 1"
+    Both bare starts are silent (nothing is formatted), unlike Invoke-Benchmark.ps1's "-Command 1".
+.EXAMPLE
+    ./tests/NpmHardening.Benchmarks/Measure-ImportVariants.ps1 -Pwsh out/pwsh-readytorun/pwsh -ModulePath main=/tmp/main/NpmHardening.psd1, new=out/NpmHardening/0.1.0/NpmHardening.psd1 -Rounds 100
+#>
+[CmdletBinding()]
+param(
+    # name=path pairs (a path alone is named after its position): the manifests to compare. With pwsh -File, give them
+    # as one comma-separated argument (a path with a comma in it is not supported).
+    [Parameter(Mandatory)] [string[]] $ModulePath,
+    [ValidateSet('Import', 'Share')] [string] $Mode = 'Import',
+    [ValidateRange(1, 10000)] [int] $Rounds = 60,
+    # The PowerShell to start (the ReadyToRun copy for figures that match what users run).
+    [string] $Pwsh = (Join-Path $PSHOME 'pwsh')
+)
+$ErrorActionPreference = 'Stop'
+$invariant = [System.Globalization.CultureInfo]::InvariantCulture
+$contenders = [ordered]@{ 'bare' = '$null = 1' }
+$index = 0
+foreach ($entry in @($ModulePath | ForEach-Object { $_ -split ',' } | Where-Object { $_ })) {
+    $index++
+    $name, $path = if ($entry -match '^([^=]+)=(.+)$') { $Matches[1], $Matches[2] } else { "build$index", $entry }
+    $quoted = "'" + (Resolve-Path -LiteralPath $path).ProviderPath.Replace("'", "''") + "'"
+    $contenders[$name] = if ($Mode -eq 'Share') { "Import-Module $quoted; `$null = Get-NpmSecurityPosture" } else { "Import-Module $quoted" }
+}
+$times = @{}
+foreach ($name in $contenders.Keys) { $times[$name] = [System.Collections.Generic.List[double]]::new() }
+$names = @($contenders.Keys)
+$random = [System.Random]::new(1)
+$load = (Get-Content -LiteralPath '/proc/loadavg' -ErrorAction SilentlyContinue) -join ''
+for ($round = 1; $round -le $Rounds; $round++) {
+    Write-Progress -Activity "Measure-ImportVariants ($Mode)" -Status "round $round of $Rounds" -PercentComplete (100 * ($round - 1) / $Rounds)
+    foreach ($name in ($names | Sort-Object { $random.Next() })) {
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        & $Pwsh -NoProfile -NonInteractive -Command $contenders[$name] *> $null
+        $times[$name].Add($watch.Elapsed.TotalMilliseconds)
+    }
+}
+Write-Progress -Activity "Measure-ImportVariants ($Mode)" -Completed
+function Get-Quantile([double[]] $Values, [double] $Q) {
+    $sorted = [double[]] ($Values | Sort-Object)
+    $position = $Q * ($sorted.Count - 1)
+    $low = [math]::Floor($position); $high = [math]::Ceiling($position)
+    return $sorted[$low] + ($sorted[$high] - $sorted[$low]) * ($position - $low)
+}
+$bare = Get-Quantile $times['bare'].ToArray() 0.5
+"$Mode rows, $Rounds interleaved rounds, $Pwsh; load average before: $load, after: $((Get-Content -LiteralPath '/proc/loadavg' -ErrorAction SilentlyContinue) -join '')"
+foreach ($name in $names) {
+    $median = Get-Quantile $times[$name].ToArray() 0.5
+    '{0,-12} median {1,7} ms   p25 {2,7} ms   over bare {3,7} ms ({4})' -f $name,
+        $median.ToString('0.0', $invariant), (Get-Quantile $times[$name].ToArray() 0.25).ToString('0.0', $invariant),
+        ($median - $bare).ToString('+0.0;-0.0', $invariant), (($median - $bare) / $bare).ToString('+0.0%;-0.0%', $invariant)
+}
