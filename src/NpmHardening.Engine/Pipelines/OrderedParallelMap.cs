@@ -70,6 +70,11 @@ namespace NpmHardening.Engine.Pipelines
             public long End = -1;  // the index after the last element, once the source has ended or failed
             public int Window;
             public volatile bool Stop;
+            // who is in Monitor.Wait on Gate, so that a hand-off wakes a thread only when it has something to do: the
+            // consumer waits for the slot at Consumed, workers for room in the window (a wake-up per repository was a
+            // futex call and a context switch each, on a machine whose cores the workers already keep busy)
+            public bool ConsumerWaiting;
+            public int WindowWaiters;
         }
 
         private static IEnumerable<TOut> Parallel<TIn, TOut>(IEnumerable<TIn> source, Func<TIn, TOut> work, int workers, int window,
@@ -99,10 +104,15 @@ namespace NpmHardening.Engine.Pipelines
                             shared.Done.Remove(shared.Consumed);
                             shared.Consumed++;
                             // a worker waiting for the window to move may go on
-                            Monitor.PulseAll(shared.Gate);
+                            if (shared.WindowWaiters > 0) Monitor.PulseAll(shared.Gate);
                         }
                         else if (shared.End >= 0 && shared.Consumed >= shared.End) finished = true;
-                        else if (!cancellation.IsCancellationRequested) Monitor.Wait(shared.Gate, tick);
+                        else if (!cancellation.IsCancellationRequested)
+                        {
+                            shared.ConsumerWaiting = true;
+                            try { Monitor.Wait(shared.Gate, tick); }
+                            finally { shared.ConsumerWaiting = false; }
+                        }
                     }
                     cancellation.ThrowIfCancellationRequested();
                     if (got)
@@ -143,7 +153,12 @@ namespace NpmHardening.Engine.Pipelines
                 long index;
                 lock (shared.Gate)
                 {
-                    while (!shared.Stop && shared.End < 0 && shared.Taken - shared.Consumed >= shared.Window) Monitor.Wait(shared.Gate);
+                    while (!shared.Stop && shared.End < 0 && shared.Taken - shared.Consumed >= shared.Window)
+                    {
+                        shared.WindowWaiters++;
+                        try { Monitor.Wait(shared.Gate); }
+                        finally { shared.WindowWaiters--; }
+                    }
                     if (shared.Stop || shared.End >= 0) return;
                 }
                 lock (shared.SourceGate)
@@ -180,7 +195,9 @@ namespace NpmHardening.Engine.Pipelines
                         }
                         else if (!more) shared.End = index;
                         else shared.Taken = index + 1;
-                        Monitor.PulseAll(shared.Gate);
+                        // the end (or a failure) of the source is news to everyone waiting: the consumer may be done,
+                        // workers waiting for the window must leave; taking an element is news to no one
+                        if (!more) Monitor.PulseAll(shared.Gate);
                         if (!more) return;
                     }
                 }
@@ -190,7 +207,8 @@ namespace NpmHardening.Engine.Pipelines
                 lock (shared.Gate)
                 {
                     shared.Done[index] = slot;
-                    Monitor.PulseAll(shared.Gate);
+                    // only the slot the consumer waits for wakes it; any other is picked up when the consumer reaches it
+                    if (shared.ConsumerWaiting && index == shared.Consumed) Monitor.PulseAll(shared.Gate);
                 }
             }
         }
