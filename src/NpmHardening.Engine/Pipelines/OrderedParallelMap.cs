@@ -136,6 +136,30 @@ namespace NpmHardening.Engine.Pipelines
             }
         }
 
+        /// <summary>Results handed to a waiting consumer at once: waking it for every element cost a context switch per
+        /// repository; it still wakes every tick, so no result waits longer than that for its batch.</summary>
+        private const int HandOffBatch = 8;
+
+        /// <summary>Whether the waiting consumer should be woken now (under Gate): the slot it waits for is done and either
+        /// a batch of slots from it is, or nothing more is coming to fill one (the source ended, a worker waits for the
+        /// window to move).</summary>
+        private static bool WorthWaking<TIn, TOut>(Shared<TIn, TOut> shared)
+        {
+            if (!shared.Done.ContainsKey(shared.Consumed)) return false;
+            if (shared.End >= 0 || shared.WindowWaiters > 0 || shared.Stop) return true;
+            for (var k = 1; k < HandOffBatch; k++)
+                if (!shared.Done.ContainsKey(shared.Consumed + k)) return false;
+            return true;
+        }
+
+        /// <summary>Wakes the waiting consumer (under Gate); it counts as woken from here, so that other threads do not
+        /// wake it (and each other) again before it has run.</summary>
+        private static void WakeConsumer<TIn, TOut>(Shared<TIn, TOut> shared)
+        {
+            shared.ConsumerWaiting = false;
+            Monitor.PulseAll(shared.Gate);
+        }
+
         private static void Halt<TIn, TOut>(Shared<TIn, TOut> shared)
         {
             lock (shared.Gate)
@@ -155,6 +179,8 @@ namespace NpmHardening.Engine.Pipelines
                 {
                     while (!shared.Stop && shared.End < 0 && shared.Taken - shared.Consumed >= shared.Window)
                     {
+                        // the consumer may be holding back for a fuller batch: a full window is reason enough to hand off
+                        if (shared.ConsumerWaiting && shared.Done.ContainsKey(shared.Consumed)) WakeConsumer(shared);
                         shared.WindowWaiters++;
                         try { Monitor.Wait(shared.Gate); }
                         finally { shared.WindowWaiters--; }
@@ -207,8 +233,7 @@ namespace NpmHardening.Engine.Pipelines
                 lock (shared.Gate)
                 {
                     shared.Done[index] = slot;
-                    // only the slot the consumer waits for wakes it; any other is picked up when the consumer reaches it
-                    if (shared.ConsumerWaiting && index == shared.Consumed) Monitor.PulseAll(shared.Gate);
+                    if (shared.ConsumerWaiting && index >= shared.Consumed && WorthWaking(shared)) WakeConsumer(shared);
                 }
             }
         }
