@@ -59,61 +59,125 @@ namespace NpmHardening.Engine.Pipelines
 
         // ---- building the tree from parser events -------------------------------------------------------------
 
+        /// <summary>One mapping or list being built. Frames are reused (one per nesting depth of a thread's
+        /// <see cref="State"/>): their lists are scratch space, copied at the exact size into the finished node, so that a
+        /// file's thousands of collections cost neither a frame each nor the lists' growth copies.</summary>
         private sealed class Frame
         {
-            public Frame(bool isMapping, int line, int column, string? tag, string? anchor)
+            public bool IsMapping;
+            public int Line, Column;
+            public string? Tag, Anchor;
+            private readonly List<CiYamlNode> _items = new List<CiYamlNode>();
+            private readonly List<CiYamlEntry> _entries = new List<CiYamlEntry>();
+            private Dictionary<string, int>? _index;
+            /// <summary>Merge-key values, in order: their keys are added after this mapping's own; null until one is met.</summary>
+            public List<CiYamlNode>? Merges;
+            public CiYamlScalar? PendingKey;
+            public long Size;
+
+            public Frame Start(bool isMapping, int line, int column, string? tag, string? anchor)
             {
                 IsMapping = isMapping; Line = line; Column = column; Tag = tag; Anchor = anchor;
+                _index = null; Merges = null; PendingKey = null; Size = 1;
+                return this;
             }
-            public readonly bool IsMapping;
-            public readonly int Line, Column;
-            public readonly string? Tag, Anchor;
-            // a frame is a mapping or a list: only the collections of its kind are made (one frame per node of the file)
-            private List<CiYamlNode>? _items;
-            private List<CiYamlEntry>? _entries;
-            private Dictionary<string, int>? _index;
-            public List<CiYamlNode> Items => _items ??= new List<CiYamlNode>();
-            public List<CiYamlEntry> Entries => _entries ??= new List<CiYamlEntry>();
+
+            /// <summary>Whether the scratch lists grew past what is worth keeping for the next file.</summary>
+            public bool Oversized => _items.Capacity > 256 || _entries.Capacity > 256;
+
+            public void AddItem(CiYamlNode node) => _items.Add(node);
+
             /// <summary>The key index, made only once the mapping outgrows <see cref="CiYamlMapping.LinearKeys"/> keys
             /// (most CI mappings hold a few keys, where a scan of the list beats a dictionary's allocations).</summary>
             public Dictionary<string, int>? IndexOrNull => _index;
+
+            public int Count => _entries.Count;
+            public CiYamlEntry EntryAt(int i) => _entries[i];
 
             /// <summary>Where <paramref name="key"/> is among the entries so far; -1 when absent.</summary>
             public int IndexOf(string key) => CiYamlMapping.IndexOf(_entries, _index, key);
 
             public void Add(CiYamlEntry entry)
             {
-                var entries = Entries;
-                if (_index != null) _index[entry.Key] = entries.Count;
-                entries.Add(entry);
-                if (_index == null && entries.Count > CiYamlMapping.LinearKeys)
+                if (_index != null) _index[entry.Key] = _entries.Count;
+                _entries.Add(entry);
+                if (_index == null && _entries.Count > CiYamlMapping.LinearKeys)
                 {
-                    _index = new Dictionary<string, int>(entries.Count * 2, StringComparer.Ordinal);
-                    for (var i = 0; i < entries.Count; i++) _index[entries[i].Key] = i;
+                    _index = new Dictionary<string, int>(_entries.Count * 2, StringComparer.Ordinal);
+                    for (var i = 0; i < _entries.Count; i++) _index[_entries[i].Key] = i;
                 }
             }
-            /// <summary>Merge-key values, in order: their keys are added after this mapping's own; null until one is met.</summary>
-            public List<CiYamlNode>? Merges;
-            public CiYamlScalar? PendingKey;
-            public long Size = 1;
+
+            /// <summary>The items at their exact count, for the finished list; the scratch list is emptied.</summary>
+            public List<CiYamlNode> TakeItems()
+            {
+                var items = new List<CiYamlNode>(_items);
+                _items.Clear();
+                return items;
+            }
+
+            /// <summary>The entries at their exact count, for the finished mapping; the scratch list is emptied.</summary>
+            public List<CiYamlEntry> TakeEntries()
+            {
+                var entries = new List<CiYamlEntry>(_entries);
+                _entries.Clear();
+                return entries;
+            }
+
+            /// <summary>Drops what a failed parse left, so that a reused frame holds no node of an earlier file.</summary>
+            public void Clear()
+            {
+                _items.Clear(); _entries.Clear(); _index = null; Merges = null; PendingKey = null; Tag = null; Anchor = null;
+            }
         }
 
+        /// <summary>What a parse works with besides the tree: reused by the next parse on the same thread (a scan parses
+        /// each of its thousands of files on one of its workers), emptied after each.</summary>
         private sealed class State
         {
-            public State(string file) { File = file; }
-            public readonly string File;
+            public string File = "";
             public readonly Dictionary<string, CiYamlNode> Anchors = new Dictionary<string, CiYamlNode>(StringComparer.Ordinal);
-            public readonly Stack<Frame> Frames = new Stack<Frame>();
+            private readonly List<Frame> _frames = new List<Frame>();
+            public int Depth;
             public long Expanded;
             public CiYamlNode? Root;
             public bool HasRoot;
+
+            public Frame Push(bool isMapping, int line, int column, string? tag, string? anchor)
+            {
+                if (Depth == _frames.Count) _frames.Add(new Frame());
+                return _frames[Depth++].Start(isMapping, line, column, tag, anchor);
+            }
+
+            public Frame Peek() => _frames[Depth - 1];
+
+            public Frame Pop() => _frames[--Depth];
+
+            /// <summary>Empties everything for the next parse (also after a failed one); frames whose lists grew large
+            /// for one file are dropped rather than kept.</summary>
+            public void Reset()
+            {
+                File = "";
+                Anchors.Clear();
+                for (var i = 0; i < _frames.Count; i++)
+                {
+                    if (_frames[i].Oversized) _frames[i] = new Frame();
+                    else _frames[i].Clear();
+                }
+                Depth = 0; Expanded = 0; Root = null; HasRoot = false;
+            }
         }
+
+        [ThreadStatic] private static State? t_state;
 
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static IReadOnlyList<CiYamlNode?> Build(string file, string text)
         {
             var documents = new List<CiYamlNode?>();
-            var state = new State(file);
+            // the thread's state is taken, not shared: a parse that somehow started another on this thread would make its own
+            var state = t_state ?? new State();
+            t_state = null;
+            state.File = file;
             var parser = new Parser(new StringReader(text));
             try
             {
@@ -148,16 +212,17 @@ namespace NpmHardening.Engine.Pipelines
                                 break;
                             }
                         case MappingStart mapping:
-                            Push(state, new Frame(true, LineOf(mapping.Start), ColumnOf(mapping.Start), TagOf(mapping.Tag), AnchorOf(mapping.Anchor)));
+                            Push(state, true, LineOf(mapping.Start), ColumnOf(mapping.Start), TagOf(mapping.Tag), AnchorOf(mapping.Anchor));
                             break;
                         case SequenceStart sequence:
-                            Push(state, new Frame(false, LineOf(sequence.Start), ColumnOf(sequence.Start), TagOf(sequence.Tag), AnchorOf(sequence.Anchor)));
+                            Push(state, false, LineOf(sequence.Start), ColumnOf(sequence.Start), TagOf(sequence.Tag), AnchorOf(sequence.Anchor));
                             break;
                         case MappingEnd _:
                         case SequenceEnd _:
                             {
-                                var frame = state.Frames.Pop();
-                                Complete(state, frame.IsMapping ? FinishMapping(state, frame) : FinishSequence(file, frame), frame.Anchor);
+                                var frame = state.Pop();
+                                var anchor = frame.Anchor;
+                                Complete(state, frame.IsMapping ? FinishMapping(state, frame) : FinishSequence(file, frame), anchor);
                                 break;
                             }
                     }
@@ -181,31 +246,36 @@ namespace NpmHardening.Engine.Pipelines
                 catch (Exception) { /* no position */ }
                 throw new CiDefinitionException(file, line, "is not valid YAML: the parser stopped (" + e.GetType().Name + ").", e);
             }
+            finally
+            {
+                state.Reset();
+                t_state = state;
+            }
             return documents;
         }
 
-        private static void Push(State state, Frame frame)
+        private static void Push(State state, bool isMapping, int line, int column, string? tag, string? anchor)
         {
-            if (state.Frames.Count >= MaxDepth)
-                throw new CiDefinitionException(state.File, frame.Line, "nests mappings and lists deeper than " + MaxDepth.ToString(CultureInfo.InvariantCulture) + " levels.");
-            state.Frames.Push(frame);
+            if (state.Depth >= MaxDepth)
+                throw new CiDefinitionException(state.File, line, "nests mappings and lists deeper than " + MaxDepth.ToString(CultureInfo.InvariantCulture) + " levels.");
+            state.Push(isMapping, line, column, tag, anchor);
         }
 
         /// <summary>A finished node: register its anchor, then hand it to its parent (or make it the document's root).</summary>
         private static void Complete(State state, CiYamlNode node, string? anchor)
         {
             if (anchor != null) state.Anchors[anchor] = node;
-            if (state.Frames.Count == 0)
+            if (state.Depth == 0)
             {
                 state.Root = node;
                 state.HasRoot = true;
                 return;
             }
-            var parent = state.Frames.Peek();
+            var parent = state.Peek();
             parent.Size = Saturate(parent.Size + node.ExpandedSize);
             if (!parent.IsMapping)
             {
-                parent.Items.Add(node);
+                parent.AddItem(node);
                 return;
             }
             if (parent.PendingKey == null)
@@ -225,12 +295,12 @@ namespace NpmHardening.Engine.Pipelines
             var existing = parent.IndexOf(keyNode.Value);
             if (existing >= 0)
                 throw keyNode.Fail("the key '" + keyNode.Value + "' appears twice in one mapping (first at line " +
-                    parent.Entries[existing].Line.ToString(CultureInfo.InvariantCulture) + ").");
+                    parent.EntryAt(existing).Line.ToString(CultureInfo.InvariantCulture) + ").");
             parent.Add(new CiYamlEntry(keyNode, node));
         }
 
         private static CiYamlNode FinishSequence(string file, Frame frame) =>
-            new CiYamlSequence(file, frame.Line, frame.Column, frame.Tag, frame.Items) { ExpandedSize = frame.Size };
+            new CiYamlSequence(file, frame.Line, frame.Column, frame.Tag, frame.TakeItems()) { ExpandedSize = frame.Size };
 
         private static CiYamlNode FinishMapping(State state, Frame frame)
         {
@@ -251,7 +321,8 @@ namespace NpmHardening.Engine.Pipelines
                     else throw merge.Fail("a merge key (<<) needs a mapping or a list of mappings, not " + merge.KindName + ".");
                 }
             }
-            return new CiYamlMapping(state.File, frame.Line, frame.Column, frame.Tag, frame.Entries, frame.IndexOrNull) { ExpandedSize = frame.Size };
+            var index = frame.IndexOrNull;
+            return new CiYamlMapping(state.File, frame.Line, frame.Column, frame.Tag, frame.TakeEntries(), index) { ExpandedSize = frame.Size };
         }
 
         private static void MergeInto(State state, Frame frame, CiYamlMapping source)

@@ -70,6 +70,11 @@ namespace NpmHardening.Engine.Pipelines
             public long End = -1;  // the index after the last element, once the source has ended or failed
             public int Window;
             public volatile bool Stop;
+            // who is in Monitor.Wait on Gate, so that a hand-off wakes a thread only when it has something to do: the
+            // consumer waits for the slot at Consumed, workers for room in the window (a wake-up per repository was a
+            // futex call and a context switch each, on a machine whose cores the workers already keep busy)
+            public bool ConsumerWaiting;
+            public int WindowWaiters;
         }
 
         private static IEnumerable<TOut> Parallel<TIn, TOut>(IEnumerable<TIn> source, Func<TIn, TOut> work, int workers, int window,
@@ -99,10 +104,15 @@ namespace NpmHardening.Engine.Pipelines
                             shared.Done.Remove(shared.Consumed);
                             shared.Consumed++;
                             // a worker waiting for the window to move may go on
-                            Monitor.PulseAll(shared.Gate);
+                            if (shared.WindowWaiters > 0) Monitor.PulseAll(shared.Gate);
                         }
                         else if (shared.End >= 0 && shared.Consumed >= shared.End) finished = true;
-                        else if (!cancellation.IsCancellationRequested) Monitor.Wait(shared.Gate, tick);
+                        else if (!cancellation.IsCancellationRequested)
+                        {
+                            shared.ConsumerWaiting = true;
+                            try { Monitor.Wait(shared.Gate, tick); }
+                            finally { shared.ConsumerWaiting = false; }
+                        }
                     }
                     cancellation.ThrowIfCancellationRequested();
                     if (got)
@@ -126,6 +136,30 @@ namespace NpmHardening.Engine.Pipelines
             }
         }
 
+        /// <summary>Results handed to a waiting consumer at once: waking it for every element cost a context switch per
+        /// repository; it still wakes every tick, so no result waits longer than that for its batch.</summary>
+        private const int HandOffBatch = 8;
+
+        /// <summary>Whether the waiting consumer should be woken now (under Gate): the slot it waits for is done and either
+        /// a batch of slots from it is, or nothing more is coming to fill one (the source ended, a worker waits for the
+        /// window to move).</summary>
+        private static bool WorthWaking<TIn, TOut>(Shared<TIn, TOut> shared)
+        {
+            if (!shared.Done.ContainsKey(shared.Consumed)) return false;
+            if (shared.End >= 0 || shared.WindowWaiters > 0 || shared.Stop) return true;
+            for (var k = 1; k < HandOffBatch; k++)
+                if (!shared.Done.ContainsKey(shared.Consumed + k)) return false;
+            return true;
+        }
+
+        /// <summary>Wakes the waiting consumer (under Gate); it counts as woken from here, so that other threads do not
+        /// wake it (and each other) again before it has run.</summary>
+        private static void WakeConsumer<TIn, TOut>(Shared<TIn, TOut> shared)
+        {
+            shared.ConsumerWaiting = false;
+            Monitor.PulseAll(shared.Gate);
+        }
+
         private static void Halt<TIn, TOut>(Shared<TIn, TOut> shared)
         {
             lock (shared.Gate)
@@ -143,7 +177,14 @@ namespace NpmHardening.Engine.Pipelines
                 long index;
                 lock (shared.Gate)
                 {
-                    while (!shared.Stop && shared.End < 0 && shared.Taken - shared.Consumed >= shared.Window) Monitor.Wait(shared.Gate);
+                    while (!shared.Stop && shared.End < 0 && shared.Taken - shared.Consumed >= shared.Window)
+                    {
+                        // the consumer may be holding back for a fuller batch: a full window is reason enough to hand off
+                        if (shared.ConsumerWaiting && shared.Done.ContainsKey(shared.Consumed)) WakeConsumer(shared);
+                        shared.WindowWaiters++;
+                        try { Monitor.Wait(shared.Gate); }
+                        finally { shared.WindowWaiters--; }
+                    }
                     if (shared.Stop || shared.End >= 0) return;
                 }
                 lock (shared.SourceGate)
@@ -180,7 +221,9 @@ namespace NpmHardening.Engine.Pipelines
                         }
                         else if (!more) shared.End = index;
                         else shared.Taken = index + 1;
-                        Monitor.PulseAll(shared.Gate);
+                        // the end (or a failure) of the source is news to everyone waiting: the consumer may be done,
+                        // workers waiting for the window must leave; taking an element is news to no one
+                        if (!more) Monitor.PulseAll(shared.Gate);
                         if (!more) return;
                     }
                 }
@@ -190,7 +233,7 @@ namespace NpmHardening.Engine.Pipelines
                 lock (shared.Gate)
                 {
                     shared.Done[index] = slot;
-                    Monitor.PulseAll(shared.Gate);
+                    if (shared.ConsumerWaiting && index >= shared.Consumed && WorthWaking(shared)) WakeConsumer(shared);
                 }
             }
         }

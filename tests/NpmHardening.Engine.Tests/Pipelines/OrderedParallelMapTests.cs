@@ -168,5 +168,22 @@ namespace NpmHardening.Engine.Tests.Pipelines
             // progress went on while the source was busy: the consumer did not wait for the source's lock
             Assert.True(waitingCalls >= 2, $"{waitingCalls} waiting calls in {run.Elapsed.TotalMilliseconds:0} ms");
         }
+
+        [Theory]
+        [InlineData(3, 8)]     // fewer elements than a hand-off batch: the end of the source must hand them over
+        [InlineData(200, 2)]   // a window smaller than a batch: a worker waiting for the window must hand them over
+        [InlineData(200, 32)]  // the bench's shape: full batches
+        public void Results_are_handed_over_without_waiting_for_the_tick(int count, int window)
+        {
+            // the consumer is woken for batches of results, and also wakes every tick; with a tick of a minute, any
+            // hand-off that relied on the tick would take a minute, so each run must end long before one
+            var clock = Stopwatch.StartNew();
+            for (var run = 0; run < 20; run++)
+            {
+                var results = OrderedParallelMap.Run(Enumerable.Range(0, count), i => i + 1, 2, window, null, TimeSpan.FromMinutes(1)).ToList();
+                Assert.Equal(Enumerable.Range(1, count), results);
+            }
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"20 runs took {clock.Elapsed.TotalMilliseconds:0} ms");
+        }
     }
 }
