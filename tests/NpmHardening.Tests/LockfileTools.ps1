@@ -117,7 +117,10 @@ function Invoke-LockfileLint([string] $Path) {
     # lockfile-lint's problems as objects: Kind (Https, Host, Integrity, PackageName), Name (the installed name), Version
     # (null for PackageName, which names the package only).
     $cli = Get-LockfileLint
-    $out = & node $cli --path $Path @script:LockfileLintOptions 2>&1 | ForEach-Object { "$_" }
+    # lockfile-lint reads --path as a glob (tinyglobby), where '\' escapes the next character: a Windows path must reach
+    # it with '/' (on Windows it then scanned nothing and reported no problem, exit 0).
+    $pattern = if ([System.IO.Path]::DirectorySeparatorChar -eq '\') { $Path.Replace('\', '/') } else { $Path }
+    $out = & node $cli --path $pattern @script:LockfileLintOptions 2>&1 | ForEach-Object { "$_" }
     foreach ($line in $out) {
         # the package is "<name>@<version>-<object hash>"; the version itself may hold an @ (npm:real@1.0.0)
         if ($line -match '^detected (invalid protocol|invalid host\(s\)|invalid integrity hash type) for package: (@?[^@]+)@(.+)-[0-9a-f]{40}$') {
