@@ -823,18 +823,18 @@ function Split-WineTestFiles([System.IO.FileInfo[]] $Files, [int] $Jobs) {
     # roughly what the light files cost. One group holds every file that writes the prefix's registry (Windows.Tests.ps1
     # alone does today), so two processes never race on the same keys.
     $measured = @{
-        # seconds per file under Wine, two processes side by side: the fresh-clone run of commit eac4300 (load 19-25,
-        # 2026-12-03; README, "TestWindows")
-        'Compare-NpmStagedPackage.Tests.ps1' = 368; 'Intune.Tests.ps1' = 331; 'Concurrency.Tests.ps1' = 246; 'TrustRegistry.Tests.ps1' = 246
-        'Secrets.Tests.ps1' = 211; 'Get-NpmSecurityPosture.Tests.ps1' = 136; 'DscV3.Tests.ps1' = 128; 'ReadyToRun.Tests.ps1' = 124
-        'Get-NpmAccount.Tests.ps1' = 88; 'Stage.Tests.ps1' = 88; 'Get-NpmPublishPipeline.Tests.ps1' = 76; 'Test-NpmHardening.Tests.ps1' = 71
-        'FindingConsistency.Tests.ps1' = 65; 'ReleaseEvents.Tests.ps1' = 64; 'Test-NpmrcToken.Online.Tests.ps1' = 63; 'Module.Tests.ps1' = 62
-        'Dsc.Tests.ps1' = 61; 'Policy.Tests.ps1' = 57; 'Test-NpmLockfile.Tests.ps1' = 56; 'Deserialization.Tests.ps1' = 52
-        'Get-NpmConfig.Tests.ps1' = 51; 'ImportFootprint.Tests.ps1' = 47; 'Set-NpmHardening.Tests.ps1' = 43; 'Get-NpmRule.Tests.ps1' = 31
-        'OnlineSecrets.Tests.ps1' = 29; 'Export-NpmHardeningReport.Tests.ps1' = 25; 'WindowsPowerShell51.Tests.ps1' = 25; 'PipelineHeldOut.Tests.ps1' = 22
-        'Compare-NpmLockfile.Tests.ps1' = 19; 'Protect-NpmrcToken.Tests.ps1' = 19; 'Windows.Tests.ps1' = 19; 'Test-NpmrcToken.Tests.ps1' = 15
-        'DependencyIsolation.Tests.ps1' = 13; 'StageRegistry.Tests.ps1' = 6; 'SeedAudit.Tests.ps1' = 4; 'Get-NpmPackageRelease.Tests.ps1' = 2
-        'Pathological.Tests.ps1' = 2; 'Privileged.Tests.ps1' = 2; 'Fleet.Tests.ps1' = 1
+        # seconds per file under Wine, two processes side by side: the lead's fresh-clone run of commit d82056e (load
+        # 0.2 at the start, 4-9 in the middle; 2026-12-03; README, "TestWindows")
+        'Intune.Tests.ps1' = 209; 'DscV3.Tests.ps1' = 138; 'Secrets.Tests.ps1' = 121; 'Compare-NpmStagedPackage.Tests.ps1' = 117
+        'Concurrency.Tests.ps1' = 112; 'Get-NpmSecurityPosture.Tests.ps1' = 97; 'Get-NpmPublishPipeline.Tests.ps1' = 76; 'TrustRegistry.Tests.ps1' = 60
+        'ReadyToRun.Tests.ps1' = 45; 'Stage.Tests.ps1' = 32; 'Get-NpmAccount.Tests.ps1' = 30; 'Set-NpmHardening.Tests.ps1' = 29
+        'ImportFootprint.Tests.ps1' = 29; 'Test-NpmrcToken.Online.Tests.ps1' = 27; 'ReleaseEvents.Tests.ps1' = 22; 'FindingConsistency.Tests.ps1' = 21
+        'Get-NpmConfig.Tests.ps1' = 20; 'Test-NpmHardening.Tests.ps1' = 18; 'Module.Tests.ps1' = 18; 'Deserialization.Tests.ps1' = 17
+        'Test-NpmLockfile.Tests.ps1' = 16; 'PipelineHeldOut.Tests.ps1' = 14; 'WindowsPowerShell51.Tests.ps1' = 9; 'OnlineSecrets.Tests.ps1' = 8
+        'Dsc.Tests.ps1' = 8; 'Export-NpmHardeningReport.Tests.ps1' = 8; 'Policy.Tests.ps1' = 7; 'Get-NpmRule.Tests.ps1' = 6
+        'Protect-NpmrcToken.Tests.ps1' = 5; 'DependencyIsolation.Tests.ps1' = 5; 'StageRegistry.Tests.ps1' = 4; 'Compare-NpmLockfile.Tests.ps1' = 4
+        'Test-NpmrcToken.Tests.ps1' = 3; 'Windows.Tests.ps1' = 3; 'Pathological.Tests.ps1' = 1; 'Get-NpmPackageRelease.Tests.ps1' = 1
+        'SeedAudit.Tests.ps1' = 1; 'Privileged.Tests.ps1' = 1; 'Fleet.Tests.ps1' = 1
     }
     $groups = @(for ($i = 0; $i -lt $Jobs; $i++) { [pscustomobject] @{ Files = [System.Collections.Generic.List[System.IO.FileInfo]]::new(); Seconds = 0.0 } })
     $weighted = @($Files | ForEach-Object {

@@ -108,11 +108,15 @@ Describe 'Import-Module NpmHardening in a fresh PowerShell' {
         # written, 18 before issue 10 F's last round (the Update-TypeData registration, the warm-up's lambda). With
         # DOTNET_JitDisasmSummary the runtime prints
         # each method it compiles; the child also prints the names of NpmHardening.dll's types to count only those.
+        # The type names go to a file, so that stdout carries the runtime's summary alone: the two writers interleave
+        # there, and under Wine they split each other's lines (a TYPE| line inside a "JIT compiled" line was lost).
+        # (Not DOTNET_JitStdOutFile for the summary: see ReadyToRun.Tests.ps1.)
+        $typesFile = Join-Path $Machine.Root 'types.txt'
         $command = "Import-Module '$($env:NPMH_MODULE_PATH.Replace("'", "''"))'; Start-Sleep -Seconds 2; " +
-            "[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'NpmHardening' } | ForEach-Object { `$_.GetTypes() } | ForEach-Object { 'TYPE|' + `$_.FullName }"
+            "[System.IO.File]::WriteAllLines('$($typesFile.Replace("'", "''"))', [string[]] @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'NpmHardening' } | ForEach-Object { `$_.GetTypes() } | ForEach-Object { 'TYPE|' + `$_.FullName }))"
         $lines = @((Invoke-Child $command @{ DOTNET_JitDisasmSummary = '1' }) -split '\r?\n')
         # <PrivateImplementationDetails> is in every assembly: its name says nothing of which one.
-        $types = @($lines | Where-Object { $_ -like 'TYPE|*' } | ForEach-Object { $_.Substring(5) } | Where-Object { $_ -notlike '<*' })
+        $types = @(Get-Content -LiteralPath $typesFile | Where-Object { $_ -like 'TYPE|*' } | ForEach-Object { $_.Substring(5) } | Where-Object { $_ -notlike '<*' })
         $types | Should -Contain 'NpmHardening.Commands.ModuleInitializer'
         $compiled = @($lines | Where-Object { $_ -match 'JIT compiled (?<type>[^:\s]+):' -and $_ -notmatch '\[(Tier1|Tier-1|OSR|Instrumented Tier1)' -and $types -contains $Matches.type } |
                 ForEach-Object { ($_ -replace '^\s*\d+: JIT compiled ', '') -replace ' \[[^\]]*\]\s*$', '' } | Sort-Object -Unique)

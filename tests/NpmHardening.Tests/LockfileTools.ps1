@@ -117,7 +117,14 @@ function Invoke-LockfileLint([string] $Path) {
     # lockfile-lint's problems as objects: Kind (Https, Host, Integrity, PackageName), Name (the installed name), Version
     # (null for PackageName, which names the package only).
     $cli = Get-LockfileLint
-    $out = & node $cli --path $Path @script:LockfileLintOptions 2>&1 | ForEach-Object { "$_" }
+    # lockfile-lint reads --path as a glob (tinyglobby) and opens what it found by a path relative to the current folder.
+    # On Windows both broke: '\' escapes the next character in a glob (with a Windows path it scanned nothing and
+    # reported no problem, exit 0), and with '/' the file on another drive than the current folder became
+    # "../../../C:/..." and could not be read. It runs in the file's folder and is given the bare file name.
+    $full = [System.IO.Path]::GetFullPath($Path)
+    Push-Location -LiteralPath ([System.IO.Path]::GetDirectoryName($full))
+    try { $out = & node $cli --path ([System.IO.Path]::GetFileName($full)) @script:LockfileLintOptions 2>&1 | ForEach-Object { "$_" } }
+    finally { Pop-Location }
     foreach ($line in $out) {
         # the package is "<name>@<version>-<object hash>"; the version itself may hold an @ (npm:real@1.0.0)
         if ($line -match '^detected (invalid protocol|invalid host\(s\)|invalid integrity hash type) for package: (@?[^@]+)@(.+)-[0-9a-f]{40}$') {

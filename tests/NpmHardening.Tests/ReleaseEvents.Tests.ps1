@@ -40,7 +40,9 @@ BeforeAll {
         # PowerShell as a dotnet tool runs as "dotnet pwsh.dll": the child needs both
         if ([IO.Path]::GetFileNameWithoutExtension($hostPath) -eq 'dotnet') { $arguments += [Environment]::GetCommandLineArgs()[0] }
         $arguments += @('-NoProfile', '-NonInteractive', '-File', $file)
-        Start-Process -FilePath $hostPath -ArgumentList $arguments -PassThru -RedirectStandardOutput (Join-Path $Root "$Name.out") -RedirectStandardError (Join-Path $Root "$Name.err")
+        # -NoNewWindow: in a console of its own (Start-Process's default on Windows) PowerShell's console host dies at
+        # start under Wine, which gives a new console no screen buffer (README, "TestWindows"); the child needs none.
+        Start-Process -FilePath $hostPath -ArgumentList $arguments -PassThru -NoNewWindow -RedirectStandardOutput (Join-Path $Root "$Name.out") -RedirectStandardError (Join-Path $Root "$Name.err")
     }
     function script:ChildEvents([string] $Name) {
         $out = Join-Path $Root "$Name.out"
