@@ -42,12 +42,6 @@ namespace NpmHardening.Loading
         private readonly Dictionary<string, string> _private;
         private readonly HashSet<string> _bridged;
 
-        // Private assemblies already loaded, by simple name. The engine is first asked for by two threads at once in a
-        // fresh process: the warm-up thread the import starts, and the first cmdlet. Loads go one at a time under this
-        // lock, and the second asker gets the assembly the first loaded (a second LoadFromAssemblyPath of the same
-        // name in one context would fail).
-        private readonly Dictionary<string, Assembly> _loaded = new Dictionary<string, Assembly>(StringComparer.OrdinalIgnoreCase);
-
         // Per private name: whether the platform provides it in the same or a newer version (decided on first request).
         private readonly Dictionary<string, bool> _platformProvides = new Dictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
         private Dictionary<string, string>? _platformAssemblies;
@@ -113,30 +107,22 @@ namespace NpmHardening.Loading
         private Assembly? LoadPrivate(string? simpleName)
         {
             if (simpleName == null || !_private.TryGetValue(simpleName, out var path)) return null;
-            // Re-entered on this thread (Monitor is re-entrant) when a private assembly's own references resolve while
-            // it loads; t_resolving stops the same name from being loaded inside its own load.
-            lock (_loaded)
+            if (PlatformProvides(simpleName, path)) return null;
+            var resolving = t_resolving ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            if (!resolving.Add(simpleName)) return null;
+            try
             {
-                if (_loaded.TryGetValue(simpleName, out var loaded)) return loaded;
-                if (PlatformProvides(simpleName, path)) return null;
-                var resolving = t_resolving ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-                if (!resolving.Add(simpleName)) return null;
-                try
-                {
-                    var assembly = LoadFromAssemblyPath(path);
-                    _loaded[simpleName] = assembly;
-                    return assembly;
-                }
-                catch (Exception)
-                {
-                    // A loader that throws turns one missing assembly into a confusing failure elsewhere; null lets the
-                    // runtime report the original bind failure.
-                    return null;
-                }
-                finally
-                {
-                    resolving.Remove(simpleName);
-                }
+                return LoadFromAssemblyPath(path);
+            }
+            catch (Exception)
+            {
+                // A loader that throws turns one missing assembly into a confusing failure elsewhere; null lets the
+                // runtime report the original bind failure.
+                return null;
+            }
+            finally
+            {
+                resolving.Remove(simpleName);
             }
         }
 

@@ -24,10 +24,8 @@ namespace NpmHardening.Loading
             if (Interlocked.Exchange(ref s_started, 1) != 0) return;
             try
             {
-                // The engine is loaded by the warm-up thread, not here: loading its 4 MB ReadyToRun image costs the
-                // importing thread about 15 ms, a fifth of the module's import (issue 10 F). A cmdlet that needs the
-                // engine meanwhile loads it itself; the load context serializes the two loads (IsolatedLoadContext,
-                // LoadPrivate), so both get the same assembly.
+                // Load the engine here, on the importing thread, so two threads never race to load it.
+                GC.KeepAlive(typeof(Warmup).Assembly);
                 // A method group, not a lambda: a lambda's closure class adds three methods to JIT-compile at every import
                 // (this assembly is IL; ImportFootprint.Tests.ps1 counts them).
                 ThreadPool.QueueUserWorkItem(Prepare);
