@@ -117,7 +117,7 @@ namespace NpmHardening.Engine.Platform
                 beforeCommit?.Invoke();
 
                 uint? readOnlyAttributes = ClearReadOnly(path, overrideReadOnly);
-                if (!WindowsNative.RenameInFolder(h, folderHandle, name, out int renameError))
+                if (!RenameOver(h, folderHandle, name, out int renameError))
                 {
                     if (readOnlyAttributes is uint a) RestoreReadOnly(path, a);
                     if (renameError == WindowsNative.ErrorAccessDenied) throw new UnauthorizedAccessException($"{path}: replacing it was refused");
@@ -130,6 +130,32 @@ namespace NpmHardening.Engine.Platform
             finally
             {
                 if (!committed) WindowsNative.DeleteOnClose(h);
+            }
+        }
+
+        /// <summary>How long a replace keeps trying while the target is open in another process.</summary>
+        internal static readonly TimeSpan ReplaceRetryLimit = TimeSpan.FromSeconds(3);
+
+        /// <summary>
+        /// Renames the written temporary file over the target, retrying for up to <see cref="ReplaceRetryLimit"/> while
+        /// Windows refuses with access denied or a sharing violation. A replace that is not POSIX-style fails while any
+        /// other process has the target open, even briefly and with FILE_SHARE_DELETE: npm reading its configuration, an
+        /// editor, an antivirus scan, or another NpmHardening process reading the file before it waits for the lock (ten
+        /// concurrent Set-NpmHardening processes lost one change this way under Wine; npm's own writes retry the same way
+        /// through graceful-fs). A refusal that lasts is reported as before, the original intact. Nothing is resolved by
+        /// path again: the same temporary file's handle and the same held folder are used for every attempt.
+        /// </summary>
+        private static bool RenameOver(SafeFileHandle temporary, SafeFileHandle folderHandle, string name, out int error)
+        {
+            var deadline = DateTime.UtcNow + ReplaceRetryLimit;
+            int delay = 5;
+            while (true)
+            {
+                if (WindowsNative.RenameInFolder(temporary, folderHandle, name, out error)) return true;
+                if (error != WindowsNative.ErrorAccessDenied && error != WindowsNative.ErrorSharingViolation) return false;
+                if (DateTime.UtcNow >= deadline) return false;
+                Thread.Sleep(delay);
+                delay = Math.Min(delay * 2, 100);
             }
         }
 
