@@ -272,7 +272,7 @@ Describe 'Windows: files, the registry and npm''s Windows layout' -Skip:(-not $O
         $saved = $env:LOCALAPPDATA
         $env:LOCALAPPDATA = Join-Path $m.Root 'state'
         try {
-            Protect-NpmrcToken -Path $file -Confirm:$false -Force -ErrorVariable errs -ErrorAction SilentlyContinue -WarningAction SilentlyContinue -ProgressAction SilentlyContinue
+            Protect-NpmrcToken -Path $file -Confirm:$false -Force -ErrorVariable errs -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
         }
         finally { $env:LOCALAPPDATA = $saved }
         $errs.Count | Should -Be 1
@@ -452,7 +452,7 @@ Describe 'Windows: the ProfileList with several profiles' -Skip:(-not $UnderWine
     }
 
     It 'Get-NpmSecurityPosture -AllUsers audits every listed profile whose folder exists with its own .npmrc; service profiles only with -IncludeSystemProfiles' {
-        $f = @(Get-NpmSecurityPosture -AllUsers -RuleId NPMH2001 -Environment @{ PATH = $env:PATH } -WarningAction SilentlyContinue -ProgressAction SilentlyContinue)
+        $f = @(Get-NpmSecurityPosture -AllUsers -RuleId NPMH2001 -Environment @{ PATH = $env:PATH } -WarningAction SilentlyContinue)
         $ours = @($f | Where-Object { & $inRoot $_.Context })
         @($ours.Context | Sort-Object) | Should -Be @($p.alice, $p.bob, $p.dave)
         $alice = @($ours | Where-Object Context -eq $p.alice)[0]
@@ -463,7 +463,7 @@ Describe 'Windows: the ProfileList with several profiles' -Skip:(-not $UnderWine
         @($ours | Where-Object Context -eq $p.dave)[0].Location.ToString() | Should -Be 'default'
         $f.Count | Should -Be $ours.Count -Because 'the ProfileList is the test''s alone'
 
-        $all = @(Get-NpmSecurityPosture -AllUsers -IncludeSystemProfiles -RuleId NPMH2001 -Environment @{ PATH = $env:PATH } -WarningAction SilentlyContinue -ProgressAction SilentlyContinue)
+        $all = @(Get-NpmSecurityPosture -AllUsers -IncludeSystemProfiles -RuleId NPMH2001 -Environment @{ PATH = $env:PATH } -WarningAction SilentlyContinue)
         $ours = @($all | Where-Object { & $inRoot $_.Context })
         @($ours.Context | Sort-Object) | Should -Be @($p.alice, $p.bob, $p.dave, $p.LocalService, $p.systemprofile)
         $system = @($ours | Where-Object Context -eq $p.systemprofile)[0]
@@ -475,7 +475,7 @@ Describe 'Windows: the ProfileList with several profiles' -Skip:(-not $UnderWine
         New-ItemProperty -LiteralPath 'Registry::HKEY_CURRENT_USER\Environment' -Name 'NPM_TOKEN' -Value $tokens.Operator -PropertyType String -Force | Out-Null
         Set-LoadedHiveVariable $Sids.Bob 'NPM_TOKEN' $tokens.Bob
         Set-LoadedHiveVariable 'S-1-5-18' 'NPM_TOKEN' $tokens.System
-        $f = @(Test-NpmrcToken -AllUsers -IncludeSystemProfiles -Environment @{ PATH = $env:PATH } -WarningAction SilentlyContinue -ProgressAction SilentlyContinue)
+        $f = @(Test-NpmrcToken -AllUsers -IncludeSystemProfiles -Environment @{ PATH = $env:PATH } -WarningAction SilentlyContinue)
         $alice = @($f | Where-Object Context -eq $p.alice)
         $alice.Count | Should -Be 1
         $alice[0].Kind | Should -Be 'GranularToken'
@@ -506,7 +506,7 @@ Describe 'Windows: the ProfileList with several profiles' -Skip:(-not $UnderWine
         # -WhatIf's lines go to the host: a transcript records them
         $transcript = Join-Path $m.Root 'whatif.txt'
         Start-Transcript -LiteralPath $transcript -Force | Out-Null
-        try { Set-NpmHardening -AllUsers -Setting @{ 'fetch-retries' = 7 } -Environment $operator -WhatIf -WarningAction SilentlyContinue -ProgressAction SilentlyContinue }
+        try { Set-NpmHardening -AllUsers -Setting @{ 'fetch-retries' = 7 } -Environment $operator -WhatIf -WarningAction SilentlyContinue }
         finally { Stop-Transcript | Out-Null }
         $whatIf = @(Get-Content -LiteralPath $transcript | Where-Object { $_ -like 'What if:*' })
         Remove-Item -LiteralPath $transcript
@@ -515,7 +515,7 @@ Describe 'Windows: the ProfileList with several profiles' -Skip:(-not $UnderWine
         foreach ($k in $p.Keys) { & $hash $p[$k] | Should -Be $before[$k] -Because "-WhatIf wrote $k" }
         Test-Path -LiteralPath $state | Should -BeFalse -Because '-WhatIf keeps no backup'
 
-        $changes = @(Set-NpmHardening -AllUsers -Setting @{ 'fetch-retries' = 7 } -Environment $operator -Confirm:$false -PassThru -WarningAction SilentlyContinue -ProgressAction SilentlyContinue)
+        $changes = @(Set-NpmHardening -AllUsers -Setting @{ 'fetch-retries' = 7 } -Environment $operator -Confirm:$false -PassThru -WarningAction SilentlyContinue)
         @($changes.Path | Sort-Object) | Should -Be @((Join-Path $p.alice '.npmrc'), (Join-Path $p.bob '.npmrc'), (Join-Path $p.dave '.npmrc'))
         [System.IO.File]::ReadAllText((Join-Path $p.alice '.npmrc')) | Should -BeExactly "strict-ssl=false`r`n//registry.npmjs.org/:_authToken=$($tokens.Alice)`r`nfetch-retries=7`r`n"
         [System.IO.File]::ReadAllText((Join-Path $p.bob '.npmrc')) | Should -BeExactly "strict-ssl=true`r`n//registry.npmjs.org/:_authToken=`${NPM_TOKEN}`r`nfetch-retries=7`r`n"
