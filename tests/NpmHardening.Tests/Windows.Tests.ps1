@@ -331,6 +331,7 @@ Describe 'Windows registry: the persistent environment' -Skip:(-not $UnderWine) 
         [System.Environment]::SetEnvironmentVariable('NPM_TOKEN', $user, 'User')
         $env:NPM_TOKEN | Should -BeExactly $stale -Because 'the running process does not see the registry change'
         (Get-Item -LiteralPath $UserEnvironmentKey).GetValue('NPM_TOKEN') | Should -BeExactly $user
+        (Get-Item -LiteralPath $MachineEnvironmentKey).GetValue('NPM_TOKEN') | Should -BeExactly $machine
 
         $f = @(Get-NpmSecurityPosture -RuleId NPMH7004 -WarningAction SilentlyContinue | Where-Object Setting -eq 'NPM_TOKEN')
         $m1 = @($f | Where-Object Layer -eq 'Machine environment')
