@@ -529,7 +529,8 @@ Describe 'Windows: the ProfileList with several profiles' -Skip:(-not $UnderWine
 
     # The engine gives a new file the SID of the ProfileList entry whose folder holds it, SYSTEM's own profile included
     # (WindowsNewFileSecurity.Decide). Wine drops the owner, so there only the creation without a warning and the
-    # missing Everyone write show; which SID the engine chose is checked by the engine's tests, not here.
+    # missing Everyone write show; the SID it picks is covered by the engine's xunit tests only (ProfileSidForFolder finds
+    # S-1-5-18 for SYSTEM's folder, Decide prefers a profile's SID to the folder's owner).
     It 'Set-NpmHardening -UserProfile creates a missing .npmrc in another user''s profile and in SYSTEM''s: the owner SID reads back and Everyone cannot write it' {
         Remove-Item -LiteralPath (Join-Path $p.systemprofile '.npmrc') -Force
         $me = [System.Security.Principal.WindowsIdentity]::GetCurrent().User.Value
