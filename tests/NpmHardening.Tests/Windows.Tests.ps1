@@ -276,6 +276,7 @@ Describe 'Windows: files, the registry and npm''s Windows layout' -Skip:(-not $O
         }
         finally { $env:LOCALAPPDATA = $saved }
         $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'NpmrcUnsafePath,*'
         $errs[0].Exception.Message | Should -BeLike '*2 names (hard links) in a place Everyone controls*'
         $errs[0].Exception.Message | Should -Not -BeLike "*$token*"
         [System.IO.File]::ReadAllText($victim) | Should -BeExactly "//registry.npmjs.org/:_authToken=$token`r`n"
@@ -567,6 +568,7 @@ Describe 'Windows: the ProfileList with several profiles' -Skip:(-not $UnderWine
 
         Set-NpmHardening -UserProfile $p.alice -Setting @{ 'strict-ssl' = $true } -Environment $operator -Confirm:$false -ErrorVariable errs -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
         $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'NpmrcUnsafePath,*'
         $errs[0].Exception.Message | Should -BeLike "*2 names (hard links)*$($Sids.Alice)*"
         foreach ($force in $false, $true) {
             Restore-NpmHardening -Path $file -Latest -Environment $operator -Confirm:$false -Force:$force -ErrorVariable errs -ErrorAction SilentlyContinue -WarningAction SilentlyContinue

@@ -111,6 +111,9 @@ namespace NpmHardening.Engine.Analyzers
                 case FileReadStatus.NotRegularFile:
                     Report(TokenScanProblemKind.NotRegularFile, path, $"was not scanned: {read.Error}.", true);
                     yield break;
+                case FileReadStatus.UnsafeLink:
+                    Report(TokenScanProblemKind.Unreadable, path, $"was not scanned: {read.Error}", true);
+                    yield break;
                 case FileReadStatus.AccessDenied:
                 case FileReadStatus.IoError:
                     Report(TokenScanProblemKind.Unreadable, path, $"cannot be read ({read.Error}); it was not scanned.", true);

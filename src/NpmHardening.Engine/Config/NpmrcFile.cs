@@ -105,6 +105,10 @@ namespace NpmHardening.Engine.Config
                     issues.Add(new NpmConfigIssue(NpmConfigIssueKind.NotRegularFile, path, null,
                         $"was not audited: {read.Error}. npm would block or fail reading it; replace it with a regular file or remove it.", true));
                     return new LoadResult(null, read.Status, issues);
+                case FileReadStatus.UnsafeLink:
+                    issues.Add(new NpmConfigIssue(NpmConfigIssueKind.Unreadable, path, null,
+                        $"was not audited: {read.Error} npm reads it, so settings nobody audited may apply.", true));
+                    return new LoadResult(null, read.Status, issues);
                 case FileReadStatus.AccessDenied:
                 case FileReadStatus.IoError:
                     issues.Add(new NpmConfigIssue(NpmConfigIssueKind.Unreadable, path, null,

@@ -140,6 +140,7 @@ namespace NpmHardening.Engine.Pipelines
                         " bytes, more than the " + _maxBytes.ToString("N0", CultureInfo.InvariantCulture) + " read for a CI file; it is not read.");
                 case FileReadStatus.NotRegularFile: throw new CiDefinitionException(relative, 0, "is not a regular file (a FIFO, socket or device); it is not opened.");
                 case FileReadStatus.AccessDenied: throw new CiDefinitionException(relative, 0, "cannot be read: access is denied.");
+                case FileReadStatus.UnsafeLink: throw new CiDefinitionException(relative, 0, "was not read: " + read.Error);
                 default: throw new CiDefinitionException(relative, 0, "cannot be read (" + (read.Error ?? "I/O error") + ").");
             }
             var text = Decode(relative, read.Bytes!);

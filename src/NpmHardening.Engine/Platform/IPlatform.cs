@@ -47,6 +47,12 @@ namespace NpmHardening.Engine.Platform
         IoError,
         /// <summary>A FIFO, socket or device: never opened, so it can never block or have side effects.</summary>
         NotRegularFile,
+        /// <summary>
+        /// Refused for where it is, not for who reads it: a file with several names (hard links) in a place another
+        /// account controls, which may be that account's second name for a file it could not otherwise reach. npm
+        /// itself would read it; the refusal is NpmHardening's, so it is reported as unsafe, never as unreadable.
+        /// </summary>
+        UnsafeLink,
     }
 
     /// <summary>

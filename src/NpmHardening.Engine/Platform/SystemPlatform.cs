@@ -254,8 +254,9 @@ namespace NpmHardening.Engine.Platform
                             : FileReadResult.Failed(FileReadStatus.NotRegularFile, e.Message);
                     case SafePathError.AccessDenied:
                     case SafePathError.NotPermittedForPrincipal:
-                    case SafePathError.HardLinked:
                         return FileReadResult.Failed(FileReadStatus.AccessDenied, e.Message);
+                    case SafePathError.HardLinked:
+                        return FileReadResult.Failed(FileReadStatus.UnsafeLink, e.Message);
                     default:
                         return FileReadResult.Failed(FileReadStatus.IoError, e.Message);
                 }

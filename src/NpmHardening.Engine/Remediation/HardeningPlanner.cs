@@ -104,6 +104,8 @@ namespace NpmHardening.Engine.Remediation
                     return new NpmrcWriteException(NpmrcWriteError.NotAFile, path, $"{path} is a directory, not a config file; npm ignores it. Remove or rename the directory, then run again.");
                 case FileReadStatus.AccessDenied:
                     return new NpmrcWriteException(NpmrcWriteError.AccessDenied, path, $"{path} cannot be read ({read.Error}); run as its owner or an administrator.");
+                case FileReadStatus.UnsafeLink:
+                    return new NpmrcWriteException(NpmrcWriteError.UnsafePath, path, $"{path} was not changed: {read.Error}");
                 case FileReadStatus.TooLarge:
                     return new NpmrcWriteException(NpmrcWriteError.LimitExceeded, path,
                         $"{path} is {read.Length:N0} bytes, over the {NpmrcFile.MaxReadBytes >> 20} MiB NpmHardening reads or edits (no real .npmrc comes near it); check what it holds.");

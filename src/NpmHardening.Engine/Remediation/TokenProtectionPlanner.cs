@@ -199,6 +199,8 @@ namespace NpmHardening.Engine.Remediation
                     return Failed(target, null, options, new NpmrcWriteException(NpmrcWriteError.NotRegularFile, path, $"{path} was not opened: {read.Error}; there is nothing to protect in it."));
                 case FileReadStatus.AccessDenied:
                     return Failed(target, null, options, new NpmrcWriteException(NpmrcWriteError.AccessDenied, path, $"{path} cannot be read ({read.Error}); run as its owner or an administrator."));
+                case FileReadStatus.UnsafeLink:
+                    return Failed(target, null, options, new NpmrcWriteException(NpmrcWriteError.UnsafePath, path, $"{path} was not changed: {read.Error}"));
                 default:
                     return Failed(target, null, options, new NpmrcWriteException(NpmrcWriteError.ReadFailed, path, $"{path} cannot be read ({read.Error})."));
             }

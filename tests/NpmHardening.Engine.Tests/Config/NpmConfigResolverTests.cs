@@ -248,6 +248,22 @@ namespace NpmHardening.Engine.Tests.Config
         }
 
         [Fact]
+        public void A_hard_linked_file_the_walk_refuses_is_an_error_that_says_npm_still_reads_it()
+        {
+            var p = new FakePlatform(false, "/w", "/home/u");
+            p.Env["HOME"] = "/home/u";
+            p.AddFile("/w/package.json", "{}");
+            p.AddFile("/home/u/.npmrc", "strict-ssl=false\n").HardLink("/home/u/.npmrc");
+            var r = Resolve(p, Npm11Unix);
+            var issue = Assert.Single(r.Issues, i => i.Source == "/home/u/.npmrc");
+            Assert.Equal(NpmConfigIssueKind.Unreadable, issue.Kind);
+            Assert.True(issue.IsError);
+            // npm does read a hard link: saying it ignores the file would hide settings that apply
+            Assert.Contains("npm reads it", issue.Message);
+            Assert.DoesNotContain("ignores it", issue.Message);
+        }
+
+        [Fact]
         public void Misencoded_and_unreadable_files_are_reported_and_the_rest_still_resolves()
         {
             var p = new FakePlatform(false, "/w", "/home/u");
@@ -259,7 +275,7 @@ namespace NpmHardening.Engine.Tests.Config
             p.AddFile("/usr/etc/npmrc", "fund=false\nnot-a-key=1\n");
             var r = Resolve(p, Npm11Unix);
             Assert.Contains(r.Issues, i => i.Kind == NpmConfigIssueKind.Utf16Encoded && i.Source == "/home/u/.npmrc" && i.IsError);
-            Assert.Contains(r.Issues, i => i.Kind == NpmConfigIssueKind.Unreadable && i.Source == "/w/.npmrc");
+            Assert.Contains(r.Issues, i => i.Kind == NpmConfigIssueKind.Unreadable && i.Source == "/w/.npmrc" && i.Message.Contains("npm running as this user ignores it"));
             Assert.Contains(r.Issues, i => i.Kind == NpmConfigIssueKind.UnknownKey && i.Source == "/usr/etc/npmrc" && i.Line == 2);
             Assert.Equal(true, r.GetEffective("strict-ssl")!.Value); // npm reads garbage from the UTF-16 file
             Assert.Equal(false, r.GetEffective("fund")!.Value);

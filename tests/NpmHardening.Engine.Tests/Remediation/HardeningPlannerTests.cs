@@ -297,6 +297,22 @@ namespace NpmHardening.Engine.Tests.Remediation
         }
 
         [Fact]
+        public void A_hard_linked_file_is_refused_as_unsafe_and_nothing_is_planned_for_it()
+        {
+            var p = Machine("strict-ssl=false\n");
+            p.HardLink(UserRc);
+            var plan = PlanSettings(p, new Dictionary<string, object?> { ["strict-ssl"] = true });
+            Assert.Equal(NpmrcWriteError.UnsafePath, plan.Problem!.Kind);
+            Assert.Contains("hard links", plan.Problem.Message);
+            Assert.DoesNotContain("run as its owner", plan.Problem.Message);
+            Assert.False(plan.HasChanges);
+
+            var d = Machine("strict-ssl=false\n");
+            d.Deny(UserRc);
+            Assert.Equal(NpmrcWriteError.AccessDenied, PlanSettings(d, new Dictionary<string, object?> { ["strict-ssl"] = true }).Problem!.Kind);
+        }
+
+        [Fact]
         public void Utf16_files_directories_and_builtin_targets_are_flagged()
         {
             var p = Machine();

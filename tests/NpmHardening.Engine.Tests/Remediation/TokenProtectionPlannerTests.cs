@@ -275,6 +275,22 @@ namespace NpmHardening.Engine.Tests.Remediation
         }
 
         [Fact]
+        public void A_hard_linked_file_is_refused_as_unsafe_and_an_unreadable_one_as_denied()
+        {
+            var p = new FakePlatform(false, "/home/u", "/home/u");
+            p.AddFile("/home/u/linked/.npmrc", "//r.example/:_authToken=" + TokenA + "\n").HardLink("/home/u/linked/.npmrc");
+            p.AddFile("/home/u/denied/.npmrc", "//r.example/:_authToken=" + TokenA + "\n").Deny("/home/u/denied/.npmrc");
+            var linked = Assert.IsType<NpmrcWriteException>(TokenProtectionPlanner.Plan(Target("/home/u/linked/.npmrc"), new TokenProtectionOptions(), p).Problem);
+            // the walk's refusal is a security decision (SecurityError), not a permission the operator lacks
+            Assert.Equal(NpmrcWriteError.UnsafePath, linked.Kind);
+            Assert.Equal("SecurityError", linked.Category);
+            Assert.Contains("hard links", linked.Message);
+            Assert.DoesNotContain("run as its owner", linked.Message);
+            var denied = Assert.IsType<NpmrcWriteException>(TokenProtectionPlanner.Plan(Target("/home/u/denied/.npmrc"), new TokenProtectionOptions(), p).Problem);
+            Assert.Equal(NpmrcWriteError.AccessDenied, denied.Kind);
+        }
+
+        [Fact]
         public void The_writer_backs_up_with_the_Protect_reason_hands_out_the_secret_and_restore_brings_it_back()
         {
             var original = "strict-ssl=true\n//registry.npmjs.org/:_authToken=" + TokenA + "\n";

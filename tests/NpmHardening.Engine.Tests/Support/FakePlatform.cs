@@ -65,6 +65,10 @@ namespace NpmHardening.Engine.Tests.Support
 
         public FakePlatform Deny(string path) { _denied.Add(Norm(path)); return this; }
 
+        /// <summary>Reads of <paramref name="path"/> are refused as the real walk refuses a hard link in a place another account controls.</summary>
+        public FakePlatform HardLink(string path) { _hardLinked.Add(Norm(path)); return this; }
+        private readonly HashSet<string> _hardLinked = new HashSet<string>(StringComparer.Ordinal);
+
         public bool FileExists(string path) => _files.ContainsKey(Norm(path));
         public bool DirectoryExists(string path) => _directories.Contains(Norm(path));
 
@@ -100,6 +104,8 @@ namespace NpmHardening.Engine.Tests.Support
             var full = Norm(path);
             Read.Add(full);
             if (_denied.Contains(full)) return FileReadResult.Failed(FileReadStatus.AccessDenied, "Access to the path is denied.");
+            if (_hardLinked.Contains(full))
+                return FileReadResult.Failed(FileReadStatus.UnsafeLink, $"{full} has 2 names (hard links) in a place S-1-5-21-1-2-3-1001 controls; NpmHardening does not use a file that may be another file's second name.");
             if (_directories.Contains(full)) return FileReadResult.Failed(FileReadStatus.IsDirectory, "the path is a directory");
             if (!_files.TryGetValue(full, out var bytes)) return FileReadResult.Missing();
             if (bytes.Length > maxBytes) return FileReadResult.Failed(FileReadStatus.TooLarge, "too large", bytes.Length);
