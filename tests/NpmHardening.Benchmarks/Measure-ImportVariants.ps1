@@ -11,6 +11,11 @@
     -Mode Import:  pwsh -NoProfile -NonInteractive -Command "Import-Module <psd1>"      against   "$null = 1"
     -Mode Share:   pwsh ... -Command "Import-Module <psd1>; $null = Get-NpmSecurityPosture" against "$null = 1"
     Both bare starts are silent (nothing is formatted), unlike Invoke-Benchmark.ps1's "-Command 1".
+
+    On Linux each row also gets the CPU time (user + system) of its processes, read with
+    getrusage(RUSAGE_CHILDREN) before and after each child: all of the child's threads (the background warm-up, the
+    JIT's tiering thread, the GC) are counted, and other processes on a shared machine inflate it far less than the
+    wall time, so it can compare builds while other work runs.
 .EXAMPLE
     ./tests/NpmHardening.Benchmarks/Measure-ImportVariants.ps1 -Pwsh out/pwsh-readytorun/pwsh -ModulePath main=/tmp/main/NpmHardening.psd1, new=out/NpmHardening/0.1.0/NpmHardening.psd1 -Rounds 100
 #>
@@ -35,16 +40,39 @@ foreach ($entry in @($ModulePath | ForEach-Object { $_ -split ',' } | Where-Obje
     $contenders[$name] = if ($Mode -eq 'Share') { "Import-Module $quoted; `$null = Get-NpmSecurityPosture" } else { "Import-Module $quoted" }
 }
 $times = @{}
-foreach ($name in $contenders.Keys) { $times[$name] = [System.Collections.Generic.List[double]]::new() }
+$cpu = @{}
+foreach ($name in $contenders.Keys) { $times[$name] = [System.Collections.Generic.List[double]]::new(); $cpu[$name] = [System.Collections.Generic.List[double]]::new() }
+# CPU time of the children this process has waited for (getrusage(RUSAGE_CHILDREN)); Add-Type here only costs the driver.
+# Linux only: the struct below is Linux's rusage layout (macOS's timeval differs).
+$measureCpu = [bool] $IsLinux
+if ($measureCpu) {
+    Add-Type -TypeDefinition @"
+using System.Runtime.InteropServices;
+public static class NpmhChildCpu
+{
+    [StructLayout(LayoutKind.Sequential)] private struct TimeVal { public long Seconds; public long Microseconds; }
+    [StructLayout(LayoutKind.Sequential)] private struct RUsage { public TimeVal User; public TimeVal System; [MarshalAs(UnmanagedType.ByValArray, SizeConst = 14)] public long[] Rest; }
+    [DllImport("libc")] private static extern int getrusage(int who, out RUsage usage);
+    public static double Milliseconds()
+    {
+        // RUSAGE_CHILDREN is -1
+        if (getrusage(-1, out var u) != 0) return double.NaN;
+        return (u.User.Seconds + u.System.Seconds) * 1000.0 + (u.User.Microseconds + u.System.Microseconds) / 1000.0;
+    }
+}
+"@
+}
 $names = @($contenders.Keys)
 $random = [System.Random]::new(1)
 $load = (Get-Content -LiteralPath '/proc/loadavg' -ErrorAction SilentlyContinue) -join ''
 for ($round = 1; $round -le $Rounds; $round++) {
     Write-Progress -Activity "Measure-ImportVariants ($Mode)" -Status "round $round of $Rounds" -PercentComplete (100 * ($round - 1) / $Rounds)
     foreach ($name in ($names | Sort-Object { $random.Next() })) {
+        $cpuBefore = if ($measureCpu) { [NpmhChildCpu]::Milliseconds() } else { 0 }
         $watch = [System.Diagnostics.Stopwatch]::StartNew()
         & $Pwsh -NoProfile -NonInteractive -Command $contenders[$name] *> $null
         $times[$name].Add($watch.Elapsed.TotalMilliseconds)
+        if ($measureCpu) { $cpu[$name].Add([NpmhChildCpu]::Milliseconds() - $cpuBefore) }
     }
 }
 Write-Progress -Activity "Measure-ImportVariants ($Mode)" -Completed
@@ -55,10 +83,16 @@ function Get-Quantile([double[]] $Values, [double] $Q) {
     return $sorted[$low] + ($sorted[$high] - $sorted[$low]) * ($position - $low)
 }
 $bare = Get-Quantile $times['bare'].ToArray() 0.5
+$bareCpu = if ($measureCpu) { Get-Quantile $cpu['bare'].ToArray() 0.5 } else { 0 }
 "$Mode rows, $Rounds interleaved rounds, $Pwsh; load average before: $load, after: $((Get-Content -LiteralPath '/proc/loadavg' -ErrorAction SilentlyContinue) -join '')"
 foreach ($name in $names) {
     $median = Get-Quantile $times[$name].ToArray() 0.5
-    '{0,-12} median {1,7} ms   p25 {2,7} ms   over bare {3,7} ms ({4})' -f $name,
+    $line = '{0,-12} median {1,7} ms   p25 {2,7} ms   over bare {3,7} ms ({4})' -f $name,
         $median.ToString('0.0', $invariant), (Get-Quantile $times[$name].ToArray() 0.25).ToString('0.0', $invariant),
         ($median - $bare).ToString('+0.0;-0.0', $invariant), (($median - $bare) / $bare).ToString('+0.0%;-0.0%', $invariant)
+    if ($measureCpu) {
+        $cpuMedian = Get-Quantile $cpu[$name].ToArray() 0.5
+        $line += '   CPU median {0,7} ms, over bare {1,7} ms' -f $cpuMedian.ToString('0.0', $invariant), ($cpuMedian - $bareCpu).ToString('+0.0;-0.0', $invariant)
+    }
+    $line
 }

@@ -123,9 +123,25 @@ namespace NpmHardening.Engine.Config
             return BraceExpansion.Expand(pattern, options.BraceExpandMax);
         }
 
-        private static readonly Regex Slashes = new Regex("/+", RegexOptions.CultureInvariant);
-
-        private static List<string> SlashSplit(string p) => Slashes.Split(p).ToList();
+        /// <summary>
+        /// JavaScript's p.split(/\/+/): the text between runs of slashes, with an empty first or last part when the text
+        /// starts or ends with one. A loop rather than Regex.Split, whose instantiation over the framework's value types
+        /// no ReadyToRun image holds, so it was JIT-compiled in every process's first audit (issue 10 F).
+        /// </summary>
+        internal static List<string> SlashSplit(string p)
+        {
+            var parts = new List<string>();
+            int start = 0, i = 0;
+            while (i < p.Length)
+            {
+                if (p[i] != '/') { i++; continue; }
+                parts.Add(p.Substring(start, i - start));
+                while (i < p.Length && p[i] == '/') i++;
+                start = i;
+            }
+            parts.Add(p.Substring(start));
+            return parts;
+        }
 
         // ---- preprocessing (optimizationLevel) -------------------------------------------------------------
 

@@ -25,7 +25,12 @@ namespace NpmHardening.Engine.Config
         public static NpmConfigCatalog Default => s_default.Value;
 
         /// <summary>Every sampled npm version, ascending.</summary>
-        public IReadOnlyList<NpmVersion> Versions { get; }
+        public IReadOnlyList<NpmVersion> Versions => _versionList ??= new ReadOnlyCollection<NpmVersion>((NpmVersion[])_versions.Clone());
+
+        // The versions as parsed; the public list is made on first use. A collection over the NpmVersion struct is framework
+        // code that no ReadyToRun image holds: building and reading one JIT-compiled its methods in every process (issue 10 F).
+        private readonly NpmVersion[] _versions;
+        private IReadOnlyList<NpmVersion>? _versionList;
 
         /// <summary>Keys npm accepts scoped to a registry (//host/:key) even without a definition.</summary>
         public IReadOnlyCollection<string> NerfDarts { get; }
@@ -33,9 +38,9 @@ namespace NpmHardening.Engine.Config
         /// <summary>Every key any sampled version defines, in ordinal order.</summary>
         public IReadOnlyCollection<string> AllKeys { get; }
 
-        private NpmConfigCatalog(IReadOnlyList<NpmVersion> versions, IReadOnlyCollection<string> nerfDarts, Dictionary<string, KeyRecord> keys)
+        private NpmConfigCatalog(NpmVersion[] versions, IReadOnlyCollection<string> nerfDarts, Dictionary<string, KeyRecord> keys)
         {
-            Versions = versions;
+            _versions = versions;
             NerfDarts = nerfDarts;
             _keys = keys;
             AllKeys = new ReadOnlyCollection<string>(keys.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList());
@@ -52,10 +57,11 @@ namespace NpmHardening.Engine.Config
             var v = Clamp(npmVersion);
             if (v < record.Since || (record.RemovedIn is NpmVersion removed && v >= removed)) return null;
             NpmConfigDefinition? found = null;
-            foreach (var (from, def) in record.History)
+            var from = record.HistoryFrom;
+            for (int i = 0; i < from.Length; i++)
             {
-                if (from > v) break;
-                found = def;
+                if (from[i] > v) break;
+                found = record.HistoryDefinitions[i];
             }
             return found;
         }
@@ -77,8 +83,8 @@ namespace NpmHardening.Engine.Config
 
         private NpmVersion Clamp(NpmVersion v)
         {
-            if (v < Versions[0]) return Versions[0];
-            var newest = Versions[Versions.Count - 1];
+            if (v < _versions[0]) return _versions[0];
+            var newest = _versions[_versions.Length - 1];
             return v > newest ? newest : v;
         }
 
@@ -97,9 +103,11 @@ namespace NpmHardening.Engine.Config
                 throw Bad("not a JSON object");
             if (!(root["schema"] is double schema) || schema != 1) throw Bad("unsupported schema");
 
-            var versions = StringList(root, "versions", "catalog").Select(ParseVersion).ToList();
-            if (versions.Count == 0) throw Bad("no versions");
-            for (int i = 1; i < versions.Count; i++)
+            var versionTexts = StringList(root, "versions", "catalog");
+            var versions = new NpmVersion[versionTexts.Count];
+            for (int i = 0; i < versions.Length; i++) versions[i] = ParseVersion(versionTexts[i]);
+            if (versions.Length == 0) throw Bad("no versions");
+            for (int i = 1; i < versions.Length; i++)
                 if (versions[i - 1] >= versions[i]) throw Bad("versions are not strictly ascending");
             var nerfDarts = new ReadOnlyCollection<string>(StringList(root, "nerfDarts", "catalog"));
 
@@ -108,7 +116,7 @@ namespace NpmHardening.Engine.Config
             foreach (var key in keysObj.Keys)
                 keys[key] = ParseKey(key, keysObj[key] as JsObject ?? throw Bad($"{key} is not an object"));
 
-            return new NpmConfigCatalog(new ReadOnlyCollection<NpmVersion>(versions), nerfDarts, keys);
+            return new NpmConfigCatalog(versions, nerfDarts, keys);
         }
 
         private static KeyRecord ParseKey(string key, JsObject o)
@@ -123,12 +131,15 @@ namespace NpmHardening.Engine.Config
             var description = o["description"] as string ?? throw Bad($"{key}.description");
             var dynamic = o["dynamic"] as bool? ?? throw Bad($"{key}.dynamic");
 
-            var history = new List<(NpmVersion, NpmConfigDefinition)>();
-            foreach (var item in o["history"] as List<object?> ?? throw Bad($"{key}.history"))
+            // two arrays, not a List of (version, definition) tuples: see KeyRecord
+            var items = o["history"] as List<object?> ?? throw Bad($"{key}.history");
+            var starts = new NpmVersion[items.Count];
+            var definitions = new NpmConfigDefinition[items.Count];
+            for (int n = 0; n < items.Count; n++)
             {
-                var h = item as JsObject ?? throw Bad($"{key}.history entry");
+                var h = items[n] as JsObject ?? throw Bad($"{key}.history entry");
                 var from = ParseVersion(h["from"] as string ?? throw Bad($"{key}.history.from"));
-                if (history.Count > 0 ? from <= history[history.Count - 1].Item1 : from != since)
+                if (n > 0 ? from <= starts[n - 1] : from != since)
                     throw Bad($"{key}.history is out of order");
 
                 var types = h["types"] as List<object?> ?? throw Bad($"{key}.types");
@@ -140,13 +151,14 @@ namespace NpmHardening.Engine.Config
                 else if (h.ContainsKey("default")) def = h["default"];
                 else throw Bad($"{key} has no default");
 
-                history.Add((from, new NpmConfigDefinition(
+                starts[n] = from;
+                definitions[n] = new NpmConfigDefinition(
                     key, types.AsReadOnly(), hasDefault, def, dynamic,
                     h["deprecated"] as bool? ?? throw Bad($"{key}.deprecated"),
-                    exclusive.AsReadOnly(), description, since, removedIn)));
+                    exclusive.AsReadOnly(), description, since, removedIn);
             }
-            if (history.Count == 0) throw Bad($"{key}.history is empty");
-            return new KeyRecord(since, removedIn, history);
+            if (items.Count == 0) throw Bad($"{key}.history is empty");
+            return new KeyRecord(since, removedIn, starts, definitions);
         }
 
         private static List<string> StringList(JsObject o, string name, string owner)
@@ -163,16 +175,22 @@ namespace NpmHardening.Engine.Config
 
         private sealed class KeyRecord
         {
-            public KeyRecord(NpmVersion since, NpmVersion? removedIn, List<(NpmVersion From, NpmConfigDefinition Def)> history)
+            // Two arrays rather than a List of (version, definition) tuples: Find reads the history for every key of every
+            // resolution, and a List of value tuples is framework code no ReadyToRun image holds, JIT-compiled in every
+            // process (issue 10 F).
+            public KeyRecord(NpmVersion since, NpmVersion? removedIn, NpmVersion[] historyFrom, NpmConfigDefinition[] historyDefinitions)
             {
                 Since = since;
                 RemovedIn = removedIn;
-                History = history;
+                HistoryFrom = historyFrom;
+                HistoryDefinitions = historyDefinitions;
             }
 
             public NpmVersion Since { get; }
             public NpmVersion? RemovedIn { get; }
-            public List<(NpmVersion From, NpmConfigDefinition Def)> History { get; }
+            /// <summary>Where each definition starts, ascending; <see cref="HistoryDefinitions"/> holds the definition at the same index.</summary>
+            public NpmVersion[] HistoryFrom { get; }
+            public NpmConfigDefinition[] HistoryDefinitions { get; }
         }
     }
 

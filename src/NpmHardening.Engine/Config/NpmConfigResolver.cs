@@ -297,8 +297,11 @@ namespace NpmHardening.Engine.Config
                 if (!byKey.TryGetValue(key, out var names)) byKey[key] = names = new List<string>();
                 names.Add(name);
             }
-            foreach (var clash in byKey.Where(kv => kv.Value.Count > 1))
+            // loops rather than LINQ's Where/Any over the pairs (here and in AsStarted): those are generic methods over the
+            // KeyValuePair struct, which no ReadyToRun image holds, JIT-compiled on every process's first call (issue 10 F)
+            foreach (var clash in byKey)
             {
+                if (clash.Value.Count < 2) continue;
                 var winner = clash.Value[clash.Value.Count - 1];
                 bool sameValue = clash.Value.All(n => state.Environment[n] == state.Environment[winner]);
                 var how = order.OrderFrom != null
@@ -330,7 +333,10 @@ namespace NpmHardening.Engine.Config
         /// </summary>
         internal static IReadOnlyDictionary<string, string> AsStarted(IReadOnlyDictionary<string, string> env, bool windows)
         {
-            if (!env.Any(kv => kv.Key.IndexOf('\0') >= 0 || kv.Value.IndexOf('\0') >= 0)) return env;
+            bool holdsNul = false;
+            foreach (var kv in env)
+                if (kv.Key.IndexOf('\0') >= 0 || kv.Value.IndexOf('\0') >= 0) { holdsNul = true; break; }
+            if (!holdsNul) return env;
             var result = EnvironmentMap.Create(windows);
             foreach (var kv in env)
             {
@@ -478,7 +484,9 @@ namespace NpmHardening.Engine.Config
             /// <summary>True once any layer has assigned globalconfig (npm's setter then replaced the default getter).</summary>
             public bool GlobalConfigAssigned { get; set; }
 
-            private readonly Dictionary<string, NpmConfigLayer> _loadedFiles = new Dictionary<string, NpmConfigLayer>(StringComparer.Ordinal);
+            // file -> the layer (boxed NpmConfigLayer) that loaded it. Object values, not the enum: a Dictionary over a
+            // value-type value is framework code no ReadyToRun image holds, JIT-compiled on every process's first call (issue 10 F).
+            private readonly Dictionary<string, object> _loadedFiles = new Dictionary<string, object>(StringComparer.Ordinal);
 
             /// <summary>
             /// Accounts that control the files whose settings chose a path (<c>userconfig</c>, <c>globalconfig</c>,
@@ -503,8 +511,9 @@ namespace NpmHardening.Engine.Config
             {
                 var layer = Layers[(int)where];
                 layer.Source = file;
-                if (_loadedFiles.TryGetValue(file, out var earlier))
+                if (_loadedFiles.TryGetValue(file, out var loadedAs))
                 {
+                    var earlier = (NpmConfigLayer)loadedAs;
                     // #loadObject refuses to load one source twice: npm stops with this error.
                     layer.SkipReason = $"already loaded as the {earlier.ToString().ToLowerInvariant()} config";
                     Issues.Add(new NpmConfigIssue(NpmConfigIssueKind.ParserFailure, file, null,
@@ -654,8 +663,20 @@ namespace NpmHardening.Engine.Config
                 : v.Line is int line ? $"{v.Source}, line {line}" : v.Source ?? v.Layer.ToString();
 
             /// <summary>Unknown keys seen while loading: reported once the whole configuration (strict-npmrc) is known.</summary>
-            public List<(NpmConfigLayer Where, string Key, string Unknown, string Source, int? Line)> Unknowns { get; } =
-                new List<(NpmConfigLayer, string, string, string, int?)>();
+            public List<UnknownKey> Unknowns { get; } = new List<UnknownKey>();
+
+            /// <summary>One unknown key. A class, not a value tuple: a List of tuples over the layer enum is framework
+            /// code no ReadyToRun image holds, JIT-compiled on every process's first call (issue 10 F).</summary>
+            public sealed class UnknownKey
+            {
+                public UnknownKey(NpmConfigLayer where, string key, string unknown, string source, int? line)
+                { Where = where; Key = key; Unknown = unknown; Source = source; Line = line; }
+                public NpmConfigLayer Where { get; }
+                public string Key { get; }
+                public string Unknown { get; }
+                public string Source { get; }
+                public int? Line { get; }
+            }
 
             private void CheckUnknown(NpmConfigLayer where, string key, string source, IniDecodeResult? decoded, Dictionary<string, string>? variables)
             {
@@ -668,7 +689,7 @@ namespace NpmHardening.Engine.Config
                     if (Definitions(baseKey) == null && !NpmConfigCatalog.Default.NerfDarts.Contains(baseKey)) unknown = baseKey;
                 }
                 if (unknown == null) return;
-                Unknowns.Add((where, key, unknown, variables != null && variables.TryGetValue(key, out var v) ? v : source, decoded?.EffectiveLine(key)));
+                Unknowns.Add(new UnknownKey(where, key, unknown, variables != null && variables.TryGetValue(key, out var v) ? v : source, decoded?.EffectiveLine(key)));
             }
 
             /// <summary>

@@ -54,15 +54,25 @@ namespace NpmHardening.Engine.Js
         {
             get
             {
-                var integers = new List<KeyValuePair<uint, string>>();
+                // Array-index keys first, ascending. They are canonical decimal numbers (no leading zero), so shorter is
+                // smaller and equal lengths compare as text: strings sorted that way, not (number, key) pairs, whose List
+                // is framework code over a value type that no ReadyToRun image holds, JIT-compiled in every process that
+                // reads the catalogs (issue 10 F).
+                List<string>? integers = null;
                 foreach (var k in _order)
-                    if (IsArrayIndex(k, out var n)) integers.Add(new KeyValuePair<uint, string>(n, k));
-                integers.Sort((a, b) => a.Key.CompareTo(b.Key));
-                foreach (var p in integers) yield return p.Value;
+                    if (IsArrayIndex(k, out _)) (integers ??= new List<string>()).Add(k);
+                if (integers != null)
+                {
+                    integers.Sort(CompareArrayIndexes);
+                    foreach (var k in integers) yield return k;
+                }
                 foreach (var k in _order)
                     if (!IsArrayIndex(k, out _)) yield return k;
             }
         }
+
+        private static int CompareArrayIndexes(string a, string b) =>
+            a.Length != b.Length ? a.Length - b.Length : string.CompareOrdinal(a, b);
 
         private static bool IsArrayIndex(string k, out uint n)
         {

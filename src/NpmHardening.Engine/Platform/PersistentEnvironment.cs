@@ -94,10 +94,20 @@ namespace NpmHardening.Engine.Platform
 
         internal enum SourceKind { EnvironmentFile, Shell, Fish, FishVariables }
 
+        /// <summary>A start-up file to read and how to parse it. A class rather than a KeyValuePair over the enum: a List
+        /// of such pairs is a framework generic over a value type, which no ReadyToRun image holds, so every fresh
+        /// process JIT-compiled its methods on the first audit (issue 10 F).</summary>
+        internal sealed class StartupFile
+        {
+            public StartupFile(string path, SourceKind kind) { Path = path; Kind = kind; }
+            public string Path { get; }
+            public SourceKind Kind { get; }
+        }
+
         private static List<PersistentVariable> ReadUnix(SystemPlatform platform, EnvironmentScope scope, UserProfileInfo? user)
         {
             var list = new List<PersistentVariable>();
-            List<KeyValuePair<string, SourceKind>> files;
+            List<StartupFile> files;
             if (scope == EnvironmentScope.Machine) files = MachineFiles();
             else
             {
@@ -108,15 +118,15 @@ namespace NpmHardening.Engine.Platform
             long bytes = 0;
             foreach (var file in files)
             {
-                if (!platform.FileExists(file.Key)) continue; // most candidates are absent: a stat, not an exception
-                var r = platform.ReadFile(file.Key, MaxFileBytes);
+                if (!platform.FileExists(file.Path)) continue; // most candidates are absent: a stat, not an exception
+                var r = platform.ReadFile(file.Path, MaxFileBytes);
                 if (r.Status != FileReadStatus.Ok || r.Bytes == null) continue;
                 bytes += r.Bytes.Length;
                 if (bytes > MaxScopeBytes)
-                    throw new PersistentEnvironmentLimitException($"the {scope} start-up files hold more than {MaxScopeBytes:N0} bytes (at {file.Key}); none of their variables were used.");
-                list.AddRange(Parse(Decode(r.Bytes), file.Value, scope, file.Key));
+                    throw new PersistentEnvironmentLimitException($"the {scope} start-up files hold more than {MaxScopeBytes:N0} bytes (at {file.Path}); none of their variables were used.");
+                list.AddRange(Parse(Decode(r.Bytes), file.Kind, scope, file.Path));
                 if (list.Count > MaxScopeVariables)
-                    throw new PersistentEnvironmentLimitException($"the {scope} start-up files make more than {MaxScopeVariables:N0} assignments (at {file.Key}); none of their variables were used.");
+                    throw new PersistentEnvironmentLimitException($"the {scope} start-up files make more than {MaxScopeVariables:N0} assignments (at {file.Path}); none of their variables were used.");
             }
             return list;
         }
@@ -127,10 +137,10 @@ namespace NpmHardening.Engine.Platform
             return new UTF8Encoding(false).GetString(bytes, start, bytes.Length - start);
         }
 
-        private static List<KeyValuePair<string, SourceKind>> MachineFiles()
+        private static List<StartupFile> MachineFiles()
         {
-            var files = new List<KeyValuePair<string, SourceKind>>();
-            void Add(string path, SourceKind kind) => files.Add(new KeyValuePair<string, SourceKind>(path, kind));
+            var files = new List<StartupFile>();
+            void Add(string path, SourceKind kind) => files.Add(new StartupFile(path, kind));
             Add("/etc/environment", SourceKind.EnvironmentFile);
             AddGlob(files, "/etc/environment.d", ".conf", SourceKind.EnvironmentFile);
             Add("/etc/profile", SourceKind.Shell);
@@ -144,21 +154,21 @@ namespace NpmHardening.Engine.Platform
         }
 
         /// <summary>The start-up files of a home folder, in the order shells read them; globs expanded.</summary>
-        internal static List<KeyValuePair<string, SourceKind>> UserFiles(string home)
+        internal static List<StartupFile> UserFiles(string home)
         {
             var h = home.Length > 1 ? home.TrimEnd('/') : home;
             string P(string rel) => h == "/" ? "/" + rel : h + "/" + rel;
-            var files = new List<KeyValuePair<string, SourceKind>>();
+            var files = new List<StartupFile>();
             foreach (var f in new[] { ".profile", ".bash_profile", ".bash_login", ".bashrc", ".zshenv", ".zprofile", ".zshrc", ".zlogin" })
-                files.Add(new KeyValuePair<string, SourceKind>(P(f), SourceKind.Shell));
-            files.Add(new KeyValuePair<string, SourceKind>(P(".config/fish/config.fish"), SourceKind.Fish));
+                files.Add(new StartupFile(P(f), SourceKind.Shell));
+            files.Add(new StartupFile(P(".config/fish/config.fish"), SourceKind.Fish));
             AddGlob(files, P(".config/fish/conf.d"), ".fish", SourceKind.Fish);
-            files.Add(new KeyValuePair<string, SourceKind>(P(".config/fish/fish_variables"), SourceKind.FishVariables));
+            files.Add(new StartupFile(P(".config/fish/fish_variables"), SourceKind.FishVariables));
             AddGlob(files, P(".config/environment.d"), ".conf", SourceKind.EnvironmentFile);
             return files;
         }
 
-        private static void AddGlob(List<KeyValuePair<string, SourceKind>> files, string directory, string extension, SourceKind kind)
+        private static void AddGlob(List<StartupFile> files, string directory, string extension, SourceKind kind)
         {
             try
             {
@@ -172,7 +182,7 @@ namespace NpmHardening.Engine.Platform
                     found.Add(f);
                 }
                 found.Sort(StringComparer.Ordinal);
-                foreach (var f in found) files.Add(new KeyValuePair<string, SourceKind>(f, kind));
+                foreach (var f in found) files.Add(new StartupFile(f, kind));
             }
             catch (Exception e) when (FileAccessReader.IsProbeFailure(e) && !(e is PersistentEnvironmentLimitException)) { }
         }

@@ -78,8 +78,16 @@ namespace NpmHardening.Engine.Rules
         }
 
         /// <summary>The LTS line that is released and supported longest from <paramref name="now"/>.</summary>
-        private NodeReleaseLine? SuggestedNode(System.DateTimeOffset now) =>
-            _catalog.NodeReleases.Where(n => n.LtsStart <= now && n.EndOfLife > now).OrderByDescending(n => n.EndOfLife).FirstOrDefault();
+        private NodeReleaseLine? SuggestedNode(System.DateTimeOffset now)
+        {
+            // A loop, not OrderByDescending: LINQ's ordering over a DateTimeOffset key is framework code no ReadyToRun
+            // image holds, JIT-compiled in every process's first audit (issue 10 F). Ties go to the earlier line, as
+            // the stable sort's first element did.
+            NodeReleaseLine? best = null;
+            foreach (var n in _catalog.NodeReleases)
+                if (n.LtsStart <= now && n.EndOfLife > now && (best == null || n.EndOfLife > best.EndOfLife)) best = n;
+            return best;
+        }
 
         private string Expected(System.DateTimeOffset now)
         {

@@ -115,7 +115,7 @@ namespace NpmHardening.Engine.Rules
                 if (!rule.AppliesTo(Baseline))
                 {
                     findings.Add(New(rule, NpmFindingStatus.NotApplicable,
-                        $"Not part of the {Baseline} baseline (enforced by {string.Join(", ", rule.Baselines)})."));
+                        $"Not part of the {Baseline} baseline (enforced by {rule.BaselineNames})."));
                     continue;
                 }
                 if (!Evaluators.TryGetValue(rule.Id, out var evaluate))

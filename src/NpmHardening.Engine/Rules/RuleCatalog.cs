@@ -156,7 +156,7 @@ namespace NpmHardening.Engine.Rules
             {
                 var b = o as JsObject ?? throw Bad("baseline is not an object");
                 var name = Str(b, "name", "baseline");
-                if (!Enum.TryParse<NpmBaseline>(name, false, out var value) || value.ToString() != name) throw Bad($"unknown baseline '{name}'");
+                if (!TryParseBaseline(name, out var value) || value.ToString() != name) throw Bad($"unknown baseline '{name}'");
                 return new BaselineDefinition(value, Str(b, "description", name));
             }).ToList();
             foreach (NpmBaseline b in Enum.GetValues(typeof(NpmBaseline)))
@@ -189,8 +189,14 @@ namespace NpmHardening.Engine.Rules
                 else if (keys.Count > 0)
                 {
                     // the truth about when npm introduced a key is the real npm packages' definitions, not prose
-                    var since = keys.Select(k => NpmConfigCatalog.Default.IntroducedIn(k) ?? throw Bad($"{id}: npm never defined '{k}'")).ToList();
-                    minimum = since.Max();
+                    // the newest of them; a loop, not Select(...).Max(): LINQ over the NpmVersion struct is framework code no
+                    // ReadyToRun image holds, JIT-compiled in every process that builds the catalog (issue 10 F)
+                    minimum = default;
+                    for (int i = 0; i < keys.Count; i++)
+                    {
+                        var since = NpmConfigCatalog.Default.IntroducedIn(keys[i]) ?? throw Bad($"{id}: npm never defined '{keys[i]}'");
+                        if (i == 0 || since > minimum) minimum = since;
+                    }
                 }
                 else throw Bad($"{id} has neither minimum nor configKeys");
                 return new NpmFeatureFloor(id, Str(f, "title", id), minimum, keys.AsReadOnly(), Str(f, "reference", id));
@@ -208,22 +214,34 @@ namespace NpmHardening.Engine.Rules
                 int digit = AreaOf(id);
                 var area = areas.FirstOrDefault(a => a.Digit == digit) ?? throw Bad($"{id}: no area {digit}xxx");
                 var severityText = Str(r, "severity", id);
-                if (!Enum.TryParse<NpmSeverity>(severityText, false, out var severity)) throw Bad($"{id}: severity '{severityText}'");
-                var ruleBaselines = Array(r, "baselines").Select(x =>
-                    x is string s && Enum.TryParse<NpmBaseline>(s, false, out var b) ? b : throw Bad($"{id}: baseline '{x}'")).Distinct().ToList();
-                if (ruleBaselines.Count == 0) throw Bad($"{id} belongs to no baseline");
+                if (!TryParseEnum(typeof(NpmSeverity), severityText, out var parsedSeverity) || !(parsedSeverity is NpmSeverity severity)) throw Bad($"{id}: severity '{severityText}'");
+                // Arrays and loops over the enum, not List/Distinct/Dictionary: those are framework generics over a value
+                // type that no ReadyToRun image holds, and this runs for every rule in every process (issue 10 F).
+                var baselineItems = Array(r, "baselines");
+                var ruleBaselines = new NpmBaseline[baselineItems.Count];
+                int baselineCount = 0;
+                foreach (var x in baselineItems)
+                {
+                    if (!(x is string s && TryParseBaseline(s, out var b))) throw Bad($"{id}: baseline '{x}'");
+                    if (IndexOf(ruleBaselines, baselineCount, b) < 0) ruleBaselines[baselineCount++] = b; // Distinct: first one kept
+                }
+                if (baselineCount == 0) throw Bad($"{id} belongs to no baseline");
+                if (baselineCount < ruleBaselines.Length) System.Array.Resize(ref ruleBaselines, baselineCount);
 
-                var expect = new Dictionary<NpmBaseline, RuleExpectation>();
+                // expectations[i] is the expectation under ruleBaselines[i]; null without an "expect"
+                RuleExpectation[]? expectations = null;
                 if (r["expect"] is JsObject e)
                 {
+                    expectations = new RuleExpectation[baselineCount];
                     foreach (var key in e.Keys)
                     {
-                        if (!Enum.TryParse<NpmBaseline>(key, false, out var b)) throw Bad($"{id}.expect: baseline '{key}'");
-                        if (!ruleBaselines.Contains(b)) throw Bad($"{id}.expect names {key}, which does not enforce the rule");
-                        expect[b] = ParseExpectation(id, e[key] as JsObject ?? throw Bad($"{id}.expect.{key}"));
+                        if (!TryParseBaseline(key, out var b)) throw Bad($"{id}.expect: baseline '{key}'");
+                        int at = IndexOf(ruleBaselines, baselineCount, b);
+                        if (at < 0) throw Bad($"{id}.expect names {key}, which does not enforce the rule");
+                        expectations[at] = ParseExpectation(id, e[key] as JsObject ?? throw Bad($"{id}.expect.{key}"));
                     }
-                    foreach (var b in ruleBaselines)
-                        if (!expect.ContainsKey(b)) throw Bad($"{id}.expect has no value for {b}");
+                    for (int i = 0; i < baselineCount; i++)
+                        if (expectations[i] == null) throw Bad($"{id}.expect has no value for {ruleBaselines[i]}");
                 }
 
                 string remediation, remediationWindows;
@@ -242,8 +260,8 @@ namespace NpmHardening.Engine.Rules
                 if (!reference.StartsWith("https://", StringComparison.Ordinal)) throw Bad($"{id}: reference must be an https URL");
 
                 rules.Add(new NpmSecurityRule(id, Str(r, "title", id), area.Name, severity, Str(r, "rationale", id),
-                    remediation, remediationWindows, reference, ruleBaselines.AsReadOnly(), r["setting"] as string,
-                    new ReadOnlyDictionary<NpmBaseline, RuleExpectation>(expect), r["expected"] as string, feature)
+                    remediation, remediationWindows, reference, ruleBaselines, r["setting"] as string,
+                    expectations, r["expected"] as string, feature)
                 {
                     Online = r["online"] is bool online && online,
                     Audit = r["audit"] is string audit ? (AuditKinds.ContainsKey(audit) ? audit : throw Bad($"{id}: unknown audit '{audit}'")) : null,
@@ -272,6 +290,30 @@ namespace NpmHardening.Engine.Rules
             throw Bad($"{id}: unknown expectation");
         }
 
+        private static bool TryParseBaseline(string text, out NpmBaseline baseline)
+        {
+            var parsed = TryParseEnum(typeof(NpmBaseline), text, out var value);
+            baseline = parsed ? (NpmBaseline)value! : default;
+            return parsed;
+        }
+
+        /// <summary>Enum.TryParse&lt;T&gt;(text, false, out value) without the generic method, which is JIT-compiled for each
+        /// of the engine's enums in every process (no ReadyToRun image holds it; issue 10 F): the non-generic Enum.Parse
+        /// accepts the same text, and only data the catalog must reject makes it throw.</summary>
+        private static bool TryParseEnum(Type enumType, string text, out object? value)
+        {
+            value = null;
+            try { value = Enum.Parse(enumType, text, false); return true; }
+            catch (ArgumentException) { return false; }
+            catch (OverflowException) { return false; }
+        }
+
+        private static int IndexOf(NpmBaseline[] items, int count, NpmBaseline value)
+        {
+            for (int i = 0; i < count; i++) if (items[i] == value) return i;
+            return -1;
+        }
+
         private static List<object?> Array(JsObject o, string name) => o[name] as List<object?> ?? throw Bad($"{name} is not an array");
 
         private static string Str(JsObject o, string name, string owner) =>
@@ -291,14 +333,31 @@ namespace NpmHardening.Engine.Rules
     public sealed class NpmSecurityRule
     {
         internal NpmSecurityRule(string id, string title, string area, NpmSeverity severity, string rationale,
-            string remediation, string remediationWindows, string reference, IReadOnlyList<NpmBaseline> baselines,
-            string? setting, IReadOnlyDictionary<NpmBaseline, RuleExpectation> expectations, string? expectedText,
+            string remediation, string remediationWindows, string reference, NpmBaseline[] baselines,
+            string? setting, RuleExpectation[]? expectations, string? expectedText,
             NpmFeatureFloor? feature)
         {
             Id = id; Title = title; Area = area; Severity = severity; Rationale = rationale;
             Remediation = remediation; RemediationWindows = remediationWindows; Reference = reference;
-            Baselines = baselines; Setting = setting; Expectations = expectations; ExpectedText = expectedText; Feature = feature;
+            Setting = setting; ExpectedText = expectedText; Feature = feature;
+            _baselines = baselines;
+            _expectations = expectations;
+            var names = new string[baselines.Length];
+            for (int i = 0; i < baselines.Length; i++) names[i] = baselines[i].ToString();
+            BaselineNames = string.Join(", ", names);
         }
+
+        // The enforcing baselines, and the expectation under each at the same index (null: the rule has none). Plain arrays:
+        // the public Baselines and Expectations are framework collections over the NpmBaseline enum, whose methods no
+        // ReadyToRun image holds; building and asking them JIT-compiled some sixty methods in every process that audits,
+        // so the audit asks these arrays and the collections are made only when something reads them (issue 10 F).
+        private readonly NpmBaseline[] _baselines;
+        private readonly RuleExpectation[]? _expectations;
+        private IReadOnlyList<NpmBaseline>? _baselineList;
+        private IReadOnlyDictionary<NpmBaseline, RuleExpectation>? _expectationMap;
+
+        /// <summary>The enforcing baselines as text ("Recommended, Strict"), as string.Join over <see cref="Baselines"/> writes them.</summary>
+        internal string BaselineNames { get; }
 
         public string Id { get; }
         public string Title { get; }
@@ -311,11 +370,19 @@ namespace NpmHardening.Engine.Rules
         public string RemediationWindows { get; }
         public string Reference { get; }
         /// <summary>The baselines that enforce this rule; under the others it reports NotApplicable.</summary>
-        public IReadOnlyList<NpmBaseline> Baselines { get; }
+        public IReadOnlyList<NpmBaseline> Baselines => _baselineList ??= new ReadOnlyCollection<NpmBaseline>((NpmBaseline[])_baselines.Clone());
         /// <summary>The npm config key the rule is about, when it is about one.</summary>
         public string? Setting { get; }
         /// <summary>Per baseline, what the setting must be (config rules only).</summary>
-        public IReadOnlyDictionary<NpmBaseline, RuleExpectation> Expectations { get; }
+        public IReadOnlyDictionary<NpmBaseline, RuleExpectation> Expectations => _expectationMap ??= ExpectationMap();
+
+        private IReadOnlyDictionary<NpmBaseline, RuleExpectation> ExpectationMap()
+        {
+            var map = new Dictionary<NpmBaseline, RuleExpectation>();
+            if (_expectations != null)
+                for (int i = 0; i < _baselines.Length; i++) map[_baselines[i]] = _expectations[i];
+            return new ReadOnlyDictionary<NpmBaseline, RuleExpectation>(map);
+        }
         /// <summary>What the rule expects, in words, for rules without per-baseline values.</summary>
         public string? ExpectedText { get; }
         /// <summary>For "npm too old for X" rules, the capability and its npm floor.</summary>
@@ -344,9 +411,19 @@ namespace NpmHardening.Engine.Rules
         /// </summary>
         public IReadOnlyList<string> WebSteps { get; internal set; } = System.Array.Empty<string>();
 
-        public bool AppliesTo(NpmBaseline baseline) => Baselines.Contains(baseline);
+        public bool AppliesTo(NpmBaseline baseline) => IndexOf(baseline) >= 0;
 
-        public RuleExpectation? ExpectationFor(NpmBaseline baseline) => Expectations.TryGetValue(baseline, out var e) ? e : null;
+        public RuleExpectation? ExpectationFor(NpmBaseline baseline)
+        {
+            int at = IndexOf(baseline);
+            return at >= 0 && _expectations != null ? _expectations[at] : null;
+        }
+
+        private int IndexOf(NpmBaseline baseline)
+        {
+            for (int i = 0; i < _baselines.Length; i++) if (_baselines[i] == baseline) return i;
+            return -1;
+        }
 
         public override string ToString() => $"{Id} {Title}";
     }

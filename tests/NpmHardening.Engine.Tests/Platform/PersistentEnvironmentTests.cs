@@ -143,10 +143,10 @@ namespace NpmHardening.Engine.Tests.Platform
         [Fact]
         public void UserFilesCoverTheShellsStartupFiles()
         {
-            var files = PersistentEnvironment.UserFiles("/home/u/").Select(f => f.Key).ToList();
+            var files = PersistentEnvironment.UserFiles("/home/u/").Select(f => f.Path).ToList();
             foreach (var f in new[] { ".profile", ".bash_profile", ".bashrc", ".zshenv", ".zshrc", ".config/fish/config.fish", ".config/fish/fish_variables" })
                 Assert.Contains("/home/u/" + f, files);
-            Assert.Equal("/.profile", PersistentEnvironment.UserFiles("/")[0].Key);
+            Assert.Equal("/.profile", PersistentEnvironment.UserFiles("/")[0].Path);
         }
     }
 

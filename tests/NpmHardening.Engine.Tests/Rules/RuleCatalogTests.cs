@@ -31,6 +31,53 @@ namespace NpmHardening.Engine.Tests.Rules
         }
 
         [Fact]
+        public void Per_baseline_answers_agree_with_the_public_collections()
+        {
+            // AppliesTo, ExpectationFor and BaselineNames read the arrays the parser built; Baselines and Expectations are
+            // made from them on first use (issue 10 F): the two views must say the same thing
+            var all = (NpmBaseline[])Enum.GetValues(typeof(NpmBaseline));
+            Assert.Contains(Catalog.Rules, r => r.Baselines.Count < all.Length);
+            Assert.Contains(Catalog.Rules, r => r.Expectations.Count > 0);
+            Assert.Contains(Catalog.Rules, r => r.Expectations.Count == 0);
+            Assert.All(Catalog.Rules, r =>
+            {
+                foreach (var b in all.Concat(new[] { (NpmBaseline)7, (NpmBaseline)(-1) }))
+                {
+                    Assert.Equal(r.Baselines.Contains(b), r.AppliesTo(b));
+                    Assert.Same(r.Expectations.TryGetValue(b, out var e) ? e : null, r.ExpectationFor(b));
+                }
+                Assert.Equal(r.Baselines.Count, r.Baselines.Distinct().Count());
+                Assert.Equal(r.Expectations.Count > 0 ? r.Baselines.Count : 0, r.Expectations.Count);
+                Assert.Equal(string.Join(", ", r.Baselines), r.BaselineNames);
+            });
+        }
+
+        [Theory]
+        [InlineData("[\"Strict\", \"Recommended\", \"Strict\"]", "Strict, Recommended")]
+        [InlineData("[\"CI\"]", "CI")]
+        public void Rule_baselines_keep_their_order_without_repeats(string baselines, string expected)
+        {
+            var json = ReadData();
+            var at = json.IndexOf("\"baselines\": [", json.IndexOf("\"id\": \"NPMH1002\"", StringComparison.Ordinal), StringComparison.Ordinal);
+            var end = json.IndexOf(']', at);
+            var rule = RuleCatalog.Parse(json.Substring(0, at) + "\"baselines\": " + baselines + json.Substring(end + 1))["NPMH1002"];
+            Assert.Equal(expected, string.Join(", ", rule.Baselines));
+            Assert.Equal(expected, rule.BaselineNames);
+        }
+
+        [Theory]
+        [InlineData("[\"Lax\"]")]
+        [InlineData("[]")]
+        [InlineData("[1.5]")]
+        public void Rule_baselines_that_name_no_baseline_are_rejected(string baselines)
+        {
+            var json = ReadData();
+            var at = json.IndexOf("\"baselines\": [", json.IndexOf("\"id\": \"NPMH1002\"", StringComparison.Ordinal), StringComparison.Ordinal);
+            var end = json.IndexOf(']', at);
+            Assert.Throws<InvalidDataException>(() => RuleCatalog.Parse(json.Substring(0, at) + "\"baselines\": " + baselines + json.Substring(end + 1)));
+        }
+
+        [Fact]
         public void Duplicate_ids_in_the_data_are_rejected()
         {
             var json = ReadData();
