@@ -6,7 +6,10 @@ $script:OnWindows = ($PSVersionTable.PSEdition -eq 'Desktop') -or $IsWindows
 $script:IsRoot = (-not $OnWindows) -and ((& id -u) -eq '0')
 
 # Whether this "Windows" is Wine (build.ps1 -Task TestWindows): Wine's registry has HKLM\Software\Wine, which no Windows
-# has. Tests that assert what Wine does not implement skip with -Skip:$UnderWine and say why in their name or comment.
+# has. A test that asserts what Wine does not implement skips inside its It block, where the run has begun:
+#     if ($UnderWine) { Set-ItResult -Skipped -Because '<what Wine lacks, measured>'; return }
+# or with -Skip:$UnderWine on the It only in a file whose BeforeDiscovery dot-sources this file too (Windows.Tests.ps1):
+# -Skip is read at discovery, before BeforeAll runs, and without that $UnderWine is $null there and the test would run.
 function Test-UnderWine {
     if (-not $OnWindows) { return $false }
     return (Test-Path -LiteralPath 'Registry::HKEY_LOCAL_MACHINE\Software\Wine')
