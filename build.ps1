@@ -37,8 +37,10 @@
       TestWindows  Linux only: the Pester suite on Windows under Wine. Bootstrap, Wine from apt-get if missing (as
                  root), Build (with the win-x64 ReadyToRun engine), a Wine prefix in out/wine/prefix, the win-x64
                  PowerShell host (tests/NpmHardening.WindowsHost) in out/wine/host, Windows node.exe and npm at this
-                 machine's versions in the prefix, then the Pester suites in that host; ends with the line
-                 "N passed, N failed, N skipped". Not part of Test.
+                 machine's versions in the prefix, then the Pester suites in that host, then the engine's xunit
+                 classes that exercise Windows code, one Wine process per class (tests/NpmHardening.Engine.WineRunner,
+                 out/wine/xunit; -WineXunit picks classes); ends with the line "N passed, N failed, N skipped" over
+                 both. Not part of Test.
 
 .PARAMETER WindowsPowerShell
     Windows only: run the Pester suites and the Run task in Windows PowerShell 5.1 (powershell.exe) instead of
