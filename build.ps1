@@ -37,8 +37,10 @@
       TestWindows  Linux only: the Pester suite on Windows under Wine. Bootstrap, Wine from apt-get if missing (as
                  root), Build (with the win-x64 ReadyToRun engine), a Wine prefix in out/wine/prefix, the win-x64
                  PowerShell host (tests/NpmHardening.WindowsHost) in out/wine/host, Windows node.exe and npm at this
-                 machine's versions in the prefix, then the Pester suites in that host; ends with the line
-                 "N passed, N failed, N skipped". Not part of Test.
+                 machine's versions in the prefix, then the Pester suites in that host, then the engine's xunit
+                 classes that exercise Windows code, one Wine process per class (tests/NpmHardening.Engine.WineRunner,
+                 out/wine/xunit; -WineXunit picks classes); ends with the line "N passed, N failed, N skipped" over
+                 both. Not part of Test.
 
 .PARAMETER WindowsPowerShell
     Windows only: run the Pester suites and the Run task in Windows PowerShell 5.1 (powershell.exe) instead of
@@ -82,7 +84,12 @@ param(
     # which test files to run (names or wildcards, without .Tests.ps1 if you like; default all).
     [ValidateRange(1, 8)]
     [int] $WineJobs = 2,
-    [string[]] $WineTest
+    [string[]] $WineTest,
+
+    # TestWindows only: which engine xunit classes run under Wine (names or wildcards from the table in
+    # Get-WineXunitClasses). Default: all of them when -WineTest is not given, none when it is; -WineXunit alone runs
+    # only these classes, no Pester file.
+    [string[]] $WineXunit
 )
 
 Set-StrictMode -Version Latest
@@ -713,6 +720,11 @@ $WindowsHostProject = Join-Paths $Root 'tests' 'NpmHardening.WindowsHost' 'NpmHa
 $WineNodeFolder = 'Program Files\nodejs'
 # Wall-clock bound of the Pester run under Wine: a hung Wine process must not hang CI.
 $WinePesterTimeoutSeconds = 1800
+# The engine's xunit classes under Wine (issue 16 item 3): a win-x64 runner over xunit's own framework.
+$WineXunitProject = Join-Paths $Root 'tests' 'NpmHardening.Engine.WineRunner' 'NpmHardening.Engine.WineRunner.csproj'
+$WineXunitDir = Join-Paths $WineRoot 'xunit'
+# Wall-clock bound of one runner process (a class takes 0.3-3 s under Wine): a hang costs this much, never the run.
+$WineXunitTimeoutSeconds = 120
 
 function Set-WineEnvironment {
     # The variables every Wine call of this task needs. DOTNET_EnableWriteXorExecute=0: with W^X on, .NET 10 on Wine 8
@@ -1018,6 +1030,99 @@ function Invoke-WindowsPesterSuite {
     return $result
 }
 
+function Get-WineXunitClasses {
+    # The engine's xunit classes that run Windows code when the engine runs on Windows, each with what it exercises.
+    # Left out: ConcurrencyTests (builds its helper process with this machine's dotnet SDK, which Wine has not; the
+    # Pester Concurrency file runs ten writers under Wine instead), the peer and agreement classes and
+    # TokenProtectionPlannerTests (they ask the Linux node and npm), PostureAuditorTests (rules only, no Windows
+    # code; its custom-CA cases fail in Wine's BCrypt with 0xc1000002), and the classes whose every test is Unix only
+    # (Unix*, SpecialFile, ShellStartupFile, HeldFolderRead, SystemPlatformPersistentEnvironment: they would only
+    # skip). A test in a listed class that Wine cannot run skips there with its reason.
+    $classes = [ordered] @{
+        'WindowsFileSecurityRuntimeTests'          = 'advapi32 owner and DACL reads and writes on real files, ProfileList, the handle-based replace'
+        'WindowsPathPolicyTests'                   = 'the Windows path walker''s rules (devices, ADS, short names, reparse points)'
+        'WindowsSecurityDescriptorTests'           = 'the new-file owner and DACL builder with Windows'' own SIDs and descriptors'
+        'UserProfilesTests'                        = 'profile folders and ProfileList resolution with Windows paths'
+        'PersistentEnvironmentParserTests'         = 'persistent variables as the engine reads them (registry or start-up files)'
+        'NpmrcFileWriterTests'                     = 'the Windows write target: lock file, temporary file, rename over the target, read-only attribute, backups'
+        'NpmrcWriteCheckTests'                     = 'the write checks through the Windows path walker'
+        'TreeScanAccessTests'                      = 'the tree scan''s access checks on Windows'
+        'FileCiRepositoryTests'                    = 'CI definition reads through the platform (NUL, UTF-16, size bounds)'
+        'SystemPlatformFileAccessTests'            = 'file access checks of the real platform'
+        'NpmTokenScannerTests'                     = 'token scans of real files with Windows file security'
+        'PostureContextsTests'                     = 'audit contexts from the real environment, profile and files'
+    }
+    $patterns = @($WineXunit | ForEach-Object { $_ -split ',' } | ForEach-Object { $_.Trim() } | Where-Object { $_ })
+    if ($patterns.Count -eq 0) {
+        if ($WineTest) { return @() }
+        $patterns = @('*')
+    }
+    return @($classes.Keys | Where-Object { $name = $_; @($patterns | Where-Object { $name -like $_ }).Count -gt 0 } |
+        ForEach-Object { [pscustomobject] @{ Name = $_; Why = $classes[$_] } })
+}
+
+function Publish-WineXunitRunner {
+    Write-Step 'Engine xunit runner (win-x64, self-contained)'
+    Invoke-Native dotnet (@('publish', $WineXunitProject, '-o', $WineXunitDir) + (Get-DotnetBuildArgs)) 'Publishing the xunit runner'
+}
+
+function Invoke-WindowsXunitClasses([object[]] $Classes) {
+    # Each class in its own runner process, under Wine in the same prefix as the Pester run. A runner process stops at
+    # its class's first failure and the next one goes on from the test after it: under Wine 8, once an exception has
+    # left a test through xunit's reflection call, a later exception in the same process may hang or end it (README,
+    # "TestWindows"; the runner's --probe-reflection-exceptions shows it without xunit). A process that hangs is cut
+    # after $WineXunitTimeoutSeconds and the test it was running counts as failed.
+    $result = @{ Name = 'xunit  engine classes under Wine'; Ran = $true; Passed = 0; Failed = 0; Skipped = 0 }
+    [void] [System.IO.Directory]::CreateDirectory($WineResultsDir)
+    foreach ($stale in @(Get-ChildItem -LiteralPath $WineResultsDir -File -Filter 'xunit*')) { Remove-Item -LiteralPath $stale.FullName -Force }
+    $runner = Join-Paths $WineXunitDir 'NpmHardening.Engine.WineRunner.exe'
+    $json = Join-Paths $WineResultsDir 'xunit-run.json'
+    $failedTests = [System.Collections.Generic.List[string]]::new()
+    $byClass = [System.Collections.Generic.List[object]]::new()
+    Write-Step "Engine xunit classes under Wine, one process per class: $($Classes.Count) classes"
+    foreach ($class in $Classes) {
+        $log = Join-Paths $WineResultsDir "xunit-$($class.Name).log"
+        $row = [ordered] @{ Class = $class.Name; Passed = 0; Failed = 0; Skipped = 0; Processes = 0; Seconds = 0.0; Why = $class.Why }
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $from = 0
+        while ($true) {
+            if (Test-Path -LiteralPath $json) { Remove-Item -LiteralPath $json -Force }
+            $row.Processes++
+            # A console program needs no terminal under Wine (unlike the PowerShell host): output goes to the log.
+            $shell = 'timeout -k 10 {0} wine {1} --json {2} --from {3} {4} </dev/null >>{5} 2>&1' -f $WineXunitTimeoutSeconds,
+                (ConvertTo-ShellLiteral $runner), (ConvertTo-ShellLiteral (ConvertTo-WinePath $json)), $from, $class.Name, (ConvertTo-ShellLiteral $log)
+            & sh -c $shell
+            $exitCode = $LASTEXITCODE
+            if (-not (Test-Path -LiteralPath $json)) {
+                # Nothing ran: the runner did not start, or died before its first test.
+                $row.Failed++
+                $failedTests.Add("$($class.Name): the runner ended with exit code $exitCode before a test ran (log $log)")
+                break
+            }
+            $state = Get-Content -LiteralPath $json -Raw | ConvertFrom-Json
+            $row.Passed += [int] $state.Passed; $row.Failed += [int] $state.Failed; $row.Skipped += [int] $state.Skipped
+            foreach ($name in @($state.FailedTests)) { if ($name) { $failedTests.Add([string] $name) } }
+            if ($state.Running) {
+                $how = if ($exitCode -eq 124 -or $exitCode -eq 137) { "hung (cut after $WineXunitTimeoutSeconds s)" } else { "ended the process (exit code $exitCode)" }
+                $row.Failed++
+                $failedTests.Add("$($state.Running): $how")
+            }
+            if ([int] $state.Next -lt 0 -or [int] $state.Next -ge [int] $state.Total) { break }
+            $from = [int] $state.Next
+        }
+        $row.Seconds = [math]::Round($watch.Elapsed.TotalSeconds, 1)
+        Write-Host ('    {0,-42} {1,4} passed {2,4} failed {3,4} skipped  {4,5:0.0} s, {5} process(es)' -f $row.Class, $row.Passed, $row.Failed, $row.Skipped, $row.Seconds, $row.Processes)
+        $byClass.Add([pscustomobject] $row)
+        $result.Passed += $row.Passed; $result.Failed += $row.Failed; $result.Skipped += $row.Skipped
+    }
+    ConvertTo-Json -InputObject @($byClass) -Depth 3 | Set-Content -LiteralPath (Join-Paths $WineResultsDir 'xunit-classes.json') -Encoding Ascii
+    if ($failedTests.Count -gt 0) {
+        Write-Host 'Failed under Wine (xunit):' -ForegroundColor Red
+        foreach ($name in $failedTests) { Write-Host "  $name" }
+    }
+    return $result
+}
+
 function Invoke-TestWindows {
     if ($OnWindows -or -not $IsLinux) { throw 'TestWindows runs the Windows suite under Wine and needs Linux; on Windows run the Test task.' }
     $watch = [System.Diagnostics.Stopwatch]::StartNew()
@@ -1025,9 +1130,21 @@ function Invoke-TestWindows {
     if (-not $ReadyToRun) { $script:ReadyToRun = @('Host', 'win-x64') }
     Invoke-Phase 'bootstrap' { Invoke-Bootstrap; Install-Wine }
     Set-WineEnvironment
-    Invoke-Phase 'build' { Invoke-Build }
-    Invoke-Phase 'wine' { Initialize-WinePrefix; Publish-WindowsHost; Install-WindowsNode }
-    try { $suite = Invoke-Phase 'pester' { Invoke-WindowsPesterSuite } }
+    $xunitClasses = @(Get-WineXunitClasses)
+    if ($WineXunit -and $xunitClasses.Count -eq 0) { throw "No engine xunit class matches -WineXunit $($WineXunit -join ', ')." }
+    # -WineXunit alone: the xunit classes only (the runner's publish builds the engine it tests; the module is not needed).
+    $runPester = -not ($WineXunit -and -not $WineTest)
+    if ($runPester) { Invoke-Phase 'build' { Invoke-Build } }
+    Invoke-Phase 'wine' {
+        Initialize-WinePrefix
+        if ($runPester) { Publish-WindowsHost; Install-WindowsNode }
+        if ($xunitClasses.Count -gt 0) { Publish-WineXunitRunner }
+    }
+    $suites = [System.Collections.Generic.List[object]]::new()
+    try {
+        if ($runPester) { $suites.Add((Invoke-Phase 'pester' { Invoke-WindowsPesterSuite })) }
+        if ($xunitClasses.Count -gt 0) { $suites.Add((Invoke-Phase 'xunit' { Invoke-WindowsXunitClasses $xunitClasses })) }
+    }
     finally {
         # The prefix's wineserver (and anything a test left running in it) ends with the run.
         $ErrorActionPreference = 'Continue'
@@ -1035,11 +1152,15 @@ function Invoke-TestWindows {
     }
     Write-Host ''
     Write-Host 'Test summary (Windows, under Wine)'
-    if (-not $suite.Ran) { Write-Host ('  {0,-36} DID NOT RUN' -f $suite.Name) }
-    else { Write-Host ('  {0,-36} passed {1,5}   failed {2,5}   skipped {3,5}' -f $suite.Name, $suite.Passed, $suite.Failed, $suite.Skipped) }
+    $passed = 0; $failed = 0; $skipped = 0; $broken = $false
+    foreach ($suite in $suites) {
+        if (-not $suite.Ran) { Write-Host ('  {0,-36} DID NOT RUN' -f $suite.Name); $broken = $true }
+        else { Write-Host ('  {0,-36} passed {1,5}   failed {2,5}   skipped {3,5}' -f $suite.Name, $suite.Passed, $suite.Failed, $suite.Skipped) }
+        $passed += $suite.Passed; $failed += $suite.Failed; $skipped += $suite.Skipped
+    }
     Write-Host ('  time: ' + (($script:Timings + @(('total {0:0.0} s' -f $watch.Elapsed.TotalSeconds))) -join ', '))
-    Write-Host ('{0} passed, {1} failed, {2} skipped' -f $suite.Passed, $suite.Failed, $suite.Skipped)
-    if (-not $suite.Ran -or $suite.Failed -gt 0) { return 1 }
+    Write-Host ('{0} passed, {1} failed, {2} skipped' -f $passed, $failed, $skipped)
+    if ($broken -or $failed -gt 0) { return 1 }
     return 0
 }
 function Invoke-NetFrameworkCheck {

@@ -32,6 +32,13 @@ namespace NpmHardening.Engine.Platform
             Error = error; Path = path;
         }
 
+        /// <summary>With the operating system's error as the HResult, where the caller must tell causes of one kind apart
+        /// (a Windows sharing violation is <see cref="SafePathError.Changed"/> on a walk, but a held file when reading it).</summary>
+        public SafePathException(SafePathError error, string path, string message, int hresult) : base(message, hresult)
+        {
+            Error = error; Path = path;
+        }
+
         public SafePathError Error { get; }
         public string Path { get; }
     }

@@ -195,7 +195,9 @@ namespace NpmHardening.Engine.Platform
                 : error == WindowsNative.ErrorSharingViolation || error == WindowsNative.ErrorLockViolation ? SafePathError.Changed
                 : SafePathError.IoError;
             var what = where == path ? path : $"{path}: {where}";
-            return new SafePathException(kind, path, $"{what}: {new System.ComponentModel.Win32Exception(error).Message}");
+            // The Win32 error rides along as the HResult (HRESULT_FROM_WIN32), so a writer can report a file another
+            // program holds open without sharing as locked rather than as changed.
+            return new SafePathException(kind, path, $"{what}: {new System.ComponentModel.Win32Exception(error).Message}", unchecked((int)0x80070000) | (error & 0xFFFF));
         }
     }
 }

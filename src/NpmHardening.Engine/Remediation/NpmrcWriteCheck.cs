@@ -79,6 +79,9 @@ namespace NpmHardening.Engine.Remediation
             {
                 SafePathError.NotARegularFile => e.Message.Contains(" is a directory") ? NpmrcWriteError.NotAFile : NpmrcWriteError.NotRegularFile,
                 SafePathError.AccessDenied => NpmrcWriteError.AccessDenied,
+                // Windows refuses to open a file another program holds without sharing (ERROR_SHARING_VIOLATION): that is
+                // a lock to wait out, not a change made meanwhile.
+                SafePathError.Changed when NpmrcFileWriter.IsSharingViolation(e) => NpmrcWriteError.Locked,
                 SafePathError.Changed => NpmrcWriteError.ChangedConcurrently,
                 SafePathError.NotFound => NpmrcWriteError.FolderNotFound,
                 SafePathError.NotADirectory => NpmrcWriteError.FolderNotFound,
@@ -91,6 +94,7 @@ namespace NpmHardening.Engine.Remediation
                 NpmrcWriteError.NotAFile => $"{path} is a directory, not a config file; npm ignores it. Remove or rename the directory, then run again.",
                 NpmrcWriteError.FolderNotFound => $"{path} cannot be written: its folder {Path.GetDirectoryName(path)} does not exist ({e.Message}). Create the folder (npm reads the file from there), then run again.",
                 NpmrcWriteError.UnsafePath => $"{path} was not changed: {e.Message}",
+                NpmrcWriteError.Locked => $"{path} is locked by another process ({e.Message}). Close the program that holds it and try again.",
                 _ => e.Message,
             };
             return new NpmrcWriteException(kind, path, message, e);

@@ -53,7 +53,7 @@ namespace NpmHardening.Engine.Tests.Pipelines
             Assert.False(Repo().FileExists("../" + Path.GetFileName(_outside) + "/x.yml"));
         }
 
-        [Fact]
+        [UnixFact("symbolic links and Unix special files (links need a privilege on Windows).")]
         public void A_link_leading_out_of_the_repository_is_refused_and_one_inside_is_read()
         {
             if (OperatingSystem.IsWindows()) return;
@@ -112,7 +112,7 @@ namespace NpmHardening.Engine.Tests.Pipelines
             Assert.Equal("{}", repo.ReadText("Package.json"));
         }
 
-        [Fact]
+        [UnixFact("symbolic links and Unix special files (links need a privilege on Windows).")]
         public void The_read_reports_where_the_walk_found_the_file_with_every_link_resolved()
         {
             if (OperatingSystem.IsWindows()) return;
@@ -125,7 +125,7 @@ namespace NpmHardening.Engine.Tests.Pipelines
             Assert.Equal("on: push\n", Repo().ReadText("alias/workflows/ci.yml"));
         }
 
-        [Fact]
+        [UnixFact("symbolic links and Unix special files (links need a privilege on Windows).")]
         public void A_fifo_is_refused_without_blocking()
         {
             if (OperatingSystem.IsWindows()) return;
@@ -150,11 +150,11 @@ namespace NpmHardening.Engine.Tests.Pipelines
         public void Utf16_nul_bytes_and_invalid_utf8_are_refused()
         {
             File.WriteAllBytes(Path.Combine(_root, "u16.yml"), Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes("on: push\n")).ToArray());
-            File.WriteAllBytes(Path.Combine(_root, "nul.yml"), new byte[] { (byte)'a', (byte)':', 0, (byte)'\n' });
+            File.WriteAllBytes(Path.Combine(_root, "nulbyte.yml"), new byte[] { (byte)'a', (byte)':', 0, (byte)'\n' });
             File.WriteAllBytes(Path.Combine(_root, "bad.yml"), new byte[] { (byte)'a', (byte)':', 0xC3, 0x28 });
             var repo = Repo();
             Assert.Contains("UTF-16", Assert.Throws<CiDefinitionException>(() => repo.ReadText("u16.yml")).Message);
-            Assert.Contains("NUL", Assert.Throws<CiDefinitionException>(() => repo.ReadText("nul.yml")).Message);
+            Assert.Contains("NUL", Assert.Throws<CiDefinitionException>(() => repo.ReadText("nulbyte.yml")).Message);
             Assert.Contains("UTF-8", Assert.Throws<CiDefinitionException>(() => repo.ReadText("bad.yml")).Message);
         }
 

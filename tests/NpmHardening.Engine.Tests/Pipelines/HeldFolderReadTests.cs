@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using NpmHardening.Engine.Pipelines;
 using NpmHardening.Engine.Platform;
+using NpmHardening.Engine.Tests.Support;
 
 namespace NpmHardening.Engine.Tests.Pipelines
 {
@@ -37,7 +38,7 @@ namespace NpmHardening.Engine.Tests.Pipelines
             Assert.Equal(0, p.ExitCode);
         }
 
-        [Fact]
+        [UnixFact("Unix modes, owners and symbolic links of held folders.")]
         public void A_held_folder_lists_what_ListDirectory_lists_and_reads_a_file_as_the_full_walk_does()
         {
             if (OperatingSystem.IsWindows()) return;
@@ -72,7 +73,7 @@ namespace NpmHardening.Engine.Tests.Pipelines
             Assert.Null(held.Read("ci.yml", 1000, Path.Combine(Workflows, "ci.yml")));
         }
 
-        [Fact]
+        [UnixFact("Unix modes, owners and symbolic links of held folders.")]
         public void A_folder_opened_below_a_held_one_is_what_the_walk_opens_and_links_or_open_folders_are_left_to_the_walk()
         {
             if (OperatingSystem.IsWindows()) return;
@@ -97,7 +98,7 @@ namespace NpmHardening.Engine.Tests.Pipelines
             Assert.Null(root.HoldBelow(".github/../.github"));
         }
 
-        [Fact]
+        [UnixFact("Unix modes, owners and symbolic links of held folders.")]
         public void An_entry_in_a_folder_everyone_may_write_is_left_to_the_walk()
         {
             if (OperatingSystem.IsWindows()) return;
@@ -108,7 +109,7 @@ namespace NpmHardening.Engine.Tests.Pipelines
             if (held != null) Assert.Null(held.Read("ci.yml", 1000, Path.Combine(Workflows, "ci.yml")));
         }
 
-        [Fact]
+        [UnixFact("Unix modes, owners and symbolic links of held folders.")]
         public void A_folder_whose_mode_changed_after_it_was_held_is_left_to_the_walk()
         {
             if (OperatingSystem.IsWindows()) return;
@@ -122,7 +123,7 @@ namespace NpmHardening.Engine.Tests.Pipelines
             Assert.Null(held.HoldBelow("sub"));
         }
 
-        [Fact]
+        [UnixFact("Unix modes, owners and symbolic links of held folders.")]
         public void A_scan_that_listed_the_folder_still_refuses_links_out_special_files_and_oversized_files()
         {
             if (OperatingSystem.IsWindows()) return;

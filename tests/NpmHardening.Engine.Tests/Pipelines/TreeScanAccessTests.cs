@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using NpmHardening.Engine.Pipelines;
 using NpmHardening.Engine.Platform;
+using NpmHardening.Engine.Tests.Support;
 
 namespace NpmHardening.Engine.Tests.Pipelines
 {
@@ -100,7 +101,7 @@ namespace NpmHardening.Engine.Tests.Pipelines
             finally { UnixLibc.Close(fd); }
         }
 
-        [Fact]
+        [UnixFact("Unix modes, owners and symbolic links in the scanned tree.")]
         public void The_repository_walk_finds_what_the_enumeration_found_and_never_follows_a_link_to_a_folder()
         {
             if (OperatingSystem.IsWindows()) return;
@@ -131,7 +132,7 @@ namespace NpmHardening.Engine.Tests.Pipelines
             Assert.Contains(Path.Combine(_root, "org", "a"), RepositoryWalker.Find(_root + "/", Claims));
         }
 
-        [Fact]
+        [UnixFact("Unix modes, owners and symbolic links in the scanned tree.")]
         public void An_unreadable_folder_is_still_reported_by_the_walk_and_the_walk_goes_on()
         {
             if (OperatingSystem.IsWindows() || UnixLibc.EffectiveUserId == 0) return; // root reads any folder
@@ -170,7 +171,7 @@ namespace NpmHardening.Engine.Tests.Pipelines
             return string.Join("\n", lines);
         }
 
-        [Fact]
+        [UnixFact("Unix modes, owners and symbolic links in the scanned tree.")]
         public void A_repository_opened_from_its_held_parent_reads_and_refuses_as_one_opened_by_the_full_walk()
         {
             if (OperatingSystem.IsWindows()) return;
@@ -233,7 +234,7 @@ namespace NpmHardening.Engine.Tests.Pipelines
             Assert.False(CiRepository.IsNormalized("a/../b"));
         }
 
-        [Fact]
+        [UnixFact("Unix modes, owners and symbolic links in the scanned tree.")]
         public void What_the_held_parent_cannot_answer_is_opened_by_the_full_walk()
         {
             if (OperatingSystem.IsWindows()) return;
@@ -273,7 +274,7 @@ namespace NpmHardening.Engine.Tests.Pipelines
             File.WriteAllText(Path.Combine(_outside, "repo", "package.json"), "{\"name\":\"outside\"}");
         }
 
-        [Fact]
+        [UnixFact("Unix modes, owners and symbolic links in the scanned tree.")]
         public void A_repository_the_tree_walk_found_is_read_only_where_the_walk_found_it_even_after_its_root_became_a_link()
         {
             if (OperatingSystem.IsWindows()) return;

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using NpmHardening.Engine.Platform;
+using NpmHardening.Engine.Tests.Support;
 
 namespace NpmHardening.Engine.Tests.Platform
 {
@@ -166,7 +167,7 @@ namespace NpmHardening.Engine.Tests.Platform
             File.WriteAllText(path, text);
         }
 
-        [Fact]
+        [UnixFact("persistent variables come from shell start-up files there; Windows keeps them in the registry.")]
         public void BashrcExportIsFoundWithItsLine()
         {
             if (OperatingSystem.IsWindows()) return;
@@ -186,7 +187,7 @@ namespace NpmHardening.Engine.Tests.Platform
             Assert.Equal(4, vars.Count);
         }
 
-        [Fact]
+        [UnixFact("persistent variables come from shell start-up files there; Windows keeps them in the registry.")]
         public void AHomeWithoutStartupFilesHasNoVariables()
         {
             if (OperatingSystem.IsWindows()) return;
@@ -196,7 +197,7 @@ namespace NpmHardening.Engine.Tests.Platform
             Assert.Empty(SystemPlatform.Instance.GetPersistentVariables(EnvironmentScope.User, gone));
         }
 
-        [Fact]
+        [UnixFact("persistent variables come from shell start-up files there; Windows keeps them in the registry.")]
         public void AnUnreadableStartupFileIsSkipped()
         {
             if (OperatingSystem.IsWindows()) return;
@@ -207,7 +208,7 @@ namespace NpmHardening.Engine.Tests.Platform
             Assert.Equal(Path.Combine(_home, ".zshrc"), Assert.Single(vars).Location);
         }
 
-        [Fact]
+        [UnixFact("persistent variables come from shell start-up files there; Windows keeps them in the registry.")]
         public void MachineVariablesComeFromEtc()
         {
             if (OperatingSystem.IsWindows()) return;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using NpmHardening.Engine.Platform;
+using NpmHardening.Engine.Tests.Support;
 
 namespace NpmHardening.Engine.Tests.Platform
 {
@@ -145,7 +146,7 @@ namespace NpmHardening.Engine.Tests.Platform
 
         // ------------------------------------------------------------ the real machine
 
-        [Fact]
+        [UnixFact("reads accounts from /etc/passwd.")]
         public void RealProfilesAreTheExistingPasswdHomes()
         {
             if (OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() || !File.Exists("/etc/passwd")) return;
@@ -166,7 +167,7 @@ namespace NpmHardening.Engine.Tests.Platform
             }
         }
 
-        [Fact]
+        [UnixFact("reads accounts from /etc/passwd.")]
         public void CurrentUserIsAProfileAndRootIsNoSystemAccount()
         {
             if (OperatingSystem.IsWindows() || !File.Exists("/etc/passwd")) return;

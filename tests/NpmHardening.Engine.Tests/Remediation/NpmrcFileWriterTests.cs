@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using NpmHardening.Engine.Remediation;
+using NpmHardening.Engine.Tests.Support;
 
 namespace NpmHardening.Engine.Tests.Remediation
 {
@@ -71,7 +72,7 @@ namespace NpmHardening.Engine.Tests.Remediation
             Assert.Single(_disk.Store().List());
         }
 
-        [Fact]
+        [UnixFact("Unix modes, owners and symbolic links (links need a privilege on Windows).")]
         public void Mode_owner_and_group_are_kept()
         {
             if (OperatingSystem.IsWindows()) return;
@@ -88,7 +89,7 @@ namespace NpmHardening.Engine.Tests.Remediation
             if (RemediationDisk.IsRoot) Assert.Equal((4321u, 4322u), (after.Uid, after.Gid));
         }
 
-        [Fact]
+        [UnixFact("Unix modes, owners and symbolic links (links need a privilege on Windows).")]
         public void A_new_user_config_is_0600_and_belongs_to_the_profile_owner()
         {
             if (OperatingSystem.IsWindows()) return;
@@ -223,7 +224,7 @@ namespace NpmHardening.Engine.Tests.Remediation
             Assert.StartsWith("strict-ssl=true\n", File.ReadAllText(other));
         }
 
-        [Fact]
+        [UnixFact("Unix modes, owners and symbolic links (links need a privilege on Windows).")]
         public void A_symbolic_link_out_of_the_profile_is_refused_unless_forced_and_stays_a_link()
         {
             if (OperatingSystem.IsWindows()) return; // creating links needs a privilege there
@@ -248,7 +249,7 @@ namespace NpmHardening.Engine.Tests.Remediation
             Assert.Equal(outside, _disk.Store().List(_disk.Rc).Single().OriginalPath);
         }
 
-        [Fact]
+        [UnixFact("Unix modes, owners and symbolic links (links need a privilege on Windows).")]
         public void A_symbolic_link_inside_the_profile_is_followed_and_kept()
         {
             if (OperatingSystem.IsWindows()) return;

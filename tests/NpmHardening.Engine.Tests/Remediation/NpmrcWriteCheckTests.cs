@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
+using NpmHardening.Engine.Platform;
 using NpmHardening.Engine.Remediation;
 
 namespace NpmHardening.Engine.Tests.Remediation
@@ -72,6 +73,21 @@ namespace NpmHardening.Engine.Tests.Remediation
             var plan = HardeningPlanner.PlanFile(_disk.Target(), HardeningSettings.FromMap(new Dictionary<string, object?> { ["strict-ssl"] = true }), RemediationDisk.Npm);
             Assert.False(plan.HasChanges);
             Assert.Null(NpmrcWriteCheck.Refusal(_disk.Writer(), plan));
+        }
+
+        [Fact]
+        public void A_sharing_violation_is_reported_as_locked_and_a_swap_as_changed()
+        {
+            // What the Windows walker throws when another program holds the file open without sharing (Win32 error 32
+            // as HRESULT_FROM_WIN32), and what it throws when a folder or file was replaced while being opened.
+            var held = new SafePathException(SafePathError.Changed, "C:\\u\\.npmrc", "C:\\u\\.npmrc: in use", unchecked((int)0x80070020));
+            var locked = NpmrcWriteCheck.FromPathError("C:\\u\\.npmrc", held);
+            Assert.Equal(NpmrcWriteError.Locked, locked.Kind);
+            Assert.Equal("ResourceBusy", locked.Category);
+            Assert.Contains("Close the program that holds it", locked.Message);
+
+            var swapped = new SafePathException(SafePathError.Changed, "C:\\u\\.npmrc", "C:\\u\\.npmrc was replaced while it was opened");
+            Assert.Equal(NpmrcWriteError.ChangedConcurrently, NpmrcWriteCheck.FromPathError("C:\\u\\.npmrc", swapped).Kind);
         }
 
         [Fact]

@@ -61,7 +61,7 @@ namespace NpmHardening.Engine.Tests.Rules
             Assert.Equal(new[] { root, nested }, PostureScanner.FindProjects(root).ToList());
         }
 
-        [Fact]
+        [UnixFact("symbolic links and Unix modes (links need a privilege on Windows).")]
         public void FindProjects_does_not_follow_symbolic_links()
         {
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows)) return; // creating links needs privileges there

@@ -10,5 +10,12 @@ namespace NpmHardening.Engine.Tests.Support
         {
             if (!OperatingSystem.IsWindows()) Skip = "Windows only: calls the Win32 security APIs (advapi32) on a real NTFS file.";
         }
+
+        /// <summary>Set when Wine cannot show what the test asserts: the test is then skipped there, with this reason.</summary>
+        public string? SkipUnderWine
+        {
+            get => null;
+            set { if (value != null && UnderWine.IsWine) Skip = "Not under Wine: " + value; }
+        }
     }
 }
