@@ -836,7 +836,8 @@ function Split-WineTestFiles([System.IO.FileInfo[]] $Files, [int] $Jobs) {
     # alone does today), so two processes never race on the same keys.
     $measured = @{
         # seconds per file under Wine, two processes side by side: the lead's fresh-clone run of commit d82056e (load
-        # 0.2 at the start, 4-9 in the middle; 2026-12-03; README, "TestWindows")
+        # 0.2 at the start, 4-9 in the middle; 2026-12-03; README, "TestWindows"); Windows.Tests.ps1 from the w2 runs
+        # of 2026-12-04 (10.4 s in a full run, 14.2 s alone), after its registry and ProfileList cases came
         'Intune.Tests.ps1' = 209; 'DscV3.Tests.ps1' = 138; 'Secrets.Tests.ps1' = 121; 'Compare-NpmStagedPackage.Tests.ps1' = 117
         'Concurrency.Tests.ps1' = 112; 'Get-NpmSecurityPosture.Tests.ps1' = 97; 'Get-NpmPublishPipeline.Tests.ps1' = 76; 'TrustRegistry.Tests.ps1' = 60
         'ReadyToRun.Tests.ps1' = 45; 'Stage.Tests.ps1' = 32; 'Get-NpmAccount.Tests.ps1' = 30; 'Set-NpmHardening.Tests.ps1' = 29
@@ -845,7 +846,7 @@ function Split-WineTestFiles([System.IO.FileInfo[]] $Files, [int] $Jobs) {
         'Test-NpmLockfile.Tests.ps1' = 16; 'PipelineHeldOut.Tests.ps1' = 14; 'WindowsPowerShell51.Tests.ps1' = 9; 'OnlineSecrets.Tests.ps1' = 8
         'Dsc.Tests.ps1' = 8; 'Export-NpmHardeningReport.Tests.ps1' = 8; 'Policy.Tests.ps1' = 7; 'Get-NpmRule.Tests.ps1' = 6
         'Protect-NpmrcToken.Tests.ps1' = 5; 'DependencyIsolation.Tests.ps1' = 5; 'StageRegistry.Tests.ps1' = 4; 'Compare-NpmLockfile.Tests.ps1' = 4
-        'Test-NpmrcToken.Tests.ps1' = 3; 'Windows.Tests.ps1' = 3; 'Pathological.Tests.ps1' = 1; 'Get-NpmPackageRelease.Tests.ps1' = 1
+        'Test-NpmrcToken.Tests.ps1' = 3; 'Windows.Tests.ps1' = 12; 'Pathological.Tests.ps1' = 1; 'Get-NpmPackageRelease.Tests.ps1' = 1
         'SeedAudit.Tests.ps1' = 1; 'Privileged.Tests.ps1' = 1; 'Fleet.Tests.ps1' = 1
     }
     $groups = @(for ($i = 0; $i -lt $Jobs; $i++) { [pscustomobject] @{ Files = [System.Collections.Generic.List[System.IO.FileInfo]]::new(); Seconds = 0.0 } })
