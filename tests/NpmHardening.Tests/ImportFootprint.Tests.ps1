@@ -132,6 +132,31 @@ Describe 'Import-Module NpmHardening in a fresh PowerShell' {
     }
 }
 
+Describe 'The shipped format and type files' {
+    It 'hold the same elements, attributes and text as the sources, without comments or indentation' {
+        # build.ps1 writes them compact (Write-CompactXml): PowerShell reads both at every import and walks every
+        # whitespace node of an indented file. Anything else that changed on the way would change views or rehydration.
+        $source = [System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'src', 'NpmHardening')
+        $files = @(Get-ChildItem -LiteralPath $source -Filter '*.ps1xml')
+        $files.Count | Should -Be 2
+        foreach ($file in $files) {
+            $shipped = Join-Path $ModuleBase $file.Name
+            $raw = [System.IO.File]::ReadAllText($shipped)
+            $raw | Should -Not -Match '<!--' -Because "$($file.Name) ships without comments"
+            $raw | Should -Not -Match '>\s+<' -Because "$($file.Name) ships without whitespace between elements"
+            $expected = New-Object System.Xml.XmlDocument
+            $expected.PreserveWhitespace = $false
+            $expected.Load($file.FullName)
+            foreach ($comment in @($expected.SelectNodes('//comment()'))) { [void] $comment.ParentNode.RemoveChild($comment) }
+            $actual = New-Object System.Xml.XmlDocument
+            $actual.PreserveWhitespace = $true
+            $actual.Load($shipped)
+            $actual.DocumentElement.OuterXml | Should -BeExactly $expected.DocumentElement.OuterXml -Because "$($file.Name) must say what its source says"
+            $actual.SelectNodes('//*').Count | Should -BeGreaterThan 100
+        }
+    }
+}
+
 Describe 'AssemblyVersionReader' {
     It 'reads the same version as AssemblyName.GetAssemblyName for every platform assembly and every shipped dependency' -Skip:(-not $IsCore) {
         # In a child: loads the load context assembly (PowerShell 7 only; the reader is part of its set-up) by path and
