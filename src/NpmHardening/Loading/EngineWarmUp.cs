@@ -17,15 +17,18 @@ namespace NpmHardening.Loading
         private static int s_started;
 
         /// <summary>Starts the warm-up once per process. Called by the module initializer after the dependency
-        /// resolver is in place (not inlined into it: this method's code names an engine type).</summary>
+        /// resolver is in place.</summary>
+        /// <remarks>This method names no engine type: the JIT would load the engine while compiling it, on the importing
+        /// thread (1.5-3 ms of every import, issue 10 F). The engine loads on the warm-up thread instead, when
+        /// <see cref="Prepare"/> is compiled, or on whichever thread first runs a cmdlet if that comes first; two threads
+        /// asking at once get the same assembly (the load context loads by path, and loading the same path into the same
+        /// context twice returns the assembly already loaded).</remarks>
         [MethodImpl(MethodImplOptions.NoInlining)]
         public static void Start()
         {
             if (Interlocked.Exchange(ref s_started, 1) != 0) return;
             try
             {
-                // Load the engine here, on the importing thread, so two threads never race to load it.
-                GC.KeepAlive(typeof(Warmup).Assembly);
                 // A method group, not a lambda: a lambda's closure class adds three methods to JIT-compile at every import
                 // (this assembly is IL; ImportFootprint.Tests.ps1 counts them).
                 ThreadPool.QueueUserWorkItem(Prepare);
