@@ -135,8 +135,8 @@ Describe 'Import-Module NpmHardening in a fresh PowerShell' {
 Describe 'The engine load at import (PowerShell 7)' -Skip:(-not $IsCore) {
     It 'happens on the warm-up thread, never inside Import-Module on the importing thread' {
         # The module initializer used to load the engine before queueing the warm-up (the JIT loads it while compiling any
-        # method that names an engine type), and PowerShell's cmdlet scan needed it too (it reads the public constructors
-        # of every public type, and NpmConfigIssueException's named an engine type): every import paid for the engine on
+        # method that names an engine type), and PowerShell's cmdlet scan needed it too (looking for parameterless
+        # constructors, it reads the public ones' parameters, and NpmConfigIssueException's named an engine type): every import paid for the engine on
         # PowerShell's importing thread (issue 10 F). The child records the stack of the engine's load; no frame of
         # Import-Module may be on it, and the cmdlets must work with the engine the warm-up loaded.
         $recorder = @'

@@ -136,9 +136,9 @@ namespace NpmHardening.Commands
     /// <summary>The exception carried by error records about config files; its message names the file.</summary>
     public sealed class NpmConfigIssueException : Exception
     {
-        // Internal: only the cmdlets raise it. PowerShell's cmdlet scan at Import-Module reads the public constructors
-        // of every public type of this assembly, and a public one naming NpmConfigIssue made it load the engine on the
-        // importing thread (issue 10 F); the background warm-up loads it instead.
+        // Internal: only the cmdlets raise it. PowerShell's cmdlet scan at Import-Module looks for a parameterless
+        // constructor on this assembly's public types, reading each public constructor's parameters, and a public one
+        // naming NpmConfigIssue made it load the engine on the importing thread (issue 10 F); the warm-up loads it now.
         internal NpmConfigIssueException(NpmConfigIssue issue) : base(issue.ToString()) { Issue = issue; }
         public NpmConfigIssue Issue { get; }
     }
