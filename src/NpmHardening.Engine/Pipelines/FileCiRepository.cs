@@ -279,7 +279,8 @@ namespace NpmHardening.Engine.Pipelines
                 if (_held.TryGetValue(folder.Length == 0 ? Root : FullPath(folder), out var held))
                 {
                     var name = folder.Length == 0 ? relative : relative.Substring(folder.Length + 1);
-                    if (held.Read(name, _maxBytes, full) is FileReadResult result) return result;
+                    // who controls the file is not part of a pipeline scan's answer (ReadText returns the text alone)
+                    if (held.Read(name, _maxBytes, full, withControllers: false) is FileReadResult result) return result;
                 }
             }
             return _platform.ReadFile(full, _maxBytes);

@@ -104,6 +104,15 @@ namespace NpmHardening.Engine.Platform
         public static IReadOnlyList<PosixAclEntry>? ReadAcl(int fd) => ParseAcl(UnixLibc.GetXattr(fd, "system.posix_acl_access"));
 
         /// <summary>
+        /// The ACL of a folder held open for later checks, read only where one of them would look at it: a principal's
+        /// permissions (<see cref="Allows"/>: a named entry can deny what the mode bits allow), or who controls the
+        /// folder's entries (<see cref="EntryControllers"/> is given the ACL only when the group write bit, which is the
+        /// ACL's mask, lets named users or groups write). Otherwise null, with no fgetxattr: nothing would read it.
+        /// </summary>
+        public static IReadOnlyList<PosixAclEntry>? AclIfNeeded(int fd, UnixStat folder, bool principalsToCheck) =>
+            principalsToCheck || (folder.Permissions & 0x10) != 0 ? ReadAcl(fd) : null;
+
+        /// <summary>
         /// Parses <c>system.posix_acl_access</c>: a little-endian version 2 header, then (tag u16, perm u16, id u32)
         /// entries. Null for a missing or malformed attribute (then the mode bits are the whole story).
         /// </summary>
