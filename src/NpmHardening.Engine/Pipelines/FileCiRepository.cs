@@ -319,8 +319,28 @@ namespace NpmHardening.Engine.Pipelines
             return relative;
         }
 
-        private string FullPath(string relative) =>
-            _platform.Path.Resolve(Root, Root, relative.Replace('/', _platform.Path.Separator));
+        private string FullPath(string relative)
+        {
+            _rootResolvesToItself ??= _platform.Path.Separator == '/' && _platform.Path.Resolve(Root, Root) == Root;
+            return Join(_platform.Path, Root, _rootResolvesToItself.Value, relative);
+        }
+
+        // whether the root is an absolute path in the form Resolve gives (no ".", "..", doubled or trailing '/'); asked once
+        private bool? _rootResolvesToItself;
+
+        /// <summary>
+        /// The full path of <paramref name="relative"/> below <paramref name="root"/>: what <c>path.Resolve(root, root,
+        /// relative)</c> gives. A scan asks for it several times per file read (its folder's held descriptor, its listing,
+        /// the link check), and the resolve splits, lists and joins every time; where the root is its own resolution and
+        /// the relative path is in normal form (<see cref="CiRepository.IsNormalized"/>: what a scan's paths nearly all
+        /// are), resolving only joins them with '/', so that is done instead.
+        /// </summary>
+        internal static string Join(NodePath path, string root, bool rootResolvesToItself, string relative)
+        {
+            if (rootResolvesToItself && relative.Length > 0 && CiRepository.IsNormalized(relative))
+                return root.Length == 1 ? "/" + relative : root + "/" + relative;
+            return path.Resolve(root, root, relative.Replace('/', path.Separator));
+        }
 
         /// <summary>Whether the path, with every link on it resolved, is still in the repository (the root's own links
         /// are the user's choice and allowed). A path that does not exist yet resolves to itself.</summary>
