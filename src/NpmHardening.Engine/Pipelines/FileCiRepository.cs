@@ -106,7 +106,11 @@ namespace NpmHardening.Engine.Pipelines
             var relative = Relative(relativePath);
             if (_texts.TryGetValue(relative, out var seen)) return seen;
             var full = FullPath(relative);
-            if (ListedAsMissing(relative))
+            // the file's folder and name, split once for the listing check and the held read below
+            var folder = CiRepository.FolderOf(relative);
+            var folderFull = folder.Length == 0 ? Root : FolderFullPath(folder);
+            var name = folder.Length == 0 ? relative : relative.Substring(folder.Length + 1);
+            if (ListedAsMissing(folderFull, name))
             {
                 // what realpath gives for a missing file is the path itself, so the link check is on the text
                 if (!InsideUncached(full, full)) throw LeadsOut(relative);
@@ -116,11 +120,11 @@ namespace NpmHardening.Engine.Pipelines
             if (_inside.TryGetValue(full, out var known))
             {
                 if (!known) throw LeadsOut(relative);
-                read = Read(relative, full);
+                read = Read(folderFull, name, full);
             }
             else
             {
-                read = Read(relative, full);
+                read = Read(folderFull, name, full);
                 // the walk that opened the file resolved every link on its way: checking the place it reached is the
                 // realpath check without a second walk of the path (nine readlink calls in a tree like the bench's), and
                 // it checks what was read; a platform that does not say where it read is checked by realpath as before
@@ -161,15 +165,12 @@ namespace NpmHardening.Engine.Pipelines
         private readonly Dictionary<string, string> _texts = new Dictionary<string, string>(StringComparer.Ordinal);
         private long _textChars;
 
-        /// <summary>Whether the folder of <paramref name="relative"/> was listed in this scan and holds no entry of its
-        /// name, compared without case (so a case-insensitive file system cannot turn a hit into a miss): a probe for
+        /// <summary>Whether the folder at <paramref name="folderFull"/> was listed in this scan and holds no entry named
+        /// <paramref name="name"/>, compared without case (so a case-insensitive file system cannot turn a hit into a miss): a probe for
         /// an optional file (.npmrc, a workspace's package.json) then needs no walk.</summary>
-        private bool ListedAsMissing(string relative)
+        private bool ListedAsMissing(string folderFull, string name)
         {
-            var folder = CiRepository.FolderOf(relative);
-            var full = folder.Length == 0 ? Root : FullPath(folder);
-            if (!_listings.TryGetValue(full, out var entries) || entries == null) return false;
-            var name = folder.Length == 0 ? relative : relative.Substring(folder.Length + 1);
+            if (!_listings.TryGetValue(folderFull, out var entries) || entries == null) return false;
             foreach (var entry in entries)
                 if (string.Equals(entry.Name, name, StringComparison.OrdinalIgnoreCase)) return false;
             return true;
@@ -271,14 +272,12 @@ namespace NpmHardening.Engine.Pipelines
 
         /// <summary>Reads the file through its folder's held descriptor when there is one and it can answer; else by the
         /// platform's full walk.</summary>
-        private FileReadResult Read(string relative, string full)
+        private FileReadResult Read(string folderFull, string name, string full)
         {
             if (_held.Count > 0)
             {
-                var folder = CiRepository.FolderOf(relative);
-                if (_held.TryGetValue(folder.Length == 0 ? Root : FullPath(folder), out var held))
+                if (_held.TryGetValue(folderFull, out var held))
                 {
-                    var name = folder.Length == 0 ? relative : relative.Substring(folder.Length + 1);
                     // who controls the file is not part of a pipeline scan's answer (ReadText returns the text alone)
                     if (held.Read(name, _maxBytes, full, withControllers: false) is FileReadResult result) return result;
                 }
@@ -324,6 +323,18 @@ namespace NpmHardening.Engine.Pipelines
             _rootResolvesToItself ??= _platform.Path.Separator == '/' && _platform.Path.Resolve(Root, Root) == Root;
             return Join(_platform.Path, Root, _rootResolvesToItself.Value, relative);
         }
+
+        /// <summary>The full path of a folder inside the repository, joined once per scan of the repository: every file
+        /// read asks for its folder's (the listing and the held descriptor are kept by it).</summary>
+        private string FolderFullPath(string folder)
+        {
+            if (_folderPaths.TryGetValue(folder, out var known)) return known;
+            var full = FullPath(folder);
+            if (_folderPaths.Count < 256) _folderPaths[folder] = full;
+            return full;
+        }
+
+        private readonly Dictionary<string, string> _folderPaths = new Dictionary<string, string>(StringComparer.Ordinal);
 
         // whether the root is an absolute path in the form Resolve gives (no ".", "..", doubled or trailing '/'); asked once
         private bool? _rootResolvesToItself;
