@@ -46,6 +46,11 @@ namespace NpmHardening.Engine.Pipelines
 
         private readonly Dictionary<string, CiPackageJson?> _packages = new Dictionary<string, CiPackageJson?>(StringComparer.Ordinal);
 
+        /// <summary>The script resolver of this repository's scan (<see cref="PipelineScripts"/>), made on first use: it
+        /// caches the package.json files it reads. Kept here rather than in a ConditionalWeakTable keyed by repository: no
+        /// table lookup per step, and no dependent handle per repository for the garbage collector to trace.</summary>
+        internal Shell.PackageScriptResolver? ScriptResolver { get; set; }
+
         /// <summary>The package.json in <paramref name="relativeFolder"/> ("" for the root; '/' separators): its name,
         /// scripts, workspaces and publishConfig. Null when there is none or it is not a JSON object (npm run would fail
         /// there too). Read once per folder. Throws <see cref="CiDefinitionException"/> as <see cref="ReadText"/> does.</summary>
