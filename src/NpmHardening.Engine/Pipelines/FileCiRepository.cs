@@ -147,7 +147,7 @@ namespace NpmHardening.Engine.Pipelines
                 case FileReadStatus.UnsafeLink: throw new CiDefinitionException(relative, 0, "was not read: " + read.Error);
                 default: throw new CiDefinitionException(relative, 0, "cannot be read (" + (read.Error ?? "I/O error") + ").");
             }
-            var text = Decode(relative, read.Bytes!);
+            var text = Decode(relative, read.Content!.Value);
             if (_textChars + text.Length <= MaxCachedChars)
             {
                 _texts[relative] = text;
@@ -293,16 +293,21 @@ namespace NpmHardening.Engine.Pipelines
         }
 
         /// <summary>UTF-8 text without its BOM; UTF-16, NUL bytes and invalid UTF-8 are errors (no CI platform reads them as YAML).</summary>
-        internal static string Decode(string relative, byte[] bytes)
+        internal static string Decode(string relative, byte[] bytes) => Decode(relative, new ArraySegment<byte>(bytes));
+
+        /// <summary>As <see cref="Decode(string, byte[])"/>, for the bytes of a read buffer that may be longer than the file.</summary>
+        internal static string Decode(string relative, ArraySegment<byte> content)
         {
-            if (bytes.Length >= 2 && (bytes[0] == 0xFF && bytes[1] == 0xFE || bytes[0] == 0xFE && bytes[1] == 0xFF))
+            var bytes = content.Array!;
+            int start = content.Offset, count = content.Count;
+            if (count >= 2 && (bytes[start] == 0xFF && bytes[start + 1] == 0xFE || bytes[start] == 0xFE && bytes[start + 1] == 0xFF))
                 throw new CiDefinitionException(relative, 0, "is encoded as UTF-16; CI platforms read their files as UTF-8. Save it as UTF-8.");
-            if (Array.IndexOf(bytes, (byte)0) >= 0)
+            if (Array.IndexOf(bytes, (byte)0, start, count) >= 0)
                 throw new CiDefinitionException(relative, 0, "holds NUL bytes, so it is not a text file.");
-            var offset = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
+            var offset = count >= 3 && bytes[start] == 0xEF && bytes[start + 1] == 0xBB && bytes[start + 2] == 0xBF ? 3 : 0;
             try
             {
-                return StrictUtf8.GetString(bytes, offset, bytes.Length - offset);
+                return StrictUtf8.GetString(bytes, start + offset, count - offset);
             }
             catch (DecoderFallbackException)
             {

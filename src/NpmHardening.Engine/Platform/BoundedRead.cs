@@ -19,6 +19,16 @@ namespace NpmHardening.Engine.Platform
         /// after it is the same race as one that grows after the read that would have returned 0.</param>
         public static byte[] ToEnd(Func<byte[], int, int, int> read, long expected, long maxBytes, string path, Func<Exception> failed, bool regularFile = false)
         {
+            var (buffer, count) = ToEndUntrimmed(read, expected, maxBytes, path, failed, regularFile);
+            if (count != buffer.Length) Array.Resize(ref buffer, count);
+            return buffer;
+        }
+
+        /// <summary>As <see cref="ToEnd"/>, but the buffer is returned as read, with the count of its bytes that hold the
+        /// file: the buffer has one byte more than the size reported (to see growth), so trimming it is a copy of the
+        /// whole file, which a caller that only decodes the bytes does not need.</summary>
+        public static (byte[] Buffer, int Count) ToEndUntrimmed(Func<byte[], int, int, int> read, long expected, long maxBytes, string path, Func<Exception> failed, bool regularFile = false)
+        {
             var buffer = new byte[Math.Min(Math.Max(expected, 0) + 1, maxBytes + 1)];
             int total = 0;
             while (true)
@@ -35,8 +45,7 @@ namespace NpmHardening.Engine.Platform
                 if (regularFile && total == expected && total < buffer.Length) break;
             }
             if (total > maxBytes) throw TooLarge(path, maxBytes);
-            Array.Resize(ref buffer, total);
-            return buffer;
+            return (buffer, total);
         }
 
         private static IOException TooLarge(string path, long maxBytes) =>

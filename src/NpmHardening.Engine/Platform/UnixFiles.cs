@@ -25,9 +25,11 @@ namespace NpmHardening.Engine.Platform
         /// <param name="aclForCaller">whether the caller wants the file's ACL back (to say who controls the file). When
         /// false, the ACL (an fgetxattr) is read only if a principal's read permission must be checked against it, and
         /// the ACL returned is null when it was not read.</param>
+        /// <param name="trim">false: <c>Bytes</c> may be longer than the file, whose bytes are the first <c>Count</c> (no
+        /// copy to the exact size, for a caller that only decodes them); true: <c>Bytes</c> is exactly the file.</param>
         /// <returns>The bytes and the file's status; null when the file does not exist.</returns>
-        public static (byte[] Bytes, UnixStat Stat, IReadOnlyList<PosixAclEntry>? Acl)? ReadAt(int folder, string name, IEnumerable<FilePrincipal> principals,
-            long maxBytes, string path, bool honourLocks = false, UnixStat? lstat = null, bool aclForCaller = true)
+        public static (byte[] Bytes, int Count, UnixStat Stat, IReadOnlyList<PosixAclEntry>? Acl)? ReadAt(int folder, string name, IEnumerable<FilePrincipal> principals,
+            long maxBytes, string path, bool honourLocks = false, UnixStat? lstat = null, bool aclForCaller = true, bool trim = true)
         {
             int errno;
             UnixStat seen;
@@ -66,7 +68,14 @@ namespace NpmHardening.Engine.Platform
                             $"{path} is not readable by {p}; NpmHardening does not read for an account (or through a path it controls) what that account could not read itself.");
                 if (stat.Size > maxBytes)
                     throw new SafePathException(SafePathError.IoError, path, $"{path} is {stat.Size:N0} bytes, over the {maxBytes:N0} bytes read.") { };
-                return (ReadAll(fd, stat.Size, maxBytes, path, regularFile: true), stat, acl);
+                if (trim)
+                {
+                    var bytes = ReadAll(fd, stat.Size, maxBytes, path, regularFile: true);
+                    return (bytes, bytes.Length, stat, acl);
+                }
+                var (buffer, count) = BoundedRead.ToEndUntrimmed((b, o, c) => UnixLibc.Read(fd, b, o, c), stat.Size, maxBytes, path,
+                    () => UnixPathWalker.Failure(path, path, UnixLibc.Errno), regularFile: true);
+                return (buffer, count, stat, acl);
             }
             finally { UnixLibc.Close(fd); }
         }

@@ -59,11 +59,12 @@ namespace NpmHardening.Engine.Platform
             foreach (var controller in UnixAccessCheck.EntryControllers(Stat, (Stat.Permissions & 0x10) != 0 ? Acl : null, entry, UnixAccounts.IsTrusted))
                 if (!Principals.Contains(controller)) return null;
             if (entry.Size > maxBytes) return FileReadResult.Failed(FileReadStatus.TooLarge, $"the file is {entry.Size:N0} bytes", entry.Size);
-            (byte[] Bytes, UnixStat Stat, IReadOnlyList<PosixAclEntry>? Acl)? read;
-            try { read = UnixFiles.ReadAt(fd, name, Principals, maxBytes, fullPath, lstat: entry, aclForCaller: withControllers); }
+            (byte[] Bytes, int Count, UnixStat Stat, IReadOnlyList<PosixAclEntry>? Acl)? read;
+            // the pipeline scan (no controllers) only decodes the bytes: it takes the read buffer and its count, uncopied
+            try { read = UnixFiles.ReadAt(fd, name, Principals, maxBytes, fullPath, lstat: entry, aclForCaller: withControllers, trim: withControllers); }
             catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException) { return null; }
             if (read == null) return FileReadResult.Missing();
-            if (!withControllers) return FileReadResult.Ok(read.Value.Bytes, null, PhysicalPath == "/" ? "/" + name : PhysicalPath + "/" + name);
+            if (!withControllers) return FileReadResult.Ok(read.Value.Bytes, read.Value.Count, null, PhysicalPath == "/" ? "/" + name : PhysicalPath + "/" + name);
             var controlledBy = new List<FilePrincipal>();
             foreach (var p in Principals) if (!Contains(ViewPrincipals, p)) controlledBy.Add(p);
             foreach (var p in UnixAccessCheck.ContentControllers(read.Value.Stat, read.Value.Acl, UnixAccounts.IsTrusted))

@@ -74,6 +74,31 @@ namespace NpmHardening.Engine.Tests.Pipelines
         }
 
         [UnixFact("Unix modes, owners and symbolic links of held folders.")]
+        public void The_scans_read_keeps_the_read_buffer_and_its_count_and_decodes_only_the_files_bytes()
+        {
+            if (OperatingSystem.IsWindows()) return;
+            var text = "on: push\njobs: {}\n";
+            File.WriteAllText(Path.Combine(Workflows, "ci.yml"), text);
+            using var held = SystemPlatform.Instance.HoldFolder(Workflows)!;
+            var read = held.Read("ci.yml", 1000, Path.Combine(Workflows, "ci.yml"), withControllers: false)!;
+            Assert.Equal(FileReadStatus.Ok, read.Status);
+            var content = read.Content!.Value;
+            // the buffer has the extra byte that sees growth, zero and past the count: decoding it would find a NUL
+            Assert.Equal(text.Length, content.Count);
+            Assert.True(content.Array!.Length > content.Count);
+            Assert.Equal(0, content.Array[content.Count]);
+            Assert.Equal(text, FileCiRepository.Decode("ci.yml", content));
+            Assert.Throws<CiDefinitionException>(() => FileCiRepository.Decode("ci.yml", content.Array));
+            // the public shape is unchanged: Bytes is exactly the file
+            Assert.Equal(System.Text.Encoding.UTF8.GetBytes(text), read.Bytes);
+            Assert.Equal(text.Length, read.Length);
+            // and a repository that listed the folder (so reads it through the held descriptor) gives the same text
+            using var repository = new FileCiRepository(SystemPlatform.Instance, _root);
+            Assert.Contains("ci.yml", repository.ListFiles(".github/workflows"));
+            Assert.Equal(text, repository.ReadText(".github/workflows/ci.yml"));
+        }
+
+        [UnixFact("Unix modes, owners and symbolic links of held folders.")]
         public void A_folder_opened_below_a_held_one_is_what_the_walk_opens_and_links_or_open_folders_are_left_to_the_walk()
         {
             if (OperatingSystem.IsWindows()) return;
