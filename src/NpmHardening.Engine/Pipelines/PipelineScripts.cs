@@ -22,7 +22,7 @@ namespace NpmHardening.Engine.Pipelines
             // one resolver per repository: it caches the package.json files it reads
             var resolver = repository.ScriptResolver ??= new PackageScriptResolver(repository, repository.ListFolders);
             var start = step.WorkingDirectory == null || step.WorkingDirectory.IndexOf('$') >= 0 ? "" : CiRepository.NormalizePath(step.WorkingDirectory) ?? "";
-            var script = ShellScriptReader.Read(step.Script, step.Shell);
+            var script = resolver.ReadScript(step.Script!, step.Shell);
             foreach (var command in script)
             {
                 var line = step.ScriptLine > 0 ? step.ScriptLine + command.LineOffset : step.Source.Line;

@@ -69,10 +69,10 @@ namespace NpmHardening.Engine.Pipelines.Shell
         private readonly Dictionary<string, CiPackageJson?> _packages = new Dictionary<string, CiPackageJson?>(StringComparer.Ordinal);
         private int _visits;
 
-        // a script's commands by its text and shell: a repository's steps enter the same scripts again and again (every
-        // publish enters the lifecycle scripts, "npm run build" appears in many jobs), and the reader's result is never
-        // changed after it is made. Bounded like the package cache.
-        private readonly Dictionary<string, ShellScript> _scripts = new Dictionary<string, ShellScript>(StringComparer.Ordinal);
+        // a script's commands by its shell and text: a repository's steps enter the same package.json scripts again and
+        // again (every publish enters the lifecycle scripts), its jobs repeat the same step scripts ("npm ci"), and the
+        // reader's result is never changed after it is made. Bounded like the package cache; one repository's scan only.
+        private readonly Dictionary<(CiShell Shell, string Text), ShellScript> _scripts = new Dictionary<(CiShell Shell, string Text), ShellScript>();
 
         /// <param name="repository">Where package.json files are read from.</param>
         /// <param name="listDirectories">Lists the immediate subdirectories of a repository-relative directory (names
@@ -187,7 +187,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
             onChain.Add(key);
             try
             {
-                foreach (var c in ReadScript(text))
+                foreach (var c in ReadScript(text, CiShell.Posix))
                 {
                     string cmdDir = ShellPath.FromRepositoryRoot(pkgDir, c.WorkingDirectory) ?? pkgDir;
                     foreach (var n in NpmCommandClassifier.Classify(c))
@@ -205,11 +205,14 @@ namespace NpmHardening.Engine.Pipelines.Shell
             }
         }
 
-        private ShellScript ReadScript(string text)
+        /// <summary><see cref="ShellScriptReader.Read"/>, once per shell and text in this repository's scan.</summary>
+        internal ShellScript ReadScript(string text, CiShell shell)
         {
-            if (_scripts.TryGetValue(text, out var known)) return known;
-            var script = ShellScriptReader.Read(text, CiShell.Posix);
-            if (_scripts.Count < 10_000) _scripts[text] = script;
+            // Unknown is read as POSIX: one entry for both
+            if (shell == CiShell.Unknown) shell = CiShell.Posix;
+            if (_scripts.TryGetValue((shell, text), out var known)) return known;
+            var script = ShellScriptReader.Read(text, shell);
+            if (_scripts.Count < 10_000) _scripts[(shell, text)] = script;
             return script;
         }
 
