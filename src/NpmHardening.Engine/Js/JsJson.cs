@@ -100,6 +100,16 @@ namespace NpmHardening.Engine.Js
             private string ParseString()
             {
                 Pos++; // opening quote
+                // most strings hold no escape: cut them out of the text in one piece (package.json files are read for
+                // every repository a pipeline scan visits); anything else is read character by character below
+                int end = Pos;
+                while (end < _s.Length && _s[end] != '"' && _s[end] != '\\' && _s[end] >= 0x20) end++;
+                if (end < _s.Length && _s[end] == '"')
+                {
+                    var plain = _s.Substring(Pos, end - Pos);
+                    Pos = end + 1;
+                    return plain;
+                }
                 var sb = new StringBuilder();
                 while (true)
                 {

@@ -132,9 +132,14 @@ namespace NpmHardening.Engine.Pipelines
         /// <c>atlassian/npm-publish:0.3.2</c>, <c>./.github/actions/release</c>); null for scripts.</summary>
         public string? ActionRef { get; set; }
         /// <summary>Inputs as written (<c>with:</c>, <c>inputs:</c>, pipe <c>variables:</c>), ordinal keys.</summary>
-        public IReadOnlyDictionary<string, string> Inputs { get; set; } = new Dictionary<string, string>();
+        public IReadOnlyDictionary<string, string> Inputs { get; set; } = NoInputs;
 
-        public IReadOnlyList<CiVariable> Env { get; set; } = new CiVariable[0];
+        // a script step has no inputs: one shared empty dictionary (read-only, so no step can add to another's) instead
+        // of one per step read
+        private static readonly IReadOnlyDictionary<string, string> NoInputs =
+            new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(new Dictionary<string, string>(System.StringComparer.Ordinal));
+
+        public IReadOnlyList<CiVariable> Env { get; set; } = System.Array.Empty<CiVariable>();
         public string? WorkingDirectory { get; set; }
         /// <summary>The step's condition as written (<c>if:</c>, <c>condition:</c>); null when unconditional.</summary>
         public string? Condition { get; set; }
@@ -165,12 +170,12 @@ namespace NpmHardening.Engine.Pipelines
         public bool RequestsOidc { get; set; }
         /// <summary>The audience requested, where the platform names one (GitLab <c>aud</c>); null otherwise.</summary>
         public string? OidcAudience { get; set; }
-        public IReadOnlyList<string> Needs { get; set; } = new string[0];
-        public IReadOnlyList<CiVariable> Env { get; set; } = new CiVariable[0];
-        public IReadOnlyList<CiStep> Steps { get; set; } = new CiStep[0];
+        public IReadOnlyList<string> Needs { get; set; } = System.Array.Empty<string>();
+        public IReadOnlyList<CiVariable> Env { get; set; } = System.Array.Empty<CiVariable>();
+        public IReadOnlyList<CiStep> Steps { get; set; } = System.Array.Empty<CiStep>();
         public string? Condition { get; set; }
         /// <summary>Named credential sets the job receives (CircleCI contexts, Azure variable groups, GitLab protected variables are invisible).</summary>
-        public IReadOnlyList<string> Contexts { get; set; } = new string[0];
+        public IReadOnlyList<string> Contexts { get; set; } = System.Array.Empty<string>();
         /// <summary>Platform-specific facts a rule may need, ordinal keys (e.g. <c>node-version</c> from setup-node).</summary>
         public IDictionary<string, string> Facts { get; } = new Dictionary<string, string>(System.StringComparer.Ordinal);
     }
@@ -184,16 +189,16 @@ namespace NpmHardening.Engine.Pipelines
         public string File { get; }
         /// <summary>Workflow or pipeline name, or null.</summary>
         public string? Name { get; set; }
-        public IReadOnlyList<CiTrigger> Triggers { get; set; } = new CiTrigger[0];
-        public IReadOnlyList<CiVariable> Env { get; set; } = new CiVariable[0];
-        public IReadOnlyList<CiJob> Jobs { get; set; } = new CiJob[0];
+        public IReadOnlyList<CiTrigger> Triggers { get; set; } = System.Array.Empty<CiTrigger>();
+        public IReadOnlyList<CiVariable> Env { get; set; } = System.Array.Empty<CiVariable>();
+        public IReadOnlyList<CiJob> Jobs { get; set; } = System.Array.Empty<CiJob>();
         /// <summary>OIDC permission granted to every job (GitHub top-level <c>permissions: id-token: write</c>).</summary>
         public bool RequestsOidc { get; set; }
         /// <summary>Files read to build this definition (templates, includes, local actions), relative, '/' separators.</summary>
-        public IReadOnlyList<string> IncludedFiles { get; set; } = new string[0];
+        public IReadOnlyList<string> IncludedFiles { get; set; } = System.Array.Empty<string>();
         /// <summary>Includes and templates outside the repository (a GitLab remote/project/template/component include,
         /// an Azure <c>template: x.yml@other-repo</c>), as written: noted, never fetched. What they add is unknown.</summary>
-        public IReadOnlyList<string> RemoteIncludes { get; set; } = new string[0];
+        public IReadOnlyList<string> RemoteIncludes { get; set; } = System.Array.Empty<string>();
         /// <summary>A variable a script references that the definition does not set comes from the platform's settings,
         /// where the platform keeps secrets (CircleCI project variables and contexts, Bitbucket repository, workspace and
         /// deployment variables, Jenkins global and node properties): <c>$NPM_TOKEN</c> there is a secret. False where such
@@ -201,6 +206,6 @@ namespace NpmHardening.Engine.Pipelines
         public bool ImplicitSecretVariables { get; set; }
         /// <summary>Parts of the file the reader had to skip (a step in a shape it cannot use, a template the repository
         /// does not have), each with its file and line; the rest of the definition was read. The scanner reports each once.</summary>
-        public IReadOnlyList<CiDefinitionException> SkippedParts { get; set; } = new CiDefinitionException[0];
+        public IReadOnlyList<CiDefinitionException> SkippedParts { get; set; } = System.Array.Empty<CiDefinitionException>();
     }
 }

@@ -106,7 +106,11 @@ namespace NpmHardening.Engine.Pipelines
             var relative = Relative(relativePath);
             if (_texts.TryGetValue(relative, out var seen)) return seen;
             var full = FullPath(relative);
-            if (ListedAsMissing(relative))
+            // the file's folder and name, split once for the listing check and the held read below
+            var folder = CiRepository.FolderOf(relative);
+            var folderFull = folder.Length == 0 ? Root : FolderFullPath(folder);
+            var name = folder.Length == 0 ? relative : relative.Substring(folder.Length + 1);
+            if (ListedAsMissing(folderFull, name))
             {
                 // what realpath gives for a missing file is the path itself, so the link check is on the text
                 if (!InsideUncached(full, full)) throw LeadsOut(relative);
@@ -116,11 +120,11 @@ namespace NpmHardening.Engine.Pipelines
             if (_inside.TryGetValue(full, out var known))
             {
                 if (!known) throw LeadsOut(relative);
-                read = Read(relative, full);
+                read = Read(folderFull, name, full);
             }
             else
             {
-                read = Read(relative, full);
+                read = Read(folderFull, name, full);
                 // the walk that opened the file resolved every link on its way: checking the place it reached is the
                 // realpath check without a second walk of the path (nine readlink calls in a tree like the bench's), and
                 // it checks what was read; a platform that does not say where it read is checked by realpath as before
@@ -143,7 +147,7 @@ namespace NpmHardening.Engine.Pipelines
                 case FileReadStatus.UnsafeLink: throw new CiDefinitionException(relative, 0, "was not read: " + read.Error);
                 default: throw new CiDefinitionException(relative, 0, "cannot be read (" + (read.Error ?? "I/O error") + ").");
             }
-            var text = Decode(relative, read.Bytes!);
+            var text = Decode(relative, read.Content!.Value);
             if (_textChars + text.Length <= MaxCachedChars)
             {
                 _texts[relative] = text;
@@ -161,15 +165,12 @@ namespace NpmHardening.Engine.Pipelines
         private readonly Dictionary<string, string> _texts = new Dictionary<string, string>(StringComparer.Ordinal);
         private long _textChars;
 
-        /// <summary>Whether the folder of <paramref name="relative"/> was listed in this scan and holds no entry of its
-        /// name, compared without case (so a case-insensitive file system cannot turn a hit into a miss): a probe for
+        /// <summary>Whether the folder at <paramref name="folderFull"/> was listed in this scan and holds no entry named
+        /// <paramref name="name"/>, compared without case (so a case-insensitive file system cannot turn a hit into a miss): a probe for
         /// an optional file (.npmrc, a workspace's package.json) then needs no walk.</summary>
-        private bool ListedAsMissing(string relative)
+        private bool ListedAsMissing(string folderFull, string name)
         {
-            var folder = CiRepository.FolderOf(relative);
-            var full = folder.Length == 0 ? Root : FullPath(folder);
-            if (!_listings.TryGetValue(full, out var entries) || entries == null) return false;
-            var name = folder.Length == 0 ? relative : relative.Substring(folder.Length + 1);
+            if (!_listings.TryGetValue(folderFull, out var entries) || entries == null) return false;
             foreach (var entry in entries)
                 if (string.Equals(entry.Name, name, StringComparison.OrdinalIgnoreCase)) return false;
             return true;
@@ -271,15 +272,14 @@ namespace NpmHardening.Engine.Pipelines
 
         /// <summary>Reads the file through its folder's held descriptor when there is one and it can answer; else by the
         /// platform's full walk.</summary>
-        private FileReadResult Read(string relative, string full)
+        private FileReadResult Read(string folderFull, string name, string full)
         {
             if (_held.Count > 0)
             {
-                var folder = CiRepository.FolderOf(relative);
-                if (_held.TryGetValue(folder.Length == 0 ? Root : FullPath(folder), out var held))
+                if (_held.TryGetValue(folderFull, out var held))
                 {
-                    var name = folder.Length == 0 ? relative : relative.Substring(folder.Length + 1);
-                    if (held.Read(name, _maxBytes, full) is FileReadResult result) return result;
+                    // who controls the file is not part of a pipeline scan's answer (ReadText returns the text alone)
+                    if (held.Read(name, _maxBytes, full, withControllers: false) is FileReadResult result) return result;
                 }
             }
             return _platform.ReadFile(full, _maxBytes);
@@ -293,16 +293,21 @@ namespace NpmHardening.Engine.Pipelines
         }
 
         /// <summary>UTF-8 text without its BOM; UTF-16, NUL bytes and invalid UTF-8 are errors (no CI platform reads them as YAML).</summary>
-        internal static string Decode(string relative, byte[] bytes)
+        internal static string Decode(string relative, byte[] bytes) => Decode(relative, new ArraySegment<byte>(bytes));
+
+        /// <summary>As <see cref="Decode(string, byte[])"/>, for the bytes of a read buffer that may be longer than the file.</summary>
+        internal static string Decode(string relative, ArraySegment<byte> content)
         {
-            if (bytes.Length >= 2 && (bytes[0] == 0xFF && bytes[1] == 0xFE || bytes[0] == 0xFE && bytes[1] == 0xFF))
+            var bytes = content.Array!;
+            int start = content.Offset, count = content.Count;
+            if (count >= 2 && (bytes[start] == 0xFF && bytes[start + 1] == 0xFE || bytes[start] == 0xFE && bytes[start + 1] == 0xFF))
                 throw new CiDefinitionException(relative, 0, "is encoded as UTF-16; CI platforms read their files as UTF-8. Save it as UTF-8.");
-            if (Array.IndexOf(bytes, (byte)0) >= 0)
+            if (Array.IndexOf(bytes, (byte)0, start, count) >= 0)
                 throw new CiDefinitionException(relative, 0, "holds NUL bytes, so it is not a text file.");
-            var offset = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
+            var offset = count >= 3 && bytes[start] == 0xEF && bytes[start + 1] == 0xBB && bytes[start + 2] == 0xBF ? 3 : 0;
             try
             {
-                return StrictUtf8.GetString(bytes, offset, bytes.Length - offset);
+                return StrictUtf8.GetString(bytes, start + offset, count - offset);
             }
             catch (DecoderFallbackException)
             {
@@ -318,8 +323,40 @@ namespace NpmHardening.Engine.Pipelines
             return relative;
         }
 
-        private string FullPath(string relative) =>
-            _platform.Path.Resolve(Root, Root, relative.Replace('/', _platform.Path.Separator));
+        private string FullPath(string relative)
+        {
+            _rootResolvesToItself ??= _platform.Path.Separator == '/' && _platform.Path.Resolve(Root, Root) == Root;
+            return Join(_platform.Path, Root, _rootResolvesToItself.Value, relative);
+        }
+
+        /// <summary>The full path of a folder inside the repository, joined once per scan of the repository: every file
+        /// read asks for its folder's (the listing and the held descriptor are kept by it).</summary>
+        private string FolderFullPath(string folder)
+        {
+            if (_folderPaths.TryGetValue(folder, out var known)) return known;
+            var full = FullPath(folder);
+            if (_folderPaths.Count < 256) _folderPaths[folder] = full;
+            return full;
+        }
+
+        private readonly Dictionary<string, string> _folderPaths = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        // whether the root is an absolute path in the form Resolve gives (no ".", "..", doubled or trailing '/'); asked once
+        private bool? _rootResolvesToItself;
+
+        /// <summary>
+        /// The full path of <paramref name="relative"/> below <paramref name="root"/>: what <c>path.Resolve(root, root,
+        /// relative)</c> gives. A scan asks for it several times per file read (its folder's held descriptor, its listing,
+        /// the link check), and the resolve splits, lists and joins every time; where the root is its own resolution and
+        /// the relative path is in normal form (<see cref="CiRepository.IsNormalized"/>: what a scan's paths nearly all
+        /// are), resolving only joins them with '/', so that is done instead.
+        /// </summary>
+        internal static string Join(NodePath path, string root, bool rootResolvesToItself, string relative)
+        {
+            if (rootResolvesToItself && relative.Length > 0 && CiRepository.IsNormalized(relative))
+                return root.Length == 1 ? "/" + relative : root + "/" + relative;
+            return path.Resolve(root, root, relative.Replace('/', path.Separator));
+        }
 
         /// <summary>Whether the path, with every link on it resolved, is still in the repository (the root's own links
         /// are the user's choice and allowed). A path that does not exist yet resolves to itself.</summary>

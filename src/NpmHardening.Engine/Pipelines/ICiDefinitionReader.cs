@@ -46,19 +46,37 @@ namespace NpmHardening.Engine.Pipelines
 
         private readonly Dictionary<string, CiPackageJson?> _packages = new Dictionary<string, CiPackageJson?>(StringComparer.Ordinal);
 
+        /// <summary>The script resolver of this repository's scan (<see cref="PipelineScripts"/>), made on first use: it
+        /// caches the package.json files it reads. Kept here rather than in a ConditionalWeakTable keyed by repository: no
+        /// table lookup per step, and no dependent handle per repository for the garbage collector to trace.</summary>
+        internal Shell.PackageScriptResolver? ScriptResolver { get; set; }
+
         /// <summary>The package.json in <paramref name="relativeFolder"/> ("" for the root; '/' separators): its name,
         /// scripts, workspaces and publishConfig. Null when there is none or it is not a JSON object (npm run would fail
         /// there too). Read once per folder. Throws <see cref="CiDefinitionException"/> as <see cref="ReadText"/> does.</summary>
-        public CiPackageJson? ReadPackageJson(string relativeFolder)
+        public CiPackageJson? ReadPackageJson(string relativeFolder) => ReadPackageJson(relativeFolder, out _);
+
+        /// <summary>As <see cref="ReadPackageJson(string)"/>; <paramref name="unusable"/> tells a file that exists but is not
+        /// a JSON object from no file at all (the script resolver reports the first as a problem). The script resolver and
+        /// the finder share this one parse of each package.json.</summary>
+        internal CiPackageJson? ReadPackageJson(string relativeFolder, out bool unusable)
         {
             var folder = NormalizePath(relativeFolder ?? "") ?? throw new CiDefinitionException(relativeFolder ?? "", 0, "names a folder outside the repository.");
-            if (_packages.TryGetValue(folder, out var known)) return known;
+            if (_packages.TryGetValue(folder, out var known))
+            {
+                unusable = known == null && _unusablePackages != null && _unusablePackages.Contains(folder);
+                return known;
+            }
             var file = folder.Length == 0 ? "package.json" : folder + "/package.json";
             var text = ReadText(file);
             var package = text == null ? null : CiPackageJson.Parse(folder, file, text);
             _packages[folder] = package;
+            unusable = text != null && package == null;
+            if (unusable) (_unusablePackages ??= new HashSet<string>(StringComparer.Ordinal)).Add(folder);
             return package;
         }
+
+        private HashSet<string>? _unusablePackages;
 
         /// <summary>
         /// A repository-relative path in canonical form: '/' separators, no leading "./" or "/", "." and ".." segments

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using NpmHardening.Engine.Pipelines.Shell;
 
 namespace NpmHardening.Engine.Pipelines
@@ -16,16 +15,14 @@ namespace NpmHardening.Engine.Pipelines
     {
         public static readonly ScriptAnalysis Default = Analyze;
 
-        // one resolver per repository: it caches the package.json files it reads
-        private static readonly ConditionalWeakTable<CiRepository, PackageScriptResolver> Resolvers = new ConditionalWeakTable<CiRepository, PackageScriptResolver>();
-
         public static IReadOnlyList<ScriptFact> Analyze(CiRepository repository, CiStep step)
         {
             var facts = new List<ScriptFact>();
             if (string.IsNullOrEmpty(step.Script)) return facts;
-            var resolver = Resolvers.GetValue(repository, r => new PackageScriptResolver(r, r.ListFolders));
+            // one resolver per repository: it caches the package.json files it reads
+            var resolver = repository.ScriptResolver ??= new PackageScriptResolver(repository, repository.ListFolders);
             var start = step.WorkingDirectory == null || step.WorkingDirectory.IndexOf('$') >= 0 ? "" : CiRepository.NormalizePath(step.WorkingDirectory) ?? "";
-            var script = ShellScriptReader.Read(step.Script, step.Shell);
+            var script = resolver.ReadScript(step.Script!, step.Shell);
             foreach (var command in script)
             {
                 var line = step.ScriptLine > 0 ? step.ScriptLine + command.LineOffset : step.Source.Line;

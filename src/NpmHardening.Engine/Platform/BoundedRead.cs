@@ -11,7 +11,23 @@ namespace NpmHardening.Engine.Platform
     {
         /// <param name="read">reads into (buffer, offset, count); the count read, 0 at the end, negative on failure</param>
         /// <param name="failed">the exception for a failed read</param>
-        public static byte[] ToEnd(Func<byte[], int, int, int> read, long expected, long maxBytes, string path, Func<Exception> failed)
+        /// <param name="regularFile">the file is a regular file whose size was <paramref name="expected"/> when the read
+        /// began: a read that returns less than asked and brings the total to exactly that size has reached the end, so
+        /// the read that would return 0 is not made. A regular file returns less than asked at its end (a short read
+        /// before it, which some network file systems make, leaves the total below that size and the read goes on); a
+        /// file that grew before the read fills the buffer's extra byte and is read on as before, and one that grows
+        /// after it is the same race as one that grows after the read that would have returned 0.</param>
+        public static byte[] ToEnd(Func<byte[], int, int, int> read, long expected, long maxBytes, string path, Func<Exception> failed, bool regularFile = false)
+        {
+            var (buffer, count) = ToEndUntrimmed(read, expected, maxBytes, path, failed, regularFile);
+            if (count != buffer.Length) Array.Resize(ref buffer, count);
+            return buffer;
+        }
+
+        /// <summary>As <see cref="ToEnd"/>, but the buffer is returned as read, with the count of its bytes that hold the
+        /// file: the buffer has one byte more than the size reported (to see growth), so trimming it is a copy of the
+        /// whole file, which a caller that only decodes the bytes does not need.</summary>
+        public static (byte[] Buffer, int Count) ToEndUntrimmed(Func<byte[], int, int, int> read, long expected, long maxBytes, string path, Func<Exception> failed, bool regularFile = false)
         {
             var buffer = new byte[Math.Min(Math.Max(expected, 0) + 1, maxBytes + 1)];
             int total = 0;
@@ -26,10 +42,10 @@ namespace NpmHardening.Engine.Platform
                 if (n < 0) throw failed();
                 if (n == 0) break;
                 total += n;
+                if (regularFile && total == expected && total < buffer.Length) break;
             }
             if (total > maxBytes) throw TooLarge(path, maxBytes);
-            Array.Resize(ref buffer, total);
-            return buffer;
+            return (buffer, total);
         }
 
         private static IOException TooLarge(string path, long maxBytes) =>

@@ -8,7 +8,7 @@ namespace NpmHardening.Engine.Platform
     {
         private FileReadResult(byte[]? bytes, long length, FileReadStatus status, string? error, IReadOnlyList<FilePrincipal>? controlledBy = null, string? physicalPath = null)
         {
-            Bytes = bytes; Length = length; Status = status; Error = error;
+            _bytes = bytes; Length = length; Status = status; Error = error;
             ControlledBy = controlledBy ?? Array.Empty<FilePrincipal>();
             PhysicalPath = physicalPath;
         }
@@ -17,7 +17,23 @@ namespace NpmHardening.Engine.Platform
         /// platform does not say. A check on it is a check on what was read, not on what a path named a moment before.</summary>
         public string? PhysicalPath { get; }
 
-        public byte[]? Bytes { get; }
+        /// <summary>The file's bytes, exactly (a result made from a longer buffer copies its bytes out on first use).</summary>
+        public byte[]? Bytes
+        {
+            get
+            {
+                var bytes = _bytes;
+                if (bytes == null || bytes.LongLength == Length) return bytes;
+                var exact = new byte[Length];
+                Buffer.BlockCopy(bytes, 0, exact, 0, exact.Length);
+                return _bytes = exact;
+            }
+        }
+
+        /// <summary>The file's bytes as read, without the copy <see cref="Bytes"/> may make; null unless the read succeeded.</summary>
+        internal ArraySegment<byte>? Content => _bytes == null ? (ArraySegment<byte>?)null : new ArraySegment<byte>(_bytes, 0, (int)Length);
+
+        private byte[]? _bytes;
         /// <summary>The file's size on disk (also when it was too large to read).</summary>
         public long Length { get; }
         public FileReadStatus Status { get; }
@@ -31,6 +47,9 @@ namespace NpmHardening.Engine.Platform
 
         public static FileReadResult Ok(byte[] bytes, IReadOnlyList<FilePrincipal>? controlledBy = null, string? physicalPath = null) =>
             new FileReadResult(bytes, bytes.LongLength, FileReadStatus.Ok, null, controlledBy, physicalPath);
+        /// <summary>The first <paramref name="count"/> bytes of <paramref name="buffer"/> are the file.</summary>
+        internal static FileReadResult Ok(byte[] buffer, int count, IReadOnlyList<FilePrincipal>? controlledBy = null, string? physicalPath = null) =>
+            new FileReadResult(buffer, count, FileReadStatus.Ok, null, controlledBy, physicalPath);
         public static FileReadResult Missing() => new FileReadResult(null, 0, FileReadStatus.NotFound, null);
         public static FileReadResult Failed(FileReadStatus status, string error, long length = 0) =>
             new FileReadResult(null, length, status, error);

@@ -201,7 +201,7 @@ namespace NpmHardening.Engine.Platform
             try
             {
                 if (!UnixLibc.FStat(fd, out var opened, out _) || !opened.SameObject(st)) return null;
-                var acl = UnixAccessCheck.ReadAcl(fd);
+                var acl = UnixAccessCheck.AclIfNeeded(fd, opened, principals.Count > 0);
                 foreach (var p in principals) if (!UnixAccessCheck.Allows(p, opened, acl, UnixAccess.Read | UnixAccess.Execute)) return null;
                 keep = true;
                 return new UnixHeldFolder(fd, opened, acl, principals, Principals, u.PhysicalPath, UnixHeldFolder.ListEntries(fd));

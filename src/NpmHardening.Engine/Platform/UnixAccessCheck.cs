@@ -104,6 +104,15 @@ namespace NpmHardening.Engine.Platform
         public static IReadOnlyList<PosixAclEntry>? ReadAcl(int fd) => ParseAcl(UnixLibc.GetXattr(fd, "system.posix_acl_access"));
 
         /// <summary>
+        /// The ACL of a folder held open for later checks, read only where one of them would look at it: a principal's
+        /// permissions (<see cref="Allows"/>: a named entry can deny what the mode bits allow), or who controls the
+        /// folder's entries (<see cref="EntryControllers"/> is given the ACL only when the group write bit, which is the
+        /// ACL's mask, lets named users or groups write). Otherwise null, with no fgetxattr: nothing would read it.
+        /// </summary>
+        public static IReadOnlyList<PosixAclEntry>? AclIfNeeded(int fd, UnixStat folder, bool principalsToCheck) =>
+            principalsToCheck || (folder.Permissions & 0x10) != 0 ? ReadAcl(fd) : null;
+
+        /// <summary>
         /// Parses <c>system.posix_acl_access</c>: a little-endian version 2 header, then (tag u16, perm u16, id u32)
         /// entries. Null for a missing or malformed attribute (then the mode bits are the whole story).
         /// </summary>
@@ -117,46 +126,56 @@ namespace NpmHardening.Engine.Platform
         }
 
         /// <summary>Who besides the trusted accounts can add, remove or rename entries of a folder (write and search on it).</summary>
-        public static IEnumerable<FilePrincipal> EntryControllers(UnixStat folder, IReadOnlyList<PosixAclEntry>? acl, UnixStat? entry, Func<uint, bool> trustedUser)
+        /// <remarks>A list rather than an iterator: every file a scan reads asks this of its folder, and nearly always
+        /// the answer is nobody (the shared empty list, nothing allocated).</remarks>
+        public static IReadOnlyList<FilePrincipal> EntryControllers(UnixStat folder, IReadOnlyList<PosixAclEntry>? acl, UnixStat? entry, Func<uint, bool> trustedUser)
         {
             const int WriteSearch = 3;
+            List<FilePrincipal>? found = null;
             bool sticky = (folder.Permissions & 0x200) != 0;
-            if (!trustedUser(folder.Uid)) yield return FilePrincipal.UnixUser(folder.Uid, UnixAccounts.NameOf(folder.Uid));
+            if (!trustedUser(folder.Uid)) Add(ref found, FilePrincipal.UnixUser(folder.Uid, UnixAccounts.NameOf(folder.Uid)));
             // In a sticky folder (/tmp) only an entry's owner (and the folder's) can remove or rename it.
             if (sticky)
             {
-                if (entry is UnixStat e && !trustedUser(e.Uid)) yield return FilePrincipal.UnixUser(e.Uid, UnixAccounts.NameOf(e.Uid));
-                yield break;
+                if (entry is UnixStat e && !trustedUser(e.Uid)) Add(ref found, FilePrincipal.UnixUser(e.Uid, UnixAccounts.NameOf(e.Uid)));
+                return Found(found);
             }
             int mask = acl != null ? MaskOf(folder, acl) : 7;
             int groupBits = acl != null ? (Entry(acl, PosixAclEntry.GroupObj) ?? 0) & mask : (folder.Permissions >> 3) & 7;
-            if ((groupBits & WriteSearch) == WriteSearch && folder.Gid != 0) yield return FilePrincipal.UnixGroup(folder.Gid, UnixAccounts.GroupNameOf(folder.Gid));
-            if ((OtherPermissions(folder, acl) & WriteSearch) == WriteSearch) yield return FilePrincipal.Anyone;
-            if (acl == null) yield break;
+            if ((groupBits & WriteSearch) == WriteSearch && folder.Gid != 0) Add(ref found, FilePrincipal.UnixGroup(folder.Gid, UnixAccounts.GroupNameOf(folder.Gid)));
+            if ((OtherPermissions(folder, acl) & WriteSearch) == WriteSearch) Add(ref found, FilePrincipal.Anyone);
+            if (acl == null) return Found(found);
             foreach (var a in acl)
             {
                 if ((a.Permissions & mask & WriteSearch) != WriteSearch) continue;
-                if (a.Tag == PosixAclEntry.User && !trustedUser(a.Id)) yield return FilePrincipal.UnixUser(a.Id, UnixAccounts.NameOf(a.Id));
-                else if (a.Tag == PosixAclEntry.Group && a.Id != 0) yield return FilePrincipal.UnixGroup(a.Id, UnixAccounts.GroupNameOf(a.Id));
+                if (a.Tag == PosixAclEntry.User && !trustedUser(a.Id)) Add(ref found, FilePrincipal.UnixUser(a.Id, UnixAccounts.NameOf(a.Id)));
+                else if (a.Tag == PosixAclEntry.Group && a.Id != 0) Add(ref found, FilePrincipal.UnixGroup(a.Id, UnixAccounts.GroupNameOf(a.Id)));
             }
+            return Found(found);
         }
 
         /// <summary>Who besides the trusted accounts can change a file's bytes: its owner, and the group or others when they may write.</summary>
-        public static IEnumerable<FilePrincipal> ContentControllers(UnixStat file, IReadOnlyList<PosixAclEntry>? acl, Func<uint, bool> trustedUser)
+        public static IReadOnlyList<FilePrincipal> ContentControllers(UnixStat file, IReadOnlyList<PosixAclEntry>? acl, Func<uint, bool> trustedUser)
         {
-            if (!trustedUser(file.Uid)) yield return FilePrincipal.UnixUser(file.Uid, UnixAccounts.NameOf(file.Uid));
+            List<FilePrincipal>? found = null;
+            if (!trustedUser(file.Uid)) Add(ref found, FilePrincipal.UnixUser(file.Uid, UnixAccounts.NameOf(file.Uid)));
             int mask = acl != null ? MaskOf(file, acl) : 7;
             int groupBits = acl != null ? (Entry(acl, PosixAclEntry.GroupObj) ?? 0) & mask : (file.Permissions >> 3) & 7;
-            if ((groupBits & 2) != 0 && file.Gid != 0) yield return FilePrincipal.UnixGroup(file.Gid, UnixAccounts.GroupNameOf(file.Gid));
-            if ((OtherPermissions(file, acl) & 2) != 0) yield return FilePrincipal.Anyone;
-            if (acl == null) yield break;
+            if ((groupBits & 2) != 0 && file.Gid != 0) Add(ref found, FilePrincipal.UnixGroup(file.Gid, UnixAccounts.GroupNameOf(file.Gid)));
+            if ((OtherPermissions(file, acl) & 2) != 0) Add(ref found, FilePrincipal.Anyone);
+            if (acl == null) return Found(found);
             foreach (var a in acl)
             {
                 if ((a.Permissions & mask & 2) == 0) continue;
-                if (a.Tag == PosixAclEntry.User && !trustedUser(a.Id)) yield return FilePrincipal.UnixUser(a.Id, UnixAccounts.NameOf(a.Id));
-                else if (a.Tag == PosixAclEntry.Group && a.Id != 0) yield return FilePrincipal.UnixGroup(a.Id, UnixAccounts.GroupNameOf(a.Id));
+                if (a.Tag == PosixAclEntry.User && !trustedUser(a.Id)) Add(ref found, FilePrincipal.UnixUser(a.Id, UnixAccounts.NameOf(a.Id)));
+                else if (a.Tag == PosixAclEntry.Group && a.Id != 0) Add(ref found, FilePrincipal.UnixGroup(a.Id, UnixAccounts.GroupNameOf(a.Id)));
             }
+            return Found(found);
         }
+
+        private static void Add(ref List<FilePrincipal>? found, FilePrincipal principal) => (found ??= new List<FilePrincipal>(2)).Add(principal);
+
+        private static IReadOnlyList<FilePrincipal> Found(List<FilePrincipal>? found) => found ?? (IReadOnlyList<FilePrincipal>)Array.Empty<FilePrincipal>();
 
         private static uint[] GroupsOf(uint uid) => GroupCache.GetOrAdd(uid, u =>
         {

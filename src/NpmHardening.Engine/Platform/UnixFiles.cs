@@ -22,9 +22,14 @@ namespace NpmHardening.Engine.Platform
         /// </summary>
         /// <param name="lstat">what the caller's own lstat of <paramref name="name"/> in <paramref name="folder"/> just
         /// said, when it took one to judge the entry: the file opened must then be that object (no second lstat)</param>
+        /// <param name="aclForCaller">whether the caller wants the file's ACL back (to say who controls the file). When
+        /// false, the ACL (an fgetxattr) is read only if a principal's read permission must be checked against it, and
+        /// the ACL returned is null when it was not read.</param>
+        /// <param name="trim">false: <c>Bytes</c> may be longer than the file, whose bytes are the first <c>Count</c> (no
+        /// copy to the exact size, for a caller that only decodes them); true: <c>Bytes</c> is exactly the file.</param>
         /// <returns>The bytes and the file's status; null when the file does not exist.</returns>
-        public static (byte[] Bytes, UnixStat Stat, IReadOnlyList<PosixAclEntry>? Acl)? ReadAt(int folder, string name, IEnumerable<FilePrincipal> principals,
-            long maxBytes, string path, bool honourLocks = false, UnixStat? lstat = null)
+        public static (byte[] Bytes, int Count, UnixStat Stat, IReadOnlyList<PosixAclEntry>? Acl)? ReadAt(int folder, string name, IEnumerable<FilePrincipal> principals,
+            long maxBytes, string path, bool honourLocks = false, UnixStat? lstat = null, bool aclForCaller = true, bool trim = true)
         {
             int errno;
             UnixStat seen;
@@ -54,21 +59,39 @@ namespace NpmHardening.Engine.Platform
                     if (UnixLibc.Flock(fd, UnixLibc.LOCK_SH | UnixLibc.LOCK_NB) != 0 && UnixLibc.Errno == UnixLibc.EAGAIN)
                         throw new IOException($"{path} is being used by another process (it holds an exclusive lock on it).");
                 }
-                var acl = UnixAccessCheck.ParseAcl(UnixLibc.GetXattr(fd, "system.posix_acl_access"));
+                // the ACL decides what a principal may read (a named user's entry can deny what the mode bits allow);
+                // with no principal to check and no caller asking, nothing would look at it
+                var acl = aclForCaller || Any(principals) ? UnixAccessCheck.ParseAcl(UnixLibc.GetXattr(fd, "system.posix_acl_access")) : null;
                 foreach (var p in principals)
                     if (!UnixAccessCheck.Allows(p, stat, acl, UnixAccess.Read))
                         throw new SafePathException(SafePathError.NotPermittedForPrincipal, path,
                             $"{path} is not readable by {p}; NpmHardening does not read for an account (or through a path it controls) what that account could not read itself.");
                 if (stat.Size > maxBytes)
                     throw new SafePathException(SafePathError.IoError, path, $"{path} is {stat.Size:N0} bytes, over the {maxBytes:N0} bytes read.") { };
-                return (ReadAll(fd, stat.Size, maxBytes, path), stat, acl);
+                if (trim)
+                {
+                    var bytes = ReadAll(fd, stat.Size, maxBytes, path, regularFile: true);
+                    return (bytes, bytes.Length, stat, acl);
+                }
+                var (buffer, count) = BoundedRead.ToEndUntrimmed((b, o, c) => UnixLibc.Read(fd, b, o, c), stat.Size, maxBytes, path,
+                    () => UnixPathWalker.Failure(path, path, UnixLibc.Errno), regularFile: true);
+                return (buffer, count, stat, acl);
             }
             finally { UnixLibc.Close(fd); }
         }
 
+        private static bool Any(IEnumerable<FilePrincipal> principals)
+        {
+            if (principals is ICollection<FilePrincipal> collection) return collection.Count > 0;
+            using var e = principals.GetEnumerator();
+            return e.MoveNext();
+        }
+
         /// <summary>Reads to the end, at most <paramref name="maxBytes"/> (a file that grows past it is an error, not a truncation).</summary>
-        public static byte[] ReadAll(int fd, long expected, long maxBytes, string path) =>
-            BoundedRead.ToEnd((b, o, c) => UnixLibc.Read(fd, b, o, c), expected, maxBytes, path, () => UnixPathWalker.Failure(path, path, UnixLibc.Errno));
+        /// <param name="regularFile">the descriptor is a regular file whose size is <paramref name="expected"/>: a read that
+        /// stops short at exactly that size is its end (see <see cref="BoundedRead.ToEnd"/>)</param>
+        public static byte[] ReadAll(int fd, long expected, long maxBytes, string path, bool regularFile = false) =>
+            BoundedRead.ToEnd((b, o, c) => UnixLibc.Read(fd, b, o, c), expected, maxBytes, path, () => UnixPathWalker.Failure(path, path, UnixLibc.Errno), regularFile);
 
         public static void RequireRegular(UnixStat stat, string path)
         {

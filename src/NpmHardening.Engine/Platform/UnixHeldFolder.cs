@@ -26,6 +26,7 @@ namespace NpmHardening.Engine.Platform
         }
 
         public UnixStat Stat { get; }
+        /// <summary>The folder's ACL where something looks at it (<see cref="UnixAccessCheck.AclIfNeeded"/>); null otherwise.</summary>
         public IReadOnlyList<PosixAclEntry>? Acl { get; }
         /// <summary>The principals of the walk that reached the folder (each may list and search it: checked when it was opened).</summary>
         public HashSet<FilePrincipal> Principals { get; }
@@ -38,21 +39,32 @@ namespace NpmHardening.Engine.Platform
 
         /// <summary>The file <paramref name="name"/> (one component) of this folder; null when only the full walk of
         /// <paramref name="fullPath"/> can say (see the class remarks).</summary>
-        public FileReadResult? Read(string name, long maxBytes, string fullPath)
+        /// <param name="withControllers">whether the result's <see cref="FileReadResult.ControlledBy"/> is wanted. A
+        /// caller that never looks at it (the pipeline scan: it judges what a file says, not who wrote it) passes false:
+        /// the file's own ACL is then read only when a principal's read permission must be checked against it, and
+        /// <see cref="FileReadResult.ControlledBy"/> is left empty. Every refusal is the same either way.</param>
+        public FileReadResult? Read(string name, long maxBytes, string fullPath, bool withControllers = true)
         {
             var fd = _fd;
             if (fd < 0 || string.IsNullOrEmpty(name) || name == "." || name == ".." || name.IndexOf('/') >= 0) return null;
+            // fstat of the held folder: the controller check below judges entries by the folder's owner, mode and ACL as
+            // they were when it was opened; a folder chmod'ed or chown'ed since (someone else may now swap its entries)
+            // must be judged anew by the full walk
             if (!Unchanged(fd)) return null;
+            // lstat of the entry: a FIFO, socket, device or link is never opened (the walk's answer for them differs), and
+            // a sticky folder's entry is controlled by its owner
             if (!UnixLibc.StatAt(fd, name, false, out var entry, out var errno))
                 return errno == UnixLibc.ENOENT ? FileReadResult.Missing() : null;
             if (!entry.IsRegular) return null;
             foreach (var controller in UnixAccessCheck.EntryControllers(Stat, (Stat.Permissions & 0x10) != 0 ? Acl : null, entry, UnixAccounts.IsTrusted))
                 if (!Principals.Contains(controller)) return null;
             if (entry.Size > maxBytes) return FileReadResult.Failed(FileReadStatus.TooLarge, $"the file is {entry.Size:N0} bytes", entry.Size);
-            (byte[] Bytes, UnixStat Stat, IReadOnlyList<PosixAclEntry>? Acl)? read;
-            try { read = UnixFiles.ReadAt(fd, name, Principals, maxBytes, fullPath, lstat: entry); }
+            (byte[] Bytes, int Count, UnixStat Stat, IReadOnlyList<PosixAclEntry>? Acl)? read;
+            // the pipeline scan (no controllers) only decodes the bytes: it takes the read buffer and its count, uncopied
+            try { read = UnixFiles.ReadAt(fd, name, Principals, maxBytes, fullPath, lstat: entry, aclForCaller: withControllers, trim: withControllers); }
             catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException) { return null; }
             if (read == null) return FileReadResult.Missing();
+            if (!withControllers) return FileReadResult.Ok(read.Value.Bytes, read.Value.Count, null, PhysicalPath == "/" ? "/" + name : PhysicalPath + "/" + name);
             var controlledBy = new List<FilePrincipal>();
             foreach (var p in Principals) if (!Contains(ViewPrincipals, p)) controlledBy.Add(p);
             foreach (var p in UnixAccessCheck.ContentControllers(read.Value.Stat, read.Value.Acl, UnixAccounts.IsTrusted))
@@ -92,7 +104,7 @@ namespace NpmHardening.Engine.Platform
                     if (next < 0) return null;
                     opened.Add(next);
                     if (!UnixLibc.FStat(next, out var stat, out _) || !stat.SameObject(entry)) return null;
-                    var acl = UnixAccessCheck.ReadAcl(next);
+                    var acl = UnixAccessCheck.AclIfNeeded(next, stat, Principals.Count > 0);
                     var wanted = i == parts.Length - 1 ? UnixAccess.Read | UnixAccess.Execute : UnixAccess.Execute;
                     foreach (var p in Principals) if (!UnixAccessCheck.Allows(p, stat, acl, wanted)) return null;
                     current = next;

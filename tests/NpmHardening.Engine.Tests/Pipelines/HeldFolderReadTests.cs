@@ -74,6 +74,31 @@ namespace NpmHardening.Engine.Tests.Pipelines
         }
 
         [UnixFact("Unix modes, owners and symbolic links of held folders.")]
+        public void The_scans_read_keeps_the_read_buffer_and_its_count_and_decodes_only_the_files_bytes()
+        {
+            if (OperatingSystem.IsWindows()) return;
+            var text = "on: push\njobs: {}\n";
+            File.WriteAllText(Path.Combine(Workflows, "ci.yml"), text);
+            using var held = SystemPlatform.Instance.HoldFolder(Workflows)!;
+            var read = held.Read("ci.yml", 1000, Path.Combine(Workflows, "ci.yml"), withControllers: false)!;
+            Assert.Equal(FileReadStatus.Ok, read.Status);
+            var content = read.Content!.Value;
+            // the buffer has the extra byte that sees growth, zero and past the count: decoding it would find a NUL
+            Assert.Equal(text.Length, content.Count);
+            Assert.True(content.Array!.Length > content.Count);
+            Assert.Equal(0, content.Array[content.Count]);
+            Assert.Equal(text, FileCiRepository.Decode("ci.yml", content));
+            Assert.Throws<CiDefinitionException>(() => FileCiRepository.Decode("ci.yml", content.Array));
+            // the public shape is unchanged: Bytes is exactly the file
+            Assert.Equal(System.Text.Encoding.UTF8.GetBytes(text), read.Bytes);
+            Assert.Equal(text.Length, read.Length);
+            // and a repository that listed the folder (so reads it through the held descriptor) gives the same text
+            using var repository = new FileCiRepository(SystemPlatform.Instance, _root);
+            Assert.Contains("ci.yml", repository.ListFiles(".github/workflows"));
+            Assert.Equal(text, repository.ReadText(".github/workflows/ci.yml"));
+        }
+
+        [UnixFact("Unix modes, owners and symbolic links of held folders.")]
         public void A_folder_opened_below_a_held_one_is_what_the_walk_opens_and_links_or_open_folders_are_left_to_the_walk()
         {
             if (OperatingSystem.IsWindows()) return;
@@ -107,6 +132,80 @@ namespace NpmHardening.Engine.Tests.Pipelines
             using var held = SystemPlatform.Instance.HoldFolder(Workflows);
             // the walk to the folder did not meet that controller; only the full walk checks every folder for it
             if (held != null) Assert.Null(held.Read("ci.yml", 1000, Path.Combine(Workflows, "ci.yml")));
+        }
+
+        [UnixRootFact]
+        public void Without_controllers_a_file_whose_ACL_denies_a_principal_is_still_refused()
+        {
+            // A folder of another account (Mallory) in a folder she owns: she is a principal of the walk that reaches it,
+            // so every file read there must be readable by her. One file's ACL names her with no permission while its
+            // mode bits let everyone read it: only the ACL can refuse it, so the read that skips what nobody looks at
+            // (the controllers) must still read the ACL when a principal is to be checked.
+            if (OperatingSystem.IsWindows()) return;
+            const uint Mallory = 47011;
+            var parent = Path.Combine(_root, "mallory");
+            var folder = Path.Combine(parent, "ci");
+            Directory.CreateDirectory(folder);
+            foreach (var d in new[] { parent, folder })
+            {
+                File.SetUnixFileMode(d, (UnixFileMode)0x1ED); // 0755
+                Assert.Equal(0, Libc.lchown(d, Mallory, Mallory));
+            }
+            var open = Path.Combine(folder, "open.yml");
+            var denied = Path.Combine(folder, "denied.yml");
+            foreach (var f in new[] { open, denied })
+            {
+                File.WriteAllText(f, "on: push\n");
+                File.SetUnixFileMode(f, (UnixFileMode)0x1A4); // 0644, owned by root
+            }
+            // system.posix_acl_access, version 2: user::rw- user:Mallory:--- group::r-- mask::r-- other::r--
+            var acl = new byte[4 + 5 * 8];
+            BitConverter.GetBytes(2u).CopyTo(acl, 0);
+            void Entry(int i, ushort tag, ushort perm, uint id)
+            {
+                BitConverter.GetBytes(tag).CopyTo(acl, 4 + i * 8);
+                BitConverter.GetBytes(perm).CopyTo(acl, 6 + i * 8);
+                BitConverter.GetBytes(id).CopyTo(acl, 8 + i * 8);
+            }
+            Entry(0, PosixAclEntry.UserObj, 6, uint.MaxValue);
+            Entry(1, PosixAclEntry.User, 0, Mallory);
+            Entry(2, PosixAclEntry.GroupObj, 4, uint.MaxValue);
+            Entry(3, PosixAclEntry.Mask, 4, uint.MaxValue);
+            Entry(4, PosixAclEntry.Other, 4, uint.MaxValue);
+            if (Libc.setxattr(denied, "system.posix_acl_access", acl, (UIntPtr)acl.Length, 0) != 0)
+            {
+                // a file system without POSIX ACLs cannot hold the case this test is about
+                Assert.Contains(System.Runtime.InteropServices.Marshal.GetLastWin32Error(), new[] { 95 /* EOPNOTSUPP */ });
+                return;
+            }
+
+            var platform = SystemPlatform.Instance;
+            Assert.Equal(FileReadStatus.Ok, platform.ReadFile(open, 1000).Status);
+            Assert.Equal(FileReadStatus.AccessDenied, platform.ReadFile(denied, 1000).Status);
+            using var held = platform.HoldFolder(folder)!;
+            Assert.Contains(held.Principals, p => p.Kind == FilePrincipalKind.User && p.Id == Mallory);
+            foreach (var withControllers in new[] { true, false })
+            {
+                var read = held.Read("open.yml", 1000, open, withControllers);
+                Assert.Equal(FileReadStatus.Ok, read!.Status);
+                Assert.Equal(platform.ReadFile(open, 1000).Bytes, read.Bytes);
+                // refused here, so the caller takes the full walk, which refuses it too (above)
+                Assert.Null(held.Read("denied.yml", 1000, denied, withControllers));
+            }
+            // the repository a scan reads through (withControllers: false) refuses it as the walk does
+            using var repository = new FileCiRepository(platform, folder);
+            Assert.Contains("denied.yml", repository.ListFiles("")); // the listing holds the folder: reads go through it
+            Assert.Equal("on: push\n", repository.ReadText("open.yml"));
+            Assert.Throws<CiDefinitionException>(() => repository.ReadText("denied.yml"));
+        }
+
+        private static class Libc
+        {
+            [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+            public static extern int lchown(string path, uint owner, uint group);
+
+            [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+            public static extern int setxattr(string path, string name, byte[] value, UIntPtr size, int flags);
         }
 
         [UnixFact("Unix modes, owners and symbolic links of held folders.")]

@@ -234,6 +234,37 @@ namespace NpmHardening.Engine.Tests.Pipelines
             Assert.False(CiRepository.IsNormalized("a/../b"));
         }
 
+        [Fact]
+        public void Joining_a_root_and_a_relative_path_gives_what_resolving_them_gave()
+        {
+            // roots and relative paths of every shape (doubled and trailing '/', ".", "..", "~", backslashes), so that
+            // both the joined and the resolved way are taken; the answer must be Resolve's whichever way it was made
+            var alphabet = new[] { 'a', 'b', '.', '/', '\\', '~', ' ' };
+            var random = new Random(11);
+            var roots = new List<string> { "/", "/r", "/work/tree/org-00/repo-0001", "/a/", "/a//b", "/a/./b", "/a/../b", "/..", "//", "/a b/c" };
+            var relatives = new List<string> { ".github/workflows/ci.yml", "package.json", "a", "", ".", "..", "a/..", "../x", "a//b", "a/", "/a", "a\\b", ".a/..b/c.", "~/x" };
+            for (var i = 0; i < 5000; i++)
+            {
+                roots.Add("/" + Random(random, alphabet, 8));
+                relatives.Add(Random(random, alphabet, 10));
+            }
+            var path = NodePath.Posix;
+            for (var i = 0; i < roots.Count; i++)
+            {
+                var root = roots[i];
+                var itself = path.Resolve(root, root) == root;
+                foreach (var relative in new[] { relatives[i], relatives[(i * 7) % relatives.Count], ".github/workflows/ci.yml" })
+                    Assert.True(path.Resolve(root, root, relative) == FileCiRepository.Join(path, root, itself, relative), "root: " + root + ", relative: " + relative);
+            }
+        }
+
+        private static string Random(Random random, char[] alphabet, int maxLength)
+        {
+            var chars = new char[random.Next(0, maxLength + 1)];
+            for (var j = 0; j < chars.Length; j++) chars[j] = alphabet[random.Next(alphabet.Length)];
+            return new string(chars);
+        }
+
         [UnixFact("Unix modes, owners and symbolic links in the scanned tree.")]
         public void What_the_held_parent_cannot_answer_is_opened_by_the_full_walk()
         {

@@ -46,10 +46,13 @@ namespace NpmHardening.Engine.Pipelines.Shell
             int slash = Math.Max(word.LastIndexOf('/'), word.LastIndexOf('\\'));
             string name = slash >= 0 ? word.Substring(slash + 1) : word;
             bool windows = shell == CiShell.PowerShell || shell == CiShell.Cmd;
-            foreach (var ext in new[] { ".exe", ".cmd", ".bat", ".ps1" })
+            foreach (var ext in WindowsProgramExtensions)
                 if (name.EndsWith(ext, StringComparison.OrdinalIgnoreCase)) { name = name.Substring(0, name.Length - ext.Length); windows = true; break; }
             return windows ? name.ToLowerInvariant() : name;
         }
+
+        // one array for every call (ProgramName runs for nearly every word a scan classifies)
+        private static readonly string[] WindowsProgramExtensions = { ".exe", ".cmd", ".bat", ".ps1" };
 
         private static IReadOnlyList<string> CommandReferences(ShellCommand c)
         {

@@ -66,15 +66,13 @@ namespace NpmHardening.Engine.Pipelines.Shell
         private readonly CiRepository _repo;
         private readonly Func<string, IEnumerable<string>>? _listDirectories;
         private readonly IReadOnlyList<string> _extraWorkspacePatterns;
-        private readonly Dictionary<string, PackageInfo?> _packages = new Dictionary<string, PackageInfo?>(StringComparer.Ordinal);
+        private readonly Dictionary<string, CiPackageJson?> _packages = new Dictionary<string, CiPackageJson?>(StringComparer.Ordinal);
         private int _visits;
 
-        private sealed class PackageInfo
-        {
-            public string? Name;
-            public readonly Dictionary<string, string> Scripts = new Dictionary<string, string>(StringComparer.Ordinal);
-            public readonly List<string> Workspaces = new List<string>();
-        }
+        // a script's commands by its shell and text: a repository's steps enter the same package.json scripts again and
+        // again (every publish enters the lifecycle scripts), its jobs repeat the same step scripts ("npm ci"), and the
+        // reader's result is never changed after it is made. Bounded like the package cache; one repository's scan only.
+        private readonly Dictionary<(CiShell Shell, string Text), ShellScript> _scripts = new Dictionary<(CiShell Shell, string Text), ShellScript>();
 
         /// <param name="repository">Where package.json files are read from.</param>
         /// <param name="listDirectories">Lists the immediate subdirectories of a repository-relative directory (names
@@ -159,7 +157,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 if (pkg.Scripts.ContainsKey(s)) EnterScript(pkg, pkgDir, s, chain, onChain, results, depth);
         }
 
-        private static IEnumerable<string> ScriptNames(PackageInfo pkg, string script)
+        private static IEnumerable<string> ScriptNames(CiPackageJson pkg, string script)
         {
             if (pkg.Scripts.ContainsKey("pre" + script)) yield return "pre" + script;
             if (pkg.Scripts.ContainsKey(script)) yield return script;
@@ -179,7 +177,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
             }
         }
 
-        private void EnterScript(PackageInfo pkg, string pkgDir, string name, List<ScriptLink> chain, HashSet<string> onChain, List<ScriptReach> results, int depth)
+        private void EnterScript(CiPackageJson pkg, string pkgDir, string name, List<ScriptLink> chain, HashSet<string> onChain, List<ScriptReach> results, int depth)
         {
             string key = pkgDir + "\0" + name;
             if (onChain.Contains(key) || ++_visits > MaxVisits || depth + 1 > MaxDepth) return;
@@ -189,7 +187,7 @@ namespace NpmHardening.Engine.Pipelines.Shell
             onChain.Add(key);
             try
             {
-                foreach (var c in ShellScriptReader.Read(text, CiShell.Posix))
+                foreach (var c in ReadScript(text, CiShell.Posix))
                 {
                     string cmdDir = ShellPath.FromRepositoryRoot(pkgDir, c.WorkingDirectory) ?? pkgDir;
                     foreach (var n in NpmCommandClassifier.Classify(c))
@@ -205,6 +203,17 @@ namespace NpmHardening.Engine.Pipelines.Shell
                 chain.RemoveAt(chain.Count - 1);
                 onChain.Remove(key);
             }
+        }
+
+        /// <summary><see cref="ShellScriptReader.Read"/>, once per shell and text in this repository's scan.</summary>
+        internal ShellScript ReadScript(string text, CiShell shell)
+        {
+            // Unknown is read as POSIX: one entry for both
+            if (shell == CiShell.Unknown) shell = CiShell.Posix;
+            if (_scripts.TryGetValue((shell, text), out var known)) return known;
+            var script = ShellScriptReader.Read(text, shell);
+            if (_scripts.Count < 10_000) _scripts[(shell, text)] = script;
+            return script;
         }
 
         // The packages a command runs in: a named workspace, filtered ones, all of them, or the directory's own package.
@@ -361,31 +370,16 @@ namespace NpmHardening.Engine.Pipelines.Shell
             return pi == p.Length;
         }
 
-        private PackageInfo? Package(string dir)
+        private CiPackageJson? Package(string dir)
         {
             if (_packages.TryGetValue(dir, out var cached)) return cached;
-            PackageInfo? info = null;
+            CiPackageJson? info = null;
             string path = dir.Length == 0 ? "package.json" : dir + "/package.json";
             try
             {
-                var text = _repo.ReadText(path);
-                if (text != null)
-                {
-                    if (text.Length > 0 && text[0] == '\uFEFF') text = text.Substring(1);
-                    if (JsJson.TryParse(text, out var value) && value is JsObject obj)
-                    {
-                        info = new PackageInfo();
-                        if (obj.TryGetValue("name", out var name) && name is string s) info.Name = s;
-                        if (obj.TryGetValue("scripts", out var scripts) && scripts is JsObject so)
-                            foreach (var k in so.Keys) if (so[k] is string v) info.Scripts[k] = v;
-                        if (obj.TryGetValue("workspaces", out var ws))
-                        {
-                            if (ws is JsObject wo && wo.TryGetValue("packages", out var wp)) ws = wp;
-                            if (ws is List<object?> list) foreach (var x in list) if (x is string p) info.Workspaces.Add(p);
-                        }
-                    }
-                    else Problems.Add(path + ": not valid JSON");
-                }
+                // the repository's own parse, which the finder reads publishConfig from: one parse per package.json
+                info = _repo.ReadPackageJson(dir, out var unusable);
+                if (unusable) Problems.Add(path + ": not valid JSON");
             }
             catch (CiDefinitionException e)
             {

@@ -506,88 +506,110 @@ namespace NpmHardening.Engine.Pipelines.Shell
         /// <summary>Reads one word at _pos; returns null when no word starts here (an operator character).</summary>
         private ShellWord? ReadWord(Until until, int depth, char _, bool testMode, bool emitNested = true)
         {
-            var sb = new StringBuilder();
-            List<ShellVariableReference>? refs = null;
-            bool quoted = false;
-            int start = _pos;
-            while (!Eof)
+            var sb = RentBuilder();
+            try
             {
-                char c = _s[_pos];
-                if (c == ' ' || c == '\t' || c == '\n' || c == '\r') break;
-                if (!testMode && IsOperatorChar(c))
+                List<ShellVariableReference>? refs = null;
+                bool quoted = false;
+                int start = _pos;
+                while (!Eof)
                 {
-                    // NAME=( … ): an array assignment is one word
-                    if (c == '(' && _pos > start && _s[_pos - 1] == '=')
+                    char c = _s[_pos];
+                    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') break;
+                    if (!testMode && IsOperatorChar(c))
                     {
-                        int level = 0;
-                        while (!Eof)
+                        // NAME=( … ): an array assignment is one word
+                        if (c == '(' && _pos > start && _s[_pos - 1] == '=')
                         {
-                            char a = _s[_pos];
-                            Append(sb, a);
-                            _pos++;
-                            if (a == '(') level++;
-                            else if (a == ')') { level--; if (level == 0) break; }
+                            int level = 0;
+                            while (!Eof)
+                            {
+                                char a = _s[_pos];
+                                Append(sb, a);
+                                _pos++;
+                                if (a == '(') level++;
+                                else if (a == ')') { level--; if (level == 0) break; }
+                            }
+                            continue;
                         }
+                        break;
+                    }
+                    if (testMode && (c == ';' || c == '&' && At(_pos + 1) != '&' || c == '|' && At(_pos + 1) != '|')) break;
+                    if (c == '`')
+                    {
+                        if (until == Until.Backtick) break;
+                        int s0 = _pos;
+                        _pos++;
+                        ParseNestedSubstitution(Until.Backtick, depth, emitNested);
+                        if (At(_pos) == '`') _pos++;
+                        AppendRaw(sb, s0, _pos);
                         continue;
                     }
-                    break;
-                }
-                if (testMode && (c == ';' || c == '&' && At(_pos + 1) != '&' || c == '|' && At(_pos + 1) != '|')) break;
-                if (c == '`')
-                {
-                    if (until == Until.Backtick) break;
-                    int s0 = _pos;
-                    _pos++;
-                    ParseNestedSubstitution(Until.Backtick, depth, emitNested);
-                    if (At(_pos) == '`') _pos++;
-                    AppendRaw(sb, s0, _pos);
-                    continue;
-                }
-                if (c == '\\')
-                {
-                    quoted = true;
-                    if (At(_pos + 1) == '\n') { _pos = Math.Min(_s.Length, _pos + 2); continue; }
-                    if (_pos + 1 < _s.Length) Append(sb, _s[_pos + 1]);
-                    _pos = Math.Min(_s.Length, _pos + 2);
-                    continue;
-                }
-                if (c == '\'')
-                {
-                    quoted = true;
-                    int close = _s.IndexOf('\'', _pos + 1);
-                    if (close < 0) { _b.NoteProblem("a single quote is not closed"); close = _s.Length; }
-                    AppendRaw(sb, _pos + 1, close);
-                    refs ??= new List<ShellVariableReference>();
-                    ShellVariables.Scan(_s, _pos + 1, close, refs, allowShell: false);
-                    _pos = Math.Min(_s.Length, close + 1);
-                    continue;
-                }
-                if (c == '"')
-                {
-                    quoted = true;
-                    _pos++;
-                    ReadDoubleQuoted(sb, ref refs, until, depth, emitNested);
-                    continue;
-                }
-                if (c == '$')
-                {
-                    char n = At(_pos + 1);
-                    if (n == '\'')
+                    if (c == '\\')
                     {
                         quoted = true;
+                        if (At(_pos + 1) == '\n') { _pos = Math.Min(_s.Length, _pos + 2); continue; }
+                        if (_pos + 1 < _s.Length) Append(sb, _s[_pos + 1]);
                         _pos = Math.Min(_s.Length, _pos + 2);
-                        ReadAnsiC(sb);
                         continue;
                     }
-                    if (n == '"') { quoted = true; _pos = Math.Min(_s.Length, _pos + 2); ReadDoubleQuoted(sb, ref refs, until, depth, emitNested); continue; }
-                    ReadDollar(sb, ref refs, until, depth, emitNested);
-                    continue;
+                    if (c == '\'')
+                    {
+                        quoted = true;
+                        int close = _s.IndexOf('\'', _pos + 1);
+                        if (close < 0) { _b.NoteProblem("a single quote is not closed"); close = _s.Length; }
+                        AppendRaw(sb, _pos + 1, close);
+                        refs ??= new List<ShellVariableReference>();
+                        ShellVariables.Scan(_s, _pos + 1, close, refs, allowShell: false);
+                        _pos = Math.Min(_s.Length, close + 1);
+                        continue;
+                    }
+                    if (c == '"')
+                    {
+                        quoted = true;
+                        _pos++;
+                        ReadDoubleQuoted(sb, ref refs, until, depth, emitNested);
+                        continue;
+                    }
+                    if (c == '$')
+                    {
+                        char n = At(_pos + 1);
+                        if (n == '\'')
+                        {
+                            quoted = true;
+                            _pos = Math.Min(_s.Length, _pos + 2);
+                            ReadAnsiC(sb);
+                            continue;
+                        }
+                        if (n == '"') { quoted = true; _pos = Math.Min(_s.Length, _pos + 2); ReadDoubleQuoted(sb, ref refs, until, depth, emitNested); continue; }
+                        ReadDollar(sb, ref refs, until, depth, emitNested);
+                        continue;
+                    }
+                    Append(sb, c);
+                    _pos++;
                 }
-                Append(sb, c);
-                _pos++;
+                if (_pos == start) return null;
+                return new ShellWord(sb.ToString(), quoted, refs);
             }
-            if (_pos == start) return null;
-            return new ShellWord(sb.ToString(), quoted, refs);
+            finally { ReturnBuilder(sb); }
+        }
+
+        // A word's builder is reused for the thread's next words (a scan reads every script line of thousands of CI files
+        // and package.json scripts word by word). A stack, not one builder: a word can hold a command substitution whose
+        // words are read while the outer word's builder is still in use. A builder that grew past a few KiB is dropped.
+        [ThreadStatic] private static Stack<StringBuilder>? t_wordBuilders;
+
+        private static StringBuilder RentBuilder()
+        {
+            var spare = t_wordBuilders;
+            return spare != null && spare.Count > 0 ? spare.Pop() : new StringBuilder();
+        }
+
+        private static void ReturnBuilder(StringBuilder sb)
+        {
+            if (sb.Capacity > 4096) return;
+            sb.Clear();
+            (t_wordBuilders ??= new Stack<StringBuilder>()).Push(sb);
         }
 
         private static void Append(StringBuilder sb, char c)

@@ -132,6 +132,37 @@ namespace NpmHardening.Engine.Tests.Pipelines.Shell
         }
 
         [Fact]
+        public void Invalid_package_json_read_first_by_the_repository_is_still_a_problem_for_the_resolver()
+        {
+            // the resolver reads through the repository's one parse: a cached "not a JSON object" must stay a problem
+            var repo = new InMemoryRepository(new Dictionary<string, string> { ["package.json"] = "{ not json", ["a/package.json"] = "[1]" });
+            Assert.Null(repo.ReadPackageJson(""));
+            Assert.Null(repo.ReadPackageJson("a"));
+            Assert.Null(repo.ReadPackageJson("missing"));
+            var resolver = new PackageScriptResolver(repo);
+            var n = NpmCommandClassifier.Classify(ShellScriptReader.Read("npm run x", CiShell.Posix)[0])[0];
+            Assert.Empty(resolver.Resolve(n, ""));
+            Assert.Empty(resolver.Resolve(n, "a"));
+            Assert.Empty(resolver.Resolve(n, "missing"));
+            Assert.Equal(new[] { "package.json: not valid JSON", "a/package.json: not valid JSON" }, resolver.Problems);
+        }
+
+        [Fact]
+        public void A_script_read_once_per_shell_and_text()
+        {
+            var resolver = new PackageScriptResolver(new InMemoryRepository(new Dictionary<string, string>()));
+            const string text = "cd pkg & npm publish";
+            var posix = resolver.ReadScript(text, CiShell.Posix);
+            Assert.Same(posix, resolver.ReadScript(text, CiShell.Posix));
+            Assert.Same(posix, resolver.ReadScript(text, CiShell.Unknown));
+            var cmd = resolver.ReadScript(text, CiShell.Cmd);
+            Assert.NotSame(posix, cmd);
+            Assert.Equal(CiShell.Cmd, cmd.Shell);
+            Assert.Equal(ShellScriptReader.Read(text, CiShell.Cmd).Select(c => c.Text + "|" + c.WorkingDirectory), cmd.Select(c => c.Text + "|" + c.WorkingDirectory));
+            Assert.Equal(ShellScriptReader.Read(text, CiShell.Posix).Select(c => c.Text + "|" + c.WorkingDirectory), posix.Select(c => c.Text + "|" + c.WorkingDirectory));
+        }
+
+        [Fact]
         public void Invalid_package_json_is_a_problem_not_an_exception()
         {
             var repo = new InMemoryRepository(new Dictionary<string, string> { ["package.json"] = "{ not json" });
