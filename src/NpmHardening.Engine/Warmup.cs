@@ -19,8 +19,8 @@ namespace NpmHardening.Engine
     /// Builds, ahead of the first call, what every first call of a fresh process needs and is slow to build: the
     /// embedded catalogs (every npm config definition of every sampled npm release, every posture rule) and the
     /// regular expressions that the engine's types hold in static fields (constructing one parses and analyses the
-    /// pattern). The PowerShell module runs <see cref="Prepare"/> on a thread-pool thread while PowerShell finishes
-    /// importing it. Everything here is pure: built from the engine's own resources and patterns; no file,
+    /// pattern). The PowerShell module runs <see cref="Prepare"/> on a background thread of its own while PowerShell
+    /// finishes importing it. Everything here is pure: built from the engine's own resources and patterns; no file,
     /// environment variable or network is read.
     /// </summary>
     public static class Warmup
