@@ -21,6 +21,8 @@
                   pwsh -NoProfile -NonInteractive -Command 1
                   pwsh ... -Command "Import-Module <empty manifest>"   (PowerShell's own first-import cost)
                   pwsh ... -Command "Import-Module <empty manifest + one-view format file>"   (the floor of any module with views)
+                  pwsh ... -Command "Import-Module <one-cmdlet binary module + one-view format file + one-type types file>"
+                                                                             (the floor of a module built like this one)
                   pwsh ... -Command "Import-Module <psd1>"
                   pwsh ... -Command "Import-Module <psd1>; Get-NpmConfig -Path <project> | Out-Null"
                   npm config ls -l --json
@@ -578,6 +580,48 @@ try {
         '<TableRowEntries><TableRowEntry><TableColumnItems><TableColumnItem><PropertyName>Name</PropertyName></TableColumnItem></TableColumnItems></TableRowEntry></TableRowEntries>',
         '</TableControl></View></ViewDefinitions></Configuration>')
     $quotedView = ConvertTo-PSLiteral $viewManifest
+    # The floor for a module built like this one: a compiled module of one cmdlet whose manifest loads its assembly
+    # first (RequiredAssemblies), then a one-type types file that names a converter in that assembly, and a one-view
+    # format file. What NpmHardening adds above it is its own: 34 cmdlets, 39 views, 49 type entries, the dependency
+    # load context and the warm-up.
+    $binaryFloorDirectory = Join-Paths $FixtureRoot 'modules' 'BinaryFloor' '1.0.0'
+    [void] [System.IO.Directory]::CreateDirectory($binaryFloorDirectory)
+    $binaryFloorAssembly = Join-Paths $binaryFloorDirectory 'BinaryFloor.dll'
+    if (-not (Test-Path -LiteralPath $binaryFloorAssembly)) {
+        Add-Type -OutputAssembly $binaryFloorAssembly -TypeDefinition @'
+using System;
+using System.Management.Automation;
+namespace BinaryFloor
+{
+    public sealed class Item { private string _name = "floor"; public string Name { get { return _name; } set { _name = value; } } }
+    public sealed class ItemConverter : PSTypeConverter
+    {
+        public override bool CanConvertFrom(object sourceValue, Type destinationType) { return false; }
+        public override object ConvertFrom(object sourceValue, Type destinationType, IFormatProvider formatProvider, bool ignoreCase) { throw new InvalidCastException(); }
+        public override bool CanConvertTo(object sourceValue, Type destinationType) { return false; }
+        public override object ConvertTo(object sourceValue, Type destinationType, IFormatProvider formatProvider, bool ignoreCase) { throw new InvalidCastException(); }
+    }
+    [Cmdlet(VerbsCommon.Get, "BinaryFloorItem")]
+    public sealed class GetBinaryFloorItemCommand : PSCmdlet { protected override void EndProcessing() { WriteObject(new Item()); } }
+}
+'@
+    }
+    Write-FixtureFile (Join-Paths $binaryFloorDirectory 'BinaryFloor.types.ps1xml') @(
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<Types><Type><Name>BinaryFloor.Item</Name><Members><MemberSet><Name>PSStandardMembers</Name><Members><NoteProperty><Name>SerializationDepth</Name><Value>3</Value></NoteProperty></Members></MemberSet></Members>',
+        '<TypeConverter><TypeName>BinaryFloor.ItemConverter</TypeName></TypeConverter></Type></Types>')
+    Write-FixtureFile (Join-Paths $binaryFloorDirectory 'BinaryFloor.format.ps1xml') @(
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<Configuration><ViewDefinitions><View><Name>BinaryFloor</Name><ViewSelectedBy><TypeName>BinaryFloor.Item</TypeName></ViewSelectedBy>',
+        '<TableControl><TableHeaders><TableColumnHeader><Label>Name</Label></TableColumnHeader></TableHeaders>',
+        '<TableRowEntries><TableRowEntry><TableColumnItems><TableColumnItem><PropertyName>Name</PropertyName></TableColumnItem></TableColumnItems></TableRowEntry></TableRowEntries>',
+        '</TableControl></View></ViewDefinitions></Configuration>')
+    $binaryFloorManifest = Join-Paths $binaryFloorDirectory 'BinaryFloor.psd1'
+    Write-FixtureFile $binaryFloorManifest @(
+        "@{ RootModule = 'BinaryFloor.dll'; ModuleVersion = '1.0.0'; GUID = 'c2f5a0d9-4e7b-4f1a-8d3c-9b6e2a1f7c40'; RequiredAssemblies = 'BinaryFloor.dll'",
+        "   CmdletsToExport = 'Get-BinaryFloorItem'; FunctionsToExport = @(); AliasesToExport = @(); VariablesToExport = @()",
+        "   TypesToProcess = 'BinaryFloor.types.ps1xml'; FormatsToProcess = 'BinaryFloor.format.ps1xml' }")
+    $quotedBinaryFloor = ConvertTo-PSLiteral $binaryFloorManifest
     $quotedProject = ConvertTo-PSLiteral $FixtureProject
     $peakProbe = '[System.Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64'
 
@@ -586,6 +630,7 @@ try {
         'bare'   = @{ Label = 'fresh pwsh: -Command 1 (bare start)'; File = $Pwsh.File; Arguments = (Get-PwshArguments '1') }
         'empty'  = @{ Label = 'fresh pwsh: Import-Module (empty manifest)'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $quotedEmpty") }
         'oneview' = @{ Label = 'fresh pwsh: Import-Module (empty manifest with a one-view format file)'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $quotedView") }
+        'binfloor' = @{ Label = 'fresh pwsh: Import-Module (one-cmdlet binary module, one view, one type entry)'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $quotedBinaryFloor") }
         'import' = @{ Label = 'fresh pwsh: Import-Module'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $quotedModule") }
         'get'    = @{ Label = 'fresh pwsh: Import-Module; Get-NpmConfig'; File = $Pwsh.File; Arguments = (Get-PwshArguments "Import-Module $quotedModule; Get-NpmConfig -Path $quotedProject | Out-Null") }
         'npm'    = @{ Label = 'npm config ls -l --json'; File = $Npm; Arguments = @('config', 'ls', '-l', '--json') }
@@ -719,7 +764,7 @@ Add-Row 'warm-registry' 'warm: Get-NpmConfig -Name registry' ([double[]] $warm.T
 Add-Row 'warm-all' 'warm: Get-NpmConfig -All' ([double[]] $warm.Times.all)
 Add-Row 'warm-path' 'warm: Get-NpmConfig -Path <project>' ([double[]] $warm.Times.path)
 Add-Row 'warm-posture' 'warm: Get-NpmSecurityPosture' ([double[]] $warm.Times.posture)
-foreach ($key in @('bare', 'silent', 'empty', 'oneview', 'floor', 'import', 'import-base', 'get', 'posture', 'share', 'share-il', 'share-base', 'seed', 'npm')) {
+foreach ($key in @('bare', 'silent', 'empty', 'oneview', 'binfloor', 'floor', 'import', 'import-base', 'get', 'posture', 'share', 'share-il', 'share-base', 'seed', 'npm')) {
     if ($processContenders.Contains($key)) { Add-Row $key $processContenders[$key].Label $processTimes[$key].ToArray() }
 }
 
@@ -761,6 +806,7 @@ $goals = @(
     ('info  NpmHardening''s own share, Import-Module minus the empty-manifest Import-Module (both silent): {0} ms = {1}% of bare start' -f (Format-Ms ($medians['import'] - $medians['empty'])), (($medians['import'] - $medians['empty']) / $medians['bare'] * 100).ToString('+0.0;-0.0', $Invariant)),
     ('info  PowerShell''s floor for any module with a view (empty manifest + a one-view format file) adds {0}% ({1} ms) to bare start; NpmHardening above that floor: {2} ms = {3}% of bare start' -f ((($medians['oneview'] - $medians['bare']) / $medians['bare']) * 100).ToString('+0.0;-0.0', $Invariant), (Format-Ms ($medians['oneview'] - $medians['bare'])), (Format-Ms ($medians['import'] - $medians['oneview'])), (($medians['import'] - $medians['oneview']) / $medians['bare'] * 100).ToString('+0.0;-0.0', $Invariant))
 )
+$goals += ('info  PowerShell''s floor for a module built like this one (binary, RequiredAssemblies, a types file naming a converter in it, a format file; one cmdlet, one view, one type entry) adds {0}% ({1} ms) to bare start; NpmHardening above that floor: {2} ms = {3}% of bare start' -f ((($medians['binfloor'] - $medians['bare']) / $medians['bare']) * 100).ToString('+0.0;-0.0', $Invariant), (Format-Ms ($medians['binfloor'] - $medians['bare'])), (Format-Ms ($medians['import'] - $medians['binfloor'])), (($medians['import'] - $medians['binfloor']) / $medians['bare'] * 100).ToString('+0.0;-0.0', $Invariant))
 $goals += $postureGoals
 
 # Issue 10 F: the module's own share of a fresh process.
