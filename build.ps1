@@ -642,8 +642,8 @@ function Invoke-ChildPowerShell {
 # --------------------------------------------------------------------------------------------------------
 
 function Invoke-XunitSuite {
-    # Returns @{ Name; Ran; Passed; Failed; Skipped }.
-    $result = @{ Name = 'xunit  NpmHardening.Engine.Tests'; Ran = $false; Passed = 0; Failed = 0; Skipped = 0 }
+    # Returns @{ Name; Ran; Passed; Failed; Skipped; FailedTests }.
+    $result = @{ Name = 'xunit  NpmHardening.Engine.Tests'; Ran = $false; Passed = 0; Failed = 0; Skipped = 0; FailedTests = @() }
     $trxName = 'NpmHardening.Engine.Tests.trx'
     $trx = Join-Paths $TestResultsDir $trxName
     if (Test-Path -LiteralPath $trx) { Remove-Item -LiteralPath $trx -Force }
@@ -655,8 +655,11 @@ function Invoke-XunitSuite {
         Write-Host "    xunit did not produce $trx (exit code $exitCode): the suite did not run." -ForegroundColor Red
         return $result
     }
-    $counters = ([xml] (Get-Content -LiteralPath $trx -Raw)).TestRun.ResultSummary.Counters
+    $run = [xml] (Get-Content -LiteralPath $trx -Raw)
+    $counters = $run.TestRun.ResultSummary.Counters
     $result.Ran = $true
+    $result.FailedTests = @($run.TestRun.Results.UnitTestResult | Where-Object { $_.outcome -ne 'Passed' -and $_.outcome -ne 'NotExecuted' } |
+        ForEach-Object { Format-FailedTest $_.testName ([string] $_.Output.ErrorInfo.Message) })
     $result.Passed = [int] $counters.passed
     $result.Failed = [int] $counters.failed + [int] $counters.error + [int] $counters.timeout + [int] $counters.aborted
     $result.Skipped = [int] $counters.total - $result.Passed - $result.Failed
@@ -669,8 +672,16 @@ function Invoke-XunitSuite {
     return $result
 }
 
+function Format-FailedTest([string] $Name, [string] $Message) {
+    # One line per failed test for the summary: CI keeps only the tail of a run's output, so the names must be there.
+    $first = (($Message -split "`r?`n") | Where-Object { $_.Trim() } | Select-Object -First 1)
+    if ($first -and $first.Length -gt 160) { $first = $first.Substring(0, 160) + '...' }
+    if ($first) { return "$Name -- $($first.Trim())" }
+    return $Name
+}
+
 function Invoke-PesterSuite {
-    $result = @{ Name = "pester $PesterVersion"; Ran = $false; Passed = 0; Failed = 0; Skipped = 0 }
+    $result = @{ Name = "pester $PesterVersion"; Ran = $false; Passed = 0; Failed = 0; Skipped = 0; FailedTests = @() }
     $pester = Join-Paths $ToolsDir 'Pester' $PesterVersion 'Pester.psd1'
     $json = Join-Paths $TestResultsDir 'pester-summary.json'
     $xml = Join-Paths $TestResultsDir 'pester.xml'
@@ -695,8 +706,11 @@ Import-Module $(ConvertTo-PSLiteral $pester) -Force
     Passed = `$run.PassedCount
     Failed = `$run.FailedCount + `$run.FailedBlocksCount + `$run.FailedContainersCount
     Skipped = `$run.SkippedCount
+    FailedTests = @(@(`$run.Failed | ForEach-Object { @{ Name = `$_.ExpandedPath; Message = [string] `$_.ErrorRecord } }) +
+        @(`$run.FailedBlocks | ForEach-Object { @{ Name = `$_.ExpandedPath + ' (block)'; Message = [string] `$_.ErrorRecord } }) +
+        @(`$run.FailedContainers | ForEach-Object { @{ Name = [string] `$_.Item + ' (file)'; Message = [string] `$_.ErrorRecord } }))
 }
-`$summary | ConvertTo-Json | Set-Content -LiteralPath $(ConvertTo-PSLiteral $json) -Encoding Ascii
+`$summary | ConvertTo-Json -Depth 4 | Set-Content -LiteralPath $(ConvertTo-PSLiteral $json) -Encoding Ascii
 exit 0
 "@
     $env:NPMH_MODULE_PATH = $ManifestOut
@@ -712,6 +726,7 @@ exit 0
     $result.Passed = [int] $summary.Passed
     $result.Failed = [int] $summary.Failed
     $result.Skipped = [int] $summary.Skipped
+    $result.FailedTests = @($summary.FailedTests | Where-Object { $_ } | ForEach-Object { Format-FailedTest $_.Name $_.Message })
     return $result
 }
 
@@ -732,6 +747,8 @@ function Invoke-Test {
             $broken = $true
         }
         $passed += $suite.Passed; $failed += $suite.Failed; $skipped += $suite.Skipped
+        foreach ($name in @($suite.FailedTests | Select-Object -First 25)) { Write-Host "    failed: $name" }
+        if (@($suite.FailedTests).Count -gt 25) { Write-Host "    ... and $(@($suite.FailedTests).Count - 25) more" }
     }
     Write-Host ('  time: ' + (($script:Timings + @(('tests {0:0.0} s' -f $testWatch.Elapsed.TotalSeconds))) -join ', '))
     $line = "$passed passed, $failed failed"
@@ -1192,6 +1209,8 @@ function Invoke-TestWindows {
         if (-not $suite.Ran) { Write-Host ('  {0,-36} DID NOT RUN' -f $suite.Name); $broken = $true }
         else { Write-Host ('  {0,-36} passed {1,5}   failed {2,5}   skipped {3,5}' -f $suite.Name, $suite.Passed, $suite.Failed, $suite.Skipped) }
         $passed += $suite.Passed; $failed += $suite.Failed; $skipped += $suite.Skipped
+        foreach ($name in @($suite.FailedTests | Select-Object -First 25)) { Write-Host "    failed: $name" }
+        if (@($suite.FailedTests).Count -gt 25) { Write-Host "    ... and $(@($suite.FailedTests).Count - 25) more" }
     }
     Write-Host ('  time: ' + (($script:Timings + @(('total {0:0.0} s' -f $watch.Elapsed.TotalSeconds))) -join ', '))
     Write-Host ('{0} passed, {1} failed, {2} skipped' -f $passed, $failed, $skipped)

@@ -28,7 +28,7 @@ namespace NpmHardening.Engine.Tests.Agreement
             _output.WriteLine(summary);
             _output.WriteLine("full report: " + reportPath);
             Assert.True(run.Disagreements.Count == 0,
-                $"The engine disagrees with npm {run.Peers.NpmVersion}.\n{summary}full report: {reportPath}\n{run.Report(12)}");
+                $"The engine disagrees with npm {run.Peers.NpmVersion} (replay: NPMH_AGREEMENT_SEED={settings.MasterSeed}).\n{summary}full report: {reportPath}\n{run.Report(12)}");
         }
 
         [Fact]

@@ -137,7 +137,8 @@ namespace NpmHardening.Engine.Tests.Agreement
             var master = new PCG(11, (ulong)DateTime.UtcNow.Ticks);
             var seedVar = Environment.GetEnvironmentVariable("NPMH_WORKSPACE_SEED");
             if (!string.IsNullOrWhiteSpace(seedVar)) master = PCG.Parse(seedVar.Trim());
-            _output.WriteLine($"master seed {master} (NPMH_WORKSPACE_SEED={master})");
+            var masterSeed = master.ToString();
+            _output.WriteLine($"master seed {masterSeed} (NPMH_WORKSPACE_SEED={masterSeed})");
             var cases = Enumerable.Range(0, 300).Select(_ => Generate(new PCG(master.Next(), master.Next64()))).Concat(FixedCases()).ToList();
             try
             {
@@ -176,7 +177,7 @@ namespace NpmHardening.Engine.Tests.Agreement
                     if (!same) failures.Add($"{cases[i].Describe()}  npm:  {npm.Replace("\n", " | ")}\n  ours: {ours.Replace("\n", " | ")}\n");
                 }
                 _output.WriteLine($"{cases.Count} trees: {members} workspaces found, npm threw on {errors}, {undecided} left undecided (extended globs); {failures.Count} disagreements; map-workspaces {npmTime.TotalSeconds:0.0} s, engine {clock.Elapsed.TotalSeconds:0.0} s");
-                Assert.True(failures.Count == 0, $"{failures.Count} of {cases.Count} trees differ:\n" + string.Join("\n", failures.Take(6)));
+                Assert.True(failures.Count == 0, $"{failures.Count} of {cases.Count} trees differ (replay: NPMH_WORKSPACE_SEED={masterSeed}):\n" + string.Join("\n", failures.Take(6)));
             }
             finally
             {

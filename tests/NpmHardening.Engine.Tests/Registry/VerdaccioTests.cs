@@ -75,6 +75,7 @@ namespace NpmHardening.Engine.Tests.Registry
         public void A_token_scoped_to_A_never_reaches_B()
         {
             using var client = new NpmRegistryClient(new RegistryClientOptions());
+            _v.B.Settle();
             int before = _v.B.RequestLog.Length;
             int authorizedBefore = _v.B.AuthorizedRequests;
             // B is the default registry and listed first: the scope decides, not the order
@@ -88,13 +89,14 @@ namespace NpmHardening.Engine.Tests.Registry
             Assert.Null(RegistryCredentials.ForUrl(Lookup, _v.B.Url + "-/whoami"));
             Assert.Equal(_v.A.Scope, RegistryCredentials.ForUrl(Lookup, _v.A.Url + "-/whoami")!.Scope);
 
-            WaitForLog();
+            _v.B.Settle();
             Assert.Equal(before, _v.B.RequestLog.Length);
             Assert.Equal(authorizedBefore, _v.B.AuthorizedRequests);
 
             // the log does show authorized requests when B is the target (so the assertion above can fail)
             Assert.True(client.CheckToken(_v.B.Scope, new[] { _v.A.Url, _v.B.Url }, _v.TokenB).Valid);
-            WaitForLog();
+            _v.A.Settle();
+            _v.B.Settle();
             Assert.True(_v.B.AuthorizedRequests > authorizedBefore);
             Assert.All(_v.B.RequestLog.Concat(_v.A.RequestLog), line => Assert.DoesNotContain(_v.TokenA, line));
         }
@@ -119,16 +121,16 @@ namespace NpmHardening.Engine.Tests.Registry
         public void An_http_scope_on_a_remote_host_is_refused_without_a_request()
         {
             using var client = new NpmRegistryClient(new RegistryClientOptions());
+            _v.A.Settle();
+            _v.B.Settle();
             int a = _v.A.RequestLog.Length, b = _v.B.RequestLog.Length;
             var check = client.CheckToken("//registry.example.com/", new[] { "http://registry.example.com/" }, _v.TokenA);
             Assert.True(check.Refused);
             Assert.Null(check.Valid);
-            WaitForLog();
+            _v.A.Settle();
+            _v.B.Settle();
             Assert.Equal(a, _v.A.RequestLog.Length);
             Assert.Equal(b, _v.B.RequestLog.Length);
         }
-
-        // Verdaccio writes its log line as the request arrives; give the pipe a moment to deliver it.
-        private static void WaitForLog() => System.Threading.Thread.Sleep(300);
     }
 }

@@ -63,8 +63,30 @@ namespace NpmHardening.Engine.Tests.Support
         public string Url => $"http://127.0.0.1:{Port}/";
         public string Scope => $"//127.0.0.1:{Port}/";
 
-        /// <summary>Log lines of incoming requests (Verdaccio's "requested" entries), in order.</summary>
-        public string[] RequestLog => _log.Where(l => l.Contains("\"requested ", StringComparison.Ordinal) || l.Contains("requested '", StringComparison.Ordinal)).ToArray();
+        /// <summary>Log lines of incoming requests (Verdaccio's "requested" entries), in order; <see cref="Settle"/>'s own
+        /// marker requests left out.</summary>
+        public string[] RequestLog => _log.Where(l => (l.Contains("\"requested ", StringComparison.Ordinal) || l.Contains("requested '", StringComparison.Ordinal))
+                                                      && !l.Contains(SettleMarker, StringComparison.Ordinal)).ToArray();
+
+        private const string SettleMarker = "npmh-settle=";
+
+        /// <summary>
+        /// Returns once every request that reached Verdaccio before this call is in <see cref="RequestLog"/>: it sends a
+        /// marker request and waits for the marker's log line. Verdaccio logs a request as it arrives, on one ordered
+        /// stdout pipe, so anything earlier is logged before the marker. A fixed sleep is not enough on a loaded machine.
+        /// </summary>
+        public void Settle()
+        {
+            var marker = SettleMarker + Guid.NewGuid().ToString("n");
+            using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) })
+                http.GetAsync($"{Url}-/ping?{marker}").GetAwaiter().GetResult().Dispose();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!_log.Any(l => l.Contains(marker, StringComparison.Ordinal)))
+            {
+                if (DateTime.UtcNow > deadline) throw new TimeoutException("Verdaccio's log did not show the marker request within 30 s");
+                Thread.Sleep(20);
+            }
+        }
 
         /// <summary>How many requests arrived with an Authorization header (of any value).</summary>
         public int AuthorizedRequests => RequestLog.Count(l => l.Contains("\"authorization\":", StringComparison.OrdinalIgnoreCase));
