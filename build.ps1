@@ -658,8 +658,9 @@ function Invoke-XunitSuite {
     $run = [xml] (Get-Content -LiteralPath $trx -Raw)
     $counters = $run.TestRun.ResultSummary.Counters
     $result.Ran = $true
-    $result.FailedTests = @($run.TestRun.Results.UnitTestResult | Where-Object { $_.outcome -ne 'Passed' -and $_.outcome -ne 'NotExecuted' } |
-        ForEach-Object { Format-FailedTest $_.testName ([string] $_.Output.ErrorInfo.Message) })
+    # XPath by local name: the trx namespace aside, a result without an error message must not trip strict mode.
+    $result.FailedTests = @($run.SelectNodes("//*[local-name()='UnitTestResult'][@outcome!='Passed' and @outcome!='NotExecuted']") |
+        ForEach-Object { Format-FailedTest $_.GetAttribute('testName') ([string] $_.SelectSingleNode(".//*[local-name()='ErrorInfo']/*[local-name()='Message']").InnerText) })
     $result.Passed = [int] $counters.passed
     $result.Failed = [int] $counters.failed + [int] $counters.error + [int] $counters.timeout + [int] $counters.aborted
     $result.Skipped = [int] $counters.total - $result.Passed - $result.Failed
@@ -726,7 +727,10 @@ exit 0
     $result.Passed = [int] $summary.Passed
     $result.Failed = [int] $summary.Failed
     $result.Skipped = [int] $summary.Skipped
-    $result.FailedTests = @($summary.FailedTests | Where-Object { $_ } | ForEach-Object { Format-FailedTest $_.Name $_.Message })
+    $failedProperty = $summary.PSObject.Properties['FailedTests']
+    if ($null -ne $failedProperty) {
+        $result.FailedTests = @(@($failedProperty.Value) | Where-Object { $_ } | ForEach-Object { Format-FailedTest $_.Name $_.Message })
+    }
     return $result
 }
 
@@ -747,8 +751,9 @@ function Invoke-Test {
             $broken = $true
         }
         $passed += $suite.Passed; $failed += $suite.Failed; $skipped += $suite.Skipped
-        foreach ($name in @($suite.FailedTests | Select-Object -First 25)) { Write-Host "    failed: $name" }
-        if (@($suite.FailedTests).Count -gt 25) { Write-Host "    ... and $(@($suite.FailedTests).Count - 25) more" }
+        $failedTests = @($suite['FailedTests'] | Where-Object { $_ })
+        foreach ($name in @($failedTests | Select-Object -First 25)) { Write-Host "    failed: $name" }
+        if ($failedTests.Count -gt 25) { Write-Host "    ... and $($failedTests.Count - 25) more" }
     }
     Write-Host ('  time: ' + (($script:Timings + @(('tests {0:0.0} s' -f $testWatch.Elapsed.TotalSeconds))) -join ', '))
     $line = "$passed passed, $failed failed"
@@ -1209,8 +1214,9 @@ function Invoke-TestWindows {
         if (-not $suite.Ran) { Write-Host ('  {0,-36} DID NOT RUN' -f $suite.Name); $broken = $true }
         else { Write-Host ('  {0,-36} passed {1,5}   failed {2,5}   skipped {3,5}' -f $suite.Name, $suite.Passed, $suite.Failed, $suite.Skipped) }
         $passed += $suite.Passed; $failed += $suite.Failed; $skipped += $suite.Skipped
-        foreach ($name in @($suite.FailedTests | Select-Object -First 25)) { Write-Host "    failed: $name" }
-        if (@($suite.FailedTests).Count -gt 25) { Write-Host "    ... and $(@($suite.FailedTests).Count - 25) more" }
+        $failedTests = @($suite['FailedTests'] | Where-Object { $_ })
+        foreach ($name in @($failedTests | Select-Object -First 25)) { Write-Host "    failed: $name" }
+        if ($failedTests.Count -gt 25) { Write-Host "    ... and $($failedTests.Count - 25) more" }
     }
     Write-Host ('  time: ' + (($script:Timings + @(('total {0:0.0} s' -f $watch.Elapsed.TotalSeconds))) -join ', '))
     Write-Host ('{0} passed, {1} failed, {2} skipped' -f $passed, $failed, $skipped)
@@ -1220,11 +1226,11 @@ function Invoke-TestWindows {
 function Invoke-NetFrameworkCheck {
     # The engine's sources compiled for .NET Framework 4.7.2 without netstandard facades (tests/NpmHardening.NetFrameworkCheck):
     # a compile error is an API Windows PowerShell 5.1 on the manifest's minimum framework lacks. One test in the summary.
-    $result = @{ Name = 'net472 engine API check'; Ran = $true; Passed = 0; Failed = 0; Skipped = 0 }
+    $result = @{ Name = 'net472 engine API check'; Ran = $true; Passed = 0; Failed = 0; Skipped = 0; FailedTests = @() }
     Write-Step 'The engine against the .NET Framework 4.7.2 reference assemblies'
     $project = Join-Paths $Root 'tests' 'NpmHardening.NetFrameworkCheck' 'NpmHardening.NetFrameworkCheck.csproj'
     & dotnet (@('build', $project) + (Get-DotnetBuildArgs)) | Out-Host
-    if ($LASTEXITCODE -eq 0) { $result.Passed = 1 } else { $result.Failed = 1 }
+    if ($LASTEXITCODE -eq 0) { $result.Passed = 1 } else { $result.Failed = 1; $result.FailedTests = @('net472 engine API check -- the engine does not compile against the .NET Framework 4.7.2 reference assemblies (errors above)') }
     return $result
 }
 # ---- end Windows under Wine ------------------------------------------------------------------------------

@@ -12,26 +12,83 @@
     -Mode Share:   pwsh ... -Command "Import-Module <psd1>; $null = Get-NpmSecurityPosture" against "$null = 1"
     Both bare starts are silent (nothing is formatted), unlike Invoke-Benchmark.ps1's "-Command 1".
 
+    -Floor adds PowerShell's own floor, taken apart (Import mode): "-Command 1" (the bare start Invoke-Benchmark.ps1's
+    goal is relative to), an empty manifest, then a one-cmdlet compiled module alone, with a one-entry types file, with
+    a one-view format file, and with both and RequiredAssemblies (the "binfloor" row of Invoke-Benchmark.ps1). The
+    fixture is written to a temporary folder and removed at the end.
+
     On Linux each row also gets the CPU time (user + system) of its processes, read with
     getrusage(RUSAGE_CHILDREN) before and after each child: all of the child's threads (the background warm-up, the
     JIT's tiering thread, the GC) are counted, and other processes on a shared machine inflate it far less than the
     wall time, so it can compare builds while other work runs.
 .EXAMPLE
     ./tests/NpmHardening.Benchmarks/Measure-ImportVariants.ps1 -Pwsh out/pwsh-readytorun/pwsh -ModulePath main=/tmp/main/NpmHardening.psd1, new=out/NpmHardening/0.1.0/NpmHardening.psd1 -Rounds 100
+.EXAMPLE
+    ./tests/NpmHardening.Benchmarks/Measure-ImportVariants.ps1 -Pwsh out/pwsh-readytorun/pwsh -ModulePath out/NpmHardening/0.1.0/NpmHardening.psd1 -Floor -Rounds 80
 #>
 [CmdletBinding()]
 param(
     # name=path pairs (a path alone is named after its position): the manifests to compare. With pwsh -File, give them
     # as one comma-separated argument (a path with a comma in it is not supported).
-    [Parameter(Mandatory)] [string[]] $ModulePath,
+    [string[]] $ModulePath = @(),
     [ValidateSet('Import', 'Share')] [string] $Mode = 'Import',
     [ValidateRange(1, 10000)] [int] $Rounds = 60,
     # The PowerShell to start (the ReadyToRun copy for figures that match what users run).
-    [string] $Pwsh = (Join-Path $PSHOME 'pwsh')
+    [string] $Pwsh = (Join-Path $PSHOME 'pwsh'),
+    # Add the rows of PowerShell's own floor for a compiled module (Import mode only; see the description).
+    [switch] $Floor
 )
 $ErrorActionPreference = 'Stop'
 $invariant = [System.Globalization.CultureInfo]::InvariantCulture
+if ($Floor -and $Mode -ne 'Import') { throw '-Floor goes with -Mode Import.' }
+if (-not $Floor -and @($ModulePath).Count -eq 0) { throw 'Give -ModulePath, -Floor, or both.' }
 $contenders = [ordered]@{ 'bare' = '$null = 1' }
+$floorRoot = $null
+if ($Floor) {
+    $floorRoot = Join-Path ([System.IO.Path]::GetTempPath()) ('npmh-floor-' + [guid]::NewGuid().ToString('n'))
+    [void] [System.IO.Directory]::CreateDirectory($floorRoot)
+    # C# 5, as Invoke-Benchmark.ps1's binfloor fixture: one item type, its converter, one cmdlet.
+    Add-Type -OutputAssembly (Join-Path $floorRoot 'Floor.dll') -TypeDefinition @'
+using System;
+using System.Management.Automation;
+namespace Floor
+{
+    public sealed class Item { private string _name = "floor"; public string Name { get { return _name; } set { _name = value; } } }
+    public sealed class ItemConverter : PSTypeConverter
+    {
+        public override bool CanConvertFrom(object sourceValue, Type destinationType) { return false; }
+        public override object ConvertFrom(object sourceValue, Type destinationType, IFormatProvider formatProvider, bool ignoreCase) { throw new InvalidCastException(); }
+        public override bool CanConvertTo(object sourceValue, Type destinationType) { return false; }
+        public override object ConvertTo(object sourceValue, Type destinationType, IFormatProvider formatProvider, bool ignoreCase) { throw new InvalidCastException(); }
+    }
+    [Cmdlet(VerbsCommon.Get, "FloorItem")]
+    public sealed class GetFloorItemCommand : PSCmdlet { protected override void EndProcessing() { WriteObject(new Item()); } }
+}
+'@
+    Set-Content -LiteralPath (Join-Path $floorRoot 'Floor.types.ps1xml') -Encoding utf8 -Value (
+        '<?xml version="1.0" encoding="utf-8"?><Types><Type><Name>Floor.Item</Name><Members><MemberSet><Name>PSStandardMembers</Name>' +
+        '<Members><NoteProperty><Name>SerializationDepth</Name><Value>3</Value></NoteProperty></Members></MemberSet></Members>' +
+        '<TypeConverter><TypeName>Floor.ItemConverter</TypeName></TypeConverter></Type></Types>')
+    Set-Content -LiteralPath (Join-Path $floorRoot 'Floor.format.ps1xml') -Encoding utf8 -Value (
+        '<?xml version="1.0" encoding="utf-8"?><Configuration><ViewDefinitions><View><Name>Floor</Name><ViewSelectedBy><TypeName>Floor.Item</TypeName></ViewSelectedBy>' +
+        '<TableControl><TableHeaders><TableColumnHeader><Label>Name</Label></TableColumnHeader></TableHeaders><TableRowEntries><TableRowEntry>' +
+        '<TableColumnItems><TableColumnItem><PropertyName>Name</PropertyName></TableColumnItem></TableColumnItems></TableRowEntry></TableRowEntries>' +
+        '</TableControl></View></ViewDefinitions></Configuration>')
+    $binary = "RootModule = 'Floor.dll'; CmdletsToExport = 'Get-FloorItem'"
+    $manifests = [ordered]@{
+        'empty'         = ''
+        'binary'        = $binary
+        'binary+types'  = "$binary; TypesToProcess = 'Floor.types.ps1xml'"
+        'binary+format' = "$binary; FormatsToProcess = 'Floor.format.ps1xml'"
+        'floor'         = "$binary; RequiredAssemblies = 'Floor.dll'; TypesToProcess = 'Floor.types.ps1xml'; FormatsToProcess = 'Floor.format.ps1xml'"
+    }
+    $contenders['print1'] = '1'
+    foreach ($name in $manifests.Keys) {
+        $file = Join-Path $floorRoot ($name.Replace('+', '-') + '.psd1')
+        Set-Content -LiteralPath $file -Encoding utf8 -Value "@{ ModuleVersion = '1.0'; GUID = '$([guid]::NewGuid())'; $($manifests[$name]) }"
+        $contenders[$name] = "Import-Module '$($file.Replace("'", "''"))'"
+    }
+}
 $index = 0
 foreach ($entry in @($ModulePath | ForEach-Object { $_ -split ',' } | Where-Object { $_ })) {
     $index++
@@ -63,6 +120,11 @@ public static class NpmhChildCpu
 "@
 }
 $names = @($contenders.Keys)
+# One untimed run of each, with errors stopping it: a manifest that fails to import would otherwise time as a fast row.
+foreach ($name in $names) {
+    $output = & $Pwsh -NoProfile -NonInteractive -Command ("`$ErrorActionPreference = 'Stop'; " + $contenders[$name]) 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "The $name row fails: $($output -join ' ')" }
+}
 $random = [System.Random]::new(1)
 $load = (Get-Content -LiteralPath '/proc/loadavg' -ErrorAction SilentlyContinue) -join ''
 for ($round = 1; $round -le $Rounds; $round++) {
@@ -95,4 +157,12 @@ foreach ($name in $names) {
         $line += '   CPU median {0,7} ms, over bare {1,7} ms' -f $cpuMedian.ToString('0.0', $invariant), ($cpuMedian - $bareCpu).ToString('+0.0;-0.0', $invariant)
     }
     $line
+}
+if ($floorRoot) {
+    $print1 = Get-Quantile $times['print1'].ToArray() 0.5
+    foreach ($name in $names | Where-Object { $_ -ne 'bare' -and $_ -ne 'print1' }) {
+        $median = Get-Quantile $times[$name].ToArray() 0.5
+        '{0,-12} over "-Command 1" {1,7} ms ({2})' -f $name, ($median - $print1).ToString('+0.0;-0.0', $invariant), (($median - $print1) / $print1).ToString('+0.0%;-0.0%', $invariant)
+    }
+    Remove-Item -LiteralPath $floorRoot -Recurse -Force
 }
