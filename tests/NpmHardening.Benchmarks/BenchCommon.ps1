@@ -1,4 +1,4 @@
-# Helpers both bench scripts share (dot-sourced by Invoke-Benchmark.ps1 and Invoke-TreeBenchmark.ps1): statistics,
+# Helpers the bench scripts share (each dot-sources this file): statistics,
 # table formatting, the PowerShell to start child processes with, and command-line quoting. They read the calling
 # script's $Invariant (invariant culture) and $Pwsh (from Get-PwshCommand) when they run.
 
@@ -172,4 +172,48 @@ function Start-MeasuredProcess {
     $code = $p.ExitCode; $p.Dispose()
     if ($AllowedExitCodes -notcontains $code) { throw "Exit code $code from $File $($psi.Arguments)`n$($err.Result)" }
     return @{ Ms = $watch.Elapsed.TotalMilliseconds; ExitCode = $code; Stdout = $out.Result; Stderr = $err.Result; PeakMB = $(if ($hwm -gt 0) { $hwm / 1024.0 } else { [double]::NaN }) }
+}
+
+function Write-BenchFile([string] $Path, [string[]] $Lines) {
+    # UTF-8 without a BOM, LF line ends, in both PowerShell editions.
+    [void] [System.IO.Directory]::CreateDirectory([System.IO.Path]::GetDirectoryName($Path))
+    [System.IO.File]::WriteAllText($Path, (($Lines -join "`n") + "`n"), (New-Object System.Text.UTF8Encoding $false))
+}
+
+function New-BinaryFloorModule([string] $Directory) {
+    # The parts of a compiled module built like NpmHardening, at their smallest, in $Directory: BinaryFloor.dll (one
+    # cmdlet, Get-BinaryFloorItem; one item type, BinaryFloor.Item; a PSTypeConverter for it; compiled once, in C# 5 so
+    # Windows PowerShell can compile it too), BinaryFloor.types.ps1xml (one entry naming the converter) and
+    # BinaryFloor.format.ps1xml (one table view). Callers write the manifests that combine them.
+    [void] [System.IO.Directory]::CreateDirectory($Directory)
+    $assembly = Join-Paths $Directory 'BinaryFloor.dll'
+    if (-not (Test-Path -LiteralPath $assembly)) {
+        Add-Type -OutputAssembly $assembly -TypeDefinition @'
+using System;
+using System.Management.Automation;
+namespace BinaryFloor
+{
+    public sealed class Item { private string _name = "floor"; public string Name { get { return _name; } set { _name = value; } } }
+    public sealed class ItemConverter : PSTypeConverter
+    {
+        public override bool CanConvertFrom(object sourceValue, Type destinationType) { return false; }
+        public override object ConvertFrom(object sourceValue, Type destinationType, IFormatProvider formatProvider, bool ignoreCase) { throw new InvalidCastException(); }
+        public override bool CanConvertTo(object sourceValue, Type destinationType) { return false; }
+        public override object ConvertTo(object sourceValue, Type destinationType, IFormatProvider formatProvider, bool ignoreCase) { throw new InvalidCastException(); }
+    }
+    [Cmdlet(VerbsCommon.Get, "BinaryFloorItem")]
+    public sealed class GetBinaryFloorItemCommand : PSCmdlet { protected override void EndProcessing() { WriteObject(new Item()); } }
+}
+'@
+    }
+    Write-BenchFile (Join-Paths $Directory 'BinaryFloor.types.ps1xml') @(
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<Types><Type><Name>BinaryFloor.Item</Name><Members><MemberSet><Name>PSStandardMembers</Name><Members><NoteProperty><Name>SerializationDepth</Name><Value>3</Value></NoteProperty></Members></MemberSet></Members>',
+        '<TypeConverter><TypeName>BinaryFloor.ItemConverter</TypeName></TypeConverter></Type></Types>')
+    Write-BenchFile (Join-Paths $Directory 'BinaryFloor.format.ps1xml') @(
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<Configuration><ViewDefinitions><View><Name>BinaryFloor</Name><ViewSelectedBy><TypeName>BinaryFloor.Item</TypeName></ViewSelectedBy>',
+        '<TableControl><TableHeaders><TableColumnHeader><Label>Name</Label></TableColumnHeader></TableHeaders>',
+        '<TableRowEntries><TableRowEntry><TableColumnItems><TableColumnItem><PropertyName>Name</PropertyName></TableColumnItem></TableColumnItems></TableRowEntry></TableRowEntries>',
+        '</TableControl></View></ViewDefinitions></Configuration>')
 }

@@ -118,15 +118,10 @@ $FixtureHome = Join-Paths $FixtureRoot 'home'
 $FixturePrefix = Join-Paths $FixtureRoot 'prefix'
 $FixtureProject = Join-Paths $FixtureRoot 'work' 'acme-web'
 
-function Write-FixtureFile([string] $Path, [string[]] $Lines) {
-    [void] [System.IO.Directory]::CreateDirectory([System.IO.Path]::GetDirectoryName($Path))
-    [System.IO.File]::WriteAllText($Path, (($Lines -join "`n") + "`n"), (New-Object System.Text.UTF8Encoding $false))
-}
-
 function New-BenchFixture {
     # ~/.npmrc: 16 lines, a scoped registry with a ${NPM_TOKEN} auth line, comments, a quoted value. Only keys
     # npm 11 knows, so neither tool spends time on warnings.
-    Write-FixtureFile (Join-Paths $FixtureHome '.npmrc') @(
+    Write-BenchFile (Join-Paths $FixtureHome '.npmrc') @(
         '; npm user configuration (benchmark fixture)',
         'registry=https://registry.npmjs.org/',
         '@acme:registry=https://npm.acme.example/',
@@ -144,13 +139,13 @@ function New-BenchFixture {
         'init-author-name="Jane Example"',
         'init-license=MIT'
     )
-    Write-FixtureFile (Join-Paths $FixturePrefix 'etc' 'npmrc') @(
+    Write-BenchFile (Join-Paths $FixturePrefix 'etc' 'npmrc') @(
         '; global configuration (benchmark fixture)',
         'audit-level=high',
         'strict-ssl=true',
         'fetch-retries=2'
     )
-    Write-FixtureFile (Join-Paths $FixtureProject 'package.json') @(
+    Write-BenchFile (Join-Paths $FixtureProject 'package.json') @(
         '{',
         '  "name": "acme-web",',
         '  "version": "1.4.2",',
@@ -160,7 +155,7 @@ function New-BenchFixture {
         '  "devDependencies": { "typescript": "^5.7.3" }',
         '}'
     )
-    Write-FixtureFile (Join-Paths $FixtureProject '.npmrc') @(
+    Write-BenchFile (Join-Paths $FixtureProject '.npmrc') @(
         '# project configuration',
         'legacy-peer-deps=true',
         'package-lock=true',
@@ -566,14 +561,14 @@ try {
     }
     # The floor: what PowerShell's first Import-Module costs by itself, for a manifest that loads nothing.
     $emptyManifest = Join-Paths $FixtureRoot 'modules' 'Empty' '1.0.0' 'Empty.psd1'
-    Write-FixtureFile $emptyManifest @("@{ ModuleVersion = '1.0.0'; GUID = '3f1a9c52-0d7e-4b8a-9c61-5e2f7a4d8b10' }")
+    Write-BenchFile $emptyManifest @("@{ ModuleVersion = '1.0.0'; GUID = '3f1a9c52-0d7e-4b8a-9c61-5e2f7a4d8b10' }")
     $quotedEmpty = ConvertTo-PSLiteral $emptyManifest
     # The floor for a module that ships views: the same empty manifest plus a format file of one table view for one
     # type. Adding any format file makes PowerShell rebuild its format table, built-in views included; that cost is
     # PowerShell's, and every module whose objects have views (as this one's must) pays it.
     $viewManifest = Join-Paths $FixtureRoot 'modules' 'OneView' '1.0.0' 'OneView.psd1'
-    Write-FixtureFile $viewManifest @("@{ ModuleVersion = '1.0.0'; GUID = '6b0e2d47-8c1f-4e53-a9d2-7f4c1b3e5a60'; FormatsToProcess = @('OneView.format.ps1xml') }")
-    Write-FixtureFile (Join-Paths $FixtureRoot 'modules' 'OneView' '1.0.0' 'OneView.format.ps1xml') @(
+    Write-BenchFile $viewManifest @("@{ ModuleVersion = '1.0.0'; GUID = '6b0e2d47-8c1f-4e53-a9d2-7f4c1b3e5a60'; FormatsToProcess = @('OneView.format.ps1xml') }")
+    Write-BenchFile (Join-Paths $FixtureRoot 'modules' 'OneView' '1.0.0' 'OneView.format.ps1xml') @(
         '<?xml version="1.0" encoding="utf-8"?>',
         '<Configuration><ViewDefinitions><View><Name>OneView</Name><ViewSelectedBy><TypeName>OneView.Item</TypeName></ViewSelectedBy>',
         '<TableControl><TableHeaders><TableColumnHeader><Label>Name</Label></TableColumnHeader></TableHeaders>',
@@ -586,38 +581,9 @@ try {
     # load context and the warm-up.
     $binaryFloorDirectory = Join-Paths $FixtureRoot 'modules' 'BinaryFloor' '1.0.0'
     [void] [System.IO.Directory]::CreateDirectory($binaryFloorDirectory)
-    $binaryFloorAssembly = Join-Paths $binaryFloorDirectory 'BinaryFloor.dll'
-    if (-not (Test-Path -LiteralPath $binaryFloorAssembly)) {
-        Add-Type -OutputAssembly $binaryFloorAssembly -TypeDefinition @'
-using System;
-using System.Management.Automation;
-namespace BinaryFloor
-{
-    public sealed class Item { private string _name = "floor"; public string Name { get { return _name; } set { _name = value; } } }
-    public sealed class ItemConverter : PSTypeConverter
-    {
-        public override bool CanConvertFrom(object sourceValue, Type destinationType) { return false; }
-        public override object ConvertFrom(object sourceValue, Type destinationType, IFormatProvider formatProvider, bool ignoreCase) { throw new InvalidCastException(); }
-        public override bool CanConvertTo(object sourceValue, Type destinationType) { return false; }
-        public override object ConvertTo(object sourceValue, Type destinationType, IFormatProvider formatProvider, bool ignoreCase) { throw new InvalidCastException(); }
-    }
-    [Cmdlet(VerbsCommon.Get, "BinaryFloorItem")]
-    public sealed class GetBinaryFloorItemCommand : PSCmdlet { protected override void EndProcessing() { WriteObject(new Item()); } }
-}
-'@
-    }
-    Write-FixtureFile (Join-Paths $binaryFloorDirectory 'BinaryFloor.types.ps1xml') @(
-        '<?xml version="1.0" encoding="utf-8"?>',
-        '<Types><Type><Name>BinaryFloor.Item</Name><Members><MemberSet><Name>PSStandardMembers</Name><Members><NoteProperty><Name>SerializationDepth</Name><Value>3</Value></NoteProperty></Members></MemberSet></Members>',
-        '<TypeConverter><TypeName>BinaryFloor.ItemConverter</TypeName></TypeConverter></Type></Types>')
-    Write-FixtureFile (Join-Paths $binaryFloorDirectory 'BinaryFloor.format.ps1xml') @(
-        '<?xml version="1.0" encoding="utf-8"?>',
-        '<Configuration><ViewDefinitions><View><Name>BinaryFloor</Name><ViewSelectedBy><TypeName>BinaryFloor.Item</TypeName></ViewSelectedBy>',
-        '<TableControl><TableHeaders><TableColumnHeader><Label>Name</Label></TableColumnHeader></TableHeaders>',
-        '<TableRowEntries><TableRowEntry><TableColumnItems><TableColumnItem><PropertyName>Name</PropertyName></TableColumnItem></TableColumnItems></TableRowEntry></TableRowEntries>',
-        '</TableControl></View></ViewDefinitions></Configuration>')
+    New-BinaryFloorModule $binaryFloorDirectory
     $binaryFloorManifest = Join-Paths $binaryFloorDirectory 'BinaryFloor.psd1'
-    Write-FixtureFile $binaryFloorManifest @(
+    Write-BenchFile $binaryFloorManifest @(
         "@{ RootModule = 'BinaryFloor.dll'; ModuleVersion = '1.0.0'; GUID = 'c2f5a0d9-4e7b-4f1a-8d3c-9b6e2a1f7c40'; RequiredAssemblies = 'BinaryFloor.dll'",
         "   CmdletsToExport = 'Get-BinaryFloorItem'; FunctionsToExport = @(); AliasesToExport = @(); VariablesToExport = @()",
         "   TypesToProcess = 'BinaryFloor.types.ps1xml'; FormatsToProcess = 'BinaryFloor.format.ps1xml' }")

@@ -40,6 +40,7 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 $invariant = [System.Globalization.CultureInfo]::InvariantCulture
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')
 if ($Floor -and $Mode -ne 'Import') { throw '-Floor goes with -Mode Import.' }
 if (-not $Floor -and @($ModulePath).Count -eq 0) { throw 'Give -ModulePath, -Floor, or both.' }
 $contenders = [ordered]@{ 'bare' = '$null = 1' }
@@ -47,40 +48,15 @@ $floorRoot = $null
 if ($Floor) {
     $floorRoot = Join-Path ([System.IO.Path]::GetTempPath()) ('npmh-floor-' + [guid]::NewGuid().ToString('n'))
     [void] [System.IO.Directory]::CreateDirectory($floorRoot)
-    # C# 5, as Invoke-Benchmark.ps1's binfloor fixture: one item type, its converter, one cmdlet.
-    Add-Type -OutputAssembly (Join-Path $floorRoot 'Floor.dll') -TypeDefinition @'
-using System;
-using System.Management.Automation;
-namespace Floor
-{
-    public sealed class Item { private string _name = "floor"; public string Name { get { return _name; } set { _name = value; } } }
-    public sealed class ItemConverter : PSTypeConverter
-    {
-        public override bool CanConvertFrom(object sourceValue, Type destinationType) { return false; }
-        public override object ConvertFrom(object sourceValue, Type destinationType, IFormatProvider formatProvider, bool ignoreCase) { throw new InvalidCastException(); }
-        public override bool CanConvertTo(object sourceValue, Type destinationType) { return false; }
-        public override object ConvertTo(object sourceValue, Type destinationType, IFormatProvider formatProvider, bool ignoreCase) { throw new InvalidCastException(); }
-    }
-    [Cmdlet(VerbsCommon.Get, "FloorItem")]
-    public sealed class GetFloorItemCommand : PSCmdlet { protected override void EndProcessing() { WriteObject(new Item()); } }
-}
-'@
-    Set-Content -LiteralPath (Join-Path $floorRoot 'Floor.types.ps1xml') -Encoding utf8 -Value (
-        '<?xml version="1.0" encoding="utf-8"?><Types><Type><Name>Floor.Item</Name><Members><MemberSet><Name>PSStandardMembers</Name>' +
-        '<Members><NoteProperty><Name>SerializationDepth</Name><Value>3</Value></NoteProperty></Members></MemberSet></Members>' +
-        '<TypeConverter><TypeName>Floor.ItemConverter</TypeName></TypeConverter></Type></Types>')
-    Set-Content -LiteralPath (Join-Path $floorRoot 'Floor.format.ps1xml') -Encoding utf8 -Value (
-        '<?xml version="1.0" encoding="utf-8"?><Configuration><ViewDefinitions><View><Name>Floor</Name><ViewSelectedBy><TypeName>Floor.Item</TypeName></ViewSelectedBy>' +
-        '<TableControl><TableHeaders><TableColumnHeader><Label>Name</Label></TableColumnHeader></TableHeaders><TableRowEntries><TableRowEntry>' +
-        '<TableColumnItems><TableColumnItem><PropertyName>Name</PropertyName></TableColumnItem></TableColumnItems></TableRowEntry></TableRowEntries>' +
-        '</TableControl></View></ViewDefinitions></Configuration>')
-    $binary = "RootModule = 'Floor.dll'; CmdletsToExport = 'Get-FloorItem'"
+    # The same parts as Invoke-Benchmark.ps1's binfloor row (BenchCommon.ps1).
+    New-BinaryFloorModule $floorRoot
+    $binary = "RootModule = 'BinaryFloor.dll'; CmdletsToExport = 'Get-BinaryFloorItem'"
     $manifests = [ordered]@{
         'empty'         = ''
         'binary'        = $binary
-        'binary+types'  = "$binary; TypesToProcess = 'Floor.types.ps1xml'"
-        'binary+format' = "$binary; FormatsToProcess = 'Floor.format.ps1xml'"
-        'floor'         = "$binary; RequiredAssemblies = 'Floor.dll'; TypesToProcess = 'Floor.types.ps1xml'; FormatsToProcess = 'Floor.format.ps1xml'"
+        'binary+types'  = "$binary; TypesToProcess = 'BinaryFloor.types.ps1xml'"
+        'binary+format' = "$binary; FormatsToProcess = 'BinaryFloor.format.ps1xml'"
+        'floor'         = "$binary; RequiredAssemblies = 'BinaryFloor.dll'; TypesToProcess = 'BinaryFloor.types.ps1xml'; FormatsToProcess = 'BinaryFloor.format.ps1xml'"
     }
     $contenders['print1'] = '1'
     foreach ($name in $manifests.Keys) {
